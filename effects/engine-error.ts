@@ -1,0 +1,17 @@
+import type { FailureKind } from '../machines/failure.js'
+
+/**
+ * The one error class effects throw for the unexpected: the server could not be reached, it
+ * answered something unusable, or a local file is unsafe. `message` is a single line a person
+ * can act on; it never carries a token, a password or a device code, so callers may print it.
+ */
+export class EngineError extends Error {
+  override name = 'EngineError'
+  constructor(
+    readonly kind: FailureKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+}

@@ -1,0 +1,32 @@
+// What ended a login, as a value every front end can switch on. The CLI maps `kind` to an
+// exit code (cli/exit-codes.ts); `message` is one line for a person and never holds a token,
+// a password or a device code.
+export type FailureKind =
+  | 'usage' //         2: bad or conflicting options, input needed and no terminal
+  | 'unreachable' //   3: DNS, refused, timeout, TLS, after the allowed retries
+  | 'refused' //       4: wrong email or password, too many attempts, pairing declined
+  | 'expired' //       5: the pairing code ran out before approval
+  | 'bad_response' //  6: malformed, missing fields, unsafe values
+  | 'local_files' //   7: permissions, symlink, not owned by you, disk full, lock held
+  | 'cancelled' //   130: the user stopped it
+
+export interface Failure {
+  kind: FailureKind
+  message: string
+}
+
+export const failure = (kind: FailureKind, message: string): Failure => ({ kind, message })
+
+// Effects reject with an Error subclass that carries `kind`; anything else that reaches a
+// machine is a bug in an effect, reported as a bad response rather than crashing the actor.
+export const toFailure = (error: unknown): Failure => {
+  if (error && typeof error === 'object' && 'kind' in error && 'message' in error) {
+    const { kind, message } = error as { kind: FailureKind; message: string }
+    return { kind, message: String(message) }
+  }
+  return { kind: 'bad_response', message: error instanceof Error ? error.message : String(error) }
+}
+
+export const notProvided = (name: string) => async (): Promise<never> => {
+  throw new Error(`the "${name}" effect was not provided: pass it with machine.provide({ actors })`)
+}

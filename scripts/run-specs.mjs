@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// Runs the type check, then every built spec file in its own process (two at a time: the
+// machine has two cores), and closes with one line `N passed, N failed`.
+// Each file gets a time limit because uvu has none: a promise that never settles would
+// otherwise end a file silently or hang the run. A file that crashes, times out or prints
+// no uvu summary counts as one failure.
+import { spawn, spawnSync } from 'node:child_process'
+import { readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+
+const FILE_LIMIT_MS = Number(process.env.SPEC_FILE_LIMIT_MS ?? 300_000)
+const only = process.argv.slice(2)
+
+const typecheck = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' })
+const machinesCheck = spawnSync('npx', ['tsc', '-p', 'machines/tsconfig.json'], { stdio: 'inherit' })
+let passed = 0
+let failed = 0
+let skipped = 0
+if (typecheck.status !== 0 || machinesCheck.status !== 0) {
+  console.log('typecheck: failed')
+  failed++
+}
+
+const specs = []
+const walk = (dir) => {
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name)
+    if (statSync(path).isDirectory()) walk(path)
+    else if (path.endsWith('.spec.js')) specs.push(path)
+  }
+}
+walk('dist/spec')
+const chosen = only.length ? specs.filter((s) => only.some((o) => s.includes(o))) : specs
+
+const strip = (s) => s.replace(/\x1b\[[0-9;]*m/g, '')
+const runOne = (file) =>
+  new Promise((resolve) => {
+    const started = Date.now()
+    const child = spawn(process.execPath, ['--enable-source-maps', file], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, FORCE_COLOR: '0' },
+      detached: true,
+    })
+    let out = ''
+    child.stdout.on('data', (d) => (out += d))
+    child.stderr.on('data', (d) => (out += d))
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      try { process.kill(-child.pid, 'SIGKILL') } catch {}
+    }, FILE_LIMIT_MS)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      const text = strip(out)
+      const total = Number(/Total:\s+(\d+)/.exec(text)?.[1] ?? NaN)
+      const ok = Number(/Passed:\s+(\d+)/.exec(text)?.[1] ?? NaN)
+      const skip = Number(/Skipped:\s+(\d+)/.exec(text)?.[1] ?? 0)
+      let result
+      if (timedOut) result = { passed: 0, failed: 1, note: `timed out after ${FILE_LIMIT_MS} ms` }
+      else if (Number.isNaN(total) || Number.isNaN(ok)) result = { passed: 0, failed: 1, note: `no uvu summary (exit ${code})` }
+      else {
+        const bad = total - ok - skip
+        result = { passed: ok, failed: bad > 0 || code === 0 ? bad : 1, skipped: skip, note: code === 0 ? '' : `exit ${code}` }
+      }
+      resolve({ file, text, ms: Date.now() - started, ...result })
+    })
+  })
+
+const queue = [...chosen]
+const results = []
+const worker = async () => {
+  while (queue.length) {
+    const file = queue.shift()
+    const r = await runOne(file)
+    process.stdout.write(`\n=== ${r.file} (${(r.ms / 1000).toFixed(1)} s) ${r.note ?? ''}\n${r.text.trimEnd()}\n`)
+    results.push(r)
+  }
+}
+await Promise.all([worker(), worker()])
+for (const r of results) {
+  passed += r.passed
+  failed += r.failed
+  skipped += r.skipped ?? 0
+}
+if (chosen.length === 0) failed++
+console.log(`\nfiles: ${results.length}, failing files: ${results.filter((r) => r.failed).map((r) => r.file).join(', ') || 'none'}`)
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)
+process.exit(failed ? 1 : 0)
