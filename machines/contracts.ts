@@ -191,3 +191,53 @@ export type VerifyResult = { kind: 'valid'; account: Account } | { kind: 'invali
 export type StatusOutput =
   | { kind: 'reported'; report: StatusReport; verified: VerifyResult | null }
   | { kind: 'failed'; failure: import('./failure.js').Failure }
+
+// --- machine inputs and events --------------------------------------------------------------
+// The actor names each machine invokes (and that `.provide({ actors })` fills):
+//   password login: checkExisting, promptCredentials, authenticate, registerProcess, persist
+//   device login:   checkExisting, requestCode, pollToken, registerProcess, persist
+//   logout:         resolveAccount, revokeTokens, deleteFiles
+//   status:         readStatus, verifyOnline
+
+export interface PasswordLoginInput {
+  server: string
+  email: string | null
+  password: string | null
+  name: string
+  processId: string
+  force: boolean
+  /** a terminal is there to prompt on (re-prompts after a wrong password need one) */
+  canPrompt: boolean
+  /** tries in all, wrong passwords included (default 3) */
+  maxAttempts?: number
+  /** extra tries after a connection failure (default 2) */
+  maxRetries?: number
+  /** first backoff after a connection failure, doubled each time (default 500) */
+  retryBaseMs?: number
+  /** the longest Retry-After the login waits out before giving up with `refused` (default 15000) */
+  maxRateLimitWaitMs?: number
+}
+
+export interface DeviceLoginInput {
+  server: string
+  name: string
+  hostname: string
+  processId: string
+  force: boolean
+  /** cap on the backoff after connection failures (default 60000) */
+  maxBackoffMs?: number
+}
+
+export interface LogoutInput {
+  /** how long revocation may take before the local delete goes ahead anyway (default 3000) */
+  revokeTimeoutMs?: number
+}
+
+export interface StatusInput {
+  /** also ask the server whether the user token still works */
+  online: boolean
+}
+
+export type LoginEvent = { type: 'user.cancel' }
+/** Sent after restoring a persisted device login: re-enters the wait with the current time. */
+export type DeviceLoginEvent = LoginEvent | { type: 'app.resume'; now: number }
