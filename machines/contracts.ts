@@ -47,6 +47,8 @@ export interface ProcessRegistration {
   processToken: string
   /** epoch ms */
   processTokenExpiresAt: number
+  /** epoch ms at which the registration answer arrived; the login is stamped with it */
+  at?: number
 }
 
 export interface PersistInput {
