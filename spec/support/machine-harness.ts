@@ -1,0 +1,353 @@
+// Runs the machines with scripted effects on XState's SimulatedClock: no network, no files, no
+// real time. Shared by the scenario specs, the path-coverage spec and the snapshot files.
+import {
+  createActor,
+  fromPromise,
+  SimulatedClock,
+  toPromise,
+  type AnyActorRef,
+  type AnyMachineSnapshot,
+  type AnyStateMachine,
+  type AnyStateNode,
+  type AnyTransitionDefinition,
+  type EventObject,
+  type StateValue,
+} from 'xstate'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import type { FailureKind } from '../../machines/failure.js'
+
+// --- waiting ------------------------------------------------------------------------------
+
+/** uvu has no per-test timeout: every await on an actor goes through this. */
+export const withTimeout = <T>(promise: Promise<T>, ms = 2_000, what = 'the actor'): Promise<T> => {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms)
+  })
+  return Promise.race([promise, limit]).finally(() => clearTimeout(timer))
+}
+
+/** Lets every resolved promise (and the transitions it triggers) run. */
+export const settle = () => withTimeout(new Promise<void>((resolve) => setImmediate(resolve)), 1_000, 'settling')
+
+// --- effect errors ------------------------------------------------------------------------
+
+/** What effects reject with: an Error carrying a failure kind and a message for a person. */
+export class StubEffectError extends Error {
+  constructor(
+    readonly kind: FailureKind,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+export const unreachable = (message = 'could not reach the server (connection refused): check --server and the network') =>
+  new StubEffectError('unreachable', message)
+
+// --- scripted effects ---------------------------------------------------------------------
+
+/** One scripted answer of an effect: a value, a rejection, or never answering at all. */
+export type Answer =
+  | { ok: unknown }
+  | { fail: unknown }
+  | 'hang'
+  /** computed when the effect is invoked, from the simulated time and the input */
+  | ((now: number, input: unknown) => Answer)
+
+export interface Scripted {
+  actors: Record<string, ReturnType<typeof fromPromise<unknown, unknown>>>
+  /** every input each effect was invoked with, in order */
+  calls: Record<string, unknown[]>
+  /** the simulated time of every invocation, per effect */
+  times: Record<string, number[]>
+  /** effects invoked with no scripted answer left */
+  unexpected: string[]
+}
+
+/**
+ * Effects that answer from a script, one answer per invocation, and record what they were
+ * asked and when. `clock` is the actor's clock, read for `times` and computed answers.
+ */
+export const scripted = (script: Record<string, Answer[]>, clock: SimulatedClock): Scripted => {
+  const queues = Object.fromEntries(Object.entries(script).map(([name, answers]) => [name, [...answers]]))
+  const calls: Record<string, unknown[]> = {}
+  const times: Record<string, number[]> = {}
+  const unexpected: string[] = []
+  const actors: Scripted['actors'] = {}
+  for (const name of Object.keys(script)) {
+    calls[name] = []
+    times[name] = []
+    actors[name] = fromPromise<unknown, unknown>(({ input }) => {
+      calls[name].push(input)
+      times[name].push(clock.now())
+      let answer = queues[name].shift()
+      if (answer === undefined) {
+        unexpected.push(name)
+        return Promise.reject(new Error(`no scripted answer left for ${name}`))
+      }
+      while (typeof answer === 'function') answer = answer(clock.now(), input)
+      if (answer === 'hang') return new Promise(() => {})
+      return 'ok' in answer ? Promise.resolve(answer.ok) : Promise.reject(answer.fail)
+    })
+  }
+  return { actors, calls, times, unexpected }
+}
+
+// --- running ------------------------------------------------------------------------------
+
+/** `awaitingApproval.waiting` for `{ awaitingApproval: 'waiting' }`. */
+export const stateName = (value: StateValue): string =>
+  typeof value === 'string'
+    ? value
+    : Object.entries(value)
+        .map(([key, child]) => (child && Object.keys(child).length ? `${key}.${stateName(child as StateValue)}` : key))
+        .join(',')
+
+export interface Run {
+  actor: AnyActorRef
+  clock: TimerClock
+  /** the state after every snapshot the actor emitted, first to last */
+  states: string[]
+  /** errors the actor reported (a bug in a machine: they should never happen) */
+  errors: unknown[]
+  /** moves the simulated clock on and lets the effects it triggers answer */
+  advance: (ms: number) => Promise<void>
+  /** the final output, or a rejection after the time limit */
+  done: () => Promise<unknown>
+  snapshot: () => AnyMachineSnapshot
+}
+
+export interface RunOptions {
+  input?: unknown
+  /** a persisted snapshot to restore */
+  snapshot?: unknown
+  clock?: TimerClock
+  /** called for every inspection event (used for coverage) */
+  inspect?: (event: { type: string; snapshot?: unknown; _transitions?: AnyTransitionDefinition[] }) => void
+}
+
+/**
+ * Starts `machine` with `actors` provided, on a simulated clock, recording every state.
+ * The clock can be made first (to script effects that read it) and passed in.
+ */
+export const run = (machine: AnyStateMachine, actors: Record<string, unknown>, options: RunOptions = {}): Run => {
+  const clock = options.clock ?? new TimerClock()
+  const provided = machine.provide({ actors } as never) as AnyStateMachine
+  const actor = createActor(provided, {
+    input: options.input,
+    clock,
+    ...(options.snapshot ? { snapshot: options.snapshot as never } : {}),
+    ...(options.inspect ? { inspect: options.inspect as never } : {}),
+  })
+  clock.watch(actor)
+  const states: string[] = []
+  const errors: unknown[] = []
+  actor.subscribe({
+    next: (snapshot) => states.push(stateName(snapshot.value)),
+    error: (error) => errors.push(error),
+  })
+  const outcome = toPromise(actor)
+  outcome.catch(() => {}) // reported through `errors` and `done()`
+  actor.start()
+  return {
+    actor,
+    clock,
+    states,
+    errors,
+    advance: async (ms) => {
+      clock.increment(ms)
+      await settle()
+    },
+    done: () => withTimeout(outcome, 2_000, 'the machine'),
+    snapshot: () => actor.getSnapshot(),
+  }
+}
+
+// --- the clock ----------------------------------------------------------------------------
+
+interface PendingTimeout {
+  start: number
+  timeout: number
+}
+
+/**
+ * A SimulatedClock that knows which scheduled event each of its timeouts will deliver, so a
+ * test can ask "when does `xstate.after.pollWait...` fire?" and move time exactly that far.
+ */
+export class TimerClock extends SimulatedClock {
+  private labels = new Map<number, string>()
+  private system: { _snapshot?: { _scheduledEvents?: Record<string, { event: EventObject }> } } | null = null
+
+  watch(actor: AnyActorRef) {
+    this.system = actor.system as never
+  }
+
+  override setTimeout(fn: (...args: any[]) => void, timeout: number): number {
+    const id = super.setTimeout(fn, timeout) as number
+    // The scheduler records its event just before it asks the clock for a timeout.
+    const scheduled = Object.values(this.system?._snapshot?._scheduledEvents ?? {})
+    const last = scheduled[scheduled.length - 1]
+    if (last) this.labels.set(id, last.event.type)
+    return id
+  }
+
+  private get pending(): Map<number, PendingTimeout> {
+    return (this as unknown as { timeouts: Map<number, PendingTimeout> }).timeouts
+  }
+
+  /** ms until the timeout delivering `eventType` fires, or undefined when none is pending */
+  remaining(eventType: string): number | undefined {
+    for (const [id, timeout] of this.pending) {
+      if (this.labels.get(id) === eventType) return timeout.start + timeout.timeout - this.now()
+    }
+    return undefined
+  }
+
+  /** the event types of the pending timeouts */
+  scheduled(): string[] {
+    return [...this.pending.keys()].map((id) => this.labels.get(id) ?? '?')
+  }
+}
+
+// --- the shape of a machine ---------------------------------------------------------------
+
+/** Every state node below the root. */
+export const allStateNodes = (machine: AnyStateMachine): AnyStateNode[] => {
+  const out: AnyStateNode[] = []
+  const walk = (node: AnyStateNode) => {
+    for (const child of Object.values(node.states) as AnyStateNode[]) {
+      out.push(child)
+      walk(child)
+    }
+  }
+  walk(machine.root)
+  return out
+}
+
+/** Every transition the definition declares: `on`, invoke onDone/onError, `after`, `always`. */
+export const allTransitions = (machine: AnyStateMachine): AnyTransitionDefinition[] => {
+  const out: AnyTransitionDefinition[] = []
+  for (const node of [machine.root, ...allStateNodes(machine)]) {
+    for (const list of node.transitions.values()) out.push(...list)
+    out.push(...(node.always ?? []))
+  }
+  return out
+}
+
+/** A readable name for a transition: `authenticating --xstate.done.actor.authenticate [isGranted]--> registeringProcess`. */
+export const transitionName = (t: AnyTransitionDefinition): string => {
+  const guard = t.guard ? ` [${typeof t.guard === 'string' ? t.guard : ((t.guard as { type?: string }).type ?? 'guard')}]` : ''
+  const targets = t.target?.map((n: AnyStateNode) => n.path.join('.')).join(',') ?? '(stay)'
+  return `${t.source.path.join('.') || '(root)'} --${t.eventType}${guard}--> ${targets}`
+}
+
+// --- secrets ------------------------------------------------------------------------------
+
+const secretKeys = new Set([
+  'password',
+  'userToken',
+  'processToken',
+  'refreshToken',
+  'deviceCode',
+  'tokens',
+  'user_token',
+  'process_token',
+  'device_code',
+])
+
+/** A copy with every secret-bearing field replaced by "[redacted]". */
+export const redact = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(redact)
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, inner]) => [key, secretKeys.has(key) && inner != null ? '[redacted]' : redact(inner)]),
+    )
+  }
+  return value
+}
+
+export type { AnyMachineSnapshot }
+
+// --- snapshot files -----------------------------------------------------------------------
+
+export const snapshotDir = () => join(process.cwd(), 'spec', 'snapshots')
+
+export const snapshotFile = (scenario: string) =>
+  join(
+    snapshotDir(),
+    `${scenario
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')}.json`,
+  )
+
+/**
+ * Compares a scenario's recorded states and final context (secrets redacted) with
+ * spec/snapshots/<scenario>.json; `UPDATE_SNAPSHOTS=1` rewrites the file instead. Returns the
+ * problem as text, or null when they match.
+ */
+export const checkSnapshot = (scenario: string, recorded: { states: string[]; context: unknown; output?: unknown }) => {
+  const file = snapshotFile(scenario)
+  const text = `${JSON.stringify({ scenario, ...(redact(recorded) as object) }, null, 2)}\n`
+  if (process.env.UPDATE_SNAPSHOTS === '1' || !existsSync(file)) {
+    if (process.env.UPDATE_SNAPSHOTS !== '1' && process.env.CI) return `${file} is missing: run with UPDATE_SNAPSHOTS=1`
+    mkdirSync(dirname(file), { recursive: true })
+    writeFileSync(file, text)
+    return null
+  }
+  const stored = readFileSync(file, 'utf8')
+  return stored === text ? null : `${file} differs from this run (UPDATE_SNAPSHOTS=1 rewrites it):\n--- stored\n${stored}--- now\n${text}`
+}
+
+// --- fixtures -----------------------------------------------------------------------------
+// Every secret below is a distinct string so a test can prove none of them leaks into a
+// snapshot file, a failure message or an output.
+
+export const secrets = {
+  password: 'correct-horse-battery-staple',
+  wrongPassword: 'hunter2-wrong',
+  userToken: 'user-token-7f3a9c',
+  refreshToken: 'refresh-token-1b2c3d',
+  processToken: 'process-token-5e6f70',
+  deviceCode: 'device-code-GmRhmhcxhwAzkoEqiMEg',
+} as const
+
+export const account = { accountId: 'acct_42', email: 'you@example.com', tier: 'pro' }
+
+export const session = {
+  userToken: secrets.userToken,
+  userTokenExpiresAt: 1_700_000_000_000 + 30 * 86_400_000,
+  refreshToken: secrets.refreshToken,
+  account,
+}
+
+export const registration = (at = 0) => ({
+  processId: 'local-ws1',
+  processToken: secrets.processToken,
+  processTokenExpiresAt: at + 3_600_000,
+  at,
+})
+
+export const existingLogin = {
+  email: 'earlier@example.com',
+  accountId: 'acct_7',
+  server: 'https://auth.omicos.cn',
+  processName: 'omics',
+  authMethod: 'password' as const,
+  path: '/home/you/.omicos/cloud_login.json',
+}
+
+export const files = ['/home/you/.omicos/cloud_login.json', '/work/ws1/.omicos/cloud_login.json']
+
+export const deviceAuthorization = (receivedAt = 0, overrides: Record<string, unknown> = {}) => ({
+  deviceCode: secrets.deviceCode,
+  userCode: 'BCDF-GHJK',
+  verificationUri: 'https://auth.omicos.cn/device',
+  verificationUriComplete: 'https://auth.omicos.cn/device?user_code=BCDFGHJK',
+  expiresIn: 600,
+  interval: 5,
+  receivedAt,
+  ...overrides,
+})
