@@ -1,0 +1,81 @@
+// The one SQLite file under the data directory. WAL mode lets the CLI (`users add`, `approve`)
+// write while a running server reads and writes the same file; busy_timeout makes a writer
+// wait for the other one instead of failing with SQLITE_BUSY.
+import Database from 'better-sqlite3'
+import { chmodSync, existsSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+
+export type Db = Database.Database
+
+export const DATABASE_FILE = 'omicos-auth.sqlite'
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS accounts (
+  account_id TEXT PRIMARY KEY,
+  email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  password_hash TEXT NOT NULL,
+  tier TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS oidc_models (
+  model TEXT NOT NULL,
+  id TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  grant_id TEXT,
+  user_code TEXT,
+  uid TEXT,
+  expires_at INTEGER,
+  consumed INTEGER,
+  PRIMARY KEY (model, id)
+);
+CREATE INDEX IF NOT EXISTS oidc_models_grant ON oidc_models (grant_id);
+CREATE INDEX IF NOT EXISTS oidc_models_user_code ON oidc_models (model, user_code);
+CREATE INDEX IF NOT EXISTS oidc_models_uid ON oidc_models (model, uid);
+CREATE INDEX IF NOT EXISTS oidc_models_expiry ON oidc_models (expires_at);
+CREATE TABLE IF NOT EXISTS process_tokens (
+  token_hash TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL,
+  process_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS process_tokens_owner ON process_tokens (account_id, process_id);
+CREATE TABLE IF NOT EXISTS device_pacing (
+  device_code_hash TEXT PRIMARY KEY,
+  interval_s INTEGER NOT NULL,
+  last_poll_at INTEGER,
+  expires_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS page_sessions (
+  id_hash TEXT PRIMARY KEY,
+  csrf TEXT NOT NULL,
+  account_id TEXT,
+  wrong_codes INTEGER NOT NULL DEFAULT 0,
+  paused_until INTEGER NOT NULL DEFAULT 0,
+  expires_at INTEGER NOT NULL
+);
+`
+
+export function openDatabase(dataDir: string): Db {
+  if (!existsSync(dataDir)) mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+  const file = join(dataDir, DATABASE_FILE)
+  const fresh = !existsSync(file)
+  const db = new Database(file)
+  if (fresh) chmodSync(file, 0o600)
+  db.pragma('journal_mode = WAL')
+  db.pragma('busy_timeout = 5000')
+  db.pragma('synchronous = NORMAL')
+  db.exec(SCHEMA)
+  return db
+}
+
+/** Opens the database for one short job (a CLI command) and closes it whatever happens. */
+export function withDatabase<T>(dataDir: string, job: (db: Db) => T): T {
+  const db = openDatabase(dataDir)
+  try {
+    return job(db)
+  } finally {
+    db.close()
+  }
+}

@@ -1,0 +1,101 @@
+// Starts the reference server for a test: a temp data directory, a free port, optional users,
+// and a stop() that closes the server and removes the directory. Every wait is bounded,
+// because uvu has no per-test timeout.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { addUser, startServer, type RunningServer, type ServerOptions } from '../../server/index.js'
+
+export interface TestUser {
+  email: string
+  password: string
+  tier?: string
+}
+
+export interface ReferenceServer {
+  server: RunningServer
+  dataDir: string
+  users: Array<TestUser & { accountId: string }>
+  stop(): Promise<void>
+}
+
+export const DEFAULT_USERS: TestUser[] = [{ email: 'ada@example.com', password: 'correct horse battery', tier: 'pro' }]
+
+/** Rejects with `what timed out after N ms` when the promise does not settle in time. */
+export function timeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms)
+    }),
+  ]).finally(() => clearTimeout(timer))
+}
+
+export function makeDataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'omicos-auth-server-'))
+}
+
+export async function withReferenceServer(
+  opts: Partial<ServerOptions> & { users?: TestUser[] } = {},
+): Promise<ReferenceServer> {
+  const { users = DEFAULT_USERS, ...serverOptions } = opts
+  const ownDir = serverOptions.dataDir === undefined
+  const dataDir = serverOptions.dataDir ?? makeDataDir()
+  const created = users.map((user) => ({ ...user, ...addUser(dataDir, user.email, user.password, user.tier) }))
+  const server = await timeout(startServer({ port: 0, ...serverOptions, dataDir }), 15_000, 'starting the reference server')
+  return {
+    server,
+    dataDir,
+    users: created,
+    async stop() {
+      await timeout(server.close(), 10_000, 'stopping the reference server')
+      if (ownDir) rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+export const CLIENT_ID = 'omicos-cli'
+export const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
+export const SCOPE = 'openid email offline_access'
+
+/** A form POST (or a GET without a body) against the server, answered within 10 s. */
+export async function request(
+  server: RunningServer,
+  path: string,
+  options: { form?: Record<string, string>; json?: unknown; headers?: Record<string, string>; method?: string; body?: string } = {},
+): Promise<{ status: number; headers: Headers; body: any; text: string }> {
+  const headers: Record<string, string> = { ...options.headers }
+  let body: string | undefined = options.body
+  if (options.form) {
+    headers['content-type'] ??= 'application/x-www-form-urlencoded'
+    body = new URLSearchParams(options.form).toString()
+  } else if (options.json !== undefined) {
+    headers['content-type'] ??= 'application/json'
+    body = JSON.stringify(options.json)
+  }
+  const method = options.method ?? (body !== undefined ? 'POST' : 'GET')
+  const response = await timeout(fetch(server.url + path, { method, headers, body, signal: AbortSignal.timeout(10_000) }), 10_000, `${method} ${path}`)
+  const text = await timeout(response.text(), 10_000, `reading ${method} ${path}`)
+  let parsed: unknown
+  try {
+    parsed = text ? JSON.parse(text) : undefined
+  } catch {
+    parsed = undefined
+  }
+  return { status: response.status, headers: response.headers, body: parsed, text }
+}
+
+export function passwordLogin(server: RunningServer, email: string, password: string, scope = SCOPE) {
+  return request(server, '/token', { form: { grant_type: 'password', username: email, password, client_id: CLIENT_ID, scope } })
+}
+
+export function requestDeviceCode(server: RunningServer, extra: Record<string, string> = { process_name: 'jupyter-lab', hostname: 'lab-box' }) {
+  return request(server, '/device/auth', { form: { client_id: CLIENT_ID, scope: SCOPE, ...extra } })
+}
+
+export function pollDeviceCode(server: RunningServer, deviceCode: string) {
+  return request(server, '/token', { form: { grant_type: DEVICE_GRANT, device_code: deviceCode, client_id: CLIENT_ID } })
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
