@@ -1,0 +1,165 @@
+// The credential file, `cloud_login.json`: one format for the global and the workspace copy.
+// Field names are the documented ones (`user_token`, `process_token`, `process_id`,
+// `user.cloud_base`, `logged_in_at`) plus what the engine and the daemon need.
+import { EngineError } from './engine-error.js'
+import { cloudBase, hasUnsafeChars, parseServerUrl } from './server-url.js'
+
+export const CREDENTIAL_FILE_VERSION = 1
+
+export interface CredentialFile {
+  version: 1
+  /** long-lived user token (the OAuth access token) */
+  user_token: string
+  /** ISO 8601, or null when the server gave no expiry */
+  user_token_expires_at: string | null
+  refresh_token: string | null
+  /** short-lived process token, rotated on every login */
+  process_token: string
+  /** ISO 8601 */
+  process_token_expires_at: string
+  /** `local-<workspace_id>` */
+  process_id: string
+  process_name: string
+  auth_method: 'password' | 'device'
+  /** the server URL logged in to, normalized */
+  server: string
+  user: {
+    account_id: string
+    email: string
+    tier: string
+    /** `host[:port]` of `server` */
+    cloud_base: string
+  }
+  /** ISO 8601 */
+  logged_in_at: string
+}
+
+export interface CredentialFields {
+  userToken: string
+  userTokenExpiresAt: number | null
+  refreshToken: string | null
+  processToken: string
+  processTokenExpiresAt: number
+  processId: string
+  processName: string
+  authMethod: 'password' | 'device'
+  server: string
+  accountId: string
+  email: string
+  tier: string
+  loggedInAt: number
+}
+
+const iso = (ms: number) => new Date(ms).toISOString()
+
+/** Builds the file's contents from what a login produced. */
+export const buildCredentialFile = (fields: CredentialFields): CredentialFile => ({
+  version: CREDENTIAL_FILE_VERSION,
+  user_token: fields.userToken,
+  user_token_expires_at: fields.userTokenExpiresAt === null ? null : iso(fields.userTokenExpiresAt),
+  refresh_token: fields.refreshToken,
+  process_token: fields.processToken,
+  process_token_expires_at: iso(fields.processTokenExpiresAt),
+  process_id: fields.processId,
+  process_name: fields.processName,
+  auth_method: fields.authMethod,
+  server: fields.server,
+  user: {
+    account_id: fields.accountId,
+    email: fields.email,
+    tier: fields.tier,
+    cloud_base: cloudBase(fields.server),
+  },
+  logged_in_at: iso(fields.loggedInAt),
+})
+
+/** The bytes written: stable key order, two-space indent, final newline. */
+export const serializeCredentialFile = (file: CredentialFile): string => `${JSON.stringify(file, null, 2)}\n`
+
+class Invalid extends Error {}
+
+const str = (obj: Record<string, unknown>, key: string, prefix = ''): string => {
+  const value = obj[key]
+  if (typeof value !== 'string' || value.length === 0) throw new Invalid(`${prefix}${key} is missing or not a string`)
+  if (hasUnsafeChars(value)) throw new Invalid(`${prefix}${key} contains control characters`)
+  return value
+}
+
+const nullableStr = (obj: Record<string, unknown>, key: string): string | null => {
+  if (obj[key] === null) return null
+  return str(obj, key)
+}
+
+const date = (obj: Record<string, unknown>, key: string): string => {
+  const value = str(obj, key)
+  if (!/^\d{4}-\d\d-\d\dT/.test(value) || Number.isNaN(Date.parse(value))) throw new Invalid(`${key} is not an ISO 8601 time`)
+  return value
+}
+
+const nullableDate = (obj: Record<string, unknown>, key: string): string | null =>
+  obj[key] === null ? null : date(obj, key)
+
+/** Checks parsed JSON against the format; throws a plain Error naming the first problem. */
+const validate = (data: unknown): CredentialFile => {
+  if (!data || typeof data !== 'object' || Array.isArray(data)) throw new Invalid('it is not a JSON object')
+  const obj = data as Record<string, unknown>
+  if (typeof obj.version === 'number' && obj.version > CREDENTIAL_FILE_VERSION) {
+    throw new Invalid(`it has version ${obj.version}, written by a newer omicos`)
+  }
+  if (obj.version !== CREDENTIAL_FILE_VERSION) throw new Invalid('version is not 1')
+  const user = obj.user
+  if (!user || typeof user !== 'object' || Array.isArray(user)) throw new Invalid('user is missing')
+  const u = user as Record<string, unknown>
+  const processId = str(obj, 'process_id')
+  if (!/^local-[A-Za-z0-9_-]{1,64}$/.test(processId)) throw new Invalid('process_id is not local-<workspace_id>')
+  const authMethod = obj.auth_method
+  if (authMethod !== 'password' && authMethod !== 'device') throw new Invalid('auth_method is not password or device')
+  const serverText = str(obj, 'server')
+  let server: string
+  try {
+    server = parseServerUrl(serverText)
+  } catch {
+    throw new Invalid('server is not an https (or loopback http) URL')
+  }
+  const base = str(u, 'cloud_base', 'user.')
+  if (base !== cloudBase(server)) throw new Invalid('user.cloud_base does not match server')
+  return {
+    version: CREDENTIAL_FILE_VERSION,
+    user_token: str(obj, 'user_token'),
+    user_token_expires_at: nullableDate(obj, 'user_token_expires_at'),
+    refresh_token: nullableStr(obj, 'refresh_token'),
+    process_token: str(obj, 'process_token'),
+    process_token_expires_at: date(obj, 'process_token_expires_at'),
+    process_id: processId,
+    process_name: str(obj, 'process_name'),
+    auth_method: authMethod,
+    server,
+    user: {
+      account_id: str(u, 'account_id', 'user.'),
+      email: str(u, 'email', 'user.'),
+      tier: str(u, 'tier', 'user.'),
+      cloud_base: base,
+    },
+    logged_in_at: date(obj, 'logged_in_at'),
+  }
+}
+
+/** The message for a file that is there but unusable; never quotes its contents. */
+export const invalidFileMessage = (path: string, reason: string): string =>
+  `${path} is not a valid omicOS credential file (${reason}): move it aside or delete it, then log in again`
+
+/** Parses a credential file's text; any problem is `local_files` naming the path. */
+export const parseCredentialFile = (text: string, path: string): CredentialFile => {
+  let data: unknown
+  try {
+    data = JSON.parse(text)
+  } catch {
+    throw new EngineError('local_files', invalidFileMessage(path, 'it is not JSON'))
+  }
+  try {
+    return validate(data)
+  } catch (error) {
+    if (error instanceof Invalid) throw new EngineError('local_files', invalidFileMessage(path, error.message))
+    throw error
+  }
+}

@@ -1,0 +1,196 @@
+// An RFC 8628 device authorization grant client that works against any conforming server:
+// no omicOS additions are needed or assumed. Public entry: `omicos-auth/device-grant`.
+//
+//   const auth = await requestDeviceAuthorization({ server, clientId: 'my-cli', scope: 'openid' })
+//   show(auth.verificationUri, auth.userCode)
+//   for (;;) { await sleep(auth.interval * 1000); const r = await pollDeviceToken({ ... }); ... }
+//
+// Everything a server sends that can reach a terminal (user code, verification addresses) is
+// checked first: no control characters or escape sequences, https or loopback http only.
+import { EngineError } from './engine-error.js'
+import { discover, requireEndpoint } from './discovery.js'
+import { requestJson, safeErrorCode, type FetchLike } from './http.js'
+import { checkServerSentUrl, hasUnsafeChars, hostOf } from './server-url.js'
+
+export type { FetchLike } from './http.js'
+
+export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code'
+
+/** The two endpoints the grant needs; pass them, or pass `server` and let discovery find them. */
+export interface DeviceGrantEndpoints {
+  device_authorization_endpoint: string | null
+  token_endpoint: string
+}
+
+export interface DeviceGrantOptions {
+  fetch?: FetchLike
+  /** per request (default 5000 ms) */
+  timeoutMs?: number
+  metadata?: DeviceGrantEndpoints
+  /** discovered (RFC 8414, then OpenID) when `metadata` is absent */
+  server?: string
+  clientId: string
+  /** clock for `receivedAt` and `at` (default Date.now) */
+  now?: () => number
+}
+
+export interface DeviceAuthorizationRequest extends DeviceGrantOptions {
+  scope?: string
+  /** extra form parameters, for servers that take them */
+  extraParams?: Record<string, string>
+}
+
+export interface DeviceAuthorizationResponse {
+  deviceCode: string
+  userCode: string
+  verificationUri: string
+  verificationUriComplete: string | null
+  /** seconds */
+  expiresIn: number
+  /** seconds: 5 when the server sent none (RFC 8628 section 3.2) */
+  interval: number
+  /** epoch ms at which the response arrived */
+  receivedAt: number
+}
+
+export interface DeviceTokenRequest extends DeviceGrantOptions {
+  deviceCode: string
+}
+
+/** A successful token response (RFC 6749 section 5.1), as sent, after basic checks. */
+export interface TokenResponse {
+  access_token: string
+  token_type: string
+  expires_in?: number
+  refresh_token?: string
+  scope?: string
+  id_token?: string
+  [key: string]: unknown
+}
+
+export type DevicePollResult = (
+  | { kind: 'pending' }
+  | { kind: 'slowDown' }
+  | { kind: 'denied' }
+  | { kind: 'expired' }
+  | { kind: 'granted'; tokens: TokenResponse }
+) & { /** epoch ms at which the answer arrived */ at: number }
+
+export const DEFAULT_INTERVAL_S = 5
+const MAX_INTERVAL_S = 300
+const MAX_EXPIRES_IN_S = 86_400
+
+const bad = (message: string) => new EngineError('bad_response', message)
+
+const endpoints = async (options: DeviceGrantOptions, signal?: AbortSignal): Promise<DeviceGrantEndpoints> => {
+  if (options.metadata) return options.metadata
+  if (!options.server) throw new EngineError('usage', 'the device grant needs either metadata or a server')
+  return discover(options, options.server, signal)
+}
+
+/** A whole number of seconds in range; numeric strings are accepted (some servers send them). */
+const seconds = (value: unknown, name: string, min: number, max: number): number => {
+  const n = typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value
+  if (typeof n !== 'number' || !Number.isFinite(n)) throw bad(`the server sent no usable ${name}`)
+  if (n < min || n > max) throw bad(`the server sent ${name} ${n}, outside ${min}..${max} seconds`)
+  return Math.ceil(n)
+}
+
+const printable = (value: unknown, name: string, maxLength: number): string => {
+  if (typeof value !== 'string' || value.length === 0) throw bad(`the server sent no usable ${name}`)
+  if (hasUnsafeChars(value)) throw bad(`the server sent a ${name} containing control characters`)
+  if (value.length > maxLength) throw bad(`the server sent a ${name} that is too long`)
+  return value
+}
+
+/** Checks a device authorization response (RFC 8628 section 3.2). */
+export const parseDeviceAuthorization = (body: Record<string, unknown>, receivedAt: number): DeviceAuthorizationResponse => {
+  const deviceCode = printable(body.device_code, 'device_code', 4096)
+  const userCode = printable(body.user_code, 'user_code', 64)
+  if (/\s{2,}|^\s|\s$/.test(userCode)) throw bad('the server sent a user_code with stray spaces')
+  const verificationUri = checkServerSentUrl(body.verification_uri ?? body.verification_url, 'verification_uri')
+  const complete = body.verification_uri_complete ?? null
+  return {
+    deviceCode,
+    userCode,
+    verificationUri,
+    verificationUriComplete: complete === null ? null : checkServerSentUrl(complete, 'verification_uri_complete'),
+    expiresIn: seconds(body.expires_in, 'expires_in', 1, MAX_EXPIRES_IN_S),
+    interval:
+      body.interval === undefined || body.interval === null
+        ? DEFAULT_INTERVAL_S
+        : seconds(body.interval, 'interval', 1, MAX_INTERVAL_S),
+    receivedAt,
+  }
+}
+
+/** Starts a device authorization (RFC 8628 section 3.1): the codes to show and to poll with. */
+export const requestDeviceAuthorization = async (
+  request: DeviceAuthorizationRequest,
+  signal?: AbortSignal,
+): Promise<DeviceAuthorizationResponse> => {
+  const metadata = await endpoints(request, signal)
+  const where = request.server ?? metadata.token_endpoint
+  const endpoint = metadata.device_authorization_endpoint
+  if (!endpoint) throw bad(`${hostOf(where)} does not offer device authorization (no device_authorization_endpoint)`)
+  const form: Record<string, string> = { ...request.extraParams, client_id: request.clientId }
+  if (request.scope) form.scope = request.scope
+  const answer = await requestJson(request, endpoint, { form }, signal)
+  const now = (request.now ?? Date.now)()
+  if (answer.status === 429) {
+    throw new EngineError('refused', `${hostOf(endpoint)} is refusing new pairing requests for now (too many); try again later`)
+  }
+  if (answer.status !== 200) {
+    throw bad(`${hostOf(endpoint)} refused the device authorization request: ${safeErrorCode(answer.body?.error)} (HTTP ${answer.status})`)
+  }
+  return parseDeviceAuthorization(answer.body!, now)
+}
+
+/** Checks the fields of a successful token response the engine relies on. */
+export const parseTokenResponse = (body: Record<string, unknown>, host: string): TokenResponse => {
+  const { access_token, token_type, expires_in, refresh_token } = body
+  if (typeof access_token !== 'string' || !access_token || hasUnsafeChars(access_token)) {
+    throw bad(`${host} sent a token response without a usable access_token`)
+  }
+  if (typeof token_type !== 'string' || !token_type) throw bad(`${host} sent a token response without token_type`)
+  if (expires_in !== undefined && (typeof expires_in !== 'number' || !(expires_in > 0))) {
+    throw bad(`${host} sent a token response with an unusable expires_in`)
+  }
+  if (refresh_token !== undefined && refresh_token !== null && (typeof refresh_token !== 'string' || hasUnsafeChars(refresh_token))) {
+    throw bad(`${host} sent a token response with an unusable refresh_token`)
+  }
+  return body as TokenResponse
+}
+
+/**
+ * One poll of the token endpoint (RFC 8628 section 3.4). The protocol's answers are values:
+ * `authorization_pending`, `slow_down` (or HTTP 429), `access_denied`, `expired_token`, and
+ * success. `invalid_grant` counts as expired: a server answers it for a code it no longer
+ * knows, which is what a code past its lifetime becomes (node-oidc-provider, after its clock
+ * tolerance). Anything else throws `bad_response`.
+ */
+export const pollDeviceToken = async (request: DeviceTokenRequest, signal?: AbortSignal): Promise<DevicePollResult> => {
+  const metadata = await endpoints(request, signal)
+  const endpoint = metadata.token_endpoint
+  const answer = await requestJson(
+    request,
+    endpoint,
+    { form: { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: request.deviceCode, client_id: request.clientId } },
+    signal,
+  )
+  const at = (request.now ?? Date.now)()
+  if (answer.status === 200) return { kind: 'granted', tokens: parseTokenResponse(answer.body!, hostOf(endpoint)), at }
+  if (answer.status === 429) return { kind: 'slowDown', at }
+  switch (answer.body?.error) {
+    case 'authorization_pending':
+      return { kind: 'pending', at }
+    case 'slow_down':
+      return { kind: 'slowDown', at }
+    case 'access_denied':
+      return { kind: 'denied', at }
+    case 'expired_token':
+    case 'invalid_grant':
+      return { kind: 'expired', at }
+  }
+  throw bad(`${hostOf(endpoint)} answered the device token request with ${safeErrorCode(answer.body?.error)} (HTTP ${answer.status})`)
+}

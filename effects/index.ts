@@ -1,0 +1,41 @@
+// The Node effects of omicos-auth: the credential store, the resolver for the daemon and other
+// front ends, the RFC 8628 device grant client, and the actors that run the machines in Node.
+export { EngineError } from './engine-error.js'
+export { DEFAULT_SERVER, parseServerUrl, cloudBase, isLoopbackHost } from './server-url.js'
+export { requestJson, type FetchLike, type HttpDeps, type JsonResponse } from './http.js'
+export { discover, forgetDiscovery, type ServerMetadata } from './discovery.js'
+export {
+  requestDeviceAuthorization,
+  pollDeviceToken,
+  DEVICE_CODE_GRANT_TYPE,
+  type DeviceAuthorizationResponse,
+  type DevicePollResult,
+  type TokenResponse,
+} from './device-grant.js'
+export { passwordGrant, authenticateWithPassword, type PasswordGrantResult } from './password-grant.js'
+export { fetchAccount, getAccount, registerProcess, checkProcessToken, revokeTokens, type ProcessTokenCheck } from './omicos-api.js'
+export {
+  buildCredentialFile,
+  parseCredentialFile,
+  serializeCredentialFile,
+  CREDENTIAL_FILE_VERSION,
+  type CredentialFile,
+} from './credential-file.js'
+export {
+  CREDENTIAL_FILE_NAME,
+  globalCredentialPath,
+  workspaceCredentialPath,
+  readCredentialFile,
+  persistCredentials,
+  readActive,
+  deleteByAccount,
+  loginTargetPath,
+  type StoreLocation,
+  type ActiveCredentials,
+  type LockOptions,
+} from './credential-store.js'
+export { resolveCredentials, refreshProcessToken, type RefreshOptions, type RefreshResult } from './resolver.js'
+export { findWorkspaceRoot, resolveWorkspace, derivedWorkspaceId, type Workspace } from './workspace.js'
+export { omicosHome, hostName, defaultProcessName, isTTY } from './environment.js'
+export { promptCredentials, readSecretFromStream } from './prompts.js'
+export { createNodeActors, type NodeActorOptions, type NodeActors } from './node-actors.js'

@@ -1,0 +1,191 @@
+// The one place where the Node world (cross-fetch, the file system, enquirer, the terminal)
+// becomes the actors the machines invoke. Types come from machines/contracts.ts; each actor
+// passes the `signal` XState gives it down to its request, so a stopped actor aborts its I/O.
+import { fromPromise } from 'xstate'
+import type {
+  AuthenticateInput,
+  AuthenticateResult,
+  CheckExistingInput,
+  Credentials,
+  CurrentAccount,
+  DeleteFilesInput,
+  DeleteFilesResult,
+  DeviceAuthorization,
+  ExistingLogin,
+  PersistInput,
+  PersistResult,
+  PollInput,
+  PollResult,
+  ProcessRegistration,
+  PromptInput,
+  RegisterProcessInput,
+  RequestCodeInput,
+  RevokeInput,
+  StatusReport,
+  VerifyInput,
+  VerifyResult,
+} from '../machines/contracts.js'
+import { buildCredentialFile } from './credential-file.js'
+import {
+  deleteByAccount,
+  globalCredentialPath,
+  loginTargetPath,
+  persistCredentials,
+  readActive,
+  readCredentialFile,
+  type LockOptions,
+} from './credential-store.js'
+import { pollDeviceToken, requestDeviceAuthorization } from './device-grant.js'
+import { EngineError } from './engine-error.js'
+import { omicosHome, type Env } from './environment.js'
+import type { FetchLike, HttpDeps } from './http.js'
+import { fetchAccount, getAccount, registerProcess, revokeTokensOrThrow, toUserSession } from './omicos-api.js'
+import { authenticateWithPassword } from './password-grant.js'
+import { promptCredentials, type PromptStreams } from './prompts.js'
+
+export interface NodeActorOptions {
+  /** the global omicOS home (default: OMICOS_HOME, else ~/.omicos) */
+  home?: string
+  /** where the command runs: decides the workspace (default: process.cwd()) */
+  cwd?: string
+  /** write only the workspace file (`--workspace`: cloud account switching) */
+  workspaceOnly?: boolean
+  fetch?: FetchLike
+  /** per HTTP request (default 5000 ms) */
+  timeoutMs?: number
+  env?: Env
+  /** for the password prompts; stdout defaults to process.stderr */
+  stdin?: PromptStreams['stdin']
+  stdout?: NodeJS.WritableStream
+  stderr?: NodeJS.WritableStream
+  clientId?: string
+  scope?: string
+  lock?: LockOptions
+  now?: () => number
+}
+
+export const createNodeActors = (options: NodeActorOptions = {}) => {
+  const env = options.env ?? process.env
+  const cwd = options.cwd ?? process.cwd()
+  const home = options.home ?? omicosHome(env, cwd)
+  const loc = { home, cwd, env, lock: options.lock }
+  const workspaceOnly = options.workspaceOnly ?? false
+  const clientId = options.clientId ?? 'omicos-cli'
+  const scope = options.scope ?? 'openid email offline_access'
+  const now = options.now ?? Date.now
+  const http: HttpDeps & { now: () => number } = { fetch: options.fetch, timeoutMs: options.timeoutMs, now }
+
+  return {
+    checkExisting: fromPromise<ExistingLogin | null, CheckExistingInput>(async ({ input }) => {
+      const path = await loginTargetPath({ ...loc, workspaceOnly })
+      const stored = await readCredentialFile(path)
+      if (!stored || stored.credentials.server !== input.server) return null
+      const c = stored.credentials
+      return {
+        email: c.user.email,
+        accountId: c.user.account_id,
+        server: c.server,
+        processName: c.process_name,
+        authMethod: c.auth_method,
+        path,
+      }
+    }),
+
+    promptCredentials: fromPromise<Credentials, PromptInput>(async ({ input, signal }) => {
+      if (!options.stdin) throw new EngineError('usage', 'no terminal to ask for the email and password: pass --email with --password-stdin (or --password)')
+      return promptCredentials({ stdin: options.stdin, stdout: options.stdout ?? options.stderr }, input, signal)
+    }),
+
+    authenticate: fromPromise<AuthenticateResult, AuthenticateInput>(({ input, signal }) =>
+      authenticateWithPassword(http, { server: input.server, clientId, scope, email: input.email, password: input.password }, signal),
+    ),
+
+    registerProcess: fromPromise<ProcessRegistration, RegisterProcessInput>(({ input, signal }) =>
+      registerProcess(http, input, signal),
+    ),
+
+    persist: fromPromise<PersistResult, PersistInput>(async ({ input }) => {
+      const file = buildCredentialFile({
+        userToken: input.session.userToken,
+        userTokenExpiresAt: input.session.userTokenExpiresAt,
+        refreshToken: input.session.refreshToken,
+        processToken: input.process.processToken,
+        processTokenExpiresAt: input.process.processTokenExpiresAt,
+        processId: input.process.processId,
+        processName: input.process.name,
+        authMethod: input.authMethod,
+        server: input.server,
+        accountId: input.session.account.accountId,
+        email: input.session.account.email,
+        tier: input.session.account.tier,
+        loggedInAt: input.loggedInAt,
+      })
+      return { paths: await persistCredentials({ ...loc, workspaceOnly }, file) }
+    }),
+
+    requestCode: fromPromise<DeviceAuthorization, RequestCodeInput>(({ input, signal }) =>
+      requestDeviceAuthorization(
+        { ...http, server: input.server, clientId, scope, extraParams: { process_name: input.name, hostname: input.hostname } },
+        signal,
+      ),
+    ),
+
+    pollToken: fromPromise<PollResult, PollInput>(async ({ input, signal }) => {
+      const result = await pollDeviceToken({ ...http, server: input.server, clientId, deviceCode: input.deviceCode }, signal)
+      if (result.kind !== 'granted') return result
+      const account = await fetchAccount(http, input.server, result.tokens.access_token, signal)
+      return { kind: 'granted', session: toUserSession(result.tokens, account, result.at), at: result.at }
+    }),
+
+    resolveAccount: fromPromise<CurrentAccount | null>(async () => {
+      const active = await readActive(loc)
+      if (!active) return null
+      const c = active.credentials
+      return {
+        accountId: c.user.account_id,
+        email: c.user.email,
+        server: c.server,
+        tokens: [c.refresh_token, c.user_token, c.process_token].filter((t): t is string => Boolean(t)),
+      }
+    }),
+
+    revokeTokens: fromPromise<void, RevokeInput>(({ input, signal }) =>
+      revokeTokensOrThrow({ ...http, clientId }, input.server, input.tokens, signal),
+    ),
+
+    deleteFiles: fromPromise<DeleteFilesResult, DeleteFilesInput>(async ({ input }) => ({
+      removed: await deleteByAccount(loc, input.accountId),
+    })),
+
+    readStatus: fromPromise<StatusReport>(async () => {
+      const configPath = globalCredentialPath(loc)
+      const active = await readActive(loc)
+      if (!active) return { loggedIn: false, configPath, activePath: null, activeSource: null }
+      const c = active.credentials
+      return {
+        loggedIn: true,
+        configPath,
+        activePath: active.path,
+        activeSource: active.source,
+        email: c.user.email,
+        accountId: c.user.account_id,
+        tier: c.user.tier,
+        processName: c.process_name,
+        processId: c.process_id,
+        server: c.server,
+        authMethod: c.auth_method,
+        loggedInAt: c.logged_in_at,
+        processTokenExpiresAt: c.process_token_expires_at,
+        userTokenExpiresAt: c.user_token_expires_at,
+      }
+    }),
+
+    verifyOnline: fromPromise<VerifyResult, VerifyInput>(async ({ input, signal }) => {
+      const stored = await readCredentialFile(input.path)
+      if (!stored) return { kind: 'invalid', message: `${input.path} is gone: run omicos login` }
+      return getAccount(http, input.server, stored.credentials.user_token, signal)
+    }),
+  }
+}
+
+export type NodeActors = ReturnType<typeof createNodeActors>

@@ -1,0 +1,74 @@
+// The OAuth password grant (RFC 6749 section 4.3) against the token endpoint, with the
+// answers a login must tell apart returned as values: granted, wrong credentials, rate limited.
+import type { AuthenticateResult } from '../machines/contracts.js'
+import { parseTokenResponse, type TokenResponse } from './device-grant.js'
+import { discover } from './discovery.js'
+import { EngineError } from './engine-error.js'
+import { requestJson, retryAfterMs, safeDescription, safeErrorCode, type HttpDeps } from './http.js'
+import { hostOf } from './server-url.js'
+import { fetchAccount, toUserSession } from './omicos-api.js'
+
+export interface PasswordGrantRequest {
+  server: string
+  clientId: string
+  scope: string
+  email: string
+  password: string
+}
+
+export type PasswordGrantResult =
+  | { kind: 'granted'; tokens: TokenResponse; at: number }
+  | { kind: 'invalid'; message: string }
+  | { kind: 'rateLimited'; retryAfterMs: number; message: string }
+
+type Deps = HttpDeps & { now?: () => number }
+
+export const passwordGrant = async (deps: Deps, request: PasswordGrantRequest, signal?: AbortSignal): Promise<PasswordGrantResult> => {
+  const metadata = await discover(deps, request.server, signal)
+  const endpoint = metadata.token_endpoint
+  const host = hostOf(endpoint)
+  const answer = await requestJson(
+    deps,
+    endpoint,
+    {
+      form: {
+        grant_type: 'password',
+        username: request.email,
+        password: request.password,
+        client_id: request.clientId,
+        scope: request.scope,
+      },
+    },
+    signal,
+  )
+  const at = (deps.now ?? Date.now)()
+  if (answer.status === 200) return { kind: 'granted', tokens: parseTokenResponse(answer.body!, host), at }
+  if (answer.status === 429) {
+    const waitMs = retryAfterMs(answer.headers.get('retry-after'), at)
+    return {
+      kind: 'rateLimited',
+      retryAfterMs: waitMs,
+      message: `too many login attempts; ${host} asks to wait ${Math.ceil(waitMs / 1000)} s`,
+    }
+  }
+  const error = answer.body?.error
+  if (error === 'invalid_grant') {
+    return { kind: 'invalid', message: safeDescription(answer.body?.error_description) ?? 'wrong email or password' }
+  }
+  if (error === 'unsupported_grant_type' || error === 'unauthorized_client') {
+    throw new EngineError('bad_response', `${host} does not offer email/password login: use omicos cli login`)
+  }
+  throw new EngineError('bad_response', `${host} answered the login with ${safeErrorCode(error)} (HTTP ${answer.status})`)
+}
+
+/** Password grant, then the account the token belongs to: the `authenticate` effect. */
+export const authenticateWithPassword = async (
+  deps: Deps,
+  request: PasswordGrantRequest,
+  signal?: AbortSignal,
+): Promise<AuthenticateResult> => {
+  const result = await passwordGrant(deps, request, signal)
+  if (result.kind !== 'granted') return result
+  const account = await fetchAccount(deps, request.server, result.tokens.access_token, signal)
+  return { kind: 'granted', session: toUserSession(result.tokens, account, result.at) }
+}

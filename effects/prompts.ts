@@ -1,0 +1,81 @@
+// Asking a person for an email and a password on the terminal. The questions go to stderr by
+// default, so stdout stays free for what a script reads; the answers come from stdin, which
+// must be a terminal: without one nothing is asked, and nothing waits on input that will not
+// come.
+import Enquirer from 'enquirer'
+import type { Credentials, PromptInput } from '../machines/contracts.js'
+import { EngineError } from './engine-error.js'
+
+export interface PromptStreams {
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean }
+  /** where the questions are written (default: process.stderr) */
+  stdout?: NodeJS.WritableStream
+}
+
+interface PromptInstance {
+  run(): Promise<string>
+  cancel(): Promise<void>
+}
+type PromptClass = new (options: Record<string, unknown>) => PromptInstance
+
+const NO_TERMINAL =
+  'no terminal to ask for the email and password: pass --email with --password-stdin (or --password)'
+
+const ask = async (kind: 'Input' | 'Password', message: string, streams: PromptStreams, signal?: AbortSignal): Promise<string> => {
+  if (signal?.aborted) throw new EngineError('cancelled', 'cancelled')
+  const Prompt = (Enquirer as unknown as Record<string, PromptClass>)[kind]
+  const prompt = new Prompt({
+    name: 'value',
+    message,
+    stdin: streams.stdin,
+    stdout: streams.stdout ?? process.stderr,
+    validate: (value: string) => (value.length > 0 ? true : `${message} cannot be empty`),
+  })
+  const onAbort = () => void prompt.cancel().catch(() => {})
+  signal?.addEventListener('abort', onAbort, { once: true })
+  try {
+    return await prompt.run()
+  } catch {
+    // enquirer rejects (with an empty string) on Ctrl-C or Escape.
+    throw new EngineError('cancelled', 'cancelled')
+  } finally {
+    signal?.removeEventListener('abort', onAbort)
+  }
+}
+
+/** Asks `Email:` (unless known) and a masked `Password:`; `usage` when stdin is no terminal. */
+export const promptCredentials = async (
+  streams: PromptStreams,
+  input: PromptInput,
+  signal?: AbortSignal,
+): Promise<Credentials> => {
+  if (!streams.stdin.isTTY) throw new EngineError('usage', NO_TERMINAL)
+  const out = streams.stdout ?? process.stderr
+  if (input.lastError) out.write(`${input.lastError}\n`)
+  const email = input.email ?? (await ask('Input', 'Email', streams, signal)).trim()
+  const password = await ask('Password', 'Password', streams, signal)
+  return { email, password }
+}
+
+/**
+ * Reads a secret piped on stdin (`--password-stdin`): everything up to the first newline.
+ * Refuses a terminal (that is what the prompt is for) rather than wait on it.
+ */
+export const readSecretFromStream = async (
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean },
+  signal?: AbortSignal,
+): Promise<string> => {
+  if (stdin.isTTY) throw new EngineError('usage', '--password-stdin reads a piped password, but standard input is a terminal')
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of stdin as AsyncIterable<Buffer | string>) {
+    if (signal?.aborted) throw new EngineError('cancelled', 'cancelled')
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+    chunks.push(buffer)
+    size += buffer.length
+    if (size > 64 * 1024) throw new EngineError('usage', '--password-stdin got more than 64 KiB: pass only the password')
+  }
+  const secret = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0]
+  if (!secret) throw new EngineError('usage', '--password-stdin got an empty password')
+  return secret
+}

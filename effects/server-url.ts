@@ -1,0 +1,77 @@
+import { EngineError } from './engine-error.js'
+
+export const DEFAULT_SERVER = 'https://auth.omicos.cn'
+
+// Plain http is allowed only where nothing leaves the machine: a token sent over http to
+// any other host could be read on the way.
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]'])
+
+export const isLoopbackHost = (hostname: string): boolean => LOOPBACK_HOSTS.has(hostname.toLowerCase())
+
+// Control characters (C0, DEL, C1) and the bidirectional overrides that can make a terminal
+// show something other than what was sent.
+const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/
+
+export const hasUnsafeChars = (value: string): boolean => UNSAFE_CHARS.test(value)
+
+type UrlProblem = string | null
+
+/** Why `url` is not a safe address for a server or endpoint, or null when it is. */
+const urlProblem = (value: string): { url: URL | null; problem: UrlProblem } => {
+  if (hasUnsafeChars(value)) return { url: null, problem: 'it contains control characters' }
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return { url: null, problem: 'it is not a URL' }
+  }
+  if (url.username || url.password) return { url, problem: 'it carries a user name or password' }
+  if (url.protocol === 'https:') return { url, problem: null }
+  if (url.protocol === 'http:') {
+    return isLoopbackHost(url.hostname)
+      ? { url, problem: null }
+      : { url, problem: 'plain http is only allowed for 127.0.0.1, localhost or [::1]; use https' }
+  }
+  return { url, problem: `the scheme must be https (or http on loopback), not ${url.protocol.replace(/:$/, '')}` }
+}
+
+/**
+ * Checks and normalizes a `--server` value: https anywhere, http only on loopback, no user
+ * info, query or fragment; the result has no trailing slash (`https://auth.omicos.cn`).
+ */
+export const parseServerUrl = (value: string, option = '--server'): string => {
+  const shown = hasUnsafeChars(value) ? 'the value' : JSON.stringify(value)
+  const { url, problem } = urlProblem(value.trim())
+  if (problem || !url) throw new EngineError('usage', `${option} ${shown} is not usable: ${problem}`)
+  if (url.search || url.hash) {
+    throw new EngineError('usage', `${option} ${shown} is not usable: give the server address without ? or #`)
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`
+}
+
+/**
+ * Checks an address a server sent (an endpoint or a verification page) with the same rules
+ * as `--server`. The message names what was wrong but never echoes a value holding control
+ * characters, since it may be printed on a terminal.
+ */
+export const checkServerSentUrl = (value: unknown, what: string): string => {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new EngineError('bad_response', `the server sent no usable ${what}`)
+  }
+  if (value.length > 2048) throw new EngineError('bad_response', `the server sent a ${what} that is too long`)
+  const { problem } = urlProblem(value)
+  if (problem) throw new EngineError('bad_response', `the server sent an unsafe ${what}: ${problem}`)
+  return value
+}
+
+/** `host[:port]` of a server URL: the `user.cloud_base` of the credential file. */
+export const cloudBase = (server: string): string => new URL(server).host
+
+/** The host of a URL for messages, or the text itself when it does not parse. */
+export const hostOf = (url: string): string => {
+  try {
+    return new URL(url).host
+  } catch {
+    return 'the server'
+  }
+}

@@ -1,0 +1,121 @@
+// Where the workspace is, and its stable id.
+//
+// The workspace root, for a directory `cwd`:
+//   1. `OMICOS_WORKSPACE`, when set (resolved against cwd);
+//   2. else the nearest directory, from cwd up to /, that holds a `.omicos/` directory which is
+//      not the global omicOS home (`OMICOS_HOME`, else ~/.omicos) - so `~` itself is not a
+//      workspace just because it holds the global home;
+//   3. else the nearest directory, from cwd up, that holds `.git` (a directory, or the file a
+//      worktree or submodule has);
+//   4. else cwd itself.
+// The workspace credential file is `<root>/.omicos/cloud_login.json`. When that is the global
+// file (cwd is the home directory, say), the workspace has no file of its own.
+//
+// The workspace id, used as the process id `local-<workspace_id>`:
+//   - the `workspace_id` kept in `<root>/.omicos/workspace.json`, when that file is there;
+//   - else the first 16 hex digits of the sha256 of the root's real path (symlinks resolved),
+//     so every shell and tool that reaches the root by any path agrees on it.
+// `workspace.json` is written (0600) the first time a workspace credential file is, so the id
+// then survives moving or renaming the directory; before that, moving the workspace gives it
+// a new id, which is harmless since nothing was registered under the old one from here.
+import { createHash } from 'node:crypto'
+import fs from 'fs-extra'
+import path from 'node:path'
+import { omicosHome, type Env } from './environment.js'
+
+export const WORKSPACE_FILE = 'workspace.json'
+
+const realOrResolved = async (dir: string): Promise<string> => {
+  try {
+    return await fs.realpath(dir)
+  } catch {
+    return path.resolve(dir)
+  }
+}
+
+const isDirectory = async (p: string): Promise<boolean> => {
+  try {
+    return (await fs.stat(p)).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+const exists = async (p: string): Promise<boolean> => {
+  try {
+    await fs.lstat(p)
+    return true
+  } catch {
+    return false
+  }
+}
+
+const ancestors = (start: string): string[] => {
+  const out: string[] = []
+  let dir = path.resolve(start)
+  for (;;) {
+    out.push(dir)
+    const parent = path.dirname(dir)
+    if (parent === dir) return out
+    dir = parent
+  }
+}
+
+export interface WorkspaceOptions {
+  cwd?: string
+  env?: Env
+  /** the global omicOS home; default from env */
+  home?: string
+}
+
+/** The workspace root for `cwd` (see the rule above). */
+export const findWorkspaceRoot = async (options: WorkspaceOptions = {}): Promise<string> => {
+  const env = options.env ?? process.env
+  const cwd = path.resolve(options.cwd ?? process.cwd())
+  const override = env.OMICOS_WORKSPACE?.trim()
+  if (override) return path.resolve(cwd, override)
+  const home = await realOrResolved(options.home ?? omicosHome(env, cwd))
+  const chain = ancestors(cwd)
+  for (const dir of chain) {
+    const marker = path.join(dir, '.omicos')
+    if ((await isDirectory(marker)) && (await realOrResolved(marker)) !== home) return dir
+  }
+  for (const dir of chain) if (await exists(path.join(dir, '.git'))) return dir
+  return cwd
+}
+
+/** The id derived from a root's real path: 16 hex digits of its sha256. */
+export const derivedWorkspaceId = async (root: string): Promise<string> =>
+  createHash('sha256').update(await realOrResolved(root)).digest('hex').slice(0, 16)
+
+const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
+
+/** The id kept in `<root>/.omicos/workspace.json`, or null when there is none (or it is unusable). */
+export const storedWorkspaceId = async (root: string): Promise<string | null> => {
+  try {
+    const data = JSON.parse(await fs.readFile(path.join(root, '.omicos', WORKSPACE_FILE), 'utf8'))
+    return typeof data?.workspace_id === 'string' && ID_PATTERN.test(data.workspace_id) ? data.workspace_id : null
+  } catch {
+    return null
+  }
+}
+
+export interface Workspace {
+  root: string
+  id: string
+  /** `local-<id>` */
+  processId: string
+}
+
+/** The workspace of `cwd`: its root, id and process id. Reads only; writes nothing. */
+export const resolveWorkspace = async (options: WorkspaceOptions = {}): Promise<Workspace> => {
+  const root = await findWorkspaceRoot(options)
+  const id = (await storedWorkspaceId(root)) ?? (await derivedWorkspaceId(root))
+  return { root, id, processId: `local-${id}` }
+}
+
+/** The workspace id inside a process id, when it has the `local-<id>` form. */
+export const workspaceIdOf = (processId: string): string | null => {
+  const match = /^local-(.+)$/.exec(processId)
+  return match && ID_PATTERN.test(match[1]) ? match[1] : null
+}
