@@ -112,7 +112,7 @@ export interface Run {
   states: string[]
   /** errors the actor reported (a bug in a machine: they should never happen) */
   errors: unknown[]
-  /** moves the simulated clock on and lets the effects it triggers answer */
+  /** moves the simulated clock on, timer by timer, letting the effects it triggers answer */
   advance: (ms: number) => Promise<void>
   /** the final output, or a rejection after the time limit */
   done: () => Promise<unknown>
@@ -156,8 +156,16 @@ export const run = (machine: AnyStateMachine, actors: Record<string, unknown>, o
     clock,
     states,
     errors,
+    // Timer by timer, letting effects answer in between, as real time would pass.
     advance: async (ms) => {
-      clock.increment(ms)
+      const target = clock.now() + ms
+      for (let step = 0; step < 10_000; step++) {
+        const due = clock.nextDue()
+        if (due === undefined || due > target) break
+        clock.set(Math.max(due, clock.now()))
+        await settle()
+      }
+      clock.set(target)
       await settle()
     },
     done: () => withTimeout(outcome, 2_000, 'the machine'),
@@ -203,6 +211,16 @@ export class TimerClock extends SimulatedClock {
       if (this.labels.get(id) === eventType) return timeout.start + timeout.timeout - this.now()
     }
     return undefined
+  }
+
+  /** when the earliest pending timeout fires */
+  nextDue(): number | undefined {
+    let due: number | undefined
+    for (const timeout of this.pending.values()) {
+      const end = timeout.start + timeout.timeout
+      if (due === undefined || end < due) due = end
+    }
+    return due
   }
 
   /** the event types of the pending timeouts */
