@@ -1,0 +1,69 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { status, type StatusReport } from '../../machines/index.js'
+import { account, checkSnapshot, run, scripted, StubEffectError, TimerClock, unreachable, type Answer } from '../support/machine-harness.js'
+
+const report: StatusReport = {
+  loggedIn: true,
+  configPath: '/home/you/.omicos/cloud_login.json',
+  activePath: '/work/ws1/.omicos/cloud_login.json',
+  activeSource: 'workspace',
+  email: 'you@example.com',
+  accountId: 'acct_42',
+  processName: 'omics',
+  processId: 'local-ws1',
+  server: 'https://auth.omicos.cn',
+  authMethod: 'device',
+  loggedInAt: '2024-05-01T10:00:00.000Z',
+}
+const nobody: StatusReport = { loggedIn: false, configPath: report.configPath, activePath: null, activeSource: null }
+
+const start = (online: boolean, script: Record<string, Answer[]>) => {
+  const clock = new TimerClock()
+  const fx = scripted({ readStatus: [{ ok: report }], verifyOnline: [], ...script }, clock)
+  return { ...run(status, fx.actors, { input: { online }, clock }), fx }
+}
+
+test('offline: reads the files, never asks the server', async () => {
+  const check = start(false, {})
+  assert.equal(await check.done(), { kind: 'reported', report, verified: null })
+  assert.equal(check.states, ['reading', 'reported'])
+  assert.equal(check.fx.calls.verifyOnline, [])
+})
+
+test('online and the token works: verified valid', async () => {
+  const check = start(true, { verifyOnline: [{ ok: { kind: 'valid', account } }] })
+  assert.equal(await check.done(), { kind: 'reported', report, verified: { kind: 'valid', account } })
+  assert.equal(check.states, ['reading', 'verifying', 'reported'])
+  assert.equal(check.fx.calls.verifyOnline, [{ server: 'https://auth.omicos.cn', path: report.activePath }])
+  assert.is(checkSnapshot('status: online valid', { states: check.states, context: check.snapshot().context }), null)
+})
+
+test('online and the token was revoked: verified invalid', async () => {
+  const verdict = { kind: 'invalid', message: 'the server no longer accepts this login: run omicos login again' }
+  const check = start(true, { verifyOnline: [{ ok: verdict }] })
+  assert.equal(await check.done(), { kind: 'reported', report, verified: verdict })
+})
+
+test('online but nobody logged in: reported without asking the server', async () => {
+  const check = start(true, { readStatus: [{ ok: nobody }] })
+  assert.equal(await check.done(), { kind: 'reported', report: nobody, verified: null })
+  assert.equal(check.states, ['reading', 'reported'])
+  assert.equal(check.fx.calls.verifyOnline, [])
+})
+
+test('the files cannot be read: failed with local_files', async () => {
+  const problem = new StubEffectError('local_files', '/home/you/.omicos/cloud_login.json is readable by others (mode 644): chmod 600 it')
+  const check = start(false, { readStatus: [{ fail: problem }] })
+  assert.equal(await check.done(), { kind: 'failed', failure: { kind: 'local_files', message: problem.message } })
+  assert.equal(check.states, ['reading', 'failed'])
+})
+
+test('online and the server cannot be reached: failed with unreachable', async () => {
+  const check = start(true, { verifyOnline: [{ fail: unreachable() }] })
+  const output = (await check.done()) as { failure: { kind: string } }
+  assert.is(output.failure.kind, 'unreachable')
+  assert.equal(check.states, ['reading', 'verifying', 'failed'])
+})
+
+test.run()
