@@ -33,7 +33,7 @@ const wrong: Answer = { ok: { kind: 'invalid', message: 'wrong email or password
 const rateLimited = (retryAfterMs: number): Answer => ({
   ok: { kind: 'rateLimited', retryAfterMs, message: 'too many failed logins for this email' },
 })
-const typed = (password = secrets.password): Answer => ({ ok: { email: 'you@example.com', password } })
+const typed = (password: string = secrets.password): Answer => ({ ok: { email: 'you@example.com', password } })
 
 /** Starts a password login whose effects answer from `script` (missing effects answer the happy path). */
 const start = (script: Record<string, Answer[]>, overrides: Partial<PasswordLoginInput> = {}) => {
