@@ -1,0 +1,17 @@
+// Child process for the credential store specs: writes one login's credentials and prints
+// `ok <paths>` or `error <kind> <message>`. Arguments: home cwd accountId [workspaceOnly] [tokenSize]
+import { persistCredentials } from '../../effects/credential-store.js'
+import { EngineError } from '../../effects/engine-error.js'
+import { fakeCredentials } from './support.js'
+
+const [home, cwd, accountId, workspaceOnly = 'false', tokenSize = '0'] = process.argv.slice(2)
+const size = Number(tokenSize)
+const file = fakeCredentials(accountId, size ? { userToken: 'u'.repeat(size) } : {})
+try {
+  const paths = await persistCredentials({ home, cwd, env: {}, workspaceOnly: workspaceOnly === 'true', lock: { waitMs: 15_000 } }, file)
+  process.stdout.write(`ok ${paths.join(' ')}\n`)
+} catch (error) {
+  if (error instanceof EngineError) process.stdout.write(`error ${error.kind} ${error.message}\n`)
+  else process.stdout.write(`error crash ${String(error)}\n`)
+  process.exitCode = 1
+}
