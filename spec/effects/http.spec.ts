@@ -1,0 +1,262 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { createServer } from 'node:net'
+import type { AddressInfo } from 'node:net'
+import { discover } from '../../effects/discovery.js'
+import { pollDeviceToken, requestDeviceAuthorization } from '../../effects/device-grant.js'
+import { EngineError } from '../../effects/engine-error.js'
+import { requestJson, retryAfterMs } from '../../effects/http.js'
+import { passwordGrant } from '../../effects/password-grant.js'
+import { cloudBase, DEFAULT_SERVER, parseServerUrl } from '../../effects/server-url.js'
+import { sendJson, startHttp, timeout, type Handler } from './support.js'
+
+const rejectsWith = async (promise: Promise<unknown>, kind: string, pattern?: RegExp) => {
+  try {
+    await timeout(promise, 15_000, 'request')
+  } catch (error) {
+    if (!(error instanceof EngineError)) throw error
+    assert.is(error.kind, kind, error.message)
+    if (pattern) assert.match(error.message, pattern)
+    assert.not.match(error.message, /[\u0000-\u001f]/)
+    return error
+  }
+  assert.unreachable('expected a rejection')
+}
+
+/** A server with RFC 8414 metadata pointing at itself, the rest answered by `routes`. */
+const withServer = async (routes: Record<string, Handler>, fn: (url: string) => Promise<void>, metadata: (url: string) => object = (url) => ({})) => {
+  let base = ''
+  const server = await startHttp((req, res, body) => {
+    const path = (req.url ?? '').split('?')[0]
+    if (path === '/.well-known/oauth-authorization-server' && !routes[path]) {
+      return sendJson(res, 200, {
+        issuer: base,
+        token_endpoint: `${base}/token`,
+        device_authorization_endpoint: `${base}/device/auth`,
+        ...metadata(base),
+      })
+    }
+    const route = routes[path]
+    if (route) return route(req, res, body)
+    sendJson(res, 404, { error: 'not_found' })
+  })
+  base = server.url
+  try {
+    await fn(base)
+  } finally {
+    await server.close()
+  }
+}
+
+const deviceAnswer = (base: string, extra: object = {}) => ({
+  device_code: 'dc-1',
+  user_code: 'BCDF-GHJK',
+  verification_uri: `${base}/device`,
+  expires_in: 600,
+  ...extra,
+})
+
+test('server URLs: https anywhere, http only on loopback, normalized', () => {
+  assert.is(parseServerUrl('https://auth.omicos.cn/'), 'https://auth.omicos.cn')
+  assert.is(parseServerUrl('HTTPS://Auth.Omicos.CN:8443/base/'), 'https://auth.omicos.cn:8443/base')
+  for (const ok of ['http://127.0.0.1:4000', 'http://localhost:4000/', 'http://[::1]:4000']) parseServerUrl(ok)
+  for (const bad of ['http://auth.omicos.cn', 'ftp://x', 'auth.omicos.cn', 'https://u:p@x.cn', 'https://x.cn/?a=1', 'http://127.0.0.2', 'https://x\u001b[31m.cn']) {
+    assert.throws(() => parseServerUrl(bad), (e: EngineError) => e.kind === 'usage' && !/\u001b/.test(e.message), bad)
+  }
+  assert.is(cloudBase(DEFAULT_SERVER), 'auth.omicos.cn')
+  assert.is(cloudBase('http://127.0.0.1:4000'), '127.0.0.1:4000')
+})
+
+test('Retry-After: seconds or an HTTP date', () => {
+  assert.is(retryAfterMs('7', 0), 7_000)
+  assert.is(retryAfterMs(new Date(60_000).toUTCString(), 0), 60_000)
+  assert.is(retryAfterMs(null, 0, 1234), 1234)
+  assert.is(retryAfterMs('soon', 0, 99), 99)
+})
+
+test('the default server https://auth.omicos.cn fails fast as unreachable', async () => {
+  const started = Date.now()
+  const error = await rejectsWith(discover({}, DEFAULT_SERVER), 'unreachable', /^cannot reach auth\.omicos\.cn: /)
+  const ms = Date.now() - started
+  console.log(`    (https://auth.omicos.cn failed in ${ms} ms: ${error!.message})`)
+  assert.ok(ms < 10_000, `took ${ms} ms`)
+})
+
+test('a closed port is unreachable, with the host in the message', async () => {
+  const probe = createServer()
+  await timeout(new Promise<void>((r) => probe.listen(0, '127.0.0.1', r)), 5_000, 'listen')
+  const { port } = probe.address() as AddressInfo
+  await timeout(new Promise((r) => probe.close(r)), 5_000, 'close')
+  await rejectsWith(discover({}, `http://127.0.0.1:${port}`), 'unreachable', new RegExp(`^cannot reach 127\\.0\\.0\\.1:${port}: connection refused$`))
+})
+
+test('a server that never answers times out as unreachable', async () => {
+  await withServer({ '/slow': () => {} }, async (url) => {
+    const started = Date.now()
+    await rejectsWith(requestJson({ timeoutMs: 300 }, `${url}/slow`), 'unreachable', /timed out after 0\.3 s/)
+    assert.ok(Date.now() - started < 3_000)
+  })
+})
+
+test('an aborted signal cancels a request', async () => {
+  await withServer({ '/slow': () => {} }, async (url) => {
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(), 50)
+    await rejectsWith(requestJson({ timeoutMs: 5_000 }, `${url}/slow`, {}, controller.signal), 'cancelled')
+  })
+})
+
+test('malformed JSON and non-object answers are bad_response', async () => {
+  await withServer(
+    {
+      '/.well-known/oauth-authorization-server': (_q, res) => sendJson(res, 200, '{"issuer": '),
+      '/array': (_q, res) => sendJson(res, 200, '[1,2]'),
+    },
+    async (url) => {
+      await rejectsWith(discover({}, url), 'bad_response', /not a JSON object/)
+      await rejectsWith(requestJson({}, `${url}/array`), 'bad_response', /not an object/)
+    },
+  )
+})
+
+test('discovery falls back to openid-configuration and rejects unsafe endpoints', async () => {
+  let base = ''
+  await withServer(
+    {
+      '/.well-known/oauth-authorization-server': (_q, res) => { res.writeHead(404, { 'content-type': 'text/html' }); res.end('<h1>no</h1>') },
+      '/.well-known/openid-configuration': (_q, res) => sendJson(res, 200, { issuer: base, token_endpoint: `${base}/token` }),
+    },
+    async (url) => {
+      base = url
+      const metadata = await discover({}, url)
+      assert.is(metadata.token_endpoint, `${url}/token`)
+      assert.is(metadata.device_authorization_endpoint, null)
+    },
+  )
+  for (const [endpoint, why] of [
+    ['http://evil.example/token', /plain http is only allowed/],
+    ['javascript:alert(1)', /scheme must be https/],
+    ['https://x.example/\u001b]8;;', /control characters/],
+  ] as const) {
+    await withServer({}, async (url) => {
+      await rejectsWith(discover({}, url), 'bad_response', why)
+    }, () => ({ token_endpoint: endpoint }))
+  }
+})
+
+test('device authorization: escape sequences, unsafe addresses and absurd numbers are bad_response', async () => {
+  const cases: Array<[object, RegExp]> = [
+    [{ user_code: 'ABCD\u001b[2J-WXYZ' }, /user_code containing control characters/],
+    [{ user_code: 'AB\u202eCD' }, /user_code containing control characters/],
+    [{ verification_uri: 'http://phish.example/device' }, /unsafe verification_uri/],
+    [{ verification_uri_complete: 'https://x.example/\u0007' }, /unsafe verification_uri_complete/],
+    [{ interval: 0 }, /interval 0, outside 1\.\.300/],
+    [{ interval: 100000 }, /interval 100000/],
+    [{ expires_in: 999999 }, /expires_in 999999/],
+    [{ expires_in: 'soon' }, /no usable expires_in/],
+    [{ device_code: undefined }, /no usable device_code/],
+  ]
+  for (const [extra, why] of cases) {
+    await withServer({ '/device/auth': (_q, res) => sendJson(res, 200, deviceAnswer(`http://127.0.0.1`, extra)) }, async (url) => {
+      const error = await rejectsWith(requestDeviceAuthorization({ server: url, clientId: 'c' }), 'bad_response', why)
+      assert.not.match(error!.message, /\u001b|\u202e|\u0007/)
+    })
+  }
+})
+
+test('device authorization: absent interval means 5 s; the form carries client, scope and extras', async () => {
+  let form = new URLSearchParams()
+  await withServer(
+    {
+      '/device/auth': (_q, res, body) => {
+        form = new URLSearchParams(body)
+        sendJson(res, 200, deviceAnswer('http://localhost:1', { verification_uri_complete: 'http://localhost:1/device?user_code=BCDF-GHJK' }))
+      },
+    },
+    async (url) => {
+      const auth = await requestDeviceAuthorization({ server: url, clientId: 'omicos-cli', scope: 'openid', extraParams: { hostname: 'h' }, now: () => 42 })
+      assert.equal(auth, {
+        deviceCode: 'dc-1',
+        userCode: 'BCDF-GHJK',
+        verificationUri: 'http://localhost:1/device',
+        verificationUriComplete: 'http://localhost:1/device?user_code=BCDF-GHJK',
+        expiresIn: 600,
+        interval: 5,
+        receivedAt: 42,
+      })
+      assert.is(form.get('client_id'), 'omicos-cli')
+      assert.is(form.get('scope'), 'openid')
+      assert.is(form.get('hostname'), 'h')
+    },
+  )
+})
+
+test('device token polling maps the RFC 8628 errors to values', async () => {
+  const answers: Array<[number, object]> = [
+    [400, { error: 'authorization_pending' }],
+    [400, { error: 'slow_down' }],
+    [429, { error: 'too_many' }],
+    [400, { error: 'access_denied' }],
+    [400, { error: 'expired_token' }],
+    [200, { access_token: 'at', token_type: 'Bearer', expires_in: 60 }],
+    [400, { error: 'invalid_client' }],
+    [200, { token_type: 'Bearer' }],
+  ]
+  let i = 0
+  await withServer({ '/token': (_q, res) => sendJson(res, answers[i][0], answers[i++][1]) }, async (url) => {
+    const poll = () => pollDeviceToken({ server: url, clientId: 'c', deviceCode: 'dc', now: () => 7 })
+    assert.equal(await poll(), { kind: 'pending', at: 7 })
+    assert.equal(await poll(), { kind: 'slowDown', at: 7 })
+    assert.equal(await poll(), { kind: 'slowDown', at: 7 })
+    assert.equal(await poll(), { kind: 'denied', at: 7 })
+    assert.equal(await poll(), { kind: 'expired', at: 7 })
+    assert.equal(await poll(), { kind: 'granted', tokens: { access_token: 'at', token_type: 'Bearer', expires_in: 60 }, at: 7 })
+    await rejectsWith(poll(), 'bad_response', /invalid_client/)
+    await rejectsWith(poll(), 'bad_response', /without a usable access_token/)
+  })
+})
+
+test('password grant: invalid_grant is invalid, 429 is rateLimited with Retry-After', async () => {
+  const answers: Array<[number, object, Record<string, string>]> = [
+    [400, { error: 'invalid_grant', error_description: 'wrong email or password' }, {}],
+    [429, { error: 'invalid_request' }, { 'retry-after': '12' }],
+    [400, { error: 'unsupported_grant_type' }, {}],
+  ]
+  let i = 0
+  let sent = new URLSearchParams()
+  await withServer(
+    {
+      '/token': (_q, res, body) => {
+        sent = new URLSearchParams(body)
+        const [status, json, headers] = answers[i++]
+        sendJson(res, status, json, headers)
+      },
+    },
+    async (url) => {
+      const grant = () => passwordGrant({}, { server: url, clientId: 'omicos-cli', scope: 's', email: 'a@b.c', password: 'pw' })
+      assert.equal(await grant(), { kind: 'invalid', message: 'wrong email or password' })
+      assert.is(sent.get('grant_type'), 'password')
+      assert.is(sent.get('username'), 'a@b.c')
+      const limited = await grant()
+      assert.is(limited.kind, 'rateLimited')
+      assert.is((limited as { retryAfterMs: number }).retryAfterMs, 12_000)
+      const error = await rejectsWith(grant(), 'bad_response', /does not offer email\/password login/)
+      assert.not.match(error!.message, /pw/)
+    },
+  )
+})
+
+test('a gateway error is unreachable; a POST is not redirected', async () => {
+  await withServer(
+    {
+      '/busy': (_q, res) => sendJson(res, 503, '<html>'),
+      '/moved': (_q, res) => { res.writeHead(307, { location: 'http://127.0.0.1:1/' }); res.end() },
+    },
+    async (url) => {
+      await rejectsWith(requestJson({}, `${url}/busy`), 'unreachable', /answered 503/)
+      await rejectsWith(requestJson({}, `${url}/moved`, { form: { a: 'b' } }), 'bad_response', /redirect/)
+    },
+  )
+})
+
+test.run()
