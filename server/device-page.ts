@@ -1,6 +1,19 @@
-import type { Middleware } from 'koa'
+// The verification page of RFC 8628 at /device, as a few small routes in front of the
+// library's own /device: sign in with email and password, enter the code, see which program
+// and machine asked, approve or deny. The decision goes through device-approval.ts onto the
+// library's DeviceCode, so the token endpoint answers the polling client by itself.
+// Element ids and form names are listed at the top of device-page-views.ts.
+import { timingSafeEqual } from 'node:crypto'
+import type { Context, Middleware } from 'koa'
+import { checkPassword, findAccountById, isPlausibleEmail, type Account } from './accounts.js'
 import type { Db } from './database.js'
-import type { OmicosProvider } from './provider.js'
+import { approveDeviceCode, denyDeviceCode, findPendingDeviceCode, LOOKUP_MESSAGES } from './device-approval.js'
+import { codeView, confirmView, outcomeView, signInView, type PageMessage } from './device-page-views.js'
+import { RouteError } from './http-errors.js'
+import { renderErrorPage } from './page-layout.js'
+import { createPageSessions, SESSION_TTL_MS, type PageSession, type PageSessions } from './page-sessions.js'
+import { DEVICE_PAGE_PATH, type OmicosProvider } from './provider.js'
+import { readBody } from './read-body.js'
 import type { SignInLimiter } from './sign-in-limiter.js'
 
 export interface DevicePageOptions {
@@ -9,6 +22,213 @@ export interface DevicePageOptions {
   limiter: SignInLimiter
 }
 
-export function devicePage(_options: DevicePageOptions): Middleware {
-  return (_ctx, next) => next()
+const COOKIE = 'omicos_device_session'
+// RFC 8628 §5.1: a few wrong codes, then a pause, so codes cannot be guessed from one session.
+export const WRONG_CODES_BEFORE_PAUSE = 5
+export const PAUSE_MS = 60_000
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'Cache-Control': 'no-store',
+  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'X-Frame-Options': 'DENY',
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+}
+
+interface PageContext {
+  ctx: Context
+  options: DevicePageOptions
+  sessions: PageSessions
+  session: PageSession
+}
+
+function html(ctx: Context, body: string, status = 200): void {
+  ctx.status = status
+  ctx.type = 'html'
+  ctx.body = body
+}
+
+function setSessionCookie(ctx: Context, value: string): void {
+  ctx.cookies.set(COOKIE, value, {
+    httpOnly: true, sameSite: 'lax', path: DEVICE_PAGE_PATH, secure: ctx.secure, overwrite: true, maxAge: SESSION_TTL_MS,
+  })
+}
+
+function loadSession(ctx: Context, sessions: PageSessions): PageSession | undefined {
+  return sessions.find(ctx.cookies.get(COOKIE))
+}
+
+function sessionOrNew(ctx: Context, sessions: PageSessions): PageSession {
+  const existing = loadSession(ctx, sessions)
+  if (existing) return existing
+  const { cookieValue, session } = sessions.create()
+  setSessionCookie(ctx, cookieValue)
+  return session
+}
+
+function csrfMatches(session: PageSession, sent: unknown): boolean {
+  if (typeof sent !== 'string') return false
+  const a = Buffer.from(session.csrf)
+  const b = Buffer.from(sent)
+  return a.length === b.length && timingSafeEqual(a, b)
+}
+
+const text = (value: unknown): string => (typeof value === 'string' ? value : '')
+
+function signedInAccount(page: PageContext): Account | undefined {
+  if (!page.session.accountId) return undefined
+  const account = findAccountById(page.options.db, page.session.accountId)
+  if (!account) {
+    page.session.accountId = null
+    page.sessions.save(page.session)
+  }
+  return account
+}
+
+function pauseMessage(session: PageSession, now: number): PageMessage | undefined {
+  if (session.pausedUntil <= now) return undefined
+  const seconds = Math.ceil((session.pausedUntil - now) / 1000)
+  return { reason: 'paused', text: `Too many wrong codes. For your security, wait ${seconds} seconds before trying again.` }
+}
+
+async function showStart(page: PageContext, userCode?: string, message?: PageMessage, status = 200): Promise<void> {
+  const { ctx, session } = page
+  const account = signedInAccount(page)
+  if (!account) {
+    html(ctx, signInView({ csrf: session.csrf, userCode, message }), status)
+    return
+  }
+  html(ctx, codeView({ csrf: session.csrf, email: account.email, userCode, message: message ?? pauseMessage(session, Date.now()) }), status)
+}
+
+async function login(page: PageContext, form: Record<string, unknown>): Promise<void> {
+  const { ctx, options, sessions } = page
+  const email = text(form.email).trim()
+  const password = text(form.password)
+  const userCode = text(form.user_code) || undefined
+  if (!email || !password || !isPlausibleEmail(email)) {
+    html(ctx, signInView({ csrf: page.session.csrf, email, userCode, message: { reason: 'missing', text: 'Enter your email address and your password.' } }), 400)
+    return
+  }
+  const wait = options.limiter.retryAfter(email)
+  if (wait) {
+    ctx.set('Retry-After', String(wait))
+    html(ctx, signInView({ csrf: page.session.csrf, email, userCode, message: { reason: 'rate_limited', text: `Too many failed sign-ins for this email. Try again in ${wait} seconds.` } }), 429)
+    return
+  }
+  const account = await checkPassword(options.db, email, password)
+  if (!account) {
+    const blocked = options.limiter.fail(email)
+    const message = blocked
+      ? { reason: 'rate_limited', text: `Too many failed sign-ins for this email. Try again in ${blocked} seconds.` }
+      : { reason: 'credentials', text: 'Wrong email or password.' }
+    html(ctx, signInView({ csrf: page.session.csrf, email, userCode, message }), blocked ? 429 : 401)
+    return
+  }
+  options.limiter.succeed(email)
+  // A new session id at sign-in, so an id planted before it is worth nothing after it.
+  const { cookieValue, session } = sessions.create()
+  session.accountId = account.accountId
+  session.wrongCodes = page.session.wrongCodes
+  session.pausedUntil = page.session.pausedUntil
+  sessions.save(session)
+  sessions.destroy(page.session)
+  setSessionCookie(ctx, cookieValue)
+  ctx.status = 303
+  ctx.redirect(userCode ? `${DEVICE_PAGE_PATH}?user_code=${encodeURIComponent(userCode)}` : DEVICE_PAGE_PATH)
+}
+
+async function verify(page: PageContext, form: Record<string, unknown>, account: Account): Promise<void> {
+  const { ctx, session, sessions, options } = page
+  const entered = text(form.user_code)
+  const now = Date.now()
+  const paused = pauseMessage(session, now)
+  if (paused) {
+    html(ctx, codeView({ csrf: session.csrf, email: account.email, userCode: entered, message: paused }), 429)
+    return
+  }
+  if (!entered.trim()) {
+    html(ctx, codeView({ csrf: session.csrf, email: account.email, message: { reason: 'missing', text: 'Enter the code shown in your terminal.' } }), 400)
+    return
+  }
+  const lookup = await findPendingDeviceCode(options.provider, entered)
+  if (lookup.kind === 'pending') {
+    session.wrongCodes = 0
+    sessions.save(session)
+    html(ctx, confirmView({ csrf: session.csrf, email: account.email, userCode: lookup.userCode, processName: lookup.processName, hostname: lookup.hostname }))
+    return
+  }
+  let message: PageMessage = { reason: lookup.kind === 'not_found' ? 'wrong_code' : lookup.kind, text: LOOKUP_MESSAGES[lookup.kind] }
+  if (lookup.kind === 'not_found') {
+    session.wrongCodes += 1
+    if (session.wrongCodes >= WRONG_CODES_BEFORE_PAUSE) {
+      session.wrongCodes = 0
+      session.pausedUntil = now + PAUSE_MS
+      message = pauseMessage(session, now)!
+    }
+    sessions.save(session)
+  }
+  html(ctx, codeView({ csrf: session.csrf, email: account.email, userCode: entered, message }), message.reason === 'paused' ? 429 : 400)
+}
+
+async function decide(page: PageContext, form: Record<string, unknown>, account: Account): Promise<void> {
+  const { ctx, session, options } = page
+  const decision = text(form.decision)
+  if (decision !== 'approve' && decision !== 'deny') throw new RouteError(400, 'invalid_request', 'decision must be approve or deny')
+  const lookup = await findPendingDeviceCode(options.provider, text(form.user_code))
+  if (lookup.kind !== 'pending') {
+    const reason = lookup.kind === 'not_found' ? 'wrong_code' : lookup.kind
+    html(ctx, codeView({ csrf: session.csrf, email: account.email, message: { reason, text: LOOKUP_MESSAGES[lookup.kind] } }), 400)
+    return
+  }
+  if (decision === 'approve') await approveDeviceCode(options.provider, lookup.code, account.accountId)
+  else await denyDeviceCode(lookup.code)
+  html(ctx, outcomeView({ csrf: session.csrf, email: account.email, approved: decision === 'approve', processName: lookup.processName, hostname: lookup.hostname }))
+}
+
+const POST_ROUTES = new Set(['/device/login', '/device/logout', '/device/verify', '/device/decide'])
+
+export function devicePage(options: DevicePageOptions): Middleware {
+  const sessions = createPageSessions(options.db)
+  return async (rawCtx, next) => {
+    const ctx = rawCtx as Context
+    const isPage = ctx.path === DEVICE_PAGE_PATH || ctx.path === `${DEVICE_PAGE_PATH}/`
+    if (!(isPage && (ctx.method === 'GET' || ctx.method === 'HEAD')) && !(ctx.method === 'POST' && POST_ROUTES.has(ctx.path))) return next()
+    ctx.set(SECURITY_HEADERS)
+    try {
+      if (ctx.method !== 'POST') {
+        const session = sessionOrNew(ctx, sessions)
+        const userCode = typeof ctx.query.user_code === 'string' ? ctx.query.user_code.slice(0, 32) : undefined
+        await showStart({ ctx, options, sessions, session }, userCode)
+        return
+      }
+      const form = await readBody(ctx, ['form'])
+      const existing = loadSession(ctx, sessions)
+      if (!existing || !csrfMatches(existing, form.csrf)) {
+        // An expired session or a forged form: start over with a fresh session and form.
+        const session = existing ?? sessionOrNew(ctx, sessions)
+        await showStart({ ctx, options, sessions, session }, undefined, { reason: 'session', text: 'This form has expired. Please try again.' }, 403)
+        return
+      }
+      const page: PageContext = { ctx, options, sessions, session: existing }
+      if (ctx.path === '/device/login') return await login(page, form)
+      if (ctx.path === '/device/logout') {
+        existing.accountId = null
+        sessions.save(existing)
+        ctx.status = 303
+        ctx.redirect(DEVICE_PAGE_PATH)
+        return
+      }
+      const account = signedInAccount(page)
+      if (!account) {
+        await showStart(page, text(form.user_code) || undefined, { reason: 'session', text: 'Please sign in first.' }, 401)
+        return
+      }
+      if (ctx.path === '/device/verify') await verify(page, form, account)
+      else await decide(page, form, account)
+    } catch (error) {
+      if (!(error instanceof RouteError)) throw error
+      html(ctx, renderErrorPage(error.error, error.description), error.status)
+    }
+  }
 }

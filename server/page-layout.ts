@@ -10,7 +10,7 @@ const STYLE = `
 * { box-sizing: border-box; }
 body { margin: 0; min-height: 100vh; display: flex; align-items: flex-start; justify-content: center; background: #f4f6f9; color: var(--ink); font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; }
 main { width: 100%; max-width: 420px; margin: 64px 16px; background: #fff; border: 1px solid var(--line); border-radius: 12px; padding: 32px; box-shadow: 0 1px 3px rgba(16, 24, 40, .06); }
-.brand { font-size: 14px; font-weight: 600; letter-spacing: .04em; text-transform: uppercase; color: var(--muted); margin: 0 0 8px; }
+.brand { font-size: 15px; font-weight: 700; color: var(--accent); margin: 0 0 12px; }
 h1 { font-size: 22px; line-height: 1.3; margin: 0 0 8px; }
 p { margin: 0 0 16px; }
 .lead { color: var(--muted); }

@@ -1,0 +1,131 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import {
+  DEFAULT_USERS, pollDeviceCode, requestDeviceCode, timeout, withReferenceServer, type ReferenceServer,
+} from './support/server.js'
+
+const [ada] = DEFAULT_USERS as [{ email: string; password: string }]
+const SCREENSHOT = '/tmp/omicos-device-confirm.png'
+
+let ref: ReferenceServer
+let browser: Browser
+
+test.before(async () => {
+  ref = await withReferenceServer({ interval: 1 })
+  browser = await timeout(chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--no-first-run', '--disable-component-update', '--disable-sync'],
+  }), 30_000, 'launching chromium')
+})
+
+test.after(async () => {
+  await timeout(browser?.close() ?? Promise.resolve(), 15_000, 'closing chromium').catch(() => {})
+  await ref?.stop()
+})
+
+async function signedInPage(): Promise<Page> {
+  const context = await timeout(browser.newContext(), 10_000, 'new browser context')
+  const page = await timeout(context.newPage(), 10_000, 'new page')
+  page.setDefaultTimeout(10_000)
+  await timeout(page.goto(`${ref.server.url}/device`), 10_000, 'opening /device')
+  await page.fill('#email', ada.email)
+  await page.fill('#password', ada.password)
+  await timeout(Promise.all([page.waitForURL(/\/device$/), page.click('#signin-submit')]), 10_000, 'signing in')
+  assert.is(await page.textContent('#signed-in-as'), ada.email)
+  return page
+}
+
+async function enterCode(page: Page, code: string): Promise<void> {
+  await page.fill('#user_code', code)
+  await timeout(Promise.all([page.waitForLoadState('load'), page.click('#code-submit')]), 10_000, 'submitting a code')
+}
+
+test('sign in, enter the code in lower case without the dash, see who asked, approve', async () => {
+  const { body } = await requestDeviceCode(ref.server, { process_name: 'jupyter-lab <script>alert(1)</script>', hostname: 'lab-box.local' })
+  const page = await signedInPage()
+  try {
+    await enterCode(page, body.user_code.toLowerCase().replace('-', ''))
+    assert.is(await page.textContent('#confirm-process'), 'jupyter-lab <script>alert(1)</script>', 'the name is shown as text, not markup')
+    assert.is(await page.textContent('#confirm-host'), 'lab-box.local')
+    assert.is(await page.textContent('#confirm-code'), body.user_code)
+    await timeout(page.screenshot({ path: SCREENSHOT, fullPage: true }), 10_000, 'screenshot')
+
+    const pending = await pollDeviceCode(ref.server, body.device_code)
+    assert.is(pending.body.error, 'authorization_pending')
+
+    await timeout(Promise.all([page.waitForSelector('#outcome'), page.click('#approve')]), 10_000, 'approving')
+    assert.is(await page.getAttribute('#outcome', 'data-outcome'), 'approved')
+
+    const granted = await pollDeviceCode(ref.server, body.device_code)
+    assert.is(granted.status, 200)
+    assert.type(granted.body.access_token, 'string')
+  } finally {
+    await timeout(page.context().close(), 10_000, 'closing the context')
+  }
+})
+
+test('a code opened from verification_uri_complete is filled in; denying answers access_denied', async () => {
+  const { body } = await requestDeviceCode(ref.server)
+  const page = await signedInPage()
+  try {
+    await timeout(page.goto(body.verification_uri_complete), 10_000, 'opening the complete URI')
+    assert.is(await page.inputValue('#user_code'), body.user_code)
+    await timeout(Promise.all([page.waitForSelector('#confirm-code'), page.click('#code-submit')]), 10_000, 'submitting')
+    await timeout(Promise.all([page.waitForSelector('#outcome'), page.click('#deny')]), 10_000, 'denying')
+    assert.is(await page.getAttribute('#outcome', 'data-outcome'), 'denied')
+    const denied = await pollDeviceCode(ref.server, body.device_code)
+    assert.is(denied.body.error, 'access_denied')
+  } finally {
+    await timeout(page.context().close(), 10_000, 'closing the context')
+  }
+})
+
+test('a wrong code gets a clear message, and 5 wrong codes pause the session', async () => {
+  const page = await signedInPage()
+  try {
+    await enterCode(page, 'BCDF-GHJK')
+    assert.is(await page.getAttribute('#error', 'data-reason'), 'wrong_code')
+    assert.match((await page.textContent('#error')) ?? '', /not valid/)
+    for (let i = 2; i <= 4; i++) {
+      await enterCode(page, 'BCDF-GHJK')
+      assert.is(await page.getAttribute('#error', 'data-reason'), 'wrong_code', `wrong code ${i}`)
+    }
+    await enterCode(page, 'BCDF-GHJK')
+    assert.is(await page.getAttribute('#error', 'data-reason'), 'paused')
+    assert.match((await page.textContent('#error')) ?? '', /Too many wrong codes.*wait \d+ seconds/)
+
+    // Even a right code waits out the pause.
+    const { body } = await requestDeviceCode(ref.server)
+    await enterCode(page, body.user_code)
+    assert.is(await page.getAttribute('#error', 'data-reason'), 'paused')
+  } finally {
+    await timeout(page.context().close(), 10_000, 'closing the context')
+  }
+})
+
+test('a wrong password is refused on the page, and a form without its CSRF token is rejected', async () => {
+  const context = await timeout(browser.newContext(), 10_000, 'new browser context')
+  const page = await timeout(context.newPage(), 10_000, 'new page')
+  page.setDefaultTimeout(10_000)
+  try {
+    await timeout(page.goto(`${ref.server.url}/device`), 10_000, 'opening /device')
+    await page.fill('#email', 'nobody@example.com')
+    await page.fill('#password', 'nope')
+    await timeout(Promise.all([page.waitForLoadState('load'), page.click('#signin-submit')]), 10_000, 'signing in')
+    assert.is(await page.getAttribute('#error', 'data-reason'), 'credentials')
+
+    const cookies = await context.cookies()
+    const session = cookies.find((c) => c.name === 'omicos_device_session')
+    assert.ok(session?.httpOnly, 'the session cookie is HttpOnly')
+    assert.is(session?.sameSite, 'Lax')
+
+    const forged = await page.request.post(`${ref.server.url}/device/login`, { form: { email: ada.email, password: ada.password, csrf: 'forged' } })
+    assert.is(forged.status(), 403)
+    assert.match(await forged.text(), /data-reason="session"/)
+  } finally {
+    await timeout(context.close(), 10_000, 'closing the context')
+  }
+})
+
+test.run()
