@@ -254,6 +254,17 @@ export const allTransitions = (machine: AnyStateMachine): AnyTransitionDefinitio
   return out
 }
 
+/**
+ * The same key for a transition of a machine and of its `.provide()`d copy (which has state
+ * nodes of its own): source state, event, and place among that event's guarded branches.
+ */
+export const transitionKey = (t: AnyTransitionDefinition): string => {
+  const source = t.source as AnyStateNode
+  const list: AnyTransitionDefinition[] =
+    t.eventType === '' ? (source.always ?? []) : (source.transitions.get(t.eventType) ?? [])
+  return `${source.id}|${t.eventType}|${list.indexOf(t)}`
+}
+
 /** A readable name for a transition: `authenticating --xstate.done.actor.authenticate [isGranted]--> registeringProcess`. */
 export const transitionName = (t: AnyTransitionDefinition): string => {
   const guard = t.guard ? ` [${typeof t.guard === 'string' ? t.guard : ((t.guard as { type?: string }).type ?? 'guard')}]` : ''
