@@ -103,7 +103,7 @@ test('permissions wider than 0600 are refused, the file left alone', async () =>
   chmodSync(path, 0o644)
   const before = readFileSync(path)
   const error = await rejectsWith(persistCredentials({ ...loc, workspaceOnly: false }, fakeCredentials('acct-b')), 'local_files', /0644, wider than 0600: run chmod 600/)
-  assert.ok(error.message.includes(path))
+  assert.ok(error!.message.includes(path))
   assert.equal(readFileSync(path), before)
   assert.is(mode(path), 0o644)
 })
