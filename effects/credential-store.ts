@@ -106,7 +106,7 @@ const quoted = (p: string) => (/^[\w./~@+-]+$/.test(p) ? p : `'${p.replace(/'/g,
 // --- directories -------------------------------------------------------------------------------
 
 /** Creates the credential directory if needed and makes sure it is 0700 and ours. */
-const ensurePrivateDir = async (dir: string): Promise<void> => {
+export const ensurePrivateDir = async (dir: string): Promise<void> => {
   try {
     await fs.mkdirp(dir, { mode: 0o700 })
     const stat = await fsp.stat(dir)
@@ -136,11 +136,11 @@ const fsyncDir = async (dir: string): Promise<void> => {
 // --- reading -----------------------------------------------------------------------------------
 
 /**
- * Reads and checks the credential file at `file`: null when there is none. A symlink, a
- * non-regular file, another owner, permissions wider than 0600, or invalid contents throw
+ * Reads a private file of omicos (a credential file, a pending pairing): null when there is
+ * none. A symlink, a non-regular file, another owner or permissions wider than 0600 throw
  * `local_files`. Opened with O_NOFOLLOW so a symlink swapped in after a check is not followed.
  */
-export const readCredentialFile = async (file: string): Promise<StoredCredentials | null> => {
+export const readPrivateText = async (file: string): Promise<string | null> => {
   let handle: fsp.FileHandle
   try {
     handle = await fsp.open(file, FS.O_RDONLY | FS.O_NOFOLLOW | FS.O_NONBLOCK)
@@ -166,14 +166,19 @@ export const readCredentialFile = async (file: string): Promise<StoredCredential
         `${file} has permissions ${mode.toString(8).padStart(4, '0')}, wider than 0600: run chmod 600 ${quoted(file)} (its tokens may have been read by others)`,
       )
     }
-    const text = await handle.readFile('utf8')
-    return { credentials: parseCredentialFile(text, file), path: file, text }
+    return await handle.readFile('utf8')
   } catch (error) {
     if (error instanceof EngineError) throw error
     throw localFiles(`cannot read ${file}: ${ioCause(error)}`, error)
   } finally {
     await handle.close().catch(() => {})
   }
+}
+
+/** Reads and checks the credential file at `file` (see readPrivateText): null when there is none. */
+export const readCredentialFile = async (file: string): Promise<StoredCredentials | null> => {
+  const text = await readPrivateText(file)
+  return text === null ? null : { credentials: parseCredentialFile(text, file), path: file, text }
 }
 
 // --- writing -----------------------------------------------------------------------------------

@@ -1,0 +1,62 @@
+import { Command, Option } from 'clipanion'
+import { deviceLogin, logout } from '../effects/api.js'
+import { exitCodeTable } from './exit-codes.js'
+import { OmicosCommand, UsageFailure } from './command-base.js'
+import { createDeviceView } from './device-view.js'
+import { renderLogin, renderLogout } from './render-outcome.js'
+import { detectTerminal } from './terminal.js'
+
+export class CliLoginCommand extends OmicosCommand {
+  static override paths = [['cli', 'login']]
+
+  static override usage = Command.Usage({
+    description: 'Log in by pairing this machine from a device already logged in to omicOS',
+    details: `
+      Prints a pairing address and a short code (RFC 8628 device authorization). Open the address on a device already logged in to omicOS, enter the code and confirm; this machine polls for the answer, registers this process and writes the same credential files as \`omicos login\`.
+
+      If the command is stopped while its code is still valid, running it again for the same server and workspace continues with the same code. \`--force\` starts with a new code.
+
+      ${exitCodeTable.replace(/\n/g, '\n      ')}
+    `,
+    examples: [
+      ['Pair this machine', '$0 cli login'],
+      ['Pair against the reference server on this machine', '$0 cli login --server http://127.0.0.1:4000'],
+      ['Log out of this account', '$0 cli login --logout'],
+    ],
+  })
+
+  server = Option.String('--server', { description: 'Authentication service address (default: OMICOS_SERVER, else https://auth.omicos.cn)' })
+  logout = Option.Boolean('--logout', false, { description: "Log out: revoke this account's tokens and delete its local credentials" })
+  name = Option.String('--name', { description: 'Process display name (default: the conda environment name, else the current directory name)' })
+  force = Option.Boolean('--force', false, { description: 'Pair again even if already logged in, with a new code' })
+  workspace = Option.Boolean('--workspace', false, { description: 'Log in for the current workspace only (writes only its credential file)' })
+  qr = Option.Boolean('--qr', true, { description: 'Show a QR code of the pairing address on a terminal (--no-qr to hide it)' })
+
+  async execute(): Promise<number> {
+    try {
+      if (this.logout && (this.name !== undefined || this.force || this.workspace)) {
+        throw new UsageFailure('--logout cannot be used with --name, --force or --workspace')
+      }
+      if (this.name !== undefined && !this.name.trim()) throw new UsageFailure('--name is empty')
+      const inspect = this.inspector()
+      if (this.logout) return this.print(renderLogout(await logout({ inspect })))
+      const terminal = detectTerminal(this.context.stderr, this.env)
+      const view = createDeviceView({ stdout: this.context.stdout, stderr: this.context.stderr, terminal, qr: this.qr })
+      const output = await this.withInterrupt((signal) =>
+        deviceLogin({
+          server: this.serverFrom(this.server),
+          name: this.name,
+          force: this.force,
+          workspace: this.workspace,
+          signal,
+          inspect,
+          onSnapshot: view.update,
+          onResume: view.resumed,
+        }),
+      ).finally(view.stop)
+      return this.print(renderLogin(output, { again: 'omicos cli login' }))
+    } catch (error) {
+      return this.fail(error)
+    }
+  }
+}

@@ -1,0 +1,103 @@
+import type { Writable } from 'node:stream'
+import { renderUnicodeCompact } from 'uqr'
+import { bold, dim, formatDuration, type Terminal } from './terminal.js'
+
+// The pairing screen: the page's two lines (address, code), a QR code of the complete address
+// for a phone, and on a terminal one redrawn line with a spinner and the time left. Without a
+// terminal or with NO_COLOR: plain lines only, so a log holds no escape sequences.
+export interface PairingState {
+  userCode: string
+  verificationUri: string
+  verificationUriComplete: string | null
+  /** epoch ms */
+  deadline: number
+  intervalMs: number
+  waiting: boolean
+}
+
+/** What the view needs from a device-login snapshot: null until a code has arrived. */
+export function pairingOf(snapshot: { context: Partial<Record<keyof PairingState, unknown>>; matches(state: 'awaitingApproval'): boolean }): PairingState | null {
+  const c = snapshot.context
+  if (typeof c.userCode !== 'string' || typeof c.verificationUri !== 'string' || typeof c.deadline !== 'number') return null
+  return {
+    userCode: c.userCode,
+    verificationUri: c.verificationUri,
+    verificationUriComplete: typeof c.verificationUriComplete === 'string' ? c.verificationUriComplete : null,
+    deadline: c.deadline,
+    intervalMs: Number(c.intervalMs),
+    waiting: snapshot.matches('awaitingApproval'),
+  }
+}
+
+export interface DeviceViewOptions {
+  stdout: Writable
+  stderr: Writable
+  terminal: Terminal
+  qr: boolean
+  now?: () => number
+}
+
+const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']
+
+export function createDeviceView(options: DeviceViewOptions) {
+  const { stdout, stderr, terminal } = options
+  const now = options.now ?? Date.now
+  let shown: PairingState | null = null
+  let resumed = false
+  let timer: ReturnType<typeof setInterval> | null = null
+  let frame = 0
+  let lineDrawn = false
+
+  const clearLine = () => {
+    if (lineDrawn) stderr.write('\r\x1b[2K')
+    lineDrawn = false
+  }
+  const draw = () => {
+    if (!shown) return
+    const left = shown.deadline - now()
+    stderr.write(`\r\x1b[2K${dim(terminal, `${FRAMES[frame++ % FRAMES.length]} Waiting for approval · code expires in ${formatDuration(left)}`)}`)
+    lineDrawn = true
+  }
+
+  const show = (pairing: PairingState) => {
+    const minutes = Math.max(1, Math.round((pairing.deadline - now()) / 60_000))
+    if (resumed) stdout.write('Continuing the pairing started earlier (its code is still valid).\n')
+    stdout.write(`Open ${pairing.verificationUri} on a device already logged in to omicOS\n`)
+    stdout.write(`and enter the pairing code: ${bold(terminal, pairing.userCode)}\n`)
+    if (terminal.live && options.qr && pairing.verificationUriComplete) {
+      stdout.write(`\nOr scan this with a phone:\n${renderUnicodeCompact(pairing.verificationUriComplete, { border: 1 })}\n`)
+    }
+    if (terminal.live) {
+      timer = setInterval(draw, 250)
+      timer.unref()
+      draw()
+    } else {
+      stderr.write(`Waiting for approval (the code expires in about ${minutes} min)...\n`)
+    }
+  }
+
+  return {
+    update: (snapshot: Parameters<typeof pairingOf>[0]): void => {
+      const pairing = pairingOf(snapshot)
+      if (!pairing || !pairing.waiting) return stop()
+      if (!shown || shown.userCode !== pairing.userCode) {
+        stop()
+        show(pairing)
+      } else if (pairing.intervalMs > shown.intervalMs) {
+        clearLine()
+        stderr.write(`The server asked to slow down: checking every ${Math.round(pairing.intervalMs / 1000)} s.\n`)
+      }
+      shown = pairing
+    },
+    resumed: (): void => {
+      resumed = true
+    },
+    stop: (): void => stop(),
+  }
+
+  function stop(): void {
+    if (timer) clearInterval(timer)
+    timer = null
+    clearLine()
+  }
+}

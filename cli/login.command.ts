@@ -1,0 +1,98 @@
+import { Command, Option } from 'clipanion'
+import { login, logout, status } from '../effects/api.js'
+import { readPasswordFromStdin } from './read-stdin.js'
+import { exitCodeTable } from './exit-codes.js'
+import { OmicosCommand, UsageFailure } from './command-base.js'
+import { renderLogin, renderLogout } from './render-outcome.js'
+import { renderStatus } from './render-status.js'
+
+export class LoginCommand extends OmicosCommand {
+  static override paths = [['login']]
+
+  static override usage = Command.Usage({
+    description: 'Log in to omicOS with your email and password',
+    details: `
+      Prompts for what is not given (\`Email:\`, then a hidden \`Password:\`), logs in, registers this process and writes the credentials to \`~/.omicos/cloud_login.json\` (\`OMICOS_HOME\` replaces \`~/.omicos\`), and to the workspace file when this workspace already holds this account's login. With \`--workspace\`, only the workspace file \`<workspace>/.omicos/cloud_login.json\` is written: this workspace switches to that account while the global login stays.
+
+      A wrong password is asked again on a terminal, three tries in all. Without a terminal, pass \`--email\` with \`--password-stdin\`.
+
+      ${exitCodeTable.replace(/\n/g, '\n      ')}
+    `,
+    examples: [
+      ['Log in interactively', '$0 login'],
+      ['Log in from a script without leaving the password in shell history', 'printf %s "$PASSWORD" | $0 login --email you@example.com --password-stdin'],
+      ['Check the current login (no network)', '$0 login --status'],
+      ['Log in against the reference server on this machine', '$0 login --server http://127.0.0.1:4000'],
+      ['Log out of this account', '$0 login --logout'],
+    ],
+  })
+
+  email = Option.String('--email', { description: 'Pass the email directly, skipping the interactive prompt' })
+  password = Option.String('--password', { description: 'Pass the password directly (it stays in your shell history; prefer --password-stdin)' })
+  passwordStdin = Option.Boolean('--password-stdin', false, { description: 'Read the password from standard input' })
+  name = Option.String('--name', { description: 'Process display name (default: the conda environment name, else the current directory name)' })
+  force = Option.Boolean('--force', false, { description: 'Log in again even if already logged in' })
+  server = Option.String('--server', { description: 'Authentication service address (default: OMICOS_SERVER, else https://auth.omicos.cn)' })
+  workspace = Option.Boolean('--workspace', false, { description: 'Log in for the current workspace only (writes only its credential file)' })
+  status = Option.Boolean('--status', false, { description: "Don't log in: print the current login state (email, process name, config path)" })
+  json = Option.Boolean('--json', false, { description: 'With --status: print one JSON object (no tokens)' })
+  verify = Option.Boolean('--verify', false, { description: 'With --status: also ask the server whether the login still works' })
+  logout = Option.Boolean('--logout', false, { description: "Log out: revoke this account's tokens and delete its local credentials" })
+
+  async execute(): Promise<number> {
+    try {
+      this.checkOptions()
+      const inspect = this.inspector()
+      if (this.status) {
+        const output = await status({ online: this.verify, server: this.server, inspect })
+        return this.print(renderStatus(output, { json: this.json }))
+      }
+      if (this.logout) return this.print(renderLogout(await logout({ inspect })))
+      let password = this.password ?? null
+      if (this.password !== undefined) {
+        this.context.stderr.write('warning: a password passed with --password stays in your shell history; prefer --password-stdin.\n')
+      }
+      if (this.passwordStdin) password = await readPasswordFromStdin(this.context.stdin)
+      const output = await this.withInterrupt((signal) =>
+        login({
+          server: this.serverFrom(this.server),
+          email: this.email ?? null,
+          password,
+          name: this.name,
+          force: this.force,
+          workspace: this.workspace,
+          signal,
+          inspect,
+          prompts: { stdin: this.context.stdin, stdout: this.context.stderr },
+        }),
+      )
+      return this.print(renderLogin(output, { again: 'omicos login' }))
+    } catch (error) {
+      return this.fail(error)
+    }
+  }
+
+  private checkOptions(): void {
+    const loginOnly: Array<[string, unknown]> = [
+      ['--email', this.email],
+      ['--password', this.password],
+      ['--password-stdin', this.passwordStdin || undefined],
+      ['--name', this.name],
+      ['--force', this.force || undefined],
+      ['--workspace', this.workspace || undefined],
+    ]
+    if (this.status && this.logout) throw new UsageFailure('--status and --logout cannot be used together')
+    for (const mode of ['--status', '--logout'] as const) {
+      if (mode === '--status' ? !this.status : !this.logout) continue
+      const clash = loginOnly.find(([, value]) => value !== undefined)
+      if (clash) throw new UsageFailure(`${clash[0]} cannot be used with ${mode}`)
+    }
+    if (this.json && !this.status) throw new UsageFailure('--json goes with --status')
+    if (this.verify && !this.status) throw new UsageFailure('--verify goes with --status')
+    if (this.password !== undefined && this.passwordStdin) throw new UsageFailure('use either --password or --password-stdin, not both')
+    if (this.password === '') throw new UsageFailure('--password is empty')
+    if (this.email !== undefined && !/^[^\s@]+@[^\s@]+$/.test(this.email)) throw new UsageFailure(`"${this.email}" is not an email address`)
+    if (this.passwordStdin && this.email === undefined) throw new UsageFailure('--password-stdin needs --email (standard input holds the password)')
+    if (this.name !== undefined && !this.name.trim()) throw new UsageFailure('--name is empty')
+  }
+}

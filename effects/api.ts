@@ -1,0 +1,177 @@
+// The engine for Node programs: one call per flow, each running its machine with the Node
+// effects to a final state. The CLI is one caller; the daemon and other front ends are others.
+//
+//   import { login, deviceLogin, status, logout, resolveCredentials } from 'omicos-auth'
+import { createActor, toPromise, type AnyActorLogic, type InspectionEvent, type SnapshotFrom } from 'xstate'
+import type { LoginOutput, LogoutOutput, StatusOutput } from '../machines/contracts.js'
+import { deviceLogin as deviceLoginMachine } from '../machines/device-login.machine.js'
+import { logout as logoutMachine } from '../machines/logout.machine.js'
+import { passwordLogin } from '../machines/password-login.machine.js'
+import { status as statusMachine } from '../machines/status.machine.js'
+import { defaultProcessName, hostName, omicosHome, type Env } from './environment.js'
+import type { FetchLike } from './http.js'
+import { createNodeActors } from './node-actors.js'
+import { createPendingPairings } from './pending-pairing.js'
+import type { PromptStreams } from './prompts.js'
+import { DEFAULT_SERVER, parseServerUrl } from './server-url.js'
+import { resolveWorkspace } from './workspace.js'
+
+export { resolveCredentials, refreshProcessToken } from './resolver.js'
+
+export interface EngineOptions {
+  /** default: OMICOS_SERVER, else https://auth.omicos.cn */
+  server?: string
+  /** the global omicOS home (default: OMICOS_HOME, else ~/.omicos) */
+  home?: string
+  /** where the login is for: decides the workspace (default: process.cwd()) */
+  cwd?: string
+  env?: Env
+  fetch?: FetchLike
+  /** aborting it cancels the flow (the machine's `user.cancel`) */
+  signal?: AbortSignal
+  /** XState inspection events of the flow's actors, for tracing */
+  inspect?: (event: InspectionEvent) => void
+}
+
+export interface LoginOptions extends EngineOptions {
+  email?: string | null
+  password?: string | null
+  /** process display name (default: CONDA_DEFAULT_ENV, else the directory name) */
+  name?: string
+  force?: boolean
+  /** write only the workspace credential file (cloud account switching) */
+  workspace?: boolean
+  /** where to ask for missing credentials; false: never ask */
+  prompts?: PromptStreams | false
+}
+
+export interface DeviceLoginOptions extends EngineOptions {
+  name?: string
+  hostname?: string
+  force?: boolean
+  workspace?: boolean
+  /** continue a pairing persisted for the same server and workspace (default true; force starts afresh) */
+  resume?: boolean
+  /** every snapshot of the device machine, e.g. to show the code and a countdown */
+  onSnapshot?: (snapshot: SnapshotFrom<typeof deviceLoginMachine>) => void
+  /** called once when a persisted pairing is picked up again */
+  onResume?: () => void
+}
+
+interface Resolved {
+  server: string
+  home: string
+  cwd: string
+  env: Env
+}
+
+const resolve = (options: EngineOptions): Resolved => {
+  const env = options.env ?? process.env
+  const cwd = options.cwd ?? process.cwd()
+  return {
+    server: parseServerUrl(options.server ?? (env.OMICOS_SERVER || DEFAULT_SERVER)),
+    home: options.home ?? omicosHome(env, cwd),
+    cwd,
+    env,
+  }
+}
+
+/** Email / password login (`omicos login`). */
+export async function login(options: LoginOptions): Promise<LoginOutput> {
+  const { server, home, cwd, env } = resolve(options)
+  const workspace = await resolveWorkspace({ cwd, env, home })
+  const prompts = options.prompts === false ? undefined : (options.prompts ?? { stdin: process.stdin, stdout: process.stderr })
+  const actors = createNodeActors({ home, cwd, env, fetch: options.fetch, workspaceOnly: options.workspace, stdin: prompts?.stdin, stdout: prompts?.stdout })
+  const actor = createActor(passwordLogin.provide({ actors }), {
+    input: {
+      server,
+      email: options.email ?? null,
+      password: options.password ?? null,
+      name: options.name ?? defaultProcessName(env, cwd),
+      processId: workspace.processId,
+      force: options.force ?? false,
+      canPrompt: Boolean(prompts?.stdin.isTTY),
+    },
+    inspect: options.inspect,
+  })
+  return run(actor, options.signal)
+}
+
+/** Device-code pairing (`omicos cli login`, RFC 8628), resumable across runs. */
+export async function deviceLogin(options: DeviceLoginOptions): Promise<LoginOutput> {
+  const { server, home, cwd, env } = resolve(options)
+  const workspace = await resolveWorkspace({ cwd, env, home })
+  const actors = createNodeActors({ home, cwd, env, fetch: options.fetch, workspaceOnly: options.workspace })
+  const pending = createPendingPairings(home, { server, workspaceRoot: workspace.root, workspaceOnly: options.workspace ?? false })
+  const force = options.force ?? false
+  const saved = force || options.resume === false ? null : await pending.read()
+  if (force) await pending.remove()
+
+  const machine = deviceLoginMachine.provide({ actors })
+  const input = {
+    server,
+    name: options.name ?? defaultProcessName(env, cwd),
+    hostname: options.hostname ?? hostName(),
+    processId: workspace.processId,
+    force,
+  }
+  const actor = createActor(machine, { input, inspect: options.inspect, ...(saved ? { snapshot: saved as never } : {}) })
+  // Saving is chained so that snapshots land in order and the last one wins.
+  let saving: Promise<unknown> = Promise.resolve()
+  actor.subscribe({
+    next: (snapshot) => {
+      options.onSnapshot?.(snapshot)
+      if (snapshot.matches('awaitingApproval')) {
+        const persisted = actor.getPersistedSnapshot()
+        saving = saving.then(() => pending.write(persisted)).catch(() => {})
+      }
+    },
+    error: () => {},
+  })
+  if (saved) options.onResume?.()
+  const output = await run(actor, options.signal, () => {
+    // Restored snapshots lose their timers and restart running effects: the machine re-enters
+    // its wait with the current time (STYLE.md, XState pitfalls).
+    if (saved) actor.send({ type: 'app.resume', now: Date.now() })
+  })
+  await saving
+  // A cancelled pairing keeps its code for the next run; any other ending forgets it.
+  if (!(output.kind === 'failed' && output.failure.kind === 'cancelled')) await pending.remove()
+  return output
+}
+
+/** What `omicos login --status` shows; no network unless `online`. */
+export async function status(options: EngineOptions & { online?: boolean } = {}): Promise<StatusOutput> {
+  const { home, cwd, env } = resolve({ ...options, server: options.server ?? DEFAULT_SERVER })
+  const actors = createNodeActors({ home, cwd, env, fetch: options.fetch })
+  const actor = createActor(statusMachine.provide({ actors }), { input: { online: options.online ?? false }, inspect: options.inspect })
+  return run(actor, options.signal)
+}
+
+/** Logs the current account out: best-effort revocation, then its credential files only. */
+export async function logout(options: EngineOptions = {}): Promise<LogoutOutput> {
+  const { home, cwd, env } = resolve({ ...options, server: options.server ?? DEFAULT_SERVER })
+  const actors = createNodeActors({ home, cwd, env, fetch: options.fetch })
+  const actor = createActor(logoutMachine.provide({ actors }), { input: {}, inspect: options.inspect })
+  return run(actor, options.signal)
+}
+
+async function run<T extends AnyActorLogic>(
+  actor: ReturnType<typeof createActor<T>>,
+  signal: AbortSignal | undefined,
+  afterStart?: () => void,
+) {
+  // A bare subscribe(fn) rethrows actor errors on a timer; toPromise rejects with them instead.
+  actor.subscribe({ error: () => {} })
+  const done = toPromise(actor)
+  const cancel = () => actor.send({ type: 'user.cancel' } as never)
+  signal?.addEventListener('abort', cancel, { once: true })
+  try {
+    actor.start()
+    afterStart?.()
+    if (signal?.aborted) cancel()
+    return await done
+  } finally {
+    signal?.removeEventListener('abort', cancel)
+  }
+}
