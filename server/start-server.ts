@@ -136,7 +136,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   provider.use(devicePage({ provider, db, limiter }))
 
   http.on('request', provider.callback())
-  log(`listening on ${url}`)
 
   let closing: Promise<void> | undefined
   return {

@@ -1,0 +1,211 @@
+// The commands of the `omicos-auth-server` bin. Each parses its flags, hands off to the
+// programmatic API (index.ts), and turns any failure into one line on stderr and an exit
+// code: 2 for bad usage, 1 for everything else. Never a stack trace.
+import { Command, Option } from 'clipanion'
+import type { Readable } from 'node:stream'
+import { addUser, listUsers, removeUser } from './accounts.js'
+import { decidePairing } from './decide-pairing.js'
+import { startServer } from './start-server.js'
+
+export class UsageProblem extends Error {}
+
+const EXIT_FAILED = 1
+const EXIT_USAGE = 2
+
+export const firstLine = (text: string): string => text.split('\n', 1)[0]!.trim()
+
+abstract class ServerCommand extends Command {
+  protected abstract run(): Promise<number>
+
+  async execute(): Promise<number> {
+    try {
+      return await this.run()
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error)
+      this.context.stderr.write(`error: ${firstLine(message)}\n`)
+      return error instanceof UsageProblem ? EXIT_USAGE : EXIT_FAILED
+    }
+  }
+
+  protected out(line: string): void {
+    this.context.stdout.write(`${line}\n`)
+  }
+}
+
+function seconds(flag: string, value: string | undefined, { allowZero = false } = {}): number | undefined {
+  if (value === undefined) return undefined
+  const n = Number(value)
+  if (!/^\d+$/.test(value) || (!allowZero && n === 0) || n > 2 ** 31) throw new UsageProblem(`${flag} must be a whole number${allowZero ? '' : ' above 0'}, not "${value}"`)
+  return n
+}
+
+async function readPassword(stdin: Readable & { isTTY?: boolean }): Promise<string> {
+  if (stdin.isTTY) throw new UsageProblem('--password-stdin reads the password from standard input: pipe it in, e.g. printf %s "$PW" | omicos-auth-server users add ...')
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of stdin) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk))
+    size += buffer.length
+    if (size > 4096) throw new UsageProblem('standard input is too long to be a password')
+    chunks.push(buffer)
+  }
+  const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '')
+  if (!password) throw new UsageProblem('--password-stdin: standard input was empty')
+  return password
+}
+
+const dataOption = () => Option.String('--data', { required: true, description: 'Data directory (holds omicos-auth.sqlite and keys.json)' })
+
+export class StartCommand extends ServerCommand {
+  static override paths = [['start']]
+  static override usage = Command.Usage({
+    description: 'Run the reference omicOS auth server',
+    details: `
+      Serves discovery, the token endpoint (password, device code and refresh token grants), RFC 8628 device authorization with its /device verification page, RFC 7009 revocation and the omicOS account and process routes, all documented in docs/server-contract.md.
+
+      Prints \`listening on URL\` once it accepts connections and stops cleanly on SIGINT or SIGTERM. State lives in the data directory, so a restart keeps accounts, sessions, pending device logins and issued tokens.
+    `,
+    examples: [
+      ['Run on port 8787 with data in ./auth-data', '$0 start --port 8787 --data ./auth-data'],
+      ['Poll every 2 s, codes live 5 minutes, a web page may call it', '$0 start --port 8787 --data ./auth-data --interval 2 --device-ttl 300 --cors-origin http://localhost:5173'],
+    ],
+  })
+
+  port = Option.String('--port', '0', { description: 'Port to listen on; 0 picks a free one (default 0)' })
+  data = dataOption()
+  host = Option.String('--host', '127.0.0.1', { description: 'Address to listen on (default 127.0.0.1)' })
+  interval = Option.String('--interval', { description: 'Seconds a device client waits between polls (default 5)' })
+  deviceTtl = Option.String('--device-ttl', { description: 'Seconds a device code lives (default 600)' })
+  processTokenTtl = Option.String('--process-token-ttl', { description: 'Seconds a process token lives (default 3600)' })
+  corsOrigins = Option.Array('--cors-origin', [], { description: 'A browser origin allowed to call the API (repeatable)' })
+
+  protected async run(): Promise<number> {
+    const port = seconds('--port', this.port, { allowZero: true })!
+    if (port > 65535) throw new UsageProblem(`--port must be at most 65535, not ${port}`)
+    for (const origin of this.corsOrigins) {
+      if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new UsageProblem(`--cors-origin must be an origin like http://localhost:5173, not "${origin}"`)
+    }
+    const server = await startServer({
+      dataDir: this.data,
+      port,
+      host: this.host,
+      interval: seconds('--interval', this.interval),
+      deviceTtl: seconds('--device-ttl', this.deviceTtl),
+      processTokenTtl: seconds('--process-token-ttl', this.processTokenTtl),
+      corsOrigins: this.corsOrigins,
+      log: (line) => this.context.stderr.write(`${line}\n`),
+    })
+    this.out(`listening on ${server.url}`)
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off('SIGINT', stop)
+        process.off('SIGTERM', stop)
+        resolve()
+      }
+      process.on('SIGINT', stop)
+      process.on('SIGTERM', stop)
+    })
+    await server.close()
+    return 0
+  }
+}
+
+export class UsersAddCommand extends ServerCommand {
+  static override paths = [['users', 'add']]
+  static override usage = Command.Usage({
+    category: 'Accounts',
+    description: 'Create an account',
+    details: 'The password is read from standard input (one trailing newline is dropped), so it never shows in the process list or the shell history. The tier is what the account endpoint reports (default `free`).',
+    examples: [['Add ada with a password from a variable', 'printf %s "$PW" | $0 users add --email ada@example.com --password-stdin --data ./auth-data']],
+  })
+
+  email = Option.String('--email', { required: true, description: 'Email address, the sign-in name' })
+  passwordStdin = Option.Boolean('--password-stdin', false, { description: 'Read the password from standard input (required)' })
+  tier = Option.String('--tier', 'free', { description: 'Subscription tier (default free)' })
+  data = dataOption()
+
+  protected async run(): Promise<number> {
+    if (!this.passwordStdin) throw new UsageProblem('users add needs --password-stdin (the password is read from standard input)')
+    const password = await readPassword(this.context.stdin)
+    const { accountId } = addUser(this.data, this.email, password, this.tier)
+    this.out(`added ${this.email.trim().toLowerCase()} (${accountId})`)
+    return 0
+  }
+}
+
+export class UsersListCommand extends ServerCommand {
+  static override paths = [['users', 'list']]
+  static override usage = Command.Usage({
+    category: 'Accounts',
+    description: 'List accounts, one a line: account id, email, tier, creation time',
+    examples: [['List the accounts', '$0 users list --data ./auth-data']],
+  })
+
+  data = dataOption()
+
+  protected async run(): Promise<number> {
+    for (const user of listUsers(this.data)) this.out([user.accountId, user.email, user.tier, user.createdAt].join('\t'))
+    return 0
+  }
+}
+
+export class UsersRemoveCommand extends ServerCommand {
+  static override paths = [['users', 'remove']]
+  static override usage = Command.Usage({
+    category: 'Accounts',
+    description: 'Remove an account; its tokens stop working at once',
+    examples: [['Remove ada', '$0 users remove --email ada@example.com --data ./auth-data']],
+  })
+
+  email = Option.String('--email', { required: true, description: 'Email address of the account' })
+  data = dataOption()
+
+  protected async run(): Promise<number> {
+    if (!removeUser(this.data, this.email)) throw new Error(`no account for ${this.email}`)
+    this.out(`removed ${this.email.trim().toLowerCase()}`)
+    return 0
+  }
+}
+
+export class ApproveCommand extends ServerCommand {
+  static override paths = [['approve']]
+  static override usage = Command.Usage({
+    category: 'Pairing',
+    description: 'Approve a pending device login for an account, as the /device page would',
+    details: 'Works while the server runs (same data directory). The code is case- and dash-insensitive.',
+    examples: [['Approve code BCDF-GHJK for ada', '$0 approve BCDF-GHJK --email ada@example.com --data ./auth-data']],
+  })
+
+  code = Option.String({ name: 'CODE' })
+  email = Option.String('--email', { required: true, description: 'The account that approves' })
+  data = dataOption()
+
+  protected async run(): Promise<number> {
+    const asked = await decidePairing(this.data, this.code, { approve: true, email: this.email })
+    this.out(`approved ${describe(asked)} for ${this.email.trim().toLowerCase()}`)
+    return 0
+  }
+}
+
+export class DenyCommand extends ServerCommand {
+  static override paths = [['deny']]
+  static override usage = Command.Usage({
+    category: 'Pairing',
+    description: 'Deny a pending device login; the polling client gets access_denied',
+    examples: [['Deny code BCDF-GHJK', '$0 deny BCDF-GHJK --data ./auth-data']],
+  })
+
+  code = Option.String({ name: 'CODE' })
+  data = dataOption()
+
+  protected async run(): Promise<number> {
+    const asked = await decidePairing(this.data, this.code, { approve: false })
+    this.out(`denied ${describe(asked)}`)
+    return 0
+  }
+}
+
+function describe(asked: { processName?: string; hostname?: string }): string {
+  const name = asked.processName ?? 'the request'
+  return asked.hostname ? `${name} on ${asked.hostname}` : name
+}
