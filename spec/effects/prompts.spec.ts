@@ -1,0 +1,89 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { PassThrough } from 'node:stream'
+import { EngineError } from '../../effects/engine-error.js'
+import { defaultProcessName, omicosHome } from '../../effects/environment.js'
+import { promptCredentials, readSecretFromStream } from '../../effects/prompts.js'
+import { timeout } from './support.js'
+
+/** A stream that says it is a terminal, for enquirer, with keys typed into it. */
+const fakeTerminal = () => {
+  const stdin = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => stdin, isRaw: false })
+  const stdout = Object.assign(new PassThrough(), { isTTY: true, columns: 80, rows: 24 })
+  let shown = ''
+  stdout.on('data', (d) => (shown += d))
+  return { stdin, stdout, shown: () => shown }
+}
+
+test('without a terminal on stdin nothing is asked: usage, at once', async () => {
+  const stdin = new PassThrough()
+  try {
+    await timeout(promptCredentials({ stdin, stdout: new PassThrough() }, { email: null, attempt: 1, lastError: null }), 2_000, 'prompt')
+    assert.unreachable()
+  } catch (error) {
+    assert.instance(error, EngineError)
+    assert.is((error as EngineError).kind, 'usage')
+    assert.match((error as EngineError).message, /no terminal to ask .*--password-stdin/)
+  }
+})
+
+test('asks Email and a masked Password on a terminal', async () => {
+  const term = fakeTerminal()
+  const answer = promptCredentials({ stdin: term.stdin as any, stdout: term.stdout }, { email: null, attempt: 1, lastError: null })
+  const type = async (text: string) => {
+    await new Promise((r) => setTimeout(r, 50))
+    term.stdin.write(text)
+  }
+  await type('ada@example.com\r')
+  await type('s3cret\r')
+  assert.equal(await timeout(answer, 5_000, 'prompt'), { email: 'ada@example.com', password: 's3cret' })
+  assert.match(term.shown(), /Email/)
+  assert.match(term.shown(), /Password/)
+  assert.not.match(term.shown(), /s3cret/)
+})
+
+test('a known email is not asked again; the last error is shown first', async () => {
+  const term = fakeTerminal()
+  const answer = promptCredentials({ stdin: term.stdin as any, stdout: term.stdout }, { email: 'ada@example.com', attempt: 2, lastError: 'wrong email or password' })
+  await new Promise((r) => setTimeout(r, 50))
+  term.stdin.write('again\r')
+  assert.equal(await timeout(answer, 5_000, 'prompt'), { email: 'ada@example.com', password: 'again' })
+  assert.match(term.shown(), /^wrong email or password\n/)
+  assert.not.match(term.shown(), /Email/)
+})
+
+test('an aborted signal cancels a prompt', async () => {
+  const term = fakeTerminal()
+  const controller = new AbortController()
+  const answer = promptCredentials({ stdin: term.stdin as any, stdout: term.stdout }, { email: null, attempt: 1, lastError: null }, controller.signal)
+  setTimeout(() => controller.abort(), 50)
+  try {
+    await timeout(answer, 5_000, 'prompt')
+    assert.unreachable()
+  } catch (error) {
+    assert.is((error as EngineError).kind, 'cancelled')
+  }
+})
+
+test('--password-stdin reads the first line of a pipe and refuses a terminal', async () => {
+  const pipe = new PassThrough()
+  pipe.end('pw with spaces\nrest')
+  assert.is(await timeout(readSecretFromStream(pipe), 2_000, 'read'), 'pw with spaces')
+  const tty = Object.assign(new PassThrough(), { isTTY: true })
+  try {
+    await readSecretFromStream(tty)
+    assert.unreachable()
+  } catch (error) {
+    assert.is((error as EngineError).kind, 'usage')
+  }
+})
+
+test('environment: OMICOS_HOME and the default process name', () => {
+  assert.is(omicosHome({ OMICOS_HOME: '/tmp/x' }), '/tmp/x')
+  assert.match(omicosHome({}), /\/\.omicos$/)
+  assert.is(defaultProcessName({ CONDA_DEFAULT_ENV: 'scanpy' }, '/w/proj'), 'scanpy')
+  assert.is(defaultProcessName({ CONDA_DEFAULT_ENV: '/opt/envs/rna-seq' }, '/w/proj'), 'rna-seq')
+  assert.is(defaultProcessName({}, '/w/proj'), 'proj')
+})
+
+test.run()
