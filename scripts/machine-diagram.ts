@@ -74,7 +74,7 @@ export const renderMermaid = (machine: AnyStateMachine): string => {
     }
     if (node.type === 'final') lines.push(`${indent}${id} --> [*]`)
     for (const t of transitionsOf(node)) {
-      const targets: AnyStateNode[] = t.target ?? [node]
+      const targets: readonly AnyStateNode[] = t.target ?? [node]
       for (const target of targets) edges.push(`  ${id} --> ${mermaidId(target)} : ${transitionLabel(t)}`)
     }
   }
