@@ -1,4 +1,7 @@
 import crossFetch from 'cross-fetch'
+import http from 'node:http'
+import https from 'node:https'
+import type { Socket } from 'node:net'
 import { EngineError } from './engine-error.js'
 import { hostOf } from './server-url.js'
 
@@ -9,9 +12,41 @@ export interface HttpDeps {
   fetch?: FetchLike
   /** per request, connection and answer included (default 5000) */
   timeoutMs?: number
+  /** to establish the connection, TLS handshake included (default 2500); default fetch only */
+  connectTimeoutMs?: number
 }
 
 export const DEFAULT_TIMEOUT_MS = 5_000
+// A host that drops packets is only noticed by a timer. The connection gets a budget of its
+// own, shorter than the request's, so a login with its retries against a silent server still
+// reports within 10 s (3 tries x 2.5 s + backoff).
+export const DEFAULT_CONNECT_TIMEOUT_MS = 2_500
+
+type CreateConnection = (options: object, callback?: unknown) => Socket
+
+const agentsByTimeout = new Map<number, { http: http.Agent; https: https.Agent }>()
+
+/** Agents whose sockets are destroyed when not connected (and, for https, handshaken) in time. */
+const connectTimeoutAgents = (ms: number) => {
+  let agents = agentsByTimeout.get(ms)
+  if (agents) return agents
+  const guard = <A extends http.Agent>(agent: A, connectedEvent: 'connect' | 'secureConnect'): A => {
+    const original = (agent as unknown as { createConnection: CreateConnection }).createConnection.bind(agent)
+    ;(agent as unknown as { createConnection: CreateConnection }).createConnection = (options, callback) => {
+      const socket = original(options, callback)
+      const timer = setTimeout(() => {
+        socket.destroy(Object.assign(new Error('connection timed out'), { code: 'ETIMEDOUT' }))
+      }, ms)
+      socket.once(connectedEvent, () => clearTimeout(timer))
+      socket.once('close', () => clearTimeout(timer))
+      return socket
+    }
+    return agent
+  }
+  agents = { http: guard(new http.Agent(), 'connect'), https: guard(new https.Agent(), 'secureConnect') }
+  agentsByTimeout.set(ms, agents)
+  return agents
+}
 
 export interface JsonResponse {
   status: number
@@ -101,6 +136,8 @@ export const requestJson = async (
 ): Promise<JsonResponse> => {
   if (signal?.aborted) throw cancelled()
   const fetchImpl = deps.fetch ?? (crossFetch as FetchLike)
+  // node-fetch (under cross-fetch) takes an `agent` per request; an injected fetch ignores it.
+  const agents = deps.fetch ? null : connectTimeoutAgents(deps.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS)
   const timeoutMs = deps.timeoutMs ?? DEFAULT_TIMEOUT_MS
   const controller = new AbortController()
   let timedOut = false
@@ -132,7 +169,8 @@ export const requestJson = async (
         // A POST carrying a password or a token is never replayed to another address.
         redirect: method === 'GET' ? 'follow' : 'manual',
         signal: controller.signal,
-      })
+        ...(agents && { agent: (target: URL) => (target.protocol === 'http:' ? agents.http : agents.https) }),
+      } as RequestInit)
       text = await response.text()
     } catch (error) {
       if (signal?.aborted) throw cancelled()

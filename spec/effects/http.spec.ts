@@ -98,6 +98,21 @@ test('a server that never answers times out as unreachable', async () => {
   })
 })
 
+test('a server that accepts but never completes the TLS handshake hits the connect timeout', async () => {
+  const sockets = new Set<import('node:net').Socket>()
+  const silent = createServer((socket) => void sockets.add(socket))
+  await timeout(new Promise<void>((r) => silent.listen(0, '127.0.0.1', r)), 5_000, 'listen')
+  const { port } = silent.address() as AddressInfo
+  try {
+    const started = Date.now()
+    await rejectsWith(requestJson({ timeoutMs: 5_000, connectTimeoutMs: 300 }, `https://127.0.0.1:${port}/x`), 'unreachable', /: connection timed out$/)
+    assert.ok(Date.now() - started < 2_000, `took ${Date.now() - started} ms`)
+  } finally {
+    for (const socket of sockets) socket.destroy()
+    await timeout(new Promise((r) => silent.close(r)), 5_000, 'close')
+  }
+})
+
 test('an aborted signal cancels a request', async () => {
   await withServer({ '/slow': () => {} }, async (url) => {
     const controller = new AbortController()
