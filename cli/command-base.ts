@@ -1,7 +1,7 @@
 import { Command, Option } from 'clipanion'
 import type { InspectionEvent } from 'xstate'
 import { toFailure } from '../machines/failure.js'
-import { exitCodeFor } from './exit-codes.js'
+import { ExitCode, exitCodeFor } from './exit-codes.js'
 import type { Rendered } from './render-outcome.js'
 import { createTracer, traceEnabled } from './trace.js'
 
@@ -35,7 +35,7 @@ export abstract class OmicosCommand extends Command {
     if (!known) {
       const message = error instanceof Error ? error.message : String(error)
       this.context.stderr.write(`error: unexpected failure: ${firstLine(message)} (run with --trace and report it)\n`)
-      return 70
+      return ExitCode.internal
     }
     const failure = toFailure(error)
     this.context.stderr.write(`error: ${firstLine(failure.message)}\n`)

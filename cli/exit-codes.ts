@@ -10,6 +10,7 @@ export const ExitCode = {
   expired: 5,
   badResponse: 6,
   localFiles: 7,
+  internal: 70,
   cancelled: 130,
 } as const
 
@@ -33,4 +34,5 @@ export const exitCodeTable = `Exit codes:
   5    expired: the pairing code ran out before approval
   6    bad server response: malformed, missing fields, unsafe values
   7    local files: permissions, symlink, not owned by you, disk full, lock held
+  70   internal error (a bug: please report it with --trace)
   130  cancelled by the user (Ctrl-C)`
