@@ -35,7 +35,7 @@ process.on('SIGINT', () => {
   void cleanup().then(() => process.exit(130))
 })
 
-const env = { ...process.env, OMICOS_HOME: home }
+const env: NodeJS.ProcessEnv = { ...process.env, OMICOS_HOME: home }
 delete env.OMICOS_SERVER
 delete env.OMICOS_WORKSPACE
 
