@@ -1,0 +1,101 @@
+// `omicos cli login` end to end, the endings other than approval: declined (exit 4), expired
+// (exit 5, short device TTL), Ctrl-C (exit 130). The server's device codes live 4 s here.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { decidePairing } from '../server/index.js'
+import { findSecret, makeSandbox, startCli, type CliSandbox, type RunningCli } from './support/cli.js'
+import { assertPolite, finished, pendingFiles, readCredentials, readPairing, serverBin, waitForPending } from './support/device-pairing.js'
+import { DEFAULT_USERS, timeout, withReferenceServer, type ReferenceServer } from './support/server.js'
+
+const [ada] = DEFAULT_USERS as [{ email: string; password: string }]
+const DEVICE_TTL_S = 4
+
+let ref: ReferenceServer
+const sandboxes: CliSandbox[] = []
+const children: RunningCli[] = []
+const sandbox = () => {
+  const box = makeSandbox()
+  sandboxes.push(box)
+  return box
+}
+
+test.before(async () => {
+  ref = await withReferenceServer({ interval: 1, deviceTtl: DEVICE_TTL_S })
+})
+
+test.after.each(() => {
+  for (const cli of children.splice(0)) if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGKILL')
+})
+
+test.after(async () => {
+  await ref?.stop()
+  for (const box of sandboxes) box.cleanup()
+})
+
+function cliLogin(box: CliSandbox, ...extra: string[]): RunningCli {
+  const cli = startCli(['cli', 'login', '--server', ref.server.url, ...extra], { cwd: box.workspace, env: box.env })
+  children.push(cli)
+  return cli
+}
+
+const credentialPath = (box: CliSandbox) => join(box.home, 'cloud_login.json')
+
+test('declined with `omicos-auth-server deny`: exit 4, "pairing was declined", nothing written', async () => {
+  const box = sandbox()
+  const cli = cliLogin(box)
+  const { code } = await readPairing(cli)
+  const denied = await serverBin(['deny', code, '--data', ref.dataDir])
+  assert.is(denied.code, 0, denied.stderr)
+
+  const result = await finished(cli)
+  assert.is(result.code, 4, result.stderr)
+  assert.match(result.stderr, /^error: pairing was declined on the other device$/m)
+  assert.not.ok(existsSync(credentialPath(box)))
+  assert.equal(pendingFiles(box.home), [], 'a declined pairing is forgotten')
+})
+
+test('nobody approves: exit 5 once the code has expired, with how to start again', async () => {
+  const box = sandbox()
+  const cli = cliLogin(box)
+  await readPairing(cli)
+  const started = Date.now()
+  const result = await finished(cli, (DEVICE_TTL_S + 10) * 1000)
+  const took = Date.now() - started
+  assert.is(result.code, 5, result.stderr)
+  assert.match(result.stderr, /error: the pairing code expired before it was approved: run `omicos cli login[^`]*` again/)
+  assert.ok(took < (DEVICE_TTL_S + 3) * 1000, `ended ${took} ms after the code was shown`)
+  assert.not.ok(existsSync(credentialPath(box)))
+  assert.equal(pendingFiles(box.home), [], 'an expired pairing is forgotten')
+})
+
+test('Ctrl-C while waiting: exit 130 at once, no credentials, the earlier ones untouched', async () => {
+  const box = sandbox()
+  const first = cliLogin(box, '--name', 'earlier')
+  const { code } = await readPairing(first)
+  await timeout(decidePairing(ref.dataDir, code, { approve: true, email: ada.email }), 10_000, 'approving')
+  assert.is((await finished(first)).code, 0)
+  const before = readCredentials(credentialPath(box))
+
+  const cli = cliLogin(box, '--force', '--name', 'later')
+  await readPairing(cli)
+  await waitForPending(box.home)
+  const sent = Date.now()
+  cli.child.kill('SIGINT')
+  const result = await finished(cli, 5_000)
+  const took = Date.now() - sent
+  assert.is(result.code, 130, result.stderr)
+  assert.ok(took < 1_500, `exited ${took} ms after SIGINT`)
+  assert.match(result.stderr, /^error: login cancelled/m)
+  const after = readCredentials(credentialPath(box))
+  assert.is(after.text, before.text, 'the earlier credentials are untouched')
+  assert.is(after.mode, 0o600)
+  assert.is(findSecret([result.stdout, result.stderr], [before.json.user_token, before.json.process_token]), null)
+})
+
+test('no device code was polled sooner than the interval, and none was told to slow down', () => {
+  assert.ok(assertPolite(ref.server, 1_000) >= 3)
+})
+
+test.run()
