@@ -108,7 +108,7 @@ export const passwordLogin = setup({
     }),
     failWithoutTerminal: assign({
       error: () =>
-        failure('usage', 'email and password are needed and there is no terminal to ask on: pass --email and --password'),
+        failure('usage', 'email and password are needed and there is no terminal to ask on: pass --email with --password-stdin (or --password)'),
     }),
     takeCredentials: assign(({ event }) => {
       const { email, password } = (event as unknown as { output: Credentials }).output
