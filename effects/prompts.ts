@@ -21,12 +21,17 @@ type PromptClass = new (options: Record<string, unknown>) => PromptInstance
 const NO_TERMINAL =
   'no terminal to ask for the email and password: pass --email with --password-stdin (or --password)'
 
+const PLAIN = { pending: '', submitted: '', cancelled: '' }
+
 const ask = async (kind: 'Input' | 'Password', message: string, streams: PromptStreams, signal?: AbortSignal): Promise<string> => {
   if (signal?.aborted) throw new EngineError('cancelled', 'cancelled')
   const Prompt = (Enquirer as unknown as Record<string, PromptClass>)[kind]
   const prompt = new Prompt({
     name: 'value',
-    message,
+    // Plain `Email: ` and `Password: `, as the user guide shows them, in place of enquirer's
+    // `? Email ›` decorations.
+    message: `${message}:`,
+    symbols: { prefix: PLAIN, separator: PLAIN },
     stdin: streams.stdin,
     stdout: streams.stdout ?? process.stderr,
     validate: (value: string) => (value.length > 0 ? true : `${message} cannot be empty`),
