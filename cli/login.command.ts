@@ -1,5 +1,6 @@
 import { Command, Option } from 'clipanion'
 import { login, logout, status } from '../effects/api.js'
+import { parseServerUrl } from '../effects/server-url.js'
 import { readPasswordFromStdin } from './read-stdin.js'
 import { exitCodeTable } from './exit-codes.js'
 import { OmicosCommand, UsageFailure } from './command-base.js'
@@ -48,6 +49,8 @@ export class LoginCommand extends OmicosCommand {
         return this.print(renderStatus(output, { json: this.json }))
       }
       if (this.logout) return this.print(renderLogout(await logout({ inspect })))
+      // A bad --server is a usage error of one line, before the --password warning.
+      const server = parseServerUrl(this.serverFrom(this.server))
       let password = this.password ?? null
       if (this.password !== undefined) {
         this.context.stderr.write('warning: a password passed with --password stays in your shell history; prefer --password-stdin.\n')
@@ -55,7 +58,7 @@ export class LoginCommand extends OmicosCommand {
       if (this.passwordStdin) password = await readPasswordFromStdin(this.context.stdin)
       const output = await this.withInterrupt((signal) =>
         login({
-          server: this.serverFrom(this.server),
+          server,
           email: this.email ?? null,
           password,
           name: this.name,
