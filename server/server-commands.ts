@@ -4,8 +4,10 @@
 import { Command, Option } from 'clipanion'
 import type { Readable } from 'node:stream'
 import { addUser, listUsers, removeUser } from './accounts.js'
-import { decidePairing } from './decide-pairing.js'
-import { startServer } from './start-server.js'
+
+// The OAuth library takes a second or more to load; only the commands that need it load it.
+const loadStartServer = async () => (await import('./start-server.js')).startServer
+const loadDecidePairing = async () => (await import('./decide-pairing.js')).decidePairing
 
 export class UsageProblem extends Error {}
 
@@ -85,6 +87,7 @@ export class StartCommand extends ServerCommand {
     for (const origin of this.corsOrigins) {
       if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new UsageProblem(`--cors-origin must be an origin like http://localhost:5173, not "${origin}"`)
     }
+    const startServer = await loadStartServer()
     const server = await startServer({
       dataDir: this.data,
       port,
@@ -181,6 +184,7 @@ export class ApproveCommand extends ServerCommand {
   data = dataOption()
 
   protected async run(): Promise<number> {
+    const decidePairing = await loadDecidePairing()
     const asked = await decidePairing(this.data, this.code, { approve: true, email: this.email })
     this.out(`approved ${describe(asked)} for ${this.email.trim().toLowerCase()}`)
     return 0
@@ -199,6 +203,7 @@ export class DenyCommand extends ServerCommand {
   data = dataOption()
 
   protected async run(): Promise<number> {
+    const decidePairing = await loadDecidePairing()
     const asked = await decidePairing(this.data, this.code, { approve: false })
     this.out(`denied ${describe(asked)}`)
     return 0
