@@ -13,7 +13,7 @@ export interface PairingScope {
   workspaceOnly: boolean
 }
 
-export function createPendingPairings(home: string, scope: PairingScope) {
+export function createPendingPairings(home: string, scope: PairingScope, now: () => number = Date.now) {
   const key = createHash('sha256')
     .update(JSON.stringify([scope.server, scope.workspaceRoot, scope.workspaceOnly]))
     .digest('hex')
@@ -30,8 +30,14 @@ export function createPendingPairings(home: string, scope: PairingScope) {
       })
       if (text === null) return null
       try {
-        const snapshot = JSON.parse(text) as { status?: string; value?: unknown }
-        return snapshot.status === 'active' ? snapshot : null
+        const snapshot = JSON.parse(text) as { status?: string; value?: unknown; context?: { deadline?: unknown } }
+        if (snapshot.status !== 'active') return null
+        // A code that died while nobody was running is no use to resume: the next run asks for a new one.
+        if (!(typeof snapshot.context?.deadline === 'number' && snapshot.context.deadline > now())) {
+          await fsp.unlink(file).catch(() => {})
+          return null
+        }
+        return snapshot
       } catch {
         await fsp.unlink(file).catch(() => {})
         return null

@@ -1,5 +1,5 @@
 // `omicos cli login` end to end, the endings other than approval: declined (exit 4), expired
-// (exit 5, short device TTL), Ctrl-C (exit 130). The server's device codes live 4 s here.
+// (exit 5, short device TTL), Ctrl-C (exit 130). The server's device codes live 8 s here.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { existsSync } from 'node:fs'
@@ -10,7 +10,7 @@ import { assertPolite, finished, pendingFiles, readCredentials, readPairing, ser
 import { DEFAULT_USERS, timeout, withReferenceServer, type ReferenceServer } from './support/server.js'
 
 const [ada] = DEFAULT_USERS as [{ email: string; password: string }]
-const DEVICE_TTL_S = 4
+const DEVICE_TTL_S = 8
 
 let ref: ReferenceServer
 const sandboxes: CliSandbox[] = []
@@ -92,6 +92,25 @@ test('Ctrl-C while waiting: exit 130 at once, no credentials, the earlier ones u
   assert.is(after.text, before.text, 'the earlier credentials are untouched')
   assert.is(after.mode, 0o600)
   assert.is(findSecret([result.stdout, result.stderr], [before.json.user_token, before.json.process_token]), null)
+})
+
+test('stopped, and its code expired meanwhile: the next run starts with a new code instead of failing', async () => {
+  const box = sandbox()
+  const first = cliLogin(box)
+  const { code: old } = await readPairing(first)
+  await waitForPending(box.home)
+  first.child.kill('SIGTERM')
+  await finished(first, 5_000)
+  await new Promise((resolve) => setTimeout(resolve, (DEVICE_TTL_S + 0.5) * 1000))
+
+  const cli = cliLogin(box)
+  const { code } = await readPairing(cli)
+  assert.is.not(code, old)
+  assert.not.match(cli.stdout(), 'Continuing')
+  await timeout(decidePairing(ref.dataDir, code, { approve: true, email: ada.email }), 10_000, 'approving')
+  const result = await finished(cli)
+  assert.is(result.code, 0, result.stderr)
+  assert.equal(pendingFiles(box.home), [])
 })
 
 test('no device code was polled sooner than the interval, and none was told to slow down', () => {
