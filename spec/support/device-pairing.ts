@@ -85,10 +85,10 @@ export function readCredentials(path: string): CredentialFile {
   return { path, mode: statSync(path).mode & 0o777, text, json: JSON.parse(text) }
 }
 
-/** Files under OMICOS_HOME/pending (the persisted pairings). */
+/** The persisted pairings under OMICOS_HOME/pending (not the temp files of a write in progress). */
 export function pendingFiles(home: string): string[] {
   const dir = join(home, 'pending')
-  return existsSync(dir) ? readdirSync(dir).map((name) => join(dir, name)) : []
+  return existsSync(dir) ? readdirSync(dir).filter((name) => /^device-[0-9a-f]+\.json$/.test(name)).map((name) => join(dir, name)) : []
 }
 
 /** The device-code token requests the server logged, one list per device code, in order. */
