@@ -1,0 +1,187 @@
+// What `omicos cli login` draws: plain lines into pipes and under NO_COLOR (no escape
+// sequences, spinner frames or QR code), and on a real terminal (a tmux pane, a pty) the QR
+// code of the pairing address and a redrawn countdown line; `--no-qr` hides the QR code.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { spawn } from 'node:child_process'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { decidePairing } from '../server/index.js'
+import { CLI_BIN, makeSandbox, PAIRING_CODE, startCli, type CliSandbox, type RunningCli } from './support/cli.js'
+import { finished, readPairing, waitForPending } from './support/device-pairing.js'
+import { DEFAULT_USERS, timeout, withReferenceServer, type ReferenceServer } from './support/server.js'
+
+const [ada] = DEFAULT_USERS as [{ email: string; password: string }]
+const SPINNER = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/
+// uqr's compact rendering draws with half blocks.
+const QR_BLOCKS = /[▀▄█]{4,}/
+
+let ref: ReferenceServer
+const sandboxes: CliSandbox[] = []
+const children: RunningCli[] = []
+const tmuxSockets: string[] = []
+const sandbox = () => {
+  const box = makeSandbox()
+  sandboxes.push(box)
+  return box
+}
+
+test.before(async () => {
+  ref = await withReferenceServer({ interval: 1 })
+})
+
+test.after.each(() => {
+  for (const cli of children.splice(0)) if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGKILL')
+})
+
+test.after(async () => {
+  for (const socket of tmuxSockets) await tmux(socket, ['kill-server']).catch(() => {})
+  await ref?.stop()
+  for (const box of sandboxes) box.cleanup()
+})
+
+const approve = (code: string) => timeout(decidePairing(ref.dataDir, code, { approve: true, email: ada.email }), 10_000, 'approving')
+
+for (const noColor of [false, true]) {
+  test(`into pipes${noColor ? ' with NO_COLOR' : ''}: plain lines only, no escape sequence, spinner or QR code`, async () => {
+    const box = sandbox()
+    const env = noColor ? { ...box.env, NO_COLOR: '1' } : box.env
+    const cli = startCli(['cli', 'login', '--server', ref.server.url], { cwd: box.workspace, env })
+    children.push(cli)
+    const { code } = await readPairing(cli)
+    await waitForPending(box.home)
+    // Long enough for a few polls, and for a spinner to have drawn if there were one.
+    await new Promise((resolve) => setTimeout(resolve, 1_500))
+    await approve(code)
+    const result = await finished(cli)
+    assert.is(result.code, 0, result.stderr)
+    for (const [name, text] of [['stdout', result.stdout], ['stderr', result.stderr]] as const) {
+      assert.not.match(text, '\x1b', `no escape sequence in ${name}`)
+      assert.not.match(text, '\r', `no carriage return in ${name}`)
+      assert.not.match(text, SPINNER, `no spinner frame in ${name}`)
+      assert.not.match(text, QR_BLOCKS, `no QR code in ${name}`)
+      assert.not.match(text, 'scan this', `no QR prompt in ${name}`)
+    }
+    assert.equal(result.stdout.split('\n').slice(0, 2), [
+      `Open ${ref.server.url}/device on a device already logged in to omicOS`,
+      `and enter the pairing code: ${code}`,
+    ])
+    assert.match(result.stderr, /^Waiting for approval \(the code expires in about \d+ min\)\.\.\.$/m)
+    assert.match(result.stdout, `Logged in as ${ada.email}`)
+  })
+}
+
+function tmux(socket: string, args: string[], ms = 10_000): Promise<string> {
+  const child = spawn('tmux', ['-S', socket, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  child.stdout.on('data', (d) => (out += d))
+  child.stderr.on('data', (d) => (err += d))
+  const done = new Promise<string>((resolve, reject) =>
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`tmux ${args[0]} exited ${code}: ${err}`)))),
+  )
+  return timeout(done, ms, `tmux ${args[0]}`).catch((error) => {
+    child.kill('SIGKILL')
+    throw error
+  })
+}
+
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
+
+/** Runs `omicos cli login` in a detached tmux pane: a real pty for stdin, stdout and stderr. */
+async function inTmux(box: CliSandbox, args: string[], extraEnv: Record<string, string> = {}) {
+  const root = join(box.home, '..')
+  const socket = join(root, 'tmux.sock')
+  tmuxSockets.push(socket)
+  const raw = join(root, 'pane.raw')
+  const script = join(root, 'run.sh')
+  const env = { OMICOS_HOME: box.home, PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', LANG: 'C.UTF-8', ...extraEnv }
+  writeFileSync(script, [
+    '#!/bin/sh',
+    `cd ${shellQuote(box.workspace)}`,
+    // A clean environment: no CI, NO_COLOR or OMICOS_* from the test runner.
+    `env -i ${Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ')} TERM="$TERM" ${shellQuote(process.execPath)} ${shellQuote(CLI_BIN)} ${args.map(shellQuote).join(' ')}`,
+    'echo "EXIT=$?"',
+    'sleep 60',
+  ].join('\n'), { mode: 0o755 })
+  await tmux(socket, ['-f', '/dev/null', 'new-session', '-d', '-x', '100', '-y', '60', '-s', 'pair', script])
+  await tmux(socket, ['pipe-pane', '-o', '-t', 'pair', `cat >> ${shellQuote(raw)}`])
+  const screen = () => tmux(socket, ['capture-pane', '-p', '-J', '-t', 'pair', '-S', '-100'])
+  const waitFor = async (pattern: RegExp, ms = 15_000): Promise<{ match: RegExpMatchArray; text: string }> => {
+    const until = Date.now() + ms
+    for (;;) {
+      const text = await screen()
+      const match = text.match(pattern)
+      if (match) return { match, text }
+      if (Date.now() > until) throw new Error(`no ${pattern} on the tmux screen within ${ms} ms:\n${text}`)
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
+  return { screen, waitFor, raw: () => (existsSync(raw) ? readFileSync(raw, 'utf8') : ''), stop: () => tmux(socket, ['kill-server']).catch(() => {}) }
+}
+
+const COUNTDOWN = /Waiting for approval · code expires in (\d+):(\d\d)/
+
+test('on a terminal (tmux): the QR code and a countdown that runs down; approved, logged in', async () => {
+  const box = sandbox()
+  const pane = await inTmux(box, ['cli', 'login', '--server', ref.server.url])
+  try {
+    const { match, text } = await pane.waitFor(PAIRING_CODE)
+    const code = match[1]!
+    assert.match(text, `Open ${ref.server.url}/device on a device already logged in to omicOS`)
+    assert.match(text, 'Or scan this with a phone:')
+    assert.match(text, QR_BLOCKS, 'a QR code is drawn')
+    const first = (await pane.waitFor(COUNTDOWN)).match
+    await new Promise((resolve) => setTimeout(resolve, 2_200))
+    const later = (await pane.waitFor(COUNTDOWN)).match
+    const seconds = (m: RegExpMatchArray) => Number(m[1]) * 60 + Number(m[2])
+    assert.ok(seconds(later) < seconds(first), `the countdown runs down: ${first[0]} then ${later[0]}`)
+    assert.ok(seconds(first) <= 600 && seconds(first) > 590, first[0])
+    assert.match(pane.raw(), SPINNER, 'a spinner is drawn on a terminal')
+
+    await approve(code)
+    const done = await pane.waitFor(/EXIT=(\d+)/)
+    assert.is(done.match[1], '0', done.text)
+    assert.match(done.text, `Logged in as ${ada.email}`)
+    assert.not.match(done.text, COUNTDOWN, 'the countdown line is cleared at the end')
+  } finally {
+    await pane.stop()
+  }
+})
+
+test('on a terminal with --no-qr: no QR code, the countdown still shows', async () => {
+  const box = sandbox()
+  const pane = await inTmux(box, ['cli', 'login', '--server', ref.server.url, '--no-qr'])
+  try {
+    const { match } = await pane.waitFor(PAIRING_CODE)
+    await pane.waitFor(COUNTDOWN)
+    const text = await pane.screen()
+    assert.not.match(text, 'scan this')
+    assert.not.match(text, QR_BLOCKS)
+    await approve(match[1]!)
+    const done = await pane.waitFor(/EXIT=(\d+)/)
+    assert.is(done.match[1], '0', done.text)
+  } finally {
+    await pane.stop()
+  }
+})
+
+test('on a terminal with NO_COLOR: plain lines, no escape sequence from omicos, no QR code', async () => {
+  const box = sandbox()
+  const pane = await inTmux(box, ['cli', 'login', '--server', ref.server.url], { NO_COLOR: '1' })
+  try {
+    const { match } = await pane.waitFor(PAIRING_CODE)
+    await pane.waitFor(/Waiting for approval \(the code expires in about \d+ min\)\.\.\./)
+    await new Promise((resolve) => setTimeout(resolve, 1_200))
+    await approve(match[1]!)
+    const done = await pane.waitFor(/EXIT=(\d+)/)
+    assert.is(done.match[1], '0', done.text)
+    assert.not.match(done.text, QR_BLOCKS)
+    assert.not.match(pane.raw(), SPINNER)
+    assert.not.match(pane.raw(), /\x1b\[[0-9;]*m/, 'no colour or bold')
+  } finally {
+    await pane.stop()
+  }
+})
+
+test.run()
