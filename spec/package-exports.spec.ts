@@ -1,0 +1,57 @@
+// The package's entry points as another program sees them: resolved through package.json
+// `exports` (a self-reference), with declaration files that type-check a small consumer.
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+
+test('the Node API, the machines and the device grant resolve by package name', async () => {
+  const api = await import('omicos-auth')
+  for (const name of ['login', 'deviceLogin', 'status', 'logout', 'resolveCredentials', 'refreshProcessToken']) {
+    assert.type((api as Record<string, unknown>)[name], 'function', name)
+  }
+  const machines = await import('omicos-auth/machines')
+  for (const name of ['passwordLogin', 'deviceLogin', 'logout', 'status']) {
+    assert.ok((machines as Record<string, unknown>)[name], name)
+  }
+  const grant = await import('omicos-auth/device-grant')
+  assert.type(grant.requestDeviceAuthorization, 'function')
+  assert.type(grant.pollDeviceToken, 'function')
+  const effects = await import('omicos-auth/effects')
+  assert.type(effects.createNodeActors, 'function')
+})
+
+test('the declaration files type-check a consumer', () => {
+  if (!existsSync('dist/effects/api.d.ts')) {
+    const built = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.types.json'], { encoding: 'utf8', timeout: 180_000 })
+    assert.is(built.status, 0, built.stdout + built.stderr)
+  }
+  const dir = mkdtempSync(join(resolve('.'), '.consumer-'))
+  try {
+    writeFileSync(
+      join(dir, 'consumer.ts'),
+      `import { login, type LoginOptions } from 'omicos-auth'
+import { deviceLogin, type LoginOutput } from 'omicos-auth/machines'
+import { requestDeviceAuthorization } from 'omicos-auth/device-grant'
+const options: LoginOptions = { server: 'http://127.0.0.1:1', prompts: false }
+const describe = (o: LoginOutput): string => (o.kind === 'loggedIn' ? o.email : o.kind)
+export const used = [login, options, deviceLogin, describe, requestDeviceAuthorization]
+`,
+    )
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, skipLibCheck: true, types: ['node'] },
+        files: ['consumer.ts'],
+      }),
+    )
+    const result = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', join(dir, 'tsconfig.json')], { encoding: 'utf8', timeout: 120_000 })
+    assert.is(result.status, 0, result.stdout + result.stderr)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test.run()
