@@ -129,6 +129,30 @@ test('started in the CLI, stopped, finished from the high-level API in this proc
   assert.ok(savedText.length > 0)
 })
 
+test('traced (--trace, then OMICOS_TRACE=1 on the resumed run): transitions shown, no token or device code', async () => {
+  const box = sandbox()
+  const first = cliLogin(box, '--trace')
+  const { code } = await readPairing(first)
+  const [pending] = await waitForPending(box.home)
+  const deviceCode = readCredentials(pending!).json.context.deviceCode as string
+  await new Promise((resolve) => setTimeout(resolve, 1_300))
+  first.child.kill('SIGTERM')
+  const stopped = await finished(first, 5_000)
+  assert.match(stopped.stderr, /\[trace [^\]]+\] .*-> awaitingApproval\.waiting .*deviceCode="\[redacted\]"/)
+
+  const cli = startCli(['cli', 'login', '--server', ref.server.url], { cwd: box.workspace, env: { ...box.env, OMICOS_TRACE: '1' } })
+  children.push(cli)
+  assert.is((await readPairing(cli)).code, code)
+  await timeout(decidePairing(ref.dataDir, code, { approve: true, email: ada.email }), 10_000, 'approving')
+  const result = await finished(cli)
+  assert.is(result.code, 0, result.stderr)
+  assert.match(result.stderr, /app\.resume: /)
+  assert.match(result.stderr, /-> loggedIn \[done\]/)
+  const file = readCredentials(join(box.home, 'cloud_login.json'))
+  const texts = [stopped.stdout, stopped.stderr, result.stdout, result.stderr]
+  assert.is(findSecret(texts, [...secretsOf(file.json), deviceCode]), null)
+})
+
 test('across stops and resumes, no device code was polled sooner than the interval, none told to slow down', () => {
   assert.ok(assertPolite(ref.server, 1_000) >= 6)
 })

@@ -114,7 +114,8 @@ test('approved with `omicos-auth-server approve` from another process; the file 
   assert.is(viaPassword.json.auth_method, 'password')
   for (const field of ['user_token', 'process_token', 'process_id', 'logged_in_at']) assert.type(device.json[field], 'string', field)
   assert.is(device.json.user.cloud_base, viaPassword.json.user.cloud_base)
-  assert.is(findSecret([result.stdout, result.stderr, approved.stdout, approved.stderr], secretsOf(device.json)), null)
+  const outputs = [result.stdout, result.stderr, approved.stdout, approved.stderr, password.stdout, password.stderr]
+  assert.is(findSecret(outputs, [...secretsOf(device.json), ...secretsOf(viaPassword.json), ada.password]), null)
 })
 
 test('already logged in: says as whom, exit 0, no request to the server; --force pairs again', async () => {
