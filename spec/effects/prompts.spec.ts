@@ -15,6 +15,17 @@ const fakeTerminal = () => {
   return { stdin, stdout, shown: () => shown }
 }
 
+/** Waits until the prompt has drawn `pattern`: keys typed before it listens would be lost. */
+const shown = (term: ReturnType<typeof fakeTerminal>, pattern: RegExp) =>
+  timeout(
+    (async () => {
+      while (!pattern.test(term.shown())) await new Promise((r) => setTimeout(r, 10))
+      await new Promise((r) => setTimeout(r, 20))
+    })(),
+    5_000,
+    `waiting for ${pattern}`,
+  )
+
 test('without a terminal on stdin nothing is asked: usage, at once', async () => {
   const stdin = new PassThrough()
   try {
@@ -30,12 +41,10 @@ test('without a terminal on stdin nothing is asked: usage, at once', async () =>
 test('asks Email and a masked Password on a terminal', async () => {
   const term = fakeTerminal()
   const answer = promptCredentials({ stdin: term.stdin as any, stdout: term.stdout }, { email: null, attempt: 1, lastError: null })
-  const type = async (text: string) => {
-    await new Promise((r) => setTimeout(r, 50))
-    term.stdin.write(text)
-  }
-  await type('ada@example.com\r')
-  await type('s3cret\r')
+  await shown(term, /Email/)
+  term.stdin.write('ada@example.com\r')
+  await shown(term, /Password/)
+  term.stdin.write('s3cret\r')
   assert.equal(await timeout(answer, 5_000, 'prompt'), { email: 'ada@example.com', password: 's3cret' })
   assert.match(term.shown(), /Email/)
   assert.match(term.shown(), /Password/)
@@ -45,7 +54,7 @@ test('asks Email and a masked Password on a terminal', async () => {
 test('a known email is not asked again; the last error is shown first', async () => {
   const term = fakeTerminal()
   const answer = promptCredentials({ stdin: term.stdin as any, stdout: term.stdout }, { email: 'ada@example.com', attempt: 2, lastError: 'wrong email or password' })
-  await new Promise((r) => setTimeout(r, 50))
+  await shown(term, /Password/)
   term.stdin.write('again\r')
   assert.equal(await timeout(answer, 5_000, 'prompt'), { email: 'ada@example.com', password: 'again' })
   assert.match(term.shown(), /^wrong email or password\n/)
