@@ -99,6 +99,9 @@ async function inTmux(box: CliSandbox, args: string[], extraEnv: Record<string, 
   writeFileSync(script, [
     '#!/bin/sh',
     `cd ${shellQuote(box.workspace)}`,
+    // Ctrl-C reaches the whole foreground group: the shell keeps going to report the exit code
+    // (a trapped signal is back to its default in the child).
+    'trap : INT',
     // A clean environment: no CI, NO_COLOR or OMICOS_* from the test runner.
     `env -i ${Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ')} TERM="$TERM" ${shellQuote(process.execPath)} ${shellQuote(CLI_BIN)} ${args.map(shellQuote).join(' ')}`,
     'echo "EXIT=$?"',
@@ -161,6 +164,23 @@ test('on a terminal with --no-qr: no QR code, the countdown still shows', async 
     await approve(match[1]!)
     const done = await pane.waitFor(/EXIT=(\d+)/)
     assert.is(done.match[1], '0', done.text)
+  } finally {
+    await pane.stop()
+  }
+})
+
+test('Ctrl-C typed on the terminal: exit 130, the countdown line cleared, no credentials', async () => {
+  const box = sandbox()
+  const pane = await inTmux(box, ['cli', 'login', '--server', ref.server.url, '--no-qr'])
+  try {
+    await pane.waitFor(PAIRING_CODE)
+    await pane.waitFor(COUNTDOWN)
+    await tmux(join(box.home, '..', 'tmux.sock'), ['send-keys', '-t', 'pair', 'C-c'])
+    const done = await pane.waitFor(/EXIT=(\d+)/, 5_000)
+    assert.is(done.match[1], '130', done.text)
+    assert.match(done.text, /^error: login cancelled/m)
+    assert.not.match(done.text, COUNTDOWN)
+    assert.not.ok(existsSync(join(box.home, 'cloud_login.json')))
   } finally {
     await pane.stop()
   }
