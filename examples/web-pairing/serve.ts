@@ -4,6 +4,7 @@
 //   node scripts/build.mjs
 //   printf %s 'correct horse battery' | node dist/server/main.js users add --email ada@example.com --password-stdin --data ./auth-data
 //   node dist/examples/web-pairing/serve.js --data ./auth-data [--port 5173] [--server-port 8787] [--interval 2]
+//   (or: npm run example:web-pairing -- --data ./auth-data)
 //
 // then open the printed address, press Pair, and approve the code on the server's /device page.
 import { parseArgs } from 'node:util'
