@@ -1,6 +1,8 @@
 // Snapshots, traces and logs are read by people and kept in review diffs, so secrets are
 // replaced by key name wherever they sit in a context, however deeply nested.
-const SECRET_KEY = /token|password|secret|device_?code|assertion/i
+// A key is secret when its last word says so (`userToken`, `refresh_token`, `password`,
+// `deviceCode`, `tokens`); `userTokenExpiresAt` or `userCode` are not.
+const SECRET_KEY = /(token|tokens|password|secret|device_?code|assertion|code_verifier)$/i
 
 export const REDACTED = '[redacted]'
 
@@ -19,5 +21,7 @@ function redactValue(value: unknown, seen: WeakSet<object>): unknown {
   for (const [key, item] of Object.entries(value)) {
     out[key] = isSecretKey(key) && item !== null && item !== undefined ? REDACTED : redactValue(item, seen)
   }
+  // Only the objects on the current path count as seen: one object shared by two keys is no cycle.
+  seen.delete(value)
   return out
 }

@@ -274,28 +274,9 @@ export const transitionName = (t: AnyTransitionDefinition): string => {
 
 // --- secrets ------------------------------------------------------------------------------
 
-const secretKeys = new Set([
-  'password',
-  'userToken',
-  'processToken',
-  'refreshToken',
-  'deviceCode',
-  'tokens',
-  'user_token',
-  'process_token',
-  'device_code',
-])
-
-/** A copy with every secret-bearing field replaced by "[redacted]". */
-export const redact = (value: unknown): unknown => {
-  if (Array.isArray(value)) return value.map(redact)
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, inner]) => [key, secretKeys.has(key) && inner != null ? '[redacted]' : redact(inner)]),
-    )
-  }
-  return value
-}
+/** A copy with every secret-bearing field replaced by "[redacted]" (the same rule as traces). */
+import { redact } from '../../machines/redact.js'
+export { redact }
 
 export type { AnyMachineSnapshot }
 
