@@ -1,0 +1,150 @@
+// `omicos login` on a real terminal: tmux gives the binary a pseudo-terminal, the test types at
+// the `Email:` and `Password:` prompts and reads the screen. tmux is required (CI installs
+// it): without it these tests fail rather than skip.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { CLI_BIN, type CliSandbox } from './support/cli.js'
+import { CREDENTIAL_FILE, watchForLeaks } from './support/cli-login.js'
+import { sleep, withReferenceServer, type ReferenceServer } from './support/server.js'
+
+const PAT = { email: 'pat@example.com', password: 'pat types on a tty 8' }
+const WRONG = ['wrong on a tty 1', 'wrong on a tty 2', 'wrong on a tty 3', 'wrong on a tty 4']
+
+const leaks = watchForLeaks()
+leaks.secret(PAT.password)
+for (const wrong of WRONG) leaks.secret(wrong)
+
+let ref: ReferenceServer
+
+test.before(async () => {
+  assert.ok(existsSync(CLI_BIN), `${CLI_BIN} is built (node scripts/build.mjs)`)
+  ref = await withReferenceServer({ users: [PAT] })
+})
+
+test('tmux is installed (these tests need it; CI installs it)', () => {
+  const version = spawnSync('tmux', ['-V'], { encoding: 'utf8', timeout: 5_000 })
+  assert.is(version.status, 0, `tmux -V: ${version.error?.message ?? version.stderr}`)
+})
+
+test.after(async () => {
+  await ref?.stop()
+})
+
+/** One tmux server on its own socket, running `omicos login` in a 120x30 terminal. */
+function terminal(box: CliSandbox, args: string[]) {
+  const socket = join(box.home, '..', 'tmux.sock')
+  const env = { ...box.env, TERM: box.env.TERM || 'xterm-256color' }
+  const tmux = (...rest: string[]) => {
+    const result = spawnSync('tmux', ['-S', socket, ...rest], { encoding: 'utf8', env, timeout: 5_000 })
+    assert.is(result.status, 0, `tmux ${rest[0]}: ${result.stderr}`)
+    return result.stdout
+  }
+  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
+  // The exit code is printed after the run, and the pane stays open to read it.
+  const command = `${[process.execPath, CLI_BIN, ...args].map(quote).join(' ')}; echo "EXIT=$?"; sleep 120`
+  tmux('new-session', '-d', '-x', '120', '-y', '30', '-s', 'login', '-c', box.workspace, command)
+  const screen = () => tmux('capture-pane', '-p', '-J', '-S', '-', '-t', 'login')
+  let seen = ''
+  return {
+    screen,
+    /** waits until the screen matches, for at most `ms` */
+    async waitFor(pattern: RegExp | ((screen: string) => boolean), ms = 15_000): Promise<string> {
+      const deadline = Date.now() + ms
+      const matches = typeof pattern === 'function' ? pattern : (text: string) => pattern.test(text)
+      for (;;) {
+        seen = screen()
+        leaks.keep(seen)
+        if (matches(seen)) return seen
+        if (Date.now() > deadline) throw new Error(`no ${pattern} on the screen within ${ms} ms:\n${seen}`)
+        await sleep(100)
+      }
+    },
+    /** types `text` literally, then Enter */
+    type(text: string) {
+      tmux('send-keys', '-t', 'login', '-l', text)
+      tmux('send-keys', '-t', 'login', 'Enter')
+    },
+    close() {
+      spawnSync('tmux', ['-S', socket, 'kill-server'], { env, timeout: 5_000 })
+    },
+  }
+}
+
+const count = (text: string, pattern: RegExp) => (text.match(new RegExp(pattern.source, 'gm')) ?? []).length
+// tmux drops trailing blanks from captured lines: an open prompt is `Password:` alone.
+const ASKING = /^Password: ?$/m
+const ANSWERED = /^Password: \*+$/m
+
+test('a wrong password is asked again, three tries in all, then exit 4; the password is never shown', async () => {
+  const box = leaks.sandbox()
+  const tty = terminal(box, ['login', '--server', ref.server.url])
+  try {
+    await tty.waitFor(/^Email:/m)
+    tty.type(PAT.email)
+    for (let i = 0; i < 3; i++) {
+      // The i-th try is asked when i answers are masked on screen and an empty prompt follows.
+      await tty.waitFor((screen) => count(screen, ASKING) === 1 && count(screen, ANSWERED) === i)
+      tty.type(WRONG[i]!)
+    }
+    const screen = await tty.waitFor(/EXIT=\d+/)
+    assert.match(screen, /EXIT=4/)
+    assert.match(screen, /error: wrong email or password \(3 tries\)/)
+    assert.is(count(screen, /^Email: /), 1, 'the email is asked once')
+    assert.is(count(screen, /^Password: /), 3, 'the password three times')
+    assert.match(screen, /^Email: pat@example\.com$/m)
+    for (const wrong of WRONG) assert.not.ok(screen.includes(wrong), 'no password on the screen')
+    assert.not.ok(existsSync(join(box.home, CREDENTIAL_FILE)))
+  } finally {
+    tty.close()
+    box.cleanup()
+  }
+})
+
+test('a wrong password and then the right one logs in; the password is never shown', async () => {
+  const box = leaks.sandbox()
+  const tty = terminal(box, ['login', '--server', ref.server.url])
+  try {
+    await tty.waitFor(/^Email:/m)
+    tty.type(PAT.email)
+    await tty.waitFor((screen) => count(screen, ASKING) === 1 && count(screen, ANSWERED) === 0)
+    tty.type(WRONG[3]!)
+    await tty.waitFor((screen) => count(screen, ASKING) === 1 && count(screen, ANSWERED) === 1 && /wrong email or password/.test(screen))
+    tty.type(PAT.password)
+    const screen = await tty.waitFor(/EXIT=\d+/)
+    assert.match(screen, /EXIT=0/)
+    assert.match(screen, `Logged in as ${PAT.email} (process "workspace").`)
+    assert.match(screen, ANSWERED, 'the password shows as a mask')
+    assert.not.ok(screen.includes(PAT.password) || screen.includes(WRONG[3]!), 'no password on the screen')
+    const creds = leaks.readCredentials(join(box.home, CREDENTIAL_FILE))
+    assert.is(creds.user.email, PAT.email)
+  } finally {
+    tty.close()
+    box.cleanup()
+  }
+})
+
+test('on a terminal, --email skips the Email: prompt', async () => {
+  const box = leaks.sandbox()
+  const tty = terminal(box, ['login', '--server', ref.server.url, '--email', PAT.email])
+  try {
+    await tty.waitFor(ASKING)
+    tty.type(PAT.password)
+    const screen = await tty.waitFor(/EXIT=\d+/)
+    assert.match(screen, /EXIT=0/)
+    assert.not.match(screen, /^Email:/m)
+    assert.not.ok(screen.includes(PAT.password))
+    leaks.readCredentials(join(box.home, CREDENTIAL_FILE))
+  } finally {
+    tty.close()
+    box.cleanup()
+  }
+})
+
+test('no screen and no file but the credential files holds a password or a token', () => {
+  leaks.assertNoLeak()
+})
+
+test.run()
