@@ -1,8 +1,6 @@
 import { Command, Option } from 'clipanion'
-import { deviceLogin, logout } from '../effects/api.js'
 import { exitCodeTable } from './exit-codes.js'
 import { OmicosCommand, UsageFailure } from './command-base.js'
-import { createDeviceView } from './device-view.js'
 import { renderLogin, renderLogout } from './render-outcome.js'
 import { detectTerminal } from './terminal.js'
 
@@ -39,8 +37,11 @@ export class CliLoginCommand extends OmicosCommand {
       }
       if (this.name !== undefined && !this.name.trim()) throw new UsageFailure('--name is empty')
       const inspect = this.inspector()
+      // Loaded here, not at the top: `--version` and `--help` then load no engine code at all.
+      const { deviceLogin, logout } = await import('../effects/api.js')
       if (this.logout) return this.print(renderLogout(await logout({ inspect })))
       const terminal = detectTerminal(this.context.stderr, this.env)
+      const { createDeviceView } = await import('./device-view.js')
       const view = createDeviceView({ stdout: this.context.stdout, stderr: this.context.stderr, terminal, qr: this.qr })
       const output = await this.withInterrupt((signal) =>
         deviceLogin({

@@ -1,5 +1,4 @@
 import { Command, Option } from 'clipanion'
-import { login, logout, status } from '../effects/api.js'
 import { parseServerUrl } from '../effects/server-url.js'
 import { readPasswordFromStdin } from './read-stdin.js'
 import { exitCodeTable } from './exit-codes.js'
@@ -44,6 +43,8 @@ export class LoginCommand extends OmicosCommand {
     try {
       this.checkOptions()
       const inspect = this.inspector()
+      // Loaded here, not at the top: `--version` and `--help` then load no engine code at all.
+      const { login, logout, status } = await import('../effects/api.js')
       if (this.status) {
         const output = await status({ online: this.verify, server: this.server, inspect })
         return this.print(renderStatus(output, { json: this.json }))

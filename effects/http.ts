@@ -1,4 +1,3 @@
-import crossFetch from 'cross-fetch'
 import http from 'node:http'
 import https from 'node:https'
 import type { Socket } from 'node:net'
@@ -134,8 +133,10 @@ export const requestJson = async (
   options: RequestOptions = {},
   signal?: AbortSignal,
 ): Promise<JsonResponse> => {
+  // cross-fetch is loaded on the first request, so what never goes online (`--status`) does
+  // not pay for loading it.
+  const fetchImpl = deps.fetch ?? ((await import('cross-fetch')).default as FetchLike)
   if (signal?.aborted) throw cancelled()
-  const fetchImpl = deps.fetch ?? (crossFetch as FetchLike)
   // node-fetch (under cross-fetch) takes an `agent` per request; an injected fetch ignores it.
   const agents = deps.fetch ? null : connectTimeoutAgents(deps.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS)
   const timeoutMs = deps.timeoutMs ?? DEFAULT_TIMEOUT_MS

@@ -2,7 +2,6 @@
 // default, so stdout stays free for what a script reads; the answers come from stdin, which
 // must be a terminal: without one nothing is asked, and nothing waits on input that will not
 // come.
-import Enquirer from 'enquirer'
 import type { Credentials, PromptInput } from '../machines/contracts.js'
 import { EngineError } from './engine-error.js'
 
@@ -24,6 +23,8 @@ const NO_TERMINAL =
 const PLAIN = { pending: '', submitted: '', cancelled: '' }
 
 const ask = async (kind: 'Input' | 'Password', message: string, streams: PromptStreams, signal?: AbortSignal): Promise<string> => {
+  // Loaded when a question is asked, so what never prompts does not pay for loading it.
+  const { default: Enquirer } = await import('enquirer')
   if (signal?.aborted) throw new EngineError('cancelled', 'cancelled')
   const Prompt = (Enquirer as unknown as Record<string, PromptClass>)[kind]
   const prompt = new Prompt({

@@ -107,7 +107,12 @@ const measure = (nodeArgs) => {
   return { ms, rssKiB, code: child.status, stdout: child.stdout ?? '', stderr: child.stderr ?? '' }
 }
 
-const label = (bin) => (bins.length > 1 ? `${relative(process.cwd(), bin) || bin} ` : '')
+// With several bins, each is named by the folder holding its dist/ (or its path).
+const label = (bin) => {
+  if (bins.length === 1) return ''
+  const at = bin.lastIndexOf('/dist/')
+  return `[${at > 0 ? bin.slice(0, at).split('/').pop() : relative(process.cwd(), bin)}] `
+}
 const cases = [{ name: 'node -e 0 (baseline)', args: ['-e', '0'], expect: 0, baseline: true }]
 for (const bin of bins) {
   cases.push(

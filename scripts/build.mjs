@@ -29,22 +29,34 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
 })
-// The `omicos` bin, bundled over its transpiled copy: one file instead of a few hundred
-// module loads (fs-extra, clipanion, xstate...), which is most of the CLI's start-up time
-// (scripts/bench-startup.mjs). What the commands import with `await import()` stays lazy
-// inside the bundle. The bundled CommonJS packages get a `require` for Node's built-ins.
-await build({
+// The `omicos` bin, bundled over its transpiled copy: a few files instead of a few hundred
+// module loads (fs-extra, clipanion, xstate...), which were most of the CLI's start-up time
+// (scripts/bench-startup.mjs). What the commands load with `await import()` (the engine,
+// cross-fetch, enquirer, the QR code) goes to chunks in dist/cli/bundle/, read only when
+// used, so `--version` and `--help` read clipanion and nothing else. The bundled CommonJS
+// packages get a `require` for Node's built-ins. Chunks of earlier builds are removed after
+// this one is written, so a CLI started a moment before still finds its own.
+const bundled = await build({
   entryPoints: ['cli/main.ts'],
-  outfile: 'dist/cli/main.js',
+  outdir: 'dist/cli',
+  entryNames: '[name]',
+  chunkNames: 'bundle/[name]-[hash]',
   bundle: true,
+  splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
   external: ['better-sqlite3'],
   banner: { js: "import { createRequire as __omicosCreateRequire } from 'node:module'\nconst require = __omicosCreateRequire(import.meta.url)" },
   sourcemap: 'linked',
+  metafile: true,
   logLevel: 'warning',
 })
+const written = new Set(Object.keys(bundled.metafile.outputs).map((file) => join(file)))
+for (const name of readdirSync('dist/cli/bundle')) {
+  const file = join('dist/cli/bundle', name)
+  if (!written.has(file) && !written.has(file.replace(/\.map$/, ''))) rmSync(file, { force: true })
+}
 for (const bin of ['dist/cli/main.js', 'dist/server/main.js']) if (existsSync(bin)) chmodSync(bin, 0o755)
 
 // Declaration files for the package entry points; only on install (`prepare`), since the
