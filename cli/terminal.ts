@@ -10,7 +10,7 @@ export interface Terminal {
 
 export function detectTerminal(stream: Writable, env: NodeJS.ProcessEnv): Terminal {
   const tty = Boolean((stream as { isTTY?: boolean }).isTTY)
-  const plain = env.NO_COLOR !== undefined || env.TERM === 'dumb' || env.CI === 'true'
+  const plain = env.NO_COLOR !== undefined || env.TERM === 'dumb'
   return { live: tty && !plain, color: tty && !plain }
 }
 
