@@ -1,6 +1,7 @@
 // The credential file, `cloud_login.json`: one format for the global and the workspace copy.
 // Field names are the documented ones (`user_token`, `process_token`, `process_id`,
 // `user.cloud_base`, `logged_in_at`) plus what the engine and the daemon need.
+import type { PersistInput } from '../machines/contracts.js'
 import { EngineError } from './engine-error.js'
 import { cloudBase, hasUnsafeChars, parseServerUrl } from './server-url.js'
 
@@ -72,6 +73,24 @@ export const buildCredentialFile = (fields: CredentialFields): CredentialFile =>
   },
   logged_in_at: iso(fields.loggedInAt),
 })
+
+/** The file for what a login machine hands its `persist` effect; every front end stores this. */
+export const credentialFileFromLogin = (input: PersistInput): CredentialFile =>
+  buildCredentialFile({
+    userToken: input.session.userToken,
+    userTokenExpiresAt: input.session.userTokenExpiresAt,
+    refreshToken: input.session.refreshToken,
+    processToken: input.process.processToken,
+    processTokenExpiresAt: input.process.processTokenExpiresAt,
+    processId: input.process.processId,
+    processName: input.process.name,
+    authMethod: input.authMethod,
+    server: input.server,
+    accountId: input.session.account.accountId,
+    email: input.session.account.email,
+    tier: input.session.account.tier,
+    loggedInAt: input.loggedInAt,
+  })
 
 /** The bytes written: stable key order, two-space indent, final newline. */
 export const serializeCredentialFile = (file: CredentialFile): string => `${JSON.stringify(file, null, 2)}\n`

@@ -25,7 +25,7 @@ import type {
   VerifyInput,
   VerifyResult,
 } from '../machines/contracts.js'
-import { buildCredentialFile } from './credential-file.js'
+import { credentialFileFromLogin } from './credential-file.js'
 import {
   deleteByAccount,
   globalCredentialPath,
@@ -105,21 +105,7 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
     ),
 
     persist: fromPromise<PersistResult, PersistInput>(async ({ input }) => {
-      const file = buildCredentialFile({
-        userToken: input.session.userToken,
-        userTokenExpiresAt: input.session.userTokenExpiresAt,
-        refreshToken: input.session.refreshToken,
-        processToken: input.process.processToken,
-        processTokenExpiresAt: input.process.processTokenExpiresAt,
-        processId: input.process.processId,
-        processName: input.process.name,
-        authMethod: input.authMethod,
-        server: input.server,
-        accountId: input.session.account.accountId,
-        email: input.session.account.email,
-        tier: input.session.account.tier,
-        loggedInAt: input.loggedInAt,
-      })
+      const file = credentialFileFromLogin(input)
       return { paths: await persistCredentials({ ...loc, workspaceOnly }, file) }
     }),
 

@@ -48,7 +48,7 @@ export interface ProcessRegistration {
   /** epoch ms */
   processTokenExpiresAt: number
   /** epoch ms at which the registration answer arrived; the login is stamped with it */
-  at?: number
+  at: number
 }
 
 export interface PersistInput {

@@ -167,7 +167,7 @@ export const deviceLogin = setup({
     takeProcess: assign({
       process: ({ event }) => (event as unknown as { output: ProcessRegistration }).output,
     }),
-    stampLogin: assign({ loggedInAt: ({ context }) => context.process?.at ?? context.now }),
+    stampLogin: assign({ loggedInAt: ({ context }) => context.process!.at }),
     takePaths: assign({
       paths: ({ event }) => (event as unknown as { output: PersistResult }).output.paths,
       session: null,

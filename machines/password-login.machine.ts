@@ -295,9 +295,8 @@ export const passwordLogin = setup({
     },
     persisting: {
       description: 'Writes the credential files (global and workspace).',
-      // The login is stamped with the time the registration answer arrived; an effect that
-      // does not report one leaves the stamp to the runtime clock.
-      entry: assign({ loggedInAt: ({ context }) => context.process?.at ?? Date.now() }),
+      // The login is stamped with the time the registration answer arrived: the machine reads no clock.
+      entry: assign({ loggedInAt: ({ context }) => context.process!.at }),
       invoke: {
         id: 'persist',
         src: 'persist',

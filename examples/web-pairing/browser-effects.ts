@@ -15,7 +15,7 @@ import type {
   RegisterProcessInput,
   RequestCodeInput,
 } from '../../machines/contracts.js'
-import { buildCredentialFile, type CredentialFile } from '../../effects/credential-file.js'
+import { credentialFileFromLogin, type CredentialFile } from '../../effects/credential-file.js'
 import { pollDeviceToken, requestDeviceAuthorization } from '../../effects/device-grant.js'
 import { EngineError } from '../../effects/engine-error.js'
 import type { FetchLike, HttpDeps } from '../../effects/http.js'
@@ -101,21 +101,7 @@ export const createBrowserActors = (options: BrowserEffectOptions) => {
 
     // Same fields as cloud_login.json, so whatever reads the page's login reads the CLI's format.
     persist: fromPromise<PersistResult, PersistInput>(async ({ input }) => {
-      const record = buildCredentialFile({
-        userToken: input.session.userToken,
-        userTokenExpiresAt: input.session.userTokenExpiresAt,
-        refreshToken: input.session.refreshToken,
-        processToken: input.process.processToken,
-        processTokenExpiresAt: input.process.processTokenExpiresAt,
-        processId: input.process.processId,
-        processName: input.process.name,
-        authMethod: input.authMethod,
-        server: input.server,
-        accountId: input.session.account.accountId,
-        email: input.session.account.email,
-        tier: input.session.account.tier,
-        loggedInAt: input.loggedInAt,
-      })
+      const record = credentialFileFromLogin(input)
       try {
         storage.setItem(CREDENTIALS_KEY, JSON.stringify(record))
       } catch {
