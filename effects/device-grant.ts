@@ -7,6 +7,7 @@
 //
 // Everything a server sends that can reach a terminal (user code, verification addresses) is
 // checked first: no control characters or escape sequences, https or loopback http only.
+import type { DeviceAuthorization } from '../machines/contracts.js'
 import { EngineError } from './engine-error.js'
 import { discover, requireEndpoint } from './discovery.js'
 import { requestJson, safeErrorCode, type FetchLike } from './http.js'
@@ -40,18 +41,8 @@ export interface DeviceAuthorizationRequest extends DeviceGrantOptions {
   extraParams?: Record<string, string>
 }
 
-export interface DeviceAuthorizationResponse {
-  deviceCode: string
-  userCode: string
-  verificationUri: string
-  verificationUriComplete: string | null
-  /** seconds */
-  expiresIn: number
-  /** seconds: 5 when the server sent none (RFC 8628 section 3.2) */
-  interval: number
-  /** epoch ms at which the response arrived */
-  receivedAt: number
-}
+/** The device machine's own shape: the client hands its answer over unchanged. */
+export type DeviceAuthorizationResponse = DeviceAuthorization
 
 export interface DeviceTokenRequest extends DeviceGrantOptions {
   deviceCode: string
