@@ -55,7 +55,7 @@ export class CliLoginCommand extends OmicosCommand {
           onResume: view.resumed,
         }),
       ).finally(view.stop)
-      return this.print(renderLogin(output, { again: 'omicos cli login' }))
+      return this.print(renderLogin(output, { again: 'omicos cli login', pairingLeftMs: view.timeLeft() }))
     } catch (error) {
       return this.fail(error)
     }

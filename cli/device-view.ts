@@ -93,6 +93,8 @@ export function createDeviceView(options: DeviceViewOptions) {
       resumed = true
     },
     stop: (): void => stop(),
+    /** ms left on the code on screen, or 0 when none was shown */
+    timeLeft: (): number => (shown ? Math.max(0, shown.deadline - now()) : 0),
   }
 
   function stop(): void {

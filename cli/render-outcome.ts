@@ -9,7 +9,10 @@ export interface Rendered {
   code: number
 }
 
-export function renderLogin(output: LoginOutput, opts: { platform?: NodeJS.Platform; again: string }): Rendered {
+export function renderLogin(
+  output: LoginOutput,
+  opts: { platform?: NodeJS.Platform; again: string; /** a cancelled pairing's code keeps this long */ pairingLeftMs?: number },
+): Rendered {
   switch (output.kind) {
     case 'loggedIn': {
       const stdout = [`Logged in as ${output.email} (process "${output.processName}").`]
@@ -31,10 +34,19 @@ export function renderLogin(output: LoginOutput, opts: { platform?: NodeJS.Platf
         code: ExitCode.ok,
       }
     }
-    case 'failed':
-      return { stdout: [], stderr: [`error: ${output.failure.message}`], code: exitCodeFor(output.failure.kind) }
+    case 'failed': {
+      const left = opts.pairingLeftMs ?? 0
+      // A cancelled pairing is kept (effects/api.ts): say how to pick it up, and how not to.
+      const resume =
+        output.failure.kind === 'cancelled' && left >= 1000
+          ? `; the pairing code stays valid for ${approximately(left)}: run ${opts.again} again to continue with it, or add --force for a new one`
+          : ''
+      return { stdout: [], stderr: [`error: ${output.failure.message}${resume}`], code: exitCodeFor(output.failure.kind) }
+    }
   }
 }
+
+const approximately = (ms: number): string => (ms >= 90_000 ? `about ${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`)
 
 export function renderLogout(output: LogoutOutput): Rendered {
   switch (output.kind) {
