@@ -7,7 +7,8 @@ import { join } from 'node:path'
 import { decidePairing } from '../server/index.js'
 import { findSecret, makeSandbox, startCli, type CliSandbox, type RunningCli } from './support/cli.js'
 import { assertPolite, finished, pendingFiles, readCredentials, readPairing, serverBin, waitForPending } from './support/device-pairing.js'
-import { DEFAULT_USERS, timeout, withReferenceServer, type ReferenceServer } from './support/server.js'
+import { DEFAULT_USERS, withReferenceServer, type ReferenceServer } from './support/server.js'
+import { timeout } from './support/wait.js'
 
 const [ada] = DEFAULT_USERS as [{ email: string; password: string }]
 const DEVICE_TTL_S = 8

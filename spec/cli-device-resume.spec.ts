@@ -11,7 +11,8 @@ import { findSecret, makeSandbox, startCli, type CliSandbox, type RunningCli } f
 import {
   assertPolite, finished, pendingFiles, readCredentials, readPairing, secretsOf, serverBin, waitForPending,
 } from './support/device-pairing.js'
-import { DEFAULT_USERS, timeout, withReferenceServer, type ReferenceServer } from './support/server.js'
+import { DEFAULT_USERS, withReferenceServer, type ReferenceServer } from './support/server.js'
+import { timeout } from './support/wait.js'
 
 const [ada] = DEFAULT_USERS as [{ email: string; password: string }]
 

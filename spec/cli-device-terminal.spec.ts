@@ -9,7 +9,8 @@ import { join } from 'node:path'
 import { decidePairing } from '../server/index.js'
 import { CLI_BIN, makeSandbox, PAIRING_CODE, startCli, type CliSandbox, type RunningCli } from './support/cli.js'
 import { finished, readPairing, waitForPending } from './support/device-pairing.js'
-import { DEFAULT_USERS, timeout, withReferenceServer, type ReferenceServer } from './support/server.js'
+import { DEFAULT_USERS, withReferenceServer, type ReferenceServer } from './support/server.js'
+import { timeout } from './support/wait.js'
 
 const [ada] = DEFAULT_USERS as [{ email: string; password: string }]
 const SPINNER = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/

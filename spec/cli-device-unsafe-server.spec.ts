@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { hostname } from 'node:os'
 import { makeSandbox, runCli, type CliSandbox } from './support/cli.js'
-import { timeout } from './support/server.js'
+import { timeout } from './support/wait.js'
 
 interface Fake {
   url: string

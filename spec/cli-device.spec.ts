@@ -9,7 +9,8 @@ import { findSecret, makeSandbox, runCli, startCli, type CliSandbox, type Runnin
 import {
   CHROMIUM_ARGS, assertPolite, decideInBrowser, finished, pendingFiles, waitForPending, readCredentials, readPairing, secretsOf, serverBin,
 } from './support/device-pairing.js'
-import { DEFAULT_USERS, timeout, withReferenceServer, type ReferenceServer } from './support/server.js'
+import { DEFAULT_USERS, withReferenceServer, type ReferenceServer } from './support/server.js'
+import { timeout } from './support/wait.js'
 
 const [ada] = DEFAULT_USERS as [{ email: string; password: string }]
 

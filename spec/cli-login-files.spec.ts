@@ -7,7 +7,8 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, readlinkSync, symlinkSync,
 import { join } from 'node:path'
 import { CLI_BIN, type CliResult, type CliSandbox } from './support/cli.js'
 import { assertOneLineError, bytesOf, CREDENTIAL_FILE, watchForLeaks } from './support/cli-login.js'
-import { timeout, withReferenceServer, type ReferenceServer } from './support/server.js'
+import { withReferenceServer, type ReferenceServer } from './support/server.js'
+import { timeout } from './support/wait.js'
 
 const ADA = { email: 'ada@example.com', password: 'correct horse battery' }
 const BOB = { email: 'bob@example.com', password: 'bob keeps a workspace 9' }

@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { CLI_BIN, type CliSandbox } from './support/cli.js'
 import { CREDENTIAL_FILE, watchForLeaks } from './support/cli-login.js'
-import { sleep, withReferenceServer, type ReferenceServer } from './support/server.js'
+import { withReferenceServer, type ReferenceServer } from './support/server.js'
+import { sleep } from './support/wait.js'
 
 const PAT = { email: 'pat@example.com', password: 'pat types on a tty 8' }
 const WRONG = ['wrong on a tty 1', 'wrong on a tty 2', 'wrong on a tty 3', 'wrong on a tty 4']

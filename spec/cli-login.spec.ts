@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { CLI_BIN, type CliSandbox } from './support/cli.js'
 import { assertOneLineError, bytesOf, CREDENTIAL_FILE, watchForLeaks } from './support/cli-login.js'
-import { passwordLogin, request, timeout, withReferenceServer, type ReferenceServer } from './support/server.js'
+import { passwordLogin, request, withReferenceServer, type ReferenceServer } from './support/server.js'
+import { timeout } from './support/wait.js'
 
 const ADA = { email: 'ada@example.com', password: 'correct horse battery' }
 const WES = { email: 'wes@example.com', password: 'wes knows best 42' }

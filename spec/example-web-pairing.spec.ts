@@ -6,7 +6,8 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { buildWebPairing, serveWebPairing, type StaticServer, type WebPairingBuild } from '../examples/web-pairing/bundle.js'
-import { DEFAULT_USERS, sleep, timeout, withReferenceServer, type ReferenceServer } from './support/server.js'
+import { DEFAULT_USERS, withReferenceServer, type ReferenceServer } from './support/server.js'
+import { sleep, timeout } from './support/wait.js'
 
 const [ada] = DEFAULT_USERS as [{ email: string; password: string }]
 const SCREENSHOT = '/tmp/omicos-web-pairing-logged-in.png'

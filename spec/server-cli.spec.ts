@@ -4,7 +4,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { listUsers, startServer } from '../server/index.js'
-import { makeDataDir, pollDeviceCode, request, requestDeviceCode, timeout, withReferenceServer } from './support/server.js'
+import { makeDataDir, pollDeviceCode, request, requestDeviceCode, withReferenceServer } from './support/server.js'
+import { timeout } from './support/wait.js'
 
 // The built bin: from dist/spec it sits beside, from spec/ (run with tsx) it is built first.
 const fromDist = fileURLToPath(import.meta.url).includes('/dist/spec/')

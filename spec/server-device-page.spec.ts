@@ -2,8 +2,9 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import {
-  DEFAULT_USERS, pollDeviceCode, requestDeviceCode, timeout, withReferenceServer, type ReferenceServer,
+  DEFAULT_USERS, pollDeviceCode, requestDeviceCode, withReferenceServer, type ReferenceServer,
 } from './support/server.js'
+import { timeout } from './support/wait.js'
 
 const [ada] = DEFAULT_USERS as [{ email: string; password: string }]
 const SCREENSHOT = '/tmp/omicos-device-confirm.png'

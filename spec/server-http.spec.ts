@@ -2,8 +2,9 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { decidePairing, startServer } from '../server/index.js'
 import {
-  CLIENT_ID, DEFAULT_USERS, passwordLogin, pollDeviceCode, request, requestDeviceCode, sleep, timeout, withReferenceServer,
+  CLIENT_ID, DEFAULT_USERS, passwordLogin, pollDeviceCode, request, requestDeviceCode, withReferenceServer,
 } from './support/server.js'
+import { sleep, timeout } from './support/wait.js'
 
 const [ada] = DEFAULT_USERS as [{ email: string; password: string }]
 

@@ -13,7 +13,8 @@ import {
 } from '../../effects/credential-store.js'
 import { EngineError } from '../../effects/engine-error.js'
 import { derivedWorkspaceId, findWorkspaceRoot, resolveWorkspace } from '../../effects/workspace.js'
-import { fakeCredentials, helperCommand, run, tempDir, timeout } from './support.js'
+import { fakeCredentials, helperCommand, run, tempDir } from './support.js'
+import { timeout } from '../support/wait.js'
 
 const mode = (p: string) => statSync(p).mode & 0o777
 

@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import Provider from 'oidc-provider'
 import { pollDeviceToken, requestDeviceAuthorization, type DeviceAuthorizationResponse } from '../../effects/device-grant.js'
-import { timeout } from './support.js'
+import { timeout } from '../support/wait.js'
 
 const CLIENT = 'stock-cli'
 const SCOPE = 'openid email'

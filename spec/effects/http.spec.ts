@@ -8,7 +8,8 @@ import { EngineError } from '../../effects/engine-error.js'
 import { requestJson, retryAfterMs } from '../../effects/http.js'
 import { passwordGrant } from '../../effects/password-grant.js'
 import { cloudBase, DEFAULT_SERVER, parseServerUrl } from '../../effects/server-url.js'
-import { sendJson, startHttp, timeout, type Handler } from './support.js'
+import { sendJson, startHttp, type Handler } from './support.js'
+import { timeout } from '../support/wait.js'
 
 const rejectsWith = async (promise: Promise<unknown>, kind: string, pattern?: RegExp) => {
   try {

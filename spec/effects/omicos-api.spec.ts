@@ -18,7 +18,8 @@ import { refreshProcessToken, resolveCredentials } from '../../effects/resolver.
 import { buildCredentialFile } from '../../effects/credential-file.js'
 import { resolveWorkspace } from '../../effects/workspace.js'
 import { withReferenceServer, type ReferenceServer } from '../support/server.js'
-import { tempDir, timeout } from './support.js'
+import { tempDir } from './support.js'
+import { timeout } from '../support/wait.js'
 
 const CLIENT = { clientId: 'omicos-cli', scope: 'openid email offline_access' }
 let ref: ReferenceServer

@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream'
 import { EngineError } from '../../effects/engine-error.js'
 import { defaultProcessName, omicosHome } from '../../effects/environment.js'
 import { promptCredentials, readSecretFromStream } from '../../effects/prompts.js'
-import { timeout } from './support.js'
+import { timeout } from '../support/wait.js'
 
 /** A stream that says it is a terminal, for enquirer, with keys typed into it. */
 const fakeTerminal = () => {

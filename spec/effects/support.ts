@@ -8,16 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildCredentialFile, type CredentialFile } from '../../effects/credential-file.js'
-
-export function timeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms)
-    }),
-  ]).finally(() => clearTimeout(timer))
-}
+import { timeout } from '../support/wait.js'
 
 export const tempDir = (prefix = 'omicos-effects-'): string => realpathSync(mkdtempSync(join(tmpdir(), prefix)))
 

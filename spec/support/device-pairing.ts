@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert'
 import type { RunningServer } from '../../server/index.js'
 import type { CliResult, RunningCli } from './cli.js'
 import { PAIRING_CODE } from './cli.js'
-import { timeout } from './server.js'
+import { timeout } from './wait.js'
 
 export const SERVER_BIN = resolve('dist/server/main.js')
 export const DEVICE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code'

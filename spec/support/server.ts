@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { addUser, startServer, type RunningServer, type ServerOptions } from '../../server/index.js'
+import { timeout } from './wait.js'
 
 export interface TestUser {
   email: string
@@ -20,17 +21,6 @@ export interface ReferenceServer {
 }
 
 export const DEFAULT_USERS: TestUser[] = [{ email: 'ada@example.com', password: 'correct horse battery', tier: 'pro' }]
-
-/** Rejects with `what timed out after N ms` when the promise does not settle in time. */
-export function timeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms)
-    }),
-  ]).finally(() => clearTimeout(timer))
-}
 
 export function makeDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'omicos-auth-server-'))
@@ -97,5 +87,3 @@ export function requestDeviceCode(server: RunningServer, extra: Record<string, s
 export function pollDeviceCode(server: RunningServer, deviceCode: string) {
   return request(server, '/token', { form: { grant_type: DEVICE_GRANT, device_code: deviceCode, client_id: CLIENT_ID } })
 }
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
