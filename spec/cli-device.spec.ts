@@ -2,12 +2,13 @@
 // reference server, the approver on the real /device page in Chromium or on the server bin.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { chromium, type Browser } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
+import { closeChromium, launchChromium } from './support/browser.js'
 import { findSecret, makeSandbox, runCli, startCli, type CliSandbox, type RunningCli } from './support/cli.js'
 import {
-  CHROMIUM_ARGS, assertPolite, decideInBrowser, finished, pendingFiles, waitForPending, readCredentials, readPairing, secretsOf, serverBin,
+  assertPolite, decideInBrowser, finished, pendingFiles, waitForPending, readCredentials, readPairing, secretsOf, serverBin,
 } from './support/device-pairing.js'
 import { DEFAULT_USERS, withReferenceServer, type ReferenceServer } from './support/server.js'
 import { timeout } from './support/wait.js'
@@ -25,7 +26,7 @@ const sandbox = () => {
 
 test.before(async () => {
   ref = await withReferenceServer({ interval: 1 })
-  browser = await timeout(chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS }), 30_000, 'launching chromium')
+  browser = await launchChromium()
 })
 
 const children: RunningCli[] = []
@@ -35,7 +36,7 @@ test.after.each(() => {
 })
 
 test.after(async () => {
-  await timeout(browser?.close() ?? Promise.resolve(), 15_000, 'closing chromium').catch(() => {})
+  await closeChromium(browser)
   await ref?.stop()
   for (const box of sandboxes) box.cleanup()
 })

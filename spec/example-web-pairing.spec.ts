@@ -4,7 +4,8 @@
 // code is approved on /device in a second browser context.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { closeChromium, launchChromium, openPage } from './support/browser.js'
 import { buildWebPairing, serveWebPairing, type StaticServer, type WebPairingBuild } from '../examples/web-pairing/bundle.js'
 import { DEFAULT_USERS, withReferenceServer, type ReferenceServer } from './support/server.js'
 import { sleep, timeout } from './support/wait.js'
@@ -22,22 +23,17 @@ test.before(async () => {
   built = await timeout(buildWebPairing(), 30_000, 'bundling the example')
   site = await timeout(serveWebPairing(built.outDir), 10_000, 'starting the static server')
   ref = await withReferenceServer({ interval: 1, corsOrigins: [site.origin] })
-  browser = await timeout(chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--no-first-run', '--disable-component-update', '--disable-sync'],
-  }), 30_000, 'launching chromium')
+  browser = await launchChromium()
 })
 
 test.after(async () => {
-  await timeout(browser?.close() ?? Promise.resolve(), 15_000, 'closing chromium').catch(() => {})
+  await closeChromium(browser)
   await ref?.stop()
   await timeout(site?.close() ?? Promise.resolve(), 10_000, 'stopping the static server').catch(() => {})
 })
 
 async function newPage(): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
-  const context = await timeout(browser.newContext(), 10_000, 'new browser context')
-  const page = await timeout(context.newPage(), 10_000, 'new page')
-  page.setDefaultTimeout(10_000)
+  const { context, page } = await openPage(browser)
   const problems: string[] = []
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
   page.on('console', (message) => {

@@ -1,6 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
+import { closeChromium, launchChromium, openPage } from './support/browser.js'
 import {
   DEFAULT_USERS, pollDeviceCode, requestDeviceCode, withReferenceServer, type ReferenceServer,
 } from './support/server.js'
@@ -14,21 +15,16 @@ let browser: Browser
 
 test.before(async () => {
   ref = await withReferenceServer({ interval: 1 })
-  browser = await timeout(chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--no-first-run', '--disable-component-update', '--disable-sync'],
-  }), 30_000, 'launching chromium')
+  browser = await launchChromium()
 })
 
 test.after(async () => {
-  await timeout(browser?.close() ?? Promise.resolve(), 15_000, 'closing chromium').catch(() => {})
+  await closeChromium(browser)
   await ref?.stop()
 })
 
 async function signedInPage(): Promise<Page> {
-  const context = await timeout(browser.newContext(), 10_000, 'new browser context')
-  const page = await timeout(context.newPage(), 10_000, 'new page')
-  page.setDefaultTimeout(10_000)
+  const { page } = await openPage(browser)
   await timeout(page.goto(`${ref.server.url}/device`), 10_000, 'opening /device')
   await page.fill('#email', ada.email)
   await page.fill('#password', ada.password)
@@ -106,9 +102,7 @@ test('a wrong code gets a clear message, and 5 wrong codes pause the session', a
 })
 
 test('a wrong password is refused on the page, and a form without its CSRF token is rejected', async () => {
-  const context = await timeout(browser.newContext(), 10_000, 'new browser context')
-  const page = await timeout(context.newPage(), 10_000, 'new page')
-  page.setDefaultTimeout(10_000)
+  const { context, page } = await openPage(browser)
   try {
     await timeout(page.goto(`${ref.server.url}/device`), 10_000, 'opening /device')
     await page.fill('#email', 'nobody@example.com')

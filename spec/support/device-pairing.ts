@@ -5,16 +5,16 @@
 import { spawn } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import * as assert from 'uvu/assert'
 import type { RunningServer } from '../../server/index.js'
+import { openPage } from './browser.js'
 import type { CliResult, RunningCli } from './cli.js'
 import { PAIRING_CODE } from './cli.js'
 import { timeout } from './wait.js'
 
 export const SERVER_BIN = resolve('dist/server/main.js')
 export const DEVICE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code'
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--no-first-run', '--disable-component-update', '--disable-sync']
 
 /** The two lines the page promises, read from a running `omicos cli login`. */
 export async function readPairing(cli: RunningCli, ms = 15_000): Promise<{ code: string; address: string }> {
@@ -51,10 +51,8 @@ export async function decideInBrowser(
   account: { email: string; password: string },
   decision: 'approve' | 'deny' = 'approve',
 ): Promise<{ process: string | null; host: string | null; code: string | null; outcome: string | null }> {
-  const context = await timeout(browser.newContext(), 10_000, 'new browser context')
+  const { context, page } = await openPage(browser)
   try {
-    const page: Page = await timeout(context.newPage(), 10_000, 'new page')
-    page.setDefaultTimeout(10_000)
     await timeout(page.goto(address), 10_000, `opening ${address}`)
     await page.fill('#email', account.email)
     await page.fill('#password', account.password)
