@@ -6,38 +6,18 @@ import { spawn, spawnSync } from 'node:child_process'
 import { chmodSync, existsSync, lstatSync, mkdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { CLI_BIN, type CliResult, type CliSandbox } from './support/cli.js'
-import { assertOneLineError, bytesOf, CREDENTIAL_FILE, watchForLeaks } from './support/cli-login.js'
-import { withReferenceServer, type ReferenceServer } from './support/server.js'
+import { assertOneLineError, bytesOf, CREDENTIAL_FILE, loginSpec, watchForLeaks } from './support/cli-login.js'
 import { timeout } from './support/wait.js'
 
 const ADA = { email: 'ada@example.com', password: 'correct horse battery' }
 const BOB = { email: 'bob@example.com', password: 'bob keeps a workspace 9' }
 
 const leaks = watchForLeaks()
-leaks.secret(ADA.password)
-leaks.secret(BOB.password)
-
-let ref: ReferenceServer
-let url: string
-
-test.before(async () => {
-  assert.ok(existsSync(CLI_BIN), `${CLI_BIN} is built (node scripts/build.mjs)`)
-  ref = await withReferenceServer({ users: [ADA, BOB] })
-  url = ref.server.url
-})
-
-test.after(async () => {
-  await ref?.stop()
-})
-
-const sandboxes: CliSandbox[] = []
-test.after.each(() => {
-  for (const box of sandboxes.splice(0)) box.cleanup()
-})
+const spec = loginSpec(test, leaks, [ADA, BOB])
+const { ref } = spec
 
 const sandbox = () => {
-  const box = leaks.sandbox()
-  sandboxes.push(box)
+  const box = spec.sandbox()
   return {
     box,
     globalFile: join(box.home, CREDENTIAL_FILE),
@@ -47,7 +27,7 @@ const sandbox = () => {
 }
 
 const login = (box: CliSandbox, user: typeof ADA, extra: string[] = []) =>
-  leaks.run(['login', '--server', url, '--email', user.email, '--password-stdin', ...extra], {
+  leaks.run(['login', '--server', ref.server.url, '--email', user.email, '--password-stdin', ...extra], {
     cwd: box.workspace,
     env: box.env,
     input: user.password,
@@ -63,7 +43,7 @@ const statMode = (path: string): string => {
 
 /** `omicos login ...` started from a shell that first runs `umask 000`. */
 function loginUnderUmask000(box: CliSandbox, user: typeof ADA, extra: string[] = []): Promise<CliResult> {
-  const args = ['login', '--server', url, '--email', user.email, '--password-stdin', ...extra]
+  const args = ['login', '--server', ref.server.url, '--email', user.email, '--password-stdin', ...extra]
   const child = spawn('sh', ['-c', 'umask 000; exec "$0" "$@"', process.execPath, CLI_BIN, ...args], {
     cwd: box.workspace,
     env: box.env,
@@ -246,7 +226,7 @@ test('a workspace credential file that is a symlink: a --workspace login exits 7
 })
 
 test('no output and no file but the credential files holds a password or a token', () => {
-  for (const box of sandboxes.splice(0)) box.cleanup()
+  spec.cleanUp()
   leaks.assertNoLeak()
 })
 

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { CLI_BIN, type CliSandbox } from './support/cli.js'
 import { CREDENTIAL_FILE, watchForLeaks } from './support/cli-login.js'
-import { withReferenceServer, type ReferenceServer } from './support/server.js'
+import { referenceServerFor } from './support/server.js'
 import { sleep } from './support/wait.js'
 
 const PAT = { email: 'pat@example.com', password: 'pat types on a tty 8' }
@@ -18,20 +18,14 @@ const leaks = watchForLeaks()
 leaks.secret(PAT.password)
 for (const wrong of WRONG) leaks.secret(wrong)
 
-let ref: ReferenceServer
-
-test.before(async () => {
+test.before(() => {
   assert.ok(existsSync(CLI_BIN), `${CLI_BIN} is built (node scripts/build.mjs)`)
-  ref = await withReferenceServer({ users: [PAT] })
 })
+const ref = referenceServerFor(test, { users: [PAT] })
 
 test('tmux is installed (these tests need it; CI installs it)', () => {
   const version = spawnSync('tmux', ['-V'], { encoding: 'utf8', timeout: 5_000 })
   assert.is(version.status, 0, `tmux -V: ${version.error?.message ?? version.stderr}`)
-})
-
-test.after(async () => {
-  await ref?.stop()
 })
 
 /** One tmux server on its own socket, running `omicos login` in a 120x30 terminal. */

@@ -4,39 +4,20 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { CLI_BIN, type CliSandbox } from './support/cli.js'
-import { assertOneLineError, bytesOf, CREDENTIAL_FILE, watchForLeaks } from './support/cli-login.js'
-import { request, withReferenceServer, type ReferenceServer } from './support/server.js'
+import type { CliSandbox } from './support/cli.js'
+import { assertOneLineError, bytesOf, CREDENTIAL_FILE, loginSpec, watchForLeaks } from './support/cli-login.js'
+import { request, withReferenceServer } from './support/server.js'
 
 const ADA = { email: 'ada@example.com', password: 'correct horse battery' }
 const BOB = { email: 'bob@example.com', password: 'bob keeps a workspace 9' }
 
 const leaks = watchForLeaks()
-leaks.secret(ADA.password)
-leaks.secret(BOB.password)
-
-let ref: ReferenceServer
-let url: string
-
-test.before(async () => {
-  assert.ok(existsSync(CLI_BIN), `${CLI_BIN} is built (node scripts/build.mjs)`)
-  ref = await withReferenceServer({ users: [ADA, BOB] })
-  url = ref.server.url
-})
-
-test.after(async () => {
-  await ref?.stop()
-})
-
-const sandboxes: CliSandbox[] = []
-test.after.each(() => {
-  for (const box of sandboxes.splice(0)) box.cleanup()
-})
+const spec = loginSpec(test, leaks, [ADA, BOB])
+const { ref } = spec
 
 /** A sandbox with a folder `outside` beside the workspace (no workspace file reaches it). */
 const sandbox = () => {
-  const box = leaks.sandbox()
-  sandboxes.push(box)
+  const box = spec.sandbox()
   const outside = join(box.workspace, '..', 'outside')
   mkdirSync(outside)
   return { box, outside, globalFile: join(box.home, CREDENTIAL_FILE), workspaceFile: join(box.workspace, '.omicos', CREDENTIAL_FILE) }
@@ -45,7 +26,7 @@ const sandbox = () => {
 const omicos = (box: CliSandbox, cwd: string, args: string[], input?: string) =>
   leaks.run(args, { cwd, env: box.env, input, timeoutMs: 20_000 })
 
-const login = (box: CliSandbox, cwd: string, user: typeof ADA, extra: string[] = [], server = url) =>
+const login = (box: CliSandbox, cwd: string, user: typeof ADA, extra: string[] = [], server = ref.server.url) =>
   omicos(box, cwd, ['login', '--server', server, '--email', user.email, '--password-stdin', ...extra], user.password)
 
 const field = (stdout: string, name: string) => new RegExp(`^${name}: (.*)$`, 'm').exec(stdout)?.[1]
@@ -221,7 +202,7 @@ test('--logout and --status refuse login options: exit 2, one line', async () =>
 })
 
 test('no output and no file but the credential files holds a password or a token', () => {
-  for (const box of sandboxes.splice(0)) box.cleanup()
+  spec.cleanUp()
   leaks.assertNoLeak()
 })
 

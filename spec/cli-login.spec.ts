@@ -6,9 +6,9 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import { createServer as createNetServer } from 'node:net'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { CLI_BIN, type CliSandbox } from './support/cli.js'
-import { assertOneLineError, bytesOf, CREDENTIAL_FILE, watchForLeaks } from './support/cli-login.js'
-import { passwordLogin, request, withReferenceServer, type ReferenceServer } from './support/server.js'
+import type { CliSandbox } from './support/cli.js'
+import { assertOneLineError, bytesOf, CREDENTIAL_FILE, loginSpec, watchForLeaks } from './support/cli-login.js'
+import { passwordLogin, request } from './support/server.js'
 import { timeout } from './support/wait.js'
 
 const ADA = { email: 'ada@example.com', password: 'correct horse battery' }
@@ -18,36 +18,13 @@ const NAMES = { email: 'nora@example.com', password: 'nora names things 3' }
 const WRONG = ['not the password 1', 'not the password 2', 'not the password 3', 'not the password 4', 'not the password 5', 'not the password 6']
 
 const leaks = watchForLeaks()
-for (const user of [ADA, WES, RITA, NAMES]) leaks.secret(user.password)
 for (const wrong of WRONG) leaks.secret(wrong)
-
-let ref: ReferenceServer
-let url: string
-
-test.before(async () => {
-  assert.ok(existsSync(CLI_BIN), `${CLI_BIN} is built (node scripts/build.mjs)`)
-  ref = await withReferenceServer({ users: [ADA, WES, RITA, NAMES] })
-  url = ref.server.url
-})
-
-test.after(async () => {
-  await ref?.stop()
-})
-
-const sandboxes: CliSandbox[] = []
-const sandbox = (env: NodeJS.ProcessEnv = {}) => {
-  const box = leaks.sandbox(env)
-  sandboxes.push(box)
-  return box
-}
-test.after.each(() => {
-  for (const box of sandboxes.splice(0)) box.cleanup()
-})
+const { ref, sandbox, cleanUp } = loginSpec(test, leaks, [ADA, WES, RITA, NAMES])
 
 const globalFile = (box: CliSandbox) => join(box.home, CREDENTIAL_FILE)
 
 /** `omicos login` with the password on stdin, in the sandbox's workspace. */
-const loginWithStdin = (box: CliSandbox, user: { email: string; password: string }, extra: string[] = [], server = url) =>
+const loginWithStdin = (box: CliSandbox, user: { email: string; password: string }, extra: string[] = [], server = ref.server.url) =>
   leaks.run(['login', '--server', server, '--email', user.email, '--password-stdin', ...extra], {
     cwd: box.workspace,
     env: box.env,
@@ -67,7 +44,7 @@ const closedPort = async (): Promise<number> => {
 
 test('--email with --password logs in, writes the global file and warns once about shell history', async () => {
   const box = sandbox()
-  const result = await leaks.run(['login', '--server', url, '--email', ADA.email, '--password', ADA.password], { cwd: box.workspace, env: box.env })
+  const result = await leaks.run(['login', '--server', ref.server.url, '--email', ADA.email, '--password', ADA.password], { cwd: box.workspace, env: box.env })
   assert.is(result.code, 0, result.stderr)
   assert.match(result.stdout, `Logged in as ${ADA.email} (process "workspace").`)
   assert.match(result.stdout, `Credentials written to ${globalFile(box)}`)
@@ -78,11 +55,11 @@ test('--email with --password logs in, writes the global file and warns once abo
   const creds = leaks.readCredentials(globalFile(box))
   assert.is(creds.user.email, ADA.email)
   assert.is(creds.user.account_id, ref.users[0]!.accountId)
-  assert.is(creds.user.cloud_base, new URL(url).host)
+  assert.is(creds.user.cloud_base, new URL(ref.server.url).host)
   assert.match(creds.process_id, /^local-[A-Za-z0-9_-]+$/)
   assert.ok(creds.user_token && creds.process_token, 'both tokens are stored')
   assert.ok(!Number.isNaN(Date.parse(creds.logged_in_at)), 'logged_in_at is a time')
-  assert.is(creds.server, url)
+  assert.is(creds.server, ref.server.url)
   assert.is(creds.auth_method, 'password')
 })
 
@@ -100,7 +77,7 @@ test('already logged in: says as whom, exit 0, no password needed and no request
   assert.is((await loginWithStdin(box, ADA)).code, 0)
   const before = bytesOf(globalFile(box))
   const requests = ref.server.requests.length
-  const result = await leaks.run(['login', '--server', url], { cwd: box.workspace, env: box.env, timeoutMs: 10_000 })
+  const result = await leaks.run(['login', '--server', ref.server.url], { cwd: box.workspace, env: box.env, timeoutMs: 10_000 })
   assert.is(result.code, 0, result.stderr)
   assert.match(result.stdout, `Already logged in as ${ADA.email} (process "workspace")`)
   assert.match(result.stdout, '--force')
@@ -211,14 +188,14 @@ async function rateLimitingProxy(limited: (n: number) => boolean) {
       }
       const headers: Record<string, string> = {}
       for (const name of ['authorization', 'content-type', 'accept']) if (req.headers[name]) headers[name] = String(req.headers[name])
-      const answer = await fetch(url + req.url, {
+      const answer = await fetch(ref.server.url + req.url, {
         method: req.method,
         headers,
         body: sent.length ? sent.toString() : undefined,
         signal: AbortSignal.timeout(10_000),
       })
       // The metadata names the server's own address; the client must keep talking to the proxy.
-      const text = (await answer.text()).split(url).join(proxyUrl)
+      const text = (await answer.text()).split(ref.server.url).join(proxyUrl)
       const out: Record<string, string> = { 'content-type': answer.headers.get('content-type') ?? 'application/json' }
       const retry = answer.headers.get('retry-after')
       if (retry) out['retry-after'] = retry
@@ -300,7 +277,7 @@ test('the default server https://auth.omicos.cn, unreachable here: exit 3 fast, 
 test('no terminal and no password: exit 2 at once, one line naming --password-stdin', async () => {
   const box = sandbox()
   const started = Date.now()
-  const all = [['login', '--server', url], ['login', '--server', url, '--email', ADA.email], ['login', '--server', url, '--force']]
+  const all = [['login', '--server', ref.server.url], ['login', '--server', ref.server.url, '--email', ADA.email], ['login', '--server', ref.server.url, '--force']]
   // The runs end by themselves within the limit: nothing waits on input that will not come.
   const results = await Promise.all(all.map((args) => leaks.run(args, { cwd: box.workspace, env: box.env, timeoutMs: 15_000 })))
   for (const result of results) assertOneLineError(result, 2, /--password-stdin/)
@@ -352,7 +329,7 @@ test('--trace and OMICOS_TRACE=1 print the transitions on stderr, without secret
   assert.match(flagged.stderr, /persisting -> loggedIn/)
   assert.not.match(flagged.stdout, /\[trace/)
 
-  const byEnv = await leaks.run(['login', '--server', url, '--email', ADA.email, '--password-stdin', '--force'], {
+  const byEnv = await leaks.run(['login', '--server', ref.server.url, '--email', ADA.email, '--password-stdin', '--force'], {
     cwd: box.workspace,
     env: { ...box.env, OMICOS_TRACE: '1' },
     input: ADA.password,
@@ -376,7 +353,7 @@ test('--trace and OMICOS_TRACE=1 print the transitions on stderr, without secret
 // --- nothing leaked ---------------------------------------------------------------------------
 
 test('no output and no file but the credential files holds a password or a token', () => {
-  for (const box of sandboxes.splice(0)) box.cleanup()
+  cleanUp()
   leaks.assertNoLeak()
 })
 

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { closeChromium, launchChromium, openPage } from './support/browser.js'
 import { buildWebPairing, serveWebPairing, type StaticServer, type WebPairingBuild } from '../examples/web-pairing/bundle.js'
-import { DEFAULT_USERS, withReferenceServer, type ReferenceServer } from './support/server.js'
+import { DEFAULT_USERS, referenceServerFor, withReferenceServer } from './support/server.js'
 import { sleep, timeout } from './support/wait.js'
 
 const [ada] = DEFAULT_USERS as [{ email: string; password: string }]
@@ -16,19 +16,21 @@ const USER_CODE = /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/
 
 let built: WebPairingBuild
 let site: StaticServer
-let ref: ReferenceServer
 let browser: Browser
 
 test.before(async () => {
   built = await timeout(buildWebPairing(), 30_000, 'bundling the example')
   site = await timeout(serveWebPairing(built.outDir), 10_000, 'starting the static server')
-  ref = await withReferenceServer({ interval: 1, corsOrigins: [site.origin] })
+})
+// Started once the static server is up: the reference server lets its origin call it.
+const ref = referenceServerFor(test, () => ({ interval: 1, corsOrigins: [site.origin] }))
+
+test.before(async () => {
   browser = await launchChromium()
 })
 
 test.after(async () => {
   await closeChromium(browser)
-  await ref?.stop()
   await timeout(site?.close() ?? Promise.resolve(), 10_000, 'stopping the static server').catch(() => {})
 })
 

@@ -3,24 +3,22 @@ import * as assert from 'uvu/assert'
 import type { Browser, Page } from 'playwright-core'
 import { closeChromium, launchChromium, openPage } from './support/browser.js'
 import {
-  DEFAULT_USERS, pollDeviceCode, requestDeviceCode, withReferenceServer, type ReferenceServer,
+  DEFAULT_USERS, pollDeviceCode, referenceServerFor, requestDeviceCode,
 } from './support/server.js'
 import { timeout } from './support/wait.js'
 
 const [ada] = DEFAULT_USERS as [{ email: string; password: string }]
 const SCREENSHOT = '/tmp/omicos-device-confirm.png'
 
-let ref: ReferenceServer
+const ref = referenceServerFor(test, { interval: 1 })
 let browser: Browser
 
 test.before(async () => {
-  ref = await withReferenceServer({ interval: 1 })
   browser = await launchChromium()
 })
 
 test.after(async () => {
   await closeChromium(browser)
-  await ref?.stop()
 })
 
 async function signedInPage(): Promise<Page> {

@@ -1,10 +1,13 @@
-// What the `omicos login` end-to-end specs share: every run's output and every file a sandbox
-// held are kept, and every token read from a credential file is remembered, so each spec file
-// can end by checking that no password or token leaked anywhere but the credential files.
-import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs'
+// What the `omicos login` end-to-end specs share: their setup (the reference server and the
+// sandboxes), and the leak watch: every run's output and every file a sandbox held are kept,
+// and every token read from a credential file is remembered, so each spec file can end by
+// checking that no password or token leaked anywhere but the credential files.
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
+import type { Test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { findSecret, makeSandbox, runCli, startCli, type CliResult, type CliSandbox, type RunOptions, type RunningCli } from './cli.js'
+import { CLI_BIN, findSecret, makeSandbox, runCli, startCli, type CliResult, type CliSandbox, type RunOptions, type RunningCli } from './cli.js'
+import { referenceServerFor, type ReferenceServer, type TestUser } from './server.js'
 
 export const CREDENTIAL_FILE = 'cloud_login.json'
 
@@ -89,6 +92,42 @@ export function watchForLeaks(): LeakWatch {
       const found = findSecret(texts, [...secrets])
       assert.is(found, null, `a secret (${found?.slice(0, 3)}...) appears in output or in a file other than a credential file`)
     },
+  }
+}
+
+export interface LoginSpec {
+  /** the reference server of the spec file, holding `users` */
+  ref: ReferenceServer
+  /** a leak-watched sandbox, removed after the test */
+  sandbox(extraEnv?: NodeJS.ProcessEnv): CliSandbox
+  /** removes the sandboxes not removed yet, so their files are searched for secrets now */
+  cleanUp(): void
+}
+
+/**
+ * What every `omicos login` spec file sets up: the built binary, a reference server with
+ * `users` for the whole file (their passwords are secrets `leaks` looks for), and sandboxes
+ * that are searched for secrets and removed after each test.
+ */
+export function loginSpec(suite: Test, leaks: LeakWatch, users: TestUser[]): LoginSpec {
+  for (const user of users) leaks.secret(user.password)
+  suite.before(() => {
+    assert.ok(existsSync(CLI_BIN), `${CLI_BIN} is built (node scripts/build.mjs)`)
+  })
+  const ref = referenceServerFor(suite, { users })
+  const sandboxes: CliSandbox[] = []
+  const cleanUp = () => {
+    for (const box of sandboxes.splice(0)) box.cleanup()
+  }
+  suite.after.each(cleanUp)
+  return {
+    ref,
+    sandbox(extraEnv) {
+      const box = leaks.sandbox(extraEnv)
+      sandboxes.push(box)
+      return box
+    },
+    cleanUp,
   }
 }
 

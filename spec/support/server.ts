@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { Test } from 'uvu'
 import { addUser, startServer, type RunningServer, type ServerOptions } from '../../server/index.js'
 import { timeout } from './wait.js'
 
@@ -42,6 +43,41 @@ export async function withReferenceServer(
       await timeout(server.close(), 10_000, 'stopping the reference server')
       if (ownDir) rmSync(dataDir, { recursive: true, force: true })
     },
+  }
+}
+
+/**
+ * One reference server for a whole spec file: started before its first test, stopped after
+ * its last. The fields of the returned server are read from the running one, so use them
+ * inside tests and hooks. `opts` may be a function, for options known only once earlier
+ * `before` hooks have run.
+ */
+export function referenceServerFor(
+  suite: Test,
+  opts: Parameters<typeof withReferenceServer>[0] | (() => Parameters<typeof withReferenceServer>[0]) = {},
+): ReferenceServer {
+  let running: ReferenceServer | undefined
+  suite.before(async () => {
+    running = await withReferenceServer(typeof opts === 'function' ? opts() : opts)
+  })
+  suite.after(async () => {
+    await running?.stop()
+  })
+  const started = (): ReferenceServer => {
+    if (!running) throw new Error('the reference server has not started: read it inside a test or a hook')
+    return running
+  }
+  return {
+    get server() {
+      return started().server
+    },
+    get dataDir() {
+      return started().dataDir
+    },
+    get users() {
+      return started().users
+    },
+    stop: () => started().stop(),
   }
 }
 
