@@ -4,42 +4,16 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { decidePairing } from '../server/index.js'
-import { findSecret, makeSandbox, startCli, type CliSandbox, type RunningCli } from './support/cli.js'
-import { assertPolite, finished, pendingFiles, readCredentials, readPairing, serverBin, waitForPending } from './support/device-pairing.js'
-import { DEFAULT_USERS, withReferenceServer, type ReferenceServer } from './support/server.js'
-import { timeout } from './support/wait.js'
+import { findSecret, type CliSandbox } from './support/cli.js'
+import {
+  assertPolite, finished, pairingSpec, pendingFiles, readCredentials, readPairing, serverBin, waitForPending,
+} from './support/device-pairing.js'
+import { DEFAULT_USERS } from './support/server.js'
 
 const [ada] = DEFAULT_USERS as [{ email: string; password: string }]
 const DEVICE_TTL_S = 8
 
-let ref: ReferenceServer
-const sandboxes: CliSandbox[] = []
-const children: RunningCli[] = []
-const sandbox = () => {
-  const box = makeSandbox()
-  sandboxes.push(box)
-  return box
-}
-
-test.before(async () => {
-  ref = await withReferenceServer({ interval: 1, deviceTtl: DEVICE_TTL_S })
-})
-
-test.after.each(() => {
-  for (const cli of children.splice(0)) if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGKILL')
-})
-
-test.after(async () => {
-  await ref?.stop()
-  for (const box of sandboxes) box.cleanup()
-})
-
-function cliLogin(box: CliSandbox, ...extra: string[]): RunningCli {
-  const cli = startCli(['cli', 'login', '--server', ref.server.url, ...extra], { cwd: box.workspace, env: box.env })
-  children.push(cli)
-  return cli
-}
+const { ref, sandbox, cliLogin, approve } = pairingSpec(test, { interval: 1, deviceTtl: DEVICE_TTL_S })
 
 const credentialPath = (box: CliSandbox) => join(box.home, 'cloud_login.json')
 
@@ -75,7 +49,7 @@ test('Ctrl-C while waiting: exit 130 at once, no credentials, the earlier ones u
   const box = sandbox()
   const first = cliLogin(box, '--name', 'earlier')
   const { code } = await readPairing(first)
-  await timeout(decidePairing(ref.dataDir, code, { approve: true, email: ada.email }), 10_000, 'approving')
+  await approve(code)
   assert.is((await finished(first)).code, 0)
   const before = readCredentials(credentialPath(box))
 
@@ -108,7 +82,7 @@ test('stopped, and its code expired meanwhile: the next run starts with a new co
   const { code } = await readPairing(cli)
   assert.is.not(code, old)
   assert.not.match(cli.stdout(), 'Continuing')
-  await timeout(decidePairing(ref.dataDir, code, { approve: true, email: ada.email }), 10_000, 'approving')
+  await approve(code)
   const result = await finished(cli)
   assert.is(result.code, 0, result.stderr)
   assert.equal(pendingFiles(box.home), [])

@@ -7,42 +7,16 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { deviceLogin } from '../effects/api.js'
 import { decidePairing } from '../server/index.js'
-import { findSecret, makeSandbox, startCli, type CliSandbox, type RunningCli } from './support/cli.js'
+import { findSecret, type CliSandbox } from './support/cli.js'
 import {
-  assertPolite, finished, pendingFiles, readCredentials, readPairing, secretsOf, serverBin, waitForPending,
+  assertPolite, finished, pairingSpec, pendingFiles, readCredentials, readPairing, secretsOf, serverBin, waitForPending,
 } from './support/device-pairing.js'
-import { DEFAULT_USERS, withReferenceServer, type ReferenceServer } from './support/server.js'
+import { DEFAULT_USERS } from './support/server.js'
 import { timeout } from './support/wait.js'
 
 const [ada] = DEFAULT_USERS as [{ email: string; password: string }]
 
-let ref: ReferenceServer
-const sandboxes: CliSandbox[] = []
-const children: RunningCli[] = []
-const sandbox = () => {
-  const box = makeSandbox()
-  sandboxes.push(box)
-  return box
-}
-
-test.before(async () => {
-  ref = await withReferenceServer({ interval: 1 })
-})
-
-test.after.each(() => {
-  for (const cli of children.splice(0)) if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGKILL')
-})
-
-test.after(async () => {
-  await ref?.stop()
-  for (const box of sandboxes) box.cleanup()
-})
-
-function cliLogin(box: CliSandbox, ...extra: string[]): RunningCli {
-  const cli = startCli(['cli', 'login', '--server', ref.server.url, ...extra], { cwd: box.workspace, env: box.env })
-  children.push(cli)
-  return cli
-}
+const { ref, sandbox, cliLogin, approve } = pairingSpec(test, { interval: 1 })
 
 /** Starts a pairing, waits until it is saved and a poll or two went out, then stops the child with `signal`. */
 async function startAndStop(box: CliSandbox, signal: NodeJS.Signals): Promise<{ code: string; pending: string; output: string }> {
@@ -141,10 +115,9 @@ test('traced (--trace, then OMICOS_TRACE=1 on the resumed run): transitions show
   const stopped = await finished(first, 5_000)
   assert.match(stopped.stderr, /\[trace [^\]]+\] .*-> awaitingApproval\.waiting .*deviceCode="\[redacted\]"/)
 
-  const cli = startCli(['cli', 'login', '--server', ref.server.url], { cwd: box.workspace, env: { ...box.env, OMICOS_TRACE: '1' } })
-  children.push(cli)
+  const cli = cliLogin({ ...box, env: { ...box.env, OMICOS_TRACE: '1' } })
   assert.is((await readPairing(cli)).code, code)
-  await timeout(decidePairing(ref.dataDir, code, { approve: true, email: ada.email }), 10_000, 'approving')
+  await approve(code)
   const result = await finished(cli)
   assert.is(result.code, 0, result.stderr)
   assert.match(result.stderr, /app\.resume: /)

@@ -6,10 +6,9 @@ import * as assert from 'uvu/assert'
 import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { decidePairing } from '../server/index.js'
-import { CLI_BIN, makeSandbox, PAIRING_CODE, startCli, type CliSandbox, type RunningCli } from './support/cli.js'
-import { finished, readPairing, waitForPending } from './support/device-pairing.js'
-import { DEFAULT_USERS, withReferenceServer, type ReferenceServer } from './support/server.js'
+import { CLI_BIN, PAIRING_CODE, type CliSandbox } from './support/cli.js'
+import { finished, pairingSpec, readPairing, waitForPending } from './support/device-pairing.js'
+import { DEFAULT_USERS } from './support/server.js'
 import { timeout } from './support/wait.js'
 
 const [ada] = DEFAULT_USERS as [{ email: string; password: string }]
@@ -17,38 +16,19 @@ const SPINNER = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/
 // uqr's compact rendering draws with half blocks.
 const QR_BLOCKS = /[▀▄█]{4,}/
 
-let ref: ReferenceServer
-const sandboxes: CliSandbox[] = []
-const children: RunningCli[] = []
 const tmuxSockets: string[] = []
-const sandbox = () => {
-  const box = makeSandbox()
-  sandboxes.push(box)
-  return box
-}
-
-test.before(async () => {
-  ref = await withReferenceServer({ interval: 1 })
-})
-
-test.after.each(() => {
-  for (const cli of children.splice(0)) if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGKILL')
-})
-
+// Registered before the pairing hooks: the sockets live in the sandboxes those remove.
 test.after(async () => {
   for (const socket of tmuxSockets) await tmux(socket, ['kill-server']).catch(() => {})
-  await ref?.stop()
-  for (const box of sandboxes) box.cleanup()
 })
 
-const approve = (code: string) => timeout(decidePairing(ref.dataDir, code, { approve: true, email: ada.email }), 10_000, 'approving')
+const { ref, sandbox, cliLogin, approve } = pairingSpec(test, { interval: 1 })
 
 for (const noColor of [false, true]) {
   test(`into pipes${noColor ? ' with NO_COLOR' : ''}: plain lines only, no escape sequence, spinner or QR code`, async () => {
     const box = sandbox()
     const env = noColor ? { ...box.env, NO_COLOR: '1' } : box.env
-    const cli = startCli(['cli', 'login', '--server', ref.server.url], { cwd: box.workspace, env })
-    children.push(cli)
+    const cli = cliLogin({ ...box, env })
     const { code } = await readPairing(cli)
     await waitForPending(box.home)
     // Long enough for a few polls, and for a spinner to have drawn if there were one.

@@ -6,46 +6,25 @@ import type { Browser } from 'playwright-core'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { closeChromium, launchChromium } from './support/browser.js'
-import { findSecret, makeSandbox, runCli, startCli, type CliSandbox, type RunningCli } from './support/cli.js'
+import { findSecret, makeSandbox, runCli, type CliSandbox } from './support/cli.js'
 import {
-  assertPolite, decideInBrowser, finished, pendingFiles, waitForPending, readCredentials, readPairing, secretsOf, serverBin,
+  assertPolite, decideInBrowser, finished, pairingSpec, pendingFiles, waitForPending, readCredentials, readPairing, secretsOf, serverBin,
 } from './support/device-pairing.js'
-import { DEFAULT_USERS, withReferenceServer, type ReferenceServer } from './support/server.js'
+import { DEFAULT_USERS } from './support/server.js'
 import { timeout } from './support/wait.js'
 
 const [ada] = DEFAULT_USERS as [{ email: string; password: string }]
 
-let ref: ReferenceServer
+const { ref, sandbox, cliLogin } = pairingSpec(test, { interval: 1 })
 let browser: Browser
-const sandboxes: CliSandbox[] = []
-const sandbox = () => {
-  const box = makeSandbox()
-  sandboxes.push(box)
-  return box
-}
 
 test.before(async () => {
-  ref = await withReferenceServer({ interval: 1 })
   browser = await launchChromium()
-})
-
-const children: RunningCli[] = []
-test.after.each(() => {
-  // A failed test must not leave its child polling into the next one.
-  for (const cli of children.splice(0)) if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGKILL')
 })
 
 test.after(async () => {
   await closeChromium(browser)
-  await ref?.stop()
-  for (const box of sandboxes) box.cleanup()
 })
-
-function cliLogin(box: CliSandbox, ...extra: string[]): RunningCli {
-  const cli = startCli(['cli', 'login', '--server', ref.server.url, ...extra], { cwd: box.workspace, env: box.env })
-  children.push(cli)
-  return cli
-}
 
 /** The pending pairing's device code, read while the child waits: it must never be printed. */
 async function pendingDeviceCode(box: CliSandbox): Promise<string> {

@@ -1,20 +1,69 @@
-// What the `omicos cli login` end-to-end specs share: approving a pairing the three ways an
-// approver can (the /device page in Chromium, the server bin, decidePairing), reading the
-// credential files, and checking the pace of the token requests the server saw.
+// What the `omicos cli login` end-to-end specs share: their setup (a reference server, sandboxes,
+// the children they start), approving a pairing the three ways an approver can (the /device
+// page in Chromium, the server bin, decidePairing), reading the credential files, and
+// checking the pace of the token requests the server saw.
 // Every wait is bounded (uvu has no per-test timeout).
 import { spawn } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { Browser } from 'playwright-core'
+import type { Test } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { RunningServer } from '../../server/index.js'
+import { decidePairing, type RunningServer, type ServerOptions } from '../../server/index.js'
 import { openPage } from './browser.js'
-import type { CliResult, RunningCli } from './cli.js'
-import { PAIRING_CODE } from './cli.js'
+import type { CliResult, CliSandbox, RunningCli } from './cli.js'
+import { makeSandbox, PAIRING_CODE, startCli } from './cli.js'
+import { DEFAULT_USERS, referenceServerFor, type ReferenceServer } from './server.js'
 import { timeout } from './wait.js'
 
 export const SERVER_BIN = resolve('dist/server/main.js')
 export const DEVICE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code'
+
+export interface PairingSpec {
+  /** the reference server of the spec file */
+  ref: ReferenceServer
+  /** a temp OMICOS_HOME and workspace, removed after the last test */
+  sandbox(): CliSandbox
+  /**
+   * `omicos cli login --server <the reference server> ...extra` in the sandbox's workspace,
+   * with its env; killed after the test if it still runs.
+   */
+  cliLogin(box: Pick<CliSandbox, 'workspace' | 'env'>, ...extra: string[]): RunningCli
+  /** approves `code` for the first default user with decidePairing, within 10 s */
+  approve(code: string): ReturnType<typeof decidePairing>
+}
+
+/**
+ * What every `omicos cli login` spec file sets up: one reference server (`serverOptions`) for
+ * the file, sandboxes removed after its last test, and no child left running after a test:
+ * a failed test must not leave its child polling into the next one.
+ */
+export function pairingSpec(suite: Test, serverOptions: Partial<ServerOptions> = {}): PairingSpec {
+  const ref = referenceServerFor(suite, serverOptions)
+  const sandboxes: CliSandbox[] = []
+  const children: RunningCli[] = []
+  suite.after.each(() => {
+    for (const cli of children.splice(0)) if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGKILL')
+  })
+  suite.after(() => {
+    for (const box of sandboxes) box.cleanup()
+  })
+  const user = DEFAULT_USERS[0]!
+  return {
+    ref,
+    sandbox() {
+      const box = makeSandbox()
+      sandboxes.push(box)
+      return box
+    },
+    cliLogin(box, ...extra) {
+      const cli = startCli(['cli', 'login', '--server', ref.server.url, ...extra], { cwd: box.workspace, env: box.env })
+      children.push(cli)
+      return cli
+    },
+    approve: (code) => timeout(decidePairing(ref.dataDir, code, { approve: true, email: user.email }), 10_000, 'approving'),
+  }
+}
 
 /** The two lines the page promises, read from a running `omicos cli login`. */
 export async function readPairing(cli: RunningCli, ms = 15_000): Promise<{ code: string; address: string }> {
