@@ -4,6 +4,7 @@ import { deviceLogin, type DeviceLoginInput } from '../../machines/index.js'
 import {
   checkSnapshot,
   deviceAuthorization,
+  deviceLoginInput,
   existingLogin,
   files,
   registration,
@@ -17,15 +18,6 @@ import {
   unreachable,
   type Answer,
 } from '../support/machine-harness.js'
-
-const input = (overrides: Partial<DeviceLoginInput> = {}): DeviceLoginInput => ({
-  server: 'https://auth.omicos.cn',
-  name: 'omics',
-  hostname: 'hpc-login-1',
-  processId: 'local-ws1',
-  force: false,
-  ...overrides,
-})
 
 // Poll answers carry the simulated time they arrive at, as the real effect does.
 const answer =
@@ -53,7 +45,7 @@ const start = (
     },
     clock,
   )
-  const login = run(deviceLogin, fx.actors, { input: input(options.input), clock, snapshot: options.snapshot })
+  const login = run(deviceLogin, fx.actors, { input: deviceLoginInput(options.input), clock, snapshot: options.snapshot })
   return { ...login, fx }
 }
 

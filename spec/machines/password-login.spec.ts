@@ -5,6 +5,7 @@ import {
   checkSnapshot,
   existingLogin,
   files,
+  passwordLoginInput,
   registration,
   run,
   scripted,
@@ -16,17 +17,6 @@ import {
   unreachable,
   type Answer,
 } from '../support/machine-harness.js'
-
-const input = (overrides: Partial<PasswordLoginInput> = {}): PasswordLoginInput => ({
-  server: 'https://auth.omicos.cn',
-  email: 'you@example.com',
-  password: secrets.password,
-  name: 'omics',
-  processId: 'local-ws1',
-  force: false,
-  canPrompt: false,
-  ...overrides,
-})
 
 const granted: Answer = { ok: { kind: 'granted', session } }
 const wrong: Answer = { ok: { kind: 'invalid', message: 'wrong email or password' } }
@@ -49,7 +39,7 @@ const start = (script: Record<string, Answer[]>, overrides: Partial<PasswordLogi
     },
     clock,
   )
-  const login = run(passwordLogin, fx.actors, { input: input(overrides), clock })
+  const login = run(passwordLogin, fx.actors, { input: passwordLoginInput(overrides), clock })
   return { ...login, fx }
 }
 

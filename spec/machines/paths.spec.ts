@@ -3,12 +3,14 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { AnyMachineSnapshot } from 'xstate'
-import { deviceLogin, logout, passwordLogin, status, type StatusReport } from '../../machines/index.js'
+import { deviceLogin, logout, passwordLogin, status, type PasswordLoginInput, type StatusReport } from '../../machines/index.js'
 import {
   account,
   deviceAuthorization,
+  deviceLoginInput,
   existingLogin,
   files,
+  passwordLoginInput,
   registration,
   secrets,
   session,
@@ -22,16 +24,7 @@ const badResponse = new StubEffectError('bad_response', 'the server answered wit
 const cancelled = new StubEffectError('cancelled', 'login cancelled')
 const cancel = () => [{ type: 'user.cancel' }]
 
-const passwordInput = (overrides: Record<string, unknown>) => ({
-  server: 'https://auth.omicos.cn',
-  email: 'you@example.com',
-  password: secrets.password,
-  name: 'omics',
-  processId: 'local-ws1',
-  force: false,
-  canPrompt: true,
-  ...overrides,
-})
+const passwordInput = (overrides: Partial<PasswordLoginInput>) => passwordLoginInput({ canPrompt: true, ...overrides })
 
 const password: Model = {
   name: 'password-login',
@@ -83,8 +76,8 @@ const device: Model = {
   name: 'device-login',
   machine: deviceLogin,
   inputs: [
-    { server: 'https://auth.omicos.cn', name: 'omics', hostname: 'hpc-login-1', processId: 'local-ws1', force: false },
-    { server: 'https://auth.omicos.cn', name: 'omics', hostname: 'hpc-login-1', processId: 'local-ws1', force: true },
+    deviceLoginInput(),
+    deviceLoginInput({ force: true }),
   ],
   outputs: {
     checkExisting: () => [null, existingLogin],

@@ -16,6 +16,7 @@ import {
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { FailureKind } from '../../machines/failure.js'
+import type { DeviceLoginInput, PasswordLoginInput } from '../../machines/index.js'
 
 // --- waiting ------------------------------------------------------------------------------
 
@@ -359,5 +360,27 @@ export const deviceAuthorization = (receivedAt = 0, overrides: Record<string, un
   expiresIn: 600,
   interval: 5,
   receivedAt,
+  ...overrides,
+})
+
+/** A password login's input: you@example.com with the right password, no prompt, no --force. */
+export const passwordLoginInput = (overrides: Partial<PasswordLoginInput> = {}): PasswordLoginInput => ({
+  server: 'https://auth.omicos.cn',
+  email: 'you@example.com',
+  password: secrets.password,
+  name: 'omics',
+  processId: 'local-ws1',
+  force: false,
+  canPrompt: false,
+  ...overrides,
+})
+
+/** A device login's input: process "omics" on hpc-login-1, no --force. */
+export const deviceLoginInput = (overrides: Partial<DeviceLoginInput> = {}): DeviceLoginInput => ({
+  server: 'https://auth.omicos.cn',
+  name: 'omics',
+  hostname: 'hpc-login-1',
+  processId: 'local-ws1',
+  force: false,
   ...overrides,
 })
