@@ -101,8 +101,22 @@ export async function login(options: LoginOptions): Promise<LoginOutput> {
 export async function deviceLogin(options: DeviceLoginOptions): Promise<LoginOutput> {
   const { server, home, cwd, env } = resolve(options)
   const workspace = await resolveWorkspace({ cwd, env, home })
-  const actors = createNodeActors({ home, cwd, env, fetch: options.fetch, workspaceOnly: options.workspace })
   const pending = createPendingPairings(home, { server, workspaceRoot: workspace.root, workspaceOnly: options.workspace ?? false })
+  const release = await pending.claim()
+  try {
+    return await pairOnce(options, pending, { server, home, cwd, env, processId: workspace.processId, workspaceOnly: options.workspace })
+  } finally {
+    await release()
+  }
+}
+
+async function pairOnce(
+  options: DeviceLoginOptions,
+  pending: ReturnType<typeof createPendingPairings>,
+  where: Resolved & { processId: string; workspaceOnly?: boolean },
+): Promise<LoginOutput> {
+  const { server, home, cwd, env } = where
+  const actors = createNodeActors({ home, cwd, env, fetch: options.fetch, workspaceOnly: where.workspaceOnly })
   const force = options.force ?? false
   const saved = force || options.resume === false ? null : await pending.read()
   if (force) await pending.remove()
@@ -112,7 +126,7 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<LoginOut
     server,
     name: options.name ?? defaultProcessName(env, cwd),
     hostname: options.hostname ?? hostName(),
-    processId: workspace.processId,
+    processId: where.processId,
     force,
   }
   const actor = createActor(machine, { input, inspect: options.inspect, ...(saved ? { snapshot: saved as never } : {}) })

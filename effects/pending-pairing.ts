@@ -5,13 +5,17 @@
 import { createHash } from 'node:crypto'
 import { promises as fsp } from 'node:fs'
 import path from 'node:path'
-import { ensurePrivateDir, readPrivateText, writeFileAtomic } from './credential-store.js'
+import { acquireLock, ensurePrivateDir, readPrivateText, writeFileAtomic } from './credential-store.js'
+import { EngineError } from './engine-error.js'
 
 export interface PairingScope {
   server: string
   workspaceRoot: string
   workspaceOnly: boolean
 }
+
+// A claim outlives any pairing code (10 min by default); only a dead owner frees it early.
+const CLAIM_NEVER_STALE_MS = 24 * 3_600_000
 
 export function createPendingPairings(home: string, scope: PairingScope, now: () => number = Date.now) {
   const key = createHash('sha256')
@@ -22,6 +26,24 @@ export function createPendingPairings(home: string, scope: PairingScope, now: ()
   const file = path.join(dir, `device-${key}.json`)
   return {
     file,
+    /**
+     * Claims the pairing for this run. Two runs polling one code would together poll faster
+     * than its interval, so a second run is refused while the first is alive; the claim of a
+     * run that died is taken over. Resolves to its release.
+     */
+    claim: async (): Promise<() => Promise<void>> => {
+      await ensurePrivateDir(dir)
+      try {
+        return await acquireLock(file, { waitMs: 0, staleMs: CLAIM_NEVER_STALE_MS })
+      } catch (error) {
+        if (!(error instanceof EngineError)) throw error
+        throw new EngineError(
+          'local_files',
+          'another omicos cli login is already waiting for a pairing with this server and workspace: finish or stop that one first',
+          { cause: error },
+        )
+      }
+    },
     /** The saved snapshot, or null; an unreadable one is dropped rather than trusted. */
     read: async (): Promise<unknown | null> => {
       const text = await readPrivateText(file).catch(async () => {

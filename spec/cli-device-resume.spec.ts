@@ -54,6 +54,20 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
   })
 }
 
+test('a second omicos cli login while the first waits: refused with exit 7, the first still logs in', async () => {
+  const box = sandbox()
+  const first = cliLogin(box)
+  const { code } = await readPairing(first)
+  const second = await finished(cliLogin(box), 15_000)
+  assert.is(second.code, 7, second.stderr)
+  assert.match(second.stderr, /^error: another omicos cli login is already waiting for a pairing with this server and workspace/m)
+  assert.is(second.stderr.trim().split('\n').length, 1, 'one line')
+  assert.is((await serverBin(['approve', code, '--email', ada.email, '--data', ref.dataDir])).code, 0)
+  const result = await finished(first)
+  assert.is(result.code, 0, result.stderr)
+  assertPolite(ref.server, 1_000)
+})
+
 test('stopped, then started with --force: a new code, and that one logs in', async () => {
   const box = sandbox()
   const stopped = await startAndStop(box, 'SIGTERM')
