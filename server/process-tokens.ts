@@ -3,6 +3,7 @@
 // stops working at the next registration.
 import { randomBytes } from 'node:crypto'
 import type { Db } from './database.js'
+import { isDisplayText } from './display-text.js'
 import { sha256 } from './hashing.js'
 
 export interface ProcessRecord {
@@ -20,11 +21,10 @@ interface ProcessRow {
 }
 
 const PROCESS_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/
-// Printable text only: the name is shown back to people.
-const NAME = /^[^\p{Cc}\p{Cs}]{1,200}$/u
 
 export const isValidProcessId = (value: unknown): value is string => typeof value === 'string' && PROCESS_ID.test(value)
-export const isValidProcessName = (value: unknown): value is string => typeof value === 'string' && NAME.test(value) && value.trim() !== ''
+// Printable text only, without bidi overrides or marks: the name is shown back to people.
+export const isValidProcessName = (value: unknown): value is string => isDisplayText(value) && value.trim() !== ''
 
 export function registerProcess(db: Db, accountId: string, processId: string, name: string, ttlS: number): { processToken: string; expiresAt: Date } {
   const processToken = `opt_${randomBytes(32).toString('base64url')}`

@@ -4,6 +4,7 @@
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider'
 import { findAccountById } from './accounts.js'
 import type { Db } from './database.js'
+import { isDisplayText, MAX_DISPLAY_TEXT } from './display-text.js'
 import type { ServerKeys } from './keys.js'
 import { Provider, errors } from './oidc-library.js'
 import { registerPasswordGrant } from './password-grant.js'
@@ -31,12 +32,13 @@ export interface ProviderOptions {
 
 export type OmicosProvider = InstanceType<typeof Provider>
 
-// Shown back to the approver, so only short printable text is accepted.
+// Shown back to the approver, so only short printable text is accepted: no control
+// characters and no bidi overrides or marks (display-text.ts, the client's own rule).
 function shortText(name: string) {
   return (_ctx: KoaContextWithOIDC, value: string | undefined) => {
-    if (value === undefined) return
-    if (value.length > 200 || /[\p{Cc}\p{Cs}]/u.test(value)) {
-      throw new errors.InvalidRequest(`${name} must be printable text of at most 200 characters`)
+    if (value === undefined || value === '') return
+    if (!isDisplayText(value)) {
+      throw new errors.InvalidRequest(`${name} must be printable text of at most ${MAX_DISPLAY_TEXT} characters, without control or bidi formatting characters`)
     }
   }
 }
