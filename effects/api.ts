@@ -81,7 +81,7 @@ export async function login(options: LoginOptions): Promise<LoginOutput> {
   const { server, home, cwd, env } = resolve(options)
   const workspace = await resolveWorkspace({ cwd, env, home })
   const prompts = options.prompts === false ? undefined : (options.prompts ?? { stdin: process.stdin, stdout: process.stderr })
-  const actors = createNodeActors({ home, cwd, env, fetch: options.fetch, workspaceOnly: options.workspace, stdin: prompts?.stdin, stdout: prompts?.stdout })
+  const actors = createNodeActors({ home, cwd, env, fetch: options.fetch, workspaceOnly: options.workspace, stdin: prompts?.stdin, stdout: prompts?.stdout, stderr: prompts?.stdout })
   const actor = createActor(passwordLogin.provide({ actors }), {
     input: {
       server,

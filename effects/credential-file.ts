@@ -18,6 +18,12 @@ export interface CredentialFile {
   process_token: string
   /** ISO 8601 */
   process_token_expires_at: string
+  /**
+   * ISO 8601: when the registration that issued `process_token` was answered. Every
+   * registration rotates the process token, so of two files for one account and process the
+   * one registered later holds the live token; null in files written before this field.
+   */
+  process_registered_at: string | null
   /** `local-<workspace_id>` */
   process_id: string
   process_name: string
@@ -41,6 +47,8 @@ export interface CredentialFields {
   refreshToken: string | null
   processToken: string
   processTokenExpiresAt: number
+  /** epoch ms at which the registration answered (ProcessRegistration.at) */
+  processRegisteredAt?: number | null
   processId: string
   processName: string
   authMethod: 'password' | 'device'
@@ -61,6 +69,7 @@ export const buildCredentialFile = (fields: CredentialFields): CredentialFile =>
   refresh_token: fields.refreshToken,
   process_token: fields.processToken,
   process_token_expires_at: iso(fields.processTokenExpiresAt),
+  process_registered_at: fields.processRegisteredAt == null ? null : iso(fields.processRegisteredAt),
   process_id: fields.processId,
   process_name: fields.processName,
   auth_method: fields.authMethod,
@@ -82,6 +91,7 @@ export const credentialFileFromLogin = (input: PersistInput): CredentialFile =>
     refreshToken: input.session.refreshToken,
     processToken: input.process.processToken,
     processTokenExpiresAt: input.process.processTokenExpiresAt,
+    processRegisteredAt: input.process.at,
     processId: input.process.processId,
     processName: input.process.name,
     authMethod: input.authMethod,
@@ -149,6 +159,7 @@ const validate = (data: unknown): CredentialFile => {
     refresh_token: nullableStr(obj, 'refresh_token'),
     process_token: str(obj, 'process_token'),
     process_token_expires_at: date(obj, 'process_token_expires_at'),
+    process_registered_at: obj.process_registered_at === undefined ? null : nullableDate(obj, 'process_registered_at'),
     process_id: processId,
     process_name: str(obj, 'process_name'),
     auth_method: authMethod,

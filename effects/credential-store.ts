@@ -314,17 +314,44 @@ export const loginTargetPath = async (loc: StoreLocation & { workspaceOnly: bool
 
 const dirExists = async (dir: string) => (await fsp.stat(dir).catch(() => null))?.isDirectory() ?? false
 
+export interface PersistOutcome {
+  /** the files written */
+  written: string[]
+  /**
+   * Files left as they were because they hold a later registration of the same account and
+   * process (a login that ran at the same time and registered after this one): this login's
+   * process token is already rotated away, so writing it would leave a dead token behind.
+   */
+  kept: string[]
+}
+
+const registeredAt = (file: CredentialFile): number | null =>
+  file.process_registered_at === null ? null : Date.parse(file.process_registered_at)
+
+/** True when `stored` holds a later registration of the same account and process than `next`. */
+export const holdsLaterRegistration = (stored: CredentialFile, next: CredentialFile): boolean => {
+  if (stored.user.account_id !== next.user.account_id || stored.process_id !== next.process_id || stored.server !== next.server) {
+    return false
+  }
+  const storedAt = registeredAt(stored)
+  const nextAt = registeredAt(next)
+  return storedAt !== null && nextAt !== null && storedAt > nextAt
+}
+
 /**
- * Writes the credentials of a login and returns the paths written.
+ * Writes the credentials of a login.
  * - Plain login: the global file, and the workspace file too when it already holds the same
  *   account (so the two stay identical); a workspace file of another account is left alone.
  * - `workspaceOnly` (cloud account switching): only the workspace file, and the workspace id
  *   is kept in `<root>/.omicos/workspace.json` if it was not yet.
+ * Under the lock, when a target already holds a later registration of the same account and
+ * process (see holdsLaterRegistration), nothing is written and the files are reported as kept:
+ * registration happens before the lock, so two logins at once may finish in either order.
  */
-export const persistCredentials = async (
+export const persistLogin = async (
   loc: StoreLocation & { workspaceOnly: boolean },
   credentials: CredentialFile,
-): Promise<string[]> => {
+): Promise<PersistOutcome> => {
   const globalPath = globalCredentialPath(loc)
   const workspace = await workspaceCredentialPath(loc)
   const text = serializeCredentialFile(credentials)
@@ -333,7 +360,8 @@ export const persistCredentials = async (
     const dir = path.dirname(workspace.path)
     await ensurePrivateDir(dir)
     return withLocks([workspace.path], loc.lock, async () => {
-      await readCredentialFile(workspace.path)
+      const stored = await readCredentialFile(workspace.path)
+      if (stored && holdsLaterRegistration(stored.credentials, credentials)) return { written: [], kept: [workspace.path] }
       await writeFileAtomic(workspace.path, text)
       const id = workspaceIdOf(credentials.process_id)
       if (id && !(await storedWorkspaceId(workspace.root))) {
@@ -342,21 +370,29 @@ export const persistCredentials = async (
           await writeFileAtomic(idFile, `${JSON.stringify({ version: 1, workspace_id: id }, null, 2)}\n`)
         }
       }
-      return [workspace.path]
+      return { written: [workspace.path], kept: [] }
     })
   }
 
   await ensurePrivateDir(path.dirname(globalPath))
   const twinCandidate = workspace && (await dirExists(path.dirname(workspace.path))) ? workspace.path : null
   return withLocks([globalPath, ...(twinCandidate ? [twinCandidate] : [])], loc.lock, async () => {
-    await readCredentialFile(globalPath)
+    const stored = await readCredentialFile(globalPath)
     const twin = twinCandidate ? await readCredentialFile(twinCandidate) : null
     const targets = [globalPath]
     if (twin && twin.credentials.user.account_id === credentials.user.account_id) targets.push(twin.path)
+    const later = [stored, twin].some((file) => file && holdsLaterRegistration(file.credentials, credentials))
+    if (later) return { written: [], kept: targets }
     for (const target of targets) await writeFileAtomic(target, text)
-    return targets
+    return { written: targets, kept: [] }
   })
 }
+
+/** persistLogin, returning the paths written. */
+export const persistCredentials = async (
+  loc: StoreLocation & { workspaceOnly: boolean },
+  credentials: CredentialFile,
+): Promise<string[]> => (await persistLogin(loc, credentials)).written
 
 /** The file the daemon uses in `cwd`: the workspace file first, the global file second. */
 export const readActive = async (loc: StoreLocation = {}): Promise<ActiveCredentials | null> => {

@@ -30,7 +30,7 @@ import {
   deleteByAccount,
   globalCredentialPath,
   loginTargetPath,
-  persistCredentials,
+  persistLogin,
   readActive,
   readCredentialFile,
   type LockOptions,
@@ -39,7 +39,7 @@ import { pollDeviceToken, requestDeviceAuthorization } from './device-grant.js'
 import { EngineError } from './engine-error.js'
 import { omicosHome, type Env } from './environment.js'
 import type { FetchLike, HttpDeps } from './http.js'
-import { fetchAccount, getAccount, registerProcess, revokeTokensOrThrow, toUserSession } from './omicos-api.js'
+import { checkProcessToken, fetchAccount, getAccount, registerProcess, revokeTokensOrThrow, toUserSession } from './omicos-api.js'
 import { authenticateWithPassword } from './password-grant.js'
 import { promptCredentials, type PromptStreams } from './prompts.js'
 
@@ -62,6 +62,8 @@ export interface NodeActorOptions {
   scope?: string
   lock?: LockOptions
   now?: () => number
+  /** a line for the person running the login (default: stderr, when given) */
+  notice?: (line: string) => void
 }
 
 export const createNodeActors = (options: NodeActorOptions = {}) => {
@@ -74,6 +76,7 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
   const scope = options.scope ?? 'openid email offline_access'
   const now = options.now ?? Date.now
   const http: HttpDeps & { now: () => number } = { fetch: options.fetch, timeoutMs: options.timeoutMs, now }
+  const notice = options.notice ?? ((line: string) => void options.stderr?.write(`${line}\n`))
 
   return {
     checkExisting: fromPromise<ExistingLogin | null, CheckExistingInput>(async ({ input }) => {
@@ -104,9 +107,26 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
       registerProcess(http, input, signal),
     ),
 
-    persist: fromPromise<PersistResult, PersistInput>(async ({ input }) => {
+    persist: fromPromise<PersistResult, PersistInput>(async ({ input, signal }) => {
       const file = credentialFileFromLogin(input)
-      return { paths: await persistCredentials({ ...loc, workspaceOnly }, file) }
+      // Registration rotates the process token and happens before the store's lock, so a login
+      // running at the same time may have registered this process again since. A token the
+      // server already refuses is not written; a later one is kept under the lock by its time
+      // (persistLogin). Together the file ends holding the last registration.
+      const check = await checkProcessToken(http, input.server, file.process_token, signal).catch((error) => {
+        if (error instanceof EngineError && error.kind === 'cancelled') throw error
+        return null
+      })
+      const outcome =
+        check?.kind === 'invalid'
+          ? { written: [], kept: [await loginTargetPath({ ...loc, workspaceOnly })] }
+          : await persistLogin({ ...loc, workspaceOnly }, file)
+      if (outcome.kept.length > 0) {
+        notice(
+          `note: another login of ${file.user.email} for this process finished at the same time and registered it later; its credentials are kept in ${outcome.kept.join(' and ')}`,
+        )
+      }
+      return { paths: outcome.written }
     }),
 
     requestCode: fromPromise<DeviceAuthorization, RequestCodeInput>(({ input, signal }) =>

@@ -8,6 +8,7 @@ import {
   deleteByAccount,
   globalCredentialPath,
   persistCredentials,
+  persistLogin,
   readActive,
   workspaceCredentialPath,
 } from '../../effects/credential-store.js'
@@ -258,6 +259,22 @@ test('workspace root: OMICOS_WORKSPACE, then .omicos (not the global home), then
   symlinkSync(join(base, 'repo'), join(base, 'link'))
   assert.is(await derivedWorkspaceId(join(base, 'link')), await derivedWorkspaceId(join(base, 'repo')))
   assert.match(await derivedWorkspaceId(base), /^[0-9a-f]{16}$/)
+})
+
+test('a login registered earlier than the one in the file keeps the file (same account and process)', async () => {
+  const { home, loc } = setup()
+  const later = fakeCredentials('acct-a', { processToken: 'process-token-later', processRegisteredAt: Date.parse('2026-01-01T00:00:02Z') })
+  const earlier = fakeCredentials('acct-a', { processToken: 'process-token-earlier', processRegisteredAt: Date.parse('2026-01-01T00:00:01Z') })
+  const file = join(home, 'cloud_login.json')
+  assert.equal(await persistLogin({ ...loc, workspaceOnly: false }, later), { written: [file], kept: [] })
+  assert.equal(await persistLogin({ ...loc, workspaceOnly: false }, earlier), { written: [], kept: [file] })
+  assert.is(parseCredentialFile(readFileSync(file, 'utf8'), file).process_token, 'process-token-later')
+  // Another process id, or a file without the time, is simply replaced.
+  const elsewhere = fakeCredentials('acct-a', { processId: 'local-other', processRegisteredAt: Date.parse('2026-01-01T00:00:00Z') })
+  assert.equal(await persistLogin({ ...loc, workspaceOnly: false }, elsewhere), { written: [file], kept: [] })
+  const untimed = fakeCredentials('acct-a', { processId: 'local-other' })
+  assert.equal(await persistLogin({ ...loc, workspaceOnly: false }, untimed), { written: [file], kept: [] })
+  assert.is(parseCredentialFile(readFileSync(file, 'utf8'), file).process_registered_at, null)
 })
 
 test.run()
