@@ -1,9 +1,12 @@
 // An RFC 8628 device authorization grant client that works against any conforming server:
 // no omicOS additions are needed or assumed. Public entry: `omicos-auth/device-grant`.
 //
-//   const auth = await requestDeviceAuthorization({ server, clientId: 'my-cli', scope: 'openid' })
-//   show(auth.verificationUri, auth.userCode)
-//   for (;;) { await sleep(auth.interval * 1000); const r = await pollDeviceToken({ ... }); ... }
+//   const tokens = await runDeviceGrant({ server, clientId: 'my-cli', scope: 'openid',
+//     onCode: (auth) => show(auth.verificationUri, auth.userCode), signal })
+//
+// `runDeviceGrant` is the whole grant, paced as RFC 8628 section 3.5 says; the two requests it
+// is made of (`requestDeviceAuthorization`, `pollDeviceToken`) are exported for callers that
+// pace themselves, such as the device-login machine.
 //
 // Everything a server sends that can reach a terminal (user code, verification addresses) is
 // checked first: no control characters or escape sequences, https or loopback http only.
@@ -184,4 +187,105 @@ export const pollDeviceToken = async (request: DeviceTokenRequest, signal?: Abor
       return { kind: 'expired', at }
   }
   throw bad(`${hostOf(endpoint)} answered the device token request with ${safeErrorCode(answer.body?.error)} (HTTP ${answer.status})`)
+}
+
+// --- the whole grant ------------------------------------------------------------------------
+
+export interface RunDeviceGrantOptions extends DeviceAuthorizationRequest {
+  /** called once with the codes to show, before the first wait; a returned promise is awaited */
+  onCode: (auth: DeviceAuthorizationResponse) => void | Promise<void>
+  /** aborting ends the grant with an `EngineError` of kind `cancelled` */
+  signal?: AbortSignal
+  /** how the loop waits between requests (default: a timer the signal cuts short) */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
+  /** cap on the backoff after connection errors (default 60000); the interval always wins over it */
+  maxBackoffMs?: number
+}
+
+/** RFC 8628 section 3.5: every slow_down adds 5 seconds to the interval, for good. */
+export const SLOW_DOWN_STEP_MS = 5_000
+export const DEFAULT_MAX_BACKOFF_MS = 60_000
+
+const cancelled = () => new EngineError('cancelled', 'the device authorization was cancelled')
+const expired = () => new EngineError('expired', 'the device code expired before it was approved')
+
+const timerSleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(cancelled())
+    const onAbort = () => {
+      clearTimeout(timer)
+      reject(cancelled())
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+
+/**
+ * The whole device authorization grant (RFC 8628): requests the codes, hands them to `onCode`,
+ * then polls the token endpoint as section 3.5 says: every `interval` seconds (5 when the
+ * server sent none); `slow_down` adds 5 s to this and every later request; a connection error
+ * or time-out backs off exponentially, never faster than the interval; nothing is sent at or
+ * after the code's `expires_in`. Resolves with the token response. Rejects with `EngineError`:
+ * `refused` (access_denied), `expired` (expired_token, or expires_in passed here), `cancelled`
+ * (the signal), or whatever the first request or an unusable answer threw (`unreachable`,
+ * `bad_response`, `usage`).
+ */
+export const runDeviceGrant = async (options: RunDeviceGrantOptions): Promise<TokenResponse> => {
+  const { signal, onCode } = options
+  const sleep = options.sleep ?? timerSleep
+  const now = options.now ?? Date.now
+  const maxBackoffMs = options.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS
+  if (signal?.aborted) throw cancelled()
+  // Discovered once: every request of the grant goes to the same endpoints.
+  const metadata = await endpoints(options, signal)
+  const grant = { ...options, metadata }
+  const auth = await requestDeviceAuthorization(grant, signal)
+  const deadline = auth.receivedAt + auth.expiresIn * 1000
+  await onCode(auth)
+
+  let intervalMs = auth.interval * 1000
+  let waitMs = intervalMs
+  let failures = 0
+  for (;;) {
+    if (signal?.aborted) throw cancelled()
+    const left = deadline - now()
+    if (left <= waitMs) {
+      // The next request would go out at or after expires_in: the code is dead by then.
+      if (left > 0) await sleep(left, signal)
+      if (signal?.aborted) throw cancelled()
+      throw expired()
+    }
+    await sleep(waitMs, signal)
+    if (signal?.aborted) throw cancelled()
+    let result: DevicePollResult
+    try {
+      result = await pollDeviceToken({ ...grant, deviceCode: auth.deviceCode }, signal)
+    } catch (error) {
+      if (signal?.aborted) throw cancelled()
+      if (!(error instanceof EngineError) || error.kind !== 'unreachable') throw error
+      // Section 3.5: back off exponentially on connection errors, never below the interval.
+      failures += 1
+      waitMs = Math.max(intervalMs, Math.min(maxBackoffMs, intervalMs * 2 ** failures))
+      continue
+    }
+    failures = 0
+    switch (result.kind) {
+      case 'granted':
+        return result.tokens
+      case 'denied':
+        throw new EngineError('refused', 'the device authorization was denied on the other device')
+      case 'expired':
+        throw expired()
+      case 'slowDown':
+        intervalMs += SLOW_DOWN_STEP_MS
+        break
+      case 'pending':
+        break
+    }
+    if (result.at >= deadline) throw expired()
+    waitMs = intervalMs
+  }
 }

@@ -1,27 +1,35 @@
-// The device grant client against a STOCK node-oidc-provider: only `features.deviceFlow`
-// enabled, one public client, the default in-memory adapter, none of the reference server's
-// additions (no `interval`, no `slow_down`, no omicOS routes). Codes are approved and denied
-// through the library's own models, the way its device confirmation page saves them.
+// The exported RFC 8628 client (`runDeviceGrant`) against a STOCK node-oidc-provider: only
+// `features.deviceFlow` and the library's own `devInteractions`, one public client, the default
+// in-memory adapter, nothing of the reference server (no `interval`, no `slow_down`, no omicOS
+// routes). A person approves or aborts through the provider's own pages over HTTP: the /device
+// code form, the devInteractions sign-in and consent forms, the confirmation form, with plain
+// fetch and a cookie jar. Only the wait is faked: the loop's requested waits are recorded and
+// a short real pause stands in for each, so a 5 s interval does not take 5 s.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import Provider from 'oidc-provider'
-import { pollDeviceToken, requestDeviceAuthorization, type DeviceAuthorizationResponse } from '../../effects/device-grant.js'
-import { timeout } from '../support/wait.js'
+import {
+  pollDeviceToken,
+  runDeviceGrant,
+  type DeviceAuthorizationResponse,
+  type FetchLike,
+} from '../../effects/device-grant.js'
+import { EngineError } from '../../effects/engine-error.js'
+import { sleep, timeout } from '../support/wait.js'
 
 const CLIENT = 'stock-cli'
-const SCOPE = 'openid email'
+const SCOPE = 'openid'
 
 let server: Server
-let provider: Provider
 let issuer = ''
 
 test.before(async () => {
   server = createServer()
   await timeout(new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)), 5_000, 'listen')
   issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  provider = new Provider(issuer, {
+  const provider = new Provider(issuer, {
     clients: [
       {
         client_id: CLIENT,
@@ -31,7 +39,7 @@ test.before(async () => {
         redirect_uris: [],
       },
     ],
-    features: { deviceFlow: { enabled: true } },
+    features: { deviceFlow: { enabled: true }, devInteractions: { enabled: true } },
   })
   server.on('request', provider.callback())
 })
@@ -41,63 +49,218 @@ test.after(async () => {
   await timeout(new Promise((resolve) => server.close(resolve)), 5_000, 'close')
 })
 
-const userCodeKey = (userCode: string) => userCode.toUpperCase().replace(/\W/g, '')
+// --- a person at the provider's pages -------------------------------------------------------
 
-/** What the library's confirmation page does on "confirm": an account and a grant on the code. */
-const approve = async (auth: DeviceAuthorizationResponse, accountId: string) => {
-  const code = await provider.DeviceCode.findByUserCode(userCodeKey(auth.userCode), { ignoreExpiration: true })
-  assert.ok(code, 'device code found by user code')
-  const grant = new provider.Grant({ accountId, clientId: CLIENT })
-  grant.addOIDCScope(SCOPE)
-  const grantId = await grant.save()
-  Object.assign(code!, { accountId, grantId, scope: SCOPE, authTime: Math.floor(Date.now() / 1000) })
-  await code!.save()
+interface Page {
+  url: string
+  status: number
+  html: string
 }
 
-/** What it does on "abort". */
-const deny = async (auth: DeviceAuthorizationResponse) => {
-  const code = await provider.DeviceCode.findByUserCode(userCodeKey(auth.userCode), { ignoreExpiration: true })
-  Object.assign(code!, { error: 'access_denied', errorDescription: 'End-User aborted interaction' })
-  await code!.save()
-}
-
-const options = () => ({ server: issuer, clientId: CLIENT })
-
-test('discovers, requests a code (no interval sent -> 5 s), polls pending, then granted', async () => {
-  const auth = await timeout(requestDeviceAuthorization({ ...options(), scope: SCOPE }), 10_000, 'device authorization')
-  assert.is(auth.interval, 5)
-  assert.match(auth.userCode, /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/)
-  assert.is(auth.verificationUri, `${issuer}/device`)
-  assert.ok(auth.expiresIn > 0)
-  const first = await timeout(pollDeviceToken({ ...options(), deviceCode: auth.deviceCode }), 10_000, 'poll')
-  assert.is(first.kind, 'pending')
-  await approve(auth, 'acct-interop')
-  // Honour the interval, as a client must.
-  await new Promise((resolve) => setTimeout(resolve, auth.interval * 1000))
-  const second = await timeout(pollDeviceToken({ ...options(), deviceCode: auth.deviceCode }), 10_000, 'poll')
-  assert.is(second.kind, 'granted')
-  if (second.kind === 'granted') {
-    assert.type(second.tokens.access_token, 'string')
-    assert.is(second.tokens.token_type, 'Bearer')
-    assert.type(second.tokens.id_token, 'string')
+/** Plain fetch with a cookie jar; redirects are followed by hand so every Set-Cookie is kept. */
+const person = () => {
+  const jar = new Map<string, string>()
+  const request = async (url: string, form?: Record<string, string>): Promise<Page> => {
+    let target = new URL(url, issuer).href
+    let body = form ? new URLSearchParams(form).toString() : undefined
+    for (let hop = 0; hop < 10; hop++) {
+      const cookie = [...jar].map(([name, value]) => `${name}=${value}`).join('; ')
+      const response = await timeout(
+        fetch(target, {
+          method: body === undefined ? 'GET' : 'POST',
+          body,
+          redirect: 'manual',
+          headers: { ...(cookie && { cookie }), ...(body !== undefined && { 'content-type': 'application/x-www-form-urlencoded' }) },
+        }),
+        10_000,
+        `the page ${target}`,
+      )
+      for (const line of response.headers.getSetCookie()) {
+        const pair = line.split(';')[0]
+        const name = pair.slice(0, pair.indexOf('=')).trim()
+        const value = pair.slice(pair.indexOf('=') + 1).trim()
+        if (!value || /expires=thu, 01 jan 1970/i.test(line)) jar.delete(name)
+        else jar.set(name, value)
+      }
+      const location = response.headers.get('location')
+      if (response.status >= 300 && response.status < 400 && location) {
+        await response.body?.cancel()
+        target = new URL(location, target).href
+        body = undefined
+        continue
+      }
+      return { url: target, status: response.status, html: await response.text() }
+    }
+    throw new Error(`more than 10 redirects from ${url}`)
   }
-  // A device code redeems once; the library then answers invalid_grant.
-  const third = await timeout(pollDeviceToken({ ...options(), deviceCode: auth.deviceCode }), 10_000, 'poll')
-  assert.is(third.kind, 'expired')
+  return { request }
+}
+
+const unescapeHtml = (s: string) =>
+  s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')
+
+/** The form of a page (the first, or the one whose id is given): where it posts and its hidden fields. */
+const formOf = (page: Page, id?: string) => {
+  const forms = [...page.html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/g)]
+  const found = forms.find(([, attributes]) => !id || attributes.includes(`id="${id}"`))
+  assert.ok(found, `${page.url} (HTTP ${page.status}) has ${id ? `a form ${id}` : 'a form'}:\n${page.html.slice(0, 600)}`)
+  const action = /action="([^"]*)"/.exec(found![1])?.[1] ?? page.url
+  const fields: Record<string, string> = {}
+  for (const [input] of found![2].matchAll(/<input\b[^>]*>/g)) {
+    const name = /name="([^"]*)"/.exec(input)?.[1]
+    const value = /value="([^"]*)"/.exec(input)?.[1]
+    if (name && /type="hidden"/.test(input)) fields[name] = unescapeHtml(value ?? '')
+  }
+  return { action: new URL(unescapeHtml(action), page.url).href, fields }
+}
+
+/**
+ * What a person does on another device: opens the verification address, types the user code,
+ * and on the confirmation page either presses Abort, or presses Continue, signs in on the
+ * devInteractions login form and allows the consent.
+ */
+const atTheProviderPages = async (auth: DeviceAuthorizationResponse, choice: 'approve' | 'abort', login = 'acct-interop') => {
+  const browser = person()
+  let page = await browser.request(auth.verificationUri)
+  let form = formOf(page, 'op.deviceInputForm')
+  page = await browser.request(form.action, { ...form.fields, user_code: auth.userCode })
+  form = formOf(page, 'op.deviceConfirmForm')
+  assert.ok(page.html.includes(auth.userCode), 'the confirmation page shows the user code')
+  if (choice === 'abort') {
+    page = await browser.request(form.action, { ...form.fields, abort: 'yes' })
+    assert.match(page.html, /The Sign-in request was interrupted/)
+    return
+  }
+  page = await browser.request(form.action, form.fields)
+  form = formOf(page)
+  assert.is(form.fields.prompt, 'login', 'the devInteractions sign-in form')
+  page = await browser.request(form.action, { ...form.fields, login, password: 'any password' })
+  form = formOf(page)
+  assert.is(form.fields.prompt, 'consent', 'the devInteractions consent form')
+  page = await browser.request(form.action, form.fields)
+  assert.match(page.html, /Sign-in Success/)
+}
+
+// --- the grant ------------------------------------------------------------------------------
+
+/** The loop's waits, recorded; `during(n)` runs while the n-th wait (1-based) is under way. */
+const recordedSleep = (during: (n: number) => Promise<void> = async () => {}) => {
+  const waits: number[] = []
+  const sleepHook = async (ms: number) => {
+    waits.push(ms)
+    await during(waits.length)
+    await sleep(10)
+  }
+  return { waits, sleep: sleepHook }
+}
+
+/** Counts what the grant sends where, passing every request on to the real fetch. */
+const countingFetch = () => {
+  const paths: string[] = []
+  const counted: FetchLike = (url, init) => {
+    paths.push(new URL(url).pathname)
+    return fetch(url, init)
+  }
+  return { paths, fetch: counted }
+}
+
+test('runDeviceGrant: no interval sent -> every wait is 5 s; approved on the stock pages -> tokens', async () => {
+  let auth: DeviceAuthorizationResponse | undefined
+  // The person approves while the loop waits after its first poll (answered pending).
+  const { waits, sleep } = recordedSleep(async (n) => {
+    if (n === 2) await atTheProviderPages(auth!, 'approve')
+  })
+  const net = countingFetch()
+  const tokens = await timeout(
+    runDeviceGrant({ server: issuer, clientId: CLIENT, scope: SCOPE, fetch: net.fetch, sleep, onCode: (a) => void (auth = a) }),
+    30_000,
+    'the device grant',
+  )
+  assert.ok(auth, 'onCode was given the codes')
+  assert.is(auth!.interval, 5, 'the stock provider sends no interval: RFC 8628 section 3.2 says 5')
+  assert.match(auth!.userCode, /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/)
+  assert.is(auth!.verificationUri, `${issuer}/device`)
+  assert.equal(waits, [5_000, 5_000], 'one wait before each poll, each the 5 s default')
+  assert.equal(net.paths.filter((p) => p === '/token').length, 2, 'pending, then granted')
+  assert.is(net.paths.filter((p) => p.startsWith('/.well-known/')).length, 1, 'discovery once for the whole grant')
+  assert.type(tokens.access_token, 'string')
+  assert.is(tokens.token_type, 'Bearer')
+  assert.type(tokens.id_token, 'string')
+  // A device code redeems once; the library then answers invalid_grant, which polls as expired.
+  const again = await timeout(pollDeviceToken({ server: issuer, clientId: CLIENT, deviceCode: auth!.deviceCode }), 10_000, 'poll')
+  assert.is(again.kind, 'expired')
 })
 
-test('a denied code polls as denied', async () => {
-  const auth = await timeout(requestDeviceAuthorization({ ...options(), scope: SCOPE }), 10_000, 'device authorization')
-  await deny(auth)
-  const result = await timeout(pollDeviceToken({ ...options(), deviceCode: auth.deviceCode }), 10_000, 'poll')
-  assert.is(result.kind, 'denied')
+test('runDeviceGrant: aborted on the stock confirmation page -> refused', async () => {
+  let auth: DeviceAuthorizationResponse | undefined
+  const { waits, sleep } = recordedSleep(async (n) => {
+    if (n === 2) await atTheProviderPages(auth!, 'abort')
+  })
+  const error = await timeout(
+    runDeviceGrant({ server: issuer, clientId: CLIENT, scope: SCOPE, sleep, onCode: (a) => void (auth = a) }).then(
+      () => null,
+      (e: unknown) => e,
+    ),
+    30_000,
+    'the device grant',
+  )
+  assert.instance(error, EngineError)
+  assert.is((error as EngineError).kind, 'refused')
+  assert.equal(waits, [5_000, 5_000])
 })
 
-test('explicit endpoints work without discovery', async () => {
+test('runDeviceGrant: expires_in passes while pending -> expired, and nothing is sent at or after it', async () => {
+  // The clock the loop reads moves only by the waits it asks for.
+  let clock = 1_000_000
+  const waits: number[] = []
+  const net = countingFetch()
+  let auth: DeviceAuthorizationResponse | undefined
+  const error = await timeout(
+    runDeviceGrant({
+      server: issuer,
+      clientId: CLIENT,
+      scope: SCOPE,
+      fetch: net.fetch,
+      now: () => clock,
+      sleep: async (ms) => {
+        waits.push(ms)
+        clock += ms
+      },
+      onCode: (a) => void (auth = a),
+    }).then(
+      () => null,
+      (e: unknown) => e,
+    ),
+    60_000,
+    'the device grant',
+  )
+  assert.instance(error, EngineError)
+  assert.is((error as EngineError).kind, 'expired')
+  const lifetime = auth!.expiresIn * 1000
+  assert.is(waits.reduce((a, b) => a + b, 0), lifetime, 'the waits end exactly at expires_in')
+  const polls = net.paths.filter((p) => p === '/token').length
+  assert.is(polls, Math.ceil(lifetime / 5_000) - 1, 'one poll per 5 s strictly before expires_in')
+})
+
+test('runDeviceGrant: explicit endpoints skip discovery; aborting the signal -> cancelled', async () => {
   const metadata = { device_authorization_endpoint: `${issuer}/device/auth`, token_endpoint: `${issuer}/token` }
-  const auth = await timeout(requestDeviceAuthorization({ metadata, clientId: CLIENT, scope: SCOPE }), 10_000, 'device authorization')
-  const result = await timeout(pollDeviceToken({ metadata, clientId: CLIENT, deviceCode: auth.deviceCode }), 10_000, 'poll')
-  assert.is(result.kind, 'pending')
+  const net = countingFetch()
+  const controller = new AbortController()
+  const { waits, sleep } = recordedSleep(async (n) => {
+    if (n === 2) controller.abort()
+  })
+  const error = await timeout(
+    runDeviceGrant({ metadata, clientId: CLIENT, scope: SCOPE, fetch: net.fetch, sleep, signal: controller.signal, onCode: () => {} }).then(
+      () => null,
+      (e: unknown) => e,
+    ),
+    30_000,
+    'the device grant',
+  )
+  assert.instance(error, EngineError)
+  assert.is((error as EngineError).kind, 'cancelled')
+  assert.equal(net.paths, ['/device/auth', '/token'], 'no discovery, and no poll after the abort')
+  assert.equal(waits, [5_000, 5_000])
 })
 
 test.run()
