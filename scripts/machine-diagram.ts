@@ -68,7 +68,9 @@ export const renderMermaid = (machine: AnyStateMachine): string => {
       for (const kid of kids) declare(kid, `${indent}  `)
       lines.push(`${indent}}`)
     } else {
-      lines.push(id === node.key ? `${indent}state ${id}` : `${indent}state "${node.key}" as ${id}`)
+      // Always the alias form: Mermaid draws a plain state that has a description with the
+      // description alone, and the state's name would be lost.
+      lines.push(`${indent}state "${node.key}" as ${id}`)
       for (const src of invokedSources(node)) lines.push(`${indent}${id} : invoke ${src}`)
       for (const delay of delaysOf(node)) lines.push(`${indent}${id} : after ${delay}`)
     }
