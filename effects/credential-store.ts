@@ -306,13 +306,60 @@ export const withLocks = async <T>(files: string[], options: LockOptions | undef
   }
 }
 
+const dirExists = async (dir: string) => (await fsp.stat(dir).catch(() => null))?.isDirectory() ?? false
+
+// --- checks before a login ---------------------------------------------------------------------
+
+/** Fails with `local_files` when `dir` exists but is not a directory of ours; `label` names it. */
+const assertUsableDir = async (dir: string, label: string): Promise<void> => {
+  let stat
+  try {
+    stat = await fsp.stat(dir)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return
+    if (code === 'ENOTDIR') throw localFiles(`${label} is not a directory (a part of its path is a file): point it at a directory`)
+    throw localFiles(`cannot use ${label}: ${ioCause(error)}`, error)
+  }
+  if (!stat.isDirectory()) throw localFiles(`${label} is not a directory: move the file aside or point it at a directory`)
+  const uid = currentUid()
+  if (uid !== null && stat.uid !== uid) throw localFiles(`${label} is not owned by you: omicos keeps credentials only in a directory of yours`)
+}
+
+/**
+ * The global omicOS home must be a directory of ours when it exists; a file there (an
+ * `OMICOS_HOME` pointing at one, say) is said as such rather than read as "not logged in".
+ */
+export const assertHomeUsable = async (loc: StoreLocation = {}): Promise<void> => {
+  const home = homeOf(loc)
+  const env = loc.env ?? process.env
+  const named = Boolean(env.OMICOS_HOME?.trim()) && path.resolve(omicosHome(env, loc.cwd)) === home
+  await assertUsableDir(home, named ? `OMICOS_HOME ${home}` : home)
+}
+
+/**
+ * Checks, before a login goes online, every file and directory it will write: the global home
+ * and file, and the workspace file (the twin a plain login also rewrites, or the only file of a
+ * `workspaceOnly` login). A file that is unsafe or does not parse fails here, with the message
+ * persist would give, so that no token is issued or rotated for a login that cannot be saved.
+ */
+export const checkLoginTargets = async (loc: StoreLocation & { workspaceOnly: boolean }): Promise<void> => {
+  await assertHomeUsable(loc)
+  const workspace = await workspaceCredentialPath(loc)
+  if (loc.workspaceOnly && workspace) {
+    await assertUsableDir(path.dirname(workspace.path), path.dirname(workspace.path))
+    await readCredentialFile(workspace.path)
+    return
+  }
+  await readCredentialFile(globalCredentialPath(loc))
+  if (workspace && (await dirExists(path.dirname(workspace.path)))) await readCredentialFile(workspace.path)
+}
+
 // --- operations --------------------------------------------------------------------------------
 
 /** The file a login would write: the workspace file with `workspaceOnly`, else the global one. */
 export const loginTargetPath = async (loc: StoreLocation & { workspaceOnly: boolean }): Promise<string> =>
   (loc.workspaceOnly ? (await workspaceCredentialPath(loc))?.path : undefined) ?? globalCredentialPath(loc)
-
-const dirExists = async (dir: string) => (await fsp.stat(dir).catch(() => null))?.isDirectory() ?? false
 
 export interface PersistOutcome {
   /** the files written */
@@ -396,6 +443,7 @@ export const persistCredentials = async (
 
 /** The file the daemon uses in `cwd`: the workspace file first, the global file second. */
 export const readActive = async (loc: StoreLocation = {}): Promise<ActiveCredentials | null> => {
+  await assertHomeUsable(loc)
   const workspace = await workspaceCredentialPath(loc)
   const local = workspace ? await readCredentialFile(workspace.path) : null
   if (local) return { credentials: local.credentials, path: local.path, source: 'workspace' }

@@ -28,6 +28,7 @@ import type {
 import { credentialFileFromLogin } from './credential-file.js'
 import {
   deleteByAccount,
+  checkLoginTargets,
   globalCredentialPath,
   loginTargetPath,
   persistLogin,
@@ -39,7 +40,7 @@ import { pollDeviceToken, requestDeviceAuthorization } from './device-grant.js'
 import { EngineError } from './engine-error.js'
 import { omicosHome, type Env } from './environment.js'
 import type { FetchLike, HttpDeps } from './http.js'
-import { checkProcessToken, fetchAccount, getAccount, registerProcess, revokeTokensOrThrow, toUserSession } from './omicos-api.js'
+import { checkProcessToken, fetchAccount, getAccount, registerProcess, revokeTokens, revokeTokensOrThrow, toUserSession } from './omicos-api.js'
 import { authenticateWithPassword } from './password-grant.js'
 import { promptCredentials, type PromptStreams } from './prompts.js'
 
@@ -80,6 +81,9 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
 
   return {
     checkExisting: fromPromise<ExistingLogin | null, CheckExistingInput>(async ({ input }) => {
+      // Runs before anything goes online: a file the login could not write fails it here,
+      // before the server issues or rotates a token (which would leave the old file dead).
+      await checkLoginTargets({ ...loc, workspaceOnly })
       const path = await loginTargetPath({ ...loc, workspaceOnly })
       const stored = await readCredentialFile(path)
       if (!stored || stored.credentials.server !== input.server) return null
@@ -117,10 +121,19 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
         if (error instanceof EngineError && error.kind === 'cancelled') throw error
         return null
       })
-      const outcome =
-        check?.kind === 'invalid'
-          ? { written: [], kept: [await loginTargetPath({ ...loc, workspaceOnly })] }
-          : await persistLogin({ ...loc, workspaceOnly }, file)
+      let outcome
+      try {
+        outcome =
+          check?.kind === 'invalid'
+            ? { written: [], kept: [await loginTargetPath({ ...loc, workspaceOnly })] }
+            : await persistLogin({ ...loc, workspaceOnly }, file)
+      } catch (error) {
+        // Nothing holds the new tokens: take them back (best effort, bounded) so no live
+        // session is left that no file knows of.
+        const tokens = [file.refresh_token, file.user_token, file.process_token].filter((t): t is string => Boolean(t))
+        await revokeTokens({ ...http, clientId, timeoutMs: 2_000 }, input.server, tokens, AbortSignal.timeout(3_000)).catch(() => false)
+        throw error
+      }
       if (outcome.kept.length > 0) {
         notice(
           `note: another login of ${file.user.email} for this process finished at the same time and registered it later; its credentials are kept in ${outcome.kept.join(' and ')}`,
