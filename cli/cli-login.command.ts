@@ -14,6 +14,8 @@ export class CliLoginCommand extends OmicosCommand {
 
       If the command is stopped while its code is still valid, running it again for the same server and workspace continues with the same code. \`--force\` starts with a new code.
 
+      The code in bold and the QR code appear only when standard output is a terminal, the spinner and countdown only when standard error is; with \`NO_COLOR\` or \`TERM=dumb\`, plain lines only.
+
       ${exitCodeTable.replace(/\n/g, '\n      ')}
     `,
     examples: [
@@ -40,7 +42,7 @@ export class CliLoginCommand extends OmicosCommand {
       // Loaded here, not at the top: `--version` and `--help` then load no engine code at all.
       const { deviceLogin, logout } = await import('../effects/api.js')
       if (this.logout) return this.print(renderLogout(await logout({ inspect })))
-      const terminal = detectTerminal(this.context.stderr, this.env)
+      const terminal = detectTerminal({ stdout: this.context.stdout, stderr: this.context.stderr }, this.env)
       const { createDeviceView } = await import('./device-view.js')
       const view = createDeviceView({ stdout: this.context.stdout, stderr: this.context.stderr, terminal, qr: this.qr })
       const output = await this.withInterrupt((signal) =>

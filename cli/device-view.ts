@@ -1,10 +1,12 @@
 import type { Writable } from 'node:stream'
 import { renderUnicodeCompact } from 'uqr'
-import { bold, dim, formatDuration, type Terminal } from './terminal.js'
+import { approximately, bold, dim, formatDuration, type Terminal } from './terminal.js'
 
 // The pairing screen: the page's two lines (address, code), a QR code of the complete address
-// for a phone, and on a terminal one redrawn line with a spinner and the time left. Without a
-// terminal or with NO_COLOR: plain lines only, so a log holds no escape sequences.
+// for a phone, and on a terminal one redrawn line with a spinner and the time left. Each
+// stream is decided apart (cli/terminal.ts): the code in bold and the QR code only when stdout
+// is a terminal, the spinner only when stderr is; otherwise (and with NO_COLOR) plain lines,
+// so a log or a redirected file holds no escape sequences.
 export interface PairingState {
   userCode: string
   verificationUri: string
@@ -60,11 +62,10 @@ export function createDeviceView(options: DeviceViewOptions) {
   }
 
   const show = (pairing: PairingState) => {
-    const minutes = Math.max(1, Math.round((pairing.deadline - now()) / 60_000))
     if (resumed) stdout.write('Continuing the pairing started earlier (its code is still valid).\n')
     stdout.write(`Open ${pairing.verificationUri} on a device already logged in to omicOS\n`)
     stdout.write(`and enter the pairing code: ${bold(terminal, pairing.userCode)}\n`)
-    if (terminal.live && options.qr && pairing.verificationUriComplete) {
+    if (terminal.rich && options.qr && pairing.verificationUriComplete) {
       stdout.write(`\nOr scan this with a phone:\n${renderUnicodeCompact(pairing.verificationUriComplete, { border: 1 })}\n`)
     }
     if (terminal.live) {
@@ -72,7 +73,7 @@ export function createDeviceView(options: DeviceViewOptions) {
       timer.unref()
       draw()
     } else {
-      stderr.write(`Waiting for approval (the code expires in about ${minutes} min)...\n`)
+      stderr.write(`Waiting for approval (the code expires in ${approximately(pairing.deadline - now())})...\n`)
     }
   }
 
@@ -82,6 +83,8 @@ export function createDeviceView(options: DeviceViewOptions) {
       if (!pairing || !pairing.waiting) return stop()
       if (!shown || shown.userCode !== pairing.userCode) {
         stop()
+        // Before show(), whose first draw of the countdown reads it.
+        shown = pairing
         show(pairing)
       } else if (pairing.intervalMs > shown.intervalMs) {
         clearLine()

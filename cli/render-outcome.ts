@@ -1,5 +1,6 @@
 import type { LoginOutput, LogoutOutput } from '../machines/contracts.js'
 import { exitCodeFor, ExitCode } from './exit-codes.js'
+import { approximately } from './terminal.js'
 
 // Turning a machine's final output into what the user reads and the exit code, apart from the
 // commands so the same outcome renders the same from `omicos login` and `omicos cli login`.
@@ -45,8 +46,6 @@ export function renderLogin(
     }
   }
 }
-
-const approximately = (ms: number): string => (ms >= 90_000 ? `about ${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`)
 
 export function renderLogout(output: LogoutOutput): Rendered {
   switch (output.kind) {

@@ -70,7 +70,7 @@ function tmux(socket: string, args: string[], ms = 10_000): Promise<string> {
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
 
 /** Runs `omicos cli login` in a detached tmux pane: a real pty for stdin, stdout and stderr. */
-async function inTmux(box: CliSandbox, args: string[], extraEnv: Record<string, string> = {}) {
+async function inTmux(box: CliSandbox, args: string[], extraEnv: Record<string, string> = {}, stdoutTo?: string) {
   const root = join(box.home, '..')
   const socket = join(root, 'tmux.sock')
   tmuxSockets.push(socket)
@@ -84,7 +84,7 @@ async function inTmux(box: CliSandbox, args: string[], extraEnv: Record<string, 
     // (a trapped signal is back to its default in the child).
     'trap : INT',
     // A clean environment: no CI, NO_COLOR or OMICOS_* from the test runner.
-    `env -i ${Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ')} TERM="$TERM" ${shellQuote(process.execPath)} ${shellQuote(CLI_BIN)} ${args.map(shellQuote).join(' ')}`,
+    `env -i ${Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ')} TERM="$TERM" ${shellQuote(process.execPath)} ${shellQuote(CLI_BIN)} ${args.map(shellQuote).join(' ')}${stdoutTo ? ` > ${shellQuote(stdoutTo)}` : ''}`,
     'echo "EXIT=$?"',
     'sleep 60',
   ].join('\n'), { mode: 0o755 })
@@ -184,5 +184,42 @@ test('on a terminal with NO_COLOR: plain lines, no escape sequence from omicos, 
     await pane.stop()
   }
 })
+
+test('on a terminal with stdout redirected to a file: the file gets plain lines, the pane the spinner', async () => {
+  const box = sandbox()
+  const out = join(box.home, '..', 'out.txt')
+  const pane = await inTmux(box, ['cli', 'login', '--server', ref.server.url], {}, out)
+  try {
+    await pane.waitFor(COUNTDOWN)
+    const code = (await waitForFile(out, PAIRING_CODE, 10_000))[1]!
+    await new Promise((resolve) => setTimeout(resolve, 800))
+    assert.match(pane.raw(), SPINNER, 'the spinner draws on the pane (stderr)')
+    await approve(code)
+    const done = await pane.waitFor(/EXIT=(\d+)/)
+    assert.is(done.match[1], '0', done.text)
+    const text = readFileSync(out, 'utf8')
+    assert.not.match(text, '\x1b', 'no escape sequence in the file')
+    assert.not.match(text, QR_BLOCKS, 'no QR code in the file')
+    assert.not.match(text, 'scan this')
+    assert.equal(text.split('\n').slice(0, 2), [
+      `Open ${ref.server.url}/device on a device already logged in to omicOS`,
+      `and enter the pairing code: ${code}`,
+    ])
+    assert.match(text, `Logged in as ${ada.email}`)
+    assert.not.match(done.text, QR_BLOCKS, 'no QR code on the pane either: it belongs to stdout')
+  } finally {
+    await pane.stop()
+  }
+})
+
+async function waitForFile(path: string, pattern: RegExp, ms: number): Promise<RegExpMatchArray> {
+  const until = Date.now() + ms
+  for (;;) {
+    const match = existsSync(path) ? readFileSync(path, 'utf8').match(pattern) : null
+    if (match) return match
+    if (Date.now() > until) throw new Error(`no ${pattern} in ${path} within ${ms} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
 
 test.run()
