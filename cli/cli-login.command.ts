@@ -1,6 +1,6 @@
 import { Command, Option } from 'clipanion'
 import { exitCodeTable } from './exit-codes.js'
-import { OmicosCommand, UsageFailure } from './command-base.js'
+import { checkProcessName, OmicosCommand, UsageFailure } from './command-base.js'
 import { renderLogin, renderLogout } from './render-outcome.js'
 import { detectTerminal } from './terminal.js'
 
@@ -16,6 +16,8 @@ export class CliLoginCommand extends OmicosCommand {
 
       The code in bold and the QR code appear only when standard output is a terminal, the spinner and countdown only when standard error is; with \`NO_COLOR\` or \`TERM=dumb\`, plain lines only.
 
+      With \`--logout\`, \`--server\` names the server the current login must be on (otherwise exit 2 and nothing is removed).
+
       ${exitCodeTable.replace(/\n/g, '\n      ')}
     `,
     examples: [
@@ -25,7 +27,9 @@ export class CliLoginCommand extends OmicosCommand {
     ],
   })
 
-  server = Option.String('--server', { description: 'Authentication service address (default: OMICOS_SERVER, else https://auth.omicos.cn)' })
+  server = Option.String('--server', {
+    description: 'Authentication service address (default: OMICOS_SERVER, else https://auth.omicos.cn); with --logout, the server the current login must be on',
+  })
   logout = Option.Boolean('--logout', false, { description: "Log out: revoke this account's tokens and delete its local credentials" })
   name = Option.String('--name', { description: 'Process display name (default: the conda environment name, else the current directory name)' })
   force = Option.Boolean('--force', false, { description: 'Pair again even if already logged in, with a new code' })
@@ -37,11 +41,15 @@ export class CliLoginCommand extends OmicosCommand {
       if (this.logout && (this.name !== undefined || this.force || this.workspace)) {
         throw new UsageFailure('--logout cannot be used with --name, --force or --workspace')
       }
-      if (this.name !== undefined && !this.name.trim()) throw new UsageFailure('--name is empty')
+      // Checked here, not by the server after the pairing was approved.
+      checkProcessName(this.name)
       const inspect = this.inspector()
       // Loaded here, not at the top: `--version` and `--help` then load no engine code at all.
-      const { deviceLogin, logout } = await import('../effects/api.js')
-      if (this.logout) return this.print(renderLogout(await logout({ inspect })))
+      const { deviceLogin, logout, status } = await import('../effects/api.js')
+      if (this.logout) {
+        if (this.server !== undefined) await this.requireLoginOn(this.server, status, 'nothing was removed; leave --server out to log out of it')
+        return this.print(renderLogout(await logout({ inspect })))
+      }
       const terminal = detectTerminal({ stdout: this.context.stdout, stderr: this.context.stderr }, this.env)
       const { createDeviceView } = await import('./device-view.js')
       const view = createDeviceView({ stdout: this.context.stdout, stderr: this.context.stderr, terminal, qr: this.qr })

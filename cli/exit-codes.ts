@@ -25,14 +25,20 @@ export const exitCodeFor = (kind: FailureKind): number =>
     cancelled: ExitCode.cancelled,
   })[kind]
 
-export const exitCodeTable = `Exit codes:
-  0    done (also: already logged in; logout when nobody was logged in)
-  1    --status: not logged in
-  2    usage: bad or conflicting options, or input needed and no terminal to ask on
-  3    server unreachable: DNS, refused, timeout, TLS, after the allowed retries
-  4    refused: wrong email or password, too many attempts, pairing declined
-  5    expired: the pairing code ran out before approval
-  6    bad server response: malformed, missing fields, unsafe values
-  7    local files: permissions, symlink, not owned by you, disk full, lock held
-  70   internal error (a bug: please report it with --trace)
-  130  cancelled by the user (Ctrl-C)`
+/** The table as README.md's "Exit codes" section shows it, row for row (a spec compares them). */
+export const EXIT_CODE_ROWS: ReadonlyArray<readonly [code: number, meaning: string]> = [
+  [ExitCode.ok, 'done (also: already logged in; logout when nobody was logged in)'],
+  [ExitCode.notLoggedIn, '`--status`: not logged in'],
+  [ExitCode.usage, 'usage: bad or conflicting options, or input needed and no terminal to ask on'],
+  [ExitCode.unreachable, 'server unreachable: DNS, refused, timeout, TLS, after the allowed retries'],
+  [ExitCode.refused, 'refused: wrong email or password, too many attempts, pairing declined'],
+  [ExitCode.expired, 'expired: the pairing code ran out before approval'],
+  [ExitCode.badResponse, 'bad server response: malformed, missing fields, unsafe values'],
+  [ExitCode.localFiles, 'local files: permissions, symlink, not owned by you, disk full, lock held'],
+  [ExitCode.internal, 'internal error (a bug: the message says so; please report it with `--trace`)'],
+  [ExitCode.cancelled, 'cancelled by the user (Ctrl-C)'],
+]
+
+// For a command's `details`: clipanion joins the lines of a paragraph, so each row is a list
+// item, which it keeps on a line of its own.
+export const exitCodeTable = ['Exit codes:', '', ...EXIT_CODE_ROWS.map(([code, meaning]) => `- ${String(code).padEnd(4)} ${meaning}`)].join('\n')

@@ -1,8 +1,8 @@
 import { Command, Option } from 'clipanion'
+import { readSecretFromStream } from '../effects/prompts.js'
 import { parseServerUrl } from '../effects/server-url.js'
-import { readPasswordFromStdin } from './read-stdin.js'
 import { exitCodeTable } from './exit-codes.js'
-import { OmicosCommand, UsageFailure } from './command-base.js'
+import { checkProcessName, isUnsafe, OmicosCommand, quoted, UsageFailure } from './command-base.js'
 import { renderLogin, renderLogout } from './render-outcome.js'
 import { renderStatus } from './render-status.js'
 
@@ -14,7 +14,9 @@ export class LoginCommand extends OmicosCommand {
     details: `
       Prompts for what is not given (\`Email:\`, then a hidden \`Password:\`), logs in, registers this process and writes the credentials to \`~/.omicos/cloud_login.json\` (\`OMICOS_HOME\` replaces \`~/.omicos\`), and to the workspace file when this workspace already holds this account's login. With \`--workspace\`, only the workspace file \`<workspace>/.omicos/cloud_login.json\` is written: this workspace switches to that account while the global login stays.
 
-      A wrong password is asked again on a terminal, three tries in all. Without a terminal, pass \`--email\` with \`--password-stdin\`.
+      A wrong password is asked again on a terminal, three tries in all. Without a terminal, pass \`--email\` with \`--password-stdin\`, which reads the password from the first line of a pipe (at most 64 KiB); on a terminal, leave it out to be asked.
+
+      \`--server\` goes with a login, with \`--status --verify\` and with \`--logout\`; with the last two it names the server the current login must be on (otherwise exit 2 and nothing is checked or removed).
 
       ${exitCodeTable.replace(/\n/g, '\n      ')}
     `,
@@ -29,10 +31,12 @@ export class LoginCommand extends OmicosCommand {
 
   email = Option.String('--email', { description: 'Pass the email directly, skipping the interactive prompt' })
   password = Option.String('--password', { description: 'Pass the password directly (it stays in your shell history; prefer --password-stdin)' })
-  passwordStdin = Option.Boolean('--password-stdin', false, { description: 'Read the password from standard input' })
+  passwordStdin = Option.Boolean('--password-stdin', false, { description: 'Read the password from the first line of piped standard input (not a terminal)' })
   name = Option.String('--name', { description: 'Process display name (default: the conda environment name, else the current directory name)' })
   force = Option.Boolean('--force', false, { description: 'Log in again even if already logged in' })
-  server = Option.String('--server', { description: 'Authentication service address (default: OMICOS_SERVER, else https://auth.omicos.cn)' })
+  server = Option.String('--server', {
+    description: 'Authentication service address (default: OMICOS_SERVER, else https://auth.omicos.cn); with --logout or --status --verify, the server the current login must be on',
+  })
   workspace = Option.Boolean('--workspace', false, { description: 'Log in for the current workspace only (writes only its credential file)' })
   status = Option.Boolean('--status', false, { description: "Don't log in: print the current login state (email, process name, config path)" })
   json = Option.Boolean('--json', false, { description: 'With --status: print one JSON object (no tokens)' })
@@ -46,17 +50,21 @@ export class LoginCommand extends OmicosCommand {
       // Loaded here, not at the top: `--version` and `--help` then load no engine code at all.
       const { login, logout, status } = await import('../effects/api.js')
       if (this.status) {
-        const output = await status({ online: this.verify, server: this.server, inspect })
+        if (this.server !== undefined) await this.requireLoginOn(this.server, status, 'leave --server out to check that login')
+        const output = await status({ online: this.verify, inspect })
         return this.print(renderStatus(output, { json: this.json }))
       }
-      if (this.logout) return this.print(renderLogout(await logout({ inspect })))
+      if (this.logout) {
+        if (this.server !== undefined) await this.requireLoginOn(this.server, status, 'nothing was removed; leave --server out to log out of it')
+        return this.print(renderLogout(await logout({ inspect })))
+      }
       // A bad --server is a usage error of one line, before the --password warning.
       const server = parseServerUrl(this.serverFrom(this.server))
       let password = this.password ?? null
       if (this.password !== undefined) {
         this.context.stderr.write('warning: a password passed with --password stays in your shell history; prefer --password-stdin.\n')
       }
-      if (this.passwordStdin) password = await readPasswordFromStdin(this.context.stdin)
+      if (this.passwordStdin) password = await readSecretFromStream(this.context.stdin)
       const output = await this.withInterrupt((signal) =>
         login({
           server,
@@ -93,10 +101,18 @@ export class LoginCommand extends OmicosCommand {
     }
     if (this.json && !this.status) throw new UsageFailure('--json goes with --status')
     if (this.verify && !this.status) throw new UsageFailure('--verify goes with --status')
+    if (this.status && !this.verify && this.server !== undefined) throw new UsageFailure('--server goes with a login or --status --verify')
     if (this.password !== undefined && this.passwordStdin) throw new UsageFailure('use either --password or --password-stdin, not both')
     if (this.password === '') throw new UsageFailure('--password is empty')
-    if (this.email !== undefined && !/^[^\s@]+@[^\s@]+$/.test(this.email)) throw new UsageFailure(`"${this.email}" is not an email address`)
+    if (this.email !== undefined && !isEmail(this.email)) throw new UsageFailure(`--email ${quoted(this.email)} is not an email address`)
+    // Reading a terminal to its end would wait with no prompt and echo what is typed.
+    if (this.passwordStdin && (this.context.stdin as { isTTY?: boolean }).isTTY) {
+      throw new UsageFailure('--password-stdin reads a piped password; on a terminal, leave it out to be asked (hidden)')
+    }
     if (this.passwordStdin && this.email === undefined) throw new UsageFailure('--password-stdin needs --email (standard input holds the password)')
-    if (this.name !== undefined && !this.name.trim()) throw new UsageFailure('--name is empty')
+    // Checked here, not by the server after the password was accepted.
+    checkProcessName(this.name)
   }
 }
+
+const isEmail = (value: string): boolean => /^[^\s@]+@[^\s@]+$/.test(value) && !isUnsafe(value)

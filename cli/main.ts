@@ -2,6 +2,7 @@
 import { Builtins, Cli } from 'clipanion'
 import { CliLoginCommand } from './cli-login.command.js'
 import { LoginCommand } from './login.command.js'
+import { quietWhenReaderGoes } from './output-streams.js'
 import { runCommandLine } from './run-command-line.js'
 import { VERSION } from './version.js'
 
@@ -11,4 +12,5 @@ cli.register(CliLoginCommand)
 cli.register(Builtins.HelpCommand)
 cli.register(Builtins.VersionCommand)
 
+quietWhenReaderGoes(process.stdout, process.stderr)
 await runCommandLine(cli, process.argv.slice(2))

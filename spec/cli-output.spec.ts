@@ -1,0 +1,213 @@
+// The command layer on in-memory streams, no child process: the exit-code table as README.md
+// and --help show it, exit 70 for an error no one meant to raise, what the pairing view writes
+// to which stream (decided per stream), and usage messages that never echo control characters.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { readFileSync } from 'node:fs'
+import { Writable } from 'node:stream'
+import { Cli, Command } from 'clipanion'
+import { CliLoginCommand } from '../cli/cli-login.command.js'
+import { OmicosCommand, quoted } from '../cli/command-base.js'
+import { createDeviceView, type PairingState } from '../cli/device-view.js'
+import { EXIT_CODE_ROWS, ExitCode } from '../cli/exit-codes.js'
+import { LoginCommand } from '../cli/login.command.js'
+import { usageMessage } from '../cli/run-command-line.js'
+import { detectTerminal } from '../cli/terminal.js'
+import { EngineError } from '../effects/engine-error.js'
+import { timeout } from './support/wait.js'
+
+/** A writable that keeps what was written, at once; `tty` makes it look like a terminal. */
+function memoryStream(tty = false) {
+  let text = ''
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      text += chunk
+      done()
+    },
+  }) as Writable & { isTTY?: boolean }
+  if (tty) stream.isTTY = true
+  return { stream, text: () => text }
+}
+
+// --- exit codes ---------------------------------------------------------------------------------
+
+/** The rows of README.md's "Exit codes" table: [code, meaning]. */
+function readmeRows(): Array<[number, string]> {
+  const readme = readFileSync('README.md', 'utf8')
+  const section = readme.slice(readme.indexOf('### Exit codes'))
+  const table = section.slice(0, section.indexOf('\n\n', section.indexOf('| code |')))
+  return table
+    .split('\n')
+    .map((line) => line.match(/^\| (\d+) \| (.*) \|$/))
+    .filter((m): m is RegExpMatchArray => m !== null)
+    .map((m) => [Number(m[1]), m[2]!])
+}
+
+test('README.md and the code list the same exit codes, 70 included, with the same words', () => {
+  const rows = readmeRows()
+  assert.ok(rows.length >= 10, `README's table was found: ${JSON.stringify(rows)}`)
+  assert.equal(rows, EXIT_CODE_ROWS.map(([code, meaning]) => [code, meaning]))
+  assert.ok(rows.some(([code]) => code === 70))
+})
+
+/** The exit-code rows of a command's --help, with clipanion's line wrapping undone. */
+async function helpRows(argv: string[]): Promise<Array<[number, string]>> {
+  const cli = new Cli({ binaryName: 'omicos', enableColors: false })
+  cli.register(LoginCommand)
+  cli.register(CliLoginCommand)
+  const out = memoryStream()
+  const code = await timeout(cli.run([...argv, '--help'], { stdout: out.stream, stderr: out.stream }), 5_000, '--help')
+  assert.is(code, 0)
+  const help = out.text()
+  const section = help.slice(help.indexOf('Exit codes:'), help.indexOf('Examples'))
+  return section
+    .split(/\n\s*\n/)
+    .map((paragraph) => paragraph.replace(/\s+/g, ' ').trim().match(/^- (\d+) (.*)$/))
+    .filter((m): m is RegExpMatchArray => m !== null)
+    .map((m) => [Number(m[1]), m[2]!])
+}
+
+for (const argv of [['login'], ['cli', 'login']]) {
+  test(`omicos ${argv.join(' ')} --help shows the README's exit-code table, row for row`, async () => {
+    assert.equal(await helpRows(argv), readmeRows())
+  })
+}
+
+// A command that runs into what no one meant to throw, the way a bug would.
+class FailingCommand extends OmicosCommand {
+  static override paths = [['fail']]
+  thrown: unknown = null
+  async execute(): Promise<number> {
+    try {
+      throw this.thrown
+    } catch (error) {
+      return this.fail(error)
+    }
+  }
+}
+
+async function failWith(thrown: unknown): Promise<{ code: number; stdout: string; stderr: string }> {
+  const cli = new Cli({ binaryName: 'omicos', enableColors: false })
+  cli.register(FailingCommand)
+  const stdout = memoryStream()
+  const stderr = memoryStream()
+  const command = cli.process(['fail'], { stdout: stdout.stream, stderr: stderr.stream }) as FailingCommand
+  command.thrown = thrown
+  const code = await timeout(cli.run(command, { stdout: stdout.stream, stderr: stderr.stream }), 5_000, 'the failing command')
+  return { code, stdout: stdout.text(), stderr: stderr.text() }
+}
+
+test('OmicosCommand.fail: a plain Error is a bug: exit 70, one line that says so, no stack', async () => {
+  const error = new TypeError("Cannot read properties of undefined (reading 'x')\n    at somewhere (file.js:1:1)")
+  const result = await failWith(error)
+  assert.is(result.code, ExitCode.internal)
+  assert.is(result.code, 70)
+  assert.is(result.stdout, '')
+  assert.equal(result.stderr.split('\n'), [
+    "error: unexpected failure (a bug): Cannot read properties of undefined (reading 'x') (run with --trace and report it)",
+    '',
+  ])
+})
+
+test('OmicosCommand.fail: a thrown non-Error and an unknown kind are bugs too (70); a known kind keeps its code', async () => {
+  assert.is((await failWith('a string')).code, 70)
+  assert.is((await failWith(Object.assign(new Error('odd'), { kind: 'no-such-kind' }))).code, 70)
+  const usage = await failWith(new EngineError('usage', 'a bad option'))
+  assert.is(usage.code, 2)
+  assert.is(usage.stderr, 'error: a bad option\n')
+  const local = await failWith(new EngineError('local_files', 'the lock is held'))
+  assert.is(local.code, 7)
+})
+
+test('OmicosCommand.fail never prints control characters, whatever the message holds', async () => {
+  const result = await failWith(new EngineError('bad_response', 'the server said \x1b]0;TITLE\x07 and \u202eevil'))
+  assert.is(result.code, 6)
+  assert.not.match(result.stderr, /[\x1b\x07\u202e]/)
+})
+
+// --- usage messages -----------------------------------------------------------------------------
+
+test('quoted() and usageMessage(): a value with control, escape or bidi characters is "the value"', () => {
+  assert.is(quoted('ada@example.com'), '"ada@example.com"')
+  for (const bad of ['\x1b]0;TITLE\x07x', 'a\u202eb', 'tab\there', 'lone \ud800', 'del\x7f', 'c1\x9b']) assert.is(quoted(bad), 'the value')
+  const arg = '\x1b]0;T\x07'
+  assert.is(usageMessage(`Extraneous positional argument ("${arg}")`, ['login', arg]), 'Extraneous positional argument (the value)')
+  assert.is(usageMessage(`Invalid option name ("--bogus${arg}")`, ['login', `--bogus${arg}`]), 'Invalid option name (the value)')
+  assert.is(usageMessage('Command not found', [arg]), 'unknown command (an argument holds control characters)')
+  assert.is(usageMessage('Command not found', ['logn']), 'unknown command: logn')
+  // Whatever clipanion might say, no control character gets through.
+  assert.not.match(usageMessage('odd \x1b[2J message', []), /\x1b/)
+})
+
+// --- the pairing view ---------------------------------------------------------------------------
+
+const NOW = 1_000_000
+const pairing = (leftMs: number): PairingState => ({
+  userCode: 'BCDF-GHJK',
+  verificationUri: 'https://auth.example/device',
+  verificationUriComplete: 'https://auth.example/device?user_code=BCDF-GHJK',
+  deadline: NOW + leftMs,
+  intervalMs: 5_000,
+  waiting: true,
+})
+const snapshotOf = (state: PairingState) => ({ context: state, matches: () => state.waiting })
+const QR_BLOCKS = /[▀▄█]{4,}/
+const SPINNER = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/
+
+/** Shows a pairing with `leftMs` on the code; returns what each stream got. */
+function showPairing(opts: { stdoutTTY: boolean; stderrTTY: boolean; env?: NodeJS.ProcessEnv; leftMs?: number; qr?: boolean }) {
+  const stdout = memoryStream(opts.stdoutTTY)
+  const stderr = memoryStream(opts.stderrTTY)
+  const terminal = detectTerminal({ stdout: stdout.stream, stderr: stderr.stream }, opts.env ?? { TERM: 'xterm-256color' })
+  const view = createDeviceView({ stdout: stdout.stream, stderr: stderr.stream, terminal, qr: opts.qr ?? true, now: () => NOW })
+  view.update(snapshotOf(pairing(opts.leftMs ?? 600_000)))
+  view.stop()
+  return { stdout: stdout.text(), stderr: stderr.text() }
+}
+
+test('pairing line: seconds under 90 s, minutes from 90 s', () => {
+  const line = (leftMs: number) => showPairing({ stdoutTTY: false, stderrTTY: false, leftMs }).stderr.trim()
+  assert.is(line(30_000), 'Waiting for approval (the code expires in 30 s)...')
+  assert.is(line(89_000), 'Waiting for approval (the code expires in 89 s)...')
+  assert.is(line(90_000), 'Waiting for approval (the code expires in about 2 min)...')
+  assert.is(line(600_000), 'Waiting for approval (the code expires in about 10 min)...')
+})
+
+test('stdout redirected, stderr a terminal: stdout plain (no bold, no QR code), the spinner on stderr', () => {
+  const { stdout, stderr } = showPairing({ stdoutTTY: false, stderrTTY: true })
+  assert.is(stdout, 'Open https://auth.example/device on a device already logged in to omicOS\nand enter the pairing code: BCDF-GHJK\n')
+  assert.match(stderr, SPINNER)
+  assert.match(stderr, 'code expires in 10:00')
+})
+
+test('stdout a terminal, stderr redirected: bold code and QR code on stdout, plain lines on stderr', () => {
+  const { stdout, stderr } = showPairing({ stdoutTTY: true, stderrTTY: false })
+  assert.match(stdout, 'enter the pairing code: \x1b[1mBCDF-GHJK\x1b[22m')
+  assert.match(stdout, QR_BLOCKS)
+  assert.not.match(stderr, '\x1b')
+  assert.not.match(stderr, SPINNER)
+  assert.is(stderr, 'Waiting for approval (the code expires in about 10 min)...\n')
+})
+
+test('both terminals with NO_COLOR or TERM=dumb: plain lines on both', () => {
+  for (const env of [{ NO_COLOR: '1', TERM: 'xterm' }, { TERM: 'dumb' }]) {
+    const { stdout, stderr } = showPairing({ stdoutTTY: true, stderrTTY: true, env })
+    for (const text of [stdout, stderr]) {
+      assert.not.match(text, '\x1b')
+      assert.not.match(text, QR_BLOCKS)
+      assert.not.match(text, SPINNER)
+    }
+  }
+})
+
+test('both terminals: bold, QR code and spinner; --no-qr hides only the QR code', () => {
+  const full = showPairing({ stdoutTTY: true, stderrTTY: true })
+  assert.match(full.stdout, QR_BLOCKS)
+  assert.match(full.stderr, SPINNER)
+  const noQr = showPairing({ stdoutTTY: true, stderrTTY: true, qr: false })
+  assert.not.match(noQr.stdout, QR_BLOCKS)
+  assert.match(noQr.stdout, '\x1b[1m')
+  assert.match(noQr.stderr, SPINNER)
+})
+
+test.run()
