@@ -76,12 +76,26 @@ const resolve = (options: EngineOptions): Resolved => {
   }
 }
 
+// A login against a server that takes connections and never answers reports within 10 s:
+// its requests get 6 s in all (prompts excepted), plus the machine's 0.5 s and 1 s backoffs.
+const LOGIN_NETWORK_BUDGET_MS = 6_000
+
 /** Email / password login (`omicos login`). */
 export async function login(options: LoginOptions): Promise<LoginOutput> {
   const { server, home, cwd, env } = resolve(options)
   const workspace = await resolveWorkspace({ cwd, env, home })
   const prompts = options.prompts === false ? undefined : (options.prompts ?? { stdin: process.stdin, stdout: process.stderr })
-  const actors = createNodeActors({ home, cwd, env, fetch: options.fetch, workspaceOnly: options.workspace, stdin: prompts?.stdin, stdout: prompts?.stdout, stderr: prompts?.stdout })
+  const actors = createNodeActors({
+    home,
+    cwd,
+    env,
+    fetch: options.fetch,
+    workspaceOnly: options.workspace,
+    stdin: prompts?.stdin,
+    stdout: prompts?.stdout,
+    stderr: prompts?.stdout,
+    networkBudgetMs: LOGIN_NETWORK_BUDGET_MS,
+  })
   const actor = createActor(passwordLogin.provide({ actors }), {
     input: {
       server,

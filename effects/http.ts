@@ -13,6 +13,11 @@ export interface HttpDeps {
   timeoutMs?: number
   /** to establish the connection, TLS handshake included (default 2500); default fetch only */
   connectTimeoutMs?: number
+  /**
+   * epoch ms (Date.now) by which every request must have its answer: each request's time limit
+   * is cut to what is left, and once it has passed a request fails as `unreachable` at once
+   */
+  deadline?: number
 }
 
 export const DEFAULT_TIMEOUT_MS = 5_000
@@ -139,7 +144,9 @@ export const requestJson = async (
   if (signal?.aborted) throw cancelled()
   // node-fetch (under cross-fetch) takes an `agent` per request; an injected fetch ignores it.
   const agents = deps.fetch ? null : connectTimeoutAgents(deps.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS)
-  const timeoutMs = deps.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const left = deps.deadline === undefined ? Infinity : deps.deadline - Date.now()
+  if (left <= 0) throw unreachable(url, 'timed out (no answer in the time allowed)')
+  const timeoutMs = Math.min(deps.timeoutMs ?? DEFAULT_TIMEOUT_MS, left)
   const controller = new AbortController()
   let timedOut = false
   const timer = setTimeout(() => {

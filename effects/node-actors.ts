@@ -54,6 +54,13 @@ export interface NodeActorOptions {
   fetch?: FetchLike
   /** per HTTP request (default 5000 ms) */
   timeoutMs?: number
+  /**
+   * Time the password login's requests may take in all (its tries, the registration, the
+   * check before writing), so that a server that accepts connections and never answers is
+   * reported in a bounded time. Prompts and the machine's waits between tries do not count.
+   * Default: no limit beyond `timeoutMs` per request.
+   */
+  networkBudgetMs?: number
   env?: Env
   /** for the password prompts; stdout defaults to process.stderr */
   stdin?: PromptStreams['stdin']
@@ -77,6 +84,17 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
   const scope = options.scope ?? 'openid email offline_access'
   const now = options.now ?? Date.now
   const http: HttpDeps & { now: () => number } = { fetch: options.fetch, timeoutMs: options.timeoutMs, now }
+  // The budget is spent by the actors as they run, one after the other in a login.
+  let spentMs = 0
+  const budgeted = async <T>(work: (deps: typeof http) => Promise<T>): Promise<T> => {
+    if (options.networkBudgetMs === undefined) return work(http)
+    const started = Date.now()
+    try {
+      return await work({ ...http, deadline: started + Math.max(0, options.networkBudgetMs - spentMs) })
+    } finally {
+      spentMs += Date.now() - started
+    }
+  }
   const notice = options.notice ?? ((line: string) => void options.stderr?.write(`${line}\n`))
 
   return {
@@ -104,11 +122,13 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
     }),
 
     authenticate: fromPromise<AuthenticateResult, AuthenticateInput>(({ input, signal }) =>
-      authenticateWithPassword(http, { server: input.server, clientId, scope, email: input.email, password: input.password }, signal),
+      budgeted((deps) =>
+        authenticateWithPassword(deps, { server: input.server, clientId, scope, email: input.email, password: input.password }, signal),
+      ),
     ),
 
     registerProcess: fromPromise<ProcessRegistration, RegisterProcessInput>(({ input, signal }) =>
-      registerProcess(http, input, signal),
+      budgeted((deps) => registerProcess(deps, input, signal)),
     ),
 
     persist: fromPromise<PersistResult, PersistInput>(async ({ input, signal }) => {
@@ -117,7 +137,7 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
       // running at the same time may have registered this process again since. A token the
       // server already refuses is not written; a later one is kept under the lock by its time
       // (persistLogin). Together the file ends holding the last registration.
-      const check = await checkProcessToken(http, input.server, file.process_token, signal).catch((error) => {
+      const check = await budgeted((deps) => checkProcessToken(deps, input.server, file.process_token, signal)).catch((error) => {
         if (error instanceof EngineError && error.kind === 'cancelled') throw error
         return null
       })
