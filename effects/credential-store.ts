@@ -65,19 +65,22 @@ export interface WorkspaceFile {
   path: string
 }
 
-/** The workspace credential file for `cwd`, or null when it would be the global file itself. */
+/**
+ * The workspace credential file for `cwd`, or null when it would be a global file: the one
+ * of the home in use, or the one in ~/.omicos (the default home, never a workspace's).
+ */
 export const workspaceCredentialPath = async (loc: StoreLocation = {}): Promise<WorkspaceFile | null> => {
   const home = homeOf(loc)
   const root = await findWorkspaceRoot({ cwd: cwdOf(loc), env: loc.env, home })
   const file = path.join(root, '.omicos', CREDENTIAL_FILE_NAME)
-  const same = async () => {
+  const same = async (dir: string) => {
     try {
-      return (await fsp.realpath(path.dirname(file))) === (await fsp.realpath(home))
+      return (await fsp.realpath(path.dirname(file))) === (await fsp.realpath(dir))
     } catch {
-      return path.dirname(file) === home
+      return path.dirname(file) === path.resolve(dir)
     }
   }
-  return (await same()) ? null : { root, path: file }
+  return (await same(home)) || (await same(path.join(os.homedir(), '.omicos'))) ? null : { root, path: file }
 }
 
 // --- errors ------------------------------------------------------------------------------------

@@ -3,8 +3,9 @@
 // The workspace root, for a directory `cwd`:
 //   1. `OMICOS_WORKSPACE`, when set (resolved against cwd);
 //   2. else the nearest directory, from cwd up to /, that holds a `.omicos/` directory which is
-//      not the global omicOS home (`OMICOS_HOME`, else ~/.omicos) - so `~` itself is not a
-//      workspace just because it holds the global home;
+//      neither the global omicOS home (`OMICOS_HOME`) nor ~/.omicos (the default home, which
+//      holds a global login even while OMICOS_HOME points elsewhere) - so `~` itself is not a
+//      workspace just because it holds a global home;
 //   3. else the nearest directory, from cwd up, that holds `.git` (a directory, or the file a
 //      worktree or submodule has);
 //   4. else cwd itself.
@@ -20,6 +21,7 @@
 // a new id, which is harmless since nothing was registered under the old one from here.
 import { createHash } from 'node:crypto'
 import fs from 'fs-extra'
+import os from 'node:os'
 import path from 'node:path'
 import { omicosHome, type Env } from './environment.js'
 
@@ -74,11 +76,14 @@ export const findWorkspaceRoot = async (options: WorkspaceOptions = {}): Promise
   const cwd = path.resolve(options.cwd ?? process.cwd())
   const override = env.OMICOS_WORKSPACE?.trim()
   if (override) return path.resolve(cwd, override)
-  const home = await realOrResolved(options.home ?? omicosHome(env, cwd))
+  const homes = new Set([
+    await realOrResolved(options.home ?? omicosHome(env, cwd)),
+    await realOrResolved(path.join(os.homedir(), '.omicos')),
+  ])
   const chain = ancestors(cwd)
   for (const dir of chain) {
     const marker = path.join(dir, '.omicos')
-    if ((await isDirectory(marker)) && (await realOrResolved(marker)) !== home) return dir
+    if ((await isDirectory(marker)) && !homes.has(await realOrResolved(marker))) return dir
   }
   for (const dir of chain) if (await exists(path.join(dir, '.git'))) return dir
   return cwd
