@@ -146,8 +146,13 @@ async function pairOnce(
   const actor = createActor(machine, { input, inspect: options.inspect, ...(saved ? { snapshot: saved as never } : {}) })
   // Saving is chained so that snapshots land in order and the last one wins.
   let saving: Promise<unknown> = Promise.resolve()
+  // Where the machine was before it ended: a cancel is worth resuming only while the code
+  // waits for approval. Once approved, the code is redeemed, and the next run would only be
+  // told it expired.
+  let awaitingApproval = false
   actor.subscribe({
     next: (snapshot) => {
+      if (snapshot.status === 'active') awaitingApproval = snapshot.matches('awaitingApproval')
       options.onSnapshot?.(snapshot)
       if (snapshot.matches('awaitingApproval')) {
         const persisted = actor.getPersistedSnapshot()
@@ -163,8 +168,9 @@ async function pairOnce(
     if (saved) actor.send({ type: 'app.resume', now: Date.now() })
   })
   await saving
-  // A cancelled pairing keeps its code for the next run; any other ending forgets it.
-  if (!(output.kind === 'failed' && output.failure.kind === 'cancelled')) await pending.remove()
+  // A pairing cancelled while waiting for approval keeps its code for the next run; any other
+  // ending forgets it.
+  if (!(output.kind === 'failed' && output.failure.kind === 'cancelled' && awaitingApproval)) await pending.remove()
   return output
 }
 
