@@ -4,6 +4,7 @@ import path from 'node:path'
 import type { CredentialFile } from './credential-file.js'
 import {
   globalCredentialPath,
+  persistLogin,
   readActive,
   readCredentialFile,
   rewriteIfUnchanged,
@@ -12,8 +13,11 @@ import {
   type ActiveCredentials,
   type StoreLocation,
 } from './credential-store.js'
+import { EngineError } from './engine-error.js'
+import { defaultProcessName } from './environment.js'
 import type { HttpDeps } from './http.js'
 import { registerProcess } from './omicos-api.js'
+import { resolveWorkspace } from './workspace.js'
 
 export type ResolveOptions = StoreLocation
 
@@ -33,23 +37,37 @@ export interface RefreshOptions extends ResolveOptions, HttpDeps {
 export interface RefreshResult extends ActiveCredentials {
   /** true when a new process token was registered and written */
   refreshed: boolean
-  /** the files rewritten (the source and its identical twin) */
+  /** the files rewritten (the source and its identical twin, or the new workspace file) */
   written: string[]
+  /** true when this workspace got a process of its own in its own file (see below) */
+  realigned?: boolean
 }
 
 const needsRefresh = (credentials: CredentialFile, now: number, minValidityMs: number) =>
   Date.parse(credentials.process_token_expires_at) - now <= minValidityMs
 
 /**
- * Credential realignment: when the active process token is expired or expires within
- * `minValidityMs`, registers the process again with the user token and rewrites the file it
- * came from, and the other file (global or workspace) when its contents were identical. Runs
- * under the store's lock and re-reads inside it, so two daemons refresh once, not twice.
+ * Credential realignment, for the daemon of the workspace of `cwd`:
+ * - When the credentials in use are the global file and name another workspace's process
+ *   (`process_id` is not this workspace's `local-<workspace_id>`: the global login was made
+ *   from elsewhere), this workspace registers a process of its own with the user token and
+ *   writes it to its workspace file (0600, its id kept in workspace.json); the global file is
+ *   left alone. Daemons of several workspaces then stop sharing, and rotating under each
+ *   other, the one process of the workspace the login came from.
+ * - Otherwise, when the process token is expired or expires within `minValidityMs`, registers
+ *   the process again and rewrites the file it came from, and the other file (global or
+ *   workspace) when its contents were identical. Runs under the store's lock and re-reads
+ *   inside it, so two daemons refresh once, not twice.
  */
 export const refreshProcessToken = async (options: RefreshOptions): Promise<RefreshResult | null> => {
   const now = options.now ?? Date.now
   const active = await readActive(options)
   if (!active) return null
+  if (active.source === 'global') {
+    const workspace = await workspaceCredentialPath(options)
+    const own = await resolveWorkspace({ cwd: options.cwd, env: options.env, home: options.home })
+    if (workspace && active.credentials.process_id !== own.processId) return realign(options, active.credentials, own.processId)
+  }
   if (!needsRefresh(active.credentials, now(), options.minValidityMs)) return { ...active, refreshed: false, written: [] }
 
   const workspace = await workspaceCredentialPath(options)
@@ -77,9 +95,36 @@ export const refreshProcessToken = async (options: RefreshOptions): Promise<Refr
       ...credentials,
       process_token: registration.processToken,
       process_token_expires_at: new Date(registration.processTokenExpiresAt).toISOString(),
+      process_registered_at: new Date(registration.at).toISOString(),
     }
     const twins = lockable.filter((file) => path.resolve(file) !== path.resolve(source.path))
     const written = await rewriteIfUnchanged([source.path, ...twins], source.text, next)
     return { credentials: next, path: source.path, source: active.source, refreshed: true, written }
   })
+}
+
+/** Registers this workspace's own process with the global login's user token; writes the workspace file. */
+const realign = async (options: RefreshOptions, global: CredentialFile, processId: string): Promise<RefreshResult> => {
+  const name = defaultProcessName(options.env ?? process.env, options.cwd ?? process.cwd())
+  const registration = await registerProcess(
+    options,
+    { server: global.server, userToken: global.user_token, processId, name },
+    options.signal,
+  )
+  const next: CredentialFile = {
+    ...global,
+    process_id: processId,
+    process_name: name,
+    process_token: registration.processToken,
+    process_token_expires_at: new Date(registration.processTokenExpiresAt).toISOString(),
+    process_registered_at: new Date(registration.at).toISOString(),
+  }
+  const outcome = await persistLogin({ ...options, workspaceOnly: true }, next)
+  if (outcome.written.length > 0) {
+    return { credentials: next, path: outcome.written[0]!, source: 'workspace', refreshed: true, written: outcome.written, realigned: true }
+  }
+  // Another daemon of this workspace registered it later, at the same time: use what it wrote.
+  const kept = await readCredentialFile(outcome.kept[0]!)
+  if (!kept) throw new EngineError('local_files', `${outcome.kept[0]} was removed while it was being realigned: try again`)
+  return { credentials: kept.credentials, path: kept.path, source: 'workspace', refreshed: false, written: [], realigned: true }
 }
