@@ -51,11 +51,31 @@ CREATE TABLE IF NOT EXISTS page_sessions (
   id_hash TEXT PRIMARY KEY,
   csrf TEXT NOT NULL,
   account_id TEXT,
-  wrong_codes INTEGER NOT NULL DEFAULT 0,
-  paused_until INTEGER NOT NULL DEFAULT 0,
+  verified_code TEXT,
   expires_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS code_guesses (
+  key TEXT PRIMARY KEY,
+  wrong_codes INTEGER NOT NULL,
+  window_start INTEGER NOT NULL,
+  paused_until INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS code_guesses_expiry ON code_guesses (expires_at);
 `
+
+// Columns added after a data directory may already have been created. (page_sessions of older
+// files also keep wrong_codes and paused_until, now unused: the pause moved to code_guesses.)
+const ADDED_COLUMNS: Array<[table: string, column: string, definition: string]> = [
+  ['page_sessions', 'verified_code', 'TEXT'],
+]
+
+function addMissingColumns(db: Db): void {
+  for (const [table, column, definition] of ADDED_COLUMNS) {
+    const columns = db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>
+    if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`)
+  }
+}
 
 export function openDatabase(dataDir: string): Db {
   if (!existsSync(dataDir)) mkdirSync(dataDir, { recursive: true, mode: 0o700 })
@@ -67,6 +87,7 @@ export function openDatabase(dataDir: string): Db {
   db.pragma('busy_timeout = 5000')
   db.pragma('synchronous = NORMAL')
   db.exec(SCHEMA)
+  addMissingColumns(db)
   return db
 }
 

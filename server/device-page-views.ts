@@ -12,7 +12,8 @@
 //                     name="decision" value="approve" | "deny", hidden name="user_code")
 //   outcome           #outcome with data-outcome="approved" | "denied", text in #outcome-message
 //   messages          p#error (role=alert, data-reason="wrong_code" | "expired" | "used" |
-//                     "paused" | "credentials" | "rate_limited" | "session" | "missing")
+//                     "paused" | "not_verified" | "credentials" | "rate_limited" |
+//                     "session" | "missing")
 //   signed in as      #signed-in-as, form#signout-form (POST /device/logout) with button#signout
 import { escapeHtml, renderPage } from './page-layout.js'
 

@@ -3,11 +3,16 @@
 // and machine asked, approve or deny. The decision goes through device-approval.ts onto the
 // library's DeviceCode, so the token endpoint answers the polling client by itself.
 // Element ids and form names are listed at the top of device-page-views.ts.
+//
+// Both routes that take a code (/device/verify and /device/decide) go through one lookup,
+// checkCode, which applies the RFC 8628 §5.1 pause (code-guesses.ts, per account and per
+// address). /device/decide then acts only on the code this session verified and was shown.
 import { timingSafeEqual } from 'node:crypto'
 import type { Context, Middleware } from 'koa'
 import { checkPassword, findAccountById, isPlausibleEmail, type Account } from './accounts.js'
+import { createCodeGuesses, guessKeys, type CodeGuesses } from './code-guesses.js'
 import type { Db } from './database.js'
-import { approveDeviceCode, denyDeviceCode, findPendingDeviceCode, LOOKUP_MESSAGES } from './device-approval.js'
+import { approveDeviceCode, denyDeviceCode, findPendingDeviceCode, LOOKUP_MESSAGES, type PendingLookup } from './device-approval.js'
 import { codeView, confirmView, outcomeView, signInView, type PageMessage } from './device-page-views.js'
 import { RouteError } from './http-errors.js'
 import { renderErrorPage } from './page-layout.js'
@@ -23,9 +28,6 @@ export interface DevicePageOptions {
 }
 
 const COOKIE = 'omicos_device_session'
-// RFC 8628 §5.1: a few wrong codes, then a pause, so codes cannot be guessed from one session.
-export const WRONG_CODES_BEFORE_PAUSE = 5
-export const PAUSE_MS = 60_000
 
 const SECURITY_HEADERS: Record<string, string> = {
   'Cache-Control': 'no-store',
@@ -39,6 +41,7 @@ interface PageContext {
   ctx: Context
   options: DevicePageOptions
   sessions: PageSessions
+  guesses: CodeGuesses
   session: PageSession
 }
 
@@ -85,10 +88,48 @@ function signedInAccount(page: PageContext): Account | undefined {
   return account
 }
 
-function pauseMessage(session: PageSession, now: number): PageMessage | undefined {
-  if (session.pausedUntil <= now) return undefined
-  const seconds = Math.ceil((session.pausedUntil - now) / 1000)
+function pausedMessage(waitMs: number): PageMessage {
+  const seconds = Math.max(1, Math.ceil(waitMs / 1000))
   return { reason: 'paused', text: `Too many wrong codes. For your security, wait ${seconds} seconds before trying again.` }
+}
+
+function pauseMessage(page: PageContext, account: Account): PageMessage | undefined {
+  const waitMs = page.guesses.pausedFor(guessKeys(account.accountId, page.ctx.ip))
+  return waitMs > 0 ? pausedMessage(waitMs) : undefined
+}
+
+type CodeCheck = PendingLookup | { kind: 'paused'; waitMs: number } | { kind: 'missing' }
+
+// The one way a typed code is looked up on the page: refused while the account or the address
+// is paused, counted as a wrong guess when no such code exists, and pausing on the 5th.
+async function checkCode(page: PageContext, account: Account, entered: string): Promise<CodeCheck> {
+  if (!entered.trim()) return { kind: 'missing' }
+  const keys = guessKeys(account.accountId, page.ctx.ip)
+  const start = page.guesses.begin(keys)
+  if (!start.ok) return { kind: 'paused', waitMs: start.waitMs }
+  let lookup: PendingLookup
+  try {
+    lookup = await findPendingDeviceCode(page.options.provider, entered)
+  } catch (error) {
+    page.guesses.hit(keys)
+    throw error
+  }
+  if (lookup.kind !== 'not_found') {
+    page.guesses.hit(keys)
+    return lookup
+  }
+  const pausedMs = page.guesses.miss(keys)
+  return pausedMs > 0 ? { kind: 'paused', waitMs: pausedMs } : lookup
+}
+
+function checkFailure(check: Exclude<CodeCheck, { kind: 'pending' }>): { message: PageMessage; status: number } {
+  if (check.kind === 'paused') return { message: pausedMessage(check.waitMs), status: 429 }
+  if (check.kind === 'missing') return { message: { reason: 'missing', text: 'Enter the code shown in your terminal.' }, status: 400 }
+  return { message: { reason: check.kind === 'not_found' ? 'wrong_code' : check.kind, text: LOOKUP_MESSAGES[check.kind] }, status: 400 }
+}
+
+function setPaused(ctx: Context, check: CodeCheck): void {
+  if (check.kind === 'paused') ctx.set('Retry-After', String(Math.max(1, Math.ceil(check.waitMs / 1000))))
 }
 
 async function showStart(page: PageContext, userCode?: string, message?: PageMessage, status = 200): Promise<void> {
@@ -98,7 +139,7 @@ async function showStart(page: PageContext, userCode?: string, message?: PageMes
     html(ctx, signInView({ csrf: session.csrf, userCode, message }), status)
     return
   }
-  html(ctx, codeView({ csrf: session.csrf, email: account.email, userCode, message: message ?? pauseMessage(session, Date.now()) }), status)
+  html(ctx, codeView({ csrf: session.csrf, email: account.email, userCode, message: message ?? pauseMessage(page, account) }), status)
 }
 
 async function login(page: PageContext, form: Record<string, unknown>): Promise<void> {
@@ -129,8 +170,6 @@ async function login(page: PageContext, form: Record<string, unknown>): Promise<
   // A new session id at sign-in, so an id planted before it is worth nothing after it.
   const { cookieValue, session } = sessions.create()
   session.accountId = account.accountId
-  session.wrongCodes = page.session.wrongCodes
-  session.pausedUntil = page.session.pausedUntil
   sessions.save(session)
   sessions.destroy(page.session)
   setSessionCookie(ctx, cookieValue)
@@ -139,57 +178,49 @@ async function login(page: PageContext, form: Record<string, unknown>): Promise<
 }
 
 async function verify(page: PageContext, form: Record<string, unknown>, account: Account): Promise<void> {
-  const { ctx, session, sessions, options } = page
+  const { ctx, session, sessions } = page
   const entered = text(form.user_code)
-  const now = Date.now()
-  const paused = pauseMessage(session, now)
-  if (paused) {
-    html(ctx, codeView({ csrf: session.csrf, email: account.email, userCode: entered, message: paused }), 429)
+  const check = await checkCode(page, account, entered)
+  if (check.kind !== 'pending') {
+    const { message, status } = checkFailure(check)
+    setPaused(ctx, check)
+    html(ctx, codeView({ csrf: session.csrf, email: account.email, userCode: check.kind === 'missing' ? undefined : entered, message }), status)
     return
   }
-  if (!entered.trim()) {
-    html(ctx, codeView({ csrf: session.csrf, email: account.email, message: { reason: 'missing', text: 'Enter the code shown in your terminal.' } }), 400)
-    return
-  }
-  const lookup = await findPendingDeviceCode(options.provider, entered)
-  if (lookup.kind === 'pending') {
-    session.wrongCodes = 0
-    sessions.save(session)
-    html(ctx, confirmView({ csrf: session.csrf, email: account.email, userCode: lookup.userCode, processName: lookup.processName, hostname: lookup.hostname }))
-    return
-  }
-  let message: PageMessage = { reason: lookup.kind === 'not_found' ? 'wrong_code' : lookup.kind, text: LOOKUP_MESSAGES[lookup.kind] }
-  if (lookup.kind === 'not_found') {
-    session.wrongCodes += 1
-    if (session.wrongCodes >= WRONG_CODES_BEFORE_PAUSE) {
-      session.wrongCodes = 0
-      session.pausedUntil = now + PAUSE_MS
-      message = pauseMessage(session, now)!
-    }
-    sessions.save(session)
-  }
-  html(ctx, codeView({ csrf: session.csrf, email: account.email, userCode: entered, message }), message.reason === 'paused' ? 429 : 400)
+  // The code shown for confirmation is the only one /device/decide will take from this session.
+  session.verifiedCode = check.code.jti
+  sessions.save(session)
+  html(ctx, confirmView({ csrf: session.csrf, email: account.email, userCode: check.userCode, processName: check.processName, hostname: check.hostname }))
 }
 
 async function decide(page: PageContext, form: Record<string, unknown>, account: Account): Promise<void> {
-  const { ctx, session, options } = page
+  const { ctx, session, sessions, options } = page
   const decision = text(form.decision)
   if (decision !== 'approve' && decision !== 'deny') throw new RouteError(400, 'invalid_request', 'decision must be approve or deny')
-  const lookup = await findPendingDeviceCode(options.provider, text(form.user_code))
-  if (lookup.kind !== 'pending') {
-    const reason = lookup.kind === 'not_found' ? 'wrong_code' : lookup.kind
-    html(ctx, codeView({ csrf: session.csrf, email: account.email, message: { reason, text: LOOKUP_MESSAGES[lookup.kind] } }), 400)
+  const check = await checkCode(page, account, text(form.user_code))
+  if (check.kind !== 'pending') {
+    const { message, status } = checkFailure(check)
+    setPaused(ctx, check)
+    html(ctx, codeView({ csrf: session.csrf, email: account.email, message }), status)
     return
   }
-  if (decision === 'approve') await approveDeviceCode(options.provider, lookup.code, account.accountId)
-  else await denyDeviceCode(lookup.code)
-  html(ctx, outcomeView({ csrf: session.csrf, email: account.email, approved: decision === 'approve', processName: lookup.processName, hostname: lookup.hostname }))
+  if (!session.verifiedCode || session.verifiedCode !== check.code.jti) {
+    // A real code, but not the one this session entered and was shown: enter it first.
+    html(ctx, codeView({ csrf: session.csrf, email: account.email, message: { reason: 'not_verified', text: 'Enter the code shown in your terminal, check the request, then approve or deny it.' } }), 400)
+    return
+  }
+  session.verifiedCode = null
+  sessions.save(session)
+  if (decision === 'approve') await approveDeviceCode(options.provider, check.code, account.accountId)
+  else await denyDeviceCode(check.code)
+  html(ctx, outcomeView({ csrf: session.csrf, email: account.email, approved: decision === 'approve', processName: check.processName, hostname: check.hostname }))
 }
 
 const POST_ROUTES = new Set(['/device/login', '/device/logout', '/device/verify', '/device/decide'])
 
 export function devicePage(options: DevicePageOptions): Middleware {
   const sessions = createPageSessions(options.db)
+  const guesses = createCodeGuesses(options.db)
   return async (rawCtx, next) => {
     const ctx = rawCtx as Context
     const isPage = ctx.path === DEVICE_PAGE_PATH || ctx.path === `${DEVICE_PAGE_PATH}/`
@@ -199,7 +230,7 @@ export function devicePage(options: DevicePageOptions): Middleware {
       if (ctx.method !== 'POST') {
         const session = sessionOrNew(ctx, sessions)
         const userCode = typeof ctx.query.user_code === 'string' ? ctx.query.user_code.slice(0, 32) : undefined
-        await showStart({ ctx, options, sessions, session }, userCode)
+        await showStart({ ctx, options, sessions, guesses, session }, userCode)
         return
       }
       const form = await readBody(ctx, ['form'])
@@ -207,13 +238,14 @@ export function devicePage(options: DevicePageOptions): Middleware {
       if (!existing || !csrfMatches(existing, form.csrf)) {
         // An expired session or a forged form: start over with a fresh session and form.
         const session = existing ?? sessionOrNew(ctx, sessions)
-        await showStart({ ctx, options, sessions, session }, undefined, { reason: 'session', text: 'This form has expired. Please try again.' }, 403)
+        await showStart({ ctx, options, sessions, guesses, session }, undefined, { reason: 'session', text: 'This form has expired. Please try again.' }, 403)
         return
       }
-      const page: PageContext = { ctx, options, sessions, session: existing }
+      const page: PageContext = { ctx, options, sessions, guesses, session: existing }
       if (ctx.path === '/device/login') return await login(page, form)
       if (ctx.path === '/device/logout') {
         existing.accountId = null
+        existing.verifiedCode = null
         sessions.save(existing)
         ctx.status = 303
         ctx.redirect(DEVICE_PAGE_PATH)
