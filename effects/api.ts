@@ -10,13 +10,18 @@ import { passwordLogin } from '../machines/password-login.machine.js'
 import { status as statusMachine } from '../machines/status.machine.js'
 import { defaultProcessName, hostName, omicosHome, type Env } from './environment.js'
 import type { FetchLike } from './http.js'
-import { createNodeActors } from './node-actors.js'
+import { createNodeActors, nodeFetch } from './node-actors.js'
 import { createPendingPairings } from './pending-pairing.js'
 import type { PromptStreams } from './prompts.js'
+import { refreshProcessToken as refreshWith, type RefreshOptions, type RefreshResult } from './resolver.js'
 import { DEFAULT_SERVER, parseServerUrl } from './server-url.js'
 import { resolveWorkspace } from './workspace.js'
 
-export { resolveCredentials, refreshProcessToken } from './resolver.js'
+export { resolveCredentials } from './resolver.js'
+
+/** The resolver's refreshProcessToken, with the Node fetch (connection time limits) by default. */
+export const refreshProcessToken = (options: RefreshOptions): Promise<RefreshResult | null> =>
+  refreshWith({ ...options, fetch: options.fetch ?? nodeFetch() })
 
 export interface EngineOptions {
   /** default: OMICOS_SERVER, else https://auth.omicos.cn */

@@ -14,7 +14,6 @@
 //   or not a valid credential file stops the operation with `local_files`: never overwritten.
 import { randomBytes } from 'node:crypto'
 import { constants as FS, promises as fsp } from 'node:fs'
-import fs from 'fs-extra'
 import os from 'node:os'
 import path from 'node:path'
 import { parseCredentialFile, serializeCredentialFile, type CredentialFile } from './credential-file.js'
@@ -111,7 +110,7 @@ const quoted = (p: string) => (/^[\w./~@+-]+$/.test(p) ? p : `'${p.replace(/'/g,
 /** Creates the credential directory if needed and makes sure it is 0700 and ours. */
 export const ensurePrivateDir = async (dir: string): Promise<void> => {
   try {
-    await fs.mkdirp(dir, { mode: 0o700 })
+    await fsp.mkdir(dir, { recursive: true, mode: 0o700 })
     const stat = await fsp.stat(dir)
     const uid = currentUid()
     if (uid !== null && stat.uid !== uid) {

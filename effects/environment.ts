@@ -31,8 +31,5 @@ export const defaultProcessName = (env: Env = process.env, cwd = process.cwd()):
   return path.basename(path.resolve(cwd)) || 'omicos'
 }
 
-/** True when a person can be asked: the stream is a terminal. */
-export const isTTY = (stream: { isTTY?: boolean } | undefined | null): boolean => Boolean(stream?.isTTY)
-
 /** The effective user id, or null where there is none (Windows). */
 export const currentUid = (): number | null => (typeof process.getuid === 'function' ? process.getuid() : null)

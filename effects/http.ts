@@ -1,18 +1,17 @@
-import http from 'node:http'
-import https from 'node:https'
-import type { Socket } from 'node:net'
 import { EngineError } from './engine-error.js'
-import { hostOf } from './server-url.js'
+import { hostOf, replaceUnsafeChars } from './server-url.js'
 
-/** The part of the WHATWG fetch the effects use; cross-fetch by default, injectable for tests. */
+/**
+ * The part of the WHATWG fetch the effects use. Injectable: the Node actors
+ * (effects/node-actors.ts) pass cross-fetch with connection time limits, tests their own;
+ * without one, the platform's globalThis.fetch.
+ */
 export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>
 
 export interface HttpDeps {
   fetch?: FetchLike
   /** per request, connection and answer included (default 5000) */
   timeoutMs?: number
-  /** to establish the connection, TLS handshake included (default 2500); default fetch only */
-  connectTimeoutMs?: number
   /**
    * epoch ms (Date.now) by which every request must have its answer: each request's time limit
    * is cut to what is left, and once it has passed a request fails as `unreachable` at once
@@ -21,36 +20,6 @@ export interface HttpDeps {
 }
 
 export const DEFAULT_TIMEOUT_MS = 5_000
-// A host that drops packets is only noticed by a timer. The connection gets a budget of its
-// own, shorter than the request's, so a login with its retries against a silent server still
-// reports within 10 s (3 tries x 2.5 s + backoff).
-export const DEFAULT_CONNECT_TIMEOUT_MS = 2_500
-
-type CreateConnection = (options: object, callback?: unknown) => Socket
-
-const agentsByTimeout = new Map<number, { http: http.Agent; https: https.Agent }>()
-
-/** Agents whose sockets are destroyed when not connected (and, for https, handshaken) in time. */
-const connectTimeoutAgents = (ms: number) => {
-  let agents = agentsByTimeout.get(ms)
-  if (agents) return agents
-  const guard = <A extends http.Agent>(agent: A, connectedEvent: 'connect' | 'secureConnect'): A => {
-    const original = (agent as unknown as { createConnection: CreateConnection }).createConnection.bind(agent)
-    ;(agent as unknown as { createConnection: CreateConnection }).createConnection = (options, callback) => {
-      const socket = original(options, callback)
-      const timer = setTimeout(() => {
-        socket.destroy(Object.assign(new Error('connection timed out'), { code: 'ETIMEDOUT' }))
-      }, ms)
-      socket.once(connectedEvent, () => clearTimeout(timer))
-      socket.once('close', () => clearTimeout(timer))
-      return socket
-    }
-    return agent
-  }
-  agents = { http: guard(new http.Agent(), 'connect'), https: guard(new https.Agent(), 'secureConnect') }
-  agentsByTimeout.set(ms, agents)
-  return agents
-}
 
 export interface JsonResponse {
   status: number
@@ -138,12 +107,8 @@ export const requestJson = async (
   options: RequestOptions = {},
   signal?: AbortSignal,
 ): Promise<JsonResponse> => {
-  // cross-fetch is loaded on the first request, so what never goes online (`--status`) does
-  // not pay for loading it.
-  const fetchImpl = deps.fetch ?? ((await import('cross-fetch')).default as FetchLike)
+  const fetchImpl: FetchLike = deps.fetch ?? ((url, init) => globalThis.fetch(url, init))
   if (signal?.aborted) throw cancelled()
-  // node-fetch (under cross-fetch) takes an `agent` per request; an injected fetch ignores it.
-  const agents = deps.fetch ? null : connectTimeoutAgents(deps.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS)
   const left = deps.deadline === undefined ? Infinity : deps.deadline - Date.now()
   if (left <= 0) throw unreachable(url, 'timed out (no answer in the time allowed)')
   const timeoutMs = Math.min(deps.timeoutMs ?? DEFAULT_TIMEOUT_MS, left)
@@ -177,8 +142,7 @@ export const requestJson = async (
         // A POST carrying a password or a token is never replayed to another address.
         redirect: method === 'GET' ? 'follow' : 'manual',
         signal: controller.signal,
-        ...(agents && { agent: (target: URL) => (target.protocol === 'http:' ? agents.http : agents.https) }),
-      } as RequestInit)
+      })
       text = await response.text()
     } catch (error) {
       if (signal?.aborted) throw cancelled()
@@ -221,7 +185,7 @@ export const safeErrorCode = (value: unknown): string =>
 /** A server's `error_description` fit for one line of a terminal, or null. */
 export const safeDescription = (value: unknown): string | null => {
   if (typeof value !== 'string') return null
-  const line = value.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, ' ').replace(/\s+/g, ' ').trim()
+  const line = replaceUnsafeChars(value, ' ').replace(/\s+/g, ' ').trim()
   if (!line) return null
   return line.length > 160 ? `${line.slice(0, 157)}...` : line
 }

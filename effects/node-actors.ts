@@ -1,6 +1,11 @@
 // The one place where the Node world (cross-fetch, the file system, enquirer, the terminal)
-// becomes the actors the machines invoke. Types come from machines/contracts.ts; each actor
-// passes the `signal` XState gives it down to its request, so a stopped actor aborts its I/O.
+// becomes the actors the machines invoke; no other file imports those packages. Types come
+// from machines/contracts.ts; each actor passes the `signal` XState gives it down to its
+// request, so a stopped actor aborts its I/O. The packages are loaded with `await import()`
+// when first used, so what never goes online or prompts (`--status`, `--version`) does not
+// pay for loading them (README, Benchmarks).
+import type { Agent as HttpAgent } from 'node:http'
+import type { Socket } from 'node:net'
 import { fromPromise } from 'xstate'
 import type {
   AuthenticateInput,
@@ -42,7 +47,65 @@ import { omicosHome, type Env } from './environment.js'
 import type { FetchLike, HttpDeps } from './http.js'
 import { checkProcessToken, fetchAccount, getAccount, registerProcess, revokeTokens, revokeTokensOrThrow, toUserSession } from './omicos-api.js'
 import { authenticateWithPassword } from './password-grant.js'
-import { promptCredentials, type PromptStreams } from './prompts.js'
+import { promptCredentials, type PromptClass, type PromptClasses, type PromptStreams } from './prompts.js'
+
+// A host that drops packets is only noticed by a timer. The connection gets a budget of its
+// own, shorter than the request's, so a login with its retries against a silent host still
+// reports within 10 s.
+export const DEFAULT_CONNECT_TIMEOUT_MS = 2_500
+
+type CreateConnection = (options: object, callback?: unknown) => Socket
+
+/** Agents whose sockets are destroyed when not connected (and, for https, handshaken) in time. */
+const connectTimeoutAgents = async (ms: number) => {
+  const [{ default: http }, { default: https }] = await Promise.all([import('node:http'), import('node:https')])
+  const guard = <A extends HttpAgent>(agent: A, connectedEvent: 'connect' | 'secureConnect'): A => {
+    const original = (agent as unknown as { createConnection: CreateConnection }).createConnection.bind(agent)
+    ;(agent as unknown as { createConnection: CreateConnection }).createConnection = (options, callback) => {
+      const socket = original(options, callback)
+      const timer = setTimeout(() => {
+        socket.destroy(Object.assign(new Error('connection timed out'), { code: 'ETIMEDOUT' }))
+      }, ms)
+      socket.once(connectedEvent, () => clearTimeout(timer))
+      socket.once('close', () => clearTimeout(timer))
+      return socket
+    }
+    return agent
+  }
+  return { http: guard(new http.Agent(), 'connect'), https: guard(new https.Agent(), 'secureConnect') }
+}
+
+// One fetch per connection time limit for the life of the process, so discovery, which is
+// kept per fetch, is done once.
+const nodeFetches = new Map<number, FetchLike>()
+
+/**
+ * cross-fetch with a connection time limit (node-fetch, under it, takes an `agent` per
+ * request), loaded on the first request.
+ */
+export const nodeFetch = (connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS): FetchLike => {
+  const known = nodeFetches.get(connectTimeoutMs)
+  if (known) return known
+  let loading: Promise<{ fetch: FetchLike; agents: Awaited<ReturnType<typeof connectTimeoutAgents>> }> | undefined
+  const load = () =>
+    (loading ??= Promise.all([import('cross-fetch'), connectTimeoutAgents(connectTimeoutMs)]).then(([module, agents]) => ({
+      fetch: module.default as unknown as FetchLike,
+      agents,
+    })))
+  const fetch: FetchLike = async (url, init) => {
+    const { fetch: crossFetch, agents } = await load()
+    return crossFetch(url, { ...init, agent: (target: URL) => (target.protocol === 'http:' ? agents.http : agents.https) } as RequestInit)
+  }
+  nodeFetches.set(connectTimeoutMs, fetch)
+  return fetch
+}
+
+/** enquirer's Input and Password prompts, loaded when a question is first asked. */
+export const loadPromptClasses = async (): Promise<PromptClasses> => {
+  const { default: Enquirer } = await import('enquirer')
+  const classes = Enquirer as unknown as Record<'Input' | 'Password', PromptClass>
+  return { Input: classes.Input, Password: classes.Password }
+}
 
 export interface NodeActorOptions {
   /** the global omicOS home (default: OMICOS_HOME, else ~/.omicos) */
@@ -51,7 +114,10 @@ export interface NodeActorOptions {
   cwd?: string
   /** write only the workspace file (`--workspace`: cloud account switching) */
   workspaceOnly?: boolean
+  /** default: cross-fetch with a connection time limit (nodeFetch) */
   fetch?: FetchLike
+  /** to establish a connection, TLS handshake included, with the default fetch (default 2500 ms) */
+  connectTimeoutMs?: number
   /** per HTTP request (default 5000 ms) */
   timeoutMs?: number
   /**
@@ -83,7 +149,11 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
   const clientId = options.clientId ?? 'omicos-cli'
   const scope = options.scope ?? 'openid email offline_access'
   const now = options.now ?? Date.now
-  const http: HttpDeps & { now: () => number } = { fetch: options.fetch, timeoutMs: options.timeoutMs, now }
+  const http: HttpDeps & { now: () => number } = {
+    fetch: options.fetch ?? nodeFetch(options.connectTimeoutMs),
+    timeoutMs: options.timeoutMs,
+    now,
+  }
   // The budget is spent by the actors as they run, one after the other in a login.
   let spentMs = 0
   const budgeted = async <T>(work: (deps: typeof http) => Promise<T>): Promise<T> => {
@@ -118,7 +188,7 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
 
     promptCredentials: fromPromise<Credentials, PromptInput>(async ({ input, signal }) => {
       if (!options.stdin) throw new EngineError('usage', 'no terminal to ask for the email and password: pass --email with --password-stdin (or --password)')
-      return promptCredentials({ stdin: options.stdin, stdout: options.stdout ?? options.stderr }, input, signal)
+      return promptCredentials({ stdin: options.stdin, stdout: options.stdout ?? options.stderr }, input, loadPromptClasses, signal)
     }),
 
     authenticate: fromPromise<AuthenticateResult, AuthenticateInput>(({ input, signal }) =>

@@ -15,18 +15,26 @@ interface PromptInstance {
   run(): Promise<string>
   cancel(): Promise<void>
 }
-type PromptClass = new (options: Record<string, unknown>) => PromptInstance
+export type PromptClass = new (options: Record<string, unknown>) => PromptInstance
+
+/** The prompt classes asked with (enquirer's `Input` and `Password`, passed by the Node actors). */
+export interface PromptClasses {
+  Input: PromptClass
+  Password: PromptClass
+}
 
 const NO_TERMINAL =
   'no terminal to ask for the email and password: pass --email with --password-stdin (or --password)'
 
 const PLAIN = { pending: '', submitted: '', cancelled: '' }
 
-const ask = async (kind: 'Input' | 'Password', message: string, streams: PromptStreams, signal?: AbortSignal): Promise<string> => {
-  // Loaded when a question is asked, so what never prompts does not pay for loading it.
-  const { default: Enquirer } = await import('enquirer')
+const ask = async (
+  Prompt: PromptClass,
+  message: string,
+  streams: PromptStreams,
+  signal?: AbortSignal,
+): Promise<string> => {
   if (signal?.aborted) throw new EngineError('cancelled', 'cancelled')
-  const Prompt = (Enquirer as unknown as Record<string, PromptClass>)[kind]
   const prompt = new Prompt({
     name: 'value',
     // Plain `Email: ` and `Password: `, as the user guide shows them, in place of enquirer's
@@ -49,17 +57,22 @@ const ask = async (kind: 'Input' | 'Password', message: string, streams: PromptS
   }
 }
 
-/** Asks `Email:` (unless known) and a masked `Password:`; `usage` when stdin is no terminal. */
+/**
+ * Asks `Email:` (unless known) and a masked `Password:`; `usage` when stdin is no terminal.
+ * `classes` is a function so that the prompt library is loaded only when a question is asked.
+ */
 export const promptCredentials = async (
   streams: PromptStreams,
   input: PromptInput,
+  classes: () => Promise<PromptClasses>,
   signal?: AbortSignal,
 ): Promise<Credentials> => {
   if (!streams.stdin.isTTY) throw new EngineError('usage', NO_TERMINAL)
   const out = streams.stdout ?? process.stderr
   if (input.lastError) out.write(`${input.lastError}\n`)
-  const email = input.email ?? (await ask('Input', 'Email', streams, signal)).trim()
-  const password = await ask('Password', 'Password', streams, signal)
+  const { Input, Password } = await classes()
+  const email = input.email ?? (await ask(Input, 'Email', streams, signal)).trim()
+  const password = await ask(Password, 'Password', streams, signal)
   return { email, password }
 }
 

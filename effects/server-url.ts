@@ -14,6 +14,11 @@ const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066
 
 export const hasUnsafeChars = (value: string): boolean => UNSAFE_CHARS.test(value)
 
+const UNSAFE_CHARS_ALL = new RegExp(UNSAFE_CHARS.source, 'g')
+
+/** `value` with every such character replaced by `by` (for one printable line). */
+export const replaceUnsafeChars = (value: string, by: string): string => value.replace(UNSAFE_CHARS_ALL, by)
+
 type UrlProblem = string | null
 
 /** Why `url` is not a safe address for a server or endpoint, or null when it is. */

@@ -20,7 +20,7 @@
 // then survives moving or renaming the directory; before that, moving the workspace gives it
 // a new id, which is harmless since nothing was registered under the old one from here.
 import { createHash } from 'node:crypto'
-import fs from 'fs-extra'
+import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { omicosHome, type Env } from './environment.js'

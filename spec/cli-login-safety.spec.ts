@@ -116,7 +116,7 @@ test('with OMICOS_HOME elsewhere, ~/.omicos is not a workspace: --status ignores
     const project = join(fakeUserHome, 'project')
     mkdirSync(project)
     // A login kept in the (fake) real home, the way a login without OMICOS_HOME leaves it.
-    const userEnv = { ...box.env, HOME: fakeUserHome }
+    const userEnv: NodeJS.ProcessEnv = { ...box.env, HOME: fakeUserHome }
     delete userEnv.OMICOS_HOME
     assert.is((await login(box, [], { cwd: project, env: userEnv })).code, 0)
     const kept = join(realHome, CREDENTIAL_FILE)

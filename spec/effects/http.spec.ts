@@ -6,6 +6,7 @@ import { discover } from '../../effects/discovery.js'
 import { pollDeviceToken, requestDeviceAuthorization } from '../../effects/device-grant.js'
 import { EngineError } from '../../effects/engine-error.js'
 import { requestJson, retryAfterMs } from '../../effects/http.js'
+import { nodeFetch } from '../../effects/node-actors.js'
 import { passwordGrant } from '../../effects/password-grant.js'
 import { cloudBase, DEFAULT_SERVER, parseServerUrl } from '../../effects/server-url.js'
 import { sendJson, startHttp, type Handler } from './support.js'
@@ -106,7 +107,7 @@ test('a server that accepts but never completes the TLS handshake hits the conne
   const { port } = silent.address() as AddressInfo
   try {
     const started = Date.now()
-    await rejectsWith(requestJson({ timeoutMs: 5_000, connectTimeoutMs: 300 }, `https://127.0.0.1:${port}/x`), 'unreachable', /: connection timed out$/)
+    await rejectsWith(requestJson({ fetch: nodeFetch(300), timeoutMs: 5_000 }, `https://127.0.0.1:${port}/x`), 'unreachable', /: connection timed out$/)
     assert.ok(Date.now() - started < 2_000, `took ${Date.now() - started} ms`)
   } finally {
     for (const socket of sockets) socket.destroy()

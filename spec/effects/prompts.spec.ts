@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert'
 import { PassThrough } from 'node:stream'
 import { EngineError } from '../../effects/engine-error.js'
 import { defaultProcessName, omicosHome } from '../../effects/environment.js'
+import { loadPromptClasses } from '../../effects/node-actors.js'
 import { promptCredentials, readSecretFromStream } from '../../effects/prompts.js'
 import { timeout } from '../support/wait.js'
 
@@ -29,7 +30,7 @@ const shown = (term: ReturnType<typeof fakeTerminal>, pattern: RegExp) =>
 test('without a terminal on stdin nothing is asked: usage, at once', async () => {
   const stdin = new PassThrough()
   try {
-    await timeout(promptCredentials({ stdin, stdout: new PassThrough() }, { email: null, attempt: 1, lastError: null }), 2_000, 'prompt')
+    await timeout(promptCredentials({ stdin, stdout: new PassThrough() }, { email: null, attempt: 1, lastError: null }, loadPromptClasses), 2_000, 'prompt')
     assert.unreachable()
   } catch (error) {
     assert.instance(error, EngineError)
@@ -40,7 +41,7 @@ test('without a terminal on stdin nothing is asked: usage, at once', async () =>
 
 test('asks Email and a masked Password on a terminal', async () => {
   const term = fakeTerminal()
-  const answer = promptCredentials({ stdin: term.stdin as any, stdout: term.stdout }, { email: null, attempt: 1, lastError: null })
+  const answer = promptCredentials({ stdin: term.stdin as any, stdout: term.stdout }, { email: null, attempt: 1, lastError: null }, loadPromptClasses)
   await shown(term, /Email/)
   term.stdin.write('ada@example.com\r')
   await shown(term, /Password/)
@@ -53,7 +54,7 @@ test('asks Email and a masked Password on a terminal', async () => {
 
 test('a known email is not asked again; the last error is shown first', async () => {
   const term = fakeTerminal()
-  const answer = promptCredentials({ stdin: term.stdin as any, stdout: term.stdout }, { email: 'ada@example.com', attempt: 2, lastError: 'wrong email or password' })
+  const answer = promptCredentials({ stdin: term.stdin as any, stdout: term.stdout }, { email: 'ada@example.com', attempt: 2, lastError: 'wrong email or password' }, loadPromptClasses)
   await shown(term, /Password/)
   term.stdin.write('again\r')
   assert.equal(await timeout(answer, 5_000, 'prompt'), { email: 'ada@example.com', password: 'again' })
@@ -64,7 +65,7 @@ test('a known email is not asked again; the last error is shown first', async ()
 test('an aborted signal cancels a prompt', async () => {
   const term = fakeTerminal()
   const controller = new AbortController()
-  const answer = promptCredentials({ stdin: term.stdin as any, stdout: term.stdout }, { email: null, attempt: 1, lastError: null }, controller.signal)
+  const answer = promptCredentials({ stdin: term.stdin as any, stdout: term.stdout }, { email: null, attempt: 1, lastError: null }, loadPromptClasses, controller.signal)
   setTimeout(() => controller.abort(), 50)
   try {
     await timeout(answer, 5_000, 'prompt')
