@@ -19,6 +19,7 @@ test('the Node API, the machines and the device grant resolve by package name', 
   const grant = await import('omicos-auth/device-grant')
   assert.type(grant.requestDeviceAuthorization, 'function')
   assert.type(grant.pollDeviceToken, 'function')
+  assert.type(grant.runDeviceGrant, 'function')
   const effects = await import('omicos-auth/effects')
   assert.type(effects.createNodeActors, 'function')
 })
