@@ -224,8 +224,16 @@ export function devicePage(options: DevicePageOptions): Middleware {
   return async (rawCtx, next) => {
     const ctx = rawCtx as Context
     const isPage = ctx.path === DEVICE_PAGE_PATH || ctx.path === `${DEVICE_PAGE_PATH}/`
-    if (!(isPage && (ctx.method === 'GET' || ctx.method === 'HEAD')) && !(ctx.method === 'POST' && POST_ROUTES.has(ctx.path))) return next()
+    if (!isPage && !(ctx.method === 'POST' && POST_ROUTES.has(ctx.path))) return next()
     ctx.set(SECURITY_HEADERS)
+    if (isPage && ctx.method !== 'GET' && ctx.method !== 'HEAD') {
+      // The library's own code entry (POST /device) stays closed: codes are typed only where
+      // checkCode counts them. (It could not be used anyway: its xsrf secret is handed out only
+      // by its GET /device, which this page answers instead.)
+      ctx.set('Allow', 'GET, HEAD')
+      html(ctx, renderErrorPage('invalid_request', `${ctx.method} is not supported on ${ctx.path}`), 405)
+      return
+    }
     try {
       if (ctx.method !== 'POST') {
         const session = sessionOrNew(ctx, sessions)

@@ -176,6 +176,16 @@ test('signing in again with a new cookie jar does not lift the pause; nor does a
   assert.is((await pollDeviceCode(ref.server, device.device_code)).body.error, 'authorization_pending')
 }))
 
+test("the library's own code entry, POST /device, is closed: codes are typed only where they are counted", () => withServer(async (ref) => {
+  const { body: device } = await requestDeviceCode(ref.server)
+  const client = await signedIn(ref)
+  for (const path of ['/device', '/device/']) {
+    const answer = await client.send(path, { user_code: device.user_code, xsrf: 'x', confirm: 'yes' })
+    assert.is(answer.status, 405, path)
+  }
+  assert.is((await pollDeviceCode(ref.server, device.device_code)).body.error, 'authorization_pending')
+}))
+
 test('the guess counter: per account and per address, a window, a pause, no reset by a right code, bursts bounded', () => {
   const dir = makeDataDir()
   const db = openDatabase(dir)
