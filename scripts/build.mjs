@@ -30,7 +30,7 @@ await build({
   logLevel: 'warning',
 })
 // The `omicos` bin, bundled over its transpiled copy: a few files instead of a few hundred
-// module loads (fs-extra, clipanion, xstate...), which were most of the CLI's start-up time
+// module loads (clipanion, xstate, cross-fetch...), which were most of the CLI's start-up time
 // (scripts/bench-startup.mjs). What the commands load with `await import()` (the engine,
 // cross-fetch, enquirer, the QR code) goes to chunks in dist/cli/bundle/, read only when
 // used, so `--version` and `--help` read clipanion and nothing else. The bundled CommonJS
