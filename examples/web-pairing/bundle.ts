@@ -1,7 +1,7 @@
 // Builds the web pairing example into one browser bundle (esbuild: platform browser, bundle,
 // esm) beside a copy of its index.html, and serves that directory from a small static server.
 // Used by spec/example-web-pairing.spec.ts and by ./serve.ts.
-import { build, type Plugin } from 'esbuild'
+import { build } from 'esbuild'
 import { existsSync, mkdirSync, copyFileSync, readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
@@ -19,24 +19,6 @@ export const repoRoot = (): string => {
     if (parent === dir) throw new Error(`cannot find ${SOURCE}/main.ts above ${fileURLToPath(import.meta.url)}`)
     dir = parent
   }
-}
-
-// effects/http.ts has a Node default transport (cross-fetch with connect-timeout agents from
-// node:http and node:https) that it uses only when no fetch is passed. The page always passes
-// the browser's own fetch, so those modules are replaced by stand-ins that fail loudly if they
-// are ever reached, instead of bundling a fetch ponyfill and failing on the Node built-ins.
-const NODE_TRANSPORT = /^(cross-fetch|node:https?)$/
-const STAND_INS: Record<string, string> = {
-  'cross-fetch': 'export default () => { throw new Error("pass a fetch to the effects: cross-fetch is not bundled") }',
-  'node:http': 'export default { Agent: class { constructor() { throw new Error("node:http is not available in a browser") } } }',
-  'node:https': 'export default { Agent: class { constructor() { throw new Error("node:https is not available in a browser") } } }',
-}
-const browserTransport: Plugin = {
-  name: 'browser-transport',
-  setup(b) {
-    b.onResolve({ filter: NODE_TRANSPORT }, (args) => ({ path: args.path, namespace: 'browser-transport' }))
-    b.onLoad({ filter: /.*/, namespace: 'browser-transport' }, (args) => ({ contents: STAND_INS[args.path]!, loader: 'js' }))
-  },
 }
 
 export interface WebPairingBuild {
@@ -66,7 +48,6 @@ export async function buildWebPairing(options: { outDir?: string; minify?: boole
     minify: options.minify ?? false,
     metafile: true,
     logLevel: 'silent',
-    plugins: [browserTransport],
   })
   copyFileSync(join(root, SOURCE, 'index.html'), join(outDir, 'index.html'))
   const outputs = Object.entries(result.metafile.outputs).filter(([path]) => path.endsWith('app.js'))
