@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Builtins, Cli } from 'clipanion'
+import { quietWhenReaderGoes } from '../cli/output-streams.js'
 import { runCommandLine } from '../cli/run-command-line.js'
 import { VERSION } from '../cli/version.js'
 import { ApproveCommand, DenyCommand, StartCommand, UsersAddCommand, UsersListCommand, UsersRemoveCommand } from './server-commands.js'
@@ -9,4 +10,5 @@ for (const command of [StartCommand, UsersAddCommand, UsersListCommand, UsersRem
 cli.register(Builtins.HelpCommand)
 cli.register(Builtins.VersionCommand)
 
+quietWhenReaderGoes(process.stdout, process.stderr)
 await runCommandLine(cli, process.argv.slice(2))
