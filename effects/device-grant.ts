@@ -12,7 +12,7 @@
 // checked first: no control characters or escape sequences, https or loopback http only.
 import type { DeviceAuthorization } from '../machines/contracts.js'
 import { EngineError } from './engine-error.js'
-import { discover, requireEndpoint } from './discovery.js'
+import { discover } from './discovery.js'
 import { requestJson, safeErrorCode, type FetchLike } from './http.js'
 import { checkServerSentUrl, hasUnsafeChars, hostOf } from './server-url.js'
 

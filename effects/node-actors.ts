@@ -15,16 +15,12 @@ import type {
   CurrentAccount,
   DeleteFilesInput,
   DeleteFilesResult,
-  DeviceAuthorization,
   ExistingLogin,
   PersistInput,
   PersistResult,
-  PollInput,
-  PollResult,
   ProcessRegistration,
   PromptInput,
   RegisterProcessInput,
-  RequestCodeInput,
   RevokeInput,
   StatusReport,
   VerifyInput,
@@ -41,11 +37,11 @@ import {
   readCredentialFile,
   type LockOptions,
 } from './credential-store.js'
-import { pollDeviceToken, requestDeviceAuthorization } from './device-grant.js'
 import { EngineError } from './engine-error.js'
 import { omicosHome, type Env } from './environment.js'
 import type { FetchLike, HttpDeps } from './http.js'
-import { checkProcessToken, fetchAccount, getAccount, registerProcess, revokeTokens, revokeTokensOrThrow, toUserSession } from './omicos-api.js'
+import { checkProcessToken, getAccount, registerProcess, revokeTokens, revokeTokensOrThrow } from './omicos-api.js'
+import { createPairingActors } from './pairing-actors.js'
 import { authenticateWithPassword } from './password-grant.js'
 import { promptCredentials, type PromptClass, type PromptClasses, type PromptStreams } from './prompts.js'
 
@@ -232,19 +228,7 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
       return { paths: outcome.written }
     }),
 
-    requestCode: fromPromise<DeviceAuthorization, RequestCodeInput>(({ input, signal }) =>
-      requestDeviceAuthorization(
-        { ...http, server: input.server, clientId, scope, extraParams: { process_name: input.name, hostname: input.hostname } },
-        signal,
-      ),
-    ),
-
-    pollToken: fromPromise<PollResult, PollInput>(async ({ input, signal }) => {
-      const result = await pollDeviceToken({ ...http, server: input.server, clientId, deviceCode: input.deviceCode }, signal)
-      if (result.kind !== 'granted') return result
-      const account = await fetchAccount(http, input.server, result.tokens.access_token, signal)
-      return { kind: 'granted', session: toUserSession(result.tokens, account, result.at), at: result.at }
-    }),
+    ...createPairingActors(http, { clientId, scope }),
 
     resolveAccount: fromPromise<CurrentAccount | null>(async () => {
       const active = await readActive(loc)

@@ -8,9 +8,7 @@ import { findSecret, type CliSandbox } from './support/cli.js'
 import {
   assertPolite, finished, pairingSpec, pendingFiles, readCredentials, readPairing, serverBin, waitForPending,
 } from './support/device-pairing.js'
-import { DEFAULT_USERS } from './support/server.js'
 
-const [ada] = DEFAULT_USERS as [{ email: string; password: string }]
 const DEVICE_TTL_S = 8
 
 const { ref, sandbox, cliLogin, approve } = pairingSpec(test, { interval: 1, deviceTtl: DEVICE_TTL_S })

@@ -6,7 +6,7 @@ import type { Browser } from 'playwright-core'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { closeChromium, launchChromium } from './support/browser.js'
-import { findSecret, makeSandbox, runCli, type CliSandbox } from './support/cli.js'
+import { findSecret, runCli, type CliSandbox } from './support/cli.js'
 import {
   assertPolite, decideInBrowser, finished, pairingSpec, pendingFiles, waitForPending, readCredentials, readPairing, secretsOf, serverBin,
 } from './support/device-pairing.js'

@@ -5,21 +5,17 @@
 import { fromPromise } from 'xstate'
 import type {
   CheckExistingInput,
-  DeviceAuthorization,
   ExistingLogin,
   PersistInput,
   PersistResult,
-  PollInput,
-  PollResult,
   ProcessRegistration,
   RegisterProcessInput,
-  RequestCodeInput,
 } from '../../machines/contracts.js'
 import { credentialFileFromLogin, type CredentialFile } from '../../effects/credential-file.js'
-import { pollDeviceToken, requestDeviceAuthorization } from '../../effects/device-grant.js'
 import { EngineError } from '../../effects/engine-error.js'
 import type { FetchLike, HttpDeps } from '../../effects/http.js'
-import { fetchAccount, registerProcess, toUserSession } from '../../effects/omicos-api.js'
+import { registerProcess } from '../../effects/omicos-api.js'
+import { createPairingActors } from '../../effects/pairing-actors.js'
 
 /** Where the login is kept: the credential file's fields, as JSON, under this key. */
 export const CREDENTIALS_KEY = 'omicos.cloud_login'
@@ -81,19 +77,7 @@ export const createBrowserActors = (options: BrowserEffectOptions) => {
       }
     }),
 
-    requestCode: fromPromise<DeviceAuthorization, RequestCodeInput>(({ input, signal }) =>
-      requestDeviceAuthorization(
-        { ...http, server: input.server, clientId, scope, extraParams: { process_name: input.name, hostname: input.hostname } },
-        signal,
-      ),
-    ),
-
-    pollToken: fromPromise<PollResult, PollInput>(async ({ input, signal }) => {
-      const result = await pollDeviceToken({ ...http, server: input.server, clientId, deviceCode: input.deviceCode }, signal)
-      if (result.kind !== 'granted') return result
-      const account = await fetchAccount(http, input.server, result.tokens.access_token, signal)
-      return { kind: 'granted', session: toUserSession(result.tokens, account, result.at), at: result.at }
-    }),
+    ...createPairingActors(http, { clientId, scope }),
 
     registerProcess: fromPromise<ProcessRegistration, RegisterProcessInput>(({ input, signal }) =>
       registerProcess(http, input, signal),

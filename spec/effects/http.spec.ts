@@ -26,7 +26,7 @@ const rejectsWith = async (promise: Promise<unknown>, kind: string, pattern?: Re
 }
 
 /** A server with RFC 8414 metadata pointing at itself, the rest answered by `routes`. */
-const withServer = async (routes: Record<string, Handler>, fn: (url: string) => Promise<void>, metadata: (url: string) => object = (url) => ({})) => {
+const withServer = async (routes: Record<string, Handler>, fn: (url: string) => Promise<void>, metadata: (url: string) => object = () => ({})) => {
   let base = ''
   const server = await startHttp((req, res, body) => {
     const path = (req.url ?? '').split('?')[0]
