@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-import { Builtins, Cli } from 'clipanion'
+import { Builtins } from 'clipanion'
 import { CliLoginCommand } from './cli-login.command.js'
 import { LoginCommand } from './login.command.js'
 import { quietWhenReaderGoes } from './output-streams.js'
-import { runCommandLine } from './run-command-line.js'
+import { CommandLine, runCommandLine } from './run-command-line.js'
 import { VERSION } from './version.js'
 
-const cli = new Cli({ binaryLabel: 'omicOS', binaryName: 'omicos', binaryVersion: VERSION, enableColors: false })
+const cli = new CommandLine({ binaryLabel: 'omicOS', binaryName: 'omicos', binaryVersion: VERSION, enableColors: false })
 cli.register(LoginCommand)
 cli.register(CliLoginCommand)
 cli.register(Builtins.HelpCommand)

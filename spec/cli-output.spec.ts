@@ -11,7 +11,7 @@ import { OmicosCommand, quoted } from '../cli/command-base.js'
 import { createDeviceView, type PairingState } from '../cli/device-view.js'
 import { EXIT_CODE_ROWS, ExitCode } from '../cli/exit-codes.js'
 import { LoginCommand } from '../cli/login.command.js'
-import { usageMessage } from '../cli/run-command-line.js'
+import { CommandLine, usageMessage } from '../cli/run-command-line.js'
 import { detectTerminal } from '../cli/terminal.js'
 import { EngineError } from '../effects/engine-error.js'
 import { timeout } from './support/wait.js'
@@ -164,6 +164,20 @@ function showPairing(opts: { stdoutTTY: boolean; stderrTTY: boolean; env?: NodeJ
   view.stop()
   return { stdout: stdout.text(), stderr: stderr.text() }
 }
+
+test('--help names option values and keeps the option list in one column', () => {
+  const cli = new CommandLine({ binaryName: 'omicos', enableColors: false })
+  cli.register(LoginCommand)
+  cli.register(CliLoginCommand)
+  const login = cli.usage(LoginCommand, { detailed: true })
+  assert.not.match(login, '#0')
+  assert.match(login, '--email <email>')
+  assert.match(cli.usage(null), '--server <server>')
+  const rows = login.split('\n').filter((line) => /^  --/.test(line))
+  assert.ok(rows.length >= 10, login)
+  const columns = new Set(rows.map((line) => /^( {2}\S(?:\S| (?! ))* +)\S/.exec(line)?.[1]?.length))
+  assert.is(columns.size, 1, `descriptions start in one column:\n${rows.join('\n')}`)
+})
 
 test('pairing line: seconds under 90 s, minutes from 90 s', () => {
   const line = (leftMs: number) => showPairing({ stdoutTTY: false, stderrTTY: false, leftMs }).stderr.trim()
