@@ -6,20 +6,12 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { login } from '../../effects/api.js'
 import { checkProcessToken, getAccount } from '../../effects/omicos-api.js'
-import { withReferenceServer, type ReferenceServer } from '../support/server.js'
+import { referenceServerFor } from '../support/server.js'
 import { timeout } from '../support/wait.js'
 import { tempDir } from './support.js'
 
 const ADA = { email: 'ada@example.com', password: 'correct horse battery', tier: 'pro' }
-let ref: ReferenceServer
-
-test.before(async () => {
-  ref = await withReferenceServer({ users: [ADA] })
-})
-
-test.after(async () => {
-  await ref.stop()
-})
+const ref = referenceServerFor(test, { users: [ADA] })
 
 test('persist fails after the checks passed (a twin broken meanwhile): the new tokens are revoked', async () => {
   const base = tempDir()

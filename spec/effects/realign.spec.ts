@@ -9,20 +9,12 @@ import { login } from '../../effects/api.js'
 import { checkProcessToken } from '../../effects/omicos-api.js'
 import { refreshProcessToken, resolveCredentials } from '../../effects/resolver.js'
 import { resolveWorkspace } from '../../effects/workspace.js'
-import { withReferenceServer, type ReferenceServer } from '../support/server.js'
+import { referenceServerFor } from '../support/server.js'
 import { timeout } from '../support/wait.js'
 import { tempDir } from './support.js'
 
 const ADA = { email: 'ada@example.com', password: 'correct horse battery', tier: 'pro' }
-let ref: ReferenceServer
-
-test.before(async () => {
-  ref = await withReferenceServer({ users: [ADA] })
-})
-
-test.after(async () => {
-  await ref.stop()
-})
+const ref = referenceServerFor(test, { users: [ADA] })
 
 test('refreshProcessToken in another workspace registers its own process in its workspace file; the global file stays', async () => {
   const base = tempDir()
