@@ -45,7 +45,7 @@ export class CliLoginCommand extends OmicosCommand {
       checkProcessName(this.name)
       const inspect = this.inspector()
       // Loaded here, not at the top: `--version` and `--help` then load no engine code at all.
-      const { deviceLogin, logout, status } = await import('../effects/api.js')
+      const { deviceLogin, logout, status } = await import('../effects/node/api.js')
       if (this.logout) {
         if (this.server !== undefined) await this.requireLoginOn(this.server, status, 'nothing was removed; leave --server out to log out of it')
         return this.print(renderLogout(await logout({ inspect })))

@@ -1,6 +1,6 @@
 import { Command, Option } from 'clipanion'
-import { readSecretFromStream } from '../effects/prompts.js'
-import { parseServerUrl } from '../effects/server-url.js'
+import { readSecretFromStream } from '../effects/node/prompts.js'
+import { parseServerUrl } from '../effects/client/server-url.js'
 import { exitCodeTable } from './exit-codes.js'
 import { checkProcessName, isUnsafe, OmicosCommand, quoted, UsageFailure } from './command-base.js'
 import { renderLogin, renderLogout } from './render-outcome.js'
@@ -48,7 +48,7 @@ export class LoginCommand extends OmicosCommand {
       this.checkOptions()
       const inspect = this.inspector()
       // Loaded here, not at the top: `--version` and `--help` then load no engine code at all.
-      const { login, logout, status } = await import('../effects/api.js')
+      const { login, logout, status } = await import('../effects/node/api.js')
       if (this.status) {
         if (this.server !== undefined) await this.requireLoginOn(this.server, status, 'leave --server out to check that login')
         const output = await status({ online: this.verify, inspect })

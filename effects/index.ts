@@ -1,9 +1,9 @@
 // The Node effects of omicos-auth: the credential store, the resolver for the daemon and other
 // front ends, the RFC 8628 device grant client, and the actors that run the machines in Node.
-export { EngineError } from './engine-error.js'
-export { DEFAULT_SERVER, parseServerUrl, cloudBase, isLoopbackHost } from './server-url.js'
-export { requestJson, type FetchLike, type HttpDeps, type JsonResponse } from './http.js'
-export { discover, forgetDiscovery, type ServerMetadata } from './discovery.js'
+export { EngineError } from './client/engine-error.js'
+export { DEFAULT_SERVER, parseServerUrl, cloudBase, isLoopbackHost } from './client/server-url.js'
+export { requestJson, type FetchLike, type HttpDeps, type JsonResponse } from './client/http.js'
+export { discover, forgetDiscovery, type ServerMetadata } from './client/discovery.js'
 export {
   requestDeviceAuthorization,
   pollDeviceToken,
@@ -11,16 +11,16 @@ export {
   type DeviceAuthorizationResponse,
   type DevicePollResult,
   type TokenResponse,
-} from './device-grant.js'
-export { passwordGrant, authenticateWithPassword, type PasswordGrantResult } from './password-grant.js'
-export { fetchAccount, getAccount, registerProcess, checkProcessToken, revokeTokens, type ProcessTokenCheck } from './omicos-api.js'
+} from './client/device-grant.js'
+export { passwordGrant, authenticateWithPassword, type PasswordGrantResult } from './client/password-grant.js'
+export { fetchAccount, getAccount, registerProcess, checkProcessToken, revokeTokens, type ProcessTokenCheck } from './client/omicos-api.js'
 export {
   buildCredentialFile,
   parseCredentialFile,
   serializeCredentialFile,
   CREDENTIAL_FILE_VERSION,
   type CredentialFile,
-} from './credential-file.js'
+} from './store/credential-file.js'
 export {
   CREDENTIAL_FILE_NAME,
   globalCredentialPath,
@@ -33,9 +33,9 @@ export {
   type StoreLocation,
   type ActiveCredentials,
   type LockOptions,
-} from './credential-store.js'
-export { resolveCredentials, refreshProcessToken, type RefreshOptions, type RefreshResult } from './resolver.js'
-export { findWorkspaceRoot, resolveWorkspace, derivedWorkspaceId, type Workspace } from './workspace.js'
-export { omicosHome, hostName, defaultProcessName } from './environment.js'
-export { promptCredentials, readSecretFromStream, type PromptClasses } from './prompts.js'
-export { createNodeActors, nodeFetch, loadPromptClasses, type NodeActorOptions, type NodeActors } from './node-actors.js'
+} from './store/credential-store.js'
+export { resolveCredentials, refreshProcessToken, type RefreshOptions, type RefreshResult } from './node/resolver.js'
+export { findWorkspaceRoot, resolveWorkspace, derivedWorkspaceId, type Workspace } from './store/workspace.js'
+export { omicosHome, hostName, defaultProcessName } from './node/environment.js'
+export { promptCredentials, readSecretFromStream, type PromptClasses } from './node/prompts.js'
+export { createNodeActors, nodeFetch, loadPromptClasses, type NodeActorOptions, type NodeActors } from './node/node-actors.js'

@@ -1,5 +1,5 @@
 // The inputs and outputs of every effect a machine invokes. Machines declare these actors as
-// placeholders; the Node effects (effects/node-actors.ts), a test, or a browser front end
+// placeholders; the Node effects (effects/node/node-actors.ts), a test, or a browser front end
 // provide them. Times are epoch milliseconds measured by the effect that did the work, so a
 // machine never reads a clock of its own and runs the same on XState's simulated clock.
 

@@ -47,7 +47,7 @@ const home = join(scratch, 'home')
 const workspace = join(scratch, 'workspace')
 mkdirSync(home, { mode: 0o700 })
 mkdirSync(workspace)
-const { buildCredentialFile, serializeCredentialFile } = await import(pathToFileURL(resolve('dist/effects/credential-file.js')).href)
+const { buildCredentialFile, serializeCredentialFile } = await import(pathToFileURL(resolve('dist/effects/store/credential-file.js')).href)
 const now = Date.now()
 const credentials = buildCredentialFile({
   userToken: 'bench-user-token',

@@ -3,7 +3,7 @@
 // and free of the characters that can make a screen or a terminal show something other than
 // what was sent.
 //
-// UNSAFE_CHARS is the client's own rule, kept identical on purpose: effects/server-url.ts
+// UNSAFE_CHARS is the client's own rule, kept identical on purpose: effects/client/server-url.ts
 // (UNSAFE_CHARS / hasUnsafeChars) refuses the same set in what a server sends it. The server
 // does not import effects/, so the set is repeated here; spec/server-display-text.spec.ts
 // checks that the two agree on every code point. Change both together.

@@ -5,7 +5,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { deviceLogin } from '../effects/api.js'
+import { deviceLogin } from '../effects/node/api.js'
 import { decidePairing } from '../server/index.js'
 import { findSecret, type CliSandbox } from './support/cli.js'
 import {

@@ -13,7 +13,7 @@ import { EXIT_CODE_ROWS, ExitCode } from '../cli/exit-codes.js'
 import { LoginCommand } from '../cli/login.command.js'
 import { CommandLine, usageMessage } from '../cli/run-command-line.js'
 import { detectTerminal } from '../cli/terminal.js'
-import { EngineError } from '../effects/engine-error.js'
+import { EngineError } from '../effects/client/engine-error.js'
 import { timeout } from './support/wait.js'
 
 /** A writable that keeps what was written, at once; `tty` makes it look like a terminal. */

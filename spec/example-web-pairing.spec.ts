@@ -88,7 +88,7 @@ const devicePolls = () => ref.server.requests.filter((r) => r.path === '/token' 
 test('the bundle is browser-only code: no Node built-in left to import, no fetch ponyfill', () => {
   assert.equal(built.externalImports, [])
   assert.ok(built.inputs.includes('machines/device-login.machine.ts'), 'the machine is bundled as it is')
-  assert.ok(built.inputs.includes('effects/device-grant.ts'), 'the RFC 8628 client is shared with the CLI')
+  assert.ok(built.inputs.includes('effects/client/device-grant.ts'), 'the RFC 8628 client is shared with the CLI')
   const nodeOnly = built.inputs.filter((path) =>
     /node_modules\/(cross-fetch|node-fetch|whatwg-fetch)\//.test(path) ||
     /^effects\/(credential-store|node-actors|environment|workspace|prompts|pending-pairing)\.ts$/.test(path))

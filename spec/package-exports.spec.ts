@@ -27,7 +27,7 @@ test('the declaration files type-check a consumer', () => {
   // Built afresh: declarations left from an earlier build would test yesterday's API.
   const built = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.types.json'], { encoding: 'utf8', timeout: 180_000 })
   assert.is(built.status, 0, built.stdout + built.stderr)
-  assert.ok(existsSync('dist/effects/api.d.ts'))
+  assert.ok(existsSync('dist/effects/node/api.d.ts'))
   const dir = mkdtempSync(join(resolve('.'), '.consumer-'))
   try {
     writeFileSync(

@@ -3,7 +3,7 @@
 // overrides and isolates that can reorder text on a screen.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { hasUnsafeChars as clientRefuses } from '../effects/server-url.js'
+import { hasUnsafeChars as clientRefuses } from '../effects/client/server-url.js'
 import { hasUnsafeChars as serverRefuses, isDisplayText } from '../server/display-text.js'
 import { CLIENT_ID, DEFAULT_USERS, passwordLogin, referenceServerFor, request, requestDeviceCode, SCOPE } from './support/server.js'
 
@@ -16,7 +16,7 @@ test('the server and the client agree on every unsafe code point', () => {
     const ch = String.fromCodePoint(cp)
     if (clientRefuses(ch) !== serverRefuses(ch)) disagree.push(`U+${cp.toString(16).toUpperCase().padStart(4, '0')}`)
   }
-  assert.equal(disagree, [], 'display-text.ts and effects/server-url.ts must refuse the same set')
+  assert.equal(disagree, [], 'display-text.ts and effects/client/server-url.ts must refuse the same set')
   for (const cp of [0x200e, 0x200f, 0x202a, 0x202e, 0x2066, 0x2069, 0x0000, 0x001b, 0x007f, 0x009b]) {
     assert.ok(serverRefuses(String.fromCodePoint(cp)), `U+${cp.toString(16)} is refused`)
   }

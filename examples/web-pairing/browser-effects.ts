@@ -1,7 +1,7 @@
 // The device login's effects for a web page: the same runtime-neutral HTTP client the CLI uses
-// (effects/device-grant.ts, effects/omicos-api.ts), given the page's own `fetch`, and a
+// (effects/client/device-grant.ts, effects/client/omicos-api.ts), given the page's own `fetch`, and a
 // Storage (sessionStorage) as the place the login is kept instead of ~/.omicos. The machine is
-// reused unchanged; only these actors differ from effects/node-actors.ts.
+// reused unchanged; only these actors differ from effects/node/node-actors.ts.
 import { fromPromise } from 'xstate'
 import type {
   CheckExistingInput,
@@ -11,11 +11,11 @@ import type {
   ProcessRegistration,
   RegisterProcessInput,
 } from '../../machines/contracts.js'
-import { credentialFileFromLogin, type CredentialFile } from '../../effects/credential-file.js'
-import { EngineError } from '../../effects/engine-error.js'
-import type { FetchLike, HttpDeps } from '../../effects/http.js'
-import { registerProcess } from '../../effects/omicos-api.js'
-import { createPairingActors } from '../../effects/pairing-actors.js'
+import { credentialFileFromLogin, type CredentialFile } from '../../effects/store/credential-file.js'
+import { EngineError } from '../../effects/client/engine-error.js'
+import type { FetchLike, HttpDeps } from '../../effects/client/http.js'
+import { registerProcess } from '../../effects/client/omicos-api.js'
+import { createPairingActors } from '../../effects/client/pairing-actors.js'
 
 /** Where the login is kept: the credential file's fields, as JSON, under this key. */
 export const CREDENTIALS_KEY = 'omicos.cloud_login'

@@ -23,7 +23,7 @@
 import { createActor, type Actor } from 'xstate'
 import type { DeviceLoginInput } from '../../machines/contracts.js'
 import { deviceLogin } from '../../machines/device-login.machine.js'
-import { parseServerUrl } from '../../effects/server-url.js'
+import { parseServerUrl } from '../../effects/client/server-url.js'
 import { CREDENTIALS_PLACE, createBrowserActors, forgetStoredLogin, readStoredLogin } from './browser-effects.js'
 import { formatSeconds, viewOf, type DeviceLoginSnapshot } from './view.js'
 

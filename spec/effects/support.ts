@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { buildCredentialFile, type CredentialFile } from '../../effects/credential-file.js'
+import { buildCredentialFile, type CredentialFile } from '../../effects/store/credential-file.js'
 import { timeout } from '../support/wait.js'
 
 export const tempDir = (prefix = 'omicos-effects-'): string => realpathSync(mkdtempSync(join(tmpdir(), prefix)))

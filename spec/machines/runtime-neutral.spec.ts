@@ -32,6 +32,29 @@ test('machines/index.ts bundles for the browser with no Node import and no effec
   assert.not.match(result.outputFiles[0].text, /\brequire\(["']node:/)
 })
 
+test('effects/client bundles for the browser with no Node import and nothing from effects/node, effects/store or cli', async () => {
+  const entries = readdirSync(join(process.cwd(), 'effects', 'client')).filter((name) => name.endsWith('.ts'))
+  const result = await withTimeout(
+    build({
+      entryPoints: entries.map((name) => join(process.cwd(), 'effects', 'client', name)),
+      bundle: true,
+      write: false,
+      outdir: 'unused',
+      platform: 'browser',
+      format: 'esm',
+      metafile: true,
+      logLevel: 'silent',
+    }),
+    30_000,
+    'esbuild',
+  )
+  assert.equal(result.errors, [])
+  const inputs = Object.keys(result.metafile.inputs)
+  assert.ok(inputs.some((path) => path.endsWith('effects/client/device-grant.ts')))
+  const forbidden = inputs.filter((path) => /(^|\/)(effects\/(node|store)|cli|server)\//.test(path) || path.startsWith('node:'))
+  assert.equal(forbidden, [])
+})
+
 test('a machine that imported a Node built-in would fail that bundle', async () => {
   const failed = await withTimeout(
     build({

@@ -1,6 +1,6 @@
 // The OAuth password grant (RFC 6749 section 4.3) against the token endpoint, with the
 // answers a login must tell apart returned as values: granted, wrong credentials, rate limited.
-import type { AuthenticateResult } from '../machines/contracts.js'
+import type { AuthenticateResult } from '../../machines/contracts.js'
 import { parseTokenResponse, type TokenResponse } from './device-grant.js'
 import { discover } from './discovery.js'
 import { EngineError } from './engine-error.js'

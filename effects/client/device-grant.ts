@@ -10,7 +10,7 @@
 //
 // Everything a server sends that can reach a terminal (user code, verification addresses) is
 // checked first: no control characters or escape sequences, https or loopback http only.
-import type { DeviceAuthorization } from '../machines/contracts.js'
+import type { DeviceAuthorization } from '../../machines/contracts.js'
 import { EngineError } from './engine-error.js'
 import { discover } from './discovery.js'
 import { requestJson, safeErrorCode, type FetchLike } from './http.js'

@@ -2,8 +2,8 @@
 // default, so stdout stays free for what a script reads; the answers come from stdin, which
 // must be a terminal: without one nothing is asked, and nothing waits on input that will not
 // come.
-import type { Credentials, PromptInput } from '../machines/contracts.js'
-import { EngineError } from './engine-error.js'
+import type { Credentials, PromptInput } from '../../machines/contracts.js'
+import { EngineError } from '../client/engine-error.js'
 
 export interface PromptStreams {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean }

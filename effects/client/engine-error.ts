@@ -1,4 +1,4 @@
-import type { FailureKind } from '../machines/failure.js'
+import type { FailureKind } from '../../machines/failure.js'
 
 /**
  * The one error class effects throw for the unexpected: the server could not be reached, it

@@ -1,4 +1,4 @@
-// The Node API's device login (effects/api.ts) and the pairing it keeps for the next run: only a
+// The Node API's device login (effects/node/api.ts) and the pairing it keeps for the next run: only a
 // cancel while the code waits for approval keeps it. Once approved the code is redeemed, so a
 // cancel during the registration or the write must forget it (the next run would be told
 // "expired"). A scripted server (an injected fetch) makes the window exact.
@@ -6,9 +6,9 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { deviceLogin } from '../../effects/api.js'
-import { timeout } from '../support/wait.js'
-import { tempDir } from './support.js'
+import { deviceLogin } from '../../../effects/node/api.js'
+import { timeout } from '../../support/wait.js'
+import { tempDir } from '../support.js'
 
 const SERVER = 'http://127.0.0.1:9'
 

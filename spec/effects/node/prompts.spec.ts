@@ -1,11 +1,11 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { PassThrough } from 'node:stream'
-import { EngineError } from '../../effects/engine-error.js'
-import { defaultProcessName, omicosHome } from '../../effects/environment.js'
-import { loadPromptClasses } from '../../effects/node-actors.js'
-import { promptCredentials, readSecretFromStream } from '../../effects/prompts.js'
-import { timeout } from '../support/wait.js'
+import { EngineError } from '../../../effects/client/engine-error.js'
+import { defaultProcessName, omicosHome } from '../../../effects/node/environment.js'
+import { loadPromptClasses } from '../../../effects/node/node-actors.js'
+import { promptCredentials, readSecretFromStream } from '../../../effects/node/prompts.js'
+import { timeout } from '../../support/wait.js'
 
 /** A stream that says it is a terminal, for enquirer, with keys typed into it. */
 const fakeTerminal = () => {

@@ -3,9 +3,9 @@
 // reads moves only by the waits it asks for, so minutes of polling take milliseconds.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { runDeviceGrant, type FetchLike } from '../../effects/device-grant.js'
-import { EngineError } from '../../effects/engine-error.js'
-import { timeout } from '../support/wait.js'
+import { runDeviceGrant, type FetchLike } from '../../../effects/client/device-grant.js'
+import { EngineError } from '../../../effects/client/engine-error.js'
+import { timeout } from '../../support/wait.js'
 
 const metadata = { device_authorization_endpoint: 'https://as.example/device', token_endpoint: 'https://as.example/token' }
 

@@ -1,7 +1,7 @@
 // The omicOS additions to OAuth (docs/server-contract.md): account info and process
 // registration with a Bearer user token, the process-token check the daemon's heartbeat
 // uses, and RFC 7009 revocation for logout.
-import type { Account, ProcessRegistration, UserSession, VerifyResult } from '../machines/contracts.js'
+import type { Account, ProcessRegistration, UserSession, VerifyResult } from '../../machines/contracts.js'
 import type { TokenResponse } from './device-grant.js'
 import { EngineError } from './engine-error.js'
 import { discover, requireEndpoint } from './discovery.js'

@@ -1,9 +1,9 @@
 // The credential file, `cloud_login.json`: one format for the global and the workspace copy.
 // Field names are the documented ones (`user_token`, `process_token`, `process_id`,
 // `user.cloud_base`, `logged_in_at`) plus what the engine and the daemon need.
-import type { PersistInput } from '../machines/contracts.js'
-import { EngineError } from './engine-error.js'
-import { cloudBase, hasUnsafeChars, parseServerUrl } from './server-url.js'
+import type { PersistInput } from '../../machines/contracts.js'
+import { EngineError } from '../client/engine-error.js'
+import { cloudBase, hasUnsafeChars, parseServerUrl } from '../client/server-url.js'
 
 export const CREDENTIAL_FILE_VERSION = 1
 

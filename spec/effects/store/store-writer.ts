@@ -1,8 +1,8 @@
 // Child process for the credential store specs: writes one login's credentials and prints
 // `ok <paths>` or `error <kind> <message>`. Arguments: home cwd accountId [workspaceOnly] [tokenSize]
-import { persistCredentials } from '../../effects/credential-store.js'
-import { EngineError } from '../../effects/engine-error.js'
-import { fakeCredentials } from './support.js'
+import { persistCredentials } from '../../../effects/store/credential-store.js'
+import { EngineError } from '../../../effects/client/engine-error.js'
+import { fakeCredentials } from '../support.js'
 
 const [home, cwd, accountId, workspaceOnly = 'false', tokenSize = '0'] = process.argv.slice(2)
 const size = Number(tokenSize)

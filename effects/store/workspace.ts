@@ -23,7 +23,7 @@ import { createHash } from 'node:crypto'
 import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { omicosHome, type Env } from './environment.js'
+import { omicosHome, type Env } from '../node/environment.js'
 
 export const WORKSPACE_FILE = 'workspace.json'
 

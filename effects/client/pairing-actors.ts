@@ -2,7 +2,7 @@
 // as actors for any front end that has a fetch: the Node CLI (node-actors.ts) and a web page
 // (examples/web-pairing) provide the same ones and differ only in where a login is kept.
 import { fromPromise } from 'xstate'
-import type { DeviceAuthorization, PollInput, PollResult, RequestCodeInput } from '../machines/contracts.js'
+import type { DeviceAuthorization, PollInput, PollResult, RequestCodeInput } from '../../machines/contracts.js'
 import { pollDeviceToken, requestDeviceAuthorization } from './device-grant.js'
 import type { HttpDeps } from './http.js'
 import { fetchAccount, toUserSession } from './omicos-api.js'

@@ -1,14 +1,14 @@
-// The Node API's login (effects/api.ts) when the credential files cannot take the login after
+// The Node API's login (effects/node/api.ts) when the credential files cannot take the login after
 // all: the tokens the server just issued are revoked, so no session is left that no file holds.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { login } from '../../effects/api.js'
-import { checkProcessToken, getAccount } from '../../effects/omicos-api.js'
-import { referenceServerFor } from '../support/server.js'
-import { timeout } from '../support/wait.js'
-import { tempDir } from './support.js'
+import { login } from '../../../effects/node/api.js'
+import { checkProcessToken, getAccount } from '../../../effects/client/omicos-api.js'
+import { referenceServerFor } from '../../support/server.js'
+import { timeout } from '../../support/wait.js'
+import { tempDir } from '../support.js'
 
 const ADA = { email: 'ada@example.com', password: 'correct horse battery', tier: 'pro' }
 const ref = referenceServerFor(test, { users: [ADA] })

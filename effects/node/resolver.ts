@@ -1,7 +1,7 @@
 // What the daemon and other front ends use to find and keep up the login of a directory.
 // They read the same files, with the same checks, as the CLI writes.
 import path from 'node:path'
-import type { CredentialFile } from './credential-file.js'
+import type { CredentialFile } from '../store/credential-file.js'
 import {
   globalCredentialPath,
   persistLogin,
@@ -12,12 +12,12 @@ import {
   workspaceCredentialPath,
   type ActiveCredentials,
   type StoreLocation,
-} from './credential-store.js'
-import { EngineError } from './engine-error.js'
+} from '../store/credential-store.js'
+import { EngineError } from '../client/engine-error.js'
 import { defaultProcessName } from './environment.js'
-import type { HttpDeps } from './http.js'
-import { registerProcess } from './omicos-api.js'
-import { resolveWorkspace } from './workspace.js'
+import type { HttpDeps } from '../client/http.js'
+import { registerProcess } from '../client/omicos-api.js'
+import { resolveWorkspace } from '../store/workspace.js'
 
 export type ResolveOptions = StoreLocation
 

@@ -25,8 +25,8 @@ import type {
   StatusReport,
   VerifyInput,
   VerifyResult,
-} from '../machines/contracts.js'
-import { credentialFileFromLogin } from './credential-file.js'
+} from '../../machines/contracts.js'
+import { credentialFileFromLogin } from '../store/credential-file.js'
 import {
   deleteByAccount,
   checkLoginTargets,
@@ -36,13 +36,13 @@ import {
   readActive,
   readCredentialFile,
   type LockOptions,
-} from './credential-store.js'
-import { EngineError } from './engine-error.js'
+} from '../store/credential-store.js'
+import { EngineError } from '../client/engine-error.js'
 import { omicosHome, type Env } from './environment.js'
-import type { FetchLike, HttpDeps } from './http.js'
-import { checkProcessToken, getAccount, registerProcess, revokeTokens, revokeTokensOrThrow } from './omicos-api.js'
-import { createPairingActors } from './pairing-actors.js'
-import { authenticateWithPassword } from './password-grant.js'
+import type { FetchLike, HttpDeps } from '../client/http.js'
+import { checkProcessToken, getAccount, registerProcess, revokeTokens, revokeTokensOrThrow } from '../client/omicos-api.js'
+import { createPairingActors } from '../client/pairing-actors.js'
+import { authenticateWithPassword } from '../client/password-grant.js'
 import { promptCredentials, type PromptClass, type PromptClasses, type PromptStreams } from './prompts.js'
 
 // A host that drops packets is only noticed by a timer. The connection gets a budget of its

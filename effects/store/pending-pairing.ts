@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto'
 import { promises as fsp } from 'node:fs'
 import path from 'node:path'
 import { acquireLock, ensurePrivateDir, readPrivateText, writeFileAtomic } from './credential-store.js'
-import { EngineError } from './engine-error.js'
+import { EngineError } from '../client/engine-error.js'
 
 export interface PairingScope {
   server: string

@@ -15,9 +15,9 @@ import {
   runDeviceGrant,
   type DeviceAuthorizationResponse,
   type FetchLike,
-} from '../../effects/device-grant.js'
-import { EngineError } from '../../effects/engine-error.js'
-import { sleep, timeout } from '../support/wait.js'
+} from '../../../effects/client/device-grant.js'
+import { EngineError } from '../../../effects/client/engine-error.js'
+import { sleep, timeout } from '../../support/wait.js'
 
 const CLIENT = 'stock-cli'
 const SCOPE = 'openid'
