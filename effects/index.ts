@@ -38,4 +38,5 @@ export { resolveCredentials, refreshProcessToken, type RefreshOptions, type Refr
 export { findWorkspaceRoot, resolveWorkspace, derivedWorkspaceId, type Workspace } from './store/workspace.js'
 export { omicosHome, hostName, defaultProcessName } from './node/environment.js'
 export { promptCredentials, readSecretFromStream, type PromptClasses } from './node/prompts.js'
-export { createNodeActors, nodeFetch, loadPromptClasses, type NodeActorOptions, type NodeActors } from './node/node-actors.js'
+export { createNodeActors, loadPromptClasses, type NodeActorOptions, type NodeActors } from './node/node-actors.js'
+export { nodeFetch } from './node/node-fetch.js'

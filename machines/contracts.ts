@@ -131,6 +131,10 @@ export type PollResult = (
   | { kind: 'slowDown' }
   | { kind: 'denied' }
   | { kind: 'expired' }
+  /** invalid_grant: the code can no longer be used (it may have been approved and the answer lost) */
+  | { kind: 'invalidGrant' }
+  /** any 5xx or a 429: back off as after a connection error; Retry-After (429, 503) when sent */
+  | { kind: 'unavailable'; status: number; retryAfterMs: number | null }
   | { kind: 'granted'; session: UserSession }
 ) & { /** epoch ms at which the answer arrived */ at: number }
 

@@ -10,9 +10,14 @@ export type FailureKind =
   | 'local_files' //   7: permissions, symlink, not owned by you, disk full, lock held
   | 'cancelled' //   130: the user stopped it
 
+// Why, within a kind, as a code a front end can word in its own way. Effects set it on the
+// errors they throw when a machine's decision depends on it (a TLS failure is never retried).
+export type FailureReason = 'tls' | 'network' | 'timeout' | 'proxy' | (string & {})
+
 export interface Failure {
   kind: FailureKind
   message: string
+  reason?: FailureReason
 }
 
 export const failure = (kind: FailureKind, message: string): Failure => ({ kind, message })

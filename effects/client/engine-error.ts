@@ -1,4 +1,4 @@
-import type { FailureKind } from '../../machines/failure.js'
+import type { FailureKind, FailureReason } from '../../machines/failure.js'
 
 /**
  * The one error class effects throw for the unexpected: the server could not be reached, it
@@ -10,8 +10,10 @@ export class EngineError extends Error {
   constructor(
     readonly kind: FailureKind,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; reason?: FailureReason },
   ) {
     super(message, options)
+    this.reason = options?.reason
   }
+  readonly reason: FailureReason | undefined
 }
