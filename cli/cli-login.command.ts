@@ -45,10 +45,10 @@ export class CliLoginCommand extends OmicosCommand {
       checkProcessName(this.name)
       const inspect = this.inspector()
       // Loaded here, not at the top: `--version` and `--help` then load no engine code at all.
-      const { deviceLogin, logout, status } = await import('../effects/node/api.js')
+      const { deviceLogin, logout } = await import('../effects/node/api.js')
       if (this.logout) {
-        if (this.server !== undefined) await this.requireLoginOn(this.server, status, 'nothing was removed; leave --server out to log out of it')
-        return this.print(renderLogout(await logout({ inspect })))
+        const output = await this.withInterrupt((signal) => logout({ server: this.server, inspect, signal }))
+        return this.print(renderLogout(output, { again: 'omicos cli login', serverFlag: this.server }))
       }
       const terminal = detectTerminal({ stdout: this.context.stdout, stderr: this.context.stderr }, this.env)
       const { createDeviceView } = await import('./device-view.js')
@@ -65,7 +65,7 @@ export class CliLoginCommand extends OmicosCommand {
           onResume: view.resumed,
         }),
       ).finally(view.stop)
-      return this.print(renderLogin(output, { again: 'omicos cli login', pairingLeftMs: view.timeLeft() }))
+      return this.print(renderLogin(output, { again: 'omicos cli login' }))
     } catch (error) {
       return this.fail(error)
     }

@@ -1,7 +1,7 @@
 import { Command, Option } from 'clipanion'
 import type { InspectionEvent } from 'xstate'
 import { toFailure } from '../machines/failure.js'
-import { DEFAULT_SERVER, hasUnsafeChars, parseServerUrl } from '../effects/client/server-url.js'
+import { DEFAULT_SERVER, hasUnsafeChars } from '../effects/client/server-url.js'
 import { ExitCode, exitCodeFor } from './exit-codes.js'
 import type { Rendered } from './render-outcome.js'
 import { createTracer, traceEnabled } from './trace.js'
@@ -42,18 +42,6 @@ export abstract class OmicosCommand extends Command {
     }
     this.context.stderr.write(`error: ${printable(firstLine(failure.message))}\n`)
     return code
-  }
-
-  /**
-   * --server with --logout or --status --verify: those act on the login here, whatever server
-   * it is on, so --server only states which server that must be. Not logged in: nothing to
-   * compare, the command goes on and says so.
-   */
-  protected async requireLoginOn(flag: string, status: typeof import('../effects/node/api.js').status, hint: string): Promise<void> {
-    const server = parseServerUrl(flag)
-    const current = await status({ env: this.env })
-    if (current.kind !== 'reported' || !current.report.loggedIn || current.report.server === server) return
-    throw new UsageFailure(`--server ${quoted(flag)} is not the server of the login here (${current.report.server}): ${hint}`)
   }
 
   /**

@@ -17,18 +17,11 @@ export interface PairingState {
   waiting: boolean
 }
 
-/** What the view needs from a device-login snapshot: null until a code has arrived. */
-export function pairingOf(snapshot: { context: Partial<Record<keyof PairingState, unknown>>; matches(state: 'awaitingApproval'): boolean }): PairingState | null {
-  const c = snapshot.context
-  if (typeof c.userCode !== 'string' || typeof c.verificationUri !== 'string' || typeof c.deadline !== 'number') return null
-  return {
-    userCode: c.userCode,
-    verificationUri: c.verificationUri,
-    verificationUriComplete: typeof c.verificationUriComplete === 'string' ? c.verificationUriComplete : null,
-    deadline: c.deadline,
-    intervalMs: Number(c.intervalMs),
-    waiting: snapshot.matches('awaitingApproval'),
-  }
+/** What the view needs from a login snapshot: null until the device grant has a code. */
+export function pairingOf(snapshot: { context: { pairing: Omit<PairingState, 'waiting'> | null }; matches(state: 'deviceGrant'): boolean }): PairingState | null {
+  const pairing = snapshot.context.pairing
+  if (!pairing) return null
+  return { ...pairing, waiting: snapshot.matches('deviceGrant') }
 }
 
 export interface DeviceViewOptions {

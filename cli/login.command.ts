@@ -50,13 +50,12 @@ export class LoginCommand extends OmicosCommand {
       // Loaded here, not at the top: `--version` and `--help` then load no engine code at all.
       const { login, logout, status } = await import('../effects/node/api.js')
       if (this.status) {
-        if (this.server !== undefined) await this.requireLoginOn(this.server, status, 'leave --server out to check that login')
-        const output = await status({ online: this.verify, inspect })
-        return this.print(renderStatus(output, { json: this.json }))
+        const output = await this.withInterrupt((signal) => status({ online: this.verify, server: this.server, inspect, signal }))
+        return this.print(renderStatus(output, { json: this.json, serverFlag: this.server }))
       }
       if (this.logout) {
-        if (this.server !== undefined) await this.requireLoginOn(this.server, status, 'nothing was removed; leave --server out to log out of it')
-        return this.print(renderLogout(await logout({ inspect })))
+        const output = await this.withInterrupt((signal) => logout({ server: this.server, inspect, signal }))
+        return this.print(renderLogout(output, { again: 'omicos login', serverFlag: this.server }))
       }
       // A bad --server is a usage error of one line, before the --password warning.
       const server = parseServerUrl(this.serverFrom(this.server))

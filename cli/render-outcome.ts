@@ -1,6 +1,6 @@
 import type { LoginOutput, LogoutOutput } from '../machines/contracts.js'
 import { exitCodeFor, ExitCode } from './exit-codes.js'
-import { approximately } from './terminal.js'
+import { describeFailure, type Wording } from './failure-words.js'
 
 // Turning a machine's final output into what the user reads and the exit code, apart from the
 // commands so the same outcome renders the same from `omicos login` and `omicos cli login`.
@@ -12,7 +12,7 @@ export interface Rendered {
 
 export function renderLogin(
   output: LoginOutput,
-  opts: { platform?: NodeJS.Platform; again: string; /** a cancelled pairing's code keeps this long */ pairingLeftMs?: number },
+  opts: { platform?: NodeJS.Platform; again: string; /** epoch ms now, to say how long a cancelled pairing's code keeps */ now?: number },
 ): Rendered {
   switch (output.kind) {
     case 'loggedIn': {
@@ -36,18 +36,14 @@ export function renderLogin(
       }
     }
     case 'failed': {
-      const left = opts.pairingLeftMs ?? 0
-      // A cancelled pairing is kept (effects/api.ts): say how to pick it up, and how not to.
-      const resume =
-        output.failure.kind === 'cancelled' && left >= 1000
-          ? `; the pairing code stays valid for ${approximately(left)}: run ${opts.again} again to continue with it, or add --force for a new one`
-          : ''
-      return { stdout: [], stderr: [`error: ${output.failure.message}${resume}`], code: exitCodeFor(output.failure.kind) }
+      // A cancelled pairing is kept when the machine says it can go on: say how, and how not to.
+      const resumableForMs = output.resumableUntil === null ? 0 : output.resumableUntil - (opts.now ?? Date.now())
+      return { stdout: [], stderr: [`error: ${describeFailure(output.failure, { again: opts.again, resumableForMs })}`], code: exitCodeFor(output.failure.kind) }
     }
   }
 }
 
-export function renderLogout(output: LogoutOutput): Rendered {
+export function renderLogout(output: LogoutOutput, wording: Wording = { again: 'omicos login' }): Rendered {
   switch (output.kind) {
     case 'loggedOut':
       return {
@@ -62,6 +58,6 @@ export function renderLogout(output: LogoutOutput): Rendered {
     case 'notLoggedIn':
       return { stdout: ['Not logged in: there were no credentials to remove.'], stderr: [], code: ExitCode.ok }
     case 'failed':
-      return { stdout: [], stderr: [`error: ${output.failure.message}`], code: exitCodeFor(output.failure.kind) }
+      return { stdout: [], stderr: [`error: ${describeFailure(output.failure, { wrongServerHint: 'nothing was removed; leave --server out to log out of it', ...wording })}`], code: exitCodeFor(output.failure.kind) }
   }
 }

@@ -1,19 +1,21 @@
 import type { StatusOutput, StatusReport, VerifyResult } from '../machines/contracts.js'
 import { exitCodeFor, ExitCode } from './exit-codes.js'
+import { describeFailure } from './failure-words.js'
 import type { Rendered } from './render-outcome.js'
 
 // `omicos login --status`: the page's email, process name and config path first, then what a
 // user debugging a daemon needs. No network unless --verify, and never a token.
-export function renderStatus(output: StatusOutput, opts: { json: boolean; now?: Date }): Rendered {
+export function renderStatus(output: StatusOutput, opts: { json: boolean; now?: Date; serverFlag?: string }): Rendered {
   if (output.kind === 'failed') {
+    const message = describeFailure(output.failure, { again: 'omicos login', serverFlag: opts.serverFlag, wrongServerHint: 'leave --server out to check that login' })
     if (opts.json) {
       return {
-        stdout: [JSON.stringify({ logged_in: false, error: { kind: output.failure.kind, message: output.failure.message } })],
+        stdout: [JSON.stringify({ logged_in: false, error: { kind: output.failure.kind, message } })],
         stderr: [],
         code: exitCodeFor(output.failure.kind),
       }
     }
-    return { stdout: [], stderr: [`error: ${output.failure.message}`], code: exitCodeFor(output.failure.kind) }
+    return { stdout: [], stderr: [`error: ${message}`], code: exitCodeFor(output.failure.kind) }
   }
   const { report, verified } = output
   const code = report.loggedIn && verified?.kind !== 'invalid' ? ExitCode.ok : ExitCode.notLoggedIn

@@ -2,6 +2,7 @@
 // placeholders; the Node effects (effects/node/node-actors.ts), a test, or a browser front end
 // provide them. Times are epoch milliseconds measured by the effect that did the work, so a
 // machine never reads a clock of its own and runs the same on XState's simulated clock.
+import type { Failure } from './failure.js'
 
 // --- shared ---------------------------------------------------------------------------------
 
@@ -11,7 +12,17 @@ export interface Account {
   tier: string
 }
 
-/** The user-level session a grant produced: the long-lived user token and who it belongs to. */
+/** What a grant produced, before anyone has asked whose it is. */
+export interface TokenSet {
+  userToken: string
+  refreshToken: string | null
+  /** epoch ms, or null when the server gave no expiry */
+  userTokenExpiresAt: number | null
+  /** epoch ms at which the token answer arrived */
+  receivedAt: number
+}
+
+/** The user-level session a login holds: the tokens and who they belong to. */
 export interface UserSession {
   userToken: string
   /** epoch ms, or null when the server gave no expiry */
@@ -27,11 +38,32 @@ export interface ExistingLogin {
   server: string
   processName: string
   authMethod: 'password' | 'device'
+  /** epoch ms, or null when the file holds no expiry */
+  userTokenExpiresAt: number | null
   /** the file the login came from */
   path: string
 }
 
+export type AuthMethod = 'password' | 'device'
+
 export interface CheckExistingInput {
+  server: string
+  method: AuthMethod
+}
+
+/** What the credential store found before anything went online (it has checked every file the login will write). */
+export interface ExistingCheck {
+  existing: ExistingLogin | null
+  /** epoch ms at which the store was read */
+  at: number
+}
+
+export interface IdentifyInput {
+  server: string
+  userToken: string
+}
+
+export interface LockInput {
   server: string
 }
 
@@ -53,25 +85,76 @@ export interface ProcessRegistration {
 
 export interface PersistInput {
   server: string
-  authMethod: 'password' | 'device'
+  authMethod: AuthMethod
   session: UserSession
   process: ProcessRegistration & { name: string }
   /** epoch ms: when the login completed */
   loggedInAt: number
 }
 
-export interface PersistResult {
-  /** every credential file written, global and/or workspace */
-  paths: string[]
+/** Tokens of one server that nothing on this machine holds any more. */
+export interface TokensToRevoke {
+  server: string
+  tokens: string[]
 }
 
-/** The tagged outcome every login machine ends with. */
-export type LoginOutput =
-  | { kind: 'loggedIn'; email: string; accountId: string; processName: string; paths: string[] }
-  | { kind: 'alreadyLoggedIn'; existing: ExistingLogin }
-  | { kind: 'failed'; failure: import('./failure.js').Failure }
+export interface PersistResult {
+  /** every credential file written, global and/or workspace */
+  written: string[]
+  /** files left as they were because they hold a later registration of this process */
+  kept: string[]
+  /** what the written files held before and no file holds now: revoked once the login is safe */
+  replaced: TokensToRevoke[]
+}
 
-// --- password login -------------------------------------------------------------------------
+export interface RevokeInput {
+  batches: TokensToRevoke[]
+}
+
+/** Why a login ends the way it does, as codes a front end words in its own way. */
+export type LoginOutput =
+  | {
+      kind: 'loggedIn'
+      email: string
+      accountId: string
+      processName: string
+      server: string
+      authMethod: AuthMethod
+      /** files written */
+      paths: string[]
+      /** files kept because they hold a later registration of this process */
+      kept: string[]
+      /** the login these files held before, when it was another account, server or a forced one */
+      replaced: ExistingLogin | null
+      /** the replaced tokens were revoked at their server (null: there were none) */
+      replacedRevoked: boolean | null
+    }
+  | { kind: 'alreadyLoggedIn'; existing: ExistingLogin }
+  | {
+      kind: 'failed'
+      failure: Failure
+      /** a cancelled pairing that can be picked up again until this epoch ms; null otherwise */
+      resumableUntil: number | null
+      /** tokens the server had issued were revoked (null: none had been issued) */
+      issuedRevoked: boolean | null
+    }
+
+// --- grants ---------------------------------------------------------------------------------
+
+/** What a grant machine ends with; the login machine goes on with the tokens. */
+export type GrantOutput = { kind: 'granted'; tokens: TokenSet } | { kind: 'failed'; failure: Failure }
+
+/** What the device grant tells its parent while it runs, so a front end can show the code. */
+export interface PairingView {
+  userCode: string
+  verificationUri: string
+  verificationUriComplete: string | null
+  /** epoch ms after which the code is dead */
+  deadline: number
+  intervalMs: number
+}
+
+// --- password grant -------------------------------------------------------------------------
 
 export interface PromptInput {
   /** the email already known (from --email or the last try), or null */
@@ -94,12 +177,28 @@ export interface AuthenticateInput {
 }
 
 export type AuthenticateResult =
-  | { kind: 'granted'; session: UserSession }
+  | { kind: 'granted'; tokens: TokenSet }
   | { kind: 'invalid'; message: string }
   /** retryAfterMs from the Retry-After header (seconds or HTTP date) */
   | { kind: 'rateLimited'; retryAfterMs: number; message: string }
 
-// --- device login (RFC 8628) ----------------------------------------------------------------
+export interface PasswordGrantInput {
+  server: string
+  email: string | null
+  password: string | null
+  /** a terminal is there to prompt on (re-prompts after a wrong password need one) */
+  canPrompt: boolean
+  /** tries in all, wrong passwords included (default 3) */
+  maxAttempts?: number
+  /** extra tries after a connection failure (default 2) */
+  maxRetries?: number
+  /** first backoff after a connection failure, doubled each time (default 500) */
+  retryBaseMs?: number
+  /** the longest Retry-After the login waits out before giving up with `refused` (default 15000) */
+  maxRateLimitWaitMs?: number
+}
+
+// --- device grant (RFC 8628) ----------------------------------------------------------------
 
 export interface RequestCodeInput {
   server: string
@@ -135,8 +234,47 @@ export type PollResult = (
   | { kind: 'invalidGrant' }
   /** any 5xx or a 429: back off as after a connection error; Retry-After (429, 503) when sent */
   | { kind: 'unavailable'; status: number; retryAfterMs: number | null }
-  | { kind: 'granted'; session: UserSession }
+  | { kind: 'granted'; tokens: TokenSet }
 ) & { /** epoch ms at which the answer arrived */ at: number }
+
+export interface DeviceGrantInput {
+  server: string
+  name: string
+  hostname: string
+  /** cap on the backoff after connection failures (default 60000) */
+  maxBackoffMs?: number
+}
+
+// --- login ----------------------------------------------------------------------------------
+
+export interface LoginInput {
+  server: string
+  method: AuthMethod
+  /** process display name */
+  name: string
+  processId: string
+  force: boolean
+  /** the account asked for (--email), or null for whoever logs in */
+  email: string | null
+  /** password login: the password when given up front */
+  password?: string | null
+  /** password login: a terminal is there to prompt on */
+  canPrompt?: boolean
+  /** device login: the machine's host name, shown to the approver */
+  hostname?: string
+  /** options of the password grant (maxAttempts, maxRetries, retryBaseMs, maxRateLimitWaitMs) */
+  passwordGrant?: Omit<PasswordGrantInput, 'server' | 'email' | 'password' | 'canPrompt'>
+  /** options of the device grant (maxBackoffMs) */
+  deviceGrant?: Omit<DeviceGrantInput, 'server' | 'name' | 'hostname'>
+  /** how long a compensating revocation may take before the login ends anyway (default 3000) */
+  revokeTimeoutMs?: number
+}
+
+export type LoginEvent =
+  | { type: 'user.cancel' }
+  /** Sent after restoring a persisted login: re-enters the pairing's wait with the current time. */
+  | { type: 'app.resume'; now: number }
+  | { type: 'grant.pairing'; pairing: PairingView }
 
 // --- logout ---------------------------------------------------------------------------------
 
@@ -148,11 +286,6 @@ export interface CurrentAccount {
   tokens: string[]
 }
 
-export interface RevokeInput {
-  server: string
-  tokens: string[]
-}
-
 export interface DeleteFilesInput {
   accountId: string
 }
@@ -161,10 +294,17 @@ export interface DeleteFilesResult {
   removed: string[]
 }
 
+export interface LogoutInput {
+  /** the server the current login must be on (`--server` with `--logout`); null: any */
+  expectedServer?: string | null
+  /** how long revocation may take before the local delete goes ahead anyway (default 3000) */
+  revokeTimeoutMs?: number
+}
+
 export type LogoutOutput =
-  | { kind: 'loggedOut'; email: string; removed: string[]; revoked: boolean }
+  | { kind: 'loggedOut'; email: string; server: string; removed: string[]; revoked: boolean }
   | { kind: 'notLoggedIn' }
-  | { kind: 'failed'; failure: import('./failure.js').Failure }
+  | { kind: 'failed'; failure: Failure }
 
 // --- status ---------------------------------------------------------------------------------
 
@@ -181,7 +321,7 @@ export interface StatusReport {
   processName?: string
   processId?: string
   server?: string
-  authMethod?: 'password' | 'device'
+  authMethod?: AuthMethod
   loggedInAt?: string
   processTokenExpiresAt?: string | null
   userTokenExpiresAt?: string | null
@@ -194,56 +334,24 @@ export interface VerifyInput {
 
 export type VerifyResult = { kind: 'valid'; account: Account } | { kind: 'invalid'; message: string }
 
-export type StatusOutput =
-  | { kind: 'reported'; report: StatusReport; verified: VerifyResult | null }
-  | { kind: 'failed'; failure: import('./failure.js').Failure }
-
-// --- machine inputs and events --------------------------------------------------------------
-// The actor names each machine invokes (and that `.provide({ actors })` fills):
-//   password login: checkExisting, promptCredentials, authenticate, registerProcess, persist
-//   device login:   checkExisting, requestCode, pollToken, registerProcess, persist
-//   logout:         resolveAccount, revokeTokens, deleteFiles
-//   status:         readStatus, verifyOnline
-
-export interface PasswordLoginInput {
-  server: string
-  email: string | null
-  password: string | null
-  name: string
-  processId: string
-  force: boolean
-  /** a terminal is there to prompt on (re-prompts after a wrong password need one) */
-  canPrompt: boolean
-  /** tries in all, wrong passwords included (default 3) */
-  maxAttempts?: number
-  /** extra tries after a connection failure (default 2) */
-  maxRetries?: number
-  /** first backoff after a connection failure, doubled each time (default 500) */
-  retryBaseMs?: number
-  /** the longest Retry-After the login waits out before giving up with `refused` (default 15000) */
-  maxRateLimitWaitMs?: number
-}
-
-export interface DeviceLoginInput {
-  server: string
-  name: string
-  hostname: string
-  processId: string
-  force: boolean
-  /** cap on the backoff after connection failures (default 60000) */
-  maxBackoffMs?: number
-}
-
-export interface LogoutInput {
-  /** how long revocation may take before the local delete goes ahead anyway (default 3000) */
-  revokeTimeoutMs?: number
-}
-
 export interface StatusInput {
   /** also ask the server whether the user token still works */
   online: boolean
+  /** the server the current login must be on (`--server` with `--status --verify`); null: any */
+  expectedServer?: string | null
 }
 
-export type LoginEvent = { type: 'user.cancel' }
-/** Sent after restoring a persisted device login: re-enters the wait with the current time. */
-export type DeviceLoginEvent = LoginEvent | { type: 'app.resume'; now: number }
+export type StatusOutput =
+  | { kind: 'reported'; report: StatusReport; verified: VerifyResult | null }
+  | { kind: 'failed'; failure: Failure }
+
+/** Ends logout and status at once, wherever they are. */
+export type CancelEvent = { type: 'user.cancel' }
+
+// The actor names each machine invokes (and that `.provide({ actors })` fills):
+//   login:          checkExisting, passwordGrant | deviceGrant (child machines), identify,
+//                   lockCredentials, registerProcess, persist, revokeTokens
+//   password grant: promptCredentials, authenticate
+//   device grant:   requestCode, pollToken
+//   logout:         resolveAccount, revokeTokens, deleteFiles
+//   status:         readStatus, verifyOnline

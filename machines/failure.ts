@@ -10,9 +10,19 @@ export type FailureKind =
   | 'local_files' //   7: permissions, symlink, not owned by you, disk full, lock held
   | 'cancelled' //   130: the user stopped it
 
-// Why, within a kind, as a code a front end can word in its own way. Effects set it on the
-// errors they throw when a machine's decision depends on it (a TLS failure is never retried).
-export type FailureReason = 'tls' | 'network' | 'timeout' | 'proxy' | (string & {})
+// Why, within a kind, as a code a front end words in its own way; `message` is a plain default
+// that names no command. Effects set a reason on the errors they throw when a machine's
+// decision depends on it (a TLS failure is never retried).
+export type FailureReason =
+  | 'needsTerminal' //       usage: credentials are needed and there is no terminal to ask on
+  | 'wrongServer' //         usage: the login here is on another server than the one asked
+  | 'wrongCredentials' //    refused: the server said wrong email or password
+  | 'rateLimited' //         refused: too many attempts, longer than the login waits
+  | 'pairingDenied' //       refused: the approver declined
+  | 'pairingCodeUnusable' // refused: invalid_grant after pending (maybe approved, answer lost)
+  | 'pairingExpired' //      expired: the code ran out before approval
+  | 'tls' | 'network' | 'timeout' | 'proxy' // unreachable
+  | (string & {})
 
 export interface Failure {
   kind: FailureKind
@@ -20,14 +30,15 @@ export interface Failure {
   reason?: FailureReason
 }
 
-export const failure = (kind: FailureKind, message: string): Failure => ({ kind, message })
+export const failure = (kind: FailureKind, message: string, reason?: FailureReason): Failure =>
+  reason === undefined ? { kind, message } : { kind, message, reason }
 
 // Effects reject with an Error subclass that carries `kind`; anything else that reaches a
 // machine is a bug in an effect, reported as a bad response rather than crashing the actor.
 export const toFailure = (error: unknown): Failure => {
   if (error && typeof error === 'object' && 'kind' in error && 'message' in error) {
-    const { kind, message } = error as { kind: FailureKind; message: string }
-    return { kind, message: String(message) }
+    const { kind, message, reason } = error as { kind: FailureKind; message: string; reason?: FailureReason }
+    return failure(kind, String(message), reason ?? undefined)
   }
   return { kind: 'bad_response', message: error instanceof Error ? error.message : String(error) }
 }

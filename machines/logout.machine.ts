@@ -1,38 +1,32 @@
 // Logout (`omicos login --logout`, `omicos cli login --logout`): revoke on the server when it
-// answers in time, then delete this account's credential files whatever the server said.
+// answers in time, then delete this account's credential files whatever the server said. With
+// an expected server (`--server`), a login on another one is left alone.
 import { assign, fromPromise, setup } from 'xstate'
-import type {
-  CurrentAccount,
-  DeleteFilesInput,
-  DeleteFilesResult,
-  LogoutInput,
-  LogoutOutput,
-  RevokeInput,
-} from './contracts.js'
-import { notProvided, toFailure, type Failure } from './failure.js'
+import type { CancelEvent, CurrentAccount, DeleteFilesInput, DeleteFilesResult, LogoutInput, LogoutOutput, RevokeInput } from './contracts.js'
+import { failure, notProvided, toFailure, type Failure } from './failure.js'
 
 export const logoutDefaults = {
   revokeTimeoutMs: 3_000,
 } as const
 
 export interface LogoutContext {
+  expectedServer: string | null
   revokeTimeoutMs: number
   /** the account being logged out; its tokens are dropped once revocation is over */
   account: CurrentAccount | null
   /** the server confirmed the revocation */
   revoked: boolean
   /** why revocation did not happen (it never stops the local delete) */
-  revokeProblem: string | null
+  revokeProblem: Failure | null
   removed: string[]
   error: Failure | null
 }
-
-const errorOf = (event: unknown) => (event as { error: unknown }).error
 
 export const logout = setup({
   types: {
     input: {} as LogoutInput,
     context: {} as LogoutContext,
+    events: {} as CancelEvent,
     output: {} as LogoutOutput,
   },
   actors: {
@@ -41,19 +35,25 @@ export const logout = setup({
     deleteFiles: fromPromise<DeleteFilesResult, DeleteFilesInput>(notProvided('deleteFiles')),
   },
   guards: {
-    isNobodyLoggedIn: ({ event }) => (event as { output?: CurrentAccount | null }).output == null,
+    isNobodyLoggedIn: (_, account: CurrentAccount | null) => account === null,
+    isOnAnotherServer: ({ context }, account: CurrentAccount) =>
+      context.expectedServer !== null && account.server !== context.expectedServer,
   },
   actions: {
-    takeAccount: assign({ account: ({ event }) => (event as unknown as { output: CurrentAccount }).output }),
+    takeAccount: assign((_, account: CurrentAccount) => ({ account })),
+    refuseOtherServer: assign(({ context }, account: CurrentAccount) => ({
+      error: failure('usage', `the login here is on ${account.server}, not on ${context.expectedServer}`, 'wrongServer'),
+    })),
     confirmRevoked: assign({ revoked: true }),
-    noteRevokeFailed: assign({ revoked: false, revokeProblem: ({ event }) => toFailure(errorOf(event)).message }),
-    noteRevokeTimedOut: assign({
+    noteRevokeFailed: assign((_, problem: Failure) => ({ revoked: false, revokeProblem: problem })),
+    noteRevokeTimedOut: assign(({ context }) => ({
       revoked: false,
-      revokeProblem: ({ context }) => `the server did not confirm the revocation within ${context.revokeTimeoutMs} ms`,
-    }),
-    forgetTokens: assign({ account: ({ context }) => (context.account ? { ...context.account, tokens: [] } : null) }),
-    takeRemoved: assign({ removed: ({ event }) => (event as unknown as { output: DeleteFilesResult }).output.removed }),
-    failWithError: assign({ error: ({ event }) => toFailure(errorOf(event)) }),
+      revokeProblem: failure('unreachable', `the server did not confirm the revocation within ${context.revokeTimeoutMs} ms`, 'timeout'),
+    })),
+    forgetTokens: assign(({ context }) => ({ account: context.account ? { ...context.account, tokens: [] } : null })),
+    takeRemoved: assign((_, result: DeleteFilesResult) => ({ removed: result.removed })),
+    fail: assign((_, error: Failure) => ({ error })),
+    cancel: assign({ error: () => failure('cancelled', 'logout cancelled') }),
   },
   delays: {
     revokeTimeout: ({ context }) => context.revokeTimeoutMs,
@@ -62,6 +62,7 @@ export const logout = setup({
   id: 'logout',
   description: "Logout: revokes the current account's tokens (best effort), then deletes that account's credential files.",
   context: ({ input }) => ({
+    expectedServer: input.expectedServer ?? null,
     revokeTimeoutMs: input.revokeTimeoutMs ?? logoutDefaults.revokeTimeoutMs,
     account: null,
     revoked: false,
@@ -70,6 +71,9 @@ export const logout = setup({
     error: null,
   }),
   initial: 'resolving',
+  on: {
+    'user.cancel': { target: '.failed', actions: 'cancel' },
+  },
   states: {
     resolving: {
       description: 'Finds the account logged in here (workspace file first, then the global one).',
@@ -77,55 +81,58 @@ export const logout = setup({
         id: 'resolveAccount',
         src: 'resolveAccount',
         onDone: [
-          { guard: 'isNobodyLoggedIn', target: 'notLoggedIn' },
-          { target: 'revoking', actions: 'takeAccount' },
+          { guard: { type: 'isNobodyLoggedIn', params: ({ event }) => event.output }, target: 'notLoggedIn' },
+          {
+            guard: { type: 'isOnAnotherServer', params: ({ event }) => event.output! },
+            target: 'failed',
+            actions: { type: 'refuseOtherServer', params: ({ event }) => event.output! },
+          },
+          { target: 'revoking', actions: { type: 'takeAccount', params: ({ event }) => event.output! } },
         ],
-        onError: { target: 'failed', actions: 'failWithError' },
+        onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
       },
     },
     notLoggedIn: {
       description: 'Nobody is logged in: nothing to delete.',
       type: 'final',
-      output: (): LogoutOutput => ({ kind: 'notLoggedIn' }),
     },
     revoking: {
       description: 'Asks the server to revoke the tokens (RFC 7009); an error or revokeTimeoutMs moves on anyway.',
       invoke: {
         id: 'revokeTokens',
         src: 'revokeTokens',
-        input: ({ context }) => ({ server: context.account!.server, tokens: context.account!.tokens }),
+        input: ({ context }) => ({ batches: [{ server: context.account!.server, tokens: context.account!.tokens }] }),
         onDone: { target: 'deleting', actions: 'confirmRevoked' },
-        onError: { target: 'deleting', actions: 'noteRevokeFailed' },
+        onError: { target: 'deleting', actions: { type: 'noteRevokeFailed', params: ({ event }) => toFailure(event.error) } },
       },
       // Revocation is best effort: a server that hangs must not keep the files on disk.
       after: { revokeTimeout: { target: 'deleting', actions: 'noteRevokeTimedOut' } },
       exit: 'forgetTokens',
     },
     deleting: {
-      description: "Deletes every credential file whose account_id is this account's, and no other.",
+      description: "Deletes every credential file whose account_id is this account's, and no other; a cancel now lets it finish.",
+      on: { 'user.cancel': {} },
       invoke: {
         id: 'deleteFiles',
         src: 'deleteFiles',
         input: ({ context }) => ({ accountId: context.account!.accountId }),
-        onDone: { target: 'loggedOut', actions: 'takeRemoved' },
-        onError: { target: 'failed', actions: 'failWithError' },
+        onDone: { target: 'loggedOut', actions: { type: 'takeRemoved', params: ({ event }) => event.output } },
+        onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
       },
     },
     loggedOut: {
       description: 'Logged out: the files are gone (context.revoked says whether the server confirmed).',
       type: 'final',
-      output: ({ context }): LogoutOutput => ({
-        kind: 'loggedOut',
-        email: context.account!.email,
-        removed: context.removed,
-        revoked: context.revoked,
-      }),
     },
     failed: {
-      description: 'The files could not be found or deleted; context.error says why.',
+      description: 'Not logged out: cancelled, another server than the one expected, or the files could not be found or deleted; context.error says why.',
       type: 'final',
-      output: ({ context }): LogoutOutput => ({ kind: 'failed', failure: context.error! }),
+      entry: 'forgetTokens',
     },
   },
-  output: ({ event }) => (event as unknown as { output: LogoutOutput }).output,
+  output: ({ context }): LogoutOutput => {
+    if (context.error) return { kind: 'failed', failure: context.error }
+    if (!context.account) return { kind: 'notLoggedIn' }
+    return { kind: 'loggedOut', email: context.account.email, server: context.account.server, removed: context.removed, revoked: context.revoked }
+  },
 })

@@ -1,11 +1,13 @@
 // Status (`omicos login --status`): read the credential files, and with `online` also ask the
-// server whether the user token still works.
+// server whether the user token still works. With an expected server (`--server` with
+// `--verify`), a login on another one is not checked.
 import { assign, fromPromise, setup } from 'xstate'
-import type { StatusInput, StatusOutput, StatusReport, VerifyInput, VerifyResult } from './contracts.js'
-import { notProvided, toFailure, type Failure } from './failure.js'
+import type { CancelEvent, StatusInput, StatusOutput, StatusReport, VerifyInput, VerifyResult } from './contracts.js'
+import { failure, notProvided, toFailure, type Failure } from './failure.js'
 
 export interface StatusContext {
   online: boolean
+  expectedServer: string | null
   report: StatusReport | null
   verified: VerifyResult | null
   error: Failure | null
@@ -15,6 +17,7 @@ export const status = setup({
   types: {
     input: {} as StatusInput,
     context: {} as StatusContext,
+    events: {} as CancelEvent,
     output: {} as StatusOutput,
   },
   actors: {
@@ -22,19 +25,27 @@ export const status = setup({
     verifyOnline: fromPromise<VerifyResult, VerifyInput>(notProvided('verifyOnline')),
   },
   guards: {
-    isOnlineAndLoggedIn: ({ context, event }) =>
-      context.online && (event as unknown as { output: StatusReport }).output.loggedIn,
+    isOnAnotherServer: ({ context }, report: StatusReport) =>
+      report.loggedIn && context.expectedServer !== null && report.server !== context.expectedServer,
+    isOnlineAndLoggedIn: ({ context }, report: StatusReport) => context.online && report.loggedIn,
   },
   actions: {
-    takeReport: assign({ report: ({ event }) => (event as unknown as { output: StatusReport }).output }),
-    takeVerdict: assign({ verified: ({ event }) => (event as unknown as { output: VerifyResult }).output }),
-    failWithError: assign({ error: ({ event }) => toFailure((event as unknown as { error: unknown }).error) }),
+    takeReport: assign((_, report: StatusReport) => ({ report })),
+    refuseOtherServer: assign(({ context }, report: StatusReport) => ({
+      error: failure('usage', `the login here is on ${report.server}, not on ${context.expectedServer}`, 'wrongServer'),
+    })),
+    takeVerdict: assign((_, verified: VerifyResult) => ({ verified })),
+    fail: assign((_, error: Failure) => ({ error })),
+    cancel: assign({ error: () => failure('cancelled', 'status cancelled') }),
   },
 }).createMachine({
   id: 'status',
   description: 'Status: what the credential files say, and optionally whether the server still accepts the user token.',
-  context: ({ input }) => ({ online: input.online, report: null, verified: null, error: null }),
+  context: ({ input }) => ({ online: input.online, expectedServer: input.expectedServer ?? null, report: null, verified: null, error: null }),
   initial: 'reading',
+  on: {
+    'user.cancel': { target: '.failed', actions: 'cancel' },
+  },
   states: {
     reading: {
       description: 'Reads the global and workspace credential files (no network).',
@@ -42,10 +53,19 @@ export const status = setup({
         id: 'readStatus',
         src: 'readStatus',
         onDone: [
-          { guard: 'isOnlineAndLoggedIn', target: 'verifying', actions: 'takeReport' },
-          { target: 'reported', actions: 'takeReport' },
+          {
+            guard: { type: 'isOnAnotherServer', params: ({ event }) => event.output },
+            target: 'failed',
+            actions: { type: 'refuseOtherServer', params: ({ event }) => event.output },
+          },
+          {
+            guard: { type: 'isOnlineAndLoggedIn', params: ({ event }) => event.output },
+            target: 'verifying',
+            actions: { type: 'takeReport', params: ({ event }) => event.output },
+          },
+          { target: 'reported', actions: { type: 'takeReport', params: ({ event }) => event.output } },
         ],
-        onError: { target: 'failed', actions: 'failWithError' },
+        onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
       },
     },
     verifying: {
@@ -57,20 +77,19 @@ export const status = setup({
           server: context.report!.server!,
           path: context.report!.activePath ?? context.report!.configPath,
         }),
-        onDone: { target: 'reported', actions: 'takeVerdict' },
-        onError: { target: 'failed', actions: 'failWithError' },
+        onDone: { target: 'reported', actions: { type: 'takeVerdict', params: ({ event }) => event.output } },
+        onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
       },
     },
     reported: {
       description: 'The report is ready (context.verified is null when not checked online).',
       type: 'final',
-      output: ({ context }): StatusOutput => ({ kind: 'reported', report: context.report!, verified: context.verified }),
     },
     failed: {
-      description: 'The files could not be read, or the server could not be asked; context.error says why.',
+      description: 'Cancelled, another server than the one expected, or the files or the server could not be read; context.error says why.',
       type: 'final',
-      output: ({ context }): StatusOutput => ({ kind: 'failed', failure: context.error! }),
     },
   },
-  output: ({ event }) => (event as unknown as { output: StatusOutput }).output,
+  output: ({ context }): StatusOutput =>
+    context.error ? { kind: 'failed', failure: context.error } : { kind: 'reported', report: context.report!, verified: context.verified },
 })

@@ -1,10 +1,12 @@
-// The machines that get a page in docs/machines/, by the name of their file.
-import { deviceLogin, logout, passwordLogin, status } from '../machines/index.js'
+// The machines that get a page in docs/machines/, by the name of their file. The login page
+// shows its grant children by name; each grant has a page of its own.
+import { deviceGrant, login, logout, passwordGrant, status } from '../machines/index.js'
 import type { MachineDocEntry } from './machine-diagram.js'
 
 export const machineDocs: MachineDocEntry[] = [
-  { name: 'password-login', machine: passwordLogin },
-  { name: 'device-login', machine: deviceLogin },
+  { name: 'login', machine: login },
+  { name: 'password-grant', machine: passwordGrant },
+  { name: 'device-grant', machine: deviceGrant },
   { name: 'logout', machine: logout },
   { name: 'status', machine: status },
 ]

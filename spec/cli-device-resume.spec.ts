@@ -99,8 +99,8 @@ test('started in the CLI, stopped, finished from the high-level API in this proc
     signal: controller.signal,
     onResume: () => (resumed = true),
     onSnapshot: (snapshot) => {
-      if (!snapshot.matches('awaitingApproval') || approving) return
-      shownCode = snapshot.context.userCode
+      if (!snapshot.context.pairing || approving) return
+      shownCode = snapshot.context.pairing.userCode
       approving = decidePairing(ref.dataDir, shownCode!, { approve: true, email: ada.email })
     },
   })

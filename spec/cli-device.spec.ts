@@ -31,7 +31,8 @@ async function pendingDeviceCode(box: CliSandbox): Promise<string> {
   const [file] = await waitForPending(box.home)
   const saved = readCredentials(file!)
   assert.is(saved.mode, 0o600, 'the pending pairing file is 0600')
-  const code = saved.json.context?.deviceCode
+  // The login's persisted snapshot holds the grant child's, and that one the device code.
+  const code = saved.json.children?.grant?.snapshot?.context?.deviceCode
   assert.type(code, 'string')
   return code
 }

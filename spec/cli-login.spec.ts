@@ -315,7 +315,7 @@ test('bad or conflicting options: exit 2, one line, no stack, credentials intact
 
 // --- tracing ----------------------------------------------------------------------------------
 
-const TRACE_LINE = /^\[trace [\d:.]+\] [\w.]+: \S+ -> \S+/
+const TRACE_LINE = /^\[trace [\d:.]+\] (\w+: )?[\w.]+: \S+ -> \S+/
 
 test('--trace and OMICOS_TRACE=1 print the transitions on stderr, without secrets', async () => {
   const box = sandbox()
@@ -324,8 +324,10 @@ test('--trace and OMICOS_TRACE=1 print the transitions on stderr, without secret
   const lines = flagged.stderr.split('\n').filter(Boolean)
   assert.ok(lines.length >= 4, flagged.stderr)
   for (const line of lines) assert.match(line, TRACE_LINE)
-  assert.match(flagged.stderr, /checkingExisting -> authenticating/)
-  assert.match(flagged.stderr, /authenticating -> registeringProcess/)
+  assert.match(flagged.stderr, /checkingExisting -> passwordGrant/)
+  assert.match(flagged.stderr, /grant: .* -> authenticating/)
+  assert.match(flagged.stderr, /passwordGrant -> identifying/)
+  assert.match(flagged.stderr, /locking -> registeringProcess/)
   assert.match(flagged.stderr, /persisting -> loggedIn/)
   assert.not.match(flagged.stdout, /\[trace/)
 
@@ -335,7 +337,7 @@ test('--trace and OMICOS_TRACE=1 print the transitions on stderr, without secret
     input: ADA.password,
   })
   assert.is(byEnv.code, 0, byEnv.stderr)
-  assert.match(byEnv.stderr, /authenticating -> registeringProcess/)
+  assert.match(byEnv.stderr, /locking -> registeringProcess/)
 
   const status = await leaks.run(['login', '--status', '--trace'], { cwd: box.workspace, env: box.env })
   assert.is(status.code, 0)

@@ -150,7 +150,7 @@ const pairing = (leftMs: number): PairingState => ({
   intervalMs: 5_000,
   waiting: true,
 })
-const snapshotOf = (state: PairingState) => ({ context: state, matches: () => state.waiting })
+const snapshotOf = ({ waiting, ...pairing }: PairingState) => ({ context: { pairing }, matches: () => waiting })
 const QR_BLOCKS = /[▀▄█]{4,}/
 const SPINNER = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/
 

@@ -87,11 +87,12 @@ const devicePolls = () => ref.server.requests.filter((r) => r.path === '/token' 
 
 test('the bundle is browser-only code: no Node built-in left to import, no fetch ponyfill', () => {
   assert.equal(built.externalImports, [])
-  assert.ok(built.inputs.includes('machines/device-login.machine.ts'), 'the machine is bundled as it is')
+  assert.ok(built.inputs.includes('machines/login.machine.ts'), 'the machine is bundled as it is')
+  assert.ok(built.inputs.includes('effects/client/run-actor.ts'), 'run by the engine\'s own runner')
   assert.ok(built.inputs.includes('effects/client/device-grant.ts'), 'the RFC 8628 client is shared with the CLI')
   const nodeOnly = built.inputs.filter((path) =>
     /node_modules\/(cross-fetch|node-fetch|whatwg-fetch)\//.test(path) ||
-    /^effects\/(credential-store|node-actors|environment|workspace|prompts|pending-pairing)\.ts$/.test(path))
+    /^effects\/(node\/|store\/(?!credential-file\.ts$))/.test(path))
   assert.equal(nodeOnly, [])
 })
 
@@ -167,21 +168,33 @@ test('the page shows a code, resumes the same code after a reload, and logs in o
   }
 })
 
-test('Cancel stops the pairing: the page says so and no poll goes out after it', async () => {
+test('Cancel stops the pairing: no poll goes out after it, and the machine says the code can go on: a reload continues it, Start again does not', async () => {
   const { context, page, problems } = await newPage()
   try {
     await startPairing(page)
+    const code = await page.textContent('#user-code')
     await page.click('#cancel')
     await waitForState(page, 'failed')
     assert.is(await page.getAttribute('#error', 'data-kind'), 'cancelled')
     assert.is(await page.textContent('#error'), 'login cancelled')
+    assert.ok(await page.isVisible('#resumable'), 'the page says the code can go on')
+    assert.ok(Number(await page.getAttribute('#resumable', 'data-seconds')) > 0)
     assert.ok(await page.isVisible('#server-form'))
     const polls = devicePolls()
     await sleep(2_500)
     assert.is(devicePolls(), polls, 'no poll after the cancel')
-    assert.is(await page.evaluate(() => sessionStorage.getItem('omicos.web-pairing.pending')), null)
+    assert.ok(await page.evaluate(() => sessionStorage.getItem('omicos.web-pairing.pending')), 'kept for a reload')
     await timeout(page.reload(), 10_000, 'reloading')
-    assert.is(await page.getAttribute('#state', 'data-state'), 'idle', 'a cancelled pairing is not resumed')
+    await waitForState(page, 'awaitingApproval')
+    assert.is(await page.textContent('#user-code'), code, 'the same code after the reload')
+    assert.ok(await page.isVisible('#resumed'))
+    await page.click('#cancel')
+    await waitForState(page, 'failed')
+    const codes = deviceAuthorizations()
+    await page.click('#restart')
+    await waitForState(page, 'awaitingApproval')
+    assert.is(deviceAuthorizations(), codes + 1, 'Start again asks for a new code')
+    assert.is.not(await page.textContent('#user-code'), code)
     assert.equal(problems, [])
   } finally {
     await timeout(context.close(), 10_000, 'closing the context')

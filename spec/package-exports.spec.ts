@@ -12,7 +12,7 @@ test('the Node API, the machines and the device grant resolve by package name', 
     assert.type((api as Record<string, unknown>)[name], 'function', name)
   }
   const machines = await import('omicos-auth/machines')
-  for (const name of ['passwordLogin', 'deviceLogin', 'logout', 'status']) {
+  for (const name of ['login', 'passwordGrant', 'deviceGrant', 'logout', 'status', 'provideLogin']) {
     assert.ok((machines as Record<string, unknown>)[name], name)
   }
   const grant = await import('omicos-auth/device-grant')
@@ -33,11 +33,11 @@ test('the declaration files type-check a consumer', () => {
     writeFileSync(
       join(dir, 'consumer.ts'),
       `import { login, type LoginOptions } from 'omicos-auth'
-import { deviceLogin, type LoginOutput } from 'omicos-auth/machines'
+import { login as loginMachine, type LoginOutput } from 'omicos-auth/machines'
 import { requestDeviceAuthorization } from 'omicos-auth/device-grant'
 const options: LoginOptions = { server: 'http://127.0.0.1:1', prompts: false }
 const describe = (o: LoginOutput): string => (o.kind === 'loggedIn' ? o.email : o.kind)
-export const used = [login, options, deviceLogin, describe, requestDeviceAuthorization]
+export const used = [login, options, loginMachine, describe, requestDeviceAuthorization]
 `,
     )
     writeFileSync(

@@ -10,7 +10,11 @@
 //
 // Everything a server sends that can reach a terminal (user code, verification addresses) is
 // checked first: no control characters or escape sequences, https or loopback http only.
-import type { DeviceAuthorization } from '../../machines/contracts.js'
+import { createActor, type ActorOptions, type AnyActorLogic } from 'xstate'
+import type { DeviceAuthorization, PairingView } from '../../machines/contracts.js'
+import { deviceGrant } from '../../machines/device-grant.machine.js'
+import { createPairingActors } from './pairing-actors.js'
+import { runToEnd } from './run-actor.js'
 import { EngineError } from './engine-error.js'
 import { discover } from './discovery.js'
 import { requestJson, safeErrorCode, type FetchLike } from './http.js'
@@ -192,100 +196,63 @@ export const pollDeviceToken = async (request: DeviceTokenRequest, signal?: Abor
 // --- the whole grant ------------------------------------------------------------------------
 
 export interface RunDeviceGrantOptions extends DeviceAuthorizationRequest {
-  /** called once with the codes to show, before the first wait; a returned promise is awaited */
-  onCode: (auth: DeviceAuthorizationResponse) => void | Promise<void>
+  /** called once with the codes to show, before the first wait */
+  onCode: (auth: PairingView) => void
   /** aborting ends the grant with an `EngineError` of kind `cancelled` */
   signal?: AbortSignal
-  /** how the loop waits between requests (default: a timer the signal cuts short) */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
+  /** the clock the grant waits on (default: real timers); XState's SimulatedClock in tests */
+  clock?: ActorOptions<AnyActorLogic>['clock']
   /** cap on the backoff after connection errors (default 60000); the interval always wins over it */
   maxBackoffMs?: number
+  /** XState inspection events of the grant's machine, for tracing */
+  inspect?: ActorOptions<AnyActorLogic>['inspect']
 }
 
-/** RFC 8628 section 3.5: every slow_down adds 5 seconds to the interval, for good. */
-export const SLOW_DOWN_STEP_MS = 5_000
-export const DEFAULT_MAX_BACKOFF_MS = 60_000
-
-const cancelled = () => new EngineError('cancelled', 'the device authorization was cancelled')
-const expired = () => new EngineError('expired', 'the device code expired before it was approved')
-
-const timerSleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(cancelled())
-    const onAbort = () => {
-      clearTimeout(timer)
-      reject(cancelled())
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
-
 /**
- * The whole device authorization grant (RFC 8628): requests the codes, hands them to `onCode`,
- * then polls the token endpoint as section 3.5 says: every `interval` seconds (5 when the
- * server sent none); `slow_down` adds 5 s to this and every later request; a connection error
- * or time-out backs off exponentially, never faster than the interval; nothing is sent at or
- * after the code's `expires_in`. Resolves with the token response. Rejects with `EngineError`:
- * `refused` (access_denied), `expired` (expired_token, or expires_in passed here), `cancelled`
- * (the signal), or whatever the first request or an unusable answer threw (`unreachable`,
- * `bad_response`, `usage`).
+ * The whole device authorization grant (RFC 8628): runs device-grant.machine.ts, the pacing
+ * of section 3.5 included, with `requestDeviceAuthorization` and `pollDeviceToken` as its two
+ * effects. Resolves with the token response as the server sent it. Rejects with `EngineError`:
+ * `refused` (access_denied, or invalid_grant: the code can no longer be used), `expired`
+ * (expired_token, or expires_in passed here), `cancelled` (the signal), or what a request threw
+ * (`unreachable`, `bad_response`).
  */
 export const runDeviceGrant = async (options: RunDeviceGrantOptions): Promise<TokenResponse> => {
-  const { signal, onCode } = options
-  const sleep = options.sleep ?? timerSleep
-  const now = options.now ?? Date.now
-  const maxBackoffMs = options.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS
-  if (signal?.aborted) throw cancelled()
+  if (options.signal?.aborted) throw new EngineError('cancelled', 'the device authorization was cancelled')
   // Discovered once: every request of the grant goes to the same endpoints.
-  const metadata = await endpoints(options, signal)
-  const grant = { ...options, metadata }
-  const auth = await requestDeviceAuthorization(grant, signal)
-  const deadline = auth.receivedAt + auth.expiresIn * 1000
-  await onCode(auth)
-
-  let intervalMs = auth.interval * 1000
-  let waitMs = intervalMs
-  let failures = 0
-  for (;;) {
-    if (signal?.aborted) throw cancelled()
-    const left = deadline - now()
-    if (left <= waitMs) {
-      // The next request would go out at or after expires_in: the code is dead by then.
-      if (left > 0) await sleep(left, signal)
-      if (signal?.aborted) throw cancelled()
-      throw expired()
-    }
-    await sleep(waitMs, signal)
-    if (signal?.aborted) throw cancelled()
-    let result: DevicePollResult
-    try {
-      result = await pollDeviceToken({ ...grant, deviceCode: auth.deviceCode }, signal)
-    } catch (error) {
-      if (signal?.aborted) throw cancelled()
-      if (!(error instanceof EngineError) || error.kind !== 'unreachable') throw error
-      // Section 3.5: back off exponentially on connection errors, never below the interval.
-      failures += 1
-      waitMs = Math.max(intervalMs, Math.min(maxBackoffMs, intervalMs * 2 ** failures))
-      continue
-    }
-    failures = 0
-    switch (result.kind) {
-      case 'granted':
-        return result.tokens
-      case 'denied':
-        throw new EngineError('refused', 'the device authorization was denied on the other device')
-      case 'expired':
-        throw expired()
-      case 'slowDown':
-        intervalMs += SLOW_DOWN_STEP_MS
-        break
-      case 'pending':
-        break
-    }
-    if (result.at >= deadline) throw expired()
-    waitMs = intervalMs
-  }
+  const metadata = await endpoints(options, options.signal)
+  let tokens: TokenResponse | null = null
+  const http = { fetch: options.fetch, timeoutMs: options.timeoutMs, now: options.now ?? Date.now }
+  const actors = createPairingActors(http, {
+    clientId: options.clientId,
+    scope: options.scope ?? '',
+    metadata,
+    extraParams: options.extraParams ?? {},
+    onTokens: (response) => (tokens = response),
+  })
+  const actor = createActor(deviceGrant.provide({ actors }), {
+    input: { server: options.server ?? metadata.token_endpoint, name: '', hostname: '', maxBackoffMs: options.maxBackoffMs },
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.inspect ? { inspect: options.inspect } : {}),
+  })
+  let shown = false
+  actor.subscribe({
+    next: (snapshot) => {
+      const c = snapshot.context
+      if (!shown && snapshot.matches('awaitingApproval') && c.userCode && c.verificationUri && c.deadline !== null) {
+        shown = true
+        options.onCode({
+          userCode: c.userCode,
+          verificationUri: c.verificationUri,
+          verificationUriComplete: c.verificationUriComplete,
+          deadline: c.deadline,
+          intervalMs: c.intervalMs,
+        })
+      }
+    },
+    error: () => {},
+  })
+  const output = await runToEnd(actor, { signal: options.signal })
+  if (output.kind === 'granted' && tokens) return tokens
+  const failure = output.kind === 'failed' ? output.failure : { kind: 'bad_response' as const, message: 'no token response' }
+  throw new EngineError(failure.kind, failure.message, { reason: failure.reason })
 }

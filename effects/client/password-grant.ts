@@ -6,7 +6,7 @@ import { discover } from './discovery.js'
 import { EngineError } from './engine-error.js'
 import { requestJson, retryAfterMs, safeDescription, safeErrorCode, type HttpDeps } from './http.js'
 import { hostOf } from './server-url.js'
-import { fetchAccount, toUserSession } from './omicos-api.js'
+import { toTokenSet } from './token-set.js'
 
 export interface PasswordGrantRequest {
   server: string
@@ -61,7 +61,7 @@ export const passwordGrant = async (deps: Deps, request: PasswordGrantRequest, s
   throw new EngineError('bad_response', `${host} answered the login with ${safeErrorCode(error)} (HTTP ${answer.status})`)
 }
 
-/** Password grant, then the account the token belongs to: the `authenticate` effect. */
+/** The password grant as the machine's `authenticate` effect: the tokens, not yet whose. */
 export const authenticateWithPassword = async (
   deps: Deps,
   request: PasswordGrantRequest,
@@ -69,6 +69,5 @@ export const authenticateWithPassword = async (
 ): Promise<AuthenticateResult> => {
   const result = await passwordGrant(deps, request, signal)
   if (result.kind !== 'granted') return result
-  const account = await fetchAccount(deps, request.server, result.tokens.access_token, signal)
-  return { kind: 'granted', session: toUserSession(result.tokens, account, result.at) }
+  return { kind: 'granted', tokens: toTokenSet(result.tokens, result.at) }
 }

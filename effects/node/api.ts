@@ -2,12 +2,12 @@
 // effects to a final state. The CLI is one caller; the daemon and other front ends are others.
 //
 //   import { login, deviceLogin, status, logout, resolveCredentials } from 'omicos-auth'
-import { createActor, toPromise, type AnyActorLogic, type InspectionEvent, type SnapshotFrom } from 'xstate'
-import type { LoginOutput, LogoutOutput, StatusOutput } from '../../machines/contracts.js'
-import { deviceLogin as deviceLoginMachine } from '../../machines/device-login.machine.js'
+import { createActor, type InspectionEvent, type Snapshot, type SnapshotFrom } from 'xstate'
+import type { LoginInput, LoginOutput, LogoutOutput, StatusOutput } from '../../machines/contracts.js'
+import { provideLogin, type login as loginMachine } from '../../machines/login.machine.js'
 import { logout as logoutMachine } from '../../machines/logout.machine.js'
-import { passwordLogin } from '../../machines/password-login.machine.js'
 import { status as statusMachine } from '../../machines/status.machine.js'
+import { runResumableLogin, runToEnd } from '../client/run-actor.js'
 import { defaultProcessName, hostName, omicosHome, type Env } from './environment.js'
 import type { FetchLike } from '../client/http.js'
 import { createNodeActors } from './node-actors.js'
@@ -58,8 +58,8 @@ export interface DeviceLoginOptions extends EngineOptions {
   workspace?: boolean
   /** continue a pairing persisted for the same server and workspace (default true; force starts afresh) */
   resume?: boolean
-  /** every snapshot of the device machine, e.g. to show the code and a countdown */
-  onSnapshot?: (snapshot: SnapshotFrom<typeof deviceLoginMachine>) => void
+  /** every snapshot of the login machine, e.g. to show the code (`context.pairing`) and a countdown */
+  onSnapshot?: (snapshot: SnapshotFrom<typeof loginMachine>) => void
   /** called once when a persisted pairing is picked up again */
   onResume?: () => void
 }
@@ -102,19 +102,21 @@ export async function login(options: LoginOptions): Promise<LoginOutput> {
     stderr: prompts?.stdout,
     networkBudgetMs: LOGIN_NETWORK_BUDGET_MS,
   })
-  const actor = createActor(passwordLogin.provide({ actors }), {
-    input: {
-      server,
-      email: options.email ?? null,
-      password: options.password ?? null,
-      name: options.name ?? defaultProcessName(env, cwd),
-      processId: workspace.processId,
-      force: options.force ?? false,
-      canPrompt: Boolean(prompts?.stdin.isTTY),
-    },
-    inspect: options.inspect,
-  })
-  return run(actor, options.signal)
+  const input: LoginInput = {
+    server,
+    method: 'password',
+    email: options.email ?? null,
+    password: options.password ?? null,
+    name: options.name ?? defaultProcessName(env, cwd),
+    processId: workspace.processId,
+    force: options.force ?? false,
+    canPrompt: Boolean(prompts?.stdin.isTTY),
+  }
+  try {
+    return await runToEnd(createActor(provideLogin(actors), { input, inspect: options.inspect }), { signal: options.signal })
+  } finally {
+    await actors.dispose()
+  }
 }
 
 /** Device-code pairing (`omicos cli login`, RFC 8628), resumable across runs. */
@@ -123,95 +125,54 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<LoginOut
   const workspace = await resolveWorkspace({ cwd, env, home })
   const pending = createPendingPairings(home, { server, workspaceRoot: workspace.root, workspaceOnly: options.workspace ?? false })
   const release = await pending.claim()
+  const actors = createNodeActors({ home, cwd, env, fetch: options.fetch, workspaceOnly: options.workspace })
   try {
-    return await pairOnce(options, pending, { server, home, cwd, env, processId: workspace.processId, workspaceOnly: options.workspace })
+    return await runResumableLogin({
+      logic: provideLogin(actors),
+      input: {
+        server,
+        method: 'device',
+        email: null,
+        name: options.name ?? defaultProcessName(env, cwd),
+        hostname: options.hostname ?? hostName(),
+        processId: workspace.processId,
+        force: options.force ?? false,
+      },
+      store: {
+        read: async () => (await pending.read()) as Snapshot<unknown> | null,
+        write: (snapshot) => pending.write(snapshot),
+        remove: () => pending.remove(),
+      },
+      fresh: options.force || options.resume === false,
+      now: Date.now,
+      signal: options.signal,
+      inspect: options.inspect,
+      onSnapshot: options.onSnapshot,
+      onResume: options.onResume,
+    })
   } finally {
+    await actors.dispose()
     await release()
   }
-}
-
-async function pairOnce(
-  options: DeviceLoginOptions,
-  pending: ReturnType<typeof createPendingPairings>,
-  where: Resolved & { processId: string; workspaceOnly?: boolean },
-): Promise<LoginOutput> {
-  const { server, home, cwd, env } = where
-  const actors = createNodeActors({ home, cwd, env, fetch: options.fetch, workspaceOnly: where.workspaceOnly })
-  const force = options.force ?? false
-  const saved = force || options.resume === false ? null : await pending.read()
-  if (force) await pending.remove()
-
-  const machine = deviceLoginMachine.provide({ actors })
-  const input = {
-    server,
-    name: options.name ?? defaultProcessName(env, cwd),
-    hostname: options.hostname ?? hostName(),
-    processId: where.processId,
-    force,
-  }
-  const actor = createActor(machine, { input, inspect: options.inspect, ...(saved ? { snapshot: saved as never } : {}) })
-  // Saving is chained so that snapshots land in order and the last one wins.
-  let saving: Promise<unknown> = Promise.resolve()
-  // Where the machine was before it ended: a cancel is worth resuming only while the code
-  // waits for approval. Once approved, the code is redeemed, and the next run would only be
-  // told it expired.
-  let awaitingApproval = false
-  actor.subscribe({
-    next: (snapshot) => {
-      if (snapshot.status === 'active') awaitingApproval = snapshot.matches('awaitingApproval')
-      options.onSnapshot?.(snapshot)
-      if (snapshot.matches('awaitingApproval')) {
-        const persisted = actor.getPersistedSnapshot()
-        saving = saving.then(() => pending.write(persisted)).catch(() => {})
-      }
-    },
-    error: () => {},
-  })
-  if (saved) options.onResume?.()
-  const output = await run(actor, options.signal, () => {
-    // Restored snapshots lose their timers and restart running effects: the machine re-enters
-    // its wait with the current time (STYLE.md, XState pitfalls).
-    if (saved) actor.send({ type: 'app.resume', now: Date.now() })
-  })
-  await saving
-  // A pairing cancelled while waiting for approval keeps its code for the next run; any other
-  // ending forgets it.
-  if (!(output.kind === 'failed' && output.failure.kind === 'cancelled' && awaitingApproval)) await pending.remove()
-  return output
 }
 
 /** What `omicos login --status` shows; no network unless `online`. */
 export async function status(options: EngineOptions & { online?: boolean } = {}): Promise<StatusOutput> {
   const { home, cwd, env } = resolve({ ...options, server: options.server ?? DEFAULT_SERVER })
   const actors = createNodeActors({ home, cwd, env, fetch: options.fetch })
-  const actor = createActor(statusMachine.provide({ actors }), { input: { online: options.online ?? false }, inspect: options.inspect })
-  return run(actor, options.signal)
+  const expectedServer = options.server === undefined ? null : parseServerUrl(options.server)
+  const actor = createActor(statusMachine.provide({ actors }), { input: { online: options.online ?? false, expectedServer }, inspect: options.inspect })
+  return runToEnd(actor, { signal: options.signal })
 }
 
-/** Logs the current account out: best-effort revocation, then its credential files only. */
+/**
+ * Logs the current account out: best-effort revocation, then its credential files only. With
+ * `server`, only a login on that server is logged out (another one is a `usage` failure).
+ */
 export async function logout(options: EngineOptions = {}): Promise<LogoutOutput> {
   const { home, cwd, env } = resolve({ ...options, server: options.server ?? DEFAULT_SERVER })
   const actors = createNodeActors({ home, cwd, env, fetch: options.fetch })
-  const actor = createActor(logoutMachine.provide({ actors }), { input: {}, inspect: options.inspect })
-  return run(actor, options.signal)
-}
-
-async function run<T extends AnyActorLogic>(
-  actor: ReturnType<typeof createActor<T>>,
-  signal: AbortSignal | undefined,
-  afterStart?: () => void,
-) {
-  // A bare subscribe(fn) rethrows actor errors on a timer; toPromise rejects with them instead.
-  actor.subscribe({ error: () => {} })
-  const done = toPromise(actor)
-  const cancel = () => actor.send({ type: 'user.cancel' } as never)
-  signal?.addEventListener('abort', cancel, { once: true })
-  try {
-    actor.start()
-    afterStart?.()
-    if (signal?.aborted) cancel()
-    return await done
-  } finally {
-    signal?.removeEventListener('abort', cancel)
-  }
+  const expectedServer = options.server === undefined ? null : parseServerUrl(options.server)
+  const actor = createActor(logoutMachine.provide({ actors }), { input: { expectedServer }, inspect: options.inspect })
+  return runToEnd(actor, { signal: options.signal })
 }

@@ -6,6 +6,7 @@
 // pay for loading them (README, Benchmarks).
 import { fromPromise } from 'xstate'
 import type {
+  Account,
   AuthenticateInput,
   AuthenticateResult,
   CheckExistingInput,
@@ -13,7 +14,9 @@ import type {
   CurrentAccount,
   DeleteFilesInput,
   DeleteFilesResult,
-  ExistingLogin,
+  ExistingCheck,
+  IdentifyInput,
+  LockInput,
   PersistInput,
   PersistResult,
   ProcessRegistration,
@@ -21,14 +24,18 @@ import type {
   RegisterProcessInput,
   RevokeInput,
   StatusReport,
+  TokensToRevoke,
   VerifyInput,
   VerifyResult,
 } from '../../machines/contracts.js'
+import type { CredentialFile } from '../store/credential-file.js'
 import { credentialFileFromLogin } from '../store/credential-file.js'
 import {
   deleteByAccount,
   checkLoginTargets,
   globalCredentialPath,
+  lockLoginTargets,
+  loginLockTargets,
   loginTargetPath,
   persistLogin,
   readActive,
@@ -38,7 +45,7 @@ import {
 import { EngineError } from '../client/engine-error.js'
 import { omicosHome, type Env } from './environment.js'
 import type { FetchLike, HttpDeps } from '../client/http.js'
-import { checkProcessToken, getAccount, registerProcess, revokeTokens, revokeTokensOrThrow } from '../client/omicos-api.js'
+import { fetchAccount, getAccount, registerProcess, revokeTokensOrThrow } from '../client/omicos-api.js'
 import { createPairingActors } from '../client/pairing-actors.js'
 import { authenticateWithPassword } from '../client/password-grant.js'
 import { nodeFetch } from './node-fetch.js'
@@ -80,8 +87,6 @@ export interface NodeActorOptions {
   scope?: string
   lock?: LockOptions
   now?: () => number
-  /** a line for the person running the login (default: stderr, when given) */
-  notice?: (line: string) => void
 }
 
 export const createNodeActors = (options: NodeActorOptions = {}) => {
@@ -109,24 +114,40 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
       spentMs += Date.now() - started
     }
   }
-  const notice = options.notice ?? ((line: string) => void options.stderr?.write(`${line}\n`))
+  // The credential locks a login holds from before it registers until its files are written.
+  let releaseLocks: (() => Promise<void>) | null = null
+  const release = async () => {
+    const held = releaseLocks
+    releaseLocks = null
+    await held?.()
+  }
+  const revokeBatches = async (batches: TokensToRevoke[], signal: AbortSignal) => {
+    for (const batch of batches) {
+      if (batch.tokens.length) await revokeTokensOrThrow({ ...http, clientId }, batch.server, batch.tokens, signal)
+    }
+  }
 
   return {
-    checkExisting: fromPromise<ExistingLogin | null, CheckExistingInput>(async ({ input }) => {
+    checkExisting: fromPromise<ExistingCheck, CheckExistingInput>(async ({ input }) => {
       // Runs before anything goes online: a file the login could not write fails it here,
       // before the server issues or rotates a token (which would leave the old file dead).
       await checkLoginTargets({ ...loc, workspaceOnly })
       const path = await loginTargetPath({ ...loc, workspaceOnly })
       const stored = await readCredentialFile(path)
-      if (!stored || stored.credentials.server !== input.server) return null
+      const at = now()
+      if (!stored || stored.credentials.server !== input.server) return { existing: null, at }
       const c = stored.credentials
       return {
-        email: c.user.email,
-        accountId: c.user.account_id,
-        server: c.server,
-        processName: c.process_name,
-        authMethod: c.auth_method,
-        path,
+        existing: {
+          email: c.user.email,
+          accountId: c.user.account_id,
+          server: c.server,
+          processName: c.process_name,
+          authMethod: c.auth_method,
+          userTokenExpiresAt: c.user_token_expires_at ? Date.parse(c.user_token_expires_at) : null,
+          path,
+        },
+        at,
       }
     }),
 
@@ -141,58 +162,58 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
       ),
     ),
 
+    ...createPairingActors(http, { clientId, scope }),
+
+    identify: fromPromise<Account, IdentifyInput>(({ input, signal }) =>
+      budgeted((deps) => fetchAccount(deps, input.server, input.userToken, signal)),
+    ),
+
+    lockCredentials: fromPromise<void, LockInput>(async () => {
+      await release()
+      releaseLocks = await lockLoginTargets({ ...loc, workspaceOnly })
+    }),
+
     registerProcess: fromPromise<ProcessRegistration, RegisterProcessInput>(({ input, signal }) =>
       budgeted((deps) => registerProcess(deps, input, signal)),
     ),
 
-    persist: fromPromise<PersistResult, PersistInput>(async ({ input, signal }) => {
+    persist: fromPromise<PersistResult, PersistInput>(async ({ input }) => {
       const file = credentialFileFromLogin(input)
-      // Registration rotates the process token and happens before the store's lock, so a login
-      // running at the same time may have registered this process again since. A token the
-      // server already refuses is not written; a later one is kept under the lock by its time
-      // (persistLogin). Together the file ends holding the last registration.
-      const check = await budgeted((deps) => checkProcessToken(deps, input.server, file.process_token, signal)).catch((error) => {
-        if (error instanceof EngineError && error.kind === 'cancelled') throw error
-        return null
-      })
-      let outcome
       try {
-        outcome =
-          check?.kind === 'invalid'
-            ? { written: [], kept: [await loginTargetPath({ ...loc, workspaceOnly })] }
-            : await persistLogin({ ...loc, workspaceOnly }, file)
-      } catch (error) {
-        // Nothing holds the new tokens: take them back (best effort, bounded) so no live
-        // session is left that no file knows of.
-        const tokens = [file.refresh_token, file.user_token, file.process_token].filter((t): t is string => Boolean(t))
-        await revokeTokens({ ...http, clientId, timeoutMs: 2_000 }, input.server, tokens, AbortSignal.timeout(3_000)).catch(() => false)
-        throw error
+        const targets = await loginLockTargets({ ...loc, workspaceOnly })
+        const before = await Promise.all(targets.map((target) => readCredentialFile(target)))
+        const outcome = await persistLogin({ ...loc, lock: { ...loc.lock, held: releaseLocks !== null }, workspaceOnly }, file)
+        // What the written files held before and no credential file here holds now.
+        const after = await Promise.all(targets.map((target) => readCredentialFile(target).catch(() => null)))
+        const stillHeld = new Set(after.flatMap((stored) => (stored ? tokensOf(stored.credentials) : [])))
+        const replaced = new Map<string, Set<string>>()
+        for (const stored of before) {
+          if (!stored || !outcome.written.includes(stored.path)) continue
+          for (const token of tokensOf(stored.credentials)) {
+            if (stillHeld.has(token)) continue
+            const tokens = replaced.get(stored.credentials.server) ?? new Set<string>()
+            tokens.add(token)
+            replaced.set(stored.credentials.server, tokens)
+          }
+        }
+        return {
+          written: outcome.written,
+          kept: outcome.kept,
+          replaced: [...replaced].map(([server, tokens]) => ({ server, tokens: [...tokens] })),
+        }
+      } finally {
+        await release()
       }
-      if (outcome.kept.length > 0) {
-        notice(
-          `note: another login of ${file.user.email} for this process finished at the same time and registered it later; its credentials are kept in ${outcome.kept.join(' and ')}`,
-        )
-      }
-      return { paths: outcome.written }
     }),
 
-    ...createPairingActors(http, { clientId, scope }),
+    revokeTokens: fromPromise<void, RevokeInput>(({ input, signal }) => revokeBatches(input.batches, signal)),
 
     resolveAccount: fromPromise<CurrentAccount | null>(async () => {
       const active = await readActive(loc)
       if (!active) return null
       const c = active.credentials
-      return {
-        accountId: c.user.account_id,
-        email: c.user.email,
-        server: c.server,
-        tokens: [c.refresh_token, c.user_token, c.process_token].filter((t): t is string => Boolean(t)),
-      }
+      return { accountId: c.user.account_id, email: c.user.email, server: c.server, tokens: tokensOf(c) }
     }),
-
-    revokeTokens: fromPromise<void, RevokeInput>(({ input, signal }) =>
-      revokeTokensOrThrow({ ...http, clientId }, input.server, input.tokens, signal),
-    ),
 
     deleteFiles: fromPromise<DeleteFilesResult, DeleteFilesInput>(async ({ input }) => ({
       removed: await deleteByAccount(loc, input.accountId),
@@ -226,7 +247,14 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
       if (!stored) return { kind: 'invalid', message: `${input.path} is gone: run omicos login` }
       return getAccount(http, input.server, stored.credentials.user_token, signal)
     }),
+
+    /** Lets go of whatever a login that ended early still holds (its credential locks). */
+    dispose: release,
   }
 }
+
+/** The tokens a credential file holds: refresh first, so the grant goes before its access token. */
+const tokensOf = (c: CredentialFile): string[] =>
+  [c.refresh_token, c.user_token, c.process_token].filter((token): token is string => typeof token === 'string' && token.length > 0)
 
 export type NodeActors = ReturnType<typeof createNodeActors>

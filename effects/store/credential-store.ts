@@ -30,6 +30,8 @@ export interface LockOptions {
   staleMs?: number
   /** pause between tries (default 25 ms) */
   pollMs?: number
+  /** the caller holds the locks already (the login machine takes them before it registers) */
+  held?: boolean
 }
 
 export interface StoreLocation {
@@ -299,6 +301,7 @@ export const acquireLock = async (file: string, options: LockOptions = {}): Prom
 
 /** Runs `fn` holding the locks of `files` (taken in path order). */
 export const withLocks = async <T>(files: string[], options: LockOptions | undefined, fn: () => Promise<T>): Promise<T> => {
+  if (options?.held) return fn()
   const releases: Array<() => Promise<void>> = []
   try {
     for (const file of [...new Set(files)].sort()) releases.push(await acquireLock(file, options))
@@ -358,6 +361,35 @@ export const checkLoginTargets = async (loc: StoreLocation & { workspaceOnly: bo
 }
 
 // --- operations --------------------------------------------------------------------------------
+
+/**
+ * Every file a login may write, and so must lock: the workspace file with `workspaceOnly`;
+ * else the global file and, when its directory exists, the workspace twin.
+ */
+export const loginLockTargets = async (loc: StoreLocation & { workspaceOnly: boolean }): Promise<string[]> => {
+  const workspace = await workspaceCredentialPath(loc)
+  if (loc.workspaceOnly && workspace) return [workspace.path]
+  const twin = workspace && (await dirExists(path.dirname(workspace.path))) ? [workspace.path] : []
+  return [globalCredentialPath(loc), ...twin]
+}
+
+/** Takes the locks of every file a login may write (see loginLockTargets); resolves to their release. */
+export const lockLoginTargets = async (loc: StoreLocation & { workspaceOnly: boolean }): Promise<() => Promise<void>> => {
+  const targets = await loginLockTargets(loc)
+  for (const dir of new Set(targets.map((target) => path.dirname(target)))) await ensurePrivateDir(dir)
+  // A login holds these from its registration to its write, one request at most: others wait that long.
+  const options = { waitMs: 15_000, ...loc.lock }
+  const releases: Array<() => Promise<void>> = []
+  try {
+    for (const file of [...new Set(targets)].sort()) releases.push(await acquireLock(file, options))
+  } catch (error) {
+    for (const release of releases.reverse()) await release()
+    throw error
+  }
+  return async () => {
+    for (const release of releases.reverse()) await release()
+  }
+}
 
 /** The file a login would write: the workspace file with `workspaceOnly`, else the global one. */
 export const loginTargetPath = async (loc: StoreLocation & { workspaceOnly: boolean }): Promise<string> =>

@@ -52,10 +52,10 @@ export function createPendingPairings(home: string, scope: PairingScope, now: ()
       })
       if (text === null) return null
       try {
-        const snapshot = JSON.parse(text) as { status?: string; value?: unknown; context?: { deadline?: unknown } }
+        const snapshot = JSON.parse(text) as { status?: string; value?: unknown; context?: { pairing?: { deadline?: unknown } | null } }
         if (snapshot.status !== 'active') return null
         // A code that died while nobody was running is no use to resume: the next run asks for a new one.
-        if (!(typeof snapshot.context?.deadline === 'number' && snapshot.context.deadline > now())) {
+        if (!(typeof snapshot.context?.pairing?.deadline === 'number' && snapshot.context.pairing.deadline > now())) {
           await fsp.unlink(file).catch(() => {})
           return null
         }

@@ -1,20 +1,29 @@
 // The device login's effects for a web page: the same runtime-neutral HTTP client the CLI uses
 // (effects/client/device-grant.ts, effects/client/omicos-api.ts), given the page's own `fetch`, and a
-// Storage (sessionStorage) as the place the login is kept instead of ~/.omicos. The machine is
-// reused unchanged; only these actors differ from effects/node/node-actors.ts.
+// Storage (sessionStorage) as the place the login is kept instead of ~/.omicos. The login
+// machine is reused unchanged; only these actors differ from effects/node/node-actors.ts. The
+// page has no password prompt: its grant is the device grant.
 import { fromPromise } from 'xstate'
 import type {
+  Account,
+  AuthenticateInput,
+  AuthenticateResult,
+  Credentials,
+  PromptInput,
   CheckExistingInput,
-  ExistingLogin,
+  ExistingCheck,
+  IdentifyInput,
+  LockInput,
   PersistInput,
   PersistResult,
   ProcessRegistration,
   RegisterProcessInput,
+  RevokeInput,
 } from '../../machines/contracts.js'
 import { credentialFileFromLogin, type CredentialFile } from '../../effects/store/credential-file.js'
 import { EngineError } from '../../effects/client/engine-error.js'
 import type { FetchLike, HttpDeps } from '../../effects/client/http.js'
-import { registerProcess } from '../../effects/client/omicos-api.js'
+import { fetchAccount, registerProcess, revokeTokensOrThrow } from '../../effects/client/omicos-api.js'
 import { createPairingActors } from '../../effects/client/pairing-actors.js'
 
 /** Where the login is kept: the credential file's fields, as JSON, under this key. */
@@ -63,21 +72,42 @@ export const createBrowserActors = (options: BrowserEffectOptions) => {
   const fetchImpl: FetchLike = options.fetch ?? globalThis.fetch.bind(globalThis)
   const http: HttpDeps & { now: () => number } = { fetch: fetchImpl, timeoutMs: options.timeoutMs, now }
 
+  const tokensOf = (record: CredentialFile) =>
+    [record.refresh_token, record.user_token, record.process_token].filter((token): token is string => typeof token === 'string' && token.length > 0)
+  const passwordsRefused = () => new EngineError('usage', 'this page pairs by device code only')
+
   return {
-    checkExisting: fromPromise<ExistingLogin | null, CheckExistingInput>(async ({ input }) => {
+    checkExisting: fromPromise<ExistingCheck, CheckExistingInput>(async ({ input }) => {
       const stored = readStoredLogin(storage)
-      if (!stored || stored.server !== input.server) return null
+      const at = now()
+      if (!stored || stored.server !== input.server) return { existing: null, at }
       return {
-        email: stored.user.email,
-        accountId: stored.user.account_id,
-        server: stored.server,
-        processName: stored.process_name,
-        authMethod: stored.auth_method,
-        path: CREDENTIALS_PLACE,
+        existing: {
+          email: stored.user.email,
+          accountId: stored.user.account_id,
+          server: stored.server,
+          processName: stored.process_name,
+          authMethod: stored.auth_method,
+          userTokenExpiresAt: stored.user_token_expires_at ? Date.parse(stored.user_token_expires_at) : null,
+          path: CREDENTIALS_PLACE,
+        },
+        at,
       }
     }),
 
+    promptCredentials: fromPromise<Credentials, PromptInput>(async () => {
+      throw passwordsRefused()
+    }),
+    authenticate: fromPromise<AuthenticateResult, AuthenticateInput>(async () => {
+      throw passwordsRefused()
+    }),
+
     ...createPairingActors(http, { clientId, scope }),
+
+    identify: fromPromise<Account, IdentifyInput>(({ input, signal }) => fetchAccount(http, input.server, input.userToken, signal)),
+
+    // One tab, one login: nothing else writes this storage at the same time.
+    lockCredentials: fromPromise<void, LockInput>(async () => {}),
 
     registerProcess: fromPromise<ProcessRegistration, RegisterProcessInput>(({ input, signal }) =>
       registerProcess(http, input, signal),
@@ -86,13 +116,20 @@ export const createBrowserActors = (options: BrowserEffectOptions) => {
     // Same fields as cloud_login.json, so whatever reads the page's login reads the CLI's format.
     persist: fromPromise<PersistResult, PersistInput>(async ({ input }) => {
       const record = credentialFileFromLogin(input)
+      const before = readStoredLogin(storage)
       try {
         storage.setItem(CREDENTIALS_KEY, JSON.stringify(record))
       } catch {
         // Storage full, or disabled by the browser's settings.
         throw new EngineError('local_files', 'the browser refused to keep the login in session storage')
       }
-      return { paths: [CREDENTIALS_PLACE] }
+      const kept = new Set(tokensOf(record))
+      const replaced = before ? tokensOf(before).filter((token) => !kept.has(token)) : []
+      return { written: [CREDENTIALS_PLACE], kept: [], replaced: before && replaced.length ? [{ server: before.server, tokens: replaced }] : [] }
+    }),
+
+    revokeTokens: fromPromise<void, RevokeInput>(async ({ input, signal }) => {
+      for (const batch of input.batches) await revokeTokensOrThrow({ ...http, clientId }, batch.server, batch.tokens, signal)
     }),
   }
 }

@@ -1,12 +1,14 @@
-// A web page that runs the device-code login machine (machines/device-login.machine.ts)
-// unchanged, with browser effects (./browser-effects.ts): fetch for the server, sessionStorage
-// for the login and for the pending pairing, so a reload resumes the same code.
+// A web page that runs the login machine (machines/login.machine.ts, its device grant) unchanged,
+// with browser effects (./browser-effects.ts): fetch for the server, sessionStorage for the
+// login and for the pending pairing, run by the engine's own runner (effects/client/run-actor.ts)
+// so a reload resumes the same code, also after a cancel while the code is still valid.
 //
 // Stable element ids, for people and for spec/example-web-pairing.spec.ts:
 //   #server-form, #server, #start  the server to pair with (default: the `?server=` parameter)
 //   #state       the step: data-state = idle | checkingExisting | requestingCode |
-//                awaitingApproval | registeringProcess | persisting | loggedIn |
-//                alreadyLoggedIn | failed; its text is one line for a person
+//                awaitingApproval | identifying | locking | registeringProcess | persisting |
+//                revokingReplaced | revokingIssued | loggedIn | alreadyLoggedIn | failed;
+//                its text is one line for a person
 //   #pairing     shown while awaiting approval:
 //     #verification-uri  link to the verification page (text: its address)
 //     #user-code         the code to enter, linked to verification_uri_complete
@@ -17,27 +19,28 @@
 //     #cancel            sends user.cancel
 //   #done        shown when logged in (also on a reload, from the kept login): #email (the
 //                account), #logged-in-server, #stored-in, #forget
-//   #failure     shown when failed: #error (data-kind = the failure kind), #restart
+//   #failure     shown when failed: #error (data-kind = the failure kind), #resumable (a
+//                cancelled code a reload continues, data-seconds), #restart (a new code)
 //
 // Everything a server sent is inserted as text (textContent), never as markup.
-import { createActor, type Actor } from 'xstate'
-import type { DeviceLoginInput } from '../../machines/contracts.js'
-import { deviceLogin } from '../../machines/device-login.machine.js'
+import type { Snapshot } from 'xstate'
+import type { LoginInput } from '../../machines/contracts.js'
+import { provideLogin } from '../../machines/login.machine.js'
+import { runResumableLogin, type SnapshotStore } from '../../effects/client/run-actor.js'
 import { parseServerUrl } from '../../effects/client/server-url.js'
 import { CREDENTIALS_PLACE, createBrowserActors, forgetStoredLogin, readStoredLogin } from './browser-effects.js'
-import { formatSeconds, viewOf, type DeviceLoginSnapshot } from './view.js'
+import { formatSeconds, viewOf, type LoginSnapshot } from './view.js'
 
 const PENDING_KEY = 'omicos.web-pairing.pending'
 const PROCESS_ID_KEY = 'omicos.web-pairing.process-id'
 const PROCESS_NAME = 'omicOS web pairing example'
 
 const storage = window.sessionStorage
-const machine = deviceLogin.provide({ actors: createBrowserActors({ storage }) })
-type LoginActor = Actor<typeof machine>
+const machine = provideLogin(createBrowserActors({ storage }))
 
 interface Pending {
-  input: DeviceLoginInput
-  snapshot: unknown
+  input: LoginInput
+  snapshot: Snapshot<unknown>
 }
 
 const byId = <T extends HTMLElement = HTMLElement>(id: string): T => {
@@ -65,12 +68,14 @@ const ui = {
   forget: byId<HTMLButtonElement>('forget'),
   failure: byId('failure'),
   error: byId('error'),
+  resumable: byId('resumable'),
   restart: byId<HTMLButtonElement>('restart'),
 }
 
-let actor: LoginActor | null = null
-let latest: DeviceLoginSnapshot | null = null
-let lastInput: DeviceLoginInput | null = null
+/** the run on screen: aborting it cancels its login */
+let current: { controller: AbortController; done: Promise<unknown> } | null = null
+let latest: LoginSnapshot | null = null
+let lastInput: LoginInput | null = null
 let resumed = false
 /** a failure outside the machine: a bad server address, a snapshot that would not restore */
 let pageFailure: { kind: string; message: string } | null = null
@@ -99,6 +104,7 @@ const render = () => {
   ui.pairing.hidden = true
   ui.done.hidden = true
   ui.failure.hidden = true
+  ui.resumable.hidden = true
   ui.restart.hidden = lastInput === null
 
   if (!latest) {
@@ -132,61 +138,69 @@ const render = () => {
   if ((view.step === 'loggedIn' || view.step === 'alreadyLoggedIn') && view.email) {
     ui.done.hidden = false
     ui.email.textContent = view.email
-    ui.loggedInServer.textContent = latest.context.server
+    ui.loggedInServer.textContent = latest.context.input.server
     ui.storedIn.textContent = CREDENTIALS_PLACE
   }
   if (view.failure) showFailure(view.failure.kind, view.failure.message)
-}
-
-/** Keeps the pending pairing (device code included) in the tab, so a reload can resume it. */
-const keep = (input: DeviceLoginInput, running: LoginActor, snapshot: DeviceLoginSnapshot) => {
-  if (snapshot.status === 'active') {
-    storage.setItem(PENDING_KEY, JSON.stringify({ input, snapshot: running.getPersistedSnapshot() } satisfies Pending))
-  } else {
-    storage.removeItem(PENDING_KEY)
+  if (view.resumableSeconds !== null) {
+    ui.resumable.hidden = false
+    ui.resumable.dataset.seconds = String(view.resumableSeconds)
+    ui.resumable.textContent = `The code stays valid for ${formatSeconds(view.resumableSeconds)}: reload the page to continue with it, or pair again for a new one.`
   }
 }
 
+/** The pending pairing (device code included), kept in the tab with the input it was started with. */
+const storeFor = (input: LoginInput): SnapshotStore => ({
+  read: async () => {
+    const kept = readPending()
+    return kept && kept.input.server === input.server ? kept.snapshot : null
+  },
+  write: async (snapshot) => storage.setItem(PENDING_KEY, JSON.stringify({ input, snapshot } satisfies Pending)),
+  remove: async () => storage.removeItem(PENDING_KEY),
+})
+
 const readPending = (): Pending | null => {
   try {
-    const pending = JSON.parse(storage.getItem(PENDING_KEY) ?? 'null') as Pending | null
-    return pending && typeof pending.input?.server === 'string' && pending.snapshot ? pending : null
+    const kept = JSON.parse(storage.getItem(PENDING_KEY) ?? 'null') as Pending | null
+    return kept && typeof kept.input?.server === 'string' && kept.snapshot ? kept : null
   } catch {
     return null
   }
 }
 
-const run = (input: DeviceLoginInput, restored?: unknown) => {
-  actor?.stop()
+/** Runs a login to its end with the engine's runner; one at a time, the earlier one cancelled first. */
+const run = async (input: LoginInput, fresh: boolean) => {
+  const earlier = current
+  earlier?.controller.abort()
+  await earlier?.done.catch(() => {})
+  const controller = new AbortController()
   lastInput = input
   pageFailure = null
-  resumed = restored !== undefined
-  const running: LoginActor = restored
-    ? // A machine with required input still wants it when restoring a snapshot.
-      createActor(machine, { input, snapshot: restored as never })
-    : createActor(machine, { input })
-  actor = running
-  running.subscribe({
-    next: (snapshot) => {
-      if (actor !== running) return
+  resumed = false
+  const mine = { controller, done: Promise.resolve() as Promise<unknown> }
+  current = mine
+  mine.done = runResumableLogin({
+    logic: machine,
+    input,
+    store: storeFor(input),
+    fresh,
+    now: Date.now,
+    signal: controller.signal,
+    onResume: () => (resumed = true),
+    onSnapshot: (snapshot) => {
+      if (current !== mine) return
       latest = snapshot
-      keep(input, running, snapshot)
       render()
     },
-    // Without an error observer XState rethrows on a timer; the page shows it instead.
-    error: (error) => {
-      if (actor !== running) return
-      console.error(error)
-      storage.removeItem(PENDING_KEY)
-      latest = running.getSnapshot()
-      render()
-    },
+  }).catch((error: unknown) => {
+    // Not an outcome of the machine: a bug, or a kept snapshot that no longer fits it.
+    console.error(error)
+    if (current !== mine) return
+    storage.removeItem(PENDING_KEY)
+    latest = null
+    pageFailure = { kind: 'bad_response', message: 'the login stopped on an unexpected error; see the browser console' }
+    render()
   })
-  running.start()
-  // Restored snapshots lose their timers and restart the effect that was running
-  // (statelyai/xstate#5331): app.resume re-enters the wait with the current time.
-  if (restored !== undefined) running.send({ type: 'app.resume', now: Date.now() })
-  latest = running.getSnapshot()
   render()
 }
 
@@ -200,8 +214,10 @@ const processId = (): string => {
   return id
 }
 
-const inputFor = (server: string): DeviceLoginInput => ({
+const inputFor = (server: string): LoginInput => ({
   server,
+  method: 'device',
+  email: null,
   name: PROCESS_NAME,
   hostname: location.host || 'browser',
   processId: processId(),
@@ -209,8 +225,8 @@ const inputFor = (server: string): DeviceLoginInput => ({
 })
 
 const reset = () => {
-  actor?.stop()
-  actor = null
+  current?.controller.abort()
+  current = null
   latest = null
   storage.removeItem(PENDING_KEY)
 }
@@ -226,13 +242,13 @@ ui.form.addEventListener('submit', (event) => {
     render()
     return
   }
-  run(inputFor(server))
+  void run(inputFor(server), true)
 })
 
-ui.cancel.addEventListener('click', () => actor?.send({ type: 'user.cancel' }))
+ui.cancel.addEventListener('click', () => current?.controller.abort())
 
 ui.restart.addEventListener('click', () => {
-  if (lastInput) run(lastInput)
+  if (lastInput) void run(lastInput, true)
 })
 
 ui.forget.addEventListener('click', () => {
@@ -247,17 +263,10 @@ ui.server.value = params.get('server') ?? readStoredLogin(storage)?.server ?? ''
 const pending = readPending()
 if (pending) {
   ui.server.value = pending.input.server
-  try {
-    run(pending.input, pending.snapshot)
-  } catch (error) {
-    console.error(error)
-    reset()
-    pageFailure = { kind: 'local_files', message: 'the pairing kept in this tab could not be resumed: pair again' }
-    render()
-  }
+  void run(pending.input, false)
 } else if (ui.server.value && readStoredLogin(storage)?.server === ui.server.value) {
   // A login kept in this tab: the machine finds it (alreadyLoggedIn) without asking the server.
-  run(inputFor(ui.server.value))
+  void run(inputFor(ui.server.value), false)
 } else {
   render()
 }

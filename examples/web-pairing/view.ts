@@ -1,18 +1,24 @@
-// What the page shows for a device login snapshot: a plain value, kept apart from the DOM, the
-// way the CLI keeps its terminal rendering apart from its commands. `now` is the page's clock,
-// read only to count down the time left; the machine decides expiry on its own.
+// What the page shows for a login snapshot: a plain value, kept apart from the DOM, the way the
+// CLI keeps its terminal rendering apart from its commands. `now` is the page's clock, read
+// only to count down the time left; the machine decides expiry on its own, and whether a
+// cancelled pairing can go on (`resumableUntil` in its outcome).
 import type { SnapshotFrom } from 'xstate'
 import type { FailureKind } from '../../machines/failure.js'
-import type { deviceLogin } from '../../machines/device-login.machine.js'
+import type { DeviceGrantContext } from '../../machines/device-grant.machine.js'
+import type { login } from '../../machines/login.machine.js'
 
-export type DeviceLoginSnapshot = SnapshotFrom<typeof deviceLogin>
+export type LoginSnapshot = SnapshotFrom<typeof login>
 
 export type PairingStep =
   | 'checkingExisting'
   | 'requestingCode'
   | 'awaitingApproval'
+  | 'identifying'
+  | 'locking'
   | 'registeringProcess'
   | 'persisting'
+  | 'revokingReplaced'
+  | 'revokingIssued'
   | 'loggedIn'
   | 'alreadyLoggedIn'
   | 'failed'
@@ -32,50 +38,57 @@ export interface PairingView {
   backingOff: boolean
   email: string | null
   failure: { kind: FailureKind; message: string } | null
+  /** a cancelled pairing that a reload continues: whole seconds its code has left */
+  resumableSeconds: number | null
 }
-
-const STEPS: PairingStep[] = [
-  'checkingExisting',
-  'requestingCode',
-  'awaitingApproval',
-  'registeringProcess',
-  'persisting',
-  'loggedIn',
-  'alreadyLoggedIn',
-  'failed',
-]
 
 const HEADLINES: Record<PairingStep, string> = {
   checkingExisting: 'Looking for a login kept in this tab…',
   requestingCode: 'Asking the server for a pairing code…',
   awaitingApproval: 'Approve this code on another device',
+  identifying: 'Approved: asking whose login it is…',
+  locking: 'Approved: registering this page…',
   registeringProcess: 'Approved: registering this page…',
   persisting: 'Keeping the login in this tab…',
+  revokingReplaced: 'Logged in: retiring the login it replaced…',
+  revokingIssued: 'Not logged in: taking back the tokens it was given…',
   loggedIn: 'Logged in',
   alreadyLoggedIn: 'Already logged in',
   failed: 'Not logged in',
 }
 
-export const stepOf = (snapshot: DeviceLoginSnapshot): PairingStep =>
-  STEPS.find((step) => snapshot.matches(step as never)) ?? 'failed'
+export const stepOf = (snapshot: LoginSnapshot): PairingStep => {
+  if (snapshot.matches('deviceGrant')) return snapshot.context.pairing ? 'awaitingApproval' : 'requestingCode'
+  const value = typeof snapshot.value === 'string' ? snapshot.value : 'failed'
+  return value in HEADLINES ? (value as PairingStep) : 'failed'
+}
 
-export const viewOf = (snapshot: DeviceLoginSnapshot, now: number): PairingView => {
+/** The device grant's own context while it runs (polls, backoff), or null. */
+const grantOf = (snapshot: LoginSnapshot): DeviceGrantContext | null => {
+  const child = snapshot.children.grant?.getSnapshot() as { context?: DeviceGrantContext } | undefined
+  return child?.context && 'polls' in child.context ? child.context : null
+}
+
+export const viewOf = (snapshot: LoginSnapshot, now: number): PairingView => {
   const step = stepOf(snapshot)
   const c = snapshot.context
-  const pairing = step === 'awaitingApproval'
+  const pairing = step === 'awaitingApproval' ? c.pairing : null
+  const grant = grantOf(snapshot)
   const failure = step === 'failed' && c.error ? { kind: c.error.kind, message: c.error.message } : null
   return {
     step,
     headline: HEADLINES[step],
-    userCode: pairing ? c.userCode : null,
-    verificationUri: pairing ? c.verificationUri : null,
-    verificationUriComplete: pairing ? c.verificationUriComplete : null,
-    secondsLeft: pairing && c.deadline !== null ? Math.max(0, Math.ceil((c.deadline - now) / 1000)) : null,
-    intervalSeconds: pairing ? c.intervalMs / 1000 : null,
-    polls: c.polls,
-    backingOff: pairing && c.failures > 0,
-    email: step === 'loggedIn' ? c.email : step === 'alreadyLoggedIn' ? (c.existing?.email ?? null) : null,
+    userCode: pairing?.userCode ?? null,
+    verificationUri: pairing?.verificationUri ?? null,
+    verificationUriComplete: pairing?.verificationUriComplete ?? null,
+    secondsLeft: pairing ? Math.max(0, Math.ceil((pairing.deadline - now) / 1000)) : null,
+    intervalSeconds: pairing ? (grant?.intervalMs ?? pairing.intervalMs) / 1000 : null,
+    polls: grant?.polls ?? 0,
+    backingOff: Boolean(pairing && grant && grant.failures > 0),
+    email: step === 'loggedIn' ? (c.account?.email ?? null) : step === 'alreadyLoggedIn' ? (c.existing?.email ?? null) : null,
     failure,
+    resumableSeconds:
+      step === 'failed' && c.resumableUntil !== null && c.resumableUntil > now ? Math.ceil((c.resumableUntil - now) / 1000) : null,
   }
 }
 

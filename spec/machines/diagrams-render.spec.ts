@@ -24,7 +24,7 @@ test.before(async () => {
 test.after(async () => closeChromium(browser))
 
 test('there is a diagram for each machine', () => {
-  assert.equal(diagrams.map((d) => d.name).sort(), ['device-login.md', 'logout.md', 'password-login.md', 'status.md'])
+  assert.equal(diagrams.map((d) => d.name).sort(), ['device-grant.md', 'login.md', 'logout.md', 'password-grant.md', 'status.md'])
   for (const { name, source } of diagrams) assert.match(source, /^stateDiagram-v2/, name)
 })
 

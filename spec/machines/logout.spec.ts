@@ -10,7 +10,7 @@ const current = {
   tokens: [secrets.userToken, secrets.refreshToken, secrets.processToken],
 }
 
-const start = (script: Record<string, Answer[]>, revokeTimeoutMs?: number) => {
+const start = (script: Record<string, Answer[]>, revokeTimeoutMs?: number, expectedServer?: string) => {
   const clock = new TimerClock()
   const fx = scripted(
     {
@@ -21,14 +21,14 @@ const start = (script: Record<string, Answer[]>, revokeTimeoutMs?: number) => {
     },
     clock,
   )
-  return { ...run(logout, fx.actors, { input: revokeTimeoutMs === undefined ? {} : { revokeTimeoutMs }, clock }), fx }
+  return { ...run(logout, fx.actors, { input: { revokeTimeoutMs, expectedServer }, clock }), fx }
 }
 
 test('logged in: revokes, deletes that account\'s files, logged out', async () => {
   const out = start({})
-  assert.equal(await out.done(), { kind: 'loggedOut', email: 'you@example.com', removed: files, revoked: true })
+  assert.equal(await out.done(), { kind: 'loggedOut', email: 'you@example.com', server: 'https://auth.omicos.cn', removed: files, revoked: true })
   assert.equal(out.states, ['resolving', 'revoking', 'deleting', 'loggedOut'])
-  assert.equal(out.fx.calls.revokeTokens, [{ server: 'https://auth.omicos.cn', tokens: current.tokens }])
+  assert.equal(out.fx.calls.revokeTokens, [{ batches: [{ server: 'https://auth.omicos.cn', tokens: current.tokens }] }])
   assert.equal(out.fx.calls.deleteFiles, [{ accountId: 'acct_42' }])
   assert.equal(out.snapshot().context.account?.tokens, [], 'tokens are dropped once revocation is over')
 })
@@ -43,9 +43,9 @@ test('nobody logged in: notLoggedIn, nothing revoked or deleted', async () => {
 
 test('revocation fails: the files are deleted anyway, revoked: false', async () => {
   const out = start({ revokeTokens: [{ fail: unreachable('could not reach https://auth.omicos.cn') }] })
-  assert.equal(await out.done(), { kind: 'loggedOut', email: 'you@example.com', removed: files, revoked: false })
+  assert.equal(await out.done(), { kind: 'loggedOut', email: 'you@example.com', server: 'https://auth.omicos.cn', removed: files, revoked: false })
   assert.equal(out.states, ['resolving', 'revoking', 'deleting', 'loggedOut'])
-  assert.is(out.snapshot().context.revokeProblem, 'could not reach https://auth.omicos.cn')
+  assert.is(out.snapshot().context.revokeProblem?.message, 'could not reach https://auth.omicos.cn')
 })
 
 test('revocation hangs: after revokeTimeoutMs on the clock the files are deleted anyway', async () => {
@@ -55,8 +55,8 @@ test('revocation hangs: after revokeTimeoutMs on the clock the files are deleted
   assert.equal(out.states, ['resolving', 'revoking'])
   assert.equal(out.fx.calls.deleteFiles, [])
   await out.advance(1)
-  assert.equal(await out.done(), { kind: 'loggedOut', email: 'you@example.com', removed: files, revoked: false })
-  assert.match(out.snapshot().context.revokeProblem ?? '', 'within 2000 ms')
+  assert.equal(await out.done(), { kind: 'loggedOut', email: 'you@example.com', server: 'https://auth.omicos.cn', removed: files, revoked: false })
+  assert.match(out.snapshot().context.revokeProblem?.message ?? '', 'within 2000 ms')
   assert.equal(out.fx.times.deleteFiles, [2_000])
   assert.is(
     checkSnapshot('logout: revoke times out', { states: out.states, context: out.snapshot().context }),
@@ -83,6 +83,44 @@ test('the account cannot be read: failed', async () => {
   const output = (await out.done()) as { failure: { kind: string } }
   assert.is(output.failure.kind, 'local_files')
   assert.equal(out.states, ['resolving', 'failed'])
+})
+
+test('a login on another server than the one expected: failed (usage, wrongServer), nothing revoked or deleted', async () => {
+  const out = start({}, undefined, 'http://127.0.0.1:4000')
+  const output = (await out.done()) as { kind: string; failure: { kind: string; reason?: string } }
+  assert.is(output.kind, 'failed')
+  assert.is(output.failure.kind, 'usage')
+  assert.is(output.failure.reason, 'wrongServer')
+  assert.equal(out.states, ['resolving', 'failed'])
+  assert.equal(out.fx.calls.revokeTokens, [])
+  assert.equal(out.fx.calls.deleteFiles, [])
+})
+
+test("the expected server is the login's: logged out as usual", async () => {
+  const out = start({}, undefined, 'https://auth.omicos.cn')
+  assert.is(((await out.done()) as { kind: string }).kind, 'loggedOut')
+})
+
+test('user.cancel while revoking hangs: failed (cancelled) at once, nothing deleted, no token left in context', async () => {
+  const out = start({ revokeTokens: ['hang'] })
+  await settle()
+  out.actor.send({ type: 'user.cancel' })
+  const output = (await out.done()) as { kind: string; failure: { kind: string } }
+  assert.is(output.failure.kind, 'cancelled')
+  assert.equal(out.states, ['resolving', 'revoking', 'failed'])
+  assert.equal(out.fx.calls.deleteFiles, [])
+  assert.equal(out.snapshot().context.account?.tokens, [])
+})
+
+test('user.cancel while deleting: the delete finishes (files are never half gone)', async () => {
+  const out = start({ deleteFiles: [(_now) => ({ ok: { removed: files } })] })
+  await settle()
+  assert.is(((await out.done()) as { kind: string }).kind, 'loggedOut')
+  const slow = start({ deleteFiles: ['hang'] })
+  await settle()
+  slow.actor.send({ type: 'user.cancel' })
+  await settle()
+  assert.equal(slow.states.at(-1), 'deleting', 'a cancel does not interrupt the delete')
 })
 
 test.run()

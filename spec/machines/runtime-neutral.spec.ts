@@ -24,7 +24,7 @@ test('machines/index.ts bundles for the browser with no Node import and no effec
   )
   assert.equal(result.errors, [])
   const inputs = Object.keys(result.metafile.inputs)
-  assert.ok(inputs.some((path) => path.endsWith('machines/device-login.machine.ts')))
+  assert.ok(inputs.some((path) => path.endsWith('machines/login.machine.ts')))
   const forbidden = inputs.filter((path) => /(^|\/)(effects|cli|server)\//.test(path) || path.startsWith('node:'))
   assert.equal(forbidden, [])
   const imports = Object.values(result.metafile.inputs).flatMap((input) => input.imports.map((i) => i.path))

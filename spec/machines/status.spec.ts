@@ -1,7 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { status, type StatusReport } from '../../machines/index.js'
-import { account, checkSnapshot, run, scripted, StubEffectError, TimerClock, unreachable, type Answer } from '../support/machine-harness.js'
+import { account, checkSnapshot, run, scripted, settle, StubEffectError, TimerClock, unreachable, type Answer } from '../support/machine-harness.js'
 
 const report: StatusReport = {
   loggedIn: true,
@@ -18,10 +18,10 @@ const report: StatusReport = {
 }
 const nobody: StatusReport = { loggedIn: false, configPath: report.configPath, activePath: null, activeSource: null }
 
-const start = (online: boolean, script: Record<string, Answer[]>) => {
+const start = (online: boolean, script: Record<string, Answer[]>, expectedServer?: string) => {
   const clock = new TimerClock()
   const fx = scripted({ readStatus: [{ ok: report }], verifyOnline: [], ...script }, clock)
-  return { ...run(status, fx.actors, { input: { online }, clock }), fx }
+  return { ...run(status, fx.actors, { input: { online, expectedServer }, clock }), fx }
 }
 
 test('offline: reads the files, never asks the server', async () => {
@@ -63,6 +63,29 @@ test('online and the server cannot be reached: failed with unreachable', async (
   const check = start(true, { verifyOnline: [{ fail: unreachable() }] })
   const output = (await check.done()) as { failure: { kind: string } }
   assert.is(output.failure.kind, 'unreachable')
+  assert.equal(check.states, ['reading', 'verifying', 'failed'])
+})
+
+test('a login on another server than the one expected: failed (usage, wrongServer), the server never asked', async () => {
+  const check = start(true, {}, 'http://127.0.0.1:4000')
+  const output = (await check.done()) as { kind: string; failure: { kind: string; reason?: string } }
+  assert.is(output.failure.kind, 'usage')
+  assert.is(output.failure.reason, 'wrongServer')
+  assert.equal(check.states, ['reading', 'failed'])
+  assert.equal(check.fx.calls.verifyOnline, [])
+})
+
+test('nobody logged in and a server expected: reported (nothing to compare)', async () => {
+  const check = start(true, { readStatus: [{ ok: nobody }] }, 'http://127.0.0.1:4000')
+  assert.equal(await check.done(), { kind: 'reported', report: nobody, verified: null })
+})
+
+test('user.cancel while the server is asked: failed (cancelled) at once', async () => {
+  const check = start(true, { verifyOnline: ['hang'] })
+  await settle()
+  check.actor.send({ type: 'user.cancel' })
+  const output = (await check.done()) as { failure: { kind: string } }
+  assert.is(output.failure.kind, 'cancelled')
   assert.equal(check.states, ['reading', 'verifying', 'failed'])
 })
 

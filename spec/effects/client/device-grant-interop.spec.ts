@@ -3,20 +3,19 @@
 // in-memory adapter, nothing of the reference server (no `interval`, no `slow_down`, no omicOS
 // routes). A person approves or aborts through the provider's own pages over HTTP: the /device
 // code form, the devInteractions sign-in and consent forms, the confirmation form, with plain
-// fetch and a cookie jar. Only the wait is faked: the loop's requested waits are recorded and
-// a short real pause stands in for each, so a 5 s interval does not take 5 s.
+// fetch and a cookie jar. Only the clock is faked: the grant's machine runs on XState's
+// simulated clock, moved to its next timer whenever no request is in flight, so a 5 s interval
+// does not take 5 s.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import Provider from 'oidc-provider'
-import {
-  pollDeviceToken,
-  runDeviceGrant,
-  type DeviceAuthorizationResponse,
-  type FetchLike,
-} from '../../../effects/client/device-grant.js'
+import type { AnyActorRef, InspectionEvent } from 'xstate'
+import type { PairingView } from '../../../machines/contracts.js'
+import { runDeviceGrant, type FetchLike } from '../../../effects/client/device-grant.js'
 import { EngineError } from '../../../effects/client/engine-error.js'
+import { TimerClock } from '../../support/machine-harness.js'
 import { sleep, timeout } from '../../support/wait.js'
 
 const CLIENT = 'stock-cli'
@@ -119,7 +118,7 @@ const formOf = (page: Page, id?: string) => {
  * and on the confirmation page either presses Abort, or presses Continue, signs in on the
  * devInteractions login form and allows the consent.
  */
-const atTheProviderPages = async (auth: DeviceAuthorizationResponse, choice: 'approve' | 'abort', login = 'acct-interop') => {
+const atTheProviderPages = async (auth: PairingView, choice: 'approve' | 'abort', login = 'acct-interop') => {
   const browser = person()
   let page = await browser.request(auth.verificationUri)
   let form = formOf(page, 'op.deviceInputForm')
@@ -144,14 +143,47 @@ const atTheProviderPages = async (auth: DeviceAuthorizationResponse, choice: 'ap
 // --- the grant ------------------------------------------------------------------------------
 
 /** The loop's waits, recorded; `during(n)` runs while the n-th wait (1-based) is under way. */
-const recordedSleep = (during: (n: number) => Promise<void> = async () => {}) => {
+/**
+ * A simulated clock for a grant that talks real HTTP: whenever no request is in flight, it
+ * moves to the next timer, recording each poll wait; `during(n)` runs before the n-th wait ends.
+ */
+const simulatedWaits = (during: (n: number) => Promise<void> = async () => {}) => {
+  const clock = new TimerClock()
+  clock.set(Date.now())
   const waits: number[] = []
-  const sleepHook = async (ms: number) => {
-    waits.push(ms)
-    await during(waits.length)
-    await sleep(10)
+  let inFlight = 0
+  const track =
+    (inner: FetchLike): FetchLike =>
+    async (url, init) => {
+      inFlight++
+      try {
+        return await inner(url, init)
+      } finally {
+        inFlight--
+      }
+    }
+  const drive = async <T>(grant: Promise<T>): Promise<T> => {
+    let done = false
+    grant.then(
+      () => (done = true),
+      () => (done = true),
+    )
+    while (!done) {
+      await sleep(5)
+      if (done || inFlight > 0) continue
+      const next = clock.next()
+      if (!next) continue
+      if (next.type.startsWith('xstate.after.pollWait')) {
+        waits.push(next.due - clock.now())
+        await during(waits.length)
+      }
+      clock.set(Math.max(next.due, clock.now()))
+    }
+    return grant
   }
-  return { waits, sleep: sleepHook }
+  // The clock names each timer by the event it delivers, read from the grant's actor system.
+  const inspect = (event: InspectionEvent) => clock.watch(event.actorRef as AnyActorRef)
+  return { clock, waits, track, drive, inspect }
 }
 
 /** Counts what the grant sends where, passing every request on to the real fetch. */
@@ -165,79 +197,84 @@ const countingFetch = () => {
 }
 
 test('runDeviceGrant: no interval sent -> every wait is 5 s; approved on the stock pages -> tokens', async () => {
-  let auth: DeviceAuthorizationResponse | undefined
-  // The person approves while the loop waits after its first poll (answered pending).
-  const { waits, sleep } = recordedSleep(async (n) => {
+  let auth: PairingView | undefined
+  // The person approves while the grant waits after its first poll (answered pending).
+  const sim = simulatedWaits(async (n) => {
     if (n === 2) await atTheProviderPages(auth!, 'approve')
   })
   const net = countingFetch()
   const tokens = await timeout(
-    runDeviceGrant({ server: issuer, clientId: CLIENT, scope: SCOPE, fetch: net.fetch, sleep, onCode: (a) => void (auth = a) }),
+    sim.drive(
+      runDeviceGrant({ server: issuer, clientId: CLIENT, scope: SCOPE, fetch: sim.track(net.fetch), clock: sim.clock, inspect: sim.inspect, now: () => sim.clock.now(), onCode: (a) => void (auth = a) }),
+    ),
     30_000,
     'the device grant',
   )
   assert.ok(auth, 'onCode was given the codes')
-  assert.is(auth!.interval, 5, 'the stock provider sends no interval: RFC 8628 section 3.2 says 5')
+  assert.is(auth!.intervalMs, 5_000, 'the stock provider sends no interval: RFC 8628 section 3.2 says 5 s')
   assert.match(auth!.userCode, /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/)
   assert.is(auth!.verificationUri, `${issuer}/device`)
-  assert.equal(waits, [5_000, 5_000], 'one wait before each poll, each the 5 s default')
+  assert.equal(sim.waits, [5_000, 5_000], 'one wait before each poll, each the 5 s default')
   assert.equal(net.paths.filter((p) => p === '/token').length, 2, 'pending, then granted')
   assert.is(net.paths.filter((p) => p.startsWith('/.well-known/')).length, 1, 'discovery once for the whole grant')
   assert.type(tokens.access_token, 'string')
   assert.is(tokens.token_type, 'Bearer')
   assert.type(tokens.id_token, 'string')
-  // A device code redeems once; the library then answers invalid_grant, which polls as expired.
-  const again = await timeout(pollDeviceToken({ server: issuer, clientId: CLIENT, deviceCode: auth!.deviceCode }), 10_000, 'poll')
-  assert.is(again.kind, 'expired')
 })
 
 test('runDeviceGrant: aborted on the stock confirmation page -> refused', async () => {
-  let auth: DeviceAuthorizationResponse | undefined
-  const { waits, sleep } = recordedSleep(async (n) => {
+  let auth: PairingView | undefined
+  const sim = simulatedWaits(async (n) => {
     if (n === 2) await atTheProviderPages(auth!, 'abort')
   })
   const error = await timeout(
-    runDeviceGrant({ server: issuer, clientId: CLIENT, scope: SCOPE, sleep, onCode: (a) => void (auth = a) }).then(
-      () => null,
-      (e: unknown) => e,
-    ),
+    sim
+      .drive(runDeviceGrant({ server: issuer, clientId: CLIENT, scope: SCOPE, fetch: sim.track(fetch), clock: sim.clock, inspect: sim.inspect, now: () => sim.clock.now(), onCode: (a) => void (auth = a) }))
+      .then(
+        () => null,
+        (e: unknown) => e,
+      ),
     30_000,
     'the device grant',
   )
   assert.instance(error, EngineError)
   assert.is((error as EngineError).kind, 'refused')
-  assert.equal(waits, [5_000, 5_000])
+  assert.equal(sim.waits, [5_000, 5_000])
 })
 
 test('runDeviceGrant: expires_in passes while pending -> expired, and nothing is sent at or after it', async () => {
-  // The clock the loop reads moves only by the waits it asks for.
-  let clock = 1_000_000
-  const waits: number[] = []
+  const sim = simulatedWaits()
   const net = countingFetch()
-  let auth: DeviceAuthorizationResponse | undefined
+  let auth: PairingView | undefined
+  let startedAt = 0
   const error = await timeout(
-    runDeviceGrant({
-      server: issuer,
-      clientId: CLIENT,
-      scope: SCOPE,
-      fetch: net.fetch,
-      now: () => clock,
-      sleep: async (ms) => {
-        waits.push(ms)
-        clock += ms
-      },
-      onCode: (a) => void (auth = a),
-    }).then(
-      () => null,
-      (e: unknown) => e,
-    ),
+    sim
+      .drive(
+        runDeviceGrant({
+          server: issuer,
+          clientId: CLIENT,
+          scope: SCOPE,
+          fetch: sim.track(net.fetch),
+          clock: sim.clock,
+          inspect: sim.inspect,
+          now: () => sim.clock.now(),
+          onCode: (a) => {
+            auth = a
+            startedAt = sim.clock.now()
+          },
+        }),
+      )
+      .then(
+        () => null,
+        (e: unknown) => e,
+      ),
     60_000,
     'the device grant',
   )
   assert.instance(error, EngineError)
   assert.is((error as EngineError).kind, 'expired')
-  const lifetime = auth!.expiresIn * 1000
-  assert.is(waits.reduce((a, b) => a + b, 0), lifetime, 'the waits end exactly at expires_in')
+  const lifetime = auth!.deadline - startedAt
+  assert.is(sim.clock.now() - startedAt, lifetime, 'it ends exactly at expires_in')
   const polls = net.paths.filter((p) => p === '/token').length
   assert.is(polls, Math.ceil(lifetime / 5_000) - 1, 'one poll per 5 s strictly before expires_in')
 })
@@ -246,21 +283,25 @@ test('runDeviceGrant: explicit endpoints skip discovery; aborting the signal -> 
   const metadata = { device_authorization_endpoint: `${issuer}/device/auth`, token_endpoint: `${issuer}/token` }
   const net = countingFetch()
   const controller = new AbortController()
-  const { waits, sleep } = recordedSleep(async (n) => {
+  const sim = simulatedWaits(async (n) => {
     if (n === 2) controller.abort()
   })
   const error = await timeout(
-    runDeviceGrant({ metadata, clientId: CLIENT, scope: SCOPE, fetch: net.fetch, sleep, signal: controller.signal, onCode: () => {} }).then(
-      () => null,
-      (e: unknown) => e,
-    ),
+    sim
+      .drive(
+        runDeviceGrant({ metadata, clientId: CLIENT, scope: SCOPE, fetch: sim.track(net.fetch), clock: sim.clock, inspect: sim.inspect, now: () => sim.clock.now(), signal: controller.signal, onCode: () => {} }),
+      )
+      .then(
+        () => null,
+        (e: unknown) => e,
+      ),
     30_000,
     'the device grant',
   )
   assert.instance(error, EngineError)
   assert.is((error as EngineError).kind, 'cancelled')
   assert.equal(net.paths, ['/device/auth', '/token'], 'no discovery, and no poll after the abort')
-  assert.equal(waits, [5_000, 5_000])
+  assert.equal(sim.waits, [5_000, 5_000])
 })
 
 test.run()

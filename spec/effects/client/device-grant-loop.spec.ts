@@ -1,11 +1,16 @@
 // runDeviceGrant's pacing, RFC 8628 section 3.5, against a scripted token endpoint: what a stock
-// server never sends (slow_down, connection failures) is scripted here. The clock the loop
-// reads moves only by the waits it asks for, so minutes of polling take milliseconds.
+// server never sends (slow_down, connection failures) is scripted here. The grant runs the
+// device-grant machine on XState's simulated clock, moved from timer to timer, so minutes of
+// polling take milliseconds; the oracle is the simulated time of every request the server got.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { runDeviceGrant, type FetchLike } from '../../../effects/client/device-grant.js'
 import { EngineError } from '../../../effects/client/engine-error.js'
 import { timeout } from '../../support/wait.js'
+import { settle, TimerClock } from '../../support/machine-harness.js'
+
+// A real epoch start, so a wait computed from 0 instead of the answer's time would show.
+const EPOCH = Date.UTC(2026, 11, 2, 9, 0, 0)
 
 const metadata = { device_authorization_endpoint: 'https://as.example/device', token_endpoint: 'https://as.example/token' }
 
@@ -15,8 +20,9 @@ const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })
 
 /** A server whose token endpoint answers from `script`; `interval` is sent only when given. */
-const scriptedServer = (script: TokenAnswer[], interval?: number, expiresIn = 600) => {
+const scriptedServer = (script: TokenAnswer[], interval?: number, expiresIn = 600, clock?: TimerClock) => {
   const answers = [...script]
+  const polls: number[] = []
   const fetch: FetchLike = async (url) => {
     if (url === metadata.device_authorization_endpoint) {
       return json(200, {
@@ -27,6 +33,7 @@ const scriptedServer = (script: TokenAnswer[], interval?: number, expiresIn = 60
         ...(interval !== undefined && { interval }),
       })
     }
+    polls.push(clock ? clock.now() : Date.now())
     const answer = answers.shift()
     switch (answer) {
       case 'pending':
@@ -49,62 +56,70 @@ const scriptedServer = (script: TokenAnswer[], interval?: number, expiresIn = 60
         throw new Error('the loop polled after the script ended')
     }
   }
-  return { fetch, left: () => answers.length }
+  return { fetch, polls, left: () => answers.length }
 }
 
-/** Runs the loop on a clock moved only by its own waits; returns the waits and the outcome. */
+/** Runs the grant on a simulated clock moved timer by timer; returns the time of every poll (ms after the code arrived). */
 const runScripted = async (script: TokenAnswer[], interval?: number, extra: { maxBackoffMs?: number; expiresIn?: number } = {}) => {
-  const server = scriptedServer(script, interval, extra.expiresIn)
-  let clock = 0
-  const waits: number[] = []
-  const outcome = await timeout(
-    runDeviceGrant({
-      metadata,
-      clientId: 'cli',
-      fetch: server.fetch,
-      now: () => clock,
-      sleep: async (ms) => {
-        waits.push(ms)
-        clock += ms
-      },
-      maxBackoffMs: extra.maxBackoffMs,
-      onCode: () => {},
-    }).then(
-      (tokens) => ({ tokens }),
-      (error: unknown) => ({ error }),
-    ),
-    5_000,
-    'the device grant',
+  const clock = new TimerClock()
+  clock.set(EPOCH)
+  const server = scriptedServer(script, interval, extra.expiresIn, clock)
+  let codeAt: number | null = null
+  let settled = false
+  const outcome = runDeviceGrant({
+    metadata,
+    clientId: 'cli',
+    fetch: server.fetch,
+    now: () => clock.now(),
+    clock,
+    maxBackoffMs: extra.maxBackoffMs,
+    onCode: () => (codeAt = clock.now()),
+  }).then(
+    (tokens) => ({ tokens }),
+    (error: unknown) => ({ error }),
   )
-  return { waits, outcome, left: server.left() }
+  void outcome.finally(() => (settled = true))
+  const drive = async () => {
+    for (let step = 0; step < 1_000 && !settled; step++) {
+      await settle()
+      const due = clock.nextDue()
+      if (due !== undefined) clock.set(Math.max(due, clock.now()))
+    }
+  }
+  await timeout(drive(), 5_000, 'driving the clock')
+  const result = await timeout(outcome, 5_000, 'the device grant')
+  return { polls: server.polls.map((at) => at - (codeAt ?? EPOCH)), outcome: result, left: server.left(), endedAt: clock.now() - (codeAt ?? EPOCH) }
 }
+
+/** The waits between polls, the first one counted from the code's arrival. */
+const gaps = (polls: number[]) => polls.map((at, i) => at - (i === 0 ? 0 : polls[i - 1]!))
 
 const kindOf = (outcome: object) => {
   const error = (outcome as { error?: unknown }).error
   return error instanceof EngineError ? error.kind : String(error)
 }
 
-test('the interval the server sent; slow_down (or 429) adds 5 s for every later request', async () => {
-  const { waits, outcome } = await runScripted(['pending', 'slow_down', 'pending', 'http429', 'pending', 'granted'], 2)
-  assert.equal(waits, [2_000, 2_000, 7_000, 7_000, 12_000, 12_000])
+test('the interval the server sent; slow_down adds 5 s for this and every later request', async () => {
+  const { polls, outcome } = await runScripted(['pending', 'slow_down', 'pending', 'slow_down', 'pending', 'granted'], 2)
+  assert.equal(gaps(polls), [2_000, 2_000, 7_000, 7_000, 12_000, 12_000])
   assert.is((outcome as { tokens: { access_token: string } }).tokens.access_token, 'at-1')
 })
 
 test('connection errors back off exponentially from the interval, capped, never below the interval', async () => {
   const script: TokenAnswer[] = ['pending', 'down', 'down', 'down', 'pending', 'slow_down', 'down', 'granted']
-  const { waits, outcome } = await runScripted(script, 3, { maxBackoffMs: 20_000 })
+  const { polls, outcome } = await runScripted(script, 3, { maxBackoffMs: 20_000 })
   // 3 s; failures: 6, 12, then 24 capped at 20; an answer resets to the interval (3), slow_down
   // makes it 8, and a failure then backs off from 8 (16).
-  assert.equal(waits, [3_000, 3_000, 6_000, 12_000, 20_000, 3_000, 8_000, 16_000])
+  assert.equal(gaps(polls), [3_000, 3_000, 6_000, 12_000, 20_000, 3_000, 8_000, 16_000])
   assert.ok('tokens' in outcome)
   const capped = await runScripted(['down', 'granted'], 30, { maxBackoffMs: 10_000 })
-  assert.equal(capped.waits, [30_000, 30_000], 'a cap below the interval never makes it poll faster')
+  assert.equal(gaps(capped.polls), [30_000, 30_000], 'a cap below the interval never makes it poll faster')
 })
 
 test('access_denied -> refused; expired_token -> expired; an unusable answer throws at once', async () => {
   const denied = await runScripted(['pending', 'denied'])
   assert.is(kindOf(denied.outcome), 'refused')
-  assert.equal(denied.waits, [5_000, 5_000], 'no interval sent: 5 s')
+  assert.equal(gaps(denied.polls), [5_000, 5_000], 'no interval sent: 5 s')
   const expired = await runScripted(['expired'])
   assert.is(kindOf(expired.outcome), 'expired')
   const html = await runScripted(['html', 'granted'])
@@ -114,10 +129,11 @@ test('access_denied -> refused; expired_token -> expired; an unusable answer thr
 
 test('connection errors keep backing off until expires_in, then expired; nothing is sent after it', async () => {
   const script: TokenAnswer[] = Array.from({ length: 20 }, () => 'down')
-  const { waits, outcome, left } = await runScripted(script, 5, { expiresIn: 60 })
+  const { polls, outcome, left, endedAt } = await runScripted(script, 5, { expiresIn: 60 })
   assert.is(kindOf(outcome), 'expired')
-  // 5 (poll), 10 (poll), 20 (poll), then 25 s are left of 60: the loop waits them out and stops.
-  assert.equal(waits, [5_000, 10_000, 20_000, 25_000])
+  // Polls at 5, 15 (+10), 35 (+20); the next would be at 75 (+40), past the code's 60 s: it ends at 60.
+  assert.equal(polls, [5_000, 15_000, 35_000])
+  assert.is(endedAt, 60_000)
   assert.is(left, 17)
 })
 

@@ -7,12 +7,12 @@ import { mkdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { createActor, toPromise, type AnyActorLogic } from 'xstate'
 import { decidePairing } from '../../../server/index.js'
-import { deviceLogin, logout, passwordLogin, status } from '../../../machines/index.js'
+import { logout, provideLogin, status } from '../../../machines/index.js'
 import { parseCredentialFile } from '../../../effects/store/credential-file.js'
 import { persistCredentials } from '../../../effects/store/credential-store.js'
 import { EngineError } from '../../../effects/client/engine-error.js'
 import { createNodeActors } from '../../../effects/node/node-actors.js'
-import { checkProcessToken, getAccount, registerProcess, revokeTokens } from '../../../effects/client/omicos-api.js'
+import { checkProcessToken, fetchAccount, getAccount, registerProcess, revokeTokens } from '../../../effects/client/omicos-api.js'
 import { authenticateWithPassword, passwordGrant } from '../../../effects/client/password-grant.js'
 import { refreshProcessToken, resolveCredentials } from '../../../effects/node/resolver.js'
 import { buildCredentialFile } from '../../../effects/store/credential-file.js'
@@ -41,8 +41,14 @@ test.after(async () => {
   await ref.stop()
 })
 
-const login = (email = ada().email, password = ada().password) =>
-  timeout(authenticateWithPassword({}, { server: url, ...CLIENT, email, password }), 10_000, 'password login')
+/** A password grant, and whose its tokens are: what a login holds before it registers. */
+const login = async (email = ada().email, password = ada().password) => {
+  const result = await timeout(authenticateWithPassword({}, { server: url, ...CLIENT, email, password }), 10_000, 'password login')
+  if (result.kind !== 'granted') return result
+  const account = await timeout(fetchAccount({}, url, result.tokens.userToken), 10_000, 'account')
+  const { userToken, refreshToken, userTokenExpiresAt } = result.tokens
+  return { kind: 'granted' as const, session: { userToken, refreshToken, userTokenExpiresAt, account } }
+}
 
 const run = <T>(logic: AnyActorLogic, input: unknown, onSnapshot?: (s: any) => void): Promise<T> => {
   const actor = createActor(logic, { input } as any)
@@ -51,7 +57,7 @@ const run = <T>(logic: AnyActorLogic, input: unknown, onSnapshot?: (s: any) => v
   return timeout(toPromise(actor) as Promise<T>, 20_000, 'machine')
 }
 
-test('password grant: granted with the account; wrong password is invalid', async () => {
+test('password grant: granted, and the account of its token; wrong password is invalid', async () => {
   const result = await login()
   assert.is(result.kind, 'granted')
   if (result.kind !== 'granted') return
@@ -152,14 +158,25 @@ test('machines on the Node actors: password login, status, logout', async () => 
   const actors = createNodeActors({ home, cwd: ws, env: {} })
   const { processId } = await resolveWorkspace({ cwd: ws, env: {}, home })
   const input = { server: url, email: ada().email, password: ada().password, name: 'proj', processId, force: false, canPrompt: false }
-  const out: any = await run(passwordLogin.provide({ actors }), input)
-  assert.equal(out, { kind: 'loggedIn', email: ada().email, accountId: ada().accountId, processName: 'proj', paths: [join(home, 'cloud_login.json')] })
+  const out: any = await run(provideLogin(actors), { ...input, method: 'password' })
+  assert.equal(out, {
+    kind: 'loggedIn',
+    email: ada().email,
+    accountId: ada().accountId,
+    processName: 'proj',
+    server: url,
+    authMethod: 'password',
+    paths: [join(home, 'cloud_login.json')],
+    kept: [],
+    replaced: null,
+    replacedRevoked: null,
+  })
   const saved = parseCredentialFile(readFileSync(join(home, 'cloud_login.json'), 'utf8'), 'x')
   assert.is(saved.process_id, processId)
   assert.is(saved.user.cloud_base, new URL(url).host)
   assert.is(saved.auth_method, 'password')
 
-  const again: any = await run(passwordLogin.provide({ actors }), input)
+  const again: any = await run(provideLogin(actors), { ...input, method: 'password' })
   assert.is(again.kind, 'alreadyLoggedIn')
 
   const reported: any = await run(status.provide({ actors }), { online: true })
@@ -169,7 +186,7 @@ test('machines on the Node actors: password login, status, logout', async () => 
   assert.is(reported.verified.kind, 'valid')
 
   const out2: any = await run(logout.provide({ actors }), {})
-  assert.equal(out2, { kind: 'loggedOut', email: ada().email, removed: [join(home, 'cloud_login.json')], revoked: true })
+  assert.equal(out2, { kind: 'loggedOut', email: ada().email, server: url, removed: [join(home, 'cloud_login.json')], revoked: true })
   assert.is((await getAccount({}, url, saved.user_token)).kind, 'invalid')
 })
 
@@ -182,10 +199,10 @@ test('machines on the Node actors: device login approved through the reference s
   const { processId } = await resolveWorkspace({ cwd: ws, env: {}, home })
   let approving: Promise<unknown> | null = null
   const out: any = await run(
-    deviceLogin.provide({ actors }),
-    { server: url, name: 'proj', hostname: 'lab-box', processId, force: false },
+    provideLogin(actors),
+    { server: url, method: 'device', email: null, name: 'proj', hostname: 'lab-box', processId, force: false },
     (snapshot) => {
-      const code = snapshot.context?.userCode
+      const code = snapshot.context?.pairing?.userCode
       if (code && !approving) approving = decidePairing(ref.dataDir, code, { approve: true, email: ada().email })
     },
   )

@@ -67,7 +67,7 @@ const pair = async (cancelIn: 'awaitingApproval' | 'registeringProcess') => {
       signal: controller.signal,
       hostname: 'lab-box',
       onSnapshot: (snapshot) => {
-        if (snapshot.matches('awaitingApproval')) {
+        if (snapshot.context.pairing) {
           // Saved while waiting; then either cancel here, or approve and cancel later.
           if (cancelIn === 'awaitingApproval') setTimeout(() => controller.abort(), 200)
           else state.approved = true

@@ -1,0 +1,97 @@
+// The one way a front end runs a machine to its end: the Node API and the web example both
+// call these. An AbortSignal becomes the machine's `user.cancel`, an actor error a rejection
+// (a bare subscribe(fn) would rethrow it on a timer), and a login that waits for approval is
+// kept through a storage port so that the next run picks it up again.
+import { createActor, toPromise, type Actor, type AnyActorLogic, type EventFromLogic, type InspectionEvent, type OutputFrom, type Snapshot, type SnapshotFrom } from 'xstate'
+import type { LoginInput, LoginOutput } from '../../machines/contracts.js'
+import type { login } from '../../machines/login.machine.js'
+
+export interface RunOptions {
+  /** aborting it sends `user.cancel`: the machine decides how it ends */
+  signal?: AbortSignal
+}
+
+/** Starts the actor and resolves with its output once it reaches a final state. */
+export async function runToEnd<T extends AnyActorLogic>(actor: Actor<T>, options: RunOptions & { afterStart?: () => void } = {}): Promise<OutputFrom<T>> {
+  const { signal } = options
+  actor.subscribe({ error: () => {} })
+  const done = toPromise(actor)
+  // Every machine of the engine takes `user.cancel`; one that did not would ignore it.
+  const cancel = () => actor.send({ type: 'user.cancel' } as EventFromLogic<T>)
+  signal?.addEventListener('abort', cancel, { once: true })
+  try {
+    actor.start()
+    options.afterStart?.()
+    if (signal?.aborted) cancel()
+    return await done
+  } finally {
+    signal?.removeEventListener('abort', cancel)
+  }
+}
+
+/** Where a waiting login is kept between runs: a file, sessionStorage, a test's memory. */
+export interface SnapshotStore {
+  read(): Promise<Snapshot<unknown> | null>
+  write(snapshot: Snapshot<unknown>): Promise<void>
+  remove(): Promise<void>
+}
+
+type LoginLogic = typeof login
+
+export interface ResumableLoginOptions extends RunOptions {
+  /** the login machine with its effects provided */
+  logic: LoginLogic
+  input: LoginInput
+  store: SnapshotStore
+  /** start afresh: the kept login is dropped */
+  fresh?: boolean
+  /** the time a restored login resumes at (epoch ms) */
+  now: () => number
+  inspect?: (event: InspectionEvent) => void
+  onSnapshot?: (snapshot: SnapshotFrom<LoginLogic>) => void
+  /** called once when a kept login is picked up again */
+  onResume?: () => void
+}
+
+/**
+ * Runs a login to its end, keeping it in `store` while it waits for approval; a cancelled one
+ * that the machine says can be resumed (`resumableUntil`) stays kept, any other ending drops it.
+ * A kept login that no longer restores is dropped and started afresh.
+ */
+export async function runResumableLogin(options: ResumableLoginOptions): Promise<LoginOutput> {
+  const { store, logic } = options
+  if (options.fresh) await store.remove()
+  const kept = options.fresh ? null : await store.read()
+  let actor: Actor<LoginLogic>
+  try {
+    actor = createActor(logic, { input: options.input, inspect: options.inspect, ...(kept ? { snapshot: kept } : {}) })
+  } catch {
+    await store.remove()
+    actor = createActor(logic, { input: options.input, inspect: options.inspect })
+  }
+  const resuming = kept !== null && actor.getSnapshot().status === 'active'
+  // Writes are chained so that snapshots land in order and the last one wins.
+  let saving: Promise<unknown> = Promise.resolve()
+  actor.subscribe({
+    next: (snapshot) => {
+      options.onSnapshot?.(snapshot)
+      if (snapshot.status === 'active' && snapshot.context.pairing) {
+        const persisted = actor.getPersistedSnapshot()
+        saving = saving.then(() => store.write(persisted)).catch(() => {})
+      }
+    },
+    error: () => {},
+  })
+  if (resuming) options.onResume?.()
+  const output = await runToEnd(actor, {
+    signal: options.signal,
+    // Restored snapshots lose their timers and restart running effects: the machine re-enters
+    // its wait with the current time (STYLE.md, XState pitfalls).
+    afterStart: () => {
+      if (resuming) actor.send({ type: 'app.resume', now: options.now() })
+    },
+  })
+  await saving
+  if (!(output.kind === 'failed' && output.resumableUntil !== null)) await store.remove()
+  return output
+}

@@ -1,0 +1,303 @@
+// The device authorization grant (RFC 8628), the only place its section 3.5 pacing is written:
+// the server's interval (5 s when it sends none), +5 s for this and every later request after a
+// `slow_down`, an exponential backoff after connection errors and 5xx / 429 answers that never
+// polls faster than the interval (and honours Retry-After), and the code's own deadline
+// (`expires_in`). The machine never reads a clock: it learns the time from the `receivedAt` /
+// `at` stamps of its effects, keeps it in `context.now`, and waits with named delays computed
+// from context, so the actor's clock (real or XState's SimulatedClock) decides when things
+// happen. It runs as the login machine's child, or alone (`runDeviceGrant`).
+import { assign, enqueueActions, fromPromise, setup } from 'xstate'
+import type { DeviceAuthorization, DeviceGrantInput, GrantOutput, PairingView, PollInput, PollResult, RequestCodeInput, TokenSet } from './contracts.js'
+import { failure, notProvided, toFailure, type Failure } from './failure.js'
+
+export const deviceGrantDefaults = {
+  maxBackoffMs: 60_000,
+  /** RFC 8628 section 3.5: every slow_down adds 5 seconds to the interval */
+  slowDownStepMs: 5_000,
+} as const
+
+export interface DeviceGrantContext {
+  server: string
+  name: string
+  hostname: string
+  maxBackoffMs: number
+  /** secret: what the token endpoint is polled with; kept so a persisted snapshot can resume */
+  deviceCode: string | null
+  /** what the person types on the other device */
+  userCode: string | null
+  verificationUri: string | null
+  verificationUriComplete: string | null
+  /** epoch ms after which the code is dead: receivedAt + expires_in */
+  deadline: number | null
+  /** the polling interval in force, slow_down included */
+  intervalMs: number
+  /** the wait before the next poll: the interval, or a backoff after failures */
+  waitMs: number
+  /** the latest time an effect reported (or a resume brought) */
+  now: number
+  /** poll requests that got an answer or a connection failure */
+  polls: number
+  /** connection failures, 5xx and 429 answers in a row */
+  failures: number
+  tokens: TokenSet | null
+  error: Failure | null
+}
+
+export type DeviceGrantEvent = { type: 'user.cancel' } | { type: 'app.resume'; now: number }
+
+const pairingOf = (context: DeviceGrantContext): PairingView => ({
+  userCode: context.userCode!,
+  verificationUri: context.verificationUri!,
+  verificationUriComplete: context.verificationUriComplete,
+  deadline: context.deadline!,
+  intervalMs: context.intervalMs,
+})
+
+/** RFC 8628 section 3.5: double the wait per failure in a row, never below the interval, never above the cap. */
+const backoffMs = (context: DeviceGrantContext, failures: number) =>
+  Math.max(context.intervalMs, Math.min(context.maxBackoffMs, context.intervalMs * 2 ** failures))
+
+export const deviceGrant = setup({
+  types: {
+    input: {} as DeviceGrantInput,
+    context: {} as DeviceGrantContext,
+    events: {} as DeviceGrantEvent,
+    output: {} as GrantOutput,
+  },
+  actors: {
+    requestCode: fromPromise<DeviceAuthorization, RequestCodeInput>(notProvided('requestCode')),
+    pollToken: fromPromise<PollResult, PollInput>(notProvided('pollToken')),
+  },
+  guards: {
+    isKind: (_, { result, kind }: { result: PollResult; kind: PollResult['kind'] }) => result.kind === kind,
+    // An answer that arrives at or after the deadline ends the wait even if the server still
+    // says pending: the code is dead by the server's own expires_in.
+    isPastDeadline: ({ context }, at: number) => at >= context.deadline!,
+    isUnreachable: (_, error: Failure) => error.kind === 'unreachable',
+    isResumedPastDeadline: ({ context }, now: number) => now >= context.deadline!,
+    // Nothing is sent at or after expires_in: a wait that ends there ends the grant instead.
+    isNextPollBeforeDeadline: ({ context }) => context.now + context.waitMs < context.deadline!,
+  },
+  actions: {
+    takeAuthorization: assign((_, code: DeviceAuthorization) => {
+      const intervalMs = code.interval * 1000
+      return {
+        deviceCode: code.deviceCode,
+        userCode: code.userCode,
+        verificationUri: code.verificationUri,
+        verificationUriComplete: code.verificationUriComplete,
+        deadline: code.receivedAt + code.expiresIn * 1000,
+        intervalMs,
+        waitMs: intervalMs,
+        now: code.receivedAt,
+      }
+    }),
+    // The parent (the login machine) shows the code; alone, nobody is told but the snapshot.
+    tellParent: enqueueActions(({ context, enqueue, self }) => {
+      if (self._parent) enqueue.sendParent({ type: 'grant.pairing', pairing: pairingOf(context) })
+    }),
+    takePending: assign(({ context }, at: number) => ({
+      now: at,
+      polls: context.polls + 1,
+      failures: 0,
+      waitMs: context.intervalMs,
+    })),
+    // RFC 8628 section 3.5: the interval grows by 5 s for this and every later request.
+    slowDown: assign(({ context }, at: number) => {
+      const intervalMs = context.intervalMs + deviceGrantDefaults.slowDownStepMs
+      return { now: at, polls: context.polls + 1, failures: 0, intervalMs, waitMs: intervalMs }
+    }),
+    backOffAfterConnectionError: assign(({ context }) => {
+      const failures = context.failures + 1
+      // no answer carries a time: the wait just spent is the least that has passed
+      return { now: context.now + context.waitMs, polls: context.polls + 1, failures, waitMs: backoffMs(context, failures) }
+    }),
+    // A 5xx or a 429 is a server having a bad minute: the same backoff, and at least its Retry-After.
+    backOffAfterUnavailable: assign(({ context }, result: PollResult) => {
+      const failures = context.failures + 1
+      const retryAfterMs = result.kind === 'unavailable' ? (result.retryAfterMs ?? 0) : 0
+      return { now: result.at, polls: context.polls + 1, failures, waitMs: Math.max(backoffMs(context, failures), retryAfterMs) }
+    }),
+    takeTokens: assign(({ context }, result: PollResult) => ({
+      tokens: result.kind === 'granted' ? result.tokens : null,
+      now: result.at,
+      polls: context.polls + 1,
+      deviceCode: null,
+    })),
+    endWith: assign(({ context }, { error, at }: { error: Failure; at: number }) => ({
+      error,
+      now: at,
+      polls: context.polls + 1,
+      deviceCode: null,
+    })),
+    expire: assign({
+      error: () => failure('expired', 'the pairing code expired before it was approved', 'pairingExpired'),
+      deviceCode: null,
+    }),
+    takeResumeTime: assign((_, now: number) => ({ now })),
+    fail: assign((_, error: Failure) => ({ error, deviceCode: null })),
+    cancel: assign({ error: () => failure('cancelled', 'pairing cancelled') }),
+  },
+  delays: {
+    pollWait: ({ context }) => context.waitMs,
+    untilDeadline: ({ context }) => Math.max(0, context.deadline! - context.now),
+  },
+}).createMachine({
+  id: 'deviceGrant',
+  description:
+    'The device authorization grant (RFC 8628): asks for a pairing code, and polls the token endpoint, paced as section 3.5 says, until the code is approved, declined or dead.',
+  context: ({ input }) => ({
+    server: input.server,
+    name: input.name,
+    hostname: input.hostname,
+    maxBackoffMs: input.maxBackoffMs ?? deviceGrantDefaults.maxBackoffMs,
+    deviceCode: null,
+    userCode: null,
+    verificationUri: null,
+    verificationUriComplete: null,
+    deadline: null,
+    intervalMs: 0,
+    waitMs: 0,
+    now: 0,
+    polls: 0,
+    failures: 0,
+    tokens: null,
+    error: null,
+  }),
+  initial: 'requestingCode',
+  // Final states stop every child and cancel every timer: no poll goes out after a cancel.
+  on: {
+    'user.cancel': { target: '.failed', actions: 'cancel' },
+  },
+  states: {
+    requestingCode: {
+      description: 'Asks the device authorization endpoint for a device code and a user code.',
+      invoke: {
+        id: 'requestCode',
+        src: 'requestCode',
+        input: ({ context }) => ({ server: context.server, name: context.name, hostname: context.hostname }),
+        onDone: { target: 'awaitingApproval', actions: { type: 'takeAuthorization', params: ({ event }) => event.output } },
+        onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
+      },
+    },
+    awaitingApproval: {
+      description: 'The address and the user code are out; waits for the other device. The code dies at context.deadline.',
+      initial: 'waiting',
+      entry: 'tellParent',
+      // Restored snapshots lose their timers (statelyai/xstate#5331): `app.resume` re-enters
+      // this state so both the deadline and the next poll are scheduled again from `now`.
+      after: { untilDeadline: { target: 'failed', actions: 'expire' } },
+      on: {
+        'app.resume': [
+          {
+            guard: { type: 'isResumedPastDeadline', params: ({ event }) => event.now },
+            target: 'failed',
+            actions: [{ type: 'takeResumeTime', params: ({ event }) => event.now }, 'expire'],
+          },
+          { target: 'awaitingApproval', reenter: true, actions: { type: 'takeResumeTime', params: ({ event }) => event.now } },
+        ],
+      },
+      states: {
+        waiting: {
+          description: 'Waits context.waitMs (the interval, or a backoff after failures) before the next poll.',
+          after: {
+            pollWait: [
+              { guard: 'isNextPollBeforeDeadline', target: 'polling' },
+              { target: '#deviceGrant.failed', actions: 'expire' },
+            ],
+          },
+        },
+        polling: {
+          description: 'Asks the token endpoint whether the code has been approved.',
+          invoke: {
+            id: 'pollToken',
+            src: 'pollToken',
+            input: ({ context }) => ({ server: context.server, deviceCode: context.deviceCode! }),
+            onDone: [
+              {
+                guard: { type: 'isKind', params: ({ event }) => ({ result: event.output, kind: 'granted' as const }) },
+                target: '#deviceGrant.granted',
+                actions: { type: 'takeTokens', params: ({ event }) => event.output },
+              },
+              {
+                guard: { type: 'isKind', params: ({ event }) => ({ result: event.output, kind: 'denied' as const }) },
+                target: '#deviceGrant.failed',
+                actions: {
+                  type: 'endWith',
+                  params: ({ event }) => ({ error: failure('refused', 'the pairing was declined on the other device', 'pairingDenied'), at: event.output.at }),
+                },
+              },
+              {
+                guard: { type: 'isKind', params: ({ event }) => ({ result: event.output, kind: 'invalidGrant' as const }) },
+                target: '#deviceGrant.failed',
+                actions: {
+                  type: 'endWith',
+                  params: ({ event }) => ({
+                    error: failure(
+                      'refused',
+                      'the pairing code can no longer be used (it may have been approved and the answer lost)',
+                      'pairingCodeUnusable',
+                    ),
+                    at: event.output.at,
+                  }),
+                },
+              },
+              {
+                guard: { type: 'isKind', params: ({ event }) => ({ result: event.output, kind: 'expired' as const }) },
+                target: '#deviceGrant.failed',
+                actions: {
+                  type: 'endWith',
+                  params: ({ event }) => ({
+                    error: failure('expired', 'the pairing code expired before it was approved', 'pairingExpired'),
+                    at: event.output.at,
+                  }),
+                },
+              },
+              {
+                guard: { type: 'isPastDeadline', params: ({ event }) => event.output.at },
+                target: '#deviceGrant.failed',
+                actions: {
+                  type: 'endWith',
+                  params: ({ event }) => ({
+                    error: failure('expired', 'the pairing code expired before it was approved', 'pairingExpired'),
+                    at: event.output.at,
+                  }),
+                },
+              },
+              {
+                guard: { type: 'isKind', params: ({ event }) => ({ result: event.output, kind: 'slowDown' as const }) },
+                target: 'waiting',
+                // The interval shown to the person changes with it.
+                actions: [{ type: 'slowDown', params: ({ event }) => event.output.at }, 'tellParent'],
+              },
+              {
+                guard: { type: 'isKind', params: ({ event }) => ({ result: event.output, kind: 'unavailable' as const }) },
+                target: 'waiting',
+                actions: { type: 'backOffAfterUnavailable', params: ({ event }) => event.output },
+              },
+              { target: 'waiting', actions: { type: 'takePending', params: ({ event }) => event.output.at } },
+            ],
+            onError: [
+              {
+                guard: { type: 'isUnreachable', params: ({ event }) => toFailure(event.error) },
+                target: 'waiting',
+                actions: 'backOffAfterConnectionError',
+              },
+              { target: '#deviceGrant.failed', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
+            ],
+          },
+        },
+      },
+    },
+    granted: {
+      description: 'The other device approved: the token endpoint issued the tokens (the device code is spent and forgotten).',
+      type: 'final',
+    },
+    failed: {
+      description: 'Ended without tokens: declined, expired, unusable, cancelled or a failure; context.error says why.',
+      type: 'final',
+    },
+  },
+  output: ({ context }): GrantOutput =>
+    context.tokens ? { kind: 'granted', tokens: context.tokens } : { kind: 'failed', failure: context.error! },
+})

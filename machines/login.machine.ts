@@ -1,0 +1,389 @@
+// The one lifecycle both logins share (`omicos login`, `omicos cli login`), read top to bottom
+// in the order a login moves: check the existing login and every file the login will write
+// (before anything goes online) -> the grant, a child machine chosen by input -> whose tokens
+// they are -> the credential lock -> a process registration -> the credential files -> loggedIn.
+// Tokens the server issued for a login that then fails are revoked before it ends; tokens the
+// new files replaced are revoked once the new ones are safe. Nothing here reads a clock or
+// words a message for a person: the outcome carries kinds, reason codes and paths.
+import { assign, fromPromise, sendTo, setup, type PromiseActorLogic } from 'xstate'
+import type {
+  Account,
+  AuthenticateInput,
+  AuthenticateResult,
+  Credentials,
+  DeviceAuthorization,
+  PollInput,
+  PollResult,
+  PromptInput,
+  RequestCodeInput,
+  ExistingCheck,
+  GrantOutput,
+  ExistingLogin,
+  CheckExistingInput,
+  IdentifyInput,
+  LockInput,
+  LoginEvent,
+  LoginInput,
+  LoginOutput,
+  PairingView,
+  PersistInput,
+  PersistResult,
+  ProcessRegistration,
+  RegisterProcessInput,
+  RevokeInput,
+  TokenSet,
+  TokensToRevoke,
+} from './contracts.js'
+import { deviceGrant } from './device-grant.machine.js'
+import { failure, notProvided, toFailure, type Failure } from './failure.js'
+import { passwordGrant } from './password-grant.machine.js'
+
+export const loginDefaults = {
+  revokeTimeoutMs: 3_000,
+} as const
+
+export interface LoginContext {
+  input: Omit<LoginInput, 'password'>
+  /** held only until the grant has it */
+  password: string | null
+  /** what the credential store held for this login's files when it started (kept when forced) */
+  existing: ExistingLogin | null
+  /** the pairing the device grant shows, while it waits for approval */
+  pairing: PairingView | null
+  /** the tokens, held only until the credential files hold them or they are revoked */
+  tokens: TokenSet | null
+  account: Account | null
+  process: ProcessRegistration | null
+  loggedInAt: number | null
+  written: string[]
+  kept: string[]
+  /** tokens the new files replaced, to revoke once the login is safe */
+  replaced: TokensToRevoke[]
+  replacedRevoked: boolean | null
+  issuedRevoked: boolean | null
+  resumableUntil: number | null
+  error: Failure | null
+}
+
+const lower = (value: string) => value.toLowerCase()
+
+/** Every token of this login that the server issued, for a compensating revocation. */
+const issuedTokens = (context: LoginContext): TokensToRevoke[] => {
+  const tokens = [context.tokens?.refreshToken, context.tokens?.userToken, context.process?.processToken].filter(
+    (token): token is string => typeof token === 'string' && token.length > 0,
+  )
+  return tokens.length ? [{ server: context.input.server, tokens }] : []
+}
+
+export const login = setup({
+  types: {
+    input: {} as LoginInput,
+    context: {} as LoginContext,
+    events: {} as LoginEvent,
+    output: {} as LoginOutput,
+  },
+  actors: {
+    checkExisting: fromPromise<ExistingCheck, CheckExistingInput>(notProvided('checkExisting')),
+    passwordGrant,
+    deviceGrant,
+    identify: fromPromise<Account, IdentifyInput>(notProvided('identify')),
+    lockCredentials: fromPromise<void, LockInput>(notProvided('lockCredentials')),
+    registerProcess: fromPromise<ProcessRegistration, RegisterProcessInput>(notProvided('registerProcess')),
+    persist: fromPromise<PersistResult, PersistInput>(notProvided('persist')),
+    revokeTokens: fromPromise<void, RevokeInput>(notProvided('revokeTokens')),
+  },
+  guards: {
+    // "Already logged in" only for the account and server asked, and while its token still works.
+    isAlreadyLoggedIn: ({ context }, check: ExistingCheck) => {
+      const existing = check.existing
+      if (!existing || context.input.force || existing.server !== context.input.server) return false
+      if (context.input.email !== null && lower(context.input.email) !== lower(existing.email)) return false
+      return existing.userTokenExpiresAt === null || existing.userTokenExpiresAt > check.at
+    },
+    isPasswordLogin: ({ context }) => context.input.method === 'password',
+    isGranted: (_, output: GrantOutput) => output.kind === 'granted',
+    hasReplacedTokens: (_, result: PersistResult) => result.replaced.some((batch) => batch.tokens.length > 0),
+  },
+  actions: {
+    takeExisting: assign((_, check: ExistingCheck) => ({ existing: check.existing })),
+    takePairing: assign((_, pairing: PairingView) => ({ pairing })),
+    forgetPassword: assign({ password: null }),
+    takeGrant: assign((_, output: GrantOutput) => (output.kind === 'granted' ? { tokens: output.tokens, pairing: null } : { error: output.failure })),
+    takeAccount: assign((_, account: Account) => ({ account })),
+    // The login is stamped with the time the registration answer arrived: the machine reads no clock.
+    takeProcess: assign((_, process: ProcessRegistration) => ({ process, loggedInAt: process.at })),
+    takePersisted: assign((_, result: PersistResult) => ({ written: result.written, kept: result.kept, replaced: result.replaced })),
+    noteReplacedRevoked: assign((_, revoked: boolean) => ({ replacedRevoked: revoked })),
+    noteIssuedRevoked: assign((_, revoked: boolean) => ({ issuedRevoked: revoked })),
+    fail: assign((_, error: Failure) => ({ error })),
+    // A pairing cancelled while it waits for approval keeps its code: the outcome says until when.
+    cancel: assign(({ context }) => ({
+      error: failure('cancelled', 'login cancelled'),
+      resumableUntil: context.pairing ? context.pairing.deadline : null,
+    })),
+    forgetSecrets: assign({ tokens: null, process: null, password: null, replaced: () => [] }),
+  },
+  delays: {
+    revokeTimeout: ({ context }) => context.input.revokeTimeoutMs ?? loginDefaults.revokeTimeoutMs,
+  },
+}).createMachine({
+  id: 'login',
+  description:
+    'A login, by password or by pairing: the existing login and the files first, then the grant (a child machine), the account, the lock, the process registration and the credential files.',
+  context: ({ input }) => {
+    const { password, ...rest } = input
+    return {
+      input: rest,
+      password: password ?? null,
+      existing: null,
+      pairing: null,
+      tokens: null,
+      account: null,
+      process: null,
+      loggedInAt: null,
+      written: [],
+      kept: [],
+      replaced: [],
+      replacedRevoked: null,
+      issuedRevoked: null,
+      resumableUntil: null,
+      error: null,
+    }
+  },
+  initial: 'checkingExisting',
+  // Until tokens exist a cancel ends the login at once; final states stop every child and timer.
+  on: {
+    'user.cancel': { target: '.failed', actions: 'cancel' },
+  },
+  states: {
+    checkingExisting: {
+      description:
+        'Reads the credential store and checks every file the login will write (before anything goes online): is this account logged in to this server already?',
+      invoke: {
+        id: 'checkExisting',
+        src: 'checkExisting',
+        input: ({ context }) => ({ server: context.input.server, method: context.input.method }),
+        onDone: [
+          {
+            guard: { type: 'isAlreadyLoggedIn', params: ({ event }) => event.output },
+            target: 'alreadyLoggedIn',
+            actions: { type: 'takeExisting', params: ({ event }) => event.output },
+          },
+          {
+            guard: 'isPasswordLogin',
+            target: 'passwordGrant',
+            actions: { type: 'takeExisting', params: ({ event }) => event.output },
+          },
+          { target: 'deviceGrant', actions: { type: 'takeExisting', params: ({ event }) => event.output } },
+        ],
+        onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
+      },
+    },
+    alreadyLoggedIn: {
+      description: 'This account is logged in to this server already, its token unexpired, and --force was not given: nothing to do.',
+      type: 'final',
+      entry: 'forgetSecrets',
+    },
+    passwordGrant: {
+      description: 'The grant, as a child machine (password-grant.machine.ts): prompts, tries, waits; it ends with tokens or a failure.',
+      exit: 'forgetPassword',
+      invoke: {
+        id: 'grant',
+        src: 'passwordGrant',
+        input: ({ context }) => ({
+          ...context.input.passwordGrant,
+          server: context.input.server,
+          email: context.input.email,
+          password: context.password,
+          canPrompt: context.input.canPrompt ?? false,
+        }),
+        onDone: [
+          {
+            guard: { type: 'isGranted', params: ({ event }) => event.output },
+            target: 'identifying',
+            actions: { type: 'takeGrant', params: ({ event }) => event.output },
+          },
+          { target: 'failed', actions: { type: 'takeGrant', params: ({ event }) => event.output } },
+        ],
+        onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
+      },
+    },
+    deviceGrant: {
+      description:
+        'The grant, as a child machine (device-grant.machine.ts): the code, then polling paced by RFC 8628; context.pairing holds the code while it waits for approval.',
+      invoke: {
+        id: 'grant',
+        src: 'deviceGrant',
+        input: ({ context }) => ({
+          ...context.input.deviceGrant,
+          server: context.input.server,
+          name: context.input.name,
+          hostname: context.input.hostname ?? '',
+        }),
+        onDone: [
+          {
+            guard: { type: 'isGranted', params: ({ event }) => event.output },
+            target: 'identifying',
+            actions: { type: 'takeGrant', params: ({ event }) => event.output },
+          },
+          { target: 'failed', actions: { type: 'takeGrant', params: ({ event }) => event.output } },
+        ],
+        onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
+      },
+      on: {
+        'grant.pairing': { actions: { type: 'takePairing', params: ({ event }) => event.pairing } },
+        // A restored login re-enters the grant's wait with the current time.
+        'app.resume': { actions: sendTo('grant', ({ event }) => event) },
+      },
+    },
+    identifying: {
+      description: 'Asks the account endpoint whose tokens these are.',
+      on: { 'user.cancel': { target: 'revokingIssued', actions: 'cancel' } },
+      invoke: {
+        id: 'identify',
+        src: 'identify',
+        input: ({ context }) => ({ server: context.input.server, userToken: context.tokens!.userToken }),
+        onDone: { target: 'locking', actions: { type: 'takeAccount', params: ({ event }) => event.output } },
+        onError: { target: 'revokingIssued', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
+      },
+    },
+    locking: {
+      description: 'Takes the credential lock before anything is rotated, so a login that cannot write leaves every token it did not issue alive.',
+      on: { 'user.cancel': { target: 'revokingIssued', actions: 'cancel' } },
+      invoke: {
+        id: 'lockCredentials',
+        src: 'lockCredentials',
+        input: ({ context }) => ({ server: context.input.server }),
+        onDone: { target: 'registeringProcess' },
+        onError: { target: 'revokingIssued', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
+      },
+    },
+    registeringProcess: {
+      description: 'Registers this process with the user token and receives a fresh process token (the previous one stops working).',
+      on: { 'user.cancel': { target: 'revokingIssued', actions: 'cancel' } },
+      invoke: {
+        id: 'registerProcess',
+        src: 'registerProcess',
+        input: ({ context }) => ({
+          server: context.input.server,
+          userToken: context.tokens!.userToken,
+          processId: context.input.processId,
+          name: context.input.name,
+        }),
+        onDone: { target: 'persisting', actions: { type: 'takeProcess', params: ({ event }) => event.output } },
+        onError: { target: 'revokingIssued', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
+      },
+    },
+    persisting: {
+      description: 'Writes the credential files under the lock (global and/or workspace); a cancel now lets the write finish.',
+      on: { 'user.cancel': {} },
+      invoke: {
+        id: 'persist',
+        src: 'persist',
+        input: ({ context }) => ({
+          server: context.input.server,
+          authMethod: context.input.method,
+          session: {
+            userToken: context.tokens!.userToken,
+            userTokenExpiresAt: context.tokens!.userTokenExpiresAt,
+            refreshToken: context.tokens!.refreshToken,
+            account: context.account!,
+          },
+          process: { ...context.process!, name: context.input.name },
+          loggedInAt: context.loggedInAt!,
+        }),
+        onDone: [
+          {
+            guard: { type: 'hasReplacedTokens', params: ({ event }) => event.output },
+            target: 'revokingReplaced',
+            actions: { type: 'takePersisted', params: ({ event }) => event.output },
+          },
+          { target: 'loggedIn', actions: { type: 'takePersisted', params: ({ event }) => event.output } },
+        ],
+        onError: { target: 'revokingIssued', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
+      },
+    },
+    revokingReplaced: {
+      description:
+        'The new files are safe: revokes the tokens they replaced that no file holds any more (best effort, bounded by revokeTimeoutMs).',
+      on: { 'user.cancel': {} },
+      invoke: {
+        id: 'revokeReplaced',
+        src: 'revokeTokens',
+        input: ({ context }) => ({ batches: context.replaced }),
+        onDone: { target: 'loggedIn', actions: { type: 'noteReplacedRevoked', params: true } },
+        onError: { target: 'loggedIn', actions: { type: 'noteReplacedRevoked', params: false } },
+      },
+      after: { revokeTimeout: { target: 'loggedIn', actions: { type: 'noteReplacedRevoked', params: false } } },
+    },
+    loggedIn: {
+      description: 'Logged in: the credential files hold the new login.',
+      type: 'final',
+      entry: 'forgetSecrets',
+    },
+    revokingIssued: {
+      description:
+        'The login failed after the server issued tokens: revokes them (best effort, bounded by revokeTimeoutMs) so none is left alive that no file holds.',
+      on: { 'user.cancel': {} },
+      invoke: {
+        id: 'revokeIssued',
+        src: 'revokeTokens',
+        input: ({ context }) => ({ batches: issuedTokens(context) }),
+        onDone: { target: 'failed', actions: { type: 'noteIssuedRevoked', params: true } },
+        onError: { target: 'failed', actions: { type: 'noteIssuedRevoked', params: false } },
+      },
+      after: { revokeTimeout: { target: 'failed', actions: { type: 'noteIssuedRevoked', params: false } } },
+    },
+    failed: {
+      description: 'Ended without logging in; context.error says why, context.resumableUntil whether a cancelled pairing can go on.',
+      type: 'final',
+      entry: 'forgetSecrets',
+    },
+  },
+  output: ({ context }): LoginOutput => {
+    if (context.error) {
+      return { kind: 'failed', failure: context.error, resumableUntil: context.resumableUntil, issuedRevoked: context.issuedRevoked }
+    }
+    if (context.account) {
+      return {
+        kind: 'loggedIn',
+        email: context.account.email,
+        accountId: context.account.accountId,
+        processName: context.input.name,
+        server: context.input.server,
+        authMethod: context.input.method,
+        paths: context.written,
+        kept: context.kept,
+        replaced: context.existing,
+        replacedRevoked: context.replacedRevoked,
+      }
+    }
+    return { kind: 'alreadyLoggedIn', existing: context.existing! }
+  },
+})
+
+/** Every effect a login needs, the grants' included: what a front end provides. */
+export interface LoginEffects {
+  checkExisting: PromiseActorLogic<ExistingCheck, CheckExistingInput>
+  identify: PromiseActorLogic<Account, IdentifyInput>
+  lockCredentials: PromiseActorLogic<void, LockInput>
+  registerProcess: PromiseActorLogic<ProcessRegistration, RegisterProcessInput>
+  persist: PromiseActorLogic<PersistResult, PersistInput>
+  revokeTokens: PromiseActorLogic<void, RevokeInput>
+  promptCredentials: PromiseActorLogic<Credentials, PromptInput>
+  authenticate: PromiseActorLogic<AuthenticateResult, AuthenticateInput>
+  requestCode: PromiseActorLogic<DeviceAuthorization, RequestCodeInput>
+  pollToken: PromiseActorLogic<PollResult, PollInput>
+}
+
+/** The login machine with its effects, the child grants' handed to them. */
+export const provideLogin = (effects: LoginEffects) => {
+  const { promptCredentials, authenticate, requestCode, pollToken, ...own } = effects
+  return login.provide({
+    actors: {
+      ...own,
+      passwordGrant: passwordGrant.provide({ actors: { promptCredentials, authenticate } }),
+      deviceGrant: deviceGrant.provide({ actors: { requestCode, pollToken } }),
+    },
+  })
+}

@@ -1,0 +1,232 @@
+// The email / password grant (RFC 6749 section 4.3), as the login machine's child: asks for
+// what was not given, sends it, and sorts the answer. Wrong passwords are asked again on a
+// terminal, a 429 is waited out when its Retry-After is short, a server that cannot be reached
+// is tried again with a doubling backoff. It ends with the tokens or a failure; whose tokens
+// they are, and what happens to them, is the login machine's business.
+import { assign, fromPromise, setup } from 'xstate'
+import type { AuthenticateInput, AuthenticateResult, Credentials, GrantOutput, PasswordGrantInput, PromptInput, TokenSet } from './contracts.js'
+import { failure, notProvided, toFailure, type Failure } from './failure.js'
+
+export const passwordGrantDefaults = {
+  maxAttempts: 3,
+  maxRetries: 2,
+  retryBaseMs: 500,
+  maxRateLimitWaitMs: 15_000,
+} as const
+
+export interface PasswordGrantContext {
+  server: string
+  canPrompt: boolean
+  maxAttempts: number
+  maxRetries: number
+  retryBaseMs: number
+  maxRateLimitWaitMs: number
+  email: string | null
+  /** held only until the server has answered it */
+  password: string | null
+  /** credential tries the server answered (granted, wrong, rate limited) */
+  attempts: number
+  /** connection failures in a row on the current try */
+  retries: number
+  /** the wait before the next try after a connection failure */
+  retryDelayMs: number
+  /** the Retry-After being waited out */
+  rateLimitWaitMs: number
+  /** why the last try failed, shown before asking again */
+  lastError: string | null
+  tokens: TokenSet | null
+  error: Failure | null
+}
+
+const seconds = (ms: number) => {
+  const s = Math.ceil(ms / 1000)
+  return s < 120 ? `${s} s` : `${Math.ceil(s / 60)} min`
+}
+
+/** The server's reason for a refused try, and how long it asks to wait. */
+const messageOf = (result: AuthenticateResult) => (result.kind === 'granted' ? '' : result.message)
+const retryAfterOf = (result: AuthenticateResult) => (result.kind === 'rateLimited' ? result.retryAfterMs : 0)
+
+export const passwordGrant = setup({
+  types: {
+    input: {} as PasswordGrantInput,
+    context: {} as PasswordGrantContext,
+    output: {} as GrantOutput,
+  },
+  actors: {
+    promptCredentials: fromPromise<Credentials, PromptInput>(notProvided('promptCredentials')),
+    authenticate: fromPromise<AuthenticateResult, AuthenticateInput>(notProvided('authenticate')),
+  },
+  guards: {
+    hasCredentials: ({ context }) => context.email !== null && context.password !== null,
+    canPrompt: ({ context }) => context.canPrompt,
+    isGranted: (_, result: AuthenticateResult) => result.kind === 'granted',
+    // A wrong password is asked again only on a terminal and while tries remain.
+    isInvalidAndCanAskAgain: ({ context }, result: AuthenticateResult) =>
+      result.kind === 'invalid' && context.canPrompt && context.attempts + 1 < context.maxAttempts,
+    isInvalid: (_, result: AuthenticateResult) => result.kind === 'invalid',
+    isRateLimitedAndWaitable: ({ context }, result: AuthenticateResult) =>
+      result.kind === 'rateLimited' && result.retryAfterMs <= context.maxRateLimitWaitMs && context.attempts + 1 < context.maxAttempts,
+    // A TLS failure will not mend itself in a second: it is never tried again.
+    isRetryable: ({ context }, error: Failure) =>
+      error.kind === 'unreachable' && error.reason !== 'tls' && context.retries < context.maxRetries,
+  },
+  actions: {
+    takeCredentials: assign((_, credentials: Credentials) => ({ email: credentials.email, password: credentials.password })),
+    takeTokens: assign(({ context }, result: AuthenticateResult) => ({
+      tokens: result.kind === 'granted' ? result.tokens : null,
+      attempts: context.attempts + 1,
+      password: null,
+      retries: 0,
+      lastError: null,
+    })),
+    countWrongTry: assign(({ context }, result: AuthenticateResult) => ({
+      attempts: context.attempts + 1,
+      password: null,
+      retries: 0,
+      lastError: messageOf(result),
+    })),
+    refuseWrongTry: assign(({ context }, result: AuthenticateResult) => {
+      const attempts = context.attempts + 1
+      const message = messageOf(result)
+      return {
+        attempts,
+        password: null,
+        lastError: message,
+        error: failure('refused', attempts > 1 ? `${message} (${attempts} tries)` : message, 'wrongCredentials'),
+      }
+    }),
+    waitOutRateLimit: assign(({ context }, result: AuthenticateResult) => ({
+      attempts: context.attempts + 1,
+      retries: 0,
+      rateLimitWaitMs: retryAfterOf(result),
+      lastError: messageOf(result),
+    })),
+    refuseRateLimited: assign(({ context }, result: AuthenticateResult) => ({
+      attempts: context.attempts + 1,
+      password: null,
+      error: failure('refused', `too many login attempts: try again in ${seconds(retryAfterOf(result))}`, 'rateLimited'),
+    })),
+    // Exponential backoff: retryBaseMs, then twice that, and so on.
+    scheduleRetry: assign(({ context }) => ({
+      retryDelayMs: context.retryBaseMs * 2 ** context.retries,
+      retries: context.retries + 1,
+    })),
+    fail: assign((_, error: Failure) => ({ error, password: null })),
+    failWithoutTerminal: assign({
+      error: () => failure('usage', 'the email and password are needed and there is no terminal to ask on', 'needsTerminal'),
+    }),
+  },
+  delays: {
+    retryDelay: ({ context }) => context.retryDelayMs,
+    rateLimitWait: ({ context }) => context.rateLimitWaitMs,
+  },
+}).createMachine({
+  id: 'passwordGrant',
+  description: 'The password grant: one token request per try, asked again on a terminal after a wrong password.',
+  context: ({ input }) => ({
+    server: input.server,
+    canPrompt: input.canPrompt,
+    maxAttempts: input.maxAttempts ?? passwordGrantDefaults.maxAttempts,
+    maxRetries: input.maxRetries ?? passwordGrantDefaults.maxRetries,
+    retryBaseMs: input.retryBaseMs ?? passwordGrantDefaults.retryBaseMs,
+    maxRateLimitWaitMs: input.maxRateLimitWaitMs ?? passwordGrantDefaults.maxRateLimitWaitMs,
+    email: input.email,
+    password: input.password,
+    attempts: 0,
+    retries: 0,
+    retryDelayMs: 0,
+    rateLimitWaitMs: 0,
+    lastError: null,
+    tokens: null,
+    error: null,
+  }),
+  initial: 'starting',
+  states: {
+    starting: {
+      description: 'Decides where the grant begins: with what was given, with a prompt, or not at all without a terminal.',
+      always: [
+        { guard: 'hasCredentials', target: 'authenticating' },
+        { guard: 'canPrompt', target: 'prompting' },
+        { target: 'failed', actions: 'failWithoutTerminal' },
+      ],
+    },
+    prompting: {
+      description: 'Asks on the terminal for whatever of email and password was not given.',
+      invoke: {
+        id: 'promptCredentials',
+        src: 'promptCredentials',
+        input: ({ context }) => ({ email: context.email, attempt: context.attempts + 1, lastError: null }),
+        onDone: { target: 'authenticating', actions: { type: 'takeCredentials', params: ({ event }) => event.output } },
+        onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
+      },
+    },
+    authenticating: {
+      description: 'Sends the password grant to the token endpoint and sorts the answer.',
+      invoke: {
+        id: 'authenticate',
+        src: 'authenticate',
+        input: ({ context }) => ({ server: context.server, email: context.email!, password: context.password! }),
+        onDone: [
+          {
+            guard: { type: 'isGranted', params: ({ event }) => event.output },
+            target: 'granted',
+            actions: { type: 'takeTokens', params: ({ event }) => event.output },
+          },
+          {
+            guard: { type: 'isInvalidAndCanAskAgain', params: ({ event }) => event.output },
+            target: 'invalidCredentials',
+            actions: { type: 'countWrongTry', params: ({ event }) => event.output },
+          },
+          {
+            guard: { type: 'isInvalid', params: ({ event }) => event.output },
+            target: 'failed',
+            actions: { type: 'refuseWrongTry', params: ({ event }) => event.output },
+          },
+          {
+            guard: { type: 'isRateLimitedAndWaitable', params: ({ event }) => event.output },
+            target: 'rateLimited',
+            actions: { type: 'waitOutRateLimit', params: ({ event }) => event.output },
+          },
+          { target: 'failed', actions: { type: 'refuseRateLimited', params: ({ event }) => event.output } },
+        ],
+        onError: [
+          {
+            guard: { type: 'isRetryable', params: ({ event }) => toFailure(event.error) },
+            target: 'unreachable',
+            actions: 'scheduleRetry',
+          },
+          { target: 'failed', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
+        ],
+      },
+    },
+    invalidCredentials: {
+      description: 'The server said wrong email or password and tries remain: asks again, showing why.',
+      invoke: {
+        id: 'promptAgain',
+        src: 'promptCredentials',
+        input: ({ context }) => ({ email: context.email, attempt: context.attempts + 1, lastError: context.lastError }),
+        onDone: { target: 'authenticating', actions: { type: 'takeCredentials', params: ({ event }) => event.output } },
+        onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
+      },
+    },
+    rateLimited: {
+      description: 'The server answered 429: waits out its Retry-After (rateLimitWaitMs), then tries again.',
+      after: { rateLimitWait: { target: 'authenticating' } },
+    },
+    unreachable: {
+      description: 'The server could not be reached: waits retryDelayMs (doubling each time), then tries again.',
+      after: { retryDelay: { target: 'authenticating' } },
+    },
+    granted: {
+      description: 'The server issued tokens for these credentials.',
+      type: 'final',
+    },
+    failed: {
+      description: 'Ended without tokens; context.error says why.',
+      type: 'final',
+    },
+  },
+  output: ({ context }): GrantOutput =>
+    context.tokens ? { kind: 'granted', tokens: context.tokens } : { kind: 'failed', failure: context.error! },
+})
