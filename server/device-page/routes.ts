@@ -2,24 +2,24 @@
 // library's own /device: sign in with email and password, enter the code, see which program
 // and machine asked, approve or deny. The decision goes through device-approval.ts onto the
 // library's DeviceCode, so the token endpoint answers the polling client by itself.
-// Element ids and form names are listed at the top of device-page-views.ts.
+// Element ids and form names are listed at the top of views.ts.
 //
 // Both routes that take a code (/device/verify and /device/decide) go through one lookup,
 // checkCode, which applies the RFC 8628 §5.1 pause (code-guesses.ts, per account and per
 // address). /device/decide then acts only on the code this session verified and was shown.
 import { timingSafeEqual } from 'node:crypto'
 import type { Context, Middleware } from 'koa'
-import { checkPassword, findAccountById, isPlausibleEmail, type Account } from './accounts.js'
+import { checkPassword, findAccountById, isPlausibleEmail, type Account } from '../storage/accounts.js'
 import { createCodeGuesses, guessKeys, type CodeGuesses } from './code-guesses.js'
-import type { Db } from './database.js'
+import type { Db } from '../storage/database.js'
 import { approveDeviceCode, denyDeviceCode, findPendingDeviceCode, LOOKUP_MESSAGES, type PendingLookup } from './device-approval.js'
-import { codeView, confirmView, outcomeView, signInView, type PageMessage } from './device-page-views.js'
-import { RouteError } from './http-errors.js'
+import { codeView, confirmView, outcomeView, signInView, type PageMessage } from './views.js'
+import { RouteError } from '../http/http-errors.js'
 import { renderErrorPage } from './page-layout.js'
 import { createPageSessions, SESSION_TTL_MS, type PageSession, type PageSessions } from './page-sessions.js'
-import { DEVICE_PAGE_PATH, type OmicosProvider } from './provider.js'
-import { readBody } from './read-body.js'
-import type { SignInLimiter } from './sign-in-limiter.js'
+import { DEVICE_PAGE_PATH, type OmicosProvider } from '../oauth/provider.js'
+import { readBody } from '../http/read-body.js'
+import type { SignInLimiter } from '../oauth/sign-in-limiter.js'
 
 export interface DevicePageOptions {
   provider: OmicosProvider

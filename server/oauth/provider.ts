@@ -1,17 +1,17 @@
 // The node-oidc-provider instance: configured, not extended. Everything omicOS-specific that
 // the library has no setting for (password grant, interval and slow_down, the omicOS routes,
-// the /device page) is added around it by start-server.ts, on the library's own models.
+// the /device page) is added around it by http/start-server.ts, on the library's own models.
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider'
-import { findAccountById } from './accounts.js'
-import type { Db } from './database.js'
-import { isDisplayText, MAX_DISPLAY_TEXT } from './display-text.js'
-import type { ServerKeys } from './keys.js'
+import { findAccountById } from '../storage/accounts.js'
+import type { Db } from '../storage/database.js'
+import { isDisplayText, MAX_DISPLAY_TEXT } from '../device-page/display-text.js'
+import type { ServerKeys } from '../storage/keys.js'
 import { Provider, errors } from './oidc-library.js'
 import { registerPasswordGrant } from './password-grant.js'
 import { SUPPORTED_SCOPES } from './scopes.js'
 import type { SignInLimiter } from './sign-in-limiter.js'
-import { renderErrorPage } from './page-layout.js'
-import { sqliteAdapterFactory } from './sqlite-adapter.js'
+import { renderErrorPage } from '../device-page/page-layout.js'
+import { sqliteAdapterFactory } from '../storage/sqlite-adapter.js'
 
 export const CLIENT_ID = 'omicos-cli'
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'

@@ -3,8 +3,8 @@
 // so its token endpoint answers the polling client by itself. Used by the /device page and by
 // `decidePairing` (the `approve` / `deny` commands), which must behave the same.
 import type { DeviceCode } from 'oidc-provider'
-import type { Provider } from './oidc-library.js'
-import { grantedScopes } from './scopes.js'
+import type { Provider } from '../oauth/oidc-library.js'
+import { grantedScopes } from '../oauth/scopes.js'
 
 type ProviderInstance = InstanceType<typeof Provider>
 

@@ -4,15 +4,15 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import type { Context, Middleware } from 'koa'
-import { openDatabase } from './database.js'
-import { createDevicePacing, slowDownMiddleware } from './device-pacing.js'
-import { devicePage } from './device-page.js'
-import { loadOrCreateKeys } from './keys.js'
-import { omicosRoutes } from './omicos-routes.js'
-import { processTokenRevocation } from './process-token-revocation.js'
-import { createProvider, DEVICE_CODE_GRANT } from './provider.js'
+import { openDatabase } from '../storage/database.js'
+import { createDevicePacing, slowDownMiddleware } from '../oauth/device-pacing.js'
+import { devicePage } from '../device-page/routes.js'
+import { loadOrCreateKeys } from '../storage/keys.js'
+import { omicosRoutes } from '../oauth/omicos-routes.js'
+import { processTokenRevocation } from '../oauth/process-token-revocation.js'
+import { createProvider, DEVICE_CODE_GRANT } from '../oauth/provider.js'
 import { requestLogMiddleware, type RequestLogEntry } from './request-log.js'
-import { createSignInLimiter } from './sign-in-limiter.js'
+import { createSignInLimiter } from '../oauth/sign-in-limiter.js'
 
 export type { RequestLogEntry }
 

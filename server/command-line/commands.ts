@@ -3,16 +3,16 @@
 // code: 2 for bad usage, 1 for everything else. Never a stack trace.
 import { Command, Option } from 'clipanion'
 import type { Readable } from 'node:stream'
-import { addUser, listUsers, removeUser } from './accounts.js'
+import { addUser, listUsers, removeUser } from '../storage/accounts.js'
 
 // The OAuth library takes a second or more to load; only the commands that need it load it.
-const loadStartServer = async () => (await import('./start-server.js')).startServer
-const loadDecidePairing = async () => (await import('./decide-pairing.js')).decidePairing
+const loadStartServer = async () => (await import('../http/start-server.js')).startServer
+const loadDecidePairing = async () => (await import('../device-page/decide-pairing.js')).decidePairing
 
 export class UsageProblem extends Error {}
 
 const EXIT_FAILED = 1
-const EXIT_USAGE = 2
+export const EXIT_USAGE = 2
 
 export const firstLine = (text: string): string => text.split('\n', 1)[0]!.trim()
 
