@@ -3,7 +3,7 @@
 // The server package does not depend on the omicos CLI, so these few lines live here too.
 import { Cli } from 'clipanion'
 import type { Writable } from 'node:stream'
-import { hasUnsafeChars } from '../device-page/display-text.js'
+import { hasUnsafeChars, printable } from '../device-page/display-text.js'
 import { EXIT_USAGE, firstLine } from './commands.js'
 
 /** clipanion writes an option's value as `#0` in usage lines; a reader expects `--data <data>`. */
@@ -24,7 +24,6 @@ const alignOptionList = (text: string): string => {
 }
 
 const isUnsafe = (value: string): boolean => hasUnsafeChars(value) || /\p{Cs}/u.test(value)
-const printable = (line: string): string => line.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]|\p{Cs}/gu, '\uFFFD')
 
 /**
  * clipanion answers a command line it cannot parse with its whole usage on stdout and exit 1;

@@ -115,7 +115,8 @@ export function createProvider(options: ProviderOptions): OmicosProvider {
     },
   }
   const provider = new Provider(issuer, configuration)
-  // The issuer is plain http on a loopback or private address; behind a TLS proxy set this.
+  // Forwarded headers are not trusted: a client could write them. With a public issuer
+  // (--issuer), http/start-server.ts turns this on and writes those headers itself.
   provider.proxy = false
   registerPasswordGrant(provider, db, options.limiter)
   return provider
