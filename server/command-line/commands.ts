@@ -85,6 +85,7 @@ export class StartCommand extends ServerCommand {
   interval = Option.String('--interval', { description: 'Seconds a device client waits between polls (default 5)' })
   deviceTtl = Option.String('--device-ttl', { description: 'Seconds a device code lives (default 600)' })
   processTokenTtl = Option.String('--process-token-ttl', { description: 'Seconds a process token lives (default 3600)' })
+  userTokenTtl = Option.String('--user-token-ttl', { description: 'Seconds a user token (access token) lives; refresh tokens renew it (default 2592000, 30 days)' })
   corsOrigins = Option.Array('--cors-origin', [], { description: 'A browser origin allowed to call the API (repeatable)' })
   tlsCert = Option.String('--tls-cert', { description: 'PEM certificate (chain) to serve https with; needs --tls-key' })
   tlsKey = Option.String('--tls-key', { description: 'PEM private key of --tls-cert' })
@@ -108,6 +109,7 @@ export class StartCommand extends ServerCommand {
       interval: seconds('--interval', this.interval),
       deviceTtl: seconds('--device-ttl', this.deviceTtl),
       processTokenTtl: seconds('--process-token-ttl', this.processTokenTtl),
+      userTokenTtl: seconds('--user-token-ttl', this.userTokenTtl),
       corsOrigins: this.corsOrigins,
       tls: this.tlsCert !== undefined && this.tlsKey !== undefined ? { certFile: this.tlsCert, keyFile: this.tlsKey } : undefined,
       issuer: this.issuer,

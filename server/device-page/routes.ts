@@ -177,7 +177,10 @@ async function login(page: PageContext, form: Record<string, unknown>): Promise<
   ctx.redirect(userCode ? `${DEVICE_PAGE_PATH}?user_code=${encodeURIComponent(userCode)}` : DEVICE_PAGE_PATH)
 }
 
-async function verify(page: PageContext, form: Record<string, unknown>, account: Account): Promise<void> {
+// A code typed into the form, or one that came in the address (verification_uri_complete,
+// ?user_code=): either way it is counted as a guess, and a right one leads to the review, never
+// straight to a decision.
+async function verify(page: PageContext, form: Record<string, unknown>, account: Account, prefilled = false): Promise<void> {
   const { ctx, session, sessions } = page
   const entered = text(form.user_code)
   const check = await checkCode(page, account, entered)
@@ -190,7 +193,9 @@ async function verify(page: PageContext, form: Record<string, unknown>, account:
   // The code shown for confirmation is the only one /device/decide will take from this session.
   session.verifiedCode = check.code.jti
   sessions.save(session)
-  html(ctx, confirmView({ csrf: session.csrf, email: account.email, userCode: check.userCode, processName: check.processName, hostname: check.hostname }))
+  html(ctx, confirmView({
+    csrf: session.csrf, email: account.email, userCode: check.userCode, processName: check.processName, hostname: check.hostname, request: check.request, prefilled,
+  }))
 }
 
 async function decide(page: PageContext, form: Record<string, unknown>, account: Account): Promise<void> {
@@ -238,7 +243,11 @@ export function devicePage(options: DevicePageOptions): Middleware {
       if (ctx.method !== 'POST') {
         const session = sessionOrNew(ctx, sessions)
         const userCode = typeof ctx.query.user_code === 'string' ? ctx.query.user_code.slice(0, 32) : undefined
-        await showStart({ ctx, options, sessions, guesses, session }, userCode)
+        const page: PageContext = { ctx, options, sessions, guesses, session }
+        // Signed in with the code in the address: no need to type it again, the review comes next.
+        const account = userCode?.trim() && ctx.method === 'GET' ? signedInAccount(page) : undefined
+        if (account) await verify(page, { user_code: userCode }, account, true)
+        else await showStart(page, userCode)
         return
       }
       const form = await readBody(ctx, ['form'])

@@ -30,6 +30,8 @@ export interface ServerOptions {
   deviceTtl?: number
   /** Seconds a process token lives; default 3600. */
   processTokenTtl?: number
+  /** Seconds a user token (the access token of a login) lives; default 30 days. Refresh tokens renew it. */
+  userTokenTtl?: number
   /** Browser origins allowed to call discovery, device authorization, token, revocation and the omicOS routes. */
   corsOrigins?: string[]
   /** PEM files: with both, the server speaks https only. */
@@ -144,6 +146,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const interval = positive('interval', options.interval, 5)
   const deviceTtl = positive('deviceTtl', options.deviceTtl, 600)
   const processTokenTtl = positive('processTokenTtl', options.processTokenTtl, 3600)
+  const userTokenTtl = positive('userTokenTtl', options.userTokenTtl, 30 * 86_400)
   const corsOrigins = options.corsOrigins ?? []
   const log = options.log ?? (() => {})
 
@@ -175,7 +178,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const url = publicIssuer ?? address
 
   const limiter = createSignInLimiter()
-  const provider = createProvider({ issuer: url, db, keys, deviceTtl, corsOrigins, limiter })
+  const provider = createProvider({ issuer: url, db, keys, deviceTtl, userTokenTtl, corsOrigins, limiter })
   const pacing = createDevicePacing(db, interval)
   const requests: RequestLogEntry[] = []
 

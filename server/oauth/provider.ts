@@ -26,6 +26,8 @@ export interface ProviderOptions {
   db: Db
   keys: ServerKeys
   deviceTtl: number
+  /** Seconds a user token (access token) lives; default 30 days. The refresh token outlives it. */
+  userTokenTtl?: number
   corsOrigins: string[]
   limiter: SignInLimiter
 }
@@ -83,18 +85,21 @@ export function createProvider(options: ProviderOptions): OmicosProvider {
         charset: 'base-20',
         mask: '****-****',
         deviceInfo(ctx: KoaContextWithOIDC) {
-          // The request's own scope, before the library drops offline_access from it.
+          // The request's own scope, before the library drops offline_access from it. The
+          // address and time are the server's own view, shown on the /device review beside
+          // what the device says about itself.
           const body = (ctx.oidc as unknown as { body?: Record<string, unknown> }).body
           return {
             ip: ctx.ip,
             ua: ctx.get('user-agent'),
             requestedScope: typeof body?.scope === 'string' ? body.scope : undefined,
+            requestedAt: Math.floor(Date.now() / 1000),
           }
         },
       },
     },
     ttl: {
-      AccessToken: 30 * DAY_S,
+      AccessToken: options.userTokenTtl ?? 30 * DAY_S,
       RefreshToken: 180 * DAY_S,
       Grant: 365 * DAY_S,
       DeviceCode: deviceTtl,
