@@ -35,7 +35,7 @@ if (args[0] === '--serve') {
   const memory = () => ({ rss: process.memoryUsage().rss, maxRss: process.resourceUsage().maxRSS * 1024 })
   process.on('message', async (message) => {
     if (message === 'memory') process.send({ memory: memory() })
-    // The check a password login pays for (server/accounts.ts parameters), timed in here where
+    // The check a password login pays for (server/storage/accounts.ts parameters), timed in here where
     // the logins run.
     if (message === 'scrypt') {
       const at = performance.now()

@@ -10,7 +10,7 @@ const roots = ['machines', 'effects', 'cli', 'server', 'spec', 'scripts', 'examp
 const files = []
 const walk = (dir) => {
   for (const name of readdirSync(dir)) {
-    if (name === 'node_modules' || name.startsWith('.')) continue
+    if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue
     const path = join(dir, name)
     if (statSync(path).isDirectory()) walk(path)
     else if (path.endsWith('.ts') && !path.endsWith('.d.ts')) files.push(path)
@@ -58,6 +58,15 @@ for (const name of readdirSync('dist/cli/bundle')) {
   if (!written.has(file) && !written.has(file.replace(/\.map$/, ''))) rmSync(file, { force: true })
 }
 for (const bin of ['dist/cli/main.js', 'dist/server/main.js']) if (existsSync(bin)) chmodSync(bin, 0o755)
+
+// The server is also its own package (server/, the omicos-auth-server workspace), built into
+// server/dist, so its bin that npm links at the root runs after `npm install`. The specs use
+// the copy in dist/server, beside everything else.
+{
+  const { spawnSync } = await import('node:child_process')
+  const server = spawnSync(process.execPath, ['server/build-package.mjs'], { stdio: 'inherit' })
+  if (server.status !== 0) process.exit(server.status ?? 1)
+}
 
 // Declaration files for the package entry points; only on install (`prepare`), since the
 // tests type-check on their own.

@@ -4,8 +4,8 @@
 // Every test starts its own server: the requests all come from 127.0.0.1, one address.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { addressKey, createCodeGuesses, guessKeys, PAUSE_MS, WINDOW_MS, WRONG_CODES_BEFORE_PAUSE } from '../server/code-guesses.js'
-import { openDatabase } from '../server/database.js'
+import { addressKey, createCodeGuesses, guessKeys, PAUSE_MS, WINDOW_MS, WRONG_CODES_BEFORE_PAUSE } from '../server/device-page/code-guesses.js'
+import { openDatabase } from '../server/storage/database.js'
 import { rmSync } from 'node:fs'
 import type { RunningServer } from '../server/index.js'
 import { makeDataDir, pollDeviceCode, requestDeviceCode, withReferenceServer, type ReferenceServer } from './support/server.js'

@@ -4,7 +4,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { hasUnsafeChars as clientRefuses } from '../effects/client/server-url.js'
-import { hasUnsafeChars as serverRefuses, isDisplayText } from '../server/display-text.js'
+import { hasUnsafeChars as serverRefuses, isDisplayText } from '../server/device-page/display-text.js'
 import { CLIENT_ID, DEFAULT_USERS, passwordLogin, referenceServerFor, request, requestDeviceCode, SCOPE } from './support/server.js'
 
 const ref = referenceServerFor(test)

@@ -2,12 +2,12 @@
 // commands, tests): a provider on the same SQLite file that never listens, and the same
 // DeviceCode/Grant steps as the /device page, so the server's token endpoint answers the
 // polling client by itself.
-import { findAccountByEmail } from './accounts.js'
-import { openDatabase } from './database.js'
+import { findAccountByEmail } from '../storage/accounts.js'
+import { openDatabase } from '../storage/database.js'
 import { approveDeviceCode, denyDeviceCode, findPendingDeviceCode, LOOKUP_MESSAGES } from './device-approval.js'
-import { loadOrCreateKeys } from './keys.js'
-import { createProvider } from './provider.js'
-import { createSignInLimiter } from './sign-in-limiter.js'
+import { loadOrCreateKeys } from '../storage/keys.js'
+import { createProvider } from '../oauth/provider.js'
+import { createSignInLimiter } from '../oauth/sign-in-limiter.js'
 
 export type PairingDecision = { approve: true; email: string } | { approve: false }
 

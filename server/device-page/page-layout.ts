@@ -32,6 +32,9 @@ button.link { background: none; border: none; color: var(--muted); padding: 0; w
 .request dt { font-size: 13px; color: var(--muted); }
 .request dd { margin: 0 0 8px; font-weight: 600; overflow-wrap: anywhere; }
 .request dd:last-child { margin-bottom: 0; }
+.request .source { font-style: italic; }
+.request dd .lead { font-weight: 400; }
+.message.notice { background: #eff4ff; color: var(--accent-dark); border: 1px solid #c7d7fe; }
 .code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; letter-spacing: .1em; }
 .account { display: flex; justify-content: space-between; align-items: center; gap: 8px; font-size: 14px; color: var(--muted); border-top: 1px solid var(--line); margin-top: 24px; padding-top: 16px; }
 `

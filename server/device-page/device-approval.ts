@@ -3,14 +3,29 @@
 // so its token endpoint answers the polling client by itself. Used by the /device page and by
 // `decidePairing` (the `approve` / `deny` commands), which must behave the same.
 import type { DeviceCode } from 'oidc-provider'
-import type { Provider } from './oidc-library.js'
-import { grantedScopes } from './scopes.js'
+import type { Provider } from '../oauth/oidc-library.js'
+import { grantedScopes } from '../oauth/scopes.js'
 
 type ProviderInstance = InstanceType<typeof Provider>
 
 export type PendingLookup =
-  | { kind: 'pending'; code: DeviceCode; userCode: string; processName?: string; hostname?: string }
+  | { kind: 'pending'; code: DeviceCode; userCode: string; processName?: string; hostname?: string; request: DeviceRequest }
   | { kind: 'not_found' | 'expired' | 'used' }
+
+/** What the server itself saw of a device authorization request (deviceInfo in provider.ts). */
+export interface DeviceRequest {
+  /** Seconds since the epoch. */
+  at?: number
+  /** The client's address as the server's socket saw it; an IPv4-mapped IPv6 address as IPv4. */
+  address?: string
+}
+
+function deviceRequest(code: DeviceCode): DeviceRequest {
+  const info = (code.deviceInfo ?? {}) as Record<string, unknown>
+  const at = typeof info.requestedAt === 'number' ? info.requestedAt : typeof code.iat === 'number' ? code.iat : undefined
+  const address = typeof info.ip === 'string' && info.ip ? info.ip.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '') : undefined
+  return { at, address }
+}
 
 /** Upper case, letters only: `bcdf-ghjk`, `BCDFGHJK` and ` BCDF GHJK ` are the same code. */
 export function normalizeUserCode(input: string): string {
@@ -36,6 +51,7 @@ export async function findPendingDeviceCode(provider: ProviderInstance, userCode
     userCode: displayUserCode(normalized),
     processName: text(params.process_name),
     hostname: text(params.hostname),
+    request: deviceRequest(code),
   }
 }
 

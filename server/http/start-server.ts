@@ -1,18 +1,20 @@
 // Starts the reference server: the library's provider with the omicOS additions around it,
-// on one HTTP listener. The port is bound first, because the issuer (which names the port)
-// must be known before the provider is built.
-import { createServer, type Server } from 'node:http'
+// on one HTTP or HTTPS listener. The port is bound first, because the issuer (which names the
+// port) must be known before the provider is built.
+import { readFileSync } from 'node:fs'
+import { createServer as createHttpServer, type Server } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
 import type { Context, Middleware } from 'koa'
-import { openDatabase } from './database.js'
-import { createDevicePacing, slowDownMiddleware } from './device-pacing.js'
-import { devicePage } from './device-page.js'
-import { loadOrCreateKeys } from './keys.js'
-import { omicosRoutes } from './omicos-routes.js'
-import { processTokenRevocation } from './process-token-revocation.js'
-import { createProvider, DEVICE_CODE_GRANT } from './provider.js'
+import { openDatabase } from '../storage/database.js'
+import { createDevicePacing, slowDownMiddleware } from '../oauth/device-pacing.js'
+import { devicePage } from '../device-page/routes.js'
+import { loadOrCreateKeys } from '../storage/keys.js'
+import { omicosRoutes } from '../oauth/omicos-routes.js'
+import { processTokenRevocation } from '../oauth/process-token-revocation.js'
+import { createProvider, DEVICE_CODE_GRANT } from '../oauth/provider.js'
 import { requestLogMiddleware, type RequestLogEntry } from './request-log.js'
-import { createSignInLimiter } from './sign-in-limiter.js'
+import { createSignInLimiter } from '../oauth/sign-in-limiter.js'
 
 export type { RequestLogEntry }
 
@@ -28,14 +30,26 @@ export interface ServerOptions {
   deviceTtl?: number
   /** Seconds a process token lives; default 3600. */
   processTokenTtl?: number
+  /** Seconds a user token (the access token of a login) lives; default 30 days. Refresh tokens renew it. */
+  userTokenTtl?: number
   /** Browser origins allowed to call discovery, device authorization, token, revocation and the omicOS routes. */
   corsOrigins?: string[]
+  /** PEM files: with both, the server speaks https only. */
+  tls?: { certFile: string; keyFile: string }
+  /**
+   * The public address (an origin, `https://auth.example.com`) when the server sits behind a
+   * TLS-terminating proxy: the issuer, the endpoints in discovery and the pairing addresses
+   * name it instead of the listening address, whatever address a request came to.
+   */
+  issuer?: string
   log?: (line: string) => void
 }
 
 export interface RunningServer {
-  /** The issuer, `http://127.0.0.1:PORT`. */
+  /** The issuer: `--issuer` when given, else the listening address. */
   url: string
+  /** Where it listens, `http://127.0.0.1:PORT` (or https with TLS). */
+  address: string
   port: number
   requests: RequestLogEntry[]
   close(): Promise<void>
@@ -50,9 +64,48 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   return value
 }
 
-function issuerFor(host: string, port: number): string {
-  if (host === '0.0.0.0' || host === '::' || host === '') return `http://127.0.0.1:${port}`
-  return host.includes(':') ? `http://[${host}]:${port}` : `http://${host}:${port}`
+function addressFor(scheme: 'http' | 'https', host: string, port: number): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return `${scheme}://127.0.0.1:${port}`
+  return host.includes(':') ? `${scheme}://[${host}]:${port}` : `${scheme}://${host}:${port}`
+}
+
+/** An origin only: the library's endpoints are at fixed paths from the root. */
+export function parseIssuer(value: string): string {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new Error(`the issuer must be an address like https://auth.example.com, not "${value}"`)
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
+    throw new Error(`the issuer must be an origin (scheme, host and port only) like https://auth.example.com, not "${value}"`)
+  }
+  return url.origin
+}
+
+function readPem(what: string, file: string): Buffer {
+  try {
+    return readFileSync(file)
+  } catch (error) {
+    throw new Error(`cannot read the TLS ${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+  }
+}
+
+/**
+ * With a public issuer, every request is answered as if it came to that address: the library
+ * builds discovery's endpoints and the pairing addresses from the request's protocol and host,
+ * which it reads from X-Forwarded-Proto/-Host once told it is behind a proxy. Those two headers
+ * are set here from the issuer, never taken from the client. X-Forwarded-For is dropped, so the
+ * address a pairing came from stays the one the server saw (the socket's), not one a client wrote.
+ */
+function answerAs(issuer: string): Middleware {
+  const { protocol, host } = new URL(issuer)
+  return async (ctx, next) => {
+    ctx.request.header['x-forwarded-proto'] = protocol.slice(0, -1)
+    ctx.request.header['x-forwarded-host'] = host
+    delete ctx.request.header['x-forwarded-for']
+    await next()
+  }
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
@@ -93,12 +146,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const interval = positive('interval', options.interval, 5)
   const deviceTtl = positive('deviceTtl', options.deviceTtl, 600)
   const processTokenTtl = positive('processTokenTtl', options.processTokenTtl, 3600)
+  const userTokenTtl = positive('userTokenTtl', options.userTokenTtl, 30 * 86_400)
   const corsOrigins = options.corsOrigins ?? []
   const log = options.log ?? (() => {})
 
+  const publicIssuer = options.issuer === undefined ? undefined : parseIssuer(options.issuer)
+  const tls = options.tls && { cert: readPem('certificate', options.tls.certFile), key: readPem('key', options.tls.keyFile) }
+
   const db = openDatabase(options.dataDir)
   const keys = loadOrCreateKeys(options.dataDir)
-  const http = createServer()
+  let http: Server
+  try {
+    http = tls ? createHttpsServer(tls) : createHttpServer()
+  } catch (error) {
+    db.close()
+    throw new Error(`the TLS certificate and key cannot be used: ${(error as Error).message}`)
+  }
   const sockets = new Set<Socket>()
   http.on('connection', (socket) => {
     sockets.add(socket)
@@ -111,10 +174,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     db.close()
     throw error
   }
-  const url = issuerFor(host, port)
+  const address = addressFor(tls ? 'https' : 'http', host, port)
+  const url = publicIssuer ?? address
 
   const limiter = createSignInLimiter()
-  const provider = createProvider({ issuer: url, db, keys, deviceTtl, corsOrigins, limiter })
+  const provider = createProvider({ issuer: url, db, keys, deviceTtl, userTokenTtl, corsOrigins, limiter })
   const pacing = createDevicePacing(db, interval)
   const requests: RequestLogEntry[] = []
 
@@ -128,6 +192,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // A listener replaces Koa's default, which prints stacks to stderr.
   ;(provider as unknown as NodeJS.EventEmitter).on('error', (error: Error) => log(`request error: ${error.message}`))
 
+  if (publicIssuer) {
+    provider.proxy = true
+    provider.use(answerAs(publicIssuer))
+  }
   provider.use(requestLogMiddleware(requests))
   provider.use(errorBoundary(log))
   provider.use(slowDownMiddleware(pacing, TOKEN_PATH, DEVICE_CODE_GRANT))
@@ -140,6 +208,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let closing: Promise<void> | undefined
   return {
     url,
+    address,
     port,
     requests,
     close(): Promise<void> {

@@ -1,7 +1,7 @@
 // What the server answered, for tests and the demo: no tokens, passwords or device codes,
 // only a short hash of a device code so polls of one code can be told apart.
 import type { Middleware } from 'koa'
-import { deviceCodeId } from './hashing.js'
+import { deviceCodeId } from '../storage/hashing.js'
 
 export interface RequestLogEntry {
   at: number

@@ -4,8 +4,8 @@
 // SQLite next to the code, so a restart does not reset a client that was told to slow down.
 // The first poll is never early: a client may poll as soon as it has the code.
 import type { Middleware } from 'koa'
-import type { Db } from './database.js'
-import { sha256 } from './hashing.js'
+import type { Db } from '../storage/database.js'
+import { sha256 } from '../storage/hashing.js'
 
 export const SLOW_DOWN_STEP_S = 5
 // Timers and the network make a client that waits exactly `interval` arrive a little early now and then.

@@ -10,7 +10,7 @@
 //
 // An attempt is counted when it starts (begin) and given back when the code turns out real
 // (hit), so a burst of requests sent at once cannot slip past the count while the lookups run.
-import type { Db } from './database.js'
+import type { Db } from '../storage/database.js'
 
 export const WRONG_CODES_BEFORE_PAUSE = 5
 export const PAUSE_MS = 60_000

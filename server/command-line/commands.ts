@@ -3,16 +3,17 @@
 // code: 2 for bad usage, 1 for everything else. Never a stack trace.
 import { Command, Option } from 'clipanion'
 import type { Readable } from 'node:stream'
-import { addUser, listUsers, removeUser } from './accounts.js'
+import { printable } from '../device-page/display-text.js'
+import { addUser, listUsers, removeUser } from '../storage/accounts.js'
 
 // The OAuth library takes a second or more to load; only the commands that need it load it.
-const loadStartServer = async () => (await import('./start-server.js')).startServer
-const loadDecidePairing = async () => (await import('./decide-pairing.js')).decidePairing
+const loadStartServer = async () => (await import('../http/start-server.js')).startServer
+const loadDecidePairing = async () => (await import('../device-page/decide-pairing.js')).decidePairing
 
 export class UsageProblem extends Error {}
 
 const EXIT_FAILED = 1
-const EXIT_USAGE = 2
+export const EXIT_USAGE = 2
 
 export const firstLine = (text: string): string => text.split('\n', 1)[0]!.trim()
 
@@ -24,7 +25,8 @@ abstract class ServerCommand extends Command {
       return await this.run()
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error)
-      this.context.stderr.write(`error: ${firstLine(message)}\n`)
+      // A message may quote what was typed: never echo a control or bidi character.
+      this.context.stderr.write(`error: ${printable(firstLine(message))}\n`)
       return error instanceof UsageProblem ? EXIT_USAGE : EXIT_FAILED
     }
   }
@@ -65,11 +67,15 @@ export class StartCommand extends ServerCommand {
     details: `
       Serves discovery, the token endpoint (password, device code and refresh token grants), RFC 8628 device authorization with its /device verification page, RFC 7009 revocation and the omicOS account and process routes, all documented in docs/server-contract.md.
 
-      Prints \`listening on URL\` once it accepts connections and stops cleanly on SIGINT or SIGTERM. State lives in the data directory, so a restart keeps accounts, sessions, pending device logins and issued tokens.
+      With --tls-cert and --tls-key it serves https. Behind a TLS-terminating proxy, --issuer names the public address: the issuer, the endpoints in discovery and the pairing addresses (verification_uri, verification_uri_complete) use it.
+
+      Prints \`listening on URL\` once it accepts connections (then \`issuer URL\` when --issuer is given) and stops cleanly on SIGINT or SIGTERM. State lives in the data directory, so a restart keeps accounts, sessions, pending device logins and issued tokens.
     `,
     examples: [
       ['Run on port 8787 with data in ./auth-data', '$0 start --port 8787 --data ./auth-data'],
       ['Poll every 2 s, codes live 5 minutes, a web page may call it', '$0 start --port 8787 --data ./auth-data --interval 2 --device-ttl 300 --cors-origin http://localhost:5173'],
+      ['Serve https with a certificate and its key', '$0 start --port 8443 --data ./auth-data --tls-cert cert.pem --tls-key key.pem'],
+      ['Behind a TLS-terminating proxy at https://auth.example.com', '$0 start --port 8787 --data ./auth-data --issuer https://auth.example.com'],
     ],
   })
 
@@ -79,13 +85,21 @@ export class StartCommand extends ServerCommand {
   interval = Option.String('--interval', { description: 'Seconds a device client waits between polls (default 5)' })
   deviceTtl = Option.String('--device-ttl', { description: 'Seconds a device code lives (default 600)' })
   processTokenTtl = Option.String('--process-token-ttl', { description: 'Seconds a process token lives (default 3600)' })
+  userTokenTtl = Option.String('--user-token-ttl', { description: 'Seconds a user token (access token) lives; refresh tokens renew it (default 2592000, 30 days)' })
   corsOrigins = Option.Array('--cors-origin', [], { description: 'A browser origin allowed to call the API (repeatable)' })
+  tlsCert = Option.String('--tls-cert', { description: 'PEM certificate (chain) to serve https with; needs --tls-key' })
+  tlsKey = Option.String('--tls-key', { description: 'PEM private key of --tls-cert' })
+  issuer = Option.String('--issuer', { description: 'Public address (origin) when behind a TLS-terminating proxy, e.g. https://auth.example.com' })
 
   protected async run(): Promise<number> {
     const port = seconds('--port', this.port, { allowZero: true })!
     if (port > 65535) throw new UsageProblem(`--port must be at most 65535, not ${port}`)
     for (const origin of this.corsOrigins) {
       if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new UsageProblem(`--cors-origin must be an origin like http://localhost:5173, not "${origin}"`)
+    }
+    if ((this.tlsCert === undefined) !== (this.tlsKey === undefined)) throw new UsageProblem('--tls-cert and --tls-key go together: give both or neither')
+    if (this.issuer !== undefined && !/^https?:\/\/[^/\s?#@]+\/?$/.test(this.issuer)) {
+      throw new UsageProblem(`--issuer must be an origin like https://auth.example.com (no path), not "${this.issuer}"`)
     }
     const startServer = await loadStartServer()
     const server = await startServer({
@@ -95,10 +109,14 @@ export class StartCommand extends ServerCommand {
       interval: seconds('--interval', this.interval),
       deviceTtl: seconds('--device-ttl', this.deviceTtl),
       processTokenTtl: seconds('--process-token-ttl', this.processTokenTtl),
+      userTokenTtl: seconds('--user-token-ttl', this.userTokenTtl),
       corsOrigins: this.corsOrigins,
+      tls: this.tlsCert !== undefined && this.tlsKey !== undefined ? { certFile: this.tlsCert, keyFile: this.tlsKey } : undefined,
+      issuer: this.issuer,
       log: (line) => this.context.stderr.write(`${line}\n`),
     })
-    this.out(`listening on ${server.url}`)
+    this.out(`listening on ${server.address}`)
+    if (server.url !== server.address) this.out(`issuer ${server.url}`)
     await new Promise<void>((resolve) => {
       const stop = () => {
         process.off('SIGINT', stop)

@@ -2,7 +2,7 @@
 // answers first (it authenticates the client and parses the form, and answers 200 for a token
 // it does not know, as the RFC asks); then a token that is one of ours is deleted.
 import type { Middleware } from 'koa'
-import type { Db } from './database.js'
+import type { Db } from '../storage/database.js'
 import { revokeProcessToken } from './process-tokens.js'
 
 export function processTokenRevocation(db: Db, revocationPath: string): Middleware {

@@ -4,8 +4,8 @@
 // the only code /device/decide accepts from it. The count of wrong codes is not here but in
 // code-guesses.ts, per account and per address, so a new session does not reset it.
 import { randomBytes } from 'node:crypto'
-import type { Db } from './database.js'
-import { sha256 } from './hashing.js'
+import type { Db } from '../storage/database.js'
+import { sha256 } from '../storage/hashing.js'
 
 export interface PageSession {
   idHash: string

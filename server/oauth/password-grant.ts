@@ -2,8 +2,8 @@
 // AccessToken and RefreshToken models, so refresh, revocation and the Bearer routes treat these
 // tokens exactly like device-flow ones.
 import type { KoaContextWithOIDC } from 'oidc-provider'
-import { checkPassword } from './accounts.js'
-import type { Db } from './database.js'
+import { checkPassword } from '../storage/accounts.js'
+import type { Db } from '../storage/database.js'
 import { errors, type Provider } from './oidc-library.js'
 import { grantedScopes } from './scopes.js'
 import type { SignInLimiter } from './sign-in-limiter.js'

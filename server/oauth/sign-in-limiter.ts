@@ -2,7 +2,7 @@
 // device page. After more than `maxFailures`, every try for that email is refused until the
 // oldest counted failure leaves the window. Kept in memory: a restart forgives, which is fine
 // for a reference server.
-import { normalizeEmail } from './accounts.js'
+import { normalizeEmail } from '../storage/accounts.js'
 
 export interface SignInLimiter {
   /** Seconds to wait before this email may try again, or 0 when it may try now. */

@@ -6,7 +6,11 @@
 //                     ?user_code= rides along in hidden input name="user_code"
 //   enter code        form#code-form (POST /device/verify): input#user_code[name=user_code],
 //                     button#code-submit
-//   confirm           #confirm-process (process name), #confirm-host (host name),
+//   confirm           #confirm-process (process name), #confirm-host (host name), both as the
+//                     device reported them and labelled so; #confirm-requested-at (a <time>
+//                     with datetime=ISO of the request), #confirm-address (the address the
+//                     request came from, as the server saw it); #confirm-prefilled when the
+//                     code came in the address (?user_code=);
 //                     #confirm-code (the code, ABCD-WXYZ); form#approve-form with
 //                     button#approve, form#deny-form with button#deny (POST /device/decide,
 //                     name="decision" value="approve" | "deny", hidden name="user_code")
@@ -15,6 +19,7 @@
 //                     "paused" | "not_verified" | "credentials" | "rate_limited" |
 //                     "session" | "missing")
 //   signed in as      #signed-in-as, form#signout-form (POST /device/logout) with button#signout
+import type { DeviceRequest } from './device-approval.js'
 import { escapeHtml, renderPage } from './page-layout.js'
 
 export interface PageMessage {
@@ -63,14 +68,39 @@ ${csrfField(args.csrf)}
 ${accountBar(args.email, args.csrf)}`)
 }
 
-export function confirmView(args: { csrf: string; email: string; userCode: string; processName?: string; hostname?: string }): string {
+/** `2026-12-02 06:40:12 UTC`: the server's clock, not the browser's, so no script is needed. */
+const utc = (date: Date): string => `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`
+
+function ago(seconds: number): string {
+  if (seconds < 10) return 'just now'
+  if (seconds < 120) return `${seconds} seconds ago`
+  if (seconds < 7200) return `${Math.floor(seconds / 60)} minutes ago`
+  return `${Math.floor(seconds / 3600)} hours ago`
+}
+
+function requestedAt(at: number | undefined, now: Date): string {
+  if (at === undefined) return '<span class="lead">unknown</span>'
+  const when = new Date(at * 1000)
+  return `<time datetime="${escapeHtml(when.toISOString())}">${escapeHtml(utc(when))}</time> <span class="lead">(${escapeHtml(ago(Math.max(0, Math.round(now.getTime() / 1000 - at))))})</span>`
+}
+
+export function confirmView(args: {
+  csrf: string; email: string; userCode: string; processName?: string; hostname?: string; request: DeviceRequest; prefilled?: boolean; now?: Date
+}): string {
   const notGiven = '<span class="lead">not given</span>'
+  const reported = '<span class="source">reported by the device</span>'
   const hidden = `${csrfField(args.csrf)}<input type="hidden" name="user_code" value="${escapeHtml(args.userCode)}">`
+  const prefilled = args.prefilled
+    ? '<p class="message notice" id="confirm-prefilled">The code came with the address you opened. Check that it is the code your terminal shows.</p>'
+    : ''
   return renderPage('Approve this device?', `<h1>Connect this program to your account?</h1>
 <p class="lead">Approve only if you started this sign-in yourself and the code matches the one in your terminal.</p>
+${prefilled}
 <dl class="request">
-<dt>Program</dt><dd id="confirm-process">${args.processName ? escapeHtml(args.processName) : notGiven}</dd>
-<dt>Machine</dt><dd id="confirm-host">${args.hostname ? escapeHtml(args.hostname) : notGiven}</dd>
+<dt>Program ${reported}</dt><dd id="confirm-process">${args.processName ? escapeHtml(args.processName) : notGiven}</dd>
+<dt>Machine ${reported}</dt><dd id="confirm-host">${args.hostname ? escapeHtml(args.hostname) : notGiven}</dd>
+<dt>Requested</dt><dd id="confirm-requested-at">${requestedAt(args.request.at, args.now ?? new Date())}</dd>
+<dt>From address <span class="source">as this server saw it</span></dt><dd id="confirm-address" class="code">${args.request.address ? escapeHtml(args.request.address) : '<span class="lead">unknown</span>'}</dd>
 <dt>Code</dt><dd id="confirm-code" class="code">${escapeHtml(args.userCode)}</dd>
 <dt>Account</dt><dd>${escapeHtml(args.email)}</dd>
 </dl>

@@ -2,9 +2,9 @@
 // their sha256 is stored; registering again replaces the previous token, so a leaked old one
 // stops working at the next registration.
 import { randomBytes } from 'node:crypto'
-import type { Db } from './database.js'
-import { isDisplayText } from './display-text.js'
-import { sha256 } from './hashing.js'
+import type { Db } from '../storage/database.js'
+import { isDisplayText } from '../device-page/display-text.js'
+import { sha256 } from '../storage/hashing.js'
 
 export interface ProcessRecord {
   processId: string

@@ -23,3 +23,6 @@ export const hasUnsafeChars = (value: string): boolean => UNSAFE_CHARS.test(valu
 /** Printable text of 1..max characters, none of them unsafe to show. */
 export const isDisplayText = (value: unknown, max = MAX_DISPLAY_TEXT): value is string =>
   typeof value === 'string' && value.length > 0 && value.length <= max && !hasUnsafeChars(value) && !LONE_SURROGATE.test(value)
+
+/** A last guard for a line about to be printed: unsafe characters and lone surrogates become U+FFFD. */
+export const printable = (line: string): string => line.replace(new RegExp(`${UNSAFE_CHARS.source}|${LONE_SURROGATE.source}`, 'gu'), '\uFFFD')

@@ -3,13 +3,13 @@
 // calls. User tokens are the library's access tokens, checked the way the library checks them
 // for its own Bearer endpoints (lib/shared/access_token.js): token, then grant, then account.
 import type { Context, Middleware } from 'koa'
-import { findAccountById, type Account } from './accounts.js'
+import { findAccountById, type Account } from '../storage/accounts.js'
 import { applyCors } from './cors.js'
-import type { Db } from './database.js'
-import { invalidRequest, invalidToken, RouteError, sendJson, sendRouteError } from './http-errors.js'
+import type { Db } from '../storage/database.js'
+import { invalidRequest, invalidToken, RouteError, sendJson, sendRouteError } from '../http/http-errors.js'
 import { findProcessToken, isValidProcessId, isValidProcessName, registerProcess } from './process-tokens.js'
 import { ACCOUNT_PATH, PROCESS_PATH, type OmicosProvider } from './provider.js'
-import { readBody } from './read-body.js'
+import { readBody } from '../http/read-body.js'
 
 export interface OmicosRouteOptions {
   provider: OmicosProvider

@@ -2,24 +2,24 @@
 // library's own /device: sign in with email and password, enter the code, see which program
 // and machine asked, approve or deny. The decision goes through device-approval.ts onto the
 // library's DeviceCode, so the token endpoint answers the polling client by itself.
-// Element ids and form names are listed at the top of device-page-views.ts.
+// Element ids and form names are listed at the top of views.ts.
 //
 // Both routes that take a code (/device/verify and /device/decide) go through one lookup,
 // checkCode, which applies the RFC 8628 §5.1 pause (code-guesses.ts, per account and per
 // address). /device/decide then acts only on the code this session verified and was shown.
 import { timingSafeEqual } from 'node:crypto'
 import type { Context, Middleware } from 'koa'
-import { checkPassword, findAccountById, isPlausibleEmail, type Account } from './accounts.js'
+import { checkPassword, findAccountById, isPlausibleEmail, type Account } from '../storage/accounts.js'
 import { createCodeGuesses, guessKeys, type CodeGuesses } from './code-guesses.js'
-import type { Db } from './database.js'
+import type { Db } from '../storage/database.js'
 import { approveDeviceCode, denyDeviceCode, findPendingDeviceCode, LOOKUP_MESSAGES, type PendingLookup } from './device-approval.js'
-import { codeView, confirmView, outcomeView, signInView, type PageMessage } from './device-page-views.js'
-import { RouteError } from './http-errors.js'
+import { codeView, confirmView, outcomeView, signInView, type PageMessage } from './views.js'
+import { RouteError } from '../http/http-errors.js'
 import { renderErrorPage } from './page-layout.js'
 import { createPageSessions, SESSION_TTL_MS, type PageSession, type PageSessions } from './page-sessions.js'
-import { DEVICE_PAGE_PATH, type OmicosProvider } from './provider.js'
-import { readBody } from './read-body.js'
-import type { SignInLimiter } from './sign-in-limiter.js'
+import { DEVICE_PAGE_PATH, type OmicosProvider } from '../oauth/provider.js'
+import { readBody } from '../http/read-body.js'
+import type { SignInLimiter } from '../oauth/sign-in-limiter.js'
 
 export interface DevicePageOptions {
   provider: OmicosProvider
@@ -177,7 +177,10 @@ async function login(page: PageContext, form: Record<string, unknown>): Promise<
   ctx.redirect(userCode ? `${DEVICE_PAGE_PATH}?user_code=${encodeURIComponent(userCode)}` : DEVICE_PAGE_PATH)
 }
 
-async function verify(page: PageContext, form: Record<string, unknown>, account: Account): Promise<void> {
+// A code typed into the form, or one that came in the address (verification_uri_complete,
+// ?user_code=): either way it is counted as a guess, and a right one leads to the review, never
+// straight to a decision.
+async function verify(page: PageContext, form: Record<string, unknown>, account: Account, prefilled = false): Promise<void> {
   const { ctx, session, sessions } = page
   const entered = text(form.user_code)
   const check = await checkCode(page, account, entered)
@@ -190,7 +193,9 @@ async function verify(page: PageContext, form: Record<string, unknown>, account:
   // The code shown for confirmation is the only one /device/decide will take from this session.
   session.verifiedCode = check.code.jti
   sessions.save(session)
-  html(ctx, confirmView({ csrf: session.csrf, email: account.email, userCode: check.userCode, processName: check.processName, hostname: check.hostname }))
+  html(ctx, confirmView({
+    csrf: session.csrf, email: account.email, userCode: check.userCode, processName: check.processName, hostname: check.hostname, request: check.request, prefilled,
+  }))
 }
 
 async function decide(page: PageContext, form: Record<string, unknown>, account: Account): Promise<void> {
@@ -238,7 +243,11 @@ export function devicePage(options: DevicePageOptions): Middleware {
       if (ctx.method !== 'POST') {
         const session = sessionOrNew(ctx, sessions)
         const userCode = typeof ctx.query.user_code === 'string' ? ctx.query.user_code.slice(0, 32) : undefined
-        await showStart({ ctx, options, sessions, guesses, session }, userCode)
+        const page: PageContext = { ctx, options, sessions, guesses, session }
+        // Signed in with the code in the address: no need to type it again, the review comes next.
+        const account = userCode?.trim() && ctx.method === 'GET' ? signedInAccount(page) : undefined
+        if (account) await verify(page, { user_code: userCode }, account, true)
+        else await showStart(page, userCode)
         return
       }
       const form = await readBody(ctx, ['form'])

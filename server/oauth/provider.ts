@@ -1,17 +1,17 @@
 // The node-oidc-provider instance: configured, not extended. Everything omicOS-specific that
 // the library has no setting for (password grant, interval and slow_down, the omicOS routes,
-// the /device page) is added around it by start-server.ts, on the library's own models.
+// the /device page) is added around it by http/start-server.ts, on the library's own models.
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider'
-import { findAccountById } from './accounts.js'
-import type { Db } from './database.js'
-import { isDisplayText, MAX_DISPLAY_TEXT } from './display-text.js'
-import type { ServerKeys } from './keys.js'
+import { findAccountById } from '../storage/accounts.js'
+import type { Db } from '../storage/database.js'
+import { isDisplayText, MAX_DISPLAY_TEXT } from '../device-page/display-text.js'
+import type { ServerKeys } from '../storage/keys.js'
 import { Provider, errors } from './oidc-library.js'
 import { registerPasswordGrant } from './password-grant.js'
 import { SUPPORTED_SCOPES } from './scopes.js'
 import type { SignInLimiter } from './sign-in-limiter.js'
-import { renderErrorPage } from './page-layout.js'
-import { sqliteAdapterFactory } from './sqlite-adapter.js'
+import { renderErrorPage } from '../device-page/page-layout.js'
+import { sqliteAdapterFactory } from '../storage/sqlite-adapter.js'
 
 export const CLIENT_ID = 'omicos-cli'
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
@@ -26,6 +26,8 @@ export interface ProviderOptions {
   db: Db
   keys: ServerKeys
   deviceTtl: number
+  /** Seconds a user token (access token) lives; default 30 days. The refresh token outlives it. */
+  userTokenTtl?: number
   corsOrigins: string[]
   limiter: SignInLimiter
 }
@@ -83,18 +85,21 @@ export function createProvider(options: ProviderOptions): OmicosProvider {
         charset: 'base-20',
         mask: '****-****',
         deviceInfo(ctx: KoaContextWithOIDC) {
-          // The request's own scope, before the library drops offline_access from it.
+          // The request's own scope, before the library drops offline_access from it. The
+          // address and time are the server's own view, shown on the /device review beside
+          // what the device says about itself.
           const body = (ctx.oidc as unknown as { body?: Record<string, unknown> }).body
           return {
             ip: ctx.ip,
             ua: ctx.get('user-agent'),
             requestedScope: typeof body?.scope === 'string' ? body.scope : undefined,
+            requestedAt: Math.floor(Date.now() / 1000),
           }
         },
       },
     },
     ttl: {
-      AccessToken: 30 * DAY_S,
+      AccessToken: options.userTokenTtl ?? 30 * DAY_S,
       RefreshToken: 180 * DAY_S,
       Grant: 365 * DAY_S,
       DeviceCode: deviceTtl,
@@ -115,7 +120,8 @@ export function createProvider(options: ProviderOptions): OmicosProvider {
     },
   }
   const provider = new Provider(issuer, configuration)
-  // The issuer is plain http on a loopback or private address; behind a TLS proxy set this.
+  // Forwarded headers are not trusted: a client could write them. With a public issuer
+  // (--issuer), http/start-server.ts turns this on and writes those headers itself.
   provider.proxy = false
   registerPasswordGrant(provider, db, options.limiter)
   return provider
