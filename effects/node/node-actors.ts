@@ -31,9 +31,12 @@ import {
   globalCredentialPath,
   loginTargetPath,
   persistLogin,
+  putBackRevocations,
   readActive,
   readCredentialFile,
+  takePendingRevocations,
   type LockOptions,
+  type Revocation,
 } from '../store/credential-store.js'
 import { EngineError } from '../client/engine-error.js'
 import { omicosHome, type Env } from './environment.js'
@@ -110,6 +113,16 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
     }
   }
   const notice = options.notice ?? ((line: string) => void options.stderr?.write(`${line}\n`))
+  // Tokens no credential file holds (a killed login's temps, swept by the store): revoked
+  // within 3 s in all, and put back in the store's queue when the server could not be asked.
+  const revokeOwed = async (owed: Revocation[]) => {
+    const signal = AbortSignal.timeout(3_000)
+    const failed: Revocation[] = []
+    for (const entry of [...owed, ...(await takePendingRevocations(loc).catch(() => []))]) {
+      if (!(await revokeTokens({ ...http, clientId, timeoutMs: 2_000 }, entry.server, entry.tokens, signal).catch(() => false))) failed.push(entry)
+    }
+    if (failed.length > 0) await putBackRevocations(loc, failed).catch(() => {})
+  }
 
   return {
     checkExisting: fromPromise<ExistingLogin | null, CheckExistingInput>(async ({ input }) => {
@@ -168,6 +181,7 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
         await revokeTokens({ ...http, clientId, timeoutMs: 2_000 }, input.server, tokens, AbortSignal.timeout(3_000)).catch(() => false)
         throw error
       }
+      await revokeOwed([])
       if (outcome.kept.length > 0) {
         notice(
           `note: another login of ${file.user.email} for this process finished at the same time and registered it later; its credentials are kept in ${outcome.kept.join(' and ')}`,
@@ -194,9 +208,11 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
       revokeTokensOrThrow({ ...http, clientId }, input.server, input.tokens, signal),
     ),
 
-    deleteFiles: fromPromise<DeleteFilesResult, DeleteFilesInput>(async ({ input }) => ({
-      removed: await deleteByAccount(loc, input.accountId),
-    })),
+    deleteFiles: fromPromise<DeleteFilesResult, DeleteFilesInput>(async ({ input }) => {
+      const { removed, revocations } = await deleteByAccount(loc, input.accountId)
+      await revokeOwed(revocations)
+      return { removed }
+    }),
 
     readStatus: fromPromise<StatusReport>(async () => {
       const configPath = globalCredentialPath(loc)

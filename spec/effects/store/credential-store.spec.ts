@@ -208,12 +208,12 @@ test('logout of B removes only the workspace file of B, not the global login of 
   const active = await readActive(loc)
   assert.is(active?.source, 'workspace')
   assert.is(active?.credentials.user.account_id, 'acct-b')
-  const removed = await deleteByAccount(loc, 'acct-b')
+  const { removed } = await deleteByAccount(loc, 'acct-b')
   assert.equal(removed, [join(ws, '.omicos', 'cloud_login.json')])
   assert.ok(existsSync(join(home, 'cloud_login.json')))
   assert.is((await readActive(loc))?.source, 'global')
-  assert.equal(await deleteByAccount(loc, 'acct-b'), [])
-  assert.equal(await deleteByAccount(loc, 'acct-a'), [join(home, 'cloud_login.json')])
+  assert.equal(await deleteByAccount(loc, 'acct-b'), { removed: [], revocations: [] })
+  assert.equal((await deleteByAccount(loc, 'acct-a')).removed, [join(home, 'cloud_login.json')])
   assert.is(await readActive(loc), null)
 })
 
@@ -226,7 +226,7 @@ test('a plain login also rewrites a workspace file of the same account, and leav
   assert.is(readFileSync(wsFile, 'utf8'), readFileSync(join(home, 'cloud_login.json'), 'utf8'))
   assert.equal(await persistCredentials({ ...loc, workspaceOnly: false }, fakeCredentials('acct-c')), [join(home, 'cloud_login.json')])
   assert.is(parseCredentialFile(readFileSync(wsFile, 'utf8'), 'x').process_token, 'rotated')
-  assert.equal(await deleteByAccount(loc, 'acct-a'), [wsFile])
+  assert.equal((await deleteByAccount(loc, 'acct-a')).removed, [wsFile])
 })
 
 test('workspace mode keeps the workspace id in workspace.json', async () => {

@@ -1,0 +1,163 @@
+// The lock that serializes writers of one file: `<file>.lock`, created with O_EXCL, holding the
+// holder's pid, host and time. A lock whose process is gone (same host), or that is older than
+// `staleMs`, is taken over; several files are locked in path order, so two writers cannot
+// deadlock. Anything but a regular file of ours at the lock's path (a FIFO, a socket, a
+// directory, a symlink) is refused at once: it is never read, waited on or removed.
+import { randomBytes } from 'node:crypto'
+import { constants as FS, promises as fsp } from 'node:fs'
+import os from 'node:os'
+import { EngineError } from '../client/engine-error.js'
+import { errorCode, ioCause, isAlive, localFiles, quoted, readPrivateText } from './private-file.js'
+
+export interface LockOptions {
+  /** how long to wait for a lock held by a live process (default 3000 ms) */
+  waitMs?: number
+  /** a lock older than this is taken over whoever holds it (default 30000 ms) */
+  staleMs?: number
+  /** pause between tries (default 25 ms) */
+  pollMs?: number
+}
+
+export const DEFAULT_STALE_MS = 30_000
+const DEFAULT_WAIT_MS = 3_000
+
+export const lockPathOf = (file: string) => `${file}.lock`
+
+interface LockInfo {
+  pid: number
+  host: string
+  at: number
+}
+
+export interface HeldLock {
+  info: LockInfo | null
+  ino: number
+  mtimeMs: number
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** The lock at `lockPath`, or null when there is none; an odd file there throws `local_files`. */
+export const readLock = async (lockPath: string): Promise<HeldLock | null> => {
+  // readPrivateText opens without following links or blocking and refuses what is not a
+  // regular file of ours; the lock holds no secret, so its mode does not matter.
+  const text = await readPrivateText(lockPath, { privateMode: false })
+  if (text === null) return null
+  const stat = await fsp.lstat(lockPath).catch(() => null)
+  if (!stat) return null
+  let info: LockInfo | null = null
+  try {
+    const data = JSON.parse(text)
+    if (Number.isInteger(data?.pid) && typeof data?.host === 'string') info = data
+  } catch {
+    info = null
+  }
+  return { info, ino: stat.ino, mtimeMs: stat.mtimeMs }
+}
+
+/** Whether a held lock may be taken over. */
+export const isStale = (held: HeldLock, staleMs: number, now = Date.now()): boolean => {
+  const age = now - held.mtimeMs
+  if (age > staleMs) return true
+  // A lock without readable contents is one being written: give its writer a second.
+  return held.info ? held.info.host === os.hostname() && !isAlive(held.info.pid) : age > 1_000
+}
+
+/**
+ * Removes the stale lock `held`: moved aside first, then checked to be the one judged stale
+ * (another process may have replaced it in between, and that fresh lock is put back).
+ */
+const breakLock = async (lockPath: string, held: HeldLock): Promise<void> => {
+  const aside = `${lockPath}.${process.pid}.${randomBytes(4).toString('hex')}.stale`
+  try {
+    await fsp.rename(lockPath, aside)
+  } catch {
+    return
+  }
+  const moved = await fsp.lstat(aside).catch(() => null)
+  if (moved && moved.ino !== held.ino) await fsp.link(aside, lockPath).catch(() => {})
+  await fsp.unlink(aside).catch(() => {})
+}
+
+/** Removes the lock at `lockPath` when it is stale; true when it did. */
+export const removeStaleLock = async (lockPath: string, staleMs = DEFAULT_STALE_MS): Promise<boolean> => {
+  const held = await readLock(lockPath)
+  if (!held || !isStale(held, staleMs)) return false
+  await breakLock(lockPath, held)
+  return true
+}
+
+const lockedMessage = (file: string, lockPath: string, held: HeldLock) => {
+  const who = held.info ? `process ${held.info.pid}` : 'another process'
+  return `${file} is locked by ${who}: try again when it is done, or remove ${quoted(lockPath)} if no omicos is running`
+}
+
+/** Takes the lock for `file`; resolves to its release. */
+export const acquireLock = async (file: string, options: LockOptions = {}): Promise<() => Promise<void>> => {
+  const { waitMs = DEFAULT_WAIT_MS, staleMs = DEFAULT_STALE_MS, pollMs = 25 } = options
+  const lockPath = lockPathOf(file)
+  const deadline = Date.now() + waitMs
+  for (;;) {
+    try {
+      const handle = await fsp.open(lockPath, FS.O_WRONLY | FS.O_CREAT | FS.O_EXCL | FS.O_NOFOLLOW, 0o600)
+      let ino: number
+      try {
+        await handle.writeFile(JSON.stringify({ pid: process.pid, host: os.hostname(), at: Date.now() }))
+        ino = (await handle.stat()).ino
+      } finally {
+        await handle.close()
+      }
+      return async () => {
+        // Only remove the lock if it is still ours (it may have been taken over as stale).
+        const now = await fsp.lstat(lockPath).catch(() => null)
+        if (now && now.ino === ino) await fsp.unlink(lockPath).catch(() => {})
+      }
+    } catch (error) {
+      if (errorCode(error) !== 'EEXIST') throw localFiles(`cannot create the lock ${lockPath}: ${ioCause(error)}`, error)
+    }
+    const held = await readLock(lockPath)
+    if (!held) continue
+    if (isStale(held, staleMs)) {
+      await breakLock(lockPath, held)
+      continue
+    }
+    if (Date.now() >= deadline) throw new LockHeldError(lockedMessage(file, lockPath, held))
+    await sleep(pollMs)
+  }
+}
+
+/** The `local_files` failure of a lock held by a live process (as opposed to an odd file there). */
+export class LockHeldError extends EngineError {
+  constructor(message: string) {
+    super('local_files', message)
+  }
+}
+
+/**
+ * Waits, as acquireLock would, until the lock of `file` is free or stale, without taking it:
+ * a login checks this before it goes online. An odd file at the lock's path throws at once.
+ */
+export const waitUntilUnlocked = async (file: string, options: LockOptions = {}): Promise<void> => {
+  const { waitMs = DEFAULT_WAIT_MS, staleMs = DEFAULT_STALE_MS, pollMs = 25 } = options
+  const lockPath = lockPathOf(file)
+  const deadline = Date.now() + waitMs
+  for (;;) {
+    const held = await readLock(lockPath)
+    if (!held || isStale(held, staleMs)) return
+    if (Date.now() >= deadline) throw localFiles(lockedMessage(file, lockPath, held))
+    await sleep(pollMs)
+  }
+}
+
+/** Runs `fn` holding the locks of `files` (taken in path order). */
+export const withLocks = async <T>(files: string[], options: LockOptions | undefined, fn: () => Promise<T>): Promise<T> => {
+  const releases: Array<() => Promise<void>> = []
+  try {
+    for (const file of [...new Set(files)].sort()) {
+      releases.push(await acquireLock(file, options))
+    }
+    return await fn()
+  } finally {
+    for (const release of releases.reverse()) await release()
+  }
+}
