@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto'
 import { constants as FS, promises as fsp } from 'node:fs'
 import os from 'node:os'
 import { EngineError } from '../client/engine-error.js'
-import { errorCode, ioCause, isAlive, localFiles, quoted, readPrivateText } from './private-file.js'
+import { errorCode, ioCause, isAlive, localFiles, quoted, readPrivateText, tempPathFor } from './private-file.js'
 
 export interface LockOptions {
   /** how long to wait for a lock held by a live process (default 3000 ms) */
@@ -92,28 +92,49 @@ const lockedMessage = (file: string, lockPath: string, held: HeldLock) => {
   return `${file} is locked by ${who}: try again when it is done, or remove ${quoted(lockPath)} if no omicos is running`
 }
 
+/**
+ * Creates the lock file whole, or resolves to null when one is there: its contents go to a
+ * temp file first, which is then hard-linked to the lock's name (atomic, and refused when the
+ * name exists), so a holder killed at any instant leaves a lock that names it, never an empty
+ * one that nobody can judge. The temp is swept like any other (stale-files.ts).
+ */
+const createLock = async (lockPath: string): Promise<number | null> => {
+  const temp = tempPathFor(lockPath, false)
+  let handle: fsp.FileHandle | undefined
+  try {
+    handle = await fsp.open(temp, FS.O_WRONLY | FS.O_CREAT | FS.O_EXCL | FS.O_NOFOLLOW, 0o600)
+    await handle.writeFile(JSON.stringify({ pid: process.pid, host: os.hostname(), at: Date.now() }))
+    const { ino } = await handle.stat()
+    await handle.close()
+    handle = undefined
+    try {
+      await fsp.link(temp, lockPath)
+      return ino
+    } catch (error) {
+      if (errorCode(error) === 'EEXIST') return null
+      throw error
+    }
+  } catch (error) {
+    throw localFiles(`cannot create the lock ${lockPath}: ${ioCause(error)}`, error)
+  } finally {
+    await handle?.close().catch(() => {})
+    await fsp.unlink(temp).catch(() => {})
+  }
+}
+
 /** Takes the lock for `file`; resolves to its release. */
 export const acquireLock = async (file: string, options: LockOptions = {}): Promise<() => Promise<void>> => {
   const { waitMs = DEFAULT_WAIT_MS, staleMs = DEFAULT_STALE_MS, pollMs = 25 } = options
   const lockPath = lockPathOf(file)
   const deadline = Date.now() + waitMs
   for (;;) {
-    try {
-      const handle = await fsp.open(lockPath, FS.O_WRONLY | FS.O_CREAT | FS.O_EXCL | FS.O_NOFOLLOW, 0o600)
-      let ino: number
-      try {
-        await handle.writeFile(JSON.stringify({ pid: process.pid, host: os.hostname(), at: Date.now() }))
-        ino = (await handle.stat()).ino
-      } finally {
-        await handle.close()
-      }
+    const ino = await createLock(lockPath)
+    if (ino !== null) {
       return async () => {
         // Only remove the lock if it is still ours (it may have been taken over as stale).
         const now = await fsp.lstat(lockPath).catch(() => null)
         if (now && now.ino === ino) await fsp.unlink(lockPath).catch(() => {})
       }
-    } catch (error) {
-      if (errorCode(error) !== 'EEXIST') throw localFiles(`cannot create the lock ${lockPath}: ${ioCause(error)}`, error)
     }
     const held = await readLock(lockPath)
     if (!held) continue

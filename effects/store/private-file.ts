@@ -209,7 +209,8 @@ export const parseTempName = (name: string): TempName | null => {
   return old ? { target: old[1]!, pid: Number(old[2]), hostTag: null, twin: false } : null
 }
 
-const tempPathFor = (file: string, twin: boolean) =>
+/** A fresh temp name next to `file` (see parseTempName). */
+export const tempPathFor = (file: string, twin: boolean) =>
   path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${HOST_TAG}.${randomBytes(6).toString('hex')}${twin ? '.twin' : ''}.tmp`)
 
 export interface PreparedWrite {
