@@ -98,23 +98,25 @@ const sweep = async (loc: StoreLocation, places: Places, bestEffort: boolean): P
   const temps: StaleTemp[] = []
   for (const dir of dirs) temps.push(...(await findTemps(dir, { staleMs })))
   const removed: string[] = []
-  try {
-    if (temps.length > 0) {
-      const owed = revocationsOf(temps, await liveTokens(places))
-      let removable = temps
-      try {
-        await queueRevocations(places.home, owed, loc)
-      } catch (error) {
-        if (!bestEffort) throw error
-        // Not queued: keep the temps whose tokens would otherwise be lost.
-        removable = temps.filter((temp) => revocationsOf([temp], new Set()).length === 0)
-      }
-      removed.push(...(await removeTemps(removable)))
+  if (temps.length > 0) {
+    const owed = revocationsOf(temps, await liveTokens(places))
+    let removable = temps
+    try {
+      await queueRevocations(places.home, owed, loc)
+    } catch (error) {
+      if (!bestEffort || !(error instanceof EngineError)) throw error
+      // Not queued (a read-only home): keep the temps whose tokens would otherwise be lost.
+      removable = temps.filter((temp) => revocationsOf([temp], new Set()).length === 0)
     }
-    for (const dir of dirs) removed.push(...(await sweepStaleLocks(dir, { staleMs })))
-  } catch (error) {
-    if (!bestEffort || !(error instanceof EngineError)) throw error
+    for (const temp of removable) {
+      try {
+        if (await removeFile(temp.path)) removed.push(temp.path)
+      } catch (error) {
+        if (!bestEffort || !(error instanceof EngineError)) throw error
+      }
+    }
   }
+  for (const dir of dirs) removed.push(...(await sweepStaleLocks(dir, { staleMs })))
   return removed
 }
 
@@ -236,14 +238,12 @@ export const persistLogin = async (
     return withLocks([workspace.path], loc.lock, async () => {
       const stored = await readCredentialFile(workspace.path)
       if (stored && holdsLaterRegistration(stored.credentials, credentials)) return { written: [], kept: [workspace.path] }
+      // Read before the write, so that an odd workspace.json fails the login with nothing written.
+      const idFile = path.join(workspace.dir, WORKSPACE_FILE)
+      const keepId = (await storedWorkspaceId(workspace.root)) === null && (await readPrivateText(idFile, { privateMode: false })) === null
       await writeFileAtomic(workspace.path, text)
       const id = workspaceIdOf(credentials.process_id)
-      if (id && !(await storedWorkspaceId(workspace.root))) {
-        const idFile = path.join(workspace.dir, WORKSPACE_FILE)
-        if ((await readPrivateText(idFile, { privateMode: false })) === null) {
-          await writeFileAtomic(idFile, `${JSON.stringify({ version: 1, workspace_id: id }, null, 2)}\n`)
-        }
-      }
+      if (id && keepId) await writeFileAtomic(idFile, `${JSON.stringify({ version: 1, workspace_id: id }, null, 2)}\n`)
       return { written: [workspace.path], kept: [] }
     })
   }

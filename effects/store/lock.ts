@@ -67,24 +67,25 @@ export const isStale = (held: HeldLock, staleMs: number, now = Date.now()): bool
  * Removes the stale lock `held`: moved aside first, then checked to be the one judged stale
  * (another process may have replaced it in between, and that fresh lock is put back).
  */
-const breakLock = async (lockPath: string, held: HeldLock): Promise<void> => {
+const breakLock = async (lockPath: string, held: HeldLock): Promise<boolean> => {
   const aside = `${lockPath}.${process.pid}.${randomBytes(4).toString('hex')}.stale`
   try {
     await fsp.rename(lockPath, aside)
   } catch {
-    return
+    return false
   }
   const moved = await fsp.lstat(aside).catch(() => null)
-  if (moved && moved.ino !== held.ino) await fsp.link(aside, lockPath).catch(() => {})
+  const same = moved?.ino === held.ino
+  if (moved && !same) await fsp.link(aside, lockPath).catch(() => {})
   await fsp.unlink(aside).catch(() => {})
+  return same
 }
 
 /** Removes the lock at `lockPath` when it is stale; true when it did. */
 export const removeStaleLock = async (lockPath: string, staleMs = DEFAULT_STALE_MS): Promise<boolean> => {
   const held = await readLock(lockPath)
   if (!held || !isStale(held, staleMs)) return false
-  await breakLock(lockPath, held)
-  return true
+  return breakLock(lockPath, held)
 }
 
 const lockedMessage = (file: string, lockPath: string, held: HeldLock) => {

@@ -78,7 +78,9 @@ export const checkPrivateDir = async (dir: string, check: DirCheck = {}): Promis
   } catch (error) {
     const code = errorCode(error)
     if (code === 'ENOENT') return false
-    if (code === 'ELOOP') throw localFiles(symlinkMessage(label), error)
+    // O_DIRECTORY on a symlink answers ENOTDIR, as on a file: lstat tells them apart.
+    const link = code === 'ELOOP' || (code === 'ENOTDIR' && (await fsp.lstat(dir).catch(() => null))?.isSymbolicLink())
+    if (link) throw localFiles(symlinkMessage(label), error)
     if (code === 'ENOTDIR') throw localFiles(`${label} is not a directory: move it aside or point omicos at a directory`, error)
     throw localFiles(`cannot open ${label}: ${ioCause(error)}`, error)
   }

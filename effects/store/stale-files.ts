@@ -136,7 +136,8 @@ export const sweepStaleLocks = async (dir: string, options: SweepOptions = {}): 
     if ((pid !== process.pid && !isAlive(pid)) || age > lockStaleMs) {
       const stat = await fsp.lstat(file).catch(() => null)
       if (stat && !stat.isFile()) throw localFiles(`${file} is not a regular file: move it aside, then try again`)
-      if (stat && (await removeFile(file))) removed.push(file)
+      // A leftover that cannot be removed now (a read-only mount) is for a later command.
+      if (stat && (await removeFile(file).catch(() => false))) removed.push(file)
     }
   }
   return removed
