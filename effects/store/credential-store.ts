@@ -141,7 +141,8 @@ export const assertHomeUsable = async (loc: StoreLocation = {}): Promise<void> =
  */
 export const checkLoginTargets = async (loc: StoreLocation & { workspaceOnly: boolean }): Promise<void> => {
   const places = await enter(loc, 'must')
-  await sweep(loc, places, false)
+  // Best effort: a directory that cannot be written is said by the probe below, more plainly.
+  await sweep(loc, places, true)
   const targets: Array<{ dir: string; file: string; label: string }> = []
   if (loc.workspaceOnly && places.workspace) {
     targets.push({ dir: places.workspace.dir, file: places.workspace.path, label: places.workspace.dir })
