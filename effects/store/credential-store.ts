@@ -348,7 +348,9 @@ export const repairTwins = async (loc: StoreLocation = {}): Promise<string[]> =>
     const now = compareTwins(global, workspace)
     if (!now?.newer || !global || !workspace) return []
     const [from, to] = now.newer === 'global' ? [global, workspace] : [workspace, global]
-    return rewriteIfUnchanged([to.path], to.text, from.credentials, loc)
+    // A twin temp: what it holds lives on in `from`, so a crash here never gets it revoked.
+    await (await prepareAtomicWrite(to.path, from.text, { twin: true })).commit()
+    return [to.path]
   })
 }
 
