@@ -5,15 +5,17 @@
 // workspace copy (the daemon's first choice) holds the live process token.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseCredentialFile, serializeCredentialFile } from '../effects/store/credential-file.js'
 import { persistLogin, readActive, readStoreStatus } from '../effects/store/credential-store.js'
 import { REVOCATION_FILE } from '../effects/store/revocation-queue.js'
 import { resolveCredentials } from '../effects/node/resolver.js'
-import { login } from '../effects/node/api.js'
+import { login, logout } from '../effects/node/api.js'
+import { buildCredentialFile } from '../effects/store/credential-file.js'
+import { HOST_TAG } from '../effects/store/private-file.js'
 import { tempDir } from './effects/support.js'
-import { referenceServerFor, request } from './support/server.js'
+import { passwordLogin, referenceServerFor, request } from './support/server.js'
 import { hasStrace, leftovers, startStoreChild, storeVersion, temps } from './support/store-files.js'
 import { sleep, timeout } from './support/wait.js'
 
@@ -216,6 +218,39 @@ test('a login killed between the twins\' renames: the workspace copy\'s process 
   assert.is(readFileSync(globalFile, 'utf8'), readFileSync(wsFile, 'utf8'), 'the global copy is mended')
   assert.equal([...leftovers(home), ...leftovers(join(ws, '.omicos'))], [])
   assert.is(readdirSync(home).includes(REVOCATION_FILE) ? readFileSync(join(home, REVOCATION_FILE), 'utf8').includes(wsNow.user_token) : false, false)
+})
+
+test('logout revokes and removes every temp of the account, even one still being written', async () => {
+  const { home, ws } = place()
+  const base = { server: ref.server.url, home, cwd: ws, env: {} }
+  assert.is((await timeout(login({ ...base, email: ADA.email, password: ADA.password, prompts: false }), 20_000, 'login')).kind, 'loggedIn')
+  // Tokens of a login of the same account that no file holds yet: a temp of a live writer (this process).
+  const grant = await passwordLogin(ref.server, ADA.email, ADA.password)
+  assert.is(grant.status, 200)
+  const stored = JSON.parse(readFileSync(join(home, 'cloud_login.json'), 'utf8'))
+  const inFlight = buildCredentialFile({
+    userToken: grant.body.access_token,
+    userTokenExpiresAt: null,
+    refreshToken: grant.body.refresh_token ?? null,
+    processToken: 'not-yet-registered',
+    processTokenExpiresAt: Date.now() + 60_000,
+    processId: stored.process_id,
+    processName: 'notebook',
+    authMethod: 'password',
+    server: ref.server.url,
+    accountId: stored.user.account_id,
+    email: ADA.email,
+    tier: 'pro',
+    loggedInAt: Date.now(),
+  })
+  const temp = join(home, `.cloud_login.json.${process.pid}.${HOST_TAG}.0123456789ab.tmp`)
+  writeFileSync(temp, serializeCredentialFile(inFlight), { mode: 0o600 })
+  assert.is((await request(ref.server, '/omicos/account', bearer(grant.body.access_token))).status, 200)
+  const out = await timeout(logout(base), 20_000, 'logout')
+  assert.is(out.kind, 'loggedOut')
+  assert.not.ok(existsSync(temp), 'the temp is removed')
+  assert.equal(leftovers(home), [])
+  assert.is((await request(ref.server, '/omicos/account', bearer(grant.body.access_token))).status, 401, 'its user token is revoked')
 })
 
 test.run()
