@@ -115,8 +115,8 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
   const notice = options.notice ?? ((line: string) => void options.stderr?.write(`${line}\n`))
   // Tokens no credential file holds (a killed login's temps, swept by the store): revoked
   // within 3 s in all, and put back in the store's queue when the server could not be asked.
-  const revokeOwed = async (owed: Revocation[]) => {
-    const signal = AbortSignal.timeout(3_000)
+  const revokeOwed = async (owed: Revocation[], stop?: AbortSignal) => {
+    const signal = stop ? AbortSignal.any([stop, AbortSignal.timeout(3_000)]) : AbortSignal.timeout(3_000)
     const failed: Revocation[] = []
     for (const entry of [...owed, ...(await takePendingRevocations(loc).catch(() => []))]) {
       if (!(await revokeTokens({ ...http, clientId, timeoutMs: 2_000 }, entry.server, entry.tokens, signal).catch(() => false))) failed.push(entry)
@@ -181,7 +181,7 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
         await revokeTokens({ ...http, clientId, timeoutMs: 2_000 }, input.server, tokens, AbortSignal.timeout(3_000)).catch(() => false)
         throw error
       }
-      await revokeOwed([])
+      await revokeOwed([], signal)
       if (outcome.kept.length > 0) {
         notice(
           `note: another login of ${file.user.email} for this process finished at the same time and registered it later; its credentials are kept in ${outcome.kept.join(' and ')}`,
@@ -208,9 +208,9 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
       revokeTokensOrThrow({ ...http, clientId }, input.server, input.tokens, signal),
     ),
 
-    deleteFiles: fromPromise<DeleteFilesResult, DeleteFilesInput>(async ({ input }) => {
+    deleteFiles: fromPromise<DeleteFilesResult, DeleteFilesInput>(async ({ input, signal }) => {
       const { removed, revocations } = await deleteByAccount(loc, input.accountId)
-      await revokeOwed(revocations)
+      await revokeOwed(revocations, signal)
       return { removed }
     }),
 
