@@ -1,4 +1,4 @@
-// A FIFO, a socket, a directory or a symlink at every path the store opens (the credential
+// A FIFO, a socket, a directory, a symlink or a device at every path the store opens (the credential
 // files, their locks, a dead writer's temp, a pending pairing and its claim, workspace.json),
 // and a symlinked, foreign or too open `.omicos`: every operation fails with local_files
 // within a second, never waits on the file, and leaves it and whatever a link points to as
@@ -18,8 +18,9 @@ import { fakeCredentials, tempDir } from './effects/support.js'
 import { mkfifo, storeVersion, unixSocket } from './support/store-files.js'
 import { timeout } from './support/wait.js'
 
-type Kind = 'fifo' | 'socket' | 'directory' | 'symlink'
-const KINDS: Kind[] = ['fifo', 'socket', 'directory', 'symlink']
+type Kind = 'fifo' | 'socket' | 'directory' | 'symlink' | 'device'
+// A device node (a copy of /dev/null) needs root to make.
+const KINDS: Kind[] = ['fifo', 'socket', 'directory', 'symlink', ...(process.getuid?.() === 0 ? (['device'] as const) : [])]
 
 const sockets: Server[] = []
 test.after(async () => {
@@ -44,12 +45,14 @@ const plant = async (kind: Kind, path: string, target: string): Promise<string> 
   if (kind === 'socket') sockets.push(await unixSocket(path))
   if (kind === 'directory') mkdirSync(path)
   if (kind === 'symlink') symlinkSync(target, path)
+  if (kind === 'device' && spawnSync('mknod', [path, 'c', '1', '3']).status !== 0) throw new Error(`mknod ${path} failed`)
   return describe(path)
 }
 
 const describe = (path: string) => {
   const s = lstatSync(path)
-  return [s.isFIFO() && 'fifo', s.isSocket() && 'socket', s.isDirectory() && 'directory', s.isSymbolicLink() && 'symlink', s.isFile() && 'file'].filter(Boolean).join() + ` ${s.mode & 0o7777} ${s.ino}`
+  const kinds = [s.isFIFO() && 'fifo', s.isSocket() && 'socket', s.isDirectory() && 'directory', s.isSymbolicLink() && 'symlink', s.isCharacterDevice() && 'device', s.isFile() && 'file']
+  return `${kinds.filter(Boolean).join()} ${s.mode & 0o7777} ${s.ino}`
 }
 
 /** The operation fails with local_files, in under a second: a wait on the file would take longer. */
@@ -144,7 +147,7 @@ const pairings = (s: ReturnType<typeof setup>) =>
   createPendingPairings(s.home, { server: 'https://auth.omicos.cn', workspaceRoot: s.ws, workspaceOnly: false })
 
 for (const where of PATHS) {
-  test(`a FIFO, a socket, a directory or a symlink at ${where.name}: local_files within a second, left as it was`, async () => {
+  test(`a FIFO, a socket, a directory, a symlink or a device at ${where.name}: local_files within a second, left as it was`, async () => {
     for (const kind of KINDS) {
       const s = setup()
       const path = where.path(s)
