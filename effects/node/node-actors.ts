@@ -38,14 +38,17 @@ import {
   loginLockTargets,
   loginTargetPath,
   persistLogin,
+  putBackRevocations,
   readActive,
   readCredentialFile,
+  takePendingRevocations,
   type LockOptions,
+  type Revocation,
 } from '../store/credential-store.js'
 import { EngineError } from '../client/engine-error.js'
 import { omicosHome, type Env } from './environment.js'
 import type { FetchLike, HttpDeps } from '../client/http.js'
-import { fetchAccount, getAccount, registerProcess, revokeTokensOrThrow } from '../client/omicos-api.js'
+import { fetchAccount, getAccount, registerProcess, revokeTokens } from '../client/omicos-api.js'
 import { createPairingActors } from '../client/pairing-actors.js'
 import { authenticateWithPassword } from '../client/password-grant.js'
 import { nodeFetch } from './node-fetch.js'
@@ -121,9 +124,19 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
     releaseLocks = null
     await held?.()
   }
+  // Tokens owed a revocation (replaced, issued to a failed login, a killed login's temps, a
+  // logout's): what the server does not confirm goes back to the store's queue, so the next
+  // online operation tries again; nothing is left alive that nothing remembers.
   const revokeBatches = async (batches: TokensToRevoke[], signal: AbortSignal) => {
+    const failed: Revocation[] = []
     for (const batch of batches) {
-      if (batch.tokens.length) await revokeTokensOrThrow({ ...http, clientId }, batch.server, batch.tokens, signal)
+      if (batch.tokens.length === 0) continue
+      const done = signal.aborted ? false : await revokeTokens({ ...http, clientId }, batch.server, batch.tokens, signal).catch(() => false)
+      if (!done) failed.push(batch)
+    }
+    if (failed.length > 0) {
+      await putBackRevocations(loc, failed).catch(() => {})
+      throw new EngineError('unreachable', 'the server did not confirm every revocation; they are kept to try again')
     }
   }
 
@@ -196,10 +209,12 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
             replaced.set(stored.credentials.server, tokens)
           }
         }
+        // Tokens owed a revocation from earlier commands (a killed login's temps) go with them.
+        const owed = await takePendingRevocations(loc).catch(() => [])
         return {
           written: outcome.written,
           kept: outcome.kept,
-          replaced: [...replaced].map(([server, tokens]) => ({ server, tokens: [...tokens] })),
+          replaced: [...[...replaced].map(([server, tokens]) => ({ server, tokens: [...tokens] })), ...owed],
         }
       } finally {
         await release()
@@ -215,9 +230,12 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
       return { accountId: c.user.account_id, email: c.user.email, server: c.server, tokens: tokensOf(c) }
     }),
 
-    deleteFiles: fromPromise<DeleteFilesResult, DeleteFilesInput>(async ({ input }) => ({
-      removed: await deleteByAccount(loc, input.accountId),
-    })),
+    deleteFiles: fromPromise<DeleteFilesResult, DeleteFilesInput>(async ({ input, signal }) => {
+      const { removed, revocations } = await deleteByAccount(loc, input.accountId)
+      // The account's temps (a login killed mid-write) held live tokens: revoked now, or queued.
+      await revokeBatches(revocations, AbortSignal.any([signal, AbortSignal.timeout(3_000)])).catch(() => {})
+      return { removed }
+    }),
 
     readStatus: fromPromise<StatusReport>(async () => {
       const configPath = globalCredentialPath(loc)

@@ -7,6 +7,7 @@ import {
   persistLogin,
   readActive,
   readCredentialFile,
+  repairTwins,
   rewriteIfUnchanged,
   withLocks,
   workspaceCredentialPath,
@@ -23,9 +24,14 @@ export type ResolveOptions = StoreLocation
 
 /**
  * The credentials the daemon uses in `cwd`: the workspace file first, the global file second;
- * null when neither exists. An unsafe or invalid file throws `local_files`.
+ * null when neither exists. An unsafe or invalid file throws `local_files`. Twins that differ
+ * (a crash between their renames) are mended first, the later registration copied over the
+ * other (repairTwins); a repair that cannot be written (a read-only mount) is left for later.
  */
-export const resolveCredentials = (options: ResolveOptions = {}): Promise<ActiveCredentials | null> => readActive(options)
+export const resolveCredentials = async (options: ResolveOptions = {}): Promise<ActiveCredentials | null> => {
+  await repairTwins(options).catch(() => [])
+  return readActive(options)
+}
 
 export interface RefreshOptions extends ResolveOptions, HttpDeps {
   /** refresh when the process token expires within this many ms */
@@ -61,6 +67,7 @@ const needsRefresh = (credentials: CredentialFile, now: number, minValidityMs: n
  */
 export const refreshProcessToken = async (options: RefreshOptions): Promise<RefreshResult | null> => {
   const now = options.now ?? Date.now
+  await repairTwins(options).catch(() => [])
   const active = await readActive(options)
   if (!active) return null
   if (active.source === 'global') {
@@ -98,7 +105,7 @@ export const refreshProcessToken = async (options: RefreshOptions): Promise<Refr
       process_registered_at: new Date(registration.at).toISOString(),
     }
     const twins = lockable.filter((file) => path.resolve(file) !== path.resolve(source.path))
-    const written = await rewriteIfUnchanged([source.path, ...twins], source.text, next)
+    const written = await rewriteIfUnchanged([source.path, ...twins], source.text, next, options)
     return { credentials: next, path: source.path, source: active.source, refreshed: true, written }
   })
 }

@@ -1,12 +1,15 @@
 // A device pairing that is still waiting for approval, kept as the machine's persisted
 // snapshot so the next `omicos cli login` for the same server and workspace continues with the
 // same code. The snapshot holds the device code, so it lives under the omicOS home with the
-// credential files' rules: 0600 in a 0700 directory, written atomically, never printed.
+// credential files' rules: 0600 in 0700 directories (the home and `pending/`, both checked),
+// written atomically, never printed. A link or an odd file where it or its claim should be is
+// refused (`local_files`), never followed or waited on; contents that do not parse are dropped.
 import { createHash } from 'node:crypto'
-import { promises as fsp } from 'node:fs'
 import path from 'node:path'
-import { acquireLock, ensurePrivateDir, readPrivateText, writeFileAtomic } from './credential-store.js'
 import { EngineError } from '../client/engine-error.js'
+import { acquireLock, LockHeldError } from './lock.js'
+import { ensurePrivateDir, readPrivateText, removeFile, writeFileAtomic } from './private-file.js'
+import { findTemps, removeTemps, sweepStaleLocks } from './stale-files.js'
 
 export interface PairingScope {
   server: string
@@ -24,6 +27,14 @@ export function createPendingPairings(home: string, scope: PairingScope, now: ()
     .slice(0, 16)
   const dir = path.join(home, 'pending')
   const file = path.join(dir, `device-${key}.json`)
+  const enter = async () => {
+    await ensurePrivateDir(home)
+    await ensurePrivateDir(dir)
+    // A snapshot's temp holds a device code, no token: removed without revoking anything.
+    await removeTemps(await findTemps(dir))
+    await sweepStaleLocks(dir, { lockStaleMs: CLAIM_NEVER_STALE_MS })
+  }
+  const drop = () => removeFile(file).catch(() => false)
   return {
     file,
     /**
@@ -32,11 +43,11 @@ export function createPendingPairings(home: string, scope: PairingScope, now: ()
      * run that died is taken over. Resolves to its release.
      */
     claim: async (): Promise<() => Promise<void>> => {
-      await ensurePrivateDir(dir)
+      await enter()
       try {
         return await acquireLock(file, { waitMs: 0, staleMs: CLAIM_NEVER_STALE_MS })
       } catch (error) {
-        if (!(error instanceof EngineError)) throw error
+        if (!(error instanceof LockHeldError)) throw error
         throw new EngineError(
           'local_files',
           'another omicos cli login is already waiting for a pairing with this server and workspace: finish or stop that one first',
@@ -44,24 +55,21 @@ export function createPendingPairings(home: string, scope: PairingScope, now: ()
         )
       }
     },
-    /** The saved snapshot, or null; an unreadable one is dropped rather than trusted. */
+    /** The saved snapshot, or null; one that does not parse or whose code died is dropped. */
     read: async (): Promise<unknown | null> => {
-      const text = await readPrivateText(file).catch(async () => {
-        await fsp.unlink(file).catch(() => {})
-        return null
-      })
+      const text = await readPrivateText(file)
       if (text === null) return null
       try {
         const snapshot = JSON.parse(text) as { status?: string; value?: unknown; context?: { pairing?: { deadline?: unknown } | null } }
         if (snapshot.status !== 'active') return null
         // A code that died while nobody was running is no use to resume: the next run asks for a new one.
         if (!(typeof snapshot.context?.pairing?.deadline === 'number' && snapshot.context.pairing.deadline > now())) {
-          await fsp.unlink(file).catch(() => {})
+          await drop()
           return null
         }
         return snapshot
       } catch {
-        await fsp.unlink(file).catch(() => {})
+        await drop()
         return null
       }
     },
@@ -70,7 +78,7 @@ export function createPendingPairings(home: string, scope: PairingScope, now: ()
       await writeFileAtomic(file, JSON.stringify(snapshot))
     },
     remove: async (): Promise<void> => {
-      await fsp.unlink(file).catch(() => {})
+      await drop()
     },
   }
 }

@@ -1,7 +1,8 @@
 // Where the workspace is, and its stable id.
 //
 // The workspace root, for a directory `cwd`:
-//   1. `OMICOS_WORKSPACE`, when set (resolved against cwd);
+//   1. `OMICOS_WORKSPACE`, when set (resolved against cwd); it must name an existing directory,
+//      since a login would otherwise create a workspace where none was meant (usage error);
 //   2. else the nearest directory, from cwd up to /, that holds a `.omicos/` directory which is
 //      neither the global omicOS home (`OMICOS_HOME`) nor ~/.omicos (the default home, which
 //      holds a global login even while OMICOS_HOME points elsewhere) - so `~` itself is not a
@@ -19,11 +20,15 @@
 // `workspace.json` is written (0600) the first time a workspace credential file is, so the id
 // then survives moving or renaming the directory; before that, moving the workspace gives it
 // a new id, which is harmless since nothing was registered under the old one from here.
+// `.omicos` and `workspace.json` are read with the store's checks (private-file.ts): a
+// symlinked `.omicos` (a cloned repository can hold one) or an odd file there is refused.
 import { createHash } from 'node:crypto'
 import { promises as fs } from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
-import { omicosHome, type Env } from '../node/environment.js'
+import { EngineError } from '../client/engine-error.js'
+import { hasUnsafeChars } from '../client/server-url.js'
+import { defaultHomeDir, resolveHome, type Env } from '../node/environment.js'
+import { checkPrivateDir, readPrivateText } from './private-file.js'
 
 export const WORKSPACE_FILE = 'workspace.json'
 
@@ -75,11 +80,27 @@ export const findWorkspaceRoot = async (options: WorkspaceOptions = {}): Promise
   const env = options.env ?? process.env
   const cwd = path.resolve(options.cwd ?? process.cwd())
   const override = env.OMICOS_WORKSPACE?.trim()
-  if (override) return path.resolve(cwd, override)
-  const homes = new Set([
-    await realOrResolved(options.home ?? omicosHome(env, cwd)),
-    await realOrResolved(path.join(os.homedir(), '.omicos')),
-  ])
+  if (override) {
+    const root = path.resolve(cwd, override)
+    if (!(await isDirectory(root))) {
+      const shown = hasUnsafeChars(override) ? 'the value' : JSON.stringify(override)
+      throw new EngineError('usage', `OMICOS_WORKSPACE ${shown} is not an existing directory: create it, or unset OMICOS_WORKSPACE`)
+    }
+    return root
+  }
+  // Only to tell the global home from a workspace's `.omicos`: a home that cannot be named (no
+  // HOME) is reported by the operation that needs it, not here.
+  let home = options.home ?? null
+  if (home === null) {
+    try {
+      home = resolveHome(env, cwd).home
+    } catch {
+      home = null
+    }
+  }
+  const defaultHome = defaultHomeDir(env)
+  const homes = new Set<string>()
+  for (const dir of [home, defaultHome]) if (dir !== null) homes.add(await realOrResolved(dir))
   const chain = ancestors(cwd)
   for (const dir of chain) {
     const marker = path.join(dir, '.omicos')
@@ -95,10 +116,18 @@ export const derivedWorkspaceId = async (root: string): Promise<string> =>
 
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
 
-/** The id kept in `<root>/.omicos/workspace.json`, or null when there is none (or it is unusable). */
+/**
+ * The id kept in `<root>/.omicos/workspace.json`, or null when there is none (or its contents
+ * are unusable). A symlinked or foreign `.omicos`, or a `workspace.json` that is a link or not
+ * a regular file of yours, throws `local_files`. The id is no secret: its mode is not checked.
+ */
 export const storedWorkspaceId = async (root: string): Promise<string | null> => {
+  const dir = path.join(root, '.omicos')
+  if (!(await checkPrivateDir(dir, { tighten: 'no' }))) return null
+  const text = await readPrivateText(path.join(dir, WORKSPACE_FILE), { privateMode: false })
+  if (text === null) return null
   try {
-    const data = JSON.parse(await fs.readFile(path.join(root, '.omicos', WORKSPACE_FILE), 'utf8'))
+    const data = JSON.parse(text)
     return typeof data?.workspace_id === 'string' && ID_PATTERN.test(data.workspace_id) ? data.workspace_id : null
   } catch {
     return null

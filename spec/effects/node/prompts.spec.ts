@@ -90,7 +90,7 @@ test('--password-stdin reads the first line of a pipe and refuses a terminal', a
 
 test('environment: OMICOS_HOME and the default process name', () => {
   assert.is(omicosHome({ OMICOS_HOME: '/tmp/x' }), '/tmp/x')
-  assert.match(omicosHome({}), /\/\.omicos$/)
+  assert.is(omicosHome({ HOME: '/home/ada' }), '/home/ada/.omicos')
   assert.is(defaultProcessName({ CONDA_DEFAULT_ENV: 'scanpy' }, '/w/proj'), 'scanpy')
   assert.is(defaultProcessName({ CONDA_DEFAULT_ENV: '/opt/envs/rna-seq' }, '/w/proj'), 'rna-seq')
   assert.is(defaultProcessName({}, '/w/proj'), 'proj')

@@ -9,9 +9,13 @@ import {
   globalCredentialPath,
   persistCredentials,
   persistLogin,
+  putBackRevocations,
   readActive,
+  readStoreStatus,
+  takePendingRevocations,
   workspaceCredentialPath,
 } from '../../../effects/store/credential-store.js'
+import { HOST_TAG } from '../../../effects/store/private-file.js'
 import { EngineError } from '../../../effects/client/engine-error.js'
 import { derivedWorkspaceId, findWorkspaceRoot, resolveWorkspace } from '../../../effects/store/workspace.js'
 import { fakeCredentials, helperCommand, run, tempDir } from '../support.js'
@@ -208,12 +212,12 @@ test('logout of B removes only the workspace file of B, not the global login of 
   const active = await readActive(loc)
   assert.is(active?.source, 'workspace')
   assert.is(active?.credentials.user.account_id, 'acct-b')
-  const removed = await deleteByAccount(loc, 'acct-b')
+  const { removed } = await deleteByAccount(loc, 'acct-b')
   assert.equal(removed, [join(ws, '.omicos', 'cloud_login.json')])
   assert.ok(existsSync(join(home, 'cloud_login.json')))
   assert.is((await readActive(loc))?.source, 'global')
-  assert.equal(await deleteByAccount(loc, 'acct-b'), [])
-  assert.equal(await deleteByAccount(loc, 'acct-a'), [join(home, 'cloud_login.json')])
+  assert.equal(await deleteByAccount(loc, 'acct-b'), { removed: [], revocations: [] })
+  assert.equal((await deleteByAccount(loc, 'acct-a')).removed, [join(home, 'cloud_login.json')])
   assert.is(await readActive(loc), null)
 })
 
@@ -226,7 +230,7 @@ test('a plain login also rewrites a workspace file of the same account, and leav
   assert.is(readFileSync(wsFile, 'utf8'), readFileSync(join(home, 'cloud_login.json'), 'utf8'))
   assert.equal(await persistCredentials({ ...loc, workspaceOnly: false }, fakeCredentials('acct-c')), [join(home, 'cloud_login.json')])
   assert.is(parseCredentialFile(readFileSync(wsFile, 'utf8'), 'x').process_token, 'rotated')
-  assert.equal(await deleteByAccount(loc, 'acct-a'), [wsFile])
+  assert.equal((await deleteByAccount(loc, 'acct-a')).removed, [wsFile])
 })
 
 test('workspace mode keeps the workspace id in workspace.json', async () => {
@@ -275,6 +279,61 @@ test('a login registered earlier than the one in the file keeps the file (same a
   const untimed = fakeCredentials('acct-a', { processId: 'local-other' })
   assert.equal(await persistLogin({ ...loc, workspaceOnly: false }, untimed), { written: [file], kept: [] })
   assert.is(parseCredentialFile(readFileSync(file, 'utf8'), file).process_registered_at, null)
+})
+
+/** A temp file as a writer with `pid` leaves it, holding `file`'s bytes. */
+const plantTemp = (dir: string, pid: number, file: ReturnType<typeof fakeCredentials>, twin = false) => {
+  const path = join(dir, `.cloud_login.json.${pid}.${HOST_TAG}.${Math.random().toString(16).slice(2, 14).padEnd(12, '0')}${twin ? '.twin' : ''}.tmp`)
+  writeFileSync(path, serializeCredentialFile(file), { mode: 0o600 })
+  return path
+}
+
+const DEAD_PID = 999_999_999
+
+test('status sweeps a dead writer\'s temp, says so, and queues its tokens; take hands them out once, put back keeps them', async () => {
+  const { home, loc } = setup()
+  await persistCredentials({ ...loc, workspaceOnly: false }, fakeCredentials('acct-a'))
+  const killed = fakeCredentials('acct-a', { userToken: 'user-killed', refreshToken: 'refresh-killed', processToken: 'process-killed' })
+  const temp = plantTemp(home, DEAD_PID, killed)
+  const twin = plantTemp(home, DEAD_PID, fakeCredentials('acct-a', { userToken: 'user-twin' }), true)
+  const live = plantTemp(home, process.pid, fakeCredentials('acct-a', { userToken: 'user-being-written' }))
+  const status = await readStoreStatus(loc)
+  assert.equal(status.swept.sort(), [temp, twin].sort())
+  assert.is(status.twins, null)
+  assert.equal(readdirSync(home).filter((n) => n.endsWith('.tmp')), [live.slice(home.length + 1)], 'a live writer\'s temp stays')
+  const taken = await takePendingRevocations(loc)
+  assert.equal(taken, [{ server: 'https://auth.omicos.cn', tokens: ['refresh-killed', 'user-killed', 'process-killed'] }], 'not the twin\'s, nor the file\'s')
+  assert.equal(await takePendingRevocations(loc), [])
+  await putBackRevocations(loc, taken)
+  assert.is(mode(join(home, 'revocations.json')), 0o600)
+  assert.equal(await takePendingRevocations(loc), taken)
+})
+
+test('logout removes every temp of the account, even one being written, and returns their tokens; another account\'s stays', async () => {
+  const { home, ws, loc } = setup()
+  await persistCredentials({ ...loc, workspaceOnly: false }, fakeCredentials('acct-a'))
+  await persistCredentials({ ...loc, workspaceOnly: true }, fakeCredentials('acct-a'))
+  const wsDir = join(ws, '.omicos')
+  plantTemp(home, process.pid, fakeCredentials('acct-a', { userToken: 'user-a-home', refreshToken: null, processToken: 'process-a-home' }))
+  plantTemp(wsDir, process.pid, fakeCredentials('acct-a', { userToken: 'user-a-ws', refreshToken: null, processToken: 'process-a-ws' }), true)
+  const other = plantTemp(home, process.pid, fakeCredentials('acct-b'))
+  const out = await deleteByAccount(loc, 'acct-a')
+  assert.equal(out.removed.sort(), [join(home, 'cloud_login.json'), join(wsDir, 'cloud_login.json')].sort())
+  assert.equal(out.revocations, [{ server: 'https://auth.omicos.cn', tokens: ['user-a-home', 'process-a-home', 'user-a-ws', 'process-a-ws'] }])
+  assert.equal(readdirSync(home).filter((n) => n.endsWith('.tmp')), [other.slice(home.length + 1)])
+  assert.equal(readdirSync(wsDir).filter((n) => n.endsWith('.tmp')), [])
+})
+
+test('twins that differ are reported by status, and neither is rewritten by it', async () => {
+  const { home, ws, loc } = setup()
+  const older = fakeCredentials('acct-a', { processToken: 'old', processRegisteredAt: Date.parse('2026-01-01T00:00:01Z') })
+  const newer = fakeCredentials('acct-a', { processToken: 'new', processRegisteredAt: Date.parse('2026-01-01T00:00:02Z') })
+  await persistCredentials({ ...loc, workspaceOnly: false }, older)
+  await persistCredentials({ ...loc, workspaceOnly: true }, newer)
+  const before = readFileSync(join(home, 'cloud_login.json'))
+  const status = await readStoreStatus(loc)
+  assert.equal(status.twins, { global: join(home, 'cloud_login.json'), workspace: join(ws, '.omicos', 'cloud_login.json'), newer: 'workspace' })
+  assert.equal(readFileSync(join(home, 'cloud_login.json')), before)
 })
 
 test.run()

@@ -1,0 +1,144 @@
+// What a writer that died leaves behind, found and cleared by the next store operation:
+// - temp files (`.<file>.<pid>.<host>.<random>.tmp`) whose writer is dead (its pid, on this
+//   host) or that are older than the lock's stale threshold. A temp is a whole or partial
+//   credential file: its tokens, unless a credential file still holds them or it is a twin
+//   (a copy of a file already in place elsewhere), are handed to the revocation queue before
+//   the temp is removed, so no secret outlives its writer unrevoked;
+// - locks of dead writers, and the `.stale` names a lock take-over moves locks to.
+// Only names of these forms are looked at. Any of them that is not a regular file of ours
+// (a FIFO, a socket, a directory, a symlink) is refused with `local_files`, never opened for
+// long, followed or removed.
+import { promises as fsp } from 'node:fs'
+import path from 'node:path'
+import { DEFAULT_STALE_MS, removeStaleLock } from './lock.js'
+import { errorCode, HOST_TAG, isAlive, localFiles, parseTempName, readPrivateText, removeFile, type TempName } from './private-file.js'
+import type { Revocation } from './revocation-queue.js'
+
+export interface StaleTemp {
+  path: string
+  name: TempName
+  /** its contents, for the tokens in them */
+  text: string
+}
+
+export interface SweepOptions {
+  /** temps older than this are stale whoever wrote them (default: the lock's, 30 s) */
+  staleMs?: number
+  /** the locks' own stale threshold in this directory (default: staleMs) */
+  lockStaleMs?: number
+  now?: number
+}
+
+const STALE_LOCK_ASIDE = /\.lock\.(\d{1,10})\.[0-9a-f]{8}\.stale$/
+
+const listDir = async (dir: string): Promise<string[]> => {
+  try {
+    return await fsp.readdir(dir)
+  } catch (error) {
+    const code = errorCode(error)
+    if (code === 'ENOENT' || code === 'ENOTDIR') return []
+    throw localFiles(`cannot list ${dir}: ${code ?? 'unexpected error'}`, error)
+  }
+}
+
+const ageOf = async (file: string, now: number): Promise<number | null> => {
+  const stat = await fsp.lstat(file).catch(() => null)
+  return stat ? now - stat.mtimeMs : null
+}
+
+/** Temps in `dir` (checked by the caller) whose writer is gone, or every temp with `all`. */
+export const findTemps = async (
+  dir: string,
+  options: SweepOptions & { all?: boolean } = {},
+): Promise<StaleTemp[]> => {
+  const staleMs = options.staleMs ?? DEFAULT_STALE_MS
+  const now = options.now ?? Date.now()
+  const found: StaleTemp[] = []
+  for (const entry of (await listDir(dir)).sort()) {
+    const name = parseTempName(entry)
+    if (!name) continue
+    const file = path.join(dir, entry)
+    if (!options.all) {
+      const age = await ageOf(file, now)
+      if (age === null) continue
+      const ours = name.hostTag === null || name.hostTag === HOST_TAG
+      const writerGone = ours && name.pid !== process.pid && !isAlive(name.pid)
+      if (!(writerGone || age > staleMs)) continue
+    }
+    // Checked like any private file (no link, regular, ours) but whatever its mode: it goes.
+    const text = await readPrivateText(file, { privateMode: false })
+    if (text === null) continue
+    found.push({ path: file, name, text })
+  }
+  return found
+}
+
+/** What a temp of a credential file would have revoked: its server, account and tokens. */
+export const tokensOfTemp = (text: string): { server: string; accountId: string | null; tokens: string[] } | null => {
+  let data: Record<string, unknown> | null = null
+  try {
+    const parsed = JSON.parse(text)
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) data = parsed
+  } catch {
+    data = null
+  }
+  const field = (key: string): string | null => {
+    if (data) return typeof data[key] === 'string' ? (data[key] as string) : null
+    // A writer killed mid-write leaves a prefix of the file: take the fields that are whole.
+    const match = new RegExp(`"${key}":\\s*"([^"\\\\]*)"`).exec(text)
+    return match ? match[1]! : null
+  }
+  const server = field('server')
+  if (!server) return null
+  const tokens = ['refresh_token', 'user_token', 'process_token'].map(field).filter((t): t is string => Boolean(t))
+  const user = data?.user as Record<string, unknown> | undefined
+  const accountId = typeof user?.account_id === 'string' ? user.account_id : (/"account_id":\s*"([^"\\]*)"/.exec(text)?.[1] ?? null)
+  return tokens.length ? { server, accountId, tokens } : null
+}
+
+/** The revocations owed for `temps`: not twins, and not tokens a credential file still holds. */
+export const revocationsOf = (temps: StaleTemp[], liveTokens: Set<string>): Revocation[] => {
+  const out: Revocation[] = []
+  for (const temp of temps) {
+    if (temp.name.twin) continue
+    const found = tokensOfTemp(temp.text)
+    if (!found) continue
+    const tokens = found.tokens.filter((t) => !liveTokens.has(t))
+    if (tokens.length) out.push({ server: found.server, tokens })
+  }
+  return out
+}
+
+/** Removes `temps`; the paths removed. */
+export const removeTemps = async (temps: StaleTemp[]): Promise<string[]> => {
+  const removed: string[] = []
+  for (const temp of temps) if (await removeFile(temp.path)) removed.push(temp.path)
+  return removed
+}
+
+/** Removes the locks of dead writers in `dir`, and lock take-over leftovers; the paths removed. */
+export const sweepStaleLocks = async (dir: string, options: SweepOptions = {}): Promise<string[]> => {
+  const lockStaleMs = options.lockStaleMs ?? options.staleMs ?? DEFAULT_STALE_MS
+  const now = options.now ?? Date.now()
+  const removed: string[] = []
+  for (const entry of await listDir(dir)) {
+    const file = path.join(dir, entry)
+    // Only locks of omicos files: a workspace's `.omicos` may hold others' files.
+    if (/\.json\.lock$/.test(entry)) {
+      if (await removeStaleLock(file, lockStaleMs)) removed.push(file)
+      continue
+    }
+    const aside = STALE_LOCK_ASIDE.exec(entry)
+    if (!aside) continue
+    const age = await ageOf(file, now)
+    if (age === null) continue
+    const pid = Number(aside[1])
+    if ((pid !== process.pid && !isAlive(pid)) || age > lockStaleMs) {
+      const stat = await fsp.lstat(file).catch(() => null)
+      if (stat && !stat.isFile()) throw localFiles(`${file} is not a regular file: move it aside, then try again`)
+      // A leftover that cannot be removed now (a read-only mount) is for a later command.
+      if (stat && (await removeFile(file).catch(() => false))) removed.push(file)
+    }
+  }
+  return removed
+}
