@@ -189,7 +189,11 @@ test('pairing line: seconds under 90 s, minutes from 90 s', () => {
 
 test('stdout redirected, stderr a terminal: stdout plain (no bold, no QR code), the spinner on stderr', () => {
   const { stdout, stderr } = showPairing({ stdoutTTY: false, stderrTTY: true })
-  assert.is(stdout, 'Open https://auth.example/device on a device already logged in to omicOS\nand enter the pairing code: BCDF-GHJK\n')
+  assert.is(
+    stdout,
+    'Open https://auth.example/device on a device already logged in to omicOS\nand enter the pairing code: BCDF-GHJK\n' +
+      'or open https://auth.example/device?user_code=BCDF-GHJK (the code filled in)\n',
+  )
   assert.match(stderr, SPINNER)
   assert.match(stderr, 'code expires in 10:00')
 })
@@ -197,21 +201,41 @@ test('stdout redirected, stderr a terminal: stdout plain (no bold, no QR code), 
 test('stdout a terminal, stderr redirected: bold code and QR code on stdout, plain lines on stderr', () => {
   const { stdout, stderr } = showPairing({ stdoutTTY: true, stderrTTY: false })
   assert.match(stdout, 'enter the pairing code: \x1b[1mBCDF-GHJK\x1b[22m')
+  const complete = 'https://auth.example/device?user_code=BCDF-GHJK'
+  assert.match(stdout, `or open \x1b]8;;${complete}\x1b\\${complete}\x1b]8;;\x1b\\ (the code filled in)\n`, 'the complete address, as an OSC 8 link')
   assert.match(stdout, QR_BLOCKS)
+  // Black on white, whatever the theme, with its quiet zone.
+  const qr = stdout.split('\n').filter((line) => line.includes('\x1b[38;5;16;48;5;231m'))
+  assert.ok(qr.length > 10, stdout)
   assert.not.match(stderr, '\x1b')
   assert.not.match(stderr, SPINNER)
   assert.is(stderr, 'Waiting for approval (the code expires in about 10 min)...\n')
 })
 
-test('both terminals with NO_COLOR or TERM=dumb: plain lines on both', () => {
+test('both terminals with NO_COLOR or TERM=dumb: plain lines on both, the complete address as text', () => {
   for (const env of [{ NO_COLOR: '1', TERM: 'xterm' }, { TERM: 'dumb' }]) {
     const { stdout, stderr } = showPairing({ stdoutTTY: true, stderrTTY: true, env })
     for (const text of [stdout, stderr]) {
       assert.not.match(text, '\x1b')
-      assert.not.match(text, QR_BLOCKS)
       assert.not.match(text, SPINNER)
     }
+    assert.match(stdout, /^or open https:\/\/auth\.example\/device\?user_code=BCDF-GHJK \(the code filled in\)$/m)
+    // A QR code is no colour: NO_COLOR keeps it (without colours); a dumb terminal cannot draw it.
+    if (env.TERM === 'dumb') assert.not.match(stdout, QR_BLOCKS)
+    else assert.match(stdout, QR_BLOCKS)
   }
+})
+
+test('NO_COLOR: the QR code in the terminal\'s colours, light modules as blocks (dark theme), or dark ones when COLORFGBG says light', () => {
+  const qrLines = (env: NodeJS.ProcessEnv) => showPairing({ stdoutTTY: true, stderrTTY: true, env }).stdout.split('\n').filter((l) => /^[ ▀▄█]{20,}$/.test(l))
+  const dark = qrLines({ NO_COLOR: '1', TERM: 'xterm' })
+  assert.ok(dark.length > 10)
+  assert.match(dark[0]!, /^█+$/, 'the quiet zone is light: blocks in a light foreground')
+  for (const colorfgbg of ['0;15', '0;default;15', '11;7']) {
+    const light = qrLines({ NO_COLOR: '1', TERM: 'xterm', COLORFGBG: colorfgbg })
+    assert.match(light[0]!, /^ +$/, `COLORFGBG=${colorfgbg}: the quiet zone is the light background`)
+  }
+  assert.match(qrLines({ NO_COLOR: '1', TERM: 'xterm', COLORFGBG: '15;0' })[0]!, /^█+$/)
 })
 
 test('both terminals: bold, QR code and spinner; --no-qr hides only the QR code', () => {
@@ -220,6 +244,7 @@ test('both terminals: bold, QR code and spinner; --no-qr hides only the QR code'
   assert.match(full.stderr, SPINNER)
   const noQr = showPairing({ stdoutTTY: true, stderrTTY: true, qr: false })
   assert.not.match(noQr.stdout, QR_BLOCKS)
+  assert.match(noQr.stdout, 'or open ', 'the complete address stays')
   assert.match(noQr.stdout, '\x1b[1m')
   assert.match(noQr.stderr, SPINNER)
 })
