@@ -127,16 +127,20 @@ test('OmicosCommand.fail never prints control characters, whatever the message h
 
 // --- usage messages -----------------------------------------------------------------------------
 
-test('quoted() and usageMessage(): a value with control, escape or bidi characters is "the value"', () => {
+test('quoted() and usageMessage(): a value with control, escape or bidi characters is never echoed', () => {
   assert.is(quoted('ada@example.com'), '"ada@example.com"')
   for (const bad of ['\x1b]0;TITLE\x07x', 'a\u202eb', 'tab\there', 'lone \ud800', 'del\x7f', 'c1\x9b']) assert.is(quoted(bad), 'the value')
+  const cli = new CommandLine({ binaryName: 'omicos', enableColors: false })
+  cli.register(LoginCommand)
+  cli.register(CliLoginCommand)
   const arg = '\x1b]0;T\x07'
-  assert.is(usageMessage(`Extraneous positional argument ("${arg}")`, ['login', arg]), 'Extraneous positional argument (the value)')
-  assert.is(usageMessage(`Invalid option name ("--bogus${arg}")`, ['login', `--bogus${arg}`]), 'Invalid option name (the value)')
-  assert.is(usageMessage('Command not found', [arg]), 'unknown command (an argument holds control characters)')
-  assert.is(usageMessage('Command not found', ['logn']), 'unknown command: logn')
-  // Whatever clipanion might say, no control character gets through.
-  assert.not.match(usageMessage('odd \x1b[2J message', []), /\x1b/)
+  const message = (reason: string, argv: string[]) => usageMessage(reason, argv, cli).message
+  assert.is(message(`Extraneous positional argument ("${arg}")`, ['login', arg]), 'omicos login: unexpected argument (neither an option nor the value of one)')
+  assert.is(message(`Invalid option name ("--bogus${arg}")`, ['login', `--bogus${arg}`]), 'omicos login: an unknown option (its name holds control characters)')
+  assert.match(message('Command not found', [arg]), /^unknown command \(an argument holds control characters\); the commands are: omicos login, omicos cli login$/)
+  assert.is(message('Command not found', ['logn']), 'omicos logn is not a command; did you mean omicos login?')
+  // Whatever clipanion might say, none of it is repeated.
+  assert.is(message('odd \x1b[2J message', ['login']), 'omicos login: the command line could not be read')
 })
 
 // --- the pairing view ---------------------------------------------------------------------------
