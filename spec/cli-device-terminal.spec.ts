@@ -121,8 +121,9 @@ test('on a terminal (tmux): the QR code and a countdown that runs down; approved
   const box = sandbox()
   const pane = await inTmux(box, ['cli', 'login', '--server', ref.server.url])
   try {
-    const { match, text } = await pane.waitFor(PAIRING_CODE)
-    const code = match[1]!
+    const code = (await pane.waitFor(PAIRING_CODE)).match[1]!
+    // The countdown starts after the QR code is drawn: the whole screen is there.
+    const { text } = await pane.waitFor(COUNTDOWN)
     assert.match(text, `Open ${ref.server.url}/device on a device already logged in to omicOS`)
     assert.match(text, 'Or scan this with a phone:')
     assert.match(text, QR_BLOCKS, 'a QR code is drawn')
@@ -130,6 +131,8 @@ test('on a terminal (tmux): the QR code and a countdown that runs down; approved
     assert.is(complete, `${ref.server.url}/device?user_code=${code}`, 'the complete address, printed as a line')
     assert.equal(await scan(pane, box, LIGHT_THEME), [complete], 'the QR code reads on a light theme')
     assert.equal(await scan(pane, box, DARK_THEME), [complete], 'the QR code reads on a dark theme')
+    // tmux 3.3 keeps no links on its screen; what omicos wrote to the terminal shows it.
+    assert.match(pane.raw(), `\x1b]8;;${complete}\x1b\\${complete}\x1b]8;;\x1b\\`, 'the complete address as an OSC 8 link')
     const first = (await pane.waitFor(COUNTDOWN)).match
     await new Promise((resolve) => setTimeout(resolve, 2_200))
     const later = (await pane.waitFor(COUNTDOWN)).match
@@ -190,8 +193,9 @@ for (const [label, extraEnv, theme] of [
     const box = sandbox()
     const pane = await inTmux(box, ['cli', 'login', '--server', ref.server.url], { NO_COLOR: '1', ...extraEnv })
     try {
-      const { match, text } = await pane.waitFor(PAIRING_CODE)
-      await pane.waitFor(/Waiting for approval \(the code expires in about \d+ min\)\.\.\./)
+      const { match } = await pane.waitFor(PAIRING_CODE)
+      // Written after the QR code: the whole screen is there.
+      const { text } = await pane.waitFor(/Waiting for approval \(the code expires in about \d+ min\)\.\.\./)
       const complete = text.match(COMPLETE_ADDRESS)?.[1]
       assert.is(complete, `${ref.server.url}/device?user_code=${match[1]}`)
       assert.match(text, QR_BLOCKS, 'NO_COLOR keeps the QR code: it is no colour')
