@@ -3,10 +3,18 @@
 // place (libuv, on Linux: the area of the original arguments, zero-filled after the title, so
 // a title never grows past the original length and is cut there). The new title keeps the
 // command words, the option names and the values of options that hold no secret; every other
-// value, a misspelt option's included (`--pasword VALUE`), becomes ***.
+// value, and anything that is not a known option name (`--pasword`, `-pVALUE`), becomes ***.
 
 /** Words that can name a command; anything else in their place could be anything. */
-const COMMAND_WORDS = new Set(['login', 'cli', 'completion', 'bash', 'zsh', 'fish', 'help'])
+export const COMMAND_WORDS = new Set(['login', 'cli', 'completion', 'bash', 'zsh', 'fish', 'help'])
+/**
+ * The option names of every command; anything else that starts with a dash could hold a value
+ * (`-pVALUE`, `--passwordVALUE`). A spec checks that it lists every option there is.
+ */
+export const OPTION_NAMES = new Set([
+  '-h', '--help', '-v', '--version', '--trace', '--email', '--password', '--password-stdin', '--name', '--force', '--server',
+  '--workspace', '--status', '--json', '--verify', '--logout', '--qr', '--no-qr',
+])
 /** Options whose values are no secret and say which login this is. */
 const SHOWN_VALUES = new Set(['--email', '--name', '--server'])
 const HIDDEN = '***'
@@ -22,7 +30,7 @@ export function titleWithoutSecrets(binaryName: string, argv: readonly string[])
     if (arg.startsWith('-') && arg.length > 1) {
       commandWords = false
       const [name = '', ...value] = arg.split('=')
-      if (!/^-{1,2}[A-Za-z0-9][\w-]*$/.test(name)) shown.push(HIDDEN)
+      if (!OPTION_NAMES.has(name)) shown.push(HIDDEN)
       else if (value.length === 0) shown.push(name)
       else shown.push(`${name}=${SHOWN_VALUES.has(name) && plain(value.join('=')) ? value.join('=') : HIDDEN}`)
       continue

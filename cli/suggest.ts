@@ -80,7 +80,7 @@ export function explainUsageError(reason: string, argv: string[], commands: Comm
     const arg = argv[i]!
     if (!arg.startsWith('-') || arg === '-' || arg === '--') continue
     const [option, ...value] = arg.split('=')
-    if (!known.includes(option!)) return { message: unknownOption(option!, known, name), help }
+    if (!known.includes(option!)) return { message: unknownOption(option!, known, name, takesValue), help }
     if (value.length > 0 && !takesValue.has(option!)) return { message: `${option} takes no value`, help }
     // Its value, whatever it looks like, is not looked at.
     if (value.length === 0 && takesValue.has(option!)) i++
@@ -118,10 +118,15 @@ function unknownCommand(words: string[], commands: CommandShape[], binaryName: s
   return `${shown} is not a command; did you mean ${list(here.filter((p) => p[known] === near))}?`
 }
 
-function unknownOption(option: string, known: string[], commandName: string): string {
-  if (!showable(option)) return `${commandName}: an unknown option (its name holds control characters)`
-  // Plain names first: on a tie, --force rather than --no-force.
+function unknownOption(option: string, known: string[], commandName: string, takesValue: ReadonlySet<string> = new Set()): string {
+  if (isUnsafe(option)) return `${commandName}: an unknown option (its name holds control characters)`
   const long = known.filter((name) => name.startsWith('--'))
+  // A value glued to its option (`-pVALUE`, `--passwordVALUE`) is not repeated: only the option.
+  if (/^-[^-]./.test(option)) return `${commandName}: unknown option ${option.slice(0, 2)}… (options are written --name; a value goes after a space or =)`
+  const glued = [...takesValue].find((name) => name.startsWith('--') && option.startsWith(name) && option.length > name.length && option[name.length] !== '-')
+  if (glued) return `${commandName}: unknown option ${glued}… (a value goes after a space or =, as in ${glued} <value>)`
+  if (!showable(option)) return `${commandName}: an unknown option`
+  // Plain names first: on a tie, --force rather than --no-force.
   const near = closest(option, [...long.filter((n) => !n.startsWith('--no-')), ...long.filter((n) => n.startsWith('--no-'))])
   return `${commandName}: unknown option ${option}${near ? `; did you mean ${near}?` : ''}`
 }

@@ -11,6 +11,10 @@ import { OmicosCommand, quoted } from '../cli/command-base.js'
 import { createDeviceView, type PairingState } from '../cli/device-view.js'
 import { EXIT_CODE_ROWS, ExitCode } from '../cli/exit-codes.js'
 import { LoginCommand } from '../cli/login.command.js'
+import { CompletionCommand } from '../cli/completion.command.js'
+import { SHELLS } from '../cli/completion-scripts.js'
+import { COMMAND_WORDS, OPTION_NAMES, titleWithoutSecrets } from '../cli/process-title.js'
+import { commandShapes } from '../cli/suggest.js'
 import { CommandLine, usageMessage } from '../cli/run-command-line.js'
 import { detectTerminal } from '../cli/terminal.js'
 import { EngineError } from '../effects/client/engine-error.js'
@@ -141,6 +145,36 @@ test('quoted() and usageMessage(): a value with control, escape or bidi characte
   assert.is(message('Command not found', ['logn']), 'omicos logn is not a command; did you mean omicos login?')
   // Whatever clipanion might say, none of it is repeated.
   assert.is(message('odd \x1b[2J message', ['login']), 'omicos login: the command line could not be read')
+})
+
+// --- the process title -------------------------------------------------------------------------
+
+test('process title: command words, option names and the values of --email, --name and --server; every other value ***', () => {
+  const title = (argv: string[]) => titleWithoutSecrets('omicos', argv)
+  assert.is(title(['login', '--email', 'ada@example.com', '--password', 'pw-1']), 'omicos login --email ada@example.com --password ***')
+  assert.is(title(['login', '--password=pw-1', '--server=https://auth.example']), 'omicos login --password=*** --server=https://auth.example')
+  assert.is(title(['cli', 'login', '--name', 'job', '--no-qr']), 'omicos cli login --name job --no-qr')
+  assert.is(title(['completion', 'bash']), 'omicos completion bash')
+  // A misspelt option, a value without its option, a mistyped command: none of it is shown.
+  assert.is(title(['login', '--pasword', 'pw-1']), 'omicos login *** ***')
+  assert.is(title(['login', '--passwrd=pw-1']), 'omicos login ***')
+  assert.is(title(['login', '-ppw-1', '--passwordpw-1']), 'omicos login *** ***')
+  assert.is(title(['lgin', 'pw-1', '--email', 'ada@example.com']), 'omicos *** *** --email ada@example.com')
+  assert.is(title(['login', 'pw-1']), 'omicos login ***')
+  assert.is(title(['login', '--email', 'a\x1b]0;T\x07']), 'omicos login --email ***')
+  assert.is(title(['login', '--pass\x1bword']), 'omicos login ***')
+})
+
+test('process title: every word and option name of every command is one it shows', () => {
+  const cli = new CommandLine({ binaryName: 'omicos', enableColors: false })
+  for (const command of [LoginCommand, CliLoginCommand, CompletionCommand]) cli.register(command)
+  for (const word of [...cli.definitions().flatMap((d) => d.path.split(' ').slice(1)), ...SHELLS]) assert.ok(COMMAND_WORDS.has(word), word)
+  for (const command of commandShapes(cli)) {
+    for (const option of command.options) {
+      for (const name of option.names) assert.ok(OPTION_NAMES.has(name), name)
+      if (!option.takesValue && option.description.includes('--no-')) for (const name of option.names) assert.ok(OPTION_NAMES.has(name.replace(/^--/, '--no-')), name)
+    }
+  }
 })
 
 // --- the pairing view ---------------------------------------------------------------------------
