@@ -87,6 +87,7 @@ export function explainUsageError(reason: string, argv: string[], commands: Comm
   }
   const missing = /^Not enough arguments to option (\S+?)\.?$/.exec(firstLineOf(reason))?.[1]
   if (missing && takesValue.has(missing)) return { message: `${missing} needs a value: ${missing} <${missing.replace(/^-+/, '')}>`, help }
+  if (/^Not enough positional arguments/.test(reason)) return { message: `${name}: an argument is missing`, help }
   if (/^Extraneous positional argument/.test(reason)) {
     return { message: `${name}: unexpected argument (neither an option nor the value of one)`, help }
   }
