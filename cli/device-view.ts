@@ -69,7 +69,7 @@ export function createDeviceView(options: DeviceViewOptions) {
     const complete = pairing.verificationUriComplete
     if (complete) {
       stdout.write(`or open ${link(terminal, complete)} (the code filled in)\n`)
-      if (terminal.qr && options.qr) stdout.write(`\nOr scan this with a phone:\n${drawQrCode(complete, terminal.qr).join('\n')}\n`)
+      if (terminal.qr && options.qr) showQrCode(complete, terminal.qr)
     }
     if (terminal.live) {
       timer = setInterval(draw, 250)
@@ -78,6 +78,18 @@ export function createDeviceView(options: DeviceViewOptions) {
     } else {
       stderr.write(`Waiting for approval (the code expires in ${approximately(pairing.deadline - now())})...\n`)
     }
+  }
+
+  const showQrCode = (address: string, style: NonNullable<Terminal['qr']>) => {
+    const lines = drawQrCode(address, style)
+    const width = [...lines[0]!.replace(/\x1b\[[0-9;]*m/g, '')].length
+    // Wrapped lines make no QR code: say so rather than draw one that cannot scan.
+    const columns = (stdout as { columns?: number }).columns
+    if (columns && columns < width) {
+      stdout.write(`(a QR code needs a terminal ${width} columns wide; this one has ${columns})\n`)
+      return
+    }
+    stdout.write(`\nOr scan this with a phone:\n${lines.join('\n')}\n`)
   }
 
   return {

@@ -193,8 +193,9 @@ const QR_BLOCKS = /[▀▄█]{4,}/
 const SPINNER = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/
 
 /** Shows a pairing with `leftMs` on the code; returns what each stream got. */
-function showPairing(opts: { stdoutTTY: boolean; stderrTTY: boolean; env?: NodeJS.ProcessEnv; leftMs?: number; qr?: boolean }) {
+function showPairing(opts: { stdoutTTY: boolean; stderrTTY: boolean; env?: NodeJS.ProcessEnv; leftMs?: number; qr?: boolean; columns?: number }) {
   const stdout = memoryStream(opts.stdoutTTY)
+  if (opts.columns) Object.assign(stdout.stream, { columns: opts.columns })
   const stderr = memoryStream(opts.stderrTTY)
   const terminal = detectTerminal({ stdout: stdout.stream, stderr: stderr.stream }, opts.env ?? { TERM: 'xterm-256color' })
   const view = createDeviceView({ stdout: stdout.stream, stderr: stderr.stream, terminal, qr: opts.qr ?? true, now: () => NOW })
@@ -285,6 +286,14 @@ test('both terminals: bold, QR code and spinner; --no-qr hides only the QR code'
   assert.match(noQr.stdout, 'or open ', 'the complete address stays')
   assert.match(noQr.stdout, '\x1b[1m')
   assert.match(noQr.stderr, SPINNER)
+})
+
+test('a terminal narrower than the QR code: no QR code (it would wrap), a line that says why', () => {
+  const narrow = showPairing({ stdoutTTY: true, stderrTTY: true, columns: 30 })
+  assert.not.match(narrow.stdout, QR_BLOCKS)
+  assert.match(narrow.stdout, /^\(a QR code needs a terminal \d+ columns wide; this one has 30\)$/m)
+  assert.match(narrow.stdout, 'or open ', 'the complete address stays')
+  assert.match(showPairing({ stdoutTTY: true, stderrTTY: true, columns: 80 }).stdout, QR_BLOCKS)
 })
 
 test.run()
