@@ -1,12 +1,13 @@
 import type { Writable } from 'node:stream'
-import { renderUnicodeCompact } from 'uqr'
-import { approximately, bold, dim, formatDuration, type Terminal } from './terminal.js'
+import { drawQrCode } from './qr-code.js'
+import { approximately, bold, dim, formatDuration, link, type Terminal } from './terminal.js'
 
-// The pairing screen: the page's two lines (address, code), a QR code of the complete address
-// for a phone, and on a terminal one redrawn line with a spinner and the time left. Each
-// stream is decided apart (cli/terminal.ts): the code in bold and the QR code only when stdout
-// is a terminal, the spinner only when stderr is; otherwise (and with NO_COLOR) plain lines,
-// so a log or a redirected file holds no escape sequences.
+// The pairing screen: the page's two lines (address, code), the complete address (the code
+// filled in) as a line of its own, a QR code of it for a phone, and on a terminal one redrawn
+// line with a spinner and the time left. Each stream is decided apart (cli/terminal.ts): the
+// code in bold, the address as a link and the QR code only when stdout is a terminal, the
+// spinner only when stderr is; otherwise (and with NO_COLOR, but for the QR code, which is no
+// colour) plain lines, so a log or a redirected file holds no escape sequences.
 export interface PairingState {
   userCode: string
   verificationUri: string
@@ -58,8 +59,10 @@ export function createDeviceView(options: DeviceViewOptions) {
     if (resumed) stdout.write('Continuing the pairing started earlier (its code is still valid).\n')
     stdout.write(`Open ${pairing.verificationUri} on a device already logged in to omicOS\n`)
     stdout.write(`and enter the pairing code: ${bold(terminal, pairing.userCode)}\n`)
-    if (terminal.rich && options.qr && pairing.verificationUriComplete) {
-      stdout.write(`\nOr scan this with a phone:\n${renderUnicodeCompact(pairing.verificationUriComplete, { border: 1 })}\n`)
+    const complete = pairing.verificationUriComplete
+    if (complete) {
+      stdout.write(`or open ${link(terminal, complete)} (the code filled in)\n`)
+      if (terminal.qr && options.qr) showQrCode(complete, terminal.qr)
     }
     if (terminal.live) {
       timer = setInterval(draw, 250)
@@ -68,6 +71,18 @@ export function createDeviceView(options: DeviceViewOptions) {
     } else {
       stderr.write(`Waiting for approval (the code expires in ${approximately(pairing.deadline - now())})...\n`)
     }
+  }
+
+  const showQrCode = (address: string, style: NonNullable<Terminal['qr']>) => {
+    const lines = drawQrCode(address, style)
+    const width = [...lines[0]!.replace(/\x1b\[[0-9;]*m/g, '')].length
+    // Wrapped lines make no QR code: say so rather than draw one that cannot scan.
+    const columns = (stdout as { columns?: number }).columns
+    if (columns && columns < width) {
+      stdout.write(`(a QR code needs a terminal ${width} columns wide; this one has ${columns})\n`)
+      return
+    }
+    stdout.write(`\nOr scan this with a phone:\n${lines.join('\n')}\n`)
   }
 
   return {

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
+// First, before anything else loads: `--password VALUE` leaves the process list.
+import './hide-secrets-from-process-list.js'
 import { Builtins } from 'clipanion'
 import { CliLoginCommand } from './cli-login.command.js'
+import { CompletionCommand } from './completion.command.js'
 import { LoginCommand } from './login.command.js'
 import { quietWhenReaderGoes } from './output-streams.js'
 import { CommandLine, runCommandLine } from './run-command-line.js'
@@ -9,6 +12,7 @@ import { VERSION } from './version.js'
 const cli = new CommandLine({ binaryLabel: 'omicOS', binaryName: 'omicos', binaryVersion: VERSION, enableColors: false })
 cli.register(LoginCommand)
 cli.register(CliLoginCommand)
+cli.register(CompletionCommand)
 cli.register(Builtins.HelpCommand)
 cli.register(Builtins.VersionCommand)
 

@@ -1,6 +1,7 @@
 import { Cli } from 'clipanion'
-import { firstLine, isUnsafe, printable } from './command-base.js'
+import { printable } from './command-base.js'
 import { ExitCode } from './exit-codes.js'
+import { commandShapes, explainUsageError, type DefinitionSource } from './suggest.js'
 
 /**
  * clipanion writes an option's value as `#0` in usage lines (`--email #0`); a reader expects
@@ -24,7 +25,8 @@ const alignOptionList = (text: string): string => {
 
 /**
  * Runs a clipanion command line the project's way. clipanion answers a bad flag with its whole
- * usage on stdout and exit 1; the exit-code table wants one line on stderr and exit 2.
+ * usage on stdout and exit 1; the exit-code table wants one line on stderr and exit 2, and it
+ * must not quote what was typed after an option (a password): cli/suggest.ts words it.
  */
 export async function runCommandLine(cli: Cli, argv: string[]): Promise<void> {
   const context = { ...Cli.defaultContext }
@@ -32,26 +34,16 @@ export async function runCommandLine(cli: Cli, argv: string[]): Promise<void> {
   try {
     command = cli.process(argv, context)
   } catch (error) {
-    const message = firstLine(error instanceof Error ? error.message : String(error)).replace(/; did you mean one of:$/, '')
-    process.stderr.write(`error: ${usageMessage(message, argv)}\nRun "${cli.binaryName} --help" for usage.\n`)
+    const { message, help } = usageMessage(error instanceof Error ? error.message : String(error), argv, cli)
+    process.stderr.write(`error: ${message}\nRun "${help}" for usage.\n`)
     process.exitCode = ExitCode.usage
     return
   }
   process.exitCode = await cli.run(command, context)
 }
 
-/**
- * clipanion's message for a command line it cannot parse, without echoing an argument that
- * holds control, escape or bidi characters: such an argument is called "the value".
- */
-export function usageMessage(message: string, argv: string[]): string {
-  if (message === 'Command not found') {
-    return argv.some(isUnsafe) ? 'unknown command (an argument holds control characters)' : `unknown command: ${argv.join(' ')}`
-  }
-  let shown = message
-  // Longest first, so an argument that contains another is replaced whole.
-  for (const arg of argv.filter(isUnsafe).sort((a, b) => b.length - a.length)) {
-    shown = shown.split(JSON.stringify(arg)).join('the value').split(`"${arg}"`).join('the value').split(arg).join('the value')
-  }
-  return printable(shown)
+/** The line for a command line that did not parse, and the help to point to. */
+export function usageMessage(reason: string, argv: string[], cli: DefinitionSource): { message: string; help: string } {
+  const { message, help } = explainUsageError(reason, argv, commandShapes(cli), cli.binaryName)
+  return { message: printable(message), help: printable(help) }
 }

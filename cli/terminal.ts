@@ -1,27 +1,52 @@
 import type { Writable } from 'node:stream'
+import type { QrStyle } from './qr-code.js'
 
-// What the command may draw, decided per stream: bold text and the QR code go to stdout, so
-// only a terminal on stdout gets them; the spinner and countdown go to stderr, so only a
-// terminal on stderr gets those. None of it under NO_COLOR or TERM=dumb, so logs, pipes and
-// redirected files get plain lines.
+// What the command may draw, decided per stream: bold text, links and the QR code go to stdout,
+// so only a terminal on stdout gets them; the spinner and countdown go to stderr, so only a
+// terminal on stderr gets those. NO_COLOR or TERM=dumb: no escape sequences, so logs, pipes and
+// redirected files get plain lines. The QR code is no colour: NO_COLOR keeps it (drawn without
+// colours); only TERM=dumb, or stdout that is not a terminal, leaves it out.
 export interface Terminal {
   /** stderr is a terminal that can redraw a line: spinner and countdown */
   live: boolean
-  /** stdout is a terminal that shows escape sequences and block characters: bold, QR code */
+  /** stdout is a terminal that shows escape sequences: bold, colours, OSC 8 links */
   rich: boolean
+  /** how a QR code is drawn on stdout, or null when stdout cannot show one */
+  qr: QrStyle | null
 }
 
 const isTTY = (stream: Writable): boolean => Boolean((stream as { isTTY?: boolean }).isTTY)
 
 export function detectTerminal(streams: { stdout: Writable; stderr: Writable }, env: NodeJS.ProcessEnv): Terminal {
-  const plain = env.NO_COLOR !== undefined || env.TERM === 'dumb'
-  return { live: isTTY(streams.stderr) && !plain, rich: isTTY(streams.stdout) && !plain }
+  const dumb = env.TERM === 'dumb'
+  // no-color.org: set and not empty.
+  const noColor = Boolean(env.NO_COLOR)
+  const plain = noColor || dumb
+  const rich = isTTY(streams.stdout) && !plain
+  const qr = !isTTY(streams.stdout) || dumb ? null : rich ? 'colours' : lightBackground(env) ? 'dark-on-light' : 'light-on-dark'
+  return { live: isTTY(streams.stderr) && !plain, rich, qr }
+}
+
+/**
+ * COLORFGBG (`fg;bg`, set by rxvt, Konsole, iTerm2 and others) names the background's colour
+ * index: 7 and 9-15 are the light ones. Unset or unreadable: a dark background, the usual.
+ */
+export const lightBackground = (env: NodeJS.ProcessEnv): boolean => {
+  const bg = Number(env.COLORFGBG?.split(';').pop())
+  return Number.isInteger(bg) && (bg === 7 || (bg >= 9 && bg <= 15))
 }
 
 /** Bold for text written to stdout. */
 export const bold = (t: Terminal, text: string): string => (t.rich ? `\x1b[1m${text}\x1b[22m` : text)
 /** Dim for the live line on stderr. */
 export const dim = (t: Terminal, text: string): string => (t.live ? `\x1b[2m${text}\x1b[22m` : text)
+
+/**
+ * An address as an OSC 8 hyperlink (clickable in most terminals; the others show the text and
+ * drop the sequence) on a rich stdout, plain text otherwise. `url` must be a checked address:
+ * it is written between escape sequences as it is.
+ */
+export const link = (t: Terminal, url: string, text = url): string => (t.rich ? `\x1b]8;;${url}\x1b\\${text}\x1b]8;;\x1b\\` : text)
 
 export const formatDuration = (ms: number): string => {
   const total = Math.max(0, Math.ceil(ms / 1000))

@@ -1,6 +1,8 @@
 // What `omicos cli login` draws: plain lines into pipes and under NO_COLOR (no escape
-// sequences, spinner frames or QR code), and on a real terminal (a tmux pane, a pty) the QR
-// code of the pairing address and a redrawn countdown line; `--no-qr` hides the QR code.
+// sequences or spinner frames; into pipes no QR code either), and on a real terminal (a tmux
+// pane, a pty) the QR code of the complete pairing address and a redrawn countdown line;
+// `--no-qr` hides the QR code. The QR code is captured from the pane with its colours, painted
+// on a light and on a dark theme, and must read back (zbarimg) as the complete address.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawn } from 'node:child_process'
@@ -9,12 +11,14 @@ import { join } from 'node:path'
 import { CLI_BIN, PAIRING_CODE, type CliSandbox } from './support/cli.js'
 import { finished, pairingSpec, readPairing, waitForPending } from './support/device-pairing.js'
 import { DEFAULT_USERS } from './support/server.js'
+import { DARK_THEME, decodeQr, LIGHT_THEME, screenToPng, type Theme } from './support/terminal-image.js'
 import { timeout } from './support/wait.js'
 
 const [ada] = DEFAULT_USERS as [{ email: string; password: string }]
 const SPINNER = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/
-// uqr's compact rendering draws with half blocks.
+// The QR code is drawn with half blocks.
 const QR_BLOCKS = /[▀▄█]{4,}/
+const COMPLETE_ADDRESS = /^or open (\S+) \(the code filled in\)$/m
 
 const tmuxSockets: string[] = []
 // Registered before the pairing hooks: the sockets live in the sandboxes those remove.
@@ -91,6 +95,8 @@ async function inTmux(box: CliSandbox, args: string[], extraEnv: Record<string, 
   await tmux(socket, ['-f', '/dev/null', 'new-session', '-d', '-x', '100', '-y', '60', '-s', 'pair', script])
   await tmux(socket, ['pipe-pane', '-o', '-t', 'pair', `cat >> ${shellQuote(raw)}`])
   const screen = () => tmux(socket, ['capture-pane', '-p', '-J', '-t', 'pair', '-S', '-100'])
+  // With -e the colours come too (SGR sequences), as the terminal shows them.
+  const screenWithColours = () => tmux(socket, ['capture-pane', '-p', '-e', '-t', 'pair'])
   const waitFor = async (pattern: RegExp, ms = 15_000): Promise<{ match: RegExpMatchArray; text: string }> => {
     const until = Date.now() + ms
     for (;;) {
@@ -101,20 +107,32 @@ async function inTmux(box: CliSandbox, args: string[], extraEnv: Record<string, 
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
   }
-  return { screen, waitFor, raw: () => (existsSync(raw) ? readFileSync(raw, 'utf8') : ''), stop: () => tmux(socket, ['kill-server']).catch(() => {}) }
+  return { screen, screenWithColours, waitFor, raw: () => (existsSync(raw) ? readFileSync(raw, 'utf8') : ''), stop: () => tmux(socket, ['kill-server']).catch(() => {}) }
 }
 
 const COUNTDOWN = /Waiting for approval · code expires in (\d+):(\d\d)/
+
+/** What a phone reads off the pane's screen painted on `theme`. */
+async function scan(pane: Awaited<ReturnType<typeof inTmux>>, box: CliSandbox, theme: Theme): Promise<string[]> {
+  return decodeQr(join(box.home, '..', `screen-${theme.name}.png`), screenToPng(await pane.screenWithColours(), theme))
+}
 
 test('on a terminal (tmux): the QR code and a countdown that runs down; approved, logged in', async () => {
   const box = sandbox()
   const pane = await inTmux(box, ['cli', 'login', '--server', ref.server.url])
   try {
-    const { match, text } = await pane.waitFor(PAIRING_CODE)
-    const code = match[1]!
+    const code = (await pane.waitFor(PAIRING_CODE)).match[1]!
+    // The countdown starts after the QR code is drawn: the whole screen is there.
+    const { text } = await pane.waitFor(COUNTDOWN)
     assert.match(text, `Open ${ref.server.url}/device on a device already logged in to omicOS`)
     assert.match(text, 'Or scan this with a phone:')
     assert.match(text, QR_BLOCKS, 'a QR code is drawn')
+    const complete = text.match(COMPLETE_ADDRESS)?.[1]
+    assert.is(complete, `${ref.server.url}/device?user_code=${code}`, 'the complete address, printed as a line')
+    assert.equal(await scan(pane, box, LIGHT_THEME), [complete], 'the QR code reads on a light theme')
+    assert.equal(await scan(pane, box, DARK_THEME), [complete], 'the QR code reads on a dark theme')
+    // tmux 3.3 keeps no links on its screen; what omicos wrote to the terminal shows it.
+    assert.match(pane.raw(), `\x1b]8;;${complete}\x1b\\${complete}\x1b]8;;\x1b\\`, 'the complete address as an OSC 8 link')
     const first = (await pane.waitFor(COUNTDOWN)).match
     await new Promise((resolve) => setTimeout(resolve, 2_200))
     const later = (await pane.waitFor(COUNTDOWN)).match
@@ -167,23 +185,33 @@ test('Ctrl-C typed on the terminal: exit 130, the countdown line cleared, no cre
   }
 })
 
-test('on a terminal with NO_COLOR: plain lines, no escape sequence from omicos, no QR code', async () => {
-  const box = sandbox()
-  const pane = await inTmux(box, ['cli', 'login', '--server', ref.server.url], { NO_COLOR: '1' })
-  try {
-    const { match } = await pane.waitFor(PAIRING_CODE)
-    await pane.waitFor(/Waiting for approval \(the code expires in about \d+ min\)\.\.\./)
-    await new Promise((resolve) => setTimeout(resolve, 1_200))
-    await approve(match[1]!)
-    const done = await pane.waitFor(/EXIT=(\d+)/)
-    assert.is(done.match[1], '0', done.text)
-    assert.not.match(done.text, QR_BLOCKS)
-    assert.not.match(pane.raw(), SPINNER)
-    assert.not.match(pane.raw(), /\x1b\[[0-9;]*m/, 'no colour or bold')
-  } finally {
-    await pane.stop()
-  }
-})
+for (const [label, extraEnv, theme] of [
+  ['a dark theme', {}, DARK_THEME],
+  ['a light theme that says so (COLORFGBG=0;15)', { COLORFGBG: '0;15' }, LIGHT_THEME],
+] as const) {
+  test(`on a terminal with NO_COLOR, ${label}: plain lines, no colour or bold, a QR code that reads`, async () => {
+    const box = sandbox()
+    const pane = await inTmux(box, ['cli', 'login', '--server', ref.server.url], { NO_COLOR: '1', ...extraEnv })
+    try {
+      const { match } = await pane.waitFor(PAIRING_CODE)
+      // Written after the QR code: the whole screen is there.
+      const { text } = await pane.waitFor(/Waiting for approval \(the code expires in about \d+ min\)\.\.\./)
+      const complete = text.match(COMPLETE_ADDRESS)?.[1]
+      assert.is(complete, `${ref.server.url}/device?user_code=${match[1]}`)
+      assert.match(text, QR_BLOCKS, 'NO_COLOR keeps the QR code: it is no colour')
+      assert.equal(await scan(pane, box, theme), [complete!])
+      await new Promise((resolve) => setTimeout(resolve, 1_200))
+      await approve(match[1]!)
+      const done = await pane.waitFor(/EXIT=(\d+)/)
+      assert.is(done.match[1], '0', done.text)
+      assert.not.match(pane.raw(), SPINNER)
+      assert.not.match(pane.raw(), /\x1b\[[0-9;]*m/, 'no colour or bold')
+      assert.not.match(pane.raw(), '\x1b]8;', 'no link')
+    } finally {
+      await pane.stop()
+    }
+  })
+}
 
 test('on a terminal with stdout redirected to a file: the file gets plain lines, the pane the spinner', async () => {
   const box = sandbox()

@@ -1,14 +1,15 @@
 // What `omicos login` and `omicos cli login` refuse up front, with exit 2 and one line before
 // any network call: --password-stdin on a terminal, a --name the server would refuse, --server
-// where it would be ignored; usage messages that never echo control characters; and a reader
-// of stdout that goes away early (EPIPE) ends the command quietly.
+// where it would be ignored; usage messages that never echo control characters, nor the value
+// of --password; --password's value gone from the process list (/proc/PID/cmdline) once the
+// command has started; and a reader of stdout that goes away early (EPIPE) ends the command quietly.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawn, spawnSync } from 'node:child_process'
 import { createServer, type Server } from 'node:http'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { CLI_BIN, type CliResult, type CliSandbox } from './support/cli.js'
+import { CLI_BIN, startCli, type CliResult, type CliSandbox } from './support/cli.js'
 import { assertOneLineError, bytesOf, CREDENTIAL_FILE, loginSpec, watchForLeaks } from './support/cli-login.js'
 import { sleep, timeout } from './support/wait.js'
 
@@ -136,8 +137,8 @@ test('usage errors never echo a value with control characters, for every option 
     [['cli', 'login', '--server', `https://auth.example/${evil}`], /--server the value is not usable/],
     [['login', '--status', '--verify', '--server', evil], /--server the value is not usable/],
     [['login', '--logout', '--server', evil], /--server the value is not usable/],
-    [['login', evil], /the value/],
-    [['login', `--bogus${evil}`], /the value/],
+    [['login', evil], /unexpected argument \(neither an option nor the value of one\)/],
+    [['login', `--bogus${evil}`], /an unknown option \(its name holds control characters\)/],
     [[evil], /unknown command/],
   ]
   for (const [args, pattern] of cases) {
@@ -147,6 +148,99 @@ test('usage errors never echo a value with control characters, for every option 
     assert.match(result.stderr, pattern)
     assert.not.match(result.stderr + result.stdout, RAW_UNSAFE, `nothing raw for ${JSON.stringify(args)}`)
   }
+})
+
+// --- --password and what others can see -------------------------------------------------------
+
+const PASSWORD = 'pw-Value-4711'
+
+test('usage errors with --password VALUE never show the value, whatever is wrong', async () => {
+  const box = sandbox()
+  const cases: string[][] = [
+    ['lgin', '--email', ADA.email, '--password', PASSWORD],
+    ['lgin', `--password=${PASSWORD}`],
+    ['cli', 'lgin', '--password', PASSWORD],
+    ['cli', '--password', PASSWORD],
+    ['cli', 'login', '--password', PASSWORD],
+    ['login', '--pasword', PASSWORD],
+    ['login', `--passwrd=${PASSWORD}`],
+    ['login', '--password', PASSWORD, 'extra'],
+    ['login', '--password', PASSWORD, '--bogus'],
+    ['login', '--password', PASSWORD, '--email'],
+    ['login', '--email', '--password', PASSWORD],
+    ['login', `--force=${PASSWORD}`],
+    ['login', `-p${PASSWORD}`],
+    ['login', `--password${PASSWORD}`],
+    ['login', '--password', PASSWORD, '--password-stdin', '--email', ADA.email],
+    ['login', '--password', PASSWORD, '--status'],
+    ['login', '--password', PASSWORD, '--logout'],
+    ['login', '--password', PASSWORD, '--email', 'not-an-email'],
+    ['login', '--password', PASSWORD, '--server', 'ftp://example.com'],
+    ['login', '--password', PASSWORD, '--name', '\x1b]0;T\x07'],
+    ['login', '--', '--password', PASSWORD],
+    ['--password', PASSWORD],
+    ['completion', 'bash', '--password', PASSWORD],
+  ]
+  const before = requests
+  for (const args of cases) {
+    const result = await run(box, args)
+    assert.is(result.code, 2, `${JSON.stringify(args)}: ${result.stderr}`)
+    assert.match(result.stderr, /^error: /, JSON.stringify(args))
+    assert.not.match(result.stdout + result.stderr, PASSWORD, `${JSON.stringify(args)} shows the password:\n${result.stderr}`)
+  }
+  assert.is(requests, before, 'none of them went online')
+})
+
+test('/proc/PID/cmdline of a running `omicos login --password VALUE` never shows the value after start-up', async () => {
+  // A server that holds every request: the login waits on it, visible in the process list.
+  let held = 0
+  const holding = createServer(() => {
+    held++
+  })
+  await timeout(new Promise<void>((resolve) => holding.listen(0, '127.0.0.1', resolve)), 5_000, 'binding the holding server')
+  const url = `http://127.0.0.1:${(holding.address() as { port: number }).port}`
+  const box = sandbox()
+  const cli = startCli(['login', '--server', url, '--email', ADA.email, '--password', PASSWORD, '--name', 'proc-check'], { cwd: box.workspace, env: box.env, timeoutMs: 30_000 })
+  const file = `/proc/${cli.child.pid}/cmdline`
+  const samples: Array<{ text: string; online: boolean }> = []
+  try {
+    // Sampled from the spawn on until the request has been held a while.
+    const until = Date.now() + 20_000
+    let onlineSince = 0
+    while (Date.now() < until) {
+      let text: string
+      try {
+        text = readFileSync(file, 'latin1')
+      } catch {
+        break
+      }
+      samples.push({ text, online: held > 0 })
+      if (held > 0 && !onlineSince) onlineSince = Date.now()
+      if (onlineSince && Date.now() - onlineSince > 1_500) break
+      // 1 ms apart: often enough, without taking a core from the login being watched.
+      await sleep(1)
+    }
+    assert.ok(held > 0, `the login reached the server; stderr: ${cli.stderr()}`)
+    const first = samples.findIndex((s) => !s.text.includes(PASSWORD))
+    assert.ok(first >= 0, 'the command line was rewritten')
+    const later = samples.slice(first).filter((s) => s.text.includes(PASSWORD))
+    assert.is(later.length, 0, `the password came back in ${later.length} of ${samples.length - first} samples`)
+    assert.not.ok(samples.some((s) => s.online && s.text.includes(PASSWORD)), 'hidden before anything went online')
+    // ps shows the title up to the first NUL; the rest of the old arguments' space is zeroed.
+    const shown = samples.at(-1)!.text
+    assert.is(shown.split('\0')[0], `omicos login --server ${url} --email ${ADA.email} --password *** --name proc-check`)
+    assert.match(shown, /^[^\0]+\0*$/, 'nothing after the title but NULs')
+    const ps = spawnSync('ps', ['-o', 'args=', '-p', String(cli.child.pid)], { encoding: 'utf8', timeout: 5_000 })
+    if (ps.status === 0) assert.not.match(ps.stdout, PASSWORD)
+  } finally {
+    cli.child.kill('SIGINT')
+    await timeout(cli.done, 10_000, 'the login to end').catch(() => cli.child.kill('SIGKILL'))
+    holding.closeAllConnections()
+    await timeout(new Promise<void>((resolve) => holding.close(() => resolve())), 5_000, 'closing the holding server')
+  }
+  // The warning stays; the value is never printed.
+  assert.match(cli.stderr(), /^warning: a password passed with --password stays in your shell history; prefer --password-stdin\.$/m)
+  assert.not.match(cli.stdout() + cli.stderr(), PASSWORD)
 })
 
 // --- --server where it would not be used --------------------------------------------------------

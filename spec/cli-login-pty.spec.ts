@@ -1,5 +1,6 @@
 // `omicos login` on a real terminal: tmux gives the binary a pseudo-terminal, the test types at
-// the `Email:` and `Password:` prompts and reads the screen. tmux is required (CI installs
+// the `Email:` and `Password:` prompts and reads the screen (with its colours, for NO_COLOR and
+// TERM=dumb). tmux is required (CI installs
 // it): without it these tests fail rather than skip.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -29,7 +30,7 @@ test('tmux is installed (these tests need it; CI installs it)', () => {
 })
 
 /** One tmux server on its own socket, running `omicos login` in a 120x30 terminal. */
-function terminal(box: CliSandbox, args: string[]) {
+function terminal(box: CliSandbox, args: string[], extraEnv: Record<string, string> = {}) {
   const socket = join(box.home, '..', 'tmux.sock')
   const env = { ...box.env, TERM: box.env.TERM || 'xterm-256color' }
   const tmux = (...rest: string[]) => {
@@ -39,12 +40,17 @@ function terminal(box: CliSandbox, args: string[]) {
   }
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
   // The exit code is printed after the run, and the pane stays open to read it.
-  const command = `${[process.execPath, CLI_BIN, ...args].map(quote).join(' ')}; echo "EXIT=$?"; sleep 120`
+  // extraEnv through env(1): tmux sets the pane's TERM itself, so TERM=dumb must come after it.
+  const withEnv = Object.entries(extraEnv).map(([k, v]) => `${k}=${v}`)
+  const command = `${[...(withEnv.length ? ['env', ...withEnv] : []), process.execPath, CLI_BIN, ...args].map(quote).join(' ')}; echo "EXIT=$?"; sleep 120`
   tmux('new-session', '-d', '-x', '120', '-y', '30', '-s', 'login', '-c', box.workspace, command)
   const screen = () => tmux('capture-pane', '-p', '-J', '-S', '-', '-t', 'login')
+  // With -e: the colours and attributes too, as SGR sequences.
+  const screenWithStyles = () => tmux('capture-pane', '-p', '-e', '-J', '-S', '-', '-t', 'login')
   let seen = ''
   return {
     screen,
+    screenWithStyles,
     /** waits until the screen matches, for at most `ms` */
     async waitFor(pattern: RegExp | ((screen: string) => boolean), ms = 15_000): Promise<string> {
       const deadline = Date.now() + ms
@@ -95,6 +101,37 @@ test('a wrong password is asked again, three tries in all, then exit 4; the pass
   } finally {
     tty.close()
     box.cleanup()
+  }
+})
+
+const SGR = /\x1b\[[0-9;]*m/
+
+/** Answers both prompts on a terminal started with `extraEnv`; the screen with its styles while asking. */
+async function promptScreens(extraEnv: Record<string, string>): Promise<string> {
+  const box = leaks.sandbox()
+  const tty = terminal(box, ['login', '--server', ref.server.url], extraEnv)
+  try {
+    await tty.waitFor(/^Email:/m)
+    const asking = tty.screenWithStyles()
+    tty.type(PAT.email)
+    await tty.waitFor(ASKING)
+    const styled = asking + tty.screenWithStyles()
+    tty.type(PAT.password)
+    const screen = await tty.waitFor(/EXIT=\d+/)
+    assert.match(screen, /EXIT=0/)
+    return styled + tty.screenWithStyles()
+  } finally {
+    tty.close()
+    box.cleanup()
+  }
+}
+
+test('NO_COLOR and TERM=dumb: the prompts on a terminal carry no colour or bold; without them they do', async () => {
+  assert.match(await promptScreens({}), SGR, 'enquirer styles its prompts on a colour terminal')
+  for (const env of [{ NO_COLOR: '1' }, { TERM: 'dumb' }] as Array<Record<string, string>>) {
+    const screen = await promptScreens(env)
+    assert.match(screen, /^Email: pat@example\.com$/m)
+    assert.not.match(screen, SGR, `${JSON.stringify(env)}:\n${JSON.stringify(screen)}`)
   }
 })
 

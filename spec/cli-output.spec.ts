@@ -11,6 +11,10 @@ import { OmicosCommand, quoted } from '../cli/command-base.js'
 import { createDeviceView, type PairingState } from '../cli/device-view.js'
 import { EXIT_CODE_ROWS, ExitCode } from '../cli/exit-codes.js'
 import { LoginCommand } from '../cli/login.command.js'
+import { CompletionCommand } from '../cli/completion.command.js'
+import { SHELLS } from '../cli/completion-scripts.js'
+import { COMMAND_WORDS, OPTION_NAMES, titleWithoutSecrets } from '../cli/process-title.js'
+import { commandShapes } from '../cli/suggest.js'
 import { CommandLine, usageMessage } from '../cli/run-command-line.js'
 import { detectTerminal } from '../cli/terminal.js'
 import { EngineError } from '../effects/client/engine-error.js'
@@ -127,16 +131,50 @@ test('OmicosCommand.fail never prints control characters, whatever the message h
 
 // --- usage messages -----------------------------------------------------------------------------
 
-test('quoted() and usageMessage(): a value with control, escape or bidi characters is "the value"', () => {
+test('quoted() and usageMessage(): a value with control, escape or bidi characters is never echoed', () => {
   assert.is(quoted('ada@example.com'), '"ada@example.com"')
   for (const bad of ['\x1b]0;TITLE\x07x', 'a\u202eb', 'tab\there', 'lone \ud800', 'del\x7f', 'c1\x9b']) assert.is(quoted(bad), 'the value')
+  const cli = new CommandLine({ binaryName: 'omicos', enableColors: false })
+  cli.register(LoginCommand)
+  cli.register(CliLoginCommand)
   const arg = '\x1b]0;T\x07'
-  assert.is(usageMessage(`Extraneous positional argument ("${arg}")`, ['login', arg]), 'Extraneous positional argument (the value)')
-  assert.is(usageMessage(`Invalid option name ("--bogus${arg}")`, ['login', `--bogus${arg}`]), 'Invalid option name (the value)')
-  assert.is(usageMessage('Command not found', [arg]), 'unknown command (an argument holds control characters)')
-  assert.is(usageMessage('Command not found', ['logn']), 'unknown command: logn')
-  // Whatever clipanion might say, no control character gets through.
-  assert.not.match(usageMessage('odd \x1b[2J message', []), /\x1b/)
+  const message = (reason: string, argv: string[]) => usageMessage(reason, argv, cli).message
+  assert.is(message(`Extraneous positional argument ("${arg}")`, ['login', arg]), 'omicos login: unexpected argument (neither an option nor the value of one)')
+  assert.is(message(`Invalid option name ("--bogus${arg}")`, ['login', `--bogus${arg}`]), 'omicos login: an unknown option (its name holds control characters)')
+  assert.match(message('Command not found', [arg]), /^unknown command \(an argument holds control characters\); the commands are: omicos login, omicos cli login$/)
+  assert.is(message('Command not found', ['logn']), 'omicos logn is not a command; did you mean omicos login?')
+  // Whatever clipanion might say, none of it is repeated.
+  assert.is(message('odd \x1b[2J message', ['login']), 'omicos login: the command line could not be read')
+})
+
+// --- the process title -------------------------------------------------------------------------
+
+test('process title: command words, option names and the values of --email, --name and --server; every other value ***', () => {
+  const title = (argv: string[]) => titleWithoutSecrets('omicos', argv)
+  assert.is(title(['login', '--email', 'ada@example.com', '--password', 'pw-1']), 'omicos login --email ada@example.com --password ***')
+  assert.is(title(['login', '--password=pw-1', '--server=https://auth.example']), 'omicos login --password=*** --server=https://auth.example')
+  assert.is(title(['cli', 'login', '--name', 'job', '--no-qr']), 'omicos cli login --name job --no-qr')
+  assert.is(title(['completion', 'bash']), 'omicos completion bash')
+  // A misspelt option, a value without its option, a mistyped command: none of it is shown.
+  assert.is(title(['login', '--pasword', 'pw-1']), 'omicos login *** ***')
+  assert.is(title(['login', '--passwrd=pw-1']), 'omicos login ***')
+  assert.is(title(['login', '-ppw-1', '--passwordpw-1']), 'omicos login *** ***')
+  assert.is(title(['lgin', 'pw-1', '--email', 'ada@example.com']), 'omicos *** *** --email ada@example.com')
+  assert.is(title(['login', 'pw-1']), 'omicos login ***')
+  assert.is(title(['login', '--email', 'a\x1b]0;T\x07']), 'omicos login --email ***')
+  assert.is(title(['login', '--pass\x1bword']), 'omicos login ***')
+})
+
+test('process title: every word and option name of every command is one it shows', () => {
+  const cli = new CommandLine({ binaryName: 'omicos', enableColors: false })
+  for (const command of [LoginCommand, CliLoginCommand, CompletionCommand]) cli.register(command)
+  for (const word of [...cli.definitions().flatMap((d) => d.path.split(' ').slice(1)), ...SHELLS]) assert.ok(COMMAND_WORDS.has(word), word)
+  for (const command of commandShapes(cli)) {
+    for (const option of command.options) {
+      for (const name of option.names) assert.ok(OPTION_NAMES.has(name), name)
+      if (!option.takesValue && option.description.includes('--no-')) for (const name of option.names) assert.ok(OPTION_NAMES.has(name.replace(/^--/, '--no-')), name)
+    }
+  }
 })
 
 // --- the pairing view ---------------------------------------------------------------------------
@@ -155,8 +193,9 @@ const QR_BLOCKS = /[▀▄█]{4,}/
 const SPINNER = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/
 
 /** Shows a pairing with `leftMs` on the code; returns what each stream got. */
-function showPairing(opts: { stdoutTTY: boolean; stderrTTY: boolean; env?: NodeJS.ProcessEnv; leftMs?: number; qr?: boolean }) {
+function showPairing(opts: { stdoutTTY: boolean; stderrTTY: boolean; env?: NodeJS.ProcessEnv; leftMs?: number; qr?: boolean; columns?: number }) {
   const stdout = memoryStream(opts.stdoutTTY)
+  if (opts.columns) Object.assign(stdout.stream, { columns: opts.columns })
   const stderr = memoryStream(opts.stderrTTY)
   const terminal = detectTerminal({ stdout: stdout.stream, stderr: stderr.stream }, opts.env ?? { TERM: 'xterm-256color' })
   const view = createDeviceView({ stdout: stdout.stream, stderr: stderr.stream, terminal, qr: opts.qr ?? true, now: () => NOW })
@@ -189,7 +228,11 @@ test('pairing line: seconds under 90 s, minutes from 90 s', () => {
 
 test('stdout redirected, stderr a terminal: stdout plain (no bold, no QR code), the spinner on stderr', () => {
   const { stdout, stderr } = showPairing({ stdoutTTY: false, stderrTTY: true })
-  assert.is(stdout, 'Open https://auth.example/device on a device already logged in to omicOS\nand enter the pairing code: BCDF-GHJK\n')
+  assert.is(
+    stdout,
+    'Open https://auth.example/device on a device already logged in to omicOS\nand enter the pairing code: BCDF-GHJK\n' +
+      'or open https://auth.example/device?user_code=BCDF-GHJK (the code filled in)\n',
+  )
   assert.match(stderr, SPINNER)
   assert.match(stderr, 'code expires in 10:00')
 })
@@ -197,21 +240,41 @@ test('stdout redirected, stderr a terminal: stdout plain (no bold, no QR code), 
 test('stdout a terminal, stderr redirected: bold code and QR code on stdout, plain lines on stderr', () => {
   const { stdout, stderr } = showPairing({ stdoutTTY: true, stderrTTY: false })
   assert.match(stdout, 'enter the pairing code: \x1b[1mBCDF-GHJK\x1b[22m')
+  const complete = 'https://auth.example/device?user_code=BCDF-GHJK'
+  assert.match(stdout, `or open \x1b]8;;${complete}\x1b\\${complete}\x1b]8;;\x1b\\ (the code filled in)\n`, 'the complete address, as an OSC 8 link')
   assert.match(stdout, QR_BLOCKS)
+  // Black on white, whatever the theme, with its quiet zone.
+  const qr = stdout.split('\n').filter((line) => line.includes('\x1b[38;5;16;48;5;231m'))
+  assert.ok(qr.length > 10, stdout)
   assert.not.match(stderr, '\x1b')
   assert.not.match(stderr, SPINNER)
   assert.is(stderr, 'Waiting for approval (the code expires in about 10 min)...\n')
 })
 
-test('both terminals with NO_COLOR or TERM=dumb: plain lines on both', () => {
+test('both terminals with NO_COLOR or TERM=dumb: plain lines on both, the complete address as text', () => {
   for (const env of [{ NO_COLOR: '1', TERM: 'xterm' }, { TERM: 'dumb' }]) {
     const { stdout, stderr } = showPairing({ stdoutTTY: true, stderrTTY: true, env })
     for (const text of [stdout, stderr]) {
       assert.not.match(text, '\x1b')
-      assert.not.match(text, QR_BLOCKS)
       assert.not.match(text, SPINNER)
     }
+    assert.match(stdout, /^or open https:\/\/auth\.example\/device\?user_code=BCDF-GHJK \(the code filled in\)$/m)
+    // A QR code is no colour: NO_COLOR keeps it (without colours); a dumb terminal cannot draw it.
+    if (env.TERM === 'dumb') assert.not.match(stdout, QR_BLOCKS)
+    else assert.match(stdout, QR_BLOCKS)
   }
+})
+
+test('NO_COLOR: the QR code in the terminal\'s colours, light modules as blocks (dark theme), or dark ones when COLORFGBG says light', () => {
+  const qrLines = (env: NodeJS.ProcessEnv) => showPairing({ stdoutTTY: true, stderrTTY: true, env }).stdout.split('\n').filter((l) => /^[ ▀▄█]{20,}$/.test(l))
+  const dark = qrLines({ NO_COLOR: '1', TERM: 'xterm' })
+  assert.ok(dark.length > 10)
+  assert.match(dark[0]!, /^█+$/, 'the quiet zone is light: blocks in a light foreground')
+  for (const colorfgbg of ['0;15', '0;default;15', '11;7']) {
+    const light = qrLines({ NO_COLOR: '1', TERM: 'xterm', COLORFGBG: colorfgbg })
+    assert.match(light[0]!, /^ +$/, `COLORFGBG=${colorfgbg}: the quiet zone is the light background`)
+  }
+  assert.match(qrLines({ NO_COLOR: '1', TERM: 'xterm', COLORFGBG: '15;0' })[0]!, /^█+$/)
 })
 
 test('both terminals: bold, QR code and spinner; --no-qr hides only the QR code', () => {
@@ -220,8 +283,17 @@ test('both terminals: bold, QR code and spinner; --no-qr hides only the QR code'
   assert.match(full.stderr, SPINNER)
   const noQr = showPairing({ stdoutTTY: true, stderrTTY: true, qr: false })
   assert.not.match(noQr.stdout, QR_BLOCKS)
+  assert.match(noQr.stdout, 'or open ', 'the complete address stays')
   assert.match(noQr.stdout, '\x1b[1m')
   assert.match(noQr.stderr, SPINNER)
+})
+
+test('a terminal narrower than the QR code: no QR code (it would wrap), a line that says why', () => {
+  const narrow = showPairing({ stdoutTTY: true, stderrTTY: true, columns: 30 })
+  assert.not.match(narrow.stdout, QR_BLOCKS)
+  assert.match(narrow.stdout, /^\(a QR code needs a terminal \d+ columns wide; this one has 30\)$/m)
+  assert.match(narrow.stdout, 'or open ', 'the complete address stays')
+  assert.match(showPairing({ stdoutTTY: true, stderrTTY: true, columns: 80 }).stdout, QR_BLOCKS)
 })
 
 test.run()

@@ -9,7 +9,16 @@ export interface PromptStreams {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean }
   /** where the questions are written (default: process.stderr) */
   stdout?: NodeJS.WritableStream
+  /** whose NO_COLOR and TERM decide the styling (default: process.env) */
+  env?: NodeJS.ProcessEnv
 }
+
+/**
+ * NO_COLOR (set and not empty, no-color.org) or TERM=dumb: the prompts draw no colour, bold or
+ * dim (SGR). enquirer keeps that switch in one place for the whole process (ansi-colors'
+ * `enabled`), so every prompt sets it, either way.
+ */
+const styled = (env: NodeJS.ProcessEnv): boolean => !env.NO_COLOR && env.TERM !== 'dumb'
 
 interface PromptInstance {
   run(): Promise<string>
@@ -43,6 +52,7 @@ const ask = async (
     symbols: { prefix: PLAIN, separator: PLAIN },
     stdin: streams.stdin,
     stdout: streams.stdout ?? process.stderr,
+    styles: { enabled: styled(streams.env ?? process.env) },
     validate: (value: string) => (value.length > 0 ? true : `${message} cannot be empty`),
   })
   const onAbort = () => void prompt.cancel().catch(() => {})

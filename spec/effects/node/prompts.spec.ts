@@ -62,6 +62,30 @@ test('a known email is not asked again; the last error is shown first', async ()
   assert.not.match(term.shown(), /Email/)
 })
 
+const SGR = /\x1b\[[0-9;]*m/
+
+for (const [what, env] of [['NO_COLOR', { NO_COLOR: '1', TERM: 'xterm-256color' }], ['TERM=dumb', { TERM: 'dumb' }]] as const) {
+  test(`${what}: the prompts draw no colour, bold or dim; the same prompts styled otherwise`, async () => {
+    const ask = async (environment: NodeJS.ProcessEnv) => {
+      const term = fakeTerminal()
+      const answer = promptCredentials({ stdin: term.stdin as any, stdout: term.stdout, env: environment }, { email: null, attempt: 1, lastError: null }, loadPromptClasses)
+      await shown(term, /Email/)
+      term.stdin.write('ada@example.com\r')
+      await shown(term, /Password/)
+      term.stdin.write('s3cret\r')
+      assert.equal(await timeout(answer, 5_000, 'prompt'), { email: 'ada@example.com', password: 's3cret' })
+      return term.shown()
+    }
+    const plain = await ask(env)
+    assert.match(plain, /Email/)
+    assert.not.match(plain, SGR, JSON.stringify(plain))
+    // The check bites: with colours allowed, enquirer styles the same prompts.
+    assert.match(await ask({ TERM: 'xterm-256color' }), SGR)
+    // And a plain prompt after a styled one is plain again (the switch is process-wide).
+    assert.not.match(await ask(env), SGR)
+  })
+}
+
 test('an aborted signal cancels a prompt', async () => {
   const term = fakeTerminal()
   const controller = new AbortController()

@@ -1,0 +1,45 @@
+// The command line a process shows to everyone on the machine (`ps`, /proc/PID/cmdline) holds
+// what was typed, `--password VALUE` included. Node's `process.title` rewrites that memory in
+// place (libuv, on Linux: the area of the original arguments, zero-filled after the title, so
+// a title never grows past the original length and is cut there). The new title keeps the
+// command words, the option names and the values of options that hold no secret; every other
+// value, and anything that is not a known option name (`--pasword`, `-pVALUE`), becomes ***.
+
+/** Words that can name a command; anything else in their place could be anything. */
+export const COMMAND_WORDS = new Set(['login', 'cli', 'completion', 'bash', 'zsh', 'fish', 'help'])
+/**
+ * The option names of every command; anything else that starts with a dash could hold a value
+ * (`-pVALUE`, `--passwordVALUE`). A spec checks that it lists every option there is.
+ */
+export const OPTION_NAMES = new Set([
+  '-h', '--help', '-v', '--version', '--trace', '--email', '--password', '--password-stdin', '--name', '--force', '--server',
+  '--workspace', '--status', '--json', '--verify', '--logout', '--qr', '--no-qr',
+])
+/** Options whose values are no secret and say which login this is. */
+const SHOWN_VALUES = new Set(['--email', '--name', '--server'])
+const HIDDEN = '***'
+
+// Control, escape and bidi characters are not shown as they are by every `ps`.
+const plain = (text: string): boolean => !/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(text)
+
+export function titleWithoutSecrets(binaryName: string, argv: readonly string[]): string {
+  const shown = [binaryName]
+  let commandWords = true
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    if (arg.startsWith('-') && arg.length > 1) {
+      commandWords = false
+      const [name = '', ...value] = arg.split('=')
+      if (!OPTION_NAMES.has(name)) shown.push(HIDDEN)
+      else if (value.length === 0) shown.push(name)
+      else shown.push(`${name}=${SHOWN_VALUES.has(name) && plain(value.join('=')) ? value.join('=') : HIDDEN}`)
+      continue
+    }
+    const previous = argv[i - 1]
+    if (commandWords && COMMAND_WORDS.has(arg)) shown.push(arg)
+    else if (previous !== undefined && SHOWN_VALUES.has(previous) && plain(arg)) shown.push(arg)
+    else shown.push(HIDDEN)
+    if (!COMMAND_WORDS.has(arg)) commandWords = false
+  }
+  return shown.join(' ')
+}
