@@ -4,8 +4,9 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { spawn, spawnSync } from 'node:child_process'
 import { createServer as createNetServer, type Socket } from 'node:net'
-import { tmpdir } from 'node:os'
+import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { CliSandbox } from './support/cli.js'
 import { assertOneLineError, bytesOf, CREDENTIAL_FILE, loginSpec, watchForLeaks } from './support/cli-login.js'
@@ -66,6 +67,51 @@ test('a global file with wider permissions: login --force fails with exit 7 and 
   assert.is(networkRequests(), seen, 'no request reached the server')
   chmodSync(globalFile, 0o600)
   assert.ok(await processTokenWorks(globalFile))
+})
+
+test('the lock held by a live process: login --force fails with exit 7 before any request, the stored process token still works', async () => {
+  const box = sandbox()
+  assert.is((await login(box)).code, 0)
+  const globalFile = join(box.home, CREDENTIAL_FILE)
+  const before = bytesOf(globalFile)
+  // A live process of this host holds the lock, as another omicos writing would.
+  const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' })
+  try {
+    writeFileSync(`${globalFile}.lock`, JSON.stringify({ pid: holder.pid, host: hostname(), at: Date.now() }), { mode: 0o600 })
+    const seen = networkRequests()
+    const result = await login(box, ['--force'])
+    assertOneLineError(result, 7, /locked/)
+    assert.is(networkRequests(), seen, 'no request reached the server: nothing issued, nothing rotated')
+    assert.equal(bytesOf(globalFile), before)
+    assert.ok(await processTokenWorks(globalFile), 'the untouched file still holds a live process token')
+  } finally {
+    holder.kill()
+    rmSync(`${globalFile}.lock`, { force: true })
+  }
+})
+
+test('a read-only home (a read-only bind mount): login --force fails with exit 7 before any request', async () => {
+  const box = sandbox()
+  assert.is((await login(box)).code, 0)
+  const globalFile = join(box.home, CREDENTIAL_FILE)
+  const before = bytesOf(globalFile)
+  const mount = spawnSync('mount', ['--bind', box.home, box.home])
+  if (mount.status !== 0) {
+    console.log(`  (skipped: bind mounts are not permitted here: ${String(mount.stderr).trim()})`)
+    return
+  }
+  try {
+    const ro = spawnSync('mount', ['-o', 'remount,ro,bind', box.home])
+    assert.is(ro.status, 0, String(ro.stderr))
+    const seen = networkRequests()
+    const result = await login(box, ['--force'])
+    assertOneLineError(result, 7, /read-only|cannot write|not writable/)
+    assert.is(networkRequests(), seen, 'no request reached the server')
+    assert.equal(bytesOf(globalFile), before)
+    assert.ok(await processTokenWorks(globalFile))
+  } finally {
+    spawnSync('umount', [box.home])
+  }
 })
 
 test('OMICOS_HOME that is a file: login and --status fail with exit 7 saying so, before any request', async () => {

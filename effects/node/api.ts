@@ -19,6 +19,9 @@ import { DEFAULT_SERVER, parseServerUrl } from '../client/server-url.js'
 import { resolveWorkspace } from '../store/workspace.js'
 
 export { resolveCredentials } from './resolver.js'
+export { EngineError } from '../client/engine-error.js'
+export type { LoginOutput, LogoutOutput, StatusOutput, StatusReport } from '../../machines/contracts.js'
+export type { Failure, FailureKind, FailureReason } from '../../machines/failure.js'
 
 /** The resolver's refreshProcessToken, with the Node fetch (connection time limits) by default. */
 export const refreshProcessToken = (options: RefreshOptions): Promise<RefreshResult | null> =>
