@@ -10,6 +10,7 @@ import { CLI_BIN, findSecret, makeSandbox, runCli, startCli, type CliResult, typ
 import { referenceServerFor, type ReferenceServer, type TestUser } from './server.js'
 
 export const CREDENTIAL_FILE = 'cloud_login.json'
+const REVOCATION_FILE = 'revocations.json'
 
 export interface Credentials {
   version: number
@@ -52,6 +53,8 @@ export function watchForLeaks(): LeakWatch {
       const file = join(dir, name)
       const stat = lstatSync(file)
       if (stat.isDirectory()) keepTree(file)
+      // The revocation queue holds tokens owed a revocation, under the credential files' rules.
+      else if (stat.isFile() && name === REVOCATION_FILE) assert.is(stat.mode & 0o777, 0o600, `${file} is 0600`)
       else if (stat.isFile() && name !== CREDENTIAL_FILE) texts.push(`${file}\n${readFileSync(file, 'utf8')}`)
       else if (stat.isFile()) rememberTokens(readFileSync(file, 'utf8'))
     }
