@@ -1,10 +1,15 @@
 import type { StatusOutput, StatusReport, VerifyResult } from '../machines/contracts.js'
+import { DEFAULT_SERVER } from '../effects/client/server-url.js'
+import type { Env } from '../effects/node/environment.js'
+import { describeProxyRoute } from '../effects/node/proxy-settings.js'
 import { exitCodeFor, ExitCode } from './exit-codes.js'
 import type { Rendered } from './render-outcome.js'
 
 // `omicos login --status`: the page's email, process name and config path first, then what a
-// user debugging a daemon needs. No network unless --verify, and never a token.
-export function renderStatus(output: StatusOutput, opts: { json: boolean; now?: Date }): Rendered {
+// user debugging a daemon needs. No network unless --verify, and never a token. The last line
+// says which proxy a login would go through (for the login's server, else the default one),
+// read from `env` as the fetch reads it, without the proxy's credentials.
+export function renderStatus(output: StatusOutput, opts: { json: boolean; now?: Date; env?: Env }): Rendered {
   if (output.kind === 'failed') {
     if (opts.json) {
       return {
@@ -17,10 +22,12 @@ export function renderStatus(output: StatusOutput, opts: { json: boolean; now?: 
   }
   const { report, verified } = output
   const code = report.loggedIn && verified?.kind !== 'invalid' ? ExitCode.ok : ExitCode.notLoggedIn
-  if (opts.json) return { stdout: [JSON.stringify(statusJson(report, verified))], stderr: [], code }
+  const env = opts.env ?? process.env
+  const proxy = describeProxyRoute(report.loggedIn && report.server ? report.server : env.OMICOS_SERVER || DEFAULT_SERVER, env)
+  if (opts.json) return { stdout: [JSON.stringify({ ...statusJson(report, verified), proxy: proxy.route })], stderr: [], code }
   if (!report.loggedIn) {
     return {
-      stdout: ['Not logged in.', `config: ${report.configPath}`, 'Run `omicos login` or `omicos cli login` to log in.'],
+      stdout: ['Not logged in.', `config: ${report.configPath}`, proxy.line, 'Run `omicos login` or `omicos cli login` to log in.'],
       stderr: [],
       code,
     }
@@ -38,6 +45,7 @@ export function renderStatus(output: StatusOutput, opts: { json: boolean; now?: 
     `daemon uses here: ${report.activePath} (${report.activeSource})`,
   ]
   if (verified) lines.push(verified.kind === 'valid' ? 'online check: the user token works' : `online check: ${verified.message}`)
+  lines.push(proxy.line)
   return { stdout: lines, stderr: [], code }
 }
 
