@@ -31,8 +31,8 @@ await build({
 })
 // The `omicos` bin, bundled over its transpiled copy: a few files instead of a few hundred
 // module loads (clipanion, xstate, cross-fetch...), which were most of the CLI's start-up time
-// (scripts/bench-startup.mjs). The entry, cli/start.ts, answers `--version` (and the help
-// texts rendered below) itself and loads cli/main.ts, with clipanion, for anything else. What
+// (scripts/bench-startup.mjs). The entry, cli/start.ts, answers `--version` and `--help`
+// (with the texts rendered below) itself and loads cli/main.ts, with clipanion, for anything else. What
 // the commands load with `await import()` (the engine, cross-fetch, enquirer, the QR code,
 // the proxy agents) goes to chunks in dist/cli/bundle/, read only when used. Whitespace and
 // syntax are minified: parsing is most of what a start costs on a runtime without a compile
@@ -76,19 +76,20 @@ for (const name of readdirSync('dist/cli/bundle')) {
 }
 for (const bin of ['dist/cli/main.js', 'dist/server/main.js']) if (existsSync(bin)) chmodSync(bin, 0o755)
 
-// The help texts, rendered now by the CLI itself (clipanion) and printed by cli/start.ts for
-// exactly these command lines, so `omicos --help` and `omicos login --help` load no parser.
+// The version and help texts, rendered now by the CLI itself (clipanion) and printed by
+// cli/start.ts for exactly these command lines, so `omicos --version` and `omicos login
+// --help` load no parser.
 // Each command's path is read from the general help. A text is kept only when the CLI printed
 // it on stdout alone with exit 0; spec/cli-start.spec.ts checks each against clipanion's.
 {
   const { spawnSync } = await import('node:child_process')
-  const helpFile = 'dist/cli/help-texts.json'
+  const helpFile = 'dist/cli/rendered-texts.json'
   rmSync(helpFile, { force: true })
   const render = (argv) => spawnSync(process.execPath, ['dist/cli/main.js', ...argv], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, NO_COLOR: '1' } })
   const general = render(['--help'])
   const paths = [...general.stdout.matchAll(/^ {2}omicos ((?:[a-z][\w-]*)(?: [a-z][\w-]*)*)(?= \[| <|$)/gm)].map((m) => m[1].split(' '))
   const texts = {}
-  for (const argv of [[], ['--help'], ['-h'], ...paths.flatMap((path) => [[...path, '--help'], [...path, '-h']])]) {
+  for (const argv of [[], ['--version'], ['-v'], ['--help'], ['-h'], ...paths.flatMap((path) => [[...path, '--help'], [...path, '-h']])]) {
     const run = render(argv)
     if (run.status === 0 && run.stderr === '' && run.stdout) texts[JSON.stringify(argv)] = run.stdout
   }

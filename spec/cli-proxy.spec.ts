@@ -95,6 +95,12 @@ test('an https server is reached through a CONNECT tunnel of HTTPS_PROXY (the pr
   assert.ok(front.requests.slice(frontSeen).includes('POST /token'), 'the token request reached the https server')
 })
 
+test('an untrusted certificate behind the tunnel is the server\'s TLS error, not the proxy\'s', async () => {
+  const result = await passwordLogin(boxWith({ HTTPS_PROXY: proxy.url }), front.url)
+  assertOneLineError(result, 3, new RegExp(`127\\.0\\.0\\.1:${front.port}.*TLS error`))
+  assert.not.match(result.stderr, 'through the proxy')
+})
+
 test('NO_PROXY bypasses the proxy: a CIDR range, a host with its port, `*`', async () => {
   const port = new URL(ref.server.url).port
   for (const noProxy of ['127.0.0.0/8', `example.com, 127.0.0.1:${port}`, '*']) {
