@@ -49,10 +49,22 @@ const inlineVersion = {
     build.onLoad({ filter: /[\\/]cli[\\/]version\.ts$/ }, () => ({ contents: `export const VERSION = ${JSON.stringify(version)}\n`, loader: 'ts' }))
   },
 }
+// The proxy agents log through `debug`, and with DEBUG=* it would print the proxy URL with its
+// password and the request as written, form body included. The bin has no use for that log.
+const noDebug = {
+  name: 'no-debug',
+  setup(build) {
+    build.onResolve({ filter: /^debug$/ }, () => ({ path: 'debug', namespace: 'no-debug' }))
+    build.onLoad({ filter: /.*/, namespace: 'no-debug' }, () => ({
+      contents: 'const off = () => {}\nconst createDebug = () => Object.assign(() => {}, { enabled: false, log: off, extend: createDebug })\nexport default Object.assign(createDebug, { enable: off, disable: () => "", enabled: () => false })\n',
+      loader: 'js',
+    }))
+  },
+}
 const bundled = await build({
   // cli/start.ts answers --version and turns on the compile cache before loading cli/main.ts.
   entryPoints: [{ in: 'cli/start.ts', out: 'main' }],
-  plugins: [inlineVersion],
+  plugins: [inlineVersion, noDebug],
   outdir: 'dist/cli',
   entryNames: '[name]',
   chunkNames: 'bundle/[name]-[hash]',

@@ -117,12 +117,13 @@ test('NO_PROXY bypasses the proxy: a CIDR range, a host with its port, `*`', asy
 test('proxy basic auth: the user and password in the proxy URL are sent, for http and through a CONNECT tunnel', async () => {
   const withAuth = authProxy.url.replace('http://', `http://${PROXY_USER}:${PROXY_PASSWORD}@`)
   const before = authProxy.requests().length
-  const box = boxWith({ HTTP_PROXY: withAuth })
+  // DEBUG=* would make the proxy agents' own log print the proxy URL and the request written.
+  const box = boxWith({ HTTP_PROXY: withAuth, DEBUG: '*' })
   const result = await passwordLogin(box)
   assert.is(result.code, 0, result.stderr)
   assert.ok(authProxy.requests().slice(before).some((line) => line.startsWith(`POST ${ref.server.url}/token `)))
 
-  const tunnelBox = boxWith({ HTTPS_PROXY: withAuth, NODE_EXTRA_CA_CERTS: ca.caFile })
+  const tunnelBox = boxWith({ HTTPS_PROXY: withAuth, NODE_EXTRA_CA_CERTS: ca.caFile, DEBUG: '*' })
   const tunnelled = await passwordLogin(tunnelBox, front.url)
   assert.is(tunnelled.code, 0, tunnelled.stderr)
   assert.ok(authProxy.requests().some((line) => line.startsWith(`CONNECT 127.0.0.1:${front.port} `)))

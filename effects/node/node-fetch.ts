@@ -33,6 +33,15 @@ const connectTimeoutAgents = async (ms: number, ca: string[] | undefined) => {
   return { http: guard(new http.Agent(), 'connect'), https: guard(new https.Agent(ca ? { ca } : {}), 'secureConnect') }
 }
 
+// The proxy agents log through `debug`: with DEBUG=* it would print the proxy URL with its
+// password and each request as written, form body included. Their namespaces are turned off
+// before they load (the bundled bin has a silent `debug` instead; scripts/build.mjs).
+const importProxyAgents = () => {
+  const wanted = process.env.DEBUG
+  if (wanted && !/-https?-proxy-agent/.test(wanted)) process.env.DEBUG = `${wanted},-http-proxy-agent*,-https-proxy-agent*,-agent-base*`
+  return import('./proxy-agents.js')
+}
+
 export interface NodeFetchOptions {
   /** default DEFAULT_CONNECT_TIMEOUT_MS; also bounds reaching a proxy and its tunnel */
   connectTimeoutMs?: number
@@ -56,7 +65,7 @@ export const createNodeFetch = (options: NodeFetchOptions = {}): FetchLike => {
     const [module, agents, proxies] = await Promise.all([
       import('cross-fetch'),
       connectTimeoutAgents(connectTimeoutMs, ca),
-      anyProxyConfigured(env) ? import('./proxy-agents.js') : null,
+      anyProxyConfigured(env) ? importProxyAgents() : null,
     ])
     return { fetch: module.default as unknown as FetchLike, agents, proxies, proxyFor, ca }
   }
