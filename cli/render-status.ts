@@ -1,11 +1,16 @@
 import type { StatusOutput, StatusReport, VerifyResult } from '../machines/contracts.js'
+import { DEFAULT_SERVER } from '../effects/client/server-url.js'
+import type { Env } from '../effects/node/environment.js'
+import { describeProxyRoute } from '../effects/node/proxy-settings.js'
 import { exitCodeFor, ExitCode } from './exit-codes.js'
 import { describeFailure } from './failure-words.js'
 import type { Rendered } from './render-outcome.js'
 
 // `omicos login --status`: the page's email, process name and config path first, then what a
-// user debugging a daemon needs. No network unless --verify, and never a token.
-export function renderStatus(output: StatusOutput, opts: { json: boolean; now?: Date; serverFlag?: string }): Rendered {
+// user debugging a daemon needs. No network unless --verify, and never a token. The last line
+// says which proxy a login would go through (for the login's server, else the default one),
+// read from `env` as the fetch reads it, without the proxy's credentials.
+export function renderStatus(output: StatusOutput, opts: { json: boolean; now?: Date; env?: Env; serverFlag?: string }): Rendered {
   if (output.kind === 'failed') {
     const message = describeFailure(output.failure, { again: 'omicos login', serverFlag: opts.serverFlag, wrongServerHint: 'leave --server out to check that login' })
     if (opts.json) {
@@ -19,10 +24,12 @@ export function renderStatus(output: StatusOutput, opts: { json: boolean; now?: 
   }
   const { report, verified } = output
   const code = report.loggedIn && verified?.kind !== 'invalid' ? ExitCode.ok : ExitCode.notLoggedIn
-  if (opts.json) return { stdout: [JSON.stringify(statusJson(report, verified))], stderr: [], code }
+  const env = opts.env ?? process.env
+  const proxy = describeProxyRoute(report.loggedIn && report.server ? report.server : env.OMICOS_SERVER || DEFAULT_SERVER, env)
+  if (opts.json) return { stdout: [JSON.stringify({ ...statusJson(report, verified), proxy: proxy.route })], stderr: [], code }
   if (!report.loggedIn) {
     return {
-      stdout: ['Not logged in.', `config: ${report.configPath}`, 'Run `omicos login` or `omicos cli login` to log in.'],
+      stdout: ['Not logged in.', `config: ${report.configPath}`, proxy.line, 'Run `omicos login` or `omicos cli login` to log in.'],
       stderr: [],
       code,
     }
@@ -40,6 +47,7 @@ export function renderStatus(output: StatusOutput, opts: { json: boolean; now?: 
     `daemon uses here: ${report.activePath} (${report.activeSource})`,
   ]
   if (verified) lines.push(verified.kind === 'valid' ? 'online check: the user token works' : `online check: ${verified.message}`)
+  lines.push(proxy.line)
   return { stdout: lines, stderr: [], code }
 }
 

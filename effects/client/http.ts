@@ -146,6 +146,8 @@ export const requestJson = async (
       text = await response.text()
     } catch (error) {
       if (signal?.aborted) throw cancelled()
+      // The Node fetch words what only it knows: a proxy that failed, a CA bundle that is unusable.
+      if (error instanceof EngineError) throw error
       if (timedOut) throw unreachable(url, `timed out after ${Math.round(timeoutMs / 100) / 10} s`)
       throw unreachable(url, describeNetworkError(error))
     }

@@ -1,8 +1,11 @@
 // The fetch the Node effects use: cross-fetch (node-fetch under it, which takes an `agent`
-// per request), loaded on the first request so that what never goes online does not pay for it.
+// per request), loaded on the first request so that what never goes online does not pay for
+// it. Requests go through the proxy the environment names (effects/node/proxy-settings.ts)
+// and trust the CAs it adds (effects/node/ca-bundle.ts); both are read on the first request.
 import type { Agent as HttpAgent } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FetchLike } from '../client/http.js'
+import type { Env } from './environment.js'
 
 // A host that drops packets is only noticed by a timer. The connection gets a budget of its
 // own, shorter than the request's, so a login with its retries against a silent host still
@@ -12,7 +15,7 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 2_500
 type CreateConnection = (options: object, callback?: unknown) => Socket
 
 /** Agents whose sockets are destroyed when not connected (and, for https, handshaken) in time. */
-const connectTimeoutAgents = async (ms: number) => {
+const connectTimeoutAgents = async (ms: number, ca: string[] | undefined) => {
   const [{ default: http }, { default: https }] = await Promise.all([import('node:http'), import('node:https')])
   const guard = <A extends HttpAgent>(agent: A, connectedEvent: 'connect' | 'secureConnect'): A => {
     const original = (agent as unknown as { createConnection: CreateConnection }).createConnection.bind(agent)
@@ -27,31 +30,81 @@ const connectTimeoutAgents = async (ms: number) => {
     }
     return agent
   }
-  return { http: guard(new http.Agent(), 'connect'), https: guard(new https.Agent(), 'secureConnect') }
+  return { http: guard(new http.Agent(), 'connect'), https: guard(new https.Agent(ca ? { ca } : {}), 'secureConnect') }
+}
+
+// The proxy agents log through `debug`: with DEBUG=* it would print the proxy URL with its
+// password and each request as written, form body included. Their namespaces are turned off
+// before they load (the bundled bin has a silent `debug` instead; scripts/build.mjs).
+const importProxyAgents = () => {
+  const wanted = process.env.DEBUG
+  if (wanted && !/-https?-proxy-agent/.test(wanted)) process.env.DEBUG = `${wanted},-http-proxy-agent*,-https-proxy-agent*,-agent-base*`
+  return import('./proxy-agents.js')
+}
+
+export interface NodeFetchOptions {
+  /** default DEFAULT_CONNECT_TIMEOUT_MS; also bounds reaching a proxy and its tunnel */
+  connectTimeoutMs?: number
+  /** where the proxy and CA variables are read (default process.env), on the first request */
+  env?: Env
+}
+
+/**
+ * cross-fetch with a connection time limit, the environment's proxy and CAs, loaded on the first
+ * request. A bad CA bundle or proxy variable fails every request with a `usage` EngineError; a
+ * proxy that cannot be reached, refuses (407) or breaks the tunnel, with an `unreachable` one
+ * (reason `proxy`) naming the proxy without its credentials and the variable it came from.
+ * Other failures are node-fetch's, with the Node error code (a TLS code for a certificate).
+ */
+export const createNodeFetch = (options: NodeFetchOptions = {}): FetchLike => {
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS
+  const env = options.env ?? process.env
+  const load = async () => {
+    const [{ proxyFor, anyProxyConfigured }, { trustedCas }] = await Promise.all([import('./proxy-settings.js'), import('./ca-bundle.js')])
+    const ca = trustedCas(env)
+    const [module, agents, proxies] = await Promise.all([
+      import('cross-fetch'),
+      connectTimeoutAgents(connectTimeoutMs, ca),
+      anyProxyConfigured(env) ? importProxyAgents() : null,
+    ])
+    return { fetch: module.default as unknown as FetchLike, agents, proxies, proxyFor, ca }
+  }
+  let loading: ReturnType<typeof load> | undefined
+  return async (url, init) => {
+    const { fetch: crossFetch, agents, proxies, proxyFor, ca } = await (loading ??= load())
+    // A redirect asks for an agent again, so each target is routed on its own.
+    let last: import('./proxy-agents.js').ProxyAgentOptions | undefined
+    const attempt: import('./proxy-agents.js').ProxyAttempt = {}
+    const agent = (target: URL) => {
+      const route = proxies ? proxyFor(target, env) : null
+      if (!route || !proxies) {
+        last = undefined
+        return target.protocol === 'http:' ? agents.http : agents.https
+      }
+      last = { route, target, connectTimeoutMs, ca, attempt }
+      return proxies.proxyAgentFor(last)
+    }
+    let response: Response
+    try {
+      response = await crossFetch(url, { ...init, agent } as RequestInit)
+    } catch (error) {
+      throw attempt.failure ?? error
+    }
+    // Through a plain http proxy a 407 is the proxy's own answer, not the server's.
+    if (response.status === 407 && last && proxies) throw proxies.proxyAuthFailure(last)
+    return response
+  }
 }
 
 // One fetch per connection time limit for the life of the process, so discovery, which is
 // kept per fetch, is done once.
 const nodeFetches = new Map<number, FetchLike>()
 
-/**
- * cross-fetch with a connection time limit (node-fetch, under it, takes an `agent` per
- * request), loaded on the first request.
- */
+/** createNodeFetch on process.env, one per connection time limit. */
 export const nodeFetch = (connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS): FetchLike => {
   const known = nodeFetches.get(connectTimeoutMs)
   if (known) return known
-  let loading: Promise<{ fetch: FetchLike; agents: Awaited<ReturnType<typeof connectTimeoutAgents>> }> | undefined
-  const load = () =>
-    (loading ??= Promise.all([import('cross-fetch'), connectTimeoutAgents(connectTimeoutMs)]).then(([module, agents]) => ({
-      fetch: module.default as unknown as FetchLike,
-      agents,
-    })))
-  const fetch: FetchLike = async (url, init) => {
-    const { fetch: crossFetch, agents } = await load()
-    return crossFetch(url, { ...init, agent: (target: URL) => (target.protocol === 'http:' ? agents.http : agents.https) } as RequestInit)
-  }
+  const fetch = createNodeFetch({ connectTimeoutMs })
   nodeFetches.set(connectTimeoutMs, fetch)
   return fetch
 }
-

@@ -29,7 +29,8 @@ export function makeSandbox(extraEnv: NodeJS.ProcessEnv = {}): CliSandbox {
   const workspace = join(root, 'workspace')
   const env: NodeJS.ProcessEnv = {}
   for (const [key, value] of Object.entries(process.env)) {
-    if (!/^(OMICOS_|CONDA_|NO_COLOR|FORCE_COLOR)/.test(key)) env[key] = value
+    // A proxy of the machine running the tests would carry their loopback requests away.
+    if (!/^(OMICOS_|CONDA_|NO_COLOR|FORCE_COLOR)|^(https?|all|no)_proxy$/i.test(key)) env[key] = value
   }
   Object.assign(env, { OMICOS_HOME: home }, extraEnv)
   mkdirSync(workspace, { recursive: true })
