@@ -5,7 +5,7 @@ import { fromPromise } from 'xstate'
 import type { DeviceAuthorization, PollInput, PollResult, RequestCodeInput } from '../../machines/contracts.js'
 import { pollDeviceToken, requestDeviceAuthorization } from './device-grant.js'
 import type { HttpDeps } from './http.js'
-import { fetchAccount, toUserSession } from './omicos-api.js'
+import { fetchAccount, revokeIssuedSession, toUserSession } from './omicos-api.js'
 
 export interface PairingClient {
   clientId: string
@@ -23,8 +23,17 @@ export const createPairingActors = (http: HttpDeps & { now: () => number }, { cl
 
   pollToken: fromPromise<PollResult, PollInput>(async ({ input, signal }) => {
     const result = await pollDeviceToken({ ...http, server: input.server, clientId, deviceCode: input.deviceCode }, signal)
+    // pending, slowDown, denied, expired, invalidGrant and unavailable (with its Retry-After)
+    // are the machine's to decide on, unchanged.
     if (result.kind !== 'granted') return result
-    const account = await fetchAccount(http, input.server, result.tokens.access_token, signal)
+    let account
+    try {
+      account = await fetchAccount(http, input.server, result.tokens.access_token, signal)
+    } catch (error) {
+      // The machine never sees tokens this actor fails with: take them back here.
+      await revokeIssuedSession(http, input.server, clientId, result.tokens)
+      throw error
+    }
     return { kind: 'granted', session: toUserSession(result.tokens, account, result.at), at: result.at }
   }),
 })

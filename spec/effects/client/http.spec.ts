@@ -174,7 +174,7 @@ test('device authorization: escape sequences, unsafe addresses and absurd number
     [{ device_code: undefined }, /no usable device_code/],
   ]
   for (const [extra, why] of cases) {
-    await withServer({ '/device/auth': (_q, res) => sendJson(res, 200, deviceAnswer(`http://127.0.0.1`, extra)) }, async (url) => {
+    await withServer({ '/device/auth': (q, res) => sendJson(res, 200, deviceAnswer(`http://${q.headers.host}`, extra)) }, async (url) => {
       const error = await rejectsWith(requestDeviceAuthorization({ server: url, clientId: 'c' }), 'bad_response', why)
       assert.not.match(error!.message, /\u001b|\u202e|\u0007/)
     })
@@ -185,9 +185,10 @@ test('device authorization: absent interval means 5 s; the form carries client, 
   let form = new URLSearchParams()
   await withServer(
     {
-      '/device/auth': (_q, res, body) => {
+      '/device/auth': (q, res, body) => {
         form = new URLSearchParams(body)
-        sendJson(res, 200, deviceAnswer('http://localhost:1', { verification_uri_complete: 'http://localhost:1/device?user_code=BCDF-GHJK' }))
+        const base = `http://${q.headers.host}`
+        sendJson(res, 200, deviceAnswer(base, { verification_uri_complete: `${base}/device?user_code=BCDF-GHJK` }))
       },
     },
     async (url) => {
@@ -195,8 +196,8 @@ test('device authorization: absent interval means 5 s; the form carries client, 
       assert.equal(auth, {
         deviceCode: 'dc-1',
         userCode: 'BCDF-GHJK',
-        verificationUri: 'http://localhost:1/device',
-        verificationUriComplete: 'http://localhost:1/device?user_code=BCDF-GHJK',
+        verificationUri: `${url}/device`,
+        verificationUriComplete: `${url}/device?user_code=BCDF-GHJK`,
         expiresIn: 600,
         interval: 5,
         receivedAt: 42,
@@ -224,7 +225,7 @@ test('device token polling maps the RFC 8628 errors to values', async () => {
     const poll = () => pollDeviceToken({ server: url, clientId: 'c', deviceCode: 'dc', now: () => 7 })
     assert.equal(await poll(), { kind: 'pending', at: 7 })
     assert.equal(await poll(), { kind: 'slowDown', at: 7 })
-    assert.equal(await poll(), { kind: 'slowDown', at: 7 })
+    assert.equal(await poll(), { kind: 'unavailable', status: 429, retryAfterMs: null, at: 7 })
     assert.equal(await poll(), { kind: 'denied', at: 7 })
     assert.equal(await poll(), { kind: 'expired', at: 7 })
     assert.equal(await poll(), { kind: 'granted', tokens: { access_token: 'at', token_type: 'Bearer', expires_in: 60 }, at: 7 })
