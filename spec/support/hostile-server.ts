@@ -18,6 +18,8 @@ export interface SeenRequest {
   url: string
   headers: IncomingMessage['headers']
   body: string
+  /** epoch ms at which the request arrived */
+  at: number
 }
 
 /** What the upstream answered, for a script that changes a real answer. */
@@ -120,7 +122,8 @@ export async function startHostileServer(options: { upstream?: () => string } = 
   }
 
   const server: Server = createServer(async (req, res) => {
-    const seen: SeenRequest = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body: await readBody(req) }
+    const at = Date.now()
+    const seen: SeenRequest = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body: await readBody(req), at }
     requests.push(seen)
     const route = `${seen.method} ${seen.url.split('?')[0]}`
     const count = (counts.get(route) ?? 0) + 1
@@ -170,18 +173,21 @@ const SECRET_FIELDS = ['password', 'device_code', 'token', 'refresh_token', 'acc
  * Every secret that went through the server: passwords, codes and tokens in forms, Bearer
  * headers and JSON answers. None of them may appear in the CLI's output or its other files.
  */
-export function secretsSeen(server: HostileServer): string[] {
+export function secretsSeen(server: HostileServer, options: { deviceCodes?: boolean } = {}): string[] {
   const found = new Set<string>()
+  // A pairing in progress keeps its device code in OMICOS_HOME/pending, by design: a file search
+  // that must pass over that folder leaves the codes out.
+  const fields = options.deviceCodes === false ? SECRET_FIELDS.filter((f) => f !== 'device_code') : SECRET_FIELDS
   for (const req of server.requests) {
     const bearer = /^Bearer\s+(\S+)/i.exec(String(req.headers.authorization ?? ''))
     if (bearer) found.add(bearer[1]!)
     const form = new URLSearchParams(req.body)
-    for (const key of SECRET_FIELDS) if (form.get(key)) found.add(form.get(key)!)
+    for (const key of fields) if (form.get(key)) found.add(form.get(key)!)
   }
   for (const text of server.answers) {
     try {
       const json = JSON.parse(text)
-      for (const key of SECRET_FIELDS) if (typeof json?.[key] === 'string') found.add(json[key])
+      for (const key of fields) if (typeof json?.[key] === 'string') found.add(json[key])
     } catch {
       // not JSON: no field to take
     }
