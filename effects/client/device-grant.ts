@@ -14,6 +14,7 @@ import type { DeviceAuthorization } from '../../machines/contracts.js'
 import { EngineError } from './engine-error.js'
 import { discover } from './discovery.js'
 import { holdSecrets } from './held-secrets.js'
+import { sanitizeServerText } from './sanitize-server-text.js'
 import { parseRetryAfter, refusalMessage, requestJson, type FetchLike, type HttpDeps } from './http.js'
 import { checkSameOriginUrl, hasUnsafeChars, hostOf, originOf } from './server-url.js'
 
@@ -130,6 +131,18 @@ export const isUserCode = (value: string): boolean => {
 }
 
 /**
+ * An address shown and turned into a QR code: on the issuer's origin, and holding nothing the
+ * sanitizer would change (no secret, such as the device code in its path, nothing invisible).
+ */
+const pairingAddress = (value: unknown, what: string, origin: string): string => {
+  const url = checkSameOriginUrl(value, what, origin)
+  if (sanitizeServerText(url, { maxLength: 4096 }) !== url) {
+    throw bad(`the server sent a ${what} holding a secret or invisible characters; it is not shown`)
+  }
+  return url
+}
+
+/**
  * Checks a device authorization response (RFC 8628 section 3.2). `origin` is the issuer's: the
  * addresses a person is told to open must be on it (section 5.4).
  */
@@ -144,13 +157,13 @@ export const parseDeviceAuthorization = (
   if (!isUserCode(userCode)) {
     throw bad(`the server sent a user_code that is not a pairing code (${MIN_USER_CODE} to ${MAX_USER_CODE} letters or digits); it is not shown`)
   }
-  const verificationUri = checkSameOriginUrl(body.verification_uri ?? body.verification_url, 'verification_uri', origin)
+  const verificationUri = pairingAddress(body.verification_uri ?? body.verification_url, 'verification_uri', origin)
   const complete = body.verification_uri_complete ?? null
   return {
     deviceCode,
     userCode,
     verificationUri,
-    verificationUriComplete: complete === null ? null : checkSameOriginUrl(complete, 'verification_uri_complete', origin),
+    verificationUriComplete: complete === null ? null : pairingAddress(complete, 'verification_uri_complete', origin),
     expiresIn: seconds(body.expires_in, 'expires_in', 1, MAX_EXPIRES_IN_S),
     interval:
       body.interval === undefined || body.interval === null

@@ -1,4 +1,5 @@
 import { EngineError } from './engine-error.js'
+import { sanitizeServerText } from './sanitize-server-text.js'
 
 export const DEFAULT_SERVER = 'https://auth.omicos.cn'
 
@@ -101,10 +102,13 @@ export const checkSameOriginUrl = (value: unknown, what: string, origin: string)
 /** `host[:port]` of a server URL: the `user.cloud_base` of the credential file. */
 export const cloudBase = (server: string): string => new URL(server).host
 
-/** The host of a URL for messages, or the text itself when it does not parse. */
+/**
+ * The host of a URL for messages, or "the server" when it does not parse. An endpoint's host
+ * is server text too (metadata may name any host), so it passes the sanitizer's redaction.
+ */
 export const hostOf = (url: string): string => {
   try {
-    return new URL(url).host
+    return sanitizeServerText(new URL(url).host, { maxLength: 260 }) || 'the server'
   } catch {
     return 'the server'
   }

@@ -1,11 +1,12 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { createServer as createHttpsServer } from 'node:https'
 import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { discover } from '../../../effects/client/discovery.js'
 import { pollDeviceToken, requestDeviceAuthorization } from '../../../effects/client/device-grant.js'
 import { EngineError } from '../../../effects/client/engine-error.js'
-import { requestJson, retryAfterMs } from '../../../effects/client/http.js'
+import { parseRetryAfter, requestJson, retryAfterMs } from '../../../effects/client/http.js'
 import { nodeFetch } from '../../../effects/node/node-fetch.js'
 import { passwordGrant } from '../../../effects/client/password-grant.js'
 import { cloudBase, DEFAULT_SERVER, parseServerUrl } from '../../../effects/client/server-url.js'
@@ -69,11 +70,19 @@ test('server URLs: https anywhere, http only on loopback, normalized', () => {
   assert.is(cloudBase('http://127.0.0.1:4000'), '127.0.0.1:4000')
 })
 
-test('Retry-After: seconds or an HTTP date', () => {
+test('Retry-After: seconds or an HTTP date, null when unreadable, bad_response beyond a day', () => {
   assert.is(retryAfterMs('7', 0), 7_000)
   assert.is(retryAfterMs(new Date(60_000).toUTCString(), 0), 60_000)
   assert.is(retryAfterMs(null, 0, 1234), 1234)
   assert.is(retryAfterMs('soon', 0, 99), 99)
+  assert.is(parseRetryAfter(null, 0), null)
+  assert.is(parseRetryAfter('-5', 0), null)
+  assert.is(parseRetryAfter('1e3', 0), null)
+  assert.is(parseRetryAfter(new Date(0).toUTCString(), 60_000), 0, 'a date in the past: no wait')
+  assert.is(parseRetryAfter('86400', 0), 86_400_000)
+  for (const huge of ['86401', '1'.repeat(15), new Date(Date.UTC(2100, 0)).toUTCString()]) {
+    assert.throws(() => parseRetryAfter(huge, 0, 'auth.example'), (e: EngineError) => e.kind === 'bad_response' && /more than a day/.test(e.message), huge)
+  }
 })
 
 test('the default server https://auth.omicos.cn fails fast as unreachable', async () => {
@@ -264,7 +273,7 @@ test('password grant: invalid_grant is invalid, 429 is rateLimited with Retry-Af
   )
 })
 
-test('a gateway error is unreachable; a POST is not redirected', async () => {
+test('a gateway error is unreachable unless the caller takes 5xx; no request is redirected, GET included', async () => {
   await withServer(
     {
       '/busy': (_q, res) => sendJson(res, 503, '<html>'),
@@ -272,9 +281,51 @@ test('a gateway error is unreachable; a POST is not redirected', async () => {
     },
     async (url) => {
       await rejectsWith(requestJson({}, `${url}/busy`), 'unreachable', /answered 503/)
-      await rejectsWith(requestJson({}, `${url}/moved`, { form: { a: 'b' } }), 'bad_response', /redirect/)
+      const busy = await requestJson({}, `${url}/busy`, { serverErrors: true })
+      assert.is(busy.status, 503)
+      assert.is(busy.body, null, 'an error page that is not a JSON object is no body')
+      for (const fetch of [undefined, nodeFetch()]) {
+        await rejectsWith(requestJson({ fetch }, `${url}/moved`, { form: { a: 'b' } }), 'bad_response', /redirect \(HTTP 307\)/)
+        await rejectsWith(requestJson({ fetch }, `${url}/moved`, { headers: { authorization: 'Bearer t' } }), 'bad_response', /redirect \(HTTP 307\)/)
+      }
     },
   )
+})
+
+// A self-signed certificate for 127.0.0.1 (openssl req -x509, valid for 100 years), so the
+// test needs no openssl at run time. Only a test server holds it.
+const SELF_SIGNED_KEY = `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgDyJoQ2tDBOmHrDGG
+ziyygdb5WRZEiObsKLmirtEIpvihRANCAAR6WXDSb8Q5kHbKGS1CL1EIjYH0BJMU
+A6/vwkRH9ZtPT7nDzpNS6EO1CMBMm0Bah2+1KP8ekVYgdcNQtZ2M7+dG
+-----END PRIVATE KEY-----`
+const SELF_SIGNED_CERT = `-----BEGIN CERTIFICATE-----
+MIIBkDCCATagAwIBAgIUbRZixnlybtiNqvKa07MUmoWCJN0wCgYIKoZIzj0EAwIw
+FDESMBAGA1UEAwwJMTI3LjAuMC4xMCAXDTI2MTIwMjA2NDkzNVoYDzIxMjYxMTA4
+MDY0OTM1WjAUMRIwEAYDVQQDDAkxMjcuMC4wLjEwWTATBgcqhkjOPQIBBggqhkjO
+PQMBBwNCAAR6WXDSb8Q5kHbKGS1CL1EIjYH0BJMUA6/vwkRH9ZtPT7nDzpNS6EO1
+CMBMm0Bah2+1KP8ekVYgdcNQtZ2M7+dGo2QwYjAdBgNVHQ4EFgQUXQAbW4vBbV/j
+/GYvAFJTpDBGwkswHwYDVR0jBBgwFoAUXQAbW4vBbV/j/GYvAFJTpDBGwkswDwYD
+VR0TAQH/BAUwAwEB/zAPBgNVHREECDAGhwR/AAABMAoGCCqGSM49BAMCA0gAMEUC
+IQDnA2oEccnAMjcwm3ixgLmgvy1aQ0yFFhFHSKbXtH8XigIgXGS/CyNLYxbqMWUp
+6s1r/fD/gnkbt5IbSNGslts3fpY=
+-----END CERTIFICATE-----`
+
+test('a TLS failure is unreachable with reason tls, naming the host, the cause and the CA options', async () => {
+  const server = createHttpsServer({ key: SELF_SIGNED_KEY, cert: SELF_SIGNED_CERT }, (_req, res) => sendJson(res, 200, {}))
+  await timeout(new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)), 5_000, 'starting the https server')
+  const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`
+  try {
+    for (const fetch of [undefined, nodeFetch()]) {
+      const error = await rejectsWith(requestJson({ fetch }, `${url}/x`), 'unreachable', /self-signed certificate/)
+      assert.is(error!.reason, 'tls')
+      assert.ok(error!.message.startsWith(`cannot reach ${url.slice(8)}: TLS error`), error!.message)
+      assert.match(error!.message, /OMICOS_CA_BUNDLE, SSL_CERT_FILE or NODE_EXTRA_CA_CERTS/)
+    }
+  } finally {
+    server.closeAllConnections()
+    await timeout(new Promise<void>((resolve) => server.close(() => resolve())), 5_000, 'stopping the https server')
+  }
 })
 
 test.run()

@@ -6,7 +6,8 @@ import * as assert from 'uvu/assert'
 import { parseMetadata } from '../../../effects/client/discovery.js'
 import { EngineError } from '../../../effects/client/engine-error.js'
 import { isUserCode, parseDeviceAuthorization } from '../../../effects/client/device-grant.js'
-import { checkSameOriginUrl, originOf } from '../../../effects/client/server-url.js'
+import { checkSameOriginUrl, hostOf, originOf } from '../../../effects/client/server-url.js'
+import { holdSecrets, releaseSecrets } from '../../../effects/client/held-secrets.js'
 
 const ISSUER = 'https://auth.omicos.cn'
 
@@ -81,6 +82,12 @@ test('a device authorization answer is checked against the issuer origin, both a
     () => parseDeviceAuthorization(answer({ verification_uri_complete: 'https://\u0430uth.omicos.cn/device?user_code=BCDF-GHJK' }), 0, ISSUER),
     'https://\u0430uth.omicos.cn/device?user_code=BCDF-GHJK',
   )
+  // On the right origin, but carrying the device code (a secret) to be shown and put in a QR code.
+  assert.throws(
+    () => parseDeviceAuthorization(answer({ verification_uri_complete: `${ISSUER}/device?c=dc-0123456789` }), 0, ISSUER),
+    (e: EngineError) => e.kind === 'bad_response' && /holding a secret/.test(e.message) && !e.message.includes('dc-0123456789'),
+  )
+  releaseSecrets()
 })
 
 test('pairing codes: letters and digits with single hyphens or spaces, 4..20 of them', () => {
@@ -131,6 +138,13 @@ test('metadata: endpoints are https for an https server; loopback http only for 
   assert.throws(() => parseMetadata(doc('http://127.0.0.1:4000/token'), ISSUER), /must be https like the server/)
   assert.ok(parseMetadata(doc('http://127.0.0.1:4000/token', 'http://127.0.0.1:4000'), 'http://127.0.0.1:4000'))
   assert.throws(() => parseMetadata(doc('http://evil.example/token', 'http://127.0.0.1:4000'), 'http://127.0.0.1:4000'), /plain http is only allowed/)
+})
+
+test('an endpoint host in a message passes the redaction too', () => {
+  holdSecrets('tok3n-secret-value')
+  assert.is(hostOf('https://tok3n-secret-value.evil.example/process'), '[redacted].evil.example')
+  assert.is(hostOf('not a url'), 'the server')
+  releaseSecrets()
 })
 
 test.run()
