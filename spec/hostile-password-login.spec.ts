@@ -78,6 +78,20 @@ test('a wrong-password answer that echoes the password: exit 4, the password sho
   assert.equal(bytesOf(file), before)
 })
 
+test('a wrong-password answer with escape sequences, bidi overrides and a novel: one clean line of at most 160 characters from it', async () => {
+  const box = sandbox()
+  hostile.on('POST /token', ({ res }) =>
+    sendJson(res, 400, {
+      error: 'invalid_grant',
+      error_description: `\u001b[2J\u001b]8;;https://evil.example\u0007wrong\u202e drowssap\u2066\r\nsecond line ${'x'.repeat(5000)}`,
+    }),
+  )
+  const result = await login(box)
+  assertOneLineError(result, 4, /^error: \[2J\]8;;https:\/\/evil\.examplewrong drowssap second line x+\.\.\./)
+  assert.not.match(result.stderr, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/)
+  assert.ok(result.stderr.length < 200, `${result.stderr.length} characters`)
+})
+
 test('a registration error that repeats the Authorization header: exit 6, the user token shown as [redacted]', async () => {
   const { box, file, before } = await loggedIn()
   hostile.on('POST /omicos/processes', ({ req, res }) =>
