@@ -198,6 +198,29 @@ test('a token lifetime of 1e300: exit 6 with a plain sentence, and the issued to
   assert.equal(bytesOf(file), before)
 })
 
+test('a 429 whose Retry-After asks for years: exit 6 with a plain sentence', async () => {
+  const { box, file, before } = await loggedIn()
+  hostile.on('POST /token', ({ res }) => sendJson(res, 429, { error: 'slow_down' }, { 'retry-after': '99999999999' }))
+  const result = await login(box, ['--force'])
+  assertOneLineError(result, 6, /asked to wait more than a day before trying again/)
+  assert.equal(bytesOf(file), before)
+})
+
+test('a process token that expires in 1e300 seconds: exit 6 with a plain sentence', async () => {
+  const { box, file, before } = await loggedIn()
+  hostile.on('POST /omicos/processes', async ({ forward, res }) => {
+    const answer = await forward()
+    const { expires_at: _, ...rest } = answer.json()
+    res.writeHead(answer.status, { 'content-type': 'application/json' })
+    res.end(JSON.stringify(rest).replace(/}$/, ',"expires_in":1e300}'))
+  })
+  const result = await login(box, ['--force'])
+  assertOneLineError(result, 6, /sent a process token without a usable expiry \(it must be a date within ten years\)/)
+  assert.not.match(result.stderr, /Invalid time value|RangeError/)
+  assertNoSecretIn(result)
+  assert.equal(bytesOf(file), before)
+})
+
 test('no secret in any output or file of the whole run', () => {
   leaks.assertNoLeak()
 })
