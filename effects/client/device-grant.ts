@@ -9,7 +9,9 @@
 // pace themselves, such as the device-login machine.
 //
 // Everything a server sends that can reach a terminal (user code, verification addresses) is
-// checked first: no control characters or escape sequences, https or loopback http only.
+// checked first: no control characters or escape sequences, https or loopback http only, the
+// addresses on the issuer's origin (RFC 8628 section 5.4), a user code that looks like one
+// (section 6.1). Every number is range-checked where it is parsed.
 import type { DeviceAuthorization } from '../../machines/contracts.js'
 import { EngineError } from './engine-error.js'
 import { discover } from './discovery.js'
