@@ -286,3 +286,24 @@ export function peakRssProbe(env: NodeJS.ProcessEnv): { env: NodeJS.ProcessEnv; 
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   }
 }
+
+// --- TLS ------------------------------------------------------------------------------------
+
+// A self-signed certificate for 127.0.0.1 (openssl req -x509, valid for 100 years), so the
+// test needs no openssl at run time. Only a test server holds it.
+export const SELF_SIGNED_KEY = `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgDyJoQ2tDBOmHrDGG
+ziyygdb5WRZEiObsKLmirtEIpvihRANCAAR6WXDSb8Q5kHbKGS1CL1EIjYH0BJMU
+A6/vwkRH9ZtPT7nDzpNS6EO1CMBMm0Bah2+1KP8ekVYgdcNQtZ2M7+dG
+-----END PRIVATE KEY-----`
+export const SELF_SIGNED_CERT = `-----BEGIN CERTIFICATE-----
+MIIBkDCCATagAwIBAgIUbRZixnlybtiNqvKa07MUmoWCJN0wCgYIKoZIzj0EAwIw
+FDESMBAGA1UEAwwJMTI3LjAuMC4xMCAXDTI2MTIwMjA2NDkzNVoYDzIxMjYxMTA4
+MDY0OTM1WjAUMRIwEAYDVQQDDAkxMjcuMC4wLjEwWTATBgcqhkjOPQIBBggqhkjO
+PQMBBwNCAAR6WXDSb8Q5kHbKGS1CL1EIjYH0BJMUA6/vwkRH9ZtPT7nDzpNS6EO1
+CMBMm0Bah2+1KP8ekVYgdcNQtZ2M7+dGo2QwYjAdBgNVHQ4EFgQUXQAbW4vBbV/j
+/GYvAFJTpDBGwkswHwYDVR0jBBgwFoAUXQAbW4vBbV/j/GYvAFJTpDBGwkswDwYD
+VR0TAQH/BAUwAwEB/zAPBgNVHREECDAGhwR/AAABMAoGCCqGSM49BAMCA0gAMEUC
+IQDnA2oEccnAMjcwm3ixgLmgvy1aQ0yFFhFHSKbXtH8XigIgXGS/CyNLYxbqMWUp
+6s1r/fD/gnkbt5IbSNGslts3fpY=
+-----END CERTIFICATE-----`

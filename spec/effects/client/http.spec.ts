@@ -11,6 +11,7 @@ import { nodeFetch } from '../../../effects/node/node-fetch.js'
 import { passwordGrant } from '../../../effects/client/password-grant.js'
 import { cloudBase, DEFAULT_SERVER, parseServerUrl } from '../../../effects/client/server-url.js'
 import { sendJson, startHttp, type Handler } from '../support.js'
+import { SELF_SIGNED_CERT, SELF_SIGNED_KEY } from '../../support/hostile-server.js'
 import { timeout } from '../../support/wait.js'
 
 const rejectsWith = async (promise: Promise<unknown>, kind: string, pattern?: RegExp) => {
@@ -292,24 +293,6 @@ test('a gateway error is unreachable unless the caller takes 5xx; no request is 
   )
 })
 
-// A self-signed certificate for 127.0.0.1 (openssl req -x509, valid for 100 years), so the
-// test needs no openssl at run time. Only a test server holds it.
-const SELF_SIGNED_KEY = `-----BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgDyJoQ2tDBOmHrDGG
-ziyygdb5WRZEiObsKLmirtEIpvihRANCAAR6WXDSb8Q5kHbKGS1CL1EIjYH0BJMU
-A6/vwkRH9ZtPT7nDzpNS6EO1CMBMm0Bah2+1KP8ekVYgdcNQtZ2M7+dG
------END PRIVATE KEY-----`
-const SELF_SIGNED_CERT = `-----BEGIN CERTIFICATE-----
-MIIBkDCCATagAwIBAgIUbRZixnlybtiNqvKa07MUmoWCJN0wCgYIKoZIzj0EAwIw
-FDESMBAGA1UEAwwJMTI3LjAuMC4xMCAXDTI2MTIwMjA2NDkzNVoYDzIxMjYxMTA4
-MDY0OTM1WjAUMRIwEAYDVQQDDAkxMjcuMC4wLjEwWTATBgcqhkjOPQIBBggqhkjO
-PQMBBwNCAAR6WXDSb8Q5kHbKGS1CL1EIjYH0BJMUA6/vwkRH9ZtPT7nDzpNS6EO1
-CMBMm0Bah2+1KP8ekVYgdcNQtZ2M7+dGo2QwYjAdBgNVHQ4EFgQUXQAbW4vBbV/j
-/GYvAFJTpDBGwkswHwYDVR0jBBgwFoAUXQAbW4vBbV/j/GYvAFJTpDBGwkswDwYD
-VR0TAQH/BAUwAwEB/zAPBgNVHREECDAGhwR/AAABMAoGCCqGSM49BAMCA0gAMEUC
-IQDnA2oEccnAMjcwm3ixgLmgvy1aQ0yFFhFHSKbXtH8XigIgXGS/CyNLYxbqMWUp
-6s1r/fD/gnkbt5IbSNGslts3fpY=
------END CERTIFICATE-----`
 
 test('a TLS failure is unreachable with reason tls, naming the host, the cause and the CA options', async () => {
   const server = createHttpsServer({ key: SELF_SIGNED_KEY, cert: SELF_SIGNED_CERT }, (_req, res) => sendJson(res, 200, {}))
