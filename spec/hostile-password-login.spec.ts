@@ -2,6 +2,9 @@
 // listener that misbehaves on one route per test (spec/support/hostile-server.ts). Each test
 // first logs in through it cleanly, then runs `login --force` against the misbehaviour and
 // checks: the exit code, one clean line, no secret anywhere, the earlier file byte-identical.
+//
+// The test marked "(machine)" depends on the login machine revoking issued tokens when a
+// login fails after the grant.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { join } from 'node:path'
@@ -218,6 +221,24 @@ test('a process token that expires in 1e300 seconds: exit 6 with a plain sentenc
   assertOneLineError(result, 6, /sent a process token without a usable expiry \(it must be a date within ten years\)/)
   assert.not.match(result.stderr, /Invalid time value|RangeError/)
   assertNoSecretIn(result)
+  assert.equal(bytesOf(file), before)
+})
+
+test('(machine) a registration that fails after the token was issued: the issued tokens are revoked before the exit', async () => {
+  const { box, file, before } = await loggedIn()
+  let issued: { access_token: string; refresh_token?: string } | undefined
+  hostile.on('POST /token', async ({ req, forward, res }) => {
+    if (new URLSearchParams(req.body).get('grant_type') !== 'password') return false
+    const answer = await forward()
+    issued = answer.json()
+    res.writeHead(answer.status, { 'content-type': 'application/json' })
+    res.end(answer.text)
+  })
+  hostile.on('POST /omicos/processes', ({ res }) => sendJson(res, 400, { error: 'invalid_request' }))
+  const result = await login(box, ['--force'])
+  assertOneLineError(result, 6, /refused to register the process/)
+  const revoked = hostile.seen('POST /token/revocation').map((r) => new URLSearchParams(r.body).get('token'))
+  assert.ok(issued && revoked.includes(issued.access_token), 'the access token was revoked')
   assert.equal(bytesOf(file), before)
 })
 

@@ -6,7 +6,7 @@ import { hostOf } from './server-url.js'
 
 /**
  * The part of the WHATWG fetch the effects use. Injectable: the Node actors
- * (effects/node-actors.ts) pass cross-fetch with connection time limits, tests their own;
+ * (effects/node/node-fetch.ts) pass cross-fetch with connection time limits, tests their own;
  * without one, the platform's globalThis.fetch.
  */
 export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>
