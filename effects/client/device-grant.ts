@@ -6,10 +6,12 @@
 //
 // `runDeviceGrant` is the whole grant, paced as RFC 8628 section 3.5 says; the two requests it
 // is made of (`requestDeviceAuthorization`, `pollDeviceToken`) are exported for callers that
-// pace themselves, such as the device-login machine.
+// pace themselves, such as the login machine's device grant.
 //
 // Everything a server sends that can reach a terminal (user code, verification addresses) is
-// checked first: no control characters or escape sequences, https or loopback http only.
+// checked first: no control characters or escape sequences, https or loopback http only, the
+// addresses on the issuer's origin (RFC 8628 section 5.4), a user code that looks like one
+// (section 6.1). Every number is range-checked where it is parsed.
 import { createActor, type ActorOptions, type AnyActorLogic } from 'xstate'
 import type { DeviceAuthorization, PairingView } from '../../machines/contracts.js'
 import { deviceGrant } from '../../machines/device-grant.machine.js'
@@ -17,8 +19,10 @@ import { createPairingActors } from './pairing-actors.js'
 import { runToEnd } from './run-actor.js'
 import { EngineError } from './engine-error.js'
 import { discover } from './discovery.js'
-import { requestJson, safeErrorCode, type FetchLike } from './http.js'
-import { checkServerSentUrl, hasUnsafeChars, hostOf } from './server-url.js'
+import { holdSecrets } from './held-secrets.js'
+import { sanitizeServerText } from './sanitize-server-text.js'
+import { parseRetryAfter, refusalMessage, requestJson, type FetchLike, type HttpDeps } from './http.js'
+import { checkSameOriginUrl, hasUnsafeChars, hostOf, originOf } from './server-url.js'
 
 export type { FetchLike } from './http.js'
 
@@ -28,6 +32,10 @@ export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_c
 export interface DeviceGrantEndpoints {
   device_authorization_endpoint: string | null
   token_endpoint: string
+  /** where tokens in an answer the client refuses are taken back (RFC 7009), when offered */
+  revocation_endpoint?: string | null
+  /** the issuer the metadata speaks for; the pairing addresses must be on its origin */
+  issuer?: string | null
 }
 
 export interface DeviceGrantOptions {
@@ -66,17 +74,27 @@ export interface TokenResponse {
   [key: string]: unknown
 }
 
+/** The answers of one poll, as machines/contracts.ts `PollResult` names them, with the tokens as sent. */
 export type DevicePollResult = (
   | { kind: 'pending' }
   | { kind: 'slowDown' }
   | { kind: 'denied' }
   | { kind: 'expired' }
+  /** invalid_grant: the code can no longer be used (it may have been approved and the answer lost) */
+  | { kind: 'invalidGrant' }
+  /** any 5xx or a 429: back off as after a connection error; Retry-After (429, 503) when sent */
+  | { kind: 'unavailable'; status: number; retryAfterMs: number | null }
   | { kind: 'granted'; tokens: TokenResponse }
 ) & { /** epoch ms at which the answer arrived */ at: number }
 
 export const DEFAULT_INTERVAL_S = 5
 const MAX_INTERVAL_S = 300
 const MAX_EXPIRES_IN_S = 86_400
+/** The longest token lifetime taken at its word: ten years. */
+const MAX_TOKEN_LIFETIME_S = 10 * 365 * 86_400
+// RFC 8628 section 6.1: a code typed by a person is short. Counted without separators.
+const MIN_USER_CODE = 4
+const MAX_USER_CODE = 20
 
 const bad = (message: string) => new EngineError('bad_response', message)
 
@@ -86,12 +104,18 @@ const endpoints = async (options: DeviceGrantOptions, signal?: AbortSignal): Pro
   return discover(options, options.server, signal)
 }
 
-/** A whole number of seconds in range; numeric strings are accepted (some servers send them). */
-const seconds = (value: unknown, name: string, min: number, max: number): number => {
+/**
+ * A whole number of seconds in range; numeric strings are accepted (some servers send them).
+ * Anything else (1e300, -1, 2.5, "soon") is a plain sentence, never a JavaScript error later.
+ */
+const seconds = (value: unknown, name: string, min: number, max: number, host = 'the server'): number => {
   const n = typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value
-  if (typeof n !== 'number' || !Number.isFinite(n)) throw bad(`the server sent no usable ${name}`)
-  if (n < min || n > max) throw bad(`the server sent ${name} ${n}, outside ${min}..${max} seconds`)
-  return Math.ceil(n)
+  if (typeof n !== 'number' || !Number.isFinite(n)) throw bad(`${host} sent no usable ${name}`)
+  if (!Number.isInteger(n) || n < min || n > max) {
+    const shown = Number.isInteger(n) && Math.abs(n) < 1e12 ? String(n) : 'a value'
+    throw bad(`${host} sent ${name} ${shown}, outside ${min}..${max} seconds`)
+  }
+  return n
 }
 
 const printable = (value: unknown, name: string, maxLength: number): string => {
@@ -101,18 +125,51 @@ const printable = (value: unknown, name: string, maxLength: number): string => {
   return value
 }
 
-/** Checks a device authorization response (RFC 8628 section 3.2). */
-export const parseDeviceAuthorization = (body: Record<string, unknown>, receivedAt: number): DeviceAuthorizationResponse => {
+/**
+ * A code a person reads and types (RFC 8628 section 6.1): ASCII letters and digits, groups
+ * split by one hyphen or space, 4..20 of them. Anything else, a shell command for one, is
+ * not shown as "the pairing code".
+ */
+export const isUserCode = (value: string): boolean => {
+  if (!/^[A-Za-z0-9]+(?:[- ][A-Za-z0-9]+)*$/.test(value)) return false
+  const significant = value.replace(/[- ]/g, '').length
+  return significant >= MIN_USER_CODE && significant <= MAX_USER_CODE
+}
+
+/**
+ * An address shown and turned into a QR code: on the issuer's origin, and holding nothing the
+ * sanitizer would change (no secret, such as the device code in its path, nothing invisible).
+ */
+const pairingAddress = (value: unknown, what: string, origin: string): string => {
+  const url = checkSameOriginUrl(value, what, origin)
+  if (sanitizeServerText(url, { maxLength: 4096 }) !== url) {
+    throw bad(`the server sent a ${what} holding a secret or invisible characters; it is not shown`)
+  }
+  return url
+}
+
+/**
+ * Checks a device authorization response (RFC 8628 section 3.2). `origin` is the issuer's: the
+ * addresses a person is told to open must be on it (section 5.4).
+ */
+export const parseDeviceAuthorization = (
+  body: Record<string, unknown>,
+  receivedAt: number,
+  origin: string,
+): DeviceAuthorizationResponse => {
   const deviceCode = printable(body.device_code, 'device_code', 4096)
+  holdSecrets(deviceCode)
   const userCode = printable(body.user_code, 'user_code', 64)
-  if (/\s{2,}|^\s|\s$/.test(userCode)) throw bad('the server sent a user_code with stray spaces')
-  const verificationUri = checkServerSentUrl(body.verification_uri ?? body.verification_url, 'verification_uri')
+  if (!isUserCode(userCode)) {
+    throw bad(`the server sent a user_code that is not a pairing code (${MIN_USER_CODE} to ${MAX_USER_CODE} letters or digits); it is not shown`)
+  }
+  const verificationUri = pairingAddress(body.verification_uri ?? body.verification_url, 'verification_uri', origin)
   const complete = body.verification_uri_complete ?? null
   return {
     deviceCode,
     userCode,
     verificationUri,
-    verificationUriComplete: complete === null ? null : checkServerSentUrl(complete, 'verification_uri_complete'),
+    verificationUriComplete: complete === null ? null : pairingAddress(complete, 'verification_uri_complete', origin),
     expiresIn: seconds(body.expires_in, 'expires_in', 1, MAX_EXPIRES_IN_S),
     interval:
       body.interval === undefined || body.interval === null
@@ -138,34 +195,76 @@ export const requestDeviceAuthorization = async (
   if (answer.status === 429) {
     throw new EngineError('refused', `${hostOf(endpoint)} is refusing new pairing requests for now (too many); try again later`)
   }
-  if (answer.status !== 200) {
-    throw bad(`${hostOf(endpoint)} refused the device authorization request: ${safeErrorCode(answer.body?.error)} (HTTP ${answer.status})`)
-  }
-  return parseDeviceAuthorization(answer.body!, now)
+  if (answer.status !== 200) throw bad(refusalMessage(endpoint, 'the device authorization request', answer))
+  // The issuer discovery vouched for (RFC 8414 section 3.3), else the server asked, else the endpoint's own.
+  const issuer = metadata.issuer ?? request.server ?? endpoint
+  return parseDeviceAuthorization(answer.body!, now, originOf(issuer) ?? issuer)
 }
 
-/** Checks the fields of a successful token response the engine relies on. */
+/**
+ * Checks the fields of a successful token response the engine relies on. The tokens are held
+ * (held-secrets.ts) first, so no later server text can show them, whatever this decides.
+ */
 export const parseTokenResponse = (body: Record<string, unknown>, host: string): TokenResponse => {
   const { access_token, token_type, expires_in, refresh_token } = body
+  holdSecrets(access_token, refresh_token, body.id_token)
   if (typeof access_token !== 'string' || !access_token || hasUnsafeChars(access_token)) {
     throw bad(`${host} sent a token response without a usable access_token`)
   }
   if (typeof token_type !== 'string' || !token_type) throw bad(`${host} sent a token response without token_type`)
-  if (expires_in !== undefined && (typeof expires_in !== 'number' || !(expires_in > 0))) {
-    throw bad(`${host} sent a token response with an unusable expires_in`)
-  }
   if (refresh_token !== undefined && refresh_token !== null && (typeof refresh_token !== 'string' || hasUnsafeChars(refresh_token))) {
     throw bad(`${host} sent a token response with an unusable refresh_token`)
   }
-  return body as TokenResponse
+  if (expires_in === undefined || expires_in === null) return body as TokenResponse
+  const lifetime = seconds(expires_in, 'a token lifetime (expires_in)', 1, MAX_TOKEN_LIFETIME_S, host)
+  return { ...body, expires_in: lifetime } as TokenResponse
+}
+
+/**
+ * Takes back tokens the server issued in an answer the engine refuses (an absurd lifetime, a
+ * missing field), best effort and bounded, so no live session is left that nothing holds.
+ */
+export const revokeIssued = async (
+  deps: HttpDeps,
+  revocationEndpoint: string | null | undefined,
+  clientId: string,
+  body: Record<string, unknown> | null,
+): Promise<void> => {
+  if (!revocationEndpoint || !body) return
+  // The refresh token first: revoking it ends the grant, and with it the access token (RFC 7009 section 2.1).
+  const tokens = [body.refresh_token, body.access_token].filter((t): t is string => typeof t === 'string' && t.length > 0 && t.length <= 8192)
+  for (const token of tokens) {
+    await requestJson({ ...deps, timeoutMs: Math.min(deps.timeoutMs ?? 2_000, 2_000) }, revocationEndpoint, {
+      form: { token, client_id: clientId },
+      allowEmpty: true,
+      lenient: true,
+    }).catch(() => undefined)
+  }
+}
+
+/** A token response the engine can use, or the tokens in it revoked and `bad_response` thrown. */
+export const acceptTokenResponse = async (
+  deps: HttpDeps,
+  metadata: Pick<DeviceGrantEndpoints, 'revocation_endpoint'>,
+  clientId: string,
+  body: Record<string, unknown>,
+  endpoint: string,
+): Promise<TokenResponse> => {
+  try {
+    return parseTokenResponse(body, hostOf(endpoint))
+  } catch (error) {
+    await revokeIssued(deps, metadata.revocation_endpoint, clientId, body)
+    throw error
+  }
 }
 
 /**
  * One poll of the token endpoint (RFC 8628 section 3.4). The protocol's answers are values:
- * `authorization_pending`, `slow_down` (or HTTP 429), `access_denied`, `expired_token`, and
- * success. `invalid_grant` counts as expired: a server answers it for a code it no longer
- * knows, which is what a code past its lifetime becomes (node-oidc-provider, after its clock
- * tolerance). Anything else throws `bad_response`.
+ * `authorization_pending`, `slow_down`, `access_denied`, `expired_token`, `invalid_grant` (the
+ * code is unknown now: past its lifetime, or already redeemed by an answer that was lost), and
+ * success. Any 5xx and any 429 are `unavailable`, with the wait `Retry-After` asks for (429
+ * and 503): a bad minute on the server is not the end of a pairing. Anything else throws
+ * `bad_response`; a connection failure throws `unreachable`.
  */
 export const pollDeviceToken = async (request: DeviceTokenRequest, signal?: AbortSignal): Promise<DevicePollResult> => {
   const metadata = await endpoints(request, signal)
@@ -173,12 +272,18 @@ export const pollDeviceToken = async (request: DeviceTokenRequest, signal?: Abor
   const answer = await requestJson(
     request,
     endpoint,
-    { form: { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: request.deviceCode, client_id: request.clientId } },
+    { form: { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: request.deviceCode, client_id: request.clientId }, serverErrors: true },
     signal,
   )
   const at = (request.now ?? Date.now)()
-  if (answer.status === 200) return { kind: 'granted', tokens: parseTokenResponse(answer.body!, hostOf(endpoint)), at }
-  if (answer.status === 429) return { kind: 'slowDown', at }
+  const { status } = answer
+  if (status === 200 && answer.body) {
+    return { kind: 'granted', tokens: await acceptTokenResponse(request, metadata, request.clientId, answer.body, endpoint), at }
+  }
+  if (status === 429 || status >= 500) {
+    const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(answer.headers.get('retry-after'), at, hostOf(endpoint)) : null
+    return { kind: 'unavailable', status, retryAfterMs, at }
+  }
   switch (answer.body?.error) {
     case 'authorization_pending':
       return { kind: 'pending', at }
@@ -187,10 +292,11 @@ export const pollDeviceToken = async (request: DeviceTokenRequest, signal?: Abor
     case 'access_denied':
       return { kind: 'denied', at }
     case 'expired_token':
-    case 'invalid_grant':
       return { kind: 'expired', at }
+    case 'invalid_grant':
+      return { kind: 'invalidGrant', at }
   }
-  throw bad(`${hostOf(endpoint)} answered the device token request with ${safeErrorCode(answer.body?.error)} (HTTP ${answer.status})`)
+  throw bad(refusalMessage(endpoint, 'the device token request', answer))
 }
 
 // --- the whole grant ------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 import { EngineError } from './engine-error.js'
 import { requestJson, type FetchLike, type HttpDeps } from './http.js'
-import { checkServerSentUrl, hostOf } from './server-url.js'
+import { checkServerSentUrl, hasUnsafeChars, hostOf, isLoopbackHost, originOf } from './server-url.js'
 
 /** The RFC 8414 metadata keys the engine reads; endpoints already checked for safety. */
 export interface ServerMetadata {
@@ -26,13 +26,45 @@ const ENDPOINT_KEYS = [
 const cache = new WeakMap<object, Map<string, ServerMetadata>>()
 const defaultKey = {}
 
-/** Checks a metadata document and keeps the keys the engine uses. */
-export const parseMetadata = (doc: Record<string, unknown>): ServerMetadata => {
-  const optional = (key: string): string | null =>
-    doc[key] === undefined || doc[key] === null ? null : checkServerSentUrl(doc[key], key)
+/** `server` as an issuer identifier: the origin and path, as the URL parser normalizes them, without a trailing slash. */
+const issuerOf = (value: string): string | null => {
+  try {
+    const url = new URL(value)
+    if (url.search || url.hash || url.username || url.password) return null
+    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Checks a metadata document and keeps the keys the engine uses. With `server` (the address
+ * the metadata was read from), RFC 8414 section 3.3 applies: `issuer` must be that server, or
+ * the document speaks for someone else and nothing is sent to its endpoints; and an endpoint
+ * may be plain http only when the server itself is on loopback.
+ */
+export const parseMetadata = (doc: Record<string, unknown>, server?: string): ServerMetadata => {
+  if (server !== undefined) {
+    const wanted = issuerOf(server)
+    if (typeof doc.issuer !== 'string' || hasUnsafeChars(doc.issuer) || issuerOf(doc.issuer) !== wanted) {
+      throw new EngineError(
+        'bad_response',
+        `${hostOf(server)} sent authorization server metadata for another issuer than ${wanted}; nothing was sent to it`,
+      )
+    }
+  }
+  const serverIsLoopback = server !== undefined && isLoopbackHost(originOf(server)?.replace(/^\w+:\/\/|:\d+$/g, '') ?? '')
+  const endpoint = (value: unknown, key: string): string => {
+    const url = checkServerSentUrl(value, key)
+    if (server !== undefined && !serverIsLoopback && !url.startsWith('https:')) {
+      throw new EngineError('bad_response', `${hostOf(server)} sent an unsafe ${key}: it must be https like the server`)
+    }
+    return url
+  }
+  const optional = (key: string): string | null => (doc[key] === undefined || doc[key] === null ? null : endpoint(doc[key], key))
   const metadata: ServerMetadata = {
-    issuer: optional('issuer'),
-    token_endpoint: checkServerSentUrl(doc.token_endpoint, 'token_endpoint'),
+    issuer: typeof doc.issuer === 'string' && !hasUnsafeChars(doc.issuer) ? doc.issuer : null,
+    token_endpoint: endpoint(doc.token_endpoint, 'token_endpoint'),
     device_authorization_endpoint: null,
     revocation_endpoint: null,
     omicos_account_endpoint: null,
@@ -69,7 +101,7 @@ export const discover = async (deps: HttpDeps, server: string, signal?: AbortSig
       `${hostOf(server)} has no authorization server metadata (HTTP ${answer.status}): is --server the omicOS auth service?`,
     )
   }
-  const metadata = parseMetadata(answer.body)
+  const metadata = parseMetadata(answer.body, server)
   perFetch.set(server, metadata)
   return metadata
 }

@@ -1,9 +1,12 @@
+import type { FailureReason } from '../../machines/failure.js'
 import { EngineError } from './engine-error.js'
-import { hostOf, replaceUnsafeChars } from './server-url.js'
+import { holdSecrets } from './held-secrets.js'
+import { serverErrorCode, serverText } from './sanitize-server-text.js'
+import { hostOf } from './server-url.js'
 
 /**
  * The part of the WHATWG fetch the effects use. Injectable: the Node actors
- * (effects/node-actors.ts) pass cross-fetch with connection time limits, tests their own;
+ * (effects/node/node-fetch.ts) pass cross-fetch with connection time limits, tests their own;
  * without one, the platform's globalThis.fetch.
  */
 export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>
@@ -39,9 +42,23 @@ export interface RequestOptions {
   allowEmpty?: boolean
   /** return a body that is not a JSON object as null instead of failing (to look at the status first) */
   lenient?: boolean
+  /**
+   * return 5xx answers to the caller instead of failing as `unreachable` (a device poll tells
+   * a bad minute from a dead code by the status)
+   */
+  serverErrors?: boolean
+  /**
+   * secrets this request sends that are not in a Bearer header or a secret-named form field;
+   * they are held (held-secrets.ts) so no server text can show them
+   */
+  secrets?: string[]
 }
 
-const MAX_BODY_CHARS = 1_000_000
+/** The largest body read, compressed or not: metadata and token answers are a few KiB. */
+export const MAX_BODY_BYTES = 1024 * 1024
+
+// Form fields whose values are secrets, sent by the password, device and revocation requests.
+const SECRET_FIELDS = /^(password|device_code|token|refresh_token|client_secret|code_verifier|assertion)$/
 
 // Causes a person can act on, keyed by the Node/undici error code. Anything unlisted is shown
 // by its code alone, never by the library's message (it holds the full URL).
@@ -58,17 +75,24 @@ const CAUSES: Record<string, string> = {
   EHOSTUNREACH: 'host unreachable',
   ENETUNREACH: 'network unreachable',
   ENETDOWN: 'network down',
-  EPROTO: 'TLS error',
   UND_ERR_SOCKET: 'connection closed',
   UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
   UND_ERR_HEADERS_TIMEOUT: 'timed out waiting for an answer',
-  CERT_HAS_EXPIRED: 'TLS error: the server certificate has expired',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS error: self-signed certificate',
-  SELF_SIGNED_CERT_IN_CHAIN: 'TLS error: self-signed certificate in chain',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS error: certificate not trusted',
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'TLS error: certificate not trusted',
-  ERR_TLS_CERT_ALTNAME_INVALID: 'TLS error: certificate does not match the host',
 }
+
+const TLS_CAUSES: Record<string, string> = {
+  EPROTO: 'TLS error',
+  CERT_HAS_EXPIRED: 'the server certificate has expired',
+  CERT_NOT_YET_VALID: 'the server certificate is not valid yet',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed certificate',
+  SELF_SIGNED_CERT_IN_CHAIN: 'self-signed certificate in chain',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'certificate not trusted',
+  UNABLE_TO_GET_ISSUER_CERT: 'certificate not trusted',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'certificate not trusted',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'the certificate does not match the host',
+}
+
+const TLS_CODE = /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_)/
 
 const errorCode = (error: unknown): string | undefined => {
   const seen = new Set<unknown>()
@@ -81,25 +105,92 @@ const errorCode = (error: unknown): string | undefined => {
   return undefined
 }
 
+const isTlsCode = (code: string | undefined): code is string => Boolean(code && (TLS_CAUSES[code] || TLS_CODE.test(code)))
+
 /** A plain cause for a failed connection: "connection refused", "TLS error (...)". */
 export const describeNetworkError = (error: unknown): string => {
   const code = errorCode(error)
   if (code && CAUSES[code]) return CAUSES[code]
-  if (code && /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_)/.test(code)) return `TLS error (${code})`
+  if (isTlsCode(code)) return TLS_CAUSES[code] ? `TLS error: ${TLS_CAUSES[code]}` : `TLS error (${code})`
   if (code && /^[A-Z0-9_]{2,40}$/.test(code)) return `network error (${code})`
   return 'network error'
 }
 
-export const unreachable = (url: string, cause: string): EngineError =>
-  new EngineError('unreachable', `cannot reach ${hostOf(url)}: ${cause}`)
+export const unreachable = (url: string, cause: string, reason: FailureReason = 'network'): EngineError =>
+  new EngineError('unreachable', `cannot reach ${hostOf(url)}: ${cause}`, { reason })
+
+// Retrying cannot fix a certificate; the way out is to trust the server's CA.
+const tlsFailure = (url: string, error: unknown): EngineError =>
+  unreachable(
+    url,
+    `${describeNetworkError(error)}; if the server uses a private CA, point OMICOS_CA_BUNDLE, SSL_CERT_FILE or NODE_EXTRA_CA_CERTS at its certificate`,
+    'tls',
+  )
 
 const cancelled = () => new EngineError('cancelled', 'cancelled')
 
+class BodyTooLarge extends Error {}
+
+type Chunks = AsyncIterable<Uint8Array | string>
+
 /**
- * One request whose answer must be a JSON object, with a time limit. Connection failures,
- * time-outs and gateway errors (502/503/504) become `unreachable`; a body that is not a JSON
- * object becomes `bad_response`. Any status is returned to the caller, who knows what it means.
- * No message carries a header or a body, so tokens stay out of them.
+ * The body as text, read as a stream and cut at `MAX_BODY_BYTES` decoded bytes: neither a
+ * 100 MiB answer, nor an endless one, nor a small one that inflates (the fetch decompresses)
+ * is ever held whole. Works with WHATWG streams (browsers, undici) and Node streams (node-fetch).
+ */
+const readCapped = async (response: Response, stop: () => void): Promise<string> => {
+  const declared = Number(response.headers.get('content-length'))
+  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
+    stop()
+    throw new BodyTooLarge()
+  }
+  const body = response.body as unknown
+  if (body == null) return ''
+  const decoder = new TextDecoder()
+  let size = 0
+  let text = ''
+  const take = (chunk: Uint8Array | string) => {
+    const bytes = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk
+    size += bytes.byteLength
+    if (size > MAX_BODY_BYTES) throw new BodyTooLarge()
+    text += decoder.decode(bytes, { stream: true })
+  }
+  const reader = (body as { getReader?: () => ReadableStreamDefaultReader<Uint8Array> }).getReader?.()
+  try {
+    if (reader) {
+      for (;;) {
+        const { done, value } = await reader.read()
+        if (done) break
+        take(value)
+      }
+    } else if (typeof (body as Chunks)[Symbol.asyncIterator] === 'function') {
+      for await (const chunk of body as Chunks) take(chunk)
+    } else {
+      const whole = await response.text()
+      if (whole.length > MAX_BODY_BYTES) throw new BodyTooLarge()
+      return whole
+    }
+  } catch (error) {
+    if (error instanceof BodyTooLarge) {
+      stop()
+      reader?.cancel().catch(() => {})
+      ;(body as { destroy?: () => void }).destroy?.()
+    }
+    throw error
+  }
+  return text + decoder.decode()
+}
+
+/**
+ * The one door to the network: every request the engine makes goes through here. It sends
+ * with redirects off (a 3xx is a bad response; nothing, least of all a password or a Bearer
+ * token, is ever sent to a Location), reads at most `MAX_BODY_BYTES`, keeps to the time limit
+ * and the shared deadline, and holds the secrets it sends (held-secrets.ts) so no server text
+ * can show them. Connection failures, time-outs and gateway errors (502/503/504, unless
+ * `serverErrors`) become `unreachable` (reason `tls` for certificate and handshake failures,
+ * never worth a retry); a body that is not a JSON object becomes `bad_response`. Any other
+ * status is returned to the caller, who knows what it means. No message carries a header or
+ * a body.
  */
 export const requestJson = async (
   deps: HttpDeps,
@@ -110,7 +201,7 @@ export const requestJson = async (
   const fetchImpl: FetchLike = deps.fetch ?? ((url, init) => globalThis.fetch(url, init))
   if (signal?.aborted) throw cancelled()
   const left = deps.deadline === undefined ? Infinity : deps.deadline - Date.now()
-  if (left <= 0) throw unreachable(url, 'timed out (no answer in the time allowed)')
+  if (left <= 0) throw unreachable(url, 'timed out (no answer in the time allowed)', 'timeout')
   const timeoutMs = Math.min(deps.timeoutMs ?? DEFAULT_TIMEOUT_MS, left)
   const controller = new AbortController()
   let timedOut = false
@@ -122,56 +213,67 @@ export const requestJson = async (
   signal?.addEventListener('abort', onAbort, { once: true })
 
   const headers: Record<string, string> = { accept: 'application/json', ...options.headers }
+  const bearer = Object.entries(headers).find(([name]) => name.toLowerCase() === 'authorization')?.[1]
+  holdSecrets(bearer?.replace(/^\S+\s+/, ''), ...(options.secrets ?? []))
   let body: string | undefined
   if (options.form) {
     headers['content-type'] = 'application/x-www-form-urlencoded'
     body = new URLSearchParams(options.form).toString()
+    for (const [name, value] of Object.entries(options.form)) if (SECRET_FIELDS.test(name)) holdSecrets(value)
   } else if (options.json !== undefined) {
     headers['content-type'] = 'application/json'
     body = JSON.stringify(options.json)
   }
   const method = options.method ?? (body === undefined ? 'GET' : 'POST')
+  const host = hostOf(url)
   try {
     let response: Response
-    let text: string
     try {
-      response = await fetchImpl(url, {
-        method,
-        headers,
-        body,
-        // A POST carrying a password or a token is never replayed to another address.
-        redirect: method === 'GET' ? 'follow' : 'manual',
-        signal: controller.signal,
-      })
-      text = await response.text()
+      // Redirects off for every method: a GET carries a Bearer token too, and an answer the
+      // engine did not ask for is not an answer.
+      response = await fetchImpl(url, { method, headers, body, redirect: 'manual', signal: controller.signal })
     } catch (error) {
       if (signal?.aborted) throw cancelled()
       // The Node fetch words what only it knows: a proxy that failed, a CA bundle that is unusable.
       if (error instanceof EngineError) throw error
-      if (timedOut) throw unreachable(url, `timed out after ${Math.round(timeoutMs / 100) / 10} s`)
+      if (timedOut) throw unreachable(url, `timed out after ${Math.round(timeoutMs / 100) / 10} s`, 'timeout')
+      if (isTlsCode(errorCode(error))) throw tlsFailure(url, error)
       throw unreachable(url, describeNetworkError(error))
     }
     const { status } = response
-    if (status === 502 || status === 503 || status === 504) {
+    // A browser's fetch shows a manual redirect as an opaque answer with status 0.
+    if ((status >= 300 && status < 400) || response.type === 'opaqueredirect') {
+      controller.abort()
+      throw new EngineError('bad_response', `${host} answered with a redirect (HTTP ${status || '3xx'}) where an answer was expected; redirects are not followed`)
+    }
+    if (!options.serverErrors && (status === 502 || status === 503 || status === 504)) {
+      controller.abort()
       throw unreachable(url, `the server answered ${status} (${status === 503 ? 'unavailable' : 'gateway error'})`)
     }
-    if (status >= 300 && status < 400) {
-      throw new EngineError('bad_response', `${hostOf(url)} answered with a redirect (${status}) where an answer was expected`)
-    }
-    if (text.length > MAX_BODY_CHARS) {
-      throw new EngineError('bad_response', `${hostOf(url)} sent an answer that is too large`)
+    let text: string
+    try {
+      text = await readCapped(response, () => controller.abort())
+    } catch (error) {
+      if (error instanceof BodyTooLarge) {
+        throw new EngineError('bad_response', `${host} sent an answer larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB; it was not read`)
+      }
+      if (signal?.aborted) throw cancelled()
+      if (timedOut) throw unreachable(url, `timed out after ${Math.round(timeoutMs / 100) / 10} s while reading the answer`, 'timeout')
+      throw unreachable(url, describeNetworkError(error))
     }
     if (text.trim() === '' && options.allowEmpty) return { status, headers: response.headers, body: null }
+    // An error page from a proxy in front of the server is not a protocol answer: its status says enough.
+    const lenient = options.lenient || status === 429 || status >= 500
     let parsed: unknown
     try {
       parsed = JSON.parse(text)
     } catch {
-      if (options.lenient) return { status, headers: response.headers, body: null }
-      throw new EngineError('bad_response', `${hostOf(url)} answered ${status} with something that is not JSON`)
+      if (lenient) return { status, headers: response.headers, body: null }
+      throw new EngineError('bad_response', `${host} answered ${status} with something that is not JSON`)
     }
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      if (options.lenient) return { status, headers: response.headers, body: null }
-      throw new EngineError('bad_response', `${hostOf(url)} answered ${status} with JSON that is not an object`)
+      if (lenient) return { status, headers: response.headers, body: null }
+      throw new EngineError('bad_response', `${host} answered ${status} with JSON that is not an object`)
     }
     return { status, headers: response.headers, body: parsed as Record<string, unknown> }
   } finally {
@@ -180,24 +282,38 @@ export const requestJson = async (
   }
 }
 
-/** An OAuth `error` code fit for a message: short and printable, or a placeholder. */
-export const safeErrorCode = (value: unknown): string =>
-  typeof value === 'string' && /^[\x21-\x7e]{1,64}$/.test(value) ? value : 'unknown error'
-
-/** A server's `error_description` fit for one line of a terminal, or null. */
-export const safeDescription = (value: unknown): string | null => {
-  if (typeof value !== 'string') return null
-  const line = replaceUnsafeChars(value, ' ').replace(/\s+/g, ' ').trim()
-  if (!line) return null
-  return line.length > 160 ? `${line.slice(0, 157)}...` : line
+/**
+ * The one place that turns a server's refusal into a message: `host` and what was asked,
+ * then the server's `error` and `error_description` after the sanitizer, then the status.
+ * Nothing else puts text a server sent into a message.
+ */
+export const refusalMessage = (url: string, asked: string, answer: Pick<JsonResponse, 'status' | 'body'>): string => {
+  const code = answer.body?.error === undefined ? null : serverErrorCode(answer.body.error)
+  const description = serverText(answer.body?.error_description)
+  const why = [code, description].filter(Boolean).join(': ')
+  return `${hostOf(url)} refused ${asked}${why ? `: ${why}` : ''} (HTTP ${answer.status})`
 }
 
-/** Reads `Retry-After` (delay seconds or an HTTP date, RFC 9110 section 10.2.3) as ms from `now`. */
-export const retryAfterMs = (header: string | null, now: number, fallbackMs = 60_000): number => {
-  if (header == null) return fallbackMs
+const MAX_RETRY_AFTER_S = 86_400
+
+/**
+ * Reads `Retry-After` (delay seconds or an HTTP date, RFC 9110 section 10.2.3) as ms from
+ * `now`: null when absent or unreadable (the header is then ignored, as RFC 9110 allows), a
+ * bad response when it asks for more than a day.
+ */
+export const parseRetryAfter = (header: string | null, now: number, host = 'the server'): number | null => {
+  if (header == null) return null
   const value = header.trim()
-  if (/^\d+$/.test(value)) return Math.min(Number(value), 86_400) * 1000
-  const date = Date.parse(value)
-  if (Number.isNaN(date)) return fallbackMs
-  return Math.max(0, Math.min(date - now, 86_400_000))
+  let ms: number
+  if (/^\d{1,15}$/.test(value)) ms = Number(value) * 1000
+  else if (/^[A-Za-z]{3},/.test(value) && !Number.isNaN(Date.parse(value))) ms = Math.max(0, Date.parse(value) - now)
+  else return null
+  if (ms > MAX_RETRY_AFTER_S * 1000) {
+    throw new EngineError('bad_response', `${host} asked to wait more than a day before trying again (Retry-After), which is not a usable answer`)
+  }
+  return ms
 }
+
+/** `Retry-After` as ms from `now`, or `fallbackMs` when the server sent none that can be read. */
+export const retryAfterMs = (header: string | null, now: number, fallbackMs = 60_000, host?: string): number =>
+  parseRetryAfter(header, now, host) ?? fallbackMs

@@ -5,16 +5,44 @@ import type { Account, ProcessRegistration, UserSession, VerifyResult } from '..
 import type { TokenResponse } from './device-grant.js'
 import { EngineError } from './engine-error.js'
 import { discover, requireEndpoint } from './discovery.js'
-import { requestJson, safeDescription, type HttpDeps } from './http.js'
+import { holdSecrets } from './held-secrets.js'
+import { sanitizeServerText } from './sanitize-server-text.js'
+import { refusalMessage, requestJson, type HttpDeps } from './http.js'
 import { hasUnsafeChars, hostOf } from './server-url.js'
 
 const bad = (message: string) => new EngineError('bad_response', message)
 
-const text = (value: unknown, name: string, host: string, maxLength = 320): string => {
-  if (typeof value !== 'string' || !value || value.length > maxLength || hasUnsafeChars(value)) {
+// A field that is shown or saved (email, tier, names) must come through the sanitizer
+// unchanged: no invisible characters and no secret the engine holds.
+// A token is itself a held secret, so it is only checked for control characters.
+const text = (value: unknown, name: string, host: string, maxLength = 320, secret = false): string => {
+  if (
+    typeof value !== 'string' ||
+    !value ||
+    value.length > maxLength ||
+    hasUnsafeChars(value) ||
+    (!secret && sanitizeServerText(value, { maxLength }) !== value)
+  ) {
     throw bad(`${host} sent no usable ${name}`)
   }
   return value
+}
+
+// Expiry times the engine takes at their word: within ten years of now, so a date is always
+// one a Date can print (1e300 ms is "Invalid time value").
+const MAX_LIFETIME_MS = 10 * 365 * 86_400_000
+
+/** An expiry the server sent (`expires_at` as a date, or `expires_in` seconds) as epoch ms in a sane range. */
+const expiryOf = (body: Record<string, unknown>, now: number, host: string, what: string): number => {
+  let at = NaN
+  if (typeof body.expires_at === 'string' && body.expires_at.length <= 64) at = Date.parse(body.expires_at)
+  else if (body.expires_at === undefined && typeof body.expires_in === 'number' && Number.isInteger(body.expires_in)) {
+    at = now + body.expires_in * 1000
+  }
+  if (!Number.isFinite(at) || at < now - MAX_LIFETIME_MS || at > now + MAX_LIFETIME_MS) {
+    throw bad(`${host} sent ${what} without a usable expiry (it must be a date within ten years)`)
+  }
+  return at
 }
 
 /** Asks who a user token belongs to: `valid` with the account, or `invalid` (401/403). */
@@ -30,7 +58,7 @@ export const getAccount = async (
   if (answer.status === 401 || answer.status === 403) {
     return { kind: 'invalid', message: `${host} no longer accepts this login (${answer.status}): run omicos login --force` }
   }
-  if (answer.status !== 200) throw bad(`${host} answered ${answer.status} to the account request`)
+  if (answer.status !== 200) throw bad(refusalMessage(endpoint, 'the account request', answer))
   const body = answer.body!
   return {
     kind: 'valid',
@@ -91,18 +119,12 @@ export const registerProcess = async (
   if (answer.status === 401 || answer.status === 403) {
     throw new EngineError('refused', `${host} no longer accepts the saved login: run omicos login --force`)
   }
-  if (answer.status !== 200) {
-    const why = safeDescription(answer.body?.error_description) ?? `HTTP ${answer.status}`
-    throw bad(`${host} refused to register the process: ${why}`)
-  }
+  if (answer.status !== 200) throw bad(refusalMessage(endpoint, 'to register the process', answer))
   const body = answer.body!
-  const processToken = text(body.process_token, 'process_token', host, 4096)
+  holdSecrets(body.process_token)
+  const processToken = text(body.process_token, 'process_token', host, 4096, true)
   if (body.process_id !== request.processId) throw bad(`${host} registered a different process_id than asked`)
-  let expiresAt = typeof body.expires_at === 'string' ? Date.parse(body.expires_at) : NaN
-  if (Number.isNaN(expiresAt) && typeof body.expires_in === 'number' && body.expires_in > 0) {
-    expiresAt = now + body.expires_in * 1000
-  }
-  if (Number.isNaN(expiresAt)) throw bad(`${host} sent a process token without a usable expiry`)
+  const expiresAt = expiryOf(body, now, host, 'a process token')
   return { processId: request.processId, processToken, processTokenExpiresAt: expiresAt, at: now }
 }
 
@@ -126,10 +148,9 @@ export const checkProcessToken = async (
     signal,
   )
   if (answer.status === 401 || answer.status === 403) return { kind: 'invalid' }
-  if (answer.status !== 200) throw bad(`${host} answered ${answer.status} to the process token check`)
+  if (answer.status !== 200) throw bad(refusalMessage(endpoint, 'the process token check', answer))
   const body = answer.body!
-  const expiresAt = typeof body.expires_at === 'string' ? Date.parse(body.expires_at) : NaN
-  if (Number.isNaN(expiresAt)) throw bad(`${host} sent a process without a usable expires_at`)
+  const expiresAt = expiryOf({ expires_at: body.expires_at ?? null }, Date.now(), host, 'a process')
   return {
     kind: 'valid',
     processId: text(body.process_id, 'process_id', host),
@@ -157,7 +178,7 @@ export const revokeTokensOrThrow = async (
       { form: { token, client_id: deps.clientId }, allowEmpty: true, lenient: true },
       signal,
     )
-    if (answer.status !== 200) throw bad(`${hostOf(endpoint)} refused the revocation (HTTP ${answer.status})`)
+    if (answer.status !== 200) throw bad(refusalMessage(endpoint, 'the revocation', answer))
   }
 }
 
@@ -175,4 +196,10 @@ export const revokeTokens = async (
     if (error instanceof EngineError && error.kind === 'cancelled') throw error
     return false
   }
+}
+
+/** Best effort and bounded: the tokens of a grant whose login went no further. */
+export const revokeIssuedSession = async (deps: HttpDeps, server: string, clientId: string, tokens: TokenResponse): Promise<void> => {
+  const issued = [tokens.refresh_token, tokens.access_token].filter((t): t is string => typeof t === 'string' && t.length > 0)
+  await revokeTokens({ ...deps, clientId, timeoutMs: 2_000 }, server, issued).catch(() => false)
 }

@@ -1,10 +1,11 @@
 // The OAuth password grant (RFC 6749 section 4.3) against the token endpoint, with the
 // answers a login must tell apart returned as values: granted, wrong credentials, rate limited.
 import type { AuthenticateResult } from '../../machines/contracts.js'
-import { parseTokenResponse, type TokenResponse } from './device-grant.js'
+import { acceptTokenResponse, type TokenResponse } from './device-grant.js'
 import { discover } from './discovery.js'
 import { EngineError } from './engine-error.js'
-import { requestJson, retryAfterMs, safeDescription, safeErrorCode, type HttpDeps } from './http.js'
+import { refusalMessage, requestJson, retryAfterMs, type HttpDeps } from './http.js'
+import { serverText } from './sanitize-server-text.js'
 import { hostOf } from './server-url.js'
 import { toTokenSet } from './token-set.js'
 
@@ -42,9 +43,11 @@ export const passwordGrant = async (deps: Deps, request: PasswordGrantRequest, s
     signal,
   )
   const at = (deps.now ?? Date.now)()
-  if (answer.status === 200) return { kind: 'granted', tokens: parseTokenResponse(answer.body!, host), at }
+  if (answer.status === 200 && answer.body) {
+    return { kind: 'granted', tokens: await acceptTokenResponse(deps, metadata, request.clientId, answer.body, endpoint), at }
+  }
   if (answer.status === 429) {
-    const waitMs = retryAfterMs(answer.headers.get('retry-after'), at)
+    const waitMs = retryAfterMs(answer.headers.get('retry-after'), at, 60_000, host)
     return {
       kind: 'rateLimited',
       retryAfterMs: waitMs,
@@ -53,12 +56,13 @@ export const passwordGrant = async (deps: Deps, request: PasswordGrantRequest, s
   }
   const error = answer.body?.error
   if (error === 'invalid_grant') {
-    return { kind: 'invalid', message: safeDescription(answer.body?.error_description) ?? 'wrong email or password' }
+    // The server's own words, cleaned: one that echoes the password shows `[redacted]`.
+    return { kind: 'invalid', message: serverText(answer.body?.error_description) ?? 'wrong email or password' }
   }
   if (error === 'unsupported_grant_type' || error === 'unauthorized_client') {
     throw new EngineError('bad_response', `${host} does not offer email/password login: use omicos cli login`)
   }
-  throw new EngineError('bad_response', `${host} answered the login with ${safeErrorCode(error)} (HTTP ${answer.status})`)
+  throw new EngineError('bad_response', refusalMessage(endpoint, 'the login', answer))
 }
 
 /** The password grant as the machine's `authenticate` effect: the tokens, not yet whose. */

@@ -1,4 +1,5 @@
 import { EngineError } from './engine-error.js'
+import { sanitizeServerText } from './sanitize-server-text.js'
 
 export const DEFAULT_SERVER = 'https://auth.omicos.cn'
 
@@ -69,13 +70,45 @@ export const checkServerSentUrl = (value: unknown, what: string): string => {
   return value
 }
 
+/**
+ * The origin of a URL as the WHATWG URL parser normalizes it (scheme and host lower-cased,
+ * IDN to punycode, default port dropped), or null when it does not parse or has no origin.
+ * A trailing dot is kept: `https://auth.omicos.cn.` is another origin, as browsers hold.
+ */
+export const originOf = (value: string): string | null => {
+  try {
+    const { origin } = new URL(value)
+    return origin === 'null' ? null : origin
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Checks an address a server sent that a person is told to open (RFC 8628 section 5.4,
+ * remote phishing): safe as `checkServerSentUrl` says, and on `origin` exactly once parsed, so
+ * `https://auth.omicos.cn@evil.example`, a lookalike in another script or a trailing dot is
+ * refused. The message never repeats the value: it is what a phisher wants shown.
+ */
+export const checkSameOriginUrl = (value: unknown, what: string, origin: string): string => {
+  const url = checkServerSentUrl(value, what)
+  const expected = originOf(origin)
+  if (!expected || originOf(url) !== expected) {
+    throw new EngineError('bad_response', `the server sent a ${what} on another site than ${hostOf(origin)}; it is not shown, as it could be a phishing page`)
+  }
+  return url
+}
+
 /** `host[:port]` of a server URL: the `user.cloud_base` of the credential file. */
 export const cloudBase = (server: string): string => new URL(server).host
 
-/** The host of a URL for messages, or the text itself when it does not parse. */
+/**
+ * The host of a URL for messages, or "the server" when it does not parse. An endpoint's host
+ * is server text too (metadata may name any host), so it passes the sanitizer's redaction.
+ */
 export const hostOf = (url: string): string => {
   try {
-    return new URL(url).host
+    return sanitizeServerText(new URL(url).host, { maxLength: 260 }) || 'the server'
   } catch {
     return 'the server'
   }

@@ -105,6 +105,12 @@ test('the interval the server sent; slow_down adds 5 s for this and every later 
   assert.is((outcome as { tokens: { access_token: string } }).tokens.access_token, 'at-1')
 })
 
+test('a 429 (unavailable) backs off like a connection error, from the interval in force, without growing the interval', async () => {
+  const { polls, outcome } = await runScripted(['pending', 'slow_down', 'pending', 'http429', 'pending', 'granted'], 2)
+  assert.equal(gaps(polls), [2_000, 2_000, 7_000, 7_000, 14_000, 7_000])
+  assert.ok('tokens' in outcome)
+})
+
 test('connection errors back off exponentially from the interval, capped, never below the interval', async () => {
   const script: TokenAnswer[] = ['pending', 'down', 'down', 'down', 'pending', 'slow_down', 'down', 'granted']
   const { polls, outcome } = await runScripted(script, 3, { maxBackoffMs: 20_000 })

@@ -1,15 +1,17 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { createServer as createHttpsServer } from 'node:https'
 import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { discover } from '../../../effects/client/discovery.js'
 import { pollDeviceToken, requestDeviceAuthorization } from '../../../effects/client/device-grant.js'
 import { EngineError } from '../../../effects/client/engine-error.js'
-import { requestJson, retryAfterMs } from '../../../effects/client/http.js'
+import { parseRetryAfter, requestJson, retryAfterMs } from '../../../effects/client/http.js'
 import { nodeFetch } from '../../../effects/node/node-fetch.js'
 import { passwordGrant } from '../../../effects/client/password-grant.js'
 import { cloudBase, DEFAULT_SERVER, parseServerUrl } from '../../../effects/client/server-url.js'
 import { sendJson, startHttp, type Handler } from '../support.js'
+import { SELF_SIGNED_CERT, SELF_SIGNED_KEY } from '../../support/hostile-server.js'
 import { timeout } from '../../support/wait.js'
 
 const rejectsWith = async (promise: Promise<unknown>, kind: string, pattern?: RegExp) => {
@@ -69,11 +71,19 @@ test('server URLs: https anywhere, http only on loopback, normalized', () => {
   assert.is(cloudBase('http://127.0.0.1:4000'), '127.0.0.1:4000')
 })
 
-test('Retry-After: seconds or an HTTP date', () => {
+test('Retry-After: seconds or an HTTP date, null when unreadable, bad_response beyond a day', () => {
   assert.is(retryAfterMs('7', 0), 7_000)
   assert.is(retryAfterMs(new Date(60_000).toUTCString(), 0), 60_000)
   assert.is(retryAfterMs(null, 0, 1234), 1234)
   assert.is(retryAfterMs('soon', 0, 99), 99)
+  assert.is(parseRetryAfter(null, 0), null)
+  assert.is(parseRetryAfter('-5', 0), null)
+  assert.is(parseRetryAfter('1e3', 0), null)
+  assert.is(parseRetryAfter(new Date(0).toUTCString(), 60_000), 0, 'a date in the past: no wait')
+  assert.is(parseRetryAfter('86400', 0), 86_400_000)
+  for (const huge of ['86401', '1'.repeat(15), new Date(Date.UTC(2100, 0)).toUTCString()]) {
+    assert.throws(() => parseRetryAfter(huge, 0, 'auth.example'), (e: EngineError) => e.kind === 'bad_response' && /more than a day/.test(e.message), huge)
+  }
 })
 
 test('the default server https://auth.omicos.cn fails fast as unreachable', async () => {
@@ -174,7 +184,7 @@ test('device authorization: escape sequences, unsafe addresses and absurd number
     [{ device_code: undefined }, /no usable device_code/],
   ]
   for (const [extra, why] of cases) {
-    await withServer({ '/device/auth': (_q, res) => sendJson(res, 200, deviceAnswer(`http://127.0.0.1`, extra)) }, async (url) => {
+    await withServer({ '/device/auth': (q, res) => sendJson(res, 200, deviceAnswer(`http://${q.headers.host}`, extra)) }, async (url) => {
       const error = await rejectsWith(requestDeviceAuthorization({ server: url, clientId: 'c' }), 'bad_response', why)
       assert.not.match(error!.message, /\u001b|\u202e|\u0007/)
     })
@@ -185,9 +195,10 @@ test('device authorization: absent interval means 5 s; the form carries client, 
   let form = new URLSearchParams()
   await withServer(
     {
-      '/device/auth': (_q, res, body) => {
+      '/device/auth': (q, res, body) => {
         form = new URLSearchParams(body)
-        sendJson(res, 200, deviceAnswer('http://localhost:1', { verification_uri_complete: 'http://localhost:1/device?user_code=BCDF-GHJK' }))
+        const base = `http://${q.headers.host}`
+        sendJson(res, 200, deviceAnswer(base, { verification_uri_complete: `${base}/device?user_code=BCDF-GHJK` }))
       },
     },
     async (url) => {
@@ -195,8 +206,8 @@ test('device authorization: absent interval means 5 s; the form carries client, 
       assert.equal(auth, {
         deviceCode: 'dc-1',
         userCode: 'BCDF-GHJK',
-        verificationUri: 'http://localhost:1/device',
-        verificationUriComplete: 'http://localhost:1/device?user_code=BCDF-GHJK',
+        verificationUri: `${url}/device`,
+        verificationUriComplete: `${url}/device?user_code=BCDF-GHJK`,
         expiresIn: 600,
         interval: 5,
         receivedAt: 42,
@@ -224,7 +235,7 @@ test('device token polling maps the RFC 8628 errors to values', async () => {
     const poll = () => pollDeviceToken({ server: url, clientId: 'c', deviceCode: 'dc', now: () => 7 })
     assert.equal(await poll(), { kind: 'pending', at: 7 })
     assert.equal(await poll(), { kind: 'slowDown', at: 7 })
-    assert.equal(await poll(), { kind: 'slowDown', at: 7 })
+    assert.equal(await poll(), { kind: 'unavailable', status: 429, retryAfterMs: null, at: 7 })
     assert.equal(await poll(), { kind: 'denied', at: 7 })
     assert.equal(await poll(), { kind: 'expired', at: 7 })
     assert.equal(await poll(), { kind: 'granted', tokens: { access_token: 'at', token_type: 'Bearer', expires_in: 60 }, at: 7 })
@@ -263,7 +274,7 @@ test('password grant: invalid_grant is invalid, 429 is rateLimited with Retry-Af
   )
 })
 
-test('a gateway error is unreachable; a POST is not redirected', async () => {
+test('a gateway error is unreachable unless the caller takes 5xx; no request is redirected, GET included', async () => {
   await withServer(
     {
       '/busy': (_q, res) => sendJson(res, 503, '<html>'),
@@ -271,9 +282,33 @@ test('a gateway error is unreachable; a POST is not redirected', async () => {
     },
     async (url) => {
       await rejectsWith(requestJson({}, `${url}/busy`), 'unreachable', /answered 503/)
-      await rejectsWith(requestJson({}, `${url}/moved`, { form: { a: 'b' } }), 'bad_response', /redirect/)
+      const busy = await requestJson({}, `${url}/busy`, { serverErrors: true })
+      assert.is(busy.status, 503)
+      assert.is(busy.body, null, 'an error page that is not a JSON object is no body')
+      for (const fetch of [undefined, nodeFetch()]) {
+        await rejectsWith(requestJson({ fetch }, `${url}/moved`, { form: { a: 'b' } }), 'bad_response', /redirect \(HTTP 307\)/)
+        await rejectsWith(requestJson({ fetch }, `${url}/moved`, { headers: { authorization: 'Bearer t' } }), 'bad_response', /redirect \(HTTP 307\)/)
+      }
     },
   )
+})
+
+
+test('a TLS failure is unreachable with reason tls, naming the host, the cause and the CA options', async () => {
+  const server = createHttpsServer({ key: SELF_SIGNED_KEY, cert: SELF_SIGNED_CERT }, (_req, res) => sendJson(res, 200, {}))
+  await timeout(new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)), 5_000, 'starting the https server')
+  const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`
+  try {
+    for (const fetch of [undefined, nodeFetch()]) {
+      const error = await rejectsWith(requestJson({ fetch }, `${url}/x`), 'unreachable', /self-signed certificate/)
+      assert.is(error!.reason, 'tls')
+      assert.ok(error!.message.startsWith(`cannot reach ${url.slice(8)}: TLS error`), error!.message)
+      assert.match(error!.message, /OMICOS_CA_BUNDLE, SSL_CERT_FILE or NODE_EXTRA_CA_CERTS/)
+    }
+  } finally {
+    server.closeAllConnections()
+    await timeout(new Promise<void>((resolve) => server.close(() => resolve())), 5_000, 'stopping the https server')
+  }
 })
 
 test.run()
