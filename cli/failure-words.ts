@@ -21,6 +21,8 @@ export function describeFailure(failure: Failure, wording: Wording): string {
       return 'the email and password are needed and there is no terminal to ask on: pass --email with --password-stdin (or --password)'
     case 'wrongCredentials':
       return /\(\d+ tries\)$/.test(failure.message) ? `${failure.message}; run the login again` : failure.message
+    case 'renewRejected':
+      return `${failure.message}: log in again (\`omicos login\` or \`omicos cli login\`)`
     case 'pairingDenied':
       return 'pairing was declined on the other device'
     case 'pairingExpired':

@@ -30,8 +30,10 @@ export function renderLogin(
         stdout: [
           `Already logged in as ${existing.email} (process "${existing.processName}") on ${existing.server}.`,
           `Credentials: ${existing.path}. Use ${opts.again} --force to log in again.`,
+          ...(output.renewed ? ['Its user token was near its end and has been renewed.'] : []),
         ],
-        stderr: [],
+        // Said, not hidden: "already logged in" without the server's word is the file's word only.
+        stderr: output.confirmed ? [] : ['note: the server could not be asked whether this login still works.'],
         code: ExitCode.ok,
       }
     }

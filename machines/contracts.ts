@@ -40,6 +40,8 @@ export interface ExistingLogin {
   authMethod: 'password' | 'device'
   /** epoch ms, or null when the file holds no expiry */
   userTokenExpiresAt: number | null
+  /** it can be renewed (RFC 6749 section 6) */
+  hasRefreshToken: boolean
   /** the file the login came from */
   path: string
 }
@@ -129,7 +131,14 @@ export type LoginOutput =
       /** the replaced tokens were revoked at their server (null: there were none) */
       replacedRevoked: boolean | null
     }
-  | { kind: 'alreadyLoggedIn'; existing: ExistingLogin }
+  | {
+      kind: 'alreadyLoggedIn'
+      existing: ExistingLogin
+      /** the server confirmed the login still works (false: it could not be asked) */
+      confirmed: boolean
+      /** its user token was renewed on the way */
+      renewed: boolean
+    }
   | {
       kind: 'failed'
       failure: Failure
@@ -268,6 +277,8 @@ export interface LoginInput {
   deviceGrant?: Omit<DeviceGrantInput, 'server' | 'name' | 'hostname'>
   /** how long a compensating revocation may take before the login ends anyway (default 3000) */
   revokeTimeoutMs?: number
+  /** an existing login this close to its end is renewed, not repeated (default a day) */
+  renewWithinMs?: number
 }
 
 export type LoginEvent =
@@ -332,7 +343,18 @@ export interface VerifyInput {
   path: string
 }
 
-export type VerifyResult = { kind: 'valid'; account: Account } | { kind: 'invalid'; message: string }
+export type VerifyResult = ({ kind: 'valid'; account: Account } | { kind: 'invalid'; message: string }) & {
+  /** epoch ms at which the server answered */
+  at?: number
+}
+
+export interface RenewInput {
+  server: string
+  path: string
+}
+
+/** A user token renewed with its refresh token (RFC 6749 section 6), or why it could not be. */
+export type RenewResult = { kind: 'renewed'; userTokenExpiresAt: number | null } | { kind: 'rejected' } | { kind: 'noRefreshToken' }
 
 export interface StatusInput {
   /** also ask the server whether the user token still works */
@@ -342,16 +364,22 @@ export interface StatusInput {
 }
 
 export type StatusOutput =
-  | { kind: 'reported'; report: StatusReport; verified: VerifyResult | null }
+  | {
+      kind: 'reported'
+      report: StatusReport
+      verified: VerifyResult | null
+      /** the user token was renewed on the way (near its end, or rejected) */
+      renewed: boolean
+    }
   | { kind: 'failed'; failure: Failure }
 
 /** Ends logout and status at once, wherever they are. */
 export type CancelEvent = { type: 'user.cancel' }
 
 // The actor names each machine invokes (and that `.provide({ actors })` fills):
-//   login:          checkExisting, passwordGrant | deviceGrant (child machines), identify,
+//   login:          checkExisting, verifyExisting, renewLogin, passwordGrant | deviceGrant (child machines), identify,
 //                   lockCredentials, registerProcess, persist, revokeTokens
 //   password grant: promptCredentials, authenticate
 //   device grant:   requestCode, pollToken
 //   logout:         resolveAccount, revokeTokens, deleteFiles
-//   status:         readStatus, verifyOnline
+//   status:         readStatus, verifyOnline, renewLogin

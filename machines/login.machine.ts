@@ -30,7 +30,11 @@ import type {
   PersistResult,
   ProcessRegistration,
   RegisterProcessInput,
+  RenewInput,
+  RenewResult,
   RevokeInput,
+  VerifyInput,
+  VerifyResult,
   TokenSet,
   TokensToRevoke,
 } from './contracts.js'
@@ -40,6 +44,8 @@ import { passwordGrant } from './password-grant.machine.js'
 
 export const loginDefaults = {
   revokeTimeoutMs: 3_000,
+  /** a login this close to its end is renewed, not repeated (a day) */
+  renewWithinMs: 86_400_000,
 } as const
 
 export interface LoginContext {
@@ -48,6 +54,10 @@ export interface LoginContext {
   password: string | null
   /** what the credential store held for this login's files when it started (kept when forced) */
   existing: ExistingLogin | null
+  /** the server confirmed the existing login still works */
+  existingConfirmed: boolean
+  /** the existing login's user token was renewed */
+  existingRenewed: boolean
   /** the pairing the device grant shows, while it waits for approval */
   pairing: PairingView | null
   /** the tokens, held only until the credential files hold them or they are revoked */
@@ -84,6 +94,8 @@ export const login = setup({
   },
   actors: {
     checkExisting: fromPromise<ExistingCheck, CheckExistingInput>(notProvided('checkExisting')),
+    verifyExisting: fromPromise<VerifyResult, VerifyInput>(notProvided('verifyExisting')),
+    renewLogin: fromPromise<RenewResult, RenewInput>(notProvided('renewLogin')),
     passwordGrant,
     deviceGrant,
     identify: fromPromise<Account, IdentifyInput>(notProvided('identify')),
@@ -93,19 +105,32 @@ export const login = setup({
     revokeTokens: fromPromise<void, RevokeInput>(notProvided('revokeTokens')),
   },
   guards: {
-    // "Already logged in" only for the account and server asked, and while its token still works.
-    isAlreadyLoggedIn: ({ context }, check: ExistingCheck) => {
+    // The login asked for is there already: the same server, the account asked (--email), not --force.
+    isSameLogin: ({ context }, check: ExistingCheck) => {
       const existing = check.existing
       if (!existing || context.input.force || existing.server !== context.input.server) return false
-      if (context.input.email !== null && lower(context.input.email) !== lower(existing.email)) return false
-      return existing.userTokenExpiresAt === null || existing.userTokenExpiresAt > check.at
+      return context.input.email === null || lower(context.input.email) === lower(existing.email)
     },
+    canRenew: ({ context }) => context.existing?.hasRefreshToken === true,
+    // Works and is not near its end: nothing to do. Near its end (a day) or rejected: renewed if it can be.
+    isWorkingAndFresh: ({ context }, verified: VerifyResult) => {
+      const ends = context.existing?.userTokenExpiresAt ?? null
+      const renewWithinMs = context.input.renewWithinMs ?? loginDefaults.renewWithinMs
+      return verified.kind === 'valid' && (ends === null || verified.at === undefined || ends - verified.at > renewWithinMs)
+    },
+    isRenewed: (_, result: RenewResult) => result.kind === 'renewed',
     isPasswordLogin: ({ context }) => context.input.method === 'password',
     isGranted: (_, output: GrantOutput) => output.kind === 'granted',
     hasReplacedTokens: (_, result: PersistResult) => result.replaced.some((batch) => batch.tokens.length > 0),
   },
   actions: {
     takeExisting: assign((_, check: ExistingCheck) => ({ existing: check.existing })),
+    confirmExisting: assign({ existingConfirmed: true }),
+    takeRenewal: assign(({ context }, result: RenewResult) => ({
+      existingConfirmed: true,
+      existingRenewed: true,
+      existing: context.existing && result.kind === 'renewed' ? { ...context.existing, userTokenExpiresAt: result.userTokenExpiresAt } : context.existing,
+    })),
     takePairing: assign((_, pairing: PairingView) => ({ pairing })),
     forgetPassword: assign({ password: null }),
     takeGrant: assign((_, output: GrantOutput) => (output.kind === 'granted' ? { tokens: output.tokens, pairing: null } : { error: output.failure })),
@@ -136,6 +161,8 @@ export const login = setup({
       input: rest,
       password: password ?? null,
       existing: null,
+      existingConfirmed: false,
+      existingRenewed: false,
       pairing: null,
       tokens: null,
       account: null,
@@ -165,8 +192,8 @@ export const login = setup({
         input: ({ context }) => ({ server: context.input.server, method: context.input.method }),
         onDone: [
           {
-            guard: { type: 'isAlreadyLoggedIn', params: ({ event }) => event.output },
-            target: 'alreadyLoggedIn',
+            guard: { type: 'isSameLogin', params: ({ event }) => event.output },
+            target: 'verifyingExisting',
             actions: { type: 'takeExisting', params: ({ event }) => event.output },
           },
           {
@@ -179,8 +206,47 @@ export const login = setup({
         onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
       },
     },
+    verifyingExisting: {
+      description:
+        'The login asked for is there already: asks the account endpoint whether its user token still works, so "already logged in" is said only after looking.',
+      invoke: {
+        id: 'verifyExisting',
+        src: 'verifyExisting',
+        input: ({ context }) => ({ server: context.input.server, path: context.existing!.path }),
+        onDone: [
+          {
+            guard: { type: 'isWorkingAndFresh', params: ({ event }) => event.output },
+            target: 'alreadyLoggedIn',
+            actions: 'confirmExisting',
+          },
+          { guard: 'canRenew', target: 'renewingExisting' },
+          { guard: 'isPasswordLogin', target: 'passwordGrant' },
+          { target: 'deviceGrant' },
+        ],
+        // The server cannot be asked: a fresh login could not be made either; the file is what there is.
+        onError: { target: 'alreadyLoggedIn' },
+      },
+    },
+    renewingExisting: {
+      description: 'The existing login is near its end or was rejected: renews its user token with the refresh token instead of logging in again.',
+      invoke: {
+        id: 'renewLogin',
+        src: 'renewLogin',
+        input: ({ context }) => ({ server: context.input.server, path: context.existing!.path }),
+        onDone: [
+          {
+            guard: { type: 'isRenewed', params: ({ event }) => event.output },
+            target: 'alreadyLoggedIn',
+            actions: { type: 'takeRenewal', params: ({ event }) => event.output },
+          },
+          { guard: 'isPasswordLogin', target: 'passwordGrant' },
+          { target: 'deviceGrant' },
+        ],
+        onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
+      },
+    },
     alreadyLoggedIn: {
-      description: 'This account is logged in to this server already, its token unexpired, and --force was not given: nothing to do.',
+      description: 'The login asked for is there and works (or was renewed, or the server could not be asked): nothing to do.',
       type: 'final',
       entry: 'forgetSecrets',
     },
@@ -358,13 +424,15 @@ export const login = setup({
         replacedRevoked: context.replacedRevoked,
       }
     }
-    return { kind: 'alreadyLoggedIn', existing: context.existing! }
+    return { kind: 'alreadyLoggedIn', existing: context.existing!, confirmed: context.existingConfirmed, renewed: context.existingRenewed }
   },
 })
 
 /** Every effect a login needs, the grants' included: what a front end provides. */
 export interface LoginEffects {
   checkExisting: PromiseActorLogic<ExistingCheck, CheckExistingInput>
+  verifyExisting: PromiseActorLogic<VerifyResult, VerifyInput>
+  renewLogin: PromiseActorLogic<RenewResult, RenewInput>
   identify: PromiseActorLogic<Account, IdentifyInput>
   lockCredentials: PromiseActorLogic<void, LockInput>
   registerProcess: PromiseActorLogic<ProcessRegistration, RegisterProcessInput>

@@ -2,14 +2,18 @@
 // server whether the user token still works. With an expected server (`--server` with
 // `--verify`), a login on another one is not checked.
 import { assign, fromPromise, setup } from 'xstate'
-import type { CancelEvent, StatusInput, StatusOutput, StatusReport, VerifyInput, VerifyResult } from './contracts.js'
+import type { CancelEvent, RenewInput, RenewResult, StatusInput, StatusOutput, StatusReport, VerifyInput, VerifyResult } from './contracts.js'
 import { failure, notProvided, toFailure, type Failure } from './failure.js'
+
+/** A user token closer than this to its end is renewed when it is verified (a day). */
+export const RENEW_WITHIN_MS = 86_400_000
 
 export interface StatusContext {
   online: boolean
   expectedServer: string | null
   report: StatusReport | null
   verified: VerifyResult | null
+  renewed: boolean
   error: Failure | null
 }
 
@@ -23,11 +27,21 @@ export const status = setup({
   actors: {
     readStatus: fromPromise<StatusReport>(notProvided('readStatus')),
     verifyOnline: fromPromise<VerifyResult, VerifyInput>(notProvided('verifyOnline')),
+    renewLogin: fromPromise<RenewResult, RenewInput>(notProvided('renewLogin')),
   },
   guards: {
     isOnAnotherServer: ({ context }, report: StatusReport) =>
       report.loggedIn && context.expectedServer !== null && report.server !== context.expectedServer,
     isOnlineAndLoggedIn: ({ context }, report: StatusReport) => context.online && report.loggedIn,
+    // Rejected, or within a day of its end: renewed with the refresh token (RFC 6749 section 6).
+    // Once: a token that a renewal did not mend is reported as it is.
+    needsRenewal: ({ context }, verified: VerifyResult) => {
+      if (context.renewed) return false
+      if (verified.kind === 'invalid') return true
+      const ends = context.report?.userTokenExpiresAt
+      return typeof ends === 'string' && verified.at !== undefined && Date.parse(ends) - verified.at <= RENEW_WITHIN_MS
+    },
+    isRenewed: (_, result: RenewResult) => result.kind === 'renewed',
   },
   actions: {
     takeReport: assign((_, report: StatusReport) => ({ report })),
@@ -35,13 +49,28 @@ export const status = setup({
       error: failure('usage', `the login here is on ${report.server}, not on ${context.expectedServer}`, 'wrongServer'),
     })),
     takeVerdict: assign((_, verified: VerifyResult) => ({ verified })),
+    takeRenewal: assign(({ context }, result: RenewResult) => ({
+      renewed: true,
+      verified: context.verified?.kind === 'valid' ? context.verified : null,
+      report:
+        context.report && result.kind === 'renewed'
+          ? {
+              ...context.report,
+              userTokenExpiresAt: result.userTokenExpiresAt === null ? null : new Date(result.userTokenExpiresAt).toISOString(),
+            }
+          : context.report,
+    })),
+    // The refresh token no longer works either: the login is over, the file stays for a look.
+    refuseRenewal: assign({
+      error: () => failure('refused', 'the server no longer accepts this login and it could not be renewed', 'renewRejected'),
+    }),
     fail: assign((_, error: Failure) => ({ error })),
     cancel: assign({ error: () => failure('cancelled', 'status cancelled') }),
   },
 }).createMachine({
   id: 'status',
   description: 'Status: what the credential files say, and optionally whether the server still accepts the user token.',
-  context: ({ input }) => ({ online: input.online, expectedServer: input.expectedServer ?? null, report: null, verified: null, error: null }),
+  context: ({ input }) => ({ online: input.online, expectedServer: input.expectedServer ?? null, report: null, verified: null, renewed: false, error: null }),
   initial: 'reading',
   on: {
     'user.cancel': { target: '.failed', actions: 'cancel' },
@@ -77,7 +106,34 @@ export const status = setup({
           server: context.report!.server!,
           path: context.report!.activePath ?? context.report!.configPath,
         }),
-        onDone: { target: 'reported', actions: { type: 'takeVerdict', params: ({ event }) => event.output } },
+        onDone: [
+          {
+            guard: { type: 'needsRenewal', params: ({ event }) => event.output },
+            target: 'renewing',
+            actions: { type: 'takeVerdict', params: ({ event }) => event.output },
+          },
+          { target: 'reported', actions: { type: 'takeVerdict', params: ({ event }) => event.output } },
+        ],
+        onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
+      },
+    },
+    renewing: {
+      description: 'The user token was rejected or is within a day of its end: renews it with the refresh token, under the lock.',
+      invoke: {
+        id: 'renewLogin',
+        src: 'renewLogin',
+        input: ({ context }) => ({
+          server: context.report!.server!,
+          path: context.report!.activePath ?? context.report!.configPath,
+        }),
+        onDone: [
+          {
+            guard: { type: 'isRenewed', params: ({ event }) => event.output },
+            target: 'verifying',
+            actions: { type: 'takeRenewal', params: ({ event }) => event.output },
+          },
+          { target: 'failed', actions: 'refuseRenewal' },
+        ],
         onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
       },
     },
@@ -91,5 +147,7 @@ export const status = setup({
     },
   },
   output: ({ context }): StatusOutput =>
-    context.error ? { kind: 'failed', failure: context.error } : { kind: 'reported', report: context.report!, verified: context.verified },
+    context.error
+      ? { kind: 'failed', failure: context.error }
+      : { kind: 'reported', report: context.report!, verified: context.verified, renewed: context.renewed },
 })

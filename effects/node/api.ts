@@ -14,14 +14,20 @@ import { createNodeActors } from './node-actors.js'
 import { nodeFetch } from './node-fetch.js'
 import { createPendingPairings } from '../store/pending-pairing.js'
 import type { PromptStreams } from './prompts.js'
-import { refreshProcessToken as refreshWith, type RefreshOptions, type RefreshResult } from './resolver.js'
+import { refreshProcessToken as refreshWith, resolveCredentials as resolveWith, type RefreshOptions, type RefreshResult, type ResolveOptions } from './resolver.js'
 import { DEFAULT_SERVER, parseServerUrl } from '../client/server-url.js'
 import { resolveWorkspace } from '../store/workspace.js'
 
-export { resolveCredentials } from './resolver.js'
 export { EngineError } from '../client/engine-error.js'
 export type { LoginOutput, LogoutOutput, StatusOutput, StatusReport } from '../../machines/contracts.js'
 export type { Failure, FailureKind, FailureReason } from '../../machines/failure.js'
+
+/**
+ * The credentials the daemon uses in `cwd` (workspace first, global second); a user token
+ * within a day of its end is renewed with the Node fetch (RFC 6749 section 6).
+ */
+export const resolveCredentials = (options: ResolveOptions & { fetch?: FetchLike } = {}) =>
+  resolveWith({ ...options, fetch: options.fetch ?? nodeFetch() })
 
 /** The resolver's refreshProcessToken, with the Node fetch (connection time limits) by default. */
 export const refreshProcessToken = (options: RefreshOptions): Promise<RefreshResult | null> =>

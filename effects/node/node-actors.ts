@@ -22,6 +22,8 @@ import type {
   ProcessRegistration,
   PromptInput,
   RegisterProcessInput,
+  RenewInput,
+  RenewResult,
   RevokeInput,
   StatusReport,
   TokensToRevoke,
@@ -52,6 +54,7 @@ import { fetchAccount, getAccount, registerProcess, revokeTokens } from '../clie
 import { createPairingActors } from '../client/pairing-actors.js'
 import { authenticateWithPassword } from '../client/password-grant.js'
 import { nodeFetch } from './node-fetch.js'
+import { renewStoredLogin } from './renew-login.js'
 import { promptCredentials, type PromptClass, type PromptClasses, type PromptStreams } from './prompts.js'
 
 /** enquirer's Input and Password prompts, loaded when a question is first asked. */
@@ -140,6 +143,14 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
     }
   }
 
+  /** Whether the server still takes the user token of a stored login, and when it answered. */
+  const verifyStored = async (input: VerifyInput, signal: AbortSignal): Promise<VerifyResult> => {
+    const stored = await readCredentialFile(input.path)
+    if (!stored) return { kind: 'invalid', message: `${input.path} is gone: run omicos login`, at: now() }
+    const verdict = await getAccount(http, input.server, stored.credentials.user_token, signal)
+    return { ...verdict, at: now() }
+  }
+
   return {
     checkExisting: fromPromise<ExistingCheck, CheckExistingInput>(async ({ input }) => {
       // Runs before anything goes online: a file the login could not write fails it here,
@@ -158,6 +169,7 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
           processName: c.process_name,
           authMethod: c.auth_method,
           userTokenExpiresAt: c.user_token_expires_at ? Date.parse(c.user_token_expires_at) : null,
+          hasRefreshToken: Boolean(c.refresh_token),
           path,
         },
         at,
@@ -260,10 +272,14 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
       }
     }),
 
-    verifyOnline: fromPromise<VerifyResult, VerifyInput>(async ({ input, signal }) => {
-      const stored = await readCredentialFile(input.path)
-      if (!stored) return { kind: 'invalid', message: `${input.path} is gone: run omicos login` }
-      return getAccount(http, input.server, stored.credentials.user_token, signal)
+    verifyOnline: fromPromise<VerifyResult, VerifyInput>(({ input, signal }) => verifyStored(input, signal)),
+    verifyExisting: fromPromise<VerifyResult, VerifyInput>(({ input, signal }) => budgeted(() => verifyStored(input, signal))),
+
+    renewLogin: fromPromise<RenewResult, RenewInput>(async ({ input, signal }) => {
+      const outcome = await renewStoredLogin({ ...loc, ...http, clientId, signal }, input.path)
+      if (outcome.kind !== 'renewed') return outcome
+      const ends = outcome.credentials.user_token_expires_at
+      return { kind: 'renewed', userTokenExpiresAt: ends === null ? null : Date.parse(ends) }
     }),
 
     /** Lets go of whatever a login that ended early still holds (its credential locks). */

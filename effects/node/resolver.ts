@@ -19,6 +19,7 @@ import { defaultProcessName } from './environment.js'
 import type { HttpDeps } from '../client/http.js'
 import { registerProcess } from '../client/omicos-api.js'
 import { resolveWorkspace } from '../store/workspace.js'
+import { expiresWithin, renewStoredLogin, RENEW_WITHIN_MS } from './renew-login.js'
 
 export type ResolveOptions = StoreLocation
 
@@ -28,9 +29,14 @@ export type ResolveOptions = StoreLocation
  * (a crash between their renames) are mended first, the later registration copied over the
  * other (repairTwins); a repair that cannot be written (a read-only mount) is left for later.
  */
-export const resolveCredentials = async (options: ResolveOptions = {}): Promise<ActiveCredentials | null> => {
+export const resolveCredentials = async (options: ResolveOptions & Partial<HttpDeps> & { now?: () => number } = {}): Promise<ActiveCredentials | null> => {
   await repairTwins(options).catch(() => [])
-  return readActive(options)
+  const active = await readActive(options)
+  // A user token within a day of its end is renewed (RFC 6749 section 6) when a fetch is given;
+  // a renewal that fails leaves the login as it was, for the caller to find out.
+  if (!active || !options.fetch || !expiresWithin(active.credentials, (options.now ?? Date.now)(), RENEW_WITHIN_MS)) return active
+  const renewed = await renewStoredLogin(options, active.path).catch(() => null)
+  return renewed?.kind === 'renewed' ? { ...active, credentials: renewed.credentials } : active
 }
 
 export interface RefreshOptions extends ResolveOptions, HttpDeps {
@@ -68,8 +74,14 @@ const needsRefresh = (credentials: CredentialFile, now: number, minValidityMs: n
 export const refreshProcessToken = async (options: RefreshOptions): Promise<RefreshResult | null> => {
   const now = options.now ?? Date.now
   await repairTwins(options).catch(() => [])
-  const active = await readActive(options)
+  let active = await readActive(options)
   if (!active) return null
+  // The user token first: a process is registered with it, and it runs out after 30 days.
+  if (expiresWithin(active.credentials, now(), RENEW_WITHIN_MS)) {
+    const renewed = await renewStoredLogin(options, active.path)
+    if (renewed.kind !== 'renewed') throw logInAgain(active.credentials.server)
+    active = { ...active, credentials: renewed.credentials }
+  }
   if (active.source === 'global') {
     const workspace = await workspaceCredentialPath(options)
     const own = await resolveWorkspace({ cwd: options.cwd, env: options.env, home: options.home })
@@ -97,18 +109,28 @@ export const refreshProcessToken = async (options: RefreshOptions): Promise<Refr
         name: credentials.process_name,
       },
       options.signal,
-    )
+    ).catch(async (error) => {
+      // The user token was rejected (revoked, or ended early at the server): renewed once, then asked again.
+      if (!(error instanceof EngineError && error.kind === 'refused')) throw error
+      const renewed = await renewStoredLogin({ ...options, lock: { ...options.lock, held: true } }, source.path)
+      if (renewed.kind !== 'renewed') throw logInAgain(credentials.server)
+      return registerProcess(options, { server: credentials.server, userToken: renewed.credentials.user_token, processId: credentials.process_id, name: credentials.process_name }, options.signal)
+    })
+    const fresh = (await readCredentialFile(source.path))!
     const next: CredentialFile = {
-      ...credentials,
+      ...fresh.credentials,
       process_token: registration.processToken,
       process_token_expires_at: new Date(registration.processTokenExpiresAt).toISOString(),
       process_registered_at: new Date(registration.at).toISOString(),
     }
     const twins = lockable.filter((file) => path.resolve(file) !== path.resolve(source.path))
-    const written = await rewriteIfUnchanged([source.path, ...twins], source.text, next, options)
+    const written = await rewriteIfUnchanged([source.path, ...twins], fresh.text, next, options)
     return { credentials: next, path: source.path, source: active.source, refreshed: true, written }
   })
 }
+
+const logInAgain = (server: string) =>
+  new EngineError('refused', `${new URL(server).host} no longer accepts this login and it could not be renewed: log in again`, { reason: 'renewRejected' })
 
 /** Registers this workspace's own process with the global login's user token; writes the workspace file. */
 const realign = async (options: RefreshOptions, global: CredentialFile, processId: string): Promise<RefreshResult> => {

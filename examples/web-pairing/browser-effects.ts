@@ -18,12 +18,17 @@ import type {
   PersistResult,
   ProcessRegistration,
   RegisterProcessInput,
+  RenewInput,
+  RenewResult,
   RevokeInput,
+  VerifyInput,
+  VerifyResult,
 } from '../../machines/contracts.js'
 import { credentialFileFromLogin, type CredentialFile } from '../../effects/store/credential-file.js'
 import { EngineError } from '../../effects/client/engine-error.js'
 import type { FetchLike, HttpDeps } from '../../effects/client/http.js'
-import { fetchAccount, registerProcess, revokeTokensOrThrow } from '../../effects/client/omicos-api.js'
+import { fetchAccount, getAccount, registerProcess, revokeTokensOrThrow } from '../../effects/client/omicos-api.js'
+import { refreshUserToken } from '../../effects/client/refresh-grant.js'
 import { createPairingActors } from '../../effects/client/pairing-actors.js'
 
 /** Where the login is kept: the credential file's fields, as JSON, under this key. */
@@ -89,10 +94,28 @@ export const createBrowserActors = (options: BrowserEffectOptions) => {
           processName: stored.process_name,
           authMethod: stored.auth_method,
           userTokenExpiresAt: stored.user_token_expires_at ? Date.parse(stored.user_token_expires_at) : null,
+          hasRefreshToken: Boolean(stored.refresh_token),
           path: CREDENTIALS_PLACE,
         },
         at,
       }
+    }),
+
+    verifyExisting: fromPromise<VerifyResult, VerifyInput>(async ({ input, signal }) => {
+      const stored = readStoredLogin(storage)
+      if (!stored) return { kind: 'invalid', message: 'the login kept in this tab is gone', at: now() }
+      return { ...(await getAccount(http, input.server, stored.user_token, signal)), at: now() }
+    }),
+
+    renewLogin: fromPromise<RenewResult, RenewInput>(async ({ input, signal }) => {
+      const stored = readStoredLogin(storage)
+      if (!stored?.refresh_token) return { kind: 'noRefreshToken' }
+      const result = await refreshUserToken(http, { server: input.server, clientId, refreshToken: stored.refresh_token }, signal)
+      if (result.kind === 'rejected') return result
+      const { tokens } = result
+      const ends = tokens.userTokenExpiresAt === null ? null : new Date(tokens.userTokenExpiresAt).toISOString()
+      storage.setItem(CREDENTIALS_KEY, JSON.stringify({ ...stored, user_token: tokens.userToken, refresh_token: tokens.refreshToken, user_token_expires_at: ends }))
+      return { kind: 'renewed', userTokenExpiresAt: tokens.userTokenExpiresAt }
     }),
 
     promptCredentials: fromPromise<Credentials, PromptInput>(async () => {

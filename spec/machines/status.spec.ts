@@ -20,34 +20,68 @@ const nobody: StatusReport = { loggedIn: false, configPath: report.configPath, a
 
 const start = (online: boolean, script: Record<string, Answer[]>, expectedServer?: string) => {
   const clock = new TimerClock()
-  const fx = scripted({ readStatus: [{ ok: report }], verifyOnline: [], ...script }, clock)
+  const fx = scripted({ readStatus: [{ ok: report }], verifyOnline: [], renewLogin: [], ...script }, clock)
   return { ...run(status, fx.actors, { input: { online, expectedServer }, clock }), fx }
 }
 
 test('offline: reads the files, never asks the server', async () => {
   const check = start(false, {})
-  assert.equal(await check.done(), { kind: 'reported', report, verified: null })
+  assert.equal(await check.done(), { kind: 'reported', report, verified: null, renewed: false })
   assert.equal(check.states, ['reading', 'reported'])
   assert.equal(check.fx.calls.verifyOnline, [])
 })
 
 test('online and the token works: verified valid', async () => {
   const check = start(true, { verifyOnline: [{ ok: { kind: 'valid', account } }] })
-  assert.equal(await check.done(), { kind: 'reported', report, verified: { kind: 'valid', account } })
+  assert.equal(await check.done(), { kind: 'reported', report, verified: { kind: 'valid', account }, renewed: false })
   assert.equal(check.states, ['reading', 'verifying', 'reported'])
   assert.equal(check.fx.calls.verifyOnline, [{ server: 'https://auth.omicos.cn', path: report.activePath }])
   assert.is(checkSnapshot('status: online valid', { states: check.states, context: check.snapshot().context }), null)
 })
 
-test('online and the token was revoked: verified invalid', async () => {
-  const verdict = { kind: 'invalid', message: 'the server no longer accepts this login: run omicos login again' }
-  const check = start(true, { verifyOnline: [{ ok: verdict }] })
-  assert.equal(await check.done(), { kind: 'reported', report, verified: verdict })
+test('online and the token was rejected: renewed with the refresh token, verified again, reported renewed', async () => {
+  const check = start(true, {
+    verifyOnline: [{ ok: { kind: 'invalid', message: 'rejected' } }, { ok: { kind: 'valid', account } }],
+    renewLogin: [{ ok: { kind: 'renewed', userTokenExpiresAt: Date.parse('2030-01-01T00:00:00Z') } }],
+  })
+  const output = (await check.done()) as { kind: string; renewed: boolean; verified: { kind: string }; report: { userTokenExpiresAt: string } }
+  assert.is(output.kind, 'reported')
+  assert.is(output.renewed, true)
+  assert.is(output.verified.kind, 'valid')
+  assert.is(output.report.userTokenExpiresAt, '2030-01-01T00:00:00.000Z')
+  assert.equal(check.states, ['reading', 'verifying', 'renewing', 'verifying', 'reported'])
+  assert.equal(check.fx.calls.renewLogin, [{ server: 'https://auth.omicos.cn', path: report.activePath }])
+})
+
+test('online and rejected, and the refresh token is rejected too: failed, refused (renewRejected): log in again', async () => {
+  const check = start(true, { verifyOnline: [{ ok: { kind: 'invalid', message: 'rejected' } }], renewLogin: [{ ok: { kind: 'rejected' } }] })
+  const output = (await check.done()) as { kind: string; failure: { kind: string; reason?: string } }
+  assert.is(output.failure.kind, 'refused')
+  assert.is(output.failure.reason, 'renewRejected')
+  assert.equal(check.states, ['reading', 'verifying', 'renewing', 'failed'])
+})
+
+test('a token within a day of its end is renewed even though it works; once, not again after the renewal', async () => {
+  const now = Date.parse('2026-12-02T09:00:00Z')
+  const ending = { ...report, userTokenExpiresAt: new Date(now + 3_600_000).toISOString() }
+  const check = start(true, {
+    readStatus: [{ ok: ending }],
+    verifyOnline: [{ ok: { kind: 'valid', account, at: now } }, { ok: { kind: 'valid', account, at: now } }],
+    renewLogin: [{ ok: { kind: 'renewed', userTokenExpiresAt: now + 1_800_000 } }],
+  })
+  const output = (await check.done()) as { kind: string; renewed: boolean }
+  assert.is(output.renewed, true)
+  assert.equal(check.states, ['reading', 'verifying', 'renewing', 'verifying', 'reported'])
+  const fresh = start(true, {
+    readStatus: [{ ok: { ...report, userTokenExpiresAt: new Date(now + 2 * 86_400_000).toISOString() } }],
+    verifyOnline: [{ ok: { kind: 'valid', account, at: now } }],
+  })
+  assert.is(((await fresh.done()) as { renewed: boolean }).renewed, false, 'two days left: not renewed')
 })
 
 test('online but nobody logged in: reported without asking the server', async () => {
   const check = start(true, { readStatus: [{ ok: nobody }] })
-  assert.equal(await check.done(), { kind: 'reported', report: nobody, verified: null })
+  assert.equal(await check.done(), { kind: 'reported', report: nobody, verified: null, renewed: false })
   assert.equal(check.states, ['reading', 'reported'])
   assert.equal(check.fx.calls.verifyOnline, [])
 })
@@ -77,7 +111,7 @@ test('a login on another server than the one expected: failed (usage, wrongServe
 
 test('nobody logged in and a server expected: reported (nothing to compare)', async () => {
   const check = start(true, { readStatus: [{ ok: nobody }] }, 'http://127.0.0.1:4000')
-  assert.equal(await check.done(), { kind: 'reported', report: nobody, verified: null })
+  assert.equal(await check.done(), { kind: 'reported', report: nobody, verified: null, renewed: false })
 })
 
 test('user.cancel while the server is asked: failed (cancelled) at once', async () => {
