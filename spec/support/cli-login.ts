@@ -112,12 +112,17 @@ export interface LoginSpec {
  * `users` for the whole file (their passwords are secrets `leaks` looks for), and sandboxes
  * that are searched for secrets and removed after each test.
  */
-export function loginSpec(suite: Test, leaks: LeakWatch, users: TestUser[]): LoginSpec {
+export function loginSpec(
+  suite: Test,
+  leaks: LeakWatch,
+  users: TestUser[],
+  server: Omit<Parameters<typeof referenceServerFor>[1] & object, 'users'> = {},
+): LoginSpec {
   for (const user of users) leaks.secret(user.password)
   suite.before(() => {
     assert.ok(existsSync(CLI_BIN), `${CLI_BIN} is built (node scripts/build.mjs)`)
   })
-  const ref = referenceServerFor(suite, { users })
+  const ref = referenceServerFor(suite, { ...server, users })
   const sandboxes: CliSandbox[] = []
   const cleanUp = () => {
     for (const box of sandboxes.splice(0)) box.cleanup()
