@@ -14,7 +14,7 @@ export class CliLoginCommand extends OmicosCommand {
 
       If the command is stopped while its code is still valid, running it again for the same server and workspace continues with the same code. \`--force\` starts with a new code.
 
-      The code in bold and the QR code appear only when standard output is a terminal, the spinner and countdown only when standard error is; with \`NO_COLOR\` or \`TERM=dumb\`, plain lines only.
+      The code in bold and the QR code (black on white, whatever the theme) appear only when standard output is a terminal wide enough, the spinner and countdown only when standard error is. \`NO_COLOR\` keeps the QR code (it carries no colour) but drops bold and the link; \`TERM=dumb\` or \`--no-qr\` drops the QR code. The complete pairing address, with the code filled in, is always printed as a line of its own.
 
       With \`--logout\`, \`--server\` names the server the current login must be on (otherwise exit 2 and nothing is removed).
 

@@ -67,9 +67,9 @@ export const passwordGrant = setup({
     isInvalid: (_, result: AuthenticateResult) => result.kind === 'invalid',
     isRateLimitedAndWaitable: ({ context }, result: AuthenticateResult) =>
       result.kind === 'rateLimited' && result.retryAfterMs <= context.maxRateLimitWaitMs && context.attempts + 1 < context.maxAttempts,
-    // A TLS failure will not mend itself in a second: it is never tried again.
+    // A TLS failure or a proxy that refuses will not mend themselves in a second: never tried again.
     isRetryable: ({ context }, error: Failure) =>
-      error.kind === 'unreachable' && error.reason !== 'tls' && context.retries < context.maxRetries,
+      error.kind === 'unreachable' && error.reason !== 'tls' && error.reason !== 'proxy' && context.retries < context.maxRetries,
   },
   actions: {
     takeCredentials: assign((_, credentials: Credentials) => ({ email: credentials.email, password: credentials.password })),

@@ -15,6 +15,7 @@
 import path from 'node:path'
 import { parseCredentialFile, serializeCredentialFile, type CredentialFile } from './credential-file.js'
 import { EngineError } from '../client/engine-error.js'
+import { holdSecrets } from '../client/held-secrets.js'
 import { waitUntilUnlocked, withLocks } from './lock.js'
 import { globalCredentialPath, homeLabel, homeOf, workspaceCredentialPath, type StoreLocation, type WorkspaceFile } from './locations.js'
 import { checkPrivateDir, ensurePrivateDir, prepareAtomicWrite, probeWritable, readPrivateText, removeFile, writeFileAtomic, type PreparedWrite } from './private-file.js'
@@ -44,7 +45,11 @@ export interface ActiveCredentials {
 /** Reads and checks the credential file at `file` (see readPrivateText): null when there is none. */
 export const readCredentialFile = async (file: string): Promise<StoredCredentials | null> => {
   const text = await readPrivateText(file)
-  return text === null ? null : { credentials: parseCredentialFile(text, file), path: file, text }
+  if (text === null) return null
+  const credentials = parseCredentialFile(text, file)
+  // Held from here on, so no text a server sends can show them (effects/client/held-secrets.ts).
+  holdSecrets(credentials.user_token, credentials.refresh_token, credentials.process_token)
+  return { credentials, path: file, text }
 }
 
 // --- the directories of a command --------------------------------------------------------------
