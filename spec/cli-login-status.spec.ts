@@ -196,7 +196,6 @@ test('--logout and --status refuse login options: exit 2, one line', async () =>
     omicos(box, box.workspace, ['login', '--logout', '--email', ADA.email]),
     omicos(box, box.workspace, ['login', '--logout', '--force']),
     omicos(box, box.workspace, ['login', '--status', '--workspace']),
-    omicos(box, box.workspace, ['login', '--logout', '--json']),
   ])
   for (const result of results) assertOneLineError(result, 2)
 })
