@@ -180,3 +180,11 @@ export function thrownJson(command: JsonCommand, action: JsonAction, error: unkn
   }
   return { line: jsonLine(failureJson(command, action, jsonError(failure, printable(firstLine(failure.message))), code)), code }
 }
+
+/** The object for a `login` or `cli login` command line with --json that clipanion could not parse. */
+export function jsonForUnparsed(argv: string[], message: string): string | null {
+  const command: JsonCommand | null = argv[0] === 'login' ? 'login' : argv[0] === 'cli' && argv[1] === 'login' ? 'cli login' : null
+  if (!command || !argv.includes('--json')) return null
+  const action: JsonAction = command === 'login' && argv.includes('--status') ? 'status' : argv.includes('--logout') ? 'logout' : 'login'
+  return jsonLine(failureJson(command, action, { kind: 'usage', reason: null, message }, ExitCode.usage))
+}
