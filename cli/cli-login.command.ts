@@ -17,7 +17,7 @@ export class CliLoginCommand extends OmicosCommand {
 
       The code in bold and the QR code appear only when standard output is a terminal, the spinner and countdown only when standard error is; with \`NO_COLOR\` or \`TERM=dumb\`, plain lines only.
 
-      With \`--json\`, standard output holds only one JSON object, the outcome (logged in, already logged in, logged out, not logged in, or an error with its exit code) in the shape \`docs/cli-json.schema.json\` documents, and the pairing lines (address, code, QR code) go to standard error. No token or code is ever in it.
+      With \`--json\`, standard output holds only one JSON object, the outcome (logged in, already logged in, logged out, not logged in, or an error with its exit code) in the shape \`docs/cli-json.schema.json\` documents, and the pairing lines (address, code, QR code) go to standard error, drawn as on a terminal when standard error is one. No token or code is ever in it.
 
       With \`--logout\`, \`--server\` names the server the current login must be on (otherwise exit 2 and nothing is removed).
 
