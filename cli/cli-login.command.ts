@@ -2,6 +2,7 @@ import { Command, Option } from 'clipanion'
 import { exitCodeTable } from './exit-codes.js'
 import { checkProcessName, OmicosCommand, UsageFailure } from './command-base.js'
 import { renderLogin, renderLogout } from './render-outcome.js'
+import { thrownJson } from './render-json.js'
 import { detectTerminal } from './terminal.js'
 
 export class CliLoginCommand extends OmicosCommand {
@@ -15,6 +16,8 @@ export class CliLoginCommand extends OmicosCommand {
       If the command is stopped while its code is still valid, running it again for the same server and workspace continues with the same code. \`--force\` starts with a new code.
 
       The code in bold and the QR code (black on white, whatever the theme) appear only when standard output is a terminal wide enough, the spinner and countdown only when standard error is. \`NO_COLOR\` keeps the QR code (it carries no colour) but drops bold and the link; \`TERM=dumb\` or \`--no-qr\` drops the QR code. The complete pairing address, with the code filled in, is always printed as a line of its own.
+
+      With \`--json\`, standard output holds only one JSON object, the outcome (logged in, already logged in, logged out, not logged in, or an error with its exit code) in the shape \`docs/cli-json.schema.json\` documents, and the pairing lines (address, code, QR code) go to standard error, drawn as on a terminal when standard error is one. No token or code is ever in it.
 
       With \`--logout\`, \`--server\` names the server the current login must be on (otherwise exit 2 and nothing is removed).
 
@@ -34,6 +37,9 @@ export class CliLoginCommand extends OmicosCommand {
   name = Option.String('--name', { description: 'Process display name (default: the conda environment name, else the current directory name)' })
   force = Option.Boolean('--force', false, { description: 'Pair again even if already logged in, with a new code' })
   workspace = Option.Boolean('--workspace', false, { description: 'Log in for the current workspace only (writes only its credential file)' })
+  json = Option.Boolean('--json', false, {
+    description: 'Print the outcome as one JSON object on stdout, errors included (no tokens; shape: docs/cli-json.schema.json); the pairing screen goes to stderr',
+  })
   qr = Option.Boolean('--qr', true, { description: 'Show a QR code of the pairing address on a terminal (--no-qr to hide it)' })
 
   async execute(): Promise<number> {
@@ -48,11 +54,13 @@ export class CliLoginCommand extends OmicosCommand {
       const { deviceLogin, logout } = await import('../effects/node/api.js')
       if (this.logout) {
         const output = await this.withInterrupt((signal) => logout({ server: this.server, inspect, signal }))
-        return this.print(renderLogout(output, { again: 'omicos cli login', serverFlag: this.server }))
+        return this.print(renderLogout(output, { again: 'omicos cli login', serverFlag: this.server, json: this.json ? 'cli login' : undefined }))
       }
-      const terminal = detectTerminal({ stdout: this.context.stdout, stderr: this.context.stderr }, this.env)
+      // With --json, stdout is the script's: the pairing screen (address, code, QR code) is drawn on stderr.
+      const screen = this.json ? this.context.stderr : this.context.stdout
+      const terminal = detectTerminal({ stdout: screen, stderr: this.context.stderr }, this.env)
       const { createDeviceView } = await import('./device-view.js')
-      const view = createDeviceView({ stdout: this.context.stdout, stderr: this.context.stderr, terminal, qr: this.qr })
+      const view = createDeviceView({ stdout: screen, stderr: this.context.stderr, terminal, qr: this.qr })
       const output = await this.withInterrupt((signal) =>
         deviceLogin({
           server: this.serverFrom(this.server),
@@ -65,9 +73,12 @@ export class CliLoginCommand extends OmicosCommand {
           onResume: view.resumed,
         }),
       ).finally(view.stop)
-      return this.print(renderLogin(output, { again: 'omicos cli login' }))
+      return this.print(renderLogin(output, { again: 'omicos cli login', json: this.json ? 'cli login' : undefined }))
     } catch (error) {
-      return this.fail(error)
+      if (!this.json) return this.fail(error)
+      const { line, code } = thrownJson('cli login', this.logout ? 'logout' : 'login', error)
+      this.context.stdout.write(`${line}\n`)
+      return code
     }
   }
 }

@@ -4,6 +4,7 @@ import { parseServerUrl } from '../effects/client/server-url.js'
 import { exitCodeTable } from './exit-codes.js'
 import { checkProcessName, isUnsafe, OmicosCommand, quoted, UsageFailure } from './command-base.js'
 import { renderLogin, renderLogout } from './render-outcome.js'
+import { thrownJson } from './render-json.js'
 import { renderStatus } from './render-status.js'
 
 export class LoginCommand extends OmicosCommand {
@@ -16,6 +17,8 @@ export class LoginCommand extends OmicosCommand {
 
       A wrong password is asked again on a terminal, three tries in all. Without a terminal, pass \`--email\` with \`--password-stdin\`, which reads the password from the first line of a pipe (at most 64 KiB); on a terminal, leave it out to be asked.
 
+      With \`--json\`, standard output holds one JSON object and nothing else, whatever the ending (logged in, already logged in, logged out, not logged in, the status, or an error with its exit code), in the shape \`docs/cli-json.schema.json\` documents; prompts and warnings still go to standard error, and no token or password is ever in it.
+
       \`--server\` goes with a login, with \`--status --verify\` and with \`--logout\`; with the last two it names the server the current login must be on (otherwise exit 2 and nothing is checked or removed).
 
       ${exitCodeTable.replace(/\n/g, '\n      ')}
@@ -26,6 +29,7 @@ export class LoginCommand extends OmicosCommand {
       ['Check the current login (no network)', '$0 login --status'],
       ['Log in against the reference server on this machine', '$0 login --server http://127.0.0.1:4000'],
       ['Log out of this account', '$0 login --logout'],
+      ['The current login as JSON, for a script', '$0 login --status --json'],
     ],
   })
 
@@ -39,7 +43,9 @@ export class LoginCommand extends OmicosCommand {
   })
   workspace = Option.Boolean('--workspace', false, { description: 'Log in for the current workspace only (writes only its credential file)' })
   status = Option.Boolean('--status', false, { description: "Don't log in: print the current login state (email, process name, config path)" })
-  json = Option.Boolean('--json', false, { description: 'With --status: print one JSON object (no tokens)' })
+  json = Option.Boolean('--json', false, {
+    description: 'Print the outcome as one JSON object on stdout, errors included (no tokens; shape: docs/cli-json.schema.json); prompts and warnings stay on stderr',
+  })
   verify = Option.Boolean('--verify', false, { description: 'With --status: also ask the server whether the login still works' })
   logout = Option.Boolean('--logout', false, { description: "Log out: revoke this account's tokens and delete its local credentials" })
 
@@ -51,11 +57,11 @@ export class LoginCommand extends OmicosCommand {
       const { login, logout, status } = await import('../effects/node/api.js')
       if (this.status) {
         const output = await this.withInterrupt((signal) => status({ online: this.verify, server: this.server, inspect, signal }))
-        return this.print(renderStatus(output, { json: this.json, serverFlag: this.server }))
+        return this.print(renderStatus(output, { json: this.json, serverFlag: this.server, command: 'login' }))
       }
       if (this.logout) {
         const output = await this.withInterrupt((signal) => logout({ server: this.server, inspect, signal }))
-        return this.print(renderLogout(output, { again: 'omicos login', serverFlag: this.server }))
+        return this.print(renderLogout(output, { again: 'omicos login', serverFlag: this.server, json: this.json ? 'login' : undefined }))
       }
       // A bad --server is a usage error of one line, before the --password warning.
       const server = parseServerUrl(this.serverFrom(this.server))
@@ -77,9 +83,12 @@ export class LoginCommand extends OmicosCommand {
           prompts: { stdin: this.context.stdin, stdout: this.context.stderr },
         }),
       )
-      return this.print(renderLogin(output, { again: 'omicos login' }))
+      return this.print(renderLogin(output, { again: 'omicos login', json: this.json ? 'login' : undefined }))
     } catch (error) {
-      return this.fail(error)
+      if (!this.json) return this.fail(error)
+      const { line, code } = thrownJson('login', this.status ? 'status' : this.logout ? 'logout' : 'login', error)
+      this.context.stdout.write(`${line}\n`)
+      return code
     }
   }
 
@@ -98,7 +107,6 @@ export class LoginCommand extends OmicosCommand {
       const clash = loginOnly.find(([, value]) => value !== undefined)
       if (clash) throw new UsageFailure(`${clash[0]} cannot be used with ${mode}`)
     }
-    if (this.json && !this.status) throw new UsageFailure('--json goes with --status')
     if (this.verify && !this.status) throw new UsageFailure('--verify goes with --status')
     if (this.status && !this.verify && this.server !== undefined) throw new UsageFailure('--server goes with a login or --status --verify')
     if (this.password !== undefined && this.passwordStdin) throw new UsageFailure('use either --password or --password-stdin, not both')

@@ -1,6 +1,8 @@
 import type { LoginOutput, LogoutOutput } from '../machines/contracts.js'
+import type { Failure } from '../machines/failure.js'
 import { exitCodeFor, ExitCode } from './exit-codes.js'
 import { describeFailure, type Wording } from './failure-words.js'
+import { jsonLine, loginJson, logoutJson, type JsonCommand } from './render-json.js'
 
 // Turning a machine's final output into what the user reads and the exit code, apart from the
 // commands so the same outcome renders the same from `omicos login` and `omicos cli login`.
@@ -12,17 +14,34 @@ export interface Rendered {
 
 export function renderLogin(
   output: LoginOutput,
-  opts: { platform?: NodeJS.Platform; again: string; /** epoch ms now, to say how long a cancelled pairing's code keeps */ now?: number },
+  opts: {
+    platform?: NodeJS.Platform
+    again: string
+    /** epoch ms now, to say how long a cancelled pairing's code keeps */
+    now?: number
+    /** print one JSON object for this command instead of lines (warnings stay on stderr) */
+    json?: JsonCommand
+  },
 ): Rendered {
+  const windows = (opts.platform ?? process.platform) === 'win32' && output.kind === 'loggedIn'
+  const stderr = windows
+    ? ['warning: Windows does not enforce the 0600 mode of these files; keep them private yourself (check your umask and folder permissions).']
+    : []
+  if (opts.json) {
+    const message = output.kind === 'failed' ? failureLine(output, opts) : null
+    const code = output.kind === 'failed' ? exitCodeFor(output.failure.kind) : ExitCode.ok
+    return { stdout: [jsonLine(loginJson(opts.json, output, message))], stderr: [...stderr, ...replacedWarning(output)], code }
+  }
   switch (output.kind) {
     case 'loggedIn': {
       const stdout = [`Logged in as ${output.email} (process "${output.processName}").`]
       for (const path of output.paths) stdout.push(`Credentials written to ${path}`)
-      const stderr =
-        (opts.platform ?? process.platform) === 'win32'
-          ? ['warning: Windows does not enforce the 0600 mode of these files; keep them private yourself (check your umask and folder permissions).']
-          : []
-      return { stdout, stderr, code: ExitCode.ok }
+      const { replaced } = output
+      if (replaced) {
+        const revoked = output.replacedRevoked === true ? '; its tokens were revoked at the server' : ''
+        stdout.push(`Replaced the login of ${replaced.email} on ${replaced.server} (process "${replaced.processName}")${revoked}.`)
+      }
+      return { stdout, stderr: [...stderr, ...replacedWarning(output)], code: ExitCode.ok }
     }
     case 'alreadyLoggedIn': {
       const { existing } = output
@@ -39,13 +58,29 @@ export function renderLogin(
     }
     case 'failed': {
       // A cancelled pairing is kept when the machine says it can go on: say how, and how not to.
-      const resumableForMs = output.resumableUntil === null ? 0 : output.resumableUntil - (opts.now ?? Date.now())
-      return { stdout: [], stderr: [`error: ${describeFailure(output.failure, { again: opts.again, resumableForMs })}`], code: exitCodeFor(output.failure.kind) }
+      return { stdout: [], stderr: [`error: ${failureLine(output, opts)}`], code: exitCodeFor(output.failure.kind) }
     }
   }
 }
 
-export function renderLogout(output: LogoutOutput, wording: Wording = { again: 'omicos login' }): Rendered {
+const failureLine = (output: Extract<LoginOutput, { kind: 'failed' }>, opts: { again: string; now?: number }): string => {
+  const resumableForMs = output.resumableUntil === null ? 0 : output.resumableUntil - (opts.now ?? Date.now())
+  return describeFailure(output.failure, { again: opts.again, resumableForMs })
+}
+
+// A revocation that did not go through is kept in a queue and tried again by the next login;
+// the login itself stands, so this is a warning and not an error.
+const replacedWarning = (output: LoginOutput): string[] =>
+  output.kind === 'loggedIn' && output.replaced && output.replacedRevoked === false
+    ? [`warning: the server did not confirm the revocation of the replaced login's tokens; the next login tries again (they expire by themselves otherwise).`]
+    : []
+
+export function renderLogout(output: LogoutOutput, wording: Wording & { json?: JsonCommand } = { again: 'omicos login' }): Rendered {
+  if (wording.json) {
+    const message = output.kind === 'failed' ? logoutFailureLine(output.failure, wording) : null
+    const code = output.kind === 'failed' ? exitCodeFor(output.failure.kind) : ExitCode.ok
+    return { stdout: [jsonLine(logoutJson(wording.json, output, message))], stderr: [], code }
+  }
   switch (output.kind) {
     case 'loggedOut':
       return {
@@ -60,6 +95,9 @@ export function renderLogout(output: LogoutOutput, wording: Wording = { again: '
     case 'notLoggedIn':
       return { stdout: ['Not logged in: there were no credentials to remove.'], stderr: [], code: ExitCode.ok }
     case 'failed':
-      return { stdout: [], stderr: [`error: ${describeFailure(output.failure, { wrongServerHint: 'nothing was removed; leave --server out to log out of it', ...wording })}`], code: exitCodeFor(output.failure.kind) }
+      return { stdout: [], stderr: [`error: ${logoutFailureLine(output.failure, wording)}`], code: exitCodeFor(output.failure.kind) }
   }
 }
+
+const logoutFailureLine = (failure: Failure, wording: Wording): string =>
+  describeFailure(failure, { wrongServerHint: 'nothing was removed; leave --server out to log out of it', ...wording })

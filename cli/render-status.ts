@@ -1,39 +1,47 @@
-import type { StatusOutput, StatusReport, VerifyResult } from '../machines/contracts.js'
+import type { StatusLogin, StatusOutput, StatusReport, VerifyResult } from '../machines/contracts.js'
 import { DEFAULT_SERVER } from '../effects/client/server-url.js'
 import type { Env } from '../effects/node/environment.js'
 import { describeProxyRoute } from '../effects/node/proxy-settings.js'
 import { exitCodeFor, ExitCode } from './exit-codes.js'
 import { describeFailure } from './failure-words.js'
+import { envelope, jsonError, jsonLine, NO_STATUS, type JsonCommand } from './render-json.js'
 import type { Rendered } from './render-outcome.js'
 
 // `omicos login --status`: the page's email, process name and config path first, then what a
 // user debugging a daemon needs. No network unless --verify, and never a token. The last line
 // says which proxy a login would go through (for the login's server, else the default one),
 // read from `env` as the fetch reads it, without the proxy's credentials.
-export function renderStatus(output: StatusOutput, opts: { json: boolean; now?: Date; env?: Env; serverFlag?: string }): Rendered {
+export function renderStatus(
+  output: StatusOutput,
+  opts: { json: boolean; now?: Date; env?: Env; serverFlag?: string; command?: JsonCommand },
+): Rendered {
+  const command = opts.command ?? 'login'
+  const now = opts.now ?? new Date()
   if (output.kind === 'failed') {
     const message = describeFailure(output.failure, { again: 'omicos login', serverFlag: opts.serverFlag, wrongServerHint: 'leave --server out to check that login' })
+    const code = exitCodeFor(output.failure.kind)
     if (opts.json) {
-      return {
-        stdout: [JSON.stringify({ logged_in: false, error: { kind: output.failure.kind, message } })],
-        stderr: [],
-        code: exitCodeFor(output.failure.kind),
-      }
+      return { stdout: [jsonLine({ ...envelope(command, 'status', 'failed', code, jsonError(output.failure, message)), ...NO_STATUS })], stderr: [], code }
     }
-    return { stdout: [], stderr: [`error: ${message}`], code: exitCodeFor(output.failure.kind) }
+    return { stdout: [], stderr: [`error: ${message}`], code }
   }
   const { report, verified } = output
   const code = report.loggedIn && verified?.kind !== 'invalid' ? ExitCode.ok : ExitCode.notLoggedIn
   const env = opts.env ?? process.env
   const proxy = describeProxyRoute(report.loggedIn && report.server ? report.server : env.OMICOS_SERVER || DEFAULT_SERVER, env)
-  if (opts.json) return { stdout: [JSON.stringify({ ...statusJson(report, verified), proxy: proxy.route })], stderr: [], code }
+  if (opts.json) {
+    const outcome = report.loggedIn ? 'reported' : 'notLoggedIn'
+    return { stdout: [jsonLine({ ...envelope(command, 'status', outcome, code, null), ...statusJson(report, verified, now), proxy: proxy.route })], stderr: [], code }
+  }
+  const notes = storeNotes(report)
   if (!report.loggedIn) {
     return {
-      stdout: ['Not logged in.', `config: ${report.configPath}`, proxy.line, 'Run `omicos login` or `omicos cli login` to log in.'],
+      stdout: ['Not logged in.', `config: ${report.configPath}`, ...notes, proxy.line, 'Run `omicos login` or `omicos cli login` to log in.'],
       stderr: [],
       code,
     }
   }
+  const userToken = report.userTokenExpiresAt ?? null
   const lines = [
     `email: ${report.email}`,
     `process: ${report.processName}`,
@@ -43,12 +51,62 @@ export function renderStatus(output: StatusOutput, opts: { json: boolean; now?: 
     `method: ${report.authMethod === 'device' ? 'device-code pairing' : 'email / password'}`,
     `logged in: ${report.loggedInAt}`,
     `process id: ${report.processId}`,
-    `process token: ${expiry(report.processTokenExpiresAt ?? null, opts.now ?? new Date())}`,
+    `process token: ${expiry(report.processTokenExpiresAt ?? null, now)}`,
+    `user token: ${userTokenLine(userToken, now)}`,
+    ...userTokenWarning(userToken, now),
     `daemon uses here: ${report.activePath} (${report.activeSource})`,
+    ...report.logins.map((login) => loginLine(login, report.activePath)),
+    ...notes,
   ]
   if (verified) lines.push(verified.kind === 'valid' ? 'online check: the user token works' : `online check: ${verified.message}`)
   lines.push(proxy.line)
   return { stdout: lines, stderr: [], code }
+}
+
+/** A user token this close to its end is worth a warning: a daemon cannot log in again by itself. */
+export const USER_TOKEN_WARNING_MS = 3 * 24 * 3600_000
+
+export type UserTokenState = 'valid' | 'expiresSoon' | 'expired' | 'noExpiry'
+
+export const userTokenState = (at: string | null, now: Date): UserTokenState => {
+  if (!at) return 'noExpiry'
+  const left = Date.parse(at) - now.getTime()
+  return left <= 0 ? 'expired' : left < USER_TOKEN_WARNING_MS ? 'expiresSoon' : 'valid'
+}
+
+const userTokenLine = (at: string | null, now: Date): string => {
+  if (!at) return 'no expiry recorded'
+  const left = Date.parse(at) - now.getTime()
+  return left <= 0 ? `expired at ${at}` : `expires ${at} (${timeLeft(left)} left)`
+}
+
+const userTokenWarning = (at: string | null, now: Date): string[] => {
+  switch (userTokenState(at, now)) {
+    case 'expired':
+      return ['warning: the user token has expired: log in again (`omicos login` or `omicos cli login`)']
+    case 'expiresSoon':
+      return [`warning: the user token expires in ${timeLeft(Date.parse(at!) - now.getTime())}: log in again soon (\`omicos login --force\`)`]
+    default:
+      return []
+  }
+}
+
+const loginLine = (login: StatusLogin, activePath: string | null): string =>
+  `${login.source} login: ${login.email} on ${login.server} (process "${login.processName}") in ${login.path}${login.path === activePath ? ', used here' : ''}`
+
+/** What the read found and did to the files: temps removed, copies that disagree. */
+const storeNotes = (report: StatusReport): string[] => [
+  ...(report.sweptTemps.length > 0 ? [`removed stale temp files left by an interrupted write: ${report.sweptTemps.join(', ')}`] : []),
+  ...(report.twinsDiffer
+    ? ['warning: the global and workspace copies of this login differ (an interrupted write); the daemon mends them on its next start, or log in again']
+    : []),
+]
+
+const timeLeft = (ms: number): string => {
+  const minutes = Math.round(ms / 60_000)
+  if (minutes < 120) return `${minutes} min`
+  const hours = Math.round(minutes / 60)
+  return hours < 72 ? `${hours} h` : `${Math.round(hours / 24)} days`
 }
 
 const expiry = (at: string | null, now: Date): string => {
@@ -59,7 +117,7 @@ const expiry = (at: string | null, now: Date): string => {
   return `valid until ${at} (${minutes >= 120 ? `${Math.round(minutes / 60)} h` : `${minutes} min`} left)`
 }
 
-export const statusJson = (report: StatusReport, verified: VerifyResult | null) => ({
+export const statusJson = (report: StatusReport, verified: VerifyResult | null, now: Date = new Date()) => ({
   logged_in: report.loggedIn,
   email: report.email ?? null,
   process_name: report.processName ?? null,
@@ -72,7 +130,22 @@ export const statusJson = (report: StatusReport, verified: VerifyResult | null) 
   process_id: report.processId ?? null,
   process_token_expires_at: report.processTokenExpiresAt ?? null,
   user_token_expires_at: report.userTokenExpiresAt ?? null,
+  user_token_state: report.loggedIn ? userTokenState(report.userTokenExpiresAt ?? null, now) : null,
   active_file: report.activePath,
   active_source: report.activeSource,
-  ...(verified ? { verified: verified.kind === 'valid' } : {}),
+  verified: verified ? verified.kind === 'valid' : null,
+  logins: report.logins.map((login) => ({
+    path: login.path,
+    source: login.source,
+    email: login.email,
+    account_id: login.accountId,
+    server: login.server,
+    process_name: login.processName,
+    auth_method: login.authMethod,
+    user_token_expires_at: login.userTokenExpiresAt,
+    process_token_expires_at: login.processTokenExpiresAt,
+    used_here: login.path === report.activePath,
+  })),
+  swept_temps: report.sweptTemps,
+  twins_differ: report.twinsDiffer,
 })

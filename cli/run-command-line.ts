@@ -1,6 +1,7 @@
 import { Cli } from 'clipanion'
 import { printable } from './command-base.js'
 import { ExitCode } from './exit-codes.js'
+import { jsonForUnparsed } from './render-json.js'
 import { commandShapes, explainUsageError, type DefinitionSource } from './suggest.js'
 
 /**
@@ -36,6 +37,9 @@ export async function runCommandLine(cli: Cli, argv: string[]): Promise<void> {
   } catch (error) {
     const { message, help } = usageMessage(error instanceof Error ? error.message : String(error), argv, cli)
     process.stderr.write(`error: ${message}\nRun "${help}" for usage.\n`)
+    // --json promises one object on stdout in every ending, a command line that did not parse included.
+    const json = jsonForUnparsed(argv, message)
+    if (json) process.stdout.write(`${json}\n`)
     process.exitCode = ExitCode.usage
     return
   }

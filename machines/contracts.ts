@@ -336,6 +336,27 @@ export interface StatusReport {
   loggedInAt?: string
   processTokenExpiresAt?: string | null
   userTokenExpiresAt?: string | null
+  /** every login on this machine that bears on here: the global file, then this workspace's (no secrets) */
+  logins: StatusLogin[]
+  /** stale temp and lock files this read removed */
+  sweptTemps: string[]
+  /** the global and workspace copies of one login differ (a crash between their writes) */
+  twinsDiffer: boolean
+}
+
+/** One credential file that bears on here, as `--status` lists it. */
+export interface StatusLogin {
+  path: string
+  source: 'workspace' | 'global'
+  email: string
+  accountId: string
+  server: string
+  processName: string
+  authMethod: AuthMethod
+  /** ISO time, or null when the file holds no expiry */
+  userTokenExpiresAt: string | null
+  /** ISO time, or null when the file holds no expiry */
+  processTokenExpiresAt: string | null
 }
 
 export interface VerifyInput {

@@ -2,8 +2,10 @@
 // workspace, and which files a logout removes.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { existsSync, mkdirSync } from 'node:fs'
-import { join } from 'node:path'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { HOST_TAG } from '../effects/store/private-file.js'
 import type { CliSandbox } from './support/cli.js'
 import { assertOneLineError, bytesOf, CREDENTIAL_FILE, loginSpec, watchForLeaks } from './support/cli-login.js'
 import { request, withReferenceServer } from './support/server.js'
@@ -196,9 +198,83 @@ test('--logout and --status refuse login options: exit 2, one line', async () =>
     omicos(box, box.workspace, ['login', '--logout', '--email', ADA.email]),
     omicos(box, box.workspace, ['login', '--logout', '--force']),
     omicos(box, box.workspace, ['login', '--status', '--workspace']),
-    omicos(box, box.workspace, ['login', '--logout', '--json']),
   ])
   for (const result of results) assertOneLineError(result, 2)
+})
+
+// --- what the status says about the user token and the files ------------------------------------
+
+/** Rewrites a field of a credential file, keeping it valid and 0600. */
+const editFile = (file: string, edit: (json: Record<string, any>) => void) => {
+  const json = leaks.readCredentials(file) as unknown as Record<string, any>
+  edit(json)
+  writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`, { mode: 0o600 })
+}
+
+test('--status shows the user token\'s expiry, and warns under 3 days left and once expired', async () => {
+  const { box, globalFile } = sandbox()
+  assert.is((await login(box, box.workspace, ADA)).code, 0)
+  const fresh = await omicos(box, box.workspace, ['login', '--status'])
+  assert.match(fresh.stdout, /^user token: expires \d{4}-\d{2}-\d{2}T\S+Z \(\d+ days left\)$/m)
+  assert.not.match(fresh.stdout, /^warning:/m)
+  editFile(globalFile, (json) => (json.user_token_expires_at = new Date(Date.now() + 2 * 24 * 3600_000).toISOString()))
+  const soon = await omicos(box, box.workspace, ['login', '--status'])
+  assert.is(soon.code, 0)
+  assert.match(soon.stdout, /^warning: the user token expires in \d+ h: log in again soon/m)
+  assert.is(JSON.parse((await omicos(box, box.workspace, ['login', '--status', '--json'])).stdout).user_token_state, 'expiresSoon')
+  editFile(globalFile, (json) => (json.user_token_expires_at = new Date(Date.now() - 60_000).toISOString()))
+  const expired = await omicos(box, box.workspace, ['login', '--status'])
+  assert.match(expired.stdout, /^user token: expired at /m)
+  assert.match(expired.stdout, /^warning: the user token has expired: log in again/m)
+  assert.is(JSON.parse((await omicos(box, box.workspace, ['login', '--status', '--json'])).stdout).user_token_state, 'expired')
+})
+
+test('--status lists the global and the workspace login with their servers, and which one the daemon uses here', async () => {
+  const { box, outside, globalFile, workspaceFile } = sandbox()
+  const other = await withReferenceServer({ users: [BOB] })
+  try {
+    assert.is((await login(box, box.workspace, ADA)).code, 0)
+    assert.is((await login(box, box.workspace, BOB, ['--workspace'], other.server.url)).code, 0)
+    leaks.readCredentials(globalFile)
+    leaks.readCredentials(workspaceFile)
+    const inside = await omicos(box, box.workspace, ['login', '--status'])
+    assert.is(inside.code, 0, inside.stderr)
+    assert.ok(inside.stdout.includes(`global login: ${ADA.email} on ${ref.server.url} (process "`), inside.stdout)
+    assert.ok(inside.stdout.includes(`workspace login: ${BOB.email} on ${other.server.url} (process "`), inside.stdout)
+    assert.match(inside.stdout, new RegExp(`^workspace login: .* in ${workspaceFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, used here$`, 'm'))
+    assert.not.match(inside.stdout, /^global login: .*, used here$/m, 'the global login is not the one used here')
+    const json = JSON.parse((await omicos(box, box.workspace, ['login', '--status', '--json'])).stdout)
+    assert.equal(json.logins.map((l: any) => [l.source, l.server, l.used_here]), [['global', ref.server.url, false], ['workspace', other.server.url, true]])
+    // Outside the workspace only the global login bears on here.
+    const away = await omicos(box, outside, ['login', '--status'])
+    assert.match(away.stdout, /^global login: .*, used here$/m)
+    assert.not.match(away.stdout, /^workspace login:/m)
+  } finally {
+    await other.stop()
+  }
+})
+
+test('--status says when it removed stale temp files and when the two copies of a login differ', async () => {
+  const { box, globalFile, workspaceFile } = sandbox()
+  assert.is((await login(box, box.workspace, ADA)).code, 0)
+  const text = readFileSync(globalFile, 'utf8')
+  leaks.readCredentials(globalFile)
+  // A temp a writer that died left behind: its pid is gone, the host is this one.
+  const dead = spawnSync(process.execPath, ['-e', '']).pid
+  const temp = join(box.home, `.${CREDENTIAL_FILE}.${dead}.${HOST_TAG}.0123456789ab.tmp`)
+  writeFileSync(temp, text, { mode: 0o600 })
+  // The same login copied into the workspace, then changed there: the copies differ.
+  mkdirSync(dirname(workspaceFile), { recursive: true, mode: 0o700 })
+  writeFileSync(workspaceFile, text, { mode: 0o600 })
+  editFile(workspaceFile, (json) => (json.logged_in_at = new Date(Date.parse(json.logged_in_at) + 1000).toISOString()))
+  const status = await omicos(box, box.workspace, ['login', '--status'])
+  assert.is(status.code, 0, status.stderr)
+  assert.ok(status.stdout.includes(`removed stale temp files left by an interrupted write: ${temp}`), status.stdout)
+  assert.match(status.stdout, /^warning: the global and workspace copies of this login differ/m)
+  assert.not.ok(existsSync(temp))
+  const json = JSON.parse((await omicos(box, box.workspace, ['login', '--status', '--json'])).stdout)
+  assert.equal(json.swept_temps, [], 'swept once')
+  assert.is(json.twins_differ, true)
 })
 
 test('no output and no file but the credential files holds a password or a token', () => {

@@ -292,7 +292,6 @@ test('bad or conflicting options: exit 2, one line, no stack, credentials intact
   const before = bytesOf(globalFile(box))
   const cases: Array<[string[], RegExp]> = [
     [['--status', '--logout'], /--status and --logout/],
-    [['--json'], /--json/],
     [['--server', 'ftp://x', '--email', ADA.email, '--password-stdin'], /--server .*ftp/],
     [['--server', 'http://example.com', '--email', ADA.email, '--password-stdin'], /--server .*http/],
     [['--server', 'http://example.com', '--email', ADA.email, '--password', ADA.password, '--force'], /--server .*http/],

@@ -25,6 +25,7 @@ import type {
   RenewInput,
   RenewResult,
   RevokeInput,
+  StatusLogin,
   StatusReport,
   TokensToRevoke,
   VerifyInput,
@@ -43,6 +44,8 @@ import {
   putBackRevocations,
   readActive,
   readCredentialFile,
+  readStoreStatus,
+  workspaceCredentialPath,
   takePendingRevocations,
   type LockOptions,
   type Revocation,
@@ -251,8 +254,32 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
 
     readStatus: fromPromise<StatusReport>(async () => {
       const configPath = globalCredentialPath(loc)
-      const active = await readActive(loc)
-      if (!active) return { loggedIn: false, configPath, activePath: null, activeSource: null }
+      const { active, swept, twins } = await readStoreStatus(loc)
+      // Both files, not only the one the daemon uses: a workspace login hides the global one.
+      const workspace = await workspaceCredentialPath(loc)
+      const files: Array<[StatusLogin['source'], string | null]> = [
+        ['global', configPath],
+        ['workspace', workspace?.path ?? null],
+      ]
+      const logins: StatusLogin[] = []
+      for (const [source, file] of files) {
+        const stored = file === null ? null : await readCredentialFile(file)
+        if (!stored) continue
+        const c = stored.credentials
+        logins.push({
+          path: stored.path,
+          source,
+          email: c.user.email,
+          accountId: c.user.account_id,
+          server: c.server,
+          processName: c.process_name,
+          authMethod: c.auth_method,
+          userTokenExpiresAt: c.user_token_expires_at ?? null,
+          processTokenExpiresAt: c.process_token_expires_at ?? null,
+        })
+      }
+      const extra = { logins, sweptTemps: swept, twinsDiffer: twins !== null }
+      if (!active) return { loggedIn: false, configPath, activePath: null, activeSource: null, ...extra }
       const c = active.credentials
       return {
         loggedIn: true,
@@ -269,6 +296,7 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
         loggedInAt: c.logged_in_at,
         processTokenExpiresAt: c.process_token_expires_at,
         userTokenExpiresAt: c.user_token_expires_at,
+        ...extra,
       }
     }),
 

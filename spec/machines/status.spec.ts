@@ -15,8 +15,11 @@ const report: StatusReport = {
   server: 'https://auth.omicos.cn',
   authMethod: 'device',
   loggedInAt: '2024-05-01T10:00:00.000Z',
+  logins: [],
+  sweptTemps: [],
+  twinsDiffer: false,
 }
-const nobody: StatusReport = { loggedIn: false, configPath: report.configPath, activePath: null, activeSource: null }
+const nobody: StatusReport = { loggedIn: false, configPath: report.configPath, activePath: null, activeSource: null, logins: [], sweptTemps: [], twinsDiffer: false }
 
 const start = (online: boolean, script: Record<string, Answer[]>, expectedServer?: string) => {
   const clock = new TimerClock()
