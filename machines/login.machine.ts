@@ -105,10 +105,12 @@ export const login = setup({
     revokeTokens: fromPromise<void, RevokeInput>(notProvided('revokeTokens')),
   },
   guards: {
-    // The login asked for is there already: the same server, the account asked (--email), not --force.
+    // The login asked for is there already and has not run out: the same server, the account
+    // asked (--email), not --force. One that ran out is logged in again, not renewed.
     isSameLogin: ({ context }, check: ExistingCheck) => {
       const existing = check.existing
       if (!existing || context.input.force || existing.server !== context.input.server) return false
+      if (existing.userTokenExpiresAt !== null && existing.userTokenExpiresAt <= check.at) return false
       return context.input.email === null || lower(context.input.email) === lower(existing.email)
     },
     canRenew: ({ context }) => context.existing?.hasRefreshToken === true,

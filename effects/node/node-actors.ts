@@ -155,14 +155,15 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
   }
 
   return {
-    checkExisting: fromPromise<ExistingCheck, CheckExistingInput>(async ({ input }) => {
+    checkExisting: fromPromise<ExistingCheck, CheckExistingInput>(async () => {
       // Runs before anything goes online: a file the login could not write fails it here,
       // before the server issues or rotates a token (which would leave the old file dead).
       await checkLoginTargets({ ...loc, workspaceOnly })
       const path = await loginTargetPath({ ...loc, workspaceOnly })
       const stored = await readCredentialFile(path)
       const at = now()
-      if (!stored || stored.credentials.server !== input.server) return { existing: null, at }
+      // A login on another server is reported too: the machine compares servers, and says what it replaces.
+      if (!stored) return { existing: null, at }
       const c = stored.credentials
       return {
         existing: {

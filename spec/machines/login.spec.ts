@@ -207,6 +207,13 @@ test('another account asked (--email), or --force: no check of the existing logi
   assert.equal(forced.fx.calls.verifyExisting, [])
 })
 
+test('the existing login ran out (by its file): logged in again, not renewed, not asked about', async () => {
+  const login = start(passwordLoginInput(), { checkExisting: [found(existing({ userTokenExpiresAt: EPOCH }))] })
+  assert.is(((await login.done()) as { kind: string }).kind, 'loggedIn')
+  assert.equal(login.fx.calls.verifyExisting, [])
+  assert.equal(login.fx.calls.renewLogin, [])
+})
+
 test('the server cannot be asked about the existing login: alreadyLoggedIn, not confirmed', async () => {
   const login = start(passwordLoginInput(), { checkExisting: [found(existing())], verifyExisting: [{ fail: new StubEffectError('unreachable', 'cannot reach') }] })
   const output = (await login.done()) as { kind: string; confirmed: boolean }
