@@ -43,6 +43,11 @@ export interface ServerOptions {
    */
   issuer?: string
   log?: (line: string) => void
+  /**
+   * For tests of pacing under load: awaited for every POST /token after the request's arrival
+   * has been noted and before the library handles it, as a slow server would be.
+   */
+  holdTokenRequests?: () => Promise<void>
 }
 
 export interface RunningServer {
@@ -177,7 +182,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const address = addressFor(tls ? 'https' : 'http', host, port)
   const url = publicIssuer ?? address
 
-  const limiter = createSignInLimiter()
+  const limiter = createSignInLimiter(db)
   const provider = createProvider({ issuer: url, db, keys, deviceTtl, userTokenTtl, corsOrigins, limiter })
   const pacing = createDevicePacing(db, interval)
   const requests: RequestLogEntry[] = []
@@ -198,7 +203,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
   provider.use(requestLogMiddleware(requests))
   provider.use(errorBoundary(log))
-  provider.use(slowDownMiddleware(pacing, TOKEN_PATH, DEVICE_CODE_GRANT))
+  provider.use(slowDownMiddleware(pacing, TOKEN_PATH, DEVICE_CODE_GRANT, Date.now, options.holdTokenRequests))
   provider.use(processTokenRevocation(db, REVOCATION_PATH))
   provider.use(omicosRoutes({ provider, db, processTokenTtl, corsOrigins }))
   provider.use(devicePage({ provider, db, limiter }))

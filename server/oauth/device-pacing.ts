@@ -3,6 +3,10 @@
 // answers `slow_down`, and each `slow_down` adds 5 s to that code's interval. The state sits in
 // SQLite next to the code, so a restart does not reset a client that was told to slow down.
 // The first poll is never early: a client may poll as soon as it has the code.
+// A poll is timed by the moment it arrives, taken before any work: how long the library then
+// takes to answer (a busy server, a slow disk) never shortens the gap the next poll is measured
+// against, so a client whose requests are the interval apart is not told to slow down however
+// loaded the server is.
 import type { Middleware } from 'koa'
 import type { Db } from '../storage/database.js'
 import { sha256 } from '../storage/hashing.js'
@@ -18,15 +22,16 @@ interface PacingRow {
 
 export interface DevicePacing {
   issued(deviceCode: string, intervalS: number, expiresInS: number): void
-  /** Records a poll of a still-pending code; returns the new interval when it came too soon. */
-  pendingPoll(deviceCode: string): { slowDown: false } | { slowDown: true; intervalS: number }
-  polled(deviceCode: string): void
+  /** Records a poll of a still-pending code that arrived at `at`; returns the new interval when it came too soon. */
+  pendingPoll(deviceCode: string, at: number): { slowDown: false } | { slowDown: true; intervalS: number }
+  polled(deviceCode: string, at: number): void
 }
 
 export function createDevicePacing(db: Db, defaultIntervalS: number, now = Date.now): DevicePacing {
   const insert = db.prepare('INSERT OR REPLACE INTO device_pacing (device_code_hash, interval_s, last_poll_at, expires_at) VALUES (?, ?, NULL, ?)')
   const get = db.prepare('SELECT interval_s, last_poll_at FROM device_pacing WHERE device_code_hash = ?')
-  const update = db.prepare('UPDATE device_pacing SET interval_s = ?, last_poll_at = ? WHERE device_code_hash = ?')
+  // MAX: a poll that arrived first but finished last must not move the stamp back.
+  const update = db.prepare('UPDATE device_pacing SET interval_s = ?, last_poll_at = MAX(COALESCE(last_poll_at, 0), ?) WHERE device_code_hash = ?')
   const sweep = db.prepare('DELETE FROM device_pacing WHERE expires_at <= ?')
 
   return {
@@ -34,9 +39,8 @@ export function createDevicePacing(db: Db, defaultIntervalS: number, now = Date.
       sweep.run(now())
       insert.run(sha256(deviceCode), intervalS, now() + (expiresInS + 120) * 1000)
     },
-    pendingPoll(deviceCode) {
+    pendingPoll(deviceCode, at) {
       const key = sha256(deviceCode)
-      const at = now()
       const row = get.get(key) as PacingRow | undefined
       if (!row) {
         insert.run(key, defaultIntervalS, at + 3_600_000)
@@ -48,10 +52,10 @@ export function createDevicePacing(db: Db, defaultIntervalS: number, now = Date.
       update.run(intervalS, at, key)
       return early ? { slowDown: true, intervalS } : { slowDown: false }
     },
-    polled(deviceCode) {
+    polled(deviceCode, at) {
       const key = sha256(deviceCode)
       const row = get.get(key) as PacingRow | undefined
-      if (row) update.run(row.interval_s, now(), key)
+      if (row) update.run(row.interval_s, at, key)
     },
   }
 }
@@ -66,18 +70,26 @@ interface OidcParams {
  * into `slow_down`. Only pending answers are rewritten; a code that was approved, denied or
  * has expired answers what the library says, however fast the client polls.
  */
-export function slowDownMiddleware(pacing: DevicePacing, tokenPath: string, deviceGrant: string): Middleware {
+export function slowDownMiddleware(
+  pacing: DevicePacing,
+  tokenPath: string,
+  deviceGrant: string,
+  now: () => number = Date.now,
+  hold?: () => Promise<void>,
+): Middleware {
   return async (ctx, next) => {
+    const arrivedAt = now()
+    if (hold && ctx.method === 'POST' && ctx.path === tokenPath) await hold()
     await next()
     if (ctx.method !== 'POST' || ctx.path !== tokenPath || !('oidc' in ctx)) return
     const params = (ctx.oidc as { params?: OidcParams } | undefined)?.params
     if (params?.grant_type !== deviceGrant || typeof params.device_code !== 'string') return
     const body = ctx.body as { error?: unknown } | undefined
     if (ctx.status !== 400 || body?.error !== 'authorization_pending') {
-      pacing.polled(params.device_code)
+      pacing.polled(params.device_code, arrivedAt)
       return
     }
-    const outcome = pacing.pendingPoll(params.device_code)
+    const outcome = pacing.pendingPoll(params.device_code, arrivedAt)
     if (outcome.slowDown) {
       ctx.body = {
         error: 'slow_down',
