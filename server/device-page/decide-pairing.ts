@@ -16,7 +16,7 @@ export async function decidePairing(dataDir: string, userCode: string, decision:
   try {
     // Models do not read the issuer or the device-code lifetime when finding and saving codes.
     const provider = createProvider({
-      issuer: 'http://127.0.0.1', db, keys: loadOrCreateKeys(dataDir), deviceTtl: 600, corsOrigins: [], limiter: createSignInLimiter(),
+      issuer: 'http://127.0.0.1', db, keys: loadOrCreateKeys(dataDir), deviceTtl: 600, corsOrigins: [], limiter: createSignInLimiter(db),
     })
     const lookup = await findPendingDeviceCode(provider, userCode)
     if (lookup.kind !== 'pending') throw new Error(LOOKUP_MESSAGES[lookup.kind])

@@ -62,6 +62,12 @@ CREATE TABLE IF NOT EXISTS code_guesses (
   expires_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS code_guesses_expiry ON code_guesses (expires_at);
+CREATE TABLE IF NOT EXISTS sign_in_failures (
+  email_hash TEXT NOT NULL,
+  failed_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sign_in_failures_email ON sign_in_failures (email_hash, failed_at);
+CREATE INDEX IF NOT EXISTS sign_in_failures_age ON sign_in_failures (failed_at);
 `
 
 // Columns added after a data directory may already have been created. (page_sessions of older
