@@ -106,7 +106,7 @@ test('users add, list and remove', async () => {
 
     const removed = await runBin(['users', 'remove', '--email', 'ADA@example.com', '--data', dataDir])
     assert.is(removed.code, 0, removed.stderr)
-    assert.equal(listUsers(dataDir).map((u) => u.email), ['bob@example.com'])
+    assert.equal((await listUsers(dataDir)).map((u) => u.email), ['bob@example.com'])
     const again = await runBin(['users', 'remove', '--email', 'ada@example.com', '--data', dataDir])
     assert.is(again.code, 1)
     assert.is(again.stderr, 'error: no account for ada@example.com\n')

@@ -5,7 +5,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { addressKey, createCodeGuesses, guessKeys, PAUSE_MS, WINDOW_MS, WRONG_CODES_BEFORE_PAUSE } from '../server/device-page/code-guesses.js'
-import { openDatabase } from '../server/storage/database.js'
+import { openDatabase, sqliteSql } from '../server/storage/database.js'
 import { rmSync } from 'node:fs'
 import type { RunningServer } from '../server/index.js'
 import { makeDataDir, pollDeviceCode, requestDeviceCode, withReferenceServer, type ReferenceServer } from './support/server.js'
@@ -186,44 +186,45 @@ test("the library's own code entry, POST /device, is closed: codes are typed onl
   assert.is((await pollDeviceCode(ref.server, device.device_code)).body.error, 'authorization_pending')
 }))
 
-test('the guess counter: per account and per address, a window, a pause, no reset by a right code, bursts bounded', () => {
+test('the guess counter: per account and per address, a window, a pause, no reset by a right code, bursts bounded', async () => {
   const dir = makeDataDir()
   const db = openDatabase(dir)
+  const sql = sqliteSql(db)
   try {
     let clock = 1_000_000
-    const guesses = createCodeGuesses(db, () => clock)
-    const wrong = (keys: string[]) => {
-      const start = guesses.begin(keys)
+    const guesses = createCodeGuesses(sql, () => clock)
+    const wrong = async (keys: string[]) => {
+      const start = await guesses.begin(keys)
       return start.ok ? guesses.miss(keys) : -start.waitMs
     }
     const adaHome = guessKeys('acc-ada', '10.0.0.1')
-    for (let i = 1; i < WRONG_CODES_BEFORE_PAUSE; i++) assert.is(wrong(adaHome), 0)
-    assert.is(wrong(adaHome), PAUSE_MS)
-    assert.is(guesses.pausedFor(guessKeys('acc-ada', '10.9.9.9')), PAUSE_MS, 'the account is paused from any address')
-    assert.is(guesses.pausedFor(guessKeys('acc-bob', '10.0.0.1')), PAUSE_MS, 'the address is paused for any account')
-    assert.is(guesses.pausedFor(guessKeys('acc-bob', '10.0.0.2')), 0)
-    assert.not.ok(guesses.begin(guessKeys('acc-ada', '10.9.9.9')).ok)
+    for (let i = 1; i < WRONG_CODES_BEFORE_PAUSE; i++) assert.is(await wrong(adaHome), 0)
+    assert.is(await wrong(adaHome), PAUSE_MS)
+    assert.is(await guesses.pausedFor(guessKeys('acc-ada', '10.9.9.9')), PAUSE_MS, 'the account is paused from any address')
+    assert.is(await guesses.pausedFor(guessKeys('acc-bob', '10.0.0.1')), PAUSE_MS, 'the address is paused for any account')
+    assert.is(await guesses.pausedFor(guessKeys('acc-bob', '10.0.0.2')), 0)
+    assert.not.ok((await guesses.begin(guessKeys('acc-ada', '10.9.9.9'))).ok)
     clock += PAUSE_MS
-    assert.is(guesses.pausedFor(adaHome), 0, 'the pause ends')
+    assert.is(await guesses.pausedFor(adaHome), 0, 'the pause ends')
 
     // A right code in between does not reset the count of wrong ones.
     const bob = guessKeys('acc-bob', '10.0.0.3')
     for (let i = 1; i < WRONG_CODES_BEFORE_PAUSE; i++) {
-      assert.is(wrong(bob), 0)
-      assert.ok(guesses.begin(bob).ok)
-      guesses.hit(bob)
+      assert.is(await wrong(bob), 0)
+      assert.ok((await guesses.begin(bob)).ok)
+      await guesses.hit(bob)
     }
-    assert.is(wrong(bob), PAUSE_MS)
+    assert.is(await wrong(bob), PAUSE_MS)
 
     // Wrong codes older than the window are forgotten.
     const cy = guessKeys('acc-cy', '10.0.0.4')
-    for (let i = 1; i < WRONG_CODES_BEFORE_PAUSE; i++) assert.is(wrong(cy), 0)
+    for (let i = 1; i < WRONG_CODES_BEFORE_PAUSE; i++) assert.is(await wrong(cy), 0)
     clock += WINDOW_MS
-    assert.is(wrong(cy), 0)
+    assert.is(await wrong(cy), 0)
 
     // Attempts started at once, before any answer: no more than the limit get through.
     const dee = guessKeys('acc-dee', '10.0.0.5')
-    const started = Array.from({ length: 20 }, () => guesses.begin(dee).ok).filter(Boolean).length
+    const started = (await Promise.all(Array.from({ length: 20 }, () => guesses.begin(dee)))).filter((start) => start.ok).length
     assert.is(started, WRONG_CODES_BEFORE_PAUSE)
   } finally {
     db.close()

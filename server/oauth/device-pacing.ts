@@ -1,15 +1,15 @@
 // RFC 8628 §3.5 pacing, which node-oidc-provider leaves out: every device code has an interval
 // in force (the configured one at first), a poll sooner than that after the previous poll
 // answers `slow_down`, and each `slow_down` adds 5 s to that code's interval. The state sits in
-// SQLite next to the code, so a restart does not reset a client that was told to slow down.
+// the store next to the code, so a restart does not reset a client that was told to slow down.
 // The first poll is never early: a client may poll as soon as it has the code.
 // A poll is timed by the moment it arrives, taken before any work: how long the library then
 // takes to answer (a busy server, a slow disk) never shortens the gap the next poll is measured
 // against, so a client whose requests are the interval apart is not told to slow down however
 // loaded the server is.
 import type { Middleware } from 'koa'
-import type { Db } from '../storage/database.js'
 import { sha256 } from '../storage/hashing.js'
+import { greatest, type Sql } from '../storage/sql.js'
 
 export const SLOW_DOWN_STEP_S = 5
 // Timers and the network make a client that waits exactly `interval` arrive a little early now and then.
@@ -21,41 +21,47 @@ interface PacingRow {
 }
 
 export interface DevicePacing {
-  issued(deviceCode: string, intervalS: number, expiresInS: number): void
+  issued(deviceCode: string, intervalS: number, expiresInS: number): Promise<void>
   /** Records a poll of a still-pending code that arrived at `at`; returns the new interval when it came too soon. */
-  pendingPoll(deviceCode: string, at: number): { slowDown: false } | { slowDown: true; intervalS: number }
-  polled(deviceCode: string, at: number): void
+  pendingPoll(deviceCode: string, at: number): Promise<{ slowDown: false } | { slowDown: true; intervalS: number }>
+  polled(deviceCode: string, at: number): Promise<void>
 }
 
-export function createDevicePacing(db: Db, defaultIntervalS: number, now = Date.now): DevicePacing {
-  const insert = db.prepare('INSERT OR REPLACE INTO device_pacing (device_code_hash, interval_s, last_poll_at, expires_at) VALUES (?, ?, NULL, ?)')
-  const get = db.prepare('SELECT interval_s, last_poll_at FROM device_pacing WHERE device_code_hash = ?')
-  // MAX: a poll that arrived first but finished last must not move the stamp back.
-  const update = db.prepare('UPDATE device_pacing SET interval_s = ?, last_poll_at = MAX(COALESCE(last_poll_at, 0), ?) WHERE device_code_hash = ?')
-  const sweep = db.prepare('DELETE FROM device_pacing WHERE expires_at <= ?')
+export function createDevicePacing(sql: Sql, defaultIntervalS: number, now = Date.now): DevicePacing {
+  const insert = `INSERT INTO device_pacing (device_code_hash, interval_s, last_poll_at, expires_at) VALUES (?, ?, ?, ?)
+    ON CONFLICT (device_code_hash) DO UPDATE SET interval_s = excluded.interval_s, last_poll_at = excluded.last_poll_at, expires_at = excluded.expires_at`
+  const get = 'SELECT interval_s, last_poll_at FROM device_pacing WHERE device_code_hash = ?'
+  // The greater stamp: a poll that arrived first but finished last must not move it back.
+  const update = `UPDATE device_pacing SET interval_s = ?, last_poll_at = ${greatest(sql, 'COALESCE(last_poll_at, 0)', '?')} WHERE device_code_hash = ?`
+  let lastSweep = 0
 
   return {
-    issued(deviceCode, intervalS, expiresInS) {
-      sweep.run(now())
-      insert.run(sha256(deviceCode), intervalS, now() + (expiresInS + 120) * 1000)
+    async issued(deviceCode, intervalS, expiresInS) {
+      const at = now()
+      if (at - lastSweep > 10_000) {
+        lastSweep = at
+        await sql.run('DELETE FROM device_pacing WHERE expires_at <= ?', [at])
+      }
+      await sql.run(insert, [sha256(deviceCode), intervalS, null, at + (expiresInS + 120) * 1000])
     },
     pendingPoll(deviceCode, at) {
       const key = sha256(deviceCode)
-      const row = get.get(key) as PacingRow | undefined
-      if (!row) {
-        insert.run(key, defaultIntervalS, at + 3_600_000)
-        update.run(defaultIntervalS, at, key)
-        return { slowDown: false }
-      }
-      const early = row.last_poll_at !== null && at - row.last_poll_at < row.interval_s * 1000 - EARLY_TOLERANCE_MS
-      const intervalS = early ? row.interval_s + SLOW_DOWN_STEP_S : row.interval_s
-      update.run(intervalS, at, key)
-      return early ? { slowDown: true, intervalS } : { slowDown: false }
+      // Read and write under a lock on the code, so two polls at once (at one instance or two)
+      // are judged one after the other.
+      return sql.transaction(async (tx) => {
+        const row = await tx.get<PacingRow>(get, [key])
+        if (!row) {
+          await tx.run(insert, [key, defaultIntervalS, at, at + 3_600_000])
+          return { slowDown: false as const }
+        }
+        const early = row.last_poll_at !== null && at - row.last_poll_at < row.interval_s * 1000 - EARLY_TOLERANCE_MS
+        const intervalS = early ? row.interval_s + SLOW_DOWN_STEP_S : row.interval_s
+        await tx.run(update, [intervalS, at, key])
+        return early ? { slowDown: true as const, intervalS } : { slowDown: false as const }
+      }, [`pacing:${key}`])
     },
-    polled(deviceCode, at) {
-      const key = sha256(deviceCode)
-      const row = get.get(key) as PacingRow | undefined
-      if (row) update.run(row.interval_s, at, key)
+    async polled(deviceCode, at) {
+      await sql.run(`UPDATE device_pacing SET last_poll_at = ${greatest(sql, 'COALESCE(last_poll_at, 0)', '?')} WHERE device_code_hash = ?`, [at, sha256(deviceCode)])
     },
   }
 }
@@ -86,10 +92,10 @@ export function slowDownMiddleware(
     if (params?.grant_type !== deviceGrant || typeof params.device_code !== 'string') return
     const body = ctx.body as { error?: unknown } | undefined
     if (ctx.status !== 400 || body?.error !== 'authorization_pending') {
-      pacing.polled(params.device_code, arrivedAt)
+      await pacing.polled(params.device_code, arrivedAt)
       return
     }
-    const outcome = pacing.pendingPoll(params.device_code, arrivedAt)
+    const outcome = await pacing.pendingPoll(params.device_code, arrivedAt)
     if (outcome.slowDown) {
       ctx.body = {
         error: 'slow_down',
@@ -97,5 +103,15 @@ export function slowDownMiddleware(
         interval: outcome.intervalS,
       }
     }
+  }
+}
+
+/** Around the library's device authorization endpoint: every code it issues starts at `intervalS`. */
+export function pacingOnIssue(pacing: DevicePacing, path: string, intervalS: number, deviceTtlS: number): Middleware {
+  return async (ctx, next) => {
+    await next()
+    if (ctx.method !== 'POST' || ctx.path !== path || ctx.status !== 200) return
+    const body = ctx.body as { device_code?: unknown; expires_in?: unknown } | undefined
+    if (typeof body?.device_code === 'string') await pacing.issued(body.device_code, intervalS, Number(body.expires_in) || deviceTtlS)
   }
 }

@@ -1,11 +1,19 @@
 // Starts the reference server for a test: a temp data directory, a free port, optional users,
 // and a stop() that closes the server and removes the directory. Every wait is bounded,
 // because uvu has no per-test timeout.
+//
+// With OMICOS_TEST_POSTGRES set to a running PostgreSQL server (postgres://USER@HOST:PORT, as
+// spec/server-on-postgres.spec.ts sets it for the server specs it runs again), each server
+// gets a new database there instead of a data directory, and `dataDir` is that database's
+// address: every call that takes a data directory (startServer, decidePairing, addAccount)
+// takes it as well.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Test } from 'uvu'
-import { addUser, startServer, type RunningServer, type ServerOptions } from '../../server/index.js'
+import { addAccount, startServer, type RunningServer, type ServerOptions } from '../../server/index.js'
+import { isDatabaseUrl } from '../../server/storage/sql.js'
+import { createDatabase } from './postgres.js'
 import { timeout } from './wait.js'
 
 export interface TestUser {
@@ -27,13 +35,20 @@ export function makeDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'omicos-auth-server-'))
 }
 
+/** The store for a new test server: a temp directory, or a new database under OMICOS_TEST_POSTGRES. */
+export async function makeStore(): Promise<string> {
+  const postgres = process.env.OMICOS_TEST_POSTGRES
+  return postgres ? timeout(createDatabase(postgres), 20_000, 'creating a test database') : makeDataDir()
+}
+
 export async function withReferenceServer(
   opts: Partial<ServerOptions> & { users?: TestUser[] } = {},
 ): Promise<ReferenceServer> {
   const { users = DEFAULT_USERS, ...serverOptions } = opts
   const ownDir = serverOptions.dataDir === undefined
-  const dataDir = serverOptions.dataDir ?? makeDataDir()
-  const created = users.map((user) => ({ ...user, ...addUser(dataDir, user.email, user.password, user.tier) }))
+  const dataDir = serverOptions.dataDir ?? (await makeStore())
+  const created: ReferenceServer['users'] = []
+  for (const user of users) created.push({ ...user, ...(await timeout(addAccount(dataDir, user.email, user.password, user.tier), 15_000, 'adding a user')) })
   const server = await timeout(startServer({ port: 0, ...serverOptions, dataDir }), 15_000, 'starting the reference server')
   return {
     server,
@@ -41,7 +56,7 @@ export async function withReferenceServer(
     users: created,
     async stop() {
       await timeout(server.close(), 10_000, 'stopping the reference server')
-      if (ownDir) rmSync(dataDir, { recursive: true, force: true })
+      if (ownDir && !isDatabaseUrl(dataDir)) rmSync(dataDir, { recursive: true, force: true })
     },
   }
 }
