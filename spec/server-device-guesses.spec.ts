@@ -7,64 +7,11 @@ import * as assert from 'uvu/assert'
 import { addressKey, createCodeGuesses, guessKeys, PAUSE_MS, WINDOW_MS, WRONG_CODES_BEFORE_PAUSE } from '../server/device-page/code-guesses.js'
 import { openDatabase, sqliteSql } from '../server/storage/database.js'
 import { rmSync } from 'node:fs'
-import type { RunningServer } from '../server/index.js'
-import { makeDataDir, pollDeviceCode, requestDeviceCode, withReferenceServer, type ReferenceServer } from './support/server.js'
-import { timeout } from './support/wait.js'
+import { makeDataDir, PageClient, pollDeviceCode, requestDeviceCode, withReferenceServer, type ReferenceServer } from './support/server.js'
 
 const ADA = { email: 'ada@example.com', password: 'correct horse battery' }
 const BOB = { email: 'bob@example.com', password: 'another long password' }
 const WRONG = 'BCDF-GHJK'
-
-interface PageAnswer {
-  status: number
-  text: string
-  reason?: string
-}
-
-/** One browser's worth of the /device page: a cookie jar and the CSRF token of the last form. */
-class PageClient {
-  private jar = new Map<string, string>()
-  private csrf = ''
-
-  constructor(private server: RunningServer) {}
-
-  async send(path: string, form?: Record<string, string>): Promise<PageAnswer> {
-    const headers: Record<string, string> = { cookie: [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ') }
-    let body: string | undefined
-    if (form) {
-      headers['content-type'] = 'application/x-www-form-urlencoded'
-      body = new URLSearchParams({ csrf: this.csrf, ...form }).toString()
-    }
-    const response = await timeout(fetch(this.server.url + path, {
-      method: form ? 'POST' : 'GET', headers, body, redirect: 'manual', signal: AbortSignal.timeout(10_000),
-    }), 10_000, `${form ? 'POST' : 'GET'} ${path}`)
-    for (const line of response.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';')
-      const eq = pair.indexOf('=')
-      if (eq > 0) this.jar.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim())
-    }
-    const text = await timeout(response.text(), 10_000, `reading ${path}`)
-    const csrf = /name="csrf" value="([^"]+)"/.exec(text)
-    if (csrf) this.csrf = csrf[1]!
-    return { status: response.status, text, reason: /data-reason="([^"]+)"/.exec(text)?.[1] }
-  }
-
-  async signIn(user: { email: string; password: string }): Promise<void> {
-    await this.send('/device')
-    const answer = await this.send('/device/login', user)
-    assert.is(answer.status, 303, `signing in ${user.email}`)
-    const page = await this.send('/device')
-    assert.match(page.text, /id="signed-in-as"/)
-  }
-
-  verify(userCode: string) {
-    return this.send('/device/verify', { user_code: userCode })
-  }
-
-  decide(userCode: string, decision: 'approve' | 'deny') {
-    return this.send('/device/decide', { user_code: userCode, decision })
-  }
-}
 
 async function withServer(job: (ref: ReferenceServer) => Promise<void>): Promise<void> {
   const ref = await withReferenceServer({ users: [ADA, BOB], interval: 1 })

@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Test } from 'uvu'
+import * as assert from 'uvu/assert'
 import { addAccount, startServer, type RunningServer, type ServerOptions } from '../../server/index.js'
 import { isDatabaseUrl } from '../../server/storage/sql.js'
 import { createDatabase } from './postgres.js'
@@ -137,4 +138,55 @@ export function requestDeviceCode(server: RunningServer, extra: Record<string, s
 
 export function pollDeviceCode(server: RunningServer, deviceCode: string) {
   return request(server, '/token', { form: { grant_type: DEVICE_GRANT, device_code: deviceCode, client_id: CLIENT_ID } })
+}
+
+export interface PageAnswer {
+  status: number
+  text: string
+  reason?: string
+}
+
+/** One browser's worth of the /device page: a cookie jar and the CSRF token of the last form. */
+export class PageClient {
+  private jar = new Map<string, string>()
+  private csrf = ''
+
+  constructor(private server: RunningServer) {}
+
+  async send(path: string, form?: Record<string, string>): Promise<PageAnswer> {
+    const headers: Record<string, string> = { cookie: [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ') }
+    let body: string | undefined
+    if (form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded'
+      body = new URLSearchParams({ csrf: this.csrf, ...form }).toString()
+    }
+    const response = await timeout(fetch(this.server.url + path, {
+      method: form ? 'POST' : 'GET', headers, body, redirect: 'manual', signal: AbortSignal.timeout(10_000),
+    }), 10_000, `${form ? 'POST' : 'GET'} ${path}`)
+    for (const line of response.headers.getSetCookie()) {
+      const [pair = ''] = line.split(';')
+      const eq = pair.indexOf('=')
+      if (eq > 0) this.jar.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim())
+    }
+    const text = await timeout(response.text(), 10_000, `reading ${path}`)
+    const csrf = /name="csrf" value="([^"]+)"/.exec(text)
+    if (csrf) this.csrf = csrf[1]!
+    return { status: response.status, text, reason: /data-reason="([^"]+)"/.exec(text)?.[1] }
+  }
+
+  async signIn(user: { email: string; password: string }): Promise<void> {
+    await this.send('/device')
+    const answer = await this.send('/device/login', user)
+    assert.is(answer.status, 303, `signing in ${user.email}`)
+    const page = await this.send('/device')
+    assert.match(page.text, /id="signed-in-as"/)
+  }
+
+  verify(userCode: string) {
+    return this.send('/device/verify', { user_code: userCode })
+  }
+
+  decide(userCode: string, decision: 'approve' | 'deny') {
+    return this.send('/device/decide', { user_code: userCode, decision })
+  }
 }
