@@ -84,13 +84,14 @@ export class StartCommand extends ServerCommand {
 
       With --tls-cert and --tls-key it serves https. Behind a TLS-terminating proxy, --issuer names the public address: the issuer, the endpoints in discovery and the pairing addresses (verification_uri, verification_uri_complete) use it.
 
-      Prints \`listening on URL\` once it accepts connections (then \`issuer URL\` when --issuer is given) and stops cleanly on SIGINT or SIGTERM. State lives in the data directory, so a restart keeps accounts, sessions, pending device logins and issued tokens.
+      Prints \`listening on URL\` once it accepts connections (then \`issuer URL\` when --issuer is given) and stops cleanly on SIGINT or SIGTERM. State lives in the data directory (SQLite) or, with --database, in PostgreSQL, so a restart keeps accounts, sessions, pending device logins, issued tokens and rate limits; several instances on one --database act as one server.
     `,
     examples: [
       ['Run on port 8787 with data in ./auth-data', '$0 start --port 8787 --data ./auth-data'],
       ['Poll every 2 s, codes live 5 minutes, a web page may call it', '$0 start --port 8787 --data ./auth-data --interval 2 --device-ttl 300 --cors-origin http://localhost:5173'],
       ['Serve https with a certificate and its key', '$0 start --port 8443 --data ./auth-data --tls-cert cert.pem --tls-key key.pem'],
       ['Behind a TLS-terminating proxy at https://auth.example.com', '$0 start --port 8787 --data ./auth-data --issuer https://auth.example.com'],
+      ['One of several instances on one PostgreSQL database', 'PGPASSWORD=... $0 start --port 8787 --database postgres://omicos@db:5432/omicos_auth'],
     ],
   })
 
@@ -212,7 +213,7 @@ export class ApproveCommand extends ServerCommand {
   static override usage = Command.Usage({
     category: 'Pairing',
     description: 'Approve a pending device login for an account, as the /device page would',
-    details: 'Works while the server runs (same data directory). The code is case- and dash-insensitive.',
+    details: 'Works while the server runs (same --data directory or --database). The code is case- and dash-insensitive.',
     examples: [['Approve code BCDF-GHJK for ada', '$0 approve BCDF-GHJK --email ada@example.com --data ./auth-data']],
   })
 
