@@ -15,11 +15,6 @@ export const SLOW_DOWN_STEP_S = 5
 // Timers and the network make a client that waits exactly `interval` arrive a little early now and then.
 const EARLY_TOLERANCE_MS = 250
 
-interface PacingRow {
-  interval_s: number
-  last_poll_at: number | null
-}
-
 export interface DevicePacing {
   issued(deviceCode: string, intervalS: number, expiresInS: number): Promise<void>
   /** Records a poll of a still-pending code that arrived at `at`; returns the new interval when it came too soon. */
@@ -30,9 +25,15 @@ export interface DevicePacing {
 export function createDevicePacing(sql: Sql, defaultIntervalS: number, now = Date.now): DevicePacing {
   const insert = `INSERT INTO device_pacing (device_code_hash, interval_s, last_poll_at, expires_at) VALUES (?, ?, ?, ?)
     ON CONFLICT (device_code_hash) DO UPDATE SET interval_s = excluded.interval_s, last_poll_at = excluded.last_poll_at, expires_at = excluded.expires_at`
-  const get = 'SELECT interval_s, last_poll_at FROM device_pacing WHERE device_code_hash = ?'
-  // The greater stamp: a poll that arrived first but finished last must not move it back.
-  const update = `UPDATE device_pacing SET interval_s = ?, last_poll_at = ${greatest(sql, 'COALESCE(last_poll_at, 0)', '?')} WHERE device_code_hash = ?`
+  const insertIfMissing = 'INSERT INTO device_pacing (device_code_hash, interval_s, last_poll_at, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (device_code_hash) DO NOTHING'
+  // Early: sooner than the interval in force (less the tolerance) after the previous arrival.
+  // The greater stamp is kept: a poll that arrived first but finished last must not move it back.
+  const early = `last_poll_at IS NOT NULL AND ? - last_poll_at < interval_s * 1000 - ${EARLY_TOLERANCE_MS}`
+  const judge = `UPDATE device_pacing SET
+      last_early = CASE WHEN ${early} THEN 1 ELSE 0 END,
+      interval_s = CASE WHEN ${early} THEN interval_s + ${SLOW_DOWN_STEP_S} ELSE interval_s END,
+      last_poll_at = ${greatest(sql, 'COALESCE(last_poll_at, 0)', '?')}
+    WHERE device_code_hash = ? RETURNING interval_s, last_early`
   let lastSweep = 0
 
   return {
@@ -44,21 +45,18 @@ export function createDevicePacing(sql: Sql, defaultIntervalS: number, now = Dat
       }
       await sql.run(insert, [sha256(deviceCode), intervalS, null, at + (expiresInS + 120) * 1000])
     },
-    pendingPoll(deviceCode, at) {
+    async pendingPoll(deviceCode, at) {
       const key = sha256(deviceCode)
-      // Read and write under a lock on the code, so two polls at once (at one instance or two)
-      // are judged one after the other.
-      return sql.transaction(async (tx) => {
-        const row = await tx.get<PacingRow>(get, [key])
-        if (!row) {
-          await tx.run(insert, [key, defaultIntervalS, at, at + 3_600_000])
-          return { slowDown: false as const }
-        }
-        const early = row.last_poll_at !== null && at - row.last_poll_at < row.interval_s * 1000 - EARLY_TOLERANCE_MS
-        const intervalS = early ? row.interval_s + SLOW_DOWN_STEP_S : row.interval_s
-        await tx.run(update, [intervalS, at, key])
-        return early ? { slowDown: true as const, intervalS } : { slowDown: false as const }
-      }, [`pacing:${key}`])
+      // One statement reads and writes the row, so two polls at once (at one instance or two)
+      // are judged one after the other: PostgreSQL re-evaluates the second against the row the
+      // first wrote, SQLite runs one statement at a time.
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const row = await sql.get<{ interval_s: number; last_early: number }>(judge, [at, at, at, key])
+        if (row) return row.last_early ? { slowDown: true as const, intervalS: row.interval_s } : { slowDown: false as const }
+        // A code this server did not see issued (issued before pacing was kept): it starts now.
+        if (await sql.run(insertIfMissing, [key, defaultIntervalS, at, at + 3_600_000])) return { slowDown: false as const }
+      }
+      return { slowDown: false as const }
     },
     async polled(deviceCode, at) {
       await sql.run(`UPDATE device_pacing SET last_poll_at = ${greatest(sql, 'COALESCE(last_poll_at, 0)', '?')} WHERE device_code_hash = ?`, [at, sha256(deviceCode)])

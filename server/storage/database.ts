@@ -75,6 +75,7 @@ CREATE INDEX IF NOT EXISTS sign_in_failures_age ON sign_in_failures (failed_at);
 // files also keep wrong_codes and paused_until, now unused: the pause moved to code_guesses.)
 const ADDED_COLUMNS: Array<[table: string, column: string, definition: string]> = [
   ['page_sessions', 'verified_code', 'TEXT'],
+  ['device_pacing', 'last_early', 'INTEGER NOT NULL DEFAULT 0'],
 ]
 
 function addMissingColumns(db: Db): void {

@@ -44,7 +44,8 @@ CREATE TABLE device_pacing (
   device_code_hash TEXT PRIMARY KEY,
   interval_s INTEGER NOT NULL,
   last_poll_at BIGINT,
-  expires_at BIGINT NOT NULL
+  expires_at BIGINT NOT NULL,
+  last_early INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE page_sessions (
   id_hash TEXT PRIMARY KEY,
