@@ -86,6 +86,10 @@ export function slowDownMiddleware(
     if (hold && ctx.method === 'POST' && ctx.path === tokenPath) await hold()
     await next()
     if (ctx.method !== 'POST' || ctx.path !== tokenPath || !('oidc' in ctx)) return
+    // A client that gave up waiting (its connection closed before the answer) never saw this
+    // poll answered: it is not counted, so its next poll is measured from the one before. On a
+    // server too busy to answer in time, that next poll would otherwise look early.
+    if (ctx.req.socket.destroyed) return
     const params = (ctx.oidc as { params?: OidcParams } | undefined)?.params
     if (params?.grant_type !== deviceGrant || typeof params.device_code !== 'string') return
     const body = ctx.body as { error?: unknown } | undefined
