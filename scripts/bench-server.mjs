@@ -10,6 +10,21 @@
 //
 // Bounded: every phase has a request count and shares one deadline (--max-seconds), every
 // request a 10 s time limit, and the server child is killed on the way out.
+//
+// Two more runs, each on its own (they replace the run above):
+//
+//   --compare [--codes 4000] [--polls 8000] [--concurrency 32] [--rounds 3] [--postgres]
+//     Poll throughput side by side on the same load: a stock node-oidc-provider with its device
+//     flow only (in-memory storage), the reference server on SQLite, and with --postgres two
+//     reference servers on one PostgreSQL (the load split between them). Rounds are interleaved.
+//   --paced [--pairings 1000] [--burst 1000] [--seconds 20] [--postgres]
+//     1,000 pending pairings, each polled by a conforming client (it waits the interval, 1 s,
+//     after every answer, and 5 s more after a slow_down), started right after the codes were
+//     issued, plus a burst of new pairings meanwhile: poll p50/p99 and the slow_downs those
+//     clients were sent. With --postgres, on two instances sharing one PostgreSQL.
+//
+// --postgres starts Debian's PostgreSQL in a temporary folder on a loopback port (the specs'
+// spec/support/postgres.ts, built to dist/spec) and removes it after.
 import { fork } from 'node:child_process'
 import { scrypt, randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -22,6 +37,254 @@ const option = (name, fallback, max) => {
   const at = args.indexOf(name)
   const value = at >= 0 && args[at + 1] !== undefined ? Number(args[at + 1]) : fallback
   return Math.max(1, Math.min(max, value))
+}
+
+// --- the server children of --compare and --paced -------------------------------------------
+if (args[0] === '--serve-stock') {
+  // node-oidc-provider as it comes: device flow only, its development keys, storage in a plain
+  // Map (the library's own memory adapter is an LRU of 1,000 entries, which would drop codes
+  // of the larger loads and answer invalid_grant).
+  const { createServer } = await import('node:http')
+  const { default: Provider } = await import('oidc-provider')
+  const http = createServer()
+  await new Promise((done) => http.listen(0, '127.0.0.1', done))
+  const issuer = `http://127.0.0.1:${http.address().port}`
+  const models = new Map()
+  const key = (model, id) => `${model}:${id}`
+  const adapter = (model) => ({
+    upsert: async (id, payload) => {
+      models.set(key(model, id), payload)
+      if (payload.userCode) models.set(key(`${model}:userCode`, payload.userCode), id)
+    },
+    find: async (id) => models.get(key(model, id)),
+    findByUserCode: async (userCode) => models.get(key(model, models.get(key(`${model}:userCode`, userCode)))),
+    findByUid: async () => undefined,
+    consume: async (id) => {
+      const payload = models.get(key(model, id))
+      if (payload) payload.consumed = Math.floor(Date.now() / 1000)
+    },
+    destroy: async (id) => models.delete(key(model, id)),
+    revokeByGrantId: async () => {},
+  })
+  const provider = new Provider(issuer, {
+    adapter,
+    clients: [{ client_id: 'omicos-cli', token_endpoint_auth_method: 'none', grant_types: ['urn:ietf:params:oauth:grant-type:device_code'], response_types: [], redirect_uris: [] }],
+    scopes: ['openid', 'email', 'offline_access'],
+    features: { devInteractions: { enabled: false }, deviceFlow: { enabled: true } },
+  })
+  provider.on('error', () => {})
+  http.on('request', provider.callback())
+  process.on('disconnect', () => process.exit(0))
+  process.on('message', (message) => message === 'stop' && process.exit(0))
+  process.send({ url: issuer })
+  await new Promise(() => {})
+}
+if (args[0] === '--serve-store') {
+  const { startServer } = await import(pathToFileURL(resolve('dist/server/index.js')).href)
+  const server = await startServer({ dataDir: args[1], port: 0, host: '127.0.0.1', interval: 1 })
+  process.on('disconnect', () => process.exit(0))
+  process.on('message', async (message) => {
+    if (message === 'stop') {
+      await server.close()
+      process.exit(0)
+    }
+  })
+  process.send({ url: server.url })
+  await new Promise(() => {})
+}
+if (args.includes('--compare') || args.includes('--paced')) {
+  const MAX = option('--max-seconds', 300, 3600)
+  const stopAt = Date.now() + MAX * 1000
+  const inTime = () => Date.now() < stopAt
+  const usePostgres = args.includes('--postgres')
+  const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
+  const children = new Set()
+  const folders = []
+  let postgres
+  const cleanupAll = () => {
+    for (const c of children) {
+      try {
+        c.kill('SIGKILL')
+      } catch {}
+    }
+    for (const folder of folders) rmSync(folder, { recursive: true, force: true })
+  }
+  process.on('exit', cleanupAll)
+  process.on('SIGINT', () => process.exit(130))
+
+  const serve = (childArgs) => new Promise((done, fail) => {
+    const c = fork(new URL(import.meta.url).pathname, childArgs, { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] })
+    children.add(c)
+    const timer = setTimeout(() => fail(new Error(`${childArgs[0]} did not start within 30 s`)), 30_000)
+    c.once('message', (message) => {
+      clearTimeout(timer)
+      done({ url: message.url, stop: () => new Promise((stopped) => {
+        const t = setTimeout(() => { c.kill('SIGKILL'); stopped() }, 10_000)
+        c.once('exit', () => { clearTimeout(t); children.delete(c); stopped() })
+        c.send('stop')
+      }) })
+    })
+    c.once('exit', (code) => fail(new Error(`${childArgs[0]} exited (${code})`)))
+  })
+  const sqliteServer = () => {
+    const folder = mkdtempSync(join(tmpdir(), 'omicos-bench-server-'))
+    folders.push(folder)
+    return serve(['--serve-store', folder])
+  }
+  const postgresServers = async (count) => {
+    if (!postgres) {
+      const { startPostgres } = await import(pathToFileURL(resolve('dist/spec/support/postgres.js')).href)
+      postgres = await startPostgres()
+    }
+    const database = await postgres.createDatabase()
+    const first = await serve(['--serve-store', database]) // creates the schema before the others start
+    const rest = await Promise.all(Array.from({ length: count - 1 }, () => serve(['--serve-store', database])))
+    return [first, ...rest]
+  }
+
+  const post = async (base, path, form) => {
+    const at = performance.now()
+    const response = await fetch(base + path, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString(), signal: AbortSignal.timeout(10_000),
+    })
+    const body = await response.json()
+    return { status: response.status, body, ms: performance.now() - at }
+  }
+  const issue = async (base) => {
+    const r = await post(base, '/device/auth', { client_id: 'omicos-cli', scope: 'openid email offline_access' })
+    if (r.status !== 200) throw new Error(`device authorization: HTTP ${r.status} ${JSON.stringify(r.body)}`)
+    return r.body.device_code
+  }
+  const poll = (base, deviceCode) => post(base, '/token', { grant_type: DEVICE_GRANT, device_code: deviceCode, client_id: 'omicos-cli' })
+  const runPool = async (count, concurrency, task) => {
+    let next = 0
+    const at = performance.now()
+    await Promise.all(Array.from({ length: concurrency }, async () => {
+      while (next < count && inTime()) await task(next++)
+    }))
+    return { done: next, seconds: (performance.now() - at) / 1000 }
+  }
+  const pct = (values, p) => {
+    const sorted = [...values].sort((a, b) => a - b)
+    return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN
+  }
+  const r1 = (n) => Number(n.toFixed(1))
+  const sleepMs = (ms) => new Promise((done) => setTimeout(done, Math.max(0, ms)))
+
+  if (args.includes('--compare')) {
+    const codesN = option('--codes', 4000, 20_000)
+    const pollsN = option('--polls', 8000, 200_000)
+    const concurrency = option('--concurrency', 32, 256)
+    const rounds = option('--rounds', 3, 10)
+    // Round-robin over the codes, each polled again only 1.05 s after its last poll, so the
+    // reference server (interval 1 s) never has reason to answer slow_down; stock is held to the same.
+    const throughput = async (bases) => {
+      const codes = []
+      await runPool(codesN, concurrency, async (i) => {
+        const base = bases[i % bases.length]
+        codes.push({ deviceCode: await issue(base), last: 0 })
+      })
+      await sleepMs(1_100)
+      const answers = {}
+      let cursor = 0
+      let held = 0
+      const run = await runPool(pollsN, concurrency, async (i) => {
+        const code = codes[cursor++ % codes.length]
+        const wait = code.last + 1_050 - performance.now()
+        if (wait > 0) {
+          held++
+          await sleepMs(wait)
+        }
+        code.last = performance.now()
+        const r = await poll(bases[i % bases.length], code.deviceCode)
+        const kind = r.body?.error ?? String(r.status)
+        answers[kind] = (answers[kind] ?? 0) + 1
+      })
+      return { pollsPerSecond: run.done / run.seconds, polls: run.done, answers, held }
+    }
+    const subjects = [['stock node-oidc-provider (memory)', async () => [await serve(['--serve-stock'])]], ['reference server, SQLite', async () => [await sqliteServer()]]]
+    if (usePostgres) subjects.push(['reference server, 2 instances on PostgreSQL', () => postgresServers(2)])
+    const results = subjects.map(([name]) => ({ name, rates: [], answers: {}, held: 0 }))
+    for (let round = 0; round < rounds && inTime(); round++) {
+      for (const [index, [, start]] of subjects.entries()) {
+        const servers = await start()
+        const r = await throughput(servers.map((server) => server.url))
+        for (const server of servers) await server.stop()
+        results[index].rates.push(r.pollsPerSecond)
+        for (const [kind, n] of Object.entries(r.answers)) results[index].answers[kind] = (results[index].answers[kind] ?? 0) + n
+        results[index].held += r.held
+      }
+    }
+    const stock = pct(results[0].rates, 50)
+    const report = results.map((r) => ({ server: r.name, pollsPerSecondMedian: r1(pct(r.rates, 50)), rounds: r.rates.map(r1), ratioToStock: Number((pct(r.rates, 50) / stock).toFixed(2)), answers: r.answers, heldForInterval: r.held }))
+    if (args.includes('--json')) console.log(JSON.stringify({ date: new Date().toISOString().slice(0, 10), node: process.version, cpus: cpus().length, codes: codesN, polls: pollsN, concurrency, report }, null, 2))
+    else {
+      console.log(`Poll throughput, ${concurrency} at a time, ${codesN} codes, ${pollsN} polls a round, ${rounds} interleaved rounds (median), ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores`)
+      console.log('')
+      console.log('| server | polls / s (median) | rounds | × stock | answers |')
+      console.log('| --- | ---: | --- | ---: | --- |')
+      for (const r of report) console.log(`| ${r.server} | ${r.pollsPerSecondMedian} | ${r.rounds.join(', ')} | ${r.ratioToStock} | ${Object.entries(r.answers).map(([k, n]) => `${n} ${k}`).join(', ')} |`)
+    }
+  } else {
+    const pairings = option('--pairings', 1000, 5000)
+    const burst = option('--burst', 1000, 20_000)
+    const seconds = option('--seconds', 20, 600)
+    const servers = usePostgres ? await postgresServers(2) : [await sqliteServer()]
+    const bases = servers.map((server) => server.url)
+    const codes = []
+    await runPool(pairings, 32, async (i) => codes.push({ deviceCode: await issue(bases[i % bases.length]), index: i }))
+    // The clients start at once, right after the codes were issued, as the terminals would.
+    const latencies = []
+    const answers = {}
+    let slowDowns = 0
+    const endAt = performance.now() + seconds * 1000
+    const client = async ({ deviceCode, index }) => {
+      let interval = 1_000
+      let turn = 0
+      while (performance.now() < endAt && inTime()) {
+        const sentAt = performance.now()
+        // An answer that takes longer than 10 s is counted as a timeout (and its wait as 10 s).
+        const r = await poll(bases[(index + turn++) % bases.length], deviceCode).catch(() => ({ ms: performance.now() - sentAt, body: { error: 'no answer within 10 s' } }))
+        latencies.push(r.ms)
+        const kind = r.body?.error ?? String(r.status)
+        answers[kind] = (answers[kind] ?? 0) + 1
+        if (kind === 'slow_down') {
+          slowDowns++
+          interval += 5_000
+        }
+        await sleepMs(interval)
+      }
+    }
+    // The burst: new pairings issued 32 at a time from the 2nd second on, while the others poll.
+    const burstRun = (async () => {
+      await sleepMs(2_000)
+      return runPool(burst, 32, async (i) => {
+        await issue(bases[i % bases.length]).catch(() => {})
+      })
+    })()
+    const [burstDone] = await Promise.all([burstRun, Promise.all(codes.map(client))])
+    for (const server of servers) await server.stop()
+    const result = {
+      date: new Date().toISOString().slice(0, 10), node: process.version, cpus: cpus().length,
+      store: usePostgres ? '2 instances on one PostgreSQL' : 'SQLite',
+      pairings: codes.length, seconds, burst: { issued: burstDone.done, perSecond: r1(burstDone.done / burstDone.seconds) },
+      polls: latencies.length, pollP50Ms: r1(pct(latencies, 50)), pollP99Ms: r1(pct(latencies, 99)), pollMaxMs: r1(Math.max(...latencies)),
+      slowDownsToConformingClients: slowDowns, answers,
+    }
+    if (args.includes('--json')) console.log(JSON.stringify(result, null, 2))
+    else {
+      console.log(`Paced run, ${result.store}: ${result.pairings} pending pairings polled by conforming clients (1 s after each answer) for ${seconds} s, plus ${result.burst.issued} new pairings from the 2nd second (${result.burst.perSecond} / s), ${result.date}, Node ${result.node}, ${result.cpus} cores`)
+      console.log('')
+      console.log('| measure | value |')
+      console.log('| --- | ---: |')
+      console.log(`| polls | ${result.polls} |`)
+      console.log(`| poll p50 / p99 / max ms | ${result.pollP50Ms} / ${result.pollP99Ms} / ${result.pollMaxMs} |`)
+      console.log(`| slow_down sent to conforming clients | ${slowDowns} |`)
+      console.log(`| answers | ${Object.entries(answers).map(([k, n]) => `${n} ${k}`).join(', ')} |`)
+    }
+  }
+  if (postgres) await postgres.stop()
+  process.exit(0)
 }
 
 // --- the server child ---------------------------------------------------------------------

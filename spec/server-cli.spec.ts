@@ -106,7 +106,7 @@ test('users add, list and remove', async () => {
 
     const removed = await runBin(['users', 'remove', '--email', 'ADA@example.com', '--data', dataDir])
     assert.is(removed.code, 0, removed.stderr)
-    assert.equal(listUsers(dataDir).map((u) => u.email), ['bob@example.com'])
+    assert.equal((await listUsers(dataDir)).map((u) => u.email), ['bob@example.com'])
     const again = await runBin(['users', 'remove', '--email', 'ada@example.com', '--data', dataDir])
     assert.is(again.code, 1)
     assert.is(again.stderr, 'error: no account for ada@example.com\n')
@@ -161,6 +161,11 @@ test('bad arguments: one line on stderr, non-zero exit, no stack trace', async (
       ['users', 'add', '--email', 'not-an-email', '--password-stdin', '--data', dataDir],
       ['approve', 'BCDFGHJK', '--data', dataDir],
       ['deny', '--data', dataDir],
+      ['users', 'list', '--data', dataDir, '--database', 'postgres://omicos@127.0.0.1:1/omicos'],
+      ['users', 'list', '--database', 'mysql://omicos@127.0.0.1/omicos'],
+      ['start', '--data', 'postgres://omicos@127.0.0.1:1/omicos'],
+      // Nothing listens on port 1: the connection is refused, in one line.
+      ['users', 'list', '--database', 'postgres://omicos@127.0.0.1:1/omicos'],
     ]
     for (const args of cases) {
       const run = await runBin(args, args.includes('--password-stdin') ? 'pw' : undefined)

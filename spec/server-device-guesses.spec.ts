@@ -5,66 +5,13 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { addressKey, createCodeGuesses, guessKeys, PAUSE_MS, WINDOW_MS, WRONG_CODES_BEFORE_PAUSE } from '../server/device-page/code-guesses.js'
-import { openDatabase } from '../server/storage/database.js'
+import { openDatabase, sqliteSql } from '../server/storage/database.js'
 import { rmSync } from 'node:fs'
-import type { RunningServer } from '../server/index.js'
-import { makeDataDir, pollDeviceCode, requestDeviceCode, withReferenceServer, type ReferenceServer } from './support/server.js'
-import { timeout } from './support/wait.js'
+import { makeDataDir, PageClient, pollDeviceCode, requestDeviceCode, withReferenceServer, type ReferenceServer } from './support/server.js'
 
 const ADA = { email: 'ada@example.com', password: 'correct horse battery' }
 const BOB = { email: 'bob@example.com', password: 'another long password' }
 const WRONG = 'BCDF-GHJK'
-
-interface PageAnswer {
-  status: number
-  text: string
-  reason?: string
-}
-
-/** One browser's worth of the /device page: a cookie jar and the CSRF token of the last form. */
-class PageClient {
-  private jar = new Map<string, string>()
-  private csrf = ''
-
-  constructor(private server: RunningServer) {}
-
-  async send(path: string, form?: Record<string, string>): Promise<PageAnswer> {
-    const headers: Record<string, string> = { cookie: [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ') }
-    let body: string | undefined
-    if (form) {
-      headers['content-type'] = 'application/x-www-form-urlencoded'
-      body = new URLSearchParams({ csrf: this.csrf, ...form }).toString()
-    }
-    const response = await timeout(fetch(this.server.url + path, {
-      method: form ? 'POST' : 'GET', headers, body, redirect: 'manual', signal: AbortSignal.timeout(10_000),
-    }), 10_000, `${form ? 'POST' : 'GET'} ${path}`)
-    for (const line of response.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';')
-      const eq = pair.indexOf('=')
-      if (eq > 0) this.jar.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim())
-    }
-    const text = await timeout(response.text(), 10_000, `reading ${path}`)
-    const csrf = /name="csrf" value="([^"]+)"/.exec(text)
-    if (csrf) this.csrf = csrf[1]!
-    return { status: response.status, text, reason: /data-reason="([^"]+)"/.exec(text)?.[1] }
-  }
-
-  async signIn(user: { email: string; password: string }): Promise<void> {
-    await this.send('/device')
-    const answer = await this.send('/device/login', user)
-    assert.is(answer.status, 303, `signing in ${user.email}`)
-    const page = await this.send('/device')
-    assert.match(page.text, /id="signed-in-as"/)
-  }
-
-  verify(userCode: string) {
-    return this.send('/device/verify', { user_code: userCode })
-  }
-
-  decide(userCode: string, decision: 'approve' | 'deny') {
-    return this.send('/device/decide', { user_code: userCode, decision })
-  }
-}
 
 async function withServer(job: (ref: ReferenceServer) => Promise<void>): Promise<void> {
   const ref = await withReferenceServer({ users: [ADA, BOB], interval: 1 })
@@ -186,44 +133,45 @@ test("the library's own code entry, POST /device, is closed: codes are typed onl
   assert.is((await pollDeviceCode(ref.server, device.device_code)).body.error, 'authorization_pending')
 }))
 
-test('the guess counter: per account and per address, a window, a pause, no reset by a right code, bursts bounded', () => {
+test('the guess counter: per account and per address, a window, a pause, no reset by a right code, bursts bounded', async () => {
   const dir = makeDataDir()
   const db = openDatabase(dir)
+  const sql = sqliteSql(db)
   try {
     let clock = 1_000_000
-    const guesses = createCodeGuesses(db, () => clock)
-    const wrong = (keys: string[]) => {
-      const start = guesses.begin(keys)
+    const guesses = createCodeGuesses(sql, () => clock)
+    const wrong = async (keys: string[]) => {
+      const start = await guesses.begin(keys)
       return start.ok ? guesses.miss(keys) : -start.waitMs
     }
     const adaHome = guessKeys('acc-ada', '10.0.0.1')
-    for (let i = 1; i < WRONG_CODES_BEFORE_PAUSE; i++) assert.is(wrong(adaHome), 0)
-    assert.is(wrong(adaHome), PAUSE_MS)
-    assert.is(guesses.pausedFor(guessKeys('acc-ada', '10.9.9.9')), PAUSE_MS, 'the account is paused from any address')
-    assert.is(guesses.pausedFor(guessKeys('acc-bob', '10.0.0.1')), PAUSE_MS, 'the address is paused for any account')
-    assert.is(guesses.pausedFor(guessKeys('acc-bob', '10.0.0.2')), 0)
-    assert.not.ok(guesses.begin(guessKeys('acc-ada', '10.9.9.9')).ok)
+    for (let i = 1; i < WRONG_CODES_BEFORE_PAUSE; i++) assert.is(await wrong(adaHome), 0)
+    assert.is(await wrong(adaHome), PAUSE_MS)
+    assert.is(await guesses.pausedFor(guessKeys('acc-ada', '10.9.9.9')), PAUSE_MS, 'the account is paused from any address')
+    assert.is(await guesses.pausedFor(guessKeys('acc-bob', '10.0.0.1')), PAUSE_MS, 'the address is paused for any account')
+    assert.is(await guesses.pausedFor(guessKeys('acc-bob', '10.0.0.2')), 0)
+    assert.not.ok((await guesses.begin(guessKeys('acc-ada', '10.9.9.9'))).ok)
     clock += PAUSE_MS
-    assert.is(guesses.pausedFor(adaHome), 0, 'the pause ends')
+    assert.is(await guesses.pausedFor(adaHome), 0, 'the pause ends')
 
     // A right code in between does not reset the count of wrong ones.
     const bob = guessKeys('acc-bob', '10.0.0.3')
     for (let i = 1; i < WRONG_CODES_BEFORE_PAUSE; i++) {
-      assert.is(wrong(bob), 0)
-      assert.ok(guesses.begin(bob).ok)
-      guesses.hit(bob)
+      assert.is(await wrong(bob), 0)
+      assert.ok((await guesses.begin(bob)).ok)
+      await guesses.hit(bob)
     }
-    assert.is(wrong(bob), PAUSE_MS)
+    assert.is(await wrong(bob), PAUSE_MS)
 
     // Wrong codes older than the window are forgotten.
     const cy = guessKeys('acc-cy', '10.0.0.4')
-    for (let i = 1; i < WRONG_CODES_BEFORE_PAUSE; i++) assert.is(wrong(cy), 0)
+    for (let i = 1; i < WRONG_CODES_BEFORE_PAUSE; i++) assert.is(await wrong(cy), 0)
     clock += WINDOW_MS
-    assert.is(wrong(cy), 0)
+    assert.is(await wrong(cy), 0)
 
     // Attempts started at once, before any answer: no more than the limit get through.
     const dee = guessKeys('acc-dee', '10.0.0.5')
-    const started = Array.from({ length: 20 }, () => guesses.begin(dee).ok).filter(Boolean).length
+    const started = (await Promise.all(Array.from({ length: 20 }, () => guesses.begin(dee)))).filter((start) => start.ok).length
     assert.is(started, WRONG_CODES_BEFORE_PAUSE)
   } finally {
     db.close()

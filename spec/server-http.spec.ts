@@ -77,6 +77,30 @@ test('more than 5 failures for one email within a minute answer 429 with Retry-A
   }
 })
 
+test('the failure limit survives a restart and is shared by a second process on the same data', async () => {
+  const ref = await withReferenceServer()
+  let second: Awaited<ReturnType<typeof startServer>> | undefined
+  let third: Awaited<ReturnType<typeof startServer>> | undefined
+  try {
+    for (let i = 1; i <= 3; i++) assert.is((await passwordLogin(ref.server, ada.email, `wrong ${i}`)).status, 400)
+    // A second server on the same data directory counts the first one's failures.
+    second = await timeout(startServer({ dataDir: ref.dataDir }), 15_000, 'starting a second server')
+    for (let i = 4; i <= 5; i++) assert.is((await passwordLogin(second, ada.email, `wrong ${i}`)).status, 400)
+    assert.is((await passwordLogin(ref.server, ada.email, 'wrong 6')).status, 429, 'the sixth failure counts all five before it')
+
+    await timeout(ref.server.close(), 10_000, 'closing')
+    await timeout(second.close(), 10_000, 'closing')
+    third = await timeout(startServer({ dataDir: ref.dataDir }), 15_000, 'restarting')
+    const afterRestart = await passwordLogin(third, ada.email, ada.password)
+    assert.is(afterRestart.status, 429, 'a restart does not forgive the failures')
+    assert.ok(Number(afterRestart.headers.get('retry-after')) > 0)
+  } finally {
+    if (second) await timeout(second.close(), 10_000, 'closing')
+    if (third) await timeout(third.close(), 10_000, 'closing')
+    await ref.stop()
+  }
+})
+
 test('device flow: pending, slow_down, approval, tokens, and a code redeems once', async () => {
   const ref = await withReferenceServer({ interval: 1 })
   try {

@@ -4,7 +4,8 @@
 import { Command, Option } from 'clipanion'
 import type { Readable } from 'node:stream'
 import { printable } from '../device-page/display-text.js'
-import { addUser, listUsers, removeUser } from '../storage/accounts.js'
+import { addAccount, listUsers, removeUser } from '../storage/accounts.js'
+import { isDatabaseUrl } from '../storage/sql.js'
 
 // The OAuth library takes a second or more to load; only the commands that need it load it.
 const loadStartServer = async () => (await import('../http/start-server.js')).startServer
@@ -58,7 +59,21 @@ async function readPassword(stdin: Readable & { isTTY?: boolean }): Promise<stri
   return password
 }
 
-const dataOption = () => Option.String('--data', { required: true, description: 'Data directory (holds omicos-auth.sqlite and keys.json)' })
+const dataOption = () => Option.String('--data', { description: 'Data directory (holds omicos-auth.sqlite and keys.json); this or --database' })
+const databaseOption = () => Option.String('--database', {
+  description: 'PostgreSQL address, postgres://USER@HOST:PORT/DB, instead of --data: several servers on one database act as one (the password from PGPASSWORD or ~/.pgpass)',
+})
+
+/** The store a command works on: a data directory or a PostgreSQL database, exactly one. */
+function storeLocation(data: string | undefined, database: string | undefined): string {
+  if ((data === undefined) === (database === undefined)) throw new UsageProblem('give either --data DIR or --database postgres://…, one of them')
+  if (database !== undefined) {
+    if (!isDatabaseUrl(database)) throw new UsageProblem('--database must be an address like postgres://user@host:5432/omicos_auth')
+    return database
+  }
+  if (isDatabaseUrl(data!)) throw new UsageProblem('--data is a directory; for PostgreSQL use --database')
+  return data!
+}
 
 export class StartCommand extends ServerCommand {
   static override paths = [['start']]
@@ -69,18 +84,20 @@ export class StartCommand extends ServerCommand {
 
       With --tls-cert and --tls-key it serves https. Behind a TLS-terminating proxy, --issuer names the public address: the issuer, the endpoints in discovery and the pairing addresses (verification_uri, verification_uri_complete) use it.
 
-      Prints \`listening on URL\` once it accepts connections (then \`issuer URL\` when --issuer is given) and stops cleanly on SIGINT or SIGTERM. State lives in the data directory, so a restart keeps accounts, sessions, pending device logins and issued tokens.
+      Prints \`listening on URL\` once it accepts connections (then \`issuer URL\` when --issuer is given) and stops cleanly on SIGINT or SIGTERM. State lives in the data directory (SQLite) or, with --database, in PostgreSQL, so a restart keeps accounts, sessions, pending device logins, issued tokens and rate limits; several instances on one --database act as one server.
     `,
     examples: [
       ['Run on port 8787 with data in ./auth-data', '$0 start --port 8787 --data ./auth-data'],
       ['Poll every 2 s, codes live 5 minutes, a web page may call it', '$0 start --port 8787 --data ./auth-data --interval 2 --device-ttl 300 --cors-origin http://localhost:5173'],
       ['Serve https with a certificate and its key', '$0 start --port 8443 --data ./auth-data --tls-cert cert.pem --tls-key key.pem'],
       ['Behind a TLS-terminating proxy at https://auth.example.com', '$0 start --port 8787 --data ./auth-data --issuer https://auth.example.com'],
+      ['One of several instances on one PostgreSQL database', 'PGPASSWORD=... $0 start --port 8787 --database postgres://omicos@db:5432/omicos_auth'],
     ],
   })
 
   port = Option.String('--port', '0', { description: 'Port to listen on; 0 picks a free one (default 0)' })
   data = dataOption()
+  database = databaseOption()
   host = Option.String('--host', '127.0.0.1', { description: 'Address to listen on (default 127.0.0.1)' })
   interval = Option.String('--interval', { description: 'Seconds a device client waits between polls (default 5)' })
   deviceTtl = Option.String('--device-ttl', { description: 'Seconds a device code lives (default 600)' })
@@ -103,7 +120,7 @@ export class StartCommand extends ServerCommand {
     }
     const startServer = await loadStartServer()
     const server = await startServer({
-      dataDir: this.data,
+      dataDir: storeLocation(this.data, this.database),
       port,
       host: this.host,
       interval: seconds('--interval', this.interval),
@@ -144,11 +161,12 @@ export class UsersAddCommand extends ServerCommand {
   passwordStdin = Option.Boolean('--password-stdin', false, { description: 'Read the password from standard input (required)' })
   tier = Option.String('--tier', 'free', { description: 'Subscription tier (default free)' })
   data = dataOption()
+  database = databaseOption()
 
   protected async run(): Promise<number> {
     if (!this.passwordStdin) throw new UsageProblem('users add needs --password-stdin (the password is read from standard input)')
     const password = await readPassword(this.context.stdin)
-    const { accountId } = addUser(this.data, this.email, password, this.tier)
+    const { accountId } = await addAccount(storeLocation(this.data, this.database), this.email, password, this.tier)
     this.out(`added ${this.email.trim().toLowerCase()} (${accountId})`)
     return 0
   }
@@ -163,9 +181,10 @@ export class UsersListCommand extends ServerCommand {
   })
 
   data = dataOption()
+  database = databaseOption()
 
   protected async run(): Promise<number> {
-    for (const user of listUsers(this.data)) this.out([user.accountId, user.email, user.tier, user.createdAt].join('\t'))
+    for (const user of await listUsers(storeLocation(this.data, this.database))) this.out([user.accountId, user.email, user.tier, user.createdAt].join('\t'))
     return 0
   }
 }
@@ -180,9 +199,10 @@ export class UsersRemoveCommand extends ServerCommand {
 
   email = Option.String('--email', { required: true, description: 'Email address of the account' })
   data = dataOption()
+  database = databaseOption()
 
   protected async run(): Promise<number> {
-    if (!removeUser(this.data, this.email)) throw new Error(`no account for ${this.email}`)
+    if (!(await removeUser(storeLocation(this.data, this.database), this.email))) throw new Error(`no account for ${this.email}`)
     this.out(`removed ${this.email.trim().toLowerCase()}`)
     return 0
   }
@@ -193,17 +213,18 @@ export class ApproveCommand extends ServerCommand {
   static override usage = Command.Usage({
     category: 'Pairing',
     description: 'Approve a pending device login for an account, as the /device page would',
-    details: 'Works while the server runs (same data directory). The code is case- and dash-insensitive.',
+    details: 'Works while the server runs (same --data directory or --database). The code is case- and dash-insensitive.',
     examples: [['Approve code BCDF-GHJK for ada', '$0 approve BCDF-GHJK --email ada@example.com --data ./auth-data']],
   })
 
   code = Option.String({ name: 'CODE' })
   email = Option.String('--email', { required: true, description: 'The account that approves' })
   data = dataOption()
+  database = databaseOption()
 
   protected async run(): Promise<number> {
     const decidePairing = await loadDecidePairing()
-    const asked = await decidePairing(this.data, this.code, { approve: true, email: this.email })
+    const asked = await decidePairing(storeLocation(this.data, this.database), this.code, { approve: true, email: this.email })
     this.out(`approved ${describe(asked)} for ${this.email.trim().toLowerCase()}`)
     return 0
   }
@@ -219,10 +240,11 @@ export class DenyCommand extends ServerCommand {
 
   code = Option.String({ name: 'CODE' })
   data = dataOption()
+  database = databaseOption()
 
   protected async run(): Promise<number> {
     const decidePairing = await loadDecidePairing()
-    const asked = await decidePairing(this.data, this.code, { approve: false })
+    const asked = await decidePairing(storeLocation(this.data, this.database), this.code, { approve: false })
     this.out(`denied ${describe(asked)}`)
     return 0
   }

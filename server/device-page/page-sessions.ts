@@ -1,10 +1,10 @@
-// Sessions of the /device page, in SQLite so a restart keeps the approver signed in. The cookie
+// Sessions of the /device page, in the store so a restart keeps the approver signed in. The cookie
 // holds a random id; only its sha256 is stored. Each session carries its CSRF token, the
 // signed-in account, and the one device code it has verified (the DeviceCode's id), which is
 // the only code /device/decide accepts from it. The count of wrong codes is not here but in
 // code-guesses.ts, per account and per address, so a new session does not reset it.
 import { randomBytes } from 'node:crypto'
-import type { Db } from '../storage/database.js'
+import type { Sql } from '../storage/sql.js'
 import { sha256 } from '../storage/hashing.js'
 
 export interface PageSession {
@@ -24,32 +24,27 @@ interface SessionRow {
 
 export const SESSION_TTL_MS = 60 * 60 * 1000
 
-export function createPageSessions(db: Db, now = Date.now) {
-  const statements = {
-    get: db.prepare('SELECT id_hash, csrf, account_id, verified_code FROM page_sessions WHERE id_hash = ? AND expires_at > ?'),
-    insert: db.prepare('INSERT INTO page_sessions (id_hash, csrf, account_id, verified_code, expires_at) VALUES (?, ?, NULL, NULL, ?)'),
-    save: db.prepare('UPDATE page_sessions SET csrf = ?, account_id = ?, verified_code = ?, expires_at = ? WHERE id_hash = ?'),
-    destroy: db.prepare('DELETE FROM page_sessions WHERE id_hash = ?'),
-    sweep: db.prepare('DELETE FROM page_sessions WHERE expires_at <= ?'),
-  }
+export function createPageSessions(sql: Sql, now = Date.now) {
+  const toSession = (row: SessionRow): PageSession => ({ idHash: row.id_hash, csrf: row.csrf, accountId: row.account_id, verifiedCode: row.verified_code })
   return {
-    find(cookieValue: string | undefined): PageSession | undefined {
+    async find(cookieValue: string | undefined): Promise<PageSession | undefined> {
       if (!cookieValue) return undefined
-      const row = statements.get.get(sha256(cookieValue), now()) as SessionRow | undefined
-      return row && { idHash: row.id_hash, csrf: row.csrf, accountId: row.account_id, verifiedCode: row.verified_code }
+      const row = await sql.get<SessionRow>('SELECT id_hash, csrf, account_id, verified_code FROM page_sessions WHERE id_hash = ? AND expires_at > ?', [sha256(cookieValue), now()])
+      return row && toSession(row)
     },
-    create(): { cookieValue: string; session: PageSession } {
-      statements.sweep.run(now())
+    async create(): Promise<{ cookieValue: string; session: PageSession }> {
+      await sql.run('DELETE FROM page_sessions WHERE expires_at <= ?', [now()])
       const cookieValue = randomBytes(32).toString('base64url')
       const session: PageSession = { idHash: sha256(cookieValue), csrf: randomBytes(24).toString('base64url'), accountId: null, verifiedCode: null }
-      statements.insert.run(session.idHash, session.csrf, now() + SESSION_TTL_MS)
+      await sql.run('INSERT INTO page_sessions (id_hash, csrf, account_id, verified_code, expires_at) VALUES (?, ?, NULL, NULL, ?)', [session.idHash, session.csrf, now() + SESSION_TTL_MS])
       return { cookieValue, session }
     },
-    destroy(session: PageSession): void {
-      statements.destroy.run(session.idHash)
+    async destroy(session: PageSession): Promise<void> {
+      await sql.run('DELETE FROM page_sessions WHERE id_hash = ?', [session.idHash])
     },
-    save(session: PageSession): void {
-      statements.save.run(session.csrf, session.accountId, session.verifiedCode, now() + SESSION_TTL_MS, session.idHash)
+    async save(session: PageSession): Promise<void> {
+      await sql.run('UPDATE page_sessions SET csrf = ?, account_id = ?, verified_code = ?, expires_at = ? WHERE id_hash = ?',
+        [session.csrf, session.accountId, session.verifiedCode, now() + SESSION_TTL_MS, session.idHash])
     },
   }
 }

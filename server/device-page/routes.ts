@@ -11,7 +11,7 @@ import { timingSafeEqual } from 'node:crypto'
 import type { Context, Middleware } from 'koa'
 import { checkPassword, findAccountById, isPlausibleEmail, type Account } from '../storage/accounts.js'
 import { createCodeGuesses, guessKeys, type CodeGuesses } from './code-guesses.js'
-import type { Db } from '../storage/database.js'
+import type { Sql } from '../storage/sql.js'
 import { approveDeviceCode, denyDeviceCode, findPendingDeviceCode, LOOKUP_MESSAGES, type PendingLookup } from './device-approval.js'
 import { codeView, confirmView, outcomeView, signInView, type PageMessage } from './views.js'
 import { RouteError } from '../http/http-errors.js'
@@ -23,7 +23,7 @@ import type { SignInLimiter } from '../oauth/sign-in-limiter.js'
 
 export interface DevicePageOptions {
   provider: OmicosProvider
-  db: Db
+  sql: Sql
   limiter: SignInLimiter
 }
 
@@ -57,14 +57,14 @@ function setSessionCookie(ctx: Context, value: string): void {
   })
 }
 
-function loadSession(ctx: Context, sessions: PageSessions): PageSession | undefined {
+function loadSession(ctx: Context, sessions: PageSessions): Promise<PageSession | undefined> {
   return sessions.find(ctx.cookies.get(COOKIE))
 }
 
-function sessionOrNew(ctx: Context, sessions: PageSessions): PageSession {
-  const existing = loadSession(ctx, sessions)
+async function sessionOrNew(ctx: Context, sessions: PageSessions): Promise<PageSession> {
+  const existing = await loadSession(ctx, sessions)
   if (existing) return existing
-  const { cookieValue, session } = sessions.create()
+  const { cookieValue, session } = await sessions.create()
   setSessionCookie(ctx, cookieValue)
   return session
 }
@@ -78,12 +78,12 @@ function csrfMatches(session: PageSession, sent: unknown): boolean {
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : '')
 
-function signedInAccount(page: PageContext): Account | undefined {
+async function signedInAccount(page: PageContext): Promise<Account | undefined> {
   if (!page.session.accountId) return undefined
-  const account = findAccountById(page.options.db, page.session.accountId)
+  const account = await findAccountById(page.options.sql, page.session.accountId)
   if (!account) {
     page.session.accountId = null
-    page.sessions.save(page.session)
+    await page.sessions.save(page.session)
   }
   return account
 }
@@ -93,8 +93,8 @@ function pausedMessage(waitMs: number): PageMessage {
   return { reason: 'paused', text: `Too many wrong codes. For your security, wait ${seconds} seconds before trying again.` }
 }
 
-function pauseMessage(page: PageContext, account: Account): PageMessage | undefined {
-  const waitMs = page.guesses.pausedFor(guessKeys(account.accountId, page.ctx.ip))
+async function pauseMessage(page: PageContext, account: Account): Promise<PageMessage | undefined> {
+  const waitMs = await page.guesses.pausedFor(guessKeys(account.accountId, page.ctx.ip))
   return waitMs > 0 ? pausedMessage(waitMs) : undefined
 }
 
@@ -105,20 +105,20 @@ type CodeCheck = PendingLookup | { kind: 'paused'; waitMs: number } | { kind: 'm
 async function checkCode(page: PageContext, account: Account, entered: string): Promise<CodeCheck> {
   if (!entered.trim()) return { kind: 'missing' }
   const keys = guessKeys(account.accountId, page.ctx.ip)
-  const start = page.guesses.begin(keys)
+  const start = await page.guesses.begin(keys)
   if (!start.ok) return { kind: 'paused', waitMs: start.waitMs }
   let lookup: PendingLookup
   try {
     lookup = await findPendingDeviceCode(page.options.provider, entered)
   } catch (error) {
-    page.guesses.hit(keys)
+    await page.guesses.hit(keys)
     throw error
   }
   if (lookup.kind !== 'not_found') {
-    page.guesses.hit(keys)
+    await page.guesses.hit(keys)
     return lookup
   }
-  const pausedMs = page.guesses.miss(keys)
+  const pausedMs = await page.guesses.miss(keys)
   return pausedMs > 0 ? { kind: 'paused', waitMs: pausedMs } : lookup
 }
 
@@ -134,12 +134,12 @@ function setPaused(ctx: Context, check: CodeCheck): void {
 
 async function showStart(page: PageContext, userCode?: string, message?: PageMessage, status = 200): Promise<void> {
   const { ctx, session } = page
-  const account = signedInAccount(page)
+  const account = await signedInAccount(page)
   if (!account) {
     html(ctx, signInView({ csrf: session.csrf, userCode, message }), status)
     return
   }
-  html(ctx, codeView({ csrf: session.csrf, email: account.email, userCode, message: message ?? pauseMessage(page, account) }), status)
+  html(ctx, codeView({ csrf: session.csrf, email: account.email, userCode, message: message ?? (await pauseMessage(page, account)) }), status)
 }
 
 async function login(page: PageContext, form: Record<string, unknown>): Promise<void> {
@@ -151,27 +151,27 @@ async function login(page: PageContext, form: Record<string, unknown>): Promise<
     html(ctx, signInView({ csrf: page.session.csrf, email, userCode, message: { reason: 'missing', text: 'Enter your email address and your password.' } }), 400)
     return
   }
-  const wait = options.limiter.retryAfter(email)
+  const wait = await options.limiter.retryAfter(email)
   if (wait) {
     ctx.set('Retry-After', String(wait))
     html(ctx, signInView({ csrf: page.session.csrf, email, userCode, message: { reason: 'rate_limited', text: `Too many failed sign-ins for this email. Try again in ${wait} seconds.` } }), 429)
     return
   }
-  const account = await checkPassword(options.db, email, password)
+  const account = await checkPassword(options.sql, email, password)
   if (!account) {
-    const blocked = options.limiter.fail(email)
+    const blocked = await options.limiter.fail(email)
     const message = blocked
       ? { reason: 'rate_limited', text: `Too many failed sign-ins for this email. Try again in ${blocked} seconds.` }
       : { reason: 'credentials', text: 'Wrong email or password.' }
     html(ctx, signInView({ csrf: page.session.csrf, email, userCode, message }), blocked ? 429 : 401)
     return
   }
-  options.limiter.succeed(email)
+  await options.limiter.succeed(email)
   // A new session id at sign-in, so an id planted before it is worth nothing after it.
-  const { cookieValue, session } = sessions.create()
+  const { cookieValue, session } = await sessions.create()
   session.accountId = account.accountId
-  sessions.save(session)
-  sessions.destroy(page.session)
+  await sessions.save(session)
+  await sessions.destroy(page.session)
   setSessionCookie(ctx, cookieValue)
   ctx.status = 303
   ctx.redirect(userCode ? `${DEVICE_PAGE_PATH}?user_code=${encodeURIComponent(userCode)}` : DEVICE_PAGE_PATH)
@@ -192,7 +192,7 @@ async function verify(page: PageContext, form: Record<string, unknown>, account:
   }
   // The code shown for confirmation is the only one /device/decide will take from this session.
   session.verifiedCode = check.code.jti
-  sessions.save(session)
+  await sessions.save(session)
   html(ctx, confirmView({
     csrf: session.csrf, email: account.email, userCode: check.userCode, processName: check.processName, hostname: check.hostname, request: check.request, prefilled,
   }))
@@ -215,7 +215,7 @@ async function decide(page: PageContext, form: Record<string, unknown>, account:
     return
   }
   session.verifiedCode = null
-  sessions.save(session)
+  await sessions.save(session)
   if (decision === 'approve') await approveDeviceCode(options.provider, check.code, account.accountId)
   else await denyDeviceCode(check.code)
   html(ctx, outcomeView({ csrf: session.csrf, email: account.email, approved: decision === 'approve', processName: check.processName, hostname: check.hostname }))
@@ -224,8 +224,8 @@ async function decide(page: PageContext, form: Record<string, unknown>, account:
 const POST_ROUTES = new Set(['/device/login', '/device/logout', '/device/verify', '/device/decide'])
 
 export function devicePage(options: DevicePageOptions): Middleware {
-  const sessions = createPageSessions(options.db)
-  const guesses = createCodeGuesses(options.db)
+  const sessions = createPageSessions(options.sql)
+  const guesses = createCodeGuesses(options.sql)
   return async (rawCtx, next) => {
     const ctx = rawCtx as Context
     const isPage = ctx.path === DEVICE_PAGE_PATH || ctx.path === `${DEVICE_PAGE_PATH}/`
@@ -241,20 +241,20 @@ export function devicePage(options: DevicePageOptions): Middleware {
     }
     try {
       if (ctx.method !== 'POST') {
-        const session = sessionOrNew(ctx, sessions)
+        const session = await sessionOrNew(ctx, sessions)
         const userCode = typeof ctx.query.user_code === 'string' ? ctx.query.user_code.slice(0, 32) : undefined
         const page: PageContext = { ctx, options, sessions, guesses, session }
         // Signed in with the code in the address: no need to type it again, the review comes next.
-        const account = userCode?.trim() && ctx.method === 'GET' ? signedInAccount(page) : undefined
+        const account = userCode?.trim() && ctx.method === 'GET' ? await signedInAccount(page) : undefined
         if (account) await verify(page, { user_code: userCode }, account, true)
         else await showStart(page, userCode)
         return
       }
       const form = await readBody(ctx, ['form'])
-      const existing = loadSession(ctx, sessions)
+      const existing = await loadSession(ctx, sessions)
       if (!existing || !csrfMatches(existing, form.csrf)) {
         // An expired session or a forged form: start over with a fresh session and form.
-        const session = existing ?? sessionOrNew(ctx, sessions)
+        const session = existing ?? (await sessionOrNew(ctx, sessions))
         await showStart({ ctx, options, sessions, guesses, session }, undefined, { reason: 'session', text: 'This form has expired. Please try again.' }, 403)
         return
       }
@@ -263,12 +263,12 @@ export function devicePage(options: DevicePageOptions): Middleware {
       if (ctx.path === '/device/logout') {
         existing.accountId = null
         existing.verifiedCode = null
-        sessions.save(existing)
+        await sessions.save(existing)
         ctx.status = 303
         ctx.redirect(DEVICE_PAGE_PATH)
         return
       }
-      const account = signedInAccount(page)
+      const account = await signedInAccount(page)
       if (!account) {
         await showStart(page, text(form.user_code) || undefined, { reason: 'session', text: 'Please sign in first.' }, 401)
         return

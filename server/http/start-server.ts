@@ -6,10 +6,9 @@ import { createServer as createHttpServer, type Server } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
 import type { Context, Middleware } from 'koa'
-import { openDatabase } from '../storage/database.js'
-import { createDevicePacing, slowDownMiddleware } from '../oauth/device-pacing.js'
+import { createDevicePacing, pacingOnIssue, slowDownMiddleware } from '../oauth/device-pacing.js'
 import { devicePage } from '../device-page/routes.js'
-import { loadOrCreateKeys } from '../storage/keys.js'
+import { openStore } from '../storage/store.js'
 import { omicosRoutes } from '../oauth/omicos-routes.js'
 import { processTokenRevocation } from '../oauth/process-token-revocation.js'
 import { createProvider, DEVICE_CODE_GRANT } from '../oauth/provider.js'
@@ -19,6 +18,10 @@ import { createSignInLimiter } from '../oauth/sign-in-limiter.js'
 export type { RequestLogEntry }
 
 export interface ServerOptions {
+  /**
+   * Where the state lives: a data directory (SQLite), or a `postgres://` address, which lets
+   * several server processes share one state and behave as one server.
+   */
   dataDir: string
   /** 0 (the default) picks a free port. */
   port?: number
@@ -43,6 +46,11 @@ export interface ServerOptions {
    */
   issuer?: string
   log?: (line: string) => void
+  /**
+   * For tests of pacing under load: awaited for every POST /token after the request's arrival
+   * has been noted and before the library handles it, as a slow server would be.
+   */
+  holdTokenRequests?: () => Promise<void>
 }
 
 export interface RunningServer {
@@ -57,6 +65,7 @@ export interface RunningServer {
 
 const TOKEN_PATH = '/token'
 const REVOCATION_PATH = '/token/revocation'
+const DEVICE_AUTHORIZATION_PATH = '/device/auth'
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback
@@ -153,13 +162,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const publicIssuer = options.issuer === undefined ? undefined : parseIssuer(options.issuer)
   const tls = options.tls && { cert: readPem('certificate', options.tls.certFile), key: readPem('key', options.tls.keyFile) }
 
-  const db = openDatabase(options.dataDir)
-  const keys = loadOrCreateKeys(options.dataDir)
+  const store = await openStore(options.dataDir)
+  const { sql, keys } = store
   let http: Server
   try {
     http = tls ? createHttpsServer(tls) : createHttpServer()
   } catch (error) {
-    db.close()
+    await store.close()
     throw new Error(`the TLS certificate and key cannot be used: ${(error as Error).message}`)
   }
   const sockets = new Set<Socket>()
@@ -171,22 +180,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   try {
     port = await listen(http, options.port ?? 0, host)
   } catch (error) {
-    db.close()
+    await store.close()
     throw error
   }
   const address = addressFor(tls ? 'https' : 'http', host, port)
   const url = publicIssuer ?? address
 
-  const limiter = createSignInLimiter()
-  const provider = createProvider({ issuer: url, db, keys, deviceTtl, userTokenTtl, corsOrigins, limiter })
-  const pacing = createDevicePacing(db, interval)
+  const limiter = createSignInLimiter(sql)
+  const provider = createProvider({ issuer: url, sql, keys, deviceTtl, userTokenTtl, corsOrigins, limiter })
+  const pacing = createDevicePacing(sql, interval)
   const requests: RequestLogEntry[] = []
 
   // The library has no interval setting and does not send one (RFC 8628 §3.2 makes it optional,
   // default 5): it is added to the response here and remembered for slow_down.
   provider.on('device_authorization.success', (_ctx: unknown, body: Record<string, unknown>) => {
     body.interval = interval
-    if (typeof body.device_code === 'string') pacing.issued(body.device_code, interval, Number(body.expires_in) || deviceTtl)
   })
   provider.on('server_error', (ctx: Context, error: Error) => log(`server error on ${ctx.method} ${ctx.path}: ${error.message}`))
   // A listener replaces Koa's default, which prints stacks to stderr.
@@ -198,10 +206,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
   provider.use(requestLogMiddleware(requests))
   provider.use(errorBoundary(log))
-  provider.use(slowDownMiddleware(pacing, TOKEN_PATH, DEVICE_CODE_GRANT))
-  provider.use(processTokenRevocation(db, REVOCATION_PATH))
-  provider.use(omicosRoutes({ provider, db, processTokenTtl, corsOrigins }))
-  provider.use(devicePage({ provider, db, limiter }))
+  provider.use(pacingOnIssue(pacing, DEVICE_AUTHORIZATION_PATH, interval, deviceTtl))
+  provider.use(slowDownMiddleware(pacing, TOKEN_PATH, DEVICE_CODE_GRANT, Date.now, options.holdTokenRequests))
+  provider.use(processTokenRevocation(sql, REVOCATION_PATH))
+  provider.use(omicosRoutes({ provider, sql, processTokenTtl, corsOrigins }))
+  provider.use(devicePage({ provider, sql, limiter }))
 
   http.on('request', provider.callback())
 
@@ -215,9 +224,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       closing ??= new Promise<void>((resolve) => {
         http.close(() => resolve())
         for (const socket of sockets) socket.destroy()
-      }).then(() => {
-        db.close()
-      })
+      }).then(() => store.close())
       return closing
     },
   }

@@ -5,7 +5,7 @@
 import type { Context, Middleware } from 'koa'
 import { findAccountById, type Account } from '../storage/accounts.js'
 import { applyCors } from './cors.js'
-import type { Db } from '../storage/database.js'
+import type { Sql } from '../storage/sql.js'
 import { invalidRequest, invalidToken, RouteError, sendJson, sendRouteError } from '../http/http-errors.js'
 import { findProcessToken, isValidProcessId, isValidProcessName, registerProcess } from './process-tokens.js'
 import { ACCOUNT_PATH, PROCESS_PATH, type OmicosProvider } from './provider.js'
@@ -13,7 +13,7 @@ import { readBody } from '../http/read-body.js'
 
 export interface OmicosRouteOptions {
   provider: OmicosProvider
-  db: Db
+  sql: Sql
   processTokenTtl: number
   corsOrigins: string[]
 }
@@ -27,13 +27,13 @@ function bearerToken(ctx: Context): string {
 }
 
 async function accountFromUserToken(options: OmicosRouteOptions, ctx: Context): Promise<Account> {
-  const { provider, db } = options
+  const { provider, sql } = options
   const token = await provider.AccessToken.find(bearerToken(ctx))
   // find() allows the clock tolerance; an expired user token must fail here all the same.
   if (!token || token.isExpired || !token.accountId || !token.grantId) throw invalidToken()
   const grant = await provider.Grant.find(token.grantId, { ignoreExpiration: true })
   if (!grant || grant.isExpired || grant.clientId !== token.clientId || grant.accountId !== token.accountId) throw invalidToken()
-  const account = findAccountById(db, token.accountId)
+  const account = await findAccountById(sql, token.accountId)
   if (!account) throw invalidToken('the account of this token no longer exists')
   return account
 }
@@ -53,7 +53,7 @@ const routes: Record<string, Partial<Record<string, (options: OmicosRouteOptions
       const name = body.name
       if (!isValidProcessId(processId)) throw invalidRequest('process_id is missing or malformed (letters, digits, . _ : -, at most 128)')
       if (!isValidProcessName(name)) throw invalidRequest('name is missing or malformed (printable text, at most 200 characters, without control or bidi formatting characters)')
-      const { processToken, expiresAt } = registerProcess(options.db, account.accountId, processId, name, options.processTokenTtl)
+      const { processToken, expiresAt } = await registerProcess(options.sql, account.accountId, processId, name, options.processTokenTtl)
       sendJson(ctx, 200, {
         process_id: processId,
         name,
@@ -65,9 +65,9 @@ const routes: Record<string, Partial<Record<string, (options: OmicosRouteOptions
   },
   [CURRENT_PROCESS_PATH]: {
     async GET(options, ctx) {
-      const record = findProcessToken(options.db, bearerToken(ctx))
+      const record = await findProcessToken(options.sql, bearerToken(ctx))
       if (!record) throw invalidToken('the process token is unknown, rotated, revoked or expired')
-      if (!findAccountById(options.db, record.accountId)) throw invalidToken('the account of this token no longer exists')
+      if (!(await findAccountById(options.sql, record.accountId))) throw invalidToken('the account of this token no longer exists')
       sendJson(ctx, 200, {
         process_id: record.processId,
         account_id: record.accountId,

@@ -3,7 +3,7 @@
 // tokens exactly like device-flow ones.
 import type { KoaContextWithOIDC } from 'oidc-provider'
 import { checkPassword } from '../storage/accounts.js'
-import type { Db } from '../storage/database.js'
+import type { Sql } from '../storage/sql.js'
 import { errors, type Provider } from './oidc-library.js'
 import { grantedScopes } from './scopes.js'
 import type { SignInLimiter } from './sign-in-limiter.js'
@@ -16,21 +16,21 @@ function tooManyAttempts(ctx: KoaContextWithOIDC, seconds: number): never {
   throw new errors.InvalidRequest(`too many failed sign-ins for this email; try again in ${seconds} s`, 429)
 }
 
-export function registerPasswordGrant(provider: InstanceType<typeof Provider>, db: Db, limiter: SignInLimiter): void {
+export function registerPasswordGrant(provider: InstanceType<typeof Provider>, sql: Sql, limiter: SignInLimiter): void {
   provider.registerGrantType(PASSWORD_GRANT, async (ctx) => {
     const { username, password, scope } = ctx.oidc.params as { username?: string; password?: string; scope?: string }
     if (!username || !password) throw new errors.InvalidRequest('username and password are required')
 
-    const wait = limiter.retryAfter(username)
+    const wait = await limiter.retryAfter(username)
     if (wait) tooManyAttempts(ctx, wait)
 
-    const account = await checkPassword(db, username, password)
+    const account = await checkPassword(sql, username, password)
     if (!account) {
-      const blocked = limiter.fail(username)
+      const blocked = await limiter.fail(username)
       if (blocked) tooManyAttempts(ctx, blocked)
       throw new errors.CustomOIDCProviderError('invalid_grant', WRONG_CREDENTIALS)
     }
-    limiter.succeed(username)
+    await limiter.succeed(username)
 
     const scopes = grantedScopes(scope)
     if (scopes.length === 0) throw new errors.InvalidScope('none of the requested scopes is supported', scope ?? '')

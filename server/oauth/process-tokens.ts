@@ -2,7 +2,7 @@
 // their sha256 is stored; registering again replaces the previous token, so a leaked old one
 // stops working at the next registration.
 import { randomBytes } from 'node:crypto'
-import type { Db } from '../storage/database.js'
+import type { Sql } from '../storage/sql.js'
 import { isDisplayText } from '../device-page/display-text.js'
 import { sha256 } from '../storage/hashing.js'
 
@@ -26,24 +26,26 @@ export const isValidProcessId = (value: unknown): value is string => typeof valu
 // Printable text only, without bidi overrides or marks: the name is shown back to people.
 export const isValidProcessName = (value: unknown): value is string => isDisplayText(value) && value.trim() !== ''
 
-export function registerProcess(db: Db, accountId: string, processId: string, name: string, ttlS: number): { processToken: string; expiresAt: Date } {
+// One transaction, locked on the (account, process_id), so two registrations at once (at one
+// instance or two) leave exactly one valid token: the one that registered last.
+export async function registerProcess(sql: Sql, accountId: string, processId: string, name: string, ttlS: number): Promise<{ processToken: string; expiresAt: Date }> {
   const processToken = `opt_${randomBytes(32).toString('base64url')}`
   const now = Date.now()
   const expiresAt = new Date(now + ttlS * 1000)
-  db.transaction(() => {
-    db.prepare('DELETE FROM process_tokens WHERE (account_id = ? AND process_id = ?) OR expires_at <= ?').run(accountId, processId, now)
-    db.prepare('INSERT INTO process_tokens (token_hash, account_id, process_id, name, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(sha256(processToken), accountId, processId, name, expiresAt.getTime(), now)
-  })()
+  await sql.transaction(async (tx) => {
+    await tx.run('DELETE FROM process_tokens WHERE (account_id = ? AND process_id = ?) OR expires_at <= ?', [accountId, processId, now])
+    await tx.run('INSERT INTO process_tokens (token_hash, account_id, process_id, name, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      [sha256(processToken), accountId, processId, name, expiresAt.getTime(), now])
+  }, [`process:${accountId}:${processId}`])
   return { processToken, expiresAt }
 }
 
-export function findProcessToken(db: Db, token: string): ProcessRecord | undefined {
-  const row = db.prepare('SELECT account_id, process_id, name, expires_at FROM process_tokens WHERE token_hash = ? AND expires_at > ?')
-    .get(sha256(token), Date.now()) as ProcessRow | undefined
+export async function findProcessToken(sql: Sql, token: string): Promise<ProcessRecord | undefined> {
+  const row = await sql.get<ProcessRow>('SELECT account_id, process_id, name, expires_at FROM process_tokens WHERE token_hash = ? AND expires_at > ?',
+    [sha256(token), Date.now()])
   return row && { processId: row.process_id, accountId: row.account_id, name: row.name, expiresAt: new Date(row.expires_at) }
 }
 
-export function revokeProcessToken(db: Db, token: string): boolean {
-  return db.prepare('DELETE FROM process_tokens WHERE token_hash = ?').run(sha256(token)).changes > 0
+export async function revokeProcessToken(sql: Sql, token: string): Promise<boolean> {
+  return (await sql.run('DELETE FROM process_tokens WHERE token_hash = ?', [sha256(token)])) > 0
 }

@@ -3,7 +3,7 @@
 // the /device page) is added around it by http/start-server.ts, on the library's own models.
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider'
 import { findAccountById } from '../storage/accounts.js'
-import type { Db } from '../storage/database.js'
+import type { Sql } from '../storage/sql.js'
 import { isDisplayText, MAX_DISPLAY_TEXT } from '../device-page/display-text.js'
 import type { ServerKeys } from '../storage/keys.js'
 import { Provider, errors } from './oidc-library.js'
@@ -11,7 +11,7 @@ import { registerPasswordGrant } from './password-grant.js'
 import { SUPPORTED_SCOPES } from './scopes.js'
 import type { SignInLimiter } from './sign-in-limiter.js'
 import { renderErrorPage } from '../device-page/page-layout.js'
-import { sqliteAdapterFactory } from '../storage/sqlite-adapter.js'
+import { storeAdapterFactory } from '../storage/oidc-adapter.js'
 
 export const CLIENT_ID = 'omicos-cli'
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
@@ -23,7 +23,7 @@ const DAY_S = 86_400
 
 export interface ProviderOptions {
   issuer: string
-  db: Db
+  sql: Sql
   keys: ServerKeys
   deviceTtl: number
   /** Seconds a user token (access token) lives; default 30 days. The refresh token outlives it. */
@@ -46,9 +46,9 @@ function shortText(name: string) {
 }
 
 export function createProvider(options: ProviderOptions): OmicosProvider {
-  const { issuer, db, keys, deviceTtl, corsOrigins } = options
+  const { issuer, sql, keys, deviceTtl, corsOrigins } = options
   const configuration: Configuration = {
-    adapter: sqliteAdapterFactory(db),
+    adapter: storeAdapterFactory(sql),
     clients: [{
       client_id: CLIENT_ID,
       client_name: 'omicOS command line',
@@ -62,7 +62,7 @@ export function createProvider(options: ProviderOptions): OmicosProvider {
     scopes: [...SUPPORTED_SCOPES],
     claims: { openid: ['sub'], email: ['email', 'email_verified'] },
     async findAccount(_ctx, accountId) {
-      const account = findAccountById(db, accountId)
+      const account = await findAccountById(sql, accountId)
       if (!account) return undefined
       return {
         accountId: account.accountId,
@@ -123,6 +123,6 @@ export function createProvider(options: ProviderOptions): OmicosProvider {
   // Forwarded headers are not trusted: a client could write them. With a public issuer
   // (--issuer), http/start-server.ts turns this on and writes those headers itself.
   provider.proxy = false
-  registerPasswordGrant(provider, db, options.limiter)
+  registerPasswordGrant(provider, sql, options.limiter)
   return provider
 }

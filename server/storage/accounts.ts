@@ -2,7 +2,9 @@
 // form names its parameters, so they can be raised later without breaking old hashes.
 import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto'
 import { promisify } from 'node:util'
-import { withDatabase, type Db } from './database.js'
+import { withDatabase } from './database.js'
+import type { Sql } from './sql.js'
+import { withStore } from './store.js'
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>
 
@@ -59,57 +61,80 @@ function toAccount(row: AccountRow): Account {
   return { accountId: row.account_id, email: row.email, tier: row.tier, createdAt: row.created_at }
 }
 
-export function insertAccount(db: Db, email: string, password: string, tier = 'free'): Account {
+function newAccount(email: string, password: string, tier: string): { account: Account; passwordHash: string } {
   const normalized = normalizeEmail(email)
   if (!isPlausibleEmail(normalized)) throw new Error(`not an email address: ${email}`)
   if (password.length === 0) throw new Error('the password is empty')
-  if (findAccountByEmail(db, normalized)) throw new Error(`an account for ${normalized} already exists`)
   const account: Account = {
     accountId: `acct_${randomBytes(12).toString('base64url')}`,
     email: normalized,
     tier,
     createdAt: new Date().toISOString(),
   }
-  db.prepare('INSERT INTO accounts (account_id, email, password_hash, tier, created_at) VALUES (?, ?, ?, ?, ?)')
-    .run(account.accountId, account.email, hashPassword(password), account.tier, account.createdAt)
+  return { account, passwordHash: hashPassword(password) }
+}
+
+const INSERT = 'INSERT INTO accounts (account_id, email, password_hash, tier, created_at) VALUES (?, ?, ?, ?, ?)'
+
+export async function insertAccount(sql: Sql, email: string, password: string, tier = 'free'): Promise<Account> {
+  const { account, passwordHash } = newAccount(email, password, tier)
+  if (await findAccountByEmail(sql, account.email)) throw new Error(`an account for ${account.email} already exists`)
+  try {
+    await sql.run(INSERT, [account.accountId, account.email, passwordHash, account.tier, account.createdAt])
+  } catch (error) {
+    // Added at the same moment through another process: the unique email decides.
+    if (await findAccountByEmail(sql, account.email)) throw new Error(`an account for ${account.email} already exists`)
+    throw error
+  }
   return account
 }
 
-export function findAccountByEmail(db: Db, email: string): Account | undefined {
-  const row = db.prepare('SELECT * FROM accounts WHERE email = ?').get(normalizeEmail(email)) as AccountRow | undefined
+export async function findAccountByEmail(sql: Sql, email: string): Promise<Account | undefined> {
+  const row = await sql.get<AccountRow>('SELECT * FROM accounts WHERE email = ?', [normalizeEmail(email)])
   return row && toAccount(row)
 }
 
-export function findAccountById(db: Db, accountId: string): Account | undefined {
-  const row = db.prepare('SELECT * FROM accounts WHERE account_id = ?').get(accountId) as AccountRow | undefined
+export async function findAccountById(sql: Sql, accountId: string): Promise<Account | undefined> {
+  const row = await sql.get<AccountRow>('SELECT * FROM accounts WHERE account_id = ?', [accountId])
   return row && toAccount(row)
 }
 
 /** The account when the email and password match, otherwise undefined (unknown email or wrong password alike). */
-export async function checkPassword(db: Db, email: string, password: string): Promise<Account | undefined> {
-  const row = db.prepare('SELECT * FROM accounts WHERE email = ?').get(normalizeEmail(email)) as AccountRow | undefined
+export async function checkPassword(sql: Sql, email: string, password: string): Promise<Account | undefined> {
+  const row = await sql.get<AccountRow>('SELECT * FROM accounts WHERE email = ?', [normalizeEmail(email)])
   const ok = await passwordMatches(password, row?.password_hash ?? DECOY_HASH)
   return ok && row ? toAccount(row) : undefined
 }
 
-export function addUser(dataDir: string, email: string, password: string, tier?: string): { accountId: string } {
-  const account = withDatabase(dataDir, (db) => insertAccount(db, email, password, tier))
+/** Adds an account to a data directory, at once (SQLite only); `addAccount` takes any store. */
+export function addUser(dataDir: string, email: string, password: string, tier = 'free'): { accountId: string } {
+  return withDatabase(dataDir, (db) => {
+    const { account, passwordHash } = newAccount(email, password, tier)
+    if (db.prepare('SELECT 1 FROM accounts WHERE email = ?').get(account.email)) throw new Error(`an account for ${account.email} already exists`)
+    db.prepare(INSERT).run(account.accountId, account.email, passwordHash, account.tier, account.createdAt)
+    return { accountId: account.accountId }
+  })
+}
+
+/** `location`: a data directory or a `postgres://` address. */
+export async function addAccount(location: string, email: string, password: string, tier?: string): Promise<{ accountId: string }> {
+  const account = await withStore(location, ({ sql }) => insertAccount(sql, email, password, tier))
   return { accountId: account.accountId }
 }
 
-export function listUsers(dataDir: string): Account[] {
-  return withDatabase(dataDir, (db) =>
-    (db.prepare('SELECT * FROM accounts ORDER BY created_at, email').all() as AccountRow[]).map(toAccount))
+export function listUsers(location: string): Promise<Account[]> {
+  return withStore(location, async ({ sql }) =>
+    (await sql.all<AccountRow>('SELECT * FROM accounts ORDER BY created_at, email')).map(toAccount))
 }
 
-export function removeUser(dataDir: string, email: string): boolean {
-  return withDatabase(dataDir, (db) => {
-    const account = findAccountByEmail(db, email)
+export function removeUser(location: string, email: string): Promise<boolean> {
+  return withStore(location, async ({ sql }) => {
+    const account = await findAccountByEmail(sql, email)
     if (!account) return false
-    db.transaction(() => {
-      db.prepare('DELETE FROM accounts WHERE account_id = ?').run(account.accountId)
-      db.prepare('DELETE FROM process_tokens WHERE account_id = ?').run(account.accountId)
-    })()
+    await sql.transaction(async (tx) => {
+      await tx.run('DELETE FROM accounts WHERE account_id = ?', [account.accountId])
+      await tx.run('DELETE FROM process_tokens WHERE account_id = ?', [account.accountId])
+    })
     return true
   })
 }

@@ -4,6 +4,7 @@
 import Database from 'better-sqlite3'
 import { chmodSync, existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
+import type { Sql, SqlValue } from './sql.js'
 
 export type Db = Database.Database
 
@@ -62,12 +63,19 @@ CREATE TABLE IF NOT EXISTS code_guesses (
   expires_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS code_guesses_expiry ON code_guesses (expires_at);
+CREATE TABLE IF NOT EXISTS sign_in_failures (
+  email_hash TEXT NOT NULL,
+  failed_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sign_in_failures_email ON sign_in_failures (email_hash, failed_at);
+CREATE INDEX IF NOT EXISTS sign_in_failures_age ON sign_in_failures (failed_at);
 `
 
 // Columns added after a data directory may already have been created. (page_sessions of older
 // files also keep wrong_codes and paused_until, now unused: the pause moved to code_guesses.)
 const ADDED_COLUMNS: Array<[table: string, column: string, definition: string]> = [
   ['page_sessions', 'verified_code', 'TEXT'],
+  ['device_pacing', 'last_early', 'INTEGER NOT NULL DEFAULT 0'],
 ]
 
 function addMissingColumns(db: Db): void {
@@ -99,4 +107,47 @@ export function withDatabase<T>(dataDir: string, job: (db: Db) => T): T {
   } finally {
     db.close()
   }
+}
+
+/**
+ * The database behind the async storage interface. better-sqlite3 answers at once; a
+ * transaction takes the write lock up front (BEGIN IMMEDIATE, so another process waits on
+ * busy_timeout rather than failing halfway) and transactions of this process run one at a time (so a job must not start another).
+ */
+export function sqliteSql(db: Db): Sql {
+  const statements = new Map<string, Database.Statement>()
+  const prepare = (statement: string): Database.Statement => {
+    let prepared = statements.get(statement)
+    if (!prepared) {
+      prepared = db.prepare(statement)
+      statements.set(statement, prepared)
+    }
+    return prepared
+  }
+  let queue: Promise<unknown> = Promise.resolve()
+  const sql: Sql = {
+    dialect: 'sqlite',
+    all: async <T>(statement: string, params: SqlValue[] = []) => prepare(statement).all(...params) as T[],
+    get: async <T>(statement: string, params: SqlValue[] = []) => prepare(statement).get(...params) as T | undefined,
+    run: async (statement: string, params: SqlValue[] = []) => prepare(statement).run(...params).changes,
+    transaction<T>(job: (tx: Sql) => Promise<T>): Promise<T> {
+      const result = queue.then(async () => {
+        db.exec('BEGIN IMMEDIATE')
+        try {
+          const value = await job(sql)
+          db.exec('COMMIT')
+          return value
+        } catch (error) {
+          if (db.inTransaction) db.exec('ROLLBACK')
+          throw error
+        }
+      })
+      queue = result.catch(() => {})
+      return result
+    },
+    async close() {
+      db.close()
+    },
+  }
+  return sql
 }

@@ -5,6 +5,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { JWK } from 'oidc-provider'
+import type { Sql } from './sql.js'
 
 export interface ServerKeys {
   jwks: { keys: JWK[] }
@@ -19,12 +20,7 @@ export function loadOrCreateKeys(dataDir: string): ServerKeys {
     chmodSync(file, 0o600)
     return JSON.parse(readFileSync(file, 'utf8')) as ServerKeys
   }
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
-  const jwk = privateKey.export({ format: 'jwk' })
-  const keys: ServerKeys = {
-    jwks: { keys: [{ ...jwk, kid: randomBytes(8).toString('hex'), use: 'sig', alg: 'RS256' } as JWK] },
-    cookieKeys: [randomBytes(32).toString('base64url')],
-  }
+  const keys = newKeys()
   // `wx` so that two processes starting at once cannot both write: the loser reads the winner's keys.
   try {
     writeFileSync(file, JSON.stringify(keys, null, 2), { mode: 0o600, flag: 'wx' })
@@ -34,4 +30,26 @@ export function loadOrCreateKeys(dataDir: string): ServerKeys {
   }
   chmodSync(file, 0o600)
   return keys
+}
+
+function newKeys(): ServerKeys {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  const jwk = privateKey.export({ format: 'jwk' })
+  return {
+    jwks: { keys: [{ ...jwk, kid: randomBytes(8).toString('hex'), use: 'sig', alg: 'RS256' } as JWK] },
+    cookieKeys: [randomBytes(32).toString('base64url')],
+  }
+}
+
+/**
+ * The keys of a shared database: every instance signs and reads cookies with the same ones, so
+ * a token or a page session from one instance is good at another. The first instance to start
+ * writes them; one that loses the race reads the winner's.
+ */
+export async function loadOrCreateSharedKeys(sql: Sql): Promise<ServerKeys> {
+  const stored = await sql.get<{ value: string }>("SELECT value FROM server_keys WHERE name = 'keys'")
+  if (stored) return JSON.parse(stored.value) as ServerKeys
+  await sql.run("INSERT INTO server_keys (name, value) VALUES ('keys', ?) ON CONFLICT (name) DO NOTHING", [JSON.stringify(newKeys())])
+  const written = await sql.get<{ value: string }>("SELECT value FROM server_keys WHERE name = 'keys'")
+  return JSON.parse(written!.value) as ServerKeys
 }

@@ -1,11 +1,20 @@
 // Starts the reference server for a test: a temp data directory, a free port, optional users,
 // and a stop() that closes the server and removes the directory. Every wait is bounded,
 // because uvu has no per-test timeout.
+//
+// With OMICOS_TEST_POSTGRES set to a running PostgreSQL server (postgres://USER@HOST:PORT, as
+// spec/server-on-postgres.spec.ts sets it for the server specs it runs again), each server
+// gets a new database there instead of a data directory, and `dataDir` is that database's
+// address: every call that takes a data directory (startServer, decidePairing, addAccount)
+// takes it as well.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Test } from 'uvu'
-import { addUser, startServer, type RunningServer, type ServerOptions } from '../../server/index.js'
+import * as assert from 'uvu/assert'
+import { addAccount, startServer, type RunningServer, type ServerOptions } from '../../server/index.js'
+import { isDatabaseUrl } from '../../server/storage/sql.js'
+import { createDatabase } from './postgres.js'
 import { timeout } from './wait.js'
 
 export interface TestUser {
@@ -27,13 +36,20 @@ export function makeDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'omicos-auth-server-'))
 }
 
+/** The store for a new test server: a temp directory, or a new database under OMICOS_TEST_POSTGRES. */
+export async function makeStore(): Promise<string> {
+  const postgres = process.env.OMICOS_TEST_POSTGRES
+  return postgres ? timeout(createDatabase(postgres), 20_000, 'creating a test database') : makeDataDir()
+}
+
 export async function withReferenceServer(
   opts: Partial<ServerOptions> & { users?: TestUser[] } = {},
 ): Promise<ReferenceServer> {
   const { users = DEFAULT_USERS, ...serverOptions } = opts
   const ownDir = serverOptions.dataDir === undefined
-  const dataDir = serverOptions.dataDir ?? makeDataDir()
-  const created = users.map((user) => ({ ...user, ...addUser(dataDir, user.email, user.password, user.tier) }))
+  const dataDir = serverOptions.dataDir ?? (await makeStore())
+  const created: ReferenceServer['users'] = []
+  for (const user of users) created.push({ ...user, ...(await timeout(addAccount(dataDir, user.email, user.password, user.tier), 15_000, 'adding a user')) })
   const server = await timeout(startServer({ port: 0, ...serverOptions, dataDir }), 15_000, 'starting the reference server')
   return {
     server,
@@ -41,7 +57,7 @@ export async function withReferenceServer(
     users: created,
     async stop() {
       await timeout(server.close(), 10_000, 'stopping the reference server')
-      if (ownDir) rmSync(dataDir, { recursive: true, force: true })
+      if (ownDir && !isDatabaseUrl(dataDir)) rmSync(dataDir, { recursive: true, force: true })
     },
   }
 }
@@ -122,4 +138,55 @@ export function requestDeviceCode(server: RunningServer, extra: Record<string, s
 
 export function pollDeviceCode(server: RunningServer, deviceCode: string) {
   return request(server, '/token', { form: { grant_type: DEVICE_GRANT, device_code: deviceCode, client_id: CLIENT_ID } })
+}
+
+export interface PageAnswer {
+  status: number
+  text: string
+  reason?: string
+}
+
+/** One browser's worth of the /device page: a cookie jar and the CSRF token of the last form. */
+export class PageClient {
+  private jar = new Map<string, string>()
+  private csrf = ''
+
+  constructor(private server: RunningServer) {}
+
+  async send(path: string, form?: Record<string, string>): Promise<PageAnswer> {
+    const headers: Record<string, string> = { cookie: [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ') }
+    let body: string | undefined
+    if (form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded'
+      body = new URLSearchParams({ csrf: this.csrf, ...form }).toString()
+    }
+    const response = await timeout(fetch(this.server.url + path, {
+      method: form ? 'POST' : 'GET', headers, body, redirect: 'manual', signal: AbortSignal.timeout(10_000),
+    }), 10_000, `${form ? 'POST' : 'GET'} ${path}`)
+    for (const line of response.headers.getSetCookie()) {
+      const [pair = ''] = line.split(';')
+      const eq = pair.indexOf('=')
+      if (eq > 0) this.jar.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim())
+    }
+    const text = await timeout(response.text(), 10_000, `reading ${path}`)
+    const csrf = /name="csrf" value="([^"]+)"/.exec(text)
+    if (csrf) this.csrf = csrf[1]!
+    return { status: response.status, text, reason: /data-reason="([^"]+)"/.exec(text)?.[1] }
+  }
+
+  async signIn(user: { email: string; password: string }): Promise<void> {
+    await this.send('/device')
+    const answer = await this.send('/device/login', user)
+    assert.is(answer.status, 303, `signing in ${user.email}`)
+    const page = await this.send('/device')
+    assert.match(page.text, /id="signed-in-as"/)
+  }
+
+  verify(userCode: string) {
+    return this.send('/device/verify', { user_code: userCode })
+  }
+
+  decide(userCode: string, decision: 'approve' | 'deny') {
+    return this.send('/device/decide', { user_code: userCode, decision })
+  }
 }

@@ -1,0 +1,45 @@
+// Pacing is measured between the arrivals of two polls, not between their answers: a server
+// that is slow to answer one poll must not make the next, correctly spaced one look early.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { pollDeviceCode, requestDeviceCode, withReferenceServer } from './support/server.js'
+import { sleep, timeout } from './support/wait.js'
+
+const INTERVAL_S = 2
+
+test('a poll sent a full interval after a slowly answered one is pending; half an interval after is slow_down', async () => {
+  // Only the first poll is held back, the way a burst of other work would delay it.
+  let holdNext = false
+  const ref = await withReferenceServer({
+    interval: INTERVAL_S,
+    holdTokenRequests: async () => {
+      if (!holdNext) return
+      holdNext = false
+      await sleep(INTERVAL_S * 750)
+    },
+  })
+  try {
+    const code = await requestDeviceCode(ref.server)
+    assert.is(code.status, 200)
+    const deviceCode: string = code.body.device_code
+
+    holdNext = true
+    const firstSent = Date.now()
+    const first = await pollDeviceCode(ref.server, deviceCode)
+    assert.is(first.body.error, 'authorization_pending')
+    assert.ok(Date.now() - firstSent >= INTERVAL_S * 700, 'the first answer was held back')
+
+    await sleep(firstSent + INTERVAL_S * 1000 - Date.now())
+    const onTime = await pollDeviceCode(ref.server, deviceCode)
+    assert.is(onTime.body.error, 'authorization_pending', 'a full interval after the previous poll was sent is not early')
+
+    await sleep(INTERVAL_S * 500)
+    const early = await pollDeviceCode(ref.server, deviceCode)
+    assert.is(early.body.error, 'slow_down', 'half an interval after is early')
+    assert.is(early.body.interval, INTERVAL_S + 5)
+  } finally {
+    await timeout(ref.stop(), 10_000, 'stopping the server')
+  }
+})
+
+test.run()
