@@ -22,7 +22,7 @@ import {
   unreachable,
   type Answer,
 } from '../support/machine-harness.js'
-import { loginDefaults, type ExistingLogin, type LoginInput } from '../../machines/index.js'
+import { loginDefaults, provideLogin, type ExistingLogin, type LoginEffects, type LoginInput } from '../../machines/index.js'
 
 const tokens = (at: number) => ({
   userToken: secrets.userToken,
@@ -440,6 +440,71 @@ test('app.resume outside the device grant changes nothing', async () => {
   login.actor.send({ type: 'app.resume', now: EPOCH + 1 })
   await settle()
   assert.is(login.states.at(-1), 'identifying')
+})
+
+test('emails that differ by more than case are other accounts (ß is not ss)', async () => {
+  const login = start(passwordLoginInput({ email: 'strasse@example.com' }), { checkExisting: [found(mine({ email: 'STRAßE@example.com' }))] })
+  assert.is(((await login.done()) as { kind: string }).kind, 'loggedIn')
+})
+
+test('only tokens the server issued are revoked: no refresh token, none sent', async () => {
+  for (const refreshToken of [null, '']) {
+    const login = start(passwordLoginInput(), {
+      authenticate: [(now) => ({ ok: { kind: 'granted', tokens: { ...tokens(now), refreshToken } } })],
+      identify: [{ fail: unreachable() }],
+      revokeTokens: [{ ok: undefined }],
+    })
+    await login.done()
+    assert.equal(login.fx.calls.revokeTokens, [{ batches: [{ server: 'https://auth.omicos.cn', tokens: [secrets.userToken] }] }])
+  }
+})
+
+test('replaced tokens in any batch are revoked, every batch as persist gave it', async () => {
+  const replaced = [{ server: 'https://auth.omicos.cn', tokens: [] }, { server: 'http://127.0.0.1:4000', tokens: ['old-token-1'] }]
+  const login = start(passwordLoginInput(), { persist: [{ ok: { written: files, kept: [], replaced } }], revokeTokens: [{ ok: undefined }] })
+  assert.is(((await login.done()) as { replacedRevoked: boolean }).replacedRevoked, true)
+  assert.equal(login.fx.calls.revokeTokens, [{ batches: replaced }])
+})
+
+test('provideLogin hands each grant its own effects', async () => {
+  const clock = new TimerClock()
+  clock.set(EPOCH)
+  const fx = scripted(
+    {
+      checkExisting: [(now) => ({ ok: { existing: null, at: now } })],
+      promptCredentials: [{ ok: { email: 'you@example.com', password: secrets.password } }],
+      authenticate: [(now) => ({ ok: { kind: 'granted', tokens: tokens(now) } })],
+      requestCode: [],
+      pollToken: [],
+      identify: [{ ok: account }],
+      lockCredentials: [{ ok: undefined }],
+      registerProcess: [(now) => ({ ok: registration(now) })],
+      persist: [{ ok: { written: files, kept: [], replaced: [] } }],
+      revokeTokens: [],
+    },
+    clock,
+  )
+  const login = run(provideLogin(fx.actors as unknown as LoginEffects), {}, { input: passwordLoginInput({ password: null, canPrompt: true }), clock })
+  assert.equal(await login.done(), loggedIn('password'))
+  assert.is(fx.calls.promptCredentials.length, 1)
+  const device = scripted(
+    {
+      checkExisting: [(now) => ({ ok: { existing: null, at: now } })],
+      promptCredentials: [],
+      authenticate: [],
+      requestCode: [(now) => ({ ok: deviceAuthorization(now) })],
+      pollToken: [(now) => ({ ok: { kind: 'granted', tokens: tokens(now), at: now } })],
+      identify: [{ ok: account }],
+      lockCredentials: [{ ok: undefined }],
+      registerProcess: [(now) => ({ ok: registration(now) })],
+      persist: [{ ok: { written: files, kept: [], replaced: [] } }],
+      revokeTokens: [],
+    },
+    clock,
+  )
+  const paired = run(provideLogin(device.actors as unknown as LoginEffects), {}, { input: deviceLoginInput(), clock })
+  await paired.advance(5_000)
+  assert.equal(await paired.done(), loggedIn('device'))
 })
 
 test.run()

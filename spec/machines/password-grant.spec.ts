@@ -68,6 +68,14 @@ test('something missing and no terminal: usage (needsTerminal), nothing sent, no
   }
 })
 
+test('a wrong password is forgotten while the terminal asks again', async () => {
+  const grant = start({ authenticate: [wrong], promptCredentials: ['hang'] }, { password: secrets.wrongPassword, canPrompt: true })
+  await settle()
+  assert.is(grant.states.at(-1), 'invalidCredentials')
+  assert.equal([grant.snapshot().context.password, grant.snapshot().context.retries], [null, 0])
+  grant.actor.stop()
+})
+
 test('a wrong password on a terminal: asked again as try 2 with the reason; the counter survives the answer', async () => {
   const grant = start({ authenticate: [wrong, granted], promptCredentials: [typed()] }, { password: secrets.wrongPassword, canPrompt: true })
   assert.equal(await grant.done(), { kind: 'granted', tokens })
@@ -135,6 +143,11 @@ test('rate limited exactly at maxRateLimitWaitMs: waited; a millisecond longer: 
   assert.is((await failureOf(minutes)).message, 'too many login attempts: try again in 10 min')
   const twoMinutes = start({ authenticate: [rateLimited(119_000)] })
   assert.is((await failureOf(twoMinutes)).message, 'too many login attempts: try again in 119 s')
+  assert.is(twoMinutes.snapshot().context.attempts, 1, 'the refused try counts')
+  const atTwo = start({ authenticate: [rateLimited(120_000)] })
+  assert.is((await failureOf(atTwo)).message, 'too many login attempts: try again in 2 min')
+  const past = start({ authenticate: [rateLimited(121_000)] })
+  assert.is((await failureOf(past)).message, 'too many login attempts: try again in 3 min')
   const custom = start({ authenticate: [rateLimited(20_000), granted] }, { maxRateLimitWaitMs: 20_000 })
   await settle()
   await custom.advance(20_000)
@@ -176,6 +189,14 @@ test('connection failures: retried after 500 then 1000 ms, then unreachable; cou
   await mixed.advance(1_000)
   assert.equal(await mixed.done(), { kind: 'granted', tokens })
   assert.equal(mixed.fx.times.authenticate, [EPOCH, EPOCH + 500, EPOCH + 500, EPOCH + 1_000, EPOCH + 2_000])
+  assert.is(mixed.snapshot().context.retries, 0, 'an answer ends the run of failures')
+
+  // a Retry-After answer also starts the count afresh
+  const limited = start({ authenticate: [{ fail: unreachable() }, rateLimited(1_000), { fail: unreachable() }, granted] })
+  await settle()
+  await limited.advance(500 + 1_000 + 500)
+  assert.equal(limited.fx.times.authenticate, [EPOCH, EPOCH + 500, EPOCH + 1_500, EPOCH + 2_000])
+  assert.is(((await limited.done()) as { kind: string }).kind, 'granted')
 })
 
 test('maxRetries and retryBaseMs are honoured', async () => {

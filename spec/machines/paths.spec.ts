@@ -239,7 +239,8 @@ const loginModel: Model = {
   name: 'login',
   machine: login,
   inputs: [
-    passwordLoginInput(),
+    // canPrompt left out: the grant is told there is no terminal
+    passwordLoginInput({ canPrompt: undefined }),
     passwordLoginInput({ email: null, password: null, canPrompt: true, force: true, revokeTimeoutMs: 1_000, passwordGrant: { maxAttempts: 2 } }),
     deviceLoginInput(),
   ],
