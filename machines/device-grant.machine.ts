@@ -136,7 +136,8 @@ export const deviceGrant = setup({
     }),
     takeResumeTime: assign((_, now: number) => ({ now })),
     fail: assign((_, error: Failure) => ({ error, deviceCode: null })),
-    cancel: assign({ error: () => failure('cancelled', 'pairing cancelled') }),
+    // A login that can be resumed keeps the snapshot taken while it waited, not this one.
+    cancel: assign({ error: () => failure('cancelled', 'pairing cancelled'), deviceCode: null }),
   },
   delays: {
     pollWait: ({ context }) => context.waitMs,

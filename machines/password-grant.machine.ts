@@ -115,6 +115,7 @@ export const passwordGrant = setup({
     fail: assign((_, error: Failure) => ({ error, password: null })),
     failWithoutTerminal: assign({
       error: () => failure('usage', 'the email and password are needed and there is no terminal to ask on', 'needsTerminal'),
+      password: null,
     }),
   },
   delays: {

@@ -19,9 +19,10 @@ import {
   settle,
   StubEffectError,
   TimerClock,
+  unreachable,
   type Answer,
 } from '../support/machine-harness.js'
-import type { LoginInput } from '../../machines/index.js'
+import { loginDefaults, provideLogin, type ExistingLogin, type LoginEffects, type LoginInput } from '../../machines/index.js'
 
 const tokens = (at: number) => ({
   userToken: secrets.userToken,
@@ -99,7 +100,9 @@ test('device: the pairing reaches the login context; approved after slow_down; t
     deadline: EPOCH + 600_000,
     intervalMs: 5_000,
   })
-  await login.advance(5_000 + 5_000 + 10_000)
+  await login.advance(5_000 + 5_000)
+  assert.is(login.snapshot().context.pairing.intervalMs, 10_000, 'the interval shown grows with slow_down')
+  await login.advance(10_000)
   assert.equal(await login.done(), loggedIn('device'))
   assert.equal(login.fx.times.pollToken, [EPOCH + 5_000, EPOCH + 10_000, EPOCH + 20_000])
   // The pairing arriving, and its interval growing, are snapshots of their own, in the same state.
@@ -141,83 +144,372 @@ test('a file it cannot write fails the login before anything goes online', async
   assert.equal(login.states, ['checkingExisting', 'failed'])
 })
 
-const existing = (overrides: Record<string, unknown> = {}) => ({
-  email: 'You@Example.com',
+
+// --- every ending -----------------------------------------------------------------------------
+
+type Login = ReturnType<typeof start>
+type Failed = { kind: 'failed'; failure: { kind: string; reason?: string; message: string }; resumableUntil: number | null; issuedRevoked: boolean | null }
+const failedOf = async (login: Login) => (await login.done()) as Failed
+const pending: Answer = (now) => ({ ok: { kind: 'pending', at: now } })
+const approved: Answer = (now) => ({ ok: { kind: 'granted', tokens: tokens(now), at: now } })
+const issued = [{ server: 'https://auth.omicos.cn', tokens: [secrets.refreshToken, secrets.userToken] }]
+const issuedWithProcess = [{ server: 'https://auth.omicos.cn', tokens: [secrets.refreshToken, secrets.userToken, secrets.processToken] }]
+
+/** No password, token or device code anywhere in the login's context, once it has ended. */
+const noSecretLeft = (login: Login) => {
+  assert.is.not(login.snapshot().status, 'active')
+  const text = JSON.stringify(login.snapshot().context)
+  for (const secret of Object.values(secrets)) assert.not.ok(text.includes(secret), `a secret stays in context after ${login.states.at(-1)}`)
+}
+
+const mine = (overrides: Partial<ExistingLogin> = {}): ExistingLogin => ({
+  email: 'you@example.com',
   accountId: 'acct_42',
   server: 'https://auth.omicos.cn',
   processName: 'omics',
   authMethod: 'password',
-  userTokenExpiresAt: EPOCH + 30 * 86_400_000,
+  userTokenExpiresAt: EPOCH + 2 * 86_400_000,
   hasRefreshToken: true,
   path: files[0],
   ...overrides,
 })
-const found = (login: Record<string, unknown> | null): Answer => (now) => ({ ok: { existing: login, at: now } })
+const found = (existing: ExistingLogin): Answer => (now) => ({ ok: { existing, at: now } })
 
-test('the same account on the same server (email case aside): asked online, works, not near its end -> alreadyLoggedIn, confirmed', async () => {
-  const login = start(passwordLoginInput(), { checkExisting: [found(existing())], verifyExisting: [(now) => ({ ok: { kind: 'valid', account, at: now } })] })
-  const output = (await login.done()) as { kind: string; confirmed: boolean; renewed: boolean }
-  assert.equal([output.kind, output.confirmed, output.renewed], ['alreadyLoggedIn', true, false])
-  assert.equal(login.states, ['checkingExisting', 'verifyingExisting', 'alreadyLoggedIn'])
-  assert.equal(login.fx.calls.verifyExisting, [{ server: 'https://auth.omicos.cn', path: files[0] }])
-  assert.equal(login.fx.calls.authenticate, [])
+test('already logged in: only the same server, the same email (any case) and an unexpired token', async () => {
+  const cases: [string, Partial<LoginInput>, ExistingLogin, boolean][] = [
+    ['same everything', {}, mine(), true],
+    ['the email in another case', { email: 'You@Example.COM' }, mine(), true],
+    ['the file in another case', {}, mine({ email: 'YOU@example.com' }), true],
+    ['a token with no expiry', {}, mine({ userTokenExpiresAt: null }), true],
+    ['no email asked for (whoever logs in)', { email: null, password: null, canPrompt: false }, mine(), true],
+    ['another server', {}, mine({ server: 'http://127.0.0.1:4000' }), false],
+    ['another email', {}, mine({ email: 'someone@example.com' }), false],
+    ['a token that expires right now', {}, mine({ userTokenExpiresAt: EPOCH }), false],
+    ['a token that expired', {}, mine({ userTokenExpiresAt: EPOCH - 1 }), false],
+    ['--force', { force: true }, mine(), false],
+  ]
+  // The same login is asked about online first (login-existing.spec.ts has the rest of that story).
+  const works: Answer = (now) => ({ ok: { kind: 'valid', account, at: now } })
+  for (const [what, overrides, existing, already] of cases) {
+    const login = start(passwordLoginInput(overrides), { checkExisting: [found(existing)], verifyExisting: [works] })
+    const output = (await login.done()) as { kind: string; existing?: ExistingLogin; failure?: { reason?: string }; replaced?: ExistingLogin | null }
+    if (already) {
+      assert.equal(output, { kind: 'alreadyLoggedIn', existing, confirmed: true, renewed: false }, what)
+      assert.equal(login.fx.calls.authenticate, [], `${what}: nothing sent`)
+      assert.equal(login.states, ['checkingExisting', 'verifyingExisting', 'alreadyLoggedIn'], what)
+      noSecretLeft(login)
+    } else {
+      assert.is(output.kind, 'loggedIn', what)
+      assert.equal(output.replaced, existing, `${what}: the outcome names the login it replaced`)
+    }
+  }
+  const device = start(deviceLoginInput(), { checkExisting: [found(mine({ authMethod: 'device' }))], verifyExisting: [works] })
+  assert.is(((await device.done()) as { kind: string }).kind, 'alreadyLoggedIn')
+  assert.equal(device.fx.calls.requestCode, [])
 })
 
-test('rejected at the server (or within a day of its end): renewed with the refresh token instead of logging in again', async () => {
-  const login = start(passwordLoginInput(), {
-    checkExisting: [found(existing())],
-    verifyExisting: [(now) => ({ ok: { kind: 'invalid', message: 'revoked', at: now } })],
-    renewLogin: [{ ok: { kind: 'renewed', userTokenExpiresAt: EPOCH + 86_400_000 } }],
-  })
-  const output = (await login.done()) as { kind: string; renewed: boolean; existing: { userTokenExpiresAt: number } }
-  assert.equal([output.kind, output.renewed], ['alreadyLoggedIn', true])
-  assert.is(output.existing.userTokenExpiresAt, EPOCH + 86_400_000)
-  assert.equal(login.states, ['checkingExisting', 'verifyingExisting', 'renewingExisting', 'alreadyLoggedIn'])
-  const ending = start(passwordLoginInput(), {
-    checkExisting: [found(existing({ userTokenExpiresAt: EPOCH + 3_600_000 }))],
-    verifyExisting: [(now) => ({ ok: { kind: 'valid', account, at: now } })],
-    renewLogin: [{ ok: { kind: 'renewed', userTokenExpiresAt: EPOCH + 86_400_000 } }],
-  })
-  assert.is(((await ending.done()) as { renewed: boolean }).renewed, true, 'an hour left: renewed')
-})
-
-test('rejected and the refresh token too (or none): logs in again with the grant', async () => {
-  const login = start(passwordLoginInput(), {
-    checkExisting: [found(existing())],
-    verifyExisting: [(now) => ({ ok: { kind: 'invalid', message: 'revoked', at: now } })],
-    renewLogin: [{ ok: { kind: 'rejected' } }],
-  })
-  assert.is(((await login.done()) as { kind: string }).kind, 'loggedIn')
-  assert.equal(login.states.slice(0, 4), ['checkingExisting', 'verifyingExisting', 'renewingExisting', 'passwordGrant'])
-  const none = start(deviceLoginInput(), {
-    checkExisting: [found(existing({ hasRefreshToken: false }))],
-    verifyExisting: [(now) => ({ ok: { kind: 'invalid', message: 'revoked', at: now } })],
-    requestCode: ['hang'],
-  })
+test('device: the effects get what this login is (method, process name, process id, host)', async () => {
+  const login = start(deviceLoginInput({ name: 'rna-seq', processId: 'local-abc' }), { pollToken: [approved] })
+  await login.advance(5_000)
+  await login.done()
+  assert.equal(login.fx.calls.checkExisting, [{ server: 'https://auth.omicos.cn', method: 'device' }])
+  assert.equal(login.fx.calls.requestCode, [{ server: 'https://auth.omicos.cn', name: 'rna-seq', hostname: 'hpc-login-1' }])
+  assert.equal(login.fx.calls.identify, [{ server: 'https://auth.omicos.cn', userToken: secrets.userToken }])
+  assert.equal(login.fx.calls.lockCredentials, [{ server: 'https://auth.omicos.cn' }])
+  assert.equal(login.fx.calls.registerProcess, [{ server: 'https://auth.omicos.cn', userToken: secrets.userToken, processId: 'local-abc', name: 'rna-seq' }])
+  assert.equal(login.fx.calls.persist, [
+    {
+      server: 'https://auth.omicos.cn',
+      authMethod: 'device',
+      session: { userToken: secrets.userToken, userTokenExpiresAt: EPOCH + 5_000 + 30 * 86_400_000, refreshToken: secrets.refreshToken, account },
+      process: { ...registration(EPOCH + 5_000), name: 'rna-seq' },
+      loggedInAt: EPOCH + 5_000,
+    },
+  ])
+  assert.equal(login.fx.calls.revokeTokens, [])
+  const output = (await login.done()) as { processName: string; authMethod: string }
+  assert.equal([output.processName, output.authMethod], ['rna-seq', 'device'])
+  noSecretLeft(login)
+  const noHost = start(deviceLoginInput({ hostname: undefined }), {})
   await settle()
-  assert.equal(none.states, ['checkingExisting', 'verifyingExisting', 'deviceGrant'])
+  assert.equal(noHost.fx.calls.requestCode, [{ server: 'https://auth.omicos.cn', name: 'omics', hostname: '' }])
 })
 
-test('another account asked (--email), or --force: no check of the existing login, straight to the grant', async () => {
-  const other = start(passwordLoginInput({ email: 'bob@example.com' }), { checkExisting: [found(existing())] })
-  assert.is(((await other.done()) as { kind: string }).kind, 'loggedIn')
-  assert.equal(other.fx.calls.verifyExisting, [])
-  const forced = start(passwordLoginInput({ force: true }), { checkExisting: [found(existing())] })
-  assert.is(((await forced.done()) as { kind: string }).kind, 'loggedIn')
-  assert.equal(forced.fx.calls.verifyExisting, [])
+test('password: the grant options reach the child; canPrompt defaults to false', async () => {
+  const login = start(passwordLoginInput({ password: null, canPrompt: undefined }), {})
+  const output = await failedOf(login)
+  assert.equal([output.failure.kind, output.failure.reason, output.issuedRevoked, output.resumableUntil], ['usage', 'needsTerminal', null, null])
+  const limited = start(passwordLoginInput({ canPrompt: true, passwordGrant: { maxAttempts: 1 } }), {
+    authenticate: [{ ok: { kind: 'invalid', message: 'wrong email or password' } }],
+  })
+  assert.is((await failedOf(limited)).failure.reason, 'wrongCredentials')
+  assert.equal(limited.fx.calls.promptCredentials, [], 'one try allowed: not asked again')
+  noSecretLeft(limited)
+  const prompted = start(passwordLoginInput({ email: null, password: null, canPrompt: true }), {
+    promptCredentials: [{ ok: { email: 'you@example.com', password: secrets.password } }],
+  })
+  assert.is(((await prompted.done()) as { kind: string }).kind, 'loggedIn')
+  assert.equal(prompted.fx.calls.promptCredentials, [{ email: null, attempt: 1, lastError: null }])
 })
 
-test('the existing login ran out (by its file): logged in again, not renewed, not asked about', async () => {
-  const login = start(passwordLoginInput(), { checkExisting: [found(existing({ userTokenExpiresAt: EPOCH }))] })
+test('the grant fails: failed with its failure, nothing issued so nothing revoked', async () => {
+  const refused = start(passwordLoginInput(), { authenticate: [{ ok: { kind: 'invalid', message: 'wrong email or password' } }] })
+  const output = await failedOf(refused)
+  assert.equal(output, { kind: 'failed', failure: { kind: 'refused', message: 'wrong email or password', reason: 'wrongCredentials' }, resumableUntil: null, issuedRevoked: null })
+  assert.equal(refused.states, ['checkingExisting', 'passwordGrant', 'failed'])
+  assert.equal(refused.fx.calls.identify, [])
+  noSecretLeft(refused)
+  const denied = start(deviceLoginInput(), { pollToken: [(now) => ({ ok: { kind: 'denied', at: now } })] })
+  await denied.advance(5_000)
+  const deniedOutput = await failedOf(denied)
+  assert.equal([deniedOutput.failure.kind, deniedOutput.failure.reason, deniedOutput.resumableUntil], ['refused', 'pairingDenied', null])
+  noSecretLeft(denied)
+  const noCode = start(deviceLoginInput(), { requestCode: [{ fail: unreachable() }] })
+  assert.equal([(await failedOf(noCode)).failure.kind, (await failedOf(noCode)).resumableUntil], ['unreachable', null])
+})
+
+for (const [step, script, batches] of [
+  ['identify', { identify: [{ fail: new StubEffectError('bad_response', 'the account endpoint sent HTML') }] }, issued],
+  ['lockCredentials', { lockCredentials: [{ fail: new StubEffectError('local_files', 'locked by process 4242') }] }, issued],
+  ['registerProcess', { registerProcess: [{ fail: unreachable() }] }, issued],
+  ['persist', { persist: [{ fail: new StubEffectError('local_files', 'disk full') }] }, issuedWithProcess],
+] as [string, Record<string, Answer[]>, unknown][]) {
+  test(`${step} fails after the grant: the issued tokens are revoked (done, failed, or timed out), then failed`, async () => {
+    const revoked = start(passwordLoginInput(), { ...script, revokeTokens: [{ ok: undefined }] })
+    const output = await failedOf(revoked)
+    assert.equal(output.issuedRevoked, true)
+    assert.equal(output.resumableUntil, null)
+    assert.equal(revoked.fx.calls.revokeTokens, [{ batches }])
+    assert.equal(revoked.states.slice(-2), ['revokingIssued', 'failed'])
+    assert.not.ok(revoked.states.includes('loggedIn'))
+    noSecretLeft(revoked)
+    const refusedRevoke = start(passwordLoginInput(), { ...script, revokeTokens: [{ fail: unreachable() }] })
+    const refusedOutput = await failedOf(refusedRevoke)
+    assert.equal(refusedOutput.issuedRevoked, false)
+    assert.equal(refusedOutput.failure, output.failure, "the failure is the step's, not the revocation's")
+    const hung = start(passwordLoginInput(), { ...script, revokeTokens: ['hang'] })
+    await hung.advance(0)
+    const enteredAt = hung.fx.times.revokeTokens[0]
+    await hung.advance(loginDefaults.revokeTimeoutMs - 1)
+    assert.is(hung.snapshot().status, 'active', 'not a millisecond sooner than the revocation timeout')
+    await hung.advance(1)
+    assert.is((await failedOf(hung)).issuedRevoked, false)
+    assert.is(hung.clock.now() - enteredAt, 3_000)
+    noSecretLeft(hung)
+  })
+}
+
+test('the revocation timeout is revokeTimeoutMs when given', async () => {
+  const login = start(passwordLoginInput({ revokeTimeoutMs: 500 }), { identify: [{ fail: unreachable() }], revokeTokens: ['hang'] })
+  await login.advance(499)
+  assert.is(login.snapshot().status, 'active')
+  await login.advance(1)
+  assert.is((await failedOf(login)).issuedRevoked, false)
+})
+
+test('persist replaced older tokens: revoked once the new files are safe (done, failed, timed out)', async () => {
+  const replaced = [{ server: 'http://127.0.0.1:4000', tokens: ['old-user-token-aa', 'old-process-token-bb'] }]
+  const persisted = { ok: { written: files, kept: [files[1]], replaced } }
+  const done = start(passwordLoginInput({ force: true }), { checkExisting: [found(mine())], persist: [persisted], revokeTokens: [{ ok: undefined }] })
+  const output = (await done.done()) as { kind: string; replacedRevoked: boolean | null; kept: string[]; paths: string[]; replaced: unknown }
+  assert.equal([output.kind, output.replacedRevoked, output.kept, output.paths, output.replaced], ['loggedIn', true, [files[1]], files, mine()])
+  assert.equal(done.fx.calls.revokeTokens, [{ batches: replaced }])
+  assert.equal(done.states.slice(-3), ['persisting', 'revokingReplaced', 'loggedIn'])
+  assert.equal(done.snapshot().context.replaced, [], 'the replaced tokens are forgotten')
+  assert.not.ok(JSON.stringify(done.snapshot().context).includes('old-user-token-aa'))
+  noSecretLeft(done)
+  const failed = start(passwordLoginInput(), { persist: [persisted], revokeTokens: [{ fail: unreachable() }] })
+  assert.equal(((await failed.done()) as { kind: string; replacedRevoked: boolean }).replacedRevoked, false)
+  assert.is(((await failed.done()) as { kind: string }).kind, 'loggedIn')
+  const hung = start(passwordLoginInput({ revokeTimeoutMs: 1_000 }), { persist: [persisted], revokeTokens: ['hang'] })
+  await hung.advance(999)
+  assert.is(hung.snapshot().status, 'active')
+  await hung.advance(1)
+  assert.equal(((await hung.done()) as { kind: string; replacedRevoked: boolean }).replacedRevoked, false)
+  assert.is(((await hung.done()) as { kind: string }).kind, 'loggedIn')
+  const empty = start(passwordLoginInput(), { persist: [{ ok: { written: files, kept: [], replaced: [{ server: 'https://auth.omicos.cn', tokens: [] }] } }] })
+  assert.equal(((await empty.done()) as { replacedRevoked: boolean | null }).replacedRevoked, null, 'nothing to revoke: not asked')
+  assert.equal(empty.fx.calls.revokeTokens, [])
+})
+
+// A cancel in each state of the login: how it ends, and whether the outcome says it can be
+// resumed (only a pairing that waits for approval can: its code is still alive).
+const cancelCases: [string, LoginInput, Record<string, Answer[]>, number, { states: string[]; resumable: boolean; revoked: boolean | null }][] = [
+  ['checkingExisting', passwordLoginInput(), { checkExisting: ['hang'] }, 0, { states: ['checkingExisting', 'failed'], resumable: false, revoked: null }],
+  ['passwordGrant', passwordLoginInput(), { authenticate: ['hang'] }, 0, { states: ['checkingExisting', 'passwordGrant', 'failed'], resumable: false, revoked: null }],
+  ['deviceGrant: requesting the code', deviceLoginInput(), { requestCode: ['hang'] }, 0, { states: ['checkingExisting', 'deviceGrant', 'failed'], resumable: false, revoked: null }],
+  ['deviceGrant: waiting', deviceLoginInput(), { pollToken: [pending] }, 7_000, { states: ['checkingExisting', 'deviceGrant', 'deviceGrant', 'failed'], resumable: true, revoked: null }],
+  ['deviceGrant: polling', deviceLoginInput(), { pollToken: ['hang'] }, 5_000, { states: ['checkingExisting', 'deviceGrant', 'deviceGrant', 'failed'], resumable: true, revoked: null }],
+  ['identifying', deviceLoginInput(), { pollToken: [approved], identify: ['hang'], revokeTokens: [{ ok: undefined }] }, 5_000, { states: ['checkingExisting', 'deviceGrant', 'deviceGrant', 'identifying', 'revokingIssued', 'failed'], resumable: false, revoked: true }],
+  ['locking', passwordLoginInput(), { lockCredentials: ['hang'], revokeTokens: [{ ok: undefined }] }, 0, { states: ['checkingExisting', 'passwordGrant', 'identifying', 'locking', 'revokingIssued', 'failed'], resumable: false, revoked: true }],
+  ['registeringProcess', deviceLoginInput(), { pollToken: [approved], registerProcess: ['hang'], revokeTokens: [{ fail: unreachable() }] }, 5_000, { states: ['checkingExisting', 'deviceGrant', 'deviceGrant', 'identifying', 'locking', 'registeringProcess', 'revokingIssued', 'failed'], resumable: false, revoked: false }],
+]
+for (const [where, input, script, after, expected] of cancelCases) {
+  test(`user.cancel in ${where}: cancelled, resumable ${expected.resumable}, issued tokens revoked ${expected.revoked}`, async () => {
+    const login = start(input, script)
+    await login.advance(after)
+    assert.is(login.snapshot().status, 'active')
+    login.actor.send({ type: 'user.cancel' })
+    const output = await failedOf(login)
+    assert.equal(output.failure, { kind: 'cancelled', message: 'login cancelled' })
+    assert.is(output.resumableUntil, expected.resumable ? EPOCH + 600_000 : null)
+    assert.is(output.issuedRevoked, expected.revoked)
+    assert.equal(login.states, expected.states)
+    assert.equal(login.clock.scheduled(), [], 'no timer left')
+    const polls = login.fx.calls.pollToken.length
+    await login.advance(600_000)
+    assert.is(login.fx.calls.pollToken.length, polls, 'nothing polled after the cancel')
+    noSecretLeft(login)
+  })
+}
+
+for (const [where, script] of [
+  ['persisting', { persist: ['hang'] }],
+  ['revokingReplaced', { persist: [{ ok: { written: files, kept: [], replaced: [{ server: 'https://auth.omicos.cn', tokens: ['old-token-1'] }] } }], revokeTokens: ['hang'] }],
+  ['revokingIssued', { identify: [{ fail: unreachable() }], revokeTokens: ['hang'] }],
+] as [string, Record<string, Answer[]>][]) {
+  test(`user.cancel in ${where} is ignored: the step finishes`, async () => {
+    const login = start(passwordLoginInput(), script)
+    await login.advance(0)
+    assert.is(login.states.at(-1), where)
+    login.actor.send({ type: 'user.cancel' })
+    await settle()
+    assert.is(login.states.at(-1), where)
+    assert.is(login.snapshot().status, 'active')
+    assert.is(login.snapshot().context.error?.kind === 'cancelled', false)
+  })
+}
+
+/** A device login run to its first pending answer, persisted through JSON (as the CLI keeps it). */
+const persistedDeviceLogin = async () => {
+  const first = start(deviceLoginInput(), { pollToken: [pending] })
+  await first.advance(5_000)
+  const persisted = JSON.parse(JSON.stringify(first.actor.getPersistedSnapshot()))
+  first.actor.stop()
+  return persisted
+}
+
+const resumeAt = (persisted: unknown, at: number, script: Record<string, Answer[]>) => {
+  const clock = new TimerClock()
+  clock.set(at)
+  const fx = scripted(
+    {
+      checkExisting: [],
+      promptCredentials: [],
+      authenticate: [],
+      requestCode: [],
+      pollToken: [],
+      identify: [{ ok: account }],
+      lockCredentials: [{ ok: undefined }],
+      registerProcess: [(now) => ({ ok: registration(now) })],
+      persist: [{ ok: { written: files, kept: [], replaced: [] } }],
+      revokeTokens: [],
+      ...script,
+    },
+    clock,
+  )
+  return { ...run(loginWith(fx.actors), {}, { input: deviceLoginInput(), clock, snapshot: persisted }), fx }
+}
+
+test('resume a persisted device login before the deadline: the same code, polled an interval after the resume, logged in', async () => {
+  const persisted = await persistedDeviceLogin()
+  const login = resumeAt(persisted, EPOCH + 120_000, { pollToken: [approved] })
+  await settle()
+  login.actor.send({ type: 'app.resume', now: EPOCH + 120_000 })
+  await login.advance(4_999)
+  assert.equal(login.fx.calls.pollToken, [])
+  await login.advance(1)
+  assert.equal(login.fx.times.pollToken, [EPOCH + 125_000])
+  assert.equal(login.fx.calls.pollToken, [{ server: 'https://auth.omicos.cn', deviceCode: secrets.deviceCode }])
+  assert.equal(await login.done(), loggedIn('device'))
+  assert.equal(login.fx.calls.checkExisting, [])
+  assert.equal(login.fx.calls.requestCode, [])
+  assert.is((login.fx.calls.persist[0] as { loggedInAt: number }).loggedInAt, EPOCH + 125_000)
+  noSecretLeft(login)
+})
+
+test('resume a persisted device login after the deadline: failed (expired), nothing polled', async () => {
+  const persisted = await persistedDeviceLogin()
+  const login = resumeAt(persisted, EPOCH + 700_000, {})
+  await settle()
+  login.actor.send({ type: 'app.resume', now: EPOCH + 700_000 })
+  const output = await failedOf(login)
+  assert.equal([output.failure.kind, output.failure.reason, output.resumableUntil], ['expired', 'pairingExpired', null])
+  assert.equal(login.fx.calls.pollToken, [])
+  noSecretLeft(login)
+})
+
+test('app.resume outside the device grant changes nothing', async () => {
+  const login = start(passwordLoginInput(), { identify: ['hang'] })
+  await settle()
+  login.actor.send({ type: 'app.resume', now: EPOCH + 1 })
+  await settle()
+  assert.is(login.states.at(-1), 'identifying')
+})
+
+test('emails that differ by more than case are other accounts (ß is not ss)', async () => {
+  const login = start(passwordLoginInput({ email: 'strasse@example.com' }), { checkExisting: [found(mine({ email: 'STRAßE@example.com' }))] })
   assert.is(((await login.done()) as { kind: string }).kind, 'loggedIn')
-  assert.equal(login.fx.calls.verifyExisting, [])
-  assert.equal(login.fx.calls.renewLogin, [])
 })
 
-test('the server cannot be asked about the existing login: alreadyLoggedIn, not confirmed', async () => {
-  const login = start(passwordLoginInput(), { checkExisting: [found(existing())], verifyExisting: [{ fail: new StubEffectError('unreachable', 'cannot reach') }] })
-  const output = (await login.done()) as { kind: string; confirmed: boolean }
-  assert.equal([output.kind, output.confirmed], ['alreadyLoggedIn', false])
+test('only tokens the server issued are revoked: no refresh token, none sent', async () => {
+  for (const refreshToken of [null, '']) {
+    const login = start(passwordLoginInput(), {
+      authenticate: [(now) => ({ ok: { kind: 'granted', tokens: { ...tokens(now), refreshToken } } })],
+      identify: [{ fail: unreachable() }],
+      revokeTokens: [{ ok: undefined }],
+    })
+    await login.done()
+    assert.equal(login.fx.calls.revokeTokens, [{ batches: [{ server: 'https://auth.omicos.cn', tokens: [secrets.userToken] }] }])
+  }
+})
+
+test('replaced tokens in any batch are revoked, every batch as persist gave it', async () => {
+  const replaced = [{ server: 'https://auth.omicos.cn', tokens: [] }, { server: 'http://127.0.0.1:4000', tokens: ['old-token-1'] }]
+  const login = start(passwordLoginInput(), { persist: [{ ok: { written: files, kept: [], replaced } }], revokeTokens: [{ ok: undefined }] })
+  assert.is(((await login.done()) as { replacedRevoked: boolean }).replacedRevoked, true)
+  assert.equal(login.fx.calls.revokeTokens, [{ batches: replaced }])
+})
+
+test('provideLogin hands each grant its own effects', async () => {
+  const clock = new TimerClock()
+  clock.set(EPOCH)
+  const fx = scripted(
+    {
+      checkExisting: [(now) => ({ ok: { existing: null, at: now } })],
+      promptCredentials: [{ ok: { email: 'you@example.com', password: secrets.password } }],
+      authenticate: [(now) => ({ ok: { kind: 'granted', tokens: tokens(now) } })],
+      requestCode: [],
+      pollToken: [],
+      identify: [{ ok: account }],
+      lockCredentials: [{ ok: undefined }],
+      registerProcess: [(now) => ({ ok: registration(now) })],
+      persist: [{ ok: { written: files, kept: [], replaced: [] } }],
+      revokeTokens: [],
+    },
+    clock,
+  )
+  const login = run(provideLogin(fx.actors as unknown as LoginEffects), {}, { input: passwordLoginInput({ password: null, canPrompt: true }), clock })
+  assert.equal(await login.done(), loggedIn('password'))
+  assert.is(fx.calls.promptCredentials.length, 1)
+  const device = scripted(
+    {
+      checkExisting: [(now) => ({ ok: { existing: null, at: now } })],
+      promptCredentials: [],
+      authenticate: [],
+      requestCode: [(now) => ({ ok: deviceAuthorization(now) })],
+      pollToken: [(now) => ({ ok: { kind: 'granted', tokens: tokens(now), at: now } })],
+      identify: [{ ok: account }],
+      lockCredentials: [{ ok: undefined }],
+      registerProcess: [(now) => ({ ok: registration(now) })],
+      persist: [{ ok: { written: files, kept: [], replaced: [] } }],
+      revokeTokens: [],
+    },
+    clock,
+  )
+  const paired = run(provideLogin(device.actors as unknown as LoginEffects), {}, { input: deviceLoginInput(), clock })
+  await paired.advance(5_000)
+  assert.equal(await paired.done(), loggedIn('device'))
 })
 
 test.run()

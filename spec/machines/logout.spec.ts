@@ -1,7 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { logout } from '../../machines/index.js'
-import { checkSnapshot, files, run, scripted, secrets, settle, StubEffectError, TimerClock, unreachable, type Answer } from '../support/machine-harness.js'
+import { checkSnapshot, EPOCH, files, run, scripted, secrets, settle, StubEffectError, TimerClock, unreachable, type Answer } from '../support/machine-harness.js'
 
 const current = {
   accountId: 'acct_42',
@@ -12,6 +12,7 @@ const current = {
 
 const start = (script: Record<string, Answer[]>, revokeTimeoutMs?: number, expectedServer?: string) => {
   const clock = new TimerClock()
+  clock.set(EPOCH)
   const fx = scripted(
     {
       resolveAccount: [{ ok: current }],
@@ -57,7 +58,7 @@ test('revocation hangs: after revokeTimeoutMs on the clock the files are deleted
   await out.advance(1)
   assert.equal(await out.done(), { kind: 'loggedOut', email: 'you@example.com', server: 'https://auth.omicos.cn', removed: files, revoked: false })
   assert.match(out.snapshot().context.revokeProblem?.message ?? '', 'within 2000 ms')
-  assert.equal(out.fx.times.deleteFiles, [2_000])
+  assert.equal(out.fx.times.deleteFiles, [EPOCH + 2_000])
   assert.is(
     checkSnapshot('logout: revoke times out', { states: out.states, context: out.snapshot().context }),
     null,
@@ -67,8 +68,10 @@ test('revocation hangs: after revokeTimeoutMs on the clock the files are deleted
 test('the default revocation timeout is 3 s', async () => {
   const out = start({ revokeTokens: ['hang'] })
   await settle()
-  await out.advance(3_000)
-  assert.equal(out.fx.times.deleteFiles, [3_000])
+  await out.advance(2_999)
+  assert.equal(out.fx.times.deleteFiles, [])
+  await out.advance(1)
+  assert.equal(out.fx.times.deleteFiles, [EPOCH + 3_000])
 })
 
 test('deleting fails: failed with the effect\'s local_files message', async () => {
@@ -121,6 +124,38 @@ test('user.cancel while deleting: the delete finishes (files are never half gone
   slow.actor.send({ type: 'user.cancel' })
   await settle()
   assert.equal(slow.states.at(-1), 'deleting', 'a cancel does not interrupt the delete')
+})
+
+test('user.cancel while the account is read: failed (cancelled), nothing revoked or deleted', async () => {
+  const out = start({ resolveAccount: ['hang'] })
+  await settle()
+  out.actor.send({ type: 'user.cancel' })
+  assert.equal(await out.done(), { kind: 'failed', failure: { kind: 'cancelled', message: 'logout cancelled' } })
+  assert.equal(out.fx.calls.revokeTokens, [])
+  assert.equal(out.fx.calls.deleteFiles, [])
+  assert.equal(out.clock.scheduled(), [])
+})
+
+test('user.cancel while revoking: no timer left, nothing deleted later', async () => {
+  const out = start({ revokeTokens: ['hang'] })
+  await settle()
+  out.actor.send({ type: 'user.cancel' })
+  await out.done()
+  assert.equal(out.clock.scheduled(), [])
+  await out.advance(10_000)
+  assert.equal(out.fx.calls.deleteFiles, [])
+})
+
+test('the refusal names both servers; no token stays in context after any ending', async () => {
+  const out = start({}, undefined, 'http://127.0.0.1:4000')
+  const output = (await out.done()) as { failure: { message: string } }
+  assert.is(output.failure.message, 'the login here is on https://auth.omicos.cn, not on http://127.0.0.1:4000')
+  for (const script of [{}, { revokeTokens: [{ fail: unreachable() }] }, { deleteFiles: [{ fail: new StubEffectError('local_files', 'busy') }] }] as Record<string, Answer[]>[]) {
+    const ended = start(script)
+    await ended.done()
+    const text = JSON.stringify(ended.snapshot().context)
+    for (const secret of [secrets.userToken, secrets.refreshToken, secrets.processToken]) assert.not.ok(text.includes(secret))
+  }
 })
 
 test.run()

@@ -1,7 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { status, type StatusReport } from '../../machines/index.js'
-import { account, checkSnapshot, run, scripted, settle, StubEffectError, TimerClock, unreachable, type Answer } from '../support/machine-harness.js'
+import { account, checkSnapshot, EPOCH, run, scripted, settle, StubEffectError, TimerClock, unreachable, type Answer } from '../support/machine-harness.js'
 
 const report: StatusReport = {
   loggedIn: true,
@@ -23,6 +23,7 @@ const nobody: StatusReport = { loggedIn: false, configPath: report.configPath, a
 
 const start = (online: boolean, script: Record<string, Answer[]>, expectedServer?: string) => {
   const clock = new TimerClock()
+  clock.set(EPOCH)
   const fx = scripted({ readStatus: [{ ok: report }], verifyOnline: [], renewLogin: [], ...script }, clock)
   return { ...run(status, fx.actors, { input: { online, expectedServer }, clock }), fx }
 }
@@ -124,6 +125,29 @@ test('user.cancel while the server is asked: failed (cancelled) at once', async 
   const output = (await check.done()) as { failure: { kind: string } }
   assert.is(output.failure.kind, 'cancelled')
   assert.equal(check.states, ['reading', 'verifying', 'failed'])
+})
+
+test('the expected server is the login\'s: verified as usual', async () => {
+  const check = start(true, { verifyOnline: [{ ok: { kind: 'valid', account } }] }, 'https://auth.omicos.cn')
+  assert.equal(await check.done(), { kind: 'reported', report, verified: { kind: 'valid', account }, renewed: false })
+  const offline = start(false, {}, 'http://127.0.0.1:4000')
+  const output = (await offline.done()) as { failure: { message: string; reason?: string } }
+  assert.equal(output.failure, { kind: 'usage', message: 'the login here is on https://auth.omicos.cn, not on http://127.0.0.1:4000', reason: 'wrongServer' })
+})
+
+test('verifies the global file when no workspace file is active', async () => {
+  const globalOnly = { ...report, activePath: null, activeSource: null }
+  const check = start(true, { readStatus: [{ ok: globalOnly }], verifyOnline: [{ ok: { kind: 'valid', account } }] })
+  await check.done()
+  assert.equal(check.fx.calls.verifyOnline, [{ server: 'https://auth.omicos.cn', path: report.configPath }])
+})
+
+test('user.cancel while the files are read: failed (cancelled) at once', async () => {
+  const check = start(false, { readStatus: ['hang'] })
+  await settle()
+  check.actor.send({ type: 'user.cancel' })
+  assert.equal(await check.done(), { kind: 'failed', failure: { kind: 'cancelled', message: 'status cancelled' } })
+  assert.equal(check.states, ['reading', 'failed'])
 })
 
 test.run()

@@ -19,7 +19,7 @@ import {
   type EventObject,
 } from 'xstate'
 import { getAdjacencyMap, getShortestPaths, type StatePath } from 'xstate/graph'
-import { allStateNodes, allTransitions, run, settle, stateName, TimerClock, transitionKey, transitionName } from './machine-harness.js'
+import { allStateNodes, allTransitions, EPOCH, run, settle, stateName, TimerClock, transitionKey, transitionName } from './machine-harness.js'
 
 export interface Model {
   name: string
@@ -159,7 +159,8 @@ export const replay = async (model: Model, { input, events }: GeneratedPath, cov
   let expected = initialTransition(model.machine, input as never)[0] as AnyMachineSnapshot
   const names = Object.keys((model.machine.implementations as { actors: Record<string, unknown> }).actors)
   const clock = new TimerClock()
-  const observed: Observed = { input, events, steps: [], calls: [], start: { status: '', output: undefined } }
+  clock.set(EPOCH)
+  const observed: Observed = { input, events, startAt: EPOCH, steps: [], calls: [], start: { status: '', output: undefined, context: undefined } }
   const fx = controlled(names, clock, observed.calls, () => observed.steps.length - 1)
   let self: unknown = null
   const login = run(model.machine, fx.actors, {
@@ -168,7 +169,13 @@ export const replay = async (model: Model, { input, events }: GeneratedPath, cov
     inspect: (event) => {
       const actorRef = (event as { actorRef?: unknown }).actorRef
       if (self && actorRef !== self) return
-      if (event.type === '@xstate.microstep') for (const t of event._transitions ?? []) coverage.transitions.add(transitionKey(t))
+      // A transient state (left at once by `always`) is in no snapshot: a transition taken from it shows it was reached.
+      if (event.type === '@xstate.microstep') {
+        for (const t of event._transitions ?? []) {
+          coverage.transitions.add(transitionKey(t))
+          coverage.states.add((t.source as AnyStateNode).id)
+        }
+      }
       const snapshot = event.snapshot as AnyMachineSnapshot | undefined
       if (snapshot?._nodes) for (const node of snapshot._nodes as AnyStateNode[]) coverage.states.add(node.id)
     },
@@ -177,11 +184,11 @@ export const replay = async (model: Model, { input, events }: GeneratedPath, cov
   try {
     await settle()
     if (view(login.snapshot()) !== view(expected)) return { problem: `start: expected ${view(expected)}` }
-    observed.start = { status: login.snapshot().status, output: login.snapshot().output }
+    observed.start = { status: login.snapshot().status, output: login.snapshot().output, context: login.snapshot().context }
     for (const [index, event] of events.entries()) {
       const where = `step ${index + 1} (${event.type}) from ${stateName(login.snapshot().value)}`
       expected = transition(model.machine, expected, event as never)[0] as AnyMachineSnapshot
-      const step: ObservedStep = { event, answered: undefined, at: clock.now(), status: '', output: undefined }
+      const step: ObservedStep = { event, answered: undefined, at: clock.now(), status: '', output: undefined, context: undefined }
       observed.steps.push(step)
       const done = /^xstate\.(done|error)\.actor\.(.+)$/.exec(event.type)
       if (done) {
@@ -206,6 +213,7 @@ export const replay = async (model: Model, { input, events }: GeneratedPath, cov
       await settle()
       step.status = login.snapshot().status
       step.output = login.snapshot().output
+      step.context = login.snapshot().context
       const real = view(login.snapshot())
       if (real !== view(expected)) return { problem: `${where}:\n  expected ${view(expected)}\n  actual   ${real}` }
     }
@@ -278,15 +286,19 @@ export interface ObservedStep {
   /** the real actor right after the event */
   status: string
   output: unknown
+  /** the real actor's context right after the event */
+  context: unknown
 }
 
 /** What a replay saw, for the oracle. */
 export interface Observed {
   input: unknown
   events: EventObject[]
-  start: { status: string; output: unknown }
+  start: { status: string; output: unknown; context: unknown }
   steps: ObservedStep[]
   calls: EffectCall[]
+  /** the simulated time the actor started at */
+  startAt: number
 }
 
 /** Judges a replayed path by the requirements; returns the problems (none: the path is right). */
@@ -313,6 +325,8 @@ export interface StepView {
   at: number
   /** the effect calls this step started */
   calls: EffectCall[]
+  /** the real actor's context after the step */
+  context: unknown
   /** report a problem the generic checks do not see (a wait too short, a wrong input) */
   problem: (text: string) => void
 }
@@ -329,7 +343,7 @@ export const judge = (observed: Observed, rules: (step: StepView) => Expectation
   const problems: string[] = []
   const callsAt = (index: number) => observed.calls.filter((call) => call.step === index)
   const views = [
-    { index: -1, event: { type: 'xstate.init' }, answered: undefined, at: 0, ...observed.start },
+    { index: -1, event: { type: 'xstate.init' }, answered: undefined, at: observed.startAt, ...observed.start },
     ...observed.steps.map((step, index) => ({ index, ...step })),
   ]
   let ended: Outcome | null = null

@@ -162,4 +162,41 @@ test('aborting the signal during the (real) wait -> cancelled, at once', async (
   assert.is(server.left(), 2, 'nothing polled')
 })
 
+const authBody = { device_code: 'dc-1', user_code: 'BCDF-GHJK', verification_uri: 'https://as.example/device', expires_in: 600 }
+
+test('runDeviceGrant: the code shown once, the request tagged with no process, failures as EngineError with their reason', async () => {
+  const clock = new TimerClock()
+  clock.set(EPOCH)
+  const forms: Record<string, string>[] = []
+  const answers = ['authorization_pending', 'slow_down', 'access_denied']
+  const fetch: FetchLike = async (url, init) => {
+    forms.push(Object.fromEntries(new URLSearchParams(String(init?.body ?? ''))))
+    if (url === metadata.device_authorization_endpoint) return json(200, { ...authBody, verification_uri_complete: 'https://as.example/device?c=1', interval: 1 })
+    return json(400, { error: answers.shift() })
+  }
+  const shown: unknown[] = []
+  let settled = false
+  const outcome = runDeviceGrant({ metadata, clientId: 'cli', scope: 'openid', fetch, now: () => clock.now(), clock, onCode: (code) => shown.push(code) }).then(
+    () => null,
+    (error: unknown) => error,
+  )
+  void outcome.finally(() => (settled = true))
+  for (let step = 0; step < 100 && !settled; step++) {
+    await settle()
+    const due = clock.nextDue()
+    if (due !== undefined) clock.set(Math.max(due, clock.now()))
+  }
+  const error = (await timeout(outcome, 5_000, 'the grant')) as EngineError
+  assert.instance(error, EngineError)
+  assert.equal([error.kind, error.message, error.reason], ['refused', 'the pairing was declined on the other device', 'pairingDenied'])
+  assert.equal(shown, [
+    { userCode: 'BCDF-GHJK', verificationUri: 'https://as.example/device', verificationUriComplete: 'https://as.example/device?c=1', deadline: EPOCH + 600_000, intervalMs: 1_000 },
+  ])
+  assert.equal(forms[0], { client_id: 'cli', scope: 'openid' }, 'no process name or host: this is not the omicOS login')
+  const aborted = new AbortController()
+  aborted.abort()
+  const early = (await runDeviceGrant({ metadata, clientId: 'cli', fetch, signal: aborted.signal, onCode: () => {} }).then(() => null, (e: unknown) => e)) as EngineError
+  assert.equal([early.kind, early.message], ['cancelled', 'the device authorization was cancelled'])
+})
+
 test.run()

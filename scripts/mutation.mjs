@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+// Mutation testing (StrykerJS): does a green machine suite go red on a real bug? Stryker puts
+// every mutant of machines/*.ts and effects/client/device-grant.ts into a copy of the project,
+// transpiles it once, then runs the fast machine and grant specs once per mutant with that
+// mutant switched on. A mutant the specs let through is an assertion nobody wrote.
+//
+//   npm run mutation                         # by hand: minutes, not part of npm test or CI
+//   npm run mutation -- --mutate machines/device-grant.machine.ts --concurrency 1
+//
+// `node scripts/mutation.mjs --specs` is the command Stryker runs per mutant: the built spec
+// files one after another in one process, stopping at the first that fails (a killed mutant
+// needs no more).
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+
+// Fastest and most telling first: most mutants die in the first file or two. The path spec
+// (spec/machines/paths.spec.ts) is left out: it replays ~700 generated paths (about 15 s), too
+// slow to run once per mutant; npm test runs it.
+const SPECS = [
+  'dist/spec/machines/device-grant.spec.js',
+  'dist/spec/machines/password-grant.spec.js',
+  'dist/spec/effects/client/device-grant-loop.spec.js',
+  'dist/spec/machines/login.spec.js',
+  'dist/spec/machines/logout.spec.js',
+  'dist/spec/machines/status.spec.js',
+  'dist/spec/machines/failure.spec.js',
+  'dist/spec/machines/redact.spec.js',
+]
+
+if (process.argv.includes('--specs')) {
+  // One process for all files (a node start costs more than most of them): uvu's own CLI way,
+  // its queue deferred, one group per file, stopping at the first file that fails.
+  globalThis.UVU_DEFER = 1
+  globalThis.UVU_QUEUE = []
+  for (const [index, file] of SPECS.entries()) {
+    if (!existsSync(file)) {
+      console.error(`${file} is missing: build first (node scripts/build.mjs)`)
+      process.exit(2)
+    }
+    globalThis.UVU_QUEUE.push([file])
+    globalThis.UVU_INDEX = index
+    await import(pathToFileURL(resolve(file)).href)
+  }
+  const { exec } = await import('uvu')
+  await exec(true)
+  process.exit(process.exitCode ?? 0)
+}
+
+const arg = (name, fallback) => {
+  const at = process.argv.indexOf(name)
+  return at > 0 ? process.argv[at + 1] : fallback
+}
+
+const { Stryker } = await import('@stryker-mutator/core')
+const stryker = new Stryker({
+  testRunner: 'command',
+  commandRunner: { command: 'node scripts/mutation.mjs --specs' },
+  // Transpiled once, after the mutants are placed: each run then only switches one on.
+  buildCommand: 'node scripts/build.mjs',
+  coverageAnalysis: 'off',
+  mutate: arg('--mutate', 'machines/*.ts,effects/client/device-grant.ts').split(','),
+  ignorePatterns: ['dist', 'node_modules', 'reports', '.stryker-tmp', 'server-data'],
+  // The machine is shared: two runs at a time at most.
+  concurrency: Number(arg('--concurrency', '2')),
+  timeoutMS: 20_000,
+  timeoutFactor: 2,
+  reporters: ['clear-text', 'progress', 'json'],
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  thresholds: { high: 95, low: 90, break: null },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: true,
+})
+const results = await stryker.runMutationTest()
+
+// Per file and in all: killed and timed out count as detected; errors and ignored ones don't count.
+const rows = new Map()
+for (const mutant of results) {
+  const row = rows.get(mutant.fileName) ?? { detected: 0, survived: 0, noCoverage: 0 }
+  if (mutant.status === 'Killed' || mutant.status === 'Timeout') row.detected++
+  else if (mutant.status === 'Survived') row.survived++
+  else if (mutant.status === 'NoCoverage') row.noCoverage++
+  rows.set(mutant.fileName, row)
+}
+const score = ({ detected, survived, noCoverage }) => {
+  const valid = detected + survived + noCoverage
+  return valid ? ((100 * detected) / valid).toFixed(2) : 'n/a'
+}
+const total = { detected: 0, survived: 0, noCoverage: 0 }
+console.log('\nmutation score (killed + timed out) / valid mutants:')
+for (const [file, row] of [...rows].sort()) {
+  total.detected += row.detected
+  total.survived += row.survived
+  total.noCoverage += row.noCoverage
+  console.log(`  ${file.padEnd(40)} ${String(score(row)).padStart(7)} %  (${row.detected} detected, ${row.survived} survived)`)
+}
+console.log(`  ${'total'.padEnd(40)} ${String(score(total)).padStart(7)} %  (${total.detected} detected, ${total.survived} survived)`)

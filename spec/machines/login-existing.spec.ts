@@ -1,0 +1,135 @@
+// The login machine and an existing login: asked about online before "already logged in" is
+// said, renewed with its refresh token near its end or when rejected, logged in again when it
+// ran out, when the refresh token is rejected too, or when another account is asked.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import {
+  account,
+  deviceAuthorization,
+  deviceLoginInput,
+  EPOCH,
+  files,
+  loginWith,
+  passwordLoginInput,
+  registration,
+  run,
+  scripted,
+  secrets,
+  settle,
+  StubEffectError,
+  TimerClock,
+  type Answer,
+} from '../support/machine-harness.js'
+import type { LoginInput } from '../../machines/index.js'
+
+const tokens = (at: number) => ({
+  userToken: secrets.userToken,
+  refreshToken: secrets.refreshToken,
+  userTokenExpiresAt: at + 30 * 86_400_000,
+  receivedAt: at,
+})
+
+const start = (input: LoginInput, script: Record<string, Answer[]>) => {
+  const clock = new TimerClock()
+  clock.set(EPOCH)
+  const fx = scripted(
+    {
+      checkExisting: [(now) => ({ ok: { existing: null, at: now } })],
+      promptCredentials: [],
+      authenticate: [(now) => ({ ok: { kind: 'granted', tokens: tokens(now) } })],
+      requestCode: [(now) => ({ ok: deviceAuthorization(now) })],
+      pollToken: [],
+      identify: [{ ok: account }],
+      lockCredentials: [{ ok: undefined }],
+      registerProcess: [(now) => ({ ok: registration(now) })],
+      persist: [{ ok: { written: files, kept: [], replaced: [] } }],
+      revokeTokens: [],
+      verifyExisting: [],
+      renewLogin: [],
+      ...script,
+    },
+    clock,
+  )
+  return { ...run(loginWith(fx.actors), {}, { input, clock }), fx }
+}
+
+const existing = (overrides: Record<string, unknown> = {}) => ({
+  email: 'You@Example.com',
+  accountId: 'acct_42',
+  server: 'https://auth.omicos.cn',
+  processName: 'omics',
+  authMethod: 'password',
+  userTokenExpiresAt: EPOCH + 30 * 86_400_000,
+  hasRefreshToken: true,
+  path: files[0],
+  ...overrides,
+})
+const found = (login: Record<string, unknown> | null): Answer => (now) => ({ ok: { existing: login, at: now } })
+
+test('the same account on the same server (email case aside): asked online, works, not near its end -> alreadyLoggedIn, confirmed', async () => {
+  const login = start(passwordLoginInput(), { checkExisting: [found(existing())], verifyExisting: [(now) => ({ ok: { kind: 'valid', account, at: now } })] })
+  const output = (await login.done()) as { kind: string; confirmed: boolean; renewed: boolean }
+  assert.equal([output.kind, output.confirmed, output.renewed], ['alreadyLoggedIn', true, false])
+  assert.equal(login.states, ['checkingExisting', 'verifyingExisting', 'alreadyLoggedIn'])
+  assert.equal(login.fx.calls.verifyExisting, [{ server: 'https://auth.omicos.cn', path: files[0] }])
+  assert.equal(login.fx.calls.authenticate, [])
+})
+
+test('rejected at the server (or within a day of its end): renewed with the refresh token instead of logging in again', async () => {
+  const login = start(passwordLoginInput(), {
+    checkExisting: [found(existing())],
+    verifyExisting: [(now) => ({ ok: { kind: 'invalid', message: 'revoked', at: now } })],
+    renewLogin: [{ ok: { kind: 'renewed', userTokenExpiresAt: EPOCH + 86_400_000 } }],
+  })
+  const output = (await login.done()) as { kind: string; renewed: boolean; existing: { userTokenExpiresAt: number } }
+  assert.equal([output.kind, output.renewed], ['alreadyLoggedIn', true])
+  assert.is(output.existing.userTokenExpiresAt, EPOCH + 86_400_000)
+  assert.equal(login.states, ['checkingExisting', 'verifyingExisting', 'renewingExisting', 'alreadyLoggedIn'])
+  const ending = start(passwordLoginInput(), {
+    checkExisting: [found(existing({ userTokenExpiresAt: EPOCH + 3_600_000 }))],
+    verifyExisting: [(now) => ({ ok: { kind: 'valid', account, at: now } })],
+    renewLogin: [{ ok: { kind: 'renewed', userTokenExpiresAt: EPOCH + 86_400_000 } }],
+  })
+  assert.is(((await ending.done()) as { renewed: boolean }).renewed, true, 'an hour left: renewed')
+})
+
+test('rejected and the refresh token too (or none): logs in again with the grant', async () => {
+  const login = start(passwordLoginInput(), {
+    checkExisting: [found(existing())],
+    verifyExisting: [(now) => ({ ok: { kind: 'invalid', message: 'revoked', at: now } })],
+    renewLogin: [{ ok: { kind: 'rejected' } }],
+  })
+  assert.is(((await login.done()) as { kind: string }).kind, 'loggedIn')
+  assert.equal(login.states.slice(0, 4), ['checkingExisting', 'verifyingExisting', 'renewingExisting', 'passwordGrant'])
+  const none = start(deviceLoginInput(), {
+    checkExisting: [found(existing({ hasRefreshToken: false }))],
+    verifyExisting: [(now) => ({ ok: { kind: 'invalid', message: 'revoked', at: now } })],
+    requestCode: ['hang'],
+  })
+  await settle()
+  assert.equal(none.states, ['checkingExisting', 'verifyingExisting', 'deviceGrant'])
+})
+
+test('another account asked (--email), or --force: no check of the existing login, straight to the grant', async () => {
+  const other = start(passwordLoginInput({ email: 'bob@example.com' }), { checkExisting: [found(existing())] })
+  assert.is(((await other.done()) as { kind: string }).kind, 'loggedIn')
+  assert.equal(other.fx.calls.verifyExisting, [])
+  const forced = start(passwordLoginInput({ force: true }), { checkExisting: [found(existing())] })
+  assert.is(((await forced.done()) as { kind: string }).kind, 'loggedIn')
+  assert.equal(forced.fx.calls.verifyExisting, [])
+})
+
+test('the existing login ran out (by its file): logged in again, not renewed, not asked about', async () => {
+  const login = start(passwordLoginInput(), { checkExisting: [found(existing({ userTokenExpiresAt: EPOCH }))] })
+  assert.is(((await login.done()) as { kind: string }).kind, 'loggedIn')
+  assert.equal(login.fx.calls.verifyExisting, [])
+  assert.equal(login.fx.calls.renewLogin, [])
+})
+
+test('the server cannot be asked about the existing login: alreadyLoggedIn, not confirmed', async () => {
+  const login = start(passwordLoginInput(), { checkExisting: [found(existing())], verifyExisting: [{ fail: new StubEffectError('unreachable', 'cannot reach') }] })
+  const output = (await login.done()) as { kind: string; confirmed: boolean }
+  assert.equal([output.kind, output.confirmed], ['alreadyLoggedIn', false])
+})
+
+test.run()
