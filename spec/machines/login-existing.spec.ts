@@ -5,53 +5,17 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import {
   account,
-  deviceAuthorization,
   deviceLoginInput,
   EPOCH,
   files,
-  loginWith,
   passwordLoginInput,
-  registration,
-  run,
-  scripted,
-  secrets,
   settle,
   StubEffectError,
-  TimerClock,
   type Answer,
+  loginScenario,
 } from '../support/machine-harness.js'
-import type { LoginInput } from '../../machines/index.js'
 
-const tokens = (at: number) => ({
-  userToken: secrets.userToken,
-  refreshToken: secrets.refreshToken,
-  userTokenExpiresAt: at + 30 * 86_400_000,
-  receivedAt: at,
-})
-
-const start = (input: LoginInput, script: Record<string, Answer[]>) => {
-  const clock = new TimerClock()
-  clock.set(EPOCH)
-  const fx = scripted(
-    {
-      checkExisting: [(now) => ({ ok: { existing: null, at: now } })],
-      promptCredentials: [],
-      authenticate: [(now) => ({ ok: { kind: 'granted', tokens: tokens(now) } })],
-      requestCode: [(now) => ({ ok: deviceAuthorization(now) })],
-      pollToken: [],
-      identify: [{ ok: account }],
-      lockCredentials: [{ ok: undefined }],
-      registerProcess: [(now) => ({ ok: registration(now) })],
-      persist: [{ ok: { written: files, kept: [], replaced: [] } }],
-      revokeTokens: [],
-      verifyExisting: [],
-      renewLogin: [],
-      ...script,
-    },
-    clock,
-  )
-  return { ...run(loginWith(fx.actors), {}, { input, clock }), fx }
-}
+const { start } = loginScenario
 
 const existing = (overrides: Record<string, unknown> = {}) => ({
   email: 'You@Example.com',

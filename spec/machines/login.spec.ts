@@ -21,39 +21,11 @@ import {
   TimerClock,
   unreachable,
   type Answer,
+  loginScenario,
 } from '../support/machine-harness.js'
 import { loginDefaults, provideLogin, type ExistingLogin, type LoginEffects, type LoginInput } from '../../machines/index.js'
 
-const tokens = (at: number) => ({
-  userToken: secrets.userToken,
-  refreshToken: secrets.refreshToken,
-  userTokenExpiresAt: at + 30 * 86_400_000,
-  receivedAt: at,
-})
-
-const start = (input: LoginInput, script: Record<string, Answer[]>) => {
-  const clock = new TimerClock()
-  clock.set(EPOCH)
-  const fx = scripted(
-    {
-      checkExisting: [(now) => ({ ok: { existing: null, at: now } })],
-      promptCredentials: [],
-      authenticate: [(now) => ({ ok: { kind: 'granted', tokens: tokens(now) } })],
-      requestCode: [(now) => ({ ok: deviceAuthorization(now) })],
-      pollToken: [],
-      identify: [{ ok: account }],
-      lockCredentials: [{ ok: undefined }],
-      registerProcess: [(now) => ({ ok: registration(now) })],
-      persist: [{ ok: { written: files, kept: [], replaced: [] } }],
-      revokeTokens: [],
-      verifyExisting: [],
-      renewLogin: [],
-      ...script,
-    },
-    clock,
-  )
-  return { ...run(loginWith(fx.actors), {}, { input, clock }), fx }
-}
+const { tokens, start } = loginScenario
 
 const loggedIn = (authMethod: 'password' | 'device') => ({
   kind: 'loggedIn',

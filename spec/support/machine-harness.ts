@@ -417,3 +417,44 @@ export const deviceLoginInput = (overrides: Partial<LoginInput> = {}): LoginInpu
   force: false,
   ...overrides,
 })
+
+// --- the login machine, scripted -----------------------------------------------------------
+
+/** The tokens a grant answers with at `at`: 30 days of user token, a refresh token. */
+const loginTokens = (at: number) => ({
+  userToken: secrets.userToken,
+  refreshToken: secrets.refreshToken,
+  userTokenExpiresAt: at + 30 * 86_400_000,
+  receivedAt: at,
+})
+
+/**
+ * The login machine, grants included, on a clock started at EPOCH, with effects that answer a
+ * login that goes well unless `script` says otherwise (verifyExisting, renewLogin, revokeTokens
+ * and the prompt answer only when scripted).
+ */
+const startLogin = (input: LoginInput, script: Record<string, Answer[]>) => {
+  const clock = new TimerClock()
+  clock.set(EPOCH)
+  const fx = scripted(
+    {
+      checkExisting: [(now) => ({ ok: { existing: null, at: now } })],
+      promptCredentials: [],
+      authenticate: [(now) => ({ ok: { kind: 'granted', tokens: loginTokens(now) } })],
+      requestCode: [(now) => ({ ok: deviceAuthorization(now) })],
+      pollToken: [],
+      identify: [{ ok: account }],
+      lockCredentials: [{ ok: undefined }],
+      registerProcess: [(now) => ({ ok: registration(now) })],
+      persist: [{ ok: { written: files, kept: [], replaced: [] } }],
+      revokeTokens: [],
+      verifyExisting: [],
+      renewLogin: [],
+      ...script,
+    },
+    clock,
+  )
+  return { ...run(loginWith(fx.actors), {}, { input, clock }), fx }
+}
+
+export const loginScenario = { tokens: loginTokens, start: startLogin }
