@@ -22,6 +22,7 @@ const SPECS = [
   'dist/spec/machines/password-grant.spec.js',
   'dist/spec/effects/client/device-grant-loop.spec.js',
   'dist/spec/machines/login.spec.js',
+  'dist/spec/machines/login-existing.spec.js',
   'dist/spec/machines/logout.spec.js',
   'dist/spec/machines/status.spec.js',
   'dist/spec/machines/failure.spec.js',
