@@ -1,5 +1,5 @@
 import { Command, Option } from 'clipanion'
-import { isUnsafe } from './command-base.js'
+import { isUnsafe } from './printable-text.js'
 import { completionScript, SHELLS, type Shell } from './completion-scripts.js'
 import { ExitCode, exitCodeTable } from './exit-codes.js'
 import { closest, commandShapes, type DefinitionSource } from './suggest.js'

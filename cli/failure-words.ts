@@ -1,5 +1,5 @@
 import type { Failure } from '../machines/failure.js'
-import { quoted } from './command-base.js'
+import { quoted } from './printable-text.js'
 import { approximately } from './terminal.js'
 
 // The one place a machine's failure becomes the line a person reads: the machines carry kinds

@@ -2,10 +2,11 @@ import { Command, Option } from 'clipanion'
 import { readSecretFromStream } from '../effects/node/prompts.js'
 import { parseServerUrl } from '../effects/client/server-url.js'
 import { exitCodeTable } from './exit-codes.js'
-import { checkProcessName, isUnsafe, OmicosCommand, quoted, UsageFailure } from './command-base.js'
+import { checkProcessName, OmicosCommand, UsageFailure } from './command-base.js'
+import { isUnsafe, quoted } from './printable-text.js'
 import { renderLogin, renderLogout } from './render-outcome.js'
 import { thrownJson } from './render-json.js'
-import { renderStatus } from './render-status.js'
+import { runStatusCommand } from './status-command.js'
 
 export class LoginCommand extends OmicosCommand {
   static override paths = [['login']]
@@ -52,13 +53,10 @@ export class LoginCommand extends OmicosCommand {
   async execute(): Promise<number> {
     try {
       this.checkOptions()
+      if (this.status) return await runStatusCommand(this.io, { online: this.verify, server: this.server, json: this.json, trace: this.trace })
       const inspect = this.inspector()
       // Loaded here, not at the top: `--version` and `--help` then load no engine code at all.
-      const { login, logout, status } = await import('../effects/node/api.js')
-      if (this.status) {
-        const output = await this.withInterrupt((signal) => status({ online: this.verify, server: this.server, inspect, signal }))
-        return this.print(renderStatus(output, { json: this.json, serverFlag: this.server, command: 'login' }))
-      }
+      const { login, logout } = await import('../effects/node/api.js')
       if (this.logout) {
         const output = await this.withInterrupt((signal) => logout({ server: this.server, inspect, signal }))
         return this.print(renderLogout(output, { again: 'omicos login', serverFlag: this.server, json: this.json ? 'login' : undefined }))

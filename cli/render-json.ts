@@ -1,6 +1,6 @@
 import type { ExistingLogin, LoginOutput, LogoutOutput } from '../machines/contracts.js'
 import { toFailure, type Failure } from '../machines/failure.js'
-import { firstLine, printable } from './command-base.js'
+import { firstLine, printable } from './printable-text.js'
 import { ExitCode, exitCodeFor } from './exit-codes.js'
 
 // `--json`: one object on stdout for every command and every ending, errors included, in the

@@ -1,5 +1,5 @@
 import { Cli } from 'clipanion'
-import { printable } from './command-base.js'
+import { printable } from './printable-text.js'
 import { ExitCode } from './exit-codes.js'
 import { jsonForUnparsed } from './render-json.js'
 import { commandShapes, explainUsageError, type DefinitionSource } from './suggest.js'

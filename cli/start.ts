@@ -4,7 +4,8 @@
 // compiled, so later starts read compiled code instead of parsing the bundle again; answers
 // `--version` and `--help`, with the texts the build rendered with the CLI itself
 // (dist/cli/rendered-texts.json, keyed by the exact command line), without loading the command
-// line parser; and loads the CLI (cli/main.ts) for everything else. On Node 20 there is no
+// line parser; answers the plain forms of `login --status` the same way (cli/status-command.ts);
+// and loads the CLI (cli/main.ts) for everything else. On Node 20 there is no
 // compile cache and the call is skipped.
 import { readFileSync } from 'node:fs'
 import module from 'node:module'
@@ -19,7 +20,18 @@ const writeAll = (text: string) => {
   process.stdout.on('error', () => {})
   process.stdout.write(text)
 }
-if (!renderedByBuild(args)) await import('./main.js')
+if (!renderedByBuild(args) && !(await answeredStatus(args))) await import('./main.js')
+
+/** `login --status` in its plain forms, without the command-line parser (cli/status-command.ts). */
+async function answeredStatus(argv: string[]): Promise<boolean> {
+  if (argv[0] !== 'login' || !argv.includes('--status')) return false
+  const [{ plainStatusRequest, runStatusCommand }, { quietWhenReaderGoes }] = await Promise.all([import('./status-command.js'), import('./output-streams.js')])
+  const request = plainStatusRequest(argv)
+  if (!request) return false
+  quietWhenReaderGoes(process.stdout, process.stderr)
+  process.exitCode = await runStatusCommand({ stdout: process.stdout, stderr: process.stderr, env: process.env }, request)
+  return true
+}
 
 function renderedByBuild(argv: string[]): boolean {
   const asks = argv.length === 0 || argv.includes('--help') || argv.includes('-h') || (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v'))

@@ -1,4 +1,4 @@
-import { isUnsafe } from './command-base.js'
+import { isUnsafe } from './printable-text.js'
 
 // A command line clipanion could not parse, said in one line that names what was wrong and,
 // for a typo, what was meant ("did you mean omicos login?"). clipanion's own messages quote

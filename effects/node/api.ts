@@ -2,14 +2,14 @@
 // effects to a final state. The CLI is one caller; the daemon and other front ends are others.
 //
 //   import { login, deviceLogin, status, logout, resolveCredentials } from 'omicos-auth'
-import { createActor, type InspectionEvent, type Snapshot, type SnapshotFrom } from 'xstate'
-import type { LoginInput, LoginOutput, LogoutOutput, StatusOutput } from '../../machines/contracts.js'
+import { createActor, type Snapshot, type SnapshotFrom } from 'xstate'
+import type { LoginInput, LoginOutput, LogoutOutput } from '../../machines/contracts.js'
 import { provideLogin, type login as loginMachine } from '../../machines/login.machine.js'
 import { logout as logoutMachine } from '../../machines/logout.machine.js'
-import { status as statusMachine } from '../../machines/status.machine.js'
 import { runResumableLogin, runToEnd } from '../client/run-actor.js'
-import { defaultProcessName, hostName, omicosHome, type Env } from './environment.js'
+import { defaultProcessName, hostName } from './environment.js'
 import type { FetchLike } from '../client/http.js'
+import { resolveEngineOptions, type EngineOptions } from './engine-options.js'
 import { createNodeActors } from './node-actors.js'
 import { nodeFetch } from './node-fetch.js'
 import { createPendingPairings } from '../store/pending-pairing.js'
@@ -19,6 +19,8 @@ import { DEFAULT_SERVER, parseServerUrl } from '../client/server-url.js'
 import { resolveWorkspace } from '../store/workspace.js'
 
 export { EngineError } from '../client/engine-error.js'
+export type { EngineOptions } from './engine-options.js'
+export { status } from './status-flow.js'
 export type { LoginOutput, LogoutOutput, StatusOutput, StatusReport } from '../../machines/contracts.js'
 export type { Failure, FailureKind, FailureReason } from '../../machines/failure.js'
 
@@ -32,21 +34,6 @@ export const resolveCredentials = (options: ResolveOptions & { fetch?: FetchLike
 /** The resolver's refreshProcessToken, with the Node fetch (connection time limits) by default. */
 export const refreshProcessToken = (options: RefreshOptions): Promise<RefreshResult | null> =>
   refreshWith({ ...options, fetch: options.fetch ?? nodeFetch() })
-
-export interface EngineOptions {
-  /** default: OMICOS_SERVER, else https://auth.omicos.cn */
-  server?: string
-  /** the global omicOS home (default: OMICOS_HOME, else ~/.omicos) */
-  home?: string
-  /** where the login is for: decides the workspace (default: process.cwd()) */
-  cwd?: string
-  env?: Env
-  fetch?: FetchLike
-  /** aborting it cancels the flow (the machine's `user.cancel`) */
-  signal?: AbortSignal
-  /** XState inspection events of the flow's actors, for tracing */
-  inspect?: (event: InspectionEvent) => void
-}
 
 export interface LoginOptions extends EngineOptions {
   email?: string | null
@@ -73,31 +60,13 @@ export interface DeviceLoginOptions extends EngineOptions {
   onResume?: () => void
 }
 
-interface Resolved {
-  server: string
-  home: string
-  cwd: string
-  env: Env
-}
-
-const resolve = (options: EngineOptions): Resolved => {
-  const env = options.env ?? process.env
-  const cwd = options.cwd ?? process.cwd()
-  return {
-    server: parseServerUrl(options.server ?? (env.OMICOS_SERVER || DEFAULT_SERVER)),
-    home: options.home ?? omicosHome(env, cwd),
-    cwd,
-    env,
-  }
-}
-
 // A login against a server that takes connections and never answers reports within 10 s:
 // its requests get 6 s in all (prompts excepted), plus the machine's 0.5 s and 1 s backoffs.
 const LOGIN_NETWORK_BUDGET_MS = 6_000
 
 /** Email / password login (`omicos login`). */
 export async function login(options: LoginOptions): Promise<LoginOutput> {
-  const { server, home, cwd, env } = resolve(options)
+  const { server, home, cwd, env } = resolveEngineOptions(options)
   const workspace = await resolveWorkspace({ cwd, env, home })
   const prompts = options.prompts === false ? undefined : (options.prompts ?? { stdin: process.stdin, stdout: process.stderr })
   const actors = createNodeActors({
@@ -130,7 +99,7 @@ export async function login(options: LoginOptions): Promise<LoginOutput> {
 
 /** Device-code pairing (`omicos cli login`, RFC 8628), resumable across runs. */
 export async function deviceLogin(options: DeviceLoginOptions): Promise<LoginOutput> {
-  const { server, home, cwd, env } = resolve(options)
+  const { server, home, cwd, env } = resolveEngineOptions(options)
   const workspace = await resolveWorkspace({ cwd, env, home })
   const pending = createPendingPairings(home, { server, workspaceRoot: workspace.root, workspaceOnly: options.workspace ?? false })
   const release = await pending.claim()
@@ -165,21 +134,12 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<LoginOut
   }
 }
 
-/** What `omicos login --status` shows; no network unless `online`. */
-export async function status(options: EngineOptions & { online?: boolean } = {}): Promise<StatusOutput> {
-  const { home, cwd, env } = resolve({ ...options, server: options.server ?? DEFAULT_SERVER })
-  const actors = createNodeActors({ home, cwd, env, fetch: options.fetch })
-  const expectedServer = options.server === undefined ? null : parseServerUrl(options.server)
-  const actor = createActor(statusMachine.provide({ actors }), { input: { online: options.online ?? false, expectedServer }, inspect: options.inspect })
-  return runToEnd(actor, { signal: options.signal })
-}
-
 /**
  * Logs the current account out: best-effort revocation, then its credential files only. With
  * `server`, only a login on that server is logged out (another one is a `usage` failure).
  */
 export async function logout(options: EngineOptions = {}): Promise<LogoutOutput> {
-  const { home, cwd, env } = resolve({ ...options, server: options.server ?? DEFAULT_SERVER })
+  const { home, cwd, env } = resolveEngineOptions({ ...options, server: options.server ?? DEFAULT_SERVER })
   const actors = createNodeActors({ home, cwd, env, fetch: options.fetch })
   const expectedServer = options.server === undefined ? null : parseServerUrl(options.server)
   const actor = createActor(logoutMachine.provide({ actors }), { input: { expectedServer }, inspect: options.inspect })

@@ -1,5 +1,6 @@
 // The one place where the Node world (cross-fetch, the file system, enquirer, the terminal)
-// becomes the actors the machines invoke; no other file imports those packages. Types come
+// becomes the actors the machines invoke (the status machine's are in status-actors.ts, so a
+// status loads none of the rest); no other file imports those packages. Types come
 // from machines/contracts.ts; each actor passes the `signal` XState gives it down to its
 // request, so a stopped actor aborts its I/O. The packages are loaded with `await import()`
 // when first used, so what never goes online or prompts (`--status`, `--version`) does not
@@ -22,11 +23,7 @@ import type {
   ProcessRegistration,
   PromptInput,
   RegisterProcessInput,
-  RenewInput,
-  RenewResult,
   RevokeInput,
-  StatusLogin,
-  StatusReport,
   TokensToRevoke,
   VerifyInput,
   VerifyResult,
@@ -36,7 +33,6 @@ import { credentialFileFromLogin } from '../store/credential-file.js'
 import {
   deleteByAccount,
   checkLoginTargets,
-  globalCredentialPath,
   lockLoginTargets,
   loginLockTargets,
   loginTargetPath,
@@ -44,8 +40,6 @@ import {
   putBackRevocations,
   readActive,
   readCredentialFile,
-  readStoreStatus,
-  workspaceCredentialPath,
   takePendingRevocations,
   type LockOptions,
   type Revocation,
@@ -53,11 +47,11 @@ import {
 import { EngineError } from '../client/engine-error.js'
 import { omicosHome, type Env } from './environment.js'
 import type { FetchLike, HttpDeps } from '../client/http.js'
-import { fetchAccount, getAccount, registerProcess, revokeTokens } from '../client/omicos-api.js'
+import { fetchAccount, registerProcess, revokeTokens } from '../client/omicos-api.js'
 import { createPairingActors } from '../client/pairing-actors.js'
 import { authenticateWithPassword } from '../client/password-grant.js'
 import { nodeFetch } from './node-fetch.js'
-import { renewStoredLogin } from './renew-login.js'
+import { createStatusActors, verifyStoredLogin } from './status-actors.js'
 import { promptCredentials, type PromptClass, type PromptClasses, type PromptStreams } from './prompts.js'
 
 /** enquirer's Input and Password prompts, loaded when a question is first asked. */
@@ -146,13 +140,7 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
     }
   }
 
-  /** Whether the server still takes the user token of a stored login, and when it answered. */
-  const verifyStored = async (input: VerifyInput, signal: AbortSignal): Promise<VerifyResult> => {
-    const stored = await readCredentialFile(input.path)
-    if (!stored) return { kind: 'invalid', message: `${input.path} is gone: run omicos login`, at: now() }
-    const verdict = await getAccount(http, input.server, stored.credentials.user_token, signal)
-    return { ...verdict, at: now() }
-  }
+  const statusActors = createStatusActors({ loc, http, clientId })
 
   return {
     checkExisting: fromPromise<ExistingCheck, CheckExistingInput>(async () => {
@@ -253,63 +241,8 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
       return { removed }
     }),
 
-    readStatus: fromPromise<StatusReport>(async () => {
-      const configPath = globalCredentialPath(loc)
-      const { active, swept, twins } = await readStoreStatus(loc)
-      // Both files, not only the one the daemon uses: a workspace login hides the global one.
-      const workspace = await workspaceCredentialPath(loc)
-      const files: Array<[StatusLogin['source'], string | null]> = [
-        ['global', configPath],
-        ['workspace', workspace?.path ?? null],
-      ]
-      const logins: StatusLogin[] = []
-      for (const [source, file] of files) {
-        const stored = file === null ? null : await readCredentialFile(file)
-        if (!stored) continue
-        const c = stored.credentials
-        logins.push({
-          path: stored.path,
-          source,
-          email: c.user.email,
-          accountId: c.user.account_id,
-          server: c.server,
-          processName: c.process_name,
-          authMethod: c.auth_method,
-          userTokenExpiresAt: c.user_token_expires_at ?? null,
-          processTokenExpiresAt: c.process_token_expires_at ?? null,
-        })
-      }
-      const extra = { logins, sweptTemps: swept, twinsDiffer: twins !== null }
-      if (!active) return { loggedIn: false, configPath, activePath: null, activeSource: null, ...extra }
-      const c = active.credentials
-      return {
-        loggedIn: true,
-        configPath,
-        activePath: active.path,
-        activeSource: active.source,
-        email: c.user.email,
-        accountId: c.user.account_id,
-        tier: c.user.tier,
-        processName: c.process_name,
-        processId: c.process_id,
-        server: c.server,
-        authMethod: c.auth_method,
-        loggedInAt: c.logged_in_at,
-        processTokenExpiresAt: c.process_token_expires_at,
-        userTokenExpiresAt: c.user_token_expires_at,
-        ...extra,
-      }
-    }),
-
-    verifyOnline: fromPromise<VerifyResult, VerifyInput>(({ input, signal }) => verifyStored(input, signal)),
-    verifyExisting: fromPromise<VerifyResult, VerifyInput>(({ input, signal }) => budgeted(() => verifyStored(input, signal))),
-
-    renewLogin: fromPromise<RenewResult, RenewInput>(async ({ input, signal }) => {
-      const outcome = await renewStoredLogin({ ...loc, ...http, clientId, signal }, input.path)
-      if (outcome.kind !== 'renewed') return outcome
-      const ends = outcome.credentials.user_token_expires_at
-      return { kind: 'renewed', userTokenExpiresAt: ends === null ? null : Date.parse(ends) }
-    }),
+    ...statusActors,
+    verifyExisting: fromPromise<VerifyResult, VerifyInput>(({ input, signal }) => budgeted(() => verifyStoredLogin(http, input, signal))),
 
     /** Lets go of whatever a login that ended early still holds (its credential locks). */
     dispose: release,

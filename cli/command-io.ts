@@ -1,0 +1,67 @@
+import type { Writable } from 'node:stream'
+import type { InspectionEvent } from 'xstate'
+import { toFailure } from '../machines/failure.js'
+import { ExitCode, exitCodeFor } from './exit-codes.js'
+import { firstLine, printable } from './printable-text.js'
+import type { Rendered } from './render-outcome.js'
+import { createTracer, traceEnabled } from './trace.js'
+
+// What every omicos command does with its streams: --trace, Ctrl-C turned into a cancel event,
+// and the rule that nothing escapes as a stack trace: a failure is one line and an exit code
+// from the table. Plain functions, so a command can run without the command-line parser
+// (cli/start.ts answers `login --status` that way).
+
+export interface CommandIo {
+  stdout: Writable
+  stderr: Writable
+  env: NodeJS.ProcessEnv
+}
+
+export function traceInspector(io: CommandIo, flag: boolean): ((event: InspectionEvent) => void) | undefined {
+  if (!traceEnabled(io.env, flag)) return undefined
+  return createTracer((line) => io.stderr.write(`${line}\n`))
+}
+
+export function printRendered(io: CommandIo, rendered: Rendered): number {
+  for (const line of rendered.stdout) io.stdout.write(`${line}\n`)
+  for (const line of rendered.stderr) io.stderr.write(`${line}\n`)
+  return rendered.code
+}
+
+/** Any error that reaches a command: one line, its exit code, never a stack. */
+export function printFailure(io: CommandIo, error: unknown): number {
+  const failure = error && typeof error === 'object' && 'kind' in error ? toFailure(error) : null
+  const code = failure ? (exitCodeFor(failure.kind) as number | undefined) : undefined
+  if (!failure || code === undefined) {
+    // Not an error the engine or a command meant to raise: a bug, said as such (exit 70).
+    const message = error instanceof Error ? error.message : String(error)
+    io.stderr.write(`error: unexpected failure (a bug): ${printable(firstLine(message))} (run with --trace and report it)\n`)
+    return ExitCode.internal
+  }
+  io.stderr.write(`error: ${printable(firstLine(failure.message))}\n`)
+  return code
+}
+
+/**
+ * Ctrl-C while a flow runs: the first one cancels through the machine, a second one exits.
+ * A reader of stdout that went away (EPIPE) cancels too: a pairing code nobody can read is
+ * not worth waiting on.
+ */
+export function withInterrupt<T>(io: CommandIo, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController()
+  let interrupts = 0
+  const onSigint = () => {
+    interrupts++
+    if (interrupts > 1) process.exit(130)
+    controller.abort()
+  }
+  const onOutputError = (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') controller.abort()
+  }
+  process.on('SIGINT', onSigint)
+  io.stdout.on('error', onOutputError)
+  return run(controller.signal).finally(() => {
+    process.off('SIGINT', onSigint)
+    io.stdout.off('error', onOutputError)
+  })
+}

@@ -1,0 +1,39 @@
+// What every flow of the Node engine takes (effects/node/api.ts), and how its defaults are
+// found: the server, the omicOS home and the working directory from the environment.
+import type { InspectionEvent } from 'xstate'
+import type { FetchLike } from '../client/http.js'
+import { DEFAULT_SERVER, parseServerUrl } from '../client/server-url.js'
+import { omicosHome, type Env } from './environment.js'
+
+export interface EngineOptions {
+  /** default: OMICOS_SERVER, else https://auth.omicos.cn */
+  server?: string
+  /** the global omicOS home (default: OMICOS_HOME, else ~/.omicos) */
+  home?: string
+  /** where the login is for: decides the workspace (default: process.cwd()) */
+  cwd?: string
+  env?: Env
+  fetch?: FetchLike
+  /** aborting it cancels the flow (the machine's `user.cancel`) */
+  signal?: AbortSignal
+  /** XState inspection events of the flow's actors, for tracing */
+  inspect?: (event: InspectionEvent) => void
+}
+
+export interface ResolvedOptions {
+  server: string
+  home: string
+  cwd: string
+  env: Env
+}
+
+export const resolveEngineOptions = (options: EngineOptions): ResolvedOptions => {
+  const env = options.env ?? process.env
+  const cwd = options.cwd ?? process.cwd()
+  return {
+    server: parseServerUrl(options.server ?? (env.OMICOS_SERVER || DEFAULT_SERVER)),
+    home: options.home ?? omicosHome(env, cwd),
+    cwd,
+    env,
+  }
+}

@@ -1,0 +1,92 @@
+// The actors of the status machine: reading what the credential files say, and, only when
+// asked (`--status --verify`), asking the server. Apart from node-actors.ts so that a status
+// (`omicos login --status`, the daemon's front ends) loads the store and nothing more: the
+// request code is imported on the first request.
+import { fromPromise } from 'xstate'
+import type { RenewInput, RenewResult, StatusLogin, StatusReport, VerifyInput, VerifyResult } from '../../machines/contracts.js'
+import type { HttpDeps } from '../client/http.js'
+import {
+  globalCredentialPath,
+  readCredentialFile,
+  readStoreStatus,
+  workspaceCredentialPath,
+  type StoreLocation,
+} from '../store/credential-store.js'
+
+export interface StatusActorDeps {
+  loc: StoreLocation
+  http: HttpDeps & { now: () => number }
+  clientId: string
+}
+
+/** Both credential files, not only the one the daemon uses: a workspace login hides the global one. */
+export async function readStatusReport(loc: StoreLocation): Promise<StatusReport> {
+  const configPath = globalCredentialPath(loc)
+  const { active, swept, twins } = await readStoreStatus(loc)
+  const workspace = await workspaceCredentialPath(loc)
+  const files: Array<[StatusLogin['source'], string | null]> = [
+    ['global', configPath],
+    ['workspace', workspace?.path ?? null],
+  ]
+  const logins: StatusLogin[] = []
+  for (const [source, file] of files) {
+    const stored = file === null ? null : await readCredentialFile(file)
+    if (!stored) continue
+    const c = stored.credentials
+    logins.push({
+      path: stored.path,
+      source,
+      email: c.user.email,
+      accountId: c.user.account_id,
+      server: c.server,
+      processName: c.process_name,
+      authMethod: c.auth_method,
+      userTokenExpiresAt: c.user_token_expires_at ?? null,
+      processTokenExpiresAt: c.process_token_expires_at ?? null,
+    })
+  }
+  const extra = { logins, sweptTemps: swept, twinsDiffer: twins !== null }
+  if (!active) return { loggedIn: false, configPath, activePath: null, activeSource: null, ...extra }
+  const c = active.credentials
+  return {
+    loggedIn: true,
+    configPath,
+    activePath: active.path,
+    activeSource: active.source,
+    email: c.user.email,
+    accountId: c.user.account_id,
+    tier: c.user.tier,
+    processName: c.process_name,
+    processId: c.process_id,
+    server: c.server,
+    authMethod: c.auth_method,
+    loggedInAt: c.logged_in_at,
+    processTokenExpiresAt: c.process_token_expires_at,
+    userTokenExpiresAt: c.user_token_expires_at,
+    ...extra,
+  }
+}
+
+/** Whether the server still takes the user token of a stored login, and when it answered. */
+export async function verifyStoredLogin(http: StatusActorDeps['http'], input: VerifyInput, signal: AbortSignal): Promise<VerifyResult> {
+  const stored = await readCredentialFile(input.path)
+  if (!stored) return { kind: 'invalid', message: `${input.path} is gone: run omicos login`, at: http.now() }
+  const { getAccount } = await import('../client/omicos-api.js')
+  const verdict = await getAccount(http, input.server, stored.credentials.user_token, signal)
+  return { ...verdict, at: http.now() }
+}
+
+/** Renews the user token of a stored login (effects/node/renew-login.ts) for a machine. */
+export async function renewForMachine({ loc, http, clientId }: StatusActorDeps, input: RenewInput, signal: AbortSignal): Promise<RenewResult> {
+  const { renewStoredLogin } = await import('./renew-login.js')
+  const outcome = await renewStoredLogin({ ...loc, ...http, clientId, signal }, input.path)
+  if (outcome.kind !== 'renewed') return outcome
+  const ends = outcome.credentials.user_token_expires_at
+  return { kind: 'renewed', userTokenExpiresAt: ends === null ? null : Date.parse(ends) }
+}
+
+export const createStatusActors = (deps: StatusActorDeps) => ({
+  readStatus: fromPromise<StatusReport>(() => readStatusReport(deps.loc)),
+  verifyOnline: fromPromise<VerifyResult, VerifyInput>(({ input, signal }) => verifyStoredLogin(deps.http, input, signal)),
+  renewLogin: fromPromise<RenewResult, RenewInput>(({ input, signal }) => renewForMachine(deps, input, signal)),
+})

@@ -1,0 +1,24 @@
+// `status()` of the Node engine (exported by effects/node/api.ts): the status machine with the
+// status actors only, so that asking for the status loads neither the login machines nor the
+// request code (the CLI's `login --status` starts through here; README, Benchmarks).
+import { createActor } from 'xstate'
+import type { StatusOutput } from '../../machines/contracts.js'
+import { status as statusMachine } from '../../machines/status.machine.js'
+import { runToEnd } from '../client/run-actor.js'
+import { DEFAULT_SERVER, parseServerUrl } from '../client/server-url.js'
+import { resolveEngineOptions, type EngineOptions } from './engine-options.js'
+import { nodeFetch } from './node-fetch.js'
+import { createStatusActors } from './status-actors.js'
+
+/** What `omicos login --status` shows; no network unless `online`. */
+export async function status(options: EngineOptions & { online?: boolean } = {}): Promise<StatusOutput> {
+  const { home, cwd, env } = resolveEngineOptions({ ...options, server: options.server ?? DEFAULT_SERVER })
+  const actors = createStatusActors({
+    loc: { home, cwd, env },
+    http: { fetch: options.fetch ?? nodeFetch(), now: Date.now },
+    clientId: 'omicos-cli',
+  })
+  const expectedServer = options.server === undefined ? null : parseServerUrl(options.server)
+  const actor = createActor(statusMachine.provide({ actors }), { input: { online: options.online ?? false, expectedServer }, inspect: options.inspect })
+  return runToEnd(actor, { signal: options.signal })
+}

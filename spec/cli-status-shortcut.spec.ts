@@ -1,0 +1,150 @@
+// The bin answers the plain forms of `omicos login --status` without its command-line parser
+// (cli/start.ts, for start-up time). These specs hold it to the parser's answers: the same
+// form with `--no-force` added (a no-op the shortcut declines) goes through the parser, and
+// the two must print the same bytes and end with the same exit code, in every state a status
+// can find: logged out, logged in, asked to verify online, a damaged file, a proxy that is down.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { plainStatusRequest } from '../cli/status-command.js'
+import type { CliSandbox } from './support/cli.js'
+import { CREDENTIAL_FILE, loginSpec, watchForLeaks } from './support/cli-login.js'
+
+const ADA = { email: 'ada@example.com', password: 'status shortcut horse 7' }
+
+const leaks = watchForLeaks()
+const spec = loginSpec(test, leaks, [ADA])
+const { ref } = spec
+
+const FORMS = [[], ['--json'], ['--verify'], ['--verify', '--json'], ['--json', '--verify']]
+
+const logIn = async (box: CliSandbox) => {
+  const done = await leaks.run(['login', '--server', ref.server.url, '--email', ADA.email, '--password-stdin'], {
+    cwd: box.workspace,
+    env: box.env,
+    input: ADA.password,
+    timeoutMs: 20_000,
+  })
+  assert.is(done.code, 0, done.stderr)
+}
+
+const omicos = (box: CliSandbox, args: string[], env: NodeJS.ProcessEnv = {}) =>
+  leaks.run(args, { cwd: box.workspace, env: { ...box.env, ...env }, timeoutMs: 20_000 })
+
+// The trace stamps each line with the time, and a verdict with when it came; the rest must agree.
+const untimed = (text: string) => text.replace(/^\[trace \d\d:\d\d:\d\d\.\d{3}\]/gm, '[trace]').replace(/"at":\d+/g, '"at":0')
+
+/** Each form, shortcut and parser, agree; returns the shortcut's answers by form. */
+const agree = async (box: CliSandbox, env: NodeJS.ProcessEnv = {}, forms = FORMS) => {
+  const answers = new Map<string, { code: number | null; stdout: string; stderr: string }>()
+  for (const form of forms) {
+    const shortcut = await omicos(box, ['login', '--status', ...form], env)
+    const parsed = await omicos(box, ['login', '--status', ...form, '--no-force'], env)
+    const label = `login --status ${form.join(' ')}`
+    assert.is(shortcut.code, parsed.code, `${label}: exit codes agree`)
+    assert.is(untimed(shortcut.stdout), untimed(parsed.stdout), `${label}: stdout agrees`)
+    assert.is(untimed(shortcut.stderr), untimed(parsed.stderr), `${label}: stderr agrees`)
+    answers.set(form.join(' '), shortcut)
+  }
+  return answers
+}
+
+test('the plain forms are taken by the shortcut, every other command line by the parser', () => {
+  const plain: Array<[string[], { online: boolean; json: boolean; trace: boolean }]> = [
+    [['login', '--status'], { online: false, json: false, trace: false }],
+    [['login', '--status', '--json'], { online: false, json: true, trace: false }],
+    [['login', '--verify', '--status'], { online: true, json: false, trace: false }],
+    [['login', '--trace', '--status', '--json', '--verify'], { online: true, json: true, trace: true }],
+  ]
+  for (const [argv, request] of plain) assert.equal(plainStatusRequest(argv), request, argv.join(' '))
+  const parsed = [
+    ['login'],
+    ['login', '--json'],
+    ['cli', 'login', '--status'],
+    ['--status', 'login'],
+    ['login', '--status', '--status'],
+    ['login', '--status', '--json', '--json'],
+    ['login', '--status', '--server', 'http://127.0.0.1:1'],
+    ['login', '--status', '--verify', '--server=http://127.0.0.1:1'],
+    ['login', '--status', '--logout'],
+    ['login', '--status', '--no-force'],
+    ['login', '--status', '--statuss'],
+    ['login', '--status', '-h'],
+    ['login', '--status', 'extra'],
+  ]
+  for (const argv of parsed) assert.is(plainStatusRequest(argv), null, argv.join(' '))
+})
+
+/** The bin's own files a run loaded (dist/cli/...), recorded by a module hook preloaded with --import. */
+const loadedFiles = async (box: CliSandbox, args: string[]): Promise<string[]> => {
+  const dir = mkdtempSync(join(tmpdir(), 'omicos-loads-'))
+  try {
+    const out = join(dir, 'loaded')
+    const hooks = `import { appendFileSync } from 'node:fs'\nexport async function load(url, context, next) { appendFileSync(${JSON.stringify(out)}, url + '\\n'); return next(url, context) }\n`
+    const probe = join(dir, 'probe.mjs')
+    writeFileSync(probe, `import { register } from 'node:module'\nregister(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)})\n`)
+    writeFileSync(out, '')
+    const result = await omicos(box, args, { NODE_OPTIONS: `--import=${pathToFileURL(probe).href}` })
+    assert.ok(result.code === 0 || result.code === 1, result.stderr)
+    return readFileSync(out, 'utf8')
+      .split('\n')
+      .filter((url) => url.includes('/dist/cli/'))
+      .map((url) => basename(new URL(url).pathname))
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+test('the shortcut is taken: a plain status loads neither the parser nor the request code; a parsed one loads the parser', async () => {
+  const box = spec.sandbox()
+  const shortcut = await loadedFiles(box, ['login', '--status'])
+  assert.ok(shortcut.some((file) => file.startsWith('status-command-')), shortcut.join(' '))
+  for (const unwanted of ['main-', 'node-ponyfill-', 'enquirer-', 'device-view-', 'api-']) {
+    assert.not.ok(shortcut.some((file) => file.startsWith(unwanted)), `${unwanted}* is not loaded by a plain status: ${shortcut.join(' ')}`)
+  }
+  const parsed = await loadedFiles(box, ['login', '--status', '--no-force'])
+  assert.ok(parsed.some((file) => file.startsWith('main-')), parsed.join(' '))
+})
+
+test('logged out: both paths say so, exit 1', async () => {
+  const box = spec.sandbox()
+  const answers = await agree(box)
+  assert.is(answers.get('')!.code, 1)
+  assert.match(answers.get('')!.stdout, /^Not logged in\./)
+})
+
+test('logged in, offline and verified online, also traced: both paths print the same', async () => {
+  const box = spec.sandbox()
+  await logIn(box)
+  const requests = ref.server.requests.length
+  const answers = await agree(box, {}, [[], ['--json']])
+  assert.is(ref.server.requests.length, requests, 'no request without --verify, on either path')
+  assert.is(answers.get('')!.code, 0)
+  assert.match(answers.get('')!.stdout, `email: ${ADA.email}`)
+  const online = await agree(box, {}, [['--verify'], ['--verify', '--json'], ['--trace'], ['--verify', '--trace']])
+  assert.ok(ref.server.requests.length > requests, '--verify asks the server')
+  assert.is(online.get('--verify')!.code, 0, online.get('--verify')!.stderr)
+  assert.match(online.get('--verify')!.stdout, /server: .*accepted|valid|works/i)
+  assert.match(online.get('--trace')!.stderr, /\[trace [\d:.]+\] xstate\.init: \(start\) -> reading/)
+})
+
+test('a damaged credential file and a proxy that is down: the same one-line errors and exit codes', async () => {
+  const box = spec.sandbox()
+  await logIn(box)
+  const down = { HTTP_PROXY: 'http://user:proxy-secret@127.0.0.1:9', HTTPS_PROXY: 'http://user:proxy-secret@127.0.0.1:9', NO_PROXY: '' }
+  leaks.secret('proxy-secret')
+  const proxied = await agree(box, down, [['--verify'], ['--verify', '--json']])
+  assert.is(proxied.get('--verify')!.code, 3, proxied.get('--verify')!.stderr)
+  assert.match(proxied.get('--verify')!.stderr, /proxy/)
+  writeFileSync(join(box.home, CREDENTIAL_FILE), '{"schema_version": 1, "user_token": ', { mode: 0o600 })
+  const damaged = await agree(box)
+  assert.ok(damaged.get('')!.code !== 0, 'a damaged file is not a login')
+  const json = damaged.get('--json')!
+  assert.is(json.stdout.trim().split('\n').length, 1, 'one JSON object')
+  assert.is(JSON.parse(json.stdout).exit_code, json.code)
+})
+
+test.run()
