@@ -5,13 +5,7 @@
 import { fromPromise } from 'xstate'
 import type { RenewInput, RenewResult, StatusLogin, StatusReport, VerifyInput, VerifyResult } from '../../machines/contracts.js'
 import type { HttpDeps } from '../client/http.js'
-import {
-  globalCredentialPath,
-  readCredentialFile,
-  readStoreStatus,
-  workspaceCredentialPath,
-  type StoreLocation,
-} from '../store/credential-store.js'
+import { globalCredentialPath, readCredentialFile, readStoreStatus, type StoreLocation, type StoredCredentials } from '../store/credential-store.js'
 
 export interface StatusActorDeps {
   loc: StoreLocation
@@ -22,15 +16,13 @@ export interface StatusActorDeps {
 /** Both credential files, not only the one the daemon uses: a workspace login hides the global one. */
 export async function readStatusReport(loc: StoreLocation): Promise<StatusReport> {
   const configPath = globalCredentialPath(loc)
-  const { active, swept, twins } = await readStoreStatus(loc)
-  const workspace = await workspaceCredentialPath(loc)
-  const files: Array<[StatusLogin['source'], string | null]> = [
-    ['global', configPath],
-    ['workspace', workspace?.path ?? null],
+  const { active, swept, twins, files } = await readStoreStatus(loc)
+  const read: Array<[StatusLogin['source'], StoredCredentials | null]> = [
+    ['global', files.global],
+    ['workspace', files.workspace],
   ]
   const logins: StatusLogin[] = []
-  for (const [source, file] of files) {
-    const stored = file === null ? null : await readCredentialFile(file)
+  for (const [source, stored] of read) {
     if (!stored) continue
     const c = stored.credentials
     logins.push({

@@ -342,6 +342,8 @@ export interface StoreStatus {
   swept: string[]
   /** set when the twins differ (a crash between their renames): repairTwins mends them */
   twins: TwinReport | null
+  /** both files as read, the one the daemon does not use included (a workspace login hides the global one) */
+  files: { global: StoredCredentials | null; workspace: StoredCredentials | null }
 }
 
 const compareTwins = (global: StoredCredentials | null, workspace: StoredCredentials | null): TwinReport | null => {
@@ -367,7 +369,7 @@ export const readStoreStatus = async (loc: StoreLocation = {}): Promise<StoreSta
     : global
       ? { credentials: global.credentials, path: global.path, source: 'global' }
       : null
-  return { active, swept, twins }
+  return { active, swept, twins, files: { global, workspace: local } }
 }
 
 /** The file the daemon uses in `cwd`: the workspace file first, the global file second. */
