@@ -4,7 +4,7 @@
 // compiled, so later starts read compiled code instead of parsing the bundle again; answers
 // `--version` and `--help`, with the texts the build rendered with the CLI itself
 // (dist/cli/rendered-texts.json, keyed by the exact command line), without loading the command
-// line parser; answers the plain forms of `login --status` the same way (cli/status-command.ts);
+// line parser; answers the plain forms of `login --status` the same way (cli/status-main.ts);
 // and loads the CLI (cli/main.ts) for everything else. On Node 20 there is no
 // compile cache and the call is skipped.
 import { readFileSync } from 'node:fs'
@@ -22,15 +22,11 @@ const writeAll = (text: string) => {
 }
 if (!renderedByBuild(args) && !(await answeredStatus(args))) await import('./main.js')
 
-/** `login --status` in its plain forms, without the command-line parser (cli/status-command.ts). */
+/** `login --status` in its plain forms, without the command-line parser (cli/status-main.ts). */
 async function answeredStatus(argv: string[]): Promise<boolean> {
   if (argv[0] !== 'login' || !argv.includes('--status')) return false
-  const [{ plainStatusRequest, runStatusCommand }, { quietWhenReaderGoes }] = await Promise.all([import('./status-command.js'), import('./output-streams.js')])
-  const request = plainStatusRequest(argv)
-  if (!request) return false
-  quietWhenReaderGoes(process.stdout, process.stderr)
-  process.exitCode = await runStatusCommand({ stdout: process.stdout, stderr: process.stderr, env: process.env }, request)
-  return true
+  const { answerStatus } = await import('./status-main.js')
+  return answerStatus(argv)
 }
 
 function renderedByBuild(argv: string[]): boolean {

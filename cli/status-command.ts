@@ -15,10 +15,17 @@ export interface StatusRequest {
   trace: boolean
 }
 
-export async function runStatusCommand(io: CommandIo, request: StatusRequest): Promise<number> {
+type StatusFlow = typeof import('../effects/node/status-flow.js')
+
+/** `flow`: the engine's status, loaded when first needed unless the caller has it already. */
+export async function runStatusCommand(
+  io: CommandIo,
+  request: StatusRequest,
+  flow: () => Promise<StatusFlow> = () => import('../effects/node/status-flow.js'),
+): Promise<number> {
   try {
     const inspect = traceInspector(io, request.trace)
-    const { status } = await import('../effects/node/status-flow.js')
+    const { status } = await flow()
     const output = await withInterrupt(io, (signal) => status({ online: request.online, server: request.server, env: io.env, inspect, signal }))
     return printRendered(io, renderStatus(output, { json: request.json, serverFlag: request.server, command: 'login' }))
   } catch (error) {

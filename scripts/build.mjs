@@ -61,13 +61,16 @@ const noDebug = {
     }))
   },
 }
-const bundled = await build({
-  // cli/start.ts answers --version and turns on the compile cache before loading cli/main.ts.
-  entryPoints: [{ in: 'cli/start.ts', out: 'main' }],
+// cli/start.ts loads cli/status-main.ts for a plain `login --status`: that entry is bundled on
+// its own below, so here its import stays as written.
+const statusEntryApart = {
+  name: 'status-entry-apart',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/status-main\.js$/ }, (args) => (args.importer.endsWith('start.ts') ? { path: args.path, external: true } : undefined))
+  },
+}
+const bundleOptions = {
   plugins: [inlineVersion, noDebug],
-  outdir: 'dist/cli',
-  entryNames: '[name]',
-  chunkNames: 'bundle/[name]-[hash]',
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -80,11 +83,32 @@ const bundled = await build({
   minifySyntax: true,
   metafile: true,
   logLevel: 'warning',
+}
+const bundled = await build({
+  ...bundleOptions,
+  // cli/start.ts answers --version and turns on the compile cache before loading cli/main.ts.
+  entryPoints: [{ in: 'cli/start.ts', out: 'main' }],
+  plugins: [...bundleOptions.plugins, statusEntryApart],
+  outdir: 'dist/cli',
+  entryNames: '[name]',
+  chunkNames: 'bundle/[name]-[hash]',
 })
-const written = new Set(Object.keys(bundled.metafile.outputs).map((file) => join(file)))
-for (const name of readdirSync('dist/cli/bundle')) {
-  const file = join('dist/cli/bundle', name)
-  if (!written.has(file) && !written.has(file.replace(/\.map$/, ''))) rmSync(file, { force: true })
+// The plain status's own bundle: one file with all it runs offline, its request code (for
+// --verify) in chunks of its own. Never loaded in the same process as the chunks above, so no
+// module exists twice in one process (the held secrets the sanitizer redacts are one set).
+const statusBundled = await build({
+  ...bundleOptions,
+  entryPoints: [{ in: 'cli/status-main.ts', out: 'status-main' }],
+  outdir: 'dist/cli',
+  entryNames: '[name]',
+  chunkNames: 'status-bundle/[name]-[hash]',
+})
+const written = new Set([bundled, statusBundled].flatMap((result) => Object.keys(result.metafile.outputs)).map((file) => join(file)))
+for (const dir of ['dist/cli/bundle', 'dist/cli/status-bundle']) {
+  for (const name of readdirSync(dir)) {
+    const file = join(dir, name)
+    if (!written.has(file) && !written.has(file.replace(/\.map$/, ''))) rmSync(file, { force: true })
+  }
 }
 for (const bin of ['dist/cli/main.js', 'dist/server/main.js']) if (existsSync(bin)) chmodSync(bin, 0o755)
 

@@ -56,7 +56,7 @@ test.after(() => {
 
 test('the omicos-auth tarball holds the built code, declarations, README and LICENSE only', () => {
   const { files } = cli
-  for (const needed of ['LICENSE', 'README.md', 'package.json', 'dist/cli/main.js', 'dist/effects/node/api.js', 'dist/effects/node/api.d.ts', 'dist/machines/index.d.ts', 'dist/effects/client/device-grant.d.ts']) {
+  for (const needed of ['LICENSE', 'README.md', 'package.json', 'dist/cli/main.js', 'dist/cli/rendered-texts.json', 'dist/cli/status-main.js', 'dist/effects/node/api.js', 'dist/effects/node/api.d.ts', 'dist/machines/index.d.ts', 'dist/effects/client/device-grant.d.ts']) {
     assert.ok(files.includes(needed), `the tarball holds ${needed}`)
   }
   const unwanted = files.filter((f) => f.endsWith('.map') || /^(dist\/)?(spec|server|scripts|examples)\//.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts')))
@@ -88,6 +88,13 @@ test('omicos-auth installs into a clean global prefix: `omicos --version` runs f
   const version = run(join(prefix, 'bin/omicos'), ['--version'], work, 20_000)
   assert.is(version.stdout.trim(), VERSION)
   assert.equal(nativeParts(join(prefix, 'lib/node_modules')), [])
+  // The plain status runs from its own bundle, the parsed one from the CLI's: both are in the package.
+  const home = join(work, 'home')
+  for (const args of [['login', '--status'], ['login', '--status', '--no-force']]) {
+    const status = spawnSync(join(prefix, 'bin/omicos'), args, { cwd: work, env: { ...env, OMICOS_HOME: home }, encoding: 'utf8', timeout: 20_000 })
+    assert.is(status.status, 1, `${args.join(' ')}: ${status.stderr}`)
+    assert.match(status.stdout, /^Not logged in\./)
+  }
 })
 
 test('omicos-auth-server installs from its own tarball: `omicos-auth-server --help` runs', () => {
