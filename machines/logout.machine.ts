@@ -127,7 +127,6 @@ export const logout = setup({
     failed: {
       description: 'Not logged out: cancelled, another server than the one expected, or the files could not be found or deleted; context.error says why.',
       type: 'final',
-      entry: 'forgetTokens',
     },
   },
   output: ({ context }): LogoutOutput => {

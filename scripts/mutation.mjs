@@ -25,6 +25,7 @@ const SPECS = [
   'dist/spec/machines/login-existing.spec.js',
   'dist/spec/machines/logout.spec.js',
   'dist/spec/machines/status.spec.js',
+  'dist/spec/machines/machine-shape.spec.js',
   'dist/spec/machines/failure.spec.js',
   'dist/spec/machines/redact.spec.js',
 ]

@@ -13,6 +13,7 @@ import {
   StubEffectError,
   type Answer,
   loginScenario,
+  secrets,
 } from '../support/machine-harness.js'
 
 const { start } = loginScenario
@@ -29,6 +30,7 @@ const existing = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 })
 const found = (login: Record<string, unknown> | null): Answer => (now) => ({ ok: { existing: login, at: now } })
+const rejected: Answer = (now) => ({ ok: { kind: 'invalid', message: 'revoked', at: now } })
 
 test('the same account on the same server (email case aside): asked online, works, not near its end -> alreadyLoggedIn, confirmed', async () => {
   const login = start(passwordLoginInput(), { checkExisting: [found(existing())], verifyExisting: [(now) => ({ ok: { kind: 'valid', account, at: now } })] })
@@ -94,6 +96,55 @@ test('the server cannot be asked about the existing login: alreadyLoggedIn, not 
   const login = start(passwordLoginInput(), { checkExisting: [found(existing())], verifyExisting: [{ fail: new StubEffectError('unreachable', 'cannot reach') }] })
   const output = (await login.done()) as { kind: string; confirmed: boolean }
   assert.equal([output.kind, output.confirmed], ['alreadyLoggedIn', false])
+})
+
+test('a working token: fresh when the verdict has no time, renewed when it ends exactly a day after the verdict', async () => {
+  const timeless = start(passwordLoginInput(), { checkExisting: [found(existing({ userTokenExpiresAt: EPOCH + 3_600_000 }))], verifyExisting: [{ ok: { kind: 'valid', account } }] })
+  const fresh = (await timeless.done()) as { kind: string; confirmed: boolean; renewed: boolean }
+  assert.equal([fresh.kind, fresh.confirmed, fresh.renewed], ['alreadyLoggedIn', true, false])
+  assert.equal(timeless.fx.calls.renewLogin, [])
+  const boundary = start(passwordLoginInput(), {
+    checkExisting: [found(existing({ userTokenExpiresAt: EPOCH + 86_400_000 }))],
+    verifyExisting: [{ ok: { kind: 'valid', account, at: EPOCH } }],
+    renewLogin: [{ ok: { kind: 'renewed', userTokenExpiresAt: EPOCH + 30 * 86_400_000 } }],
+  })
+  const renewed = (await boundary.done()) as { kind: string; confirmed: boolean; renewed: boolean; existing: { userTokenExpiresAt: number } }
+  assert.equal([renewed.kind, renewed.confirmed, renewed.renewed], ['alreadyLoggedIn', true, true])
+  assert.is(renewed.existing.userTokenExpiresAt, EPOCH + 30 * 86_400_000)
+  assert.equal(boundary.fx.calls.renewLogin, [{ server: 'https://auth.omicos.cn', path: files[0] }])
+  const dayAndAMinute = start(passwordLoginInput(), {
+    checkExisting: [found(existing({ userTokenExpiresAt: EPOCH + 86_460_000 }))],
+    verifyExisting: [{ ok: { kind: 'valid', account, at: EPOCH } }],
+  })
+  assert.is(((await dayAndAMinute.done()) as { renewed: boolean }).renewed, false, 'a day and a minute left: not renewed')
+})
+
+test('a device login whose renewal is rejected pairs again; the pairing replaces the existing login it found', async () => {
+  const login = start(deviceLoginInput(), {
+    checkExisting: [found(existing())],
+    verifyExisting: [rejected],
+    renewLogin: [{ ok: { kind: 'rejected' } }],
+    requestCode: ['hang'],
+  })
+  await settle()
+  assert.equal(login.states, ['checkingExisting', 'verifyingExisting', 'renewingExisting', 'deviceGrant'])
+  const elsewhere = existing({ server: 'https://other.example' })
+  const pairing = start(deviceLoginInput(), {
+    checkExisting: [found(elsewhere)],
+    pollToken: [(now) => ({ ok: { kind: 'granted', tokens: loginScenario.tokens(now), at: now } })],
+  })
+  await pairing.advance(5_000)
+  const output = (await pairing.done()) as { kind: string; replaced: unknown }
+  assert.is(output.kind, 'loggedIn')
+  assert.equal(output.replaced, elsewhere)
+})
+
+test('the password is forgotten as soon as the grant is over, before the account is asked', async () => {
+  const login = start(passwordLoginInput(), { identify: ['hang'] })
+  await settle()
+  assert.is(login.states.at(-1), 'identifying')
+  assert.is(login.snapshot().context.password, null)
+  assert.not.ok(JSON.stringify(login.snapshot().context).includes(secrets.password))
 })
 
 test.run()

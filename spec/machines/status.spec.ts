@@ -150,4 +150,40 @@ test('user.cancel while the files are read: failed (cancelled) at once', async (
   assert.equal(check.states, ['reading', 'failed'])
 })
 
+test('renewal is judged on the verdict\'s time: none, or no end date, is not renewed; an end exactly a day away is', async () => {
+  const ending = { ...report, userTokenExpiresAt: new Date(EPOCH + 3_600_000).toISOString() }
+  const timeless = start(true, { readStatus: [{ ok: ending }], verifyOnline: [{ ok: { kind: 'valid', account } }] })
+  assert.is(((await timeless.done()) as { renewed: boolean }).renewed, false, 'no time on the verdict: not renewed')
+  const endless = start(true, { readStatus: [{ ok: { ...report, userTokenExpiresAt: null } }], verifyOnline: [{ ok: { kind: 'valid', account, at: EPOCH } }] })
+  assert.is(((await endless.done()) as { renewed: boolean }).renewed, false, 'no end date: not renewed')
+  const boundary = start(true, {
+    readStatus: [{ ok: { ...report, userTokenExpiresAt: new Date(EPOCH + 86_400_000).toISOString() } }],
+    verifyOnline: [{ ok: { kind: 'valid', account, at: EPOCH } }, { ok: { kind: 'valid', account, at: EPOCH } }],
+    renewLogin: [{ ok: { kind: 'renewed', userTokenExpiresAt: null } }],
+  })
+  const output = (await boundary.done()) as { renewed: boolean; report: StatusReport }
+  assert.is(output.renewed, true, 'exactly a day left: renewed')
+  assert.is(output.report.userTokenExpiresAt, null, 'a renewal without an end date leaves none')
+})
+
+test('what the context holds while renewing and verifying again: the first verdict, kept only when it was valid', async () => {
+  const ending = { ...report, userTokenExpiresAt: new Date(EPOCH + 3_600_000).toISOString() }
+  const first = { kind: 'valid', account, at: EPOCH }
+  const near = start(true, { readStatus: [{ ok: ending }], verifyOnline: [{ ok: first }, 'hang'], renewLogin: [{ ok: { kind: 'renewed', userTokenExpiresAt: EPOCH + 86_400_000 * 30 } }] })
+  await settle()
+  assert.equal(near.states, ['reading', 'verifying', 'renewing', 'verifying'])
+  assert.equal(near.snapshot().context.verified, first, 'a valid verdict is kept while verifying again')
+  assert.is(near.snapshot().context.report.userTokenExpiresAt, new Date(EPOCH + 86_400_000 * 30).toISOString())
+  const invalid = { kind: 'invalid', message: 'rejected', at: EPOCH }
+  const held = start(true, { verifyOnline: [{ ok: invalid }], renewLogin: ['hang'] })
+  await settle()
+  assert.equal(held.snapshot().context.verified, invalid, 'while renewing, the verdict that asked for it')
+  const rejected = start(true, { verifyOnline: [{ ok: invalid }, 'hang'], renewLogin: [{ ok: { kind: 'renewed', userTokenExpiresAt: EPOCH } }] })
+  await settle()
+  assert.is(rejected.snapshot().context.verified, null, 'a rejection is not kept once renewed')
+  const refused = start(true, { verifyOnline: [{ ok: invalid }], renewLogin: [{ ok: { kind: 'rejected' } }] })
+  const output = (await refused.done()) as { failure: { message: string } }
+  assert.is(output.failure.message, 'the server no longer accepts this login and it could not be renewed')
+})
+
 test.run()
