@@ -82,12 +82,29 @@ function placeholders(statement: string): string {
   return statement.replace(/\?/g, () => `$${++n}`)
 }
 
-function on(queryable: pg.Pool | pg.PoolClient, transaction: Sql['transaction'], close: Sql['close']): Sql {
+// Each statement the server runs is a named prepared statement: PostgreSQL parses and plans it
+// once per connection instead of once per request (a device poll runs two). The server's
+// statements are a fixed set; past MAX_NAMED, a statement runs unnamed.
+const MAX_NAMED = 500
+type Statements = Map<string, { name: string; text: string }>
+
+const queryConfig = (statements: Statements, statement: string, values: SqlValue[]): pg.QueryConfig => {
+  let known = statements.get(statement)
+  if (!known) {
+    if (statements.size >= MAX_NAMED) return { text: placeholders(statement), values }
+    known = { name: `omicos_${statements.size}`, text: placeholders(statement) }
+    statements.set(statement, known)
+  }
+  return { ...known, values }
+}
+
+function on(queryable: pg.Pool | pg.PoolClient, statements: Statements, transaction: Sql['transaction'], close: Sql['close']): Sql {
+  const query = (statement: string, params: SqlValue[]) => queryable.query(queryConfig(statements, statement, params))
   return {
     dialect: 'postgres',
-    all: async <T>(statement: string, params: SqlValue[] = []) => (await queryable.query(placeholders(statement), params)).rows as T[],
-    get: async <T>(statement: string, params: SqlValue[] = []) => (await queryable.query(placeholders(statement), params)).rows[0] as T | undefined,
-    run: async (statement: string, params: SqlValue[] = []) => (await queryable.query(placeholders(statement), params)).rowCount ?? 0,
+    all: async <T>(statement: string, params: SqlValue[] = []) => (await query(statement, params)).rows as T[],
+    get: async <T>(statement: string, params: SqlValue[] = []) => (await query(statement, params)).rows[0] as T | undefined,
+    run: async (statement: string, params: SqlValue[] = []) => (await query(statement, params)).rowCount ?? 0,
     transaction,
     close,
   }
@@ -123,13 +140,14 @@ export async function openPostgres(url: string): Promise<Sql> {
   })
   // An idle connection the database dropped: the next query takes a new one.
   pool.on('error', () => {})
+  const statements: Statements = new Map()
   const close = async () => {
     await pool.end()
   }
   const transaction: Sql['transaction'] = (job, lockKeys = []) =>
     inTransaction(pool, (client) => {
       // Inside a transaction a nested one is the same one.
-      const tx: Sql = on(client, (inner) => inner(tx), close)
+      const tx: Sql = on(client, statements, (inner) => inner(tx), close)
       return job(tx)
     }, lockKeys)
   try {
@@ -145,5 +163,5 @@ export async function openPostgres(url: string): Promise<Sql> {
     await pool.end().catch(() => {})
     throw new Error(`cannot use the PostgreSQL database: ${(error as Error).message}`)
   }
-  return on(pool, transaction, close)
+  return on(pool, statements, transaction, close)
 }
