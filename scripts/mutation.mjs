@@ -21,6 +21,7 @@ const SPECS = [
   'dist/spec/machines/device-grant.spec.js',
   'dist/spec/machines/password-grant.spec.js',
   'dist/spec/effects/client/device-grant-loop.spec.js',
+  'dist/spec/effects/client/device-grant-answers.spec.js',
   'dist/spec/machines/login.spec.js',
   'dist/spec/machines/login-existing.spec.js',
   'dist/spec/machines/logout.spec.js',
