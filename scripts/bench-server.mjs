@@ -17,11 +17,13 @@
 //     Poll throughput side by side on the same load: a stock node-oidc-provider with its device
 //     flow only (in-memory storage), the reference server on SQLite, and with --postgres two
 //     reference servers on one PostgreSQL (the load split between them). Rounds are interleaved.
-//   --paced [--pairings 1000] [--burst 1000] [--seconds 20] [--postgres]
+//   --paced [--pairings 1000] [--burst 1000] [--seconds 20] [--postgres | --stock]
 //     1,000 pending pairings, each polled by a conforming client (it waits the interval, 1 s,
 //     after every answer, and 5 s more after a slow_down), started right after the codes were
 //     issued, plus a burst of new pairings meanwhile: poll p50/p99 and the slow_downs those
-//     clients were sent. With --postgres, on two instances sharing one PostgreSQL.
+//     clients were sent, and the same for the polls sent from the 3rd second on (past the first
+//     round, which all clients send at once). With --postgres, on two instances sharing one
+//     PostgreSQL; with --stock, on a stock node-oidc-provider, for comparison.
 //
 // --postgres starts Debian's PostgreSQL in a temporary folder on a loopback port (the specs'
 // spec/support/postgres.ts, built to dist/spec) and removes it after.
@@ -229,15 +231,21 @@ if (args.includes('--compare') || args.includes('--paced')) {
     const pairings = option('--pairings', 1000, 5000)
     const burst = option('--burst', 1000, 20_000)
     const seconds = option('--seconds', 20, 600)
-    const servers = usePostgres ? await postgresServers(2) : [await sqliteServer()]
+    // --stock: the same load on node-oidc-provider as it comes (no pacing, codes in memory), to
+    // tell what the load itself costs from what the reference server adds.
+    const useStock = args.includes('--stock')
+    const servers = useStock ? [await serve(['--serve-stock'])] : usePostgres ? await postgresServers(2) : [await sqliteServer()]
     const bases = servers.map((server) => server.url)
     const codes = []
     await runPool(pairings, 32, async (i) => codes.push({ deviceCode: await issue(bases[i % bases.length]), index: i }))
     // The clients start at once, right after the codes were issued, as the terminals would.
     const latencies = []
+    // Polls sent from the 3rd second on: past the first round, which every client sends at once.
+    const laterLatencies = []
     const answers = {}
     let slowDowns = 0
-    const endAt = performance.now() + seconds * 1000
+    const startedAt = performance.now()
+    const endAt = startedAt + seconds * 1000
     const client = async ({ deviceCode, index }) => {
       let interval = 1_000
       let turn = 0
@@ -246,6 +254,7 @@ if (args.includes('--compare') || args.includes('--paced')) {
         // An answer that takes longer than 10 s is counted as a timeout (and its wait as 10 s).
         const r = await poll(bases[(index + turn++) % bases.length], deviceCode).catch(() => ({ ms: performance.now() - sentAt, body: { error: 'no answer within 10 s' } }))
         latencies.push(r.ms)
+        if (sentAt - startedAt >= 2_000) laterLatencies.push(r.ms)
         const kind = r.body?.error ?? String(r.status)
         answers[kind] = (answers[kind] ?? 0) + 1
         if (kind === 'slow_down') {
@@ -266,9 +275,10 @@ if (args.includes('--compare') || args.includes('--paced')) {
     for (const server of servers) await server.stop()
     const result = {
       date: new Date().toISOString().slice(0, 10), node: process.version, cpus: cpus().length,
-      store: usePostgres ? '2 instances on one PostgreSQL' : 'SQLite',
+      store: useStock ? 'stock node-oidc-provider (memory)' : usePostgres ? '2 instances on one PostgreSQL' : 'SQLite',
       pairings: codes.length, seconds, burst: { issued: burstDone.done, perSecond: r1(burstDone.done / burstDone.seconds) },
       polls: latencies.length, pollP50Ms: r1(pct(latencies, 50)), pollP99Ms: r1(pct(latencies, 99)), pollMaxMs: r1(Math.max(...latencies)),
+      laterPolls: laterLatencies.length, laterPollP50Ms: r1(pct(laterLatencies, 50)), laterPollP99Ms: r1(pct(laterLatencies, 99)),
       slowDownsToConformingClients: slowDowns, answers,
     }
     if (args.includes('--json')) console.log(JSON.stringify(result, null, 2))
@@ -279,6 +289,7 @@ if (args.includes('--compare') || args.includes('--paced')) {
       console.log('| --- | ---: |')
       console.log(`| polls | ${result.polls} |`)
       console.log(`| poll p50 / p99 / max ms | ${result.pollP50Ms} / ${result.pollP99Ms} / ${result.pollMaxMs} |`)
+      console.log(`| polls sent from the 3rd second on: count, p50 / p99 ms | ${result.laterPolls}, ${result.laterPollP50Ms} / ${result.laterPollP99Ms} |`)
       console.log(`| slow_down sent to conforming clients | ${slowDowns} |`)
       console.log(`| answers | ${Object.entries(answers).map(([k, n]) => `${n} ${k}`).join(', ')} |`)
     }
