@@ -9,6 +9,7 @@
 // compile cache and the call is skipped.
 import { readFileSync } from 'node:fs'
 import module from 'node:module'
+import { plainStatusRequest } from './status-forms.js'
 
 const withCache = module as unknown as { enableCompileCache?: () => unknown }
 if (typeof withCache.enableCompileCache === 'function') withCache.enableCompileCache()
@@ -24,9 +25,11 @@ if (!renderedByBuild(args) && !(await answeredStatus(args))) await import('./mai
 
 /** `login --status` in its plain forms, without the command-line parser (cli/status-main.ts). */
 async function answeredStatus(argv: string[]): Promise<boolean> {
-  if (argv[0] !== 'login' || !argv.includes('--status')) return false
+  const request = plainStatusRequest(argv)
+  if (!request) return false
   const { answerStatus } = await import('./status-main.js')
-  return answerStatus(argv)
+  await answerStatus(argv, request)
+  return true
 }
 
 function renderedByBuild(argv: string[]): boolean {

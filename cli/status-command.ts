@@ -1,19 +1,13 @@
 import { printFailure, printRendered, traceInspector, withInterrupt, type CommandIo } from './command-io.js'
 import { thrownJson } from './render-json.js'
 import { renderStatus } from './render-status.js'
+import type { StatusRequest } from './status-forms.js'
 
 // `omicos login --status`, once its options are known: run by the login command, and by the
-// bin itself for the plain forms (cli/start.ts), which then load no command-line parser and
-// none of the login code. Both go through here, so both print the same.
+// bin itself for the plain forms (cli/status-forms.ts, cli/status-main.ts), which then load no
+// command-line parser and none of the login code. Both go through here, so both print the same.
 
-export interface StatusRequest {
-  /** --verify: ask the server too */
-  online: boolean
-  /** --server, with --verify: the server the login must be on */
-  server?: string
-  json: boolean
-  trace: boolean
-}
+export type { StatusRequest }
 
 type StatusFlow = typeof import('../effects/node/status-flow.js')
 
@@ -34,18 +28,4 @@ export async function runStatusCommand(
     io.stdout.write(`${line}\n`)
     return code
   }
-}
-
-const PLAIN_STATUS_FLAGS = new Set(['--status', '--json', '--verify', '--trace'])
-
-/**
- * The status forms the bin answers without its command-line parser: `login --status` with any
- * of --json, --verify and --trace, each at most once. Anything else (a --server, a typo, a
- * repeated flag) is left to the parser, which knows every rule and message.
- */
-export function plainStatusRequest(argv: readonly string[]): StatusRequest | null {
-  if (argv[0] !== 'login' || !argv.includes('--status')) return null
-  const flags = argv.slice(1)
-  if (new Set(flags).size !== flags.length || !flags.every((flag) => PLAIN_STATUS_FLAGS.has(flag))) return null
-  return { online: flags.includes('--verify'), json: flags.includes('--json'), trace: flags.includes('--trace') }
 }

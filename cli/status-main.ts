@@ -5,13 +5,14 @@
 // start-up time and memory (scripts/bench-startup.mjs).
 import * as statusFlow from '../effects/node/status-flow.js'
 import { quietWhenReaderGoes } from './output-streams.js'
-import { plainStatusRequest, runStatusCommand } from './status-command.js'
+import { titleWithoutSecrets } from './process-title.js'
+import { runStatusCommand } from './status-command.js'
+import type { StatusRequest } from './status-forms.js'
 
-/** Answers `argv` when it is a plain status form; false leaves it to the parser. */
-export async function answerStatus(argv: string[]): Promise<boolean> {
-  const request = plainStatusRequest(argv)
-  if (!request) return false
+/** Answers a plain status form (cli/status-forms.ts decided it is one). */
+export async function answerStatus(argv: string[], request: StatusRequest): Promise<void> {
+  // As the parsed command line does (cli/hide-secrets-from-process-list.ts): `ps` shows the command.
+  if (process.platform !== 'win32') process.title = titleWithoutSecrets('omicos', argv)
   quietWhenReaderGoes(process.stdout, process.stderr)
   process.exitCode = await runStatusCommand({ stdout: process.stdout, stderr: process.stderr, env: process.env }, request, async () => statusFlow)
-  return true
 }

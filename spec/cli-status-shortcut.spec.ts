@@ -7,10 +7,10 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { basename, join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { plainStatusRequest } from '../cli/status-command.js'
-import type { CliSandbox } from './support/cli.js'
+import { plainStatusRequest } from '../cli/status-forms.js'
+import { CLI_BIN, type CliSandbox } from './support/cli.js'
 import { CREDENTIAL_FILE, loginSpec, watchForLeaks } from './support/cli-login.js'
 
 const ADA = { email: 'ada@example.com', password: 'status shortcut horse 7' }
@@ -19,6 +19,7 @@ const leaks = watchForLeaks()
 const spec = loginSpec(test, leaks, [ADA])
 const { ref } = spec
 
+const CLI_DIR = dirname(CLI_BIN)
 const FORMS = [[], ['--json'], ['--verify'], ['--verify', '--json'], ['--json', '--verify']]
 
 const logIn = async (box: CliSandbox) => {
@@ -78,7 +79,7 @@ test('the plain forms are taken by the shortcut, every other command line by the
   for (const argv of parsed) assert.is(plainStatusRequest(argv), null, argv.join(' '))
 })
 
-/** The bin's own files a run loaded (dist/cli/...), recorded by a module hook preloaded with --import. */
+/** The bin's own files a run loaded, relative to dist/cli/, recorded by a module hook preloaded with --import. */
 const loadedFiles = async (box: CliSandbox, args: string[]): Promise<string[]> => {
   const dir = mkdtempSync(join(tmpdir(), 'omicos-loads-'))
   try {
@@ -87,26 +88,40 @@ const loadedFiles = async (box: CliSandbox, args: string[]): Promise<string[]> =
     const probe = join(dir, 'probe.mjs')
     writeFileSync(probe, `import { register } from 'node:module'\nregister(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)})\n`)
     writeFileSync(out, '')
-    const result = await omicos(box, args, { NODE_OPTIONS: `--import=${pathToFileURL(probe).href}` })
-    assert.ok(result.code === 0 || result.code === 1, result.stderr)
+    const result = await omicos(box, args, { NODE_OPTIONS: `--import=${pathToFileURL(probe).href}`, HTTPS_PROXY: 'http://127.0.0.1:9', HTTP_PROXY: 'http://127.0.0.1:9' })
+    assert.ok([0, 1, 2, 3].includes(result.code ?? -1), result.stderr)
     return readFileSync(out, 'utf8')
       .split('\n')
       .filter((url) => url.includes('/dist/cli/'))
-      .map((url) => basename(new URL(url).pathname))
+      .map((url) => new URL(url).pathname.split('/dist/cli/')[1]!)
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
 }
 
-test('the shortcut is taken: a plain status loads its own bundle, neither the parser nor the request code; a parsed one loads the parser', async () => {
+// What every start of the bin loads, --version included: the entry and what it imports statically.
+const EVERY_START = ['main.js', ...[...readFileSync(join(CLI_DIR, 'main.js'), 'utf8').matchAll(/import\s*(?:[^'"]*from\s*)?["'](\.\/bundle\/[^"']+)["']/g)].map((m) => m[1]!.slice(2))]
+
+test('every plain form is taken by the shortcut, which loads its own bundle only; a parsed status never loads it', async () => {
   const box = spec.sandbox()
-  const shortcut = await loadedFiles(box, ['login', '--status'])
-  assert.ok(shortcut.includes('status-main.js'), shortcut.join(' '))
-  for (const unwanted of ['main-', 'node-ponyfill-', 'enquirer-', 'device-view-', 'api-']) {
-    assert.not.ok(shortcut.some((file) => file.startsWith(unwanted)), `${unwanted}* is not loaded by a plain status: ${shortcut.join(' ')}`)
+  await logIn(box)
+  for (const form of [...FORMS, ['--trace'], ['--verify', '--trace', '--json']]) {
+    const files = await loadedFiles(box, ['login', '--status', ...form])
+    const label = ['login', '--status', ...form].join(' ')
+    assert.ok(files.includes('status-main.js'), `${label}: ${files.join(' ')}`)
+    const beyond = files.filter((file) => !file.startsWith('status-bundle/') && file !== 'status-main.js' && !EVERY_START.includes(file))
+    assert.equal(beyond, [], `${label} loads nothing of the CLI's bundle beyond what every start loads`)
+    // Offline, no request code at all; with --verify, the requests (cross-fetch), never a prompt.
+    const requestCode = ['omicos-api-', 'node-ponyfill-', 'renew-login-'].filter((name) => files.some((file) => file.startsWith(`status-bundle/${name}`)))
+    if (form.includes('--verify')) assert.equal(requestCode.slice(0, 2), ['omicos-api-', 'node-ponyfill-'], `${label}: ${files.join(' ')}`)
+    else assert.equal(requestCode, [], `${label} loads no request code`)
+    assert.not.ok(files.some((file) => /enquirer-|device-view-/.test(file)), `${label}: ${files.join(' ')}`)
   }
-  const parsed = await loadedFiles(box, ['login', '--status', '--no-force'])
-  assert.ok(parsed.some((file) => file.startsWith('main-')), parsed.join(' '))
+  for (const args of [['login', '--status', '--no-force'], ['login', '--status', '--verify', '--server', ref.server.url], ['login', '--status', '--json', '--json']]) {
+    const files = await loadedFiles(box, args)
+    assert.ok(files.some((file) => file.startsWith('bundle/main-')), `${args.join(' ')}: ${files.join(' ')}`)
+    assert.not.ok(files.some((file) => file === 'status-main.js' || file.startsWith('status-bundle/')), `${args.join(' ')} loads nothing of the status bundle: ${files.join(' ')}`)
+  }
 })
 
 test('logged out: both paths say so, exit 1', async () => {
@@ -125,9 +140,12 @@ test('logged in, offline and verified online, also traced: both paths print the 
   assert.is(answers.get('')!.code, 0)
   assert.match(answers.get('')!.stdout, `email: ${ADA.email}`)
   const online = await agree(box, {}, [['--verify'], ['--verify', '--json'], ['--trace'], ['--verify', '--trace']])
+  const traced = await agree(box, { OMICOS_TRACE: '1' }, [[], ['--json']])
+  assert.match(traced.get('')!.stderr, /\[trace [\d:.]+\] xstate\.init: \(start\) -> reading/, 'OMICOS_TRACE=1 traces on both paths')
   assert.ok(ref.server.requests.length > requests, '--verify asks the server')
   assert.is(online.get('--verify')!.code, 0, online.get('--verify')!.stderr)
-  assert.match(online.get('--verify')!.stdout, /server: .*accepted|valid|works/i)
+  assert.match(online.get('--verify')!.stdout, /^online check: the user token works$/m)
+  assert.not.match(answers.get('')!.stdout, /online check/)
   assert.match(online.get('--trace')!.stderr, /\[trace [\d:.]+\] xstate\.init: \(start\) -> reading/)
 })
 
