@@ -242,7 +242,7 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
     }),
 
     ...statusActors,
-    verifyExisting: fromPromise<VerifyResult, VerifyInput>(({ input, signal }) => budgeted(() => verifyStoredLogin(http, input, signal))),
+    verifyExisting: fromPromise<VerifyResult, VerifyInput>(({ input, signal }) => budgeted((deps) => verifyStoredLogin(deps, input, signal))),
 
     /** Lets go of whatever a login that ended early still holds (its credential locks). */
     dispose: release,
