@@ -63,14 +63,27 @@ const assertNoSecretIn = (result: CliResult, credentials: Credentials) => {
 
 // --- status --verify ------------------------------------------------------------------------
 
-test('--status --verify, an account error that echoes the Bearer token: exit 6, [redacted], the file untouched', async () => {
+test('--status --verify, an account error that echoes the Bearer token and the stored tokens it was not sent: exit 6, [redacted], the file untouched', async () => {
   const { box, file, credentials, before } = await loggedIn()
+  // The process and refresh tokens are not in this request: the server can only know them. Both
+  // paths of the command line (the bin's own for the plain form, the parser's with --no-force)
+  // redact them all.
   hostile.on('GET /omicos/account', ({ req, res }) =>
-    sendJson(res, 500, { error: 'server_error', error_description: `upstream rejected ${req.headers.authorization}` }),
+    sendJson(res, 500, {
+      error: 'server_error',
+      error_description: `upstream rejected ${req.headers.authorization} for ${credentials.process_token} ${credentials.refresh_token}`,
+    }),
   )
-  const result = await run(box, ['--status', '--verify'])
-  assertOneLineError(result, 6, /refused the account request: server_error: upstream rejected Bearer \[redacted\] \(HTTP 500\)/)
-  assertNoSecretIn(result, credentials)
+  for (const args of [['--status', '--verify'], ['--status', '--verify', '--no-force'], ['--status', '--verify', '--json']]) {
+    const result = await run(box, args)
+    if (args.includes('--json')) {
+      assert.is(result.code, 6)
+      assert.match(JSON.parse(result.stdout).error.message, /upstream rejected Bearer \[redacted\] for \[redacted\] \[redacted\]/)
+    } else {
+      assertOneLineError(result, 6, /refused the account request: server_error: upstream rejected Bearer \[redacted\] for \[redacted\] \[redacted\] \(HTTP 500\)/)
+    }
+    assertNoSecretIn(result, credentials)
+  }
   assert.equal(bytesOf(file), before)
 })
 
