@@ -13,7 +13,7 @@
 //
 // Two more runs, each on its own (they replace the run above):
 //
-//   --compare [--codes 4000] [--polls 8000] [--concurrency 32] [--rounds 3] [--postgres]
+//   --compare [--codes 4000] [--polls 8000] [--concurrency 32] [--rounds 3] [--postgres [--instances 2]]
 //     Poll throughput side by side on the same load: a stock node-oidc-provider with its device
 //     flow only (in-memory storage), the reference server on SQLite, and with --postgres two
 //     reference servers on one PostgreSQL (the load split between them). Rounds are interleaved.
@@ -99,6 +99,8 @@ if (args.includes('--compare') || args.includes('--paced')) {
   const stopAt = Date.now() + MAX * 1000
   const inTime = () => Date.now() < stopAt
   const usePostgres = args.includes('--postgres')
+  // With --postgres: how many reference instances share the database (the load is split between them).
+  const instances = option('--instances', 2, 8)
   const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
   const children = new Set()
   const folders = []
@@ -205,7 +207,7 @@ if (args.includes('--compare') || args.includes('--paced')) {
       return { pollsPerSecond: run.done / run.seconds, polls: run.done, answers, held }
     }
     const subjects = [['stock node-oidc-provider (memory)', async () => [await serve(['--serve-stock'])]], ['reference server, SQLite', async () => [await sqliteServer()]]]
-    if (usePostgres) subjects.push(['reference server, 2 instances on PostgreSQL', () => postgresServers(2)])
+    if (usePostgres) subjects.push([`reference server, ${instances} instance${instances === 1 ? '' : 's'} on PostgreSQL`, () => postgresServers(instances)])
     const results = subjects.map(([name]) => ({ name, rates: [], answers: {}, held: 0 }))
     for (let round = 0; round < rounds && inTime(); round++) {
       for (const [index, [, start]] of subjects.entries()) {
@@ -234,7 +236,7 @@ if (args.includes('--compare') || args.includes('--paced')) {
     // --stock: the same load on node-oidc-provider as it comes (no pacing, codes in memory), to
     // tell what the load itself costs from what the reference server adds.
     const useStock = args.includes('--stock')
-    const servers = useStock ? [await serve(['--serve-stock'])] : usePostgres ? await postgresServers(2) : [await sqliteServer()]
+    const servers = useStock ? [await serve(['--serve-stock'])] : usePostgres ? await postgresServers(instances) : [await sqliteServer()]
     const bases = servers.map((server) => server.url)
     const codes = []
     await runPool(pairings, 32, async (i) => codes.push({ deviceCode: await issue(bases[i % bases.length]), index: i }))
@@ -275,7 +277,7 @@ if (args.includes('--compare') || args.includes('--paced')) {
     for (const server of servers) await server.stop()
     const result = {
       date: new Date().toISOString().slice(0, 10), node: process.version, cpus: cpus().length,
-      store: useStock ? 'stock node-oidc-provider (memory)' : usePostgres ? '2 instances on one PostgreSQL' : 'SQLite',
+      store: useStock ? 'stock node-oidc-provider (memory)' : usePostgres ? `${instances} instance${instances === 1 ? '' : 's'} on one PostgreSQL` : 'SQLite',
       pairings: codes.length, seconds, burst: { issued: burstDone.done, perSecond: r1(burstDone.done / burstDone.seconds) },
       polls: latencies.length, pollP50Ms: r1(pct(latencies, 50)), pollP99Ms: r1(pct(latencies, 99)), pollMaxMs: r1(Math.max(...latencies)),
       laterPolls: laterLatencies.length, laterPollP50Ms: r1(pct(laterLatencies, 50)), laterPollP99Ms: r1(pct(laterLatencies, 99)),
