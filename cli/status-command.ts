@@ -1,13 +1,19 @@
 import { printFailure, printRendered, traceInspector, withInterrupt, type CommandIo } from './command-io.js'
 import { thrownJson } from './render-json.js'
 import { renderStatus } from './render-status.js'
-import type { StatusRequest } from './status-forms.js'
 
 // `omicos login --status`, once its options are known: run by the login command, and by the
-// bin itself for the plain forms (cli/status-forms.ts, cli/status-main.ts), which then load no
-// command-line parser and none of the login code. Both go through here, so both print the same.
+// bin itself for the plain forms (cli/start.ts decides, cli/status-main.ts runs), which then load
+// no command-line parser and none of the login code. Both go through here, so both print the same.
 
-export type { StatusRequest }
+export interface StatusRequest {
+  /** --verify: ask the server too */
+  online: boolean
+  /** --server, with --verify: the server the login must be on */
+  server?: string
+  json: boolean
+  trace: boolean
+}
 
 type StatusFlow = typeof import('../effects/node/status-flow.js')
 

@@ -6,10 +6,9 @@
 import * as statusFlow from '../effects/node/status-flow.js'
 import { quietWhenReaderGoes } from './output-streams.js'
 import { titleWithoutSecrets } from './process-title.js'
-import { runStatusCommand } from './status-command.js'
-import type { StatusRequest } from './status-forms.js'
+import { runStatusCommand, type StatusRequest } from './status-command.js'
 
-/** Answers a plain status form (cli/status-forms.ts decided it is one). */
+/** Answers a plain status form (cli/start.ts decided it is one). */
 export async function answerStatus(argv: string[], request: StatusRequest): Promise<void> {
   // As the parsed command line does (cli/hide-secrets-from-process-list.ts): `ps` shows the command.
   if (process.platform !== 'win32') process.title = titleWithoutSecrets('omicos', argv)

@@ -95,7 +95,7 @@ const bundled = await build({
 })
 // The plain status's own bundle: one file with all it runs offline, its request code (for
 // --verify) in chunks of its own. cli/start.ts loads it or cli/main.ts, never both (it decides
-// with cli/status-forms.ts, which imports nothing), so no module exists twice in one process
+// before loading either), so no module exists twice in one process
 // (the held secrets the sanitizer redacts are one set); spec/cli-status-shortcut.spec.ts checks.
 const statusBundled = await build({
   ...bundleOptions,

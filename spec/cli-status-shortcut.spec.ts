@@ -9,7 +9,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { plainStatusRequest } from '../cli/status-forms.js'
 import { CLI_BIN, type CliSandbox } from './support/cli.js'
 import { CREDENTIAL_FILE, loginSpec, watchForLeaks } from './support/cli-login.js'
 
@@ -53,32 +52,6 @@ const agree = async (box: CliSandbox, env: NodeJS.ProcessEnv = {}, forms = FORMS
   return answers
 }
 
-test('the plain forms are taken by the shortcut, every other command line by the parser', () => {
-  const plain: Array<[string[], { online: boolean; json: boolean; trace: boolean }]> = [
-    [['login', '--status'], { online: false, json: false, trace: false }],
-    [['login', '--status', '--json'], { online: false, json: true, trace: false }],
-    [['login', '--verify', '--status'], { online: true, json: false, trace: false }],
-    [['login', '--trace', '--status', '--json', '--verify'], { online: true, json: true, trace: true }],
-  ]
-  for (const [argv, request] of plain) assert.equal(plainStatusRequest(argv), request, argv.join(' '))
-  const parsed = [
-    ['login'],
-    ['login', '--json'],
-    ['cli', 'login', '--status'],
-    ['--status', 'login'],
-    ['login', '--status', '--status'],
-    ['login', '--status', '--json', '--json'],
-    ['login', '--status', '--server', 'http://127.0.0.1:1'],
-    ['login', '--status', '--verify', '--server=http://127.0.0.1:1'],
-    ['login', '--status', '--logout'],
-    ['login', '--status', '--no-force'],
-    ['login', '--status', '--statuss'],
-    ['login', '--status', '-h'],
-    ['login', '--status', 'extra'],
-  ]
-  for (const argv of parsed) assert.is(plainStatusRequest(argv), null, argv.join(' '))
-})
-
 /** The bin's own files a run loaded, relative to dist/cli/, recorded by a module hook preloaded with --import. */
 const loadedFiles = async (box: CliSandbox, args: string[]): Promise<string[]> => {
   const dir = mkdtempSync(join(tmpdir(), 'omicos-loads-'))
@@ -101,6 +74,44 @@ const loadedFiles = async (box: CliSandbox, args: string[]): Promise<string[]> =
 
 // What every start of the bin loads, --version included: the entry and what it imports statically.
 const EVERY_START = ['main.js', ...[...readFileSync(join(CLI_DIR, 'main.js'), 'utf8').matchAll(/import\s*(?:[^'"]*from\s*)?["'](\.\/bundle\/[^"']+)["']/g)].map((m) => m[1]!.slice(2))]
+
+test('the plain forms, in any order, are taken by the shortcut with what each flag asks; every other command line by the parser', async () => {
+  const box = spec.sandbox()
+  await logIn(box)
+  const plain: Array<[string[], { online: boolean; json: boolean; trace: boolean }]> = [
+    [['login', '--status'], { online: false, json: false, trace: false }],
+    [['login', '--status', '--json'], { online: false, json: true, trace: false }],
+    [['login', '--verify', '--status'], { online: true, json: false, trace: false }],
+    [['login', '--trace', '--status', '--json', '--verify'], { online: true, json: true, trace: true }],
+  ]
+  for (const [argv, asked] of plain) {
+    const label = argv.join(' ')
+    assert.ok((await loadedFiles(box, argv)).includes('status-main.js'), `${label} takes the shortcut`)
+    const result = await omicos(box, argv)
+    assert.is(result.code, 0, `${label}: ${result.stderr}`)
+    const json = asked.json ? JSON.parse(result.stdout) : null
+    assert.is(json !== null, asked.json, `${label}: JSON`)
+    const checked = json ? json.verified !== null && json.verified !== undefined : /^online check: /m.test(result.stdout)
+    assert.is(checked, asked.online, `${label}: asked the server`)
+    assert.is(/^\[trace /m.test(result.stderr), asked.trace, `${label}: traced`)
+  }
+  const parsed = [
+    ['cli', 'login', '--status'],
+    ['--status', 'login'],
+    ['login', '--status', '--status'],
+    ['login', '--status', '--json', '--json'],
+    ['login', '--status', '--server', 'http://127.0.0.1:1'],
+    ['login', '--status', '--verify', '--server=http://127.0.0.1:1'],
+    ['login', '--status', '--logout'],
+    ['login', '--status', '--no-force'],
+    ['login', '--status', '--statuss'],
+    ['login', '--status', '-h'],
+    ['login', '--status', 'extra'],
+  ]
+  for (const argv of parsed) {
+    assert.not.ok((await loadedFiles(box, argv)).includes('status-main.js'), `${argv.join(' ')} goes to the parser`)
+  }
+})
 
 test('every plain form is taken by the shortcut, which loads its own bundle only; a parsed status never loads it', async () => {
   const box = spec.sandbox()
