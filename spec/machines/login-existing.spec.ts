@@ -11,26 +11,18 @@ import {
   passwordLoginInput,
   settle,
   StubEffectError,
-  type Answer,
   loginScenario,
   secrets,
+  storedLogin,
+  foundExisting,
+  rejectedVerdict,
 } from '../support/machine-harness.js'
 
 const { start } = loginScenario
 
-const existing = (overrides: Record<string, unknown> = {}) => ({
-  email: 'You@Example.com',
-  accountId: 'acct_42',
-  server: 'https://auth.omicos.cn',
-  processName: 'omics',
-  authMethod: 'password',
-  userTokenExpiresAt: EPOCH + 30 * 86_400_000,
-  hasRefreshToken: true,
-  path: files[0],
-  ...overrides,
-})
-const found = (login: Record<string, unknown> | null): Answer => (now) => ({ ok: { existing: login, at: now } })
-const rejected: Answer = (now) => ({ ok: { kind: 'invalid', message: 'revoked', at: now } })
+const existing = storedLogin
+const found = foundExisting
+const rejected = rejectedVerdict
 
 test('the same account on the same server (email case aside): asked online, works, not near its end -> alreadyLoggedIn, confirmed', async () => {
   const login = start(passwordLoginInput(), { checkExisting: [found(existing())], verifyExisting: [(now) => ({ ok: { kind: 'valid', account, at: now } })] })

@@ -23,6 +23,9 @@ import {
   StubEffectError,
   TimerClock,
   type Answer,
+  storedLogin,
+  foundExisting,
+  rejectedVerdict,
 } from '../support/machine-harness.js'
 
 const MACHINES: Array<[string, AnyStateMachine]> = [
@@ -33,19 +36,9 @@ const MACHINES: Array<[string, AnyStateMachine]> = [
   ['status', status],
 ]
 
-const existing = (overrides: Record<string, unknown> = {}) => ({
-  email: 'you@example.com',
-  accountId: 'acct_42',
-  server: 'https://auth.omicos.cn',
-  processName: 'omics',
-  authMethod: 'password',
-  userTokenExpiresAt: EPOCH + 30 * 86_400_000,
-  hasRefreshToken: true,
-  path: files[0],
-  ...overrides,
-})
-const found = (login: Record<string, unknown> | null): Answer => (now) => ({ ok: { existing: login, at: now } })
-const rejected: Answer = (now) => ({ ok: { kind: 'invalid', message: 'revoked', at: now } })
+const existing = storedLogin
+const found = foundExisting
+const rejected = rejectedVerdict
 
 const report: StatusReport = {
   loggedIn: true,

@@ -382,6 +382,25 @@ export const existingLogin = {
 
 export const files = ['/home/you/.omicos/cloud_login.json', '/work/ws1/.omicos/cloud_login.json']
 
+/** An existing login as checkExisting reports it: you@example.com (cased as typed once) on the default server, 30 days left. */
+export const storedLogin = (overrides: Record<string, unknown> = {}) => ({
+  email: 'You@Example.com',
+  accountId: 'acct_42',
+  server: 'https://auth.omicos.cn',
+  processName: 'omics',
+  authMethod: 'password',
+  userTokenExpiresAt: EPOCH + 30 * 86_400_000,
+  hasRefreshToken: true,
+  path: files[0],
+  ...overrides,
+})
+
+/** checkExisting's answer: `login` found (or none), at the time it is asked. */
+export const foundExisting = (login: Record<string, unknown> | null): Answer => (now) => ({ ok: { existing: login, at: now } })
+
+/** A verification the server answered with a rejection of the user token. */
+export const rejectedVerdict: Answer = (now) => ({ ok: { kind: 'invalid', message: 'revoked', at: now } })
+
 export const deviceAuthorization = (receivedAt = 0, overrides: Record<string, unknown> = {}) => ({
   deviceCode: secrets.deviceCode,
   userCode: 'BCDF-GHJK',
