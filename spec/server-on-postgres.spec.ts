@@ -10,7 +10,7 @@ import { startPostgres, type TestPostgres } from './support/postgres.js'
 import { timeout } from './support/wait.js'
 
 const fromDist = fileURLToPath(import.meta.url).includes('/dist/spec/')
-const SPECS = ['server-http', 'server-pacing', 'server-device-guesses', 'server-device-page', 'server-user-token-ttl']
+const SPECS = ['server-http', 'server-pacing', 'server-pacing-store', 'server-device-guesses', 'server-device-page', 'server-user-token-ttl']
   .map((name) => fileURLToPath(new URL(fromDist ? `./${name}.spec.js` : `../dist/spec/${name}.spec.js`, import.meta.url)))
 
 let postgres: TestPostgres | undefined

@@ -2,7 +2,7 @@
 // that is slow to answer one poll must not make the next, correctly spaced one look early.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { pollDeviceCode, requestDeviceCode, withReferenceServer } from './support/server.js'
+import { DEVICE_GRANT, pollDeviceCode, requestDeviceCode, withReferenceServer } from './support/server.js'
 import { sleep, timeout } from './support/wait.js'
 
 const INTERVAL_S = 2
@@ -37,6 +37,40 @@ test('a poll sent a full interval after a slowly answered one is pending; half a
     const early = await pollDeviceCode(ref.server, deviceCode)
     assert.is(early.body.error, 'slow_down', 'half an interval after is early')
     assert.is(early.body.interval, INTERVAL_S + 5)
+  } finally {
+    await timeout(ref.stop(), 10_000, 'stopping the server')
+  }
+})
+
+test('a poll whose client gave up before the server read it is not counted: the next is measured from the one before', async () => {
+  let holdNext = false
+  const ref = await withReferenceServer({
+    interval: INTERVAL_S,
+    holdTokenRequests: async () => {
+      if (!holdNext) return
+      holdNext = false
+      await sleep(INTERVAL_S * 400)
+    },
+  })
+  try {
+    const code = await requestDeviceCode(ref.server)
+    const deviceCode: string = code.body.device_code
+    assert.is((await pollDeviceCode(ref.server, deviceCode)).body.error, 'authorization_pending')
+
+    await sleep(INTERVAL_S * 1000)
+    holdNext = true
+    const abandonedSent = Date.now()
+    const abandoned = await fetch(`${ref.server.url}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: DEVICE_GRANT, device_code: deviceCode, client_id: 'omicos-cli' }).toString(),
+      signal: AbortSignal.timeout(INTERVAL_S * 100),
+    }).then(() => 'answered', (error: Error) => error.name)
+    assert.is(abandoned, 'TimeoutError', 'the client gave up before the held answer')
+
+    await sleep(abandonedSent + INTERVAL_S * 500 - Date.now())
+    const next = await pollDeviceCode(ref.server, deviceCode)
+    assert.is(next.body.error, 'authorization_pending', 'measured from the answered poll, 1.5 intervals before')
   } finally {
     await timeout(ref.stop(), 10_000, 'stopping the server')
   }

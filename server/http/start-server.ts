@@ -6,12 +6,13 @@ import { createServer as createHttpServer, type Server } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
 import type { Context, Middleware } from 'koa'
-import { createDevicePacing, pacingOnIssue, slowDownMiddleware } from '../oauth/device-pacing.js'
+import { createDevicePacing, devicePolls, pacingOnIssue } from '../oauth/device-pacing.js'
 import { devicePage } from '../device-page/routes.js'
 import { openStore } from '../storage/store.js'
 import { omicosRoutes } from '../oauth/omicos-routes.js'
 import { processTokenRevocation } from '../oauth/process-token-revocation.js'
-import { createProvider, DEVICE_CODE_GRANT } from '../oauth/provider.js'
+import { Provider } from '../oauth/oidc-library.js'
+import { createProvider } from '../oauth/provider.js'
 import { requestLogMiddleware, type RequestLogEntry } from './request-log.js'
 import { createSignInLimiter } from '../oauth/sign-in-limiter.js'
 
@@ -187,8 +188,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const url = publicIssuer ?? address
 
   const limiter = createSignInLimiter(sql)
-  const provider = createProvider({ issuer: url, sql, keys, deviceTtl, userTokenTtl, corsOrigins, limiter })
   const pacing = createDevicePacing(sql, interval)
+  const polls = devicePolls(pacing, TOKEN_PATH, () => Provider.ctx, Date.now, options.holdTokenRequests)
+  const provider = createProvider({ issuer: url, sql, keys, deviceTtl, userTokenTtl, corsOrigins, limiter, readAhead: polls.readAhead })
   const requests: RequestLogEntry[] = []
 
   // The library has no interval setting and does not send one (RFC 8628 §3.2 makes it optional,
@@ -207,7 +209,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   provider.use(requestLogMiddleware(requests))
   provider.use(errorBoundary(log))
   provider.use(pacingOnIssue(pacing, DEVICE_AUTHORIZATION_PATH, interval, deviceTtl))
-  provider.use(slowDownMiddleware(pacing, TOKEN_PATH, DEVICE_CODE_GRANT, Date.now, options.holdTokenRequests))
+  provider.use(polls.middleware)
   provider.use(processTokenRevocation(sql, REVOCATION_PATH))
   provider.use(omicosRoutes({ provider, sql, processTokenTtl, corsOrigins }))
   provider.use(devicePage({ provider, sql, limiter }))

@@ -9,17 +9,23 @@
 // loaded the server is.
 import type { Middleware } from 'koa'
 import { sha256 } from '../storage/hashing.js'
+import { LIVE_ROW, type ModelRow, type ReadAhead } from '../storage/oidc-adapter.js'
 import { greatest, type Sql } from '../storage/sql.js'
+import { statementBatch } from '../storage/statement-batch.js'
 
 export const SLOW_DOWN_STEP_S = 5
 // Timers and the network make a client that waits exactly `interval` arrive a little early now and then.
 const EARLY_TOLERANCE_MS = 250
 
+export type PollJudgment = { slowDown: false } | { slowDown: true; intervalS: number }
+
 export interface DevicePacing {
   issued(deviceCode: string, intervalS: number, expiresInS: number): Promise<void>
-  /** Records a poll of a still-pending code that arrived at `at`; returns the new interval when it came too soon. */
-  pendingPoll(deviceCode: string, at: number): Promise<{ slowDown: false } | { slowDown: true; intervalS: number }>
-  polled(deviceCode: string, at: number): Promise<void>
+  /**
+   * Stamps a poll of `deviceCode` that arrived at `at`, judges it against the interval in force,
+   * and reads the code's own row, in one round trip on PostgreSQL.
+   */
+  poll(deviceCode: string, at: number): Promise<{ judgment: PollJudgment; row: ModelRow | undefined }>
 }
 
 export function createDevicePacing(sql: Sql, defaultIntervalS: number, now = Date.now): DevicePacing {
@@ -27,14 +33,60 @@ export function createDevicePacing(sql: Sql, defaultIntervalS: number, now = Dat
     ON CONFLICT (device_code_hash) DO UPDATE SET interval_s = excluded.interval_s, last_poll_at = excluded.last_poll_at, expires_at = excluded.expires_at`
   const insertIfMissing = 'INSERT INTO device_pacing (device_code_hash, interval_s, last_poll_at, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (device_code_hash) DO NOTHING'
   // Early: sooner than the interval in force (less the tolerance) after the previous arrival.
-  // The greater stamp is kept: a poll that arrived first but finished last must not move it back.
-  const early = `last_poll_at IS NOT NULL AND ? - last_poll_at < interval_s * 1000 - ${EARLY_TOLERANCE_MS}`
-  const judge = `UPDATE device_pacing SET
-      last_early = CASE WHEN ${early} THEN 1 ELSE 0 END,
-      interval_s = CASE WHEN ${early} THEN interval_s + ${SLOW_DOWN_STEP_S} ELSE interval_s END,
-      last_poll_at = ${greatest(sql, 'COALESCE(last_poll_at, 0)', '?')}
-    WHERE device_code_hash = ? RETURNING interval_s, last_early`
+  // The greater stamp is kept: a poll that arrived first but was judged last must not move it back.
+  const early = (at: string) => `last_poll_at IS NOT NULL AND ${at} - last_poll_at < interval_s * 1000 - ${EARLY_TOLERANCE_MS}`
+  const judgement = (at: string) => `
+      last_early = CASE WHEN ${early(at)} THEN 1 ELSE 0 END,
+      interval_s = CASE WHEN ${early(at)} THEN interval_s + ${SLOW_DOWN_STEP_S} ELSE interval_s END,
+      last_poll_at = ${greatest(sql, 'COALESCE(last_poll_at, 0)', at)}`
+  // One statement reads and writes the pacing row, so two polls at once (at one instance or two)
+  // are judged one after the other: PostgreSQL re-evaluates the second against the row the first
+  // wrote, SQLite runs one statement at a time.
+  const judge = `UPDATE device_pacing SET ${judgement('?')} WHERE device_code_hash = ? RETURNING interval_s, last_early`
+  const readCode = `SELECT payload, consumed FROM oidc_models WHERE model = 'DeviceCode' AND id = ? AND ${LIVE_ROW}`
+  // On PostgreSQL the polls that arrive together are judged, and their codes read, in one
+  // statement (statement-batch.ts): a statement is a round trip, and a poll is the server's most
+  // frequent request. The rows are updated in the order of their keys, so two batches at two
+  // instances that share codes take their row locks in the same order.
+  const judgeAndReadAll = `WITH input AS (
+      SELECT * FROM unnest(?::text[], ?::bigint[], ?::text[]) WITH ORDINALITY AS i(key, at, id, n)
+    ), judged AS (
+      UPDATE device_pacing SET ${judgement('poll.at')}
+      FROM (SELECT key, at FROM input ORDER BY key) AS poll
+      WHERE device_code_hash = poll.key
+      RETURNING device_code_hash, interval_s, last_early
+    )
+    SELECT judged.interval_s, judged.last_early, code.payload, code.consumed
+    FROM input
+    LEFT JOIN judged ON judged.device_code_hash = input.key
+    LEFT JOIN oidc_models AS code ON code.model = 'DeviceCode' AND code.id = input.id AND ${LIVE_ROW}
+    ORDER BY input.n`
   let lastSweep = 0
+
+  type Judged = { interval_s: number; last_early: number }
+  const verdict = (judged: Judged): PollJudgment =>
+    judged.last_early ? { slowDown: true, intervalS: judged.interval_s } : { slowDown: false }
+  type Poll = { key: string; at: number; id: string }
+  type Read = { judged: Judged | undefined; row: ModelRow | undefined }
+
+  const judgeAndReadOne = async ({ key, at, id }: Poll): Promise<Read> => ({
+    judged: await sql.get<Judged>(judge, [at, at, at, key]),
+    row: await sql.get<ModelRow>(readCode, [id, now()]),
+  })
+  const batch = sql.dialect === 'postgres'
+    ? statementBatch<Poll, Read>(
+      async (polls) => {
+        const rows = await sql.all<{ interval_s: number | null; last_early: number | null; payload: string | null; consumed: number | null }>(
+          judgeAndReadAll, [polls.map((p) => p.key), polls.map((p) => p.at), polls.map((p) => p.id), now()])
+        return rows.map((r) => ({
+          judged: r.interval_s === null ? undefined : { interval_s: r.interval_s, last_early: r.last_early! },
+          row: r.payload === null ? undefined : { payload: r.payload, consumed: r.consumed },
+        }))
+      },
+      judgeAndReadOne,
+      { inFlight: 4, maxSize: 64, key: (p) => p.key },
+    )
+    : undefined
 
   return {
     async issued(deviceCode, intervalS, expiresInS) {
@@ -45,67 +97,65 @@ export function createDevicePacing(sql: Sql, defaultIntervalS: number, now = Dat
       }
       await sql.run(insert, [sha256(deviceCode), intervalS, null, at + (expiresInS + 120) * 1000])
     },
-    async pendingPoll(deviceCode, at) {
+    async poll(deviceCode, at) {
       const key = sha256(deviceCode)
-      // One statement reads and writes the row, so two polls at once (at one instance or two)
-      // are judged one after the other: PostgreSQL re-evaluates the second against the row the
-      // first wrote, SQLite runs one statement at a time.
-      for (let attempt = 0; attempt < 2; attempt++) {
-        const row = await sql.get<{ interval_s: number; last_early: number }>(judge, [at, at, at, key])
-        if (row) return row.last_early ? { slowDown: true as const, intervalS: row.interval_s } : { slowDown: false as const }
-        // A code this server did not see issued (issued before pacing was kept): it starts now.
-        if (await sql.run(insertIfMissing, [key, defaultIntervalS, at, at + 3_600_000])) return { slowDown: false as const }
+      const { judged, row } = batch ? await batch({ key, at, id: deviceCode }) : await judgeAndReadOne({ key, at, id: deviceCode })
+      if (judged) return { judgment: verdict(judged), row }
+      // A code without a pacing row was issued before pacing was kept: it starts now, as a
+      // first poll. A device code that does not exist gets no row (nothing for a guesser to fill).
+      if (row && !(await sql.run(insertIfMissing, [key, defaultIntervalS, at, at + 3_600_000]))) {
+        const raced = await sql.get<Judged>(judge, [at, at, at, key])
+        if (raced) return { judgment: verdict(raced), row }
       }
-      return { slowDown: false as const }
-    },
-    async polled(deviceCode, at) {
-      await sql.run(`UPDATE device_pacing SET last_poll_at = ${greatest(sql, 'COALESCE(last_poll_at, 0)', '?')} WHERE device_code_hash = ?`, [at, sha256(deviceCode)])
+      return { judgment: { slowDown: false }, row }
     },
   }
-}
-
-interface OidcParams {
-  grant_type?: unknown
-  device_code?: unknown
 }
 
 /**
- * Around the library's token endpoint: turns an `authorization_pending` that came too soon
- * into `slow_down`. Only pending answers are rewritten; a code that was approved, denied or
- * has expired answers what the library says, however fast the client polls.
+ * The pacing of the library's token endpoint. `middleware` takes the time a request arrives,
+ * before any work; `readAhead` is the device-code read the library makes while answering a
+ * poll: it stamps and judges that poll in the same round trip. After the library's answer, an
+ * `authorization_pending` to a poll that came too soon becomes `slow_down`. Only pending answers
+ * are rewritten: a code that was approved, denied or has expired answers what the library says,
+ * however fast the client polls. `currentRequest` gives the request being answered (the
+ * library's own async context).
  */
-export function slowDownMiddleware(
+export function devicePolls(
   pacing: DevicePacing,
   tokenPath: string,
-  deviceGrant: string,
+  currentRequest: () => object | undefined,
   now: () => number = Date.now,
   hold?: () => Promise<void>,
-): Middleware {
-  return async (ctx, next) => {
-    const arrivedAt = now()
-    if (hold && ctx.method === 'POST' && ctx.path === tokenPath) await hold()
+): { middleware: Middleware; readAhead: ReadAhead } {
+  const polls = new WeakMap<object, { arrivedAt: number; judged?: Promise<PollJudgment | undefined> }>()
+  const middleware: Middleware = async (ctx, next) => {
+    if (ctx.method !== 'POST' || ctx.path !== tokenPath) return next()
+    const poll: { arrivedAt: number; judged?: Promise<PollJudgment | undefined> } = { arrivedAt: now() }
+    polls.set(ctx, poll)
+    if (hold) await hold()
     await next()
-    if (ctx.method !== 'POST' || ctx.path !== tokenPath || !('oidc' in ctx)) return
-    // A client that gave up waiting (its connection closed before the answer) never saw this
-    // poll answered: it is not counted, so its next poll is measured from the one before. On a
-    // server too busy to answer in time, that next poll would otherwise look early.
-    if (ctx.req.socket.destroyed) return
-    const params = (ctx.oidc as { params?: OidcParams } | undefined)?.params
-    if (params?.grant_type !== deviceGrant || typeof params.device_code !== 'string') return
+    const judgment = await poll.judged
     const body = ctx.body as { error?: unknown } | undefined
-    if (ctx.status !== 400 || body?.error !== 'authorization_pending') {
-      await pacing.polled(params.device_code, arrivedAt)
-      return
-    }
-    const outcome = await pacing.pendingPoll(params.device_code, arrivedAt)
-    if (outcome.slowDown) {
-      ctx.body = {
-        error: 'slow_down',
-        error_description: `polling too often; wait at least ${outcome.intervalS} s between requests`,
-        interval: outcome.intervalS,
-      }
+    if (!judgment?.slowDown || ctx.status !== 400 || body?.error !== 'authorization_pending') return
+    ctx.body = {
+      error: 'slow_down',
+      error_description: `polling too often; wait at least ${judgment.intervalS} s between requests`,
+      interval: judgment.intervalS,
     }
   }
+  const readAhead: ReadAhead = (model, id) => {
+    if (model !== 'DeviceCode') return undefined
+    const request = currentRequest()
+    const poll = request && polls.get(request)
+    // One judgment per request: a second read of the code in the same request is a plain read.
+    if (!poll || poll.judged) return undefined
+    const done = pacing.poll(id, poll.arrivedAt)
+    // Never rejects: a failed read fails the library's answer, which is what the client sees.
+    poll.judged = done.then((result) => result.judgment, () => undefined)
+    return done.then((result) => result.row)
+  }
+  return { middleware, readAhead }
 }
 
 /** Around the library's device authorization endpoint: every code it issues starts at `intervalS`. */

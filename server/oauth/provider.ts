@@ -11,7 +11,7 @@ import { registerPasswordGrant } from './password-grant.js'
 import { SUPPORTED_SCOPES } from './scopes.js'
 import type { SignInLimiter } from './sign-in-limiter.js'
 import { renderErrorPage } from '../device-page/page-layout.js'
-import { storeAdapterFactory } from '../storage/oidc-adapter.js'
+import { storeAdapterFactory, type ReadAhead } from '../storage/oidc-adapter.js'
 
 export const CLIENT_ID = 'omicos-cli'
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
@@ -30,6 +30,8 @@ export interface ProviderOptions {
   userTokenTtl?: number
   corsOrigins: string[]
   limiter: SignInLimiter
+  /** Reads of the library's models that other work fetches in the same round trip (device pacing). */
+  readAhead?: ReadAhead
 }
 
 export type OmicosProvider = InstanceType<typeof Provider>
@@ -48,7 +50,7 @@ function shortText(name: string) {
 export function createProvider(options: ProviderOptions): OmicosProvider {
   const { issuer, sql, keys, deviceTtl, corsOrigins } = options
   const configuration: Configuration = {
-    adapter: storeAdapterFactory(sql),
+    adapter: storeAdapterFactory(sql, options.readAhead),
     clients: [{
       client_id: CLIENT_ID,
       client_name: 'omicOS command line',

@@ -14,17 +14,27 @@ import type { Sql } from './sql.js'
 const KEEP_PAST_EXPIRY_MS = 60_000
 const SWEEP_EVERY_MS = 60_000
 
-interface ModelRow {
+export interface ModelRow {
   payload: string
   consumed: number | null
 }
+
+/**
+ * Reads a row the caller can fetch together with other work in one round trip (device pacing
+ * reads the device code in the statement that stamps the poll); `undefined` when it has no part
+ * in this read, which then runs on its own.
+ */
+export type ReadAhead = (model: string, id: string) => Promise<ModelRow | undefined> | undefined
+
+/** The condition a row must meet to be found: not past its expiry (plus the kept margin). */
+export const LIVE_ROW = '(expires_at IS NULL OR expires_at > ?)'
 
 const UPSERT = `INSERT INTO oidc_models (model, id, payload, grant_id, user_code, uid, expires_at, consumed)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id,
     user_code = excluded.user_code, uid = excluded.uid, expires_at = excluded.expires_at, consumed = excluded.consumed`
 
-export function storeAdapterFactory(sql: Sql): (model: string) => Adapter {
+export function storeAdapterFactory(sql: Sql, readAhead?: ReadAhead): (model: string) => Adapter {
   let lastSweep = 0
 
   const read = (row: ModelRow | undefined): AdapterPayload | undefined => {
@@ -34,7 +44,7 @@ export function storeAdapterFactory(sql: Sql): (model: string) => Adapter {
   }
   const findBy = (column: 'id' | 'user_code' | 'uid') => async (model: string, value: string) =>
     read(await sql.get<ModelRow>(
-      `SELECT payload, consumed FROM oidc_models WHERE model = ? AND ${column} = ? AND (expires_at IS NULL OR expires_at > ?)`,
+      `SELECT payload, consumed FROM oidc_models WHERE model = ? AND ${column} = ? AND ${LIVE_ROW}`,
       [model, value, Date.now()],
     ))
   const byId = findBy('id')
@@ -54,7 +64,10 @@ export function storeAdapterFactory(sql: Sql): (model: string) => Adapter {
         await sql.run('DELETE FROM oidc_models WHERE expires_at IS NOT NULL AND expires_at <= ?', [now])
       }
     },
-    find: (id) => byId(model, id),
+    async find(id) {
+      const ahead = readAhead?.(model, id)
+      return ahead ? read(await ahead) : byId(model, id)
+    },
     findByUserCode: (userCode) => byUserCode(model, userCode),
     findByUid: (uid) => byUid(model, uid),
     async consume(id) {

@@ -3,7 +3,8 @@
 // the default; PostgreSQL (--database postgres://…) lets several server processes share one
 // state. Statements are written once with `?` placeholders; where the dialects differ a module
 // asks `sql.dialect`.
-export type SqlValue = string | number | null
+// Arrays are for PostgreSQL's array parameters (`?::text[]`), which SQLite has no form of.
+export type SqlValue = string | number | null | readonly string[] | readonly number[]
 
 export interface Sql {
   readonly dialect: 'sqlite' | 'postgres'
