@@ -17,13 +17,14 @@
 //     Poll throughput side by side on the same load: a stock node-oidc-provider with its device
 //     flow only (in-memory storage), the reference server on SQLite, and with --postgres two
 //     reference servers on one PostgreSQL (the load split between them). Rounds are interleaved.
-//   --paced [--pairings 1000] [--burst 1000] [--seconds 20] [--postgres | --stock]
+//   --paced [--pairings 1000] [--burst 1000] [--seconds 20] [--postgres | --stock] [--staggered]
 //     1,000 pending pairings, each polled by a conforming client (it waits the interval, 1 s,
 //     after every answer, and 5 s more after a slow_down), started right after the codes were
 //     issued, plus a burst of new pairings meanwhile: poll p50/p99 and the slow_downs those
 //     clients were sent, and the same for the polls sent from the 3rd second on (past the first
 //     round, which all clients send at once). With --postgres, on two instances sharing one
-//     PostgreSQL; with --stock, on a stock node-oidc-provider, for comparison.
+//     PostgreSQL; with --stock, on a stock node-oidc-provider, for comparison. With --staggered
+//     each client starts as soon as its own code is issued instead of all in one instant.
 //
 // --postgres starts Debian's PostgreSQL in a temporary folder on a loopback port (the specs'
 // spec/support/postgres.ts, built to dist/spec) and removes it after.
@@ -238,17 +239,30 @@ if (args.includes('--compare') || args.includes('--paced')) {
     const useStock = args.includes('--stock')
     const servers = useStock ? [await serve(['--serve-stock'])] : usePostgres ? await postgresServers(instances) : [await sqliteServer()]
     const bases = servers.map((server) => server.url)
-    const codes = []
-    await runPool(pairings, 32, async (i) => codes.push({ deviceCode: await issue(bases[i % bases.length]), index: i }))
-    // The clients start at once, right after the codes were issued, as the terminals would.
+    // --staggered: each client starts polling as soon as its own code is issued, as a terminal
+    // does, so the pollers are spread over the time the codes took to issue (about a second);
+    // without it they all start in the same instant, right after the last code was issued.
+    const staggered = args.includes('--staggered')
     const latencies = []
     // Polls sent from the 3rd second on: past the first round, which every client sends at once.
     const laterLatencies = []
     const answers = {}
     let slowDowns = 0
-    const startedAt = performance.now()
-    const endAt = startedAt + seconds * 1000
-    const client = async ({ deviceCode, index }) => {
+    let startedAt = performance.now()
+    let endAt = startedAt + seconds * 1000
+    const codes = []
+    const clients = []
+    await runPool(pairings, 32, async (i) => {
+      const code = { deviceCode: await issue(bases[i % bases.length]), index: i }
+      codes.push(code)
+      if (staggered) clients.push(client(code))
+    })
+    if (!staggered) {
+      startedAt = performance.now()
+      endAt = startedAt + seconds * 1000
+      clients.push(...codes.map((code) => client(code)))
+    }
+    async function client({ deviceCode, index }) {
       let interval = 1_000
       let turn = 0
       while (performance.now() < endAt && inTime()) {
@@ -273,11 +287,12 @@ if (args.includes('--compare') || args.includes('--paced')) {
         await issue(bases[i % bases.length]).catch(() => {})
       })
     })()
-    const [burstDone] = await Promise.all([burstRun, Promise.all(codes.map(client))])
+    const [burstDone] = await Promise.all([burstRun, Promise.all(clients)])
     for (const server of servers) await server.stop()
     const result = {
       date: new Date().toISOString().slice(0, 10), node: process.version, cpus: cpus().length,
       store: useStock ? 'stock node-oidc-provider (memory)' : usePostgres ? `${instances} instance${instances === 1 ? '' : 's'} on one PostgreSQL` : 'SQLite',
+      start: staggered ? 'each client from its own code' : 'all clients at once',
       pairings: codes.length, seconds, burst: { issued: burstDone.done, perSecond: r1(burstDone.done / burstDone.seconds) },
       polls: latencies.length, pollP50Ms: r1(pct(latencies, 50)), pollP99Ms: r1(pct(latencies, 99)), pollMaxMs: r1(Math.max(...latencies)),
       laterPolls: laterLatencies.length, laterPollP50Ms: r1(pct(laterLatencies, 50)), laterPollP99Ms: r1(pct(laterLatencies, 99)),
@@ -285,7 +300,7 @@ if (args.includes('--compare') || args.includes('--paced')) {
     }
     if (args.includes('--json')) console.log(JSON.stringify(result, null, 2))
     else {
-      console.log(`Paced run, ${result.store}: ${result.pairings} pending pairings polled by conforming clients (1 s after each answer) for ${seconds} s, plus ${result.burst.issued} new pairings from the 2nd second (${result.burst.perSecond} / s), ${result.date}, Node ${result.node}, ${result.cpus} cores`)
+      console.log(`Paced run, ${result.store}, ${result.start}: ${result.pairings} pending pairings polled by conforming clients (1 s after each answer) for ${seconds} s, plus ${result.burst.issued} new pairings from the 2nd second (${result.burst.perSecond} / s), ${result.date}, Node ${result.node}, ${result.cpus} cores`)
       console.log('')
       console.log('| measure | value |')
       console.log('| --- | ---: |')

@@ -161,4 +161,21 @@ test('the code-guess pause started at one instance holds at another and after a 
   assert.is((await afterRestart.verify(device.user_code)).reason, 'paused', 'a restart keeps the pause')
 })
 
+test('the store plans its statements once per connection, keeping start-up options the address gives', async () => {
+  const { openPostgres } = await import('../server/storage/postgres.js')
+  const plain = await openPostgres(database)
+  try {
+    assert.equal(await plain.get('SHOW plan_cache_mode'), { plan_cache_mode: 'force_generic_plan' })
+  } finally {
+    await plain.close()
+  }
+  const withOwn = await openPostgres(`${database}?options=${encodeURIComponent('-c statement_timeout=4321')}`)
+  try {
+    assert.equal(await withOwn.get('SHOW plan_cache_mode'), { plan_cache_mode: 'force_generic_plan' })
+    assert.equal(await withOwn.get('SHOW statement_timeout'), { statement_timeout: '4321ms' })
+  } finally {
+    await withOwn.close()
+  }
+})
+
 test.run()
