@@ -356,6 +356,12 @@ test('malformed requests get OAuth JSON errors and the server stays up', async (
     assert.is(badClient.body.error, 'invalid_client')
     const longName = await request(ref.server, '/device/auth', { form: { client_id: CLIENT_ID, scope: 'openid', process_name: 'n'.repeat(500) } })
     assert.is(longName.body.error, 'invalid_request')
+    // Device codes no store could hold answer as unknown codes do, not as a store failure.
+    for (const deviceCode of ['nul\u0000code', 'd'.repeat(4000), 'naïve-code']) {
+      const odd = await request(ref.server, '/token', { form: { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: deviceCode, client_id: CLIENT_ID } })
+      assert.is(odd.status, 400, JSON.stringify(deviceCode.slice(0, 12)))
+      assert.is(odd.body.error, 'invalid_grant', JSON.stringify(deviceCode.slice(0, 12)))
+    }
 
     const stillUp = await request(ref.server, '/.well-known/openid-configuration')
     assert.is(stillUp.status, 200)

@@ -97,6 +97,20 @@ test('a poll of a device code that does not exist reads nothing and records noth
   })
 })
 
+test('a device code no store could hold (a NUL, a control character, 600 characters) is not found, without a statement', async () => {
+  await withPacing(async ({ sql }) => {
+    let statements = 0
+    const counted: Sql = { ...sql, get: (s, p) => (statements++, sql.get(s, p)), all: (s, p) => (statements++, sql.all(s, p)), run: (s, p) => (statements++, sql.run(s, p)) }
+    const pacing = createDevicePacing(counted, INTERVAL_S)
+    for (const code of ['nul\u0000code', 'tab\tcode', 'é', 'x'.repeat(600), '']) {
+      assert.equal(await pacing.poll(code, T0), { judgment: { slowDown: false }, row: undefined }, JSON.stringify(code.slice(0, 20)))
+    }
+    assert.is(statements, 0)
+    await pacing.poll('x'.repeat(512), T0)
+    assert.ok(statements > 0, 'the longest storable code is looked up')
+  })
+})
+
 test('a code issued without a pacing row starts at its first poll, at the default interval', async () => {
   await withPacing(async ({ sql, pacing }) => {
     const codes = storeAdapterFactory(sql)('DeviceCode')

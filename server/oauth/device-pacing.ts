@@ -16,6 +16,7 @@ import { statementBatch } from '../storage/statement-batch.js'
 export const SLOW_DOWN_STEP_S = 5
 // Timers and the network make a client that waits exactly `interval` arrive a little early now and then.
 const EARLY_TOLERANCE_MS = 250
+const STORABLE_CODE = /^[\x21-\x7e]{1,512}$/
 
 export type PollJudgment = { slowDown: false } | { slowDown: true; intervalS: number }
 
@@ -98,6 +99,9 @@ export function createDevicePacing(sql: Sql, defaultIntervalS: number, now = Dat
       await sql.run(insert, [sha256(deviceCode), intervalS, null, at + (expiresInS + 120) * 1000])
     },
     async poll(deviceCode, at) {
+      // Codes the library issues are short printable ASCII; anything else was never stored, and
+      // is answered as not found without a statement (a NUL would fail a whole batch).
+      if (!STORABLE_CODE.test(deviceCode)) return { judgment: { slowDown: false }, row: undefined }
       const key = sha256(deviceCode)
       const { judged, row } = batch ? await batch({ key, at, id: deviceCode }) : await judgeAndReadOne({ key, at, id: deviceCode })
       if (judged) return { judgment: verdict(judged), row }
