@@ -362,6 +362,15 @@ test('malformed requests get OAuth JSON errors and the server stays up', async (
       assert.is(odd.status, 400, JSON.stringify(deviceCode.slice(0, 12)))
       assert.is(odd.body.error, 'invalid_grant', JSON.stringify(deviceCode.slice(0, 12)))
     }
+    // A NUL, which PostgreSQL text cannot hold, in every value the server looks up.
+    const nulUser = await request(ref.server, '/token', { form: { grant_type: 'password', username: 'ada\u0000@example.com', password: ada.password, client_id: CLIENT_ID } })
+    assert.is(nulUser.status, 400, 'a NUL in the email')
+    assert.is(nulUser.body.error, 'invalid_grant')
+    const nulRefresh = await request(ref.server, '/token', { form: { grant_type: 'refresh_token', refresh_token: 'r\u0000t', client_id: CLIENT_ID } })
+    assert.is(nulRefresh.status, 400, 'a NUL in the refresh token')
+    assert.is(nulRefresh.body.error, 'invalid_grant')
+    const nulRevoke = await request(ref.server, '/token/revocation', { form: { token: 'r\u0000t', client_id: CLIENT_ID } })
+    assert.is(nulRevoke.status, 200, 'a NUL in a token to revoke')
 
     const stillUp = await request(ref.server, '/.well-known/openid-configuration')
     assert.is(stillUp.status, 200)

@@ -3,7 +3,7 @@
 import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto'
 import { promisify } from 'node:util'
 import { withDatabase } from './database.js'
-import type { Sql } from './sql.js'
+import { storableText, type Sql } from './sql.js'
 import { withStore } from './store.js'
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>
@@ -90,6 +90,7 @@ export async function insertAccount(sql: Sql, email: string, password: string, t
 }
 
 export async function findAccountByEmail(sql: Sql, email: string): Promise<Account | undefined> {
+  if (!storableText(email)) return undefined
   const row = await sql.get<AccountRow>('SELECT * FROM accounts WHERE email = ?', [normalizeEmail(email)])
   return row && toAccount(row)
 }
@@ -101,7 +102,7 @@ export async function findAccountById(sql: Sql, accountId: string): Promise<Acco
 
 /** The account when the email and password match, otherwise undefined (unknown email or wrong password alike). */
 export async function checkPassword(sql: Sql, email: string, password: string): Promise<Account | undefined> {
-  const row = await sql.get<AccountRow>('SELECT * FROM accounts WHERE email = ?', [normalizeEmail(email)])
+  const row = storableText(email) ? await sql.get<AccountRow>('SELECT * FROM accounts WHERE email = ?', [normalizeEmail(email)]) : undefined
   const ok = await passwordMatches(password, row?.password_hash ?? DECOY_HASH)
   return ok && row ? toAccount(row) : undefined
 }

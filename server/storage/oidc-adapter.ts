@@ -9,7 +9,7 @@
 // code yields tokens exactly once.
 import type { Adapter, AdapterPayload } from 'oidc-provider'
 import { errors } from '../oauth/oidc-library.js'
-import type { Sql } from './sql.js'
+import { storableText, type Sql } from './sql.js'
 
 const KEEP_PAST_EXPIRY_MS = 60_000
 const SWEEP_EVERY_MS = 60_000
@@ -42,11 +42,13 @@ export function storeAdapterFactory(sql: Sql, readAhead?: ReadAhead): (model: st
     const payload = JSON.parse(row.payload) as AdapterPayload
     return row.consumed ? { ...payload, consumed: row.consumed } : payload
   }
-  const findBy = (column: 'id' | 'user_code' | 'uid') => async (model: string, value: string) =>
-    read(await sql.get<ModelRow>(
+  const findBy = (column: 'id' | 'user_code' | 'uid') => async (model: string, value: string) => {
+    if (!storableText(value)) return undefined
+    return read(await sql.get<ModelRow>(
       `SELECT payload, consumed FROM oidc_models WHERE model = ? AND ${column} = ? AND ${LIVE_ROW}`,
       [model, value, Date.now()],
     ))
+  }
   const byId = findBy('id')
   const byUserCode = findBy('user_code')
   const byUid = findBy('uid')

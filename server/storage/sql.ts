@@ -20,6 +20,12 @@ export interface Sql {
   close(): Promise<void>
 }
 
+/**
+ * Whether text can be stored, and so whether looking it up can find anything: PostgreSQL text
+ * holds no NUL, and a statement given one fails instead of finding nothing.
+ */
+export const storableText = (value: string): boolean => !value.includes('\u0000')
+
 /** The greater of two values, in the store's own words. */
 export const greatest = (sql: Sql, a: string, b: string): string =>
   sql.dialect === 'postgres' ? `GREATEST(${a}, ${b})` : `MAX(${a}, ${b})`
