@@ -161,20 +161,26 @@ test('the code-guess pause started at one instance holds at another and after a 
   assert.is((await afterRestart.verify(device.user_code)).reason, 'paused', 'a restart keeps the pause')
 })
 
-test('the store plans its statements once per connection, keeping start-up options the address gives', async () => {
+test('the store plans its statements once per connection, and keeps the options of the address and of PGOPTIONS', async () => {
   const { openPostgres } = await import('../server/storage/postgres.js')
-  const plain = await openPostgres(database)
-  try {
-    assert.equal(await plain.get('SHOW plan_cache_mode'), { plan_cache_mode: 'force_generic_plan' })
-  } finally {
-    await plain.close()
+  const show = async (url: string, setting: string) => {
+    const sql = await openPostgres(url)
+    try {
+      return Object.values((await sql.get<Record<string, string>>(`SHOW ${setting}`))!)[0]
+    } finally {
+      await sql.close()
+    }
   }
-  const withOwn = await openPostgres(`${database}?options=${encodeURIComponent('-c statement_timeout=4321')}`)
+  assert.is(await show(database, 'plan_cache_mode'), 'force_generic_plan')
+  const withOwn = `${database}?options=${encodeURIComponent('-c statement_timeout=4321')}`
+  assert.is(await show(withOwn, 'statement_timeout'), '4321ms')
+  assert.is(await show(withOwn, 'plan_cache_mode'), 'force_generic_plan')
+  process.env.PGOPTIONS = '-c lock_timeout=1234'
   try {
-    assert.equal(await withOwn.get('SHOW plan_cache_mode'), { plan_cache_mode: 'force_generic_plan' })
-    assert.equal(await withOwn.get('SHOW statement_timeout'), { statement_timeout: '4321ms' })
+    assert.is(await show(database, 'lock_timeout'), '1234ms')
+    assert.is(await show(database, 'plan_cache_mode'), 'force_generic_plan')
   } finally {
-    await withOwn.close()
+    delete process.env.PGOPTIONS
   }
 })
 

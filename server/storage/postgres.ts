@@ -98,20 +98,52 @@ const queryConfig = (statements: Statements, statement: string, values: SqlValue
   return { ...known, values }
 }
 
-function on(queryable: pg.Pool | pg.PoolClient, statements: Statements, transaction: Sql['transaction'], close: Sql['close']): Sql {
-  const query = (statement: string, params: SqlValue[]) => queryable.query(queryConfig(statements, statement, params))
+type Query = (config: pg.QueryConfig) => Promise<pg.QueryResult>
+
+function on(query: Query, statements: Statements, transaction: Sql['transaction'], close: Sql['close']): Sql {
+  const run = (statement: string, params: SqlValue[]) => query(queryConfig(statements, statement, params))
   return {
     dialect: 'postgres',
-    all: async <T>(statement: string, params: SqlValue[] = []) => (await query(statement, params)).rows as T[],
-    get: async <T>(statement: string, params: SqlValue[] = []) => (await query(statement, params)).rows[0] as T | undefined,
-    run: async (statement: string, params: SqlValue[] = []) => (await query(statement, params)).rowCount ?? 0,
+    all: async <T>(statement: string, params: SqlValue[] = []) => (await run(statement, params)).rows as T[],
+    get: async <T>(statement: string, params: SqlValue[] = []) => (await run(statement, params)).rows[0] as T | undefined,
+    run: async (statement: string, params: SqlValue[] = []) => (await run(statement, params)).rowCount ?? 0,
     transaction,
     close,
   }
 }
 
-async function inTransaction<T>(pool: pg.Pool, job: (client: pg.PoolClient) => Promise<T>, lockKeys: string[]): Promise<T> {
+// Every statement here is prepared once and looks rows up by key, where a generic plan is the
+// right one; left to choose, PostgreSQL plans a statement with array parameters (the batched
+// device polls) again on every run, which measured as half of its work per poll. Set once on
+// each connection, before its first statement. Start-up options would save that one round trip,
+// but they replace PGOPTIONS and poolers such as PgBouncer refuse them; a server that refuses
+// the setting (older than PostgreSQL 12) only loses the speed-up.
+const planned = new WeakSet<pg.PoolClient>()
+
+async function checkout(pool: pg.Pool): Promise<pg.PoolClient> {
   const client = await pool.connect()
+  if (!planned.has(client)) {
+    planned.add(client)
+    await client.query('SET plan_cache_mode = force_generic_plan').catch(() => {})
+  }
+  return client
+}
+
+// As pg's own pool.query: a connection whose query failed is closed rather than reused.
+async function onPool(pool: pg.Pool, config: pg.QueryConfig): Promise<pg.QueryResult> {
+  const client = await checkout(pool)
+  try {
+    const result = await client.query(config)
+    client.release()
+    return result
+  } catch (error) {
+    client.release(error as Error)
+    throw error
+  }
+}
+
+async function inTransaction<T>(pool: pg.Pool, job: (client: pg.PoolClient) => Promise<T>, lockKeys: string[]): Promise<T> {
+  const client = await checkout(pool)
   try {
     await client.query('BEGIN')
     try {
@@ -129,28 +161,9 @@ async function inTransaction<T>(pool: pg.Pool, job: (client: pg.PoolClient) => P
   }
 }
 
-// Every statement here is prepared once and looks rows up by key, where a generic plan is the
-// right one; left to choose, PostgreSQL plans a statement with array parameters (the batched
-// device polls) again on every run, which measured as half of its work per poll. Set in the
-// connection's start-up options, added to any the address gives (the address's own would
-// otherwise replace them).
-function withGenericPlans(url: string): { connectionString: string; options: string } {
-  const generic = '-c plan_cache_mode=force_generic_plan'
-  let parsed: URL
-  try {
-    parsed = new URL(url)
-  } catch {
-    return { connectionString: url, options: generic }
-  }
-  const own = parsed.searchParams.get('options')
-  if (!own) return { connectionString: url, options: generic }
-  parsed.searchParams.delete('options')
-  return { connectionString: parsed.toString(), options: `${own} ${generic}` }
-}
-
 export async function openPostgres(url: string): Promise<Sql> {
   const pool = new pg.Pool({
-    ...withGenericPlans(url),
+    connectionString: url,
     max: 10,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
@@ -166,7 +179,7 @@ export async function openPostgres(url: string): Promise<Sql> {
   const transaction: Sql['transaction'] = (job, lockKeys = []) =>
     inTransaction(pool, (client) => {
       // Inside a transaction a nested one is the same one.
-      const tx: Sql = on(client, statements, (inner) => inner(tx), close)
+      const tx: Sql = on((config) => client.query(config), statements, (inner) => inner(tx), close)
       return job(tx)
     }, lockKeys)
   try {
@@ -182,5 +195,5 @@ export async function openPostgres(url: string): Promise<Sql> {
     await pool.end().catch(() => {})
     throw new Error(`cannot use the PostgreSQL database: ${(error as Error).message}`)
   }
-  return on(pool, statements, transaction, close)
+  return on((config) => onPool(pool, config), statements, transaction, close)
 }
