@@ -4,77 +4,90 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { statementBatch } from '../server/storage/statement-batch.js'
 
-interface Recorder {
-  batches: string[][]
-  singles: string[]
-  release: () => void
-}
+const turn = () => new Promise((resolve) => setImmediate(resolve))
 
-function recorder(options: { fail?: (inputs: string[]) => boolean; hold?: boolean } = {}) {
-  const rec: Recorder = { batches: [], singles: [], release: () => {} }
-  let gate = Promise.resolve()
-  if (options.hold) gate = new Promise((resolve) => (rec.release = resolve))
+function recorder(options: { fail?: (inputs: string[]) => boolean; hold?: boolean; maxWaiting?: number } = {}) {
+  const batches: string[][] = []
+  const gates: Array<() => void> = []
   const call = statementBatch<string, string>(
     async (inputs) => {
-      rec.batches.push(inputs)
-      await gate
+      batches.push(inputs)
+      if (options.hold) await new Promise<void>((resolve) => gates.push(resolve))
       if (options.fail?.(inputs)) throw new Error('refused')
-      return inputs.map((input) => `batch:${input}`)
+      return inputs.map((input) => `answer:${input}`)
     },
-    async (input) => {
-      rec.singles.push(input)
-      if (input === 'bad') throw new Error(`refused ${input}`)
-      return `one:${input}`
-    },
-    { inFlight: 2, maxSize: 3, key: (input) => input.split('#')[0]! },
+    { inFlight: 2, maxSize: 3, maxWaiting: options.maxWaiting ?? 100, key: (input) => input.split('#')[0]! },
   )
-  return { rec, call }
+  return { batches, call, releaseOne: () => gates.shift()?.() }
 }
 
 test('calls made in one turn go in one batch, each answered with its own output', async () => {
-  const { rec, call } = recorder()
-  const answers = await Promise.all(['a', 'b', 'c'].map(call))
-  assert.equal(answers, ['batch:a', 'batch:b', 'batch:c'])
-  assert.equal(rec.batches, [['a', 'b', 'c']])
+  const { batches, call } = recorder()
+  assert.equal(await Promise.all(['a', 'b', 'c'].map(call)), ['answer:a', 'answer:b', 'answer:c'])
+  assert.equal(batches, [['a', 'b', 'c']])
 })
 
-test('a batch holds at most maxSize calls, and two calls with one key never share a batch', async () => {
-  const { rec, call } = recorder()
-  const answers = await Promise.all(['a#1', 'b', 'a#2', 'c', 'd', 'e'].map(call))
-  assert.equal(answers, ['batch:a#1', 'batch:b', 'batch:a#2', 'batch:c', 'batch:d', 'batch:e'])
-  assert.equal(rec.batches, [['a#1', 'b', 'c'], ['a#2', 'd', 'e']])
+test('a batch holds at most maxSize calls; at most inFlight batches are out, the rest wait for one to return', async () => {
+  const { batches, call, releaseOne } = recorder({ hold: true })
+  const all = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map(call)
+  await turn()
+  assert.equal(batches, [['a', 'b', 'c'], ['d', 'e', 'f']])
+  releaseOne()
+  await turn()
+  await turn()
+  assert.equal(batches[2], ['g', 'h'], 'sent when the first batch came back')
+  releaseOne()
+  releaseOne()
+  assert.equal(await Promise.all(all), ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((x) => `answer:${x}`))
 })
 
-test('while inFlight batches are out, new calls wait and go out together when one returns', async () => {
-  const { rec, call } = recorder({ hold: true })
-  const first = ['a', 'b', 'c', 'd', 'e', 'f'].map(call)
-  await new Promise((resolve) => setImmediate(resolve))
-  assert.equal(rec.batches, [['a', 'b', 'c'], ['d', 'e', 'f']])
-  const later = ['g', 'h'].map(call)
-  await new Promise((resolve) => setImmediate(resolve))
-  assert.is(rec.batches.length, 2, 'two batches are out: the new calls wait')
-  rec.release()
-  assert.equal(await Promise.all([...first, ...later]), ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((x) => `batch:${x}`))
-  assert.equal(rec.batches[2], ['g', 'h'])
+test('a call whose key is out waits for that batch to come back, even when another batch could go', async () => {
+  const { batches, call, releaseOne } = recorder({ hold: true })
+  const first = call('a#1')
+  await turn()
+  const second = call('a#2')
+  const other = call('b')
+  await turn()
+  assert.equal(batches, [['a#1'], ['b']], 'a#2 is held back while a#1 is out')
+  releaseOne()
+  assert.is(await first, 'answer:a#1')
+  await turn()
+  assert.equal(batches[2], ['a#2'])
+  releaseOne()
+  releaseOne()
+  assert.equal(await Promise.all([second, other]), ['answer:a#2', 'answer:b'])
 })
 
-test('a failed batch is tried again call by call: only the call refused alone fails', async () => {
-  const { rec, call } = recorder({ fail: (inputs) => inputs.includes('bad') })
+test('a failed batch fails each of its calls with its error, and nothing is sent again', async () => {
+  const { batches, call } = recorder({ fail: (inputs) => inputs.includes('bad') })
   const answers = await Promise.allSettled(['a', 'bad', 'c'].map(call))
-  assert.equal(answers.map((a) => (a.status === 'fulfilled' ? a.value : (a.reason as Error).message)), ['one:a', 'refused bad', 'one:c'])
-  assert.equal(rec.singles, ['a', 'bad', 'c'])
+  assert.equal(answers.map((a) => (a.status === 'rejected' ? (a.reason as Error).message : a.value)), ['refused', 'refused', 'refused'])
+  assert.is(batches.length, 1)
+  assert.is(await call('d'), 'answer:d', 'the next batch goes out')
 })
 
-test('a batch answered with the wrong number of outputs is tried again call by call', async () => {
-  const call = statementBatch<string, string>(async () => ['only one'], async (input) => `one:${input}`, { inFlight: 1, maxSize: 10, key: (x) => x })
-  assert.equal(await Promise.all(['a', 'b'].map(call)), ['one:a', 'one:b'])
+test('a batch answered with the wrong number of outputs fails each of its calls', async () => {
+  const call = statementBatch<string, string>(async () => ['only one'], { inFlight: 1, maxSize: 10, maxWaiting: 10, key: (x) => x })
+  const answers = await Promise.allSettled(['a', 'b'].map(call))
+  assert.ok(answers.every((a) => a.status === 'rejected' && /a batch of 2 calls was answered with 1/.test((a.reason as Error).message)))
+})
+
+test('past maxWaiting calls, a call fails at once', async () => {
+  const { call, releaseOne } = recorder({ hold: true, maxWaiting: 2 })
+  const waiting = ['a', 'b'].map(call)
+  let message = ''
+  await call('c').catch((error: Error) => (message = error.message))
+  assert.match(message, /the store is busy: 2 calls are waiting/)
+  await turn()
+  releaseOne()
+  assert.equal(await Promise.all(waiting), ['answer:a', 'answer:b'])
 })
 
 test('calls in later turns make later batches', async () => {
-  const { rec, call } = recorder()
-  assert.is(await call('a'), 'batch:a')
-  assert.is(await call('b'), 'batch:b')
-  assert.equal(rec.batches, [['a'], ['b']])
+  const { batches, call } = recorder()
+  assert.is(await call('a'), 'answer:a')
+  assert.is(await call('b'), 'answer:b')
+  assert.equal(batches, [['a'], ['b']])
 })
 
 test.run()

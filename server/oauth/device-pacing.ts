@@ -47,17 +47,21 @@ export function createDevicePacing(sql: Sql, defaultIntervalS: number, now = Dat
   const readCode = `SELECT payload, consumed FROM oidc_models WHERE model = 'DeviceCode' AND id = ? AND ${LIVE_ROW}`
   // On PostgreSQL the polls that arrive together are judged, and their codes read, in one
   // statement (statement-batch.ts): a statement is a round trip, and a poll is the server's most
-  // frequent request. The rows are updated in the order of their keys, so two batches at two
-  // instances that share codes take their row locks in the same order.
+  // frequent request. The pacing rows are locked in the order of their keys before any is
+  // written, so two batches (at one instance or two) that share codes cannot deadlock. Each
+  // answer carries its input's position and code, checked before it is handed out.
   const judgeAndReadAll = `WITH input AS (
       SELECT * FROM unnest(?::text[], ?::bigint[], ?::text[]) WITH ORDINALITY AS i(key, at, id, n)
+    ), locked AS MATERIALIZED (
+      SELECT device_code_hash FROM device_pacing WHERE device_code_hash IN (SELECT key FROM input)
+      ORDER BY device_code_hash FOR UPDATE
     ), judged AS (
-      UPDATE device_pacing SET ${judgement('poll.at')}
-      FROM (SELECT key, at FROM input ORDER BY key) AS poll
-      WHERE device_code_hash = poll.key
-      RETURNING device_code_hash, interval_s, last_early
+      UPDATE device_pacing AS pacing SET ${judgement('poll.at')}
+      FROM input AS poll, locked
+      WHERE poll.key = locked.device_code_hash AND pacing.device_code_hash = locked.device_code_hash
+      RETURNING pacing.device_code_hash, pacing.interval_s, pacing.last_early
     )
-    SELECT judged.interval_s, judged.last_early, code.payload, code.consumed
+    SELECT input.n, input.id, judged.interval_s, judged.last_early, code.payload, code.consumed
     FROM input
     LEFT JOIN judged ON judged.device_code_hash = input.key
     LEFT JOIN oidc_models AS code ON code.model = 'DeviceCode' AND code.id = input.id AND ${LIVE_ROW}
@@ -77,15 +81,18 @@ export function createDevicePacing(sql: Sql, defaultIntervalS: number, now = Dat
   const batch = sql.dialect === 'postgres'
     ? statementBatch<Poll, Read>(
       async (polls) => {
-        const rows = await sql.all<{ interval_s: number | null; last_early: number | null; payload: string | null; consumed: number | null }>(
+        const rows = await sql.all<{ n: number; id: string; interval_s: number | null; last_early: number | null; payload: string | null; consumed: number | null }>(
           judgeAndReadAll, [polls.map((p) => p.key), polls.map((p) => p.at), polls.map((p) => p.id), now()])
-        return rows.map((r) => ({
-          judged: r.interval_s === null ? undefined : { interval_s: r.interval_s, last_early: r.last_early! },
-          row: r.payload === null ? undefined : { payload: r.payload, consumed: r.consumed },
-        }))
+        return polls.map((poll, i) => {
+          const r = rows[i]
+          if (!r || r.n !== i + 1 || r.id !== poll.id) throw new Error('the batched poll statement answered out of order')
+          return {
+            judged: r.interval_s === null ? undefined : { interval_s: r.interval_s, last_early: r.last_early! },
+            row: r.payload === null ? undefined : { payload: r.payload, consumed: r.consumed },
+          }
+        })
       },
-      judgeAndReadOne,
-      { inFlight: 4, maxSize: 64, key: (p) => p.key },
+      { inFlight: 4, maxSize: 64, maxWaiting: 20_000, key: (p) => p.key },
     )
     : undefined
 
@@ -94,7 +101,8 @@ export function createDevicePacing(sql: Sql, defaultIntervalS: number, now = Dat
       const at = now()
       if (at - lastSweep > 10_000) {
         lastSweep = at
-        await sql.run('DELETE FROM device_pacing WHERE expires_at <= ?', [at])
+        // Best effort: a sweep that loses a lock to a poll is done at the next issue.
+        await sql.run('DELETE FROM device_pacing WHERE expires_at <= ?', [at]).catch(() => {})
       }
       await sql.run(insert, [sha256(deviceCode), intervalS, null, at + (expiresInS + 120) * 1000])
     },
@@ -132,10 +140,10 @@ export function devicePolls(
   now: () => number = Date.now,
   hold?: () => Promise<void>,
 ): { middleware: Middleware; readAhead: ReadAhead } {
-  const polls = new WeakMap<object, { arrivedAt: number; judged?: Promise<PollJudgment | undefined> }>()
+  const polls = new WeakMap<object, { arrivedAt: number; closed: () => boolean; judged?: Promise<PollJudgment | undefined> }>()
   const middleware: Middleware = async (ctx, next) => {
     if (ctx.method !== 'POST' || ctx.path !== tokenPath) return next()
-    const poll: { arrivedAt: number; judged?: Promise<PollJudgment | undefined> } = { arrivedAt: now() }
+    const poll = { arrivedAt: now(), closed: () => ctx.req.socket.destroyed, judged: undefined as Promise<PollJudgment | undefined> | undefined }
     polls.set(ctx, poll)
     if (hold) await hold()
     await next()
@@ -154,6 +162,8 @@ export function devicePolls(
     const poll = request && polls.get(request)
     // One judgment per request: a second read of the code in the same request is a plain read.
     if (!poll || poll.judged) return undefined
+    // A client that already closed its connection is not counted: a plain read answers nobody.
+    if (poll.closed()) return undefined
     const done = pacing.poll(id, poll.arrivedAt)
     // Never rejects: a failed read fails the library's answer, which is what the client sees.
     poll.judged = done.then((result) => result.judgment, () => undefined)

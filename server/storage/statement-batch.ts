@@ -3,51 +3,49 @@
 // server's most frequent request, would otherwise make one of its own. Calls are gathered until
 // the current turn of the event loop ends (every request the server read in that turn) and, while
 // `inFlight` batches are already out, until one of them comes back, so the busier the server the
-// larger the batch, and an idle server waits for nothing. Two calls with the same key never share
-// a batch: the second goes in a later one, so the statement sees each key once.
+// larger the batch, and an idle server waits for nothing. A key is in at most one batch at a time:
+// a second call with a key that is out waits for that batch to come back, so calls with one key
+// run in the order they were made and a statement sees each key once.
 
 export interface BatchOptions<In> {
   /** Batches out at once (connections they may use). */
   inFlight: number
   /** The most calls in one statement. */
   maxSize: number
+  /** The most calls waiting; past it a call fails at once rather than queue behind a slow store. */
+  maxWaiting: number
   key: (input: In) => string
 }
 
 interface Waiting<In, Out> {
   input: In
+  key: string
   resolve: (output: Out) => void
   reject: (error: unknown) => void
 }
 
 /**
- * `run` answers a batch in the order of its inputs. When it fails, each call of the batch is
- * tried again alone with `runOne`, so one call a statement refuses (or a lock a statement lost)
- * fails only that call.
+ * `run` answers a batch in the order of its inputs. A batch that fails fails each of its calls
+ * with that error: nothing is tried again, because a statement whose answer was lost (a dropped
+ * connection) may have been applied.
  */
-export function statementBatch<In, Out>(
-  run: (inputs: In[]) => Promise<Out[]>,
-  runOne: (input: In) => Promise<Out>,
-  options: BatchOptions<In>,
-): (input: In) => Promise<Out> {
+export function statementBatch<In, Out>(run: (inputs: In[]) => Promise<Out[]>, options: BatchOptions<In>): (input: In) => Promise<Out> {
   let queue: Waiting<In, Out>[] = []
+  const keysOut = new Set<string>()
   let out = 0
   let scheduled = false
 
   const send = async (batch: Waiting<In, Out>[]) => {
     out++
     try {
-      let outputs: Out[] | undefined
-      try {
-        outputs = await run(batch.map((w) => w.input))
-        if (outputs.length !== batch.length) throw new Error(`a batch of ${batch.length} answered ${outputs.length}`)
-      } catch {
-        outputs = undefined
-      }
-      if (outputs) batch.forEach((w, i) => w.resolve(outputs![i]!))
-      else await Promise.all(batch.map((w) => runOne(w.input).then(w.resolve, w.reject)))
+      const outputs = await run(batch.map((w) => w.input))
+      if (outputs.length !== batch.length) throw new Error(`a batch of ${batch.length} calls was answered with ${outputs.length}`)
+      batch.forEach((w, i) => w.resolve(outputs[i]!))
+    } catch (error) {
+      for (const w of batch) w.reject(error)
     } finally {
       out--
+      for (const w of batch) keysOut.delete(w.key)
       flush()
     }
   }
@@ -55,23 +53,26 @@ export function statementBatch<In, Out>(
   function flush() {
     while (queue.length > 0 && out < options.inFlight) {
       const batch: Waiting<In, Out>[] = []
-      const keys = new Set<string>()
       const later: Waiting<In, Out>[] = []
       for (const waiting of queue) {
-        const key = options.key(waiting.input)
-        if (batch.length < options.maxSize && !keys.has(key)) {
-          keys.add(key)
+        if (batch.length < options.maxSize && !keysOut.has(waiting.key)) {
+          keysOut.add(waiting.key)
           batch.push(waiting)
         } else later.push(waiting)
       }
       queue = later
+      if (batch.length === 0) return
       void send(batch)
     }
   }
 
   return (input) =>
     new Promise<Out>((resolve, reject) => {
-      queue.push({ input, resolve, reject })
+      if (queue.length >= options.maxWaiting) {
+        reject(new Error(`the store is busy: ${queue.length} calls are waiting`))
+        return
+      }
+      queue.push({ input, key: options.key(input), resolve, reject })
       if (!scheduled) {
         scheduled = true
         setImmediate(() => {
