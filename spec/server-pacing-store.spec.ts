@@ -97,6 +97,20 @@ test('a poll of a device code that does not exist reads nothing and records noth
   })
 })
 
+test('codes issued at once get their pacing rows, on PostgreSQL in fewer statements than codes', async () => {
+  await withPacing(async ({ sql }) => {
+    let statements = 0
+    const counted: Sql = { ...sql, get: (s, p) => (statements++, sql.get(s, p)), all: (s, p) => (statements++, sql.all(s, p)), run: (s, p) => (statements++, sql.run(s, p)) }
+    const pacing = createDevicePacing(counted, INTERVAL_S)
+    const codes = Array.from({ length: 20 }, (_, i) => `burst-${i}`)
+    await Promise.all(codes.map((code, i) => pacing.issued(code, INTERVAL_S + (i % 3), 600)))
+    for (const [i, code] of codes.entries()) assert.equal(await pacingRow(sql, code), { interval_s: INTERVAL_S + (i % 3), last_poll_at: null }, code)
+    // One statement sweeps expired rows first (the first issue of a process does).
+    if (sql.dialect === 'postgres') assert.ok(statements <= 3, `${statements} statements for ${codes.length} codes`)
+    else assert.is(statements, codes.length + 1)
+  })
+})
+
 test('a device code no store could hold (a NUL, a control character, 600 characters) is not found, without a statement', async () => {
   await withPacing(async ({ sql }) => {
     let statements = 0

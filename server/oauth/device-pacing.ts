@@ -66,6 +66,21 @@ export function createDevicePacing(sql: Sql, defaultIntervalS: number, now = Dat
     LEFT JOIN judged ON judged.device_code_hash = input.key
     LEFT JOIN oidc_models AS code ON code.model = 'DeviceCode' AND code.id = input.id AND ${LIVE_ROW}
     ORDER BY input.n`
+  // New codes come in bursts (a classroom pairing at once): on PostgreSQL their pacing rows go
+  // in together too, in key order (so two batches that share a key lock it in the same order).
+  const insertAll = `INSERT INTO device_pacing (device_code_hash, interval_s, last_poll_at, expires_at)
+    SELECT key, interval_s, NULL, expires_at FROM unnest(?::text[], ?::integer[], ?::bigint[]) AS i(key, interval_s, expires_at) ORDER BY key
+    ON CONFLICT (device_code_hash) DO UPDATE SET interval_s = excluded.interval_s, last_poll_at = excluded.last_poll_at, expires_at = excluded.expires_at`
+  type Issued = { key: string; intervalS: number; expiresAt: number }
+  const issueBatch = sql.dialect === 'postgres'
+    ? statementBatch<Issued, void>(
+      async (rows) => {
+        await sql.run(insertAll, [rows.map((r) => r.key), rows.map((r) => r.intervalS), rows.map((r) => r.expiresAt)])
+        return rows.map(() => undefined)
+      },
+      { inFlight: 2, maxSize: 64, maxWaiting: 20_000, key: (r) => r.key },
+    )
+    : undefined
   let lastSweep = 0
 
   type Judged = { interval_s: number; last_early: number }
@@ -104,7 +119,9 @@ export function createDevicePacing(sql: Sql, defaultIntervalS: number, now = Dat
         // Best effort: a sweep that loses a lock to a poll is done at the next issue.
         await sql.run('DELETE FROM device_pacing WHERE expires_at <= ?', [at]).catch(() => {})
       }
-      await sql.run(insert, [sha256(deviceCode), intervalS, null, at + (expiresInS + 120) * 1000])
+      const row = { key: sha256(deviceCode), intervalS, expiresAt: at + (expiresInS + 120) * 1000 }
+      if (issueBatch) await issueBatch(row)
+      else await sql.run(insert, [row.key, row.intervalS, null, row.expiresAt])
     },
     async poll(deviceCode, at) {
       // Codes the library issues are short printable ASCII; anything else was never stored, and
