@@ -161,7 +161,7 @@ test('the code-guess pause started at one instance holds at another and after a 
   assert.is((await afterRestart.verify(device.user_code)).reason, 'paused', 'a restart keeps the pause')
 })
 
-test('the store plans its statements once per connection, and keeps the options of the address and of PGOPTIONS', async () => {
+test('the store plans its statements once per connection, by key, and keeps the options of the address and of PGOPTIONS', async () => {
   const { openPostgres } = await import('../server/storage/postgres.js')
   const show = async (url: string, setting: string) => {
     const sql = await openPostgres(url)
@@ -172,6 +172,7 @@ test('the store plans its statements once per connection, and keeps the options 
     }
   }
   assert.is(await show(database, 'plan_cache_mode'), 'force_generic_plan')
+  assert.is(await show(database, 'enable_seqscan'), 'off')
   const withOwn = `${database}?options=${encodeURIComponent('-c statement_timeout=4321')}`
   assert.is(await show(withOwn, 'statement_timeout'), '4321ms')
   assert.is(await show(withOwn, 'plan_cache_mode'), 'force_generic_plan')

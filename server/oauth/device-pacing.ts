@@ -47,24 +47,30 @@ export function createDevicePacing(sql: Sql, defaultIntervalS: number, now = Dat
   const readCode = `SELECT payload, consumed FROM oidc_models WHERE model = 'DeviceCode' AND id = ? AND ${LIVE_ROW}`
   // On PostgreSQL the polls that arrive together are judged, and their codes read, in one
   // statement (statement-batch.ts): a statement is a round trip, and a poll is the server's most
-  // frequent request. The pacing rows are locked in the order of their keys before any is
-  // written, so two batches (at one instance or two) that share codes cannot deadlock. Each
-  // answer carries its input's position and code, checked before it is handed out.
+  // frequent request. Each pacing row is found and locked by its key, in the order of the keys,
+  // before any is written, so two batches (at one instance or two) that share codes cannot
+  // deadlock; the UPDATE then finds the rows it locked by their row ids (a locked row keeps its
+  // id until this statement writes it). Every row is reached through an index or its row id,
+  // never by a scan (see postgres.ts on plans). Each answer carries its input's position and
+  // code, checked before it is handed out.
   const judgeAndReadAll = `WITH input AS (
       SELECT * FROM unnest(?::text[], ?::bigint[], ?::text[]) WITH ORDINALITY AS i(key, at, id, n)
     ), locked AS MATERIALIZED (
-      SELECT device_code_hash FROM device_pacing WHERE device_code_hash IN (SELECT key FROM input)
-      ORDER BY device_code_hash FOR UPDATE
+      SELECT row.device_code_hash, row.ctid AS row_id, poll.at
+      FROM (SELECT key, at FROM input ORDER BY key) AS poll
+      CROSS JOIN LATERAL (SELECT device_code_hash, ctid FROM device_pacing WHERE device_code_hash = poll.key FOR UPDATE) AS row
     ), judged AS (
       UPDATE device_pacing AS pacing SET ${judgement('poll.at')}
-      FROM input AS poll, locked
-      WHERE poll.key = locked.device_code_hash AND pacing.device_code_hash = locked.device_code_hash
+      FROM locked AS poll
+      WHERE pacing.ctid = poll.row_id
       RETURNING pacing.device_code_hash, pacing.interval_s, pacing.last_early
     )
     SELECT input.n, input.id, judged.interval_s, judged.last_early, code.payload, code.consumed
     FROM input
     LEFT JOIN judged ON judged.device_code_hash = input.key
-    LEFT JOIN oidc_models AS code ON code.model = 'DeviceCode' AND code.id = input.id AND ${LIVE_ROW}
+    LEFT JOIN LATERAL (
+      SELECT payload, consumed FROM oidc_models WHERE model = 'DeviceCode' AND id = input.id AND ${LIVE_ROW} LIMIT 1
+    ) AS code ON TRUE
     ORDER BY input.n`
   // New codes come in bursts (a classroom pairing at once): on PostgreSQL their pacing rows go
   // in together too, in key order (so two batches that share a key lock it in the same order).
