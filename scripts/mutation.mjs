@@ -6,6 +6,11 @@
 //
 //   npm run mutation                         # by hand: minutes, not part of npm test or CI
 //   npm run mutation -- --mutate machines/device-grant.machine.ts --concurrency 1
+//   OMICOS_TEST_POSTGRES=postgres://USER@HOST:PORT npm run mutation -- --server
+//
+// --server mutates the server's device pacing and statement batcher instead, against their
+// own specs; with OMICOS_TEST_POSTGRES set those specs run on PostgreSQL, whose batched
+// statements SQLite never reaches.
 //
 // `node scripts/mutation.mjs --specs` is the command Stryker runs per mutant: the built spec
 // files one after another in one process, stopping at the first that fails (a killed mutant
@@ -31,12 +36,17 @@ const SPECS = [
   'dist/spec/machines/redact.spec.js',
 ]
 
+// The server's pacing and batcher, for --server.
+const SERVER_SPECS = ['dist/spec/server-statement-batch.spec.js', 'dist/spec/server-pacing-store.spec.js']
+const SERVER_MUTATE = 'server/oauth/device-pacing.ts,server/storage/statement-batch.ts'
+const server = process.argv.includes('--server')
+
 if (process.argv.includes('--specs')) {
   // One process for all files (a node start costs more than most of them): uvu's own CLI way,
   // its queue deferred, one group per file, stopping at the first file that fails.
   globalThis.UVU_DEFER = 1
   globalThis.UVU_QUEUE = []
-  for (const [index, file] of SPECS.entries()) {
+  for (const [index, file] of (server ? SERVER_SPECS : SPECS).entries()) {
     if (!existsSync(file)) {
       console.error(`${file} is missing: build first (node scripts/build.mjs)`)
       process.exit(2)
@@ -58,11 +68,11 @@ const arg = (name, fallback) => {
 const { Stryker } = await import('@stryker-mutator/core')
 const stryker = new Stryker({
   testRunner: 'command',
-  commandRunner: { command: 'node scripts/mutation.mjs --specs' },
+  commandRunner: { command: `node scripts/mutation.mjs --specs${server ? ' --server' : ''}` },
   // Transpiled once, after the mutants are placed: each run then only switches one on.
   buildCommand: 'node scripts/build.mjs',
   coverageAnalysis: 'off',
-  mutate: arg('--mutate', 'machines/*.ts,effects/client/device-grant.ts').split(','),
+  mutate: arg('--mutate', server ? SERVER_MUTATE : 'machines/*.ts,effects/client/device-grant.ts').split(','),
   ignorePatterns: ['dist', 'node_modules', 'reports', '.stryker-tmp', 'server-data'],
   // The machine is shared: two runs at a time at most.
   concurrency: Number(arg('--concurrency', '2')),

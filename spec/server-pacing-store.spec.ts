@@ -9,6 +9,7 @@ import { sha256 } from '../server/storage/hashing.js'
 import { storeAdapterFactory } from '../server/storage/oidc-adapter.js'
 import { isDatabaseUrl, type Sql } from '../server/storage/sql.js'
 import { openStore } from '../server/storage/store.js'
+import { dropDatabase } from './support/postgres.js'
 import { makeStore } from './support/server.js'
 
 const INTERVAL_S = 2
@@ -37,7 +38,8 @@ async function withPacing(job: (fixture: Fixture) => Promise<void>): Promise<voi
     })
   } finally {
     await store.close()
-    if (!isDatabaseUrl(location)) rmSync(location, { recursive: true, force: true })
+    if (isDatabaseUrl(location)) await dropDatabase(location)
+    else rmSync(location, { recursive: true, force: true })
   }
 }
 

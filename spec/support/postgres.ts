@@ -130,3 +130,17 @@ export async function createDatabase(server: string, name = `omicos_${process.pi
   }
   return `${server}/${name}`
 }
+
+/** Drops a database createDatabase made (its address as returned), once nothing is connected to it. */
+export async function dropDatabase(address: string): Promise<void> {
+  const url = new URL(address)
+  const name = decodeURIComponent(url.pathname.slice(1))
+  url.pathname = '/postgres'
+  const client = new pg.Client({ connectionString: url.toString() })
+  await timeout(client.connect(), 5_000, 'connecting to PostgreSQL')
+  try {
+    await timeout(client.query(`DROP DATABASE IF EXISTS "${name.replace(/"/g, '')}"`), 15_000, 'dropping a database')
+  } finally {
+    await client.end()
+  }
+}
