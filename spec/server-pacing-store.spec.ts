@@ -113,6 +113,45 @@ test('codes issued at once get their pacing rows, on PostgreSQL in fewer stateme
   })
 })
 
+test('a pacing row lives the code lifetime plus two minutes; expired rows are swept at most every 10 s, at an issue', async () => {
+  await withPacing(async ({ sql }) => {
+    let clock = T0
+    const pacing = createDevicePacing(sql, INTERVAL_S, () => clock)
+    const expiresAt = async (code: string) =>
+      (await sql.get<{ expires_at: number }>('SELECT expires_at FROM device_pacing WHERE device_code_hash = ?', [sha256(code)]))?.expires_at
+    await pacing.issued('sweep-a', INTERVAL_S, 60)
+    assert.is(await expiresAt('sweep-a'), T0 + (60 + 120) * 1000)
+    clock = T0 + 180_000
+    await pacing.issued('sweep-b', INTERVAL_S, 600)
+    assert.is(await expiresAt('sweep-a'), undefined, 'swept: it expired at this instant')
+    await pacing.issued('sweep-c', INTERVAL_S, 1)
+    const cExpires = clock + 121_000
+    clock = cExpires - 1_000
+    await pacing.issued('sweep-d', INTERVAL_S, 600) // sweeps, before sweep-c has expired
+    const lastSweep = clock
+    clock = lastSweep + 10_000
+    await pacing.issued('sweep-e', INTERVAL_S, 600)
+    assert.ok(await expiresAt('sweep-c'), 'expired, but the last sweep was only 10 s ago')
+    clock = lastSweep + 10_001
+    await pacing.issued('sweep-f', INTERVAL_S, 600)
+    assert.is(await expiresAt('sweep-c'), undefined, 'swept once more than 10 s had passed')
+    assert.ok(await expiresAt('sweep-b'), 'a row that has not expired stays')
+  })
+})
+
+test('a code without a pacing row polled at two instances at once: one poll starts the row, the other is early', async () => {
+  await withPacing(async ({ sql }) => {
+    await storeAdapterFactory(sql)('DeviceCode').upsert('code-h', { clientId: 'omicos-cli' } as never, 600)
+    const one = createDevicePacing(sql, INTERVAL_S)
+    const two = createDevicePacing(sql, INTERVAL_S)
+    const both = await Promise.all([one.poll('code-h', T0), two.poll('code-h', T0 + 1)])
+    assert.equal(both.map((p) => p.judgment.slowDown).sort(), [false, true])
+    assert.ok(both.every((p) => p.row))
+    const row = await sql.get<{ expires_at: number }>('SELECT expires_at FROM device_pacing WHERE device_code_hash = ?', [sha256('code-h')])
+    assert.ok(row!.expires_at === T0 + 3_600_000 || row!.expires_at === T0 + 1 + 3_600_000, 'kept an hour from its first poll')
+  })
+})
+
 test('a device code no store could hold (a NUL, a control character, 600 characters) is not found, without a statement', async () => {
   await withPacing(async ({ sql }) => {
     let statements = 0
@@ -185,6 +224,27 @@ test('many polls at once: each judged and read as if alone, and on PostgreSQL in
     if (sql.dialect === 'postgres') assert.ok(statements <= 4, `${statements} statements for ${polled.length} polls`)
     else assert.is(statements, 2 * polled.length)
   })
+})
+
+test('an answer to a batch of polls that does not match its polls fails them, rather than hand one poll another code', async () => {
+  const answers = [
+    (polls: unknown[][]) => polls[2]!.map((id, i) => ({ n: polls[2]!.length - i, id, interval_s: 2, last_early: 0, payload: '{}', consumed: null })).reverse(),
+    (polls: unknown[][]) => polls[2]!.map((id, i) => ({ n: i + 1, id: `${String(id)}-other`, interval_s: 2, last_early: 0, payload: '{}', consumed: null })),
+    (polls: unknown[][]) => polls[2]!.slice(1).map((id, i) => ({ n: i + 1, id, interval_s: 2, last_early: 0, payload: '{}', consumed: null })),
+  ]
+  for (const [k, answer] of answers.entries()) {
+    const database: Sql = {
+      dialect: 'postgres',
+      all: async <T>(_statement: string, params: unknown[] = []) => answer(params as unknown[][]) as T[],
+      get: async () => undefined,
+      run: async () => 0,
+      transaction: (job) => job(database),
+      close: async () => {},
+    }
+    const pacing = createDevicePacing(database, INTERVAL_S)
+    const results = await Promise.allSettled(['p-1', 'p-2', 'p-3'].map((code) => pacing.poll(code, T0)))
+    assert.ok(results.every((r) => r.status === 'rejected'), `answer ${k}: every poll of the batch failed`)
+  }
 })
 
 test.run()
