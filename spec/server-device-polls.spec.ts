@@ -58,13 +58,17 @@ const pending = { status: 400, body: { error: 'authorization_pending' } }
 test('a poll is timed when it arrives, before the hold, and judged by the read of its code', async () => {
   const { pacing, polls } = recordingPacing()
   let clock = 1_000
+  let held = false
   const current: { ctx?: object } = {}
   const setup = devicePolls(pacing, TOKEN, () => current.ctx, () => clock, async () => {
+    await new Promise((resolve) => setTimeout(resolve, 5))
     clock += 5_000
+    held = true
   })
   const ctx = request()
   let read: ModelRow | undefined
   await answer(setup, ctx, async (readAhead) => {
+    assert.ok(held, 'the hold comes before the library')
     read = await readAhead('DeviceCode', 'code-1')
     return pending
   }, current)
@@ -92,6 +96,7 @@ test('an early poll whose code was approved, denied or unknown keeps the library
     { status: 400, body: { error: 'access_denied' } },
     { status: 400, body: { error: 'invalid_grant' } },
     { status: 500, body: { error: 'authorization_pending' } },
+    { status: 400, body: undefined },
   ]) {
     const { pacing } = recordingPacing({ slowDown: true, intervalS: 10 })
     const current: { ctx?: object } = {}
@@ -194,6 +199,7 @@ test('an issued code gets its pacing row with the interval and the lifetime it w
   await run({ path: '/token' }, { device_code: 'code-6', expires_in: 300 })
   await run({}, { error: 'invalid_client' })
   await run({}, { device_code: 42 })
+  await run({}, undefined)
   assert.equal(issued, [['code-1', 5, 300], ['code-2', 5, 600], ['code-3', 5, 600]])
 })
 

@@ -142,10 +142,25 @@ test('a pacing row lives the code lifetime plus two minutes; expired rows are sw
 test('a code without a pacing row polled at two instances at once: one poll starts the row, the other is early', async () => {
   await withPacing(async ({ sql }) => {
     await storeAdapterFactory(sql)('DeviceCode').upsert('code-h', { clientId: 'omicos-cli' } as never, 600)
-    const one = createDevicePacing(sql, INTERVAL_S)
-    const two = createDevicePacing(sql, INTERVAL_S)
+    // Both instances find no pacing row before either adds one: each waits at its insert for the other.
+    let arrived = 0
+    let bothThere!: () => void
+    const barrier = new Promise<void>((resolve) => (bothThere = resolve))
+    const instance = (): Sql => ({
+      ...sql,
+      run: async (statement, params) => {
+        if (statement.includes('DO NOTHING')) {
+          if (++arrived === 2) bothThere()
+          await barrier
+        }
+        return sql.run(statement, params)
+      },
+    })
+    const one = createDevicePacing(instance(), INTERVAL_S)
+    const two = createDevicePacing(instance(), INTERVAL_S)
     const both = await Promise.all([one.poll('code-h', T0), two.poll('code-h', T0 + 1)])
-    assert.equal(both.map((p) => p.judgment.slowDown).sort(), [false, true])
+    assert.is(arrived, 2, 'both took the path of a code without a pacing row')
+    assert.equal(both.map((p) => p.judgment).sort((a, b) => Number(a.slowDown) - Number(b.slowDown)), [{ slowDown: false }, { slowDown: true, intervalS: INTERVAL_S + SLOW_DOWN_STEP_S }])
     assert.ok(both.every((p) => p.row))
     const row = await sql.get<{ expires_at: number }>('SELECT expires_at FROM device_pacing WHERE device_code_hash = ?', [sha256('code-h')])
     assert.ok(row!.expires_at === T0 + 3_600_000 || row!.expires_at === T0 + 1 + 3_600_000, 'kept an hour from its first poll')
@@ -228,9 +243,9 @@ test('many polls at once: each judged and read as if alone, and on PostgreSQL in
 
 test('an answer to a batch of polls that does not match its polls fails them, rather than hand one poll another code', async () => {
   const answers = [
-    (polls: unknown[][]) => polls[2]!.map((id, i) => ({ n: polls[2]!.length - i, id, interval_s: 2, last_early: 0, payload: '{}', consumed: null })).reverse(),
-    (polls: unknown[][]) => polls[2]!.map((id, i) => ({ n: i + 1, id: `${String(id)}-other`, interval_s: 2, last_early: 0, payload: '{}', consumed: null })),
-    (polls: unknown[][]) => polls[2]!.slice(1).map((id, i) => ({ n: i + 1, id, interval_s: 2, last_early: 0, payload: '{}', consumed: null })),
+    (polls: unknown[][]) => polls[2]!.map((id) => ({ id, interval_s: 2, last_early: 0, payload: '{}', consumed: null })).reverse(),
+    (polls: unknown[][]) => polls[2]!.map((id) => ({ id: `${String(id)}-other`, interval_s: 2, last_early: 0, payload: '{}', consumed: null })),
+    (polls: unknown[][]) => polls[2]!.slice(1).map((id) => ({ id, interval_s: 2, last_early: 0, payload: '{}', consumed: null })),
   ]
   for (const [k, answer] of answers.entries()) {
     const database: Sql = {
@@ -243,7 +258,7 @@ test('an answer to a batch of polls that does not match its polls fails them, ra
     }
     const pacing = createDevicePacing(database, INTERVAL_S)
     const results = await Promise.allSettled(['p-1', 'p-2', 'p-3'].map((code) => pacing.poll(code, T0)))
-    assert.ok(results.every((r) => r.status === 'rejected'), `answer ${k}: every poll of the batch failed`)
+    assert.ok(results.every((r) => r.status === 'rejected' && /answered out of order/.test((r.reason as Error).message)), `answer ${k}: every poll of the batch failed`)
   }
 })
 

@@ -51,8 +51,8 @@ export function createDevicePacing(sql: Sql, defaultIntervalS: number, now = Dat
   // before any is written, so two batches (at one instance or two) that share codes cannot
   // deadlock; the UPDATE then finds the rows it locked by their row ids (a locked row keeps its
   // id until this statement writes it). Every row is reached through an index or its row id,
-  // never by a scan (see postgres.ts on plans). Each answer carries its input's position and
-  // code, checked before it is handed out.
+  // never by a scan (see postgres.ts on plans). The answers come in the order of the input, each
+  // with its code, which is checked before it is handed out.
   const judgeAndReadAll = `WITH input AS (
       SELECT * FROM unnest(?::text[], ?::bigint[], ?::text[]) WITH ORDINALITY AS i(key, at, id, n)
     ), locked AS MATERIALIZED (
@@ -65,7 +65,7 @@ export function createDevicePacing(sql: Sql, defaultIntervalS: number, now = Dat
       WHERE pacing.ctid = poll.row_id
       RETURNING pacing.device_code_hash, pacing.interval_s, pacing.last_early
     )
-    SELECT input.n, input.id, judged.interval_s, judged.last_early, code.payload, code.consumed
+    SELECT input.id, judged.interval_s, judged.last_early, code.payload, code.consumed
     FROM input
     LEFT JOIN judged ON judged.device_code_hash = input.key
     LEFT JOIN LATERAL (
@@ -102,11 +102,12 @@ export function createDevicePacing(sql: Sql, defaultIntervalS: number, now = Dat
   const batch = sql.dialect === 'postgres'
     ? statementBatch<Poll, Read>(
       async (polls) => {
-        const rows = await sql.all<{ n: number; id: string; interval_s: number | null; last_early: number | null; payload: string | null; consumed: number | null }>(
+        const rows = await sql.all<{ id: string; interval_s: number | null; last_early: number | null; payload: string | null; consumed: number | null }>(
           judgeAndReadAll, [polls.map((p) => p.key), polls.map((p) => p.at), polls.map((p) => p.id), now()])
         return polls.map((poll, i) => {
           const r = rows[i]
-          if (!r || r.n !== i + 1 || r.id !== poll.id) throw new Error('the batched poll statement answered out of order')
+          // The codes of one batch are all different (one key each), so the code names the poll.
+          if (r?.id !== poll.id) throw new Error('the batched poll statement answered out of order')
           return {
             judged: r.interval_s === null ? undefined : { interval_s: r.interval_s, last_early: r.last_early! },
             row: r.payload === null ? undefined : { payload: r.payload, consumed: r.consumed },

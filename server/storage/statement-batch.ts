@@ -51,7 +51,7 @@ export function statementBatch<In, Out>(run: (inputs: In[]) => Promise<Out[]>, o
   }
 
   function flush() {
-    while (queue.length > 0 && out < options.inFlight) {
+    while (out < options.inFlight) {
       const batch: Waiting<In, Out>[] = []
       const later: Waiting<In, Out>[] = []
       for (const waiting of queue) {
