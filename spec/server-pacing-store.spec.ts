@@ -245,7 +245,7 @@ test('an answer to a batch of polls that does not match its polls fails them, ra
   const answers = [
     (polls: unknown[][]) => polls[2]!.map((id) => ({ id, interval_s: 2, last_early: 0, payload: '{}', consumed: null })).reverse(),
     (polls: unknown[][]) => polls[2]!.map((id) => ({ id: `${String(id)}-other`, interval_s: 2, last_early: 0, payload: '{}', consumed: null })),
-    (polls: unknown[][]) => polls[2]!.slice(1).map((id) => ({ id, interval_s: 2, last_early: 0, payload: '{}', consumed: null })),
+    (polls: unknown[][]) => polls[2]!.slice(0, -1).map((id) => ({ id, interval_s: 2, last_early: 0, payload: '{}', consumed: null })),
   ]
   for (const [k, answer] of answers.entries()) {
     const database: Sql = {
