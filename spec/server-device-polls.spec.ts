@@ -55,6 +55,19 @@ async function answer(
 
 const pending = { status: 400, body: { error: 'authorization_pending' } }
 
+// One poll whose pacing judges it `judgment`: the library reads code-1, then answers `library`.
+async function judgedPoll(judgment: PollJudgment, library: { status: number; body: unknown }): Promise<Ctx> {
+  const { pacing } = recordingPacing(judgment)
+  const current: { ctx?: object } = {}
+  const setup = devicePolls(pacing, TOKEN, () => current.ctx, () => 0)
+  const ctx = request()
+  await answer(setup, ctx, async (readAhead) => {
+    await readAhead('DeviceCode', 'code-1')
+    return library
+  }, current)
+  return ctx
+}
+
 test('a poll is timed when it arrives, before the hold, and judged by the read of its code', async () => {
   const { pacing, polls } = recordingPacing()
   let clock = 1_000
@@ -78,14 +91,7 @@ test('a poll is timed when it arrives, before the hold, and judged by the read o
 })
 
 test('an early pending poll answers slow_down with the new interval', async () => {
-  const { pacing } = recordingPacing({ slowDown: true, intervalS: 10 })
-  const current: { ctx?: object } = {}
-  const setup = devicePolls(pacing, TOKEN, () => current.ctx, () => 0)
-  const ctx = request()
-  await answer(setup, ctx, async (readAhead) => {
-    await readAhead('DeviceCode', 'code-1')
-    return pending
-  }, current)
+  const ctx = await judgedPoll({ slowDown: true, intervalS: 10 }, pending)
   assert.is(ctx.status, 400)
   assert.equal(ctx.body, { error: 'slow_down', error_description: 'polling too often; wait at least 10 s between requests', interval: 10 })
 })
@@ -98,14 +104,7 @@ test('an early poll whose code was approved, denied or unknown keeps the library
     { status: 500, body: { error: 'authorization_pending' } },
     { status: 400, body: undefined },
   ]) {
-    const { pacing } = recordingPacing({ slowDown: true, intervalS: 10 })
-    const current: { ctx?: object } = {}
-    const setup = devicePolls(pacing, TOKEN, () => current.ctx, () => 0)
-    const ctx = request()
-    await answer(setup, ctx, async (readAhead) => {
-      await readAhead('DeviceCode', 'code-1')
-      return library
-    }, current)
+    const ctx = await judgedPoll({ slowDown: true, intervalS: 10 }, library)
     assert.equal(ctx.body, library.body, JSON.stringify(library))
   }
 })

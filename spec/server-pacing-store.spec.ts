@@ -43,6 +43,15 @@ async function withPacing(job: (fixture: Fixture) => Promise<void>): Promise<voi
   }
 }
 
+/** A pacing on the store's own Sql that counts the statements it sends. */
+function countingPacing(sql: Sql) {
+  const counter = { statements: 0, pacing: undefined as unknown as DevicePacing }
+  const count = <T>(send: () => T): T => (counter.statements++, send())
+  const counted: Sql = { ...sql, get: (s, p) => count(() => sql.get(s, p)), all: (s, p) => count(() => sql.all(s, p)), run: (s, p) => count(() => sql.run(s, p)) }
+  counter.pacing = createDevicePacing(counted, INTERVAL_S)
+  return counter
+}
+
 const pacingRow = (sql: Sql, deviceCode: string) =>
   sql.get<{ interval_s: number; last_poll_at: number | null }>('SELECT interval_s, last_poll_at FROM device_pacing WHERE device_code_hash = ?', [sha256(deviceCode)])
 
@@ -101,15 +110,14 @@ test('a poll of a device code that does not exist reads nothing and records noth
 
 test('codes issued at once get their pacing rows, on PostgreSQL in fewer statements than codes', async () => {
   await withPacing(async ({ sql }) => {
-    let statements = 0
-    const counted: Sql = { ...sql, get: (s, p) => (statements++, sql.get(s, p)), all: (s, p) => (statements++, sql.all(s, p)), run: (s, p) => (statements++, sql.run(s, p)) }
-    const pacing = createDevicePacing(counted, INTERVAL_S)
+    const counter = countingPacing(sql)
+    const { pacing } = counter
     const codes = Array.from({ length: 20 }, (_, i) => `burst-${i}`)
     await Promise.all(codes.map((code, i) => pacing.issued(code, INTERVAL_S + (i % 3), 600)))
     for (const [i, code] of codes.entries()) assert.equal(await pacingRow(sql, code), { interval_s: INTERVAL_S + (i % 3), last_poll_at: null }, code)
     // One statement sweeps expired rows first (the first issue of a process does).
-    if (sql.dialect === 'postgres') assert.ok(statements <= 3, `${statements} statements for ${codes.length} codes`)
-    else assert.is(statements, codes.length + 1)
+    if (sql.dialect === 'postgres') assert.ok(counter.statements <= 3, `${counter.statements} statements for ${codes.length} codes`)
+    else assert.is(counter.statements, codes.length + 1)
   })
 })
 
@@ -169,15 +177,14 @@ test('a code without a pacing row polled at two instances at once: one poll star
 
 test('a device code no store could hold (a NUL, a control character, 600 characters) is not found, without a statement', async () => {
   await withPacing(async ({ sql }) => {
-    let statements = 0
-    const counted: Sql = { ...sql, get: (s, p) => (statements++, sql.get(s, p)), all: (s, p) => (statements++, sql.all(s, p)), run: (s, p) => (statements++, sql.run(s, p)) }
-    const pacing = createDevicePacing(counted, INTERVAL_S)
+    const counter = countingPacing(sql)
+    const { pacing } = counter
     for (const code of ['nul\u0000code', 'tab\tcode', 'é', 'x'.repeat(600), '']) {
       assert.equal(await pacing.poll(code, T0), { judgment: { slowDown: false }, row: undefined }, JSON.stringify(code.slice(0, 20)))
     }
-    assert.is(statements, 0)
+    assert.is(counter.statements, 0)
     await pacing.poll('x'.repeat(512), T0)
-    assert.ok(statements > 0, 'the longest storable code is looked up')
+    assert.ok(counter.statements > 0, 'the longest storable code is looked up')
   })
 })
 
@@ -220,13 +227,11 @@ test('two polls of one code at once are judged one after the other: exactly one 
 
 test('many polls at once: each judged and read as if alone, and on PostgreSQL in fewer statements than polls', async () => {
   await withPacing(async ({ sql, issue }) => {
-    // Counts the statements the pacing sends, on a Sql that is otherwise the store's own.
-    let statements = 0
-    const counted: Sql = { ...sql, get: (s, p) => (statements++, sql.get(s, p)), all: (s, p) => (statements++, sql.all(s, p)), run: (s, p) => (statements++, sql.run(s, p)) }
-    const pacing = createDevicePacing(counted, INTERVAL_S)
+    const counter = countingPacing(sql)
+    const { pacing } = counter
     const codes = Array.from({ length: 20 }, (_, i) => `many-${i}`)
     for (const code of codes) await issue(code)
-    statements = 0
+    counter.statements = 0
     // Five codes are polled twice in the same instant: one of each pair is early. The polls go
     // in an order unlike the order the codes were stored in, so answers handed to the wrong poll show.
     const polled = [...codes.slice(10), ...codes.slice(0, 10).reverse(), ...codes.slice(0, 5)]
@@ -236,8 +241,8 @@ test('many polls at once: each judged and read as if alone, and on PostgreSQL in
     }
     assert.is(results.filter((r) => r.judgment.slowDown).length, 5)
     assert.ok(results.slice(0, 20).every((r) => !r.judgment.slowDown), 'the first of each pair was judged first')
-    if (sql.dialect === 'postgres') assert.ok(statements <= 4, `${statements} statements for ${polled.length} polls`)
-    else assert.is(statements, 2 * polled.length)
+    if (sql.dialect === 'postgres') assert.ok(counter.statements <= 4, `${counter.statements} statements for ${polled.length} polls`)
+    else assert.is(counter.statements, 2 * polled.length)
   })
 })
 

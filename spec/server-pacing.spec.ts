@@ -7,23 +7,30 @@ import { sleep, timeout } from './support/wait.js'
 
 const INTERVAL_S = 2
 
-test('a poll sent a full interval after a slowly answered one is pending; half an interval after is slow_down', async () => {
-  // Only the first poll is held back, the way a burst of other work would delay it.
+// A reference server whose next token request, once asked, is held back `holdMs` before any
+// work, the way a burst of other work would delay it; every other request goes straight through.
+async function serverHoldingNextPoll(holdMs: number) {
   let holdNext = false
   const ref = await withReferenceServer({
     interval: INTERVAL_S,
     holdTokenRequests: async () => {
       if (!holdNext) return
       holdNext = false
-      await sleep(INTERVAL_S * 750)
+      await sleep(holdMs)
     },
   })
+  return { ref, holdNextPoll: () => (holdNext = true) }
+}
+
+test('a poll sent a full interval after a slowly answered one is pending; half an interval after is slow_down', async () => {
+  // Only the first poll is held back.
+  const { ref, holdNextPoll } = await serverHoldingNextPoll(INTERVAL_S * 750)
   try {
     const code = await requestDeviceCode(ref.server)
     assert.is(code.status, 200)
     const deviceCode: string = code.body.device_code
 
-    holdNext = true
+    holdNextPoll()
     const firstSent = Date.now()
     const first = await pollDeviceCode(ref.server, deviceCode)
     assert.is(first.body.error, 'authorization_pending')
@@ -43,22 +50,14 @@ test('a poll sent a full interval after a slowly answered one is pending; half a
 })
 
 test('a poll whose client gave up before the server read it is not counted: the next is measured from the one before', async () => {
-  let holdNext = false
-  const ref = await withReferenceServer({
-    interval: INTERVAL_S,
-    holdTokenRequests: async () => {
-      if (!holdNext) return
-      holdNext = false
-      await sleep(INTERVAL_S * 400)
-    },
-  })
+  const { ref, holdNextPoll } = await serverHoldingNextPoll(INTERVAL_S * 400)
   try {
     const code = await requestDeviceCode(ref.server)
     const deviceCode: string = code.body.device_code
     assert.is((await pollDeviceCode(ref.server, deviceCode)).body.error, 'authorization_pending')
 
     await sleep(INTERVAL_S * 1000)
-    holdNext = true
+    holdNextPoll()
     const abandonedSent = Date.now()
     const abandoned = await fetch(`${ref.server.url}/token`, {
       method: 'POST',
