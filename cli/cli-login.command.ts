@@ -53,7 +53,7 @@ export class CliLoginCommand extends OmicosCommand {
       // Loaded here, not at the top: `--version` and `--help` then load no engine code at all.
       const { deviceLogin, logout } = await import('../effects/node/api.js')
       if (this.logout) {
-        const output = await this.withInterrupt((signal) => logout({ server: this.server, inspect, signal }))
+        const output = await this.withInterrupt((signal) => logout({ server: this.server, inspect, signal, onLockWait: this.onLockWait }))
         return this.print(renderLogout(output, { again: 'omicos cli login', serverFlag: this.server, json: this.json ? 'cli login' : undefined }))
       }
       // With --json, stdout is the script's: the pairing screen (address, code, QR code) is drawn on stderr.
@@ -71,6 +71,7 @@ export class CliLoginCommand extends OmicosCommand {
           inspect,
           onSnapshot: view.update,
           onResume: view.resumed,
+          onLockWait: this.onLockWait,
         }),
       ).finally(view.stop)
       return this.print(renderLogin(output, { again: 'omicos cli login', json: this.json ? 'cli login' : undefined }))

@@ -1,7 +1,7 @@
 import { Command, Option } from 'clipanion'
 import type { InspectionEvent } from 'xstate'
 import { DEFAULT_SERVER } from '../effects/client/server-url.js'
-import { printFailure, printRendered, traceInspector, withInterrupt, type CommandIo } from './command-io.js'
+import { lockWaitNotice, printFailure, printRendered, traceInspector, withInterrupt, type CommandIo } from './command-io.js'
 import { isUnsafe } from './printable-text.js'
 import type { Rendered } from './render-outcome.js'
 
@@ -20,6 +20,11 @@ export abstract class OmicosCommand extends Command {
 
   protected inspector(): ((event: InspectionEvent) => void) | undefined {
     return traceInspector(this.io, this.trace)
+  }
+
+  /** Tells the user when the command waits for another omicos process's credential lock. */
+  protected get onLockWait() {
+    return lockWaitNotice(this.io)
   }
 
   protected serverFrom(flag: string | undefined): string {

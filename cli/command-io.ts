@@ -65,3 +65,25 @@ export function withInterrupt<T>(io: CommandIo, run: (signal: AbortSignal) => Pr
     io.stdout.off('error', onOutputError)
   })
 }
+
+const DOING: Record<string, string> = {
+  login: 'logging in',
+  register: 'registering its process',
+  renew: 'renewing',
+  logout: 'logging out',
+  repair: 'repairing the credential files',
+  write: 'writing the credential files',
+}
+
+/**
+ * The line said when a command waits for another omicos process that holds the credential
+ * lock (a job array renewing at once, a daemon registering): the wait is bounded, and the
+ * lock is never one to remove by hand while its holder lives.
+ */
+export function lockWaitNotice(io: CommandIo): (wait: { pid: number | null; purpose: string | null }) => void {
+  return (wait) => {
+    const doing = wait.purpose ? DOING[wait.purpose] : undefined
+    const who = [wait.pid !== null && wait.pid > 0 ? `pid ${wait.pid}` : null, doing].filter(Boolean).join(', ')
+    io.stderr.write(`waiting for another omicos process${who ? ` (${who})` : ''} …\n`)
+  }
+}

@@ -58,7 +58,7 @@ export class LoginCommand extends OmicosCommand {
       // Loaded here, not at the top: `--version` and `--help` then load no engine code at all.
       const { login, logout } = await import('../effects/node/api.js')
       if (this.logout) {
-        const output = await this.withInterrupt((signal) => logout({ server: this.server, inspect, signal }))
+        const output = await this.withInterrupt((signal) => logout({ server: this.server, inspect, signal, onLockWait: this.onLockWait }))
         return this.print(renderLogout(output, { again: 'omicos login', serverFlag: this.server, json: this.json ? 'login' : undefined }))
       }
       // A bad --server is a usage error of one line, before the --password warning.
@@ -79,6 +79,7 @@ export class LoginCommand extends OmicosCommand {
           signal,
           inspect,
           prompts: { stdin: this.context.stdin, stdout: this.context.stderr },
+          onLockWait: this.onLockWait,
         }),
       )
       return this.print(renderLogin(output, { again: 'omicos login', json: this.json ? 'login' : undefined }))

@@ -6,11 +6,12 @@ import * as assert from 'uvu/assert'
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { spawn, spawnSync } from 'node:child_process'
 import { createServer as createNetServer, type Socket } from 'node:net'
-import { hostname, tmpdir } from 'node:os'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { CliSandbox } from './support/cli.js'
 import { assertOneLineError, bytesOf, CREDENTIAL_FILE, loginSpec, watchForLeaks } from './support/cli-login.js'
 import { request } from './support/server.js'
+import { writeLockOf } from './support/store-files.js'
 import { timeout } from './support/wait.js'
 
 const ADA = { email: 'ada@example.com', password: 'correct horse battery' }
@@ -76,15 +77,20 @@ test('the lock held by a live process: login --force fails with exit 7 before an
   const before = bytesOf(globalFile)
   // A live process of this host holds the lock, as another omicos writing would.
   const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' })
+  let stopBeat = () => {}
   try {
-    writeFileSync(`${globalFile}.lock`, JSON.stringify({ pid: holder.pid, host: hostname(), at: Date.now() }), { mode: 0o600 })
+    await timeout(new Promise((resolve) => holder.once('spawn', resolve)), 5_000, 'spawn')
+    stopBeat = writeLockOf(`${globalFile}.lock`, holder.pid!, { heartbeat: true, purpose: 'renew' })
     const seen = networkRequests()
-    const result = await login(box, ['--force'])
-    assertOneLineError(result, 7, /locked/)
+    // A wait shortened from the minute a herd is given, so the spec does not spend it.
+    const result = await login(box, ['--force'], { env: { ...box.env, OMICOS_LOCK_WAIT_MS: '800' } })
+    assertOneLineError(result, 7, /locked by process \d+ \(renew\), which is still at work/)
+    assert.not.match(result.stderr, /remove/, 'no message asks to remove a live lock')
     assert.is(networkRequests(), seen, 'no request reached the server: nothing issued, nothing rotated')
     assert.equal(bytesOf(globalFile), before)
     assert.ok(await processTokenWorks(globalFile), 'the untouched file still holds a live process token')
   } finally {
+    stopBeat()
     holder.kill()
     rmSync(`${globalFile}.lock`, { force: true })
   }

@@ -7,13 +7,12 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawn } from 'node:child_process'
 import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { hostname } from 'node:os'
 import { join, resolve, sep } from 'node:path'
 import { EngineError } from '../effects/client/engine-error.js'
 import { checkLoginTargets, persistLogin, readStoreStatus } from '../effects/store/credential-store.js'
 import { HOST_TAG } from '../effects/store/private-file.js'
 import { tempDir } from './effects/support.js'
-import { canBindMount, mountReadOnly, startStoreChild, storeVersion } from './support/store-files.js'
+import { canBindMount, mountReadOnly, startStoreChild, storeVersion, writeLockOf } from './support/store-files.js'
 import { timeout } from './support/wait.js'
 
 const rejectsLocal = async (promise: Promise<unknown>, pattern: RegExp) => {
@@ -156,7 +155,7 @@ test('a lock held by a live process fails the pre-flight once the lock wait is o
   const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' })
   try {
     await timeout(new Promise((resolve) => holder.once('spawn', resolve)), 5_000, 'spawn')
-    writeFileSync(join(s.home, 'cloud_login.json.lock'), JSON.stringify({ pid: holder.pid, host: hostname(), at: Date.now() }))
+    writeLockOf(join(s.home, 'cloud_login.json.lock'), holder.pid!)
     const before = snapshot(s.base)
     await rejectsLocal(checkLoginTargets({ ...s.loc, workspaceOnly: false, lock: { waitMs: 300 } }), new RegExp(`locked by process ${holder.pid}`))
     assert.equal(snapshot(s.base), before)

@@ -79,6 +79,7 @@ export async function login(options: LoginOptions): Promise<LoginOutput> {
     stdout: prompts?.stdout,
     stderr: prompts?.stdout,
     networkBudgetMs: LOGIN_NETWORK_BUDGET_MS,
+    lock: { onWait: options.onLockWait },
   })
   const input: LoginInput = {
     server,
@@ -103,7 +104,7 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<LoginOut
   const workspace = await resolveWorkspace({ cwd, env, home })
   const pending = createPendingPairings(home, { server, workspaceRoot: workspace.root, workspaceOnly: options.workspace ?? false })
   const release = await pending.claim()
-  const actors = createNodeActors({ home, cwd, env, fetch: options.fetch, workspaceOnly: options.workspace })
+  const actors = createNodeActors({ home, cwd, env, fetch: options.fetch, workspaceOnly: options.workspace, lock: { onWait: options.onLockWait } })
   try {
     return await runResumableLogin({
       logic: provideLogin(actors),
@@ -140,7 +141,7 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<LoginOut
  */
 export async function logout(options: EngineOptions = {}): Promise<LogoutOutput> {
   const { home, cwd, env } = resolveEngineOptions({ ...options, server: options.server ?? DEFAULT_SERVER })
-  const actors = createNodeActors({ home, cwd, env, fetch: options.fetch })
+  const actors = createNodeActors({ home, cwd, env, fetch: options.fetch, lock: { onWait: options.onLockWait } })
   const expectedServer = options.server === undefined ? null : parseServerUrl(options.server)
   const actor = createActor(logoutMachine.provide({ actors }), { input: { expectedServer }, inspect: options.inspect })
   return runToEnd(actor, { signal: options.signal })

@@ -2,6 +2,7 @@
 // found: the server, the omicOS home and the working directory from the environment.
 import type { InspectionEvent } from 'xstate'
 import type { FetchLike } from '../client/http.js'
+import type { LockWait } from '../store/lock.js'
 import { DEFAULT_SERVER, parseServerUrl } from '../client/server-url.js'
 import { omicosHome, type Env } from './environment.js'
 
@@ -16,6 +17,11 @@ export interface EngineOptions {
   fetch?: FetchLike
   /** aborting it cancels the flow (the machine's `user.cancel`) */
   signal?: AbortSignal
+  /**
+   * Called when the flow waits for another process holding the credential lock (its pid and
+   * what it is doing), so a front end can say what it waits for; the wait is bounded (60 s).
+   */
+  onLockWait?: (wait: LockWait) => void
   /** XState inspection events of the flow's actors, for tracing */
   inspect?: (event: InspectionEvent) => void
 }

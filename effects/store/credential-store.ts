@@ -16,7 +16,7 @@ import path from 'node:path'
 import { parseCredentialFile, serializeCredentialFile, type CredentialFile } from './credential-file.js'
 import { EngineError } from '../client/engine-error.js'
 import { holdSecrets } from '../client/held-secrets.js'
-import { waitUntilUnlocked, withLocks } from './lock.js'
+import { assertLocksHeld, waitUntilUnlocked, withLocks } from './lock.js'
 import { globalCredentialPath, homeLabel, homeOf, workspaceCredentialPath, type StoreLocation, type WorkspaceFile } from './locations.js'
 import { checkPrivateDir, ensurePrivateDir, prepareAtomicWrite, probeWritable, readPrivateText, removeFile, writeFileAtomic, type PreparedWrite } from './private-file.js'
 import { mergeRevocations, queueRevocations, type Revocation } from './revocation-queue.js'
@@ -25,7 +25,7 @@ import { storedWorkspaceId, workspaceIdOf, WORKSPACE_FILE } from './workspace.js
 
 // The store's public face: what callers outside effects/store/ import from here.
 export { CREDENTIAL_FILE_NAME, globalCredentialPath, workspaceCredentialPath, type StoreLocation, type WorkspaceFile } from './locations.js'
-export { withLocks, type LockOptions } from './lock.js'
+export { withLocks, assertLocksHeld, readLock, liveHolderOf, lockPathOf, LockLostError, type LockOptions, type LockPurpose, type LockInfo, type LockWait } from './lock.js'
 import { acquireLock } from './lock.js'
 export { takePendingRevocations, putBackRevocations, type Revocation } from './revocation-queue.js'
 
@@ -188,7 +188,7 @@ export const lockLoginTargets = async (loc: StoreLocation & { workspaceOnly: boo
   const places = await enter(loc, 'must')
   if (loc.workspaceOnly && places.workspace) await ensurePrivateDir(places.workspace.dir)
   else await ensurePrivateDir(places.home, homeLabel(loc))
-  const options = { waitMs: 15_000, ...loc.lock }
+  const options = { purpose: 'login' as const, ...loc.lock }
   const releases: Array<() => Promise<void>> = []
   try {
     for (const file of [...new Set(targets)].sort()) releases.push(await acquireLock(file, options))
@@ -219,6 +219,13 @@ const writeTwins = async (files: string[], text: string, home: string): Promise<
     throw error
   }
   for (const [i, write] of prepared.entries()) {
+    try {
+      // The fence: a holder that lost its lock (stopped past the stale time) renames nothing.
+      await assertLocksHeld([write.file])
+    } catch (error) {
+      for (const rest of prepared.slice(i)) await rest.discard()
+      throw error
+    }
     try {
       await write.commit()
     } catch (error) {
@@ -275,13 +282,20 @@ export const persistLogin = async (
 
   if (loc.workspaceOnly && workspace) {
     await ensurePrivateDir(workspace.dir)
-    return withLocks([workspace.path], loc.lock, async () => {
+    return withLocks([workspace.path], { purpose: 'login', ...loc.lock }, async () => {
       const stored = await readCredentialFile(workspace.path)
       if (stored && holdsLaterRegistration(stored.credentials, credentials)) return { written: [], kept: [workspace.path] }
       // Read before the write, so that an odd workspace.json fails the login with nothing written.
       const idFile = path.join(workspace.dir, WORKSPACE_FILE)
       const keepId = (await storedWorkspaceId(workspace.root)) === null && (await readPrivateText(idFile, { privateMode: false })) === null
-      await writeFileAtomic(workspace.path, text)
+      const write = await prepareAtomicWrite(workspace.path, text)
+      try {
+        await assertLocksHeld([workspace.path])
+      } catch (error) {
+        await write.discard()
+        throw error
+      }
+      await write.commit()
       const id = workspaceIdOf(credentials.process_id)
       if (id && keepId) await writeFileAtomic(idFile, `${JSON.stringify({ version: 1, workspace_id: id }, null, 2)}\n`)
       return { written: [workspace.path], kept: [] }
@@ -290,7 +304,7 @@ export const persistLogin = async (
 
   await ensurePrivateDir(places.home, homeLabel(loc))
   const twinCandidate = workspace && places.workspaceExists ? workspace.path : null
-  return withLocks([globalPath, ...(twinCandidate ? [twinCandidate] : [])], loc.lock, async () => {
+  return withLocks([globalPath, ...(twinCandidate ? [twinCandidate] : [])], { purpose: 'login', ...loc.lock }, async () => {
     const stored = await readCredentialFile(globalPath)
     const twin = twinCandidate ? await readCredentialFile(twinCandidate) : null
     const targets = [globalPath]
@@ -383,14 +397,21 @@ export const readActive = async (loc: StoreLocation = {}): Promise<ActiveCredent
 export const repairTwins = async (loc: StoreLocation = {}): Promise<string[]> => {
   const { twins } = await readStoreStatus(loc)
   if (!twins?.newer) return []
-  return withLocks([twins.global, twins.workspace], loc.lock, async () => {
+  return withLocks([twins.global, twins.workspace], { purpose: 'repair', ...loc.lock }, async () => {
     const global = await readCredentialFile(twins.global)
     const workspace = await readCredentialFile(twins.workspace)
     const now = compareTwins(global, workspace)
     if (!now?.newer || !global || !workspace) return []
     const [from, to] = now.newer === 'global' ? [global, workspace] : [workspace, global]
     // A twin temp: what it holds lives on in `from`, so a crash here never gets it revoked.
-    await (await prepareAtomicWrite(to.path, from.text, { twin: true })).commit()
+    const write = await prepareAtomicWrite(to.path, from.text, { twin: true })
+    try {
+      await assertLocksHeld([to.path])
+    } catch (error) {
+      await write.discard()
+      throw error
+    }
+    await write.commit()
     return [to.path]
   })
 }
@@ -418,7 +439,7 @@ export const deleteByAccount = async (loc: StoreLocation, accountId: string): Pr
     ...(places.homeExists ? [places.globalPath] : []),
     ...(places.workspace && places.workspaceExists ? [places.workspace.path] : []),
   ]
-  return withLocks(candidates, loc.lock, async () => {
+  return withLocks(candidates, { purpose: 'logout', ...loc.lock }, async () => {
     const removed: string[] = []
     for (const file of candidates) {
       const stored = await readCredentialFile(file)

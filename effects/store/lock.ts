@@ -1,34 +1,83 @@
-// The lock that serializes writers of one file: `<file>.lock`, created with O_EXCL, holding the
-// holder's pid, host and time. A lock whose process is gone (same host), or that is older than
-// `staleMs`, is taken over; several files are locked in path order, so two writers cannot
-// deadlock. Anything but a regular file of ours at the lock's path (a FIFO, a socket, a
-// directory, a symlink) is refused at once: it is never read, waited on or removed.
+// The lock that serializes writers of one file: `<file>.lock`, created whole with O_EXCL
+// semantics (a temp hard-linked to the name), recording who holds it (pid, host, boot, PID
+// namespace) and what for (`purpose`, which others read with readLock).
+//
+// - Liveness is a heartbeat: the holder sets the lock's mtime every third of the stale time
+//   while it holds it; a lock whose mtime is older than the stale time is taken over, whoever
+//   holds it. Its pid is judged (dead: taken over at once) only when host, boot and PID
+//   namespace are all this process's (process-identity.ts); else only the heartbeat decides.
+// - Fencing: a holder stopped (SIGSTOP, a laptop lid, a stalled NFS) past the stale time may
+//   have lost its lock. assertLocksHeld, called immediately before a credential file is
+//   renamed into place, refreshes the heartbeat and checks the lock at the path is still the
+//   one created (same inode, kept open so it cannot be reused); it throws LockLostError
+//   otherwise, and the caller re-reads instead of overwriting.
+// - Several files are locked in path order, so two writers cannot deadlock.
+// - Anything but a regular file of ours at the lock's path (a FIFO, a socket, a directory, a
+//   symlink) is refused at once: it is never read, waited on or removed.
+//
+// Not proper-lockfile, though it has the heartbeat and compromise detection this borrows: its
+// lock is a directory (mkdir), which records nobody, so neither a pid nor a purpose can be
+// read and a killed holder blocks everyone for the whole stale time; it removes a stale lock
+// by stat then rmdir, so two waiters can remove each other's fresh lock; it learns of a
+// compromise only on its next timer, with no check of the lock's identity before a write; it
+// follows links at the lock path (stat, realpath); and its exit hook removes locks from
+// signal-exit. Here a take-over moves the lock aside and checks it is the one judged stale.
 import { randomBytes } from 'node:crypto'
 import { constants as FS, promises as fsp } from 'node:fs'
-import os from 'node:os'
 import { EngineError } from '../client/engine-error.js'
-import { errorCode, ioCause, isAlive, localFiles, quoted, readPrivateText, tempPathFor } from './private-file.js'
+import { errorCode, ioCause, isAlive, localFiles, readPrivateText, tempPathFor } from './private-file.js'
+import { localIdentity, pidJudgeable } from './process-identity.js'
+
+/** What the holder of a lock is doing, for those who find it held. */
+export type LockPurpose = 'login' | 'register' | 'renew' | 'logout' | 'repair' | 'write'
+
+export interface LockWait {
+  file: string
+  /** the holder's pid, or null when the lock cannot be read yet */
+  pid: number | null
+  purpose: LockPurpose | null
+}
 
 export interface LockOptions {
-  /** how long to wait for a lock held by a live process (default 3000 ms) */
+  /** how long to wait for a lock held by a live process (default 60 s, enough for a herd; OMICOS_LOCK_WAIT_MS) */
   waitMs?: number
-  /** a lock older than this is taken over whoever holds it (default 30000 ms) */
+  /** a lock without a heartbeat for this long is taken over whoever holds it (default 30 s, OMICOS_LOCK_STALE_MS) */
   staleMs?: number
   /** pause between tries (default 25 ms) */
   pollMs?: number
   /** the caller holds the locks already (the login machine takes them before it registers) */
   held?: boolean
+  /** what the holder will be doing, recorded in the lock */
+  purpose?: LockPurpose
+  /** called once for each holder waited on, so a front end can say what it waits for */
+  onWait?: (wait: LockWait) => void
+  /** a wait shorter than this is not worth telling (default 1 s) */
+  tellAfterMs?: number
 }
 
 export const DEFAULT_STALE_MS = 30_000
-const DEFAULT_WAIT_MS = 3_000
+export const DEFAULT_WAIT_MS = 60_000
+
+const fromEnv = (name: string, fallback: number): number => {
+  const value = Number(process.env[name])
+  return process.env[name] && Number.isFinite(value) && value >= 0 ? value : fallback
+}
+
+/** The stale time: 30 s, or OMICOS_LOCK_STALE_MS (tests that stop a holder, or a slow shared file system). */
+export const defaultStaleMs = (): number => fromEnv('OMICOS_LOCK_STALE_MS', DEFAULT_STALE_MS) || DEFAULT_STALE_MS
+
+/** How long a caller waits for a live holder: 60 s, or OMICOS_LOCK_WAIT_MS. */
+export const defaultWaitMs = (): number => fromEnv('OMICOS_LOCK_WAIT_MS', DEFAULT_WAIT_MS)
 
 export const lockPathOf = (file: string) => `${file}.lock`
 
-interface LockInfo {
+export interface LockInfo {
   pid: number
   host: string
   at: number
+  boot?: string | null
+  pidns?: string | null
+  purpose?: LockPurpose | null
 }
 
 export interface HeldLock {
@@ -57,17 +106,26 @@ export const readLock = async (lockPath: string): Promise<HeldLock | null> => {
   return { info, ino: stat.ino, mtimeMs: stat.mtimeMs }
 }
 
-/** Whether a held lock may be taken over. */
-export const isStale = (held: HeldLock, staleMs: number, now = Date.now()): boolean => {
+/** Whether a held lock may be taken over: no heartbeat for `staleMs`, or a holder known dead. */
+export const isStale = (held: HeldLock, staleMs = defaultStaleMs(), now = Date.now()): boolean => {
   const age = now - held.mtimeMs
   if (age > staleMs) return true
   // A lock without readable contents is one being written: give its writer a second.
-  return held.info ? held.info.host === os.hostname() && !isAlive(held.info.pid) : age > 1_000
+  if (!held.info) return age > 1_000
+  return pidJudgeable(held.info) && !isAlive(held.info.pid)
+}
+
+/** What holds the lock of `file` now, if anyone live does: for a caller deciding whether to wait. */
+export const liveHolderOf = async (file: string, staleMs = defaultStaleMs()): Promise<LockInfo | null> => {
+  const held = await readLock(lockPathOf(file))
+  if (!held || isStale(held, staleMs)) return null
+  return held.info ?? { pid: -1, host: '', at: held.mtimeMs }
 }
 
 /**
- * Removes the stale lock `held`: moved aside first, then checked to be the one judged stale
- * (another process may have replaced it in between, and that fresh lock is put back).
+ * Removes the stale lock `held`: moved aside first, then checked to be the one judged stale,
+ * same inode and no heartbeat since (another process may have replaced it, or its holder
+ * woke up, in between: that lock is put back).
  */
 const breakLock = async (lockPath: string, held: HeldLock): Promise<boolean> => {
   const aside = `${lockPath}.${process.pid}.${randomBytes(4).toString('hex')}.stale`
@@ -77,22 +135,68 @@ const breakLock = async (lockPath: string, held: HeldLock): Promise<boolean> => 
     return false
   }
   const moved = await fsp.lstat(aside).catch(() => null)
-  const same = moved?.ino === held.ino
+  const same = moved?.ino === held.ino && moved.mtimeMs === held.mtimeMs
   if (moved && !same) await fsp.link(aside, lockPath).catch(() => {})
   await fsp.unlink(aside).catch(() => {})
   return same
 }
 
 /** Removes the lock at `lockPath` when it is stale; true when it did. */
-export const removeStaleLock = async (lockPath: string, staleMs = DEFAULT_STALE_MS): Promise<boolean> => {
+export const removeStaleLock = async (lockPath: string, staleMs = defaultStaleMs()): Promise<boolean> => {
   const held = await readLock(lockPath)
   if (!held || !isStale(held, staleMs)) return false
   return breakLock(lockPath, held)
 }
 
-const lockedMessage = (file: string, lockPath: string, held: HeldLock) => {
-  const who = held.info ? `process ${held.info.pid}` : 'another process'
-  return `${file} is locked by ${who}: try again when it is done, or remove ${quoted(lockPath)} if no omicos is running`
+const lockedMessage = (file: string, held: HeldLock) => {
+  const who = held.info ? `process ${held.info.pid}${held.info.purpose ? ` (${held.info.purpose})` : ''}` : 'another process'
+  return `${file} is locked by ${who}, which is still at work: try again when it is done`
+}
+
+/** The `local_files` failure of a lock held by a live process (as opposed to an odd file there). */
+export class LockHeldError extends EngineError {
+  constructor(message: string) {
+    super('local_files', message, { reason: 'lockHeld' })
+  }
+}
+
+/**
+ * A holder found its lock taken over (it was stopped past the stale time): it must not write.
+ * Thrown by assertLocksHeld; the caller re-reads and keeps what the new holder wrote.
+ */
+export class LockLostError extends EngineError {
+  constructor(readonly file: string) {
+    super('local_files', `the lock of ${file} was taken over while this process was stopped: nothing was written`, { reason: 'lockLost' })
+  }
+}
+
+/** A lock this process holds: its inode, an open handle to it (for the heartbeat), its state. */
+interface OwnLock {
+  file: string
+  lockPath: string
+  ino: number
+  handle: fsp.FileHandle
+  timer: ReturnType<typeof setInterval>
+  lost: boolean
+}
+
+// The locks this process holds, by lock path: what assertLocksHeld checks.
+const owned = new Map<string, OwnLock>()
+
+/** Sets the lock's mtime (through our handle, so never someone else's lock) and checks it is still at its path. */
+const beat = async (own: OwnLock): Promise<boolean> => {
+  if (own.lost) return false
+  const now = new Date()
+  await own.handle.utimes(now, now).catch(() => {})
+  for (let look = 0; look < 2; look++) {
+    const at = await fsp.lstat(own.lockPath).catch(() => null)
+    if (at?.ino === own.ino) return true
+    // Briefly gone is a take-over that found the heartbeat and is putting the lock back.
+    if (at === null && look === 0) await sleep(50)
+    else break
+  }
+  own.lost = true
+  return false
 }
 
 /**
@@ -101,22 +205,25 @@ const lockedMessage = (file: string, lockPath: string, held: HeldLock) => {
  * name exists), so a holder killed at any instant leaves a lock that names it, never an empty
  * one that nobody can judge. The temp is swept like any other (stale-files.ts).
  */
-const createLock = async (lockPath: string): Promise<number | null> => {
+const createLock = async (lockPath: string, purpose: LockPurpose | null): Promise<{ ino: number; handle: fsp.FileHandle } | null> => {
   const temp = tempPathFor(lockPath, false)
   let handle: fsp.FileHandle | undefined
   try {
-    handle = await fsp.open(temp, FS.O_WRONLY | FS.O_CREAT | FS.O_EXCL | FS.O_NOFOLLOW, 0o600)
-    await handle.writeFile(JSON.stringify({ pid: process.pid, host: os.hostname(), at: Date.now() }))
+    // Read-write: a handle's utimes needs write access on some platforms.
+    handle = await fsp.open(temp, FS.O_RDWR | FS.O_CREAT | FS.O_EXCL | FS.O_NOFOLLOW, 0o600)
+    const { host, boot, pidns } = localIdentity()
+    const info: LockInfo = { pid: process.pid, host, at: Date.now(), boot, pidns, purpose }
+    await handle.writeFile(JSON.stringify(info))
     const { ino } = await handle.stat()
-    await handle.close()
-    handle = undefined
     try {
       await fsp.link(temp, lockPath)
-      return ino
     } catch (error) {
       if (errorCode(error) === 'EEXIST') return null
       throw error
     }
+    const kept = handle
+    handle = undefined
+    return { ino, handle: kept }
   } catch (error) {
     throw localFiles(`cannot create the lock ${lockPath}: ${ioCause(error)}`, error)
   } finally {
@@ -127,16 +234,26 @@ const createLock = async (lockPath: string): Promise<number | null> => {
 
 /** Takes the lock for `file`; resolves to its release. */
 export const acquireLock = async (file: string, options: LockOptions = {}): Promise<() => Promise<void>> => {
-  const { waitMs = DEFAULT_WAIT_MS, staleMs = DEFAULT_STALE_MS, pollMs = 25 } = options
+  const { waitMs = defaultWaitMs(), staleMs = defaultStaleMs(), pollMs = 25 } = options
   const lockPath = lockPathOf(file)
-  const deadline = Date.now() + waitMs
+  const started = Date.now()
+  const deadline = started + waitMs
+  let told: number | null = null
   for (;;) {
-    const ino = await createLock(lockPath)
-    if (ino !== null) {
+    const created = await createLock(lockPath, options.purpose ?? null)
+    if (created !== null) {
+      const own: OwnLock = { file, lockPath, ...created, lost: false, timer: undefined as unknown as ReturnType<typeof setInterval> }
+      own.timer = setInterval(() => void beat(own), Math.max(10, Math.min(staleMs / 3, 10_000)))
+      // The heartbeat alone must not keep a process alive.
+      own.timer.unref?.()
+      owned.set(lockPath, own)
       return async () => {
+        clearInterval(own.timer)
+        if (owned.get(lockPath) === own) owned.delete(lockPath)
         // Only remove the lock if it is still ours (it may have been taken over as stale).
         const now = await fsp.lstat(lockPath).catch(() => null)
-        if (now && now.ino === ino) await fsp.unlink(lockPath).catch(() => {})
+        if (now && now.ino === own.ino) await fsp.unlink(lockPath).catch(() => {})
+        await own.handle.close().catch(() => {})
       }
     }
     const held = await readLock(lockPath)
@@ -145,15 +262,25 @@ export const acquireLock = async (file: string, options: LockOptions = {}): Prom
       await breakLock(lockPath, held)
       continue
     }
-    if (Date.now() >= deadline) throw new LockHeldError(lockedMessage(file, lockPath, held))
+    if (Date.now() >= deadline) throw new LockHeldError(lockedMessage(file, held))
+    if (options.onWait && told !== held.ino && Date.now() - started >= (options.tellAfterMs ?? 1_000)) {
+      told = held.ino
+      options.onWait({ file, pid: held.info?.pid ?? null, purpose: held.info?.purpose ?? null })
+    }
     await sleep(pollMs)
   }
 }
 
-/** The `local_files` failure of a lock held by a live process (as opposed to an odd file there). */
-export class LockHeldError extends EngineError {
-  constructor(message: string) {
-    super('local_files', message)
+/**
+ * The fence: throws LockLostError unless every lock this process took for `files` is still
+ * its own, refreshing their heartbeat on the way (so a holder that just passed cannot be judged
+ * stale by one that looked at the old mtime: breakLock sees the new one and puts it back).
+ * Files whose lock this process does not hold (a caller that took none) are not checked.
+ */
+export const assertLocksHeld = async (files: string[]): Promise<void> => {
+  for (const file of files) {
+    const own = owned.get(lockPathOf(file))
+    if (own && !(await beat(own))) throw new LockLostError(file)
   }
 }
 
@@ -162,13 +289,19 @@ export class LockHeldError extends EngineError {
  * a login checks this before it goes online. An odd file at the lock's path throws at once.
  */
 export const waitUntilUnlocked = async (file: string, options: LockOptions = {}): Promise<void> => {
-  const { waitMs = DEFAULT_WAIT_MS, staleMs = DEFAULT_STALE_MS, pollMs = 25 } = options
+  const { waitMs = defaultWaitMs(), staleMs = defaultStaleMs(), pollMs = 25 } = options
   const lockPath = lockPathOf(file)
-  const deadline = Date.now() + waitMs
+  const started = Date.now()
+  const deadline = started + waitMs
+  let told: number | null = null
   for (;;) {
     const held = await readLock(lockPath)
     if (!held || isStale(held, staleMs)) return
-    if (Date.now() >= deadline) throw localFiles(lockedMessage(file, lockPath, held))
+    if (Date.now() >= deadline) throw new LockHeldError(lockedMessage(file, held))
+    if (options.onWait && told !== held.ino && Date.now() - started >= (options.tellAfterMs ?? 1_000)) {
+      told = held.ino
+      options.onWait({ file, pid: held.info?.pid ?? null, purpose: held.info?.purpose ?? null })
+    }
     await sleep(pollMs)
   }
 }

@@ -14,10 +14,10 @@
 // or fstat on a handle, and everything else here is one node:fs call.
 import { createHash, randomBytes } from 'node:crypto'
 import { constants as FS, promises as fsp } from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { EngineError } from '../client/engine-error.js'
 import { currentUid } from '../node/environment.js'
+import { identityKey } from './process-identity.js'
 
 const IO_CAUSES: Record<string, string> = {
   ENOSPC: 'the disk is full',
@@ -187,8 +187,11 @@ export const removeFile = async (file: string): Promise<boolean> => {
 
 // --- temp files --------------------------------------------------------------------------------
 
-/** A short tag of this host, in temp names: a pid is only meaningful on the host that wrote it. */
-export const HOST_TAG = createHash('sha256').update(os.hostname()).digest('hex').slice(0, 8)
+/**
+ * A short tag of this host, boot and PID namespace, in temp names: a pid is only meaningful
+ * where it was written (process-identity.ts).
+ */
+export const HOST_TAG = createHash('sha256').update(identityKey()).digest('hex').slice(0, 8)
 
 export interface TempName {
   /** the file the temp was written for, in the same directory */

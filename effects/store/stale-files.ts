@@ -1,17 +1,21 @@
 // What a writer that died leaves behind, found and cleared by the next store operation:
-// - temp files (`.<file>.<pid>.<host>.<random>.tmp`) whose writer is dead (its pid, on this
-//   host) or that are older than the lock's stale threshold. A temp is a whole or partial
+// - temp files (`.<file>.<pid>.<host>.<random>.tmp`) whose writer is dead (its pid, judged
+//   only when the name's tag is this host's, boot's and PID namespace's: process-identity.ts),
+//   or that are older than the lock's stale threshold while no live process holds the lock of
+//   their file (a writer in another container, slowed down, is still at work). A temp is a whole or partial
 //   credential file: its tokens, unless a credential file still holds them or it is a twin
 //   (a copy of a file already in place elsewhere), are handed to the revocation queue before
 //   the temp is removed, so no secret outlives its writer unrevoked;
-// - locks of dead writers, and the `.stale` names a lock take-over moves locks to.
+// - stale locks (lock.ts: no heartbeat, or a holder known dead), and the `.stale` names a
+//   lock take-over moves locks to, once older than a take-over lasts.
 // Only names of these forms are looked at. Any of them that is not a regular file of ours
 // (a FIFO, a socket, a directory, a symlink) is refused with `local_files`, never opened for
 // long, followed or removed.
 import { promises as fsp } from 'node:fs'
 import path from 'node:path'
-import { DEFAULT_STALE_MS, removeStaleLock } from './lock.js'
+import { defaultStaleMs, liveHolderOf, removeStaleLock } from './lock.js'
 import { errorCode, HOST_TAG, isAlive, localFiles, parseTempName, readPrivateText, removeFile, type TempName } from './private-file.js'
+import { pidJudgeable } from './process-identity.js'
 import type { Revocation } from './revocation-queue.js'
 
 export interface StaleTemp {
@@ -41,6 +45,12 @@ const listDir = async (dir: string): Promise<string[]> => {
   }
 }
 
+/** Whether a live process other than this one holds the lock of `file` (its writer may be at work). */
+const heldByAnother = async (file: string, staleMs: number): Promise<boolean> => {
+  const holder = await liveHolderOf(file, staleMs).catch(() => null)
+  return holder !== null && !(holder.pid === process.pid && pidJudgeable(holder))
+}
+
 const ageOf = async (file: string, now: number): Promise<number | null> => {
   const stat = await fsp.lstat(file).catch(() => null)
   return stat ? now - stat.mtimeMs : null
@@ -51,7 +61,8 @@ export const findTemps = async (
   dir: string,
   options: SweepOptions & { all?: boolean } = {},
 ): Promise<StaleTemp[]> => {
-  const staleMs = options.staleMs ?? DEFAULT_STALE_MS
+  const staleMs = options.staleMs ?? defaultStaleMs()
+  const lockStaleMs = options.lockStaleMs ?? staleMs
   const now = options.now ?? Date.now()
   const found: StaleTemp[] = []
   for (const entry of (await listDir(dir)).sort()) {
@@ -61,9 +72,10 @@ export const findTemps = async (
     if (!options.all) {
       const age = await ageOf(file, now)
       if (age === null) continue
-      const ours = name.hostTag === null || name.hostTag === HOST_TAG
-      const writerGone = ours && name.pid !== process.pid && !isAlive(name.pid)
+      const judgeable = name.hostTag === HOST_TAG
+      const writerGone = judgeable && name.pid !== process.pid && !isAlive(name.pid)
       if (!(writerGone || age > staleMs)) continue
+      if (!writerGone && (await heldByAnother(path.join(dir, name.target), lockStaleMs))) continue
     }
     // Checked like any private file (no link, regular, ours) but whatever its mode: it goes.
     const text = await readPrivateText(file, { privateMode: false })
@@ -118,7 +130,7 @@ export const removeTemps = async (temps: StaleTemp[]): Promise<string[]> => {
 
 /** Removes the locks of dead writers in `dir`, and lock take-over leftovers; the paths removed. */
 export const sweepStaleLocks = async (dir: string, options: SweepOptions = {}): Promise<string[]> => {
-  const lockStaleMs = options.lockStaleMs ?? options.staleMs ?? DEFAULT_STALE_MS
+  const lockStaleMs = options.lockStaleMs ?? options.staleMs ?? defaultStaleMs()
   const now = options.now ?? Date.now()
   const removed: string[] = []
   for (const entry of await listDir(dir)) {
@@ -132,8 +144,9 @@ export const sweepStaleLocks = async (dir: string, options: SweepOptions = {}): 
     if (!aside) continue
     const age = await ageOf(file, now)
     if (age === null) continue
-    const pid = Number(aside[1])
-    if ((pid !== process.pid && !isAlive(pid)) || age > lockStaleMs) {
+    // Its pid says nothing of the namespace it lives in: only its age decides, and a take-over
+    // lasts milliseconds.
+    if (age > Math.min(lockStaleMs, 10_000)) {
       const stat = await fsp.lstat(file).catch(() => null)
       if (stat && !stat.isFile()) throw localFiles(`${file} is not a regular file: move it aside, then try again`)
       // A leftover that cannot be removed now (a read-only mount) is for a later command.

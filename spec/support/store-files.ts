@@ -2,10 +2,11 @@
 // to kill at chosen instants (optionally under strace, which slows down its fsyncs or renames),
 // odd files to put where the store opens, and what a directory holds besides its files.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, readdirSync } from 'node:fs'
+import { existsSync, readdirSync, utimesSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { buildCredentialFile, type CredentialFile } from '../../effects/store/credential-file.js'
+import { localIdentity } from '../../effects/store/process-identity.js'
 import { timeout } from './wait.js'
 
 export const STRACE = '/usr/bin/strace'
@@ -161,4 +162,22 @@ export const mountReadOnly = (dir: string): (() => void) => {
   return () => {
     spawnSync('umount', [dir])
   }
+}
+
+/**
+ * Writes the lock at `lockPath` as process `pid` of this host, boot and PID namespace would,
+ * for `purpose`; with `heartbeat`, keeps its mtime fresh as a live holder does. Returns the stop.
+ */
+export const writeLockOf = (lockPath: string, pid: number, options: { purpose?: string; heartbeat?: boolean; identity?: object } = {}): (() => void) => {
+  writeFileSync(lockPath, JSON.stringify({ pid, ...localIdentity(), ...options.identity, at: Date.now(), purpose: options.purpose ?? 'write' }), { mode: 0o600 })
+  if (!options.heartbeat) return () => {}
+  const beat = setInterval(() => {
+    const now = new Date()
+    try {
+      utimesSync(lockPath, now, now)
+    } catch {
+      // taken over or removed
+    }
+  }, 100)
+  return () => clearInterval(beat)
 }

@@ -20,6 +20,7 @@ import { EngineError } from '../../../effects/client/engine-error.js'
 import { derivedWorkspaceId, findWorkspaceRoot, resolveWorkspace } from '../../../effects/store/workspace.js'
 import { fakeCredentials, helperCommand, run, tempDir } from '../support.js'
 import { timeout } from '../../support/wait.js'
+import { writeLockOf } from '../../support/store-files.js'
 
 const mode = (p: string) => statSync(p).mode & 0o777
 
@@ -170,14 +171,15 @@ test('a lock held by a live process is waited on, then local_files', async () =>
   mkdirSync(home, { recursive: true, mode: 0o700 })
   const holder = await liveProcess()
   try {
-    const { hostname } = await import('node:os')
-    writeFileSync(join(home, 'cloud_login.json.lock'), JSON.stringify({ pid: holder.pid, host: hostname(), at: Date.now() }))
+    writeLockOf(join(home, 'cloud_login.json.lock'), holder.pid, { purpose: 'renew' })
     const started = Date.now()
+    const waits: unknown[] = []
     await rejectsWith(
-      persistCredentials({ ...loc, workspaceOnly: false, lock: { waitMs: 400 } }, fakeCredentials()),
+      persistCredentials({ ...loc, workspaceOnly: false, lock: { waitMs: 400, tellAfterMs: 0, onWait: (wait) => waits.push(wait) } }, fakeCredentials()),
       'local_files',
-      new RegExp(`locked by process ${holder.pid}: try again`),
+      new RegExp(`locked by process ${holder.pid} \\(renew\\), which is still at work: try again when it is done$`),
     )
+    assert.equal(waits, [{ file: join(home, 'cloud_login.json'), pid: holder.pid, purpose: 'renew' }], 'the wait is told once, with its holder')
     assert.ok(Date.now() - started >= 400)
     assert.not.ok(existsSync(join(home, 'cloud_login.json')))
   } finally {
@@ -189,8 +191,7 @@ test('a lock left by a dead process is taken over', async () => {
   const { home, loc } = setup()
   mkdirSync(home, { recursive: true, mode: 0o700 })
   const dead = await run(process.execPath, ['-e', 'console.log(process.pid)'])
-  const { hostname } = await import('node:os')
-  writeFileSync(join(home, 'cloud_login.json.lock'), JSON.stringify({ pid: Number(dead.stdout), host: hostname(), at: Date.now() }))
+  writeLockOf(join(home, 'cloud_login.json.lock'), Number(dead.stdout))
   const paths = await persistCredentials({ ...loc, workspaceOnly: false, lock: { waitMs: 400 } }, fakeCredentials())
   assert.is(paths.length, 1)
   assert.equal(extraFiles(home), [])
