@@ -103,6 +103,7 @@ export class StartCommand extends ServerCommand {
   deviceTtl = Option.String('--device-ttl', { description: 'Seconds a device code lives (default 600)' })
   processTokenTtl = Option.String('--process-token-ttl', { description: 'Seconds a process token lives (default 3600)' })
   userTokenTtl = Option.String('--user-token-ttl', { description: 'Seconds a user token (access token) lives; refresh tokens renew it (default 2592000, 30 days)' })
+  refreshReuseSeconds = Option.String('--refresh-reuse-seconds', { description: 'Seconds after its first use during which a spent refresh token is honoured instead of ending its login (default 5; 0 turns it off)' })
   corsOrigins = Option.Array('--cors-origin', [], { description: 'A browser origin allowed to call the API (repeatable)' })
   tlsCert = Option.String('--tls-cert', { description: 'PEM certificate (chain) to serve https with; needs --tls-key' })
   tlsKey = Option.String('--tls-key', { description: 'PEM private key of --tls-cert' })
@@ -127,6 +128,7 @@ export class StartCommand extends ServerCommand {
       deviceTtl: seconds('--device-ttl', this.deviceTtl),
       processTokenTtl: seconds('--process-token-ttl', this.processTokenTtl),
       userTokenTtl: seconds('--user-token-ttl', this.userTokenTtl),
+      refreshReuseSeconds: seconds('--refresh-reuse-seconds', this.refreshReuseSeconds, { allowZero: true }),
       corsOrigins: this.corsOrigins,
       tls: this.tlsCert !== undefined && this.tlsKey !== undefined ? { certFile: this.tlsCert, keyFile: this.tlsKey } : undefined,
       issuer: this.issuer,

@@ -13,6 +13,7 @@ import { omicosRoutes } from '../oauth/omicos-routes.js'
 import { processTokenRevocation } from '../oauth/process-token-revocation.js'
 import { Provider } from '../oauth/oidc-library.js'
 import { createProvider } from '../oauth/provider.js'
+import { DEFAULT_REFRESH_REUSE_SECONDS, honourRefreshReuse } from '../oauth/refresh-reuse.js'
 import { requestLogMiddleware, type RequestLogEntry } from './request-log.js'
 import { createSignInLimiter } from '../oauth/sign-in-limiter.js'
 
@@ -36,6 +37,11 @@ export interface ServerOptions {
   processTokenTtl?: number
   /** Seconds a user token (the access token of a login) lives; default 30 days. Refresh tokens renew it. */
   userTokenTtl?: number
+  /**
+   * Seconds after its first use during which a spent refresh token is honoured instead of
+   * revoking its grant (oauth/refresh-reuse.ts); default 5, 0 turns it off.
+   */
+  refreshReuseSeconds?: number
   /** Browser origins allowed to call discovery, device authorization, token, revocation and the omicOS routes. */
   corsOrigins?: string[]
   /** PEM files: with both, the server speaks https only. */
@@ -157,6 +163,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const deviceTtl = positive('deviceTtl', options.deviceTtl, 600)
   const processTokenTtl = positive('processTokenTtl', options.processTokenTtl, 3600)
   const userTokenTtl = positive('userTokenTtl', options.userTokenTtl, 30 * 86_400)
+  const refreshReuseSeconds = options.refreshReuseSeconds ?? DEFAULT_REFRESH_REUSE_SECONDS
+  if (!Number.isInteger(refreshReuseSeconds) || refreshReuseSeconds < 0) throw new Error(`refreshReuseSeconds must be a whole number of seconds, not ${refreshReuseSeconds}`)
   const corsOrigins = options.corsOrigins ?? []
   const log = options.log ?? (() => {})
 
@@ -191,6 +199,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const pacing = createDevicePacing(sql, interval)
   const polls = devicePolls(pacing, TOKEN_PATH, () => Provider.ctx, Date.now, options.holdTokenRequests)
   const provider = createProvider({ issuer: url, sql, keys, deviceTtl, userTokenTtl, corsOrigins, limiter, readAhead: polls.readAhead })
+  honourRefreshReuse(provider, sql, refreshReuseSeconds)
   const requests: RequestLogEntry[] = []
 
   // The library has no interval setting and does not send one (RFC 8628 §3.2 makes it optional,
