@@ -23,6 +23,12 @@ export function describeFailure(failure: Failure, wording: Wording): string {
       return /\(\d+ tries\)$/.test(failure.message) ? `${failure.message}; run the login again` : failure.message
     case 'renewRejected':
       return `${failure.message}: log in again (\`omicos login\` or \`omicos cli login\`)`
+    case 'renewalLost':
+      return `${failure.message}: log in again (\`omicos login\` or \`omicos cli login\`)`
+    case 'renewAnswerRefusedSpent':
+      return `${failure.message}; the server had already replaced the stored refresh token, and what its answer carried was revoked: log in again (\`omicos login\` or \`omicos cli login\`)`
+    case 'renewAnswerRefused':
+      return `${failure.message}; the user token it carried was revoked and the login is kept as it was`
     case 'pairingDenied':
       return 'pairing was declined on the other device'
     case 'pairingExpired':

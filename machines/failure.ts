@@ -21,6 +21,10 @@ export type FailureReason =
   | 'pairingDenied' //       refused: the approver declined
   | 'pairingCodeUnusable' // refused: invalid_grant after pending (maybe approved, answer lost)
   | 'pairingExpired' //      expired: the code ran out before approval
+  | 'renewRejected' //       refused: the refresh token no longer works
+  | 'renewalLost' //         refused: as renewRejected, after a renewal that may have landed and whose answer was lost
+  | 'renewAnswerRefused' //  bad_response: a renewal answer could not be used (what it carried was revoked)
+  | 'renewAnswerRefusedSpent' // bad_response: as renewAnswerRefused, and it had spent the stored refresh token
   | 'tls' | 'network' | 'timeout' | 'proxy' // unreachable
   | (string & {})
 

@@ -317,3 +317,17 @@ export const parseRetryAfter = (header: string | null, now: number, host = 'the 
 /** `Retry-After` as ms from `now`, or `fallbackMs` when the server sent none that can be read. */
 export const retryAfterMs = (header: string | null, now: number, fallbackMs = 60_000, host?: string): number =>
   parseRetryAfter(header, now, host) ?? fallbackMs
+
+/**
+ * How far the clock here is ahead of the server's (ms; negative: behind), from an answer's
+ * `Date` header (RFC 9110 section 6.6.1) and the local time it arrived: null without a usable
+ * header. The header has whole seconds and the answer took a while, so only a skew of a few
+ * seconds or more means anything.
+ */
+export const clockSkewOf = (headers: { get(name: string): string | null } | undefined, receivedAt: number): number | null => {
+  const text = headers?.get('date')
+  if (!text || text.length > 64) return null
+  const serverAt = Date.parse(text)
+  if (!Number.isFinite(serverAt)) return null
+  return Math.round(receivedAt - serverAt)
+}

@@ -1,66 +1,146 @@
 // Renewing the user token of a stored login with its refresh token (RFC 6749 section 6), for
 // `omicos login` (a login near its end is renewed, not repeated), `--status --verify` and the
-// daemon's resolver. Under the store's locks, re-read inside them, so two callers renew once;
-// the file it came from and its identical twin are rewritten. The user token they held is not
-// revoked: it belongs to the same grant as the new one, and a revocation (RFC 7009 section
-// 2.1, and node-oidc-provider) ends the whole grant; it runs out within the day anyway. A
-// refresh the server rejects keeps the file as it was.
+// daemon's resolver. The user token it replaces is not revoked: it belongs to the same grant
+// as the new one, and a revocation (RFC 7009 section 2.1, and node-oidc-provider) ends the
+// whole grant; it runs out soon anyway.
+//
+// A renewal spends the stored refresh token the moment the server answers, so every step is
+// ordered for a renewer that may die, or stop, at any instant:
+// 1. Under the locks of the file and its identical twin (purpose 'renew'), re-read: when
+//    another process renewed meanwhile, its result is used (checked twice). Temps of a renewer
+//    that died after writing its answer are adopted first (credential-store adoptRenewals).
+// 2. `renewing_since` is written into the file before the refresh token goes out: whoever
+//    finds it knows that token may be spent and its answer lost. While the user token still
+//    works by its expiry, such a login is used as it is, not renewed again (`inDoubt`).
+// 3. The answer goes to fsynced temps beside every file before anything else is done with it,
+//    each marked `renewed_from` the refresh token it replaces, then renamed into place: a
+//    renewer killed between the two leaves temps the next operation rolls forward.
+// 4. A refusal of a renewal that may have landed (`renewing_since` was there) is said as such
+//    (`renewalLost`); a refused answer revokes or queues what it carried (refresh-grant.ts).
 import path from 'node:path'
 import type { CredentialFile } from '../store/credential-file.js'
+import { serializeCredentialFile } from '../store/credential-file.js'
 import {
+  adoptRenewals,
   globalCredentialPath,
   readCredentialFile,
   rewriteIfUnchanged,
+  rewriteTextIfUnchanged,
   withLocks,
   workspaceCredentialPath,
   type StoreLocation,
 } from '../store/credential-store.js'
+import { findTemps } from '../store/stale-files.js'
+import { refreshFingerprint } from '../store/private-file.js'
+import { homeOf } from '../store/locations.js'
+import { queueRevocations } from '../store/revocation-queue.js'
+import { EngineError } from '../client/engine-error.js'
 import type { HttpDeps } from '../client/http.js'
 import { refreshUserToken } from '../client/refresh-grant.js'
+import { hostOf } from '../client/server-url.js'
 
 export interface RenewOptions extends StoreLocation, HttpDeps {
   clientId?: string
   signal?: AbortSignal
   now?: () => number
+  /**
+   * The user token the caller found rejected or near its end: when the file holds another one
+   * by the time the lock is held, a renewal elsewhere replaced it, and that result is used.
+   * Default: the one in the file just before the lock is taken.
+   */
+  seenUserToken?: string
+  /** the server refused the user token (a 401): a login in doubt is renewed anyway, not used */
+  userTokenRefused?: boolean
 }
 
 export type RenewOutcome =
-  | { kind: 'renewed'; credentials: CredentialFile; written: string[] }
+  /** `byOther`: another process renewed while this one waited for the lock; its result is used */
+  | { kind: 'renewed'; credentials: CredentialFile; written: string[]; byOther: boolean }
   /** the server no longer takes the refresh token: log in again (the file is kept) */
   | { kind: 'rejected' }
   /** the login holds no refresh token: log in again */
   | { kind: 'noRefreshToken' }
+  /**
+   * A renewal elsewhere sent the refresh token and its answer is not in the file (it may be in
+   * flight, or lost with its process); the user token still works by its expiry, so it is used.
+   */
+  | { kind: 'inDoubt'; credentials: CredentialFile }
 
 /** A day: a user token closer than this to its end is renewed when it is used. */
 export const RENEW_WITHIN_MS = 86_400_000
 
+/** A user token this close to its end is not handed out in place of a renewal. */
+export const USABLE_MARGIN_MS = 60_000
+
 export const expiresWithin = (credentials: CredentialFile, now: number, ms: number): boolean =>
   credentials.user_token_expires_at !== null && Date.parse(credentials.user_token_expires_at) - now <= ms
+
+/** Whether the file's user token is still good by its expiry (an expiry-less one always is). */
+export const userTokenUsable = (credentials: CredentialFile, now: number): boolean => !expiresWithin(credentials, now, USABLE_MARGIN_MS)
+
+const renewalLost = (server: string) =>
+  new EngineError(
+    'refused',
+    `${hostOf(server)} no longer accepts this login: an earlier renewal of it was cut short after sending its refresh token, and its answer was lost`,
+    { reason: 'renewalLost' },
+  )
 
 /** Renews the user token of the login stored in `file`. */
 export const renewStoredLogin = async (options: RenewOptions, file: string): Promise<RenewOutcome> => {
   const clientId = options.clientId ?? 'omicos-cli'
+  const now = options.now ?? Date.now
   const workspace = await workspaceCredentialPath(options)
   const candidates = [globalCredentialPath(options), ...(workspace ? [workspace.path] : [])]
   const lockable: string[] = []
   for (const candidate of candidates) {
     if (path.resolve(candidate) === path.resolve(file) || (await readCredentialFile(candidate).catch(() => null))) lockable.push(candidate)
   }
+  const seen = options.seenUserToken ?? (await readCredentialFile(file).catch(() => null))?.credentials.user_token
   return withLocks(lockable, options.lock, async () => {
+    const dirs = [...new Set(lockable.map((f) => path.dirname(f)))]
+    for (const dir of dirs) await adoptRenewals({ ...options, lock: { ...options.lock, held: true } }, await findTemps(dir, { staleMs: options.lock?.staleMs }))
     const source = await readCredentialFile(file)
     if (!source?.credentials.refresh_token) return { kind: 'noRefreshToken' }
     const c = source.credentials
+    if (seen !== undefined && c.user_token !== seen) return { kind: 'renewed', credentials: c, written: [], byOther: true }
+    const inDoubt = c.renewing_since !== undefined
+    if (inDoubt && !options.userTokenRefused && userTokenUsable(c, now())) return { kind: 'inDoubt', credentials: c }
+
+    const twins = lockable.filter((other) => path.resolve(other) !== path.resolve(file))
+    const targets = [file, ...twins]
+    // Step 2: the doubt is on the disk before the refresh token leaves.
+    let expected = source.text
+    let written = targets
+    if (!inDoubt) {
+      const marked: CredentialFile = { ...c, renewing_since: new Date(now()).toISOString() }
+      written = await rewriteIfUnchanged(targets, source.text, marked, options)
+      expected = serializeCredentialFile(marked)
+    }
+    const putBack = () => (inDoubt ? Promise.resolve([]) : rewriteTextIfUnchanged(written, expected, source.text, options))
+
     const result = await refreshUserToken(options, { server: c.server, clientId, refreshToken: c.refresh_token! }, options.signal)
-    if (result.kind === 'rejected') return { kind: 'rejected' }
+    if (result.kind === 'rejected') {
+      if (inDoubt) throw renewalLost(c.server)
+      await putBack()
+      return { kind: 'rejected' }
+    }
+    if (result.kind === 'refusedAnswer') {
+      if (result.owed.length > 0) await queueRevocations(homeOf(options), [{ server: c.server, tokens: result.owed }], options)
+      await putBack()
+      throw new EngineError('bad_response', result.message, { reason: result.spent ? 'renewAnswerRefusedSpent' : 'renewAnswerRefused' })
+    }
     const { tokens } = result
+    const { renewing_since: _cleared, ...rest } = c
     const next: CredentialFile = {
-      ...c,
+      ...rest,
       user_token: tokens.userToken,
       refresh_token: tokens.refreshToken,
       user_token_expires_at: tokens.userTokenExpiresAt === null ? null : new Date(tokens.userTokenExpiresAt).toISOString(),
+      renewed_from: refreshFingerprint(c.refresh_token!),
+      ...(result.clockSkewMs === null ? {} : { clock_skew_ms: result.clockSkewMs }),
     }
-    const twins = lockable.filter((other) => path.resolve(other) !== path.resolve(file))
-    const written = await rewriteIfUnchanged([file, ...twins], source.text, next, options)
-    return { kind: 'renewed', credentials: next, written }
+    // Step 3: temps for every file, fsynced, before the first rename (rewriteIfUnchanged).
+    const done = await rewriteIfUnchanged(written, expected, next, options)
+    return { kind: 'renewed', credentials: next, written: done, byOther: false }
   })
 }

@@ -19,7 +19,7 @@ import { defaultProcessName } from './environment.js'
 import type { HttpDeps } from '../client/http.js'
 import { registerProcess } from '../client/omicos-api.js'
 import { resolveWorkspace } from '../store/workspace.js'
-import { expiresWithin, renewStoredLogin, RENEW_WITHIN_MS } from './renew-login.js'
+import { expiresWithin, renewStoredLogin, RENEW_WITHIN_MS, userTokenUsable } from './renew-login.js'
 
 export type ResolveOptions = StoreLocation
 
@@ -28,15 +28,30 @@ export type ResolveOptions = StoreLocation
  * null when neither exists. An unsafe or invalid file throws `local_files`. Twins that differ
  * (a crash between their renames) are mended first, the later registration copied over the
  * other (repairTwins); a repair that cannot be written (a read-only mount) is left for later.
+ *
+ * With a fetch, a user token within a day of its end is renewed (renew-login.ts). A renewal
+ * that cannot be done now (the server unreachable, the lock held long, a renewal elsewhere in
+ * doubt) leaves the login as it is while its user token still works; a user token known to
+ * have run out is never handed back: the renewal's failure is thrown instead.
  */
 export const resolveCredentials = async (options: ResolveOptions & Partial<HttpDeps> & { now?: () => number } = {}): Promise<ActiveCredentials | null> => {
+  const now = options.now ?? Date.now
   await repairTwins(options).catch(() => [])
   const active = await readActive(options)
-  // A user token within a day of its end is renewed (RFC 6749 section 6) when a fetch is given;
-  // a renewal that fails leaves the login as it was, for the caller to find out.
-  if (!active || !options.fetch || !expiresWithin(active.credentials, (options.now ?? Date.now)(), RENEW_WITHIN_MS)) return active
-  const renewed = await renewStoredLogin(options, active.path).catch(() => null)
-  return renewed?.kind === 'renewed' ? { ...active, credentials: renewed.credentials } : active
+  if (!active || !options.fetch || !expiresWithin(active.credentials, now(), RENEW_WITHIN_MS)) return active
+  const http = { ...options, fetch: options.fetch }
+  let failure: unknown
+  try {
+    const renewed = await renewStoredLogin(http, active.path)
+    if (renewed.kind === 'renewed' || renewed.kind === 'inDoubt') return { ...active, credentials: renewed.credentials }
+    failure = logInAgain(active.credentials.server)
+  } catch (error) {
+    failure = error
+  }
+  // Read again: another process may have renewed while this one failed to.
+  const current = (await readCredentialFile(active.path).catch(() => null))?.credentials ?? active.credentials
+  if (userTokenUsable(current, now())) return { ...active, credentials: current }
+  throw failure
 }
 
 export interface RefreshOptions extends ResolveOptions, HttpDeps {
@@ -79,7 +94,7 @@ export const refreshProcessToken = async (options: RefreshOptions): Promise<Refr
   // The user token first: a process is registered with it, and it runs out after 30 days.
   if (expiresWithin(active.credentials, now(), RENEW_WITHIN_MS)) {
     const renewed = await renewStoredLogin(options, active.path)
-    if (renewed.kind !== 'renewed') throw logInAgain(active.credentials.server)
+    if (renewed.kind !== 'renewed' && renewed.kind !== 'inDoubt') throw logInAgain(active.credentials.server)
     active = { ...active, credentials: renewed.credentials }
   }
   if (active.source === 'global') {
@@ -112,7 +127,7 @@ export const refreshProcessToken = async (options: RefreshOptions): Promise<Refr
     ).catch(async (error) => {
       // The user token was rejected (revoked, or ended early at the server): renewed once, then asked again.
       if (!(error instanceof EngineError && error.kind === 'refused')) throw error
-      const renewed = await renewStoredLogin({ ...options, lock: { ...options.lock, held: true } }, source.path)
+      const renewed = await renewStoredLogin({ ...options, lock: { ...options.lock, held: true }, seenUserToken: credentials.user_token, userTokenRefused: true }, source.path)
       if (renewed.kind !== 'renewed') throw logInAgain(credentials.server)
       return registerProcess(options, { server: credentials.server, userToken: renewed.credentials.user_token, processId: credentials.process_id, name: credentials.process_name }, options.signal)
     })

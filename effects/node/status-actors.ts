@@ -68,11 +68,16 @@ export async function verifyStoredLogin(http: StatusActorDeps['http'], input: Ve
   return { ...verdict, at: http.now() }
 }
 
-/** Renews the user token of a stored login (effects/node/renew-login.ts) for a machine. */
+/**
+ * Renews the user token of a stored login (effects/node/renew-login.ts) for a machine: the one
+ * in the file now is the one the machine found wanting. A login whose earlier renewal is in
+ * doubt, its user token still good by its expiry, is reported as it stands.
+ */
 export async function renewForMachine({ loc, http, clientId }: StatusActorDeps, input: RenewInput, signal: AbortSignal): Promise<RenewResult> {
   const { renewStoredLogin } = await import('./renew-login.js')
-  const outcome = await renewStoredLogin({ ...loc, ...http, clientId, signal }, input.path)
-  if (outcome.kind !== 'renewed') return outcome
+  const seen = await readCredentialFile(input.path)
+  const outcome = await renewStoredLogin({ ...loc, ...http, clientId, signal, seenUserToken: seen?.credentials.user_token }, input.path)
+  if (outcome.kind === 'rejected' || outcome.kind === 'noRefreshToken') return outcome
   const ends = outcome.credentials.user_token_expires_at
   return { kind: 'renewed', userTokenExpiresAt: ends === null ? null : Date.parse(ends) }
 }

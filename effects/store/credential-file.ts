@@ -39,6 +39,23 @@ export interface CredentialFile {
   }
   /** ISO 8601 */
   logged_in_at: string
+  /**
+   * ISO 8601: a renewal of the user token was sent at this time and its answer is not in the
+   * file yet. Written before the refresh token goes out: whoever finds it knows that token may
+   * be spent (renew-login.ts). Absent when no renewal is in doubt.
+   */
+  renewing_since?: string
+  /**
+   * The fingerprint (private-file.ts refreshFingerprint) of the refresh token this login's was renewed from:
+   * a temp left by a renewer that died is adopted only when it continues the file's own
+   * refresh token (stale-files.ts).
+   */
+  renewed_from?: string
+  /**
+   * Milliseconds the clock here was ahead of the server's (negative: behind) when the server
+   * last answered, from its `Date` header; absent when not measured. `--status` reports it.
+   */
+  clock_skew_ms?: number
 }
 
 export interface CredentialFields {
@@ -171,7 +188,22 @@ const validate = (data: unknown): CredentialFile => {
       cloud_base: base,
     },
     logged_in_at: date(obj, 'logged_in_at'),
+    ...(obj.renewing_since === undefined || obj.renewing_since === null ? {} : { renewing_since: date(obj, 'renewing_since') }),
+    ...(obj.renewed_from === undefined || obj.renewed_from === null ? {} : { renewed_from: fingerprint(obj, 'renewed_from') }),
+    ...(obj.clock_skew_ms === undefined || obj.clock_skew_ms === null ? {} : { clock_skew_ms: skew(obj, 'clock_skew_ms') }),
   }
+}
+
+const fingerprint = (obj: Record<string, unknown>, key: string): string => {
+  const value = str(obj, key)
+  if (!/^[0-9a-f]{32}$/.test(value)) throw new Invalid(`${key} is not a refresh token fingerprint`)
+  return value
+}
+
+const skew = (obj: Record<string, unknown>, key: string): number => {
+  const value = obj[key]
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new Invalid(`${key} is not a whole number of milliseconds`)
+  return value
 }
 
 /** The message for a file that is there but unusable; never quotes its contents. */

@@ -12,15 +12,16 @@
 //   a sweep never revokes the tokens the first file now holds.
 // - A file in the way that is a link, not a regular file, not yours, readable by others, or not
 //   a valid credential file stops the operation with `local_files`: never overwritten.
+import { promises as fsp } from 'node:fs'
 import path from 'node:path'
 import { parseCredentialFile, serializeCredentialFile, type CredentialFile } from './credential-file.js'
 import { EngineError } from '../client/engine-error.js'
 import { holdSecrets } from '../client/held-secrets.js'
 import { assertLocksHeld, waitUntilUnlocked, withLocks } from './lock.js'
 import { globalCredentialPath, homeLabel, homeOf, workspaceCredentialPath, type StoreLocation, type WorkspaceFile } from './locations.js'
-import { checkPrivateDir, ensurePrivateDir, prepareAtomicWrite, probeWritable, readPrivateText, removeFile, writeFileAtomic, type PreparedWrite } from './private-file.js'
+import { checkPrivateDir, ensurePrivateDir, fsyncDir, prepareAtomicWrite, probeWritable, readPrivateText, removeFile, writeFileAtomic, type PreparedWrite } from './private-file.js'
 import { mergeRevocations, queueRevocations, type Revocation } from './revocation-queue.js'
-import { findTemps, removeTemps, revocationsOf, sweepStaleLocks, tokensOfTemp, type StaleTemp } from './stale-files.js'
+import { continuesLogin, findTemps, removeTemps, revocationsOf, sweepStaleLocks, tokensOfTemp, type StaleTemp } from './stale-files.js'
 import { storedWorkspaceId, workspaceIdOf, WORKSPACE_FILE } from './workspace.js'
 
 // The store's public face: what callers outside effects/store/ import from here.
@@ -101,8 +102,13 @@ const liveTokens = async (places: Places): Promise<Set<string>> => {
 const sweep = async (loc: StoreLocation, places: Places, bestEffort: boolean): Promise<string[]> => {
   const staleMs = loc.lock?.staleMs
   const dirs = dirsOf(places)
-  const temps: StaleTemp[] = []
-  for (const dir of dirs) temps.push(...(await findTemps(dir, { staleMs })))
+  const found: StaleTemp[] = []
+  for (const dir of dirs) found.push(...(await findTemps(dir, { staleMs })))
+  // A renewal's temp that continues its file's login is rolled forward, not revoked; one that
+  // cannot be adopted now (its file locked, a read-only mount) is left for a later operation.
+  // Never under locks this process holds already (a login about to replace the file): it waits.
+  const kept = await adoptRenewals({ ...loc, lock: { ...loc.lock, held: false } }, found)
+  const temps = found.filter((temp) => !kept.has(temp.path))
   const removed: string[] = []
   if (temps.length > 0) {
     const owed = revocationsOf(temps, await liveTokens(places))
@@ -124,6 +130,33 @@ const sweep = async (loc: StoreLocation, places: Places, bestEffort: boolean): P
   }
   for (const dir of dirs) removed.push(...(await sweepStaleLocks(dir, { staleMs })))
   return removed
+}
+
+/**
+ * Rolls forward the temps of renewals whose writer died after the new tokens reached the disk
+ * and before the rename: a whole credential file continuing the refresh token its target holds
+ * (stale-files.ts continuesLogin) is renamed over it, under the target's lock. Resolves to the
+ * temps adopted or left for later (the lock busy, the rename refused): none of them is revoked.
+ */
+export const adoptRenewals = async (loc: StoreLocation, temps: StaleTemp[]): Promise<Set<string>> => {
+  const kept = new Set<string>()
+  for (const temp of temps) {
+    const target = path.join(path.dirname(temp.path), temp.name.target)
+    const stored = await readCredentialFile(target).catch(() => null)
+    if (!stored || !continuesLogin(temp.text, stored.credentials)) continue
+    kept.add(temp.path)
+    try {
+      await withLocks([target], loc.lock?.held ? loc.lock : { ...loc.lock, waitMs: 0 }, async () => {
+        const now = await readCredentialFile(target)
+        if (!now || !continuesLogin(temp.text, now.credentials)) return
+        await fsp.rename(temp.path, target)
+        await fsyncDir(path.dirname(target))
+      })
+    } catch {
+      // Held by a live writer, or a read-only mount: the temp stays, whole, for the next operation.
+    }
+  }
+  return kept
 }
 
 // --- checks before a login ---------------------------------------------------------------------
@@ -332,10 +365,13 @@ export const rewriteIfUnchanged = async (
   expectedText: string,
   credentials: CredentialFile,
   loc: StoreLocation = {},
-): Promise<string[]> => {
+): Promise<string[]> => rewriteTextIfUnchanged(files, expectedText, serializeCredentialFile(credentials), loc)
+
+/** rewriteIfUnchanged with the bytes to write: a renewal puts back the exact file it found. */
+export const rewriteTextIfUnchanged = async (files: string[], expectedText: string, text: string, loc: StoreLocation = {}): Promise<string[]> => {
   const targets: string[] = []
   for (const file of files) if ((await readCredentialFile(file))?.text === expectedText) targets.push(file)
-  if (targets.length > 0) await writeTwins(targets, serializeCredentialFile(credentials), homeOf(loc))
+  if (targets.length > 0) await writeTwins(targets, text, homeOf(loc))
   return targets
 }
 

@@ -295,6 +295,9 @@ export const probeWritable = async (dir: string, label = dir): Promise<void> => 
   await fsp.unlink(probe).catch(() => {})
 }
 
+/** A refresh token's fingerprint: enough to tell its lineage, nothing that could be used as it. */
+export const refreshFingerprint = (refreshToken: string): string => createHash('sha256').update(refreshToken).digest('hex').slice(0, 32)
+
 /** True when `pid` names a live process on this host. */
 export const isAlive = (pid: number): boolean => {
   try {

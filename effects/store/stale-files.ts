@@ -17,6 +17,8 @@ import { defaultStaleMs, liveHolderOf, removeStaleLock } from './lock.js'
 import { errorCode, HOST_TAG, isAlive, localFiles, parseTempName, readPrivateText, removeFile, type TempName } from './private-file.js'
 import { pidJudgeable } from './process-identity.js'
 import type { Revocation } from './revocation-queue.js'
+import { parseCredentialFile, type CredentialFile } from './credential-file.js'
+import { refreshFingerprint } from './private-file.js'
 
 export interface StaleTemp {
   path: string
@@ -106,6 +108,30 @@ export const tokensOfTemp = (text: string): { server: string; accountId: string 
   const user = data?.user as Record<string, unknown> | undefined
   const accountId = typeof user?.account_id === 'string' ? user.account_id : (/"account_id":\s*"([^"\\]*)"/.exec(text)?.[1] ?? null)
   return tokens.length ? { server, accountId, tokens } : null
+}
+
+/**
+ * The adoption rule: a temp is the next state of the login in `stored` when it is a whole
+ * credential file of the same server, account and process, renewed from the refresh token
+ * `stored` holds (its `renewed_from`). Such a temp holds the only live tokens of that login
+ * once the server rotated the refresh token: it is renamed into place, never revoked.
+ */
+export const continuesLogin = (text: string, stored: CredentialFile): boolean => {
+  let temp: CredentialFile
+  try {
+    temp = parseCredentialFile(text, 'temp')
+  } catch {
+    return false
+  }
+  return (
+    temp.renewed_from !== undefined &&
+    stored.refresh_token !== null &&
+    temp.renewed_from === refreshFingerprint(stored.refresh_token) &&
+    temp.refresh_token !== stored.refresh_token &&
+    temp.server === stored.server &&
+    temp.user.account_id === stored.user.account_id &&
+    temp.process_id === stored.process_id
+  )
 }
 
 /** The revocations owed for `temps`: not twins, and not tokens a credential file still holds. */

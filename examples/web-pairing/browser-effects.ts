@@ -112,6 +112,8 @@ export const createBrowserActors = (options: BrowserEffectOptions) => {
       if (!stored?.refresh_token) return { kind: 'noRefreshToken' }
       const result = await refreshUserToken(http, { server: input.server, clientId, refreshToken: stored.refresh_token }, signal)
       if (result.kind === 'rejected') return result
+      // What the refused answer carried was revoked by refreshUserToken; a tab has no queue for the rest.
+      if (result.kind === 'refusedAnswer') throw new EngineError('bad_response', result.message, { reason: result.spent ? 'renewAnswerRefusedSpent' : 'renewAnswerRefused' })
       const { tokens } = result
       const ends = tokens.userTokenExpiresAt === null ? null : new Date(tokens.userTokenExpiresAt).toISOString()
       storage.setItem(CREDENTIALS_KEY, JSON.stringify({ ...stored, user_token: tokens.userToken, refresh_token: tokens.refreshToken, user_token_expires_at: ends }))
