@@ -23,15 +23,20 @@ import { serializeCredentialFile } from '../store/credential-file.js'
 import {
   adoptRenewals,
   globalCredentialPath,
+  LockLostError,
+  lockPathOf,
   readCredentialFile,
+  readLock,
   rewriteIfUnchanged,
   rewriteTextIfUnchanged,
   withLocks,
   workspaceCredentialPath,
+  type LockInfo,
   type StoreLocation,
 } from '../store/credential-store.js'
 import { findTemps } from '../store/stale-files.js'
-import { refreshFingerprint } from '../store/private-file.js'
+import { isAlive, refreshFingerprint } from '../store/private-file.js'
+import { pidJudgeable } from '../store/process-identity.js'
 import { homeOf } from '../store/locations.js'
 import { queueRevocations } from '../store/revocation-queue.js'
 import { EngineError } from '../client/engine-error.js'
@@ -85,6 +90,25 @@ const renewalLost = (server: string) =>
     { reason: 'renewalLost' },
   )
 
+const renewalInFlight = (pid: number) =>
+  new EngineError('local_files', `a renewal of this login by process ${pid} is still under way (it may be stopped): its refresh token is not sent again until it ends`, {
+    reason: 'renewalInFlight',
+  })
+
+// A renewer whose pid cannot be judged from here (another container) is taken for alive this long.
+const UNJUDGED_IN_FLIGHT_MS = 10 * 60_000
+
+/**
+ * Whether the renewal recorded by `renewing_since` may still be in flight: the lock of the file
+ * was held, just before this process took it, by a renewer that is alive (stopped past the
+ * stale time, so its lock was taken over) or that cannot be judged from here and began lately.
+ */
+const stillInFlight = (holder: LockInfo | null, since: string, now: number): boolean => {
+  if (holder?.purpose !== 'renew' || holder.pid === process.pid) return false
+  if (pidJudgeable(holder)) return isAlive(holder.pid)
+  return now - Date.parse(since) < UNJUDGED_IN_FLIGHT_MS
+}
+
 /** Renews the user token of the login stored in `file`. */
 export const renewStoredLogin = async (options: RenewOptions, file: string): Promise<RenewOutcome> => {
   const clientId = options.clientId ?? 'omicos-cli'
@@ -96,7 +120,10 @@ export const renewStoredLogin = async (options: RenewOptions, file: string): Pro
     if (path.resolve(candidate) === path.resolve(file) || (await readCredentialFile(candidate).catch(() => null))) lockable.push(candidate)
   }
   const seen = options.seenUserToken ?? (await readCredentialFile(file).catch(() => null))?.credentials.user_token
-  return withLocks(lockable, options.lock, async () => {
+  // Who held the lock before this process: a renewer found stopped past the stale time is
+  // taken over, but its refresh token may be at the server right now.
+  const holder = (await readLock(lockPathOf(file)).catch(() => null))?.info ?? null
+  return withLocks(lockable, { purpose: 'renew', ...options.lock }, async () => {
     const dirs = [...new Set(lockable.map((f) => path.dirname(f)))]
     for (const dir of dirs) await adoptRenewals({ ...options, lock: { ...options.lock, held: true } }, await findTemps(dir, { staleMs: options.lock?.staleMs }))
     const source = await readCredentialFile(file)
@@ -105,6 +132,8 @@ export const renewStoredLogin = async (options: RenewOptions, file: string): Pro
     if (seen !== undefined && c.user_token !== seen) return { kind: 'renewed', credentials: c, written: [], byOther: true }
     const inDoubt = c.renewing_since !== undefined
     if (inDoubt && !options.userTokenRefused && userTokenUsable(c, now())) return { kind: 'inDoubt', credentials: c }
+    // Never replayed while the renewal that spent it may still bring its answer home.
+    if (inDoubt && stillInFlight(holder, c.renewing_since!, now())) throw renewalInFlight(holder!.pid)
 
     const twins = lockable.filter((other) => path.resolve(other) !== path.resolve(file))
     const targets = [file, ...twins]
@@ -140,7 +169,27 @@ export const renewStoredLogin = async (options: RenewOptions, file: string): Pro
       ...(result.clockSkewMs === null ? {} : { clock_skew_ms: result.clockSkewMs }),
     }
     // Step 3: temps for every file, fsynced, before the first rename (rewriteIfUnchanged).
-    const done = await rewriteIfUnchanged(written, expected, next, options)
-    return { kind: 'renewed', credentials: next, written: done, byOther: false }
+    try {
+      const done = await rewriteIfUnchanged(written, expected, next, options)
+      return { kind: 'renewed', credentials: next, written: done, byOther: false }
+    } catch (error) {
+      if (!(error instanceof LockLostError)) throw error
+    }
+    // Stopped past the stale time: the lock went to another process. Taken again, the answer
+    // is written only where the file is still the one this renewal marked; another process
+    // found it in doubt and used it as it was, and nothing else may have touched it.
+    return withLocks(lockable, { purpose: 'renew', ...options.lock }, async () => {
+      const done = await rewriteIfUnchanged(written, expected, next, options)
+      if (done.length > 0) return { kind: 'renewed', credentials: next, written: done, byOther: false }
+      // The file moved on without this answer: its tokens are owed a revocation. Its refresh
+      // token only when the file holds another login now (another grant): on the same grant,
+      // revoking it could end the login the file holds (RFC 7009 section 2.1).
+      const current = await readCredentialFile(file)
+      const sameLogin = current?.credentials.logged_in_at === c.logged_in_at && current.credentials.user.account_id === c.user.account_id
+      const owed = [tokens.userToken, ...(sameLogin || tokens.refreshToken === c.refresh_token ? [] : [tokens.refreshToken!])]
+      await queueRevocations(homeOf(options), [{ server: c.server, tokens: owed }], options)
+      if (!current) throw new EngineError('local_files', `${file} was removed while its login was being renewed`)
+      return { kind: 'renewed', credentials: current.credentials, written: [], byOther: true }
+    })
   })
 }

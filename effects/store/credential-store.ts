@@ -146,9 +146,10 @@ export const adoptRenewals = async (loc: StoreLocation, temps: StaleTemp[]): Pro
     if (!stored || !continuesLogin(temp.text, stored.credentials)) continue
     kept.add(temp.path)
     try {
-      await withLocks([target], loc.lock?.held ? loc.lock : { ...loc.lock, waitMs: 0 }, async () => {
+      await withLocks([target], loc.lock?.held ? loc.lock : { ...loc.lock, waitMs: 0, purpose: 'renew' }, async () => {
         const now = await readCredentialFile(target)
         if (!now || !continuesLogin(temp.text, now.credentials)) return
+        await assertLocksHeld([target])
         await fsp.rename(temp.path, target)
         await fsyncDir(path.dirname(target))
       })
