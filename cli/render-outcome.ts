@@ -15,7 +15,6 @@ export interface Rendered {
 export function renderLogin(
   output: LoginOutput,
   opts: {
-    platform?: NodeJS.Platform
     again: string
     /** epoch ms now, to say how long a cancelled pairing's code keeps */
     now?: number
@@ -23,10 +22,9 @@ export function renderLogin(
     json?: JsonCommand
   },
 ): Rendered {
-  const windows = (opts.platform ?? process.platform) === 'win32' && output.kind === 'loggedIn'
-  const stderr = windows
-    ? ['warning: Windows does not enforce the 0600 mode of these files; keep them private yourself (check your umask and folder permissions).']
-    : []
+  // No platform warning: on Windows the store gives these files an ACL for you alone, as it
+  // gives them 0600 elsewhere (effects/store/platform.ts).
+  const stderr: string[] = []
   if (opts.json) {
     const message = output.kind === 'failed' ? failureLine(output, opts) : null
     const code = output.kind === 'failed' ? exitCodeFor(output.failure.kind) : ExitCode.ok

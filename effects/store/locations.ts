@@ -1,9 +1,9 @@
 // Where the credential files of a command are: the global file in the omicOS home, and the
 // workspace file of the directory it runs in (workspace.ts says which workspace that is).
-import { promises as fsp } from 'node:fs'
 import path from 'node:path'
 import { defaultHomeDir, resolveHome, type Env } from '../node/environment.js'
 import type { LockOptions } from './lock.js'
+import { realPath } from './platform.js'
 import { findWorkspaceRoot } from './workspace.js'
 
 export const CREDENTIAL_FILE_NAME = 'cloud_login.json'
@@ -56,7 +56,7 @@ export const workspaceCredentialPath = async (loc: StoreLocation = {}): Promise<
   const dir = path.join(root, '.omicos')
   const same = async (other: string) => {
     try {
-      return (await fsp.realpath(dir)) === (await fsp.realpath(other))
+      return (await realPath(dir)) === (await realPath(other))
     } catch {
       return dir === path.resolve(other)
     }

@@ -6,6 +6,8 @@
 // - Opens never wait: O_NONBLOCK makes a FIFO open at once (and fstat then refuses it), and a
 //   socket fails to open (ENXIO); devices and directories are refused by fstat.
 // - Modes are set with fchmod on the open handle: creation modes pass through the umask.
+// - Windows has none of these flags nor modes: platform.ts says what stands for them there
+//   (lstat and the final path for links, an ACL for privacy, a replace that waits out readers).
 // - A write goes to a temp file created 0600 (O_EXCL) in the target's directory, is fsynced,
 //   renamed over the target, and the directory is fsynced: a reader sees the old file or the
 //   new one. The temp's name carries the writer's pid and host, so a temp whose writer died
@@ -13,10 +15,10 @@
 // node:fs, not fs-extra: fs-extra offers none of no-follow opens, O_EXCL, fsync of a directory
 // or fstat on a handle, and everything else here is one node:fs call.
 import { createHash, randomBytes } from 'node:crypto'
-import { constants as FS, promises as fsp } from 'node:fs'
+import { promises as fsp } from 'node:fs'
 import path from 'node:path'
 import { EngineError } from '../client/engine-error.js'
-import { currentUid } from '../node/environment.js'
+import { isHeldOpen, lookBeforeOpen, makePrivate, PLATFORM, REPLACE_RETRY_MS, OPEN_FLAGS, openedThroughLink, ownerUid, PRIVATE_TOOL, privacyOf, replaceFile, SYNCS_DIRECTORIES } from './platform.js'
 import { identityKey } from './process-identity.js'
 
 const IO_CAUSES: Record<string, string> = {
@@ -29,6 +31,9 @@ const IO_CAUSES: Record<string, string> = {
   ENOTDIR: 'a path component is not a directory',
   EIO: 'an I/O error occurred',
   EMFILE: 'too many open files',
+  // platform.ts, on Windows
+  EACLLEFT: 'others keep access through entries of their own',
+  EUNKNOWNUSER: 'whoami did not name the current user',
 }
 
 export const errorCode = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | undefined)?.code
@@ -46,8 +51,7 @@ export const quoted = (p: string) => (/^[\w./~@+-]+$/.test(p) ? p : `'${p.replac
 // A credential file is a few KiB; anything far bigger is not one of ours, and is not read whole.
 const MAX_PRIVATE_FILE_BYTES = 1 << 20
 
-const O_DIR = FS.O_RDONLY | FS.O_DIRECTORY | FS.O_NOFOLLOW | FS.O_NONBLOCK
-const O_READ = FS.O_RDONLY | FS.O_NOFOLLOW | FS.O_NONBLOCK
+const { dir: O_DIR, read: O_READ, create: O_CREATE } = OPEN_FLAGS
 
 const symlinkMessage = (p: string) => `${p} is a symbolic link, which omicos does not follow: replace it with a real one or remove it`
 const notOwnedMessage = (p: string, uid: number) =>
@@ -73,6 +77,9 @@ export const checkPrivateDir = async (dir: string, check: DirCheck = {}): Promis
   const label = check.label ?? dir
   const tighten = check.tighten ?? 'must'
   let handle: fsp.FileHandle
+  const before = await lookBeforeOpen(dir).catch(() => undefined)
+  if (before === null) return false
+  if (before === 'link') throw localFiles(symlinkMessage(label))
   try {
     handle = await fsp.open(dir, O_DIR)
   } catch (error) {
@@ -86,15 +93,15 @@ export const checkPrivateDir = async (dir: string, check: DirCheck = {}): Promis
   }
   try {
     const stat = await handle.stat()
+    if (await openedThroughLink(dir, before, stat)) throw localFiles(symlinkMessage(label))
     if (!stat.isDirectory()) throw localFiles(`${label} is not a directory: move it aside or point omicos at a directory`)
-    const uid = currentUid()
+    const uid = ownerUid()
     if (uid !== null && stat.uid !== uid) throw localFiles(notOwnedMessage(label, stat.uid))
-    if (tighten !== 'no' && stat.mode & 0o077) {
-      try {
-        await handle.chmod(0o700)
-      } catch (error) {
-        if (tighten === 'must') throw localFiles(`cannot make ${label} private (chmod 700): ${ioCause(error)}`, error)
-      }
+    if (tighten === 'no') return true
+    try {
+      if (await privacyOf(dir, 'dir', stat, quoted)) await makePrivate(dir, 'dir', handle)
+    } catch (error) {
+      if (tighten === 'must') throw localFiles(`cannot make ${label} private (${PRIVATE_TOOL('dir')}): ${ioCause(error)}`, error)
     }
     return true
   } finally {
@@ -115,6 +122,7 @@ export const ensurePrivateDir = async (dir: string, label = dir): Promise<void> 
 
 /** Fsyncs a directory so a rename or unlink in it survives a power cut. */
 export const fsyncDir = async (dir: string): Promise<void> => {
+  if (!SYNCS_DIRECTORIES) return
   let handle: fsp.FileHandle | undefined
   try {
     handle = await fsp.open(dir, O_DIR)
@@ -140,6 +148,14 @@ export interface ReadCheck {
  */
 export const readPrivateText = async (file: string, check: ReadCheck = {}): Promise<string | null> => {
   let handle: fsp.FileHandle
+  let before: Awaited<ReturnType<typeof lookBeforeOpen>>
+  try {
+    before = await lookBeforeOpen(file)
+  } catch (error) {
+    throw localFiles(`cannot read ${file}: ${ioCause(error)}`, error)
+  }
+  if (before === null) return null
+  if (before === 'link') throw localFiles(symlinkMessage(file))
   try {
     handle = await fsp.open(file, O_READ)
   } catch (error) {
@@ -152,17 +168,14 @@ export const readPrivateText = async (file: string, check: ReadCheck = {}): Prom
   }
   try {
     const stat = await handle.stat()
+    if (await openedThroughLink(file, before, stat)) throw localFiles(symlinkMessage(file))
     if (!stat.isFile()) throw localFiles(`${file} is not a regular file: move it aside, then try again`)
-    const uid = currentUid()
+    const uid = ownerUid()
     if (uid !== null && stat.uid !== uid) {
       throw localFiles(`${file} is not owned by you (owner uid ${stat.uid}): remove it or restore its owner, then try again`)
     }
-    const mode = stat.mode & 0o777
-    if ((check.privateMode ?? true) && mode & 0o077) {
-      throw localFiles(
-        `${file} has permissions ${mode.toString(8).padStart(4, '0')}, wider than 0600: run chmod 600 ${quoted(file)} (its tokens may have been read by others)`,
-      )
-    }
+    const open = (check.privateMode ?? true) ? await privacyOf(file, 'file', stat, quoted) : null
+    if (open) throw localFiles(`${file} ${open.what}: run ${open.fix} (its tokens may have been read by others)`)
     if (stat.size > MAX_PRIVATE_FILE_BYTES) throw localFiles(`${file} is too large to be a file of omicos: move it aside, then try again`)
     return await handle.readFile('utf8')
   } catch (error) {
@@ -237,8 +250,8 @@ export const prepareAtomicWrite = async (file: string, text: string, options: { 
   let handle: fsp.FileHandle | undefined
   const failed = (error: unknown) => localFiles(`cannot write ${file}: ${ioCause(error)} (the previous file, if any, is unchanged)`, error)
   try {
-    handle = await fsp.open(temp, FS.O_WRONLY | FS.O_CREAT | FS.O_EXCL | FS.O_NOFOLLOW, 0o600)
-    await handle.chmod(0o600)
+    handle = await fsp.open(temp, O_CREATE, 0o600)
+    await makePrivate(temp, 'file', handle)
     await handle.writeFile(text, 'utf8')
     await handle.sync()
     await handle.close()
@@ -253,9 +266,12 @@ export const prepareAtomicWrite = async (file: string, text: string, options: { 
     temp,
     commit: async () => {
       try {
-        await fsp.rename(temp, file)
+        await replaceFile(temp, file)
       } catch (error) {
         await fsp.unlink(temp).catch(() => {})
+        if (isHeldOpen(PLATFORM, error)) {
+          throw localFiles(`cannot replace ${file}: another program kept it open for ${REPLACE_RETRY_MS / 1000} s (the previous file is unchanged): close it, then try again`, error)
+        }
         throw failed(error)
       }
       await fsyncDir(path.dirname(file))
@@ -287,7 +303,7 @@ export const probeWritable = async (dir: string, label = dir): Promise<void> => 
   }
   const probe = tempPathFor(path.join(where, 'omicos-probe'), false)
   try {
-    const handle = await fsp.open(probe, FS.O_WRONLY | FS.O_CREAT | FS.O_EXCL | FS.O_NOFOLLOW, 0o600)
+    const handle = await fsp.open(probe, O_CREATE, 0o600)
     await handle.close()
   } catch (error) {
     throw localFiles(`cannot write in ${label}${where === path.resolve(dir) ? '' : ` (nor create it in ${where})`}: ${ioCause(error)}`, error)

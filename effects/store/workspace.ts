@@ -3,10 +3,10 @@
 // The workspace root, for a directory `cwd`:
 //   1. `OMICOS_WORKSPACE`, when set (resolved against cwd); it must name an existing directory,
 //      since a login would otherwise create a workspace where none was meant (usage error);
-//   2. else the nearest directory, from cwd up to /, that holds a `.omicos/` directory which is
-//      neither the global omicOS home (`OMICOS_HOME`) nor ~/.omicos (the default home, which
-//      holds a global login even while OMICOS_HOME points elsewhere) - so `~` itself is not a
-//      workspace just because it holds a global home;
+//   2. else the nearest directory, from cwd up to the root (`/`, `C:\`, `\\server\share\`), that
+//      holds a `.omicos/` directory which is neither the global omicOS home (`OMICOS_HOME`) nor
+//      ~/.omicos (the default home, which holds a global login even while OMICOS_HOME points
+//      elsewhere) - so `~` itself is not a workspace just because it holds a global home;
 //   3. else the nearest directory, from cwd up, that holds `.git` (a directory, or the file a
 //      worktree or submodule has);
 //   4. else cwd itself.
@@ -28,13 +28,14 @@ import path from 'node:path'
 import { EngineError } from '../client/engine-error.js'
 import { hasUnsafeChars } from '../client/server-url.js'
 import { defaultHomeDir, resolveHome, type Env } from '../node/environment.js'
+import { ancestorsOf, realPath } from './platform.js'
 import { checkPrivateDir, readPrivateText } from './private-file.js'
 
 export const WORKSPACE_FILE = 'workspace.json'
 
 const realOrResolved = async (dir: string): Promise<string> => {
   try {
-    return await fs.realpath(dir)
+    return await realPath(dir)
   } catch {
     return path.resolve(dir)
   }
@@ -54,17 +55,6 @@ const exists = async (p: string): Promise<boolean> => {
     return true
   } catch {
     return false
-  }
-}
-
-const ancestors = (start: string): string[] => {
-  const out: string[] = []
-  let dir = path.resolve(start)
-  for (;;) {
-    out.push(dir)
-    const parent = path.dirname(dir)
-    if (parent === dir) return out
-    dir = parent
   }
 }
 
@@ -101,7 +91,7 @@ export const findWorkspaceRoot = async (options: WorkspaceOptions = {}): Promise
   const defaultHome = defaultHomeDir(env)
   const homes = new Set<string>()
   for (const dir of [home, defaultHome]) if (dir !== null) homes.add(await realOrResolved(dir))
-  const chain = ancestors(cwd)
+  const chain = ancestorsOf(cwd)
   for (const dir of chain) {
     const marker = path.join(dir, '.omicos')
     if ((await isDirectory(marker)) && !homes.has(await realOrResolved(marker))) return dir
