@@ -60,7 +60,7 @@ export class CliLoginCommand extends OmicosCommand {
       const screen = this.json ? this.context.stderr : this.context.stdout
       const terminal = detectTerminal({ stdout: screen, stderr: this.context.stderr }, this.env)
       const { createDeviceView } = await import('./device-view.js')
-      const view = createDeviceView({ stdout: screen, stderr: this.context.stderr, terminal, qr: this.qr })
+      const view = createDeviceView({ stdout: screen, stderr: this.context.stderr, terminal, qr: this.qr, trace: inspect !== undefined })
       const output = await this.withInterrupt((signal) =>
         deviceLogin({
           server: this.serverFrom(this.server),

@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream'
 import { drawQrCode } from './qr-code.js'
-import { approximately, bold, dim, formatDuration, link, type Terminal } from './terminal.js'
+import { approximately, bold, cutToWidth, dim, formatDuration, link, textWidth, wrapWords, type Terminal } from './terminal.js'
 
 // The pairing screen: the page's two lines (address, code), the complete address (the code
 // filled in) as a line of its own, a QR code of it for a phone, and on a terminal one redrawn
@@ -8,6 +8,11 @@ import { approximately, bold, dim, formatDuration, link, type Terminal } from '.
 // code in bold, the address as a link and the QR code only when stdout is a terminal, the
 // spinner only when stderr is; otherwise (and with NO_COLOR, but for the QR code, which is no
 // colour) plain lines, so a log or a redirected file holds no escape sequences.
+//
+// On a terminal the screen is laid out for its size: the QR code goes first, so the address,
+// the code and the live line are the last rows and stay on screen; a terminal too small for
+// all of them gets a one-line hint instead of the QR code. Lines are wrapped between words,
+// and the live line is cut to the width, so a redraw never leaves wrapped copies behind.
 export interface PairingState {
   userCode: string
   verificationUri: string
@@ -15,11 +20,17 @@ export interface PairingState {
   /** epoch ms */
   deadline: number
   intervalMs: number
+  /** the wait before the next poll, from when this state was reported */
+  waitMs?: number
+  /** why the grant is backing off, or null while the server answers */
+  retrying?: 'unreachable' | 'unavailable' | null
   waiting: boolean
 }
 
+type PairingSource = Omit<PairingState, 'waiting'>
+
 /** What the view needs from a login snapshot: null until the device grant has a code. */
-export function pairingOf(snapshot: { context: { pairing: Omit<PairingState, 'waiting'> | null }; matches(state: 'deviceGrant'): boolean }): PairingState | null {
+export function pairingOf(snapshot: { context: { pairing: PairingSource | null }; matches(state: 'deviceGrant'): boolean }): PairingState | null {
   const pairing = snapshot.context.pairing
   if (!pairing) return null
   return { ...pairing, waiting: snapshot.matches('deviceGrant') }
@@ -30,15 +41,27 @@ export interface DeviceViewOptions {
   stderr: Writable
   terminal: Terminal
   qr: boolean
+  /** --trace: pacing notices (the server asked to slow down) are shown too */
+  trace?: boolean
   now?: () => number
 }
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']
 
+interface TtySize {
+  columns?: number
+  rows?: number
+}
+
+const sizeOf = (stream: Writable): TtySize => stream as TtySize
+
 export function createDeviceView(options: DeviceViewOptions) {
   const { stdout, stderr, terminal } = options
   const now = options.now ?? Date.now
   let shown: PairingState | null = null
+  let source: PairingSource | null = null
+  /** epoch ms of the next try while the grant backs off */
+  let retryAt = 0
   let resumed = false
   let timer: ReturnType<typeof setInterval> | null = null
   let frame = 0
@@ -48,22 +71,61 @@ export function createDeviceView(options: DeviceViewOptions) {
     if (lineDrawn) stderr.write('\r\x1b[2K')
     lineDrawn = false
   }
+
+  /** The live line's words, longest first: the first that fits the width is drawn. */
+  const liveLines = (pairing: PairingState): string[] => {
+    const left = formatDuration(pairing.deadline - now())
+    const inSeconds = Math.ceil((retryAt - now()) / 1000)
+    const when = inSeconds > 0 ? `in ${inSeconds} s` : 'now'
+    if (pairing.retrying === 'unreachable') {
+      return [
+        `Cannot reach the server, trying again ${when} · code expires in ${left}`,
+        `Cannot reach the server, trying again ${when}`,
+        `Server unreachable, retry ${when}`,
+      ]
+    }
+    if (pairing.retrying === 'unavailable') {
+      return [
+        `The server is having trouble, trying again ${when} · code expires in ${left}`,
+        `The server is having trouble, trying again ${when}`,
+        `Server trouble, retry ${when}`,
+      ]
+    }
+    return [`Waiting for approval · code expires in ${left}`, `Waiting for approval · ${left} left`, `Waiting · ${left} left`]
+  }
+
   const draw = () => {
     if (!shown) return
-    const left = shown.deadline - now()
-    stderr.write(`\r\x1b[2K${dim(terminal, `${FRAMES[frame++ % FRAMES.length]} Waiting for approval · code expires in ${formatDuration(left)}`)}`)
+    const spinner = FRAMES[frame++ % FRAMES.length]
+    // One column short of the width: a line that fills the last column leaves some terminals
+    // waiting to wrap, and the next redraw would land on a new row.
+    const columns = sizeOf(stderr).columns
+    const room = columns ? columns - 1 : Infinity
+    const lines = liveLines(shown).map((line) => `${spinner} ${line}`)
+    const line = lines.find((candidate) => textWidth(candidate) <= room) ?? cutToWidth(lines[lines.length - 1]!, room)
+    stderr.write(`\r\x1b[2K${dim(terminal, line)}`)
     lineDrawn = true
   }
 
+  /** Plain-line notices (no live line): said once when the server goes away and when it is back. */
+  const noticeReachability = (before: PairingState['retrying'], after: PairingState['retrying'], pairing: PairingState) => {
+    if (terminal.live || (before ?? null) === (after ?? null)) return
+    if (after === 'unreachable') stderr.write(`Cannot reach the server; still trying (the code expires in ${approximately(pairing.deadline - now())})...\n`)
+    else if (after === 'unavailable') stderr.write(`The server is having trouble; still trying (the code expires in ${approximately(pairing.deadline - now())})...\n`)
+    else stderr.write('The server answers again; waiting for approval...\n')
+  }
+
   const show = (pairing: PairingState) => {
-    if (resumed) stdout.write('Continuing the pairing started earlier (its code is still valid).\n')
-    stdout.write(`Open ${pairing.verificationUri} on a device already logged in to omicOS\n`)
-    stdout.write(`and enter the pairing code: ${bold(terminal, pairing.userCode)}\n`)
+    const { columns, rows } = sizeOf(stdout)
+    const wrap = (line: string): string[] => (columns ? wrapWords(line, columns) : [line])
+    const text: string[] = []
+    if (resumed) text.push(...wrap('Continuing the pairing started earlier (its code is still valid).'))
+    text.push(...wrap(`Open ${pairing.verificationUri} on a device already logged in to omicOS`))
+    text.push(...wrap(`and enter the pairing code: ${bold(terminal, pairing.userCode)}`))
     const complete = pairing.verificationUriComplete
-    if (complete) {
-      stdout.write(`or open ${link(terminal, complete)} (the code filled in)\n`)
-      if (terminal.qr && options.qr) showQrCode(complete, terminal.qr)
-    }
+    if (complete) text.push(...wrap(`or open ${link(terminal, complete)} (the code filled in)`))
+    const above = complete && terminal.qr && options.qr ? qrBlock(complete, terminal.qr, { columns, rows, below: text, live: terminal.live }) : []
+    for (const line of [...above, ...text]) stdout.write(`${line}\n`)
     if (terminal.live) {
       timer = setInterval(draw, 250)
       timer.unref()
@@ -73,30 +135,50 @@ export function createDeviceView(options: DeviceViewOptions) {
     }
   }
 
-  const showQrCode = (address: string, style: NonNullable<Terminal['qr']>) => {
-    const lines = drawQrCode(address, style)
-    const width = [...lines[0]!.replace(/\x1b\[[0-9;]*m/g, '')].length
-    // Wrapped lines make no QR code: say so rather than draw one that cannot scan.
-    const columns = (stdout as { columns?: number }).columns
-    if (columns && columns < width) {
-      stdout.write(`(a QR code needs a terminal ${width} columns wide; this one has ${columns})\n`)
-      return
+  /**
+   * The QR code and its caption, for above the text: at error correction M when it all fits,
+   * else at L (one version smaller), else without the caption; a hint line when nothing fits.
+   */
+  const qrBlock = (address: string, style: NonNullable<Terminal['qr']>, room: TtySize & { below: string[]; live: boolean }): string[] => {
+    // Rows each text line takes once the terminal wraps what could not be wrapped (an address).
+    const textRows = room.below.reduce((sum, line) => sum + (room.columns ? Math.max(1, Math.ceil(textWidth(line) / room.columns)) : 1), 0)
+    const liveRows = room.live ? 1 : 0
+    const caption = 'Or scan this with a phone:'
+    let needed = { columns: 0, rows: 0 }
+    for (const [ecc, withCaption] of [['M', true], ['L', true], ['L', false]] as const) {
+      const lines = drawQrCode(address, style, ecc)
+      const width = textWidth(lines[0]!)
+      const block = withCaption ? [caption, ...lines] : lines
+      const rows = block.length + textRows + liveRows
+      // Wrapped lines make no QR code; rows that scroll off make none either.
+      if ((!room.columns || width <= room.columns) && (!room.rows || rows <= room.rows)) return block
+      if (!needed.columns) needed = { columns: width, rows }
+      else needed = { columns: Math.min(needed.columns, width), rows: Math.min(needed.rows, rows) }
     }
-    stdout.write(`\nOr scan this with a phone:\n${lines.join('\n')}\n`)
+    if (room.columns && room.columns < needed.columns) return [`(a QR code needs a terminal ${needed.columns} columns wide; this one has ${room.columns})`]
+    return [`(no room for a QR code: ${needed.rows} rows needed)`]
   }
 
   return {
     update: (snapshot: Parameters<typeof pairingOf>[0]): void => {
       const pairing = pairingOf(snapshot)
       if (!pairing || !pairing.waiting) return stop()
+      const fresh = snapshot.context.pairing !== source
+      source = snapshot.context.pairing
+      if (fresh) retryAt = now() + (pairing.waitMs ?? pairing.intervalMs)
       if (!shown || shown.userCode !== pairing.userCode) {
         stop()
         // Before show(), whose first draw of the countdown reads it.
         shown = pairing
         show(pairing)
-      } else if (pairing.intervalMs > shown.intervalMs) {
-        clearLine()
-        stderr.write(`The server asked to slow down: checking every ${Math.round(pairing.intervalMs / 1000)} s.\n`)
+      } else if (fresh) {
+        if (options.trace && pairing.intervalMs > shown.intervalMs) {
+          clearLine()
+          stderr.write(`The server asked to slow down: checking every ${Math.round(pairing.intervalMs / 1000)} s.\n`)
+        }
+        noticeReachability(shown.retrying, pairing.retrying, pairing)
+        shown = pairing
+        if (lineDrawn) draw()
       }
       shown = pairing
     },

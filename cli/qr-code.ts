@@ -20,10 +20,15 @@ export const QUIET_ZONE = 4
 const BLACK_ON_WHITE = '\x1b[38;5;16;48;5;231m'
 const RESET = '\x1b[0m'
 
-/** The lines that draw `text` as a QR code (no trailing newline). */
-export function drawQrCode(text: string, style: QrStyle): string[] {
-  // M: 15% of the code can be lost (glare on a screen, a cursor over it) and it still reads.
-  const { data, size } = encode(text, { ecc: 'M', border: 0 })
+/**
+ * The lines that draw `text` as a QR code (no trailing newline). `ecc` 'M' (the default): 15%
+ * of the code can be lost (glare on a screen, a cursor over it) and it still reads; 'L' (7%)
+ * makes a pairing address one version smaller (37 columns by 19 rows), which is what lets it
+ * sit above the address on an 80×24 terminal.
+ */
+export function drawQrCode(text: string, style: QrStyle, ecc: 'L' | 'M' = 'M'): string[] {
+  // boostEcc off: the level asked for is the level drawn, so the size is the one planned for.
+  const { data, size } = encode(text, { ecc, border: 0, boostEcc: false })
   const full = size + 2 * QUIET_ZONE
   const dark = (x: number, y: number): boolean => {
     const col = x - QUIET_ZONE

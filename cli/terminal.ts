@@ -58,3 +58,48 @@ export const formatDuration = (ms: number): string => {
 /** A time left for a sentence: seconds under 90 s ("30 s"), else minutes ("about 10 min"). */
 export const approximately = (ms: number): string =>
   ms >= 90_000 ? `about ${Math.round(ms / 60_000)} min` : `${Math.max(0, Math.round(ms / 1000))} s`
+
+// SGR and other CSI sequences, and OSC sequences (links) ended by BEL or ST: no width on screen.
+const ESCAPES = /\x1b\[[0-9;:?]*[A-Za-z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g
+
+/** East Asian wide and full-width characters take two columns (Unicode UAX #11, the common ranges). */
+const WIDE = /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/
+
+/** Columns `text` takes on a terminal: escape sequences take none, wide characters two. */
+export const textWidth = (text: string): number => {
+  let width = 0
+  for (const char of text.replace(ESCAPES, '')) width += WIDE.test(char) ? 2 : 1
+  return width
+}
+
+/** `text` (plain, no escape sequences) cut to `columns`, ending in "…" when cut. */
+export const cutToWidth = (text: string, columns: number): string => {
+  if (textWidth(text) <= columns) return text
+  let out = ''
+  for (const char of text) {
+    if (textWidth(out + char) > columns - 1) break
+    out += char
+  }
+  return `${out}…`
+}
+
+/**
+ * `line` broken between words into lines of at most `columns`, so a terminal never breaks a
+ * word; a word longer than a line (an address) gets lines of its own, which the terminal wraps.
+ * Escape sequences (bold, a link) are kept and count for nothing.
+ */
+export const wrapWords = (line: string, columns: number): string[] => {
+  if (textWidth(line) <= columns) return [line]
+  const lines: string[] = []
+  let current = ''
+  for (const word of line.split(' ')) {
+    if (current === '') current = word
+    else if (textWidth(`${current} ${word}`) <= columns) current = `${current} ${word}`
+    else {
+      lines.push(current)
+      current = word
+    }
+  }
+  lines.push(current)
+  return lines
+}

@@ -161,6 +161,10 @@ export interface PairingView {
   /** epoch ms after which the code is dead */
   deadline: number
   intervalMs: number
+  /** the wait before the next poll, from the moment this view was sent */
+  waitMs: number
+  /** why the grant is backing off (the last polls failed), or null while the server answers */
+  retrying: 'unreachable' | 'unavailable' | null
 }
 
 // --- password grant -------------------------------------------------------------------------
@@ -252,6 +256,11 @@ export interface DeviceGrantInput {
   hostname: string
   /** cap on the backoff after connection failures (default 60000) */
   maxBackoffMs?: number
+  /**
+   * a backoff never waits longer than the interval plus this (default 10000), so a server that
+   * is back is noticed within interval + this; a Retry-After the server sent still wins
+   */
+  noticeWithinMs?: number
 }
 
 // --- login ----------------------------------------------------------------------------------

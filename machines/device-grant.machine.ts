@@ -12,6 +12,8 @@ import { failure, notProvided, toFailure, type Failure } from './failure.js'
 
 export const deviceGrantDefaults = {
   maxBackoffMs: 60_000,
+  /** a backoff waits at most the interval plus this: a server back up is noticed that soon */
+  noticeWithinMs: 10_000,
   /** RFC 8628 section 3.5: every slow_down adds 5 seconds to the interval */
   slowDownStepMs: 5_000,
 } as const
@@ -21,6 +23,7 @@ export interface DeviceGrantContext {
   name: string
   hostname: string
   maxBackoffMs: number
+  noticeWithinMs: number
   /** secret: what the token endpoint is polled with; kept so a persisted snapshot can resume */
   deviceCode: string | null
   /** what the person types on the other device */
@@ -39,6 +42,8 @@ export interface DeviceGrantContext {
   polls: number
   /** connection failures, 5xx and 429 answers in a row */
   failures: number
+  /** what the failures in a row were (the last of them), or null after an answer */
+  retrying: 'unreachable' | 'unavailable' | null
   tokens: TokenSet | null
   error: Failure | null
 }
@@ -51,11 +56,17 @@ const pairingOf = (context: DeviceGrantContext): PairingView => ({
   verificationUriComplete: context.verificationUriComplete,
   deadline: context.deadline!,
   intervalMs: context.intervalMs,
+  waitMs: context.waitMs,
+  retrying: context.retrying,
 })
 
-/** RFC 8628 section 3.5: double the wait per failure in a row, never below the interval, never above the cap. */
+/**
+ * RFC 8628 section 3.5: double the wait per failure in a row, never below the interval, never
+ * above the cap, and never more than noticeWithinMs past the interval: a person waiting on
+ * the screen sees the login go through soon after the server is back.
+ */
 const backoffMs = (context: DeviceGrantContext, failures: number) =>
-  Math.max(context.intervalMs, Math.min(context.maxBackoffMs, context.intervalMs * 2 ** failures))
+  Math.max(context.intervalMs, Math.min(context.maxBackoffMs, context.intervalMs + context.noticeWithinMs, context.intervalMs * 2 ** failures))
 
 export const deviceGrant = setup({
   types: {
@@ -74,6 +85,8 @@ export const deviceGrant = setup({
     // says pending: the code is dead by the server's own expires_in.
     isPastDeadline: ({ context }, at: number) => at >= context.deadline!,
     isUnreachable: (_, error: Failure) => error.kind === 'unreachable',
+    // The screen said the server could not be reached: an answer must tell it otherwise.
+    wasRetrying: ({ context }) => context.retrying !== null,
     isResumedPastDeadline: ({ context }, now: number) => now >= context.deadline!,
     // Nothing is sent at or after expires_in: a wait that ends there ends the grant instead.
     isNextPollBeforeDeadline: ({ context }) => context.now + context.waitMs < context.deadline!,
@@ -100,23 +113,24 @@ export const deviceGrant = setup({
       now: at,
       polls: context.polls + 1,
       failures: 0,
+      retrying: null,
       waitMs: context.intervalMs,
     })),
     // RFC 8628 section 3.5: the interval grows by 5 s for this and every later request.
     slowDown: assign(({ context }, at: number) => {
       const intervalMs = context.intervalMs + deviceGrantDefaults.slowDownStepMs
-      return { now: at, polls: context.polls + 1, failures: 0, intervalMs, waitMs: intervalMs }
+      return { now: at, polls: context.polls + 1, failures: 0, retrying: null, intervalMs, waitMs: intervalMs }
     }),
     backOffAfterConnectionError: assign(({ context }) => {
       const failures = context.failures + 1
       // no answer carries a time: the wait just spent is the least that has passed
-      return { now: context.now + context.waitMs, polls: context.polls + 1, failures, waitMs: backoffMs(context, failures) }
+      return { now: context.now + context.waitMs, polls: context.polls + 1, failures, retrying: 'unreachable' as const, waitMs: backoffMs(context, failures) }
     }),
     // A 5xx or a 429 is a server having a bad minute: the same backoff, and at least its Retry-After.
     backOffAfterUnavailable: assign(({ context }, result: PollResult) => {
       const failures = context.failures + 1
       const retryAfterMs = result.kind === 'unavailable' ? (result.retryAfterMs ?? 0) : 0
-      return { now: result.at, polls: context.polls + 1, failures, waitMs: Math.max(backoffMs(context, failures), retryAfterMs) }
+      return { now: result.at, polls: context.polls + 1, failures, retrying: 'unavailable' as const, waitMs: Math.max(backoffMs(context, failures), retryAfterMs) }
     }),
     takeTokens: assign(({ context }, result: PollResult) => ({
       tokens: result.kind === 'granted' ? result.tokens : null,
@@ -152,6 +166,7 @@ export const deviceGrant = setup({
     name: input.name,
     hostname: input.hostname,
     maxBackoffMs: input.maxBackoffMs ?? deviceGrantDefaults.maxBackoffMs,
+    noticeWithinMs: input.noticeWithinMs ?? deviceGrantDefaults.noticeWithinMs,
     deviceCode: null,
     userCode: null,
     verificationUri: null,
@@ -162,6 +177,7 @@ export const deviceGrant = setup({
     now: 0,
     polls: 0,
     failures: 0,
+    retrying: null,
     tokens: null,
     error: null,
   }),
@@ -274,7 +290,13 @@ export const deviceGrant = setup({
               {
                 guard: { type: 'isKind', params: ({ event }) => ({ result: event.output, kind: 'unavailable' as const }) },
                 target: 'waiting',
-                actions: { type: 'backOffAfterUnavailable', params: ({ event }) => event.output },
+                // The parent shows that the server is in trouble, and when the next try is.
+                actions: [{ type: 'backOffAfterUnavailable', params: ({ event }) => event.output }, 'tellParent'],
+              },
+              {
+                guard: 'wasRetrying',
+                target: 'waiting',
+                actions: [{ type: 'takePending', params: ({ event }) => event.output.at }, 'tellParent'],
               },
               { target: 'waiting', actions: { type: 'takePending', params: ({ event }) => event.output.at } },
             ],
@@ -282,7 +304,7 @@ export const deviceGrant = setup({
               {
                 guard: { type: 'isUnreachable', params: ({ event }) => toFailure(event.error) },
                 target: 'waiting',
-                actions: 'backOffAfterConnectionError',
+                actions: ['backOffAfterConnectionError', 'tellParent'],
               },
               { target: '#deviceGrant.failed', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
             ],

@@ -5,14 +5,13 @@
 // on a light and on a dark theme, and must read back (zbarimg) as the complete address.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { spawn } from 'node:child_process'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { CLI_BIN, PAIRING_CODE, type CliSandbox } from './support/cli.js'
+import { PAIRING_CODE, type CliSandbox } from './support/cli.js'
 import { finished, pairingSpec, readPairing, waitForPending } from './support/device-pairing.js'
 import { DEFAULT_USERS } from './support/server.js'
 import { DARK_THEME, decodeQr, LIGHT_THEME, screenToPng, type Theme } from './support/terminal-image.js'
-import { timeout } from './support/wait.js'
+import { inTmux as startPane, tmux, type Pane, type PaneOptions } from './support/tmux-pane.js'
 
 const [ada] = DEFAULT_USERS as [{ email: string; password: string }]
 const SPINNER = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/
@@ -27,6 +26,13 @@ test.after(async () => {
 })
 
 const { ref, sandbox, cliLogin, approve } = pairingSpec(test, { interval: 1 })
+
+async function inTmux(box: CliSandbox, args: string[], env: Record<string, string> = {}, stdoutTo?: string): Promise<Pane> {
+  const options: PaneOptions = { env, stdoutTo }
+  const pane = await startPane(box, args, options)
+  tmuxSockets.push(pane.socket)
+  return pane
+}
 
 for (const noColor of [false, true]) {
   test(`into pipes${noColor ? ' with NO_COLOR' : ''}: plain lines only, no escape sequence, spinner or QR code`, async () => {
@@ -56,64 +62,10 @@ for (const noColor of [false, true]) {
   })
 }
 
-function tmux(socket: string, args: string[], ms = 10_000): Promise<string> {
-  const child = spawn('tmux', ['-S', socket, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  let err = ''
-  child.stdout.on('data', (d) => (out += d))
-  child.stderr.on('data', (d) => (err += d))
-  const done = new Promise<string>((resolve, reject) =>
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`tmux ${args[0]} exited ${code}: ${err}`)))),
-  )
-  return timeout(done, ms, `tmux ${args[0]}`).catch((error) => {
-    child.kill('SIGKILL')
-    throw error
-  })
-}
-
-const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
-
-/** Runs `omicos cli login` in a detached tmux pane: a real pty for stdin, stdout and stderr. */
-async function inTmux(box: CliSandbox, args: string[], extraEnv: Record<string, string> = {}, stdoutTo?: string) {
-  const root = join(box.home, '..')
-  const socket = join(root, 'tmux.sock')
-  tmuxSockets.push(socket)
-  const raw = join(root, 'pane.raw')
-  const script = join(root, 'run.sh')
-  const env = { OMICOS_HOME: box.home, PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', LANG: 'C.UTF-8', ...extraEnv }
-  writeFileSync(script, [
-    '#!/bin/sh',
-    `cd ${shellQuote(box.workspace)}`,
-    // Ctrl-C reaches the whole foreground group: the shell keeps going to report the exit code
-    // (a trapped signal is back to its default in the child).
-    'trap : INT',
-    // A clean environment: no CI, NO_COLOR or OMICOS_* from the test runner.
-    `env -i ${Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ')} TERM="$TERM" ${shellQuote(process.execPath)} ${shellQuote(CLI_BIN)} ${args.map(shellQuote).join(' ')}${stdoutTo ? ` > ${shellQuote(stdoutTo)}` : ''}`,
-    'echo "EXIT=$?"',
-    'sleep 60',
-  ].join('\n'), { mode: 0o755 })
-  await tmux(socket, ['-f', '/dev/null', 'new-session', '-d', '-x', '100', '-y', '60', '-s', 'pair', script])
-  await tmux(socket, ['pipe-pane', '-o', '-t', 'pair', `cat >> ${shellQuote(raw)}`])
-  const screen = () => tmux(socket, ['capture-pane', '-p', '-J', '-t', 'pair', '-S', '-100'])
-  // With -e the colours come too (SGR sequences), as the terminal shows them.
-  const screenWithColours = () => tmux(socket, ['capture-pane', '-p', '-e', '-t', 'pair'])
-  const waitFor = async (pattern: RegExp, ms = 15_000): Promise<{ match: RegExpMatchArray; text: string }> => {
-    const until = Date.now() + ms
-    for (;;) {
-      const text = await screen()
-      const match = text.match(pattern)
-      if (match) return { match, text }
-      if (Date.now() > until) throw new Error(`no ${pattern} on the tmux screen within ${ms} ms:\n${text}`)
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-  }
-  return { screen, screenWithColours, waitFor, raw: () => (existsSync(raw) ? readFileSync(raw, 'utf8') : ''), stop: () => tmux(socket, ['kill-server']).catch(() => {}) }
-}
-
 const COUNTDOWN = /Waiting for approval · code expires in (\d+):(\d\d)/
 
 /** What a phone reads off the pane's screen painted on `theme`. */
-async function scan(pane: Awaited<ReturnType<typeof inTmux>>, box: CliSandbox, theme: Theme): Promise<string[]> {
+async function scan(pane: Pane, box: CliSandbox, theme: Theme): Promise<string[]> {
   return decodeQr(join(box.home, '..', `screen-${theme.name}.png`), screenToPng(await pane.screenWithColours(), theme))
 }
 

@@ -194,10 +194,12 @@ const QR_BLOCKS = /[▀▄█]{4,}/
 const SPINNER = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/
 
 /** Shows a pairing with `leftMs` on the code; returns what each stream got. */
-function showPairing(opts: { stdoutTTY: boolean; stderrTTY: boolean; env?: NodeJS.ProcessEnv; leftMs?: number; qr?: boolean; columns?: number }) {
+function showPairing(opts: { stdoutTTY: boolean; stderrTTY: boolean; env?: NodeJS.ProcessEnv; leftMs?: number; qr?: boolean; columns?: number; rows?: number }) {
   const stdout = memoryStream(opts.stdoutTTY)
   if (opts.columns) Object.assign(stdout.stream, { columns: opts.columns })
+  if (opts.rows) Object.assign(stdout.stream, { rows: opts.rows })
   const stderr = memoryStream(opts.stderrTTY)
+  if (opts.columns) Object.assign(stderr.stream, { columns: opts.columns })
   const terminal = detectTerminal({ stdout: stdout.stream, stderr: stderr.stream }, opts.env ?? { TERM: 'xterm-256color' })
   const view = createDeviceView({ stdout: stdout.stream, stderr: stderr.stream, terminal, qr: opts.qr ?? true, now: () => NOW })
   view.update(snapshotOf(pairing(opts.leftMs ?? 600_000)))
@@ -293,8 +295,86 @@ test('a terminal narrower than the QR code: no QR code (it would wrap), a line t
   const narrow = showPairing({ stdoutTTY: true, stderrTTY: true, columns: 30 })
   assert.not.match(narrow.stdout, QR_BLOCKS)
   assert.match(narrow.stdout, /^\(a QR code needs a terminal \d+ columns wide; this one has 30\)$/m)
-  assert.match(narrow.stdout, 'or open ', 'the complete address stays')
+  assert.match(plainText(narrow.stdout), /^https:\/\/auth\.example\/device\?user_code=BCDF-GHJK$/m, 'the complete address stays, on a line of its own')
   assert.match(showPairing({ stdoutTTY: true, stderrTTY: true, columns: 80 }).stdout, QR_BLOCKS)
+})
+
+function plainText(text: string): string {
+  return text.replace(/\x1b\[[0-9;:?]*[A-Za-z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g, '')
+}
+const PAGE_WORDS = 'Open https://auth.example/device on a device already logged in to omicOS and enter the pairing code: BCDF-GHJK'.split(' ')
+
+for (const [columns, rows, qrShown] of [[80, 24, true], [60, 20, false], [40, 15, false], [100, 60, true]] as const) {
+  test(`a ${columns}×${rows} terminal: the QR code ${qrShown ? 'above the address and the code' : 'left out with a hint'}, all of it on screen, no word broken`, () => {
+    const { stdout, stderr } = showPairing({ stdoutTTY: true, stderrTTY: true, columns, rows })
+    const lines = plainText(stdout).split('\n').slice(0, -1)
+    // The screen holds the stdout lines (an address wider than the terminal takes more than one
+    // row) and the live line below them.
+    const taken = lines.reduce((sum, line) => sum + Math.max(1, Math.ceil([...line].length / columns)), 0)
+    assert.ok(taken + 1 <= rows, `${taken} rows and the live line on ${rows} rows:\n${lines.join('\n')}`)
+    for (const line of lines) assert.ok([...line].length <= columns || !line.includes(' '), `a line of words wider than ${columns} columns: ${line}`)
+    assert.is(QR_BLOCKS.test(stdout), qrShown)
+    if (!qrShown) assert.match(stdout, /^\(no room for a QR code: \d+ rows needed\)$/m)
+    const code = lines.findIndex((line) => line.includes('BCDF-GHJK'))
+    const qrEnd = lines.map((line) => QR_BLOCKS.test(line)).lastIndexOf(true)
+    assert.ok(qrEnd < code, 'the QR code comes before the code')
+    // Words are whole: the page's sentence reads the same once the lines are joined.
+    assert.equal(lines.slice(lines.findIndex((line) => line.startsWith('Open '))).join(' ').split(' ').slice(0, PAGE_WORDS.length), PAGE_WORDS)
+    // The live line: one row, cut to the width.
+    const live = plainText(stderr).split('\r').filter((part) => SPINNER.test(part))
+    assert.ok(live.length > 0)
+    for (const line of live) assert.ok([...line].length < columns, `the live line fits ${columns} columns: ${JSON.stringify(line)}`)
+  })
+}
+
+test('the live line says when the server cannot be reached and when the next try is, and goes back when it answers', () => {
+  const stdout = memoryStream(true)
+  const stderr = memoryStream(true)
+  Object.assign(stderr.stream, { columns: 80 })
+  let now = NOW
+  const view = createDeviceView({ stdout: stdout.stream, stderr: stderr.stream, terminal: detectTerminal({ stdout: stdout.stream, stderr: stderr.stream }, { TERM: 'xterm' }), qr: false, now: () => now })
+  const base = pairing(600_000)
+  view.update(snapshotOf(base))
+  view.update(snapshotOf({ ...base, retrying: 'unreachable', waitMs: 8_000 }))
+  const lastLine = () => plainText(stderr.text()).split('\r').pop()!
+  assert.match(lastLine(), /Cannot reach the server, trying again in 8 s · code expires in 10:00/)
+  now += 8_500
+  view.update(snapshotOf({ ...base, retrying: 'unreachable', waitMs: 8_000 }))
+  assert.match(lastLine(), 'trying again in 8 s', 'a new report starts a new count')
+  view.update(snapshotOf({ ...base, retrying: null, waitMs: 5_000 }))
+  assert.match(lastLine(), /Waiting for approval · code expires in 9:52/)
+  view.stop()
+  assert.not.match(stderr.text(), 'slow down')
+})
+
+test('plain lines: a line when the server cannot be reached, and one when it answers again', () => {
+  const stdout = memoryStream(false)
+  const stderr = memoryStream(false)
+  const view = createDeviceView({ stdout: stdout.stream, stderr: stderr.stream, terminal: detectTerminal({ stdout: stdout.stream, stderr: stderr.stream }, {}), qr: true, now: () => NOW })
+  const base = pairing(600_000)
+  view.update(snapshotOf(base))
+  view.update(snapshotOf({ ...base, retrying: 'unreachable', waitMs: 10_000 }))
+  view.update(snapshotOf({ ...base, retrying: 'unreachable', waitMs: 15_000 }))
+  view.update(snapshotOf({ ...base, retrying: null, waitMs: 5_000 }))
+  view.stop()
+  assert.is(
+    stderr.text(),
+    'Waiting for approval (the code expires in about 10 min)...\n' +
+      'Cannot reach the server; still trying (the code expires in about 10 min)...\n' +
+      'The server answers again; waiting for approval...\n',
+  )
+})
+
+test('a slow_down is said only with --trace', () => {
+  for (const trace of [false, true]) {
+    const stdout = memoryStream(false)
+    const stderr = memoryStream(false)
+    const view = createDeviceView({ stdout: stdout.stream, stderr: stderr.stream, terminal: detectTerminal({ stdout: stdout.stream, stderr: stderr.stream }, {}), qr: true, trace, now: () => NOW })
+    view.update(snapshotOf(pairing(600_000)))
+    view.update(snapshotOf({ ...pairing(600_000), intervalMs: 10_000 }))
+    view.stop()
+    assert.is(stderr.text().includes('The server asked to slow down: checking every 10 s.'), trace)
+  }
 })
 
 test.run()

@@ -352,6 +352,8 @@ export const runDeviceGrant = async (options: RunDeviceGrantOptions): Promise<To
           verificationUriComplete: c.verificationUriComplete,
           deadline: c.deadline,
           intervalMs: c.intervalMs,
+          waitMs: c.waitMs,
+          retrying: c.retrying,
         })
       }
     },

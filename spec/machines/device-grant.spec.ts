@@ -127,22 +127,39 @@ test('slow_down twice: 5 -> 10 -> 15 s for this and every later poll; pending ke
   )
 })
 
-test('connection failures: 10, 20, 40 s from a 5 s interval, then one answer brings back the interval', async () => {
+test('connection failures: 10, 15, 15 s from a 5 s interval (never more than the interval + 10 s), then one answer brings back the interval', async () => {
   const grant = start({ pollToken: [offline, offline, offline, pending, approved] })
   await settle()
   await pollsAt(grant, 5_000)
   assert.equal([grant.snapshot().context.failures, grant.snapshot().context.waitMs, grant.snapshot().context.now], [1, 10_000, EPOCH + 5_000])
+  assert.is(grant.snapshot().context.retrying, 'unreachable')
   await pollsAt(grant, 15_000)
-  await pollsAt(grant, 35_000)
-  assert.equal([grant.snapshot().context.failures, grant.snapshot().context.waitMs], [3, 40_000])
-  await pollsAt(grant, 75_000)
+  await pollsAt(grant, 30_000)
+  assert.equal([grant.snapshot().context.failures, grant.snapshot().context.waitMs], [3, 15_000])
+  await pollsAt(grant, 45_000)
   assert.equal([grant.snapshot().context.failures, grant.snapshot().context.waitMs, grant.snapshot().context.polls], [0, 5_000, 4])
-  await pollsAt(grant, 80_000)
+  assert.is(grant.snapshot().context.retrying, null)
+  await pollsAt(grant, 50_000)
   assert.is(((await grant.done()) as { kind: string }).kind, 'granted')
+  assert.is(deviceGrantDefaults.noticeWithinMs, 10_000)
 })
 
-test('the backoff is capped at maxBackoffMs (default 60 s), and never below the interval', async () => {
-  const grant = start({ pollToken: [offline, offline, offline, offline, offline, approved] })
+test('a server back after a long outage is polled within the interval + 10 s, whenever it came back', async () => {
+  // 30 failures in a row: the wait stays at 15 s (5 s interval + 10 s), not the 60 s cap.
+  const grant = start({ pollToken: [...Array(30).fill(offline), approved] })
+  await settle()
+  let at = 5_000
+  await pollsAt(grant, at)
+  for (let i = 1; i <= 30; i++) {
+    at += i === 1 ? 10_000 : 15_000
+    await pollsAt(grant, at)
+  }
+  assert.is(((await grant.done()) as { kind: string }).kind, 'granted')
+  assert.ok(gaps(since(grant)).every((gap) => gap <= 15_000), String(gaps(since(grant))))
+})
+
+test('the backoff is capped at maxBackoffMs (default 60 s) and at the interval + noticeWithinMs, and never below the interval', async () => {
+  const grant = start({ pollToken: [offline, offline, offline, offline, offline, approved] }, { input: { noticeWithinMs: 120_000 } })
   await settle()
   for (const at of [5_000, 15_000, 35_000, 75_000, 135_000, 195_000]) await pollsAt(grant, at)
   assert.is(((await grant.done()) as { kind: string }).kind, 'granted')
@@ -156,6 +173,11 @@ test('the backoff is capped at maxBackoffMs (default 60 s), and never below the 
   await settle()
   for (const at of [5_000, 10_000, 15_000]) await pollsAt(tight, at)
   assert.is(((await tight.done()) as { kind: string }).kind, 'granted')
+
+  const noMargin = start({ pollToken: [offline, offline, approved] }, { input: { noticeWithinMs: 0 } })
+  await settle()
+  for (const at of [5_000, 10_000, 15_000]) await pollsAt(noMargin, at)
+  assert.is(((await noMargin.done()) as { kind: string }).kind, 'granted')
 })
 
 test('a failure after slow_down backs off from the grown interval', async () => {
@@ -173,16 +195,18 @@ test('5xx and 429 (unavailable): the same backoff, counted with connection failu
   await pollsAt(grant, 5_000)
   assert.equal([grant.snapshot().context.failures, grant.snapshot().context.waitMs], [1, 10_000])
   await pollsAt(grant, 15_000)
-  assert.equal([grant.snapshot().context.failures, grant.snapshot().context.waitMs], [2, 20_000])
-  await pollsAt(grant, 35_000)
+  assert.equal([grant.snapshot().context.failures, grant.snapshot().context.waitMs], [2, 15_000])
+  assert.is(grant.snapshot().context.retrying, 'unreachable')
+  await pollsAt(grant, 30_000)
   // a Retry-After longer than the backoff (and the cap) wins
   assert.equal([grant.snapshot().context.failures, grant.snapshot().context.waitMs], [3, 90_000])
-  await pollsAt(grant, 125_000)
-  // a shorter one does not shorten the backoff (4 failures: 80 s, under the 60 s cap: 60 s)
-  assert.equal([grant.snapshot().context.failures, grant.snapshot().context.waitMs], [4, 60_000])
-  await pollsAt(grant, 185_000)
+  assert.is(grant.snapshot().context.retrying, 'unavailable')
+  await pollsAt(grant, 120_000)
+  // a shorter one does not shorten the backoff (4 failures: 80 s, under the interval + 10 s: 15 s)
+  assert.equal([grant.snapshot().context.failures, grant.snapshot().context.waitMs], [4, 15_000])
+  await pollsAt(grant, 135_000)
   assert.equal([grant.snapshot().context.failures, grant.snapshot().context.waitMs, grant.snapshot().context.polls], [0, 5_000, 5])
-  await pollsAt(grant, 190_000)
+  await pollsAt(grant, 140_000)
   assert.is(((await grant.done()) as { kind: string }).kind, 'granted')
 })
 
@@ -271,7 +295,7 @@ test('a backoff that would end past the deadline: no poll, expired at the deadli
   const grant = start({ requestCode: [(now) => ({ ok: deviceAuthorization(now, { expiresIn: 60 }) })], pollToken: Array(10).fill(offline) })
   await settle()
   await grant.advance(120_000)
-  assert.equal(since(grant), [5_000, 15_000, 35_000])
+  assert.equal(since(grant), [5_000, 15_000, 30_000, 45_000])
   assert.is(grant.clock.now(), EPOCH + 120_000)
   assert.is((await failureOf(grant)).kind, 'expired')
 })

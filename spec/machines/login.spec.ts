@@ -71,6 +71,8 @@ test('device: the pairing reaches the login context; approved after slow_down; t
     verificationUriComplete: 'https://auth.omicos.cn/device?user_code=BCDFGHJK',
     deadline: EPOCH + 600_000,
     intervalMs: 5_000,
+    waitMs: 5_000,
+    retrying: null,
   })
   await login.advance(5_000 + 5_000)
   assert.is(login.snapshot().context.pairing.intervalMs, 10_000, 'the interval shown grows with slow_down')
@@ -81,6 +83,21 @@ test('device: the pairing reaches the login context; approved after slow_down; t
   assert.equal(login.states, ['checkingExisting', 'deviceGrant', 'deviceGrant', 'deviceGrant', 'identifying', 'locking', 'registeringProcess', 'persisting', 'loggedIn'])
   assert.is(login.snapshot().context.pairing, null)
   assert.is(checkSnapshot('login: device slow down approved', { states: login.states, context: login.snapshot().context }), null)
+})
+
+test('device: a poll that cannot reach the server reaches the pairing (retrying, the wait), and the next answer clears it', async () => {
+  const login = start(deviceLoginInput(), {
+    pollToken: [{ fail: unreachable() }, { fail: unreachable() }, (now) => ({ ok: { kind: 'pending', at: now } }), (now) => ({ ok: { kind: 'granted', tokens: tokens(now), at: now } })],
+  })
+  await settle()
+  await login.advance(5_000)
+  assert.equal([login.snapshot().context.pairing.retrying, login.snapshot().context.pairing.waitMs], ['unreachable', 10_000])
+  await login.advance(10_000)
+  assert.equal([login.snapshot().context.pairing.retrying, login.snapshot().context.pairing.waitMs], ['unreachable', 15_000])
+  await login.advance(15_000)
+  assert.equal([login.snapshot().context.pairing.retrying, login.snapshot().context.pairing.waitMs], [null, 5_000])
+  await login.advance(5_000)
+  assert.equal(await login.done(), loggedIn('device'))
 })
 
 test('device: cancelled while waiting for approval: failed, resumable until the code dies, no poll after', async () => {

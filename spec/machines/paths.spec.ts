@@ -444,7 +444,7 @@ const passwordModel: Model = {
  * RFC 8628: ask for a code (with the process name and host); poll with the device code every
  * `interval`, never sooner and never later; `slow_down` adds exactly 5 s for that and every
  * later poll; a connection failure or a 5xx / 429 backs off: the interval doubled per failure in
- * a row, capped at maxBackoffMs (60 s) but never below the interval, at least the Retry-After,
+ * a row, capped at maxBackoffMs (60 s) and at the interval + noticeWithinMs (10 s) but never below the interval, at least the Retry-After,
  * and any other answer brings back the interval. `access_denied` and `invalid_grant` are
  * `refused`; `expired_token`, an answer or a resume at or after receivedAt + expires_in, or a
  * wait that reaches it, are `expired`, and nothing is sent at or after it; a resume waits at
@@ -453,6 +453,7 @@ const passwordModel: Model = {
 const deviceOracle: Oracle = (observed) => {
   const input = observed.input as DeviceGrantInput
   const maxBackoffMs = input.maxBackoffMs ?? 60_000
+  const noticeWithinMs = input.noticeWithinMs ?? 10_000
   let intervalMs = 0
   let deadline = 0
   let deviceCode = ''
@@ -491,7 +492,7 @@ const deviceOracle: Oracle = (observed) => {
       if (waited < intervalMs) step.problem(`polled ${waited} ms after the last answer, sooner than the interval ${intervalMs} ms`)
       if (since === 'answer' && waited !== intervalMs) step.problem(`polled ${waited} ms after an answer, the interval in force is ${intervalMs} ms`)
       if (since === 'failure') {
-        const due = Math.max(intervalMs, Math.min(maxBackoffMs, intervalMs * 2 ** failures), retryAfterMs)
+        const due = Math.max(intervalMs, Math.min(maxBackoffMs, intervalMs + noticeWithinMs, intervalMs * 2 ** failures), retryAfterMs)
         if (waited !== due) step.problem(`backed off ${waited} ms after ${failures} failures in a row, ${due} ms were due`)
       }
       if (since === 'resume' && waited > waitDue) step.problem(`polled ${waited} ms after a resume, later than the ${waitDue} ms due`)
@@ -520,7 +521,7 @@ const deviceOracle: Oracle = (observed) => {
           since = 'failure'
           failures += 1
           retryAfterMs = 0
-          waitDue = Math.max(intervalMs, Math.min(maxBackoffMs, intervalMs * 2 ** failures))
+          waitDue = Math.max(intervalMs, Math.min(maxBackoffMs, intervalMs + noticeWithinMs, intervalMs * 2 ** failures))
           return {}
         }
         reported = output.at
@@ -532,7 +533,7 @@ const deviceOracle: Oracle = (observed) => {
           since = 'failure'
           failures += 1
           retryAfterMs = output.retryAfterMs ?? 0
-          waitDue = Math.max(intervalMs, Math.min(maxBackoffMs, intervalMs * 2 ** failures), retryAfterMs)
+          waitDue = Math.max(intervalMs, Math.min(maxBackoffMs, intervalMs + noticeWithinMs, intervalMs * 2 ** failures), retryAfterMs)
           return {}
         }
         since = 'answer'

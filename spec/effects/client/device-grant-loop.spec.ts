@@ -114,9 +114,9 @@ test('a 429 (unavailable) backs off like a connection error, from the interval i
 test('connection errors back off exponentially from the interval, capped, never below the interval', async () => {
   const script: TokenAnswer[] = ['pending', 'down', 'down', 'down', 'pending', 'slow_down', 'down', 'granted']
   const { polls, outcome } = await runScripted(script, 3, { maxBackoffMs: 20_000 })
-  // 3 s; failures: 6, 12, then 24 capped at 20; an answer resets to the interval (3), slow_down
-  // makes it 8, and a failure then backs off from 8 (16).
-  assert.equal(gaps(polls), [3_000, 3_000, 6_000, 12_000, 20_000, 3_000, 8_000, 16_000])
+  // 3 s; failures: 6, 12, then 24 capped at the interval + 10 s (13); an answer resets to the
+  // interval (3), slow_down makes it 8, and a failure then backs off from 8 (16, under 18).
+  assert.equal(gaps(polls), [3_000, 3_000, 6_000, 12_000, 13_000, 3_000, 8_000, 16_000])
   assert.ok('tokens' in outcome)
   const capped = await runScripted(['down', 'granted'], 30, { maxBackoffMs: 10_000 })
   assert.equal(gaps(capped.polls), [30_000, 30_000], 'a cap below the interval never makes it poll faster')
@@ -137,10 +137,11 @@ test('connection errors keep backing off until expires_in, then expired; nothing
   const script: TokenAnswer[] = Array.from({ length: 20 }, () => 'down')
   const { polls, outcome, left, endedAt } = await runScripted(script, 5, { expiresIn: 60 })
   assert.is(kindOf(outcome), 'expired')
-  // Polls at 5, 15 (+10), 35 (+20); the next would be at 75 (+40), past the code's 60 s: it ends at 60.
-  assert.equal(polls, [5_000, 15_000, 35_000])
+  // Polls at 5, 15 (+10), 30 (+15, the interval + 10 s), 45; the next would be at 60, the
+  // code's end: it ends there.
+  assert.equal(polls, [5_000, 15_000, 30_000, 45_000])
   assert.is(endedAt, 60_000)
-  assert.is(left, 17)
+  assert.is(left, 16)
 })
 
 test('aborting the signal during the (real) wait -> cancelled, at once', async () => {
@@ -190,7 +191,7 @@ test('runDeviceGrant: the code shown once, the request tagged with no process, f
   assert.instance(error, EngineError)
   assert.equal([error.kind, error.message, error.reason], ['refused', 'the pairing was declined on the other device', 'pairingDenied'])
   assert.equal(shown, [
-    { userCode: 'BCDF-GHJK', verificationUri: 'https://as.example/device', verificationUriComplete: 'https://as.example/device?c=1', deadline: EPOCH + 600_000, intervalMs: 1_000 },
+    { userCode: 'BCDF-GHJK', verificationUri: 'https://as.example/device', verificationUriComplete: 'https://as.example/device?c=1', deadline: EPOCH + 600_000, intervalMs: 1_000, waitMs: 1_000, retrying: null },
   ])
   assert.equal(forms[0], { client_id: 'cli', scope: 'openid' }, 'no process name or host: this is not the omicOS login')
   const aborted = new AbortController()
