@@ -137,6 +137,7 @@ export const NO_STATUS = {
   logged_in_at: null,
   process_id: null,
   process_token_expires_at: null,
+  process_token_replaced_at: null,
   user_token_expires_at: null,
   user_token_state: null,
   active_file: null,

@@ -51,7 +51,7 @@ export function renderStatus(
     `method: ${report.authMethod === 'device' ? 'device-code pairing' : 'email / password'}`,
     `logged in: ${report.loggedInAt}`,
     `process id: ${report.processId}`,
-    `process token: ${expiry(report.processTokenExpiresAt ?? null, now)}`,
+    `process token: ${report.processTokenReplacedAt ? replacedLine(report.processTokenReplacedAt) : expiry(report.processTokenExpiresAt ?? null, now)}`,
     `user token: ${userTokenLine(userToken, now)}`,
     ...userTokenWarning(userToken, now),
     `daemon uses here: ${report.activePath} (${report.activeSource})`,
@@ -109,6 +109,10 @@ const timeLeft = (ms: number): string => {
   return hours < 72 ? `${hours} h` : `${Math.round(hours / 24)} days`
 }
 
+// Every registration rotates the process token; one whose answer was lost took the stored token with it.
+const replacedLine = (at: string): string =>
+  `replaced at ${at} by a registration whose answer was lost (registered again on the next daemon start or login)`
+
 const expiry = (at: string | null, now: Date): string => {
   if (!at) return 'no expiry recorded'
   const left = Date.parse(at) - now.getTime()
@@ -129,6 +133,7 @@ export const statusJson = (report: StatusReport, verified: VerifyResult | null, 
   logged_in_at: report.loggedInAt ?? null,
   process_id: report.processId ?? null,
   process_token_expires_at: report.processTokenExpiresAt ?? null,
+  process_token_replaced_at: report.processTokenReplacedAt ?? null,
   user_token_expires_at: report.userTokenExpiresAt ?? null,
   user_token_state: report.loggedIn ? userTokenState(report.userTokenExpiresAt ?? null, now) : null,
   active_file: report.activePath,
@@ -144,6 +149,7 @@ export const statusJson = (report: StatusReport, verified: VerifyResult | null, 
     auth_method: login.authMethod,
     user_token_expires_at: login.userTokenExpiresAt,
     process_token_expires_at: login.processTokenExpiresAt,
+    process_token_replaced_at: login.processTokenReplacedAt,
     used_here: login.path === report.activePath,
   })),
   swept_temps: report.sweptTemps,

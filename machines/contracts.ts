@@ -42,6 +42,8 @@ export interface ExistingLogin {
   userTokenExpiresAt: number | null
   /** it can be renewed (RFC 6749 section 6) */
   hasRefreshToken: boolean
+  /** a later registration rotated its process token away (the file is marked): it must register again */
+  processTokenReplaced?: boolean
   /** the file the login came from */
   path: string
 }
@@ -77,12 +79,42 @@ export interface RegisterProcessInput {
 }
 
 export interface ProcessRegistration {
+  /** optional, so a registration alone reads as one */
+  kind?: 'registered'
   processId: string
   processToken: string
   /** epoch ms */
   processTokenExpiresAt: number
   /** epoch ms at which the registration answer arrived; the login is stamped with it */
   at: number
+}
+
+/**
+ * A registration answer the engine could not use (a token with a newline, a malformed id or
+ * expiry, a 500 or a cut answer after the server may have acted). The server may have rotated
+ * the process token all the same, and issued one: what can be read of it is owed a revocation.
+ */
+export interface RefusedRegistration {
+  kind: 'refused'
+  failure: Failure
+  /** the process token the refused answer carried, when one could be read (a secret, never shown) */
+  strayProcessToken: string | null
+  /** the request reached the server and may have rotated this process's token */
+  mayHaveRotated: boolean
+}
+
+export type RegistrationOutcome = ProcessRegistration | RefusedRegistration
+
+/** Marks the stored process token of one account and process as rotated away by a registration. */
+export interface MarkReplacedInput {
+  server: string
+  accountId: string
+  processId: string
+}
+
+export interface MarkReplacedResult {
+  /** the credential files marked */
+  marked: string[]
 }
 
 export interface PersistInput {
@@ -146,6 +178,8 @@ export type LoginOutput =
       resumableUntil: number | null
       /** tokens the server had issued were revoked (null: none had been issued) */
       issuedRevoked: boolean | null
+      /** credential files whose process token the failed registration may have rotated away, marked so */
+      markedReplaced?: string[]
     }
 
 // --- grants ---------------------------------------------------------------------------------
@@ -344,6 +378,8 @@ export interface StatusReport {
   authMethod?: AuthMethod
   loggedInAt?: string
   processTokenExpiresAt?: string | null
+  /** ISO time at which a registration was seen to rotate the stored process token away, or null */
+  processTokenReplacedAt?: string | null
   userTokenExpiresAt?: string | null
   /** every login on this machine that bears on here: the global file, then this workspace's (no secrets) */
   logins: StatusLogin[]
@@ -366,6 +402,8 @@ export interface StatusLogin {
   userTokenExpiresAt: string | null
   /** ISO time, or null when the file holds no expiry */
   processTokenExpiresAt: string | null
+  /** ISO time at which the process token was seen rotated away, or null */
+  processTokenReplacedAt: string | null
 }
 
 export interface VerifyInput {

@@ -28,21 +28,38 @@ export type FailureReason =
   | 'tls' | 'network' | 'timeout' | 'proxy' // unreachable
   | (string & {})
 
+/**
+ * Typed facts about a failure (a host, an origin, an email, a flag), for a front end to word and
+ * for a machine to decide on; never a token, a password or a device code.
+ */
+export type FailureDetails = Readonly<Record<string, string | number | boolean | null | readonly string[]>>
+
 export interface Failure {
   kind: FailureKind
   message: string
   reason?: FailureReason
+  details?: FailureDetails
 }
 
-export const failure = (kind: FailureKind, message: string, reason?: FailureReason): Failure =>
-  reason === undefined ? { kind, message } : { kind, message, reason }
+export const failure = (kind: FailureKind, message: string, reason?: FailureReason, details?: FailureDetails): Failure => ({
+  kind,
+  message,
+  ...(reason === undefined ? {} : { reason }),
+  ...(details === undefined ? {} : { details }),
+})
+
+/**
+ * The request may have reached the server and been acted on (the answer was lost, cut or
+ * malformed): a POST is then never repeated, and whatever it may have rotated is treated as rotated.
+ */
+export const mayHaveReachedServer = (error: Failure): boolean => error.details?.mayHaveReachedServer === true
 
 // Effects reject with an Error subclass that carries `kind`; anything else that reaches a
 // machine is a bug in an effect, reported as a bad response rather than crashing the actor.
 export const toFailure = (error: unknown): Failure => {
   if (error && typeof error === 'object' && 'kind' in error && 'message' in error) {
-    const { kind, message, reason } = error as { kind: FailureKind; message: string; reason?: FailureReason }
-    return failure(kind, String(message), reason ?? undefined)
+    const { kind, message, reason, details } = error as { kind: FailureKind; message: string; reason?: FailureReason; details?: FailureDetails }
+    return failure(kind, String(message), reason ?? undefined, details ?? undefined)
   }
   return { kind: 'bad_response', message: error instanceof Error ? error.message : String(error) }
 }

@@ -23,6 +23,9 @@ import type {
   IdentifyInput,
   LockInput,
   LoginEvent,
+  MarkReplacedInput,
+  MarkReplacedResult,
+  RegistrationOutcome,
   LoginInput,
   LoginOutput,
   PairingView,
@@ -39,7 +42,7 @@ import type {
   TokensToRevoke,
 } from './contracts.js'
 import { deviceGrant } from './device-grant.machine.js'
-import { failure, notProvided, toFailure, type Failure } from './failure.js'
+import { failure, mayHaveReachedServer, notProvided, toFailure, type Failure } from './failure.js'
 import { passwordGrant } from './password-grant.machine.js'
 
 export const loginDefaults = {
@@ -64,6 +67,10 @@ export interface LoginContext {
   tokens: TokenSet | null
   account: Account | null
   process: ProcessRegistration | null
+  /** the process token a refused registration answer carried: owed a revocation like the issued tokens */
+  strayProcessToken: string | null
+  /** credential files whose process token a failed registration may have rotated away, marked so */
+  markedReplaced: string[]
   loggedInAt: number | null
   written: string[]
   kept: string[]
@@ -79,7 +86,7 @@ const lower = (value: string) => value.toLowerCase()
 
 /** Every token of this login that the server issued, for a compensating revocation. */
 const issuedTokens = (context: LoginContext): TokensToRevoke[] => {
-  const tokens = [context.tokens?.refreshToken, context.tokens?.userToken, context.process?.processToken].filter(
+  const tokens = [context.tokens?.refreshToken, context.tokens?.userToken, context.process?.processToken, context.strayProcessToken].filter(
     (token): token is string => typeof token === 'string' && token.length > 0,
   )
   return tokens.length ? [{ server: context.input.server, tokens }] : []
@@ -100,7 +107,8 @@ export const login = setup({
     deviceGrant,
     identify: fromPromise<Account, IdentifyInput>(notProvided('identify')),
     lockCredentials: fromPromise<void, LockInput>(notProvided('lockCredentials')),
-    registerProcess: fromPromise<ProcessRegistration, RegisterProcessInput>(notProvided('registerProcess')),
+    registerProcess: fromPromise<RegistrationOutcome, RegisterProcessInput>(notProvided('registerProcess')),
+    markProcessReplaced: fromPromise<MarkReplacedResult, MarkReplacedInput>(notProvided('markProcessReplaced')),
     persist: fromPromise<PersistResult, PersistInput>(notProvided('persist')),
     revokeTokens: fromPromise<void, RevokeInput>(notProvided('revokeTokens')),
   },
@@ -110,6 +118,8 @@ export const login = setup({
     isSameLogin: ({ context }, check: ExistingCheck) => {
       const existing = check.existing
       if (!existing || context.input.force || existing.server !== context.input.server) return false
+      // Its process token was rotated away by a registration whose answer was lost: it registers again.
+      if (existing.processTokenReplaced) return false
       if (existing.userTokenExpiresAt !== null && existing.userTokenExpiresAt <= check.at) return false
       return context.input.email === null || lower(context.input.email) === lower(existing.email)
     },
@@ -123,6 +133,11 @@ export const login = setup({
     isRenewed: (_, result: RenewResult) => result.kind === 'renewed',
     isPasswordLogin: ({ context }) => context.input.method === 'password',
     isGranted: (_, output: GrantOutput) => output.kind === 'granted',
+    isRegistered: (_, outcome: RegistrationOutcome) => outcome.kind !== 'refused',
+    // Every registration rotates the process token (docs/server-contract.md): once the request
+    // may have reached the server, the stored token of this process is taken as rotated away.
+    mayHaveRotated: (_, outcome: RegistrationOutcome) => outcome.kind === 'refused' && outcome.mayHaveRotated,
+    mayHaveReachedServer: (_, error: Failure) => mayHaveReachedServer(error),
     hasReplacedTokens: (_, result: PersistResult) => result.replaced.some((batch) => batch.tokens.length > 0),
   },
   actions: {
@@ -138,7 +153,11 @@ export const login = setup({
     takeGrant: assign((_, output: GrantOutput) => (output.kind === 'granted' ? { tokens: output.tokens, pairing: null } : { error: output.failure })),
     takeAccount: assign((_, account: Account) => ({ account })),
     // The login is stamped with the time the registration answer arrived: the machine reads no clock.
-    takeProcess: assign((_, process: ProcessRegistration) => ({ process, loggedInAt: process.at })),
+    takeProcess: assign((_, outcome: RegistrationOutcome) => (outcome.kind === 'refused' ? {} : { process: outcome, loggedInAt: outcome.at })),
+    takeRefusedRegistration: assign((_, outcome: RegistrationOutcome) =>
+      outcome.kind === 'refused' ? { error: outcome.failure, strayProcessToken: outcome.strayProcessToken } : {},
+    ),
+    noteMarked: assign((_, result: MarkReplacedResult) => ({ markedReplaced: result.marked })),
     takePersisted: assign((_, result: PersistResult) => ({ written: result.written, kept: result.kept, replaced: result.replaced })),
     noteReplacedRevoked: assign((_, revoked: boolean) => ({ replacedRevoked: revoked })),
     noteIssuedRevoked: assign((_, revoked: boolean) => ({ issuedRevoked: revoked })),
@@ -148,7 +167,7 @@ export const login = setup({
       error: failure('cancelled', 'login cancelled'),
       resumableUntil: context.pairing ? context.pairing.deadline : null,
     })),
-    forgetSecrets: assign({ tokens: null, process: null, password: null, replaced: () => [] }),
+    forgetSecrets: assign({ tokens: null, process: null, strayProcessToken: null, password: null, replaced: () => [] }),
   },
   delays: {
     revokeTimeout: ({ context }) => context.input.revokeTimeoutMs ?? loginDefaults.revokeTimeoutMs,
@@ -169,6 +188,8 @@ export const login = setup({
       tokens: null,
       account: null,
       process: null,
+      strayProcessToken: null,
+      markedReplaced: [],
       loggedInAt: null,
       written: [],
       kept: [],
@@ -338,8 +359,39 @@ export const login = setup({
           processId: context.input.processId,
           name: context.input.name,
         }),
-        onDone: { target: 'persisting', actions: { type: 'takeProcess', params: ({ event }) => event.output } },
-        onError: { target: 'revokingIssued', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
+        onDone: [
+          {
+            guard: { type: 'isRegistered', params: ({ event }) => event.output },
+            target: 'persisting',
+            actions: { type: 'takeProcess', params: ({ event }) => event.output },
+          },
+          {
+            guard: { type: 'mayHaveRotated', params: ({ event }) => event.output },
+            target: 'markingReplaced',
+            actions: { type: 'takeRefusedRegistration', params: ({ event }) => event.output },
+          },
+          { target: 'revokingIssued', actions: { type: 'takeRefusedRegistration', params: ({ event }) => event.output } },
+        ],
+        onError: [
+          {
+            guard: { type: 'mayHaveReachedServer', params: ({ event }) => toFailure(event.error) },
+            target: 'markingReplaced',
+            actions: { type: 'fail', params: ({ event }) => toFailure(event.error) },
+          },
+          { target: 'revokingIssued', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
+        ],
+      },
+    },
+    markingReplaced: {
+      description:
+        'The registration failed after it may have reached the server, which then rotated the stored process token away: marks it so in the credential files of this account and process (only the marker), so status says so and the next login registers again.',
+      on: { 'user.cancel': {} },
+      invoke: {
+        id: 'markProcessReplaced',
+        src: 'markProcessReplaced',
+        input: ({ context }) => ({ server: context.input.server, accountId: context.account!.accountId, processId: context.input.processId }),
+        onDone: { target: 'revokingIssued', actions: { type: 'noteMarked', params: ({ event }) => event.output } },
+        onError: { target: 'revokingIssued' },
       },
     },
     persisting: {
@@ -410,7 +462,13 @@ export const login = setup({
   },
   output: ({ context }): LoginOutput => {
     if (context.error) {
-      return { kind: 'failed', failure: context.error, resumableUntil: context.resumableUntil, issuedRevoked: context.issuedRevoked }
+      return {
+        kind: 'failed',
+        failure: context.error,
+        resumableUntil: context.resumableUntil,
+        issuedRevoked: context.issuedRevoked,
+        markedReplaced: context.markedReplaced,
+      }
     }
     if (context.account) {
       return {
@@ -437,7 +495,8 @@ export interface LoginEffects {
   renewLogin: PromiseActorLogic<RenewResult, RenewInput>
   identify: PromiseActorLogic<Account, IdentifyInput>
   lockCredentials: PromiseActorLogic<void, LockInput>
-  registerProcess: PromiseActorLogic<ProcessRegistration, RegisterProcessInput>
+  registerProcess: PromiseActorLogic<RegistrationOutcome, RegisterProcessInput>
+  markProcessReplaced: PromiseActorLogic<MarkReplacedResult, MarkReplacedInput>
   persist: PromiseActorLogic<PersistResult, PersistInput>
   revokeTokens: PromiseActorLogic<void, RevokeInput>
   promptCredentials: PromiseActorLogic<Credentials, PromptInput>

@@ -5,7 +5,7 @@
 // they are, and what happens to them, is the login machine's business.
 import { assign, fromPromise, setup } from 'xstate'
 import type { AuthenticateInput, AuthenticateResult, Credentials, GrantOutput, PasswordGrantInput, PromptInput, TokenSet } from './contracts.js'
-import { failure, notProvided, toFailure, type Failure } from './failure.js'
+import { failure, mayHaveReachedServer, notProvided, toFailure, type Failure } from './failure.js'
 
 export const passwordGrantDefaults = {
   maxAttempts: 3,
@@ -67,9 +67,16 @@ export const passwordGrant = setup({
     isInvalid: (_, result: AuthenticateResult) => result.kind === 'invalid',
     isRateLimitedAndWaitable: ({ context }, result: AuthenticateResult) =>
       result.kind === 'rateLimited' && result.retryAfterMs <= context.maxRateLimitWaitMs && context.attempts + 1 < context.maxAttempts,
-    // A TLS failure or a proxy that refuses will not mend themselves in a second: never tried again.
+    // A TLS failure or a proxy that refuses will not mend themselves in a second: never tried
+    // again. Nor is a password POST that may have reached the server (a reset or a time-out
+    // after it was written): the server may have issued tokens for it, and a second POST
+    // would count as another try against the account.
     isRetryable: ({ context }, error: Failure) =>
-      error.kind === 'unreachable' && error.reason !== 'tls' && error.reason !== 'proxy' && context.retries < context.maxRetries,
+      error.kind === 'unreachable' &&
+      error.reason !== 'tls' &&
+      error.reason !== 'proxy' &&
+      !mayHaveReachedServer(error) &&
+      context.retries < context.maxRetries,
   },
   actions: {
     takeCredentials: assign((_, credentials: Credentials) => ({ email: credentials.email, password: credentials.password })),

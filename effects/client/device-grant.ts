@@ -23,6 +23,7 @@ import { holdSecrets } from './held-secrets.js'
 import { sanitizeServerText } from './sanitize-server-text.js'
 import { parseRetryAfter, refusalMessage, requestJson, type FetchLike, type HttpDeps } from './http.js'
 import { checkSameOriginUrl, hasUnsafeChars, hostOf, originOf } from './server-url.js'
+import { MAX_TOKEN_LENGTH } from './token-set.js'
 
 export type { FetchLike } from './http.js'
 
@@ -212,8 +213,24 @@ export const parseTokenResponse = (body: Record<string, unknown>, host: string):
     throw bad(`${host} sent a token response without a usable access_token`)
   }
   if (typeof token_type !== 'string' || !token_type) throw bad(`${host} sent a token response without token_type`)
+  // The engine only knows how to present a Bearer token (RFC 6750); a `mac` or `DPoP` token sent
+  // as one would not be what the server meant (RFC 6749 section 7.1). The type is case-insensitive.
+  if (token_type.toLowerCase() !== 'bearer') {
+    throw new EngineError('bad_response', `${host} sent a token of a type other than Bearer; only Bearer tokens are used`, {
+      reason: 'tokenTypeNotBearer',
+      details: { host },
+    })
+  }
   if (refresh_token !== undefined && refresh_token !== null && (typeof refresh_token !== 'string' || hasUnsafeChars(refresh_token))) {
     throw bad(`${host} sent a token response with an unusable refresh_token`)
+  }
+  for (const [field, token] of [['access_token', access_token], ['refresh_token', refresh_token]] as const) {
+    if (typeof token === 'string' && token.length > MAX_TOKEN_LENGTH) {
+      throw new EngineError('bad_response', `${host} sent a ${field} longer than ${MAX_TOKEN_LENGTH} characters`, {
+        reason: 'tokenTooLong',
+        details: { host, field, maxLength: MAX_TOKEN_LENGTH },
+      })
+    }
   }
   if (expires_in === undefined || expires_in === null) return body as TokenResponse
   const lifetime = seconds(expires_in, 'a token lifetime (expires_in)', 1, MAX_TOKEN_LIFETIME_S, host)

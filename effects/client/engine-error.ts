@@ -1,4 +1,4 @@
-import type { FailureKind, FailureReason } from '../../machines/failure.js'
+import type { FailureDetails, FailureKind, FailureReason } from '../../machines/failure.js'
 
 /**
  * The one error class effects throw for the unexpected: the server could not be reached, it
@@ -10,10 +10,12 @@ export class EngineError extends Error {
   constructor(
     readonly kind: FailureKind,
     message: string,
-    options?: { cause?: unknown; reason?: FailureReason },
+    options?: { cause?: unknown; reason?: FailureReason; details?: FailureDetails },
   ) {
     super(message, options)
     this.reason = options?.reason
+    this.details = options?.details
   }
   readonly reason: FailureReason | undefined
+  readonly details: FailureDetails | undefined
 }

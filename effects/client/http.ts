@@ -116,8 +116,39 @@ export const describeNetworkError = (error: unknown): string => {
   return 'network error'
 }
 
-export const unreachable = (url: string, cause: string, reason: FailureReason = 'network'): EngineError =>
-  new EngineError('unreachable', `cannot reach ${hostOf(url)}: ${cause}`, { reason })
+// Failures that come before a request is written: nothing reached the server, so a POST may be
+// tried again. Anything else (a reset, a time-out waiting, a cut answer) may come after the
+// server acted on it.
+const BEFORE_SENDING = new Set([
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_NODATA',
+  'EAI_NONAME',
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  // The connection time limit (effects/node/node-fetch.ts) fires only before the connection is up.
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+])
+
+export const unreachable = (url: string, cause: string, reason: FailureReason = 'network', mayHaveReachedServer = false): EngineError =>
+  new EngineError('unreachable', `cannot reach ${hostOf(url)}: ${cause}`, {
+    reason,
+    details: { host: hostOf(url), mayHaveReachedServer },
+  })
+
+// Node's HTTP parser (llhttp) names what it could not parse HPE_*: a header too large, a bad
+// chunk size, a NUL, HTTP/0.9, a Content-Length beside Transfer-Encoding. The server answered,
+// so it is a bad response (not worth a retry), and it may have acted on the request.
+const isParseErrorCode = (code: string | undefined): code is string => Boolean(code && /^HPE_[A-Z_]{1,40}$/.test(code))
+
+const malformedHttp = (url: string, code: string): EngineError =>
+  new EngineError('bad_response', `${hostOf(url)} sent a malformed HTTP answer (${code})`, {
+    reason: 'malformedHttp',
+    details: { host: hostOf(url), code, mayHaveReachedServer: true },
+  })
 
 // Retrying cannot fix a certificate; the way out is to trust the server's CA.
 const tlsFailure = (url: string, error: unknown): EngineError =>
@@ -236,9 +267,11 @@ export const requestJson = async (
       if (signal?.aborted) throw cancelled()
       // The Node fetch words what only it knows: a proxy that failed, a CA bundle that is unusable.
       if (error instanceof EngineError) throw error
-      if (timedOut) throw unreachable(url, `timed out after ${Math.round(timeoutMs / 100) / 10} s`, 'timeout')
-      if (isTlsCode(errorCode(error))) throw tlsFailure(url, error)
-      throw unreachable(url, describeNetworkError(error))
+      const code = errorCode(error)
+      if (isParseErrorCode(code)) throw malformedHttp(url, code)
+      if (timedOut) throw unreachable(url, `timed out after ${Math.round(timeoutMs / 100) / 10} s`, 'timeout', true)
+      if (isTlsCode(code)) throw tlsFailure(url, error)
+      throw unreachable(url, describeNetworkError(error), 'network', !(code && BEFORE_SENDING.has(code)))
     }
     const { status } = response
     // A browser's fetch shows a manual redirect as an opaque answer with status 0.
@@ -248,7 +281,8 @@ export const requestJson = async (
     }
     if (!options.serverErrors && (status === 502 || status === 503 || status === 504)) {
       controller.abort()
-      throw unreachable(url, `the server answered ${status} (${status === 503 ? 'unavailable' : 'gateway error'})`)
+      // 503 says the server did not take the request; a gateway's 502 or 504 does not say.
+      throw unreachable(url, `the server answered ${status} (${status === 503 ? 'unavailable' : 'gateway error'})`, 'network', status !== 503)
     }
     let text: string
     try {
@@ -258,8 +292,10 @@ export const requestJson = async (
         throw new EngineError('bad_response', `${host} sent an answer larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB; it was not read`)
       }
       if (signal?.aborted) throw cancelled()
-      if (timedOut) throw unreachable(url, `timed out after ${Math.round(timeoutMs / 100) / 10} s while reading the answer`, 'timeout')
-      throw unreachable(url, describeNetworkError(error))
+      const code = errorCode(error)
+      if (isParseErrorCode(code)) throw malformedHttp(url, code)
+      if (timedOut) throw unreachable(url, `timed out after ${Math.round(timeoutMs / 100) / 10} s while reading the answer`, 'timeout', true)
+      throw unreachable(url, describeNetworkError(error), 'network', true)
     }
     if (text.trim() === '' && options.allowEmpty) return { status, headers: response.headers, body: null }
     // An error page from a proxy in front of the server is not a protocol answer: its status says enough.

@@ -1,16 +1,18 @@
 // The omicOS additions to OAuth (docs/server-contract.md): account info and process
 // registration with a Bearer user token, the process-token check the daemon's heartbeat
 // uses, and RFC 7009 revocation for logout.
-import type { Account, ProcessRegistration, UserSession, VerifyResult } from '../../machines/contracts.js'
+import type { Account, ProcessRegistration, RegistrationOutcome, UserSession, VerifyResult } from '../../machines/contracts.js'
+import { toFailure, type FailureDetails, type FailureReason } from '../../machines/failure.js'
 import type { TokenResponse } from './device-grant.js'
 import { EngineError } from './engine-error.js'
 import { discover, requireEndpoint } from './discovery.js'
 import { holdSecrets } from './held-secrets.js'
 import { sanitizeServerText } from './sanitize-server-text.js'
-import { refusalMessage, requestJson, type HttpDeps } from './http.js'
+import { MAX_BODY_BYTES, refusalMessage, requestJson, type HttpDeps } from './http.js'
+import { MAX_TOKEN_LENGTH } from './token-set.js'
 import { hasUnsafeChars, hostOf } from './server-url.js'
 
-const bad = (message: string) => new EngineError('bad_response', message)
+const bad = (message: string, reason?: FailureReason, details?: FailureDetails) => new EngineError('bad_response', message, { reason, details })
 
 // A field that is shown or saved (email, tier, names) must come through the sanitizer
 // unchanged: no invisible characters and no secret the engine holds.
@@ -97,35 +99,100 @@ export interface RegisterProcessRequest {
   name: string
 }
 
-/** Registers (again) a process: a fresh process token, the previous one invalidated. */
+/**
+ * The process token a registration answer carries, as far as it can be read, whether or not the
+ * answer is usable: owed a revocation when the answer is refused. A body whose fields are only
+ * under `__proto__` (an own property after JSON.parse) is read there too.
+ */
+const strayTokenOf = (body: Record<string, unknown> | null): string | null => {
+  if (!body) return null
+  const nested = Object.getOwnPropertyDescriptor(body, '__proto__')?.value as Record<string, unknown> | undefined
+  const token = Object.hasOwn(body, 'process_token') ? body.process_token : nested && typeof nested === 'object' ? nested.process_token : undefined
+  return typeof token === 'string' && token.length > 0 && token.length <= MAX_BODY_BYTES ? token : null
+}
+
+/** A process id as the contract allows it: `local-` ids the engine sends, or what a server may name. */
+const PROCESS_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/
+
+/**
+ * Registers (again) a process: a fresh process token, the previous one invalidated. An answer
+ * the engine cannot use is a value, not an error, when the request reached the server: the
+ * server may have rotated the token all the same, and what can be read of the new one is
+ * returned for revocation. Errors before the server could act (discovery, connection refused)
+ * and 401/403/other 4xx (the server says it did nothing) are thrown.
+ */
+export const registerProcessOutcome = async (
+  deps: HttpDeps & { now?: () => number },
+  request: RegisterProcessRequest,
+  signal?: AbortSignal,
+): Promise<RegistrationOutcome> => {
+  const { server } = request
+  const endpoint = requireEndpoint(await discover(deps, server, signal), 'omicos_process_endpoint', server)
+  const host = hostOf(endpoint)
+  let answer: Awaited<ReturnType<typeof requestJson>>
+  try {
+    answer = await requestJson(
+      deps,
+      endpoint,
+      {
+        headers: { authorization: `Bearer ${request.userToken}` },
+        json: { process_id: request.processId, name: request.name },
+        lenient: true,
+      },
+      signal,
+    )
+  } catch (error) {
+    // A cut or malformed answer, or a time-out waiting: the server may have registered.
+    if (error instanceof EngineError && error.details?.mayHaveReachedServer === true) {
+      return { kind: 'refused', failure: toFailure(error), strayProcessToken: null, mayHaveRotated: true }
+    }
+    throw error
+  }
+  const now = (deps.now ?? Date.now)()
+  if (answer.status === 401 || answer.status === 403) {
+    throw new EngineError('refused', `${host} does not accept this login's user token to register the process (HTTP ${answer.status})`, {
+      reason: 'registrationUnauthorized',
+      details: { host, status: answer.status },
+    })
+  }
+  holdSecrets(strayTokenOf(answer.body))
+  const refused = (error: EngineError): RegistrationOutcome => ({
+    kind: 'refused',
+    failure: toFailure(error),
+    strayProcessToken: strayTokenOf(answer.body),
+    mayHaveRotated: true,
+  })
+  // A server error may come after the registration was made (the answer failed, not the work).
+  if (answer.status >= 500) return refused(bad(refusalMessage(endpoint, 'to register the process', answer), 'registrationServerError', { host, status: answer.status }))
+  if (answer.status !== 200) throw bad(refusalMessage(endpoint, 'to register the process', answer), 'registrationRefused', { host, status: answer.status })
+  if (!answer.body) return refused(bad(`${host} answered the registration with something that is not a JSON object`, 'registrationNotJson', { host }))
+  const body = answer.body
+  try {
+    if (!Object.hasOwn(body, 'process_token')) throw bad(`${host} sent no usable process_token`, 'registrationField', { host, field: 'process_token' })
+    const processToken = text(body.process_token, 'process_token', host, MAX_TOKEN_LENGTH, true)
+    if (typeof body.process_id !== 'string' || !PROCESS_ID.test(body.process_id) || body.process_id !== request.processId) {
+      throw bad(`${host} registered a different process_id than asked`, 'registrationProcessId', { host })
+    }
+    const expiresAt = expiryOf(body, now, host, 'a process token')
+    if (expiresAt <= now) {
+      throw bad(`${host} sent a process token that has already expired`, 'processTokenExpired', { host })
+    }
+    return { kind: 'registered', processId: request.processId, processToken, processTokenExpiresAt: expiresAt, at: now }
+  } catch (error) {
+    if (error instanceof EngineError) return refused(error)
+    throw error
+  }
+}
+
+/** registerProcessOutcome for callers that only go on with a registration: a refused answer throws. */
 export const registerProcess = async (
   deps: HttpDeps & { now?: () => number },
   request: RegisterProcessRequest,
   signal?: AbortSignal,
 ): Promise<ProcessRegistration> => {
-  const { server } = request
-  const endpoint = requireEndpoint(await discover(deps, server, signal), 'omicos_process_endpoint', server)
-  const host = hostOf(endpoint)
-  const answer = await requestJson(
-    deps,
-    endpoint,
-    {
-      headers: { authorization: `Bearer ${request.userToken}` },
-      json: { process_id: request.processId, name: request.name },
-    },
-    signal,
-  )
-  const now = (deps.now ?? Date.now)()
-  if (answer.status === 401 || answer.status === 403) {
-    throw new EngineError('refused', `${host} no longer accepts the saved login: run omicos login --force`)
-  }
-  if (answer.status !== 200) throw bad(refusalMessage(endpoint, 'to register the process', answer))
-  const body = answer.body!
-  holdSecrets(body.process_token)
-  const processToken = text(body.process_token, 'process_token', host, 4096, true)
-  if (body.process_id !== request.processId) throw bad(`${host} registered a different process_id than asked`)
-  const expiresAt = expiryOf(body, now, host, 'a process token')
-  return { processId: request.processId, processToken, processTokenExpiresAt: expiresAt, at: now }
+  const outcome = await registerProcessOutcome(deps, request, signal)
+  if (outcome.kind === 'refused') throw new EngineError(outcome.failure.kind, outcome.failure.message, { reason: outcome.failure.reason, details: outcome.failure.details })
+  return outcome
 }
 
 export type ProcessTokenCheck =

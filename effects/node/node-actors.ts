@@ -18,10 +18,12 @@ import type {
   ExistingCheck,
   IdentifyInput,
   LockInput,
+  MarkReplacedInput,
+  MarkReplacedResult,
   PersistInput,
   PersistResult,
-  ProcessRegistration,
   PromptInput,
+  RegistrationOutcome,
   RegisterProcessInput,
   RevokeInput,
   TokensToRevoke,
@@ -36,6 +38,7 @@ import {
   lockLoginTargets,
   loginLockTargets,
   loginTargetPath,
+  markProcessReplaced,
   persistLogin,
   putBackRevocations,
   readActive,
@@ -47,7 +50,7 @@ import {
 import { EngineError } from '../client/engine-error.js'
 import { omicosHome, type Env } from './environment.js'
 import type { FetchLike, HttpDeps } from '../client/http.js'
-import { fetchAccount, registerProcess, revokeTokens } from '../client/omicos-api.js'
+import { fetchAccount, registerProcessOutcome, revokeTokens } from '../client/omicos-api.js'
 import { createPairingActors } from '../client/pairing-actors.js'
 import { authenticateWithPassword } from '../client/password-grant.js'
 import { nodeFetch } from './node-fetch.js'
@@ -162,6 +165,7 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
           authMethod: c.auth_method,
           userTokenExpiresAt: c.user_token_expires_at ? Date.parse(c.user_token_expires_at) : null,
           hasRefreshToken: Boolean(c.refresh_token),
+          processTokenReplaced: Boolean(c.process_token_replaced_at),
           path,
         },
         at,
@@ -190,9 +194,19 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
       releaseLocks = await lockLoginTargets({ ...loc, workspaceOnly })
     }),
 
-    registerProcess: fromPromise<ProcessRegistration, RegisterProcessInput>(({ input, signal }) =>
-      budgeted((deps) => registerProcess(deps, input, signal)),
+    registerProcess: fromPromise<RegistrationOutcome, RegisterProcessInput>(({ input, signal }) =>
+      budgeted((deps) => registerProcessOutcome(deps, input, signal)),
     ),
+
+    // Under the locks the login took before it registered; they are let go after, as after persisting.
+    markProcessReplaced: fromPromise<MarkReplacedResult, MarkReplacedInput>(async ({ input }) => {
+      try {
+        const marked = await markProcessReplaced({ ...loc, lock: { ...loc.lock, held: releaseLocks !== null }, workspaceOnly }, input, now())
+        return { marked }
+      } finally {
+        await release()
+      }
+    }),
 
     persist: fromPromise<PersistResult, PersistInput>(async ({ input }) => {
       const file = credentialFileFromLogin(input)

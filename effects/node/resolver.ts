@@ -1,7 +1,7 @@
 // What the daemon and other front ends use to find and keep up the login of a directory.
 // They read the same files, with the same checks, as the CLI writes.
 import path from 'node:path'
-import type { CredentialFile } from '../store/credential-file.js'
+import { withRegistration, type CredentialFile } from '../store/credential-file.js'
 import {
   globalCredentialPath,
   persistLogin,
@@ -70,8 +70,9 @@ export interface RefreshResult extends ActiveCredentials {
   realigned?: boolean
 }
 
+// A process token marked replaced (a registration reached the server, its answer did not) is dead.
 const needsRefresh = (credentials: CredentialFile, now: number, minValidityMs: number) =>
-  Date.parse(credentials.process_token_expires_at) - now <= minValidityMs
+  Boolean(credentials.process_token_replaced_at) || Date.parse(credentials.process_token_expires_at) - now <= minValidityMs
 
 /**
  * Credential realignment, for the daemon of the workspace of `cwd`:
@@ -132,12 +133,7 @@ export const refreshProcessToken = async (options: RefreshOptions): Promise<Refr
       return registerProcess(options, { server: credentials.server, userToken: renewed.credentials.user_token, processId: credentials.process_id, name: credentials.process_name }, options.signal)
     })
     const fresh = (await readCredentialFile(source.path))!
-    const next: CredentialFile = {
-      ...fresh.credentials,
-      process_token: registration.processToken,
-      process_token_expires_at: new Date(registration.processTokenExpiresAt).toISOString(),
-      process_registered_at: new Date(registration.at).toISOString(),
-    }
+    const next = withRegistration(fresh.credentials, registration)
     const twins = lockable.filter((file) => path.resolve(file) !== path.resolve(source.path))
     const written = await rewriteIfUnchanged([source.path, ...twins], fresh.text, next, options)
     return { credentials: next, path: source.path, source: active.source, refreshed: true, written }
@@ -155,14 +151,7 @@ const realign = async (options: RefreshOptions, global: CredentialFile, processI
     { server: global.server, userToken: global.user_token, processId, name },
     options.signal,
   )
-  const next: CredentialFile = {
-    ...global,
-    process_id: processId,
-    process_name: name,
-    process_token: registration.processToken,
-    process_token_expires_at: new Date(registration.processTokenExpiresAt).toISOString(),
-    process_registered_at: new Date(registration.at).toISOString(),
-  }
+  const next = withRegistration(global, registration, { process_id: processId, process_name: name })
   const outcome = await persistLogin({ ...options, workspaceOnly: true }, next)
   if (outcome.written.length > 0) {
     return { credentials: next, path: outcome.written[0]!, source: 'workspace', refreshed: true, written: outcome.written, realigned: true }

@@ -35,6 +35,7 @@ export async function readStatusReport(loc: StoreLocation): Promise<StatusReport
       authMethod: c.auth_method,
       userTokenExpiresAt: c.user_token_expires_at ?? null,
       processTokenExpiresAt: c.process_token_expires_at ?? null,
+      processTokenReplacedAt: c.process_token_replaced_at ?? null,
     })
   }
   const extra = { logins, sweptTemps: swept, twinsDiffer: twins !== null }
@@ -54,6 +55,7 @@ export async function readStatusReport(loc: StoreLocation): Promise<StatusReport
     authMethod: c.auth_method,
     loggedInAt: c.logged_in_at,
     processTokenExpiresAt: c.process_token_expires_at,
+    processTokenReplacedAt: c.process_token_replaced_at ?? null,
     userTokenExpiresAt: c.user_token_expires_at,
     ...extra,
   }

@@ -4,6 +4,7 @@
 import type { PersistInput } from '../../machines/contracts.js'
 import { EngineError } from '../client/engine-error.js'
 import { cloudBase, hasUnsafeChars, parseServerUrl } from '../client/server-url.js'
+import { MAX_TOKEN_LENGTH } from '../client/token-set.js'
 
 export const CREDENTIAL_FILE_VERSION = 1
 
@@ -24,6 +25,13 @@ export interface CredentialFile {
    * one registered later holds the live token; null in files written before this field.
    */
   process_registered_at: string | null
+  /**
+   * ISO 8601: when a registration of this process was seen to reach the server without an
+   * answer the engine could use. Every registration rotates the process token, so the one
+   * stored here is taken as dead: status says so, and the next login or refresh registers
+   * again (which writes null). Absent or null: not replaced.
+   */
+  process_token_replaced_at?: string | null
   /** `local-<workspace_id>` */
   process_id: string
   process_name: string
@@ -119,14 +127,36 @@ export const credentialFileFromLogin = (input: PersistInput): CredentialFile =>
     loggedInAt: input.loggedInAt,
   })
 
+/**
+ * `file` with a new registration's process token: the replaced marker goes, as the token it
+ * spoke of does.
+ */
+export const withRegistration = (
+  file: CredentialFile,
+  registration: { processToken: string; processTokenExpiresAt: number; at: number },
+  changes: Partial<Pick<CredentialFile, 'process_id' | 'process_name'>> = {},
+): CredentialFile => {
+  const { process_token_replaced_at: _, ...rest } = file
+  return {
+    ...rest,
+    ...changes,
+    process_token: registration.processToken,
+    process_token_expires_at: iso(registration.processTokenExpiresAt),
+    process_registered_at: iso(registration.at),
+  }
+}
+
 /** The bytes written: stable key order, two-space indent, final newline. */
 export const serializeCredentialFile = (file: CredentialFile): string => `${JSON.stringify(file, null, 2)}\n`
 
 class Invalid extends Error {}
 
+const TOKEN_KEYS = new Set(['user_token', 'refresh_token', 'process_token'])
+
 const str = (obj: Record<string, unknown>, key: string, prefix = ''): string => {
   const value = obj[key]
   if (typeof value !== 'string' || value.length === 0) throw new Invalid(`${prefix}${key} is missing or not a string`)
+  if (TOKEN_KEYS.has(key) && value.length > MAX_TOKEN_LENGTH) throw new Invalid(`${key} is longer than ${MAX_TOKEN_LENGTH} characters`)
   if (hasUnsafeChars(value)) throw new Invalid(`${prefix}${key} contains control characters`)
   return value
 }
@@ -177,6 +207,10 @@ const validate = (data: unknown): CredentialFile => {
     process_token: str(obj, 'process_token'),
     process_token_expires_at: date(obj, 'process_token_expires_at'),
     process_registered_at: obj.process_registered_at === undefined ? null : nullableDate(obj, 'process_registered_at'),
+    // Kept out of the object when absent, so a file that never had it reads back byte for byte.
+    ...(obj.process_token_replaced_at === undefined || obj.process_token_replaced_at === null
+      ? {}
+      : { process_token_replaced_at: date(obj, 'process_token_replaced_at') }),
     process_id: processId,
     process_name: str(obj, 'process_name'),
     auth_method: authMethod,

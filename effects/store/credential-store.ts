@@ -350,6 +350,33 @@ export const persistLogin = async (
   })
 }
 
+/**
+ * Marks the process token of `account` and `process` on `server` as replaced in the files a
+ * login writes (global and workspace twin, or the workspace's with `workspaceOnly`): a
+ * registration reached the server and the answer could not be used, so the token stored is
+ * rotated away. Only the marker changes; a file of another account, process or server, or one
+ * already marked, is left as it is. Resolves to the files marked.
+ */
+export const markProcessReplaced = async (
+  loc: StoreLocation & { workspaceOnly: boolean },
+  which: { server: string; accountId: string; processId: string },
+  at: number,
+): Promise<string[]> => {
+  const targets = await loginLockTargets(loc)
+  return withLocks(targets, loc.lock, async () => {
+    const marked: string[] = []
+    for (const file of targets) {
+      const stored = await readCredentialFile(file).catch(() => null)
+      const c = stored?.credentials
+      if (!stored || !c || c.process_token_replaced_at) continue
+      if (c.server !== which.server || c.user.account_id !== which.accountId || c.process_id !== which.processId) continue
+      const next: CredentialFile = { ...c, process_token_replaced_at: new Date(at).toISOString() }
+      if ((await rewriteIfUnchanged([file], stored.text, next, loc)).length > 0) marked.push(file)
+    }
+    return marked
+  })
+}
+
 /** persistLogin, returning the paths written. */
 export const persistCredentials = async (
   loc: StoreLocation & { workspaceOnly: boolean },

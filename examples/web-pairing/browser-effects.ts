@@ -16,7 +16,9 @@ import type {
   LockInput,
   PersistInput,
   PersistResult,
-  ProcessRegistration,
+  MarkReplacedInput,
+  MarkReplacedResult,
+  RegistrationOutcome,
   RegisterProcessInput,
   RenewInput,
   RenewResult,
@@ -27,7 +29,7 @@ import type {
 import { credentialFileFromLogin, type CredentialFile } from '../../effects/store/credential-file.js'
 import { EngineError } from '../../effects/client/engine-error.js'
 import type { FetchLike, HttpDeps } from '../../effects/client/http.js'
-import { fetchAccount, getAccount, registerProcess, revokeTokensOrThrow } from '../../effects/client/omicos-api.js'
+import { fetchAccount, getAccount, registerProcessOutcome, revokeTokensOrThrow } from '../../effects/client/omicos-api.js'
 import { refreshUserToken } from '../../effects/client/refresh-grant.js'
 import { createPairingActors } from '../../effects/client/pairing-actors.js'
 
@@ -134,9 +136,18 @@ export const createBrowserActors = (options: BrowserEffectOptions) => {
     // One tab, one login: nothing else writes this storage at the same time.
     lockCredentials: fromPromise<void, LockInput>(async () => {}),
 
-    registerProcess: fromPromise<ProcessRegistration, RegisterProcessInput>(({ input, signal }) =>
-      registerProcess(http, input, signal),
+    registerProcess: fromPromise<RegistrationOutcome, RegisterProcessInput>(({ input, signal }) =>
+      registerProcessOutcome(http, input, signal),
     ),
+
+    // A registration whose answer was lost rotated the kept login's process token away: marked so.
+    markProcessReplaced: fromPromise<MarkReplacedResult, MarkReplacedInput>(async ({ input }) => {
+      const stored = readStoredLogin(storage)
+      const same = stored && stored.server === input.server && stored.user.account_id === input.accountId && stored.process_id === input.processId
+      if (!same || stored.process_token_replaced_at) return { marked: [] }
+      storage.setItem(CREDENTIALS_KEY, JSON.stringify({ ...stored, process_token_replaced_at: new Date(now()).toISOString() }))
+      return { marked: [CREDENTIALS_PLACE] }
+    }),
 
     // Same fields as cloud_login.json, so whatever reads the page's login reads the CLI's format.
     persist: fromPromise<PersistResult, PersistInput>(async ({ input }) => {

@@ -26,7 +26,7 @@ function bearerToken(ctx: Context): string {
   return match[1]!
 }
 
-async function accountFromUserToken(options: OmicosRouteOptions, ctx: Context): Promise<Account> {
+async function accountFromUserToken(options: OmicosRouteOptions, ctx: Context): Promise<Account & { grantId: string }> {
   const { provider, sql } = options
   const token = await provider.AccessToken.find(bearerToken(ctx))
   // find() allows the clock tolerance; an expired user token must fail here all the same.
@@ -35,7 +35,7 @@ async function accountFromUserToken(options: OmicosRouteOptions, ctx: Context): 
   if (!grant || grant.isExpired || grant.clientId !== token.clientId || grant.accountId !== token.accountId) throw invalidToken()
   const account = await findAccountById(sql, token.accountId)
   if (!account) throw invalidToken('the account of this token no longer exists')
-  return account
+  return { ...account, grantId: token.grantId }
 }
 
 const routes: Record<string, Partial<Record<string, (options: OmicosRouteOptions, ctx: Context) => Promise<void>>>> = {
@@ -53,7 +53,7 @@ const routes: Record<string, Partial<Record<string, (options: OmicosRouteOptions
       const name = body.name
       if (!isValidProcessId(processId)) throw invalidRequest('process_id is missing or malformed (letters, digits, . _ : -, at most 128)')
       if (!isValidProcessName(name)) throw invalidRequest('name is missing or malformed (printable text, at most 200 characters, without control or bidi formatting characters)')
-      const { processToken, expiresAt } = await registerProcess(options.sql, account.accountId, processId, name, options.processTokenTtl)
+      const { processToken, expiresAt } = await registerProcess(options.sql, account.accountId, processId, name, options.processTokenTtl, account.grantId)
       sendJson(ctx, 200, {
         process_id: processId,
         name,
@@ -68,6 +68,10 @@ const routes: Record<string, Partial<Record<string, (options: OmicosRouteOptions
       const record = await findProcessToken(options.sql, bearerToken(ctx))
       if (!record) throw invalidToken('the process token is unknown, rotated, revoked or expired')
       if (!(await findAccountById(options.sql, record.accountId))) throw invalidToken('the account of this token no longer exists')
+      if (record.grantId !== null) {
+        const grant = await options.provider.Grant.find(record.grantId, { ignoreExpiration: true })
+        if (!grant || grant.isExpired || grant.accountId !== record.accountId) throw invalidToken('the login that registered this process has ended')
+      }
       sendJson(ctx, 200, {
         process_id: record.processId,
         account_id: record.accountId,

@@ -76,6 +76,7 @@ CREATE INDEX IF NOT EXISTS sign_in_failures_age ON sign_in_failures (failed_at);
 const ADDED_COLUMNS: Array<[table: string, column: string, definition: string]> = [
   ['page_sessions', 'verified_code', 'TEXT'],
   ['device_pacing', 'last_early', 'INTEGER NOT NULL DEFAULT 0'],
+  ['process_tokens', 'grant_id', 'TEXT'],
 ]
 
 function addMissingColumns(db: Db): void {

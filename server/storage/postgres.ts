@@ -73,6 +73,8 @@ CREATE TABLE server_keys (
   value TEXT NOT NULL
 );
 `,
+  // A process token ends with the grant of the user token that registered it (process-tokens.ts).
+  `ALTER TABLE process_tokens ADD COLUMN grant_id TEXT;`,
 ]
 
 const NUMERIC_TYPES = new Set([20 /* int8 */, 1700 /* numeric */])

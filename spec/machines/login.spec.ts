@@ -244,7 +244,7 @@ test('password: the grant options reach the child; canPrompt defaults to false',
 test('the grant fails: failed with its failure, nothing issued so nothing revoked', async () => {
   const refused = start(passwordLoginInput(), { authenticate: [{ ok: { kind: 'invalid', message: 'wrong email or password' } }] })
   const output = await failedOf(refused)
-  assert.equal(output, { kind: 'failed', failure: { kind: 'refused', message: 'wrong email or password', reason: 'wrongCredentials' }, resumableUntil: null, issuedRevoked: null })
+  assert.equal(output, { kind: 'failed', failure: { kind: 'refused', message: 'wrong email or password', reason: 'wrongCredentials' }, resumableUntil: null, issuedRevoked: null, markedReplaced: [] })
   assert.equal(refused.states, ['checkingExisting', 'passwordGrant', 'failed'])
   assert.equal(refused.fx.calls.identify, [])
   noSecretLeft(refused)
@@ -287,6 +287,55 @@ for (const [step, script, batches] of [
     noSecretLeft(hung)
   })
 }
+
+test('a refused registration answer that may have rotated the process token: marked, then it and the stray token revoked', async () => {
+  const refusal = {
+    kind: 'refused',
+    failure: { kind: 'bad_response', message: 'the process_token has a newline', reason: 'registrationField' },
+    strayProcessToken: secrets.processToken,
+    mayHaveRotated: true,
+  }
+  const login = start(passwordLoginInput({ force: true }), {
+    checkExisting: [found(mine())],
+    registerProcess: [{ ok: refusal }],
+    markProcessReplaced: [{ ok: { marked: [files[0]] } }],
+    revokeTokens: [{ ok: undefined }],
+  })
+  const output = await failedOf(login)
+  assert.equal(login.states.slice(-4), ['registeringProcess', 'markingReplaced', 'revokingIssued', 'failed'])
+  assert.equal(login.fx.calls.markProcessReplaced, [{ server: 'https://auth.omicos.cn', accountId: 'acct_42', processId: 'local-ws1' }])
+  assert.equal(login.fx.calls.revokeTokens, [{ batches: issuedWithProcess }], 'the stray process token is revoked with the issued ones')
+  assert.equal(output.failure, refusal.failure)
+  assert.equal((output as { markedReplaced?: string[] }).markedReplaced, [files[0]])
+  noSecretLeft(login)
+
+  // A refusal that says nothing was done (4xx) marks nothing; the stray token is still revoked.
+  const plain = start(passwordLoginInput(), { registerProcess: [{ ok: { ...refusal, mayHaveRotated: false } }], revokeTokens: [{ ok: undefined }] })
+  await failedOf(plain)
+  assert.equal(plain.fx.calls.markProcessReplaced, [])
+  assert.equal(plain.fx.calls.revokeTokens, [{ batches: issuedWithProcess }])
+
+  // An error after the request may have reached the server (a cut answer) marks too; one before it does not.
+  const cut = start(passwordLoginInput(), {
+    registerProcess: [{ fail: new StubEffectError('unreachable', 'connection reset', { mayHaveReachedServer: true }) }],
+    markProcessReplaced: [{ fail: new StubEffectError('local_files', 'read-only') }],
+    revokeTokens: [{ ok: undefined }],
+  })
+  const cutOutput = await failedOf(cut)
+  assert.equal(cut.states.slice(-3), ['markingReplaced', 'revokingIssued', 'failed'], 'a mark that fails still revokes')
+  assert.is(cutOutput.failure.kind, 'unreachable')
+  assert.equal(cut.fx.calls.revokeTokens, [{ batches: issued }])
+  const refusedConnection = start(passwordLoginInput(), { registerProcess: [{ fail: unreachable() }], revokeTokens: [{ ok: undefined }] })
+  await failedOf(refusedConnection)
+  assert.equal(refusedConnection.fx.calls.markProcessReplaced, [])
+})
+
+test('a stored login whose process token was marked replaced is logged in again, not reported as already logged in', async () => {
+  const login = start(passwordLoginInput(), { checkExisting: [found(mine({ processTokenReplaced: true }))] })
+  assert.is(((await login.done()) as { kind: string }).kind, 'loggedIn')
+  assert.equal(login.fx.calls.verifyExisting, [])
+  assert.equal(login.fx.calls.registerProcess.length, 1)
+})
 
 test('the revocation timeout is revokeTimeoutMs when given', async () => {
   const login = start(passwordLoginInput({ revokeTimeoutMs: 500 }), { identify: [{ fail: unreachable() }], revokeTokens: ['hang'] })

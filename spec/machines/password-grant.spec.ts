@@ -209,6 +209,20 @@ test('maxRetries and retryBaseMs are honoured', async () => {
   assert.is((await failureOf(none)).kind, 'unreachable')
 })
 
+test('a password POST that may have reached the server (a cut answer) is never sent again', async () => {
+  const cut = new StubEffectError('unreachable', 'connection reset', { mayHaveReachedServer: true })
+  const grant = start({ authenticate: [{ fail: cut }, granted] })
+  await settle()
+  await grant.advance(10_000)
+  assert.is(grant.fx.calls.authenticate.length, 1)
+  assert.equal(await failureOf(grant), { kind: 'unreachable', message: 'connection reset', details: { mayHaveReachedServer: true } })
+  // Refused before anything was sent: tried again as before.
+  const refused = start({ authenticate: [{ fail: new StubEffectError('unreachable', 'connection refused', { mayHaveReachedServer: false }) }, granted] })
+  await settle()
+  await refused.advance(500)
+  assert.is(((await refused.done()) as { kind: string }).kind, 'granted')
+})
+
 test('a TLS failure is never retried; other failures end with their own kind', async () => {
   const grant = start({ authenticate: [{ fail: tls }, granted] })
   assert.equal(await failureOf(grant), { kind: 'unreachable', message: tls.message, reason: 'tls' })

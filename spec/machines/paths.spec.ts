@@ -61,7 +61,7 @@ const expectInput = (step: StepView, effect: string, wanted: unknown) => {
 }
 
 /** Once a machine has ended, none of these may be left in its context (the grants' tokens aside, which are their output). */
-const ALL_SECRETS: string[] = [...Object.values(secrets), 'old-token-1']
+const ALL_SECRETS: string[] = [...Object.values(secrets), 'old-token-1', 'stray-process-token']
 const ending = (step: StepView, expectation: Expectation, allowed: string[] = []): Expectation => {
   if (expectation.end) {
     const text = JSON.stringify(step.context)
@@ -90,7 +90,8 @@ const loginOracle: Oracle = (observed) => {
   const input = observed.input as LoginInput
   const server = input.server
   const revokeTimeoutMs = input.revokeTimeoutMs ?? 3_000
-  let phase: 'check' | 'grant' | 'identify' | 'lock' | 'register' | 'persist' | 'revokeReplaced' | 'revokeIssued' = 'check'
+  let phase: 'check' | 'grant' | 'identify' | 'lock' | 'register' | 'mark' | 'persist' | 'revokeReplaced' | 'revokeIssued' = 'check'
+  let stray: string | null = null
   let tokens: any = null
   let acct: any = null
   let proc: any = null
@@ -100,7 +101,7 @@ const loginOracle: Oracle = (observed) => {
   let persisted: any = null
   let revokeFrom = 0
   const issued = (withProcess: boolean) => [
-    { server, tokens: [tokens.refreshToken, tokens.userToken, ...(withProcess ? [proc.processToken] : [])] },
+    { server, tokens: [tokens.refreshToken, tokens.userToken, ...(withProcess ? [proc.processToken] : []), ...(stray ? [stray] : [])] },
   ]
   const compensate = (step: StepView, failure: { kind: string; cancelledBy?: true }, withProcess: boolean): Expectation => {
     pendingFailure = failure
@@ -173,7 +174,8 @@ const loginOracle: Oracle = (observed) => {
           !input.force &&
           e.server === server &&
           (input.email === null || input.email.toLowerCase() === e.email.toLowerCase()) &&
-          (e.userTokenExpiresAt === null || e.userTokenExpiresAt > output.at)
+          (e.userTokenExpiresAt === null || e.userTokenExpiresAt > output.at) &&
+          !e.processTokenReplaced
         if (same) {
           phase = 'check'
           expectInput(step, 'verifyExisting', { server, path: e!.path })
@@ -220,7 +222,18 @@ const loginOracle: Oracle = (observed) => {
         expectInput(step, 'registerProcess', { server, userToken: tokens.userToken, processId: input.processId, name: input.name })
         return { calls: ['registerProcess'] }
       case 'registerProcess':
-        if (isError(event)) return compensate(step, { kind: errorKind(event) }, false)
+        // Once the request may have reached the server, the stored process token is taken as
+        // rotated away and marked so before the issued tokens (and what the answer carried) are revoked.
+        if (isError(event) || output.kind === 'refused') {
+          const error = isError(event) ? { kind: errorKind(event) } : { kind: output.failure.kind }
+          const reached = isError(event) ? (event as any).error?.details?.mayHaveReachedServer === true : output.mayHaveRotated
+          stray = isError(event) ? null : output.strayProcessToken
+          if (!reached) return compensate(step, error, false)
+          pendingFailure = error
+          phase = 'mark'
+          expectInput(step, 'markProcessReplaced', { server, accountId: acct.accountId, processId: input.processId })
+          return { calls: ['markProcessReplaced'] }
+        }
         proc = output
         phase = 'persist'
         expectInput(step, 'persist', {
@@ -241,6 +254,8 @@ const loginOracle: Oracle = (observed) => {
           return { calls: ['revokeTokens'] }
         }
         return loggedInEnd(step, null)
+      case 'markProcessReplaced':
+        return compensate(step, pendingFailure!, false)
       case 'revokeTokens':
         if (phase === 'revokeReplaced') return loggedInEnd(step, !isError(event))
         return issuedEnd(step, !isError(event))
@@ -283,6 +298,7 @@ const loginModel: Model = {
             { existing: { ...mine, userTokenExpiresAt: EPOCH }, at: EPOCH },
             { existing: { ...mine, userTokenExpiresAt: null }, at: EPOCH },
             { existing: { ...mine, hasRefreshToken: false }, at: EPOCH },
+            { existing: { ...mine, processTokenReplaced: true }, at: EPOCH },
           ],
     verifyExisting: () => [
       { kind: 'valid', account, at: EPOCH },
@@ -294,7 +310,12 @@ const loginModel: Model = {
     deviceGrant: () => [{ kind: 'granted', tokens: tokenSet(EPOCH + 5_000) }, { kind: 'failed', failure: { kind: 'expired', message: 'the pairing code expired', reason: 'pairingExpired' } }],
     identify: () => [account],
     lockCredentials: () => [undefined],
-    registerProcess: () => [registration(EPOCH + 7_000)],
+    registerProcess: () => [
+      registration(EPOCH + 7_000),
+      { kind: 'refused', failure: { kind: 'bad_response', message: 'the process_token has a newline' }, strayProcessToken: 'stray-process-token', mayHaveRotated: true },
+      { kind: 'refused', failure: { kind: 'bad_response', message: 'refused (HTTP 400)' }, strayProcessToken: null, mayHaveRotated: false },
+    ],
+    markProcessReplaced: () => [{ marked: [files[0]] }],
     persist: () => [
       { written: files, kept: [], replaced: [] },
       { written: [files[0]], kept: [files[1]], replaced: [{ server: 'https://auth.omicos.cn', tokens: ['old-token-1'] }] },
@@ -309,7 +330,8 @@ const loginModel: Model = {
     deviceGrant: () => [badResponse],
     identify: () => [badResponse],
     lockCredentials: () => [localFiles],
-    registerProcess: () => [unreachable()],
+    registerProcess: () => [unreachable(), new StubEffectError('unreachable', 'connection reset', { mayHaveReachedServer: true })],
+    markProcessReplaced: () => [localFiles],
     persist: () => [localFiles],
     revokeTokens: () => [unreachable()],
   },

@@ -39,6 +39,7 @@ export class StubEffectError extends Error {
   constructor(
     readonly kind: FailureKind,
     message: string,
+    readonly details?: Record<string, string | number | boolean | null>,
   ) {
     super(message)
   }
@@ -465,6 +466,7 @@ const startLogin = (input: LoginInput, script: Record<string, Answer[]>) => {
       identify: [{ ok: account }],
       lockCredentials: [{ ok: undefined }],
       registerProcess: [(now) => ({ ok: registration(now) })],
+      markProcessReplaced: [{ ok: { marked: [] } }],
       persist: [{ ok: { written: files, kept: [], replaced: [] } }],
       revokeTokens: [],
       verifyExisting: [],

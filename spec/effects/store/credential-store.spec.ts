@@ -155,7 +155,7 @@ test('concurrent writes from several processes leave one whole valid file', asyn
   const text = readFileSync(join(home, 'cloud_login.json'), 'utf8')
   const parsed = parseCredentialFile(text, 'x')
   assert.ok(accounts.includes(parsed.user.account_id))
-  assert.is(text, serializeCredentialFile(fakeCredentials(parsed.user.account_id, { userToken: 'u'.repeat(20000) })))
+  assert.is(text, serializeCredentialFile({ ...fakeCredentials(parsed.user.account_id), process_name: 'p'.repeat(20000) }))
   assert.equal(extraFiles(home), [])
 })
 
