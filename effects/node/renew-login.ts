@@ -9,9 +9,12 @@
 // 1. Under the locks of the file and its identical twin (purpose 'renew'), re-read: when
 //    another process renewed meanwhile, its result is used (checked twice). Temps of a renewer
 //    that died after writing its answer are adopted first (credential-store adoptRenewals).
-// 2. `renewing_since` is written into the file before the refresh token goes out: whoever
-//    finds it knows that token may be spent and its answer lost. While the user token still
-//    works by its expiry, such a login is used as it is, not renewed again (`inDoubt`).
+// 2. `renewing_since` and `renewing_by` (this process) are written into the file before the
+//    refresh token goes out: whoever finds them knows that token may be spent. While its
+//    renewer lives (stopped past the stale time, its lock taken over), the user token is used
+//    as it is (`inDoubt`), or, run out, waits; the refresh token is never sent twice at once.
+//    A renewal in doubt whose renewer is gone is sent again at once: a server with a reuse
+//    interval (docs/server-contract.md) honours it; one without ends the grant.
 // 3. The answer goes to fsynced temps beside every file before anything else is done with it,
 //    each marked `renewed_from` the refresh token it replaces, then renamed into place: a
 //    renewer killed between the two leaves temps the next operation rolls forward.
@@ -24,19 +27,16 @@ import {
   adoptRenewals,
   globalCredentialPath,
   LockLostError,
-  lockPathOf,
   readCredentialFile,
-  readLock,
   rewriteIfUnchanged,
   rewriteTextIfUnchanged,
   withLocks,
   workspaceCredentialPath,
-  type LockInfo,
   type StoreLocation,
 } from '../store/credential-store.js'
 import { findTemps } from '../store/stale-files.js'
 import { isAlive, refreshFingerprint } from '../store/private-file.js'
-import { pidJudgeable } from '../store/process-identity.js'
+import { localIdentity, pidJudgeable } from '../store/process-identity.js'
 import { homeOf } from '../store/locations.js'
 import { queueRevocations } from '../store/revocation-queue.js'
 import { EngineError } from '../client/engine-error.js'
@@ -83,6 +83,11 @@ export const expiresWithin = (credentials: CredentialFile, now: number, ms: numb
 /** Whether the file's user token is still good by its expiry (an expiry-less one always is). */
 export const userTokenUsable = (credentials: CredentialFile, now: number): boolean => !expiresWithin(credentials, now, USABLE_MARGIN_MS)
 
+const withoutRenewer = (c: CredentialFile): CredentialFile => {
+  const { renewing_by: _gone, ...rest } = c
+  return rest
+}
+
 const renewalLost = (server: string) =>
   new EngineError(
     'refused',
@@ -95,18 +100,23 @@ const renewalInFlight = (pid: number) =>
     reason: 'renewalInFlight',
   })
 
-// A renewer whose pid cannot be judged from here (another container) is taken for alive this long.
+// A renewer still marked in flight is believed this long at most: a pid that cannot be judged
+// from here (another container), or one reused by another process, does not block for ever.
 const UNJUDGED_IN_FLIGHT_MS = 10 * 60_000
+const IN_FLIGHT_MAX_MS = 60 * 60_000
 
 /**
- * Whether the renewal recorded by `renewing_since` may still be in flight: the lock of the file
- * was held, just before this process took it, by a renewer that is alive (stopped past the
- * stale time, so its lock was taken over) or that cannot be judged from here and began lately.
+ * Whether the renewal recorded in `c` may still bring its answer home: its renewer, named by
+ * `renewing_by`, is alive (stopped past the stale time, say, so its lock was taken over), or
+ * cannot be judged from here and began lately. This process's own pid is never in flight here:
+ * its renewals run under the lock, one at a time.
  */
-const stillInFlight = (holder: LockInfo | null, since: string, now: number): boolean => {
-  if (holder?.purpose !== 'renew' || holder.pid === process.pid) return false
-  if (pidJudgeable(holder)) return isAlive(holder.pid)
-  return now - Date.parse(since) < UNJUDGED_IN_FLIGHT_MS
+const stillInFlight = (c: CredentialFile, now: number): boolean => {
+  const by = c.renewing_by
+  if (!by || c.renewing_since === undefined) return false
+  const age = now - Date.parse(c.renewing_since)
+  if (!pidJudgeable(by)) return age < UNJUDGED_IN_FLIGHT_MS
+  return by.pid !== process.pid && isAlive(by.pid) && age < IN_FLIGHT_MAX_MS
 }
 
 /** Renews the user token of the login stored in `file`. */
@@ -120,37 +130,48 @@ export const renewStoredLogin = async (options: RenewOptions, file: string): Pro
     if (path.resolve(candidate) === path.resolve(file) || (await readCredentialFile(candidate).catch(() => null))) lockable.push(candidate)
   }
   const seen = options.seenUserToken ?? (await readCredentialFile(file).catch(() => null))?.credentials.user_token
-  // Who held the lock before this process: a renewer found stopped past the stale time is
-  // taken over, but its refresh token may be at the server right now.
-  const holder = (await readLock(lockPathOf(file)).catch(() => null))?.info ?? null
   return withLocks(lockable, { purpose: 'renew', ...options.lock }, async () => {
     const dirs = [...new Set(lockable.map((f) => path.dirname(f)))]
     for (const dir of dirs) await adoptRenewals({ ...options, lock: { ...options.lock, held: true } }, await findTemps(dir, { staleMs: options.lock?.staleMs }))
     const source = await readCredentialFile(file)
     if (!source?.credentials.refresh_token) return { kind: 'noRefreshToken' }
     const c = source.credentials
-    if (seen !== undefined && c.user_token !== seen) return { kind: 'renewed', credentials: c, written: [], byOther: true }
+    // Checked twice: renewed elsewhere while this process waited, or no longer near its end.
+    const renewedElsewhere =
+      (seen !== undefined && c.user_token !== seen) ||
+      (options.seenUserToken === undefined && !options.userTokenRefused && !expiresWithin(c, now(), RENEW_WITHIN_MS))
+    if (renewedElsewhere && c.renewing_since === undefined) return { kind: 'renewed', credentials: c, written: [], byOther: true }
     const inDoubt = c.renewing_since !== undefined
-    if (inDoubt && !options.userTokenRefused && userTokenUsable(c, now())) return { kind: 'inDoubt', credentials: c }
-    // Never replayed while the renewal that spent it may still bring its answer home.
-    if (inDoubt && stillInFlight(holder, c.renewing_since!, now())) throw renewalInFlight(holder!.pid)
+    // Never replayed while the renewal that spent it may still bring its answer home: its
+    // user token is used meanwhile, and one that ran out waits for that renewal.
+    if (stillInFlight(c, now())) {
+      if (!options.userTokenRefused && userTokenUsable(c, now())) return { kind: 'inDoubt', credentials: c }
+      throw renewalInFlight(c.renewing_by!.pid)
+    }
 
     const twins = lockable.filter((other) => path.resolve(other) !== path.resolve(file))
     const targets = [file, ...twins]
-    // Step 2: the doubt is on the disk before the refresh token leaves.
-    let expected = source.text
-    let written = targets
-    if (!inDoubt) {
-      const marked: CredentialFile = { ...c, renewing_since: new Date(now()).toISOString() }
-      written = await rewriteIfUnchanged(targets, source.text, marked, options)
-      expected = serializeCredentialFile(marked)
-    }
-    const putBack = () => (inDoubt ? Promise.resolve([]) : rewriteTextIfUnchanged(written, expected, source.text, options))
+    // Step 2: the doubt, and who is in flight, on the disk before the refresh token leaves. A
+    // renewal in doubt whose renewer is gone is sent again at once: a server with a reuse
+    // interval honours it, and one without ends the grant, the lost answer's tokens with it.
+    const { pid } = process
+    const { host, boot, pidns } = localIdentity()
+    const marked: CredentialFile = { ...c, renewing_since: c.renewing_since ?? new Date(now()).toISOString(), renewing_by: { pid, host, boot, pidns } }
+    const written = await rewriteIfUnchanged(targets, source.text, marked, options)
+    const expected = serializeCredentialFile(marked)
+    const putBack = () => (inDoubt ? rewriteIfUnchanged(written, expected, withoutRenewer(marked), options) : rewriteTextIfUnchanged(written, expected, source.text, options))
 
-    const result = await refreshUserToken(options, { server: c.server, clientId, refreshToken: c.refresh_token! }, options.signal)
+    let result: Awaited<ReturnType<typeof refreshUserToken>>
+    try {
+      result = await refreshUserToken(options, { server: c.server, clientId, refreshToken: c.refresh_token! }, options.signal)
+    } catch (error) {
+      // The answer's fate is unknown: the doubt stays, but this process no longer waits for it.
+      await rewriteIfUnchanged(written, expected, withoutRenewer(marked), options).catch(() => [])
+      throw error
+    }
     if (result.kind === 'rejected') {
-      if (inDoubt) throw renewalLost(c.server)
       await putBack()
+      if (inDoubt) throw renewalLost(c.server)
       return { kind: 'rejected' }
     }
     if (result.kind === 'refusedAnswer') {
@@ -159,7 +180,7 @@ export const renewStoredLogin = async (options: RenewOptions, file: string): Pro
       throw new EngineError('bad_response', result.message, { reason: result.spent ? 'renewAnswerRefusedSpent' : 'renewAnswerRefused' })
     }
     const { tokens } = result
-    const { renewing_since: _cleared, ...rest } = c
+    const { renewing_since: _since, renewing_by: _by, ...rest } = c
     const next: CredentialFile = {
       ...rest,
       user_token: tokens.userToken,

@@ -42,12 +42,14 @@ export const resolveCredentials = async (options: ResolveOptions & Partial<HttpD
   const http = { ...options, fetch: options.fetch }
   let failure: unknown
   try {
-    const renewed = await renewStoredLogin(http, active.path)
+    const renewed = await renewStoredLogin({ ...http, seenUserToken: active.credentials.user_token }, active.path)
     if (renewed.kind === 'renewed' || renewed.kind === 'inDoubt') return { ...active, credentials: renewed.credentials }
     failure = logInAgain(active.credentials.server)
   } catch (error) {
     failure = error
   }
+  // The grant ended (a renewal in doubt refused): its user token died with it.
+  if ((failure as EngineError | undefined)?.reason === 'renewalLost') throw failure
   // Read again: another process may have renewed while this one failed to.
   const current = (await readCredentialFile(active.path).catch(() => null))?.credentials ?? active.credentials
   if (userTokenUsable(current, now())) return { ...active, credentials: current }

@@ -54,6 +54,12 @@ export interface CredentialFile {
    */
   renewing_since?: string
   /**
+   * Who sent that renewal, while it may still bring its answer home: its pid and where the pid
+   * means something (process-identity.ts). Dropped when the renewer gave up waiting for the
+   * answer; then the doubt stays, but nobody is in flight.
+   */
+  renewing_by?: { pid: number; host: string; boot: string | null; pidns: string | null }
+  /**
    * The fingerprint (private-file.ts refreshFingerprint) of the refresh token this login's was renewed from:
    * a temp left by a renewer that died is adopted only when it continues the file's own
    * refresh token (stale-files.ts).
@@ -223,6 +229,7 @@ const validate = (data: unknown): CredentialFile => {
     },
     logged_in_at: date(obj, 'logged_in_at'),
     ...(obj.renewing_since === undefined || obj.renewing_since === null ? {} : { renewing_since: date(obj, 'renewing_since') }),
+    ...(obj.renewing_by === undefined || obj.renewing_by === null ? {} : { renewing_by: renewer(obj.renewing_by) }),
     ...(obj.renewed_from === undefined || obj.renewed_from === null ? {} : { renewed_from: fingerprint(obj, 'renewed_from') }),
     ...(obj.clock_skew_ms === undefined || obj.clock_skew_ms === null ? {} : { clock_skew_ms: skew(obj, 'clock_skew_ms') }),
   }
@@ -232,6 +239,14 @@ const fingerprint = (obj: Record<string, unknown>, key: string): string => {
   const value = str(obj, key)
   if (!/^[0-9a-f]{32}$/.test(value)) throw new Invalid(`${key} is not a refresh token fingerprint`)
   return value
+}
+
+const renewer = (value: unknown): NonNullable<CredentialFile['renewing_by']> => {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Invalid('renewing_by is not an object')
+  const o = value as Record<string, unknown>
+  const optional = (key: string) => (o[key] === null || o[key] === undefined ? null : str(o, key, 'renewing_by.'))
+  if (!Number.isSafeInteger(o.pid) || (o.pid as number) <= 0) throw new Invalid('renewing_by.pid is not a pid')
+  return { pid: o.pid as number, host: str(o, 'host', 'renewing_by.'), boot: optional('boot'), pidns: optional('pidns') }
 }
 
 const skew = (obj: Record<string, unknown>, key: string): number => {
