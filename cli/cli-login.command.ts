@@ -60,7 +60,10 @@ export class CliLoginCommand extends OmicosCommand {
       const screen = this.json ? this.context.stderr : this.context.stdout
       const terminal = detectTerminal({ stdout: screen, stderr: this.context.stderr }, this.env)
       const { createDeviceView } = await import('./device-view.js')
-      const view = createDeviceView({ stdout: screen, stderr: this.context.stderr, terminal, qr: this.qr, trace: inspect !== undefined })
+      // One steady clock for the pairing's deadline and its countdown (effects/client/clock.ts).
+      const { steadyClock } = await import('../effects/client/clock.js')
+      const pairingNow = steadyClock()
+      const view = createDeviceView({ stdout: screen, stderr: this.context.stderr, terminal, qr: this.qr, trace: inspect !== undefined, now: pairingNow })
       const output = await this.withInterrupt((signal) =>
         deviceLogin({
           server: this.serverFrom(this.server),
@@ -71,6 +74,7 @@ export class CliLoginCommand extends OmicosCommand {
           inspect,
           onSnapshot: view.update,
           onResume: view.resumed,
+          pairingNow,
           onLockWait: this.onLockWait,
         }),
       ).finally(view.stop)

@@ -147,6 +147,7 @@ export const NO_STATUS = {
   logins: [] as unknown[],
   swept_temps: [] as string[],
   twins_differ: false,
+  clock_skew_ms: null,
 }
 
 /**

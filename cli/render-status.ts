@@ -4,6 +4,8 @@ import type { Env } from '../effects/node/environment.js'
 import { describeProxyRoute } from '../effects/node/proxy-settings.js'
 import { exitCodeFor, ExitCode } from './exit-codes.js'
 import { describeFailure } from './failure-words.js'
+import { approximately } from './terminal.js'
+import { SKEW_WORTH_TELLING_MS } from '../effects/client/clock.js'
 import { envelope, jsonError, jsonLine, NO_STATUS, type JsonCommand } from './render-json.js'
 import type { Rendered } from './render-outcome.js'
 
@@ -54,6 +56,7 @@ export function renderStatus(
     `process token: ${report.processTokenReplacedAt ? replacedLine(report.processTokenReplacedAt) : expiry(report.processTokenExpiresAt ?? null, now)}`,
     `user token: ${userTokenLine(userToken, now)}`,
     ...userTokenWarning(userToken, now),
+    ...skewLine(report),
     `daemon uses here: ${report.activePath} (${report.activeSource})`,
     ...report.logins.map((login) => loginLine(login, report.activePath)),
     ...notes,
@@ -61,6 +64,13 @@ export function renderStatus(
   if (verified) lines.push(verified.kind === 'valid' ? 'online check: the user token works' : `online check: ${verified.message}`)
   lines.push(proxy.line)
   return { stdout: lines, stderr: [], code }
+}
+
+/** The clock here and the server's, when they differ by more than NTP would leave. */
+const skewLine = (report: StatusReport): string[] => {
+  const skew = report.clockSkewMs ?? null
+  if (skew === null || Math.abs(skew) < SKEW_WORTH_TELLING_MS) return []
+  return [`clock: this machine's clock was ${approximately(Math.abs(skew))} ${skew > 0 ? 'ahead of' : 'behind'} the server's when it last answered (expiries here are corrected for it; set the clock right: timedatectl, ntpdate)`]
 }
 
 /** A user token this close to its end is worth a warning: a daemon cannot log in again by itself. */
@@ -154,4 +164,5 @@ export const statusJson = (report: StatusReport, verified: VerifyResult | null, 
   })),
   swept_temps: report.sweptTemps,
   twins_differ: report.twinsDiffer,
+  clock_skew_ms: report.clockSkewMs ?? null,
 })

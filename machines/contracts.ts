@@ -87,6 +87,8 @@ export interface ProcessRegistration {
   processTokenExpiresAt: number
   /** epoch ms at which the registration answer arrived; the login is stamped with it */
   at: number
+  /** ms the clock here was ahead of the server's (its Date header), or null when not told */
+  clockSkewMs?: number | null
 }
 
 /**
@@ -387,6 +389,8 @@ export interface StatusReport {
   sweptTemps: string[]
   /** the global and workspace copies of one login differ (a crash between their writes) */
   twinsDiffer: boolean
+  /** ms the clock here was ahead of the server's (negative: behind) when the login last reached it; null when not measured */
+  clockSkewMs?: number | null
 }
 
 /** One credential file that bears on here, as `--status` lists it. */

@@ -16,6 +16,7 @@ import { createActor, type ActorOptions, type AnyActorLogic } from 'xstate'
 import type { DeviceAuthorization, PairingView } from '../../machines/contracts.js'
 import { deviceGrant } from '../../machines/device-grant.machine.js'
 import { createPairingActors } from './pairing-actors.js'
+import { steadyClock } from './clock.js'
 import { runToEnd } from './run-actor.js'
 import { EngineError } from './engine-error.js'
 import { discover } from './discovery.js'
@@ -47,7 +48,7 @@ export interface DeviceGrantOptions {
   /** discovered (RFC 8414, then OpenID) when `metadata` is absent */
   server?: string
   clientId: string
-  /** clock for `receivedAt` and `at` (default Date.now) */
+  /** clock for `receivedAt` and `at` (default Date.now; runDeviceGrant: a steady clock) */
   now?: () => number
 }
 
@@ -344,7 +345,8 @@ export const runDeviceGrant = async (options: RunDeviceGrantOptions): Promise<To
   // Discovered once: every request of the grant goes to the same endpoints.
   const metadata = await endpoints(options, options.signal)
   let tokens: TokenResponse | null = null
-  const http = { fetch: options.fetch, timeoutMs: options.timeoutMs, now: options.now ?? Date.now }
+  // Deadline and poll stamps on a steady clock: a wall-clock jump does not end the grant early.
+  const http = { fetch: options.fetch, timeoutMs: options.timeoutMs, now: options.now ?? steadyClock() }
   const actors = createPairingActors(http, {
     clientId: options.clientId,
     scope: options.scope ?? '',

@@ -8,7 +8,8 @@ import { EngineError } from './engine-error.js'
 import { discover, requireEndpoint } from './discovery.js'
 import { holdSecrets } from './held-secrets.js'
 import { sanitizeServerText } from './sanitize-server-text.js'
-import { MAX_BODY_BYTES, refusalMessage, requestJson, type HttpDeps } from './http.js'
+import { clockSkewOf, MAX_BODY_BYTES, refusalMessage, requestJson, type HttpDeps } from './http.js'
+import { SKEW_TOLERANCE_MS } from './clock.js'
 import { MAX_TOKEN_LENGTH } from './token-set.js'
 import { hasUnsafeChars, hostOf } from './server-url.js'
 
@@ -34,10 +35,16 @@ const text = (value: unknown, name: string, host: string, maxLength = 320, secre
 // one a Date can print (1e300 ms is "Invalid time value").
 const MAX_LIFETIME_MS = 10 * 365 * 86_400_000
 
-/** An expiry the server sent (`expires_at` as a date, or `expires_in` seconds) as epoch ms in a sane range. */
-const expiryOf = (body: Record<string, unknown>, now: number, host: string, what: string): number => {
+/**
+ * An expiry the server sent (`expires_at` as a date, or `expires_in` seconds) as epoch ms on
+ * the clock here, in a sane range. A relative lifetime counts from `now`, when the answer
+ * arrived; an absolute time is the server's, moved by `skewMs` (how far the clock here is
+ * ahead of the server's, from its Date header) when that is more than the header's rounding.
+ */
+const expiryOf = (body: Record<string, unknown>, now: number, host: string, what: string, skewMs: number | null = null): number => {
   let at = NaN
-  if (typeof body.expires_at === 'string' && body.expires_at.length <= 64) at = Date.parse(body.expires_at)
+  const shift = skewMs !== null && Math.abs(skewMs) > SKEW_TOLERANCE_MS ? skewMs : 0
+  if (typeof body.expires_at === 'string' && body.expires_at.length <= 64) at = Date.parse(body.expires_at) + shift
   else if (body.expires_at === undefined && typeof body.expires_in === 'number' && Number.isInteger(body.expires_in)) {
     at = now + body.expires_in * 1000
   }
@@ -173,11 +180,13 @@ export const registerProcessOutcome = async (
     if (typeof body.process_id !== 'string' || !PROCESS_ID.test(body.process_id) || body.process_id !== request.processId) {
       throw bad(`${host} registered a different process_id than asked`, 'registrationProcessId', { host })
     }
-    const expiresAt = expiryOf(body, now, host, 'a process token')
+    // An absolute expires_at is the server's clock: moved by the skew its Date header shows.
+    const clockSkewMs = clockSkewOf(answer.headers, now)
+    const expiresAt = expiryOf(body, now, host, 'a process token', clockSkewMs)
     if (expiresAt <= now) {
       throw bad(`${host} sent a process token that has already expired`, 'processTokenExpired', { host })
     }
-    return { kind: 'registered', processId: request.processId, processToken, processTokenExpiresAt: expiresAt, at: now }
+    return { kind: 'registered', processId: request.processId, processToken, processTokenExpiresAt: expiresAt, at: now, clockSkewMs }
   } catch (error) {
     if (error instanceof EngineError) return refused(error)
     throw error
@@ -217,7 +226,8 @@ export const checkProcessToken = async (
   if (answer.status === 401 || answer.status === 403) return { kind: 'invalid' }
   if (answer.status !== 200) throw bad(refusalMessage(endpoint, 'the process token check', answer))
   const body = answer.body!
-  const expiresAt = expiryOf({ expires_at: body.expires_at ?? null }, Date.now(), host, 'a process')
+  const at = Date.now()
+  const expiresAt = expiryOf({ expires_at: body.expires_at ?? null }, at, host, 'a process', clockSkewOf(answer.headers, at))
   return {
     kind: 'valid',
     processId: text(body.process_id, 'process_id', host),

@@ -58,6 +58,11 @@ export interface DeviceLoginOptions extends EngineOptions {
   onSnapshot?: (snapshot: SnapshotFrom<typeof loginMachine>) => void
   /** called once when a persisted pairing is picked up again */
   onResume?: () => void
+  /**
+   * The clock of the pairing's deadline (default: a steady one, effects/client/clock.ts); a
+   * countdown shown beside it should read the same clock.
+   */
+  pairingNow?: () => number
 }
 
 // A login against a server that takes connections and never answers reports within 10 s:
@@ -104,7 +109,7 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<LoginOut
   const workspace = await resolveWorkspace({ cwd, env, home })
   const pending = createPendingPairings(home, { server, workspaceRoot: workspace.root, workspaceOnly: options.workspace ?? false })
   const release = await pending.claim()
-  const actors = createNodeActors({ home, cwd, env, fetch: options.fetch, workspaceOnly: options.workspace, lock: { onWait: options.onLockWait } })
+  const actors = createNodeActors({ home, cwd, env, fetch: options.fetch, workspaceOnly: options.workspace, lock: { onWait: options.onLockWait }, pairingNow: options.pairingNow })
   try {
     return await runResumableLogin({
       logic: provideLogin(actors),

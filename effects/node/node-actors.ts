@@ -52,6 +52,7 @@ import { omicosHome, type Env } from './environment.js'
 import type { FetchLike, HttpDeps } from '../client/http.js'
 import { fetchAccount, registerProcessOutcome, revokeTokens } from '../client/omicos-api.js'
 import { createPairingActors } from '../client/pairing-actors.js'
+import { steadyClock } from '../client/clock.js'
 import { authenticateWithPassword } from '../client/password-grant.js'
 import { nodeFetch } from './node-fetch.js'
 import { createStatusActors, verifyStoredLogin } from './status-actors.js'
@@ -93,6 +94,8 @@ export interface NodeActorOptions {
   scope?: string
   lock?: LockOptions
   now?: () => number
+  /** the clock of a pairing's deadline and polls (default: a steady clock made here) */
+  pairingNow?: () => number
 }
 
 export const createNodeActors = (options: NodeActorOptions = {}) => {
@@ -104,6 +107,7 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
   const clientId = options.clientId ?? 'omicos-cli'
   const scope = options.scope ?? 'openid email offline_access'
   const now = options.now ?? Date.now
+  const pairingNow = options.pairingNow ?? options.now ?? steadyClock()
   const http: HttpDeps & { now: () => number } = {
     fetch: options.fetch ?? nodeFetch(options.connectTimeoutMs),
     timeoutMs: options.timeoutMs,
@@ -183,7 +187,9 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
       ),
     ),
 
-    ...createPairingActors(http, { clientId, scope }),
+    // The pairing's deadline and poll stamps on a monotonic clock: a wall-clock jump while it
+    // waits neither ends it early nor stalls it (effects/client/clock.ts).
+    ...createPairingActors({ ...http, now: pairingNow }, { clientId, scope }),
 
     identify: fromPromise<Account, IdentifyInput>(({ input, signal }) =>
       budgeted((deps) => fetchAccount(deps, input.server, input.userToken, signal)),

@@ -57,6 +57,7 @@ export async function readStatusReport(loc: StoreLocation): Promise<StatusReport
     processTokenExpiresAt: c.process_token_expires_at,
     processTokenReplacedAt: c.process_token_replaced_at ?? null,
     userTokenExpiresAt: c.user_token_expires_at,
+    clockSkewMs: c.clock_skew_ms ?? null,
     ...extra,
   }
 }

@@ -88,6 +88,8 @@ export interface CredentialFields {
   email: string
   tier: string
   loggedInAt: number
+  /** ms the clock here was ahead of the server's at the registration (see CredentialFile.clock_skew_ms) */
+  clockSkewMs?: number | null
 }
 
 const iso = (ms: number) => new Date(ms).toISOString()
@@ -112,6 +114,7 @@ export const buildCredentialFile = (fields: CredentialFields): CredentialFile =>
     cloud_base: cloudBase(fields.server),
   },
   logged_in_at: iso(fields.loggedInAt),
+  ...(fields.clockSkewMs == null ? {} : { clock_skew_ms: fields.clockSkewMs }),
 })
 
 /** The file for what a login machine hands its `persist` effect; every front end stores this. */
@@ -131,6 +134,7 @@ export const credentialFileFromLogin = (input: PersistInput): CredentialFile =>
     email: input.session.account.email,
     tier: input.session.account.tier,
     loggedInAt: input.loggedInAt,
+    clockSkewMs: input.process.clockSkewMs,
   })
 
 /**
@@ -139,7 +143,7 @@ export const credentialFileFromLogin = (input: PersistInput): CredentialFile =>
  */
 export const withRegistration = (
   file: CredentialFile,
-  registration: { processToken: string; processTokenExpiresAt: number; at: number },
+  registration: { processToken: string; processTokenExpiresAt: number; at: number; clockSkewMs?: number | null },
   changes: Partial<Pick<CredentialFile, 'process_id' | 'process_name'>> = {},
 ): CredentialFile => {
   const { process_token_replaced_at: _, ...rest } = file
@@ -149,6 +153,7 @@ export const withRegistration = (
     process_token: registration.processToken,
     process_token_expires_at: iso(registration.processTokenExpiresAt),
     process_registered_at: iso(registration.at),
+    ...(registration.clockSkewMs == null ? {} : { clock_skew_ms: registration.clockSkewMs }),
   }
 }
 
