@@ -4,6 +4,7 @@ import { parseServerUrl } from '../effects/client/server-url.js'
 import { exitCodeTable } from './exit-codes.js'
 import { checkProcessName, OmicosCommand, UsageFailure } from './command-base.js'
 import { isUnsafe, quoted } from './printable-text.js'
+import { passwordWarning } from './process-title.js'
 import { renderLogin, renderLogout } from './render-outcome.js'
 import { thrownJson } from './render-json.js'
 import { runStatusCommand } from './status-command.js'
@@ -65,7 +66,7 @@ export class LoginCommand extends OmicosCommand {
       const server = parseServerUrl(this.serverFrom(this.server))
       let password = this.password ?? null
       if (this.password !== undefined) {
-        this.context.stderr.write('warning: a password passed with --password stays in your shell history; prefer --password-stdin.\n')
+        this.context.stderr.write(`${passwordWarning(process.platform)}\n`)
       }
       if (this.passwordStdin) password = await readSecretFromStream(this.context.stdin)
       const output = await this.withInterrupt((signal) =>

@@ -43,3 +43,19 @@ export function titleWithoutSecrets(binaryName: string, argv: readonly string[])
   }
   return shown.join(' ')
 }
+
+/**
+ * Whether `process.title` hides the arguments from other users: libuv rewrites the memory `ps`
+ * reads on Linux only. On macOS the title changes the process name and `ps -o args` still shows
+ * the command line; on Windows it sets the console window's title, and the command line stays
+ * readable to other users (Task Manager, `wmic process`, `Get-CimInstance Win32_Process`).
+ */
+export const hidesArguments = (platform: NodeJS.Platform): boolean => platform === 'linux'
+
+const PLATFORM_NAMES: Partial<Record<NodeJS.Platform, string>> = { win32: 'Windows', darwin: 'macOS' }
+
+/** The warning `--password` gets: shell history everywhere; the process list where it cannot be hidden. */
+export const passwordWarning = (platform: NodeJS.Platform): string =>
+  hidesArguments(platform)
+    ? 'warning: a password passed with --password stays in your shell history; prefer --password-stdin.'
+    : `warning: a password passed with --password stays in your shell history, and ${PLATFORM_NAMES[platform] ?? 'this system'} shows it to other users of this machine while omicos runs (it cannot be hidden from their process list here); prefer --password-stdin.`
