@@ -9,22 +9,37 @@ import type { QrStyle } from './qr-code.js'
 export interface Terminal {
   /** stderr is a terminal that can redraw a line: spinner and countdown */
   live: boolean
-  /** stdout is a terminal that shows escape sequences: bold, colours, OSC 8 links */
+  /** stdout is a terminal that shows escape sequences: bold, colours */
   rich: boolean
+  /** a rich stdout that also takes OSC 8 links */
+  links: boolean
   /** how a QR code is drawn on stdout, or null when stdout cannot show one */
   qr: QrStyle | null
 }
 
 const isTTY = (stream: Writable): boolean => Boolean((stream as { isTTY?: boolean }).isTTY)
 
-export function detectTerminal(streams: { stdout: Writable; stderr: Writable }, env: NodeJS.ProcessEnv): Terminal {
+/**
+ * Windows: Node turns on the console's escape sequences (or, on an old console, translates
+ * colours itself), so bold, colours and the QR code's block characters show in Windows Terminal
+ * and in the classic console alike; an OSC 8 link is left to the terminals known to take one
+ * (Windows Terminal sets WT_SESSION, VS Code TERM_PROGRAM), since the classic console does not.
+ */
+const takesLinks = (env: NodeJS.ProcessEnv, platform: NodeJS.Platform): boolean =>
+  platform !== 'win32' || Boolean(env.WT_SESSION) || env.TERM_PROGRAM === 'vscode'
+
+export function detectTerminal(
+  streams: { stdout: Writable; stderr: Writable },
+  env: NodeJS.ProcessEnv,
+  platform: NodeJS.Platform = process.platform,
+): Terminal {
   const dumb = env.TERM === 'dumb'
   // no-color.org: set and not empty.
   const noColor = Boolean(env.NO_COLOR)
   const plain = noColor || dumb
   const rich = isTTY(streams.stdout) && !plain
   const qr = !isTTY(streams.stdout) || dumb ? null : rich ? 'colours' : lightBackground(env) ? 'dark-on-light' : 'light-on-dark'
-  return { live: isTTY(streams.stderr) && !plain, rich, qr }
+  return { live: isTTY(streams.stderr) && !plain, rich, links: rich && takesLinks(env, platform), qr }
 }
 
 /**
@@ -43,10 +58,10 @@ export const dim = (t: Terminal, text: string): string => (t.live ? `\x1b[2m${te
 
 /**
  * An address as an OSC 8 hyperlink (clickable in most terminals; the others show the text and
- * drop the sequence) on a rich stdout, plain text otherwise. `url` must be a checked address:
+ * drop the sequence) on a stdout that takes links, plain text otherwise. `url` must be a checked address:
  * it is written between escape sequences as it is.
  */
-export const link = (t: Terminal, url: string, text = url): string => (t.rich ? `\x1b]8;;${url}\x1b\\${text}\x1b]8;;\x1b\\` : text)
+export const link = (t: Terminal, url: string, text = url): string => (t.links ? `\x1b]8;;${url}\x1b\\${text}\x1b]8;;\x1b\\` : text)
 
 export const formatDuration = (ms: number): string => {
   const total = Math.max(0, Math.ceil(ms / 1000))
