@@ -1,5 +1,6 @@
 import { EngineError } from './engine-error.js'
 import { requestJson, type FetchLike, type HttpDeps } from './http.js'
+import { sanitizeServerText } from './sanitize-server-text.js'
 import { checkServerSentUrl, hasUnsafeChars, hostOf, isLoopbackHost, originOf } from './server-url.js'
 
 /** The RFC 8414 metadata keys the engine reads; endpoints already checked for safety. */
@@ -13,6 +14,12 @@ export interface ServerMetadata {
   /** the whole document as sent */
   raw: Record<string, unknown>
 }
+
+// The endpoints a credential goes to: the password and refresh token (token), the user token
+// (account, process), every stored token (revocation). Like the pairing addresses (RFC 8628
+// section 5.4), they must be on the issuer's own origin: metadata that sends a credential
+// anywhere else is not followed, whatever else it says.
+const CREDENTIAL_KEYS = ['token_endpoint', 'revocation_endpoint', 'omicos_account_endpoint', 'omicos_process_endpoint'] as const
 
 const ENDPOINT_KEYS = [
   'device_authorization_endpoint',
@@ -54,10 +61,20 @@ export const parseMetadata = (doc: Record<string, unknown>, server?: string): Se
     }
   }
   const serverIsLoopback = server !== undefined && isLoopbackHost(originOf(server)?.replace(/^\w+:\/\/|:\d+$/g, '') ?? '')
+  const issuerOrigin = server === undefined ? null : originOf(server)
   const endpoint = (value: unknown, key: string): string => {
     const url = checkServerSentUrl(value, key)
-    if (server !== undefined && !serverIsLoopback && !url.startsWith('https:')) {
+    if (server !== undefined && !serverIsLoopback && new URL(url).protocol !== 'https:') {
       throw new EngineError('bad_response', `${hostOf(server)} sent an unsafe ${key}: it must be https like the server`)
+    }
+    if (issuerOrigin !== null && (CREDENTIAL_KEYS as readonly string[]).includes(key) && originOf(url) !== issuerOrigin) {
+      // The other origin is server text: shown only through the sanitizer.
+      const elsewhere = sanitizeServerText(originOf(url) ?? 'another origin', { maxLength: 260 }) || 'another origin'
+      throw new EngineError(
+        'bad_response',
+        `${hostOf(server!)} advertises its ${key} on ${elsewhere}, not on the issuer's origin ${issuerOrigin}; credentials go only to the issuer, and nothing was sent`,
+        { reason: 'endpointOffOrigin', details: { key, endpointOrigin: elsewhere, issuerOrigin } },
+      )
     }
     return url
   }
@@ -76,9 +93,22 @@ export const parseMetadata = (doc: Record<string, unknown>, server?: string): Se
 }
 
 /**
- * Reads `{server}/.well-known/oauth-authorization-server` (RFC 8414), or, when that is not
- * found there, `{server}/.well-known/openid-configuration`. Endpoints must be https, or http
- * on loopback, like `--server`.
+ * Where the metadata of `server` is read: RFC 8414 section 3.1 puts the well-known part between
+ * the host and an issuer's path (`https://host/.well-known/oauth-authorization-server/sub` for
+ * the issuer `https://host/sub`); OpenID Connect Discovery 1.0 section 4 appends it to the
+ * issuer (`https://host/sub/.well-known/openid-configuration`). Without a path both read as
+ * `{server}/.well-known/...`.
+ */
+export const metadataUrls = (server: string): [oauth: string, openid: string] => {
+  const url = new URL(server)
+  const path = url.pathname.replace(/\/+$/, '')
+  return [`${url.origin}/.well-known/oauth-authorization-server${path}`, `${url.origin}${path}/.well-known/openid-configuration`]
+}
+
+/**
+ * Reads the RFC 8414 metadata of `server` (see metadataUrls), or, when that is not found
+ * there, its OpenID configuration. Endpoints must be https, or http on loopback, like
+ * `--server`, and those that receive credentials on the issuer's origin.
  */
 export const discover = async (deps: HttpDeps, server: string, signal?: AbortSignal): Promise<ServerMetadata> => {
   const key = (deps.fetch as object | undefined) ?? defaultKey
@@ -88,9 +118,10 @@ export const discover = async (deps: HttpDeps, server: string, signal?: AbortSig
   if (known) return known
 
   // Lenient: a server without RFC 8414 may answer its 404 page in HTML; the status decides.
-  let answer = await requestJson(deps, `${server}/.well-known/oauth-authorization-server`, { lenient: true }, signal)
+  const [oauthUrl, openidUrl] = metadataUrls(server)
+  let answer = await requestJson(deps, oauthUrl, { lenient: true }, signal)
   if (answer.status !== 200) {
-    answer = await requestJson(deps, `${server}/.well-known/openid-configuration`, { lenient: true }, signal)
+    answer = await requestJson(deps, openidUrl, { lenient: true }, signal)
   }
   if (answer.status === 200 && !answer.body) {
     throw new EngineError('bad_response', `${hostOf(server)} sent authorization server metadata that is not a JSON object`)

@@ -3,7 +3,7 @@
 // decides what an origin is; these cases are the ones a phisher tries.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { parseMetadata } from '../../../effects/client/discovery.js'
+import { metadataUrls, parseMetadata } from '../../../effects/client/discovery.js'
 import { EngineError } from '../../../effects/client/engine-error.js'
 import { isUserCode, parseDeviceAuthorization } from '../../../effects/client/device-grant.js'
 import { checkSameOriginUrl, hostOf, originOf } from '../../../effects/client/server-url.js'
@@ -138,6 +138,50 @@ test('metadata: endpoints are https for an https server; loopback http only for 
   assert.throws(() => parseMetadata(doc('http://127.0.0.1:4000/token'), ISSUER), /must be https like the server/)
   assert.ok(parseMetadata(doc('http://127.0.0.1:4000/token', 'http://127.0.0.1:4000'), 'http://127.0.0.1:4000'))
   assert.throws(() => parseMetadata(doc('http://evil.example/token', 'http://127.0.0.1:4000'), 'http://127.0.0.1:4000'), /plain http is only allowed/)
+})
+
+test('metadata: the endpoints that receive credentials are on the issuer\'s origin, or nothing is used', () => {
+  const keys = ['token_endpoint', 'revocation_endpoint', 'omicos_account_endpoint', 'omicos_process_endpoint']
+  const base = { issuer: ISSUER, token_endpoint: `${ISSUER}/token` }
+  for (const key of keys) {
+    for (const elsewhere of [
+      'https://auth.omicos.cn.evil.example/x',
+      'https://auth.omicos.cn:8443/x',
+      'https://evil.example/x',
+      'https://auth.omicos.cn.@evil.example/x'.replace('.@', '.'),
+    ]) {
+      assert.throws(
+        () => parseMetadata({ ...base, [key]: elsewhere }, ISSUER),
+        (e: EngineError) =>
+          e.kind === 'bad_response' &&
+          e.reason === 'endpointOffOrigin' &&
+          e.details?.key === key &&
+          e.details?.issuerOrigin === ISSUER &&
+          e.message.includes(ISSUER) &&
+          e.message.includes(String(e.details?.endpointOrigin)),
+        `${key} on ${elsewhere}`,
+      )
+    }
+    // The same origin as the URL parser normalizes it, on any path.
+    assert.ok(parseMetadata({ ...base, [key]: 'HTTPS://Auth.Omicos.CN:443/deep/path' }, ISSUER))
+  }
+  // A loopback server's other port is another origin too.
+  assert.throws(() => parseMetadata({ issuer: 'http://127.0.0.1:4000', token_endpoint: 'http://127.0.0.1:4001/token' }, 'http://127.0.0.1:4000'), /not on the issuer's origin http:\/\/127\.0\.0\.1:4000/)
+  // Endpoints that receive no credential are not held to it (the pairing addresses have their own rule).
+  assert.ok(parseMetadata({ ...base, device_authorization_endpoint: 'https://pairing.omicos.cn/device/auth' }, ISSUER))
+  // Metadata read without a server to compare with (a front end that passes its own) is taken as it is.
+  assert.ok(parseMetadata({ ...base, token_endpoint: 'https://elsewhere.example/token' }))
+})
+
+test('discovery reads RFC 8414 section 3.1 addresses for an issuer with a path, OpenID ones appended', () => {
+  assert.equal(metadataUrls('https://auth.omicos.cn'), [
+    'https://auth.omicos.cn/.well-known/oauth-authorization-server',
+    'https://auth.omicos.cn/.well-known/openid-configuration',
+  ])
+  assert.equal(metadataUrls('https://auth.omicos.cn/tenant/one'), [
+    'https://auth.omicos.cn/.well-known/oauth-authorization-server/tenant/one',
+    'https://auth.omicos.cn/tenant/one/.well-known/openid-configuration',
+  ])
 })
 
 test('an endpoint host in a message passes the redaction too', () => {
