@@ -136,6 +136,10 @@ export const registerProcessOutcome = async (
   const { server } = request
   const endpoint = requireEndpoint(await discover(deps, server, signal), 'omicos_process_endpoint', server)
   const host = hostOf(endpoint)
+  // A registration is ordered by when it was asked for: the server registers between asking and
+  // answering, and an answer can arrive long after (a process stopped as it came), later than
+  // a registration that another process asked for meanwhile.
+  const askedAt = (deps.now ?? Date.now)()
   let answer: Awaited<ReturnType<typeof requestJson>>
   try {
     answer = await requestJson(
@@ -186,7 +190,7 @@ export const registerProcessOutcome = async (
     if (expiresAt <= now) {
       throw bad(`${host} sent a process token that has already expired`, 'processTokenExpired', { host })
     }
-    return { kind: 'registered', processId: request.processId, processToken, processTokenExpiresAt: expiresAt, at: now, clockSkewMs }
+    return { kind: 'registered', processId: request.processId, processToken, processTokenExpiresAt: expiresAt, at: askedAt, clockSkewMs }
   } catch (error) {
     if (error instanceof EngineError) return refused(error)
     throw error

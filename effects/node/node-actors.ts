@@ -39,6 +39,7 @@ import {
   loginLockTargets,
   loginTargetPath,
   markProcessReplaced,
+  mergeRevocations,
   persistLogin,
   putBackRevocations,
   readActive,
@@ -147,6 +148,9 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
     }
   }
 
+  // The tokens the logout read first (and revokes before it deletes).
+  const resolvedTokens = new Set<string>()
+
   const statusActors = createStatusActors({ loc, http, clientId })
 
   return {
@@ -251,13 +255,17 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
       const active = await readActive(loc)
       if (!active) return null
       const c = active.credentials
+      for (const token of tokensOf(c)) resolvedTokens.add(token)
       return { accountId: c.user.account_id, email: c.user.email, server: c.server, tokens: tokensOf(c) }
     }),
 
     deleteFiles: fromPromise<DeleteFilesResult, DeleteFilesInput>(async ({ input, signal }) => {
-      const { removed, revocations } = await deleteByAccount(loc, input.accountId)
-      // The account's temps (a login killed mid-write) held live tokens: revoked now, or queued.
-      await revokeBatches(revocations, AbortSignal.any([signal, AbortSignal.timeout(3_000)])).catch(() => {})
+      const { removed, revocations, held } = await deleteByAccount(loc, input.accountId)
+      // The account's temps (a login killed mid-write) held live tokens, and the files, read
+      // again under their locks, may hold tokens a daemon got after the first read (a process
+      // registered a moment before): revoked now, or queued. Those already sent are not again.
+      const unsent = held.map((batch) => ({ ...batch, tokens: batch.tokens.filter((token) => !resolvedTokens.has(token)) }))
+      await revokeBatches(mergeRevocations(revocations, unsent), AbortSignal.any([signal, AbortSignal.timeout(3_000)])).catch(() => {})
       return { removed }
     }),
 

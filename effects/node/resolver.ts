@@ -4,7 +4,11 @@ import path from 'node:path'
 import { withRegistration, type CredentialFile } from '../store/credential-file.js'
 import {
   globalCredentialPath,
+  holdsLaterRegistration,
+  lockLoginTargets,
+  LockLostError,
   persistLogin,
+  putBackRevocations,
   readActive,
   readCredentialFile,
   repairTwins,
@@ -17,7 +21,7 @@ import {
 import { EngineError } from '../client/engine-error.js'
 import { defaultProcessName } from './environment.js'
 import type { HttpDeps } from '../client/http.js'
-import { registerProcess } from '../client/omicos-api.js'
+import { checkProcessToken, registerProcess, revokeTokens } from '../client/omicos-api.js'
 import { resolveWorkspace } from '../store/workspace.js'
 import { expiresWithin, renewStoredLogin, RENEW_WITHIN_MS, userTokenUsable } from './renew-login.js'
 
@@ -61,6 +65,14 @@ export interface RefreshOptions extends ResolveOptions, HttpDeps {
   minValidityMs: number
   signal?: AbortSignal
   now?: () => number
+  /**
+   * The process token the server just refused (a 401 on the daemon's heartbeat): it is
+   * replaced though it has not run out. Once, under the lock, and checked twice: when the file
+   * already holds another token (another caller replaced it meanwhile), that one is returned.
+   */
+  rejectedProcessToken?: string
+  /** the client id revocations are sent with (default omicos-cli) */
+  clientId?: string
 }
 
 export interface RefreshResult extends ActiveCredentials {
@@ -72,9 +84,12 @@ export interface RefreshResult extends ActiveCredentials {
   realigned?: boolean
 }
 
-// A process token marked replaced (a registration reached the server, its answer did not) is dead.
-const needsRefresh = (credentials: CredentialFile, now: number, minValidityMs: number) =>
-  Boolean(credentials.process_token_replaced_at) || Date.parse(credentials.process_token_expires_at) - now <= minValidityMs
+// A process token marked replaced (a registration reached the server, its answer did not) is
+// dead, and so is one the server refused.
+const needsRefresh = (credentials: CredentialFile, now: number, options: Pick<RefreshOptions, 'minValidityMs' | 'rejectedProcessToken'>) =>
+  Boolean(credentials.process_token_replaced_at) ||
+  credentials.process_token === options.rejectedProcessToken ||
+  Date.parse(credentials.process_token_expires_at) - now <= options.minValidityMs
 
 /**
  * Credential realignment, for the daemon of the workspace of `cwd`:
@@ -103,20 +118,22 @@ export const refreshProcessToken = async (options: RefreshOptions): Promise<Refr
   if (active.source === 'global') {
     const workspace = await workspaceCredentialPath(options)
     const own = await resolveWorkspace({ cwd: options.cwd, env: options.env, home: options.home })
-    if (workspace && active.credentials.process_id !== own.processId) return realign(options, active.credentials, own.processId)
+    if (workspace && active.credentials.process_id !== own.processId) return realign(options, own.processId)
   }
-  if (!needsRefresh(active.credentials, now(), options.minValidityMs)) return { ...active, refreshed: false, written: [] }
+  if (!needsRefresh(active.credentials, now(), options)) return { ...active, refreshed: false, written: [] }
 
   const workspace = await workspaceCredentialPath(options)
   const files = [globalCredentialPath(options), ...(workspace ? [workspace.path] : [])]
   const lockable: string[] = []
   for (const file of files) if ((await readCredentialFile(file).catch(() => null)) || file === active.path) lockable.push(file)
 
-  return withLocks(lockable, options.lock, async () => {
+  const locks = { purpose: 'register' as const, ...options.lock }
+  return withLocks(lockable, locks, async () => {
     const source = await readCredentialFile(active.path)
     if (!source) return null
     const source_: ActiveCredentials = { credentials: source.credentials, path: source.path, source: active.source }
-    if (!needsRefresh(source.credentials, now(), options.minValidityMs)) return { ...source_, refreshed: false, written: [] }
+    // Checked twice: another process may have registered while this one waited for the lock.
+    if (!needsRefresh(source.credentials, now(), options)) return { ...source_, refreshed: false, written: [] }
     const { credentials } = source
     const registration = await registerProcess(
       options,
@@ -134,32 +151,85 @@ export const refreshProcessToken = async (options: RefreshOptions): Promise<Refr
       if (renewed.kind !== 'renewed') throw logInAgain(credentials.server)
       return registerProcess(options, { server: credentials.server, userToken: renewed.credentials.user_token, processId: credentials.process_id, name: credentials.process_name }, options.signal)
     })
-    const fresh = (await readCredentialFile(source.path))!
-    const next = withRegistration(fresh.credentials, registration)
+    const withToken = (base: CredentialFile): CredentialFile => withRegistration(base, registration)
     const twins = lockable.filter((file) => path.resolve(file) !== path.resolve(source.path))
-    const written = await rewriteIfUnchanged([source.path, ...twins], fresh.text, next, options)
-    return { credentials: next, path: source.path, source: active.source, refreshed: true, written }
+    const fresh = (await readCredentialFile(source.path))!
+    try {
+      const next = withToken(fresh.credentials)
+      const written = await rewriteIfUnchanged([source.path, ...twins], fresh.text, next, options)
+      return { credentials: next, path: source.path, source: active.source, refreshed: true, written }
+    } catch (error) {
+      if (!(error instanceof LockLostError)) throw error
+    }
+    // Stopped past the stale time (SIGSTOP, a suspended laptop): another process holds the lock
+    // now, or held it, and may have registered meanwhile. Nothing was written; under the lock
+    // again, the later registration is kept and this one's token, no longer needed, revoked.
+    return withLocks(lockable, { ...locks, held: false }, async () => {
+      const stored = await readCredentialFile(source.path)
+      const ours = stored ? withToken(stored.credentials) : null
+      const sameLogin = stored && stored.credentials.user.account_id === credentials.user.account_id && stored.credentials.process_id === credentials.process_id && stored.credentials.server === credentials.server
+      // The server keeps one live token a process (every registration replaces the last), so
+      // it tells which registration came last; a server that cannot be asked now leaves the file.
+      const oursLive = Boolean(sameLogin && ours && !holdsLaterRegistration(stored!.credentials, ours)) && (await isLive(options, credentials.server, registration.processToken))
+      if (!stored || !ours || !oursLive) {
+        await dropToken(options, credentials.server, registration.processToken)
+        if (!stored) return null
+        return { credentials: stored.credentials, path: stored.path, source: active.source, refreshed: false, written: [] }
+      }
+      // This registration is the live one (nobody registered meanwhile, or a renewal kept the old token).
+      const written = await rewriteIfUnchanged([source.path, ...twins], stored.text, ours, options)
+      return { credentials: ours, path: source.path, source: active.source, refreshed: true, written }
+    })
   })
+}
+
+const isLive = async (options: RefreshOptions, server: string, token: string): Promise<boolean> =>
+  (await checkProcessToken({ ...options, timeoutMs: 3_000 }, server, token, options.signal).catch(() => null))?.kind === 'valid'
+
+/**
+ * Revokes a process token this process obtained and no longer needs; queued for the next
+ * online operation when the server cannot be asked now. Either way it is not left to live.
+ */
+const dropToken = async (options: RefreshOptions, server: string, token: string): Promise<void> => {
+  const done = await revokeTokens({ ...options, clientId: options.clientId ?? 'omicos-cli', timeoutMs: 3_000 }, server, [token], options.signal).catch(() => false)
+  if (!done) await putBackRevocations(options, [{ server, tokens: [token] }]).catch(() => {})
 }
 
 const logInAgain = (server: string) =>
   new EngineError('refused', `${new URL(server).host} no longer accepts this login and it could not be renewed: log in again`, { reason: 'renewRejected' })
 
-/** Registers this workspace's own process with the global login's user token; writes the workspace file. */
-const realign = async (options: RefreshOptions, global: CredentialFile, processId: string): Promise<RefreshResult> => {
-  const name = defaultProcessName(options.env ?? process.env, options.cwd ?? process.cwd())
-  const registration = await registerProcess(
-    options,
-    { server: global.server, userToken: global.user_token, processId, name },
-    options.signal,
-  )
-  const next = withRegistration(global, registration, { process_id: processId, process_name: name })
-  const outcome = await persistLogin({ ...options, workspaceOnly: true }, next)
-  if (outcome.written.length > 0) {
-    return { credentials: next, path: outcome.written[0]!, source: 'workspace', refreshed: true, written: outcome.written, realigned: true }
+/**
+ * Registers this workspace's own process with the global login's user token; writes the
+ * workspace file. Under the workspace file's lock, and checked twice: the global login is read
+ * again (a logout meanwhile leaves nothing to realign, and no token registered for nothing),
+ * and a workspace file another daemon of this workspace wrote meanwhile is used as it is.
+ */
+const realign = async (options: RefreshOptions, processId: string): Promise<RefreshResult | null> => {
+  const release = await lockLoginTargets({ ...options, workspaceOnly: true, lock: { purpose: 'register', ...options.lock } })
+  try {
+    const workspace = (await workspaceCredentialPath(options))!.path
+    const global = (await readCredentialFile(globalCredentialPath(options)))?.credentials
+    if (!global) return null
+    const mine = (await readCredentialFile(workspace))?.credentials
+    const now = (options.now ?? Date.now)()
+    if (mine && mine.process_id === processId && mine.user.account_id === global.user.account_id && mine.server === global.server && !needsRefresh(mine, now, options)) {
+      return { credentials: mine, path: workspace, source: 'workspace', refreshed: false, written: [], realigned: true }
+    }
+    const name = defaultProcessName(options.env ?? process.env, options.cwd ?? process.cwd())
+    const registration = await registerProcess(options, { server: global.server, userToken: global.user_token, processId, name }, options.signal)
+    const next = withRegistration(global, registration, { process_id: processId, process_name: name })
+    const outcome = await persistLogin({ ...options, workspaceOnly: true, lock: { ...options.lock, held: true } }, next).catch(async (error) => {
+      if (error instanceof LockLostError) await dropToken(options, global.server, registration.processToken)
+      throw error
+    })
+    if (outcome.written.length > 0) {
+      return { credentials: next, path: outcome.written[0]!, source: 'workspace', refreshed: true, written: outcome.written, realigned: true }
+    }
+    await dropToken(options, global.server, registration.processToken)
+    const kept = await readCredentialFile(outcome.kept[0]!)
+    if (!kept) throw new EngineError('local_files', `${outcome.kept[0]} was removed while it was being realigned: try again`)
+    return { credentials: kept.credentials, path: kept.path, source: 'workspace', refreshed: false, written: [], realigned: true }
+  } finally {
+    await release()
   }
-  // Another daemon of this workspace registered it later, at the same time: use what it wrote.
-  const kept = await readCredentialFile(outcome.kept[0]!)
-  if (!kept) throw new EngineError('local_files', `${outcome.kept[0]} was removed while it was being realigned: try again`)
-  return { credentials: kept.credentials, path: kept.path, source: 'workspace', refreshed: false, written: [], realigned: true }
 }

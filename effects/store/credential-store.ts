@@ -28,7 +28,7 @@ import { storedWorkspaceId, workspaceIdOf, WORKSPACE_FILE } from './workspace.js
 export { CREDENTIAL_FILE_NAME, globalCredentialPath, workspaceCredentialPath, type StoreLocation, type WorkspaceFile } from './locations.js'
 export { withLocks, assertLocksHeld, readLock, liveHolderOf, lockPathOf, LockLostError, type LockOptions, type LockPurpose, type LockInfo, type LockWait } from './lock.js'
 import { acquireLock } from './lock.js'
-export { takePendingRevocations, putBackRevocations, type Revocation } from './revocation-queue.js'
+export { takePendingRevocations, putBackRevocations, mergeRevocations, type Revocation } from './revocation-queue.js'
 
 export interface StoredCredentials {
   credentials: CredentialFile
@@ -490,6 +490,11 @@ export interface DeleteOutcome {
    * or still writing): revoke them, and put back with putBackRevocations what could not be.
    */
   revocations: Revocation[]
+  /**
+   * The tokens the removed files held, read under their locks: a daemon may have registered
+   * a process, or renewed, after the logout first read them. Revoke those too.
+   */
+  held: Revocation[]
 }
 
 /**
@@ -505,11 +510,13 @@ export const deleteByAccount = async (loc: StoreLocation, accountId: string): Pr
   ]
   return withLocks(candidates, { purpose: 'logout', ...loc.lock }, async () => {
     const removed: string[] = []
+    const held: Revocation[] = []
     for (const file of candidates) {
       const stored = await readCredentialFile(file)
       if (stored?.credentials.user.account_id !== accountId) continue
       await removeFile(file)
       removed.push(file)
+      held.push({ server: stored.credentials.server, tokens: tokensOf(stored.credentials) })
     }
     const temps: StaleTemp[] = []
     for (const dir of dirsOf(places)) {
@@ -519,6 +526,6 @@ export const deleteByAccount = async (loc: StoreLocation, accountId: string): Pr
     // Twins too: the file they copy is gone with this account.
     const revocations = mergeRevocations(revocationsOf(temps.map((t) => ({ ...t, name: { ...t.name, twin: false } })), live))
     await removeTemps(temps)
-    return { removed, revocations }
+    return { removed, revocations, held: mergeRevocations(held) }
   })
 }

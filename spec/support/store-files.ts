@@ -52,7 +52,17 @@ export interface ChildOptions {
   slow?: { syscall: 'fsync' | 'rename'; ms: number }
   /** run as another user: [uid, gid] (needs setpriv and root) */
   as?: [number, number]
+  /**
+   * run in a PID namespace of its own, same hostname (`unshare --pid --fork --mount-proc`, as
+   * a container would): its `pid` is then the unshare process's, and its own pid is another
+   */
+  namespace?: boolean
+  /** added to the child's environment (OMICOS_LOCK_STALE_MS, say) */
+  env?: NodeJS.ProcessEnv
 }
+
+/** Whether PID namespaces can be made here (root, and unshare permitted in this container). */
+export const canUnsharePid = (): boolean => spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'true']).status === 0
 
 const childScript = () => {
   const here = fileURLToPath(import.meta.url)
@@ -70,7 +80,8 @@ export const startStoreChild = (command: string, options: object, how: ChildOpti
     argv = [STRACE, '-f', '-qq', '--seccomp-bpf', '-o', '/dev/null', '-e', `trace=${syscalls}`, '-e', `inject=${syscalls}:${when}=${how.slow.ms * 1000}`, ...argv]
   }
   if (how.as) argv = ['setpriv', `--reuid=${how.as[0]}`, `--regid=${how.as[1]}`, '--clear-groups', ...argv]
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] })
+  if (how.namespace) argv = ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child', ...argv]
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: how.env ? { ...process.env, ...how.env } : process.env })
   const lines: string[] = []
   const waiters: Array<{ pattern: RegExp; resolve: (line: string) => void }> = []
   let buffer = ''
@@ -96,7 +107,7 @@ export const startStoreChild = (command: string, options: object, how: ChildOpti
     if (seen !== undefined) return Promise.resolve(seen)
     return timeout(new Promise<string>((resolve) => waiters.push({ pattern, resolve })), ms, `waiting for ${pattern} from the store child (${lines.join(' | ')})`)
   }
-  const pid = waitFor(/^pid \d+$/).then((line) => Number(line.slice(4)))
+  const pid = how.namespace ? Promise.resolve(child.pid!) : waitFor(/^pid \d+$/).then((line) => Number(line.slice(4)))
   const kill = async () => {
     const nodePid = await pid.catch(() => child.pid!)
     try {

@@ -217,7 +217,7 @@ test('logout of B removes only the workspace file of B, not the global login of 
   assert.equal(removed, [join(ws, '.omicos', 'cloud_login.json')])
   assert.ok(existsSync(join(home, 'cloud_login.json')))
   assert.is((await readActive(loc))?.source, 'global')
-  assert.equal(await deleteByAccount(loc, 'acct-b'), { removed: [], revocations: [] })
+  assert.equal(await deleteByAccount(loc, 'acct-b'), { removed: [], revocations: [], held: [] })
   assert.equal((await deleteByAccount(loc, 'acct-a')).removed, [join(home, 'cloud_login.json')])
   assert.is(await readActive(loc), null)
 })
