@@ -56,6 +56,7 @@ export class CliLoginCommand extends OmicosCommand {
         const output = await this.withInterrupt((signal) => logout({ server: this.server, inspect, signal, onLockWait: this.onLockWait }))
         return this.print(renderLogout(output, { again: 'omicos cli login', serverFlag: this.server, json: this.json ? 'cli login' : undefined }))
       }
+      const server = this.serverAddress(this.server)
       // With --json, stdout is the script's: the pairing screen (address, code, QR code) is drawn on stderr.
       const screen = this.json ? this.context.stderr : this.context.stdout
       const terminal = detectTerminal({ stdout: screen, stderr: this.context.stderr }, this.env)
@@ -66,7 +67,7 @@ export class CliLoginCommand extends OmicosCommand {
       const view = createDeviceView({ stdout: screen, stderr: this.context.stderr, terminal, qr: this.qr, trace: inspect !== undefined, now: pairingNow })
       const output = await this.withInterrupt((signal) =>
         deviceLogin({
-          server: this.serverFrom(this.server),
+          server,
           name: this.name,
           force: this.force,
           workspace: this.workspace,

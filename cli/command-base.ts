@@ -1,6 +1,6 @@
 import { Command, Option } from 'clipanion'
 import type { InspectionEvent } from 'xstate'
-import { DEFAULT_SERVER } from '../effects/client/server-url.js'
+import { DEFAULT_SERVER, namesScheme, parseServerUrl } from '../effects/client/server-url.js'
 import { lockWaitNotice, printFailure, printRendered, traceInspector, withInterrupt, type CommandIo } from './command-io.js'
 import { isUnsafe } from './printable-text.js'
 import type { Rendered } from './render-outcome.js'
@@ -27,8 +27,18 @@ export abstract class OmicosCommand extends Command {
     return lockWaitNotice(this.io)
   }
 
-  protected serverFrom(flag: string | undefined): string {
-    return flag ?? (this.env.OMICOS_SERVER || DEFAULT_SERVER)
+  /**
+   * The server a login goes to: --server, else OMICOS_SERVER, else the default, checked under
+   * the name it came by. When the scheme was left out (`auth.omicos.cn`, `127.0.0.1:4000`), the
+   * address used is said once on stderr.
+   */
+  protected serverAddress(flag: string | undefined): string {
+    const source = flag !== undefined ? '--server' : this.env.OMICOS_SERVER ? 'OMICOS_SERVER' : null
+    if (source === null) return DEFAULT_SERVER
+    const typed = flag ?? this.env.OMICOS_SERVER!
+    const server = parseServerUrl(typed, source)
+    if (!namesScheme(typed)) this.context.stderr.write(`Using ${server} (${source} ${typed.trim()}).\n`)
+    return server
   }
 
   protected print(rendered: Rendered): number {

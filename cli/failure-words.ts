@@ -1,4 +1,5 @@
 import type { Failure } from '../machines/failure.js'
+import { isLoopbackHost } from '../effects/client/server-url.js'
 import { quoted } from './printable-text.js'
 import { approximately } from './terminal.js'
 
@@ -41,6 +42,14 @@ export function describeFailure(failure: Failure, wording: Wording): string {
       return `${flag} is not the server of the login here${here ? ` (${here})` : ''}: ${wording.wrongServerHint ?? 'leave --server out to act on that login'}`
     }
   }
+  if (failure.kind === 'unreachable' && failure.message.startsWith('cannot reach ')) {
+    const next = networkNextStep(failure)
+    if (next) return `${failure.message}: ${next}`
+  }
+  if (failure.reason === 'issuerMismatch') {
+    const named = /\(it calls itself (\S+)\)/.exec(failure.message)?.[1]
+    if (named) return `${failure.message}: if that is the same server, use --server ${named}`
+  }
   if (failure.kind === 'cancelled') {
     const left = wording.resumableForMs ?? 0
     return left >= 1000
@@ -50,4 +59,24 @@ export function describeFailure(failure: Failure, wording: Wording): string {
         : failure.message
   }
   return failure.message
+}
+
+/** What to do about a connection that failed, by its reason; null when the message says it. */
+function networkNextStep(failure: Failure): string | null {
+  switch (failure.reason) {
+    case 'dns':
+      return 'check the server address and the network (behind a proxy, set HTTPS_PROXY)'
+    case 'connectionRefused':
+      return 'check that the server runs at that address and port'
+    case 'timeout':
+      return 'check the network (behind a proxy, set HTTPS_PROXY), then try again'
+    case 'network':
+      return 'check the network, then try again'
+    case 'tls': {
+      if (!failure.message.includes('it answers plain http')) return null
+      const host = /^cannot reach (\S+): /.exec(failure.message)?.[1]
+      return host && isLoopbackHost(host.replace(/:\d+$/, '')) ? `use --server http://${host}` : 'check the address and port: this one takes no https'
+    }
+  }
+  return null
 }

@@ -1,6 +1,5 @@
 import { Command, Option } from 'clipanion'
 import { readSecretFromStream } from '../effects/node/prompts.js'
-import { parseServerUrl } from '../effects/client/server-url.js'
 import { exitCodeTable } from './exit-codes.js'
 import { checkProcessName, OmicosCommand, UsageFailure } from './command-base.js'
 import { isUnsafe, quoted } from './printable-text.js'
@@ -63,7 +62,7 @@ export class LoginCommand extends OmicosCommand {
         return this.print(renderLogout(output, { again: 'omicos login', serverFlag: this.server, json: this.json ? 'login' : undefined }))
       }
       // A bad --server is a usage error of one line, before the --password warning.
-      const server = parseServerUrl(this.serverFrom(this.server))
+      const server = this.serverAddress(this.server)
       let password = this.password ?? null
       if (this.password !== undefined) {
         this.context.stderr.write(`${passwordWarning(process.platform)}\n`)

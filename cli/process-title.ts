@@ -22,6 +22,10 @@ const HIDDEN = '***'
 // Control, escape and bidi characters are not shown as they are by every `ps`.
 const plain = (text: string): boolean => !/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(text)
 
+// A server address may carry a password (`https://ada:secret@host`): its user info is hidden.
+const shownValue = (name: string, value: string): string =>
+  name === '--server' ? value.replace(/^([^/@]*\/\/)?[^/]*@/, (_, scheme: string | undefined) => `${scheme ?? ''}${HIDDEN}@`) : value
+
 export function titleWithoutSecrets(binaryName: string, argv: readonly string[]): string {
   const shown = [binaryName]
   let commandWords = true
@@ -32,12 +36,12 @@ export function titleWithoutSecrets(binaryName: string, argv: readonly string[])
       const [name = '', ...value] = arg.split('=')
       if (!OPTION_NAMES.has(name)) shown.push(HIDDEN)
       else if (value.length === 0) shown.push(name)
-      else shown.push(`${name}=${SHOWN_VALUES.has(name) && plain(value.join('=')) ? value.join('=') : HIDDEN}`)
+      else shown.push(`${name}=${SHOWN_VALUES.has(name) && plain(value.join('=')) ? shownValue(name, value.join('=')) : HIDDEN}`)
       continue
     }
     const previous = argv[i - 1]
     if (commandWords && COMMAND_WORDS.has(arg)) shown.push(arg)
-    else if (previous !== undefined && SHOWN_VALUES.has(previous) && plain(arg)) shown.push(arg)
+    else if (previous !== undefined && SHOWN_VALUES.has(previous) && plain(arg)) shown.push(shownValue(previous, arg))
     else shown.push(HIDDEN)
     if (!COMMAND_WORDS.has(arg)) commandWords = false
   }

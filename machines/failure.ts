@@ -26,6 +26,8 @@ export type FailureReason =
   | 'renewAnswerRefused' //  bad_response: a renewal answer could not be used (what it carried was revoked)
   | 'renewAnswerRefusedSpent' // bad_response: as renewAnswerRefused, and it had spent the stored refresh token
   | 'tls' | 'network' | 'timeout' | 'proxy' // unreachable
+  | 'dns' | 'connectionRefused' //              unreachable: the host is unknown, or nothing listens there
+  | 'issuerMismatch' //                          bad_response: the metadata names another issuer
   | (string & {})
 
 /**

@@ -164,6 +164,10 @@ test('process title: command words, option names and the values of --email, --na
   assert.is(title(['login', 'pw-1']), 'omicos login ***')
   assert.is(title(['login', '--email', 'a\x1b]0;T\x07']), 'omicos login --email ***')
   assert.is(title(['login', '--pass\x1bword']), 'omicos login ***')
+  // A server address with user info: the address stays, who and the password do not.
+  assert.is(title(['login', '--server', 'https://ada:p@ss@auth.example/x']), 'omicos login --server https://***@auth.example/x')
+  assert.is(title(['cli', 'login', '--server=ada:pw@auth.example']), 'omicos cli login --server=***@auth.example')
+  assert.is(title(['login', '--server', 'auth.example:8443']), 'omicos login --server auth.example:8443')
 })
 
 test('process title: every word and option name of every command is one it shows', () => {

@@ -133,14 +133,24 @@ for (const [name, fetch] of FETCHES) {
   }
 
   test(`${name}: metadata for another issuer -> bad_response, the device authorization is never asked`, async () => {
-    for (const issuer of ['https://evil.example', `${hostile.url}.evil.example`, hostile.url.replace('127.0.0.1', 'localhost')]) {
+    for (const issuer of ['https://evil.example', `${hostile.url}.evil.example`]) {
       polite({
         'GET /.well-known/oauth-authorization-server': ({ res, url }) =>
           sendJson(res, 200, { issuer, token_endpoint: `${url}/token`, device_authorization_endpoint: `${url}/device/auth` }),
       })
-      await failsWith(grant(fetch), 'bad_response', /another issuer/, ['evil', 'localhost'])
+      await failsWith(grant(fetch), 'bad_response', /another issuer/, ['evil', 'calls itself'])
       assert.is(hostile.seen('POST /device/auth').length, 0)
     }
+    // The same machine by another name (localhost for 127.0.0.1): the name it gives is said,
+    // so a person can use it; another host's name never is (a phisher's wish).
+    const local = hostile.url.replace('127.0.0.1', 'localhost')
+    polite({
+      'GET /.well-known/oauth-authorization-server': ({ res, url }) =>
+        sendJson(res, 200, { issuer: local, token_endpoint: `${url}/token`, device_authorization_endpoint: `${url}/device/auth` }),
+    })
+    const message = await failsWith(grant(fetch), 'bad_response', /another issuer/)
+    assert.ok(String(message).includes(`(it calls itself ${local})`), message)
+    assert.is(hostile.seen('POST /device/auth').length, 0)
   })
 
   test(`${name}: pairing addresses off the issuer origin and codes that are not codes -> bad_response, onCode never called`, async () => {

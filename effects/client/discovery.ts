@@ -44,6 +44,20 @@ const issuerOf = (value: string): string | null => {
   }
 }
 
+const hostnameOf = (url: string): string | null => {
+  try {
+    return new URL(url).hostname.toLowerCase()
+  } catch {
+    return null
+  }
+}
+
+/** Both on this machine (loopback), or both on the same host name. */
+const sameMachine = (a: string, b: string): boolean => {
+  const [x, y] = [hostnameOf(a), hostnameOf(b)]
+  return x !== null && y !== null && (x === y || (isLoopbackHost(x) && isLoopbackHost(y)))
+}
+
 /**
  * Checks a metadata document and keeps the keys the engine uses. With `server` (the address
  * the metadata was read from), RFC 8414 section 3.3 applies: `issuer` must be that server, or
@@ -54,9 +68,15 @@ export const parseMetadata = (doc: Record<string, unknown>, server?: string): Se
   if (server !== undefined) {
     const wanted = issuerOf(server)
     if (typeof doc.issuer !== 'string' || hasUnsafeChars(doc.issuer) || issuerOf(doc.issuer) !== wanted) {
+      // Which address it calls itself, only when that is plausibly the same server by another
+      // name (localhost for 127.0.0.1, another port or path on the same host): any other name
+      // is what a phishing server would want a person to type next.
+      const named = typeof doc.issuer === 'string' && doc.issuer.length <= 2048 && !hasUnsafeChars(doc.issuer) ? issuerOf(doc.issuer) : null
+      const safeNamed = named !== null && /^https?:\/\/[^\s@]+$/.test(named) && sameMachine(named, server) ? named : null
       throw new EngineError(
         'bad_response',
-        `${hostOf(server)} sent authorization server metadata for another issuer than ${wanted}; nothing was sent to it`,
+        `${hostOf(server)} sent authorization server metadata for another issuer than ${wanted}${safeNamed ? ` (it calls itself ${safeNamed})` : ''}; nothing was sent to it`,
+        { reason: 'issuerMismatch' },
       )
     }
   }

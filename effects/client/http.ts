@@ -81,7 +81,7 @@ const CAUSES: Record<string, string> = {
 }
 
 const TLS_CAUSES: Record<string, string> = {
-  EPROTO: 'TLS error',
+  EPROTO: 'the TLS handshake failed',
   CERT_HAS_EXPIRED: 'the server certificate has expired',
   CERT_NOT_YET_VALID: 'the server certificate is not valid yet',
   DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed certificate',
@@ -150,9 +150,34 @@ const malformedHttp = (url: string, code: string): EngineError =>
     details: { host: hostOf(url), code, mayHaveReachedServer: true },
   })
 
-// Retrying cannot fix a certificate; the way out is to trust the server's CA.
+const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NODATA', 'EAI_NONAME'])
+
+/** The reason of a failed connection, for the next step a front end names. */
+export const networkReason = (error: unknown): FailureReason => {
+  const code = errorCode(error)
+  return code && DNS_CODES.has(code) ? 'dns' : code === 'ECONNREFUSED' ? 'connectionRefused' : 'network'
+}
+
+// OpenSSL's words when the other end answered something that is no TLS record: an http server.
+const PLAIN_HTTP = /wrong version number|packet length too long|http request/i
+
+const answersPlainHttp = (error: unknown): boolean => {
+  const seen = new Set<unknown>()
+  let current: any = error
+  while (current && typeof current === 'object' && !seen.has(current)) {
+    seen.add(current)
+    if (typeof current.message === 'string' && PLAIN_HTTP.test(current.message)) return true
+    if (typeof current.code === 'string' && /WRONG_VERSION_NUMBER|HTTP_REQUEST/.test(current.code)) return true
+    current = current.cause
+  }
+  return false
+}
+
+
+// Retrying cannot fix a certificate; the way out is to trust the server's CA. An https address
+// whose server speaks plain http is no certificate problem: that is said instead.
 const tlsFailure = (url: string, error: unknown): EngineError =>
-  unreachable(
+  answersPlainHttp(error) ? unreachable(url, 'it answers plain http, not https (TLS)', 'tls') : unreachable(
     url,
     `${describeNetworkError(error)}; if the server uses a private CA, point OMICOS_CA_BUNDLE, SSL_CERT_FILE or NODE_EXTRA_CA_CERTS at its certificate`,
     'tls',
@@ -271,7 +296,7 @@ export const requestJson = async (
       if (isParseErrorCode(code)) throw malformedHttp(url, code)
       if (timedOut) throw unreachable(url, `timed out after ${Math.round(timeoutMs / 100) / 10} s`, 'timeout', true)
       if (isTlsCode(code)) throw tlsFailure(url, error)
-      throw unreachable(url, describeNetworkError(error), 'network', !(code && BEFORE_SENDING.has(code)))
+      throw unreachable(url, describeNetworkError(error), networkReason(error), !(code && BEFORE_SENDING.has(code)))
     }
     const { status } = response
     // A browser's fetch shows a manual redirect as an opaque answer with status 0.
@@ -295,7 +320,7 @@ export const requestJson = async (
       const code = errorCode(error)
       if (isParseErrorCode(code)) throw malformedHttp(url, code)
       if (timedOut) throw unreachable(url, `timed out after ${Math.round(timeoutMs / 100) / 10} s while reading the answer`, 'timeout', true)
-      throw unreachable(url, describeNetworkError(error), 'network', true)
+      throw unreachable(url, describeNetworkError(error), networkReason(error), true)
     }
     if (text.trim() === '' && options.allowEmpty) return { status, headers: response.headers, body: null }
     // An error page from a proxy in front of the server is not a protocol answer: its status says enough.

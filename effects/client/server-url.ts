@@ -41,13 +41,38 @@ const urlProblem = (value: string): { url: URL | null; problem: UrlProblem } => 
   return { url, problem: `the scheme must be https (or http on loopback), not ${url.protocol.replace(/:$/, '')}` }
 }
 
+const HAS_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i
+
+/** Whether `value` names its scheme (`https://...`); a bare host or HOST:PORT does not. */
+export const namesScheme = (value: string): boolean => HAS_SCHEME.test(value.trim())
+
 /**
- * Checks and normalizes a `--server` value: https anywhere, http only on loopback, no user
- * info, query or fragment; the result has no trailing slash (`https://auth.omicos.cn`).
+ * A server address as people type it: a bare host (`auth.omicos.cn`) means https, a loopback
+ * host (`127.0.0.1:4000`, `localhost:4000`) means http, where a local server listens without
+ * TLS. An address that names its scheme is left as it is.
+ */
+export const withScheme = (value: string): string => {
+  const trimmed = value.trim()
+  if (trimmed === '' || namesScheme(trimmed)) return trimmed
+  try {
+    return `${isLoopbackHost(new URL(`http://${trimmed}`).hostname) ? 'http' : 'https'}://${trimmed}`
+  } catch {
+    return trimmed
+  }
+}
+
+/**
+ * Checks and normalizes a `--server` value (or OMICOS_SERVER's, named by `option`): https
+ * anywhere, http only on loopback, no user info, query or fragment; the scheme may be left out
+ * (withScheme); the result has no trailing slash (`https://auth.omicos.cn`). A value holding
+ * a user name or password is never repeated: the password is a secret.
  */
 export const parseServerUrl = (value: string, option = '--server'): string => {
-  const shown = hasUnsafeChars(value) ? 'the value' : JSON.stringify(value)
-  const { url, problem } = urlProblem(value.trim())
+  const { url, problem } = urlProblem(withScheme(value))
+  const shown = hasUnsafeChars(value) || url?.username || url?.password || /@/.test(value) ? 'the value' : JSON.stringify(value)
+  if (url && (url.username || url.password)) {
+    throw new EngineError('usage', `${option}: the address carries a user name or password (not shown here); give it without them, the login asks for what it needs`)
+  }
   if (problem || !url) throw new EngineError('usage', `${option} ${shown} is not usable: ${problem}`)
   if (url.search || url.hash) {
     throw new EngineError('usage', `${option} ${shown} is not usable: give the server address without ? or #`)

@@ -9,7 +9,7 @@ import { EngineError } from '../../../effects/client/engine-error.js'
 import { parseRetryAfter, requestJson, retryAfterMs } from '../../../effects/client/http.js'
 import { nodeFetch } from '../../../effects/node/node-fetch.js'
 import { passwordGrant } from '../../../effects/client/password-grant.js'
-import { cloudBase, DEFAULT_SERVER, parseServerUrl } from '../../../effects/client/server-url.js'
+import { cloudBase, DEFAULT_SERVER, namesScheme, parseServerUrl, withScheme } from '../../../effects/client/server-url.js'
 import { sendJson, startHttp, type Handler } from '../support.js'
 import { SELF_SIGNED_CERT, SELF_SIGNED_KEY } from '../../support/hostile-server.js'
 import { timeout } from '../../support/wait.js'
@@ -64,10 +64,28 @@ test('server URLs: https anywhere, http only on loopback, normalized', () => {
   assert.is(parseServerUrl('https://auth.omicos.cn/'), 'https://auth.omicos.cn')
   assert.is(parseServerUrl('HTTPS://Auth.Omicos.CN:8443/base/'), 'https://auth.omicos.cn:8443/base')
   for (const ok of ['http://127.0.0.1:4000', 'http://localhost:4000/', 'http://[::1]:4000']) parseServerUrl(ok)
-  for (const bad of ['http://auth.omicos.cn', 'ftp://x', 'auth.omicos.cn', 'https://u:p@x.cn', 'https://x.cn/?a=1', 'http://127.0.0.2', 'https://x\u001b[31m.cn']) {
+  for (const bad of ['http://auth.omicos.cn', 'ftp://x', 'https://u:p@x.cn', 'u:p@x.cn', 'auth omicos', 'https://x.cn/?a=1', 'http://127.0.0.2', 'https://x\u001b[31m.cn']) {
     assert.throws(() => parseServerUrl(bad), (e: EngineError) => e.kind === 'usage' && !/\u001b/.test(e.message), bad)
   }
   assert.is(cloudBase(DEFAULT_SERVER), 'auth.omicos.cn')
+})
+
+test('server addresses as people type them: a bare host is https, a loopback HOST:PORT http', () => {
+  assert.is(parseServerUrl('auth.omicos.cn'), 'https://auth.omicos.cn')
+  assert.is(parseServerUrl(' Auth.Omicos.CN:8443/ '), 'https://auth.omicos.cn:8443')
+  assert.is(parseServerUrl('127.0.0.1:4000'), 'http://127.0.0.1:4000')
+  assert.is(parseServerUrl('localhost:4000'), 'http://localhost:4000')
+  assert.is(parseServerUrl('[::1]:4000'), 'http://[::1]:4000')
+  assert.is(parseServerUrl('https://localhost:4000'), 'https://localhost:4000', 'a scheme given is kept')
+  assert.is(withScheme('auth.omicos.cn'), 'https://auth.omicos.cn')
+  assert.ok(namesScheme('http://x') && !namesScheme('localhost:4000'))
+  // A user name or password is refused without being repeated, under the name it came by.
+  for (const [value, option] of [['https://ada:s3cret@auth.omicos.cn', '--server'], ['ada:s3cret@auth.omicos.cn', 'OMICOS_SERVER']] as const) {
+    assert.throws(
+      () => parseServerUrl(value, option),
+      (e: EngineError) => e.kind === 'usage' && e.message.startsWith(`${option}: `) && !e.message.includes('s3cret') && !e.message.includes('ada'),
+    )
+  }
   assert.is(cloudBase('http://127.0.0.1:4000'), '127.0.0.1:4000')
 })
 
