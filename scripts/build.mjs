@@ -6,7 +6,7 @@ import { build } from 'esbuild'
 import { readdirSync, readFileSync, renameSync, statSync, chmodSync, rmSync, existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-const roots = ['machines', 'effects', 'cli', 'server', 'spec', 'scripts', 'examples']
+const roots = ['machines', 'effects', 'testing', 'cli', 'server', 'spec', 'scripts', 'examples']
 const files = []
 const walk = (dir) => {
   for (const name of readdirSync(dir)) {
@@ -78,7 +78,10 @@ const bundleOptions = {
   target: 'node20',
   external: ['better-sqlite3'],
   banner: { js: "import { createRequire as __omicosCreateRequire } from 'node:module'\nconst require = __omicosCreateRequire(import.meta.url)" },
-  sourcemap: 'linked',
+  // Maps beside the bundles, not linked from them: the package ships the bundles without their
+  // maps (megabytes of the dependencies' sources), and a published file must not point to a
+  // file that is not there.
+  sourcemap: 'external',
   minifyWhitespace: true,
   minifySyntax: true,
   metafile: true,

@@ -14,10 +14,11 @@ const only = process.argv.slice(2)
 const typecheck = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' })
 const machinesCheck = spawnSync('npx', ['tsc', '-p', 'machines/tsconfig.json'], { stdio: 'inherit' })
 const clientCheck = spawnSync('npx', ['tsc', '-p', 'effects/client/tsconfig.json'], { stdio: 'inherit' })
+const testingCheck = spawnSync('npx', ['tsc', '-p', 'testing/tsconfig.json'], { stdio: 'inherit' })
 let passed = 0
 let failed = 0
 let skipped = 0
-if (typecheck.status !== 0 || machinesCheck.status !== 0 || clientCheck.status !== 0) {
+if (typecheck.status !== 0 || machinesCheck.status !== 0 || clientCheck.status !== 0 || testingCheck.status !== 0) {
   console.log('typecheck: failed')
   failed++
 }

@@ -49,6 +49,7 @@ import {
   type Revocation,
 } from '../store/credential-store.js'
 import { EngineError } from '../client/engine-error.js'
+import { CLIENT_ID, DEFAULT_SCOPE } from '../client/client-defaults.js'
 import { omicosHome, type Env } from './environment.js'
 import type { FetchLike, HttpDeps } from '../client/http.js'
 import { fetchAccount, registerProcessOutcome, revokeTokens } from '../client/omicos-api.js'
@@ -105,8 +106,8 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
   const home = options.home ?? omicosHome(env, cwd)
   const loc = { home, cwd, env, lock: options.lock }
   const workspaceOnly = options.workspaceOnly ?? false
-  const clientId = options.clientId ?? 'omicos-cli'
-  const scope = options.scope ?? 'openid email offline_access'
+  const clientId = options.clientId ?? CLIENT_ID
+  const scope = options.scope ?? DEFAULT_SCOPE
   const now = options.now ?? Date.now
   const pairingNow = options.pairingNow ?? options.now ?? steadyClock()
   const http: HttpDeps & { now: () => number } = {

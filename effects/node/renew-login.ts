@@ -41,6 +41,7 @@ import { homeOf } from '../store/locations.js'
 import { queueRevocations } from '../store/revocation-queue.js'
 import { EngineError } from '../client/engine-error.js'
 import type { HttpDeps } from '../client/http.js'
+import { CLIENT_ID } from '../client/client-defaults.js'
 import { refreshUserToken } from '../client/refresh-grant.js'
 import { hostOf } from '../client/server-url.js'
 
@@ -121,7 +122,7 @@ const stillInFlight = (c: CredentialFile, now: number): boolean => {
 
 /** Renews the user token of the login stored in `file`. */
 export const renewStoredLogin = async (options: RenewOptions, file: string): Promise<RenewOutcome> => {
-  const clientId = options.clientId ?? 'omicos-cli'
+  const clientId = options.clientId ?? CLIENT_ID
   const now = options.now ?? Date.now
   const workspace = await workspaceCredentialPath(options)
   const candidates = [globalCredentialPath(options), ...(workspace ? [workspace.path] : [])]

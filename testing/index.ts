@@ -1,0 +1,260 @@
+// `omicos-auth/testing`: what a front end's own tests need to run the machines without a
+// server or real time: effects that answer from a script, a clock that moves only when told,
+// and a driver that moves it timer by timer while letting the effects answer in between, as
+// real time would pass. Runtime-neutral (no Node import): it runs under Node's test runners
+// and in a browser test alike. The project's own machine specs use it.
+//
+//   const clock = new TestClock(Date.UTC(2026, 0, 1))
+//   const script = scriptEffects(clock, { requestCode: [ok(code)], pollToken: [ok(pending), ok(granted)] })
+//   const driver = drive(createActor(provideLogin(script.effects), { input, clock }), clock)
+//   driver.start()
+//   await driver.advance(5_000)
+import { fromPromise, type Actor, type ActorOptions, type AnyActorLogic, type OutputFrom, type PromiseActorLogic, type Snapshot } from 'xstate'
+import type { DeviceLoginEffects, LoginEffects } from '../machines/login.machine.js'
+
+type Clock = NonNullable<ActorOptions<AnyActorLogic>['clock']>
+
+// --- the clock ----------------------------------------------------------------------------
+
+interface Timer {
+  due: number
+  fn: () => void
+}
+
+/**
+ * A clock for `createActor(logic, { clock })` that moves only by `advance` / `set`: timers
+ * fire in the order they are due, each at its own time, so `now()` inside an effect a timer
+ * started is the time a real clock would show.
+ */
+export class TestClock implements Clock {
+  private current: number
+  private nextId = 1
+  private readonly timers = new Map<number, Timer>()
+
+  constructor(start = 0) {
+    this.current = start
+  }
+
+  now(): number {
+    return this.current
+  }
+
+  setTimeout(fn: (...args: unknown[]) => void, timeout: number): number {
+    const id = this.nextId++
+    this.timers.set(id, { due: this.current + Math.max(0, timeout), fn: () => fn() })
+    return id
+  }
+
+  clearTimeout(id: number): void {
+    this.timers.delete(id)
+  }
+
+  /** when the earliest pending timer fires, or undefined when none is pending */
+  nextDue(): number | undefined {
+    let due: number | undefined
+    for (const timer of this.timers.values()) if (due === undefined || timer.due < due) due = timer.due
+    return due
+  }
+
+  /** how many timers are pending */
+  pending(): number {
+    return this.timers.size
+  }
+
+  /** Fires the earliest timer due at or before `until`, moving the time to it; false when none is. */
+  fireNext(until: number): boolean {
+    let best: [number, Timer] | undefined
+    for (const entry of this.timers) if (!best || entry[1].due < best[1].due) best = entry
+    if (!best || best[1].due > until) return false
+    this.timers.delete(best[0])
+    this.current = Math.max(this.current, best[1].due)
+    best[1].fn()
+    return true
+  }
+
+  /** Moves the time to `time` without firing anything in between (a laptop waking up). */
+  set(time: number): void {
+    this.current = time
+  }
+}
+
+// --- settling -----------------------------------------------------------------------------
+
+const macrotask = () => new Promise<void>((resolve) => setTimeout(resolve, 0))
+
+/** Lets every effect that has answered (resolved promises, and what they trigger) run. */
+export const settle = async (turns = 3): Promise<void> => {
+  for (let turn = 0; turn < turns; turn++) await macrotask()
+}
+
+/** Rejects when `promise` has not settled within `ms` of real time (a test runner may have no limit of its own). */
+export const within = <T>(promise: Promise<T>, ms = 2_000, what = 'the actor'): Promise<T> => {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms)
+  })
+  return Promise.race([promise, limit]).finally(() => clearTimeout(timer))
+}
+
+// --- driving an actor ---------------------------------------------------------------------
+
+export interface Driver<T extends AnyActorLogic> {
+  actor: Actor<T>
+  clock: TestClock
+  /** every state the actor reported, as `awaitingApproval.waiting`-style names */
+  states: string[]
+  /** errors the actor reported (a machine that throws) */
+  errors: unknown[]
+  /** starts the actor and lets the effects it invokes at once answer */
+  start(): Promise<void>
+  settle(): Promise<void>
+  /** moves the clock `ms` on, timer by timer, letting effects answer between timers */
+  advance(ms: number): Promise<void>
+  /** moves the clock on until the actor is done, at most `ms` of simulated time; its output */
+  finish(ms?: number): Promise<OutputFrom<T>>
+}
+
+const stateName = (value: unknown): string => {
+  if (typeof value === 'string') return value
+  if (!value || typeof value !== 'object') return String(value)
+  return Object.entries(value)
+    .map(([key, child]) => (child && typeof child === 'object' && Object.keys(child).length ? `${key}.${stateName(child)}` : key))
+    .join(',')
+}
+
+/** Drives `actor` (created with `{ clock }`) on `clock`. */
+export function drive<T extends AnyActorLogic>(actor: Actor<T>, clock: TestClock): Driver<T> {
+  const states: string[] = []
+  const errors: unknown[] = []
+  actor.subscribe({
+    next: (snapshot: { value?: unknown }) => {
+      if (snapshot.value !== undefined) states.push(stateName(snapshot.value))
+    },
+    error: (error) => errors.push(error),
+  })
+  const advance = async (ms: number) => {
+    await settle()
+    const target = clock.now() + ms
+    while (clock.fireNext(target)) await settle()
+    clock.set(Math.max(clock.now(), target))
+    await settle()
+  }
+  return {
+    actor,
+    clock,
+    states,
+    errors,
+    start: async () => {
+      actor.start()
+      await settle()
+    },
+    settle: () => settle(),
+    advance,
+    finish: async (ms = 3_600_000) => {
+      const limit = clock.now() + ms
+      const status = (): Snapshot<unknown> => actor.getSnapshot()
+      while (status().status === 'active' && clock.now() < limit) {
+        const due = clock.nextDue()
+        if (due === undefined) {
+          await settle()
+          if (clock.nextDue() === undefined) break
+          continue
+        }
+        await advance(Math.max(0, Math.min(due, limit) - clock.now()))
+      }
+      const snapshot = status()
+      if (snapshot.status === 'done') return snapshot.output as OutputFrom<T>
+      throw new Error(`the actor is ${snapshot.status}, not done, after ${ms} ms of simulated time`)
+    },
+  }
+}
+
+// --- scripted effects ---------------------------------------------------------------------
+
+type AnyEffect = PromiseActorLogic<any, any, any>
+/** What an effect resolves with. */
+export type OutputOfEffect<L> = L extends PromiseActorLogic<infer O, any, any> ? O : never
+/** What an effect is invoked with. */
+export type InputOfEffect<L> = L extends PromiseActorLogic<any, infer I, any> ? I : never
+
+/** One scripted answer: a value, a rejection, never answering, or one computed from the call. */
+export type Answer<O, I = unknown> =
+  | { ok: O }
+  | { fail: unknown }
+  | 'hang'
+  | ((call: { input: I; now: number }) => Answer<O, I>)
+
+export const ok = <O>(value: O): { ok: O } => ({ ok: value })
+export const fail = (error: unknown): { fail: unknown } => ({ fail: error })
+export const hang = 'hang' as const
+
+/** Answers per effect, in the order the effect is invoked. */
+export type Script<E> = { [K in keyof E]?: ReadonlyArray<Answer<OutputOfEffect<E[K]>, InputOfEffect<E[K]>>> }
+
+export interface Scripted<E> {
+  /** every effect of E: a scripted one answers from its script, any other rejects */
+  effects: E
+  /** the inputs each effect was invoked with, in order */
+  calls: { [K in keyof E]: Array<InputOfEffect<E[K]>> }
+  /** the clock's time of each invocation, per effect */
+  times: { [K in keyof E]: number[] }
+  /** effects invoked with no answer left in their script */
+  unexpected: Array<keyof E>
+}
+
+/** The effects of a login, password and device grant included. */
+export const LOGIN_EFFECTS = [
+  'checkExisting',
+  'verifyExisting',
+  'renewLogin',
+  'identify',
+  'lockCredentials',
+  'registerProcess',
+  'persist',
+  'revokeTokens',
+  'promptCredentials',
+  'authenticate',
+  'requestCode',
+  'pollToken',
+] as const satisfies ReadonlyArray<keyof LoginEffects>
+
+/**
+ * Effects that answer from `script`, one answer per invocation, recording their inputs and
+ * the clock's time. E defaults to a login's effects; a device-only front end scripts
+ * `scriptEffects<DeviceLoginEffects>(…)`.
+ */
+export function scriptEffects<E extends { [K in keyof E]: AnyEffect } = LoginEffects>(clock: { now(): number }, script: Script<E>): Scripted<E> {
+  const names = new Set<string>([...LOGIN_EFFECTS, ...Object.keys(script)])
+  const effects: Record<string, AnyEffect> = {}
+  const calls: Record<string, unknown[]> = {}
+  const times: Record<string, number[]> = {}
+  const unexpected: string[] = []
+  const answers = script as Record<string, ReadonlyArray<Answer<unknown, unknown>> | undefined>
+  for (const name of names) {
+    const queue = [...(answers[name] ?? [])]
+    calls[name] = []
+    times[name] = []
+    effects[name] = fromPromise<unknown, unknown>(({ input }) => {
+      calls[name]!.push(input)
+      times[name]!.push(clock.now())
+      let answer = queue.shift()
+      if (answer === undefined) {
+        unexpected.push(name)
+        return Promise.reject(new Error(`no scripted answer left for ${name}`))
+      }
+      while (typeof answer === 'function') answer = answer({ input, now: clock.now() })
+      if (answer === 'hang') return new Promise<never>(() => {})
+      return 'ok' in answer ? Promise.resolve(answer.ok) : Promise.reject(answer.fail)
+    })
+  }
+  return { effects, calls, times, unexpected } as unknown as Scripted<E>
+}
+
+/**
+ * One effect from a function, typed by the effect it stands for (one type parameter):
+ * `effect<LoginEffects['pollToken']>(async ({ input }) => …)`.
+ */
+export const effect = <L extends AnyEffect>(run: (args: { input: InputOfEffect<L>; signal: AbortSignal }) => PromiseLike<OutputOfEffect<L>>): L =>
+  fromPromise<OutputOfEffect<L>, InputOfEffect<L>>(({ input, signal }) => run({ input, signal })) as unknown as L
+
+export type { DeviceLoginEffects, LoginEffects }
