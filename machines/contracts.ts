@@ -196,11 +196,14 @@ export interface PairingView {
   verificationUriComplete: string | null
   /** epoch ms after which the code is dead */
   deadline: number
+  /** the polling interval in force, slow_down included */
   intervalMs: number
   /** the wait before the next poll, from the moment this view was sent */
   waitMs: number
   /** why the grant is backing off (the last polls failed), or null while the server answers */
   retrying: 'unreachable' | 'unavailable' | null
+  /** polls answered (or failed to connect) so far */
+  polls: number
 }
 
 // --- password grant -------------------------------------------------------------------------

@@ -38,6 +38,8 @@ export interface DeviceGrantContext {
   waitMs: number
   /** the latest time an effect reported (or a resume brought) */
   now: number
+  /** when the latest poll was sent (the code's arrival before the first): the next goes out an interval later at the earliest */
+  lastPollAt: number | null
   /** poll requests that got an answer or a connection failure */
   polls: number
   /** connection failures, 5xx and 429 answers in a row */
@@ -48,6 +50,10 @@ export interface DeviceGrantContext {
   error: Failure | null
 }
 
+/**
+ * `app.resume` tells a restored grant the time (epoch ms): restored snapshots have no timers,
+ * so the grant schedules its deadline and its next poll again from it (restore.ts sends it).
+ */
 export type DeviceGrantEvent = { type: 'user.cancel' } | { type: 'app.resume'; now: number }
 
 const pairingOf = (context: DeviceGrantContext): PairingView => ({
@@ -58,6 +64,7 @@ const pairingOf = (context: DeviceGrantContext): PairingView => ({
   intervalMs: context.intervalMs,
   waitMs: context.waitMs,
   retrying: context.retrying,
+  polls: context.polls,
 })
 
 /**
@@ -85,8 +92,6 @@ export const deviceGrant = setup({
     // says pending: the code is dead by the server's own expires_in.
     isPastDeadline: ({ context }, at: number) => at >= context.deadline!,
     isUnreachable: (_, error: Failure) => error.kind === 'unreachable',
-    // The screen said the server could not be reached: an answer must tell it otherwise.
-    wasRetrying: ({ context }) => context.retrying !== null,
     isResumedPastDeadline: ({ context }, now: number) => now >= context.deadline!,
     // Nothing is sent at or after expires_in: a wait that ends there ends the grant instead.
     isNextPollBeforeDeadline: ({ context }) => context.now + context.waitMs < context.deadline!,
@@ -103,8 +108,11 @@ export const deviceGrant = setup({
         intervalMs,
         waitMs: intervalMs,
         now: code.receivedAt,
+        lastPollAt: code.receivedAt,
       }
     }),
+    // The wait that ends here started at `now`: the poll goes out waitMs later.
+    notePollSent: assign(({ context }) => ({ lastPollAt: context.now + context.waitMs })),
     // The parent (the login machine) shows the code; alone, nobody is told but the snapshot.
     tellParent: enqueueActions(({ context, enqueue, self }) => {
       if (self._parent) enqueue.sendParent({ type: 'grant.pairing', pairing: pairingOf(context) })
@@ -149,6 +157,14 @@ export const deviceGrant = setup({
       deviceCode: null,
     }),
     takeResumeTime: assign((_, now: number) => ({ now })),
+    // Restored while waiting: the poll that was due stays due when it was, or goes at once if that has passed.
+    resumeWaiting: assign(({ context }, now: number) => ({ now, waitMs: Math.max(0, context.now + context.waitMs - now) })),
+    // Restored while a poll was out: its answer is lost (restore.ts drops the request), so the
+    // next poll goes an interval after it was sent, as after any answer.
+    resumeAfterLostPoll: assign(({ context }, now: number) => ({
+      now,
+      waitMs: Math.max(0, (context.lastPollAt ?? context.now) + context.intervalMs - now),
+    })),
     fail: assign((_, error: Failure) => ({ error, deviceCode: null })),
     // A login that can be resumed keeps the snapshot taken while it waited, not this one.
     cancel: assign({ error: () => failure('cancelled', 'pairing cancelled'), deviceCode: null }),
@@ -175,6 +191,7 @@ export const deviceGrant = setup({
     intervalMs: 0,
     waitMs: 0,
     now: 0,
+    lastPollAt: null,
     polls: 0,
     failures: 0,
     retrying: null,
@@ -200,23 +217,25 @@ export const deviceGrant = setup({
     awaitingApproval: {
       description: 'The address and the user code are out; waits for the other device. The code dies at context.deadline.',
       initial: 'waiting',
-      entry: 'tellParent',
       // Restored snapshots lose their timers (statelyai/xstate#5331): `app.resume` re-enters
-      // this state so both the deadline and the next poll are scheduled again from `now`.
+      // this state so both the deadline and the next poll are scheduled again from its time;
+      // past the deadline it ends at once. Never a poll sooner than the interval after the last.
       after: { untilDeadline: { target: 'failed', actions: 'expire' } },
-      on: {
-        'app.resume': [
-          {
-            guard: { type: 'isResumedPastDeadline', params: ({ event }) => event.now },
-            target: 'failed',
-            actions: [{ type: 'takeResumeTime', params: ({ event }) => event.now }, 'expire'],
-          },
-          { target: 'awaitingApproval', reenter: true, actions: { type: 'takeResumeTime', params: ({ event }) => event.now } },
-        ],
-      },
       states: {
         waiting: {
           description: 'Waits context.waitMs (the interval, or a backoff after failures) before the next poll.',
+          // The parent shows the pairing, the polls so far, the wait and why it retries: told after every answer.
+          entry: 'tellParent',
+          on: {
+            'app.resume': [
+              {
+                guard: { type: 'isResumedPastDeadline', params: ({ event }) => event.now },
+                target: '#deviceGrant.failed',
+                actions: [{ type: 'takeResumeTime', params: ({ event }) => event.now }, 'expire'],
+              },
+              { target: '#deviceGrant.awaitingApproval', reenter: true, actions: { type: 'resumeWaiting', params: ({ event }) => event.now } },
+            ],
+          },
           after: {
             pollWait: [
               { guard: 'isNextPollBeforeDeadline', target: 'polling' },
@@ -226,6 +245,21 @@ export const deviceGrant = setup({
         },
         polling: {
           description: 'Asks the token endpoint whether the code has been approved.',
+          entry: 'notePollSent',
+          on: {
+            'app.resume': [
+              {
+                guard: { type: 'isResumedPastDeadline', params: ({ event }) => event.now },
+                target: '#deviceGrant.failed',
+                actions: [{ type: 'takeResumeTime', params: ({ event }) => event.now }, 'expire'],
+              },
+              {
+                target: '#deviceGrant.awaitingApproval',
+                reenter: true,
+                actions: { type: 'resumeAfterLostPoll', params: ({ event }) => event.now },
+              },
+            ],
+          },
           invoke: {
             id: 'pollToken',
             src: 'pollToken',
@@ -284,19 +318,12 @@ export const deviceGrant = setup({
               {
                 guard: { type: 'isKind', params: ({ event }) => ({ result: event.output, kind: 'slowDown' as const }) },
                 target: 'waiting',
-                // The interval shown to the person changes with it.
-                actions: [{ type: 'slowDown', params: ({ event }) => event.output.at }, 'tellParent'],
+                actions: { type: 'slowDown', params: ({ event }) => event.output.at },
               },
               {
                 guard: { type: 'isKind', params: ({ event }) => ({ result: event.output, kind: 'unavailable' as const }) },
                 target: 'waiting',
-                // The parent shows that the server is in trouble, and when the next try is.
-                actions: [{ type: 'backOffAfterUnavailable', params: ({ event }) => event.output }, 'tellParent'],
-              },
-              {
-                guard: 'wasRetrying',
-                target: 'waiting',
-                actions: [{ type: 'takePending', params: ({ event }) => event.output.at }, 'tellParent'],
+                actions: { type: 'backOffAfterUnavailable', params: ({ event }) => event.output },
               },
               { target: 'waiting', actions: { type: 'takePending', params: ({ event }) => event.output.at } },
             ],
@@ -304,7 +331,7 @@ export const deviceGrant = setup({
               {
                 guard: { type: 'isUnreachable', params: ({ event }) => toFailure(event.error) },
                 target: 'waiting',
-                actions: ['backOffAfterConnectionError', 'tellParent'],
+                actions: 'backOffAfterConnectionError',
               },
               { target: '#deviceGrant.failed', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
             ],

@@ -505,13 +505,27 @@ export interface LoginEffects {
   pollToken: PromiseActorLogic<PollResult, PollInput>
 }
 
-/** The login machine with its effects, the child grants' handed to them. */
-export const provideLogin = (effects: LoginEffects) => {
-  const { promptCredentials, authenticate, requestCode, pollToken, ...own } = effects
+/** What a front end that logs in by device code only provides: no prompt, no password request. */
+export type DeviceLoginEffects = Omit<LoginEffects, 'promptCredentials' | 'authenticate'>
+
+/**
+ * The login machine with its effects, the child grants' handed to them. Given device-only
+ * effects, a password login ends failed at its first effect (none was provided).
+ */
+export const provideLogin = (effects: LoginEffects | DeviceLoginEffects) => {
+  const { checkExisting, verifyExisting, renewLogin, identify, lockCredentials, registerProcess, persist, revokeTokens, requestCode, pollToken } = effects
+  const passwordEffects = 'authenticate' in effects ? { promptCredentials: effects.promptCredentials, authenticate: effects.authenticate } : {}
   return login.provide({
     actors: {
-      ...own,
-      passwordGrant: passwordGrant.provide({ actors: { promptCredentials, authenticate } }),
+      checkExisting,
+      verifyExisting,
+      renewLogin,
+      identify,
+      lockCredentials,
+      registerProcess,
+      persist,
+      revokeTokens,
+      passwordGrant: passwordGrant.provide({ actors: passwordEffects }),
       deviceGrant: deviceGrant.provide({ actors: { requestCode, pollToken } }),
     },
   })

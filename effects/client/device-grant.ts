@@ -14,10 +14,12 @@
 // (section 6.1). Every number is range-checked where it is parsed.
 import { createActor, type ActorOptions, type AnyActorLogic } from 'xstate'
 import type { DeviceAuthorization, PairingView } from '../../machines/contracts.js'
+import type { Inspector } from '../../machines/inspection.js'
 import { deviceGrant } from '../../machines/device-grant.machine.js'
 import { createPairingActors } from './pairing-actors.js'
 import { steadyClock } from './clock.js'
 import { runToEnd } from './run-actor.js'
+import { secretSafeInspector } from './safe-inspector.js'
 import { EngineError } from './engine-error.js'
 import { discover } from './discovery.js'
 import { holdSecrets } from './held-secrets.js'
@@ -328,8 +330,8 @@ export interface RunDeviceGrantOptions extends DeviceAuthorizationRequest {
   clock?: ActorOptions<AnyActorLogic>['clock']
   /** cap on the backoff after connection errors (default 60000); the interval always wins over it */
   maxBackoffMs?: number
-  /** XState inspection events of the grant's machine, for tracing */
-  inspect?: ActorOptions<AnyActorLogic>['inspect']
+  /** XState inspection events of the grant's machine, for tracing; secrets are replaced before it sees them */
+  inspect?: Inspector
 }
 
 /**
@@ -357,7 +359,7 @@ export const runDeviceGrant = async (options: RunDeviceGrantOptions): Promise<To
   const actor = createActor(deviceGrant.provide({ actors }), {
     input: { server: options.server ?? metadata.token_endpoint, name: '', hostname: '', maxBackoffMs: options.maxBackoffMs },
     ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.inspect ? { inspect: options.inspect } : {}),
+    ...(options.inspect ? { inspect: secretSafeInspector(options.inspect) } : {}),
   })
   let shown = false
   actor.subscribe({
@@ -373,6 +375,7 @@ export const runDeviceGrant = async (options: RunDeviceGrantOptions): Promise<To
           intervalMs: c.intervalMs,
           waitMs: c.waitMs,
           retrying: c.retrying,
+          polls: c.polls,
         })
       }
     },

@@ -2,9 +2,12 @@
 // call these. An AbortSignal becomes the machine's `user.cancel`, an actor error a rejection
 // (a bare subscribe(fn) would rethrow it on a timer), and a login that waits for approval is
 // kept through a storage port so that the next run picks it up again.
-import { createActor, toPromise, type Actor, type AnyActorLogic, type EventFromLogic, type InspectionEvent, type OutputFrom, type Snapshot, type SnapshotFrom } from 'xstate'
+import { createActor, toPromise, type Actor, type ActorOptions, type AnyActorLogic, type EventFromLogic, type OutputFrom, type Snapshot, type SnapshotFrom } from 'xstate'
 import type { LoginInput, LoginOutput } from '../../machines/contracts.js'
 import type { login } from '../../machines/login.machine.js'
+import { restoreLogin } from '../../machines/restore.js'
+import type { Inspector } from '../../machines/inspection.js'
+import { safeInspect } from './safe-inspector.js'
 
 export interface RunOptions {
   /** aborting it sends `user.cancel`: the machine decides how it ends */
@@ -45,9 +48,12 @@ export interface ResumableLoginOptions extends RunOptions {
   store: SnapshotStore
   /** start afresh: the kept login is dropped */
   fresh?: boolean
-  /** the time a restored login resumes at (epoch ms) */
+  /** the time a restored login resumes at (epoch ms), on the same clock as `clock` */
   now: () => number
-  inspect?: (event: InspectionEvent) => void
+  /** the clock the login waits on (default: real timers); a test's simulated clock */
+  clock?: ActorOptions<AnyActorLogic>['clock']
+  /** every inspection event of the login's actors, secrets replaced */
+  inspect?: Inspector
   onSnapshot?: (snapshot: SnapshotFrom<LoginLogic>) => void
   /** called once when a kept login is picked up again */
   onResume?: () => void
@@ -62,14 +68,20 @@ export async function runResumableLogin(options: ResumableLoginOptions): Promise
   const { store, logic } = options
   if (options.fresh) await store.remove()
   const kept = options.fresh ? null : await store.read()
-  let actor: Actor<LoginLogic>
-  try {
-    actor = createActor(logic, { input: options.input, inspect: options.inspect, ...(kept ? { snapshot: kept } : {}) })
-  } catch {
-    await store.remove()
-    actor = createActor(logic, { input: options.input, inspect: options.inspect })
+  const inspect = safeInspect(options.inspect)
+  const clock = options.clock ? { clock: options.clock } : {}
+  let actor: Actor<LoginLogic> | null = null
+  // A kept login resumes through the machine's own rules (machines/restore.ts): told the time,
+  // it expires at once past its deadline and never polls sooner than an interval after its last poll.
+  if (kept) {
+    try {
+      actor = restoreLogin(logic, kept, { now: options.now(), inspect, ...clock })
+    } catch {
+      await store.remove()
+    }
   }
-  const resuming = kept !== null && actor.getSnapshot().status === 'active'
+  const resuming = actor !== null
+  actor ??= createActor(logic, { input: options.input, inspect, ...clock })
   // Writes are chained so that snapshots land in order and the last one wins.
   let saving: Promise<unknown> = Promise.resolve()
   actor.subscribe({
@@ -83,14 +95,7 @@ export async function runResumableLogin(options: ResumableLoginOptions): Promise
     error: () => {},
   })
   if (resuming) options.onResume?.()
-  const output = await runToEnd(actor, {
-    signal: options.signal,
-    // Restored snapshots lose their timers and restart running effects: the machine re-enters
-    // its wait with the current time (STYLE.md, XState pitfalls).
-    afterStart: () => {
-      if (resuming) actor.send({ type: 'app.resume', now: options.now() })
-    },
-  })
+  const output = await runToEnd(actor, { signal: options.signal })
   await saving
   if (!(output.kind === 'failed' && output.resumableUntil !== null)) await store.remove()
   return output

@@ -7,6 +7,7 @@ import type { LoginInput, LoginOutput, LogoutOutput } from '../../machines/contr
 import { provideLogin, type login as loginMachine } from '../../machines/login.machine.js'
 import { logout as logoutMachine } from '../../machines/logout.machine.js'
 import { runResumableLogin, runToEnd } from '../client/run-actor.js'
+import { safeInspect } from '../client/safe-inspector.js'
 import { defaultProcessName, hostName } from './environment.js'
 import type { FetchLike } from '../client/http.js'
 import { resolveEngineOptions, type EngineOptions } from './engine-options.js'
@@ -97,7 +98,7 @@ export async function login(options: LoginOptions): Promise<LoginOutput> {
     canPrompt: Boolean(prompts?.stdin.isTTY),
   }
   try {
-    return await runToEnd(createActor(provideLogin(actors), { input, inspect: options.inspect }), { signal: options.signal })
+    return await runToEnd(createActor(provideLogin(actors), { input, inspect: safeInspect(options.inspect) }), { signal: options.signal })
   } finally {
     await actors.dispose()
   }
@@ -148,6 +149,6 @@ export async function logout(options: EngineOptions = {}): Promise<LogoutOutput>
   const { home, cwd, env } = resolveEngineOptions({ ...options, server: options.server ?? DEFAULT_SERVER })
   const actors = createNodeActors({ home, cwd, env, fetch: options.fetch, lock: { onWait: options.onLockWait } })
   const expectedServer = options.server === undefined ? null : parseServerUrl(options.server)
-  const actor = createActor(logoutMachine.provide({ actors }), { input: { expectedServer }, inspect: options.inspect })
+  const actor = createActor(logoutMachine.provide({ actors }), { input: { expectedServer }, inspect: safeInspect(options.inspect) })
   return runToEnd(actor, { signal: options.signal })
 }

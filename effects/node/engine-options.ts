@@ -1,6 +1,6 @@
 // What every flow of the Node engine takes (effects/node/api.ts), and how its defaults are
 // found: the server, the omicOS home and the working directory from the environment.
-import type { InspectionEvent } from 'xstate'
+import type { Inspector } from '../../machines/inspection.js'
 import type { FetchLike } from '../client/http.js'
 import type { LockWait } from '../store/lock.js'
 import { DEFAULT_SERVER, parseServerUrl } from '../client/server-url.js'
@@ -22,8 +22,11 @@ export interface EngineOptions {
    * what it is doing), so a front end can say what it waits for; the wait is bounded (60 s).
    */
   onLockWait?: (wait: LockWait) => void
-  /** XState inspection events of the flow's actors, for tracing */
-  inspect?: (event: InspectionEvent) => void
+  /**
+   * XState inspection events of the flow's actors (a function, or an observer such as
+   * @statelyai/inspect's `inspector.inspect`); every secret is replaced before it sees them
+   */
+  inspect?: Inspector
 }
 
 export interface ResolvedOptions {

@@ -5,6 +5,8 @@ import { createActor } from 'xstate'
 import type { StatusOutput } from '../../machines/contracts.js'
 import { status as statusMachine } from '../../machines/status.machine.js'
 import { runToEnd } from '../client/run-actor.js'
+import { safeInspect } from '../client/safe-inspector.js'
+import { CLIENT_ID } from '../client/client-defaults.js'
 import { DEFAULT_SERVER, parseServerUrl } from '../client/server-url.js'
 import { resolveEngineOptions, type EngineOptions } from './engine-options.js'
 import { nodeFetch } from './node-fetch.js'
@@ -16,9 +18,9 @@ export async function status(options: EngineOptions & { online?: boolean } = {})
   const actors = createStatusActors({
     loc: { home, cwd, env },
     http: { fetch: options.fetch ?? nodeFetch(), now: Date.now },
-    clientId: 'omicos-cli',
+    clientId: CLIENT_ID,
   })
   const expectedServer = options.server === undefined ? null : parseServerUrl(options.server)
-  const actor = createActor(statusMachine.provide({ actors }), { input: { online: options.online ?? false, expectedServer }, inspect: options.inspect })
+  const actor = createActor(statusMachine.provide({ actors }), { input: { online: options.online ?? false, expectedServer }, inspect: safeInspect(options.inspect) })
   return runToEnd(actor, { signal: options.signal })
 }

@@ -354,7 +354,7 @@ const persistedAfterFirstPoll = async () => {
   return persisted
 }
 
-test('resume before the deadline: the same code, the deadline from the resume time, a full interval first', async () => {
+test('resume before the deadline, long after the poll that was due: the same code, the deadline kept, polled at once, then every interval', async () => {
   const persisted = await persistedAfterFirstPoll()
   const resumed = start({ requestCode: [], pollToken: [pending, approved] }, { snapshot: persisted, startAt: EPOCH + 300_000 })
   await settle()
@@ -363,8 +363,9 @@ test('resume before the deadline: the same code, the deadline from the resume ti
   const context = resumed.snapshot().context
   assert.equal([context.now, context.deadline, context.polls, context.userCode], [EPOCH + 300_000, EPOCH + 600_000, 1, 'BCDF-GHJK'])
   assert.is(resumed.clock.remaining('xstate.after.untilDeadline.deviceGrant.awaitingApproval'), 300_000)
+  await resumed.advance(0)
+  assert.equal(since(resumed), [300_000], 'the poll due at 10 s goes at once')
   await pollsAt(resumed, 305_000)
-  await pollsAt(resumed, 310_000)
   assert.is(((await resumed.done()) as { kind: string }).kind, 'granted')
   assert.equal(resumed.fx.calls.requestCode, [], 'no new code')
   assert.equal(resumed.fx.calls.pollToken[0], { server: 'https://auth.omicos.cn', deviceCode: secrets.deviceCode })

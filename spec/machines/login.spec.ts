@@ -73,14 +73,15 @@ test('device: the pairing reaches the login context; approved after slow_down; t
     intervalMs: 5_000,
     waitMs: 5_000,
     retrying: null,
+    polls: 0,
   })
   await login.advance(5_000 + 5_000)
   assert.is(login.snapshot().context.pairing.intervalMs, 10_000, 'the interval shown grows with slow_down')
   await login.advance(10_000)
   assert.equal(await login.done(), loggedIn('device'))
   assert.equal(login.fx.times.pollToken, [EPOCH + 5_000, EPOCH + 10_000, EPOCH + 20_000])
-  // The pairing arriving, and its interval growing, are snapshots of their own, in the same state.
-  assert.equal(login.states, ['checkingExisting', 'deviceGrant', 'deviceGrant', 'deviceGrant', 'identifying', 'locking', 'registeringProcess', 'persisting', 'loggedIn'])
+  // The pairing arriving, and each answer after it (polls so far, the interval growing), are snapshots of their own, in the same state.
+  assert.equal(login.states, ['checkingExisting', 'deviceGrant', 'deviceGrant', 'deviceGrant', 'deviceGrant', 'identifying', 'locking', 'registeringProcess', 'persisting', 'loggedIn'])
   assert.is(login.snapshot().context.pairing, null)
   assert.is(checkSnapshot('login: device slow down approved', { states: login.states, context: login.snapshot().context }), null)
 })
@@ -376,7 +377,8 @@ const cancelCases: [string, LoginInput, Record<string, Answer[]>, number, { stat
   ['checkingExisting', passwordLoginInput(), { checkExisting: ['hang'] }, 0, { states: ['checkingExisting', 'failed'], resumable: false, revoked: null }],
   ['passwordGrant', passwordLoginInput(), { authenticate: ['hang'] }, 0, { states: ['checkingExisting', 'passwordGrant', 'failed'], resumable: false, revoked: null }],
   ['deviceGrant: requesting the code', deviceLoginInput(), { requestCode: ['hang'] }, 0, { states: ['checkingExisting', 'deviceGrant', 'failed'], resumable: false, revoked: null }],
-  ['deviceGrant: waiting', deviceLoginInput(), { pollToken: [pending] }, 7_000, { states: ['checkingExisting', 'deviceGrant', 'deviceGrant', 'failed'], resumable: true, revoked: null }],
+  // The grant tells the login its pairing again after every answer (the polls so far).
+  ['deviceGrant: waiting', deviceLoginInput(), { pollToken: [pending] }, 7_000, { states: ['checkingExisting', 'deviceGrant', 'deviceGrant', 'deviceGrant', 'failed'], resumable: true, revoked: null }],
   ['deviceGrant: polling', deviceLoginInput(), { pollToken: ['hang'] }, 5_000, { states: ['checkingExisting', 'deviceGrant', 'deviceGrant', 'failed'], resumable: true, revoked: null }],
   ['identifying', deviceLoginInput(), { pollToken: [approved], identify: ['hang'], revokeTokens: [{ ok: undefined }] }, 5_000, { states: ['checkingExisting', 'deviceGrant', 'deviceGrant', 'identifying', 'revokingIssued', 'failed'], resumable: false, revoked: true }],
   ['locking', passwordLoginInput(), { lockCredentials: ['hang'], revokeTokens: [{ ok: undefined }] }, 0, { states: ['checkingExisting', 'passwordGrant', 'identifying', 'locking', 'revokingIssued', 'failed'], resumable: false, revoked: true }],
@@ -449,20 +451,18 @@ const resumeAt = (persisted: unknown, at: number, script: Record<string, Answer[
   return { ...run(loginWith(fx.actors), {}, { input: deviceLoginInput(), clock, snapshot: persisted }), fx }
 }
 
-test('resume a persisted device login before the deadline: the same code, polled an interval after the resume, logged in', async () => {
+test('resume a persisted device login before the deadline: the same code, polled at once (its poll was due long ago), logged in', async () => {
   const persisted = await persistedDeviceLogin()
   const login = resumeAt(persisted, EPOCH + 120_000, { pollToken: [approved] })
   await settle()
   login.actor.send({ type: 'app.resume', now: EPOCH + 120_000 })
-  await login.advance(4_999)
-  assert.equal(login.fx.calls.pollToken, [])
-  await login.advance(1)
-  assert.equal(login.fx.times.pollToken, [EPOCH + 125_000])
+  await login.advance(0)
+  assert.equal(login.fx.times.pollToken, [EPOCH + 120_000])
   assert.equal(login.fx.calls.pollToken, [{ server: 'https://auth.omicos.cn', deviceCode: secrets.deviceCode }])
   assert.equal(await login.done(), loggedIn('device'))
   assert.equal(login.fx.calls.checkExisting, [])
   assert.equal(login.fx.calls.requestCode, [])
-  assert.is((login.fx.calls.persist[0] as { loggedInAt: number }).loggedInAt, EPOCH + 125_000)
+  assert.is((login.fx.calls.persist[0] as { loggedInAt: number }).loggedInAt, EPOCH + 120_000)
   noSecretLeft(login)
 })
 

@@ -191,7 +191,7 @@ test('runDeviceGrant: the code shown once, the request tagged with no process, f
   assert.instance(error, EngineError)
   assert.equal([error.kind, error.message, error.reason], ['refused', 'the pairing was declined on the other device', 'pairingDenied'])
   assert.equal(shown, [
-    { userCode: 'BCDF-GHJK', verificationUri: 'https://as.example/device', verificationUriComplete: 'https://as.example/device?c=1', deadline: EPOCH + 600_000, intervalMs: 1_000, waitMs: 1_000, retrying: null },
+    { userCode: 'BCDF-GHJK', verificationUri: 'https://as.example/device', verificationUriComplete: 'https://as.example/device?c=1', deadline: EPOCH + 600_000, intervalMs: 1_000, waitMs: 1_000, retrying: null, polls: 0 },
   ])
   assert.equal(forms[0], { client_id: 'cli', scope: 'openid' }, 'no process name or host: this is not the omicOS login')
   const aborted = new AbortController()
