@@ -307,8 +307,14 @@ export interface DeviceGrantInput {
 export interface LoginInput {
   server: string
   method: AuthMethod
-  /** process display name */
+  /** process display name, shown to the approver of a device login and in the credential file */
   name: string
+  /**
+   * the process this login registers: `local-<workspace_id>` for the CLI (the workspace's id,
+   * or one derived from its path); for another front end any stable id of letters, digits and
+   * `. _ : -` (starting with a letter or digit, at most 128).
+   * Every registration of the same id rotates its process token.
+   */
   processId: string
   force: boolean
   /** the account asked for (--email), or null for whoever logs in */
@@ -317,7 +323,10 @@ export interface LoginInput {
   password?: string | null
   /** password login: a terminal is there to prompt on */
   canPrompt?: boolean
-  /** device login: the machine's host name, shown to the approver */
+  /**
+   * device login: the machine's host name, shown to the approver beside `name`; a front end
+   * without one (a web page) gives its own origin's host. Absent, the approver sees none.
+   */
   hostname?: string
   /** options of the password grant (maxAttempts, maxRetries, retryBaseMs, maxRateLimitWaitMs) */
   passwordGrant?: Omit<PasswordGrantInput, 'server' | 'email' | 'password' | 'canPrompt'>

@@ -3,7 +3,7 @@
 // pass them in, see `provideLogin`) and run the result with `createActor`.
 export * from './contracts.js'
 export * from './failure.js'
-export { login, loginDefaults, provideLogin, type LoginContext, type LoginEffects, type DeviceLoginEffects } from './login.machine.js'
+export { login, loginDefaults, provideLogin, provideDeviceLogin, type LoginContext, type LoginEffects, type DeviceLoginEffects } from './login.machine.js'
 export { passwordGrant, passwordGrantDefaults, type PasswordGrantContext } from './password-grant.machine.js'
 export { deviceGrant, deviceGrantDefaults, type DeviceGrantContext, type DeviceGrantEvent } from './device-grant.machine.js'
 export { logout, logoutDefaults, type LogoutContext } from './logout.machine.js'

@@ -36,35 +36,26 @@ const isActorRef = (value: object): value is AnyActorRef =>
  * A redacted copy of any value an inspection event carries. Plain objects and arrays are
  * copied key by key; an Error keeps its name, message, kind and reason; an actor ref becomes
  * a stand-in; functions (a snapshot's `matches`) are kept so the copy still works as a
- * snapshot; other class instances (state nodes) are the machine's definition and kept.
+ * snapshot; other class instances (state nodes, the tags' Set) are the machine's own parts.
  */
 function redactDeep(value: unknown, scrub: Scrub, refs: WeakMap<AnyActorRef, AnyActorRef>, seen: WeakSet<object>): unknown {
   if (typeof value === 'string') return scrub(value)
   if (!value || typeof value !== 'object') return value
   if (isActorRef(value)) return standIn(value, scrub, refs)
+  if (value instanceof Error) {
+    const { kind, reason } = value as Error & { kind?: unknown; reason?: unknown }
+    return { name: value.name, message: scrub(value.message), kind, reason }
+  }
+  const proto = Object.getPrototypeOf(value)
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return value
   if (seen.has(value)) return '[circular]'
   seen.add(value)
-  try {
-    if (Array.isArray(value)) return value.map((item) => redactDeep(item, scrub, refs, seen))
-    if (value instanceof Error) {
-      const { kind, reason } = value as Error & { kind?: unknown; reason?: unknown }
-      return { name: value.name, message: scrub(value.message), ...(kind === undefined ? {} : { kind }), ...(reason === undefined ? {} : { reason }) }
-    }
-    if (value instanceof Set) return [...value].map((item) => redactDeep(item, scrub, refs, seen))
-    if (value instanceof Map) return Object.fromEntries([...value].map(([key, item]) => [String(key), redactDeep(item, scrub, refs, seen)]))
-    // Other class instances are the machine's own parts (state nodes in `historyValue`): no data.
-    const proto = Object.getPrototypeOf(value)
-    if (proto !== Object.prototype && proto !== null) return value
-    const out: Record<string, unknown> = {}
-    for (const [key, item] of Object.entries(value)) {
-      // A snapshot's `machine` is the logic (static definition and implementations), not data.
-      if (key === 'machine' || typeof item === 'function') out[key] = item
-      else out[key] = isSecretKey(key) && item !== null && item !== undefined ? REDACTED : redactDeep(item, scrub, refs, seen)
-    }
-    return out
-  } finally {
-    seen.delete(value)
-  }
+  const copy = (key: string, item: unknown) =>
+    // A snapshot's `machine` is the logic (static definition and implementations), not data.
+    key === 'machine' || typeof item === 'function' ? item : isSecretKey(key) && item != null ? REDACTED : redactDeep(item, scrub, refs, seen)
+  const out = Array.isArray(value) ? value.map((item) => copy('', item)) : Object.fromEntries(Object.entries(value).map(([key, item]) => [key, copy(key, item)]))
+  seen.delete(value)
+  return out
 }
 
 /**
@@ -72,25 +63,24 @@ function redactDeep(value: unknown, scrub: Scrub, refs: WeakMap<AnyActorRef, Any
  * snapshot, redacted when read. Nothing else (an actor's options hold its input).
  */
 function standIn(ref: AnyActorRef, scrub: Scrub, refs: WeakMap<AnyActorRef, AnyActorRef>): AnyActorRef {
-  const known = refs.get(ref)
-  if (known) return known
-  const internals = ref as AnyActorRef & { _parent?: AnyActorRef; logic?: { config?: unknown } }
-  const stand = {
-    id: ref.id,
-    sessionId: ref.sessionId,
-    src: ref.src,
-    get _parent() {
-      return internals._parent ? standIn(internals._parent, scrub, refs) : undefined
-    },
-    // The machine's definition (states, transitions, named actions): written by hand, no data.
-    logic: { config: internals.logic?.config },
-    getSnapshot: () => redactDeep(ref.getSnapshot(), scrub, refs, new WeakSet()),
-    getPersistedSnapshot: () => redactDeep(ref.getPersistedSnapshot(), scrub, refs, new WeakSet()),
-    toJSON: () => ({ xstate$$type: 1, id: ref.id }),
+  let stand = refs.get(ref)
+  if (!stand) {
+    const { _parent: parent, logic } = ref as AnyActorRef & { _parent?: AnyActorRef; logic?: { config?: unknown } }
+    const redacted = (read: () => unknown) => () => redactDeep(read(), scrub, refs, new WeakSet())
+    stand = {
+      id: ref.id,
+      sessionId: ref.sessionId,
+      src: ref.src,
+      _parent: parent && standIn(parent, scrub, refs),
+      // The machine's definition (states, transitions, named actions): written by hand, no data.
+      logic: { config: logic?.config },
+      getSnapshot: redacted(() => ref.getSnapshot()),
+      getPersistedSnapshot: redacted(() => ref.getPersistedSnapshot()),
+      toJSON: () => ({ xstate$$type: 1, id: ref.id }),
+    } as unknown as AnyActorRef
+    refs.set(ref, stand)
   }
-  const typed = stand as unknown as AnyActorRef
-  refs.set(ref, typed)
-  return typed
+  return stand
 }
 
 /** The inspection event with every secret replaced (see secretSafeInspector). */

@@ -103,7 +103,9 @@ export const login = setup({
     checkExisting: fromPromise<ExistingCheck, CheckExistingInput>(notProvided('checkExisting')),
     verifyExisting: fromPromise<VerifyResult, VerifyInput>(notProvided('verifyExisting')),
     renewLogin: fromPromise<RenewResult, RenewInput>(notProvided('renewLogin')),
-    passwordGrant,
+    // The password grant is provided with its effects (provideLogin), never built in: a front
+    // end that logs in by device code alone (provideDeviceLogin) bundles no password grant.
+    passwordGrant: fromPromise(notProvided('passwordGrant')) as unknown as typeof passwordGrant,
     deviceGrant,
     identify: fromPromise<Account, IdentifyInput>(notProvided('identify')),
     lockCredentials: fromPromise<void, LockInput>(notProvided('lockCredentials')),
@@ -510,10 +512,11 @@ export type DeviceLoginEffects = Omit<LoginEffects, 'promptCredentials' | 'authe
 
 /**
  * The login machine with its effects, the child grants' handed to them. Given device-only
- * effects, a password login ends failed at its first effect (none was provided).
+ * effects, a password login ends failed at once (its grant was not provided); a front end that
+ * logs in by device code alone takes provideDeviceLogin, which bundles no password grant.
  */
 export const provideLogin = (effects: LoginEffects | DeviceLoginEffects) => {
-  const { checkExisting, verifyExisting, renewLogin, identify, lockCredentials, registerProcess, persist, revokeTokens, requestCode, pollToken } = effects
+  const { checkExisting, verifyExisting, renewLogin, identify, lockCredentials, registerProcess, markProcessReplaced, persist, revokeTokens, requestCode, pollToken } = effects
   const passwordEffects = 'authenticate' in effects ? { promptCredentials: effects.promptCredentials, authenticate: effects.authenticate } : {}
   return login.provide({
     actors: {
@@ -523,9 +526,29 @@ export const provideLogin = (effects: LoginEffects | DeviceLoginEffects) => {
       identify,
       lockCredentials,
       registerProcess,
+      markProcessReplaced,
       persist,
       revokeTokens,
       passwordGrant: passwordGrant.provide({ actors: passwordEffects }),
+      deviceGrant: deviceGrant.provide({ actors: { requestCode, pollToken } }),
+    },
+  })
+}
+
+/** The login machine for a front end that logs in by device code alone, with its effects. */
+export const provideDeviceLogin = (effects: DeviceLoginEffects) => {
+  const { checkExisting, verifyExisting, renewLogin, identify, lockCredentials, registerProcess, markProcessReplaced, persist, revokeTokens, requestCode, pollToken } = effects
+  return login.provide({
+    actors: {
+      checkExisting,
+      verifyExisting,
+      renewLogin,
+      identify,
+      lockCredentials,
+      registerProcess,
+      markProcessReplaced,
+      persist,
+      revokeTokens,
       deviceGrant: deviceGrant.provide({ actors: { requestCode, pollToken } }),
     },
   })

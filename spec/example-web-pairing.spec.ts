@@ -1,5 +1,6 @@
-// The web pairing example (examples/web-pairing/) in headless Chromium: the device login
-// machine, unchanged, with browser effects, against the reference server on another origin.
+// The web pairing example (examples/web-pairing/) in headless Chromium, built from the packed
+// package: the device login machine, unchanged, with the package's device login effects,
+// against the reference server on another origin.
 // The page shows a code, keeps it across a reload, and reaches its logged-in state once the
 // code is approved on /device in a second browser context.
 import { test } from 'uvu'
@@ -9,6 +10,10 @@ import { closeChromium, launchChromium, openPage } from './support/browser.js'
 import { buildWebPairing, serveWebPairing, type StaticServer, type WebPairingBuild } from '../examples/web-pairing/bundle.js'
 import { DEFAULT_USERS, referenceServerFor, withReferenceServer } from './support/server.js'
 import { sleep, timeout } from './support/wait.js'
+import { installProject, packOmicosAuth, xstatePeerRange } from './support/packed.js'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 
 const [ada] = DEFAULT_USERS as [{ email: string; password: string }]
 const SCREENSHOT = '/tmp/omicos-web-pairing-logged-in.png'
@@ -18,8 +23,15 @@ let built: WebPairingBuild
 let site: StaticServer
 let browser: Browser
 
+// The example is built from the packed package installed into a fresh project, as its users
+// would build it: only what the package's entries ship can reach the page.
+const work = mkdtempSync(join(tmpdir(), 'omicos-web-pairing-'))
+const PACKAGE = 'node_modules/omicos-auth/dist/'
+
 test.before(async () => {
-  built = await timeout(buildWebPairing(), 30_000, 'bundling the example')
+  const { tarball } = packOmicosAuth(work)
+  installProject(join(work, 'app'), tarball, { xstate: xstatePeerRange() })
+  built = await timeout(buildWebPairing({ project: join(work, 'app'), outDir: join(work, 'site') }), 30_000, 'bundling the example')
   site = await timeout(serveWebPairing(built.outDir), 10_000, 'starting the static server')
 })
 // Started once the static server is up: the reference server lets its origin call it.
@@ -32,6 +44,7 @@ test.before(async () => {
 test.after(async () => {
   await closeChromium(browser)
   await timeout(site?.close() ?? Promise.resolve(), 10_000, 'stopping the static server').catch(() => {})
+  rmSync(work, { recursive: true, force: true })
 })
 
 async function newPage(): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
@@ -87,12 +100,14 @@ const devicePolls = () => ref.server.requests.filter((r) => r.path === '/token' 
 
 test('the bundle is browser-only code: no Node built-in left to import, no fetch ponyfill', () => {
   assert.equal(built.externalImports, [])
-  assert.ok(built.inputs.includes('machines/login.machine.ts'), 'the machine is bundled as it is')
-  assert.ok(built.inputs.includes('effects/client/run-actor.ts'), 'run by the engine\'s own runner')
-  assert.ok(built.inputs.includes('effects/client/device-grant.ts'), 'the RFC 8628 client is shared with the CLI')
+  assert.ok(built.inputs.includes(`${PACKAGE}machines/login.machine.js`), 'the machine is bundled as the package ships it')
+  assert.ok(built.inputs.includes(`${PACKAGE}effects/client/run-actor.js`), 'run by the engine\'s own runner')
+  assert.ok(built.inputs.includes(`${PACKAGE}effects/client/device-grant.js`), 'the RFC 8628 client is shared with the CLI')
+  assert.equal(built.inputs.filter((path) => /^(machines|effects)\//.test(path)), [], 'nothing from the repository\'s sources')
   const nodeOnly = built.inputs.filter((path) =>
     /node_modules\/(cross-fetch|node-fetch|whatwg-fetch)\//.test(path) ||
-    /^effects\/(node\/|store\/(?!credential-file\.ts$))/.test(path))
+    path.startsWith(`${PACKAGE}effects/node/`) ||
+    (path.startsWith(`${PACKAGE}effects/store/`) && !path.endsWith('credential-file.js')))
   assert.equal(nodeOnly, [])
 })
 

@@ -210,6 +210,7 @@ export const LOGIN_EFFECTS = [
   'identify',
   'lockCredentials',
   'registerProcess',
+  'markProcessReplaced',
   'persist',
   'revokeTokens',
   'promptCredentials',

@@ -31,3 +31,9 @@ export { fetchAccount, getAccount, registerProcess, checkProcessToken, revokeTok
 // The credential file's format is runtime-neutral (no file access): a front end that keeps a
 // login elsewhere (a browser's storage) keeps the same fields the CLI writes.
 export { credentialFileFromLogin, buildCredentialFile, CREDENTIAL_FILE_VERSION, type CredentialFile } from '../store/credential-file.js'
+export {
+  createDeviceLoginEffects,
+  asCredentialRecord,
+  type CredentialStorage,
+  type DeviceLoginEffectOptions,
+} from './device-login-effects.js'

@@ -2,7 +2,7 @@
 // esm) beside a copy of its index.html, and serves that directory from a small static server.
 // Used by spec/example-web-pairing.spec.ts and by ./serve.ts.
 import { build } from 'esbuild'
-import { existsSync, mkdirSync, copyFileSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, copyFileSync, readdirSync, readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { dirname, join, resolve } from 'node:path'
@@ -31,14 +31,31 @@ export interface WebPairingBuild {
   externalImports: string[]
 }
 
-/** Bundles examples/web-pairing/main.ts to `outDir/app.js` and copies index.html beside it. */
-export async function buildWebPairing(options: { outDir?: string; minify?: boolean } = {}): Promise<WebPairingBuild> {
+/**
+ * Bundles examples/web-pairing/main.ts to `outDir/app.js` and copies index.html beside it. The
+ * example imports the package by name (omicos-auth/machines, omicos-auth/client): from this
+ * repository they resolve to the sources (tsconfig.json `paths`); with `project`, a folder
+ * whose node_modules holds the installed package, the example's files are copied there and
+ * bundled from what the package ships, as any user of it would.
+ */
+export async function buildWebPairing(options: { outDir?: string; minify?: boolean; project?: string } = {}): Promise<WebPairingBuild> {
   const root = repoRoot()
   const outDir = resolve(root, options.outDir ?? join('dist', SOURCE))
   mkdirSync(outDir, { recursive: true })
+  let base = root
+  let sourceDir = join(root, SOURCE)
+  if (options.project) {
+    base = resolve(options.project)
+    sourceDir = join(base, 'web-pairing')
+    mkdirSync(sourceDir, { recursive: true })
+    for (const name of readdirSync(join(root, SOURCE))) {
+      if (name.endsWith('.ts') && name !== 'bundle.ts' && name !== 'serve.ts') copyFileSync(join(root, SOURCE, name), join(sourceDir, name))
+    }
+  }
   const result = await build({
-    absWorkingDir: root,
-    entryPoints: [join(root, SOURCE, 'main.ts')],
+    absWorkingDir: base,
+    ...(options.project ? { tsconfigRaw: { compilerOptions: { verbatimModuleSyntax: true } } } : {}),
+    entryPoints: [join(sourceDir, 'main.ts')],
     outfile: join(outDir, 'app.js'),
     bundle: true,
     platform: 'browser',

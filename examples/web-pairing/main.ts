@@ -24,10 +24,8 @@
 //
 // Everything a server sent is inserted as text (textContent), never as markup.
 import type { Snapshot } from 'xstate'
-import type { LoginInput } from '../../machines/contracts.js'
-import { provideLogin } from '../../machines/login.machine.js'
-import { runResumableLogin, type SnapshotStore } from '../../effects/client/run-actor.js'
-import { parseServerUrl } from '../../effects/client/server-url.js'
+import { provideLogin, type LoginInput } from 'omicos-auth/machines'
+import { parseServerUrl, runResumableLogin, type SnapshotStore } from 'omicos-auth/client'
 import { CREDENTIALS_PLACE, createBrowserActors, forgetStoredLogin, readStoredLogin } from './browser-effects.js'
 import { formatSeconds, viewOf, type LoginSnapshot } from './view.js'
 

@@ -3,9 +3,7 @@
 // only to count down the time left; the machine decides expiry on its own, and whether a
 // cancelled pairing can go on (`resumableUntil` in its outcome).
 import type { SnapshotFrom } from 'xstate'
-import type { FailureKind } from '../../machines/failure.js'
-import type { DeviceGrantContext } from '../../machines/device-grant.machine.js'
-import type { login } from '../../machines/login.machine.js'
+import { pairingViewOf, type FailureKind, type login } from 'omicos-auth/machines'
 
 export type LoginSnapshot = SnapshotFrom<typeof login>
 
@@ -63,17 +61,10 @@ export const stepOf = (snapshot: LoginSnapshot): PairingStep => {
   return value in HEADLINES ? (value as PairingStep) : 'failed'
 }
 
-/** The device grant's own context while it runs (polls, backoff), or null. */
-const grantOf = (snapshot: LoginSnapshot): DeviceGrantContext | null => {
-  const child = snapshot.children.grant?.getSnapshot() as { context?: DeviceGrantContext } | undefined
-  return child?.context && 'polls' in child.context ? child.context : null
-}
-
 export const viewOf = (snapshot: LoginSnapshot, now: number): PairingView => {
   const step = stepOf(snapshot)
   const c = snapshot.context
-  const pairing = step === 'awaitingApproval' ? c.pairing : null
-  const grant = grantOf(snapshot)
+  const pairing = step === 'awaitingApproval' ? pairingViewOf(snapshot) : null
   const failure = step === 'failed' && c.error ? { kind: c.error.kind, message: c.error.message } : null
   return {
     step,
@@ -82,9 +73,9 @@ export const viewOf = (snapshot: LoginSnapshot, now: number): PairingView => {
     verificationUri: pairing?.verificationUri ?? null,
     verificationUriComplete: pairing?.verificationUriComplete ?? null,
     secondsLeft: pairing ? Math.max(0, Math.ceil((pairing.deadline - now) / 1000)) : null,
-    intervalSeconds: pairing ? (grant?.intervalMs ?? pairing.intervalMs) / 1000 : null,
-    polls: grant?.polls ?? 0,
-    backingOff: Boolean(pairing && grant && grant.failures > 0),
+    intervalSeconds: pairing ? pairing.intervalMs / 1000 : null,
+    polls: pairing?.polls ?? 0,
+    backingOff: pairing?.retrying != null,
     email: step === 'loggedIn' ? (c.account?.email ?? null) : step === 'alreadyLoggedIn' ? (c.existing?.email ?? null) : null,
     failure,
     resumableSeconds:
