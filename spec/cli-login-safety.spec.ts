@@ -12,7 +12,7 @@ import type { CliSandbox } from './support/cli.js'
 import { assertOneLineError, bytesOf, CREDENTIAL_FILE, loginSpec, watchForLeaks } from './support/cli-login.js'
 import { request } from './support/server.js'
 import { writeLockOf } from './support/store-files.js'
-import { timeout } from './support/wait.js'
+import { sleep, timeout } from './support/wait.js'
 
 const ADA = { email: 'ada@example.com', password: 'correct horse battery' }
 
@@ -89,6 +89,33 @@ test('the lock held by a live process: login --force fails with exit 7 before an
     assert.is(networkRequests(), seen, 'no request reached the server: nothing issued, nothing rotated')
     assert.equal(bytesOf(globalFile), before)
     assert.ok(await processTokenWorks(globalFile), 'the untouched file still holds a live process token')
+  } finally {
+    stopBeat()
+    holder.kill()
+    rmSync(`${globalFile}.lock`, { force: true })
+  }
+})
+
+test('a lock held by a live process that lets go within the wait: login --force says what it waits for, then logs in', async () => {
+  const box = sandbox()
+  assert.is((await login(box)).code, 0)
+  const globalFile = join(box.home, CREDENTIAL_FILE)
+  const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' })
+  let stopBeat = () => {}
+  try {
+    await timeout(new Promise((resolve) => holder.once('spawn', resolve)), 5_000, 'spawn')
+    stopBeat = writeLockOf(`${globalFile}.lock`, holder.pid!, { heartbeat: true, purpose: 'renew' })
+    // The holder lets go after 2.5 s, as a renewal that finishes would.
+    const letGo = sleep(2_500).then(() => {
+      stopBeat()
+      rmSync(`${globalFile}.lock`, { force: true })
+    })
+    const result = await login(box, ['--force'])
+    await letGo
+    assert.is(result.code, 0, result.stderr)
+    assert.match(result.stderr, new RegExp(`^waiting for another omicos process \\(pid ${holder.pid}, renewing\\) …$`, 'm'))
+    assert.not.match(result.stderr, /remove/)
+    assert.ok(await processTokenWorks(globalFile), 'the new login works')
   } finally {
     stopBeat()
     holder.kill()
