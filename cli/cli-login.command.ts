@@ -1,6 +1,6 @@
 import { Command, Option } from 'clipanion'
 import { exitCodeTable } from './exit-codes.js'
-import { checkProcessName, OmicosCommand, UsageFailure } from './command-base.js'
+import { againCommand, checkProcessName, OmicosCommand, UsageFailure } from './command-base.js'
 import { renderLogin, renderLogout } from './render-outcome.js'
 import { thrownJson } from './render-json.js'
 import { detectTerminal } from './terminal.js'
@@ -56,7 +56,7 @@ export class CliLoginCommand extends OmicosCommand {
         const output = await this.withInterrupt((signal) => logout({ server: this.server, inspect, signal, onLockWait: this.onLockWait }))
         return this.print(renderLogout(output, { again: 'omicos cli login', serverFlag: this.server, json: this.json ? 'cli login' : undefined }))
       }
-      const server = this.serverAddress(this.server)
+      const server = await this.loginServer(this.server, 'device', this.workspace)
       // With --json, stdout is the script's: the pairing screen (address, code, QR code) is drawn on stderr.
       const screen = this.json ? this.context.stderr : this.context.stdout
       const terminal = detectTerminal({ stdout: screen, stderr: this.context.stderr }, this.env)
@@ -79,7 +79,7 @@ export class CliLoginCommand extends OmicosCommand {
           onLockWait: this.onLockWait,
         }),
       ).finally(view.stop)
-      return this.print(renderLogin(output, { again: 'omicos cli login', json: this.json ? 'cli login' : undefined }))
+      return this.print(renderLogin(output, { again: againCommand('omicos cli login', server, this.workspace), json: this.json ? 'cli login' : undefined }))
     } catch (error) {
       if (!this.json) return this.fail(error)
       const { line, code } = thrownJson('cli login', this.logout ? 'logout' : 'login', error)

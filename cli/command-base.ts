@@ -32,6 +32,21 @@ export abstract class OmicosCommand extends Command {
    * the name it came by. When the scheme was left out (`auth.omicos.cn`, `127.0.0.1:4000`), the
    * address used is said once on stderr.
    */
+  /**
+   * The server of a login: as serverAddress, but with neither --server nor OMICOS_SERVER, the
+   * one this machine already names (a pairing in progress here, else the login here) before the
+   * default, said on stderr: never a silent switch to the default server.
+   */
+  protected async loginServer(flag: string | undefined, method: 'password' | 'device', workspace: boolean): Promise<string> {
+    if (flag !== undefined || this.env.OMICOS_SERVER) return this.serverAddress(flag)
+    const { serverInUse } = await import('../effects/node/api.js')
+    const inUse = await serverInUse({ env: this.env, workspace, method })
+    if (!inUse) return DEFAULT_SERVER
+    const whose = inUse.from === 'pairing' ? 'the pairing in progress here' : 'the login here'
+    this.context.stderr.write(`Using ${inUse.server}, the server of ${whose} (--server to choose another).\n`)
+    return inUse.server
+  }
+
   protected serverAddress(flag: string | undefined): string {
     const source = flag !== undefined ? '--server' : this.env.OMICOS_SERVER ? 'OMICOS_SERVER' : null
     if (source === null) return DEFAULT_SERVER
@@ -52,6 +67,15 @@ export abstract class OmicosCommand extends Command {
   protected withInterrupt<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
     return withInterrupt(this.io, run)
   }
+}
+
+/**
+ * The command that runs `base` again as it ran: with `--server` when not the default, and
+ * `--workspace` when given, so a hint works as printed.
+ */
+export function againCommand(base: string, server: string, workspace = false): string {
+  const word = /^[A-Za-z0-9:/._\-\[\]@%+=,~]+$/.test(server) ? server : `'${server.replace(/'/g, `'\\''`)}'`
+  return [base, ...(server === DEFAULT_SERVER ? [] : ['--server', word]), ...(workspace ? ['--workspace'] : [])].join(' ')
 }
 
 export class UsageFailure extends Error {

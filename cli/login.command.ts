@@ -1,7 +1,7 @@
 import { Command, Option } from 'clipanion'
 import { readSecretFromStream } from '../effects/node/prompts.js'
 import { exitCodeTable } from './exit-codes.js'
-import { checkProcessName, OmicosCommand, UsageFailure } from './command-base.js'
+import { againCommand, checkProcessName, OmicosCommand, UsageFailure } from './command-base.js'
 import { isUnsafe, quoted } from './printable-text.js'
 import { passwordWarning } from './process-title.js'
 import { renderLogin, renderLogout } from './render-outcome.js'
@@ -62,7 +62,7 @@ export class LoginCommand extends OmicosCommand {
         return this.print(renderLogout(output, { again: 'omicos login', serverFlag: this.server, json: this.json ? 'login' : undefined }))
       }
       // A bad --server is a usage error of one line, before the --password warning.
-      const server = this.serverAddress(this.server)
+      const server = await this.loginServer(this.server, 'password', this.workspace)
       let password = this.password ?? null
       if (this.password !== undefined) {
         this.context.stderr.write(`${passwordWarning(process.platform)}\n`)
@@ -82,7 +82,7 @@ export class LoginCommand extends OmicosCommand {
           onLockWait: this.onLockWait,
         }),
       )
-      return this.print(renderLogin(output, { again: 'omicos login', json: this.json ? 'login' : undefined }))
+      return this.print(renderLogin(output, { again: againCommand('omicos login', server, this.workspace), json: this.json ? 'login' : undefined }))
     } catch (error) {
       if (!this.json) return this.fail(error)
       const { line, code } = thrownJson('login', this.status ? 'status' : this.logout ? 'logout' : 'login', error)

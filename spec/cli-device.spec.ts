@@ -112,7 +112,7 @@ test('already logged in: says as whom, exit 0, no request to the server; --force
   const again = await runCli(['cli', 'login', '--server', ref.server.url], { cwd: box.workspace, env: box.env, timeoutMs: 15_000 })
   assert.is(again.code, 0, again.stderr)
   assert.match(again.stdout, `Already logged in as ${ada.email} (process "first") on ${ref.server.url}.`)
-  assert.match(again.stdout, 'omicos cli login --force')
+  assert.match(again.stdout, `Use omicos cli login --server ${ref.server.url} --force to log in again.`)
   assert.not.match(again.stdout + again.stderr, 'pairing code')
   const asked = ref.server.requests.slice(seen).map((r) => `${r.method} ${r.path}`)
   assert.equal(asked.filter((r) => !r.includes('/.well-known/')), ['GET /omicos/account'], 'only the account check: no pairing, nothing rotated')

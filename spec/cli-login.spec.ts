@@ -259,7 +259,6 @@ test('server down (a closed port): exit 3 within 10 s, one line naming the host,
 
 test('the default server https://auth.omicos.cn, unreachable here: exit 3 fast, naming it', async () => {
   const box = sandbox()
-  assert.is((await loginWithStdin(box, ADA)).code, 0)
   const before = bytesOf(globalFile(box))
   const started = Date.now()
   const result = await leaks.run(['login', '--email', ADA.email, '--password-stdin', '--force'], {
@@ -271,6 +270,15 @@ test('the default server https://auth.omicos.cn, unreachable here: exit 3 fast, 
   assert.ok(Date.now() - started < 10_000, `gave up in ${Date.now() - started} ms`)
   assertOneLineError(result, 3, /auth\.omicos\.cn/)
   assert.equal(bytesOf(globalFile(box)), before)
+})
+
+test('no --server and a login here on another server: that server is used, and said, never the default silently', async () => {
+  const box = sandbox()
+  assert.is((await loginWithStdin(box, ADA)).code, 0)
+  const result = await leaks.run(['login', '--email', ADA.email, '--password-stdin', '--force'], { cwd: box.workspace, env: box.env, input: ADA.password, timeoutMs: 20_000 })
+  assert.is(result.code, 0, result.stderr)
+  assert.is(result.stderr, `Using ${ref.server.url}, the server of the login here (--server to choose another).\n`)
+  assert.match(result.stdout, `Logged in as ${ADA.email}`)
 })
 
 // --- usage ------------------------------------------------------------------------------------

@@ -13,7 +13,8 @@ import type { FetchLike } from '../client/http.js'
 import { resolveEngineOptions, type EngineOptions } from './engine-options.js'
 import { createNodeActors } from './node-actors.js'
 import { nodeFetch } from './node-fetch.js'
-import { createPendingPairings } from '../store/pending-pairing.js'
+import { createPendingPairings, pendingPairingServers } from '../store/pending-pairing.js'
+import { readActive } from '../store/credential-store.js'
 import type { PromptStreams } from './prompts.js'
 import { refreshProcessToken as refreshWith, resolveCredentials as resolveWith, type RefreshOptions, type RefreshResult, type ResolveOptions } from './resolver.js'
 import { DEFAULT_SERVER, parseServerUrl } from '../client/server-url.js'
@@ -151,4 +152,33 @@ export async function logout(options: EngineOptions = {}): Promise<LogoutOutput>
   const expectedServer = options.server === undefined ? null : parseServerUrl(options.server)
   const actor = createActor(logoutMachine.provide({ actors }), { input: { expectedServer }, inspect: safeInspect(options.inspect) })
   return runToEnd(actor, { signal: options.signal })
+}
+
+/**
+ * The server a login without `--server` (and without OMICOS_SERVER) goes to, when this machine
+ * already names one: for a pairing, one still waiting in this workspace; else the server of the
+ * login here (a person told to "log in again" must not land on another server). Null: none, the
+ * default server it is.
+ */
+export async function serverInUse(options: {
+  home?: string
+  cwd?: string
+  env?: NodeJS.ProcessEnv
+  workspace?: boolean
+  method: 'password' | 'device'
+}): Promise<{ server: string; from: 'pairing' | 'login' } | null> {
+  const { home, cwd, env } = resolveEngineOptions({ home: options.home, cwd: options.cwd, env: options.env, server: DEFAULT_SERVER })
+  if (options.method === 'device') {
+    const workspace = await resolveWorkspace({ cwd, env, home })
+    const [server] = await pendingPairingServers(home, { workspaceRoot: workspace.root, workspaceOnly: options.workspace ?? false })
+    if (server !== undefined) return { server, from: 'pairing' }
+  }
+  try {
+    const active = await readActive({ home, cwd, env })
+    const server = active?.credentials.server
+    if (server && server !== DEFAULT_SERVER) return { server: parseServerUrl(server), from: 'login' }
+  } catch {
+    // An unreadable credential file is the login's to report, not this look-up's.
+  }
+  return null
 }

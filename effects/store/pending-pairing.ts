@@ -5,6 +5,7 @@
 // written atomically, never printed. A link or an odd file where it or its claim should be is
 // refused (`local_files`), never followed or waited on; contents that do not parse are dropped.
 import { createHash } from 'node:crypto'
+import { readdir } from 'node:fs/promises'
 import path from 'node:path'
 import { EngineError } from '../client/engine-error.js'
 import { acquireLock, LockHeldError } from './lock.js'
@@ -81,4 +82,37 @@ export function createPendingPairings(home: string, scope: PairingScope, now: ()
       await drop()
     },
   }
+}
+
+/**
+ * The servers of the pairings still waiting in this workspace (and mode), whichever server
+ * they were started with, soonest-dying last: what `omicos cli login` without `--server`
+ * continues rather than start afresh with the default server. Files that do not read, or whose
+ * code died, are skipped (the run that picks them up drops them).
+ */
+export async function pendingPairingServers(home: string, scope: Omit<PairingScope, 'server'>, now: () => number = Date.now): Promise<string[]> {
+  const dir = path.join(home, 'pending')
+  let names: string[]
+  try {
+    names = (await readdir(dir)).filter((name) => /^device-[0-9a-f]{16}\.json$/.test(name))
+  } catch {
+    return []
+  }
+  const found: Array<{ server: string; deadline: number }> = []
+  for (const name of names) {
+    try {
+      const text = await readPrivateText(path.join(dir, name))
+      if (text === null) continue
+      const snapshot = JSON.parse(text) as { status?: string; context?: { input?: { server?: unknown }; pairing?: { deadline?: unknown } | null } }
+      const server = snapshot.context?.input?.server
+      const deadline = snapshot.context?.pairing?.deadline
+      if (snapshot.status !== 'active' || typeof server !== 'string' || typeof deadline !== 'number' || deadline <= now()) continue
+      // Only a pairing of this workspace and mode: its file name is the hash of exactly that.
+      if (createPendingPairings(home, { ...scope, server }).file !== path.join(dir, name)) continue
+      found.push({ server, deadline })
+    } catch {
+      // unreadable: not ours to judge here
+    }
+  }
+  return found.sort((a, b) => b.deadline - a.deadline).map((entry) => entry.server)
 }
