@@ -1,0 +1,184 @@
+// Restoring a persisted device login (machines/restore.ts) on a simulated clock, written with
+// the package's own test kit (omicos-auth/testing): restored while it waits, while a poll is in
+// flight, after a slow_down, and after the deadline. Never a poll sooner than the interval
+// after the last poll the snapshot records; expired at once when late; no event to send.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { createActor, type Snapshot } from 'xstate'
+import { canRestore, provideDeviceLogin, restoreLogin, type DeviceLoginEffects, type LoginInput, type LoginOutput, type PollResult } from '../../machines/index.js'
+import { runResumableLogin, type SnapshotStore } from '../../effects/client/index.js'
+import { advanceClock, drive, hang, ok, scriptEffects, TestClock, type Answer, type Script } from '../../testing/index.js'
+
+const EPOCH = Date.UTC(2026, 11, 2, 9, 0, 0)
+const DEVICE_CODE = 'device-code-resume-0123456789'
+
+const input: LoginInput = { server: 'https://auth.example', method: 'device', name: 'omics', hostname: 'lab-1', processId: 'local-ws1', force: false, email: null }
+
+type Poll = Answer<PollResult, unknown>
+const pending: Poll = ({ now }) => ok({ kind: 'pending', at: now })
+const slowDown: Poll = ({ now }) => ok({ kind: 'slowDown', at: now })
+const granted: Poll = ({ now }) => ok({ kind: 'granted', tokens: { userToken: 'user-token-resume-0123', refreshToken: null, userTokenExpiresAt: null, receivedAt: now }, at: now })
+
+/** Everything after the grant answers at once; `polls` script the token endpoint. */
+const script = (clock: TestClock, polls: Poll[], extra: Script<DeviceLoginEffects> = {}) =>
+  scriptEffects<DeviceLoginEffects>(clock, {
+    checkExisting: [({ now }) => ok({ existing: null, at: now })],
+    requestCode: [
+      ({ now }) =>
+        ok({ deviceCode: DEVICE_CODE, userCode: 'BCDF-GHJK', verificationUri: 'https://auth.example/device', verificationUriComplete: null, expiresIn: 600, interval: 5, receivedAt: now }),
+    ],
+    pollToken: polls,
+    identify: [ok({ accountId: 'acct_1', email: 'you@example.com', tier: 'free' })],
+    lockCredentials: [ok(undefined)],
+    registerProcess: [({ input: asked, now }) => ok({ processId: asked.processId, processToken: 'process-token-resume-01', processTokenExpiresAt: now + 3_600_000, at: now })],
+    persist: [ok({ written: ['memory'], kept: [], replaced: [] })],
+    ...extra,
+  })
+
+/** A device login run from EPOCH for `ms` with `polls`, persisted through JSON as a front end keeps it. */
+const persistedAfter = async (ms: number, polls: Poll[]): Promise<Snapshot<unknown>> => {
+  const clock = new TestClock(EPOCH)
+  const fx = script(clock, polls)
+  const driver = drive(createActor(provideDeviceLogin(fx.effects), { input, clock }), clock)
+  await driver.start()
+  await driver.advance(ms)
+  const persisted = JSON.parse(JSON.stringify(driver.actor.getPersistedSnapshot())) as Snapshot<unknown>
+  driver.actor.stop()
+  assert.ok(canRestore(persisted), 'a login that waits for approval can be restored')
+  return persisted
+}
+
+/** Restores `persisted` at EPOCH + `at` on a new clock; nothing but restoreLogin is asked of the caller. */
+const restoreAt = async (persisted: Snapshot<unknown>, at: number, polls: Poll[]) => {
+  const clock = new TestClock(EPOCH + at)
+  const fx = script(clock, polls, { checkExisting: [], requestCode: [] })
+  const driver = drive(restoreLogin(provideDeviceLogin(fx.effects), persisted, { now: clock.now(), clock }), clock)
+  await driver.start()
+  const since = () => fx.times.pollToken.map((t) => t - EPOCH)
+  /** the clock to EPOCH + `ms`: no poll a millisecond sooner, exactly one then */
+  const pollsAt = async (ms: number) => {
+    const before = fx.calls.pollToken.length
+    await driver.advance(EPOCH + ms - 1 - clock.now())
+    assert.is(fx.calls.pollToken.length, before, `no poll before ${ms} ms`)
+    await driver.advance(1)
+    assert.is(fx.calls.pollToken.length, before + 1, `a poll at ${ms} ms`)
+  }
+  return { driver, fx, since, pollsAt }
+}
+
+test('restored while waiting: the poll due at 10 s goes at 10 s, not sooner, not an interval after the restore', async () => {
+  const persisted = await persistedAfter(7_000, [pending])
+  const resumed = await restoreAt(persisted, 8_000, [pending, granted])
+  assert.equal(resumed.fx.calls.requestCode, [], 'the same code, no new one')
+  await resumed.pollsAt(10_000)
+  assert.equal(resumed.fx.calls.pollToken[0], { server: input.server, deviceCode: DEVICE_CODE })
+  await resumed.pollsAt(15_000)
+  const output = (await resumed.driver.finish()) as LoginOutput
+  assert.is(output.kind, 'loggedIn')
+  assert.equal(resumed.driver.errors, [])
+})
+
+test('restored long after the poll was due: it goes at once, then every interval', async () => {
+  const persisted = await persistedAfter(7_000, [pending])
+  const resumed = await restoreAt(persisted, 120_000, [pending, pending, granted])
+  await resumed.driver.advance(0)
+  assert.equal(resumed.since(), [120_000])
+  await resumed.pollsAt(125_000)
+  await resumed.pollsAt(130_000)
+})
+
+test('restored while a poll is in flight: the lost poll is not sent again at start; the next goes an interval after it', async () => {
+  // The poll at 10 s never answers; the snapshot is taken at 12 s, while it is out.
+  const persisted = await persistedAfter(12_000, [pending, hang])
+  const value = (persisted as unknown as { children: { grant: { snapshot: { value: unknown } } } }).children.grant.snapshot.value
+  assert.equal(value, { awaitingApproval: 'polling' })
+  const resumed = await restoreAt(persisted, 12_000, [pending, granted])
+  assert.equal(resumed.fx.calls.pollToken, [], 'nothing sent when the restored actor starts')
+  await resumed.pollsAt(15_000)
+  await resumed.pollsAt(20_000)
+  assert.is(((await resumed.driver.finish()) as LoginOutput).kind, 'loggedIn')
+})
+
+test('restored after slow_down: the grown interval holds from the last poll (5 s + 10 s)', async () => {
+  const persisted = await persistedAfter(6_000, [slowDown])
+  const resumed = await restoreAt(persisted, 7_000, [pending, granted])
+  await resumed.pollsAt(15_000)
+  await resumed.pollsAt(25_000)
+  assert.is(((await resumed.driver.finish()) as LoginOutput).kind, 'loggedIn')
+})
+
+test('restored after slow_down with a poll in flight: the next poll an interval (10 s) after the lost one', async () => {
+  const persisted = await persistedAfter(16_000, [slowDown, hang])
+  const resumed = await restoreAt(persisted, 16_000, [granted])
+  await resumed.pollsAt(25_000)
+})
+
+for (const [what, ms, polls] of [
+  ['waiting', 7_000, [pending]],
+  ['with a poll in flight', 12_000, [pending, hang]],
+] as const) {
+  test(`restored ${what} at or after the deadline: expired at once, no poll, no timer left`, async () => {
+    for (const at of [600_000, 900_000]) {
+      const persisted = await persistedAfter(ms, [...polls])
+      const resumed = await restoreAt(persisted, at, [])
+      const snapshot = resumed.driver.actor.getSnapshot()
+      assert.is(snapshot.status, 'done')
+      const output = snapshot.output as LoginOutput
+      assert.equal(output.kind === 'failed' ? [output.failure.kind, output.failure.reason] : output.kind, ['expired', 'pairingExpired'])
+      assert.equal(resumed.fx.calls.pollToken, [])
+      assert.is(resumed.driver.clock.pending(), 0)
+    }
+  })
+}
+
+test('restored just before the deadline: the deadline still ends it, from the restore time', async () => {
+  const persisted = await persistedAfter(7_000, [pending])
+  const resumed = await restoreAt(persisted, 599_000, [hang])
+  await resumed.driver.advance(999)
+  assert.is(resumed.driver.actor.getSnapshot().status, 'active')
+  await resumed.driver.advance(1)
+  const output = resumed.driver.actor.getSnapshot().output as LoginOutput
+  assert.is(output.kind === 'failed' && output.failure.kind, 'expired')
+})
+
+test('a snapshot that does not wait for approval is refused: nothing would run twice', async () => {
+  const clock = new TestClock(EPOCH)
+  const fx = script(clock, [], { requestCode: [hang] })
+  const driver = drive(createActor(provideDeviceLogin(fx.effects), { input, clock }), clock)
+  await driver.start()
+  const requesting = JSON.parse(JSON.stringify(driver.actor.getPersistedSnapshot())) as Snapshot<unknown>
+  assert.not.ok(canRestore(requesting))
+  assert.throws(() => restoreLogin(provideDeviceLogin(fx.effects), requesting, { now: EPOCH }))
+})
+
+test('the runner takes a clock: a login cancelled while waiting resumes on the next run, paced from its last poll', async () => {
+  let kept: Snapshot<unknown> | null = null
+  const store: SnapshotStore = {
+    read: async () => kept,
+    write: async (snapshot) => void (kept = JSON.parse(JSON.stringify(snapshot)) as Snapshot<unknown>),
+    remove: async () => void (kept = null),
+  }
+  const first = new TestClock(EPOCH)
+  const firstFx = script(first, [pending])
+  const controller = new AbortController()
+  const firstRun = runResumableLogin({ logic: provideDeviceLogin(firstFx.effects), input, store, now: () => first.now(), clock: first, signal: controller.signal })
+  await advanceClock(first, 7_000)
+  controller.abort()
+  const cancelled = await firstRun
+  assert.ok(cancelled.kind === 'failed' && cancelled.resumableUntil === EPOCH + 600_000, JSON.stringify(cancelled))
+  assert.ok(kept, 'the waiting login is kept')
+
+  const second = new TestClock(EPOCH + 8_000)
+  const secondFx = script(second, [granted], { checkExisting: [], requestCode: [] })
+  let resumed = false
+  const secondRun = runResumableLogin({ logic: provideDeviceLogin(secondFx.effects), input, store, now: () => second.now(), clock: second, onResume: () => (resumed = true) })
+  await advanceClock(second, 1_999)
+  assert.equal(secondFx.calls.pollToken, [])
+  await advanceClock(second, 1)
+  assert.equal(secondFx.times.pollToken, [EPOCH + 10_000])
+  assert.is((await secondRun).kind, 'loggedIn')
+  assert.ok(resumed)
+  assert.is(kept, null, 'a finished login is dropped')
+})
+
+test.run()
