@@ -128,6 +128,12 @@ export const liveHolderOf = async (file: string, staleMs = defaultStaleMs()): Pr
  * woke up, in between: that lock is put back).
  */
 const breakLock = async (lockPath: string, held: HeldLock): Promise<boolean> => {
+  // `held` may be old news: its holder can have released it and another process taken the
+  // name since (a pid judged dead is often one that just finished). Moving that fresh lock
+  // aside, even for the moment it takes to put it back, fails its holder's fence, so look
+  // again first; what is left is the instant between this look and the rename.
+  const again = await readLock(lockPath).catch(() => null)
+  if (!again || again.ino !== held.ino || again.mtimeMs !== held.mtimeMs) return false
   const aside = `${lockPath}.${process.pid}.${randomBytes(4).toString('hex')}.stale`
   try {
     await fsp.rename(lockPath, aside)
@@ -188,12 +194,13 @@ const beat = async (own: OwnLock): Promise<boolean> => {
   if (own.lost) return false
   const now = new Date()
   await own.handle.utimes(now, now).catch(() => {})
-  for (let look = 0; look < 2; look++) {
+  // Briefly gone is a take-over that found the heartbeat and is putting the lock back; on a
+  // loaded machine that takes more than a few milliseconds, so look for up to a second.
+  for (let look = 0; look < 20; look++) {
     const at = await fsp.lstat(own.lockPath).catch(() => null)
     if (at?.ino === own.ino) return true
-    // Briefly gone is a take-over that found the heartbeat and is putting the lock back.
-    if (at === null && look === 0) await sleep(50)
-    else break
+    if (at !== null) break
+    await sleep(50)
   }
   own.lost = true
   return false
