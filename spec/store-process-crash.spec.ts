@@ -1,10 +1,11 @@
 // A process-token refresh killed (SIGKILL) at random instants, also with its fsyncs or renames
 // slowed down by strace, and a logout racing ten refreshing daemons, against the reference
 // server. Afterwards the server is asked which process tokens of the login it still takes: only
-// the one in the file, or none after a logout. A kill between the registration's answer and
-// the rename leaves the file holding the token that registration replaced; the daemon's next
-// heartbeat gets a 401 and refreshProcessToken's rejectedProcessToken replaces it (that is what
-// puts the stray live token to death: every registration replaces the last).
+// the one in the file, or none after a logout. A kill after the registration's answer reached a
+// temp is rolled forward by the next operation's sweep; one between the answer and the temp
+// leaves the file holding the token that registration replaced: the daemon's next heartbeat
+// gets a 401 and refreshProcessToken's rejectedProcessToken registers again (which is what puts
+// the token nothing holds to death: every registration replaces the last).
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs'
@@ -27,7 +28,7 @@ if (!hasStrace()) console.log('note: strace is not installed: the slowed kill ro
 test(`kill -9 at random instants of a process-token refresh (${KILLS.plain} plain, ${KILLS.fsync} with fsync and ${KILLS.rename} with rename slowed): the file whole and 0600, and after the daemon's next heartbeat no live token held by nothing`, async () => {
   const login = await sharedLogin(ref)
   const go = join(login.home, '..', 'go')
-  const figures = { rounds: 0, beforeAnswer: 0, window: 0, written: 0, slowed: 0 }
+  const figures = { rounds: 0, beforeAnswer: 0, rolledForward: 0, window: 0, written: 0, slowed: 0 }
   const plans: Array<{ slow?: ChildOptions['slow']; windowMs: number }> = [
     ...Array.from({ length: KILLS.plain }, () => ({ windowMs: 400 })),
     ...(hasStrace() ? Array.from({ length: KILLS.fsync }, () => ({ slow: { syscall: 'fsync' as const, ms: 150 }, windowMs: 900 })) : []),
@@ -48,22 +49,25 @@ test(`kill -9 at random instants of a process-token refresh (${KILLS.plain} plai
     const live = await processTokenWorks(ref, held)
     figures.rounds++
     if (plan.slow) figures.slowed++
-    if (held !== before) figures.written++
-    else if (live) figures.beforeAnswer++
-    else figures.window++
+    const registered = registrations(ref)
     assert.ok(held !== before || !done, `${what}: a child that finished wrote its token`)
     // The daemon's next heartbeat: a 401 is said to refreshProcessToken, which replaces the token.
     const after = live
       ? await timeout(refreshProcessToken({ ...login.where, minValidityMs: MIN_VALIDITY_MS }), 30_000, 'the next refresh')
       : await timeout(refreshProcessToken({ ...login.where, minValidityMs: MIN_VALIDITY_MS, rejectedProcessToken: held }), 30_000, 'the refresh after a 401')
     assert.ok(after && (await processTokenWorks(ref, after.credentials.process_token)), `${what}: the daemon holds a live token`)
+    if (held !== before) figures.written++
+    else if (live) figures.beforeAnswer++
+    // The registration's answer had reached a temp: the next refresh's sweep renamed it into place.
+    else if (registrations(ref) === registered) figures.rolledForward++
+    else figures.window++
     assert.is(readLogin(login.file).process_token, after!.credentials.process_token, `${what}: the one in the file`)
     await assertNoneHeldByNothing(ref, login.file, what)
     assert.equal(leftovers(login.home), [], `${what}: no temp or lock left after the next refresh`)
     rmGo(go)
   }
   console.log(
-    `  ${figures.rounds} kills (${figures.slowed} slowed): ${figures.beforeAnswer} before the registration landed, ${figures.window} between its answer and the rename (the file's token replaced: recovered by the daemon's 401), ${figures.written} after the rename`,
+    `  ${figures.rounds} kills (${figures.slowed} slowed): ${figures.beforeAnswer} before the registration landed, ${figures.rolledForward} with its answer in a temp (rolled forward), ${figures.window} between its answer and the temp (the file's token replaced: registered again on the daemon's 401), ${figures.written} after the rename`,
   )
 })
 

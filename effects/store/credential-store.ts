@@ -21,7 +21,7 @@ import { assertLocksHeld, waitUntilUnlocked, withLocks } from './lock.js'
 import { globalCredentialPath, homeLabel, homeOf, workspaceCredentialPath, type StoreLocation, type WorkspaceFile } from './locations.js'
 import { checkPrivateDir, ensurePrivateDir, fsyncDir, prepareAtomicWrite, probeWritable, readPrivateText, removeFile, writeFileAtomic, type PreparedWrite } from './private-file.js'
 import { mergeRevocations, queueRevocations, type Revocation } from './revocation-queue.js'
-import { continuesLogin, findTemps, removeTemps, revocationsOf, sweepStaleLocks, tokensOfTemp, type StaleTemp } from './stale-files.js'
+import { continuesLogin, continuesRegistration, findTemps, removeTemps, revocationsOf, sweepStaleLocks, tokensOfTemp, type StaleTemp } from './stale-files.js'
 import { storedWorkspaceId, workspaceIdOf, WORKSPACE_FILE } from './workspace.js'
 
 // The store's public face: what callers outside effects/store/ import from here.
@@ -133,9 +133,10 @@ const sweep = async (loc: StoreLocation, places: Places, bestEffort: boolean): P
 }
 
 /**
- * Rolls forward the temps of renewals whose writer died after the new tokens reached the disk
- * and before the rename: a whole credential file continuing the refresh token its target holds
- * (stale-files.ts continuesLogin) is renamed over it, under the target's lock. Resolves to the
+ * Rolls forward the temps of renewals and process registrations whose writer died after the
+ * new tokens reached the disk and before the rename: a whole credential file continuing the
+ * refresh token its target holds, or holding a later registration of its process
+ * (stale-files.ts continuesLogin, continuesRegistration) is renamed over it, under the target's lock. Resolves to the
  * temps adopted or left for later (the lock busy, the rename refused): none of them is revoked.
  */
 export const adoptRenewals = async (loc: StoreLocation, temps: StaleTemp[]): Promise<Set<string>> => {
@@ -143,12 +144,13 @@ export const adoptRenewals = async (loc: StoreLocation, temps: StaleTemp[]): Pro
   for (const temp of temps) {
     const target = path.join(path.dirname(temp.path), temp.name.target)
     const stored = await readCredentialFile(target).catch(() => null)
-    if (!stored || !continuesLogin(temp.text, stored.credentials)) continue
+    const continues = (c: CredentialFile) => continuesLogin(temp.text, c) || continuesRegistration(temp.text, c)
+    if (!stored || !continues(stored.credentials)) continue
     kept.add(temp.path)
     try {
       await withLocks([target], loc.lock?.held ? loc.lock : { ...loc.lock, waitMs: 0, purpose: 'renew' }, async () => {
         const now = await readCredentialFile(target)
-        if (!now || !continuesLogin(temp.text, now.credentials)) return
+        if (!now || !continues(now.credentials)) return
         await assertLocksHeld([target])
         await fsp.rename(temp.path, target)
         await fsyncDir(path.dirname(target))

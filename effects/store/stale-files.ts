@@ -134,6 +134,31 @@ export const continuesLogin = (text: string, stored: CredentialFile): boolean =>
   )
 }
 
+/**
+ * The same rule for a process-token refresh: a whole credential file of the same server,
+ * account, process and grant (user and refresh tokens unchanged) holding a later registration
+ * than `stored`. Its writer died between the registration's answer and the rename; the server
+ * replaced the stored process token with the temp's, so the temp holds the live one.
+ */
+export const continuesRegistration = (text: string, stored: CredentialFile): boolean => {
+  let temp: CredentialFile
+  try {
+    temp = parseCredentialFile(text, 'temp')
+  } catch {
+    return false
+  }
+  const at = (c: CredentialFile) => (c.process_registered_at === null ? Number.NaN : Date.parse(c.process_registered_at))
+  return (
+    temp.server === stored.server &&
+    temp.user.account_id === stored.user.account_id &&
+    temp.process_id === stored.process_id &&
+    temp.user_token === stored.user_token &&
+    temp.refresh_token === stored.refresh_token &&
+    temp.process_token !== stored.process_token &&
+    at(temp) > at(stored)
+  )
+}
+
 /** The revocations owed for `temps`: not twins, and not tokens a credential file still holds. */
 export const revocationsOf = (temps: StaleTemp[], liveTokens: Set<string>): Revocation[] => {
   const out: Revocation[] = []
