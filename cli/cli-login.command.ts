@@ -1,5 +1,5 @@
 import { Command, Option } from 'clipanion'
-import { exitCodeTable } from './exit-codes.js'
+import { ExitCode, exitCodeTableWithout } from './exit-codes.js'
 import { againCommand, checkProcessName, OmicosCommand, UsageFailure } from './command-base.js'
 import { renderLogin, renderLogout } from './render-outcome.js'
 import { thrownJson } from './render-json.js'
@@ -21,7 +21,7 @@ export class CliLoginCommand extends OmicosCommand {
 
       With \`--logout\`, \`--server\` names the server the current login must be on (otherwise exit 2 and nothing is removed).
 
-      ${exitCodeTable.replace(/\n/g, '\n      ')}
+      ${exitCodeTableWithout([ExitCode.notLoggedIn]).replace(/\n/g, '\n      ')}
     `,
     examples: [
       ['Pair this machine', '$0 cli login'],
@@ -40,7 +40,7 @@ export class CliLoginCommand extends OmicosCommand {
   json = Option.Boolean('--json', false, {
     description: 'Print the outcome as one JSON object on stdout, errors included (no tokens; shape: docs/cli-json.schema.json); the pairing screen goes to stderr',
   })
-  qr = Option.Boolean('--qr', true, { description: 'Show a QR code of the pairing address on a terminal (--no-qr to hide it)' })
+  noQr = Option.Boolean('--no-qr', false, { description: 'Hide the QR code of the pairing address (shown on a terminal wide and tall enough)' })
 
   async execute(): Promise<number> {
     try {
@@ -64,7 +64,7 @@ export class CliLoginCommand extends OmicosCommand {
       // One steady clock for the pairing's deadline and its countdown (effects/client/clock.ts).
       const { steadyClock } = await import('../effects/client/clock.js')
       const pairingNow = steadyClock()
-      const view = createDeviceView({ stdout: screen, stderr: this.context.stderr, terminal, qr: this.qr, trace: inspect !== undefined, now: pairingNow })
+      const view = createDeviceView({ stdout: screen, stderr: this.context.stderr, terminal, qr: !this.noQr, trace: inspect !== undefined, now: pairingNow })
       const output = await this.withInterrupt((signal) =>
         deviceLogin({
           server,

@@ -42,3 +42,7 @@ export const EXIT_CODE_ROWS: ReadonlyArray<readonly [code: number, meaning: stri
 // For a command's `details`: clipanion joins the lines of a paragraph, so each row is a list
 // item, which it keeps on a line of its own.
 export const exitCodeTable = ['Exit codes:', '', ...EXIT_CODE_ROWS.map(([code, meaning]) => `- ${String(code).padEnd(4)} ${meaning}`)].join('\n')
+
+/** The table without the rows of codes a command never returns (`cli login` has no --status: no 1). */
+export const exitCodeTableWithout = (codes: readonly number[]): string =>
+  ['Exit codes:', '', ...EXIT_CODE_ROWS.filter(([code]) => !codes.includes(code)).map(([code, meaning]) => `- ${String(code).padEnd(4)} ${meaning}`)].join('\n')

@@ -2,7 +2,7 @@ import { Cli } from 'clipanion'
 import { printable } from './printable-text.js'
 import { ExitCode } from './exit-codes.js'
 import { jsonForUnparsed } from './render-json.js'
-import { commandShapes, explainUsageError, type DefinitionSource } from './suggest.js'
+import { commandShapes, conflictingSwitches, explainUsageError, type DefinitionSource } from './suggest.js'
 
 /**
  * clipanion writes an option's value as `#0` in usage lines (`--email #0`); a reader expects
@@ -33,9 +33,14 @@ export async function runCommandLine(cli: Cli, argv: string[]): Promise<void> {
   const context = { ...Cli.defaultContext }
   let command
   try {
+    const conflict = conflictingSwitches(argv, commandShapes(cli), cli.binaryName)
+    if (conflict) throw new ConflictingOptions(conflict.message, conflict.help)
     command = cli.process(argv, context)
   } catch (error) {
-    const { message, help } = usageMessage(error instanceof Error ? error.message : String(error), argv, cli)
+    const { message, help } =
+      error instanceof ConflictingOptions
+        ? { message: printable(error.message), help: printable(error.help) }
+        : usageMessage(error instanceof Error ? error.message : String(error), argv, cli)
     process.stderr.write(`error: ${message}\nRun "${help}" for usage.\n`)
     // --json promises one object on stdout in every ending, a command line that did not parse included.
     const json = jsonForUnparsed(argv, message)
@@ -44,6 +49,15 @@ export async function runCommandLine(cli: Cli, argv: string[]): Promise<void> {
     return
   }
   process.exitCode = await cli.run(command, context)
+}
+
+class ConflictingOptions extends Error {
+  constructor(
+    message: string,
+    readonly help: string,
+  ) {
+    super(message)
+  }
 }
 
 /** The line for a command line that did not parse, and the help to point to. */

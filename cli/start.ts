@@ -14,6 +14,10 @@ import type { StatusRequest } from './status-command.js'
 const withCache = module as unknown as { enableCompileCache?: () => unknown }
 if (typeof withCache.enableCompileCache === 'function') withCache.enableCompileCache()
 
+// gh and az habits: `omicos logout` and `omicos status` do what `omicos login --logout` and
+// `omicos login --status` do (those stay the documented forms). Rewritten in place, before the
+// process title or the parser reads the command line.
+if (process.argv[2] === 'logout' || process.argv[2] === 'status') process.argv.splice(2, 1, 'login', `--${process.argv[2]}`)
 const args = process.argv.slice(2)
 // A reader that goes early (`omicos --help | head -1`) is no error for these one-write answers
 // (cli/output-streams.ts says why for the CLI).

@@ -80,7 +80,12 @@ export function explainUsageError(reason: string, argv: string[], commands: Comm
     const arg = argv[i]!
     if (!arg.startsWith('-') || arg === '-' || arg === '--') continue
     const [option, ...value] = arg.split('=')
-    if (!known.includes(option!)) return { message: unknownOption(option!, known, name, takesValue), help }
+    if (!known.includes(option!)) {
+      if (option === '--status' && command.path.join(' ') === 'cli login') {
+        return { message: `${name} has no --status; \`omicos status\` (or \`omicos login --status\`) shows the login, whichever way it was made`, help }
+      }
+      return { message: unknownOption(option!, known, name, takesValue), help }
+    }
     if (value.length > 0 && !takesValue.has(option!)) return { message: `${option} takes no value`, help }
     // Its value, whatever it looks like, is not looked at.
     if (value.length === 0 && takesValue.has(option!)) i++
@@ -94,9 +99,54 @@ export function explainUsageError(reason: string, argv: string[], commands: Comm
   return { message: `${name}: the command line could not be read`, help }
 }
 
+/**
+ * A switch given with its --no- form (`--force --no-force`), which the parser would settle by
+ * the last one: refused instead, as conflicting options. Null when there is none, or when the
+ * command line is not one command's (the parser words that).
+ */
+export function conflictingSwitches(argv: string[], commands: CommandShape[], binaryName: string): { message: string; help: string } | null {
+  const words: string[] = []
+  for (const arg of argv) {
+    if (arg.startsWith('-')) break
+    words.push(arg)
+  }
+  const command = commands
+    .filter((c) => c.path.length > 0 && c.path.length <= words.length && c.path.every((w, i) => w === words[i]))
+    .sort((a, b) => b.path.length - a.path.length)[0]
+  if (!command) return null
+  const takesValue = new Set(command.options.filter((o) => o.takesValue).flatMap((o) => o.names))
+  const given = new Set<string>()
+  for (let i = command.path.length; i < argv.length; i++) {
+    const arg = argv[i]!
+    if (arg === '--') break
+    // Its value, whatever it looks like, is not looked at.
+    if (takesValue.has(arg)) i++
+    else if (arg.startsWith('--')) given.add(arg.split('=')[0]!)
+  }
+  for (const option of given) {
+    const plain = option.startsWith('--no-') ? `--${option.slice(5)}` : null
+    if (plain && given.has(plain) && showable(plain)) {
+      return { message: `${plain} and ${option} cannot be used together`, help: `${[binaryName, ...command.path].join(' ')} --help` }
+    }
+  }
+  return null
+}
+
 const firstLineOf = (text: string): string => text.split('\n')[0]!.trim()
 
+// What people type out of habit from gh, az or aws, and the command that does it here.
+const HABITS: ReadonlyArray<readonly [words: string[], answer: string]> = [
+  [['whoami'], '`omicos status` (or `omicos login --status`) shows who is logged in'],
+  [['auth', 'login'], 'log in with `omicos login` (email and password) or `omicos cli login` (pairing)'],
+  [['auth', 'logout'], 'log out with `omicos logout` (or `omicos login --logout`)'],
+  [['auth', 'status'], '`omicos status` (or `omicos login --status`) shows the login'],
+  [['cli', 'logout'], 'log out with `omicos cli login --logout` (or `omicos logout`)'],
+  [['cli', 'status'], '`omicos status` (or `omicos login --status`) shows the login, whichever way it was made'],
+]
+
 function unknownCommand(words: string[], commands: CommandShape[], binaryName: string): string {
+  const habit = HABITS.find(([path]) => path.every((word, i) => words[i] === word))
+  if (habit) return `${[binaryName, ...habit[0]].join(' ')} is not a command; ${habit[1]}`
   const paths = commands.filter((c) => c.path.length > 0).map((c) => c.path)
   const name = (p: string[]) => [binaryName, ...p].join(' ')
   const list = (candidates: string[][]) => candidates.map(name).join(' or ')

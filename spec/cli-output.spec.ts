@@ -72,11 +72,13 @@ async function helpRows(argv: string[]): Promise<Array<[number, string]>> {
     .map((m) => [Number(m[1]), m[2]!])
 }
 
-for (const argv of [['login'], ['cli', 'login']]) {
-  test(`omicos ${argv.join(' ')} --help shows the README's exit-code table, row for row`, async () => {
-    assert.equal(await helpRows(argv), readmeRows())
-  })
-}
+test("omicos login --help shows the README's exit-code table, row for row", async () => {
+  assert.equal(await helpRows(['login']), readmeRows())
+})
+
+test("omicos cli login --help shows the README's rows but 1 (no --status there), which it never returns", async () => {
+  assert.equal(await helpRows(['cli', 'login']), readmeRows().filter(([code]) => code !== 1))
+})
 
 // A command that runs into what no one meant to throw, the way a bug would.
 class FailingCommand extends OmicosCommand {
