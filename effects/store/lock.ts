@@ -23,10 +23,11 @@
 // follows links at the lock path (stat, realpath); and its exit hook removes locks from
 // signal-exit. Here a take-over moves the lock aside and checks it is the one judged stale.
 import { randomBytes } from 'node:crypto'
-import { constants as FS, promises as fsp } from 'node:fs'
+import { promises as fsp } from 'node:fs'
 import { EngineError } from '../client/engine-error.js'
 import { errorCode, ioCause, isAlive, localFiles, readPrivateText, tempPathFor } from './private-file.js'
 import { localIdentity, pidJudgeable } from './process-identity.js'
+import { OPEN_FLAGS } from './platform.js'
 
 /** What the holder of a lock is doing, for those who find it held. */
 export type LockPurpose = 'login' | 'register' | 'renew' | 'logout' | 'repair' | 'write'
@@ -217,7 +218,7 @@ const createLock = async (lockPath: string, purpose: LockPurpose | null): Promis
   let handle: fsp.FileHandle | undefined
   try {
     // Read-write: a handle's utimes needs write access on some platforms.
-    handle = await fsp.open(temp, FS.O_RDWR | FS.O_CREAT | FS.O_EXCL | FS.O_NOFOLLOW, 0o600)
+    handle = await fsp.open(temp, OPEN_FLAGS.createReadWrite, 0o600)
     const { host, boot, pidns } = localIdentity()
     const info: LockInfo = { pid: process.pid, host, at: Date.now(), boot, pidns, purpose }
     await handle.writeFile(JSON.stringify(info))

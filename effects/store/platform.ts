@@ -35,9 +35,11 @@ export interface OpenFlags {
   read: number
   /** a new file, refused when the name exists */
   create: number
+  /** the same, also to read back (the lock) */
+  createReadWrite: number
 }
 
-type Constants = Partial<Record<'O_RDONLY' | 'O_WRONLY' | 'O_CREAT' | 'O_EXCL' | 'O_NOFOLLOW' | 'O_DIRECTORY' | 'O_NONBLOCK', number>>
+type Constants = Partial<Record<'O_RDONLY' | 'O_WRONLY' | 'O_RDWR' | 'O_CREAT' | 'O_EXCL' | 'O_NOFOLLOW' | 'O_DIRECTORY' | 'O_NONBLOCK', number>>
 
 /**
  * The open flags of `platform`, from `constants` (fs.constants of the running Node). On POSIX a
@@ -49,11 +51,16 @@ export const openFlagsFor = (platform: StorePlatform, constants: Constants = FS)
     if (typeof value !== 'number') throw new Error(`fs.constants.${name} is missing on this platform`)
     return value
   }
-  if (platform === 'windows') return { dir: c('O_RDONLY'), read: c('O_RDONLY'), create: c('O_WRONLY') | c('O_CREAT') | c('O_EXCL') }
+  if (platform === 'windows') {
+    const create = c('O_CREAT') | c('O_EXCL')
+    return { dir: c('O_RDONLY'), read: c('O_RDONLY'), create: c('O_WRONLY') | create, createReadWrite: c('O_RDWR') | create }
+  }
+  const create = c('O_CREAT') | c('O_EXCL') | c('O_NOFOLLOW')
   return {
     dir: c('O_RDONLY') | c('O_DIRECTORY') | c('O_NOFOLLOW') | c('O_NONBLOCK'),
     read: c('O_RDONLY') | c('O_NOFOLLOW') | c('O_NONBLOCK'),
-    create: c('O_WRONLY') | c('O_CREAT') | c('O_EXCL') | c('O_NOFOLLOW'),
+    create: c('O_WRONLY') | create,
+    createReadWrite: c('O_RDWR') | create,
   }
 }
 

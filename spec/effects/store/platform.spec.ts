@@ -11,9 +11,9 @@ import * as F from '../../support/icacls-fixtures.js'
 
 // fs.constants as each platform's Node defines them (Linux and macOS from their <fcntl.h>;
 // Windows from libuv's win/fs.c, which defines no O_NOFOLLOW, O_DIRECTORY or O_NONBLOCK).
-const LINUX = { O_RDONLY: 0, O_WRONLY: 1, O_CREAT: 0o100, O_EXCL: 0o200, O_NONBLOCK: 0o4000, O_DIRECTORY: 0o200000, O_NOFOLLOW: 0o400000 }
-const MACOS = { O_RDONLY: 0, O_WRONLY: 1, O_CREAT: 0x200, O_EXCL: 0x800, O_NONBLOCK: 0x4, O_DIRECTORY: 0x100000, O_NOFOLLOW: 0x100 }
-const WINDOWS = { O_RDONLY: 0, O_WRONLY: 1, O_CREAT: 0x100, O_EXCL: 0x400 }
+const LINUX = { O_RDONLY: 0, O_WRONLY: 1, O_RDWR: 2, O_CREAT: 0o100, O_EXCL: 0o200, O_NONBLOCK: 0o4000, O_DIRECTORY: 0o200000, O_NOFOLLOW: 0o400000 }
+const MACOS = { O_RDONLY: 0, O_WRONLY: 1, O_RDWR: 2, O_CREAT: 0x200, O_EXCL: 0x800, O_NONBLOCK: 0x4, O_DIRECTORY: 0x100000, O_NOFOLLOW: 0x100 }
+const WINDOWS = { O_RDONLY: 0, O_WRONLY: 1, O_RDWR: 2, O_CREAT: 0x100, O_EXCL: 0x400 }
 
 const ADA = { name: 'desktop-7q2lm4k\\ada', sid: 'S-1-5-21-3623811015-3361044348-30300820-1013' }
 const ADA_CORP = { name: 'corp\\ada.lovelace', sid: 'S-1-5-21-1004336348-1177238915-682003330-51234' }
@@ -30,6 +30,7 @@ test('POSIX opens refuse links and never wait, with each platform\'s own flag va
     assert.is(flags.dir, c.O_RDONLY | c.O_DIRECTORY | c.O_NOFOLLOW | c.O_NONBLOCK)
     assert.is(flags.read, c.O_RDONLY | c.O_NOFOLLOW | c.O_NONBLOCK)
     assert.is(flags.create, c.O_WRONLY | c.O_CREAT | c.O_EXCL | c.O_NOFOLLOW)
+    assert.is(flags.createReadWrite, c.O_RDWR | c.O_CREAT | c.O_EXCL | c.O_NOFOLLOW)
   }
 })
 
@@ -40,9 +41,9 @@ test('a POSIX platform without O_NOFOLLOW is refused, not opened with the flag s
 
 test('Windows opens use only the flags Windows has, and creation stays exclusive', () => {
   const flags = openFlagsFor('windows', WINDOWS)
-  assert.equal(flags, { dir: 0, read: 0, create: 1 | 0x100 | 0x400 })
+  assert.equal(flags, { dir: 0, read: 0, create: 1 | 0x100 | 0x400, createReadWrite: 2 | 0x100 | 0x400 })
   // The Linux values would not leak into a Windows open either.
-  assert.equal(openFlagsFor('windows', LINUX), { dir: 0, read: 0, create: 1 | 0o100 | 0o200 })
+  assert.equal(openFlagsFor('windows', LINUX), { dir: 0, read: 0, create: 1 | 0o100 | 0o200, createReadWrite: 2 | 0o100 | 0o200 })
 })
 
 test('POSIX privacy: any group or other bit is too wide, and the fix is the chmod of the kind', () => {
