@@ -10,7 +10,8 @@
 //   Unix symlink is a plain file to Wine's lstat, and is refused here by its final path;
 // - the console: output goes to files (Wine's node.exe cannot write to a pipe), so no terminal
 //   screen; Ctrl-C is SIGINT to the Unix process running node.exe, which Wine turns into the
-//   console's CTRL_C_EVENT, the same event a Windows console sends.
+//   console's CTRL_C_EVENT, the same event a Windows console sends (but now and then drops:
+//   see the Ctrl-C test).
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
@@ -194,7 +195,7 @@ test('a reader that never lets go: exit 7 after the bounded wait, the old file u
   await hold.ready()
   const result = await passwordLogin(b, '--force')
   await hold.release()
-  assert.is(result.code, 7, result.stderr)
+  assert.is(result.code, 7, JSON.stringify(result))
   assert.match(result.stderr, /^error: cannot replace .*cloud_login\.json: another program kept it open for 5 s/m, result.stderr)
   assert.equal(readFileSync(b.file), before)
   assert.equal(tempsIn(b.home), [])
@@ -228,10 +229,18 @@ test('Ctrl-C during the pairing: exit 130, nothing written', async () => {
   await cli.waitFor(PAIRING_CODE)
   await cli.waitFor(/Waiting for approval/)
   // SIGINT to the Unix process running node.exe: Wine turns it into the console's CTRL_C_EVENT.
-  cli.child.kill('SIGINT')
+  // Now and then Wine drops one: its signal handler takes the signal and the event never reaches
+  // Node (3 of 18 tries here, on a loaded machine; the process then polls on, and a second
+  // SIGINT cancels it normally). So it is sent again while the process runs and has said
+  // nothing, at most 3 times, 5 s apart. A repeat that did arrive after a first one would make
+  // omicos exit at once without its "login cancelled" line, which is asserted below.
+  for (let sent = 0; sent < 3 && cli.child.exitCode === null && !/cancel/.test(cli.stderr()); sent++) {
+    cli.child.kill('SIGINT')
+    await Promise.race([cli.done, new Promise((r) => setTimeout(r, 5_000))])
+  }
   const result = await timeout(cli.done, 20_000, 'omicos to end after Ctrl-C')
-  assert.is(result.code, 130, result.stderr)
-  assert.match(result.stderr, /^error: login cancelled/m)
+  assert.is(result.code, 130, JSON.stringify(result))
+  assert.match(result.stderr, /^error: login cancelled/m, JSON.stringify(result))
   assert.not.ok(existsSync(b.file))
 })
 
