@@ -87,7 +87,14 @@ export const deviceGrant = setup({
     pollToken: fromPromise<PollResult, PollInput>(notProvided('pollToken')),
   },
   guards: {
-    isKind: (_, { result, kind }: { result: PollResult; kind: PollResult['kind'] }) => result.kind === kind,
+    // One guard per answer of the token endpoint, named for it, so a diagram says which answer
+    // each way out of polling is.
+    isApproved: (_, result: PollResult) => result.kind === 'granted',
+    isDeclined: (_, result: PollResult) => result.kind === 'denied',
+    isCodeUnusable: (_, result: PollResult) => result.kind === 'invalidGrant',
+    isCodeExpired: (_, result: PollResult) => result.kind === 'expired',
+    isSlowDown: (_, result: PollResult) => result.kind === 'slowDown',
+    isServerUnavailable: (_, result: PollResult) => result.kind === 'unavailable',
     // An answer that arrives at or after the deadline ends the wait even if the server still
     // says pending: the code is dead by the server's own expires_in.
     isPastDeadline: ({ context }, at: number) => at >= context.deadline!,
@@ -266,12 +273,12 @@ export const deviceGrant = setup({
             input: ({ context }) => ({ server: context.server, deviceCode: context.deviceCode! }),
             onDone: [
               {
-                guard: { type: 'isKind', params: ({ event }) => ({ result: event.output, kind: 'granted' as const }) },
+                guard: { type: 'isApproved', params: ({ event }) => event.output },
                 target: '#deviceGrant.granted',
                 actions: { type: 'takeTokens', params: ({ event }) => event.output },
               },
               {
-                guard: { type: 'isKind', params: ({ event }) => ({ result: event.output, kind: 'denied' as const }) },
+                guard: { type: 'isDeclined', params: ({ event }) => event.output },
                 target: '#deviceGrant.failed',
                 actions: {
                   type: 'endWith',
@@ -279,7 +286,7 @@ export const deviceGrant = setup({
                 },
               },
               {
-                guard: { type: 'isKind', params: ({ event }) => ({ result: event.output, kind: 'invalidGrant' as const }) },
+                guard: { type: 'isCodeUnusable', params: ({ event }) => event.output },
                 target: '#deviceGrant.failed',
                 actions: {
                   type: 'endWith',
@@ -294,7 +301,7 @@ export const deviceGrant = setup({
                 },
               },
               {
-                guard: { type: 'isKind', params: ({ event }) => ({ result: event.output, kind: 'expired' as const }) },
+                guard: { type: 'isCodeExpired', params: ({ event }) => event.output },
                 target: '#deviceGrant.failed',
                 actions: {
                   type: 'endWith',
@@ -316,12 +323,12 @@ export const deviceGrant = setup({
                 },
               },
               {
-                guard: { type: 'isKind', params: ({ event }) => ({ result: event.output, kind: 'slowDown' as const }) },
+                guard: { type: 'isSlowDown', params: ({ event }) => event.output },
                 target: 'waiting',
                 actions: { type: 'slowDown', params: ({ event }) => event.output.at },
               },
               {
-                guard: { type: 'isKind', params: ({ event }) => ({ result: event.output, kind: 'unavailable' as const }) },
+                guard: { type: 'isServerUnavailable', params: ({ event }) => event.output },
                 target: 'waiting',
                 actions: { type: 'backOffAfterUnavailable', params: ({ event }) => event.output },
               },
