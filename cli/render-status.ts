@@ -56,7 +56,7 @@ export function renderStatus(
     `process token: ${report.processTokenReplacedAt ? replacedLine(report.processTokenReplacedAt) : expiry(report.processTokenExpiresAt ?? null, now)}`,
     `user token: ${userTokenLine(userToken, now)}`,
     ...userTokenWarning(userToken, now),
-    ...skewLine(report),
+    ...skewLine(verified?.clockSkewMs ?? report.clockSkewMs ?? null),
     `daemon uses here: ${report.activePath} (${report.activeSource})`,
     ...report.logins.map((login) => loginLine(login, report.activePath)),
     ...notes,
@@ -66,11 +66,13 @@ export function renderStatus(
   return { stdout: lines, stderr: [], code }
 }
 
+const roughly = (ms: number): string =>
+  ms >= 1.5 * 86_400_000 ? `about ${Math.round(ms / 86_400_000)} days` : ms >= 2 * 3_600_000 ? `about ${Math.round(ms / 3_600_000)} h` : approximately(ms)
+
 /** The clock here and the server's, when they differ by more than NTP would leave. */
-const skewLine = (report: StatusReport): string[] => {
-  const skew = report.clockSkewMs ?? null
+const skewLine = (skew: number | null): string[] => {
   if (skew === null || Math.abs(skew) < SKEW_WORTH_TELLING_MS) return []
-  return [`clock: this machine's clock was ${approximately(Math.abs(skew))} ${skew > 0 ? 'ahead of' : 'behind'} the server's when it last answered (expiries here are corrected for it; set the clock right: timedatectl, ntpdate)`]
+  return [`clock: this machine's clock is ${roughly(Math.abs(skew))} ${skew > 0 ? 'ahead of' : 'behind'} the server's, by its last answer (the server's expiry times are corrected for it; set the clock right)`]
 }
 
 /** A user token this close to its end is worth a warning: a daemon cannot log in again by itself. */
@@ -164,5 +166,5 @@ export const statusJson = (report: StatusReport, verified: VerifyResult | null, 
   })),
   swept_temps: report.sweptTemps,
   twins_differ: report.twinsDiffer,
-  clock_skew_ms: report.clockSkewMs ?? null,
+  clock_skew_ms: verified?.clockSkewMs ?? report.clockSkewMs ?? null,
 })

@@ -430,6 +430,8 @@ export interface VerifyInput {
 export type VerifyResult = ({ kind: 'valid'; account: Account } | { kind: 'invalid'; message: string }) & {
   /** epoch ms at which the server answered */
   at?: number
+  /** ms the clock here is ahead of the server's (its Date header); null or absent when not told */
+  clockSkewMs?: number | null
 }
 
 export interface RenewInput {

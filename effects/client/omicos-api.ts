@@ -64,13 +64,15 @@ export const getAccount = async (
   const endpoint = requireEndpoint(await discover(deps, server, signal), 'omicos_account_endpoint', server)
   const host = hostOf(endpoint)
   const answer = await requestJson(deps, endpoint, { headers: { authorization: `Bearer ${userToken}` } }, signal)
+  const clockSkewMs = clockSkewOf(answer.headers, Date.now())
   if (answer.status === 401 || answer.status === 403) {
-    return { kind: 'invalid', message: `${host} no longer accepts this login (${answer.status}): run omicos login --force` }
+    return { kind: 'invalid', message: `${host} no longer accepts this login (${answer.status}): run omicos login --force`, clockSkewMs }
   }
   if (answer.status !== 200) throw bad(refusalMessage(endpoint, 'the account request', answer))
   const body = answer.body!
   return {
     kind: 'valid',
+    clockSkewMs,
     account: {
       accountId: text(body.account_id, 'account_id', host, 200),
       email: text(body.email, 'email', host),

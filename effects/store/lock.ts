@@ -84,6 +84,7 @@ export interface LockInfo {
 export interface HeldLock {
   info: LockInfo | null
   ino: number
+  dev?: number
   mtimeMs: number
 }
 
@@ -104,11 +105,13 @@ export const readLock = async (lockPath: string): Promise<HeldLock | null> => {
   } catch {
     info = null
   }
-  return { info, ino: stat.ino, mtimeMs: stat.mtimeMs }
+  return { info, ino: stat.ino, dev: stat.dev, mtimeMs: stat.mtimeMs }
 }
 
 /** Whether a held lock may be taken over: no heartbeat for `staleMs`, or a holder known dead. */
 export const isStale = (held: HeldLock, staleMs = defaultStaleMs(), now = Date.now()): boolean => {
+  // A lock this process holds is never stale to it, whatever the wall clock did since its last beat.
+  for (const own of owned.values()) if (own.ino === held.ino && own.dev === held.dev && !own.lost) return false
   const age = now - held.mtimeMs
   if (age > staleMs) return true
   // A lock without readable contents is one being written: give its writer a second.
@@ -182,6 +185,7 @@ interface OwnLock {
   file: string
   lockPath: string
   ino: number
+  dev: number
   handle: fsp.FileHandle
   timer: ReturnType<typeof setInterval>
   lost: boolean
@@ -213,7 +217,7 @@ const beat = async (own: OwnLock): Promise<boolean> => {
  * name exists), so a holder killed at any instant leaves a lock that names it, never an empty
  * one that nobody can judge. The temp is swept like any other (stale-files.ts).
  */
-const createLock = async (lockPath: string, purpose: LockPurpose | null): Promise<{ ino: number; handle: fsp.FileHandle } | null> => {
+const createLock = async (lockPath: string, purpose: LockPurpose | null): Promise<{ ino: number; dev: number; handle: fsp.FileHandle } | null> => {
   const temp = tempPathFor(lockPath, false)
   let handle: fsp.FileHandle | undefined
   try {
@@ -222,7 +226,12 @@ const createLock = async (lockPath: string, purpose: LockPurpose | null): Promis
     const { host, boot, pidns } = localIdentity()
     const info: LockInfo = { pid: process.pid, host, at: Date.now(), boot, pidns, purpose }
     await handle.writeFile(JSON.stringify(info))
-    const { ino } = await handle.stat()
+    // The first heartbeat, on this process's clock: the kernel stamped the file with its own
+    // (a network file system's server, a wall clock that jumped since), which others would
+    // judge against theirs.
+    const at = new Date(info.at)
+    await handle.utimes(at, at)
+    const { ino, dev } = await handle.stat()
     try {
       await fsp.link(temp, lockPath)
     } catch (error) {
@@ -231,7 +240,7 @@ const createLock = async (lockPath: string, purpose: LockPurpose | null): Promis
     }
     const kept = handle
     handle = undefined
-    return { ino, handle: kept }
+    return { ino, dev, handle: kept }
   } catch (error) {
     throw localFiles(`cannot create the lock ${lockPath}: ${ioCause(error)}`, error)
   } finally {

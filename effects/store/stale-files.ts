@@ -76,6 +76,9 @@ export const findTemps = async (
       if (age === null) continue
       const judgeable = name.hostTag === HOST_TAG
       const writerGone = judgeable && name.pid !== process.pid && !isAlive(name.pid)
+      // A writer known alive is at work, however old its temp looks: the file's time is the
+      // kernel's (or a file server's), the age is judged on this process's clock.
+      if (judgeable && !writerGone) continue
       if (!(writerGone || age > staleMs)) continue
       if (!writerGone && (await heldByAnother(path.join(dir, name.target), lockStaleMs))) continue
     }
