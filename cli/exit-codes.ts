@@ -33,7 +33,7 @@ export const EXIT_CODE_ROWS: ReadonlyArray<readonly [code: number, meaning: stri
   [ExitCode.unreachable, 'server unreachable: DNS, refused, timeout, TLS, after the allowed retries'],
   [ExitCode.refused, 'refused: wrong email or password, too many attempts, pairing declined'],
   [ExitCode.expired, 'expired: the pairing code ran out before approval'],
-  [ExitCode.badResponse, 'bad server response: malformed, missing fields, unsafe values'],
+  [ExitCode.badResponse, 'bad server response: malformed (HTTP or body), missing fields, unsafe values, another account or origin than expected'],
   [ExitCode.localFiles, 'local files: permissions, symlink, not owned by you, disk full, lock held'],
   [ExitCode.internal, 'internal error (a bug: the message says so; please report it with `--trace`)'],
   [ExitCode.cancelled, 'cancelled by the user (Ctrl-C)'],

@@ -22,10 +22,13 @@ export function renderStatus(
   if (output.kind === 'failed') {
     const message = describeFailure(output.failure, { again: 'omicos login', serverFlag: opts.serverFlag, wrongServerHint: 'leave --server out to check that login' })
     const code = exitCodeFor(output.failure.kind)
+    // What the files say stays on show when only the server's part failed (--verify).
+    const local = output.report?.loggedIn ? output.report : null
     if (opts.json) {
-      return { stdout: [jsonLine({ ...envelope(command, 'status', 'failed', code, jsonError(output.failure, message)), ...NO_STATUS })], stderr: [], code }
+      const fields = local ? { ...statusJson(local, null, now), proxy: null } : NO_STATUS
+      return { stdout: [jsonLine({ ...envelope(command, 'status', 'failed', code, jsonError(output.failure, message)), ...fields })], stderr: [], code }
     }
-    return { stdout: [], stderr: [`error: ${message}`], code }
+    return { stdout: local ? reportLines(local, now) : [], stderr: [`error: ${message}`], code }
   }
   const { report, verified } = output
   const code = report.loggedIn && verified?.kind !== 'invalid' ? ExitCode.ok : ExitCode.notLoggedIn
@@ -35,16 +38,23 @@ export function renderStatus(
     const outcome = report.loggedIn ? 'reported' : 'notLoggedIn'
     return { stdout: [jsonLine({ ...envelope(command, 'status', outcome, code, null), ...statusJson(report, verified, now), proxy: proxy.route })], stderr: [], code }
   }
-  const notes = storeNotes(report)
   if (!report.loggedIn) {
     return {
-      stdout: ['Not logged in.', `config: ${report.configPath}`, ...notes, proxy.line, 'Run `omicos login` or `omicos cli login` to log in.'],
+      stdout: ['Not logged in.', `config: ${report.configPath}`, ...storeNotes(report), proxy.line, 'Run `omicos login` or `omicos cli login` to log in.'],
       stderr: [],
       code,
     }
   }
+  const lines = reportLines(report, now)
+  if (verified) lines.push(verified.kind === 'valid' ? 'online check: the user token works' : `online check: ${verified.message}`)
+  lines.push(proxy.line)
+  return { stdout: lines, stderr: [], code }
+}
+
+/** The lines of a login the files hold, from the page's fields to the notes on the files. */
+const reportLines = (report: StatusReport, now: Date): string[] => {
   const userToken = report.userTokenExpiresAt ?? null
-  const lines = [
+  return [
     `email: ${report.email}`,
     `process: ${report.processName}`,
     `config: ${report.configPath}`,
@@ -59,11 +69,8 @@ export function renderStatus(
     ...skewLine(verified?.clockSkewMs ?? report.clockSkewMs ?? null),
     `daemon uses here: ${report.activePath} (${report.activeSource})`,
     ...report.logins.map((login) => loginLine(login, report.activePath)),
-    ...notes,
+    ...storeNotes(report),
   ]
-  if (verified) lines.push(verified.kind === 'valid' ? 'online check: the user token works' : `online check: ${verified.message}`)
-  lines.push(proxy.line)
-  return { stdout: lines, stderr: [], code }
 }
 
 const roughly = (ms: number): string =>

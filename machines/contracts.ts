@@ -457,7 +457,12 @@ export type StatusOutput =
       /** the user token was renewed on the way (near its end, or rejected) */
       renewed: boolean
     }
-  | { kind: 'failed'; failure: Failure }
+  | {
+      kind: 'failed'
+      failure: Failure
+      /** what the files said, when they were read before the failure (the server could not be asked, say) */
+      report?: StatusReport
+    }
 
 /** Ends logout and status at once, wherever they are. */
 export type CancelEvent = { type: 'user.cancel' }

@@ -135,6 +135,9 @@ export const login = setup({
     isRenewed: (_, result: RenewResult) => result.kind === 'renewed',
     isPasswordLogin: ({ context }) => context.input.method === 'password',
     isGranted: (_, output: GrantOutput) => output.kind === 'granted',
+    // The tokens are another account's than the one asked (--email): not a login of that account.
+    isOtherAccountThanAsked: ({ context }, account: Account) =>
+      context.input.email !== null && lower(account.email) !== lower(context.input.email),
     isRegistered: (_, outcome: RegistrationOutcome) => outcome.kind !== 'refused',
     // Every registration rotates the process token (docs/server-contract.md): once the request
     // may have reached the server, the stored token of this process is taken as rotated away.
@@ -154,6 +157,12 @@ export const login = setup({
     forgetPassword: assign({ password: null }),
     takeGrant: assign((_, output: GrantOutput) => (output.kind === 'granted' ? { tokens: output.tokens, pairing: null } : { error: output.failure })),
     takeAccount: assign((_, account: Account) => ({ account })),
+    refuseOtherAccount: assign(({ context }, account: Account) => ({
+      error: failure('bad_response', `the server logged in ${account.email}, not ${context.input.email} as asked`, 'accountMismatch', {
+        askedEmail: context.input.email,
+        answeredEmail: account.email,
+      }),
+    })),
     // The login is stamped with the time the registration answer arrived: the machine reads no clock.
     takeProcess: assign((_, outcome: RegistrationOutcome) => (outcome.kind === 'refused' ? {} : { process: outcome, loggedInAt: outcome.at })),
     takeRefusedRegistration: assign((_, outcome: RegistrationOutcome) =>
@@ -334,7 +343,14 @@ export const login = setup({
         id: 'identify',
         src: 'identify',
         input: ({ context }) => ({ server: context.input.server, userToken: context.tokens!.userToken }),
-        onDone: { target: 'locking', actions: { type: 'takeAccount', params: ({ event }) => event.output } },
+        onDone: [
+          {
+            guard: { type: 'isOtherAccountThanAsked', params: ({ event }) => event.output },
+            target: 'revokingIssued',
+            actions: { type: 'refuseOtherAccount', params: ({ event }) => event.output },
+          },
+          { target: 'locking', actions: { type: 'takeAccount', params: ({ event }) => event.output } },
+        ],
         onError: { target: 'revokingIssued', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
       },
     },

@@ -42,6 +42,14 @@ export const status = setup({
       return typeof ends === 'string' && verified.at !== undefined && Date.parse(ends) - verified.at <= RENEW_WITHIN_MS
     },
     isRenewed: (_, result: RenewResult) => result.kind === 'renewed',
+    // The server answers for another account than the file's: the token is not this login's.
+    isOtherAccount: ({ context }, verified: VerifyResult) => {
+      const report = context.report
+      if (verified.kind !== 'valid' || !report) return false
+      const otherId = report.accountId !== undefined && verified.account.accountId !== report.accountId
+      const otherEmail = report.email !== undefined && verified.account.email.toLowerCase() !== report.email.toLowerCase()
+      return otherId || otherEmail
+    },
   },
   actions: {
     takeReport: assign((_, report: StatusReport) => ({ report })),
@@ -64,6 +72,17 @@ export const status = setup({
     refuseRenewal: assign({
       error: () => failure('refused', 'the server no longer accepts this login and it could not be renewed', 'renewRejected'),
     }),
+    refuseOtherAccount: assign(({ context }, verified: VerifyResult) => ({
+      error:
+        verified.kind === 'valid'
+          ? failure(
+              'bad_response',
+              `the server answers for ${verified.account.email}, not for ${context.report?.email} whose login this is`,
+              'accountMismatch',
+              { storedEmail: context.report?.email ?? null, answeredEmail: verified.account.email },
+            )
+          : null,
+    })),
     fail: assign((_, error: Failure) => ({ error })),
     cancel: assign({ error: () => failure('cancelled', 'status cancelled') }),
   },
@@ -108,6 +127,11 @@ export const status = setup({
         }),
         onDone: [
           {
+            guard: { type: 'isOtherAccount', params: ({ event }) => event.output },
+            target: 'failed',
+            actions: { type: 'refuseOtherAccount', params: ({ event }) => event.output },
+          },
+          {
             guard: { type: 'needsRenewal', params: ({ event }) => event.output },
             target: 'renewing',
             actions: { type: 'takeVerdict', params: ({ event }) => event.output },
@@ -142,12 +166,13 @@ export const status = setup({
       type: 'final',
     },
     failed: {
-      description: 'Cancelled, another server than the one expected, or the files or the server could not be read; context.error says why.',
+      description:
+        'Cancelled, another server or account than the one expected, or the files or the server could not be read; context.error says why, and context.report keeps what the files said.',
       type: 'final',
     },
   },
   output: ({ context }): StatusOutput =>
     context.error
-      ? { kind: 'failed', failure: context.error }
+      ? { kind: 'failed', failure: context.error, ...(context.report ? { report: context.report } : {}) }
       : { kind: 'reported', report: context.report!, verified: context.verified, renewed: context.renewed },
 })

@@ -54,6 +54,25 @@ const expiryOf = (body: Record<string, unknown>, now: number, host: string, what
   return at
 }
 
+// Fillers that render as nothing but are letters to Unicode (Hangul fillers, the halfwidth one).
+const FILLERS = /[\u115f\u1160\u3164\uffa0]/u
+const LOCAL_PART = /^[\p{L}\p{N}._%+'-]{1,64}$/u
+const DOMAIN = /^(?=.{1,253}$)[\p{L}\p{N}-]{1,63}(\.[\p{L}\p{N}-]{1,63})*$/u
+
+/**
+ * An email as the server sent it, only when it looks like one: a local part and a domain of
+ * letters, digits and the usual marks, no spaces, no combining marks, no invisible fillers.
+ * A sentence ("... Credentials written to /etc/shadow") or a mark flood is never shown.
+ */
+const emailOf = (value: unknown, host: string): string => {
+  const email = text(value, 'email', host)
+  const [local, domain, ...rest] = email.split('@')
+  if (rest.length > 0 || !local || !domain || FILLERS.test(email) || !LOCAL_PART.test(local) || !DOMAIN.test(domain)) {
+    throw bad(`${host} sent an account email that does not look like one`, 'accountEmailUnusable', { host })
+  }
+  return email
+}
+
 /** Asks who a user token belongs to: `valid` with the account, or `invalid` (401/403). */
 export const getAccount = async (
   deps: HttpDeps,
@@ -75,7 +94,7 @@ export const getAccount = async (
     clockSkewMs,
     account: {
       accountId: text(body.account_id, 'account_id', host, 200),
-      email: text(body.email, 'email', host),
+      email: emailOf(body.email, host),
       tier: text(body.tier, 'tier', host, 100),
     },
   }

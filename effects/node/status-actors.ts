@@ -11,6 +11,22 @@ export interface StatusActorDeps {
   loc: StoreLocation
   http: HttpDeps & { now: () => number }
   clientId: string
+  /**
+   * Time the online part may take in all (the check, a renewal, the check again), counted from
+   * its first request, so a server that answers each request just under its time limit is
+   * reported in a bounded time, as a login's is. Default: no limit beyond each request's.
+   */
+  networkBudgetMs?: number
+}
+
+/** The deps with one deadline for every request of this status, set when the first one starts. */
+const budgetedHttp = (deps: StatusActorDeps) => {
+  let deadline: number | undefined
+  return (): StatusActorDeps['http'] => {
+    if (deps.networkBudgetMs === undefined) return deps.http
+    deadline ??= Date.now() + deps.networkBudgetMs
+    return { ...deps.http, deadline: Math.min(deadline, deps.http.deadline ?? Infinity) }
+  }
 }
 
 /** Both credential files, not only the one the daemon uses: a workspace login hides the global one. */
@@ -85,8 +101,11 @@ export async function renewForMachine({ loc, http, clientId }: StatusActorDeps, 
   return { kind: 'renewed', userTokenExpiresAt: ends === null ? null : Date.parse(ends) }
 }
 
-export const createStatusActors = (deps: StatusActorDeps) => ({
-  readStatus: fromPromise<StatusReport>(() => readStatusReport(deps.loc)),
-  verifyOnline: fromPromise<VerifyResult, VerifyInput>(({ input, signal }) => verifyStoredLogin(deps.http, input, signal)),
-  renewLogin: fromPromise<RenewResult, RenewInput>(({ input, signal }) => renewForMachine(deps, input, signal)),
-})
+export const createStatusActors = (deps: StatusActorDeps) => {
+  const http = budgetedHttp(deps)
+  return {
+    readStatus: fromPromise<StatusReport>(() => readStatusReport(deps.loc)),
+    verifyOnline: fromPromise<VerifyResult, VerifyInput>(({ input, signal }) => verifyStoredLogin(http(), input, signal)),
+    renewLogin: fromPromise<RenewResult, RenewInput>(({ input, signal }) => renewForMachine({ ...deps, http: http() }, input, signal)),
+  }
+}

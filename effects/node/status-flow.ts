@@ -12,6 +12,10 @@ import { resolveEngineOptions, type EngineOptions } from './engine-options.js'
 import { nodeFetch } from './node-fetch.js'
 import { createStatusActors } from './status-actors.js'
 
+// As a login's (effects/node/api.ts): discovery, the check, and a renewal with its check again
+// share it, so `--verify` against a server that answers each request just in time still ends.
+export const STATUS_NETWORK_BUDGET_MS = 6_000
+
 /** What `omicos login --status` shows; no network unless `online`. */
 export async function status(options: EngineOptions & { online?: boolean } = {}): Promise<StatusOutput> {
   const { home, cwd, env } = resolveEngineOptions({ ...options, server: options.server ?? DEFAULT_SERVER })
@@ -19,6 +23,7 @@ export async function status(options: EngineOptions & { online?: boolean } = {})
     loc: { home, cwd, env },
     http: { fetch: options.fetch ?? nodeFetch(), now: Date.now },
     clientId: CLIENT_ID,
+    networkBudgetMs: STATUS_NETWORK_BUDGET_MS,
   })
   const expectedServer = options.server === undefined ? null : parseServerUrl(options.server)
   const actor = createActor(statusMachine.provide({ actors }), { input: { online: options.online ?? false, expectedServer }, inspect: safeInspect(options.inspect) })

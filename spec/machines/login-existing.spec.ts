@@ -69,7 +69,10 @@ test('rejected and the refresh token too (or none): logs in again with the grant
 })
 
 test('another account asked (--email), or --force: no check of the existing login, straight to the grant', async () => {
-  const other = start(passwordLoginInput({ email: 'bob@example.com' }), { checkExisting: [found(existing())] })
+  const other = start(passwordLoginInput({ email: 'bob@example.com' }), {
+    checkExisting: [found(existing())],
+    identify: [{ ok: { accountId: 'acct_bob', email: 'bob@example.com', tier: 'pro' } }],
+  })
   assert.is(((await other.done()) as { kind: string }).kind, 'loggedIn')
   assert.equal(other.fx.calls.verifyExisting, [])
   const forced = start(passwordLoginInput({ force: true }), { checkExisting: [found(existing())] })

@@ -338,6 +338,23 @@ test('a stored login whose process token was marked replaced is logged in again,
   assert.equal(login.fx.calls.registerProcess.length, 1)
 })
 
+test('the account is another than the one asked (--email): refused with both emails, the issued tokens revoked', async () => {
+  const login = start(passwordLoginInput(), { identify: [{ ok: { ...account, email: 'eve@example.com' } }], revokeTokens: [{ ok: undefined }] })
+  const output = await failedOf(login)
+  assert.equal(output.failure, {
+    kind: 'bad_response',
+    message: 'the server logged in eve@example.com, not you@example.com as asked',
+    reason: 'accountMismatch',
+    details: { askedEmail: 'you@example.com', answeredEmail: 'eve@example.com' },
+  })
+  assert.equal(login.states.slice(-3), ['identifying', 'revokingIssued', 'failed'])
+  assert.equal(login.fx.calls.lockCredentials, [], 'nothing is locked, registered or written')
+  assert.equal(login.fx.calls.revokeTokens, [{ batches: issued }])
+  // The same account in another case is the same account.
+  const cased = start(passwordLoginInput(), { identify: [{ ok: { ...account, email: 'YOU@Example.com' } }] })
+  assert.is(((await cased.done()) as { kind: string }).kind, 'loggedIn')
+})
+
 test('the revocation timeout is revokeTimeoutMs when given', async () => {
   const login = start(passwordLoginInput({ revokeTimeoutMs: 500 }), { identify: [{ fail: unreachable() }], revokeTokens: ['hang'] })
   await login.advance(499)
@@ -486,7 +503,10 @@ test('app.resume outside the device grant changes nothing', async () => {
 })
 
 test('emails that differ by more than case are other accounts (ß is not ss)', async () => {
-  const login = start(passwordLoginInput({ email: 'strasse@example.com' }), { checkExisting: [found(mine({ email: 'STRAßE@example.com' }))] })
+  const login = start(passwordLoginInput({ email: 'strasse@example.com' }), {
+    checkExisting: [found(mine({ email: 'STRAßE@example.com' }))],
+    identify: [{ ok: { ...account, email: 'strasse@example.com' } }],
+  })
   assert.is(((await login.done()) as { kind: string }).kind, 'loggedIn')
 })
 

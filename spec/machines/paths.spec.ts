@@ -212,6 +212,8 @@ const loginOracle: Oracle = (observed) => {
         return { calls: ['identify'] }
       case 'identify':
         if (isError(event)) return compensate(step, { kind: errorKind(event) }, false)
+        // Another account than the one asked (--email, any case): refused, the tokens revoked.
+        if (input.email !== null && output.email.toLowerCase() !== input.email.toLowerCase()) return compensate(step, { kind: 'bad_response' }, false)
         acct = output
         phase = 'lock'
         expectInput(step, 'lockCredentials', { server })
@@ -308,7 +310,7 @@ const loginModel: Model = {
     renewLogin: () => [{ kind: 'renewed', userTokenExpiresAt: EPOCH + 30 * 86_400_000 }, { kind: 'rejected' }],
     passwordGrant: () => [{ kind: 'granted', tokens: tokenSet(EPOCH) }, { kind: 'failed', failure: { kind: 'refused', message: 'wrong email or password', reason: 'wrongCredentials' } }],
     deviceGrant: () => [{ kind: 'granted', tokens: tokenSet(EPOCH + 5_000) }, { kind: 'failed', failure: { kind: 'expired', message: 'the pairing code expired', reason: 'pairingExpired' } }],
-    identify: () => [account],
+    identify: () => [account, { ...account, email: 'EVE@example.com' }],
     lockCredentials: () => [undefined],
     registerProcess: () => [
       registration(EPOCH + 7_000),
@@ -709,6 +711,10 @@ const statusOracle: Oracle = (observed) => {
         return { end: { kind: 'reported', fields: { report, verified: null, renewed: false } } }
       case 'verifyOnline': {
         if (isError(event)) return failed(errorKind(event))
+        // The server answers for another account than the file's: a bad response, whatever else.
+        if (output.kind === 'valid' && (output.account.accountId !== report!.accountId || output.account.email.toLowerCase() !== report!.email!.toLowerCase())) {
+          return failed('bad_response')
+        }
         // Rejected, or within a day of its end: renewed once with the refresh token (RFC 6749 section 6).
         const ends = report!.userTokenExpiresAt
         const nearEnd = typeof ends === 'string' && output.at !== undefined && Date.parse(ends) - output.at <= 86_400_000
@@ -758,6 +764,7 @@ const report: StatusReport = {
   activePath: '/work/ws1/.omicos/cloud_login.json',
   activeSource: 'workspace',
   email: 'you@example.com',
+  accountId: 'acct_42',
   server: 'https://auth.omicos.cn',
   userTokenExpiresAt: new Date(EPOCH + 30 * 86_400_000).toISOString(),
   logins: [],
@@ -780,6 +787,7 @@ const statusModel: Model = {
       { kind: 'valid', account, at: EPOCH },
       { kind: 'valid', account, at: EPOCH + 30 * 86_400_000 - 3_600_000 },
       { kind: 'invalid', message: 'the login was revoked', at: EPOCH },
+      { kind: 'valid', account: { ...account, accountId: 'acct_eve', email: 'eve@example.com' }, at: EPOCH },
     ],
     renewLogin: () => [{ kind: 'renewed', userTokenExpiresAt: EPOCH + 60 * 86_400_000 }, { kind: 'rejected' }, { kind: 'noRefreshToken' }],
   },

@@ -99,9 +99,22 @@ test('the files cannot be read: failed with local_files', async () => {
 
 test('online and the server cannot be reached: failed with unreachable', async () => {
   const check = start(true, { verifyOnline: [{ fail: unreachable() }] })
-  const output = (await check.done()) as { failure: { kind: string } }
+  const output = (await check.done()) as { failure: { kind: string }; report?: StatusReport }
   assert.is(output.failure.kind, 'unreachable')
+  assert.equal(output.report, report, 'what the files said is kept')
   assert.equal(check.states, ['reading', 'verifying', 'failed'])
+})
+
+test('online and the server answers for another account: failed (bad_response, accountMismatch), the files\' report kept', async () => {
+  const check = start(true, { verifyOnline: [{ ok: { kind: 'valid', account: { ...account, accountId: 'acct_eve', email: 'eve@example.com' }, at: EPOCH } }] })
+  const output = (await check.done()) as { failure: { kind: string; reason: string; details: unknown }; report: StatusReport }
+  assert.equal([output.failure.kind, output.failure.reason], ['bad_response', 'accountMismatch'])
+  assert.equal(output.failure.details, { storedEmail: 'you@example.com', answeredEmail: 'eve@example.com' })
+  assert.equal(output.report, report)
+  assert.equal(check.fx.calls.renewLogin, [], 'another account\'s token is not renewed')
+  // The same account, its email in another case: verified as usual.
+  const cased = start(true, { verifyOnline: [{ ok: { kind: 'valid', account: { ...account, email: 'YOU@example.com' }, at: EPOCH } }] })
+  assert.is(((await cased.done()) as { kind: string }).kind, 'reported')
 })
 
 test('a login on another server than the one expected: failed (usage, wrongServer), the server never asked', async () => {
