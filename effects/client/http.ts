@@ -144,10 +144,10 @@ export const unreachable = (url: string, cause: string, reason: FailureReason = 
 // so it is a bad response (not worth a retry), and it may have acted on the request.
 const isParseErrorCode = (code: string | undefined): code is string => Boolean(code && /^HPE_[A-Z_]{1,40}$/.test(code))
 
-const malformedHttp = (url: string, code: string): EngineError =>
+const malformedHttp = (url: string, code: string, mayHaveReachedServer: boolean): EngineError =>
   new EngineError('bad_response', `${hostOf(url)} sent a malformed HTTP answer (${code})`, {
     reason: 'malformedHttp',
-    details: { host: hostOf(url), code, mayHaveReachedServer: true },
+    details: { host: hostOf(url), code, mayHaveReachedServer },
   })
 
 const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NODATA', 'EAI_NONAME'])
@@ -282,6 +282,8 @@ export const requestJson = async (
   }
   const method = options.method ?? (body === undefined ? 'GET' : 'POST')
   const host = hostOf(url)
+  // Only a POST can have done something at the server worth not doing twice; a GET is safe to repeat.
+  const acts = method === 'POST'
   try {
     let response: Response
     try {
@@ -293,10 +295,10 @@ export const requestJson = async (
       // The Node fetch words what only it knows: a proxy that failed, a CA bundle that is unusable.
       if (error instanceof EngineError) throw error
       const code = errorCode(error)
-      if (isParseErrorCode(code)) throw malformedHttp(url, code)
-      if (timedOut) throw unreachable(url, `timed out after ${Math.round(timeoutMs / 100) / 10} s`, 'timeout', true)
+      if (isParseErrorCode(code)) throw malformedHttp(url, code, acts)
+      if (timedOut) throw unreachable(url, `timed out after ${Math.round(timeoutMs / 100) / 10} s`, 'timeout', acts)
       if (isTlsCode(code)) throw tlsFailure(url, error)
-      throw unreachable(url, describeNetworkError(error), networkReason(error), !(code && BEFORE_SENDING.has(code)))
+      throw unreachable(url, describeNetworkError(error), networkReason(error), acts && !(code && BEFORE_SENDING.has(code)))
     }
     const { status } = response
     // A browser's fetch shows a manual redirect as an opaque answer with status 0.
@@ -307,7 +309,7 @@ export const requestJson = async (
     if (!options.serverErrors && (status === 502 || status === 503 || status === 504)) {
       controller.abort()
       // 503 says the server did not take the request; a gateway's 502 or 504 does not say.
-      throw unreachable(url, `the server answered ${status} (${status === 503 ? 'unavailable' : 'gateway error'})`, 'network', status !== 503)
+      throw unreachable(url, `the server answered ${status} (${status === 503 ? 'unavailable' : 'gateway error'})`, 'network', acts && status !== 503)
     }
     let text: string
     try {
@@ -318,9 +320,9 @@ export const requestJson = async (
       }
       if (signal?.aborted) throw cancelled()
       const code = errorCode(error)
-      if (isParseErrorCode(code)) throw malformedHttp(url, code)
-      if (timedOut) throw unreachable(url, `timed out after ${Math.round(timeoutMs / 100) / 10} s while reading the answer`, 'timeout', true)
-      throw unreachable(url, describeNetworkError(error), networkReason(error), true)
+      if (isParseErrorCode(code)) throw malformedHttp(url, code, acts)
+      if (timedOut) throw unreachable(url, `timed out after ${Math.round(timeoutMs / 100) / 10} s while reading the answer`, 'timeout', acts)
+      throw unreachable(url, describeNetworkError(error), networkReason(error), acts)
     }
     if (text.trim() === '' && options.allowEmpty) return { status, headers: response.headers, body: null }
     // An error page from a proxy in front of the server is not a protocol answer: its status says enough.
