@@ -107,7 +107,9 @@ export const startStoreChild = (command: string, options: object, how: ChildOpti
     if (seen !== undefined) return Promise.resolve(seen)
     return timeout(new Promise<string>((resolve) => waiters.push({ pattern, resolve })), ms, `waiting for ${pattern} from the store child (${lines.join(' | ')})`)
   }
-  const pid = how.namespace ? Promise.resolve(child.pid!) : waitFor(/^pid \d+$/).then((line) => Number(line.slice(4)))
+  // A child may take long to start on a busy machine: its pid is only a failure where awaited.
+  const pid = how.namespace ? Promise.resolve(child.pid!) : waitFor(/^pid \d+$/, 90_000).then((line) => Number(line.slice(4)))
+  pid.catch(() => {})
   const kill = async () => {
     const nodePid = await pid.catch(() => child.pid!)
     try {
