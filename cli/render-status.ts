@@ -45,14 +45,14 @@ export function renderStatus(
       code,
     }
   }
-  const lines = reportLines(report, now)
+  const lines = reportLines(report, now, verified ?? null)
   if (verified) lines.push(verified.kind === 'valid' ? 'online check: the user token works' : `online check: ${verified.message}`)
   lines.push(proxy.line)
   return { stdout: lines, stderr: [], code }
 }
 
 /** The lines of a login the files hold, from the page's fields to the notes on the files. */
-const reportLines = (report: StatusReport, now: Date): string[] => {
+const reportLines = (report: StatusReport, now: Date, verified: VerifyResult | null = null): string[] => {
   const userToken = report.userTokenExpiresAt ?? null
   return [
     `email: ${report.email}`,
