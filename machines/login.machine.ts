@@ -526,46 +526,32 @@ export interface LoginEffects {
 /** What a front end that logs in by device code only provides: no prompt, no password request. */
 export type DeviceLoginEffects = Omit<LoginEffects, 'promptCredentials' | 'authenticate'>
 
+// The effects both kinds of login provide; the device grant is one of them.
+const sharedActors = (effects: DeviceLoginEffects) => {
+  const { checkExisting, verifyExisting, renewLogin, identify, lockCredentials, registerProcess, markProcessReplaced, persist, revokeTokens, requestCode, pollToken } = effects
+  return {
+    checkExisting,
+    verifyExisting,
+    renewLogin,
+    identify,
+    lockCredentials,
+    registerProcess,
+    markProcessReplaced,
+    persist,
+    revokeTokens,
+    deviceGrant: deviceGrant.provide({ actors: { requestCode, pollToken } }),
+  }
+}
+
 /**
  * The login machine with its effects, the child grants' handed to them. Given device-only
  * effects, a password login ends failed at once (its grant was not provided); a front end that
  * logs in by device code alone takes provideDeviceLogin, which bundles no password grant.
  */
 export const provideLogin = (effects: LoginEffects | DeviceLoginEffects) => {
-  const { checkExisting, verifyExisting, renewLogin, identify, lockCredentials, registerProcess, markProcessReplaced, persist, revokeTokens, requestCode, pollToken } = effects
   const passwordEffects = 'authenticate' in effects ? { promptCredentials: effects.promptCredentials, authenticate: effects.authenticate } : {}
-  return login.provide({
-    actors: {
-      checkExisting,
-      verifyExisting,
-      renewLogin,
-      identify,
-      lockCredentials,
-      registerProcess,
-      markProcessReplaced,
-      persist,
-      revokeTokens,
-      passwordGrant: passwordGrant.provide({ actors: passwordEffects }),
-      deviceGrant: deviceGrant.provide({ actors: { requestCode, pollToken } }),
-    },
-  })
+  return login.provide({ actors: { ...sharedActors(effects), passwordGrant: passwordGrant.provide({ actors: passwordEffects }) } })
 }
 
 /** The login machine for a front end that logs in by device code alone, with its effects. */
-export const provideDeviceLogin = (effects: DeviceLoginEffects) => {
-  const { checkExisting, verifyExisting, renewLogin, identify, lockCredentials, registerProcess, markProcessReplaced, persist, revokeTokens, requestCode, pollToken } = effects
-  return login.provide({
-    actors: {
-      checkExisting,
-      verifyExisting,
-      renewLogin,
-      identify,
-      lockCredentials,
-      registerProcess,
-      markProcessReplaced,
-      persist,
-      revokeTokens,
-      deviceGrant: deviceGrant.provide({ actors: { requestCode, pollToken } }),
-    },
-  })
-}
+export const provideDeviceLogin = (effects: DeviceLoginEffects) => login.provide({ actors: sharedActors(effects) })
