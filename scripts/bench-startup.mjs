@@ -21,6 +21,7 @@ import { join, relative, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 
 const args = process.argv.slice(2)
+/** @param {string} name @param {string | number} fallback */
 const option = (name, fallback) => {
   const at = args.indexOf(name)
   return at >= 0 && args[at + 1] !== undefined ? args[at + 1] : fallback
@@ -49,6 +50,8 @@ const home = join(scratch, 'home')
 const workspace = join(scratch, 'workspace')
 mkdirSync(home, { mode: 0o700 })
 mkdirSync(workspace)
+// The built copy of the module (this script runs without a TypeScript loader), typed by its source.
+/** @type {typeof import('../effects/store/credential-file.js')} */
 const { buildCredentialFile, serializeCredentialFile } = await import(pathToFileURL(resolve('dist/effects/store/credential-file.js')).href)
 const now = Date.now()
 const credentials = buildCredentialFile({
@@ -86,7 +89,10 @@ writeFileSync(
 )
 const rssFile = join(scratch, 'rss')
 
-/** One run of `node ...nodeArgs`: wall ms (spawn to exit), peak RSS in KiB, exit code, stdout. */
+/**
+ * One run of `node ...nodeArgs`: wall ms (spawn to exit), peak RSS in KiB, exit code, stdout.
+ * @param {string[]} nodeArgs
+ */
 const measure = (nodeArgs) => {
   rmSync(rssFile, { force: true })
   const command = timeBin ? timeBin : process.execPath
@@ -110,17 +116,22 @@ const measure = (nodeArgs) => {
 }
 
 // With several bins, each is named by the folder holding its dist/ (or its path).
+/** @param {string} bin */
 const label = (bin) => {
   if (bins.length === 1) return ''
   const at = bin.lastIndexOf('/dist/')
   return `[${at > 0 ? bin.slice(0, at).split('/').pop() : relative(process.cwd(), bin)}] `
 }
-const cases = [{ name: 'node -e 0 (baseline)', args: ['-e', '0'], expect: 0, baseline: true }]
+/**
+ * @typedef {{ name: string, args: string[], expect: number, baseline?: boolean, bin?: string, shows?: string, samples: ReturnType<typeof measure>[] }} Case
+ * @type {Case[]}
+ */
+const cases = [{ name: 'node -e 0 (baseline)', args: ['-e', '0'], expect: 0, baseline: true, samples: [] }]
 for (const bin of bins) {
   cases.push(
-    { name: `${label(bin)}omicos --version`, args: [bin, '--version'], expect: 0, bin },
-    { name: `${label(bin)}omicos login --help`, args: [bin, 'login', '--help'], expect: 0, bin },
-    { name: `${label(bin)}omicos login --status`, args: [bin, 'login', '--status'], expect: 0, bin, shows: 'email: bench@example.com' },
+    { name: `${label(bin)}omicos --version`, args: [bin, '--version'], expect: 0, bin, samples: [] },
+    { name: `${label(bin)}omicos login --help`, args: [bin, 'login', '--help'], expect: 0, bin, samples: [] },
+    { name: `${label(bin)}omicos login --status`, args: [bin, 'login', '--status'], expect: 0, bin, shows: 'email: bench@example.com', samples: [] },
   )
 }
 
@@ -131,7 +142,6 @@ for (const c of cases) {
     console.error(`${c.name}: exit ${r.code}, expected ${c.expect}${c.shows ? ` and "${c.shows}"` : ''}\n${r.stdout}${r.stderr}`)
     process.exit(1)
   }
-  c.samples = []
 }
 
 // --- interleaved rounds -----------------------------------------------------------------------
@@ -148,6 +158,7 @@ for (let round = 0; round < runs && Date.now() < deadline; round++) {
   rounds++
 }
 
+/** @param {number[]} values */
 const median = (values) => {
   const sorted = [...values].filter((v) => !Number.isNaN(v)).sort((a, b) => a - b)
   if (sorted.length === 0) return NaN
@@ -193,6 +204,7 @@ if (asJson) {
   console.log('')
   for (const r of rows.slice(1)) {
     const timeTarget = r.case.includes('--status') ? 1.25 : 1.15
+    /** @param {number} ratio @param {number} target */
     const verdict = (ratio, target) => `${ratio.toFixed(2)} (target ${target}: ${ratio <= target ? 'met' : 'not met'})`
     console.log(`${r.case}: time ${verdict(r.timeRatio, timeTarget)}, peak RSS ${verdict(r.rssRatio, 1.2)}`)
   }

@@ -24,6 +24,7 @@ export { asCredentialRecord, createDeviceLoginEffects, runResumableLogin } from 
 `
 
 /** Bundles the device login entry; its size minified and gzipped, and any `node:` import left in it. */
+/** @param {string} [from] the project folder, the current one if not given */
 export async function measure(from) {
   const root = resolve(from ?? '.')
   const result = await build({
@@ -60,6 +61,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const figures = await measure(values.from)
   if (values.json) console.log(JSON.stringify(figures))
   else {
+    /** @param {number} bytes */
     const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`
     console.log(`device login for the browser (machines + client, xstate included): ${kb(figures.minified)} minified, ${kb(figures.gzip)} gzipped; budget ${kb(figures.budget)}`)
     if (figures.nodeImports.length) console.log(`node imports: ${figures.nodeImports.join(', ')}`)

@@ -7,7 +7,9 @@ import { readdirSync, readFileSync, renameSync, statSync, chmodSync, rmSync, exi
 import { join } from 'node:path'
 
 const roots = ['machines', 'effects', 'testing', 'cli', 'server', 'spec', 'scripts', 'examples']
+/** @type {string[]} */
 const files = []
+/** @param {string} dir */
 const walk = (dir) => {
   for (const name of readdirSync(dir)) {
     if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue
@@ -43,6 +45,7 @@ await build({
 // The version is written into the bundle: cli/version.ts reads package.json relative to its
 // own file, which, in a chunk, is a folder deeper than in the transpiled copy.
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'))
+/** @type {import('esbuild').Plugin} */
 const inlineVersion = {
   name: 'inline-version',
   setup(build) {
@@ -51,6 +54,7 @@ const inlineVersion = {
 }
 // The proxy agents log through `debug`, and with DEBUG=* it would print the proxy URL with its
 // password and the request as written, form body included. The bin has no use for that log.
+/** @type {import('esbuild').Plugin} */
 const noDebug = {
   name: 'no-debug',
   setup(build) {
@@ -63,12 +67,14 @@ const noDebug = {
 }
 // cli/start.ts loads cli/status-main.ts for a plain `login --status`: that entry is bundled on
 // its own below, so here its import stays as written.
+/** @type {import('esbuild').Plugin} */
 const statusEntryApart = {
   name: 'status-entry-apart',
   setup(build) {
     build.onResolve({ filter: /^\.\/status-main\.js$/ }, (args) => (args.importer.endsWith('start.ts') ? { path: args.path, external: true } : undefined))
   },
 }
+/** @type {import('esbuild').BuildOptions & { plugins: import('esbuild').Plugin[], metafile: true }} */
 const bundleOptions = {
   plugins: [inlineVersion, noDebug],
   bundle: true,
@@ -134,9 +140,11 @@ for (const bin of ['dist/cli/main.js', 'dist/server/main.js']) if (existsSync(bi
   const { spawnSync } = await import('node:child_process')
   const helpFile = 'dist/cli/rendered-texts.json'
   rmSync(helpFile, { force: true })
+  /** @param {string[]} argv */
   const render = (argv) => spawnSync(process.execPath, ['dist/cli/main.js', ...argv], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, NO_COLOR: '1' } })
   const general = render(['--help'])
   const paths = [...general.stdout.matchAll(/^ {2}omicos ((?:[a-z][\w-]*)(?: [a-z][\w-]*)*)(?= \[| <|$)/gm)].map((m) => m[1].split(' '))
+  /** @type {Record<string, string>} */
   const texts = {}
   for (const argv of [[], ['--version'], ['-v'], ['--help'], ['-h'], ...paths.flatMap((path) => [[...path, '--help'], [...path, '-h']])]) {
     const run = render(argv)

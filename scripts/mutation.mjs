@@ -44,15 +44,16 @@ const server = process.argv.includes('--server')
 if (process.argv.includes('--specs')) {
   // One process for all files (a node start costs more than most of them): uvu's own CLI way,
   // its queue deferred, one group per file, stopping at the first file that fails.
-  globalThis.UVU_DEFER = 1
-  globalThis.UVU_QUEUE = []
+  const uvuGlobals = /** @type {{ UVU_DEFER?: number, UVU_QUEUE: string[][], UVU_INDEX?: number }} */ (/** @type {unknown} */ (globalThis))
+  uvuGlobals.UVU_DEFER = 1
+  uvuGlobals.UVU_QUEUE = []
   for (const [index, file] of (server ? SERVER_SPECS : SPECS).entries()) {
     if (!existsSync(file)) {
       console.error(`${file} is missing: build first (node scripts/build.mjs)`)
       process.exit(2)
     }
-    globalThis.UVU_QUEUE.push([file])
-    globalThis.UVU_INDEX = index
+    uvuGlobals.UVU_QUEUE.push([file])
+    uvuGlobals.UVU_INDEX = index
     await import(pathToFileURL(resolve(file)).href)
   }
   const { exec } = await import('uvu')
@@ -60,6 +61,7 @@ if (process.argv.includes('--specs')) {
   process.exit(process.exitCode ?? 0)
 }
 
+/** @param {string} name @param {string} fallback */
 const arg = (name, fallback) => {
   const at = process.argv.indexOf(name)
   return at > 0 ? process.argv[at + 1] : fallback
@@ -96,6 +98,7 @@ for (const mutant of results) {
   else if (mutant.status === 'NoCoverage') row.noCoverage++
   rows.set(mutant.fileName, row)
 }
+/** @param {{ detected: number, survived: number, noCoverage: number }} row */
 const score = ({ detected, survived, noCoverage }) => {
   const valid = detected + survived + noCoverage
   return valid ? ((100 * detected) / valid).toFixed(2) : 'n/a'

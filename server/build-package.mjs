@@ -11,7 +11,9 @@ import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
+/** @type {string[]} */
 const files = []
+/** @param {string} dir */
 const walk = (dir) => {
   for (const name of readdirSync(dir)) {
     if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue
