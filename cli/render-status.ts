@@ -1,6 +1,6 @@
 import type { StatusLogin, StatusOutput, StatusReport, VerifyResult } from '../machines/contracts.js'
 import { DEFAULT_SERVER } from '../effects/client/server-url.js'
-import type { Env } from '../effects/node/environment.js'
+import type { Env } from '../effects/store/home.js'
 import { describeProxyRoute } from '../effects/node/proxy-settings.js'
 import { exitCodeFor, ExitCode } from './exit-codes.js'
 import { describeFailure } from './failure-words.js'

@@ -7,7 +7,7 @@ import { X509Certificate } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { rootCertificates } from 'node:tls'
 import { EngineError } from '../client/engine-error.js'
-import type { Env } from './environment.js'
+import type { Env } from '../store/home.js'
 
 /** The variables that add trusted CAs, in the order a message names them. */
 export const CA_VARIABLES = ['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'OMICOS_CA_BUNDLE'] as const

@@ -4,7 +4,7 @@ import type { Inspector } from '../../machines/inspection.js'
 import type { FetchLike } from '../client/http.js'
 import type { LockWait } from '../store/lock.js'
 import { DEFAULT_SERVER, parseServerUrl } from '../client/server-url.js'
-import { omicosHome, type Env } from './environment.js'
+import { omicosHome, type Env } from '../store/home.js'
 
 export interface EngineOptions {
   /** default: OMICOS_SERVER, else https://auth.omicos.cn */

@@ -50,7 +50,7 @@ import {
 } from '../store/credential-store.js'
 import { EngineError } from '../client/engine-error.js'
 import { CLIENT_ID, DEFAULT_SCOPE } from '../client/client-defaults.js'
-import { omicosHome, type Env } from './environment.js'
+import { omicosHome, type Env } from '../store/home.js'
 import type { FetchLike, HttpDeps } from '../client/http.js'
 import { fetchAccount, registerProcessOutcome, revokeTokens } from '../client/omicos-api.js'
 import { createPairingActors } from '../client/pairing-actors.js'

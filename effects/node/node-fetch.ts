@@ -5,7 +5,7 @@
 import type { Agent as HttpAgent } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FetchLike } from '../client/http.js'
-import type { Env } from './environment.js'
+import type { Env } from '../store/home.js'
 
 // A host that drops packets is only noticed by a timer. The connection gets a budget of its
 // own, shorter than the request's, so a login with its retries against a silent host still

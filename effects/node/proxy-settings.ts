@@ -14,7 +14,7 @@
 // Node's own net.BlockList.
 import { BlockList, isIP } from 'node:net'
 import { EngineError } from '../client/engine-error.js'
-import type { Env } from './environment.js'
+import type { Env } from '../store/home.js'
 
 export interface ProxyRoute {
   /** the proxy, with its credentials (only ever handed to the agent) */

@@ -1,7 +1,7 @@
 // Where the credential files of a command are: the global file in the omicOS home, and the
 // workspace file of the directory it runs in (workspace.ts says which workspace that is).
 import path from 'node:path'
-import { defaultHomeDir, resolveHome, type Env } from '../node/environment.js'
+import { defaultHomeDir, resolveHome, type Env } from './home.js'
 import type { LockOptions } from './lock.js'
 import { realPath } from './platform.js'
 import { findWorkspaceRoot } from './workspace.js'

@@ -27,7 +27,7 @@ import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { EngineError } from '../client/engine-error.js'
 import { hasUnsafeChars } from '../client/server-url.js'
-import { defaultHomeDir, resolveHome, type Env } from '../node/environment.js'
+import { defaultHomeDir, resolveHome, type Env } from './home.js'
 import { ancestorsOf, realPath } from './platform.js'
 import { checkPrivateDir, readPrivateText } from './private-file.js'
 
