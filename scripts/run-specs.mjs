@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Runs the type check, then every built spec file in its own process (two at a time: the
-// machine has two cores), and closes with one line `N passed, N failed`.
+// Runs the type check and the layering rules (.dependency-cruiser.cjs), then every built spec
+// file in its own process (two at a time: the machine has two cores), and closes with one line
+// `N passed, N failed`.
 // Each file gets a time limit because uvu has none: a promise that never settles would
 // otherwise end a file silently or hang the run. A file that crashes, times out or prints
 // no uvu summary counts as one failure.
@@ -17,11 +18,16 @@ const clientCheck = spawnSync('npx', ['tsc', '-p', 'effects/client/tsconfig.json
 const testingCheck = spawnSync('npx', ['tsc', '-p', 'testing/tsconfig.json'], { stdio: 'inherit' })
 // The scripts that stay JavaScript (they run before a build, or on its output) by checkJs.
 const scriptsCheck = spawnSync('npx', ['tsc', '-p', 'scripts/tsconfig.json'], { stdio: 'inherit' })
+const layering = spawnSync('npm', ['run', '--silent', 'deps'], { stdio: 'inherit' })
 let passed = 0
 let failed = 0
 let skipped = 0
 if (typecheck.status !== 0 || machinesCheck.status !== 0 || clientCheck.status !== 0 || testingCheck.status !== 0 || scriptsCheck.status !== 0) {
   console.log('typecheck: failed')
+  failed++
+}
+if (layering.status !== 0) {
+  console.log('layering (npm run deps): failed')
   failed++
 }
 

@@ -1,0 +1,80 @@
+// The layering of the source tree, checked on every `npm test` (and alone by `npm run deps`).
+// README.md, "Layout", says the same rules in words; a change to one is a change to both.
+//
+// Data flows one way: cli -> the package entries -> effects/node -> effects/store ->
+// effects/client -> machines. A module may import its own layer and the layers after it,
+// never one before it, and never in a circle.
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'machines-are-pure',
+      comment:
+        'machines/ decide and do nothing: they import xstate and each other, no effect, command, ' +
+        'server or test code, and no Node built-in (their tsconfig has no Node types either).',
+      severity: 'error',
+      from: { path: '^machines/' },
+      to: { pathNot: ['^machines/', '^node_modules/xstate/'], dependencyTypesNot: ['core'] },
+    },
+    {
+      name: 'machines-no-node-builtins',
+      comment: 'A machine runs wherever xstate runs: a browser, a worker, another runtime.',
+      severity: 'error',
+      from: { path: '^machines/' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'testing-kit-is-runtime-neutral',
+      comment: 'omicos-auth/testing drives machines with scripted effects under any test runner: machines and xstate only.',
+      severity: 'error',
+      from: { path: '^testing/' },
+      to: { pathNot: ['^testing/', '^machines/', '^node_modules/xstate/'] },
+    },
+    {
+      name: 'store-imports-no-node-runtime',
+      comment:
+        'effects/store/ is below effects/node/: the Node actors, fetch, prompts and the package API use ' +
+        'the store, never the other way round. What the store needs to find its files (the homes) lives in the store.',
+      severity: 'error',
+      from: { path: '^effects/store/' },
+      to: { path: '^effects/node/' },
+    },
+    {
+      name: 'effects-import-no-front-end',
+      comment: 'Effects report to whoever runs them; commands, the server, specs and scripts sit above.',
+      severity: 'error',
+      from: { path: '^effects/' },
+      to: { path: '^(cli|server|spec|scripts|examples|testing)/' },
+    },
+    {
+      name: 'server-is-its-own-package',
+      comment:
+        'server/ is omicos-auth-server, published apart: it imports nothing of the engine (the contract ' +
+        'between them is HTTP, docs/server-contract.md), only its own files and its own dependencies.',
+      severity: 'error',
+      from: { path: '^server/' },
+      to: { path: '^(machines|effects|cli|testing|spec|scripts|examples)/' },
+    },
+    {
+      name: 'only-specs-and-scripts-start-the-server',
+      comment: 'The engine never needs the reference server; specs, scripts and the examples start it to talk to.',
+      severity: 'error',
+      from: { pathNot: '^(server|spec|scripts|examples)/' },
+      to: { path: '^server/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: ['node_modules'] },
+    exclude: { path: ['^dist/', '^server/dist/'] },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      extensions: ['.ts', '.js', '.mjs', '.cjs', '.json'],
+    },
+    reporterOptions: {
+      text: { highlightFocused: true },
+    },
+  },
+}

@@ -1,0 +1,64 @@
+// The layering rules (.dependency-cruiser.cjs) bite: `npm test` runs them over the real tree and
+// finds it clean, which a rule that matches nothing would also do. So here they run over a small
+// tree of the same layout that breaks each rule once and keeps one allowed import of each kind,
+// and the violations reported must be exactly those broken.
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+
+const CONFIG = resolve('.dependency-cruiser.cjs')
+const CRUISER = resolve('node_modules/dependency-cruiser/bin/dependency-cruise.mjs')
+
+/** path -> the modules it imports (relative specifiers, or a built-in) */
+type Tree = Record<string, string[]>
+
+const cruise = (tree: Tree): string[] => {
+  const dir = mkdtempSync(join(tmpdir(), 'omicos-layering-'))
+  try {
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true } }))
+    for (const [file, imports] of Object.entries(tree)) {
+      mkdirSync(dirname(join(dir, file)), { recursive: true })
+      writeFileSync(join(dir, file), `${imports.map((name) => `import '${name}'\n`).join('')}export const here = ${JSON.stringify(file)}\n`)
+    }
+    const roots = [...new Set(Object.keys(tree).map((file) => file.split('/')[0]))]
+    const run = spawnSync(process.execPath, [CRUISER, '--config', CONFIG, '--output-type', 'err', ...roots], { cwd: dir, encoding: 'utf8', timeout: 120_000 })
+    const violations = [...run.stdout.matchAll(/^\s*error ([\w-]+): (\S+) \u2192 (\S+)$/gm)].map(([, rule, from, to]) => `${rule}: ${from} -> ${to}`)
+    // The checker's exit code is the number of errors it found: a broken rule fails `npm test`.
+    assert.is(run.status, violations.length, run.stdout + run.stderr)
+    return violations.sort()
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+test('each rule reports the import that breaks it, and only that', () => {
+  const found = cruise({
+    'machines/decide.ts': ['./shared.js'],
+    'machines/shared.ts': [],
+    'machines/reach.ts': ['node:fs', '../effects/client/door.js'],
+    'effects/client/door.ts': ['../../machines/shared.js'],
+    'effects/client/words.ts': ['../../cli/words.js'],
+    'effects/store/files.ts': ['../client/door.js', 'node:path', '../node/runtime.js'],
+    'effects/node/runtime.ts': ['../store/files.js', 'node:os'],
+    'testing/kit.ts': ['../machines/shared.js', '../effects/store/files.js'],
+    'server/main.ts': ['./routes.js', 'node:http', '../machines/shared.js'],
+    'server/routes.ts': [],
+    'cli/words.ts': ['../server/main.js'],
+    'spec/starts-server.spec.ts': ['../server/main.js', '../effects/node/runtime.js'],
+    'scripts/demo.ts': ['../server/main.js'],
+  })
+  assert.equal(found, [
+    'effects-import-no-front-end: effects/client/words.ts -> cli/words.ts',
+    'machines-are-pure: machines/reach.ts -> effects/client/door.ts',
+    'machines-no-node-builtins: machines/reach.ts -> fs',
+    'only-specs-and-scripts-start-the-server: cli/words.ts -> server/main.ts',
+    'server-is-its-own-package: server/main.ts -> machines/shared.ts',
+    'store-imports-no-node-runtime: effects/store/files.ts -> effects/node/runtime.ts',
+    'testing-kit-is-runtime-neutral: testing/kit.ts -> effects/store/files.ts',
+  ])
+})
+
+test.run()
