@@ -29,7 +29,7 @@ export {
   type StoreLocation,
   type ActiveCredentials,
   type LockOptions,
-} from './store/credential-store.js'
+} from './store/index.js'
 export { resolveCredentials, refreshProcessToken, type RefreshOptions, type RefreshResult } from './node/resolver.js'
 export { findWorkspaceRoot, resolveWorkspace, derivedWorkspaceId, type Workspace } from './store/workspace.js'
 export { omicosHome } from './store/home.js'

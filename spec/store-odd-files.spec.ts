@@ -10,7 +10,7 @@ import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, readFileSync, 
 import type { Server } from 'node:net'
 import { join } from 'node:path'
 import { EngineError } from '../effects/client/engine-error.js'
-import { checkLoginTargets, deleteByAccount, persistLogin, readActive } from '../effects/store/credential-store.js'
+import { checkLoginTargets, deleteByAccount, persistLogin, readActive } from '../effects/store/index.js'
 import { createPendingPairings } from '../effects/store/pending-pairing.js'
 import { HOST_TAG } from '../effects/store/private-file.js'
 import { resolveWorkspace } from '../effects/store/workspace.js'

@@ -47,7 +47,7 @@ import {
   takePendingRevocations,
   type LockOptions,
   type Revocation,
-} from '../store/credential-store.js'
+} from '../store/index.js'
 import { EngineError } from '../client/engine-error.js'
 import { CLIENT_ID, DEFAULT_SCOPE } from '../client/client-defaults.js'
 import { omicosHome, type Env } from '../store/home.js'

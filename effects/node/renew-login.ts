@@ -8,7 +8,7 @@
 // ordered for a renewer that may die, or stop, at any instant:
 // 1. Under the locks of the file and its identical twin (purpose 'renew'), re-read: when
 //    another process renewed meanwhile, its result is used (checked twice). Temps of a renewer
-//    that died after writing its answer are adopted first (credential-store adoptRenewals).
+//    that died after writing its answer are adopted first (store/sweep.ts adoptRenewals).
 // 2. `renewing_since` and `renewing_by` (this process) are written into the file before the
 //    refresh token goes out: whoever finds them knows that token may be spent. While its
 //    renewer lives (stopped past the stale time, its lock taken over), the user token is used
@@ -33,7 +33,7 @@ import {
   withLocks,
   workspaceCredentialPath,
   type StoreLocation,
-} from '../store/credential-store.js'
+} from '../store/index.js'
 import { findTemps } from '../store/stale-files.js'
 import { isAlive, refreshFingerprint } from '../store/private-file.js'
 import { localIdentity, pidJudgeable } from '../store/process-identity.js'

@@ -17,7 +17,7 @@ import {
   workspaceCredentialPath,
   type ActiveCredentials,
   type StoreLocation,
-} from '../store/credential-store.js'
+} from '../store/index.js'
 import { EngineError } from '../client/engine-error.js'
 import { defaultProcessName } from './environment.js'
 import type { HttpDeps } from '../client/http.js'

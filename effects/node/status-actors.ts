@@ -5,7 +5,7 @@
 import { fromPromise } from 'xstate'
 import type { RenewInput, RenewResult, StatusLogin, StatusReport, VerifyInput, VerifyResult } from '../../machines/contracts.js'
 import type { HttpDeps } from '../client/http.js'
-import { globalCredentialPath, readCredentialFile, readStoreStatus, type StoreLocation, type StoredCredentials } from '../store/credential-store.js'
+import { globalCredentialPath, readCredentialFile, readStoreStatus, type StoreLocation, type StoredCredentials } from '../store/index.js'
 
 export interface StatusActorDeps {
   loc: StoreLocation

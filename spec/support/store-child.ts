@@ -22,7 +22,7 @@ import { login, refreshProcessToken, resolveCredentials } from '../../effects/no
 import { nodeFetch } from '../../effects/node/node-fetch.js'
 import { acquireLock, assertLocksHeld } from '../../effects/store/lock.js'
 import { EngineError } from '../../effects/client/engine-error.js'
-import { checkLoginTargets, persistLogin, readActive } from '../../effects/store/credential-store.js'
+import { checkLoginTargets, persistLogin, readActive } from '../../effects/store/index.js'
 import { storeVersion } from './store-files.js'
 
 const [command, json = '{}'] = process.argv.slice(2)

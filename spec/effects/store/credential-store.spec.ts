@@ -14,7 +14,7 @@ import {
   readStoreStatus,
   takePendingRevocations,
   workspaceCredentialPath,
-} from '../../../effects/store/credential-store.js'
+} from '../../../effects/store/index.js'
 import { HOST_TAG } from '../../../effects/store/private-file.js'
 import { EngineError } from '../../../effects/client/engine-error.js'
 import { derivedWorkspaceId, findWorkspaceRoot, resolveWorkspace } from '../../../effects/store/workspace.js'

@@ -1,7 +1,7 @@
 // Child process for the credential store specs: writes one login's credentials and prints
 // `ok <paths>` or `error <kind> <message>`. Arguments: home cwd accountId [workspaceOnly] [size]
 // (`size` characters more in the file, carried by the process name: no token may pass 4096).
-import { persistCredentials } from '../../../effects/store/credential-store.js'
+import { persistCredentials } from '../../../effects/store/index.js'
 import { EngineError } from '../../../effects/client/engine-error.js'
 import { fakeCredentials } from '../support.js'
 
