@@ -54,9 +54,9 @@ test.after(() => {
   rmSync(work, { recursive: true, force: true })
 })
 
-test('the omicos-auth tarball holds the built code, declarations, docs, README and LICENSE only', () => {
+test('the omicos-auth tarball holds the built code, declarations, docs, README, CHANGELOG and LICENSE only', () => {
   const { files } = cli
-  for (const needed of ['LICENSE', 'README.md', 'package.json', 'dist/cli/main.js', 'dist/cli/rendered-texts.json', 'dist/cli/status-main.js', 'dist/effects/node/api.js', 'dist/effects/node/api.d.ts', 'dist/machines/index.d.ts', 'dist/effects/client/device-grant.d.ts', 'dist/effects/client/index.d.ts', 'dist/testing/index.d.ts', 'docs/embedding.md', 'docs/machines/login.md', 'docs/cli-json.schema.json']) {
+  for (const needed of ['LICENSE', 'README.md', 'CHANGELOG.md', 'package.json', 'dist/cli/main.js', 'dist/cli/rendered-texts.json', 'dist/cli/status-main.js', 'dist/effects/node/api.js', 'dist/effects/node/api.d.ts', 'dist/machines/index.d.ts', 'dist/effects/client/device-grant.d.ts', 'dist/effects/client/index.d.ts', 'dist/testing/index.d.ts', 'docs/embedding.md', 'docs/machines/login.md', 'docs/cli-json.schema.json']) {
     assert.ok(files.includes(needed), `the tarball holds ${needed}`)
   }
   // The transpiled entries ship their maps (sources inlined); the CLI bundles do not (megabytes of dependencies).
@@ -66,7 +66,7 @@ test('the omicos-auth tarball holds the built code, declarations, docs, README a
 
 test('the omicos-auth-server tarball holds its bin, built code and declarations', () => {
   const { files } = server
-  for (const needed of ['LICENSE', 'README.md', 'package.json', 'bin/omicos-auth-server.js', 'dist/main.js', 'dist/index.js', 'dist/index.d.ts']) {
+  for (const needed of ['LICENSE', 'README.md', 'CHANGELOG.md', 'package.json', 'bin/omicos-auth-server.js', 'dist/main.js', 'dist/index.js', 'dist/index.d.ts']) {
     assert.ok(files.includes(needed), `the tarball holds ${needed}`)
   }
   assert.equal(files.filter((f) => f.endsWith('.map') || (f.endsWith('.ts') && !f.endsWith('.d.ts'))), [])
