@@ -1,8 +1,9 @@
 import { Command, Option } from 'clipanion'
 import { readSecretFromStream } from '../effects/node/prompts.js'
 import { exitCodeTable } from './exit-codes.js'
+import { emailProblem, normalizeEmail } from '../effects/client/email.js'
 import { againCommand, checkProcessName, OmicosCommand, UsageFailure } from './command-base.js'
-import { isUnsafe, quoted } from './printable-text.js'
+import { quoted } from './printable-text.js'
 import { passwordWarning } from './process-title.js'
 import { renderLogin, renderLogout } from './render-outcome.js'
 import { thrownJson } from './render-json.js'
@@ -71,7 +72,7 @@ export class LoginCommand extends OmicosCommand {
       const output = await this.withInterrupt((signal) =>
         login({
           server,
-          email: this.email ?? null,
+          email: this.email === undefined ? null : normalizeEmail(this.email),
           password,
           name: this.name,
           force: this.force,
@@ -110,7 +111,10 @@ export class LoginCommand extends OmicosCommand {
     if (this.status && !this.verify && this.server !== undefined) throw new UsageFailure('--server goes with a login or --status --verify')
     if (this.password !== undefined && this.passwordStdin) throw new UsageFailure('use either --password or --password-stdin, not both')
     if (this.password === '') throw new UsageFailure('--password is empty')
-    if (this.email !== undefined && !isEmail(this.email)) throw new UsageFailure(`--email ${quoted(this.email)} is not an email address`)
+    if (this.email !== undefined) {
+      const problem = emailProblem(normalizeEmail(this.email))
+      if (problem) throw new UsageFailure(`--email ${quoted(this.email)} is not an email address: ${problem}`)
+    }
     // Reading a terminal to its end would wait with no prompt and echo what is typed.
     if (this.passwordStdin && (this.context.stdin as { isTTY?: boolean }).isTTY) {
       throw new UsageFailure('--password-stdin reads a piped password; on a terminal, leave it out to be asked (hidden)')
@@ -121,4 +125,3 @@ export class LoginCommand extends OmicosCommand {
   }
 }
 
-const isEmail = (value: string): boolean => /^[^\s@]+@[^\s@]+$/.test(value) && !isUnsafe(value)

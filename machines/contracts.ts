@@ -209,8 +209,13 @@ export interface PairingView {
 // --- password grant -------------------------------------------------------------------------
 
 export interface PromptInput {
-  /** the email already known (from --email or the last try), or null */
+  /** the email already known (from --email): not asked; null to ask */
   email: string | null
+  /**
+   * when the email is asked again after a wrong email or password: the last one, offered as the
+   * answer (Enter keeps it), since either of the two may have been the wrong one
+   */
+  emailDefault?: string | null
   /** 1-based try number */
   attempt: number
   /** why the last try failed, to show before asking again */

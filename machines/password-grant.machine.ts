@@ -213,7 +213,8 @@ export const passwordGrant = setup({
       invoke: {
         id: 'promptAgain',
         src: 'promptCredentials',
-        input: ({ context }) => ({ email: context.email, attempt: context.attempts + 1, lastError: context.lastError }),
+        // The server does not say which of the two was wrong: the email is asked again too.
+        input: ({ context }) => ({ email: null, emailDefault: context.email, attempt: context.attempts + 1, lastError: context.lastError }),
         onDone: { target: 'authenticating', actions: { type: 'takeCredentials', params: ({ event }) => event.output } },
         onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
       },

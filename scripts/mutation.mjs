@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Mutation testing (StrykerJS): does a green machine suite go red on a real bug? Stryker puts
-// every mutant of machines/*.ts and effects/client/device-grant.ts into a copy of the project,
+// every mutant of machines/*.ts, effects/client/device-grant.ts and effects/client/email.ts into a copy of the project,
 // transpiles it once, then runs the fast machine and grant specs once per mutant with that
 // mutant switched on. A mutant the specs let through is an assertion nobody wrote.
 //
@@ -34,6 +34,7 @@ const SPECS = [
   'dist/spec/machines/machine-shape.spec.js',
   'dist/spec/machines/failure.spec.js',
   'dist/spec/machines/redact.spec.js',
+  'dist/spec/effects/client/email.spec.js',
 ]
 
 // The server's pacing and batcher, for --server.
@@ -74,7 +75,7 @@ const stryker = new Stryker({
   // Transpiled once, after the mutants are placed: each run then only switches one on.
   buildCommand: 'node scripts/build.mjs',
   coverageAnalysis: 'off',
-  mutate: arg('--mutate', server ? SERVER_MUTATE : 'machines/*.ts,effects/client/device-grant.ts').split(','),
+  mutate: arg('--mutate', server ? SERVER_MUTATE : 'machines/*.ts,effects/client/device-grant.ts,effects/client/email.ts').split(','),
   ignorePatterns: ['dist', 'node_modules', 'reports', '.stryker-tmp', 'server-data'],
   // The machine is shared: two runs at a time at most.
   concurrency: Number(arg('--concurrency', '2')),

@@ -65,7 +65,7 @@ function terminal(box: CliSandbox, args: string[], extraEnv: Record<string, stri
     },
     /** types `text` literally, then Enter */
     type(text: string) {
-      tmux('send-keys', '-t', 'login', '-l', text)
+      if (text) tmux('send-keys', '-t', 'login', '-l', text)
       tmux('send-keys', '-t', 'login', 'Enter')
     },
     close() {
@@ -79,13 +79,18 @@ const count = (text: string, pattern: RegExp) => (text.match(new RegExp(pattern.
 const ASKING = /^Password: ?$/m
 const ANSWERED = /^Password: \*+$/m
 
-test('a wrong password is asked again, three tries in all, then exit 4; the password is never shown', async () => {
+test('a wrong password: the email is asked again with the last one as its answer, three tries in all, then exit 4; the password is never shown', async () => {
   const box = leaks.sandbox()
   const tty = terminal(box, ['login', '--server', ref.server.url])
   try {
     await tty.waitFor(/^Email:/m)
     tty.type(PAT.email)
     for (let i = 0; i < 3; i++) {
+      if (i > 0) {
+        // Either of the two may have been wrong: the email is asked again, the last one offered.
+        await tty.waitFor((screen) => count(screen, /^Email: pat@example\.com$/) === i + 1 && count(screen, /wrong email or password/) === i)
+        tty.type('')
+      }
       // The i-th try is asked when i answers are masked on screen and an empty prompt follows.
       await tty.waitFor((screen) => count(screen, ASKING) === 1 && count(screen, ANSWERED) === i)
       tty.type(WRONG[i]!)
@@ -93,7 +98,7 @@ test('a wrong password is asked again, three tries in all, then exit 4; the pass
     const screen = await tty.waitFor(/EXIT=\d+/)
     assert.match(screen, /EXIT=4/)
     assert.match(screen, /error: wrong email or password \(3 tries\)/)
-    assert.is(count(screen, /^Email: /), 1, 'the email is asked once')
+    assert.is(count(screen, /^Email: pat@example\.com$/), 3, 'the email is asked with each try, Enter keeping the last one')
     assert.is(count(screen, /^Password: /), 3, 'the password three times')
     assert.match(screen, /^Email: pat@example\.com$/m)
     for (const wrong of WRONG) assert.not.ok(screen.includes(wrong), 'no password on the screen')
@@ -143,6 +148,8 @@ test('a wrong password and then the right one logs in; the password is never sho
     tty.type(PAT.email)
     await tty.waitFor((screen) => count(screen, ASKING) === 1 && count(screen, ANSWERED) === 0)
     tty.type(WRONG[3]!)
+    await tty.waitFor((screen) => count(screen, /^Email: pat@example\.com$/) === 2 && /wrong email or password/.test(screen))
+    tty.type('')
     await tty.waitFor((screen) => count(screen, ASKING) === 1 && count(screen, ANSWERED) === 1 && /wrong email or password/.test(screen))
     tty.type(PAT.password)
     const screen = await tty.waitFor(/EXIT=\d+/)

@@ -106,6 +106,18 @@ test('a user name and password in the address: refused (exit 2), not repeated, n
   }
 })
 
+test('--email as typed with a Chinese input method or with spaces around: the same address; one that is none says why', async () => {
+  for (const typed of ['ａｄａ＠example.com', ' ada@example.com ']) {
+    const box = sandbox()
+    const result = await leaks.run(['login', '--server', ref.server.url, '--email', typed, '--password-stdin'], { cwd: box.workspace, env: box.env, input: ADA.password, timeoutMs: 20_000 })
+    assert.is(result.code, 0, result.stderr)
+    assert.match(result.stdout, `Logged in as ${ADA.email}`)
+  }
+  const bad = await leaks.run(['login', '--server', ref.server.url, '--email', 'ada.example.com', '--password-stdin'], { cwd: sandbox().workspace, input: ADA.password, timeoutMs: 20_000 })
+  assert.is(bad.code, 2)
+  assert.match(bad.stderr, /^error: --email "ada\.example\.com" is not an email address: it has no @$/m)
+})
+
 test('nothing leaked', () => {
   leaks.assertNoLeak()
 })

@@ -19,6 +19,7 @@ import type { PromptStreams } from './prompts.js'
 import { refreshProcessToken as refreshWith, resolveCredentials as resolveWith, type RefreshOptions, type RefreshResult, type ResolveOptions } from './resolver.js'
 import { DEFAULT_SERVER, parseServerUrl } from '../client/server-url.js'
 import { resolveWorkspace } from '../store/workspace.js'
+import { normalizeEmail } from '../client/email.js'
 
 export { EngineError } from '../client/engine-error.js'
 export type { EngineOptions } from './engine-options.js'
@@ -91,7 +92,7 @@ export async function login(options: LoginOptions): Promise<LoginOutput> {
   const input: LoginInput = {
     server,
     method: 'password',
-    email: options.email ?? null,
+    email: options.email == null ? null : normalizeEmail(options.email),
     password: options.password ?? null,
     name: options.name ?? defaultProcessName(env, cwd),
     processId: workspace.processId,

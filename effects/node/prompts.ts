@@ -3,6 +3,7 @@
 // must be a terminal: without one nothing is asked, and nothing waits on input that will not
 // come.
 import type { Credentials, PromptInput } from '../../machines/contracts.js'
+import { emailProblem, normalizeEmail } from '../client/email.js'
 import { EngineError } from '../client/engine-error.js'
 
 export interface PromptStreams {
@@ -42,10 +43,13 @@ const ask = async (
   message: string,
   streams: PromptStreams,
   signal?: AbortSignal,
+  initial?: string,
+  check?: (value: string) => string | null,
 ): Promise<string> => {
   if (signal?.aborted) throw new EngineError('cancelled', 'cancelled')
   const prompt = new Prompt({
     name: 'value',
+    ...(initial ? { initial } : {}),
     // Plain `Email: ` and `Password: `, as the user guide shows them, in place of enquirer's
     // `? Email ›` decorations.
     message: `${message}:`,
@@ -53,7 +57,11 @@ const ask = async (
     stdin: streams.stdin,
     stdout: streams.stdout ?? process.stderr,
     styles: { enabled: styled(streams.env ?? process.env) },
-    validate: (value: string) => (value.length > 0 ? true : `${message} cannot be empty`),
+    validate: (value: string) => {
+      if (value.length === 0) return `${message} cannot be empty`
+      const problem = check?.(value)
+      return problem ? `${message}: ${problem}` : true
+    },
   })
   const onAbort = () => void prompt.cancel().catch(() => {})
   signal?.addEventListener('abort', onAbort, { once: true })
@@ -81,7 +89,12 @@ export const promptCredentials = async (
   const out = streams.stdout ?? process.stderr
   if (input.lastError) out.write(`${input.lastError}\n`)
   const { Input, Password } = await classes()
-  const email = input.email ?? (await ask(Input, 'Email', streams, signal)).trim()
+  const email = input.email ?? normalizeEmail(
+      await ask(Input, 'Email', streams, signal, input.emailDefault ?? undefined, (typed) => {
+        const problem = emailProblem(normalizeEmail(typed))
+        return problem ? `not an email address (${problem})` : null
+      }),
+    )
   const password = await ask(Password, 'Password', streams, signal)
   return { email, password }
 }

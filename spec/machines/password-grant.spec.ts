@@ -80,9 +80,25 @@ test('a wrong password on a terminal: asked again as try 2 with the reason; the 
   const grant = start({ authenticate: [wrong, granted], promptCredentials: [typed()] }, { password: secrets.wrongPassword, canPrompt: true })
   assert.equal(await grant.done(), { kind: 'granted', tokens })
   assert.equal(grant.states, ['authenticating', 'invalidCredentials', 'authenticating', 'granted'])
-  assert.equal(grant.fx.calls.promptCredentials, [{ email: 'you@example.com', attempt: 2, lastError: 'wrong email or password' }])
+  // The server does not say which of the two was wrong: the email is asked again, the last one offered.
+  assert.equal(grant.fx.calls.promptCredentials, [{ email: null, emailDefault: 'you@example.com', attempt: 2, lastError: 'wrong email or password' }])
   assert.equal(passwords(grant), [secrets.wrongPassword, secrets.password])
   assert.equal([grant.snapshot().context.attempts, grant.snapshot().context.lastError], [2, null])
+  noPasswordLeft(grant)
+})
+
+test('a wrong email corrected at the second try: the new one is sent, and offered at the third', async () => {
+  const grant = start(
+    { authenticate: [wrong, wrong, granted], promptCredentials: [typed(secrets.password, 'typo@example.com'), typed(secrets.password, 'you@example.com'), typed(secrets.password, 'you@example.com')] },
+    { email: null, password: null, canPrompt: true },
+  )
+  assert.equal(await grant.done(), { kind: 'granted', tokens })
+  assert.equal((grant.fx.calls.authenticate as { email: string }[]).map((c) => c.email), ['typo@example.com', 'you@example.com', 'you@example.com'])
+  assert.equal(grant.fx.calls.promptCredentials, [
+    { email: null, attempt: 1, lastError: null },
+    { email: null, emailDefault: 'typo@example.com', attempt: 2, lastError: 'wrong email or password' },
+    { email: null, emailDefault: 'you@example.com', attempt: 3, lastError: 'wrong email or password' },
+  ])
   noPasswordLeft(grant)
 })
 

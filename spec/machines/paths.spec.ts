@@ -352,8 +352,9 @@ const loginModel: Model = {
 /**
  * The password grant: with email and password given it sends them at once; else it asks on a
  * terminal (try 1, no reason), and without one it fails `usage`. At most maxAttempts (3) tries
- * in all; a wrong password is asked again (try n+1, saying why) only on a terminal and while
- * tries remain, else `refused`. A Retry-After of at most maxRateLimitWaitMs (15 s) is waited
+ * in all; after a wrong email or password both are asked again (try n+1, saying why, the email
+ * last sent offered as the answer, since the server does not say which was wrong) only on a
+ * terminal and while tries remain, else `refused`; the next try sends what was typed. A Retry-After of at most maxRateLimitWaitMs (15 s) is waited
  * out (never sooner) while tries remain, else `refused`. A connection failure (not TLS) is
  * tried again maxRetries (2) times after retryBaseMs (500) x 2^n, the count starting afresh after
  * any answer, then `unreachable`; any other failure ends with its own kind. No password is left.
@@ -413,7 +414,7 @@ const passwordOracle: Oracle = (observed) => {
         if (output.kind === 'granted') return end(step, { end: { kind: 'granted', fields: { tokens: output.tokens } } })
         if (output.kind === 'invalid') {
           if (tries >= maxTries || !input.canPrompt) return end(step, failed('refused'))
-          expectInput(step, 'promptCredentials', { email, attempt: tries + 1, lastError: output.message })
+          expectInput(step, 'promptCredentials', { email: null, emailDefault: email, attempt: tries + 1, lastError: output.message })
           return { calls: ['promptCredentials'] }
         }
         if (output.retryAfterMs > maxRateLimitWaitMs || tries >= maxTries) return end(step, failed('refused'))
@@ -445,7 +446,8 @@ const passwordModel: Model = {
     passwordInput({ maxAttempts: 2, maxRetries: 1, retryBaseMs: 100, maxRateLimitWaitMs: 1_000 }),
   ],
   outputs: {
-    promptCredentials: () => [{ email: 'you@example.com', password: secrets.password }],
+    // A second account typed: what the next try sends and offers again is what was typed last.
+    promptCredentials: () => [{ email: 'you@example.com', password: secrets.password }, { email: 'other@example.com', password: secrets.wrongPassword }],
     authenticate: () => [
       { kind: 'granted', tokens: tokenSet(EPOCH) },
       { kind: 'invalid', message: 'wrong email or password' },
