@@ -1,7 +1,7 @@
 // The package as another front end builds on it, from the packed tarball only: installed into a
 // fresh project whose own xstate is the lowest, then the newest version of the supported peer
 // range; `tsc --strict` over a consumer of every documented entry and over every TypeScript
-// block of docs/embedding.md and the README's quick start; the guide's test, written with the
+// block of docs/embedding.md and the quick start of docs/node.md; the guide's test, written with the
 // testing kit, run; and the browser device login (machines + client entries, xstate included)
 // bundled for the browser: no Node import, no password grant.
 import { spawnSync } from 'node:child_process'
@@ -55,8 +55,8 @@ test('the tarball ships the docs, and every sourceMappingURL names a map that is
 })
 
 const tsBlocks = (file: string): string[] => [...readFileSync(join(ROOT, file), 'utf8').matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]!)
-/** The ```ts blocks of docs/embedding.md, in order, and the README's embedding quick start. */
-const guideBlocks = (): string[] => [...tsBlocks('docs/embedding.md'), ...tsBlocks('README.md').filter((code) => code.includes("from 'omicos-auth/client'"))]
+/** The ```ts blocks of docs/embedding.md, in order, and the embedding quick start of docs/node.md. */
+const guideBlocks = (): string[] => [...tsBlocks('docs/embedding.md'), ...tsBlocks('docs/node.md').filter((code) => code.includes("from 'omicos-auth/client'"))]
 
 // What the guide does not show: the Node entries and the kit's one-parameter effect helper.
 const CONSUMER = `import { createActor, fromPromise } from 'xstate'

@@ -4,7 +4,7 @@
 // from machines/contracts.ts; each actor passes the `signal` XState gives it down to its
 // request, so a stopped actor aborts its I/O. The packages are loaded with `await import()`
 // when first used, so what never goes online or prompts (`--status`, `--version`) does not
-// pay for loading them (README, Benchmarks).
+// pay for loading them (docs/benchmarks.md).
 import { fromPromise } from 'xstate'
 import type {
   Account,

@@ -1,6 +1,6 @@
 // `status()` of the Node engine (exported by effects/node/api.ts): the status machine with the
 // status actors only, so that asking for the status loads neither the login machines nor the
-// request code (the CLI's `login --status` starts through here; README, Benchmarks).
+// request code (the CLI's `login --status` starts through here; docs/benchmarks.md).
 import { createActor } from 'xstate'
 import type { StatusOutput } from '../../machines/contracts.js'
 import { status as statusMachine } from '../../machines/status.machine.js'

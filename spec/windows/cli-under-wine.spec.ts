@@ -2,7 +2,7 @@
 // against the reference server on Linux node: the logins and files a Windows laptop gets.
 // Without wine64 or Node for Windows (.ci/run installs both) this file fails, naming them.
 //
-// What Wine cannot show, and this file does not claim (README, "Platforms"):
+// What Wine cannot show, and this file does not claim (docs/files.md, "Platforms"):
 // - the ACL: Wine's icacls is a stub that prints nothing and changes nothing, and its whoami
 //   names no SID; the ACL's arguments and the reading of real icacls output are checked on
 //   Linux (spec/effects/store/platform.spec.ts), not applied here;
