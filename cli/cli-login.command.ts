@@ -34,7 +34,7 @@ export class CliLoginCommand extends OmicosCommand {
     description: 'Authentication service address (default: OMICOS_SERVER, else https://auth.omicos.cn); with --logout, the server the current login must be on',
   })
   logout = Option.Boolean('--logout', false, { description: "Log out: revoke this account's tokens and delete its local credentials" })
-  name = Option.String('--name', { description: 'Process display name (default: the conda environment name, else the current directory name)' })
+  name = Option.String('--name', { description: 'Process display name (default: the conda environment name, except conda base, else the current directory name)' })
   force = Option.Boolean('--force', false, { description: 'Pair again even if already logged in, with a new code' })
   workspace = Option.Boolean('--workspace', false, { description: 'Log in for the current workspace only (writes only its credential file)' })
   json = Option.Boolean('--json', false, {

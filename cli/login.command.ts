@@ -38,7 +38,7 @@ export class LoginCommand extends OmicosCommand {
   email = Option.String('--email', { description: 'Pass the email directly, skipping the interactive prompt' })
   password = Option.String('--password', { description: 'Pass the password directly (it stays in your shell history; prefer --password-stdin)' })
   passwordStdin = Option.Boolean('--password-stdin', false, { description: 'Read the password from the first line of piped standard input (not a terminal)' })
-  name = Option.String('--name', { description: 'Process display name (default: the conda environment name, else the current directory name)' })
+  name = Option.String('--name', { description: 'Process display name (default: the conda environment name, except conda base, else the current directory name)' })
   force = Option.Boolean('--force', false, { description: 'Log in again even if already logged in' })
   server = Option.String('--server', {
     description: 'Authentication service address (default: OMICOS_SERVER, else https://auth.omicos.cn); with --logout or --status --verify, the server the current login must be on',

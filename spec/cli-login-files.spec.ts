@@ -3,7 +3,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawn, spawnSync } from 'node:child_process'
-import { chmodSync, existsSync, lstatSync, mkdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { CLI_BIN, type CliResult, type CliSandbox } from './support/cli.js'
 import { assertOneLineError, bytesOf, CREDENTIAL_FILE, loginSpec, watchForLeaks } from './support/cli-login.js'
@@ -223,6 +223,51 @@ test('a workspace credential file that is a symlink: a --workspace login exits 7
   assertOneLineError(result, 7, /symbolic link/)
   assert.ok(lstatSync(workspaceFile).isSymbolicLink())
   assert.equal(bytesOf(elsewhere), Buffer.from('{}\n'))
+})
+
+test('--workspace in the home folder is refused (exit 2, one line naming it), by both logins, and nothing is written', async () => {
+  const { box } = sandbox()
+  // A home of its own, its ~/.omicos the default global home (no OMICOS_HOME), holding a global login.
+  const userHome = join(box.workspace, 'user-home')
+  mkdirSync(join(userHome, '.omicos'), { recursive: true, mode: 0o700 })
+  const env: NodeJS.ProcessEnv = { ...box.env, HOME: userHome }
+  delete env.OMICOS_HOME
+  const first = await leaks.run(['login', '--server', ref.server.url, '--email', ADA.email, '--password-stdin'], { cwd: userHome, env, input: ADA.password, timeoutMs: 20_000 })
+  assert.is(first.code, 0, first.stderr)
+  const globalFile = join(userHome, '.omicos', CREDENTIAL_FILE)
+  const before = bytesOf(globalFile)
+  const listing = () => [...readdirSync(userHome), ...readdirSync(join(userHome, '.omicos'))].sort()
+  const files = listing()
+  for (const args of [
+    ['login', '--server', ref.server.url, '--email', BOB.email, '--password-stdin', '--workspace'],
+    ['cli', 'login', '--server', ref.server.url, '--workspace', '--no-qr'],
+  ]) {
+    const result = await leaks.run(args, { cwd: userHome, env, input: BOB.password, timeoutMs: 20_000 })
+    assertOneLineError(result, 2, /is your home folder, whose \.omicos holds the global login: .*run it there, or leave out --workspace$/)
+    assert.ok(result.stderr.includes(userHome), result.stderr)
+    assert.equal(bytesOf(globalFile), before, 'the global login is left byte for byte')
+    assert.equal(listing(), files, 'no file made: no workspace file, no pending pairing, no lock')
+  }
+  const json = await leaks.run(['login', '--json', '--server', ref.server.url, '--email', BOB.email, '--password-stdin', '--workspace'], { cwd: userHome, env, input: BOB.password, timeoutMs: 20_000 })
+  assert.is(json.code, 2)
+  assert.is(JSON.parse(json.stdout).error.kind, 'usage')
+
+  // A folder whose .omicos is the global home named by OMICOS_HOME is that home's folder too.
+  const named = await leaks.run(['login', '--server', ref.server.url, '--email', BOB.email, '--password-stdin', '--workspace'], {
+    cwd: userHome,
+    env: { ...env, OMICOS_HOME: join(userHome, '.omicos'), HOME: box.workspace },
+    input: BOB.password,
+    timeoutMs: 20_000,
+  })
+  assertOneLineError(named, 2, /is your home folder/)
+
+  // A project folder under the home is a workspace: --workspace works there.
+  const project = join(userHome, 'project')
+  mkdirSync(project)
+  const inProject = await leaks.run(['login', '--server', ref.server.url, '--email', BOB.email, '--password-stdin', '--workspace'], { cwd: project, env, input: BOB.password, timeoutMs: 20_000 })
+  assert.is(inProject.code, 0, inProject.stderr)
+  assert.ok(existsSync(join(project, '.omicos', CREDENTIAL_FILE)))
+  assert.equal(bytesOf(globalFile), before)
 })
 
 test('no output and no file but the credential files holds a password or a token', () => {

@@ -121,12 +121,19 @@ test('--name sets the process name, here and at the server', async () => {
   assert.is(current.body.name, 'rnaseq pipeline')
 })
 
-test('the default process name is the conda environment, else the directory name', async () => {
+test('the default process name is the conda environment (not conda\'s base), else the directory name', async () => {
   const conda = sandbox({ CONDA_DEFAULT_ENV: 'scanpy-env' })
   const inConda = await loginWithStdin(conda, NAMES)
   assert.is(inConda.code, 0, inConda.stderr)
   assert.match(inConda.stdout, '(process "scanpy-env")')
   assert.is(leaks.readCredentials(globalFile(conda)).process_name, 'scanpy-env')
+
+  // Conda's base is active in every shell once conda is installed: it names nothing; the directory does.
+  const base = sandbox({ CONDA_DEFAULT_ENV: 'base', CONDA_EXE: '/opt/conda/bin/conda' })
+  const inBase = await loginWithStdin(base, NAMES)
+  assert.is(inBase.code, 0, inBase.stderr)
+  assert.match(inBase.stdout, '(process "workspace")')
+  assert.is(leaks.readCredentials(globalFile(base)).process_name, 'workspace')
 
   const plain = sandbox()
   const inDir = await loginWithStdin(plain, NAMES)

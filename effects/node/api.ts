@@ -18,7 +18,7 @@ import { readActive } from '../store/index.js'
 import type { PromptStreams } from './prompts.js'
 import { refreshProcessToken as refreshWith, resolveCredentials as resolveWith, type RefreshOptions, type RefreshResult, type ResolveOptions } from './resolver.js'
 import { DEFAULT_SERVER, parseServerUrl } from '../client/server-url.js'
-import { resolveWorkspace } from '../store/workspace.js'
+import { refuseHomeAsWorkspace, resolveWorkspace } from '../store/workspace.js'
 import { normalizeEmail } from '../client/email.js'
 
 export { EngineError } from '../client/engine-error.js'
@@ -41,7 +41,7 @@ export const refreshProcessToken = (options: RefreshOptions): Promise<RefreshRes
 export interface LoginOptions extends EngineOptions {
   email?: string | null
   password?: string | null
-  /** process display name (default: CONDA_DEFAULT_ENV, else the directory name) */
+  /** process display name (default: CONDA_DEFAULT_ENV unless it is conda's base, else the directory name) */
   name?: string
   force?: boolean
   /** write only the workspace credential file (cloud account switching) */
@@ -76,6 +76,7 @@ const LOGIN_NETWORK_BUDGET_MS = 6_000
 export async function login(options: LoginOptions): Promise<LoginOutput> {
   const { server, home, cwd, env } = resolveEngineOptions(options)
   const workspace = await resolveWorkspace({ cwd, env, home })
+  if (options.workspace) await refuseHomeAsWorkspace(workspace.root, { cwd, env, home })
   const prompts = options.prompts === false ? undefined : (options.prompts ?? { stdin: process.stdin, stdout: process.stderr })
   const actors = createNodeActors({
     home,
@@ -110,6 +111,7 @@ export async function login(options: LoginOptions): Promise<LoginOutput> {
 export async function deviceLogin(options: DeviceLoginOptions): Promise<LoginOutput> {
   const { server, home, cwd, env } = resolveEngineOptions(options)
   const workspace = await resolveWorkspace({ cwd, env, home })
+  if (options.workspace) await refuseHomeAsWorkspace(workspace.root, { cwd, env, home })
   const pending = createPendingPairings(home, { server, workspaceRoot: workspace.root, workspaceOnly: options.workspace ?? false })
   const release = await pending.claim()
   const actors = createNodeActors({ home, cwd, env, fetch: options.fetch, workspaceOnly: options.workspace, lock: { onWait: options.onLockWait }, pairingNow: options.pairingNow })

@@ -37,10 +37,24 @@ export const safeProcessName = (value: string): string => {
 /**
  * The process display name when `--name` is not given: the conda environment
  * (`CONDA_DEFAULT_ENV`, which is a path when the environment was activated by path), else the
- * name of the current directory; made safe (safeProcessName).
+ * name of the current directory; made safe (safeProcessName). Conda's `base` environment is
+ * active in every shell once conda is installed, so it names no work: it counts as none.
  */
 export const defaultProcessName = (env: Env = process.env, cwd = process.cwd()): string => {
   const conda = env.CONDA_DEFAULT_ENV?.trim()
-  if (conda) return safeProcessName(path.basename(conda) || conda)
+  if (conda && !isCondaBase(conda, env)) return safeProcessName(path.basename(conda) || conda)
   return safeProcessName(path.basename(path.resolve(cwd)) || 'omicos')
+}
+
+/**
+ * Whether `CONDA_DEFAULT_ENV` names conda's base environment: `base` by name, or by path when
+ * activated by path (the install's own prefix, the one `CONDA_EXE` lives in, as `bin/conda` or
+ * `Scripts\conda.exe`).
+ */
+const isCondaBase = (conda: string, env: Env): boolean => {
+  if (conda === 'base') return true
+  const exe = env.CONDA_EXE?.trim()
+  if (!exe || !path.isAbsolute(conda) || !path.isAbsolute(exe)) return false
+  const same = (a: string, b: string) => (process.platform === 'win32' ? a.toLowerCase() === b.toLowerCase() : a === b)
+  return same(path.resolve(conda), path.dirname(path.dirname(path.resolve(exe))))
 }

@@ -138,6 +138,34 @@ export const resolveWorkspace = async (options: WorkspaceOptions = {}): Promise<
   return { root, id, processId: `local-${id}` }
 }
 
+/**
+ * Refuses a workspace-only login (`--workspace`) whose workspace is the home folder itself: its
+ * `.omicos` is the global home (or the default one, ~/.omicos), so the "workspace" file would be
+ * the global login, written while the person asked to leave that one alone. Reads only.
+ */
+export const refuseHomeAsWorkspace = async (root: string, options: WorkspaceOptions = {}): Promise<void> => {
+  const env = options.env ?? process.env
+  const cwd = path.resolve(options.cwd ?? process.cwd())
+  let home = options.home ?? null
+  if (home === null) {
+    try {
+      home = resolveHome(env, cwd).home
+    } catch {
+      home = null
+    }
+  }
+  const defaultHome = defaultHomeDir(env)
+  const marker = await realOrResolved(path.join(root, '.omicos'))
+  const isHome = (await realOrResolved(root)) === (await realOrResolved(path.dirname(defaultHome)))
+  const holdsGlobal = marker === (await realOrResolved(defaultHome)) || (home !== null && marker === (await realOrResolved(home)))
+  if (!isHome && !holdsGlobal) return
+  const shown = hasUnsafeChars(root) ? 'this folder' : root
+  throw new EngineError(
+    'usage',
+    `${shown} is your home folder, whose .omicos holds the global login: a workspace login (--workspace) belongs in a project folder; run it there, or leave out --workspace`,
+  )
+}
+
 /** The workspace id inside a process id, when it has the `local-<id>` form. */
 export const workspaceIdOf = (processId: string): string | null => {
   const match = /^local-(.+)$/.exec(processId)

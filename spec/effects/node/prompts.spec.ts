@@ -118,6 +118,14 @@ test('environment: OMICOS_HOME and the default process name', () => {
   assert.is(omicosHome({ HOME: '/home/ada' }), '/home/ada/.omicos')
   assert.is(defaultProcessName({ CONDA_DEFAULT_ENV: 'scanpy' }, '/w/proj'), 'scanpy')
   assert.is(defaultProcessName({ CONDA_DEFAULT_ENV: '/opt/envs/rna-seq' }, '/w/proj'), 'rna-seq')
+  // Conda's always-on base: by name, or by the path of the install that CONDA_EXE lives in.
+  assert.is(defaultProcessName({ CONDA_DEFAULT_ENV: 'base' }, '/w/proj'), 'proj')
+  assert.is(defaultProcessName({ CONDA_DEFAULT_ENV: ' base ' }, '/w/proj'), 'proj')
+  assert.is(defaultProcessName({ CONDA_DEFAULT_ENV: '/opt/conda', CONDA_EXE: '/opt/conda/bin/conda' }, '/w/proj'), 'proj')
+  assert.is(defaultProcessName({ CONDA_DEFAULT_ENV: '/opt/conda/', CONDA_EXE: '/opt/conda/bin/conda' }, '/w/proj'), 'proj')
+  assert.is(defaultProcessName({ CONDA_DEFAULT_ENV: '/opt/conda/envs/scanpy', CONDA_EXE: '/opt/conda/bin/conda' }, '/w/proj'), 'scanpy')
+  assert.is(defaultProcessName({ CONDA_DEFAULT_ENV: 'based' }, '/w/proj'), 'based')
+  assert.is(defaultProcessName({ CONDA_DEFAULT_ENV: '/srv/base' }, '/w/proj'), 'base', 'an environment at a path named base is not the base')
   assert.is(defaultProcessName({}, '/w/proj'), 'proj')
 })
 
