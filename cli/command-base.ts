@@ -74,7 +74,7 @@ export abstract class OmicosCommand extends Command {
  * `--workspace` when given, so a hint works as printed.
  */
 export function againCommand(base: string, server: string, workspace = false): string {
-  const word = /^[A-Za-z0-9:/._\-\[\]@%+=,~]+$/.test(server) ? server : `'${server.replace(/'/g, `'\\''`)}'`
+  const word = /^[A-Za-z0-9:/._\-[\]@%+=,~]+$/.test(server) ? server : `'${server.replace(/'/g, `'\\''`)}'`
   return [base, ...(server === DEFAULT_SERVER ? [] : ['--server', word]), ...(workspace ? ['--workspace'] : [])].join(' ')
 }
 

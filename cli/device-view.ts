@@ -162,7 +162,10 @@ export function createDeviceView(options: DeviceViewOptions) {
   return {
     update: (snapshot: Parameters<typeof pairingOf>[0]): void => {
       const pairing = pairingOf(snapshot)
-      if (!pairing || !pairing.waiting) return stop()
+      if (!pairing?.waiting) {
+        stop()
+        return
+      }
       const fresh = snapshot.context.pairing !== source
       source = snapshot.context.pairing
       if (fresh) retryAt = now() + (pairing.waitMs ?? pairing.intervalMs)

@@ -50,7 +50,12 @@ const settle = () => new Promise<void>((done) => setImmediate(done))
 // find its poll count through the actor system, which is one per actor started.
 let clock = new TestClock()
 const pollsBySystem = new WeakMap<object, number>()
-const tokens = (at: number): TokenSet => ({ userToken: secrets.userToken, refreshToken: secrets.refreshToken, userTokenExpiresAt: at + 30 * 86_400_000, receivedAt: at })
+const tokens = (at: number): TokenSet => ({
+  userToken: secrets.userToken,
+  refreshToken: secrets.refreshToken,
+  userTokenExpiresAt: at + 30 * 86_400_000,
+  receivedAt: at,
+})
 /** The effect `name` answering with `run`, its types those of the login's contract. */
 const answer = <K extends keyof LoginEffects>(_name: K, run: (args: { system: object }) => Promise<OutputOfEffect<LoginEffects[K]>>) =>
   fromPromise<OutputOfEffect<LoginEffects[K]>, InputOfEffect<LoginEffects[K]>>(run) as unknown as LoginEffects[K]

@@ -52,7 +52,7 @@ function check(schema: Schema, value: unknown, at: string): string[] {
   if ('const' in schema && value !== schema.const) errors.push(`${at}: ${JSON.stringify(value)} is not ${JSON.stringify(schema.const)}`)
   if (schema.enum && !schema.enum.includes(value)) errors.push(`${at}: ${JSON.stringify(value)} is not one of ${JSON.stringify(schema.enum)}`)
   if (schema.pattern && typeof value === 'string' && !new RegExp(schema.pattern).test(value)) errors.push(`${at}: ${value} does not match ${schema.pattern}`)
-  if (schema.items && Array.isArray(value)) value.forEach((item, i) => errors.push(...check(schema.items, item, `${at}[${i}]`)))
+  if (schema.items && Array.isArray(value)) for (const [i, item] of value.entries()) errors.push(...check(schema.items, item, `${at}[${i}]`))
   if (typeOf(value) === 'object') {
     const object = value as Record<string, unknown>
     for (const key of schema.required ?? []) if (!(key in object)) errors.push(`${at}: ${key} is missing`)

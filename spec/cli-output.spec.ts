@@ -221,7 +221,7 @@ test('--help names option values and keeps the option list in one column', () =>
   assert.not.match(login, '#0')
   assert.match(login, '--email <email>')
   assert.match(cli.usage(null), '--server <server>')
-  const rows = login.split('\n').filter((line) => /^  --/.test(line))
+  const rows = login.split('\n').filter((line) => /^ {2}--/.test(line))
   assert.ok(rows.length >= 10, login)
   const columns = new Set(rows.map((line) => /^( {2}\S(?:\S| (?! ))* +)\S/.exec(line)?.[1]?.length))
   assert.is(columns.size, 1, `descriptions start in one column:\n${rows.join('\n')}`)

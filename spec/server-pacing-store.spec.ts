@@ -46,7 +46,10 @@ async function withPacing(job: (fixture: Fixture) => Promise<void>): Promise<voi
 /** A pacing on the store's own Sql that counts the statements it sends. */
 function countingPacing(sql: Sql) {
   const counter = { statements: 0, pacing: undefined as unknown as DevicePacing }
-  const count = <T>(send: () => T): T => (counter.statements++, send())
+  const count = <T>(send: () => T): T => {
+    counter.statements++
+    return send()
+  }
   const counted: Sql = { ...sql, get: (s, p) => count(() => sql.get(s, p)), all: (s, p) => count(() => sql.all(s, p)), run: (s, p) => count(() => sql.run(s, p)) }
   counter.pacing = createDevicePacing(counted, INTERVAL_S)
   return counter

@@ -177,10 +177,15 @@ export function drive<T extends AnyActorLogic>(actor: Actor<T>, clock: TestClock
 
 // --- scripted effects ---------------------------------------------------------------------
 
+// `any` in these three: an effect's input is read contravariantly, so `unknown` there would
+// match no effect with a typed input.
+// biome-ignore lint/suspicious/noExplicitAny: any effect, whatever its output, input and events
 type AnyEffect = PromiseActorLogic<any, any, any>
 /** What an effect resolves with. */
+// biome-ignore lint/suspicious/noExplicitAny: matches every input and event type
 export type OutputOfEffect<L> = L extends PromiseActorLogic<infer O, any, any> ? O : never
 /** What an effect is invoked with. */
+// biome-ignore lint/suspicious/noExplicitAny: matches every output and event type
 export type InputOfEffect<L> = L extends PromiseActorLogic<any, infer I, any> ? I : never
 
 /** One scripted answer: a value, a rejection, never answering, or one computed from the call. */

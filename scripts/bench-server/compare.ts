@@ -10,7 +10,23 @@
 // Bounded: every round has a request count and all share one deadline (--max-seconds); every
 // server child is killed and every temporary folder removed on the way out.
 import { cpus } from 'node:os'
-import { answerKind, args, issue, option, percentile, poll, pool, postgresServers, round, serve, sleep, sqliteServer, stopPostgres, today, type ServerChild } from './common.js'
+import {
+  answerKind,
+  args,
+  issue,
+  option,
+  percentile,
+  poll,
+  pool,
+  postgresServers,
+  round,
+  serve,
+  sleep,
+  sqliteServer,
+  stopPostgres,
+  today,
+  type ServerChild,
+} from './common.js'
 
 const MAX = option('--max-seconds', 300, 3600)
 const stopAt = Date.now() + MAX * 1000
@@ -78,7 +94,9 @@ const report = results.map((r) => ({
 if (args.includes('--json')) {
   console.log(JSON.stringify({ date: today(), node: process.version, cpus: cpus().length, codes: codesN, polls: pollsN, concurrency, report }, null, 2))
 } else {
-  console.log(`Poll throughput, ${concurrency} at a time, ${codesN} codes, ${pollsN} polls a round, ${rounds} interleaved rounds (median), ${today()}, Node ${process.version}, ${cpus().length} cores`)
+  console.log(
+    `Poll throughput, ${concurrency} at a time, ${codesN} codes, ${pollsN} polls a round, ${rounds} interleaved rounds (median), ${today()}, Node ${process.version}, ${cpus().length} cores`,
+  )
   console.log('')
   console.log('| server | polls / s (median) | rounds | × stock | answers |')
   console.log('| --- | ---: | --- | ---: | --- |')

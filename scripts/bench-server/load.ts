@@ -34,7 +34,8 @@ const memory = async () => (await server.ask<{ memory: Memory }>('memory', 'memo
 const scryptOnce = async () => (await server.ask<{ scryptMs: number }>('scrypt', 'scryptMs')).scryptMs
 
 // --- requests -----------------------------------------------------------------------------
-const passwordLogin = () => call(url, '/token', { form: { grant_type: 'password', username: user.email, password: user.password, client_id: CLIENT_ID, scope: SCOPE } })
+const passwordLogin = () =>
+  call(url, '/token', { form: { grant_type: 'password', username: user.email, password: user.password, client_id: CLIENT_ID, scope: SCOPE } })
 
 const expectStatus = (what: string, r: Answer, status: number): Answer => {
   if (r.status !== status) throw new Error(`${what}: HTTP ${r.status} ${JSON.stringify(r.body)}`)
@@ -66,7 +67,11 @@ if (loginMs.length < LOGINS || concurrentLogins.done < LOGINS) stoppedEarly.push
 // give more --codes).
 const codes: { deviceCode: string; lastPoll: number }[] = []
 const codeRun = await pool(CODES, CONCURRENCY, timeLeft, async () => {
-  const r = expectStatus('device authorization', await call(url, '/device/auth', { form: { client_id: CLIENT_ID, scope: SCOPE, process_name: 'bench', hostname: 'bench-host' } }), 200)
+  const r = expectStatus(
+    'device authorization',
+    await call(url, '/device/auth', { form: { client_id: CLIENT_ID, scope: SCOPE, process_name: 'bench', hostname: 'bench-host' } }),
+    200,
+  )
   codes.push({ deviceCode: text(r, 'device_code'), lastPoll: 0 })
 })
 if (codeRun.done < CODES) stoppedEarly.push('device codes')
@@ -95,9 +100,15 @@ const routeMs: Record<string, number[]> = { 'GET /omicos/account': [], 'POST /om
 expectStatus('process registration', await call(url, '/omicos/processes', { json: { process_id: 'local-bench', name: 'bench' }, token: userToken }), 200)
 for (let i = 0; i < ROUTE_REQUESTS && timeLeft(); i++) {
   routeMs['GET /omicos/account'].push(expectStatus('account', await call(url, '/omicos/account', { token: userToken }), 200).ms)
-  const reg = expectStatus('process registration', await call(url, '/omicos/processes', { json: { process_id: `local-bench${i % 10}`, name: 'bench' }, token: userToken }), 200)
+  const reg = expectStatus(
+    'process registration',
+    await call(url, '/omicos/processes', { json: { process_id: `local-bench${i % 10}`, name: 'bench' }, token: userToken }),
+    200,
+  )
   routeMs['POST /omicos/processes'].push(reg.ms)
-  routeMs['GET /omicos/processes/current'].push(expectStatus('current process', await call(url, '/omicos/processes/current', { token: text(reg, 'process_token') }), 200).ms)
+  routeMs['GET /omicos/processes/current'].push(
+    expectStatus('current process', await call(url, '/omicos/processes/current', { token: text(reg, 'process_token') }), 200).ms,
+  )
 }
 if (routeMs['GET /omicos/account'].length < ROUTE_REQUESTS) stoppedEarly.push('routes')
 
@@ -130,7 +141,9 @@ const result = {
     pollP50Ms: round(percentile(pollMs, 50)),
     pollP95Ms: round(percentile(pollMs, 95)),
   },
-  routes: Object.fromEntries(Object.entries(routeMs).map(([route, ms]) => [route, { requests: ms.length, p50Ms: round(percentile(ms, 50)), p95Ms: round(percentile(ms, 95)) }])),
+  routes: Object.fromEntries(
+    Object.entries(routeMs).map(([route, ms]) => [route, { requests: ms.length, p50Ms: round(percentile(ms, 50)), p95Ms: round(percentile(ms, 95)) }]),
+  ),
   serverMemory: {
     idleRssMiB: mib(memoryIdle.rss),
     afterRssMiB: mib(memoryAfter.rss),

@@ -12,7 +12,23 @@
 // Bounded: --seconds of polling within one deadline (--max-seconds), a 10 s limit on every
 // request; every server child is killed and every temporary folder removed on the way out.
 import { cpus } from 'node:os'
-import { answerKind, args, issue, option, percentile, poll, pool, postgresServers, round, serve, sleep, sqliteServer, stopPostgres, today, type Answer } from './common.js'
+import {
+  answerKind,
+  args,
+  issue,
+  option,
+  percentile,
+  poll,
+  pool,
+  postgresServers,
+  round,
+  serve,
+  sleep,
+  sqliteServer,
+  stopPostgres,
+  today,
+  type Answer,
+} from './common.js'
 
 const MAX = option('--max-seconds', 300, 3600)
 const stopAt = Date.now() + MAX * 1000

@@ -16,10 +16,10 @@ export class ServerCommandLine extends Cli {
 
 /** The detailed option list pads definitions to one column; naming the values moved it. */
 const alignOptionList = (text: string): string => {
-  const row = /^  (-\S(?:\S| (?! ))*) {2,}(\S.*)$/
+  const row = /^ {2}(-\S(?:\S| (?! ))*) {2,}(\S.*)$/
   const lines = text.split('\n')
   const rows = lines.map((line) => row.exec(line))
-  const width = Math.max(0, ...rows.map((match) => match?.[1]!.length ?? 0))
+  const width = Math.max(0, ...rows.map((match) => match?.[1]?.length ?? 0))
   return lines.map((line, i) => (rows[i] ? `  ${rows[i]![1]!.padEnd(width)}    ${rows[i]![2]}` : line)).join('\n')
 }
 
@@ -32,7 +32,7 @@ const isUnsafe = (value: string): boolean => hasUnsafeChars(value) || /\p{Cs}/u.
  */
 export async function runCommandLine(cli: Cli, argv: string[]): Promise<void> {
   const context = { ...Cli.defaultContext }
-  let command
+  let command: ReturnType<Cli['process']>
   try {
     command = cli.process(argv, context)
   } catch (error) {

@@ -40,7 +40,7 @@ export function statementBatch<In, Out>(run: (inputs: In[]) => Promise<Out[]>, o
     try {
       const outputs = await run(batch.map((w) => w.input))
       if (outputs.length !== batch.length) throw new Error(`a batch of ${batch.length} calls was answered with ${outputs.length}`)
-      batch.forEach((w, i) => w.resolve(outputs[i]!))
+      for (const [i, w] of batch.entries()) w.resolve(outputs[i]!)
     } catch (error) {
       for (const w of batch) w.reject(error)
     } finally {

@@ -87,7 +87,7 @@ export const startStoreChild = (command: string, options: object, how: ChildOpti
   let buffer = ''
   child.stdout!.on('data', (chunk) => {
     buffer += chunk
-    let at
+    let at: number
     while ((at = buffer.indexOf('\n')) >= 0) {
       const line = buffer.slice(0, at)
       buffer = buffer.slice(at + 1)

@@ -122,8 +122,8 @@ export function screenToPng(screen: string, theme: Theme): Buffer {
   const height = (rows.length + 2 * margin) * CELL_H
   const pixels = Buffer.alloc(width * height * 3)
   for (let i = 0; i < width * height; i++) pixels.set(theme.background, i * 3)
-  rows.forEach((row, y) =>
-    row.forEach((cell, x) => {
+  for (const [y, row] of rows.entries()) {
+    for (const [x, cell] of row.entries()) {
       let fg = resolve(cell.fg, theme, theme.foreground)
       let bg = resolve(cell.bg, theme, theme.background)
       if (cell.reverse) [fg, bg] = [bg, fg]
@@ -137,8 +137,8 @@ export function screenToPng(screen: string, theme: Theme): Buffer {
           pixels.set(ink ? fg : bg, (py * width + px) * 3)
         }
       }
-    }),
-  )
+    }
+  }
   return encodePng(width, height, pixels)
 }
 

@@ -65,7 +65,7 @@ export async function startTinyproxy(options: { basicAuth?: { user: string; pass
     ...(options.basicAuth ? [`BasicAuth ${options.basicAuth.user} ${options.basicAuth.password}`] : []),
   ]
   const configFile = join(dir, 'tinyproxy.conf')
-  writeFileSync(configFile, config.join('\n') + '\n')
+  writeFileSync(configFile, `${config.join('\n')}\n`)
   const child: ChildProcess = spawn(TINYPROXY_BIN, ['-d', '-c', configFile], { stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   child.stdout!.on('data', (d) => (output += d))
