@@ -5,7 +5,8 @@ import { Builtins } from 'clipanion'
 import { CliLoginCommand } from './cli-login.command.js'
 import { CompletionCommand } from './completion.command.js'
 import { LoginCommand } from './login.command.js'
-import { quietWhenReaderGoes } from './output-streams.js'
+import { exitWhenWritten, quietWhenReaderGoes } from './output-streams.js'
+import { lookUpHostsInChildProcess } from '../effects/node/node-fetch.js'
 import { CommandLine, runCommandLine } from './run-command-line.js'
 import { VERSION } from './version.js'
 
@@ -17,4 +18,7 @@ cli.register(Builtins.HelpCommand)
 cli.register(Builtins.VersionCommand)
 
 quietWhenReaderGoes(process.stdout, process.stderr)
+lookUpHostsInChildProcess()
 await runCommandLine(cli, process.argv.slice(2))
+// The answer is out: whatever is still pending (a DNS look-up, a socket, a timer) is not waited for.
+await exitWhenWritten()

@@ -16,3 +16,25 @@ export function quietWhenReaderGoes(stdout: Writable, stderr: Writable): void {
   guard(stdout, stderr, 'output')
   guard(stderr, stdout, 'error')
 }
+
+/**
+ * Ends the process once what was written has left it. The last line is the command's answer,
+ * and nothing after it changes anything; but a name look-up still running in libuv's thread
+ * pool (getaddrinfo cannot be cancelled: a name server that never answers holds it for the
+ * resolver's timeout times its attempts, a minute and more), a socket an aborted request left
+ * half open, or a timer would otherwise keep the event loop, and the process, alive long after
+ * the error was shown. Every effect is awaited before the command returns, so nothing that
+ * matters is cut short.
+ */
+export async function exitWhenWritten(streams: Writable[] = [process.stdout, process.stderr]): Promise<never> {
+  await Promise.all(streams.map(flushed))
+  process.exit()
+}
+
+/** Resolves once everything written to `stream` so far has gone (at once when it cannot be written). */
+const flushed = (stream: Writable): Promise<void> =>
+  new Promise((resolve) => {
+    if (stream.destroyed || stream.writableEnded || !stream.writable) return resolve()
+    // A write callback runs after every earlier write has been handed on, or with its error.
+    stream.write('', () => resolve())
+  })

@@ -3,8 +3,9 @@
 // request code in dist/cli/status-bundle/), so a status reads one file of code and a few
 // small ones, not the chunks the whole CLI is split into: on Node 20 each module loaded costs
 // start-up time and memory (scripts/bench-startup.mjs).
+import { lookUpHostsInChildProcess } from '../effects/node/node-fetch.js'
 import * as statusFlow from '../effects/node/status-flow.js'
-import { quietWhenReaderGoes } from './output-streams.js'
+import { exitWhenWritten, quietWhenReaderGoes } from './output-streams.js'
 import { titleWithoutSecrets } from './process-title.js'
 import { runStatusCommand, type StatusRequest } from './status-command.js'
 
@@ -13,5 +14,8 @@ export async function answerStatus(argv: string[], request: StatusRequest): Prom
   // As the parsed command line does (cli/hide-secrets-from-process-list.ts): `ps` shows the command.
   if (process.platform !== 'win32') process.title = titleWithoutSecrets('omicos', argv)
   quietWhenReaderGoes(process.stdout, process.stderr)
+  lookUpHostsInChildProcess()
   process.exitCode = await runStatusCommand({ stdout: process.stdout, stderr: process.stderr, env: process.env }, request, async () => statusFlow)
+  // As cli/main.ts: `--status --verify` against a name server that never answers ends with its line.
+  await exitWhenWritten()
 }

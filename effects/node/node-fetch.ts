@@ -3,7 +3,7 @@
 // it. Requests go through the proxy the environment names (effects/node/proxy-settings.ts)
 // and trust the CAs it adds (effects/node/ca-bundle.ts); both are read on the first request.
 import type { Agent as HttpAgent } from 'node:http'
-import type { Socket } from 'node:net'
+import type { LookupFunction, Socket } from 'node:net'
 import type { FetchLike } from '../client/http.js'
 import type { Env } from '../store/home.js'
 
@@ -15,7 +15,7 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 2_500
 type CreateConnection = (options: object, callback?: unknown) => Socket
 
 /** Agents whose sockets are destroyed when not connected (and, for https, handshaken) in time. */
-const connectTimeoutAgents = async (ms: number, ca: string[] | undefined) => {
+const connectTimeoutAgents = async (ms: number, ca: string[] | undefined, lookup: LookupFunction | undefined) => {
   const [{ default: http }, { default: https }] = await Promise.all([import('node:http'), import('node:https')])
   const guard = <A extends HttpAgent>(agent: A, connectedEvent: 'connect' | 'secureConnect'): A => {
     const original = (agent as unknown as { createConnection: CreateConnection }).createConnection.bind(agent)
@@ -30,7 +30,8 @@ const connectTimeoutAgents = async (ms: number, ca: string[] | undefined) => {
     }
     return agent
   }
-  return { http: guard(new http.Agent(), 'connect'), https: guard(new https.Agent(ca ? { ca } : {}), 'secureConnect') }
+  const extra = lookup ? { lookup } : {}
+  return { http: guard(new http.Agent(extra), 'connect'), https: guard(new https.Agent({ ...extra, ...(ca ? { ca } : {}) }), 'secureConnect') }
 }
 
 // The proxy agents log through `debug`: with DEBUG=* it would print the proxy URL with its
@@ -40,6 +41,17 @@ const importProxyAgents = () => {
   const wanted = process.env.DEBUG
   if (wanted && !/-https?-proxy-agent/.test(wanted)) process.env.DEBUG = `${wanted},-http-proxy-agent*,-https-proxy-agent*,-agent-base*`
   return import('./proxy-agents.js')
+}
+
+// Off unless the CLI turns it on (effects/node/host-lookup.ts says why).
+let lookUpApart = false
+
+/**
+ * Name look-ups of every fetch made from now on go to a child process, which the process does
+ * not wait for when it exits. For a command-line process only.
+ */
+export const lookUpHostsInChildProcess = (): void => {
+  lookUpApart = true
 }
 
 export interface NodeFetchOptions {
@@ -60,18 +72,22 @@ export const createNodeFetch = (options: NodeFetchOptions = {}): FetchLike => {
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS
   const env = options.env ?? process.env
   const load = async () => {
-    const [{ proxyFor, anyProxyConfigured }, { trustedCas }] = await Promise.all([import('./proxy-settings.js'), import('./ca-bundle.js')])
+    const [{ proxyFor, anyProxyConfigured }, { trustedCas }, lookup] = await Promise.all([
+      import('./proxy-settings.js'),
+      import('./ca-bundle.js'),
+      lookUpApart ? import('./host-lookup.js').then((m) => m.childProcessLookup) : undefined,
+    ])
     const ca = trustedCas(env)
     const [module, agents, proxies] = await Promise.all([
       import('cross-fetch'),
-      connectTimeoutAgents(connectTimeoutMs, ca),
+      connectTimeoutAgents(connectTimeoutMs, ca, lookup),
       anyProxyConfigured(env) ? importProxyAgents() : null,
     ])
-    return { fetch: module.default as unknown as FetchLike, agents, proxies, proxyFor, ca }
+    return { fetch: module.default as unknown as FetchLike, agents, proxies, proxyFor, ca, lookup }
   }
   let loading: ReturnType<typeof load> | undefined
   return async (url, init) => {
-    const { fetch: crossFetch, agents, proxies, proxyFor, ca } = await (loading ??= load())
+    const { fetch: crossFetch, agents, proxies, proxyFor, ca, lookup } = await (loading ??= load())
     // A redirect asks for an agent again, so each target is routed on its own.
     let last: import('./proxy-agents.js').ProxyAgentOptions | undefined
     const attempt: import('./proxy-agents.js').ProxyAttempt = {}
@@ -81,7 +97,7 @@ export const createNodeFetch = (options: NodeFetchOptions = {}): FetchLike => {
         last = undefined
         return target.protocol === 'http:' ? agents.http : agents.https
       }
-      last = { route, target, connectTimeoutMs, ca, attempt }
+      last = { route, target, connectTimeoutMs, ca, attempt, lookup }
       return proxies.proxyAgentFor(last)
     }
     let response: Response

@@ -6,7 +6,7 @@
 // proxy's, reported with its address (no credentials) and the variable it came from; what
 // goes wrong after (the target's TLS certificate, its answer) stays the target's.
 import type { ClientRequest } from 'node:http'
-import type { Socket } from 'node:net'
+import type { LookupFunction, Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
 import { HttpProxyAgent } from 'http-proxy-agent'
 import { HttpsProxyAgent } from 'https-proxy-agent'
@@ -28,6 +28,8 @@ export interface ProxyAgentOptions {
   /** trusted CAs for the target (and an https proxy); undefined: Node's default store */
   ca: string[] | undefined
   attempt: ProxyAttempt
+  /** how the proxy's name is looked up; undefined: in this process (effects/node/host-lookup.ts) */
+  lookup?: LookupFunction
 }
 
 const through = (o: ProxyAgentOptions) => `${o.route.display} (from ${o.route.variable})`
@@ -109,7 +111,7 @@ class GuardedHttpsProxyAgent extends HttpsProxyAgent<string> {
     private readonly guard: ProxyAgentOptions,
     private readonly controller: AbortController,
   ) {
-    super(guard.route.url.href, { signal: controller.signal, ...(guard.ca ? { ca: guard.ca } : {}) })
+    super(guard.route.url.href, { signal: controller.signal, ...(guard.ca ? { ca: guard.ca } : {}), ...(guard.lookup ? { lookup: guard.lookup } : {}) })
   }
   override connect(req: ClientRequest, opts: Parameters<HttpsProxyAgent<string>['connect']>[1]): Promise<Socket> {
     const withCa = this.guard.ca ? { ...opts, ca: this.guard.ca } : opts
@@ -122,7 +124,7 @@ class GuardedHttpProxyAgent extends HttpProxyAgent<string> {
     private readonly guard: ProxyAgentOptions,
     private readonly controller: AbortController,
   ) {
-    super(guard.route.url.href, { signal: controller.signal, ...(guard.ca ? { ca: guard.ca } : {}) })
+    super(guard.route.url.href, { signal: controller.signal, ...(guard.ca ? { ca: guard.ca } : {}), ...(guard.lookup ? { lookup: guard.lookup } : {}) })
   }
   override connect(req: Parameters<HttpProxyAgent<string>['connect']>[0], opts: Parameters<HttpProxyAgent<string>['connect']>[1]): Promise<Socket> {
     return guardConnect(this.guard, this.controller, req, () => super.connect(req, opts) as Promise<Socket>)
