@@ -44,11 +44,21 @@ const node = (cliArgs: string[]) => [process.execPath, CLI_BIN, ...cliArgs]
 const cases: Case[] = [
   ...(dns
     ? [
-        { name: 'silent-dns login', argv: () => dns.wrap(node(['login', '--server', `https://${dns.host}`, '--email', 'ada@example.com', '--password-stdin'])), input: 'a password', code: 3 },
+        {
+          name: 'silent-dns login',
+          argv: () => dns.wrap(node(['login', '--server', `https://${dns.host}`, '--email', 'ada@example.com', '--password-stdin'])),
+          input: 'a password',
+          code: 3,
+        },
         { name: 'silent-dns cli --json', argv: () => dns.wrap(node(['cli', 'login', '--json', '--no-qr', '--server', `https://${dns.host}`])), code: 3 },
       ]
     : []),
-  { name: 'refused login', argv: () => node(['login', '--server', 'http://127.0.0.1:9', '--email', 'ada@example.com', '--password-stdin']), input: 'a password', code: 3 },
+  {
+    name: 'refused login',
+    argv: () => node(['login', '--server', 'http://127.0.0.1:9', '--email', 'ada@example.com', '--password-stdin']),
+    input: 'a password',
+    code: 3,
+  },
   { name: 'status', argv: () => node(['login', '--status']), code: 1 },
 ]
 
@@ -75,5 +85,8 @@ const rows = [...gaps].map(([name, values]) => {
 if (asJson) console.log(JSON.stringify({ node: process.version, rows }))
 else {
   console.log(`last line to exit, ${process.version}:`)
-  for (const r of rows) console.log(`  ${r.case.padEnd(24)} runs ${String(r.runs).padStart(3)}  median ${r.medianMs.toFixed(1).padStart(7)} ms  p90 ${r.p90Ms.toFixed(1).padStart(7)} ms  max ${r.maxMs.toFixed(1).padStart(7)} ms`)
+  for (const r of rows)
+    console.log(
+      `  ${r.case.padEnd(24)} runs ${String(r.runs).padStart(3)}  median ${r.medianMs.toFixed(1).padStart(7)} ms  p90 ${r.p90Ms.toFixed(1).padStart(7)} ms  max ${r.maxMs.toFixed(1).padStart(7)} ms`,
+    )
 }

@@ -56,9 +56,7 @@ const lookupInChild = (host: string, family: number): Promise<Answer> =>
 
 const inProcess = (host: string, family: number): Promise<Answer> =>
   new Promise((resolve) =>
-    dns.lookup(host, { all: true, family }, (error, addresses) =>
-      resolve(error ? { code: error.code ?? 'ENOTFOUND', message: error.message } : { addresses }),
-    ),
+    dns.lookup(host, { all: true, family }, (error, addresses) => resolve(error ? { code: error.code ?? 'ENOTFOUND', message: error.message } : { addresses })),
   )
 
 /** A `lookup` for net.connect and the agents that does getaddrinfo in a child process. */

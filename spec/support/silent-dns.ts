@@ -102,9 +102,7 @@ export function runNoting(argv: string[], options: { env?: NodeJS.ProcessEnv; cw
   })
   child.stdin!.end(options.input ?? '')
   // 'exit' is the process ending; 'close' also waits for pipes a grandchild might hold.
-  const ended = new Promise<TimedRun>((resolve) =>
-    child.once('exit', (code) => resolve({ code, stdout, stderr, lastOutputAt, exitAt: process.hrtime.bigint() })),
-  )
+  const ended = new Promise<TimedRun>((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr, lastOutputAt, exitAt: process.hrtime.bigint() })))
   const closed = new Promise<void>((resolve) => child.once('close', () => resolve()))
   return timeout(
     ended.then(async (run) => {
