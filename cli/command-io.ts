@@ -2,6 +2,7 @@ import type { Writable } from 'node:stream'
 import type { InspectionEvent } from 'xstate'
 import { toFailure } from '../machines/failure.js'
 import { ExitCode, exitCodeFor } from './exit-codes.js'
+import { describeFailure } from './failure-words.js'
 import { firstLine, printable } from './printable-text.js'
 import type { Rendered } from './render-outcome.js'
 import { createTracer, traceEnabled } from './trace.js'
@@ -38,7 +39,7 @@ export function printFailure(io: CommandIo, error: unknown): number {
     io.stderr.write(`error: unexpected failure (a bug): ${printable(firstLine(message))} (run with --trace and report it)\n`)
     return ExitCode.internal
   }
-  io.stderr.write(`error: ${printable(firstLine(failure.message))}\n`)
+  io.stderr.write(`error: ${printable(firstLine(describeFailure(failure, { again: 'omicos login' })))}\n`)
   return code
 }
 

@@ -1,82 +1,241 @@
-import type { Failure } from '../machines/failure.js'
+import type { Failure, FailureOf } from '../machines/failure.js'
 import { isLoopbackHost } from '../effects/client/server-url.js'
 import { quoted } from './printable-text.js'
-import { approximately } from './terminal.js'
+import { english, type Words } from './words/english.js'
 
-// The one place a machine's failure becomes the line a person reads: the machines carry kinds
-// and reason codes, and the command a person would run next is the CLI's to name.
+// The one place a failure becomes the line a person reads: the machines and the client carry
+// a reason and its details (machines/failure.ts), and the words, in the language of the
+// catalog given (cli/words/), are chosen here from them. `--json`'s `error.message` is this
+// line in English.
 export interface Wording {
   /** the command that would try again: `omicos login` or `omicos cli login` */
   again: string
   /** `--server` as the user typed it, for the wrong-server line */
   serverFlag?: string
   /** the way out of the wrong-server case: what was not done, and what to do */
-  wrongServerHint?: string
+  wrongServerHint?: 'login' | 'logout' | 'status'
   /** a cancelled pairing can be picked up again for this long (ms) */
   resumableForMs?: number
 }
 
-export function describeFailure(failure: Failure, wording: Wording): string {
-  switch (failure.reason) {
-    case 'needsTerminal':
-      return 'the email and password are needed and there is no terminal to ask on: pass --email with --password-stdin (or --password)'
-    case 'wrongCredentials':
-      return /\(\d+ tries\)$/.test(failure.message) ? `${failure.message}; run the login again` : failure.message
-    case 'renewRejected':
-      return `${failure.message}: log in again (\`omicos login\` or \`omicos cli login\`)`
-    case 'renewalLost':
-      return `${failure.message}: log in again (\`omicos login\` or \`omicos cli login\`)`
-    case 'renewAnswerRefusedSpent':
-      return `${failure.message}; the server had already replaced the stored refresh token, and what its answer carried was revoked: log in again (\`omicos login\` or \`omicos cli login\`)`
-    case 'renewAnswerRefused':
-      return `${failure.message}; the user token it carried was revoked and the login is kept as it was`
-    case 'pairingDenied':
-      return 'pairing was declined on the other device'
-    case 'pairingExpired':
-      return `the pairing code expired before it was approved: run \`${wording.again}\` again`
-    case 'pairingCodeUnusable':
-      return `the pairing code can no longer be used (it may have been approved and the answer lost): run \`${wording.again}\` again`
-    case 'wrongServer': {
-      const flag = wording.serverFlag === undefined ? 'the server given' : `--server ${quoted(wording.serverFlag)}`
-      const here = /is on (\S+), not on/.exec(failure.message)?.[1]
-      return `${flag} is not the server of the login here${here ? ` (${here})` : ''}: ${wording.wrongServerHint ?? 'leave --server out to act on that login'}`
-    }
-  }
-  if (failure.kind === 'unreachable' && failure.message.startsWith('cannot reach ')) {
-    const next = networkNextStep(failure)
-    if (next) return `${failure.message}: ${next}`
-  }
-  if (failure.reason === 'issuerMismatch') {
-    const named = /\(it calls itself (\S+)\)/.exec(failure.message)?.[1]
-    if (named) return `${failure.message}: if that is the same server, use --server ${named}`
-  }
-  if (failure.kind === 'cancelled') {
-    const left = wording.resumableForMs ?? 0
-    return left >= 1000
-      ? `login cancelled; the pairing code stays valid for ${approximately(left)}: run ${wording.again} again to continue with it, or add --force for a new one`
-      : failure.message === 'login cancelled' || failure.message === 'pairing cancelled'
-        ? 'login cancelled'
-        : failure.message
-  }
-  return failure.message
+/** A time a server asked to wait: seconds under two minutes ("45 s"), else minutes ("3 min"). */
+const wait = (words: Words, ms: number): string => {
+  const s = Math.ceil(ms / 1000)
+  return s < 120 ? words.t('time.seconds', { count: s }) : words.t('time.minutes', { count: Math.ceil(s / 60) })
 }
 
-/** What to do about a connection that failed, by its reason; null when the message says it. */
-function networkNextStep(failure: Failure): string | null {
+/** A time left: seconds under 90 s ("30 s"), else minutes ("about 10 min"). */
+export const approximately = (words: Words, ms: number): string =>
+  ms >= 90_000 ? words.t('time.aboutMinutes', { count: Math.round(ms / 60_000) }) : words.t('time.seconds', { count: Math.max(0, Math.round(ms / 1000)) })
+
+const hostOf = (words: Words, details: { host: string | null }): string => details.host ?? words.t('host.unknown')
+
+const networkCause = (words: Words, code: string | null, status: number | null): string => {
+  if (status !== null) return words.t(status === 503 ? 'network.unavailable' : 'network.gateway', { status })
+  if (code === null) return words.t('network.other')
+  const key = `network.${code}`
+  const known = words.t(key as never)
+  if (known !== key) return known
+  // A certificate code met after the request was sent is still said as a TLS error.
+  const tls = words.t(`tls.${code}` as never)
+  return tls !== `tls.${code}` ? tls : words.t('network.code', { code })
+}
+
+const tlsCause = (words: Words, code: string): string => {
+  const key = `tls.${code}`
+  const known = words.t(key as never)
+  return known === key ? words.t('tls.code', { code }) : known
+}
+
+const fieldLine = (words: Words, d: FailureOf<'unusableField'>['details']): string => {
+  const label = words.t(`field.name.${d.field}` as never)
+  const values = { host: hostOf(words, d), field: label === `field.name.${d.field}` ? d.field : label }
+  switch (d.problem) {
+    case 'unsafeAddress':
+      return words.t('field.unsafeAddress', { ...values, problem: words.t(`address.${d.address === 'credentials' ? 'userInfo' : d.address}`, { scheme: d.scheme ?? '' }) })
+    case 'otherSite':
+      return words.t('field.otherSite', { ...values, site: d.site ?? words.t('host.unknown') })
+    case 'notUserCode':
+      return words.t('field.notUserCode', { ...values, min: d.min, max: d.max })
+    case 'outOfRange':
+      return words.t('field.outOfRange', { ...values, value: d.value === null ? words.t('value.unknown') : d.value, min: d.min, max: d.max })
+    default:
+      return words.t(`field.${d.problem}`, values)
+  }
+}
+
+/** The line for `failure`, in the language of `words` (English by default): its cause, then, where one helps, what to do. */
+export function describeFailure(failure: Failure, wording: Wording, words: Words = english): string {
+  const next = nextStep(failure, words)
+  const line = causeLine(failure, wording, words)
+  return next === null ? line : words.t('failure.next', { line, next })
+}
+
+/** What to do about a connection that failed, by its reason; null when the cause says it. */
+function nextStep(failure: Failure, words: Words): string | null {
   switch (failure.reason) {
     case 'dns':
-      return 'check the server address and the network (behind a proxy, set HTTPS_PROXY)'
     case 'connectionRefused':
-      return 'check that the server runs at that address and port'
     case 'timeout':
-      return 'check the network (behind a proxy, set HTTPS_PROXY), then try again'
     case 'network':
-      return 'check the network, then try again'
+      return words.t(`next.${failure.reason}`)
     case 'tls': {
-      if (!failure.message.includes('it answers plain http')) return null
-      const host = /^cannot reach (\S+): /.exec(failure.message)?.[1]
-      return host && isLoopbackHost(host.replace(/:\d+$/, '')) ? `use --server http://${host}` : 'check the address and port: this one takes no https'
+      const { host, plainHttp } = failure.details
+      if (!plainHttp) return null
+      return host && isLoopbackHost(host.replace(/:\d+$/, '')) ? words.t('next.plainHttpLoopback', { host }) : words.t('next.plainHttp')
     }
+    default:
+      return null
   }
-  return null
+}
+
+function causeLine(failure: Failure, wording: Wording, words: Words): string {
+  const { t } = words
+  if (failure.kind === 'cancelled' && (wording.resumableForMs ?? 0) >= 1000) {
+    return t('failure.cancelled.resumable', { left: approximately(words, wording.resumableForMs!), again: wording.again })
+  }
+  switch (failure.reason) {
+    case 'described':
+      return failure.details.text
+    case 'needsTerminal':
+    case 'storedLoginGone':
+    case 'storageRefused':
+    case 'noEndpoints':
+    case 'pairingDenied':
+    case 'noTokenResponse':
+      return t(`failure.${failure.reason}`)
+    case 'wrongServer': {
+      const flag = wording.serverFlag === undefined ? t('server.given') : t('failure.wrongServer.flag', { value: quoted(wording.serverFlag) })
+      return t('failure.wrongServer', { flag, here: failure.details.here, hint: t(`failure.wrongServer.hint.${wording.wrongServerHint ?? 'login'}`) })
+    }
+    case 'unusableAddress': {
+      const d = failure.details
+      if (d.problem === 'credentials') return t('failure.unusableAddress.credentials', { option: d.option })
+      const value = d.value === null ? t('value.unsafe') : JSON.stringify(d.value)
+      return t('failure.unusableAddress', { option: d.option, value, problem: t(`address.${d.problem}`, { scheme: d.scheme ?? '' }) })
+    }
+    case 'wrongCredentials': {
+      const text = failure.details.serverText ?? t('failure.wrongCredentials.default')
+      return t('failure.wrongCredentials', { text, count: failure.details.attempts })
+    }
+    case 'rateLimited':
+      return t('failure.rateLimited', { wait: wait(words, failure.details.retryAfterMs) })
+    case 'pairingCodeUnusable':
+    case 'pairingExpired':
+      return t(`failure.${failure.reason}`, { again: wording.again })
+    case 'pairingRequestsLimited':
+    case 'renewRejected':
+    case 'renewalLost':
+    case 'registrationNotJson':
+    case 'registrationProcessId':
+    case 'processTokenExpired':
+    case 'tokenTypeNotBearer':
+    case 'retryAfterTooLong':
+    case 'metadataNotObject':
+    case 'noDeviceAuthorization':
+    case 'noPasswordLogin':
+    case 'tokenRejectedAtOnce':
+      return t(`failure.${failure.reason}`, { host: hostOf(words, failure.details) })
+    case 'fileGone':
+      return t('failure.fileGone', { path: failure.details.path })
+    case 'loginRejected':
+    case 'registrationUnauthorized':
+    case 'redirect':
+    case 'notJson':
+    case 'notObject':
+    case 'noMetadata': {
+      const status = failure.reason === 'redirect' && failure.details.status === 0 ? '3xx' : failure.details.status
+      return t(`failure.${failure.reason}`, { host: hostOf(words, failure.details), status })
+    }
+    case 'network':
+    case 'dns':
+    case 'connectionRefused':
+      return t('failure.network', { host: hostOf(words, failure.details), cause: networkCause(words, failure.details.code, failure.details.status) })
+    case 'tls': {
+      const d = failure.details
+      if (d.plainHttp || d.code === null) return t('failure.network', { host: hostOf(words, d), cause: t('tls.plainHttp') })
+      return t('failure.tls', { host: hostOf(words, d), cause: tlsCause(words, d.code) })
+    }
+    case 'timeout': {
+      const d = failure.details
+      if (d.afterMs === null) return t('failure.timeout.deadline', { host: hostOf(words, d) })
+      return t(d.reading ? 'failure.timeout.reading' : 'failure.timeout', { host: hostOf(words, d), seconds: Math.round(d.afterMs / 100) / 10 })
+    }
+    case 'proxy': {
+      const d = failure.details
+      const problem =
+        d.problem === 'auth'
+          ? t(d.hasCredentials ? 'proxy.authRefused' : 'proxy.authNeeded', { status: d.status, variable: d.variable })
+          : d.problem === 'network'
+            ? networkCause(words, d.code, null)
+            : d.problem === 'status'
+              ? t('proxy.status', { status: d.status })
+              : t('proxy.closedBeforeTunnel')
+      return t('failure.proxy', { host: hostOf(words, d), proxy: d.proxy, variable: d.variable, problem })
+    }
+    case 'revocationTimeout':
+      return t('failure.revocationTimeout', { ms: failure.details.afterMs })
+    case 'malformedHttp':
+      return t('failure.malformedHttp', { host: hostOf(words, failure.details), code: failure.details.code })
+    case 'registrationField':
+      return t('field.missing', { host: hostOf(words, failure.details), field: failure.details.field })
+    case 'accountMismatch': {
+      const d = failure.details
+      return 'askedEmail' in d
+        ? t('failure.accountMismatch.asked', { answered: d.answeredEmail, expected: String(d.askedEmail) })
+        : t('failure.accountMismatch.stored', { answered: d.answeredEmail, expected: String(d.storedEmail) })
+    }
+    case 'accountEmailUnusable':
+      return t('failure.accountEmailUnusable', { host: hostOf(words, failure.details) })
+    case 'tokenTooLong':
+      return t('failure.tokenTooLong', { host: hostOf(words, failure.details), field: failure.details.field, max: failure.details.maxLength })
+    case 'renewAnswerRefused':
+    case 'renewAnswerRefusedSpent':
+      return t(`failure.${failure.reason}`, { answer: describeFailure(failure.details.answer, wording, words) })
+    case 'serverRefused':
+    case 'registrationServerError':
+    case 'registrationRefused': {
+      const d = failure.details
+      const code = d.error === '' ? t('serverRefused.unknownError') : d.error
+      const why = [code, d.description].filter(Boolean).join(': ')
+      return t('failure.serverRefused', { host: hostOf(words, d), request: t(`request.${d.request}`), why: why ? `: ${why}` : '', status: d.status })
+    }
+    case 'tooLarge':
+      return t('failure.tooLarge', { host: hostOf(words, failure.details), mib: failure.details.maxBytes / 1024 / 1024 })
+    case 'unusableField':
+      return fieldLine(words, failure.details)
+    case 'unusableTokenResponse':
+      return t(`failure.unusableTokenResponse.${failure.details.field}`, { host: hostOf(words, failure.details) })
+    case 'unusableExpiry':
+      return t(`failure.unusableExpiry.${failure.details.of}`, { host: hostOf(words, failure.details) })
+    case 'issuerMismatch': {
+      const d = failure.details
+      const values = { host: hostOf(words, d), issuer: String(d.issuer) }
+      return d.named === null ? t('failure.issuerMismatch', values) : t('failure.issuerMismatch.named', { ...values, named: d.named })
+    }
+    case 'endpointOffOrigin': {
+      const d = failure.details
+      const elsewhere = d.endpointOrigin ?? t('origin.other')
+      return t('failure.endpointOffOrigin', { host: hostOf(words, d), field: d.field, elsewhere, issuerOrigin: d.issuerOrigin })
+    }
+    case 'notAdvertised':
+      return t('failure.notAdvertised', { host: hostOf(words, failure.details), field: failure.details.field })
+    case 'cancelled':
+      return t(`failure.cancelled.${failure.details.flow}`)
+  }
+}
+
+/**
+ * What the password prompt says before asking again: the server's reason for a wrong
+ * password, or the wait it asked for.
+ */
+export function retryNotice(failure: Failure, words: Words = english): string {
+  switch (failure.reason) {
+    case 'wrongCredentials':
+      return failure.details.serverText ?? words.t('failure.wrongCredentials.default')
+    case 'rateLimited':
+      return words.t('notice.rateLimited', { host: hostOf(words, failure.details), seconds: Math.ceil(failure.details.retryAfterMs / 1000) })
+    default:
+      return describeFailure(failure, { again: 'omicos login' }, words)
+  }
 }

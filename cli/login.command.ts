@@ -5,6 +5,8 @@ import { emailProblem, normalizeEmail } from '../effects/client/email.js'
 import { againCommand, checkProcessName, OmicosCommand, UsageFailure } from './command-base.js'
 import { quoted } from './printable-text.js'
 import { passwordWarning } from './process-title.js'
+import { retryNotice } from './failure-words.js'
+import { english } from './words/english.js'
 import { renderLogin, renderLogout } from './render-outcome.js'
 import { thrownJson } from './render-json.js'
 import { runStatusCommand } from './status-command.js'
@@ -79,7 +81,7 @@ export class LoginCommand extends OmicosCommand {
           workspace: this.workspace,
           signal,
           inspect,
-          prompts: { stdin: this.context.stdin, stdout: this.context.stderr },
+          prompts: { stdin: this.context.stdin, stdout: this.context.stderr, notice: (failure) => retryNotice(failure), notAnEmail: (problem) => english.t('prompt.notAnEmail', { problem: english.t(`email.${problem}`) }) },
           onLockWait: this.onLockWait,
         }),
       )
@@ -113,7 +115,7 @@ export class LoginCommand extends OmicosCommand {
     if (this.password === '') throw new UsageFailure('--password is empty')
     if (this.email !== undefined) {
       const problem = emailProblem(normalizeEmail(this.email))
-      if (problem) throw new UsageFailure(`--email ${quoted(this.email)} is not an email address: ${problem}`)
+      if (problem) throw new UsageFailure(english.t('usage.emailNotAnEmail', { value: quoted(this.email), problem: english.t(`email.${problem}`) }))
     }
     // Reading a terminal to its end would wait with no prompt and echo what is typed.
     if (this.passwordStdin && (this.context.stdin as { isTTY?: boolean }).isTTY) {

@@ -1,5 +1,6 @@
 import type { ExistingLogin, LoginOutput, LogoutOutput } from '../machines/contracts.js'
 import { toFailure, type Failure } from '../machines/failure.js'
+import { describeFailure } from './failure-words.js'
 import { firstLine, printable } from './printable-text.js'
 import { ExitCode, exitCodeFor } from './exit-codes.js'
 
@@ -20,11 +21,15 @@ export interface JsonError {
   message: string
 }
 
-export const jsonError = (failure: Pick<Failure, 'kind' | 'reason'>, message: string): JsonError => ({
+/** The failure's codes and its line, in English whatever the language of the terminal. */
+export const jsonError = (failure: Failure, message: string): JsonError => ({
   kind: failure.kind,
-  reason: failure.reason ?? null,
+  // A line a Node effect worded itself has the code it gave, if any.
+  reason: failure.reason === 'described' ? (failure.details.code ?? null) : failure.reason,
   message,
 })
+
+const againOf = (command: JsonCommand) => `omicos ${command}`
 
 export const envelope = (command: JsonCommand, action: JsonAction, outcome: JsonOutcome, exitCode: number, error: JsonError | null) => ({
   schema_version: JSON_SCHEMA_VERSION,
@@ -93,7 +98,7 @@ export function loginJson(command: JsonCommand, output: LoginOutput, message: st
     }
     case 'failed':
       return {
-        ...envelope(command, 'login', 'failed', exitCodeFor(output.failure.kind), jsonError(output.failure, message ?? output.failure.message)),
+        ...envelope(command, 'login', 'failed', exitCodeFor(output.failure.kind), jsonError(output.failure, message ?? describeFailure(output.failure, { again: againOf(command) }))),
         ...NO_LOGIN,
         resumable_until: iso(output.resumableUntil),
         issued_revoked: output.issuedRevoked,
@@ -115,7 +120,7 @@ export function logoutJson(command: JsonCommand, output: LogoutOutput, message: 
       return { ...envelope(command, 'logout', 'notLoggedIn', ExitCode.ok, null), email: null, server: null, removed: [], revoked: null }
     case 'failed':
       return {
-        ...envelope(command, 'logout', 'failed', exitCodeFor(output.failure.kind), jsonError(output.failure, message ?? output.failure.message)),
+        ...envelope(command, 'logout', 'failed', exitCodeFor(output.failure.kind), jsonError(output.failure, message ?? describeFailure(output.failure, { again: againOf(command) }))),
         email: null,
         server: null,
         removed: [],
@@ -180,7 +185,8 @@ export function thrownJson(command: JsonCommand, action: JsonAction, error: unkn
     const line = `unexpected failure (a bug): ${printable(firstLine(message))} (run with --trace and report it)`
     return { line: jsonLine(failureJson(command, action, { kind: 'internal', reason: null, message: line }, ExitCode.internal)), code: ExitCode.internal }
   }
-  return { line: jsonLine(failureJson(command, action, jsonError(failure, printable(firstLine(failure.message))), code)), code }
+  const message = printable(firstLine(describeFailure(failure, { again: againOf(command) })))
+  return { line: jsonLine(failureJson(command, action, jsonError(failure, message), code)), code }
 }
 
 /** The object for a `login` or `cli login` command line with --json that clipanion could not parse. */

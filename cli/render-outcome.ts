@@ -98,4 +98,4 @@ export function renderLogout(output: LogoutOutput, wording: Wording & { json?: J
 }
 
 const logoutFailureLine = (failure: Failure, wording: Wording): string =>
-  describeFailure(failure, { wrongServerHint: 'nothing was removed; leave --server out to log out of it', ...wording })
+  describeFailure(failure, { wrongServerHint: 'logout', ...wording })

@@ -20,7 +20,7 @@ export function renderStatus(
   const command = opts.command ?? 'login'
   const now = opts.now ?? new Date()
   if (output.kind === 'failed') {
-    const message = describeFailure(output.failure, { again: 'omicos login', serverFlag: opts.serverFlag, wrongServerHint: 'leave --server out to check that login' })
+    const message = describeFailure(output.failure, { again: 'omicos login', serverFlag: opts.serverFlag, wrongServerHint: 'status' })
     const code = exitCodeFor(output.failure.kind)
     // What the files say stays on show when only the server's part failed (--verify).
     const local = output.report?.loggedIn ? output.report : null
@@ -46,7 +46,7 @@ export function renderStatus(
     }
   }
   const lines = reportLines(report, now, verified ?? null)
-  if (verified) lines.push(verified.kind === 'valid' ? 'online check: the user token works' : `online check: ${verified.message}`)
+  if (verified) lines.push(verified.kind === 'valid' ? 'online check: the user token works' : `online check: ${describeFailure(verified.failure, { again: 'omicos login' })}`)
   lines.push(proxy.line)
   return { stdout: lines, stderr: [], code }
 }

@@ -218,8 +218,8 @@ export interface PromptInput {
   emailDefault?: string | null
   /** 1-based try number */
   attempt: number
-  /** why the last try failed, to show before asking again */
-  lastError: string | null
+  /** why the last try failed (wrongCredentials or rateLimited), to show before asking again */
+  lastError: Failure | null
 }
 
 export interface Credentials {
@@ -235,9 +235,10 @@ export interface AuthenticateInput {
 
 export type AuthenticateResult =
   | { kind: 'granted'; tokens: TokenSet }
-  | { kind: 'invalid'; message: string }
-  /** retryAfterMs from the Retry-After header (seconds or HTTP date) */
-  | { kind: 'rateLimited'; retryAfterMs: number; message: string }
+  /** the server's own reason, sanitized, or null */
+  | { kind: 'invalid'; serverText: string | null }
+  /** retryAfterMs from the Retry-After header (seconds or HTTP date); the host that asked */
+  | { kind: 'rateLimited'; retryAfterMs: number; host: string | null }
 
 export interface PasswordGrantInput {
   server: string
@@ -432,7 +433,7 @@ export interface VerifyInput {
   path: string
 }
 
-export type VerifyResult = ({ kind: 'valid'; account: Account } | { kind: 'invalid'; message: string }) & {
+export type VerifyResult = ({ kind: 'valid'; account: Account } | { kind: 'invalid'; failure: Failure }) & {
   /** epoch ms at which the server answered */
   at?: number
   /** ms the clock here is ahead of the server's (its Date header); null or absent when not told */

@@ -160,7 +160,7 @@ export const deviceGrant = setup({
       deviceCode: null,
     })),
     expire: assign({
-      error: () => failure('expired', 'the pairing code expired before it was approved', 'pairingExpired'),
+      error: () => failure('pairingExpired', {}),
       deviceCode: null,
     }),
     takeResumeTime: assign((_, now: number) => ({ now })),
@@ -174,7 +174,7 @@ export const deviceGrant = setup({
     })),
     fail: assign((_, error: Failure) => ({ error, deviceCode: null })),
     // A login that can be resumed keeps the snapshot taken while it waited, not this one.
-    cancel: assign({ error: () => failure('cancelled', 'pairing cancelled'), deviceCode: null }),
+    cancel: assign({ error: () => failure('cancelled', { flow: 'pairing' }), deviceCode: null }),
   },
   delays: {
     pollWait: ({ context }) => context.waitMs,
@@ -282,7 +282,7 @@ export const deviceGrant = setup({
                 target: '#deviceGrant.failed',
                 actions: {
                   type: 'endWith',
-                  params: ({ event }) => ({ error: failure('refused', 'the pairing was declined on the other device', 'pairingDenied'), at: event.output.at }),
+                  params: ({ event }) => ({ error: failure('pairingDenied', {}), at: event.output.at }),
                 },
               },
               {
@@ -291,11 +291,7 @@ export const deviceGrant = setup({
                 actions: {
                   type: 'endWith',
                   params: ({ event }) => ({
-                    error: failure(
-                      'refused',
-                      'the pairing code can no longer be used (it may have been approved and the answer lost)',
-                      'pairingCodeUnusable',
-                    ),
+                    error: failure('pairingCodeUnusable', {}),
                     at: event.output.at,
                   }),
                 },
@@ -306,7 +302,7 @@ export const deviceGrant = setup({
                 actions: {
                   type: 'endWith',
                   params: ({ event }) => ({
-                    error: failure('expired', 'the pairing code expired before it was approved', 'pairingExpired'),
+                    error: failure('pairingExpired', {}),
                     at: event.output.at,
                   }),
                 },
@@ -317,7 +313,7 @@ export const deviceGrant = setup({
                 actions: {
                   type: 'endWith',
                   params: ({ event }) => ({
-                    error: failure('expired', 'the pairing code expired before it was approved', 'pairingExpired'),
+                    error: failure('pairingExpired', {}),
                     at: event.output.at,
                   }),
                 },

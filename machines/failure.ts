@@ -1,6 +1,9 @@
-// What ended a login, as a value every front end can switch on. The CLI maps `kind` to an
-// exit code (cli/exit-codes.ts); `message` is one line for a person and never holds a token,
-// a password or a device code.
+// What ended a flow, as data every front end can switch on and word in its own language:
+// `kind` picks the exit code (cli/exit-codes.ts), `reason` is a stable code and `details` the
+// typed facts of that reason (a host, a path, a wait, a count of tries). Nothing here or in
+// effects/client/ is a sentence for a person: the CLI words a failure from its reason and
+// details (cli/words/), and so can any other front end. Details never hold a token, a
+// password or a device code; text a server sent is there only after the sanitizer.
 export type FailureKind =
   | 'usage' //         2: bad or conflicting options, input needed and no terminal
   | 'unreachable' //   3: DNS, refused, timeout, TLS, after the allowed retries
@@ -10,62 +13,291 @@ export type FailureKind =
   | 'local_files' //   7: permissions, symlink, not owned by you, disk full, lock held
   | 'cancelled' //   130: the user stopped it
 
-// Why, within a kind, as a code a front end words in its own way; `message` is a plain default
-// that names no command. Effects set a reason on the errors they throw when a machine's
-// decision depends on it (a TLS failure is never retried).
-export type FailureReason =
-  | 'needsTerminal' //       usage: credentials are needed and there is no terminal to ask on
-  | 'wrongServer' //         usage: the login here is on another server than the one asked
-  | 'wrongCredentials' //    refused: the server said wrong email or password
-  | 'rateLimited' //         refused: too many attempts, longer than the login waits
-  | 'pairingDenied' //       refused: the approver declined
-  | 'pairingCodeUnusable' // refused: invalid_grant after pending (maybe approved, answer lost)
-  | 'pairingExpired' //      expired: the code ran out before approval
-  | 'renewRejected' //       refused: the refresh token no longer works
-  | 'renewalLost' //         refused: as renewRejected, after a renewal that may have landed and whose answer was lost
-  | 'renewAnswerRefused' //  bad_response: a renewal answer could not be used (what it carried was revoked)
-  | 'renewAnswerRefusedSpent' // bad_response: as renewAnswerRefused, and it had spent the stored refresh token
-  | 'tls' | 'network' | 'timeout' | 'proxy' // unreachable
-  | 'dns' | 'connectionRefused' //              unreachable: the host is unknown, or nothing listens there
-  | 'issuerMismatch' //                          bad_response: the metadata names another issuer
-  | (string & {})
+/** Why an address (`--server`, or one a server sent) is not usable. */
+export type AddressProblem = 'controlChars' | 'notUrl' | 'userInfo' | 'credentials' | 'plainHttp' | 'scheme' | 'queryOrFragment'
+
+/** What was wrong with a field a server sent. */
+export type FieldProblem =
+  | { problem: 'missing' }
+  | { problem: 'controlChars' }
+  | { problem: 'tooLong' }
+  | { problem: 'unsafeAddress'; address: AddressProblem; scheme: string | null }
+  | { problem: 'notHttps' }
+  | { problem: 'otherSite'; site: string | null }
+  | { problem: 'hidesSecret' }
+  | { problem: 'notUserCode'; min: number; max: number }
+  | { problem: 'outOfRange'; value: number | null; min: number; max: number }
+
+/** Which request a server refused, for `serverRefused`. */
+export type RefusedRequest =
+  | 'login'
+  | 'deviceAuthorization'
+  | 'deviceToken'
+  | 'account'
+  | 'processRegistration'
+  | 'processCheck'
+  | 'revocation'
+  | 'renewal'
+
+/** What a cancelled failure stopped. */
+export type CancelledFlow = 'login' | 'pairing' | 'logout' | 'status' | 'request' | 'deviceAuthorization'
+
+/** How a proxy failed a request, for `proxy`. */
+export type ProxyProblem =
+  | { problem: 'auth'; status: number; hasCredentials: boolean }
+  | { problem: 'closedBeforeTunnel' }
+  | { problem: 'status'; status: number }
+  | { problem: 'network'; code: string | null }
+
+// `host` is the host of the address the step talked to (sanitized: metadata may name any
+// host), or null when it does not parse; the words then say "the server".
+type Host = { host: string | null }
 
 /**
- * Typed facts about a failure (a host, an origin, an email, a flag), for a front end to word and
- * for a machine to decide on; never a token, a password or a device code.
+ * Whether the request may have reached the server and been acted on (the answer was lost, cut
+ * or malformed): a POST is then never repeated, and whatever it may have rotated is treated as
+ * rotated. False when the failure came before anything was sent (DNS, refused, a 503).
  */
-export type FailureDetails = Readonly<Record<string, string | number | boolean | null | readonly string[]>>
+type Reached = { mayHaveReachedServer: boolean }
 
-export interface Failure {
-  kind: FailureKind
-  message: string
-  reason?: FailureReason
-  details?: FailureDetails
+/** A failed connection: the error code (`ECONNRESET`) when it looks like one, or the gateway's status. */
+export type NetworkDetails = Host & Reached & { code: string | null; status: number | null }
+
+/** A refusal as the server said it: its `error` ('' when it sent one that cannot be shown) and description, sanitized. */
+export type RefusalDetails = Host & { request: RefusedRequest; error: string | null; description: string | null; status: number }
+
+/** The facts of each reason. A new reason gets words in every catalog of cli/words/ (a spec checks). */
+export interface FailureDetails {
+  // usage
+  /** credentials are needed and there is no terminal to ask on */
+  needsTerminal: Record<string, never>
+  /** the login here is on another server than the one asked */
+  wrongServer: { here: string; asked: string }
+  /** `--server` (or the variable named by `option`) is not a usable address; `value` is null when it cannot be shown */
+  unusableAddress: { option: string; value: string | null; problem: AddressProblem; scheme: string | null }
+  /** `runDeviceGrant` was given neither metadata nor a server */
+  noEndpoints: Record<string, never>
+  // refused
+  /** the server said wrong email or password; `serverText` is its own reason, sanitized */
+  wrongCredentials: { serverText: string | null; attempts: number }
+  /** too many attempts; the wait the server asked for */
+  rateLimited: Host & { retryAfterMs: number }
+  /** the approver declined */
+  pairingDenied: Record<string, never>
+  /** invalid_grant after pending (maybe approved, answer lost) */
+  pairingCodeUnusable: Record<string, never>
+  /** the server refuses new pairing requests for now (429) */
+  pairingRequestsLimited: Host
+  /** the refresh token no longer works either */
+  renewRejected: Host
+  /** the server no longer accepts the user token (401/403 to the account request) */
+  loginRejected: Host & { status: number }
+  /** the server does not accept the user token a process registration was sent with (401/403) */
+  registrationUnauthorized: Host & { status: number }
+  /** the refresh token no longer works, after a renewal that may have landed and whose answer was lost */
+  renewalLost: Host
+  // local_files
+  /** the credential file of a login was removed while it was being used */
+  fileGone: { path: string }
+  /** the login a front end keeps in its own storage (`place`) is gone */
+  storedLoginGone: { place: string }
+  /** a front end's storage refused to keep the login */
+  storageRefused: { place: string }
+  // expired
+  /** the code ran out before approval */
+  pairingExpired: Record<string, never>
+  // unreachable
+  /** reset, closed, a gateway answering 502/503/504 (`status`), anything but the two below */
+  network: NetworkDetails
+  /** the host is unknown (DNS) */
+  dns: NetworkDetails
+  /** nothing listens at that address and port */
+  connectionRefused: NetworkDetails
+  /** a certificate or handshake failure, or `plainHttp`: an https address whose server speaks plain http; never retried */
+  tls: Host & Reached & { code: string | null; plainHttp: boolean }
+  /** no answer in time: `afterMs` per request, null when the shared deadline had passed */
+  timeout: Host & Reached & { afterMs: number | null; reading: boolean }
+  /** a proxy between here and the server failed the request */
+  proxy: Host & { proxy: string; variable: string } & ProxyProblem
+  /** the server did not confirm a revocation in time */
+  revocationTimeout: { afterMs: number }
+  // bad_response
+  /** a server refused a request in a way the protocol does not expect */
+  serverRefused: RefusalDetails
+  /** an HTTP answer Node's parser could not read (`HPE_*`): the server answered, and may have acted */
+  malformedHttp: Host & Reached & { code: string }
+  /** a registration answered with a server error: it may have been made all the same */
+  registrationServerError: RefusalDetails
+  /** a registration refused with another 4xx: the server says it did nothing */
+  registrationRefused: RefusalDetails
+  /** a registration answer that is not a JSON object */
+  registrationNotJson: Host
+  /** a registration answer without a field the engine needs */
+  registrationField: Host & { field: string }
+  /** a registration answered for another (or a malformed) process id */
+  registrationProcessId: Host
+  /** a registration answered with a process token already past its expiry */
+  processTokenExpired: Host
+  /** a 3xx where an answer was expected (redirects are not followed) */
+  redirect: Host & { status: number }
+  /** an answer larger than the engine reads */
+  tooLarge: Host & { maxBytes: number }
+  /** an answer that is not JSON */
+  notJson: Host & { status: number }
+  /** JSON that is not an object */
+  notObject: Host & { status: number }
+  /** a Retry-After of more than a day */
+  retryAfterTooLong: Host
+  /** a field of an answer the engine cannot use */
+  unusableField: Host & { field: string } & FieldProblem
+  /** a token response without a usable token or type */
+  unusableTokenResponse: Host & { field: 'access_token' | 'token_type' | 'refresh_token' }
+  /** a token of a type other than Bearer (RFC 6750): only Bearer tokens are presented */
+  tokenTypeNotBearer: Host
+  /** a token longer than the engine keeps */
+  tokenTooLong: Host & { field: 'access_token' | 'refresh_token'; maxLength: number }
+  /** a renewal answer that could not be used (`answer` says why); what it carried was revoked, the login is kept */
+  renewAnswerRefused: { answer: Failure }
+  /** as renewAnswerRefused, and the answer had spent the stored refresh token: log in again */
+  renewAnswerRefusedSpent: { answer: Failure }
+  /** an expiry that is not a date within ten years */
+  unusableExpiry: Host & { of: 'processToken' | 'process' }
+  /** RFC 8414 metadata for another issuer than the server asked; `named`: the one it names, when plausibly the same server by another name */
+  issuerMismatch: Host & { issuer: string | null; named: string | null }
+  /** metadata that puts an endpoint receiving credentials on another origin than the issuer's (null: none) */
+  endpointOffOrigin: Host & { field: string; endpointOrigin: string | null; issuerOrigin: string }
+  /** no metadata at either well-known address */
+  noMetadata: Host & { status: number }
+  /** metadata that is not a JSON object */
+  metadataNotObject: Host
+  /** an endpoint the step needs is not in the metadata */
+  notAdvertised: Host & { field: string }
+  /** the metadata has no device authorization endpoint */
+  noDeviceAuthorization: Host
+  /** the server does not take the password grant */
+  noPasswordLogin: Host
+  /** the server logged in another account than the email typed (`askedEmail`), or answers for another than the file's (`storedEmail`) */
+  accountMismatch: { askedEmail: string | null; answeredEmail: string } | { storedEmail: string | null; answeredEmail: string }
+  /** an account email that does not look like one: never shown */
+  accountEmailUnusable: Host
+  /** the account endpoint refused a token the server had just issued */
+  tokenRejectedAtOnce: Host
+  /** the device grant ended without a token response */
+  noTokenResponse: Record<string, never>
+  // cancelled
+  cancelled: { flow: CancelledFlow }
+  // any kind
+  /**
+   * A Node effect (the credential store, the environment, prompts) worded this failure
+   * itself; `text` is that one line, `code` the reason it gives (`lockHeld`), if any. Not used
+   * by machines/ or effects/client/.
+   */
+  described: { text: string; code?: string }
 }
 
-export const failure = (kind: FailureKind, message: string, reason?: FailureReason, details?: FailureDetails): Failure => ({
+export type FailureReason = keyof FailureDetails
+
+/** A failure of one reason. */
+export type FailureOf<R extends FailureReason> = { kind: FailureKind; reason: R; details: FailureDetails[R] }
+
+/** A failure, narrowed by `switch (failure.reason)`. */
+export type Failure = { [R in FailureReason]: FailureOf<R> }[FailureReason]
+
+/** The kind of each reason (`described` takes the kind it is given). */
+export const REASON_KIND: { [R in Exclude<FailureReason, 'described'>]: FailureKind } = {
+  needsTerminal: 'usage',
+  wrongServer: 'usage',
+  unusableAddress: 'usage',
+  noEndpoints: 'usage',
+  wrongCredentials: 'refused',
+  rateLimited: 'refused',
+  pairingDenied: 'refused',
+  pairingCodeUnusable: 'refused',
+  pairingRequestsLimited: 'refused',
+  renewRejected: 'refused',
+  loginRejected: 'refused',
+  registrationUnauthorized: 'refused',
+  renewalLost: 'refused',
+  fileGone: 'local_files',
+  storedLoginGone: 'local_files',
+  storageRefused: 'local_files',
+  pairingExpired: 'expired',
+  network: 'unreachable',
+  dns: 'unreachable',
+  connectionRefused: 'unreachable',
+  tls: 'unreachable',
+  timeout: 'unreachable',
+  proxy: 'unreachable',
+  revocationTimeout: 'unreachable',
+  serverRefused: 'bad_response',
+  malformedHttp: 'bad_response',
+  registrationServerError: 'bad_response',
+  registrationRefused: 'bad_response',
+  registrationNotJson: 'bad_response',
+  registrationField: 'bad_response',
+  registrationProcessId: 'bad_response',
+  processTokenExpired: 'bad_response',
+  tokenTypeNotBearer: 'bad_response',
+  tokenTooLong: 'bad_response',
+  renewAnswerRefused: 'bad_response',
+  renewAnswerRefusedSpent: 'bad_response',
+  redirect: 'bad_response',
+  tooLarge: 'bad_response',
+  notJson: 'bad_response',
+  notObject: 'bad_response',
+  retryAfterTooLong: 'bad_response',
+  unusableField: 'bad_response',
+  unusableTokenResponse: 'bad_response',
+  unusableExpiry: 'bad_response',
+  issuerMismatch: 'bad_response',
+  endpointOffOrigin: 'bad_response',
+  noMetadata: 'bad_response',
+  metadataNotObject: 'bad_response',
+  notAdvertised: 'bad_response',
+  noDeviceAuthorization: 'bad_response',
+  noPasswordLogin: 'bad_response',
+  accountMismatch: 'bad_response',
+  accountEmailUnusable: 'bad_response',
+  tokenRejectedAtOnce: 'bad_response',
+  noTokenResponse: 'bad_response',
+  cancelled: 'cancelled',
+}
+
+/** Every reason, for a front end's catalog to be checked against. */
+export const FAILURE_REASONS = [...Object.keys(REASON_KIND), 'described'] as FailureReason[]
+
+/** A failure of `reason`, its kind from the table. */
+export const failure = <R extends Exclude<FailureReason, 'described'>>(reason: R, details: FailureDetails[R]): FailureOf<R> =>
+  ({ kind: REASON_KIND[reason], reason, details }) as FailureOf<R>
+
+/** A failure a Node effect worded itself (see `described`). */
+export const described = (kind: FailureKind, text: string, code?: string): FailureOf<'described'> => ({
   kind,
-  message,
-  ...(reason === undefined ? {} : { reason }),
-  ...(details === undefined ? {} : { details }),
+  reason: 'described',
+  details: code === undefined ? { text } : { text, code },
 })
 
-/**
- * The request may have reached the server and been acted on (the answer was lost, cut or
- * malformed): a POST is then never repeated, and whatever it may have rotated is treated as rotated.
- */
-export const mayHaveReachedServer = (error: Failure): boolean => error.details?.mayHaveReachedServer === true
+/** The request may have reached the server and been acted on (see `Reached`). */
+export const mayHaveReachedServer = (error: Failure): boolean =>
+  'mayHaveReachedServer' in error.details && error.details.mayHaveReachedServer === true
 
-// Effects reject with an Error subclass that carries `kind`; anything else that reaches a
-// machine is a bug in an effect, reported as a bad response rather than crashing the actor.
+/** Whether `value` is a reason of the table (or `described`), not a code a Node effect gave its own line. */
+export const isFailureReason = (value: unknown): value is FailureReason => typeof value === 'string' && (value === 'described' || value in REASON_KIND)
+
+// Effects reject with an Error that carries a failure (effects/client/engine-error.ts); an
+// error with only a kind and a message is one worded where it was raised; anything else that
+// reaches a machine is a bug in an effect, reported as a bad response rather than crashing the actor.
 export const toFailure = (error: unknown): Failure => {
-  if (error && typeof error === 'object' && 'kind' in error && 'message' in error) {
-    const { kind, message, reason, details } = error as { kind: FailureKind; message: string; reason?: FailureReason; details?: FailureDetails }
-    return failure(kind, String(message), reason ?? undefined, details ?? undefined)
+  if (error && typeof error === 'object' && 'kind' in error) {
+    const { kind, reason, details, message } = error as { kind: FailureKind; reason?: unknown; details?: unknown; message?: unknown }
+    if (isFailureReason(reason) && reason !== 'described' && details && typeof details === 'object') return { kind, reason, details } as Failure
+    if (reason === 'described' && details && typeof details === 'object' && 'text' in details) return { kind, reason, details } as Failure
+    return described(kind, String(message), typeof reason === 'string' ? reason : undefined)
   }
-  return { kind: 'bad_response', message: error instanceof Error ? error.message : String(error) }
+  return described('bad_response', error instanceof Error ? error.message : String(error))
 }
 
 export const notProvided = (name: string) => async (): Promise<never> => {
+  // For a developer, not a user: the front end forgot to provide an effect.
   throw new Error(`the "${name}" effect was not provided: pass it with machine.provide({ actors })`)
 }

@@ -158,10 +158,7 @@ export const login = setup({
     takeGrant: assign((_, output: GrantOutput) => (output.kind === 'granted' ? { tokens: output.tokens, pairing: null } : { error: output.failure })),
     takeAccount: assign((_, account: Account) => ({ account })),
     refuseOtherAccount: assign(({ context }, account: Account) => ({
-      error: failure('bad_response', `the server logged in ${account.email}, not ${context.input.email} as asked`, 'accountMismatch', {
-        askedEmail: context.input.email,
-        answeredEmail: account.email,
-      }),
+      error: failure('accountMismatch', { askedEmail: context.input.email, answeredEmail: account.email }),
     })),
     // The login is stamped with the time the registration answer arrived: the machine reads no clock.
     takeProcess: assign((_, outcome: RegistrationOutcome) => (outcome.kind === 'refused' ? {} : { process: outcome, loggedInAt: outcome.at })),
@@ -175,7 +172,7 @@ export const login = setup({
     fail: assign((_, error: Failure) => ({ error })),
     // A pairing cancelled while it waits for approval keeps its code: the outcome says until when.
     cancel: assign(({ context }) => ({
-      error: failure('cancelled', 'login cancelled'),
+      error: failure('cancelled', { flow: 'login' }),
       resumableUntil: context.pairing ? context.pairing.deadline : null,
     })),
     forgetSecrets: assign({ tokens: null, process: null, strayProcessToken: null, password: null, replaced: () => [] }),

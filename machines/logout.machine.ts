@@ -42,18 +42,18 @@ export const logout = setup({
   actions: {
     takeAccount: assign((_, account: CurrentAccount) => ({ account })),
     refuseOtherServer: assign(({ context }, account: CurrentAccount) => ({
-      error: failure('usage', `the login here is on ${account.server}, not on ${context.expectedServer}`, 'wrongServer'),
+      error: failure('wrongServer', { here: account.server, asked: context.expectedServer! }),
     })),
     confirmRevoked: assign({ revoked: true }),
     noteRevokeFailed: assign((_, problem: Failure) => ({ revoked: false, revokeProblem: problem })),
     noteRevokeTimedOut: assign(({ context }) => ({
       revoked: false,
-      revokeProblem: failure('unreachable', `the server did not confirm the revocation within ${context.revokeTimeoutMs} ms`, 'timeout'),
+      revokeProblem: failure('revocationTimeout', { afterMs: context.revokeTimeoutMs }),
     })),
     forgetTokens: assign(({ context }) => ({ account: context.account ? { ...context.account, tokens: [] } : null })),
     takeRemoved: assign((_, result: DeleteFilesResult) => ({ removed: result.removed })),
     fail: assign((_, error: Failure) => ({ error })),
-    cancel: assign({ error: () => failure('cancelled', 'logout cancelled') }),
+    cancel: assign({ error: () => failure('cancelled', { flow: 'logout' }) }),
   },
   delays: {
     revokeTimeout: ({ context }) => context.revokeTimeoutMs,

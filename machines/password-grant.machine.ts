@@ -33,18 +33,16 @@ export interface PasswordGrantContext {
   /** the Retry-After being waited out */
   rateLimitWaitMs: number
   /** why the last try failed, shown before asking again */
-  lastError: string | null
+  lastError: Failure | null
   tokens: TokenSet | null
   error: Failure | null
 }
 
-const seconds = (ms: number) => {
-  const s = Math.ceil(ms / 1000)
-  return s < 120 ? `${s} s` : `${Math.ceil(s / 60)} min`
-}
-
-/** The server's reason for a refused try, and how long it asks to wait. */
-const messageOf = (result: AuthenticateResult) => (result.kind === 'granted' ? '' : result.message)
+/** Why a try was refused, as the failure it ends with if it is the last: wrong credentials or too many tries. */
+const refusalOf = (result: AuthenticateResult, attempts: number): Failure =>
+  result.kind === 'rateLimited'
+    ? failure('rateLimited', { host: result.host, retryAfterMs: result.retryAfterMs })
+    : failure('wrongCredentials', { serverText: result.kind === 'invalid' ? result.serverText : null, attempts })
 const retryAfterOf = (result: AuthenticateResult) => (result.kind === 'rateLimited' ? result.retryAfterMs : 0)
 
 export const passwordGrant = setup({
@@ -91,28 +89,23 @@ export const passwordGrant = setup({
       attempts: context.attempts + 1,
       password: null,
       retries: 0,
-      lastError: messageOf(result),
+      lastError: refusalOf(result, context.attempts + 1),
     })),
     refuseWrongTry: assign(({ context }, result: AuthenticateResult) => {
       const attempts = context.attempts + 1
-      const message = messageOf(result)
-      return {
-        attempts,
-        password: null,
-        lastError: message,
-        error: failure('refused', attempts > 1 ? `${message} (${attempts} tries)` : message, 'wrongCredentials'),
-      }
+      const refused = refusalOf(result, attempts)
+      return { attempts, password: null, lastError: refused, error: refused }
     }),
     waitOutRateLimit: assign(({ context }, result: AuthenticateResult) => ({
       attempts: context.attempts + 1,
       retries: 0,
       rateLimitWaitMs: retryAfterOf(result),
-      lastError: messageOf(result),
+      lastError: refusalOf(result, context.attempts + 1),
     })),
     refuseRateLimited: assign(({ context }, result: AuthenticateResult) => ({
       attempts: context.attempts + 1,
       password: null,
-      error: failure('refused', `too many login attempts: try again in ${seconds(retryAfterOf(result))}`, 'rateLimited'),
+      error: refusalOf(result, context.attempts + 1),
     })),
     // Exponential backoff: retryBaseMs, then twice that, and so on.
     scheduleRetry: assign(({ context }) => ({
@@ -121,7 +114,7 @@ export const passwordGrant = setup({
     })),
     fail: assign((_, error: Failure) => ({ error, password: null })),
     failWithoutTerminal: assign({
-      error: () => failure('usage', 'the email and password are needed and there is no terminal to ask on', 'needsTerminal'),
+      error: () => failure('needsTerminal', {}),
       password: null,
     }),
   },

@@ -54,7 +54,7 @@ export const status = setup({
   actions: {
     takeReport: assign((_, report: StatusReport) => ({ report })),
     refuseOtherServer: assign(({ context }, report: StatusReport) => ({
-      error: failure('usage', `the login here is on ${report.server}, not on ${context.expectedServer}`, 'wrongServer'),
+      error: failure('wrongServer', { here: report.server!, asked: context.expectedServer! }),
     })),
     takeVerdict: assign((_, verified: VerifyResult) => ({ verified })),
     takeRenewal: assign(({ context }, result: RenewResult) => ({
@@ -70,21 +70,16 @@ export const status = setup({
     })),
     // The refresh token no longer works either: the login is over, the file stays for a look.
     refuseRenewal: assign({
-      error: () => failure('refused', 'the server no longer accepts this login and it could not be renewed', 'renewRejected'),
+      error: () => failure('renewRejected', { host: null }),
     }),
     refuseOtherAccount: assign(({ context }, verified: VerifyResult) => ({
       error:
         verified.kind === 'valid'
-          ? failure(
-              'bad_response',
-              `the server answers for ${verified.account.email}, not for ${context.report?.email} whose login this is`,
-              'accountMismatch',
-              { storedEmail: context.report?.email ?? null, answeredEmail: verified.account.email },
-            )
+          ? failure('accountMismatch', { storedEmail: context.report?.email ?? null, answeredEmail: verified.account.email })
           : null,
     })),
     fail: assign((_, error: Failure) => ({ error })),
-    cancel: assign({ error: () => failure('cancelled', 'status cancelled') }),
+    cancel: assign({ error: () => failure('cancelled', { flow: 'status' }) }),
   },
 }).createMachine({
   id: 'status',

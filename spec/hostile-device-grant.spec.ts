@@ -22,6 +22,7 @@ import {
   type Script,
 } from './support/hostile-server.js'
 import { timeout } from './support/wait.js'
+import { wordsOf } from './support/failure-words.js'
 
 const DEVICE_CODE = 'dc-secret-0123456789abcdef'
 const ACCESS_TOKEN = 'at-secret-0123456789abcdef'
@@ -88,7 +89,8 @@ const failsWith = async (promise: Promise<unknown>, kind: string, pattern: RegEx
     await promise
   } catch (error) {
     assert.instance(error, EngineError)
-    const { message } = error as EngineError
+    // What a person would read: the CLI's words for the failure, and the failure's data.
+    const message = `${wordsOf(error)} ${JSON.stringify((error as EngineError).details)}`
     assert.is((error as EngineError).kind, kind, message)
     assert.match(message, pattern)
     assert.not.match(message, /[\u0000-\u001f\u202a-\u202e]/)

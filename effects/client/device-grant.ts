@@ -20,11 +20,11 @@ import { createPairingActors } from './pairing-actors.js'
 import { steadyClock } from './clock.js'
 import { runToEnd } from './run-actor.js'
 import { secretSafeInspector } from './safe-inspector.js'
-import { EngineError } from './engine-error.js'
+import { EngineError, engineError } from './engine-error.js'
 import { discover } from './discovery.js'
 import { holdSecrets } from './held-secrets.js'
 import { sanitizeServerText } from './sanitize-server-text.js'
-import { parseRetryAfter, refusalMessage, requestJson, type FetchLike, type HttpDeps } from './http.js'
+import { parseRetryAfter, refusal, requestJson, type FetchLike, type HttpDeps } from './http.js'
 import { checkSameOriginUrl, hasUnsafeChars, hostOf, originOf } from './server-url.js'
 import { MAX_TOKEN_LENGTH } from './token-set.js'
 
@@ -100,32 +100,30 @@ const MAX_TOKEN_LIFETIME_S = 10 * 365 * 86_400
 const MIN_USER_CODE = 4
 const MAX_USER_CODE = 20
 
-const bad = (message: string) => new EngineError('bad_response', message)
-
 const endpoints = async (options: DeviceGrantOptions, signal?: AbortSignal): Promise<DeviceGrantEndpoints> => {
   if (options.metadata) return options.metadata
-  if (!options.server) throw new EngineError('usage', 'the device grant needs either metadata or a server')
+  if (!options.server) throw engineError('noEndpoints', {})
   return discover(options, options.server, signal)
 }
 
 /**
  * A whole number of seconds in range; numeric strings are accepted (some servers send them).
- * Anything else (1e300, -1, 2.5, "soon") is a plain sentence, never a JavaScript error later.
+ * Anything else (1e300, -1, 2.5, "soon") is a failure with its range, never a JavaScript error later.
  */
-const seconds = (value: unknown, name: string, min: number, max: number, host = 'the server'): number => {
+const seconds = (value: unknown, field: string, min: number, max: number, host: string | null = null): number => {
   const n = typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value
-  if (typeof n !== 'number' || !Number.isFinite(n)) throw bad(`${host} sent no usable ${name}`)
+  if (typeof n !== 'number' || !Number.isFinite(n)) throw engineError('unusableField', { host, field, problem: 'missing' })
   if (!Number.isInteger(n) || n < min || n > max) {
-    const shown = Number.isInteger(n) && Math.abs(n) < 1e12 ? String(n) : 'a value'
-    throw bad(`${host} sent ${name} ${shown}, outside ${min}..${max} seconds`)
+    const shown = Number.isInteger(n) && Math.abs(n) < 1e12 ? n : null
+    throw engineError('unusableField', { host, field, problem: 'outOfRange', value: shown, min, max })
   }
   return n
 }
 
-const printable = (value: unknown, name: string, maxLength: number): string => {
-  if (typeof value !== 'string' || value.length === 0) throw bad(`the server sent no usable ${name}`)
-  if (hasUnsafeChars(value)) throw bad(`the server sent a ${name} containing control characters`)
-  if (value.length > maxLength) throw bad(`the server sent a ${name} that is too long`)
+const printable = (value: unknown, field: string, maxLength: number): string => {
+  if (typeof value !== 'string' || value.length === 0) throw engineError('unusableField', { host: null, field, problem: 'missing' })
+  if (hasUnsafeChars(value)) throw engineError('unusableField', { host: null, field, problem: 'controlChars' })
+  if (value.length > maxLength) throw engineError('unusableField', { host: null, field, problem: 'tooLong' })
   return value
 }
 
@@ -147,7 +145,7 @@ export const isUserCode = (value: string): boolean => {
 const pairingAddress = (value: unknown, what: string, origin: string): string => {
   const url = checkSameOriginUrl(value, what, origin)
   if (sanitizeServerText(url, { maxLength: 4096 }) !== url) {
-    throw bad(`the server sent a ${what} holding a secret or invisible characters; it is not shown`)
+    throw engineError('unusableField', { host: null, field: what, problem: 'hidesSecret' })
   }
   return url
 }
@@ -165,7 +163,7 @@ export const parseDeviceAuthorization = (
   holdSecrets(deviceCode)
   const userCode = printable(body.user_code, 'user_code', 64)
   if (!isUserCode(userCode)) {
-    throw bad(`the server sent a user_code that is not a pairing code (${MIN_USER_CODE} to ${MAX_USER_CODE} letters or digits); it is not shown`)
+    throw engineError('unusableField', { host: null, field: 'user_code', problem: 'notUserCode', min: MIN_USER_CODE, max: MAX_USER_CODE })
   }
   const verificationUri = pairingAddress(body.verification_uri ?? body.verification_url, 'verification_uri', origin)
   const complete = body.verification_uri_complete ?? null
@@ -191,15 +189,13 @@ export const requestDeviceAuthorization = async (
   const metadata = await endpoints(request, signal)
   const where = request.server ?? metadata.token_endpoint
   const endpoint = metadata.device_authorization_endpoint
-  if (!endpoint) throw bad(`${hostOf(where)} does not offer device authorization (no device_authorization_endpoint)`)
+  if (!endpoint) throw engineError('noDeviceAuthorization', { host: hostOf(where) })
   const form: Record<string, string> = { ...request.extraParams, client_id: request.clientId }
   if (request.scope) form.scope = request.scope
   const answer = await requestJson(request, endpoint, { form }, signal)
   const now = (request.now ?? Date.now)()
-  if (answer.status === 429) {
-    throw new EngineError('refused', `${hostOf(endpoint)} is refusing new pairing requests for now (too many); try again later`)
-  }
-  if (answer.status !== 200) throw bad(refusalMessage(endpoint, 'the device authorization request', answer))
+  if (answer.status === 429) throw engineError('pairingRequestsLimited', { host: hostOf(endpoint) })
+  if (answer.status !== 200) throw refusal(endpoint, 'deviceAuthorization', answer)
   // The issuer discovery vouched for (RFC 8414 section 3.3), else the server asked, else the endpoint's own.
   const issuer = metadata.issuer ?? request.server ?? endpoint
   return parseDeviceAuthorization(answer.body!, now, originOf(issuer) ?? issuer)
@@ -209,34 +205,28 @@ export const requestDeviceAuthorization = async (
  * Checks the fields of a successful token response the engine relies on. The tokens are held
  * (held-secrets.ts) first, so no later server text can show them, whatever this decides.
  */
-export const parseTokenResponse = (body: Record<string, unknown>, host: string): TokenResponse => {
+export const parseTokenResponse = (body: Record<string, unknown>, host: string | null): TokenResponse => {
   const { access_token, token_type, expires_in, refresh_token } = body
   holdSecrets(access_token, refresh_token, body.id_token)
   if (typeof access_token !== 'string' || !access_token || hasUnsafeChars(access_token)) {
-    throw bad(`${host} sent a token response without a usable access_token`)
+    throw engineError('unusableTokenResponse', { host, field: 'access_token' })
   }
-  if (typeof token_type !== 'string' || !token_type) throw bad(`${host} sent a token response without token_type`)
+  if (typeof token_type !== 'string' || !token_type) throw engineError('unusableTokenResponse', { host, field: 'token_type' })
   // The engine only knows how to present a Bearer token (RFC 6750); a `mac` or `DPoP` token sent
   // as one would not be what the server meant (RFC 6749 section 7.1). The type is case-insensitive.
   if (token_type.toLowerCase() !== 'bearer') {
-    throw new EngineError('bad_response', `${host} sent a token of a type other than Bearer; only Bearer tokens are used`, {
-      reason: 'tokenTypeNotBearer',
-      details: { host },
-    })
+    throw engineError('tokenTypeNotBearer', { host })
   }
   if (refresh_token !== undefined && refresh_token !== null && (typeof refresh_token !== 'string' || hasUnsafeChars(refresh_token))) {
-    throw bad(`${host} sent a token response with an unusable refresh_token`)
+    throw engineError('unusableTokenResponse', { host, field: 'refresh_token' })
   }
   for (const [field, token] of [['access_token', access_token], ['refresh_token', refresh_token]] as const) {
     if (typeof token === 'string' && token.length > MAX_TOKEN_LENGTH) {
-      throw new EngineError('bad_response', `${host} sent a ${field} longer than ${MAX_TOKEN_LENGTH} characters`, {
-        reason: 'tokenTooLong',
-        details: { host, field, maxLength: MAX_TOKEN_LENGTH },
-      })
+      throw engineError('tokenTooLong', { host, field, maxLength: MAX_TOKEN_LENGTH })
     }
   }
   if (expires_in === undefined || expires_in === null) return body as TokenResponse
-  const lifetime = seconds(expires_in, 'a token lifetime (expires_in)', 1, MAX_TOKEN_LIFETIME_S, host)
+  const lifetime = seconds(expires_in, 'token expires_in', 1, MAX_TOKEN_LIFETIME_S, host)
   return { ...body, expires_in: lifetime } as TokenResponse
 }
 
@@ -316,7 +306,7 @@ export const pollDeviceToken = async (request: DeviceTokenRequest, signal?: Abor
     case 'invalid_grant':
       return { kind: 'invalidGrant', at }
   }
-  throw bad(refusalMessage(endpoint, 'the device token request', answer))
+  throw refusal(endpoint, 'deviceToken', answer)
 }
 
 // --- the whole grant ------------------------------------------------------------------------
@@ -343,7 +333,7 @@ export interface RunDeviceGrantOptions extends DeviceAuthorizationRequest {
  * (`unreachable`, `bad_response`).
  */
 export const runDeviceGrant = async (options: RunDeviceGrantOptions): Promise<TokenResponse> => {
-  if (options.signal?.aborted) throw new EngineError('cancelled', 'the device authorization was cancelled')
+  if (options.signal?.aborted) throw engineError('cancelled', { flow: 'deviceAuthorization' })
   // Discovered once: every request of the grant goes to the same endpoints.
   const metadata = await endpoints(options, options.signal)
   let tokens: TokenResponse | null = null
@@ -383,6 +373,5 @@ export const runDeviceGrant = async (options: RunDeviceGrantOptions): Promise<To
   })
   const output = await runToEnd(actor, { signal: options.signal })
   if (output.kind === 'granted' && tokens) return tokens
-  const failure = output.kind === 'failed' ? output.failure : { kind: 'bad_response' as const, message: 'no token response' }
-  throw new EngineError(failure.kind, failure.message, { reason: failure.reason })
+  throw output.kind === 'failed' ? new EngineError(output.failure) : engineError('noTokenResponse', {})
 }

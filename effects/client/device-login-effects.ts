@@ -26,7 +26,8 @@ import type {
 import type { DeviceLoginEffects } from '../../machines/login.machine.js'
 import { credentialFileFromLogin, type CredentialFile } from '../store/credential-file.js'
 import { CLIENT_ID, DEFAULT_SCOPE } from './client-defaults.js'
-import { EngineError } from './engine-error.js'
+import { engineError } from './engine-error.js'
+import { failure } from '../../machines/failure.js'
 import type { FetchLike, HttpDeps } from './http.js'
 import { fetchAccount, getAccount, registerProcessOutcome, revokeTokensOrThrow } from './omicos-api.js'
 import { createPairingActors } from './pairing-actors.js'
@@ -106,7 +107,7 @@ export const createDeviceLoginEffects = (options: DeviceLoginEffectOptions): Dev
 
     verifyExisting: fromPromise<VerifyResult, VerifyInput>(async ({ input, signal }) => {
       const stored = await storage.read()
-      if (!stored) return { kind: 'invalid', message: 'the login kept here is gone', at: now() }
+      if (!stored) return { kind: 'invalid', failure: failure('storedLoginGone', { place }), at: now() }
       return { ...(await getAccount(http, input.server, stored.user_token, signal)), at: now() }
     }),
 
@@ -116,7 +117,7 @@ export const createDeviceLoginEffects = (options: DeviceLoginEffectOptions): Dev
       const result = await refreshUserToken(http, { server: input.server, clientId, refreshToken: stored.refresh_token }, signal)
       if (result.kind === 'rejected') return result
       // What the refused answer carried was revoked by refreshUserToken; a storage has no queue for the rest.
-      if (result.kind === 'refusedAnswer') throw new EngineError('bad_response', result.message, { reason: result.spent ? 'renewAnswerRefusedSpent' : 'renewAnswerRefused' })
+      if (result.kind === 'refusedAnswer') throw engineError(result.spent ? 'renewAnswerRefusedSpent' : 'renewAnswerRefused', { answer: result.failure })
       const { tokens } = result
       const ends = tokens.userTokenExpiresAt === null ? null : new Date(tokens.userTokenExpiresAt).toISOString()
       await storage.write({ ...stored, user_token: tokens.userToken, refresh_token: tokens.refreshToken, user_token_expires_at: ends })
@@ -147,7 +148,7 @@ export const createDeviceLoginEffects = (options: DeviceLoginEffectOptions): Dev
       try {
         await storage.write(record)
       } catch {
-        throw new EngineError('local_files', 'the login could not be kept: the storage refused it')
+        throw engineError('storageRefused', { place })
       }
       const kept = new Set(tokensOf(record))
       const replaced = before ? tokensOf(before).filter((token) => !kept.has(token)) : []

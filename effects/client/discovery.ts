@@ -1,4 +1,4 @@
-import { EngineError } from './engine-error.js'
+import { engineError } from './engine-error.js'
 import { requestJson, type FetchLike, type HttpDeps } from './http.js'
 import { sanitizeServerText } from './sanitize-server-text.js'
 import { checkServerSentUrl, hasUnsafeChars, hostOf, isLoopbackHost, originOf } from './server-url.js'
@@ -73,11 +73,7 @@ export const parseMetadata = (doc: Record<string, unknown>, server?: string): Se
       // is what a phishing server would want a person to type next.
       const named = typeof doc.issuer === 'string' && doc.issuer.length <= 2048 && !hasUnsafeChars(doc.issuer) ? issuerOf(doc.issuer) : null
       const safeNamed = named !== null && /^https?:\/\/[^\s@]+$/.test(named) && sameMachine(named, server) ? named : null
-      throw new EngineError(
-        'bad_response',
-        `${hostOf(server)} sent authorization server metadata for another issuer than ${wanted}${safeNamed ? ` (it calls itself ${safeNamed})` : ''}; nothing was sent to it`,
-        { reason: 'issuerMismatch' },
-      )
+      throw engineError('issuerMismatch', { host: hostOf(server), issuer: wanted, named: safeNamed })
     }
   }
   const serverIsLoopback = server !== undefined && isLoopbackHost(originOf(server)?.replace(/^\w+:\/\/|:\d+$/g, '') ?? '')
@@ -85,16 +81,12 @@ export const parseMetadata = (doc: Record<string, unknown>, server?: string): Se
   const endpoint = (value: unknown, key: string): string => {
     const url = checkServerSentUrl(value, key)
     if (server !== undefined && !serverIsLoopback && new URL(url).protocol !== 'https:') {
-      throw new EngineError('bad_response', `${hostOf(server)} sent an unsafe ${key}: it must be https like the server`)
+      throw engineError('unusableField', { host: hostOf(server), field: key, problem: 'notHttps' })
     }
     if (issuerOrigin !== null && (CREDENTIAL_KEYS as readonly string[]).includes(key) && originOf(url) !== issuerOrigin) {
-      // The other origin is server text: shown only through the sanitizer.
-      const elsewhere = sanitizeServerText(originOf(url) ?? 'another origin', { maxLength: 260 }) || 'another origin'
-      throw new EngineError(
-        'bad_response',
-        `${hostOf(server!)} advertises its ${key} on ${elsewhere}, not on the issuer's origin ${issuerOrigin}; credentials go only to the issuer, and nothing was sent`,
-        { reason: 'endpointOffOrigin', details: { key, endpointOrigin: elsewhere, issuerOrigin } },
-      )
+      // The other origin is server text: passed on only through the sanitizer.
+      const elsewhere = originOf(url) === null ? null : sanitizeServerText(originOf(url)!, { maxLength: 260 }) || null
+      throw engineError('endpointOffOrigin', { host: hostOf(server!), field: key, endpointOrigin: elsewhere, issuerOrigin })
     }
     return url
   }
@@ -144,13 +136,10 @@ export const discover = async (deps: HttpDeps, server: string, signal?: AbortSig
     answer = await requestJson(deps, openidUrl, { lenient: true }, signal)
   }
   if (answer.status === 200 && !answer.body) {
-    throw new EngineError('bad_response', `${hostOf(server)} sent authorization server metadata that is not a JSON object`)
+    throw engineError('metadataNotObject', { host: hostOf(server) })
   }
   if (answer.status !== 200 || !answer.body) {
-    throw new EngineError(
-      'bad_response',
-      `${hostOf(server)} has no authorization server metadata (HTTP ${answer.status}): is --server the omicOS auth service?`,
-    )
+    throw engineError('noMetadata', { host: hostOf(server), status: answer.status })
   }
   const metadata = parseMetadata(answer.body, server)
   perFetch.set(server, metadata)
@@ -169,8 +158,6 @@ export const requireEndpoint = (
   server: string,
 ): string => {
   const value = metadata[key]
-  if (!value) {
-    throw new EngineError('bad_response', `${hostOf(server)} does not advertise ${key}: is --server the omicOS auth service?`)
-  }
+  if (!value) throw engineError('notAdvertised', { host: hostOf(server), field: key })
   return value
 }

@@ -7,16 +7,19 @@ import { hasUnsafeChars } from './server-url.js'
  */
 export const normalizeEmail = (value: string): string => value.normalize('NFKC').trim()
 
+/** Why a string is not an email address; a front end words it. */
+export type EmailProblem = 'empty' | 'controlChars' | 'noAt' | 'manyAt' | 'space' | 'noLocalPart' | 'noDomain'
+
 /** Why a normalized `value` is not an email address, or null when it is one. */
-export const emailProblem = (value: string): string | null => {
-  if (value === '') return 'it is empty'
-  if (hasUnsafeChars(value) || /\p{Cs}/u.test(value)) return 'it holds control characters'
+export const emailProblem = (value: string): EmailProblem | null => {
+  if (value === '') return 'empty'
+  if (hasUnsafeChars(value) || /\p{Cs}/u.test(value)) return 'controlChars'
   const at = [...value].filter((char) => char === '@').length
-  if (at === 0) return 'it has no @'
-  if (at > 1) return 'it has more than one @'
-  if (/\s/.test(value)) return 'it contains a space'
+  if (at === 0) return 'noAt'
+  if (at > 1) return 'manyAt'
+  if (/\s/.test(value)) return 'space'
   const [local, domain] = value.split('@') as [string, string]
-  if (local === '') return 'nothing comes before the @'
-  if (domain === '') return 'nothing comes after the @'
+  if (local === '') return 'noLocalPart'
+  if (domain === '') return 'noDomain'
   return null
 }

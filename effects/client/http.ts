@@ -1,5 +1,5 @@
-import type { FailureReason } from '../../machines/failure.js'
-import { EngineError } from './engine-error.js'
+import type { RefusalDetails, RefusedRequest } from '../../machines/failure.js'
+import { EngineError, engineError } from './engine-error.js'
 import { holdSecrets } from './held-secrets.js'
 import { serverErrorCode, serverText } from './sanitize-server-text.js'
 import { hostOf } from './server-url.js'
@@ -61,37 +61,20 @@ export const MAX_BODY_BYTES = 1024 * 1024
 // Form fields whose values are secrets, sent by the password, device and revocation requests.
 const SECRET_FIELDS = /^(password|device_code|token|refresh_token|client_secret|code_verifier|assertion)$/
 
-// Causes a person can act on, keyed by the Node/undici error code. Anything unlisted is shown
-// by its code alone, never by the library's message (it holds the full URL).
-const CAUSES: Record<string, string> = {
-  ENOTFOUND: 'host not found (DNS)',
-  EAI_AGAIN: 'DNS lookup failed (temporary)',
-  EAI_NODATA: 'host not found (DNS)',
-  EAI_NONAME: 'host not found (DNS)',
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  ECONNABORTED: 'connection aborted',
-  EPIPE: 'connection closed',
-  ETIMEDOUT: 'connection timed out',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  ENETDOWN: 'network down',
-  UND_ERR_SOCKET: 'connection closed',
-  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
-  UND_ERR_HEADERS_TIMEOUT: 'timed out waiting for an answer',
-}
-
-const TLS_CAUSES: Record<string, string> = {
-  EPROTO: 'the TLS handshake failed',
-  CERT_HAS_EXPIRED: 'the server certificate has expired',
-  CERT_NOT_YET_VALID: 'the server certificate is not valid yet',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed certificate',
-  SELF_SIGNED_CERT_IN_CHAIN: 'self-signed certificate in chain',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'certificate not trusted',
-  UNABLE_TO_GET_ISSUER_CERT: 'certificate not trusted',
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'certificate not trusted',
-  ERR_TLS_CERT_ALTNAME_INVALID: 'the certificate does not match the host',
-}
+// Node/undici error codes of certificate and handshake failures: retrying cannot fix them.
+// The words for every code are the front end's (cli/words/); a code is passed on only when it
+// looks like one, never the library's message (it holds the full URL).
+export const TLS_CODES: ReadonlySet<string> = new Set([
+  'EPROTO',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+])
 
 const TLS_CODE = /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_)/
 
@@ -106,15 +89,12 @@ const errorCode = (error: unknown): string | undefined => {
   return undefined
 }
 
-const isTlsCode = (code: string | undefined): code is string => Boolean(code && (TLS_CAUSES[code] || TLS_CODE.test(code)))
+const isTlsCode = (code: string | undefined): code is string => Boolean(code && (TLS_CODES.has(code) || TLS_CODE.test(code)))
 
-/** A plain cause for a failed connection: "connection refused", "TLS error (...)". */
-export const describeNetworkError = (error: unknown): string => {
+/** The error code of a failed connection, when it looks like one (`ECONNREFUSED`), else null. */
+export const networkErrorCode = (error: unknown): string | null => {
   const code = errorCode(error)
-  if (code && CAUSES[code]) return CAUSES[code]
-  if (isTlsCode(code)) return TLS_CAUSES[code] ? `TLS error: ${TLS_CAUSES[code]}` : `TLS error (${code})`
-  if (code && /^[A-Z0-9_]{2,40}$/.test(code)) return `network error (${code})`
-  return 'network error'
+  return code && /^[A-Z0-9_]{2,40}$/.test(code) ? code : null
 }
 
 // Failures that come before a request is written: nothing reached the server, so a POST may be
@@ -134,30 +114,7 @@ const BEFORE_SENDING = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ])
 
-export const unreachable = (url: string, cause: string, reason: FailureReason = 'network', mayHaveReachedServer = false): EngineError =>
-  new EngineError('unreachable', `cannot reach ${hostOf(url)}: ${cause}`, {
-    reason,
-    details: { host: hostOf(url), mayHaveReachedServer },
-  })
-
-// Node's HTTP parser (llhttp) names what it could not parse HPE_*: a header too large, a bad
-// chunk size, a NUL, HTTP/0.9, a Content-Length beside Transfer-Encoding. The server answered,
-// so it is a bad response (not worth a retry), and it may have acted on the request.
-const isParseErrorCode = (code: string | undefined): code is string => Boolean(code && /^HPE_[A-Z_]{1,40}$/.test(code))
-
-const malformedHttp = (url: string, code: string, mayHaveReachedServer: boolean): EngineError =>
-  new EngineError('bad_response', `${hostOf(url)} sent a malformed HTTP answer (${code})`, {
-    reason: 'malformedHttp',
-    details: { host: hostOf(url), code, mayHaveReachedServer },
-  })
-
 const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NODATA', 'EAI_NONAME'])
-
-/** The reason of a failed connection, for the next step a front end names. */
-export const networkReason = (error: unknown): FailureReason => {
-  const code = errorCode(error)
-  return code && DNS_CODES.has(code) ? 'dns' : code === 'ECONNREFUSED' ? 'connectionRefused' : 'network'
-}
 
 // OpenSSL's words when the other end answered something that is no TLS record: an http server.
 const PLAIN_HTTP = /wrong version number|packet length too long|http request/i
@@ -174,17 +131,35 @@ const answersPlainHttp = (error: unknown): boolean => {
   return false
 }
 
+/**
+ * A connection failure as data: `tls` for certificate and handshake failures (retrying cannot
+ * fix a certificate; the way out is to trust the server's CA, or, when the server speaks plain
+ * http, `plainHttp`), `dns` for a host not found, `connectionRefused`, else `network`.
+ * `sent`: the request was written already, so any failure may come after the server acted on it;
+ * `acts`: the request is one that can act (a POST), else it never counts as acted on.
+ */
+const connectionFailure = (url: string, error: unknown, sent: boolean, acts: boolean): EngineError => {
+  const code = errorCode(error)
+  const host = hostOf(url)
+  if (!sent && isTlsCode(code)) return engineError('tls', { host, code, plainHttp: answersPlainHttp(error), mayHaveReachedServer: false })
+  const details = { host, code: networkErrorCode(error), status: null, mayHaveReachedServer: acts && (sent || !(code && BEFORE_SENDING.has(code))) }
+  if (code && DNS_CODES.has(code)) return engineError('dns', details)
+  return engineError(code === 'ECONNREFUSED' ? 'connectionRefused' : 'network', details)
+}
 
-// Retrying cannot fix a certificate; the way out is to trust the server's CA. An https address
-// whose server speaks plain http is no certificate problem: that is said instead.
-const tlsFailure = (url: string, error: unknown): EngineError =>
-  answersPlainHttp(error) ? unreachable(url, 'it answers plain http, not https (TLS)', 'tls') : unreachable(
-    url,
-    `${describeNetworkError(error)}; if the server uses a private CA, point OMICOS_CA_BUNDLE, SSL_CERT_FILE or NODE_EXTRA_CA_CERTS at its certificate`,
-    'tls',
-  )
+// Node's HTTP parser (llhttp) names what it could not parse HPE_*: a header too large, a bad
+// chunk size, a NUL, HTTP/0.9, a Content-Length beside Transfer-Encoding. The server answered,
+// so it is a bad response (not worth a retry), and it may have acted on the request.
+const isParseErrorCode = (code: string | undefined): code is string => Boolean(code && /^HPE_[A-Z_]{1,40}$/.test(code))
 
-const cancelled = () => new EngineError('cancelled', 'cancelled')
+const malformedHttp = (url: string, code: string, acts: boolean): EngineError =>
+  engineError('malformedHttp', { host: hostOf(url), code, mayHaveReachedServer: acts })
+
+/** No answer in time: after `afterMs`, or at once when the shared deadline had passed (null). */
+const timedOut = (url: string, afterMs: number | null, acts: boolean, reading = false): EngineError =>
+  engineError('timeout', { host: hostOf(url), afterMs, reading, mayHaveReachedServer: acts && afterMs !== null })
+
+const cancelled = () => engineError('cancelled', { flow: 'request' })
 
 class BodyTooLarge extends Error {}
 
@@ -258,12 +233,12 @@ export const requestJson = async (
   const fetchImpl: FetchLike = deps.fetch ?? ((url, init) => globalThis.fetch(url, init))
   if (signal?.aborted) throw cancelled()
   const left = deps.deadline === undefined ? Infinity : deps.deadline - Date.now()
-  if (left <= 0) throw unreachable(url, 'timed out (no answer in the time allowed)', 'timeout')
+  if (left <= 0) throw timedOut(url, null, false)
   const timeoutMs = Math.min(deps.timeoutMs ?? DEFAULT_TIMEOUT_MS, left)
   const controller = new AbortController()
-  let timedOut = false
+  let expired = false
   const timer = setTimeout(() => {
-    timedOut = true
+    expired = true
     controller.abort()
   }, timeoutMs)
   const onAbort = () => controller.abort()
@@ -297,33 +272,32 @@ export const requestJson = async (
       if (error instanceof EngineError) throw error
       const code = errorCode(error)
       if (isParseErrorCode(code)) throw malformedHttp(url, code, acts)
-      if (timedOut) throw unreachable(url, `timed out after ${Math.round(timeoutMs / 100) / 10} s`, 'timeout', acts)
-      if (isTlsCode(code)) throw tlsFailure(url, error)
-      throw unreachable(url, describeNetworkError(error), networkReason(error), acts && !(code && BEFORE_SENDING.has(code)))
+      if (expired) throw timedOut(url, timeoutMs, acts)
+      throw connectionFailure(url, error, false, acts)
     }
     const { status } = response
     // A browser's fetch shows a manual redirect as an opaque answer with status 0.
     if ((status >= 300 && status < 400) || response.type === 'opaqueredirect') {
       controller.abort()
-      throw new EngineError('bad_response', `${host} answered with a redirect (HTTP ${status || '3xx'}) where an answer was expected; redirects are not followed`)
+      throw engineError('redirect', { host, status })
     }
     if (!options.serverErrors && (status === 502 || status === 503 || status === 504)) {
       controller.abort()
       // 503 says the server did not take the request; a gateway's 502 or 504 does not say.
-      throw unreachable(url, `the server answered ${status} (${status === 503 ? 'unavailable' : 'gateway error'})`, 'network', acts && status !== 503)
+      throw engineError('network', { host, code: null, status, mayHaveReachedServer: acts && status !== 503 })
     }
     let text: string
     try {
       text = await readCapped(response, () => controller.abort())
     } catch (error) {
       if (error instanceof BodyTooLarge) {
-        throw new EngineError('bad_response', `${host} sent an answer larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB; it was not read`)
+        throw engineError('tooLarge', { host, maxBytes: MAX_BODY_BYTES })
       }
       if (signal?.aborted) throw cancelled()
       const code = errorCode(error)
       if (isParseErrorCode(code)) throw malformedHttp(url, code, acts)
-      if (timedOut) throw unreachable(url, `timed out after ${Math.round(timeoutMs / 100) / 10} s while reading the answer`, 'timeout', acts)
-      throw unreachable(url, describeNetworkError(error), networkReason(error), acts)
+      if (expired) throw timedOut(url, timeoutMs, acts, true)
+      throw connectionFailure(url, error, true, acts)
     }
     if (text.trim() === '' && options.allowEmpty) return { status, headers: response.headers, body: null }
     // An error page from a proxy in front of the server is not a protocol answer: its status says enough.
@@ -333,11 +307,11 @@ export const requestJson = async (
       parsed = JSON.parse(text)
     } catch {
       if (lenient) return { status, headers: response.headers, body: null }
-      throw new EngineError('bad_response', `${host} answered ${status} with something that is not JSON`)
+      throw engineError('notJson', { host, status })
     }
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
       if (lenient) return { status, headers: response.headers, body: null }
-      throw new EngineError('bad_response', `${host} answered ${status} with JSON that is not an object`)
+      throw engineError('notObject', { host, status })
     }
     return { status, headers: response.headers, body: parsed as Record<string, unknown> }
   } finally {
@@ -346,17 +320,18 @@ export const requestJson = async (
   }
 }
 
-/**
- * The one place that turns a server's refusal into a message: `host` and what was asked,
- * then the server's `error` and `error_description` after the sanitizer, then the status.
- * Nothing else puts text a server sent into a message.
- */
-export const refusalMessage = (url: string, asked: string, answer: Pick<JsonResponse, 'status' | 'body'>): string => {
-  const code = answer.body?.error === undefined ? null : serverErrorCode(answer.body.error)
-  const description = serverText(answer.body?.error_description)
-  const why = [code, description].filter(Boolean).join(': ')
-  return `${hostOf(url)} refused ${asked}${why ? `: ${why}` : ''} (HTTP ${answer.status})`
-}
+/** A refusal's details: the host, the request, the server's `error` and `error_description` after the sanitizer, the status. */
+export const refusalDetails = (url: string, request: RefusedRequest, answer: Pick<JsonResponse, 'status' | 'body'>): RefusalDetails => ({
+  host: hostOf(url),
+  request,
+  error: answer.body?.error === undefined ? null : (serverErrorCode(answer.body.error) ?? ''),
+  description: serverText(answer.body?.error_description),
+  status: answer.status,
+})
+
+/** The one place that turns a server's refusal into a failure; nothing else puts text a server sent into one. */
+export const refusal = (url: string, request: RefusedRequest, answer: Pick<JsonResponse, 'status' | 'body'>): EngineError =>
+  engineError('serverRefused', refusalDetails(url, request, answer))
 
 const MAX_RETRY_AFTER_S = 86_400
 
@@ -365,7 +340,7 @@ const MAX_RETRY_AFTER_S = 86_400
  * `now`: null when absent or unreadable (the header is then ignored, as RFC 9110 allows), a
  * bad response when it asks for more than a day.
  */
-export const parseRetryAfter = (header: string | null, now: number, host = 'the server'): number | null => {
+export const parseRetryAfter = (header: string | null, now: number, host: string | null = null): number | null => {
   if (header == null) return null
   const value = header.trim()
   let ms: number
@@ -373,13 +348,13 @@ export const parseRetryAfter = (header: string | null, now: number, host = 'the 
   else if (/^[A-Za-z]{3},/.test(value) && !Number.isNaN(Date.parse(value))) ms = Math.max(0, Date.parse(value) - now)
   else return null
   if (ms > MAX_RETRY_AFTER_S * 1000) {
-    throw new EngineError('bad_response', `${host} asked to wait more than a day before trying again (Retry-After), which is not a usable answer`)
+    throw engineError('retryAfterTooLong', { host })
   }
   return ms
 }
 
 /** `Retry-After` as ms from `now`, or `fallbackMs` when the server sent none that can be read. */
-export const retryAfterMs = (header: string | null, now: number, fallbackMs = 60_000, host?: string): number =>
+export const retryAfterMs = (header: string | null, now: number, fallbackMs = 60_000, host: string | null = null): number =>
   parseRetryAfter(header, now, host) ?? fallbackMs
 
 /**

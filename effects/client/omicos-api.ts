@@ -2,23 +2,21 @@
 // registration with a Bearer user token, the process-token check the daemon's heartbeat
 // uses, and RFC 7009 revocation for logout.
 import type { Account, ProcessRegistration, RegistrationOutcome, UserSession, VerifyResult } from '../../machines/contracts.js'
-import { toFailure, type FailureDetails, type FailureReason } from '../../machines/failure.js'
+import { failure, mayHaveReachedServer, toFailure } from '../../machines/failure.js'
 import type { TokenResponse } from './device-grant.js'
-import { EngineError } from './engine-error.js'
+import { EngineError, engineError } from './engine-error.js'
 import { discover, requireEndpoint } from './discovery.js'
 import { holdSecrets } from './held-secrets.js'
 import { sanitizeServerText } from './sanitize-server-text.js'
-import { clockSkewOf, MAX_BODY_BYTES, refusalMessage, requestJson, type HttpDeps } from './http.js'
+import { clockSkewOf, MAX_BODY_BYTES, refusal, refusalDetails, requestJson, type HttpDeps } from './http.js'
 import { SKEW_TOLERANCE_MS } from './clock.js'
 import { MAX_TOKEN_LENGTH } from './token-set.js'
 import { hasUnsafeChars, hostOf } from './server-url.js'
 
-const bad = (message: string, reason?: FailureReason, details?: FailureDetails) => new EngineError('bad_response', message, { reason, details })
-
 // A field that is shown or saved (email, tier, names) must come through the sanitizer
 // unchanged: no invisible characters and no secret the engine holds.
 // A token is itself a held secret, so it is only checked for control characters.
-const text = (value: unknown, name: string, host: string, maxLength = 320, secret = false): string => {
+const text = (value: unknown, field: string, host: string | null, maxLength = 320, secret = false): string => {
   if (
     typeof value !== 'string' ||
     !value ||
@@ -26,7 +24,7 @@ const text = (value: unknown, name: string, host: string, maxLength = 320, secre
     hasUnsafeChars(value) ||
     (!secret && sanitizeServerText(value, { maxLength }) !== value)
   ) {
-    throw bad(`${host} sent no usable ${name}`)
+    throw engineError('unusableField', { host, field, problem: 'missing' })
   }
   return value
 }
@@ -41,7 +39,7 @@ const MAX_LIFETIME_MS = 10 * 365 * 86_400_000
  * arrived; an absolute time is the server's, moved by `skewMs` (how far the clock here is
  * ahead of the server's, from its Date header) when that is more than the header's rounding.
  */
-const expiryOf = (body: Record<string, unknown>, now: number, host: string, what: string, skewMs: number | null = null): number => {
+const expiryOf = (body: Record<string, unknown>, now: number, host: string | null, of: 'processToken' | 'process', skewMs: number | null = null): number => {
   let at = NaN
   const shift = skewMs !== null && Math.abs(skewMs) > SKEW_TOLERANCE_MS ? skewMs : 0
   if (typeof body.expires_at === 'string' && body.expires_at.length <= 64) at = Date.parse(body.expires_at) + shift
@@ -49,7 +47,7 @@ const expiryOf = (body: Record<string, unknown>, now: number, host: string, what
     at = now + body.expires_in * 1000
   }
   if (!Number.isFinite(at) || at < now - MAX_LIFETIME_MS || at > now + MAX_LIFETIME_MS) {
-    throw bad(`${host} sent ${what} without a usable expiry (it must be a date within ten years)`)
+    throw engineError('unusableExpiry', { host, of })
   }
   return at
 }
@@ -64,11 +62,11 @@ const DOMAIN = /^(?=.{1,253}$)[\p{L}\p{N}-]{1,63}(\.[\p{L}\p{N}-]{1,63})*$/u
  * letters, digits and the usual marks, no spaces, no combining marks, no invisible fillers.
  * A sentence ("... Credentials written to /etc/shadow") or a mark flood is never shown.
  */
-const emailOf = (value: unknown, host: string): string => {
+const emailOf = (value: unknown, host: string | null): string => {
   const email = text(value, 'email', host)
   const [local, domain, ...rest] = email.split('@')
   if (rest.length > 0 || !local || !domain || FILLERS.test(email) || !LOCAL_PART.test(local) || !DOMAIN.test(domain)) {
-    throw bad(`${host} sent an account email that does not look like one`, 'accountEmailUnusable', { host })
+    throw engineError('accountEmailUnusable', { host })
   }
   return email
 }
@@ -85,9 +83,9 @@ export const getAccount = async (
   const answer = await requestJson(deps, endpoint, { headers: { authorization: `Bearer ${userToken}` } }, signal)
   const clockSkewMs = clockSkewOf(answer.headers, Date.now())
   if (answer.status === 401 || answer.status === 403) {
-    return { kind: 'invalid', message: `${host} no longer accepts this login (${answer.status}): run omicos login --force`, clockSkewMs }
+    return { kind: 'invalid', failure: failure('loginRejected', { host, status: answer.status }), clockSkewMs }
   }
-  if (answer.status !== 200) throw bad(refusalMessage(endpoint, 'the account request', answer))
+  if (answer.status !== 200) throw refusal(endpoint, 'account', answer)
   const body = answer.body!
   return {
     kind: 'valid',
@@ -108,7 +106,7 @@ export const fetchAccount = async (
   signal?: AbortSignal,
 ): Promise<Account> => {
   const result = await getAccount(deps, server, userToken, signal)
-  if (result.kind === 'invalid') throw bad(`${hostOf(server)} rejected the token it had just issued`)
+  if (result.kind === 'invalid') throw engineError('tokenRejectedAtOnce', { host: hostOf(server) })
   return result.account
 }
 
@@ -175,17 +173,14 @@ export const registerProcessOutcome = async (
     )
   } catch (error) {
     // A cut or malformed answer, or a time-out waiting: the server may have registered.
-    if (error instanceof EngineError && error.details?.mayHaveReachedServer === true) {
+    if (error instanceof EngineError && mayHaveReachedServer(error.failure)) {
       return { kind: 'refused', failure: toFailure(error), strayProcessToken: null, mayHaveRotated: true }
     }
     throw error
   }
   const now = (deps.now ?? Date.now)()
   if (answer.status === 401 || answer.status === 403) {
-    throw new EngineError('refused', `${host} does not accept this login's user token to register the process (HTTP ${answer.status})`, {
-      reason: 'registrationUnauthorized',
-      details: { host, status: answer.status },
-    })
+    throw engineError('registrationUnauthorized', { host, status: answer.status })
   }
   holdSecrets(strayTokenOf(answer.body))
   const refused = (error: EngineError): RegistrationOutcome => ({
@@ -195,21 +190,21 @@ export const registerProcessOutcome = async (
     mayHaveRotated: true,
   })
   // A server error may come after the registration was made (the answer failed, not the work).
-  if (answer.status >= 500) return refused(bad(refusalMessage(endpoint, 'to register the process', answer), 'registrationServerError', { host, status: answer.status }))
-  if (answer.status !== 200) throw bad(refusalMessage(endpoint, 'to register the process', answer), 'registrationRefused', { host, status: answer.status })
-  if (!answer.body) return refused(bad(`${host} answered the registration with something that is not a JSON object`, 'registrationNotJson', { host }))
+  if (answer.status >= 500) return refused(engineError('registrationServerError', refusalDetails(endpoint, 'processRegistration', answer)))
+  if (answer.status !== 200) throw engineError('registrationRefused', refusalDetails(endpoint, 'processRegistration', answer))
+  if (!answer.body) return refused(engineError('registrationNotJson', { host }))
   const body = answer.body
   try {
-    if (!Object.hasOwn(body, 'process_token')) throw bad(`${host} sent no usable process_token`, 'registrationField', { host, field: 'process_token' })
+    if (!Object.hasOwn(body, 'process_token')) throw engineError('registrationField', { host, field: 'process_token' })
     const processToken = text(body.process_token, 'process_token', host, MAX_TOKEN_LENGTH, true)
     if (typeof body.process_id !== 'string' || !PROCESS_ID.test(body.process_id) || body.process_id !== request.processId) {
-      throw bad(`${host} registered a different process_id than asked`, 'registrationProcessId', { host })
+      throw engineError('registrationProcessId', { host })
     }
     // An absolute expires_at is the server's clock: moved by the skew its Date header shows.
     const clockSkewMs = clockSkewOf(answer.headers, now)
-    const expiresAt = expiryOf(body, now, host, 'a process token', clockSkewMs)
+    const expiresAt = expiryOf(body, now, host, 'processToken', clockSkewMs)
     if (expiresAt <= now) {
-      throw bad(`${host} sent a process token that has already expired`, 'processTokenExpired', { host })
+      throw engineError('processTokenExpired', { host })
     }
     return { kind: 'registered', processId: request.processId, processToken, processTokenExpiresAt: expiresAt, at: askedAt, clockSkewMs }
   } catch (error) {
@@ -225,7 +220,7 @@ export const registerProcess = async (
   signal?: AbortSignal,
 ): Promise<ProcessRegistration> => {
   const outcome = await registerProcessOutcome(deps, request, signal)
-  if (outcome.kind === 'refused') throw new EngineError(outcome.failure.kind, outcome.failure.message, { reason: outcome.failure.reason, details: outcome.failure.details })
+  if (outcome.kind === 'refused') throw new EngineError(outcome.failure)
   return outcome
 }
 
@@ -249,10 +244,10 @@ export const checkProcessToken = async (
     signal,
   )
   if (answer.status === 401 || answer.status === 403) return { kind: 'invalid' }
-  if (answer.status !== 200) throw bad(refusalMessage(endpoint, 'the process token check', answer))
+  if (answer.status !== 200) throw refusal(endpoint, 'processCheck', answer)
   const body = answer.body!
   const at = Date.now()
-  const expiresAt = expiryOf({ expires_at: body.expires_at ?? null }, at, host, 'a process', clockSkewOf(answer.headers, at))
+  const expiresAt = expiryOf({ expires_at: body.expires_at ?? null }, at, host, 'process', clockSkewOf(answer.headers, at))
   return {
     kind: 'valid',
     processId: text(body.process_id, 'process_id', host),
@@ -280,7 +275,7 @@ export const revokeTokensOrThrow = async (
       { form: { token, client_id: deps.clientId }, allowEmpty: true, lenient: true },
       signal,
     )
-    if (answer.status !== 200) throw bad(refusalMessage(endpoint, 'the revocation', answer))
+    if (answer.status !== 200) throw refusal(endpoint, 'revocation', answer)
   }
 }
 

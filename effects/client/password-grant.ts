@@ -3,8 +3,8 @@
 import type { AuthenticateResult } from '../../machines/contracts.js'
 import { acceptTokenResponse, type TokenResponse } from './device-grant.js'
 import { discover } from './discovery.js'
-import { EngineError } from './engine-error.js'
-import { refusalMessage, requestJson, retryAfterMs, type HttpDeps } from './http.js'
+import { engineError } from './engine-error.js'
+import { refusal, requestJson, retryAfterMs, type HttpDeps } from './http.js'
 import { serverText } from './sanitize-server-text.js'
 import { hostOf } from './server-url.js'
 import { toTokenSet } from './token-set.js'
@@ -19,8 +19,8 @@ export interface PasswordGrantRequest {
 
 export type PasswordGrantResult =
   | { kind: 'granted'; tokens: TokenResponse; at: number }
-  | { kind: 'invalid'; message: string }
-  | { kind: 'rateLimited'; retryAfterMs: number; message: string }
+  | { kind: 'invalid'; serverText: string | null }
+  | { kind: 'rateLimited'; retryAfterMs: number; host: string | null }
 
 type Deps = HttpDeps & { now?: () => number }
 
@@ -47,22 +47,17 @@ export const passwordGrant = async (deps: Deps, request: PasswordGrantRequest, s
     return { kind: 'granted', tokens: await acceptTokenResponse(deps, metadata, request.clientId, answer.body, endpoint), at }
   }
   if (answer.status === 429) {
-    const waitMs = retryAfterMs(answer.headers.get('retry-after'), at, 60_000, host)
-    return {
-      kind: 'rateLimited',
-      retryAfterMs: waitMs,
-      message: `too many login attempts; ${host} asks to wait ${Math.ceil(waitMs / 1000)} s`,
-    }
+    return { kind: 'rateLimited', retryAfterMs: retryAfterMs(answer.headers.get('retry-after'), at, 60_000, host), host }
   }
   const error = answer.body?.error
   if (error === 'invalid_grant') {
     // The server's own words, cleaned: one that echoes the password shows `[redacted]`.
-    return { kind: 'invalid', message: serverText(answer.body?.error_description) ?? 'wrong email or password' }
+    return { kind: 'invalid', serverText: serverText(answer.body?.error_description) }
   }
   if (error === 'unsupported_grant_type' || error === 'unauthorized_client') {
-    throw new EngineError('bad_response', `${host} does not offer email/password login: use omicos cli login`)
+    throw engineError('noPasswordLogin', { host })
   }
-  throw new EngineError('bad_response', refusalMessage(endpoint, 'the login', answer))
+  throw refusal(endpoint, 'login', answer)
 }
 
 /** The password grant as the machine's `authenticate` effect: the tokens, not yet whose. */

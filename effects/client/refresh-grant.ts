@@ -8,11 +8,12 @@
 // refresh token. What it carried is revoked at once, as acceptTokenResponse does for the other
 // grants; what the server did not confirm is handed back for the caller to queue.
 import type { TokenSet } from '../../machines/contracts.js'
+import type { Failure } from '../../machines/failure.js'
 import { parseTokenResponse } from './device-grant.js'
 import { discover } from './discovery.js'
 import { EngineError } from './engine-error.js'
 import { holdSecrets } from './held-secrets.js'
-import { clockSkewOf, refusalMessage, requestJson, type HttpDeps } from './http.js'
+import { clockSkewOf, refusal, requestJson, type HttpDeps } from './http.js'
 import { revokeTokens } from './omicos-api.js'
 import { hostOf } from './server-url.js'
 import { toTokenSet } from './token-set.js'
@@ -32,7 +33,7 @@ export interface RefreshRequest {
 export type RefreshResult =
   | { kind: 'renewed'; tokens: TokenSet; clockSkewMs: number | null }
   | { kind: 'rejected' }
-  | { kind: 'refusedAnswer'; message: string; spent: boolean; owed: string[] }
+  | { kind: 'refusedAnswer'; failure: Failure; spent: boolean; owed: string[] }
 
 const MAX_OWED_TOKEN = 8192
 
@@ -58,20 +59,20 @@ export const refreshUserToken = async (
       tokens = toTokenSet(parseTokenResponse(body, hostOf(endpoint)), at)
     } catch (error) {
       if (!(error instanceof EngineError)) throw error
-      return refuse(deps, request, body, error.message)
+      return refuse(deps, request, body, error.failure)
     }
     // A server that does not rotate refresh tokens answers without one: the old one goes on.
     return { kind: 'renewed', tokens: { ...tokens, refreshToken: tokens.refreshToken ?? request.refreshToken }, clockSkewMs: clockSkewOf(answer.headers, at) }
   }
   if (answer.body?.error === 'invalid_grant' || answer.status === 401) return { kind: 'rejected' }
-  throw new EngineError('bad_response', refusalMessage(endpoint, 'the token renewal', answer))
+  throw refusal(endpoint, 'renewal', answer)
 }
 
 const refuse = async (
   deps: HttpDeps,
   request: RefreshRequest,
   body: Record<string, unknown>,
-  message: string,
+  failure: Failure,
 ): Promise<RefreshResult> => {
   const issued = (value: unknown): value is string => typeof value === 'string' && value.length > 0 && value.length <= MAX_OWED_TOKEN
   const refresh = issued(body.refresh_token) && body.refresh_token !== request.refreshToken ? body.refresh_token : null
@@ -86,5 +87,5 @@ const refuse = async (
     const done = await revokeTokens({ ...deps, clientId: request.clientId, timeoutMs: Math.min(deps.timeoutMs ?? 2_000, 2_000) }, request.server, [token]).catch(() => false)
     if (!done) owed.push(token)
   }
-  return { kind: 'refusedAnswer', message, spent: refresh !== null, owed }
+  return { kind: 'refusedAnswer', failure, spent: refresh !== null, owed }
 }

@@ -64,8 +64,8 @@ export const serverText = (value: unknown, maxLength = DEFAULT_MAX_LENGTH): stri
   return sanitizeServerText(value, { maxLength }) || null
 }
 
-/** An OAuth `error` code fit for a message (RFC 6749 section 5.2: printable ASCII), or a placeholder. */
-export const serverErrorCode = (value: unknown): string => {
-  if (typeof value !== 'string' || !/^[\x21-\x7e]{1,64}$/.test(value)) return 'unknown error'
-  return sanitizeServerText(value, { maxLength: 64 }) || 'unknown error'
+/** An OAuth `error` code fit for a message (RFC 6749 section 5.2: printable ASCII), or null. */
+export const serverErrorCode = (value: unknown): string | null => {
+  if (typeof value !== 'string' || !/^[\x21-\x7e]{1,64}$/.test(value)) return null
+  return sanitizeServerText(value, { maxLength: 64 }) || null
 }

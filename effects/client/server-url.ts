@@ -1,4 +1,5 @@
-import { EngineError } from './engine-error.js'
+import type { AddressProblem } from '../../machines/failure.js'
+import { engineError } from './engine-error.js'
 import { sanitizeServerText } from './sanitize-server-text.js'
 
 export const DEFAULT_SERVER = 'https://auth.omicos.cn'
@@ -20,25 +21,23 @@ const UNSAFE_CHARS_ALL = new RegExp(UNSAFE_CHARS.source, 'g')
 /** `value` with every such character replaced by `by` (for one printable line). */
 export const replaceUnsafeChars = (value: string, by: string): string => value.replace(UNSAFE_CHARS_ALL, by)
 
-type UrlProblem = string | null
+type UrlProblem = { problem: AddressProblem; scheme: string | null } | null
 
 /** Why `url` is not a safe address for a server or endpoint, or null when it is. */
 const urlProblem = (value: string): { url: URL | null; problem: UrlProblem } => {
-  if (hasUnsafeChars(value)) return { url: null, problem: 'it contains control characters' }
+  if (hasUnsafeChars(value)) return { url: null, problem: { problem: 'controlChars', scheme: null } }
   let url: URL
   try {
     url = new URL(value)
   } catch {
-    return { url: null, problem: 'it is not a URL' }
+    return { url: null, problem: { problem: 'notUrl', scheme: null } }
   }
-  if (url.username || url.password) return { url, problem: 'it carries a user name or password' }
+  if (url.username || url.password) return { url, problem: { problem: 'userInfo', scheme: null } }
   if (url.protocol === 'https:') return { url, problem: null }
   if (url.protocol === 'http:') {
-    return isLoopbackHost(url.hostname)
-      ? { url, problem: null }
-      : { url, problem: 'plain http is only allowed for 127.0.0.1, localhost or [::1]; use https' }
+    return isLoopbackHost(url.hostname) ? { url, problem: null } : { url, problem: { problem: 'plainHttp', scheme: null } }
   }
-  return { url, problem: `the scheme must be https (or http on loopback), not ${url.protocol.replace(/:$/, '')}` }
+  return { url, problem: { problem: 'scheme', scheme: url.protocol.replace(/:$/, '') } }
 }
 
 const HAS_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i
@@ -69,29 +68,23 @@ export const withScheme = (value: string): string => {
  */
 export const parseServerUrl = (value: string, option = '--server'): string => {
   const { url, problem } = urlProblem(withScheme(value))
-  const shown = hasUnsafeChars(value) || url?.username || url?.password || /@/.test(value) ? 'the value' : JSON.stringify(value)
-  if (url && (url.username || url.password)) {
-    throw new EngineError('usage', `${option}: the address carries a user name or password (not shown here); give it without them, the login asks for what it needs`)
-  }
-  if (problem || !url) throw new EngineError('usage', `${option} ${shown} is not usable: ${problem}`)
-  if (url.search || url.hash) {
-    throw new EngineError('usage', `${option} ${shown} is not usable: give the server address without ? or #`)
-  }
+  const shown = hasUnsafeChars(value) || url?.username || url?.password || /@/.test(value) ? null : value
+  if (url && (url.username || url.password)) throw engineError('unusableAddress', { option, value: null, problem: 'credentials', scheme: null })
+  if (problem || !url) throw engineError('unusableAddress', { option, value: shown, problem: problem!.problem, scheme: problem!.scheme })
+  if (url.search || url.hash) throw engineError('unusableAddress', { option, value: shown, problem: 'queryOrFragment', scheme: null })
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`
 }
 
 /**
  * Checks an address a server sent (an endpoint or a verification page) with the same rules
- * as `--server`. The message names what was wrong but never echoes a value holding control
+ * as `--server`. The failure names what was wrong but never holds a value with control
  * characters, since it may be printed on a terminal.
  */
 export const checkServerSentUrl = (value: unknown, what: string): string => {
-  if (typeof value !== 'string' || value.length === 0) {
-    throw new EngineError('bad_response', `the server sent no usable ${what}`)
-  }
-  if (value.length > 2048) throw new EngineError('bad_response', `the server sent a ${what} that is too long`)
+  if (typeof value !== 'string' || value.length === 0) throw engineError('unusableField', { host: null, field: what, problem: 'missing' })
+  if (value.length > 2048) throw engineError('unusableField', { host: null, field: what, problem: 'tooLong' })
   const { problem } = urlProblem(value)
-  if (problem) throw new EngineError('bad_response', `the server sent an unsafe ${what}: ${problem}`)
+  if (problem) throw engineError('unusableField', { host: null, field: what, problem: 'unsafeAddress', address: problem.problem, scheme: problem.scheme })
   return value
 }
 
@@ -118,9 +111,7 @@ export const originOf = (value: string): string | null => {
 export const checkSameOriginUrl = (value: unknown, what: string, origin: string): string => {
   const url = checkServerSentUrl(value, what)
   const expected = originOf(origin)
-  if (!expected || originOf(url) !== expected) {
-    throw new EngineError('bad_response', `the server sent a ${what} on another site than ${hostOf(origin)}; it is not shown, as it could be a phishing page`)
-  }
+  if (!expected || originOf(url) !== expected) throw engineError('unusableField', { host: null, field: what, problem: 'otherSite', site: hostOf(origin) })
   return url
 }
 
@@ -128,13 +119,13 @@ export const checkSameOriginUrl = (value: unknown, what: string, origin: string)
 export const cloudBase = (server: string): string => new URL(server).host
 
 /**
- * The host of a URL for messages, or "the server" when it does not parse. An endpoint's host
- * is server text too (metadata may name any host), so it passes the sanitizer's redaction.
+ * The host of a URL for a failure, or null when it does not parse. An endpoint's host is
+ * server text too (metadata may name any host), so it passes the sanitizer's redaction.
  */
-export const hostOf = (url: string): string => {
+export const hostOf = (url: string): string | null => {
   try {
-    return sanitizeServerText(new URL(url).host, { maxLength: 260 }) || 'the server'
+    return sanitizeServerText(new URL(url).host, { maxLength: 260 }) || null
   } catch {
-    return 'the server'
+    return null
   }
 }

@@ -77,7 +77,7 @@ export async function login(options: LoginOptions): Promise<LoginOutput> {
   const { server, home, cwd, env } = resolveEngineOptions(options)
   const workspace = await resolveWorkspace({ cwd, env, home })
   if (options.workspace) await refuseHomeAsWorkspace(workspace.root, { cwd, env, home })
-  const prompts = options.prompts === false ? undefined : (options.prompts ?? { stdin: process.stdin, stdout: process.stderr })
+  const prompts: PromptStreams | undefined = options.prompts === false ? undefined : (options.prompts ?? { stdin: process.stdin, stdout: process.stderr })
   const actors = createNodeActors({
     home,
     cwd,
@@ -87,6 +87,7 @@ export async function login(options: LoginOptions): Promise<LoginOutput> {
     stdin: prompts?.stdin,
     stdout: prompts?.stdout,
     stderr: prompts?.stdout,
+    notice: prompts?.notice,
     networkBudgetMs: LOGIN_NETWORK_BUDGET_MS,
     lock: { onWait: options.onLockWait },
   })

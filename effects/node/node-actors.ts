@@ -92,6 +92,8 @@ export interface NodeActorOptions {
   stdin?: PromptStreams['stdin']
   stdout?: NodeJS.WritableStream
   stderr?: NodeJS.WritableStream
+  /** the line shown before a password is asked again (see PromptStreams) */
+  notice?: PromptStreams['notice']
   clientId?: string
   scope?: string
   lock?: LockOptions
@@ -183,7 +185,7 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
 
     promptCredentials: fromPromise<Credentials, PromptInput>(async ({ input, signal }) => {
       if (!options.stdin) throw new EngineError('usage', 'no terminal to ask for the email and password: pass --email with --password-stdin (or --password)')
-      return promptCredentials({ stdin: options.stdin, stdout: options.stdout ?? options.stderr }, input, loadPromptClasses, signal)
+      return promptCredentials({ stdin: options.stdin, stdout: options.stdout ?? options.stderr, notice: options.notice }, input, loadPromptClasses, signal)
     }),
 
     authenticate: fromPromise<AuthenticateResult, AuthenticateInput>(({ input, signal }) =>

@@ -3,7 +3,8 @@
 // must be a terminal: without one nothing is asked, and nothing waits on input that will not
 // come.
 import type { Credentials, PromptInput } from '../../machines/contracts.js'
-import { emailProblem, normalizeEmail } from '../client/email.js'
+import { emailProblem, normalizeEmail, type EmailProblem } from '../client/email.js'
+import type { Failure } from '../../machines/failure.js'
 import { EngineError } from '../client/engine-error.js'
 
 export interface PromptStreams {
@@ -12,6 +13,10 @@ export interface PromptStreams {
   stdout?: NodeJS.WritableStream
   /** whose NO_COLOR and TERM decide the styling (default: process.env) */
   env?: NodeJS.ProcessEnv
+  /** the line shown before asking again, for why the last try failed (the front end's words); none without it */
+  notice?: (failure: Failure) => string
+  /** the line under the email prompt when what was typed is not an email (the front end's words; else the problem's code) */
+  notAnEmail?: (problem: EmailProblem) => string
 }
 
 /**
@@ -87,12 +92,12 @@ export const promptCredentials = async (
 ): Promise<Credentials> => {
   if (!streams.stdin.isTTY) throw new EngineError('usage', NO_TERMINAL)
   const out = streams.stdout ?? process.stderr
-  if (input.lastError) out.write(`${input.lastError}\n`)
+  if (input.lastError && streams.notice) out.write(`${streams.notice(input.lastError)}\n`)
   const { Input, Password } = await classes()
   const email = input.email ?? normalizeEmail(
       await ask(Input, 'Email', streams, signal, input.emailDefault ?? undefined, (typed) => {
         const problem = emailProblem(normalizeEmail(typed))
-        return problem ? `not an email address (${problem})` : null
+        return problem ? (streams.notAnEmail?.(problem) ?? problem) : null
       }),
     )
   const password = await ask(Password, 'Password', streams, signal)

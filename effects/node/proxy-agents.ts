@@ -10,8 +10,9 @@ import type { LookupFunction, Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
 import { HttpProxyAgent } from 'http-proxy-agent'
 import { HttpsProxyAgent } from 'https-proxy-agent'
-import { EngineError } from '../client/engine-error.js'
-import { describeNetworkError } from '../client/http.js'
+import type { ProxyProblem } from '../../machines/failure.js'
+import { engineError, type EngineError } from '../client/engine-error.js'
+import { networkErrorCode } from '../client/http.js'
 import { hostOf } from '../client/server-url.js'
 import type { ProxyRoute } from './proxy-settings.js'
 
@@ -32,19 +33,12 @@ export interface ProxyAgentOptions {
   lookup?: LookupFunction
 }
 
-const through = (o: ProxyAgentOptions) => `${o.route.display} (from ${o.route.variable})`
+export const proxyFailure = (o: ProxyAgentOptions, problem: ProxyProblem): EngineError =>
+  engineError('proxy', { host: hostOf(o.target.href), proxy: o.route.display, variable: o.route.variable, ...problem })
 
-export const proxyFailure = (o: ProxyAgentOptions, what: string): EngineError =>
-  new EngineError('unreachable', `cannot reach ${hostOf(o.target.href)} through the proxy ${through(o)}: ${what}`, { reason: 'proxy' })
-
-/** The one line for a proxy that answered 407 (to a CONNECT, or to a plain http request). */
+/** The failure of a proxy that answered 407 (to a CONNECT, or to a plain http request). */
 export const proxyAuthFailure = (o: ProxyAgentOptions, status = 407): EngineError =>
-  proxyFailure(
-    o,
-    o.route.url.username || o.route.url.password
-      ? `the proxy refused its user and password (${status}); check the credentials in ${o.route.variable}`
-      : `the proxy asks for a user and password (${status}); give them in ${o.route.variable} as http://user:password@host:port`,
-  )
+  proxyFailure(o, { problem: 'auth', status, hasCredentials: Boolean(o.route.url.username || o.route.url.password) })
 
 const timedOut = () => Object.assign(new Error('connection timed out'), { code: 'ETIMEDOUT' })
 
@@ -78,7 +72,7 @@ const guardConnect = async (
     ])
   } catch (error) {
     clearTimeout(timer)
-    const cause = expired ? 'connection timed out' : proxyCause(error)
+    const cause: ProxyProblem = expired ? { problem: 'network', code: 'ETIMEDOUT' } : proxyCause(error)
     throw (o.attempt.failure = proxyFailure(o, cause))
   }
   if (status !== undefined && status !== 200) {
@@ -87,7 +81,7 @@ const guardConnect = async (
     // Some proxies (tinyproxy) answer a wrong password with 401 instead of 407; to a CONNECT
     // only the proxy can answer, so both mean the same.
     throw (o.attempt.failure =
-      status === 407 || status === 401 ? proxyAuthFailure(o, status) : proxyFailure(o, `the proxy would not open a tunnel (it answered ${status})`))
+      status === 407 || status === 401 ? proxyAuthFailure(o, status) : proxyFailure(o, { problem: 'status', status }))
   }
   if ('encrypted' in socket && (socket as TLSSocket).encrypted && !(socket as TLSSocket).authorized) {
     onTimeout = () => socket.destroy(timedOut())
@@ -99,11 +93,11 @@ const guardConnect = async (
   return socket
 }
 
-const proxyCause = (error: unknown): string => {
+const proxyCause = (error: unknown): ProxyProblem => {
   const message = error instanceof Error ? error.message : ''
   // https-proxy-agent's own words when the proxy hangs up before answering the CONNECT.
-  if (/ended before receiving CONNECT response|No header received/i.test(message)) return 'the proxy closed the connection before opening a tunnel'
-  return describeNetworkError(error)
+  if (/ended before receiving CONNECT response|No header received/i.test(message)) return { problem: 'closedBeforeTunnel' }
+  return { problem: 'network', code: networkErrorCode(error) }
 }
 
 class GuardedHttpsProxyAgent extends HttpsProxyAgent<string> {

@@ -39,7 +39,7 @@ import { isAlive, refreshFingerprint } from '../store/private-file.js'
 import { localIdentity, pidJudgeable } from '../store/process-identity.js'
 import { homeOf } from '../store/locations.js'
 import { queueRevocations } from '../store/revocation-queue.js'
-import { EngineError } from '../client/engine-error.js'
+import { EngineError, engineError } from '../client/engine-error.js'
 import type { HttpDeps } from '../client/http.js'
 import { CLIENT_ID } from '../client/client-defaults.js'
 import { refreshUserToken } from '../client/refresh-grant.js'
@@ -89,12 +89,7 @@ const withoutRenewer = (c: CredentialFile): CredentialFile => {
   return rest
 }
 
-const renewalLost = (server: string) =>
-  new EngineError(
-    'refused',
-    `${hostOf(server)} no longer accepts this login: an earlier renewal of it was cut short after sending its refresh token, and its answer was lost`,
-    { reason: 'renewalLost' },
-  )
+const renewalLost = (server: string) => engineError('renewalLost', { host: hostOf(server) })
 
 const renewalInFlight = (pid: number) =>
   new EngineError('local_files', `a renewal of this login by process ${pid} is still under way (it may be stopped): its refresh token is not sent again until it ends`, {
@@ -178,7 +173,7 @@ export const renewStoredLogin = async (options: RenewOptions, file: string): Pro
     if (result.kind === 'refusedAnswer') {
       if (result.owed.length > 0) await queueRevocations(homeOf(options), [{ server: c.server, tokens: result.owed }], options)
       await putBack()
-      throw new EngineError('bad_response', result.message, { reason: result.spent ? 'renewAnswerRefusedSpent' : 'renewAnswerRefused' })
+      throw engineError(result.spent ? 'renewAnswerRefusedSpent' : 'renewAnswerRefused', { answer: result.failure })
     }
     const { tokens } = result
     const { renewing_since: _since, renewing_by: _by, ...rest } = c

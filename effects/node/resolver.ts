@@ -18,7 +18,8 @@ import {
   type ActiveCredentials,
   type StoreLocation,
 } from '../store/index.js'
-import { EngineError } from '../client/engine-error.js'
+import { EngineError, engineError } from '../client/engine-error.js'
+import { hostOf } from '../client/server-url.js'
 import { defaultProcessName } from './environment.js'
 import type { HttpDeps } from '../client/http.js'
 import { checkProcessToken, registerProcess, revokeTokens } from '../client/omicos-api.js'
@@ -196,7 +197,7 @@ const dropToken = async (options: RefreshOptions, server: string, token: string)
 }
 
 const logInAgain = (server: string) =>
-  new EngineError('refused', `${new URL(server).host} no longer accepts this login and it could not be renewed: log in again`, { reason: 'renewRejected' })
+  engineError('renewRejected', { host: hostOf(server) })
 
 /**
  * Registers this workspace's own process with the global login's user token; writes the

@@ -3,6 +3,7 @@
 // (`omicos login --status`, the daemon's front ends) loads the store and nothing more: the
 // request code is imported on the first request.
 import { fromPromise } from 'xstate'
+import { failure } from '../../machines/failure.js'
 import type { RenewInput, RenewResult, StatusLogin, StatusReport, VerifyInput, VerifyResult } from '../../machines/contracts.js'
 import type { HttpDeps } from '../client/http.js'
 import { globalCredentialPath, readCredentialFile, readStoreStatus, type StoreLocation, type StoredCredentials } from '../store/index.js'
@@ -81,7 +82,7 @@ export async function readStatusReport(loc: StoreLocation): Promise<StatusReport
 /** Whether the server still takes the user token of a stored login, and when it answered. */
 export async function verifyStoredLogin(http: StatusActorDeps['http'], input: VerifyInput, signal: AbortSignal): Promise<VerifyResult> {
   const stored = await readCredentialFile(input.path)
-  if (!stored) return { kind: 'invalid', message: `${input.path} is gone: run omicos login`, at: http.now() }
+  if (!stored) return { kind: 'invalid', failure: failure('fileGone', { path: input.path }), at: http.now() }
   const { getAccount } = await import('../client/omicos-api.js')
   const verdict = await getAccount(http, input.server, stored.credentials.user_token, signal)
   return { ...verdict, at: http.now() }

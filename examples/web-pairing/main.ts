@@ -24,10 +24,11 @@
 //
 // Everything a server sent is inserted as text (textContent), never as markup.
 import type { Snapshot } from 'xstate'
-import { provideLogin, type LoginInput } from 'omicos-auth/machines'
+import { provideLogin, toFailure, type LoginInput } from 'omicos-auth/machines'
 import { parseServerUrl, runResumableLogin, type SnapshotStore } from 'omicos-auth/client'
 import { CREDENTIALS_PLACE, createBrowserActors, forgetStoredLogin, readStoredLogin } from './browser-effects.js'
 import { formatSeconds, viewOf, type LoginSnapshot } from './view.js'
+import { describeFailure } from './failure-words.js'
 
 const PENDING_KEY = 'omicos.web-pairing.pending'
 const PROCESS_ID_KEY = 'omicos.web-pairing.process-id'
@@ -236,7 +237,7 @@ ui.form.addEventListener('submit', (event) => {
     server = parseServerUrl(ui.server.value, 'the server address')
   } catch (error) {
     reset()
-    pageFailure = { kind: 'usage', message: (error as Error).message }
+    pageFailure = { kind: 'usage', message: describeFailure(toFailure(error)) }
     render()
     return
   }

@@ -4,6 +4,7 @@
 // cancelled pairing can go on (`resumableUntil` in its outcome).
 import type { SnapshotFrom } from 'xstate'
 import { pairingViewOf, type FailureKind, type login } from 'omicos-auth/machines'
+import { describeFailure } from './failure-words.js'
 
 export type LoginSnapshot = SnapshotFrom<typeof login>
 
@@ -65,7 +66,7 @@ export const viewOf = (snapshot: LoginSnapshot, now: number): PairingView => {
   const step = stepOf(snapshot)
   const c = snapshot.context
   const pairing = step === 'awaitingApproval' ? pairingViewOf(snapshot) : null
-  const failure = step === 'failed' && c.error ? { kind: c.error.kind, message: c.error.message } : null
+  const failure = step === 'failed' && c.error ? { kind: c.error.kind, message: describeFailure(c.error) } : null
   return {
     step,
     headline: HEADLINES[step],

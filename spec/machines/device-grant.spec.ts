@@ -4,7 +4,7 @@
 // the code's own deadline, resuming a persisted snapshot, and how each answer ends it.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { deviceGrant, deviceGrantDefaults, type DeviceGrantInput } from '../../machines/index.js'
+import { described, failure, deviceGrant, deviceGrantDefaults, type DeviceGrantInput } from '../../machines/index.js'
 import {
   checkSnapshot,
   deviceAuthorization,
@@ -318,12 +318,12 @@ test('a pending answer that arrives at the deadline ends the grant as expired', 
 
 test('effect failures: the code request or a poll that fails otherwise ends the grant with its own kind', async () => {
   const requestFails = start({ requestCode: [{ fail: unreachable('could not reach https://auth.omicos.cn') }] })
-  assert.equal(await requestFails.done(), { kind: 'failed', failure: { kind: 'unreachable', message: 'could not reach https://auth.omicos.cn' } })
+  assert.equal(await requestFails.done(), { kind: 'failed', failure: described('unreachable', 'could not reach https://auth.omicos.cn') })
   assert.equal(requestFails.fx.calls.pollToken, [])
   const pollBad = start({ pollToken: [{ fail: new StubEffectError('bad_response', 'the token endpoint sent HTML') }, pending] })
   await settle()
   await pollBad.advance(60_000)
-  assert.equal(await pollBad.done(), { kind: 'failed', failure: { kind: 'bad_response', message: 'the token endpoint sent HTML' } })
+  assert.equal(await pollBad.done(), { kind: 'failed', failure: described('bad_response', 'the token endpoint sent HTML') })
   assert.is(pollBad.fx.calls.pollToken.length, 1, 'not retried')
   noSecretLeft(pollBad)
 })
@@ -333,7 +333,7 @@ test('user.cancel: cancelled at once, no timer left, no poll after it, the devic
   await settle()
   await grant.advance(5_000)
   grant.actor.send({ type: 'user.cancel' })
-  assert.equal(await grant.done(), { kind: 'failed', failure: { kind: 'cancelled', message: 'pairing cancelled' } })
+  assert.equal(await grant.done(), { kind: 'failed', failure: failure('cancelled', { flow: 'pairing' }) })
   assert.equal(grant.clock.scheduled(), [])
   await grant.advance(600_000)
   assert.is(grant.fx.calls.pollToken.length, 1)

@@ -2,27 +2,42 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createActor, toPromise, type AnyActorLogic } from 'xstate'
-import { deviceGrant, failure, login, logout, notProvided, passwordGrant, status, toFailure } from '../../machines/index.js'
+import { described, deviceGrant, failure, login, logout, notProvided, passwordGrant, status, toFailure } from '../../machines/index.js'
+import { EngineError } from '../../effects/client/engine-error.js'
 import { withTimeout } from '../support/machine-harness.js'
 
-test('failure(): a reason only when there is one', () => {
-  assert.equal(failure('refused', 'no'), { kind: 'refused', message: 'no' })
-  assert.ok(!('reason' in failure('refused', 'no')))
-  assert.equal(failure('refused', 'no', 'pairingDenied'), { kind: 'refused', message: 'no', reason: 'pairingDenied' })
+test('failure(): the kind comes from the reason, the details as given', () => {
+  assert.equal(failure('pairingDenied', {}), { kind: 'refused', reason: 'pairingDenied', details: {} })
+  assert.equal(failure('tls', { host: 'a.example', code: 'CERT_HAS_EXPIRED', plainHttp: false, mayHaveReachedServer: false }), {
+    kind: 'unreachable',
+    reason: 'tls',
+    details: { host: 'a.example', code: 'CERT_HAS_EXPIRED', plainHttp: false, mayHaveReachedServer: false },
+  })
+  assert.equal(failure('pairingExpired', {}).kind, 'expired')
+  assert.equal(failure('cancelled', { flow: 'login' }).kind, 'cancelled')
+  assert.equal(described('local_files', 'locked by 42'), { kind: 'local_files', reason: 'described', details: { text: 'locked by 42' } })
 })
 
-test('toFailure(): an error with a kind keeps kind, message and reason; anything else is a bad response', () => {
+test('toFailure(): an error with a reason and details keeps them; one with a kind only is a line as worded; anything else is a bad response', () => {
+  const engine = new EngineError(failure('tls', { host: 'a.example', code: 'EPROTO', plainHttp: false, mayHaveReachedServer: false }))
+  assert.equal(toFailure(engine), { kind: 'unreachable', reason: 'tls', details: { host: 'a.example', code: 'EPROTO', plainHttp: false, mayHaveReachedServer: false } })
+  assert.is(engine.message, 'tls')
+  const worded = new EngineError('local_files', 'locked by 42')
+  assert.equal(toFailure(worded), described('local_files', 'locked by 42'))
+  assert.is(worded.message, 'locked by 42')
   const typed = Object.assign(new Error('locked by 42'), { kind: 'local_files' })
-  assert.equal(toFailure(typed), { kind: 'local_files', message: 'locked by 42' })
-  assert.equal(toFailure(Object.assign(new Error('untrusted'), { kind: 'unreachable', reason: 'tls' })), { kind: 'unreachable', message: 'untrusted', reason: 'tls' })
-  assert.equal(toFailure(Object.assign(new Error('x'), { kind: 'unreachable', reason: null })), { kind: 'unreachable', message: 'x' })
-  assert.equal(toFailure({ kind: 'usage', message: 42 }), { kind: 'usage', message: '42' })
-  assert.equal(toFailure(new Error('boom')), { kind: 'bad_response', message: 'boom' })
-  assert.equal(toFailure('a string'), { kind: 'bad_response', message: 'a string' })
-  assert.equal(toFailure({ kind: 'usage' }), { kind: 'bad_response', message: '[object Object]' })
-  assert.equal(toFailure({ message: 'no kind' }), { kind: 'bad_response', message: '[object Object]' })
-  assert.equal(toFailure(null), { kind: 'bad_response', message: 'null' })
-  assert.equal(toFailure(undefined), { kind: 'bad_response', message: 'undefined' })
+  assert.equal(toFailure(typed), described('local_files', 'locked by 42'))
+  // A reason without its details is a code the raiser gave its own line.
+  assert.equal(toFailure(Object.assign(new Error('x'), { kind: 'unreachable', reason: 'tls' })), described('unreachable', 'x', 'tls'))
+  assert.equal(toFailure(Object.assign(new Error('x'), { kind: 'local_files', reason: 'lockHeld', details: {} })), described('local_files', 'x', 'lockHeld'))
+  assert.equal(toFailure(new EngineError('local_files', 'locked', { reason: 'lockHeld' })), described('local_files', 'locked', 'lockHeld'))
+  assert.equal(toFailure({ kind: 'usage', message: 42 }), described('usage', '42'))
+  assert.equal(toFailure(new Error('boom')), described('bad_response', 'boom'))
+  assert.equal(toFailure('a string'), described('bad_response', 'a string'))
+  assert.equal(toFailure({ kind: 'usage' }), described('usage', 'undefined'))
+  assert.equal(toFailure({ message: 'no kind' }), described('bad_response', '[object Object]'))
+  assert.equal(toFailure(null), described('bad_response', 'null'))
+  assert.equal(toFailure(undefined), described('bad_response', 'undefined'))
 })
 
 test('notProvided(): names the effect and how to provide it', async () => {

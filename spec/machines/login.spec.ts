@@ -23,7 +23,7 @@ import {
   type Answer,
   loginScenario,
 } from '../support/machine-harness.js'
-import { loginDefaults, provideLogin, type ExistingLogin, type LoginEffects, type LoginInput } from '../../machines/index.js'
+import { failure, loginDefaults, provideLogin, type Failure, type ExistingLogin, type LoginEffects, type LoginInput } from '../../machines/index.js'
 
 const { tokens, start } = loginScenario
 
@@ -138,7 +138,7 @@ test('a file it cannot write fails the login before anything goes online', async
 // --- every ending -----------------------------------------------------------------------------
 
 type Login = ReturnType<typeof start>
-type Failed = { kind: 'failed'; failure: { kind: string; reason?: string; message: string }; resumableUntil: number | null; issuedRevoked: boolean | null }
+type Failed = { kind: 'failed'; failure: Failure; resumableUntil: number | null; issuedRevoked: boolean | null }
 const failedOf = async (login: Login) => (await login.done()) as Failed
 const pending: Answer = (now) => ({ ok: { kind: 'pending', at: now } })
 const approved: Answer = (now) => ({ ok: { kind: 'granted', tokens: tokens(now), at: now } })
@@ -230,7 +230,7 @@ test('password: the grant options reach the child; canPrompt defaults to false',
   const output = await failedOf(login)
   assert.equal([output.failure.kind, output.failure.reason, output.issuedRevoked, output.resumableUntil], ['usage', 'needsTerminal', null, null])
   const limited = start(passwordLoginInput({ canPrompt: true, passwordGrant: { maxAttempts: 1 } }), {
-    authenticate: [{ ok: { kind: 'invalid', message: 'wrong email or password' } }],
+    authenticate: [{ ok: { kind: 'invalid', serverText: null } }],
   })
   assert.is((await failedOf(limited)).failure.reason, 'wrongCredentials')
   assert.equal(limited.fx.calls.promptCredentials, [], 'one try allowed: not asked again')
@@ -243,9 +243,9 @@ test('password: the grant options reach the child; canPrompt defaults to false',
 })
 
 test('the grant fails: failed with its failure, nothing issued so nothing revoked', async () => {
-  const refused = start(passwordLoginInput(), { authenticate: [{ ok: { kind: 'invalid', message: 'wrong email or password' } }] })
+  const refused = start(passwordLoginInput(), { authenticate: [{ ok: { kind: 'invalid', serverText: null } }] })
   const output = await failedOf(refused)
-  assert.equal(output, { kind: 'failed', failure: { kind: 'refused', message: 'wrong email or password', reason: 'wrongCredentials' }, resumableUntil: null, issuedRevoked: null, markedReplaced: [] })
+  assert.equal(output, { kind: 'failed', failure: failure('wrongCredentials', { serverText: null, attempts: 1 }), resumableUntil: null, issuedRevoked: null, markedReplaced: [] })
   assert.equal(refused.states, ['checkingExisting', 'passwordGrant', 'failed'])
   assert.equal(refused.fx.calls.identify, [])
   noSecretLeft(refused)
@@ -292,7 +292,7 @@ for (const [step, script, batches] of [
 test('a refused registration answer that may have rotated the process token: marked, then it and the stray token revoked', async () => {
   const refusal = {
     kind: 'refused',
-    failure: { kind: 'bad_response', message: 'the process_token has a newline', reason: 'registrationField' },
+    failure: failure('unusableField', { host: 'auth.omicos.cn', field: 'process_token', problem: 'controlChars' }),
     strayProcessToken: secrets.processToken,
     mayHaveRotated: true,
   }
@@ -343,7 +343,6 @@ test('the account is another than the one asked (--email): refused with both ema
   const output = await failedOf(login)
   assert.equal(output.failure, {
     kind: 'bad_response',
-    message: 'the server logged in eve@example.com, not you@example.com as asked',
     reason: 'accountMismatch',
     details: { askedEmail: 'you@example.com', answeredEmail: 'eve@example.com' },
   })
@@ -408,7 +407,7 @@ for (const [where, input, script, after, expected] of cancelCases) {
     assert.is(login.snapshot().status, 'active')
     login.actor.send({ type: 'user.cancel' })
     const output = await failedOf(login)
-    assert.equal(output.failure, { kind: 'cancelled', message: 'login cancelled' })
+    assert.equal(output.failure, failure('cancelled', { flow: 'login' }))
     assert.is(output.resumableUntil, expected.resumable ? EPOCH + 600_000 : null)
     assert.is(output.issuedRevoked, expected.revoked)
     assert.equal(login.states, expected.states)

@@ -1,7 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { logout } from '../../machines/index.js'
-import { checkSnapshot, EPOCH, files, run, scripted, secrets, settle, StubEffectError, TimerClock, unreachable, type Answer } from '../support/machine-harness.js'
+import { described, failure, logout, type Failure } from '../../machines/index.js'
+import { line, checkSnapshot, EPOCH, files, run, scripted, secrets, settle, StubEffectError, TimerClock, unreachable, type Answer } from '../support/machine-harness.js'
 
 const current = {
   accountId: 'acct_42',
@@ -46,7 +46,7 @@ test('revocation fails: the files are deleted anyway, revoked: false', async () 
   const out = start({ revokeTokens: [{ fail: unreachable('could not reach https://auth.omicos.cn') }] })
   assert.equal(await out.done(), { kind: 'loggedOut', email: 'you@example.com', server: 'https://auth.omicos.cn', removed: files, revoked: false })
   assert.equal(out.states, ['resolving', 'revoking', 'deleting', 'loggedOut'])
-  assert.is(out.snapshot().context.revokeProblem?.message, 'could not reach https://auth.omicos.cn')
+  assert.equal(out.snapshot().context.revokeProblem, described('unreachable', 'could not reach https://auth.omicos.cn'))
 })
 
 test('revocation hangs: after revokeTimeoutMs on the clock the files are deleted anyway', async () => {
@@ -57,7 +57,8 @@ test('revocation hangs: after revokeTimeoutMs on the clock the files are deleted
   assert.equal(out.fx.calls.deleteFiles, [])
   await out.advance(1)
   assert.equal(await out.done(), { kind: 'loggedOut', email: 'you@example.com', server: 'https://auth.omicos.cn', removed: files, revoked: false })
-  assert.match(out.snapshot().context.revokeProblem?.message ?? '', 'within 2000 ms')
+  assert.equal(out.snapshot().context.revokeProblem, failure('revocationTimeout', { afterMs: 2000 }))
+  assert.is(line(out.snapshot().context.revokeProblem!), 'the server did not confirm the revocation within 2000 ms')
   assert.equal(out.fx.times.deleteFiles, [EPOCH + 2_000])
   assert.is(
     checkSnapshot('logout: revoke times out', { states: out.states, context: out.snapshot().context }),
@@ -77,7 +78,7 @@ test('the default revocation timeout is 3 s', async () => {
 test('deleting fails: failed with the effect\'s local_files message', async () => {
   const problem = new StubEffectError('local_files', 'cannot remove /work/ws1/.omicos/cloud_login.json: permission denied')
   const out = start({ deleteFiles: [{ fail: problem }] })
-  assert.equal(await out.done(), { kind: 'failed', failure: { kind: 'local_files', message: problem.message } })
+  assert.equal(await out.done(), { kind: 'failed', failure: described('local_files', problem.message) })
   assert.equal(out.states, ['resolving', 'revoking', 'deleting', 'failed'])
 })
 
@@ -130,7 +131,7 @@ test('user.cancel while the account is read: failed (cancelled), nothing revoked
   const out = start({ resolveAccount: ['hang'] })
   await settle()
   out.actor.send({ type: 'user.cancel' })
-  assert.equal(await out.done(), { kind: 'failed', failure: { kind: 'cancelled', message: 'logout cancelled' } })
+  assert.equal(await out.done(), { kind: 'failed', failure: failure('cancelled', { flow: 'logout' }) })
   assert.equal(out.fx.calls.revokeTokens, [])
   assert.equal(out.fx.calls.deleteFiles, [])
   assert.equal(out.clock.scheduled(), [])
@@ -148,8 +149,8 @@ test('user.cancel while revoking: no timer left, nothing deleted later', async (
 
 test('the refusal names both servers; no token stays in context after any ending', async () => {
   const out = start({}, undefined, 'http://127.0.0.1:4000')
-  const output = (await out.done()) as { failure: { message: string } }
-  assert.is(output.failure.message, 'the login here is on https://auth.omicos.cn, not on http://127.0.0.1:4000')
+  const output = (await out.done()) as { failure: Failure }
+  assert.equal(output.failure, failure('wrongServer', { here: 'https://auth.omicos.cn', asked: 'http://127.0.0.1:4000' }))
   for (const script of [{}, { revokeTokens: [{ fail: unreachable() }] }, { deleteFiles: [{ fail: new StubEffectError('local_files', 'busy') }] }] as Record<string, Answer[]>[]) {
     const ended = start(script)
     await ended.done()

@@ -6,7 +6,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { fromPromise, type AnyStateMachine } from 'xstate'
-import { deviceGrant, login, logout, passwordGrant, status, type StatusReport } from '../../machines/index.js'
+import { described, deviceGrant, login, logout, passwordGrant, status, type Failure, type StatusReport } from '../../machines/index.js'
 import {
   account,
   allStateNodes,
@@ -248,8 +248,8 @@ test('login: a renewal or a grant that rejects ends the login failed, with that 
     verifyExisting: [rejected],
     renewLogin: [{ fail: new StubEffectError('local_files', 'the credential file is locked') }],
   })
-  const renewed = (await renewal.done()) as { kind: string; failure: { kind: string; message: string } }
-  assert.equal([renewed.kind, renewed.failure.kind, renewed.failure.message], ['failed', 'local_files', 'the credential file is locked'])
+  const renewed = (await renewal.done()) as { kind: string; failure: Failure }
+  assert.equal([renewed.kind, renewed.failure], ['failed', described('local_files', 'the credential file is locked')])
   assert.equal(renewal.states, ['checkingExisting', 'verifyingExisting', 'renewingExisting', 'failed'])
   for (const [input, grant] of [
     [passwordLoginInput(), 'passwordGrant'],
@@ -261,16 +261,16 @@ test('login: a renewal or a grant that rejects ends the login failed, with that 
     const broken = fromPromise<never>(() => Promise.reject(new StubEffectError('bad_response', `${grant} broke`)))
     const machine = login.provide({ actors: { ...fx.actors, [grant]: broken } } as never) as AnyStateMachine
     const failed = run(machine, {}, { input, clock })
-    const output = (await failed.done()) as { kind: string; failure: { kind: string; message: string } }
-    assert.equal([output.kind, output.failure.kind, output.failure.message], ['failed', 'bad_response', `${grant} broke`], grant)
+    const output = (await failed.done()) as { kind: string; failure: Failure }
+    assert.equal([output.kind, output.failure], ['failed', described('bad_response', `${grant} broke`)], grant)
     assert.equal(failed.states, ['checkingExisting', grant, 'failed'])
   }
 })
 
 test('status: a renewal that rejects ends the status failed, with that failure', async () => {
   const check = startStatus({ verifyOnline: [rejected], renewLogin: [{ fail: new StubEffectError('unreachable', 'the server went away') }] })
-  const output = (await check.done()) as { kind: string; failure: { kind: string; message: string } }
-  assert.equal([output.kind, output.failure.kind, output.failure.message], ['failed', 'unreachable', 'the server went away'])
+  const output = (await check.done()) as { kind: string; failure: Failure }
+  assert.equal([output.kind, output.failure], ['failed', described('unreachable', 'the server went away')])
   assert.equal(check.states, ['reading', 'verifying', 'renewing', 'failed'])
 })
 

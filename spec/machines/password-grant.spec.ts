@@ -3,15 +3,16 @@
 // short, a doubling backoff after connection failures, TLS never retried, and no password left.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { passwordGrant, passwordGrantDefaults, type PasswordGrantInput } from '../../machines/index.js'
-import { checkSnapshot, EPOCH, run, scripted, secrets, settle, StubEffectError, TimerClock, unreachable, type Answer } from '../support/machine-harness.js'
+import { described, failure, passwordGrant, passwordGrantDefaults, type Failure, type PasswordGrantInput } from '../../machines/index.js'
+import { EngineError } from '../../effects/client/engine-error.js'
+import { checkSnapshot, EPOCH, line, run, scripted, secrets, settle, StubEffectError, TimerClock, unreachable, type Answer } from '../support/machine-harness.js'
 
 const tokens = { userToken: secrets.userToken, refreshToken: secrets.refreshToken, userTokenExpiresAt: EPOCH + 3_600_000, receivedAt: EPOCH }
 const granted: Answer = { ok: { kind: 'granted', tokens } }
-const wrong: Answer = { ok: { kind: 'invalid', message: 'wrong email or password' } }
-const rateLimited = (retryAfterMs: number): Answer => ({ ok: { kind: 'rateLimited', retryAfterMs, message: 'too many failed logins' } })
+const wrong: Answer = { ok: { kind: 'invalid', serverText: null } }
+const rateLimited = (retryAfterMs: number): Answer => ({ ok: { kind: 'rateLimited', retryAfterMs, host: 'auth.omicos.cn' } })
 const typed = (password: string = secrets.password, email = 'you@example.com'): Answer => ({ ok: { email, password } })
-const tls = Object.assign(new StubEffectError('unreachable', 'the certificate of auth.omicos.cn is not trusted'), { reason: 'tls' })
+const tls = new EngineError(failure('tls', { host: 'auth.omicos.cn', code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', plainHttp: false, mayHaveReachedServer: false }))
 
 const input = (overrides: Partial<PasswordGrantInput> = {}): PasswordGrantInput => ({
   server: 'https://auth.omicos.cn',
@@ -29,7 +30,7 @@ const start = (script: Record<string, Answer[]>, overrides: Partial<PasswordGran
 }
 type Grant = ReturnType<typeof start>
 
-const failureOf = async (grant: Grant) => ((await grant.done()) as { failure: { kind: string; reason?: string; message: string } }).failure
+const failureOf = async (grant: Grant) => ((await grant.done()) as { failure: Failure }).failure
 const passwords = (grant: Grant) => (grant.fx.calls.authenticate as { password: string }[]).map((call) => call.password)
 const noPasswordLeft = (grant: Grant) => {
   const text = JSON.stringify(grant.snapshot().context)
@@ -81,7 +82,7 @@ test('a wrong password on a terminal: asked again as try 2 with the reason; the 
   assert.equal(await grant.done(), { kind: 'granted', tokens })
   assert.equal(grant.states, ['authenticating', 'invalidCredentials', 'authenticating', 'granted'])
   // The server does not say which of the two was wrong: the email is asked again, the last one offered.
-  assert.equal(grant.fx.calls.promptCredentials, [{ email: null, emailDefault: 'you@example.com', attempt: 2, lastError: 'wrong email or password' }])
+  assert.equal(grant.fx.calls.promptCredentials, [{ email: null, emailDefault: 'you@example.com', attempt: 2, lastError: failure('wrongCredentials', { serverText: null, attempts: 1 }) }])
   assert.equal(passwords(grant), [secrets.wrongPassword, secrets.password])
   assert.equal([grant.snapshot().context.attempts, grant.snapshot().context.lastError], [2, null])
   noPasswordLeft(grant)
@@ -96,8 +97,8 @@ test('a wrong email corrected at the second try: the new one is sent, and offere
   assert.equal((grant.fx.calls.authenticate as { email: string }[]).map((c) => c.email), ['typo@example.com', 'you@example.com', 'you@example.com'])
   assert.equal(grant.fx.calls.promptCredentials, [
     { email: null, attempt: 1, lastError: null },
-    { email: null, emailDefault: 'typo@example.com', attempt: 2, lastError: 'wrong email or password' },
-    { email: null, emailDefault: 'you@example.com', attempt: 3, lastError: 'wrong email or password' },
+    { email: null, emailDefault: 'typo@example.com', attempt: 2, lastError: failure('wrongCredentials', { serverText: null, attempts: 1 }) },
+    { email: null, emailDefault: 'you@example.com', attempt: 3, lastError: failure('wrongCredentials', { serverText: null, attempts: 2 }) },
   ])
   noPasswordLeft(grant)
 })
@@ -108,7 +109,8 @@ test('three wrong passwords: refused (wrongCredentials) after the third, "3 trie
     { email: null, password: null, canPrompt: true },
   )
   const failure = await failureOf(grant)
-  assert.equal(failure, { kind: 'refused', message: 'wrong email or password (3 tries)', reason: 'wrongCredentials' })
+  assert.equal(failure, { kind: 'refused', reason: 'wrongCredentials', details: { serverText: null, attempts: 3 } })
+  assert.is(line(failure), 'wrong email or password (3 tries); run the login again')
   assert.equal(grant.states, ['prompting', 'authenticating', 'invalidCredentials', 'authenticating', 'invalidCredentials', 'authenticating', 'failed'])
   assert.equal(passwords(grant), ['a', 'b', 'c'])
   assert.equal((grant.fx.calls.promptCredentials as { attempt: number }[]).map((c) => c.attempt), [1, 2, 3])
@@ -121,13 +123,15 @@ test('three wrong passwords: refused (wrongCredentials) after the third, "3 trie
 
 test('maxAttempts is honoured (2 tries)', async () => {
   const grant = start({ authenticate: [wrong, wrong], promptCredentials: [typed('b')] }, { canPrompt: true, maxAttempts: 2 })
-  assert.is((await failureOf(grant)).message, 'wrong email or password (2 tries)')
+  assert.is(line(await failureOf(grant)), 'wrong email or password (2 tries); run the login again')
   assert.is(grant.fx.calls.authenticate.length, 2)
 })
 
 test('a wrong password without a terminal: refused at once, the message says no count', async () => {
   const grant = start({ authenticate: [wrong] })
-  assert.equal(await failureOf(grant), { kind: 'refused', message: 'wrong email or password', reason: 'wrongCredentials' })
+  const once = await failureOf(grant)
+  assert.equal(once, { kind: 'refused', reason: 'wrongCredentials', details: { serverText: null, attempts: 1 } })
+  assert.is(line(once), 'wrong email or password')
   assert.equal(grant.fx.calls.promptCredentials, [])
   noPasswordLeft(grant)
 })
@@ -136,7 +140,7 @@ test('rate limited with a short Retry-After: waited out to the millisecond, then
   const grant = start({ authenticate: [rateLimited(2_000), granted] })
   await settle()
   assert.is(grant.snapshot().context.rateLimitWaitMs, 2_000)
-  assert.is(grant.snapshot().context.lastError, 'too many failed logins')
+  assert.equal(grant.snapshot().context.lastError, failure('rateLimited', { host: 'auth.omicos.cn', retryAfterMs: 2_000 }))
   await grant.advance(1_999)
   assert.is(grant.fx.calls.authenticate.length, 1, 'not a millisecond sooner')
   await grant.advance(1)
@@ -153,17 +157,19 @@ test('rate limited exactly at maxRateLimitWaitMs: waited; a millisecond longer: 
   await waited.advance(15_000)
   assert.is(((await waited.done()) as { kind: string }).kind, 'granted')
   const refused = start({ authenticate: [rateLimited(15_001)] })
-  assert.equal(await failureOf(refused), { kind: 'refused', message: 'too many login attempts: try again in 16 s', reason: 'rateLimited' })
+  const limited = await failureOf(refused)
+  assert.equal([limited.kind, limited.reason], ['refused', 'rateLimited'])
+  assert.is(line(limited), 'too many login attempts: try again in 16 s')
   noPasswordLeft(refused)
   const minutes = start({ authenticate: [rateLimited(600_000)] }, { maxRateLimitWaitMs: 1_000 })
-  assert.is((await failureOf(minutes)).message, 'too many login attempts: try again in 10 min')
+  assert.is(line(await failureOf(minutes)), 'too many login attempts: try again in 10 min')
   const twoMinutes = start({ authenticate: [rateLimited(119_000)] })
-  assert.is((await failureOf(twoMinutes)).message, 'too many login attempts: try again in 119 s')
+  assert.is(line(await failureOf(twoMinutes)), 'too many login attempts: try again in 119 s')
   assert.is(twoMinutes.snapshot().context.attempts, 1, 'the refused try counts')
   const atTwo = start({ authenticate: [rateLimited(120_000)] })
-  assert.is((await failureOf(atTwo)).message, 'too many login attempts: try again in 2 min')
+  assert.is(line(await failureOf(atTwo)), 'too many login attempts: try again in 2 min')
   const past = start({ authenticate: [rateLimited(121_000)] })
-  assert.is((await failureOf(past)).message, 'too many login attempts: try again in 3 min')
+  assert.is(line(await failureOf(past)), 'too many login attempts: try again in 3 min')
   const custom = start({ authenticate: [rateLimited(20_000), granted] }, { maxRateLimitWaitMs: 20_000 })
   await settle()
   await custom.advance(20_000)
@@ -231,7 +237,7 @@ test('a password POST that may have reached the server (a cut answer) is never s
   await settle()
   await grant.advance(10_000)
   assert.is(grant.fx.calls.authenticate.length, 1)
-  assert.equal(await failureOf(grant), { kind: 'unreachable', message: 'connection reset', details: { mayHaveReachedServer: true } })
+  assert.equal(await failureOf(grant), failure('network', { host: 'auth.omicos.cn', code: null, status: null, mayHaveReachedServer: true }))
   // Refused before anything was sent: tried again as before.
   const refused = start({ authenticate: [{ fail: new StubEffectError('unreachable', 'connection refused', { mayHaveReachedServer: false }) }, granted] })
   await settle()
@@ -241,13 +247,13 @@ test('a password POST that may have reached the server (a cut answer) is never s
 
 test('a TLS failure is never retried; other failures end with their own kind', async () => {
   const grant = start({ authenticate: [{ fail: tls }, granted] })
-  assert.equal(await failureOf(grant), { kind: 'unreachable', message: tls.message, reason: 'tls' })
+  assert.equal(await failureOf(grant), tls.failure)
   assert.is(grant.fx.calls.authenticate.length, 1)
   const bad = start({ authenticate: [{ fail: new StubEffectError('bad_response', 'the token endpoint sent HTML') }] })
-  assert.equal(await failureOf(bad), { kind: 'bad_response', message: 'the token endpoint sent HTML' })
+  assert.equal(await failureOf(bad), described('bad_response', 'the token endpoint sent HTML'))
   noPasswordLeft(bad)
   const buggy = start({ authenticate: [{ fail: new Error('boom') }] })
-  assert.equal(await failureOf(buggy), { kind: 'bad_response', message: 'boom' })
+  assert.equal(await failureOf(buggy), described('bad_response', 'boom'))
 })
 
 test('the prompt fails or is cancelled: ends with its kind, first prompt or a later one', async () => {
@@ -255,7 +261,7 @@ test('the prompt fails or is cancelled: ends with its kind, first prompt or a la
   assert.is((await failureOf(first)).kind, 'cancelled')
   assert.equal(first.fx.calls.authenticate, [])
   const again = start({ authenticate: [wrong], promptCredentials: [{ fail: new StubEffectError('usage', 'stdin closed') }] }, { canPrompt: true })
-  assert.equal(await failureOf(again), { kind: 'usage', message: 'stdin closed' })
+  assert.equal(await failureOf(again), described('usage', 'stdin closed'))
   assert.equal(again.states, ['authenticating', 'invalidCredentials', 'failed'])
   noPasswordLeft(again)
 })

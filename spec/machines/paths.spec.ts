@@ -34,12 +34,14 @@ import {
   StubEffectError,
   unreachable,
 } from '../support/machine-harness.js'
+import { failure } from '../../machines/failure.js'
+import { EngineError } from '../../effects/client/engine-error.js'
 import { cover, judge, type Expectation, type Model, type Oracle, type StepView } from '../support/machine-paths.js'
 
 const localFiles = new StubEffectError('local_files', 'cloud_login.json is a symlink: remove it and try again')
 const badResponse = new StubEffectError('bad_response', 'the server answered with HTML')
 const cancelled = new StubEffectError('cancelled', 'login cancelled')
-const tls = Object.assign(new StubEffectError('unreachable', 'the certificate is not trusted'), { reason: 'tls' })
+const tls = new EngineError(failure('tls', { host: 'auth.omicos.cn', code: 'SELF_SIGNED_CERT_IN_CHAIN', plainHttp: false, mayHaveReachedServer: false }))
 const cancel = () => [{ type: 'user.cancel' }]
 
 const tokenSet = (at: number) => ({ userToken: secrets.userToken, refreshToken: secrets.refreshToken, userTokenExpiresAt: at + 86_400_000, receivedAt: at })
@@ -305,17 +307,22 @@ const loginModel: Model = {
     verifyExisting: () => [
       { kind: 'valid', account, at: EPOCH },
       { kind: 'valid', account, at: EPOCH + 86_400_000 + 3_600_000 },
-      { kind: 'invalid', message: 'the login was revoked', at: EPOCH },
+      { kind: 'invalid', failure: failure('loginRejected', { host: 'auth.omicos.cn', status: 401 }), at: EPOCH },
     ],
     renewLogin: () => [{ kind: 'renewed', userTokenExpiresAt: EPOCH + 30 * 86_400_000 }, { kind: 'rejected' }],
-    passwordGrant: () => [{ kind: 'granted', tokens: tokenSet(EPOCH) }, { kind: 'failed', failure: { kind: 'refused', message: 'wrong email or password', reason: 'wrongCredentials' } }],
-    deviceGrant: () => [{ kind: 'granted', tokens: tokenSet(EPOCH + 5_000) }, { kind: 'failed', failure: { kind: 'expired', message: 'the pairing code expired', reason: 'pairingExpired' } }],
+    passwordGrant: () => [{ kind: 'granted', tokens: tokenSet(EPOCH) }, { kind: 'failed', failure: failure('wrongCredentials', { serverText: null, attempts: 1 }) }],
+    deviceGrant: () => [{ kind: 'granted', tokens: tokenSet(EPOCH + 5_000) }, { kind: 'failed', failure: failure('pairingExpired', {}) }],
     identify: () => [account, { ...account, email: 'EVE@example.com' }],
     lockCredentials: () => [undefined],
     registerProcess: () => [
       registration(EPOCH + 7_000),
-      { kind: 'refused', failure: { kind: 'bad_response', message: 'the process_token has a newline' }, strayProcessToken: 'stray-process-token', mayHaveRotated: true },
-      { kind: 'refused', failure: { kind: 'bad_response', message: 'refused (HTTP 400)' }, strayProcessToken: null, mayHaveRotated: false },
+      {
+        kind: 'refused',
+        failure: failure('unusableField', { host: 'auth.omicos.cn', field: 'process_token', problem: 'controlChars' }),
+        strayProcessToken: 'stray-process-token',
+        mayHaveRotated: true,
+      },
+      { kind: 'refused', failure: failure('notJson', { host: 'auth.omicos.cn', status: 400 }), strayProcessToken: null, mayHaveRotated: false },
     ],
     markProcessReplaced: () => [{ marked: [files[0]] }],
     persist: () => [
@@ -414,7 +421,7 @@ const passwordOracle: Oracle = (observed) => {
         if (output.kind === 'granted') return end(step, { end: { kind: 'granted', fields: { tokens: output.tokens } } })
         if (output.kind === 'invalid') {
           if (tries >= maxTries || !input.canPrompt) return end(step, failed('refused'))
-          expectInput(step, 'promptCredentials', { email: null, emailDefault: email, attempt: tries + 1, lastError: output.message })
+          expectInput(step, 'promptCredentials', { email: null, emailDefault: email, attempt: tries + 1, lastError: failure('wrongCredentials', { serverText: output.serverText, attempts: tries }) })
           return { calls: ['promptCredentials'] }
         }
         if (output.retryAfterMs > maxRateLimitWaitMs || tries >= maxTries) return end(step, failed('refused'))
@@ -450,9 +457,9 @@ const passwordModel: Model = {
     promptCredentials: () => [{ email: 'you@example.com', password: secrets.password }, { email: 'other@example.com', password: secrets.wrongPassword }],
     authenticate: () => [
       { kind: 'granted', tokens: tokenSet(EPOCH) },
-      { kind: 'invalid', message: 'wrong email or password' },
-      { kind: 'rateLimited', retryAfterMs: 1_000, message: 'too many failed logins' },
-      { kind: 'rateLimited', retryAfterMs: 60_000, message: 'too many failed logins' },
+      { kind: 'invalid', serverText: null },
+      { kind: 'rateLimited', retryAfterMs: 1_000, host: 'auth.omicos.cn' },
+      { kind: 'rateLimited', retryAfterMs: 60_000, host: 'auth.omicos.cn' },
     ],
   },
   errors: {
@@ -788,7 +795,7 @@ const statusModel: Model = {
     verifyOnline: () => [
       { kind: 'valid', account, at: EPOCH },
       { kind: 'valid', account, at: EPOCH + 30 * 86_400_000 - 3_600_000 },
-      { kind: 'invalid', message: 'the login was revoked', at: EPOCH },
+      { kind: 'invalid', failure: failure('loginRejected', { host: 'auth.omicos.cn', status: 401 }), at: EPOCH },
       { kind: 'valid', account: { ...account, accountId: 'acct_eve', email: 'eve@example.com' }, at: EPOCH },
     ],
     renewLogin: () => [{ kind: 'renewed', userTokenExpiresAt: EPOCH + 60 * 86_400_000 }, { kind: 'rejected' }, { kind: 'noRefreshToken' }],

@@ -1,7 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { status, type StatusReport } from '../../machines/index.js'
-import { account, checkSnapshot, EPOCH, run, scripted, settle, StubEffectError, TimerClock, unreachable, type Answer } from '../support/machine-harness.js'
+import { described, failure, status, type Failure, type StatusReport } from '../../machines/index.js'
+import { account, line, checkSnapshot, EPOCH, run, scripted, settle, StubEffectError, TimerClock, unreachable, type Answer } from '../support/machine-harness.js'
 
 const report: StatusReport = {
   loggedIn: true,
@@ -45,7 +45,7 @@ test('online and the token works: verified valid', async () => {
 
 test('online and the token was rejected: renewed with the refresh token, verified again, reported renewed', async () => {
   const check = start(true, {
-    verifyOnline: [{ ok: { kind: 'invalid', message: 'rejected' } }, { ok: { kind: 'valid', account } }],
+    verifyOnline: [{ ok: { kind: 'invalid', failure: failure('loginRejected', { host: 'auth.omicos.cn', status: 401 }) } }, { ok: { kind: 'valid', account } }],
     renewLogin: [{ ok: { kind: 'renewed', userTokenExpiresAt: Date.parse('2030-01-01T00:00:00Z') } }],
   })
   const output = (await check.done()) as { kind: string; renewed: boolean; verified: { kind: string }; report: { userTokenExpiresAt: string } }
@@ -58,7 +58,7 @@ test('online and the token was rejected: renewed with the refresh token, verifie
 })
 
 test('online and rejected, and the refresh token is rejected too: failed, refused (renewRejected): log in again', async () => {
-  const check = start(true, { verifyOnline: [{ ok: { kind: 'invalid', message: 'rejected' } }], renewLogin: [{ ok: { kind: 'rejected' } }] })
+  const check = start(true, { verifyOnline: [{ ok: { kind: 'invalid', failure: failure('loginRejected', { host: 'auth.omicos.cn', status: 401 }) } }], renewLogin: [{ ok: { kind: 'rejected' } }] })
   const output = (await check.done()) as { kind: string; failure: { kind: string; reason?: string } }
   assert.is(output.failure.kind, 'refused')
   assert.is(output.failure.reason, 'renewRejected')
@@ -93,7 +93,7 @@ test('online but nobody logged in: reported without asking the server', async ()
 test('the files cannot be read: failed with local_files', async () => {
   const problem = new StubEffectError('local_files', '/home/you/.omicos/cloud_login.json is readable by others (mode 644): chmod 600 it')
   const check = start(false, { readStatus: [{ fail: problem }] })
-  assert.equal(await check.done(), { kind: 'failed', failure: { kind: 'local_files', message: problem.message } })
+  assert.equal(await check.done(), { kind: 'failed', failure: described('local_files', problem.message) })
   assert.equal(check.states, ['reading', 'failed'])
 })
 
@@ -144,8 +144,8 @@ test('the expected server is the login\'s: verified as usual', async () => {
   const check = start(true, { verifyOnline: [{ ok: { kind: 'valid', account } }] }, 'https://auth.omicos.cn')
   assert.equal(await check.done(), { kind: 'reported', report, verified: { kind: 'valid', account }, renewed: false })
   const offline = start(false, {}, 'http://127.0.0.1:4000')
-  const output = (await offline.done()) as { failure: { message: string; reason?: string } }
-  assert.equal(output.failure, { kind: 'usage', message: 'the login here is on https://auth.omicos.cn, not on http://127.0.0.1:4000', reason: 'wrongServer' })
+  const output = (await offline.done()) as { failure: Failure }
+  assert.equal(output.failure, failure('wrongServer', { here: 'https://auth.omicos.cn', asked: 'http://127.0.0.1:4000' }))
 })
 
 test('verifies the global file when no workspace file is active', async () => {
@@ -159,7 +159,7 @@ test('user.cancel while the files are read: failed (cancelled) at once', async (
   const check = start(false, { readStatus: ['hang'] })
   await settle()
   check.actor.send({ type: 'user.cancel' })
-  assert.equal(await check.done(), { kind: 'failed', failure: { kind: 'cancelled', message: 'status cancelled' } })
+  assert.equal(await check.done(), { kind: 'failed', failure: failure('cancelled', { flow: 'status' }) })
   assert.equal(check.states, ['reading', 'failed'])
 })
 
@@ -187,7 +187,7 @@ test('what the context holds while renewing and verifying again: the first verdi
   assert.equal(near.states, ['reading', 'verifying', 'renewing', 'verifying'])
   assert.equal(near.snapshot().context.verified, first, 'a valid verdict is kept while verifying again')
   assert.is(near.snapshot().context.report.userTokenExpiresAt, new Date(EPOCH + 86_400_000 * 30).toISOString())
-  const invalid = { kind: 'invalid', message: 'rejected', at: EPOCH }
+  const invalid = { kind: 'invalid', failure: failure('loginRejected', { host: 'auth.omicos.cn', status: 401 }), at: EPOCH }
   const held = start(true, { verifyOnline: [{ ok: invalid }], renewLogin: ['hang'] })
   await settle()
   assert.equal(held.snapshot().context.verified, invalid, 'while renewing, the verdict that asked for it')
@@ -195,8 +195,9 @@ test('what the context holds while renewing and verifying again: the first verdi
   await settle()
   assert.is(rejected.snapshot().context.verified, null, 'a rejection is not kept once renewed')
   const refused = start(true, { verifyOnline: [{ ok: invalid }], renewLogin: [{ ok: { kind: 'rejected' } }] })
-  const output = (await refused.done()) as { failure: { message: string } }
-  assert.is(output.failure.message, 'the server no longer accepts this login and it could not be renewed')
+  const output = (await refused.done()) as { failure: Failure }
+  assert.equal(output.failure, failure('renewRejected', { host: null }))
+  assert.is(line(output.failure), 'the server no longer accepts this login and it could not be renewed: log in again (`omicos login` or `omicos cli login`)')
 })
 
 test.run()

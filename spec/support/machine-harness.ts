@@ -15,7 +15,8 @@ import {
 } from 'xstate'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import type { FailureKind } from '../../machines/failure.js'
+import { failure, type Failure, type FailureKind } from '../../machines/failure.js'
+import { describeFailure } from '../../cli/failure-words.js'
 import { deviceGrant, login, passwordGrant, type LoginInput } from '../../machines/index.js'
 
 // --- waiting ------------------------------------------------------------------------------
@@ -34,14 +35,27 @@ export const settle = () => withTimeout(new Promise<void>((resolve) => setImmedi
 
 // --- effect errors ------------------------------------------------------------------------
 
-/** What effects reject with: an Error carrying a failure kind and a message for a person. */
+/** The line a person reads for a failure (cli/failure-words.ts), to assert on the words. */
+export const line = (failure: Failure): string => describeFailure(failure, { again: 'omicos login' })
+
+/**
+ * What effects reject with: an Error carrying a failure kind and the line a Node effect worded;
+ * with `reached`, a connection failure (reason `network`) that did or did not come after the
+ * request may have reached the server.
+ */
 export class StubEffectError extends Error {
+  readonly reason?: 'network'
+  readonly details?: Failure['details']
   constructor(
     readonly kind: FailureKind,
     message: string,
-    readonly details?: Record<string, string | number | boolean | null>,
+    reached?: { mayHaveReachedServer: boolean },
   ) {
     super(message)
+    if (reached) {
+      this.reason = 'network'
+      this.details = { host: 'auth.omicos.cn', code: null, status: null, ...reached }
+    }
   }
 }
 
@@ -400,7 +414,7 @@ export const storedLogin = (overrides: Record<string, unknown> = {}) => ({
 export const foundExisting = (login: Record<string, unknown> | null): Answer => (now) => ({ ok: { existing: login, at: now } })
 
 /** A verification the server answered with a rejection of the user token. */
-export const rejectedVerdict: Answer = (now) => ({ ok: { kind: 'invalid', message: 'revoked', at: now } })
+export const rejectedVerdict: Answer = (now) => ({ ok: { kind: 'invalid', failure: failure('loginRejected', { host: 'auth.omicos.cn', status: 401 }), at: now } })
 
 export const deviceAuthorization = (receivedAt = 0, overrides: Record<string, unknown> = {}) => ({
   deviceCode: secrets.deviceCode,

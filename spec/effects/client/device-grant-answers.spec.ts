@@ -16,6 +16,7 @@ import {
   type FetchLike,
 } from '../../../effects/client/device-grant.js'
 import { EngineError } from '../../../effects/client/engine-error.js'
+import { wordsOf } from '../../support/failure-words.js'
 
 const ORIGIN = 'https://as.example'
 const metadata = {
@@ -54,8 +55,8 @@ const fails = (run: () => unknown, kind: string, message: string | RegExp) => {
   } catch (error) {
     assert.instance(error, EngineError)
     assert.is((error as EngineError).kind, kind)
-    if (typeof message === 'string') assert.is((error as EngineError).message, message)
-    else assert.match((error as EngineError).message, message)
+    if (typeof message === 'string') assert.is(wordsOf((error as EngineError)), message)
+    else assert.match(wordsOf((error as EngineError)), message)
     return
   }
   assert.unreachable(`accepted, expected ${kind}: ${String(message)}`)
@@ -66,8 +67,8 @@ const rejects = async (run: () => Promise<unknown>, kind: string, message: strin
   } catch (error) {
     assert.instance(error, EngineError, String(error))
     assert.is((error as EngineError).kind, kind)
-    if (typeof message === 'string') assert.is((error as EngineError).message, message)
-    else assert.match((error as EngineError).message, message)
+    if (typeof message === 'string') assert.is(wordsOf((error as EngineError)), message)
+    else assert.match(wordsOf((error as EngineError)), message)
     return
   }
   assert.unreachable(`accepted, expected ${kind}: ${String(message)}`)

@@ -8,6 +8,7 @@ import { runDeviceGrant, type FetchLike } from '../../../effects/client/device-g
 import { EngineError } from '../../../effects/client/engine-error.js'
 import { timeout } from '../../support/wait.js'
 import { settle, TimerClock } from '../../support/machine-harness.js'
+import { wordsOf } from '../../support/failure-words.js'
 
 // A real epoch start, so a wait computed from 0 instead of the answer's time would show.
 const EPOCH = Date.UTC(2026, 11, 2, 9, 0, 0)
@@ -189,7 +190,7 @@ test('runDeviceGrant: the code shown once, the request tagged with no process, f
   }
   const error = (await timeout(outcome, 5_000, 'the grant')) as EngineError
   assert.instance(error, EngineError)
-  assert.equal([error.kind, error.message, error.reason], ['refused', 'the pairing was declined on the other device', 'pairingDenied'])
+  assert.equal([error.kind, wordsOf(error), error.reason], ['refused', 'pairing was declined on the other device', 'pairingDenied'])
   assert.equal(shown, [
     { userCode: 'BCDF-GHJK', verificationUri: 'https://as.example/device', verificationUriComplete: 'https://as.example/device?c=1', deadline: EPOCH + 600_000, intervalMs: 1_000, waitMs: 1_000, retrying: null, polls: 0 },
   ])
@@ -197,7 +198,7 @@ test('runDeviceGrant: the code shown once, the request tagged with no process, f
   const aborted = new AbortController()
   aborted.abort()
   const early = (await runDeviceGrant({ metadata, clientId: 'cli', fetch, signal: aborted.signal, onCode: () => {} }).then(() => null, (e: unknown) => e)) as EngineError
-  assert.equal([early.kind, early.message], ['cancelled', 'the device authorization was cancelled'])
+  assert.equal([early.kind, wordsOf(early)], ['cancelled', 'the device authorization was cancelled'])
 })
 
 test.run()

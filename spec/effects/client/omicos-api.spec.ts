@@ -66,7 +66,7 @@ test('password grant: granted, and the account of its token; wrong password is i
   assert.type(result.session.refreshToken, 'string')
   assert.ok(result.session.userTokenExpiresAt! > Date.now())
   const wrong = await login(ada().email, 'nope')
-  assert.equal(wrong, { kind: 'invalid', message: 'wrong email or password' })
+  assert.equal(wrong, { kind: 'invalid', serverText: 'wrong email or password' })
 })
 
 test('password grant: too many failures for one email is rateLimited with a Retry-After', async () => {

@@ -3,7 +3,8 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { heldSecrets, holdSecrets, releaseSecrets } from '../../../effects/client/held-secrets.js'
-import { refusalMessage } from '../../../effects/client/http.js'
+import { refusal } from '../../../effects/client/http.js'
+import { describeFailure } from '../../../cli/failure-words.js'
 import { REDACTED, sanitizeServerText, serverErrorCode, serverText } from '../../../effects/client/sanitize-server-text.js'
 
 const PASSWORD = 'correct horse battery'
@@ -76,23 +77,32 @@ test('values shorter than 6 characters are not held; the registry is bounded and
 
 test('error codes are printable ASCII or a placeholder; error descriptions are text or null', () => {
   assert.is(serverErrorCode('invalid_grant'), 'invalid_grant')
-  assert.is(serverErrorCode('bad\u001bcode'), 'unknown error')
-  assert.is(serverErrorCode('x'.repeat(65)), 'unknown error')
-  assert.is(serverErrorCode(42), 'unknown error')
+  assert.is(serverErrorCode('bad\u001bcode'), null)
+  assert.is(serverErrorCode('x'.repeat(65)), null)
+  assert.is(serverErrorCode(42), null)
   holdSecrets(PASSWORD.replace(/ /g, '-'))
   assert.is(serverErrorCode(PASSWORD.replace(/ /g, '-')), REDACTED)
   assert.is(serverText(undefined), null)
   assert.is(serverText('\u200b \u202e'), null)
 })
 
-test('refusal messages: host, what was asked, the cleaned error and description, the status', () => {
+test('refusals: host, what was asked, the cleaned error and description, the status; worded by the CLI', () => {
   holdSecrets(TOKEN)
-  const message = refusalMessage('https://auth.example/process', 'to register the process', {
+  const line = (error: { failure: Parameters<typeof describeFailure>[0] }) => describeFailure(error.failure, { again: 'omicos login' })
+  const refused = refusal('https://auth.example/process', 'processRegistration', {
     status: 400,
     body: { error: 'invalid_request', error_description: `bad header: Authorization: Bearer ${TOKEN}\u001b[31m` },
   })
-  assert.is(message, `auth.example refused to register the process: invalid_request: bad header: Authorization: Bearer ${REDACTED}[31m (HTTP 400)`)
-  assert.is(refusalMessage('https://auth.example/token', 'the login', { status: 500, body: null }), 'auth.example refused the login (HTTP 500)')
+  assert.equal(refused.failure.details, {
+    host: 'auth.example',
+    request: 'processRegistration',
+    error: 'invalid_request',
+    description: `bad header: Authorization: Bearer ${REDACTED}[31m`,
+    status: 400,
+  })
+  assert.is(line(refused), `auth.example refused to register the process: invalid_request: bad header: Authorization: Bearer ${REDACTED}[31m (HTTP 400)`)
+  assert.is(line(refusal('https://auth.example/token', 'login', { status: 500, body: null })), 'auth.example refused the login (HTTP 500)')
+  assert.is(line(refusal('https://auth.example/token', 'login', { status: 400, body: { error: 42 } })), 'auth.example refused the login: unknown error (HTTP 400)')
 })
 
 test.run()

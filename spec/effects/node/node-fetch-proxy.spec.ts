@@ -14,14 +14,15 @@ import { requestJson } from '../../../effects/client/http.js'
 import { createNodeFetch } from '../../../effects/node/node-fetch.js'
 import { bypassesProxy, proxyFor, describeProxyRoute } from '../../../effects/node/proxy-settings.js'
 import { timeout } from '../../support/wait.js'
+import { wordsOf } from '../../support/failure-words.js'
 
 const rejectsWith = async (promise: Promise<unknown>, kind: string, pattern?: RegExp) => {
   try {
     await timeout(promise, 15_000, 'request')
   } catch (error) {
     if (!(error instanceof EngineError)) throw error
-    assert.is(error.kind, kind, error.message)
-    if (pattern) assert.match(error.message, pattern)
+    assert.is(error.kind, kind, wordsOf(error))
+    if (pattern) assert.match(wordsOf(error), pattern)
     return error
   }
   assert.unreachable('expected a rejection')
@@ -93,8 +94,8 @@ test('a proxy variable that is not an http(s) URL is a usage error naming the va
     } catch (error) {
       assert.instance(error, EngineError)
       assert.is((error as EngineError).kind, 'usage')
-      assert.match((error as Error).message, 'HTTPS_PROXY')
-      assert.not.match((error as Error).message, 'secret')
+      assert.match(wordsOf((error as Error)), 'HTTPS_PROXY')
+      assert.not.match(wordsOf((error as Error)), 'secret')
     }
   }
 })

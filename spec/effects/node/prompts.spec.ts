@@ -7,6 +7,8 @@ import { omicosHome } from '../../../effects/store/home.js'
 import { loadPromptClasses } from '../../../effects/node/node-actors.js'
 import { promptCredentials, readSecretFromStream } from '../../../effects/node/prompts.js'
 import { timeout } from '../../support/wait.js'
+import { failure } from '../../../machines/failure.js'
+import { retryNotice } from '../../../cli/failure-words.js'
 
 /** A stream that says it is a terminal, for enquirer, with keys typed into it. */
 const fakeTerminal = () => {
@@ -55,7 +57,11 @@ test('asks Email and a masked Password on a terminal', async () => {
 
 test('a known email is not asked again; the last error is shown first', async () => {
   const term = fakeTerminal()
-  const answer = promptCredentials({ stdin: term.stdin as any, stdout: term.stdout }, { email: 'ada@example.com', attempt: 2, lastError: 'wrong email or password' }, loadPromptClasses)
+  const answer = promptCredentials(
+    { stdin: term.stdin as any, stdout: term.stdout, notice: retryNotice },
+    { email: 'ada@example.com', attempt: 2, lastError: failure('wrongCredentials', { serverText: null, attempts: 1 }) },
+    loadPromptClasses,
+  )
   await shown(term, /Password/)
   term.stdin.write('again\r')
   assert.equal(await timeout(answer, 5_000, 'prompt'), { email: 'ada@example.com', password: 'again' })
