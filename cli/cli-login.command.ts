@@ -4,6 +4,7 @@ import { againCommand, checkProcessName, OmicosCommand, UsageFailure } from './c
 import { renderLogin, renderLogout } from './render-outcome.js'
 import { thrownJson } from './render-json.js'
 import { detectTerminal } from './terminal.js'
+import { traceEnabled } from './trace.js'
 
 export class CliLoginCommand extends OmicosCommand {
   static override paths = [['cli', 'login']]
@@ -64,7 +65,7 @@ export class CliLoginCommand extends OmicosCommand {
       // One steady clock for the pairing's deadline and its countdown (effects/client/clock.ts).
       const { steadyClock } = await import('../effects/client/clock.js')
       const pairingNow = steadyClock()
-      const view = createDeviceView({ stdout: screen, stderr: this.context.stderr, terminal, qr: !this.noQr, trace: inspect !== undefined, now: pairingNow })
+      const view = createDeviceView({ stdout: screen, stderr: this.context.stderr, terminal, qr: !this.noQr, trace: traceEnabled(this.env, this.trace), now: pairingNow })
       const output = await this.withInterrupt((signal) =>
         deviceLogin({
           server,

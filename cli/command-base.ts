@@ -3,6 +3,7 @@ import type { InspectionEvent } from 'xstate'
 import { DEFAULT_SERVER, namesScheme, parseServerUrl } from '../effects/client/server-url.js'
 import { lockWaitNotice, printFailure, printRendered, traceInspector, withInterrupt, type CommandIo } from './command-io.js'
 import { isUnsafe } from './printable-text.js'
+import { waitLines } from './wait-lines.js'
 import type { Rendered } from './render-outcome.js'
 
 export { DEFAULT_SERVER }
@@ -19,7 +20,11 @@ export abstract class OmicosCommand extends Command {
   }
 
   protected inspector(): ((event: InspectionEvent) => void) | undefined {
-    return traceInspector(this.io, this.trace)
+    const trace = traceInspector(this.io, this.trace)
+    // A person at a terminal is told what is waited for; pipes and files get what they always got.
+    if (!(this.context.stderr as { isTTY?: boolean }).isTTY) return trace
+    const speak = waitLines((line) => this.context.stderr.write(`${line}\n`))
+    return trace ? (event) => (trace(event), speak(event)) : speak
   }
 
   /** Tells the user when the command waits for another omicos process's credential lock. */

@@ -4,13 +4,15 @@
 // it): without it these tests fail rather than skip.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
+import { addAccount } from '../server/index.js'
 import { CLI_BIN, type CliSandbox } from './support/cli.js'
 import { CREDENTIAL_FILE, watchForLeaks } from './support/cli-login.js'
-import { referenceServerFor } from './support/server.js'
-import { sleep } from './support/wait.js'
+import { SERVER_BIN } from './support/device-pairing.js'
+import { makeDataDir, referenceServerFor } from './support/server.js'
+import { sleep, timeout } from './support/wait.js'
 
 const PAT = { email: 'pat@example.com', password: 'pat types on a tty 8' }
 const WRONG = ['wrong on a tty 1', 'wrong on a tty 2', 'wrong on a tty 3', 'wrong on a tty 4']
@@ -179,6 +181,63 @@ test('on a terminal, --email skips the Email: prompt', async () => {
   } finally {
     tty.close()
     box.cleanup()
+  }
+})
+
+test('waits that speak: while a stopped server keeps the password waiting, the terminal says who is waited for; then the login goes through', async () => {
+  const dataDir = makeDataDir()
+  await timeout(addAccount(dataDir, PAT.email, PAT.password), 15_000, 'adding a user')
+  const server = spawn(process.execPath, [SERVER_BIN, 'start', '--port', '0', '--data', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const box = leaks.sandbox()
+  let tty: ReturnType<typeof terminal> | null = null
+  try {
+    let out = ''
+    server.stdout!.on('data', (d) => (out += d))
+    const url = await timeout(
+      (async () => {
+        for (;;) {
+          const match = /listening on (\S+)/.exec(out)
+          if (match) return match[1]!
+          await sleep(50)
+        }
+      })(),
+      20_000,
+      'the server to listen',
+    )
+    const host = new URL(url).host
+    tty = terminal(box, ['login', '--server', url, '--email', PAT.email])
+    await tty.waitFor(ASKING)
+    server.kill('SIGSTOP')
+    tty.type(PAT.password)
+    // The server cannot answer: the screen names what the command waits for.
+    const waiting = await tty.waitFor((screen) => screen.includes(`Signing in to ${host} …`))
+    assert.not.match(waiting, /Logged in as/)
+    server.kill('SIGCONT')
+    const screen = await tty.waitFor(/EXIT=\d+/, 30_000)
+    assert.match(screen, /EXIT=0/)
+    const lines = screen.split('\n')
+    const at = (text: string) => lines.findIndex((line) => line.startsWith(text))
+    assert.ok(at('Password: ') < at(`Signing in to ${host} …`), screen)
+    assert.ok(at(`Signing in to ${host} …`) < at(`Registering this process with ${host} …`), screen)
+    assert.ok(at(`Registering this process with ${host} …`) < at('Logged in as'), screen)
+    assert.not.ok(screen.includes(PAT.password))
+    tty.close()
+
+    tty = terminal(box, ['login', '--logout'])
+    const loggedOut = await tty.waitFor(/EXIT=\d+/, 20_000)
+    assert.match(loggedOut, /EXIT=0/)
+    assert.ok(loggedOut.indexOf(`Revoking the tokens at ${host} …`) >= 0 && loggedOut.indexOf(`Revoking the tokens at ${host} …`) < loggedOut.indexOf('Logged out'), loggedOut)
+
+    // Piped, the same login says nothing of its waits: stderr is what it always was.
+    const piped = await leaks.run(['login', '--force', '--server', url, '--email', PAT.email, '--password-stdin'], { cwd: box.workspace, env: box.env, input: PAT.password, timeoutMs: 20_000 })
+    assert.is(piped.code, 0, piped.stderr)
+    assert.not.match(piped.stderr, /Signing in|Registering|Revoking/)
+  } finally {
+    tty?.close()
+    server.kill('SIGCONT')
+    server.kill('SIGKILL')
+    box.cleanup()
+    rmSync(dataDir, { recursive: true, force: true })
   }
 })
 
