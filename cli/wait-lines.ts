@@ -8,7 +8,7 @@ import { hostOf } from '../effects/client/server-url.js'
 // stay as they were.
 
 type Context = { server?: unknown; input?: { server?: unknown }; account?: { server?: unknown } | null }
-const host = (server: unknown): string => (typeof server === 'string' ? hostOf(server) : 'the server')
+const host = (server: unknown): string => (typeof server === 'string' ? (hostOf(server) ?? 'the server') : 'the server')
 
 /** The states of a machine (by its id) that are waits worth a line, and the line's words. */
 const WAITS: Record<string, Record<string, (context: Context) => string>> = {
