@@ -1,5 +1,6 @@
 import type { InspectionEvent } from 'xstate'
 import { hostOf } from '../effects/client/server-url.js'
+import { english, type Words } from './words/english.js'
 
 // Waits that speak: one line on stderr as a command starts a wait a person would otherwise
 // watch in silence (the password sent, this process registered, tokens revoked), so a server
@@ -8,21 +9,22 @@ import { hostOf } from '../effects/client/server-url.js'
 // stay as they were.
 
 type Context = { server?: unknown; input?: { server?: unknown }; account?: { server?: unknown } | null }
-const host = (server: unknown): string => (typeof server === 'string' ? (hostOf(server) ?? 'the server') : 'the server')
 
 /** The states of a machine (by its id) that are waits worth a line, and the line's words. */
-const WAITS: Record<string, Record<string, (context: Context) => string>> = {
-  passwordGrant: { authenticating: (c) => `Signing in to ${host(c.server)} …` },
+const WAITS: Record<string, Record<string, (context: Context, words: Words) => string>> = {
+  passwordGrant: { authenticating: (c, words) => words.t('wait.signingIn', { host: host(c.server, words) }) },
   login: {
-    registeringProcess: (c) => `Registering this process with ${host(c.input?.server)} …`,
+    registeringProcess: (c, words) => words.t('wait.registering', { host: host(c.input?.server, words) }),
     // The replaced login may have been on another server.
-    revokingReplaced: () => "Revoking the replaced login's tokens …",
-    revokingIssued: (c) => `Revoking the tokens this login was issued, at ${host(c.input?.server)} …`,
+    revokingReplaced: (_, words) => words.t('wait.revokingReplaced'),
+    revokingIssued: (c, words) => words.t('wait.revokingIssued', { host: host(c.input?.server, words) }),
   },
-  logout: { revoking: (c) => `Revoking the tokens at ${host(c.account?.server)} …` },
+  logout: { revoking: (c, words) => words.t('wait.revoking', { host: host(c.account?.server, words) }) },
 }
 
-export function waitLines(write: (line: string) => void): (inspection: InspectionEvent) => void {
+const host = (server: unknown, words: Words): string => (typeof server === 'string' ? hostOf(server) : null) ?? words.t('host.unknown')
+
+export function waitLines(write: (line: string) => void, words: Words = english): (inspection: InspectionEvent) => void {
   const states = new Map<string, string>()
   return (inspection) => {
     if (inspection.type !== '@xstate.snapshot') return
@@ -33,6 +35,6 @@ export function waitLines(write: (line: string) => void): (inspection: Inspectio
     states.set(session, snapshot.value)
     if (previous === snapshot.value) return
     const line = WAITS[snapshot.machine?.id ?? '']?.[snapshot.value]
-    if (line) write(line(snapshot.context ?? {}))
+    if (line) write(line(snapshot.context ?? {}, words))
   }
 }

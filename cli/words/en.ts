@@ -179,6 +179,13 @@ export const en = {
   'failure.cancelled.status': 'status cancelled',
   'failure.cancelled.request': 'cancelled',
   'failure.cancelled.deviceAuthorization': 'the device authorization was cancelled',
+  // waits that speak (cli/wait-lines.ts): one line on a terminal as each wait starts
+  'wait.signingIn': 'Signing in to {{host}} …',
+  'wait.registering': 'Registering this process with {{host}} …',
+  'wait.revokingReplaced': "Revoking the replaced login's tokens …",
+  'wait.revokingIssued': 'Revoking the tokens this login was issued, at {{host}} …',
+  'wait.revoking': 'Revoking the tokens at {{host}} …',
+
   'failure.cancelled.resumable': 'login cancelled; the pairing code stays valid for {{left}}: run {{again}} again to continue with it, or add --force for a new one',
 } as const
 
