@@ -175,6 +175,8 @@ function causeLine(failure: Failure, wording: Wording, words: Words): string {
     }
     case 'revocationTimeout':
       return t('failure.revocationTimeout', { ms: failure.details.afterMs })
+    case 'answerCutShort':
+      return t('failure.answerCutShort', { host: hostOf(words, failure.details) })
     case 'malformedHttp':
       return t('failure.malformedHttp', { host: hostOf(words, failure.details), code: failure.details.code })
     case 'registrationField':

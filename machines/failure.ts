@@ -126,6 +126,8 @@ export interface FailureDetails {
   serverRefused: RefusalDetails
   /** an HTTP answer Node's parser could not read (`HPE_*`): the server answered, and may have acted */
   malformedHttp: Host & Reached & { code: string }
+  /** the server closed the connection before the answer it announced was complete */
+  answerCutShort: Host & Reached
   /** a registration answered with a server error: it may have been made all the same */
   registrationServerError: RefusalDetails
   /** a registration refused with another 4xx: the server says it did nothing */
@@ -231,6 +233,7 @@ export const REASON_KIND: { [R in Exclude<FailureReason, 'described'>]: FailureK
   revocationTimeout: 'unreachable',
   serverRefused: 'bad_response',
   malformedHttp: 'bad_response',
+  answerCutShort: 'bad_response',
   registrationServerError: 'bad_response',
   registrationRefused: 'bad_response',
   registrationNotJson: 'bad_response',

@@ -130,6 +130,7 @@ const SAMPLES: { [R in FailureReason]: FailureDetails[R][] } = {
   noPasswordLogin: [{ host: 'auth.omicos.cn' }],
   tokenRejectedAtOnce: [{ host: 'auth.omicos.cn' }],
   malformedHttp: [{ host: 'auth.omicos.cn', code: 'HPE_INVALID_CHUNK_SIZE', mayHaveReachedServer: true }],
+  answerCutShort: [{ host: 'auth.omicos.cn', mayHaveReachedServer: true }],
   registrationServerError: [{ host: 'auth.omicos.cn', request: 'processRegistration', error: 'server_error', description: null, status: 500 }],
   registrationRefused: [{ host: 'auth.omicos.cn', request: 'processRegistration', error: 'invalid_request', description: 'name too long', status: 400 }],
   registrationNotJson: [{ host: 'auth.omicos.cn' }],

@@ -96,6 +96,29 @@ for (const [what, text] of malformed) {
   })
 }
 
+for (const [what, end] of [
+  ['closes the connection', true],
+  ['keeps the connection open', false],
+] as const) {
+  test(`an answer shorter than its Content-Length from a server that ${what}: the password is sent once`, async () => {
+    const { box, file, before } = await loggedIn()
+    const sent = hostile.seen('POST /token').length
+    const answer = 'HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"error":"invalid_grant"}'
+    hostile.on('POST /token', ({ res }) => {
+      if (end) res.socket?.end(answer)
+      else res.socket?.write(answer)
+    })
+    const result = await login(box, ['--force'])
+    // A server that closes has said all it will: a bad response at once, not a wait for the
+    // time limit. One that keeps the connection open may still be sending: a time-out.
+    if (end) assertOneLineError(result, 6, /closed the connection before its answer was complete/)
+    else assertOneLineError(result, 3, /timed out/)
+    assert.is(hostile.seen('POST /token').length, sent + 1, 'a POST that may have reached the server is not repeated')
+    assertNoSecretIn(result)
+    assert.equal(bytesOf(file), before)
+  })
+}
+
 // --- token types and lengths ---------------------------------------------------------------------
 
 for (const type of ['mac', 'DPoP']) {

@@ -159,6 +159,7 @@ export const en = {
   'failure.noPasswordLogin': '{{host}} does not offer email/password login: use omicos cli login',
   'failure.tokenRejectedAtOnce': '{{host}} rejected the token it had just issued',
   'failure.malformedHttp': '{{host}} sent a malformed HTTP answer ({{code}})',
+  'failure.answerCutShort': '{{host}} closed the connection before its answer was complete',
   'failure.registrationNotJson': '{{host}} answered the registration with something that is not a JSON object',
   'failure.registrationProcessId': '{{host}} registered a different process_id than asked',
   'failure.processTokenExpired': '{{host}} sent a process token that has already expired',

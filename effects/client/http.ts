@@ -296,6 +296,8 @@ export const requestJson = async (
       if (signal?.aborted) throw cancelled()
       const code = errorCode(error)
       if (isParseErrorCode(code)) throw malformedHttp(url, code, acts)
+      // The answer began and stopped short of what it announced: the server's doing, not the network's.
+      if (code === 'ERR_STREAM_PREMATURE_CLOSE') throw engineError('answerCutShort', { host, mayHaveReachedServer: acts })
       if (expired) throw timedOut(url, timeoutMs, acts, true)
       throw connectionFailure(url, error, true, acts)
     }

@@ -14,10 +14,14 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 2_500
 
 type CreateConnection = (options: object, callback?: unknown) => Socket
 
-/** Agents whose sockets are destroyed when not connected (and, for https, handshaken) in time. */
+/**
+ * Agents whose sockets are destroyed when not connected (and, for https, handshaken) in time.
+ * One agent a request, so its socket is known to the request (`onSocket`): without keep-alive
+ * (Node's default for a new agent) no socket is shared anyway.
+ */
 const connectTimeoutAgents = async (ms: number, ca: string[] | undefined, lookup: LookupFunction | undefined) => {
   const [{ default: http }, { default: https }] = await Promise.all([import('node:http'), import('node:https')])
-  const guard = <A extends HttpAgent>(agent: A, connectedEvent: 'connect' | 'secureConnect'): A => {
+  const guard = <A extends HttpAgent>(agent: A, connectedEvent: 'connect' | 'secureConnect', onSocket: (socket: Socket) => void): A => {
     const original = (agent as unknown as { createConnection: CreateConnection }).createConnection.bind(agent)
     ;(agent as unknown as { createConnection: CreateConnection }).createConnection = (options, callback) => {
       const socket = original(options, callback)
@@ -26,12 +30,32 @@ const connectTimeoutAgents = async (ms: number, ca: string[] | undefined, lookup
       }, ms)
       socket.once(connectedEvent, () => clearTimeout(timer))
       socket.once('close', () => clearTimeout(timer))
+      onSocket(socket)
       return socket
     }
     return agent
   }
   const extra = lookup ? { lookup } : {}
-  return { http: guard(new http.Agent(extra), 'connect'), https: guard(new https.Agent({ ...extra, ...(ca ? { ca } : {}) }), 'secureConnect') }
+  return (protocol: string, onSocket: (socket: Socket) => void): HttpAgent =>
+    protocol === 'http:'
+      ? guard(new http.Agent(extra), 'connect', onSocket)
+      : guard(new https.Agent({ ...extra, ...(ca ? { ca } : {}) }), 'secureConnect', onSocket)
+}
+
+/**
+ * node-fetch ends a body cut short only when it is chunked: one with a Content-Length that the
+ * server closes the connection before completing would wait for the request's time limit, and
+ * then look like a slow server. Ended here as node-fetch ends the chunked one.
+ */
+const endBodyCutShort = (response: Response, socket: Socket | undefined): void => {
+  const body = response.body as unknown as (NodeJS.ReadableStream & { writableEnded?: boolean; destroy?: (error: Error) => void }) | null
+  if (!socket || !body || typeof body.destroy !== 'function') return
+  const cut = () => {
+    if (body.writableEnded) return
+    body.destroy?.(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }))
+  }
+  if (socket.destroyed) cut()
+  else socket.once('close', cut)
 }
 
 // The proxy agents log through `debug`: with DEBUG=* it would print the proxy URL with its
@@ -91,11 +115,14 @@ export const createNodeFetch = (options: NodeFetchOptions = {}): FetchLike => {
     // A redirect asks for an agent again, so each target is routed on its own.
     let last: import('./proxy-agents.js').ProxyAgentOptions | undefined
     const attempt: import('./proxy-agents.js').ProxyAttempt = {}
+    let socket: Socket | undefined
     const agent = (target: URL) => {
       const route = proxies ? proxyFor(target, env) : null
       if (!route || !proxies) {
         last = undefined
-        return target.protocol === 'http:' ? agents.http : agents.https
+        return agents(target.protocol, (opened) => {
+          socket = opened
+        })
       }
       last = { route, target, connectTimeoutMs, ca, attempt, lookup }
       return proxies.proxyAgentFor(last)
@@ -108,6 +135,7 @@ export const createNodeFetch = (options: NodeFetchOptions = {}): FetchLike => {
     }
     // Through a plain http proxy a 407 is the proxy's own answer, not the server's.
     if (response.status === 407 && last && proxies) throw proxies.proxyAuthFailure(last)
+    endBodyCutShort(response, socket)
     return response
   }
 }
