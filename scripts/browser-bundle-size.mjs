@@ -3,7 +3,7 @@
 // from `omicos-auth/machines` and `omicos-auth/client` (the login machine with its device grant,
 // the device login effects, the omicOS API, the runner), xstate included, bundled by
 // esbuild for the browser, minified, then gzipped. The budget is 25 KB; docs/node.md records the
-// figure. Used by spec/package-embed.spec.ts on the packed package.
+// figure. Used by spec/package/embed.spec.ts on the packed package.
 //
 //   node scripts/browser-bundle-size.mjs [--from <dir>] [--json]
 //

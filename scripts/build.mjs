@@ -105,7 +105,7 @@ const bundled = await build({
 // The plain status's own bundle: one file with all it runs offline, its request code (for
 // --verify) in chunks of its own. cli/start.ts loads it or cli/main.ts, never both (it decides
 // before loading either), so no module exists twice in one process
-// (the held secrets the sanitizer redacts are one set); spec/cli-status-shortcut.spec.ts checks.
+// (the held secrets the sanitizer redacts are one set); spec/cli/status-shortcut.spec.ts checks.
 const statusBundled = await build({
   ...bundleOptions,
   entryPoints: [{ in: 'cli/status-main.ts', out: 'status-main' }],
@@ -135,7 +135,7 @@ for (const bin of ['dist/cli/main.js', 'dist/server/main.js']) if (existsSync(bi
 // cli/start.ts for exactly these command lines, so `omicos --version` and `omicos login
 // --help` load no parser.
 // Each command's path is read from the general help. A text is kept only when the CLI printed
-// it on stdout alone with exit 0; spec/cli-start.spec.ts checks each against clipanion's.
+// it on stdout alone with exit 0; spec/cli/start.spec.ts checks each against clipanion's.
 {
   const { spawnSync } = await import('node:child_process')
   const helpFile = 'dist/cli/rendered-texts.json'

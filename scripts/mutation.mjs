@@ -38,7 +38,7 @@ const SPECS = [
 ]
 
 // The server's pacing and batcher, for --server.
-const SERVER_SPECS = ['dist/spec/server-statement-batch.spec.js', 'dist/spec/server-device-polls.spec.js', 'dist/spec/server-pacing-store.spec.js']
+const SERVER_SPECS = ['dist/spec/server/statement-batch.spec.js', 'dist/spec/server/device-polls.spec.js', 'dist/spec/server/pacing-store.spec.js']
 const SERVER_MUTATE = 'server/oauth/device-pacing.ts,server/storage/statement-batch.ts'
 const server = process.argv.includes('--server')
 

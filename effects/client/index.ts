@@ -2,7 +2,7 @@
 // `fetch` (a browser page, a desktop app's renderer, a worker, Node): the one guarded HTTP
 // request, discovery, the OAuth grants, the omicOS API, the pairing actors, and the runner
 // that runs a machine to its end and keeps a waiting login through a storage port. Nothing
-// here imports a Node built-in; spec/package-browser.spec.ts bundles it for a browser.
+// here imports a Node built-in; spec/machines/runtime-neutral.spec.ts bundles it for a browser.
 export { CLIENT_ID, DEFAULT_SCOPE } from './client-defaults.js'
 export { EngineError } from './engine-error.js'
 export { runToEnd, runResumableLogin, type RunOptions, type SnapshotStore, type ResumableLoginOptions } from './run-actor.js'

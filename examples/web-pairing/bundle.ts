@@ -1,6 +1,6 @@
 // Builds the web pairing example into one browser bundle (esbuild: platform browser, bundle,
 // esm) beside a copy of its index.html, and serves that directory from a small static server.
-// Used by spec/example-web-pairing.spec.ts and by ./serve.ts.
+// Used by spec/package/example-web-pairing.spec.ts and by ./serve.ts.
 import { build } from 'esbuild'
 import { existsSync, mkdirSync, copyFileSync, readdirSync, readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'

@@ -3,7 +3,7 @@
 // login and for the pending pairing, run by the engine's own runner (effects/client/run-actor.ts)
 // so a reload resumes the same code, also after a cancel while the code is still valid.
 //
-// Stable element ids, for people and for spec/example-web-pairing.spec.ts:
+// Stable element ids, for people and for spec/package/example-web-pairing.spec.ts:
 //   #server-form, #server, #start  the server to pair with (default: the `?server=` parameter)
 //   #state       the step: data-state = idle | checkingExisting | requestingCode |
 //                awaitingApproval | identifying | locking | registeringProcess | persisting |

@@ -5,7 +5,7 @@
 //
 // UNSAFE_CHARS is the client's own rule, kept identical on purpose: effects/client/server-url.ts
 // (UNSAFE_CHARS / hasUnsafeChars) refuses the same set in what a server sends it. The server
-// does not import effects/, so the set is repeated here; spec/server-display-text.spec.ts
+// does not import effects/, so the set is repeated here; spec/server/display-text.spec.ts
 // checks that the two agree on every code point. Change both together.
 //   C0 controls, DEL, C1 controls               U+0000–001F, U+007F–009F
 //   left-to-right / right-to-left marks          U+200E, U+200F

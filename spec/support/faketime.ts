@@ -3,7 +3,7 @@
 // (FAKETIME_DONT_FAKE_MONOTONIC), as on a real machine whose wall clock is wrong or jumps.
 import { existsSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { tempDir } from '../effects/support.js'
+import { tempDir } from './effects.js'
 
 const findLibrary = (): string | null => {
   for (const dir of ['/usr/lib', ...(existsSync('/usr/lib') ? readdirSync('/usr/lib').map((d) => join('/usr/lib', d)) : [])]) {

@@ -3,7 +3,7 @@
 // because uvu has no per-test timeout.
 //
 // With OMICOS_TEST_POSTGRES set to a running PostgreSQL server (postgres://USER@HOST:PORT, as
-// spec/server-on-postgres.spec.ts sets it for the server specs it runs again), each server
+// spec/server/on-postgres.spec.ts sets it for the server specs it runs again), each server
 // gets a new database there instead of a data directory, and `dataDir` is that database's
 // address: every call that takes a data directory (startServer, decidePairing, addAccount)
 // takes it as well.

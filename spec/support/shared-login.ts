@@ -9,7 +9,7 @@ import { login } from '../../effects/node/api.js'
 import { parseCredentialFile, serializeCredentialFile, type CredentialFile } from '../../effects/store/credential-file.js'
 import { sha256 } from '../../server/storage/hashing.js'
 import { withStore } from '../../server/storage/store.js'
-import { tempDir } from '../effects/support.js'
+import { tempDir } from './effects.js'
 import { request, type ReferenceServer } from './server.js'
 import { timeout } from './wait.js'
 

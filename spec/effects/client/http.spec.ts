@@ -10,7 +10,7 @@ import { parseRetryAfter, requestJson, retryAfterMs } from '../../../effects/cli
 import { nodeFetch } from '../../../effects/node/node-fetch.js'
 import { passwordGrant } from '../../../effects/client/password-grant.js'
 import { cloudBase, DEFAULT_SERVER, namesScheme, parseServerUrl, withScheme } from '../../../effects/client/server-url.js'
-import { sendJson, startHttp, type Handler } from '../support.js'
+import { sendJson, startHttp, type Handler } from '../../support/effects.js'
 import { SELF_SIGNED_CERT, SELF_SIGNED_KEY } from '../../support/hostile-server.js'
 import { timeout } from '../../support/wait.js'
 import { wordsOf } from '../../support/failure-words.js'

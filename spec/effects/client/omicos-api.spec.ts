@@ -18,7 +18,7 @@ import { refreshProcessToken, resolveCredentials } from '../../../effects/node/r
 import { buildCredentialFile } from '../../../effects/store/credential-file.js'
 import { resolveWorkspace } from '../../../effects/store/workspace.js'
 import { withReferenceServer, type ReferenceServer } from '../../support/server.js'
-import { tempDir } from '../support.js'
+import { tempDir } from '../../support/effects.js'
 import { timeout } from '../../support/wait.js'
 
 const CLIENT = { clientId: 'omicos-cli', scope: 'openid email offline_access' }

@@ -12,7 +12,7 @@ import { deviceLogin, logout, status } from '../../../effects/node/api.js'
 import { renderLogin } from '../../../cli/render-outcome.js'
 import { timeout } from '../../support/wait.js'
 import { persistCredentials } from '../../../effects/store/index.js'
-import { fakeCredentials, tempDir } from '../support.js'
+import { fakeCredentials, tempDir } from '../../support/effects.js'
 
 const SERVER = 'http://127.0.0.1:9'
 

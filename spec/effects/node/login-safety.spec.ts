@@ -8,7 +8,7 @@ import { login } from '../../../effects/node/api.js'
 import { checkProcessToken, getAccount } from '../../../effects/client/omicos-api.js'
 import { referenceServerFor } from '../../support/server.js'
 import { timeout } from '../../support/wait.js'
-import { tempDir } from '../support.js'
+import { tempDir } from '../../support/effects.js'
 
 const ADA = { email: 'ada@example.com', password: 'correct horse battery', tier: 'pro' }
 const ref = referenceServerFor(test, { users: [ADA] })

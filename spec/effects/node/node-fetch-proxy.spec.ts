@@ -1,7 +1,7 @@
 // The Node fetch's proxy and CA handling, in process: which proxy a URL gets from which
 // variable (NO_PROXY as curl reads it), and what a proxy that is silent, hangs up, or is
 // misnamed does to a request (real loopback sockets, no mocks). The CLI end to end through a
-// real tinyproxy is spec/cli-proxy.spec.ts.
+// real tinyproxy is spec/cli/proxy.spec.ts.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createServer, type AddressInfo, type Socket } from 'node:net'

@@ -11,7 +11,7 @@ import { refreshProcessToken, resolveCredentials } from '../../../effects/node/r
 import { resolveWorkspace } from '../../../effects/store/workspace.js'
 import { referenceServerFor } from '../../support/server.js'
 import { timeout } from '../../support/wait.js'
-import { tempDir } from '../support.js'
+import { tempDir } from '../../support/effects.js'
 
 const ADA = { email: 'ada@example.com', password: 'correct horse battery', tier: 'pro' }
 const ref = referenceServerFor(test, { users: [ADA] })

@@ -18,7 +18,7 @@ import {
 import { HOST_TAG } from '../../../effects/store/private-file.js'
 import { EngineError } from '../../../effects/client/engine-error.js'
 import { derivedWorkspaceId, findWorkspaceRoot, resolveWorkspace } from '../../../effects/store/workspace.js'
-import { fakeCredentials, helperCommand, run, tempDir } from '../support.js'
+import { fakeCredentials, helperCommand, run, tempDir } from '../../support/effects.js'
 import { timeout } from '../../support/wait.js'
 import { writeLockOf } from '../../support/store-files.js'
 
@@ -83,7 +83,7 @@ test('a failed write leaves the earlier file byte-for-byte and no temp file', as
   await persistCredentials({ ...loc, workspaceOnly: false }, fakeCredentials('acct-a'))
   const before = readFileSync(join(home, 'cloud_login.json'))
   // A file size limit of 1 KiB makes the write of a 4 KiB token fail with EFBIG (SIGXFSZ ignored).
-  const { file, execArgv } = helperCommand('store/store-writer')
+  const { file, execArgv } = helperCommand('store-writer')
   const node = [process.execPath, ...execArgv, file, home, ws, 'acct-b', 'false', '4096'].map((a) => `'${a}'`).join(' ')
   const result = await run('bash', ['-c', `trap '' XFSZ; ulimit -f 1; exec ${node}`])
   assert.match(result.stdout, /^error local_files cannot write .*cloud_login\.json: the file size limit was reached/)
@@ -148,7 +148,7 @@ test('the parser rejects missing fields and accepts a written file', () => {
 
 test('concurrent writes from several processes leave one whole valid file', async () => {
   const { home, ws } = setup()
-  const { file, execArgv } = helperCommand('store/store-writer')
+  const { file, execArgv } = helperCommand('store-writer')
   const accounts = ['acct-1', 'acct-2', 'acct-3', 'acct-4', 'acct-5', 'acct-6']
   const results = await Promise.all(accounts.map((a) => run(process.execPath, [...execArgv, file, home, ws, a, 'false', '20000'], { ms: 30_000 })))
   for (const r of results) assert.match(r.stdout, /^ok /, r.stdout + r.stderr)

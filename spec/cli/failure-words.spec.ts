@@ -1,0 +1,277 @@
+// Failures are data, worded in one place: every reason has words in every catalog present, the
+// English catalog reads the same through i18next (so another language is a file of the same
+// shape), every word of the catalog is used, and no module of machines/ or effects/client/
+// holds a sentence for a person.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import ts from 'typescript'
+import { describeFailure, retryNotice, type Wording } from '../../cli/failure-words.js'
+import { TLS_CODES } from '../../effects/client/http.js'
+import { en } from '../../cli/words/en.js'
+import { english, wordsFrom, type Words } from '../../cli/words/index.js'
+import { FAILURE_REASONS, REASON_KIND, type Failure, type FailureDetails, type FailureReason } from '../../machines/failure.js'
+
+/** The error codes the catalog has words for under `prefix.` (`network.ECONNREFUSED`). */
+const codesIn = (prefix: string): string[] =>
+  Object.keys(en)
+    .filter((key) => key.startsWith(`${prefix}.`) && /^[A-Z]/.test(key.slice(prefix.length + 1)))
+    .map((key) => key.slice(prefix.length + 1))
+
+// Details of every reason, each variant its words depend on. A new reason does not compile
+// until it has samples here.
+const SAMPLES: { [R in FailureReason]: FailureDetails[R][] } = {
+  needsTerminal: [{}],
+  wrongServer: [{ here: 'https://auth.omicos.cn', asked: 'http://127.0.0.1:4000' }],
+  unusableAddress: [
+    { option: '--server', value: 'ftp://x', problem: 'scheme', scheme: 'ftp' },
+    { option: 'OMICOS_SERVER', value: null, problem: 'credentials', scheme: null },
+    ...(['controlChars', 'notUrl', 'userInfo', 'plainHttp', 'queryOrFragment'] as const).map((problem) => ({ option: '--server', value: null, problem, scheme: null })),
+  ],
+  noEndpoints: [{}],
+  wrongCredentials: [
+    { serverText: null, attempts: 1 },
+    { serverText: 'the account is locked', attempts: 3 },
+  ],
+  rateLimited: [
+    { host: 'auth.omicos.cn', retryAfterMs: 16_000 },
+    { host: null, retryAfterMs: 600_000 },
+  ],
+  pairingDenied: [{}],
+  pairingCodeUnusable: [{}],
+  pairingRequestsLimited: [{ host: 'auth.omicos.cn' }],
+  renewRejected: [{ host: null }, { host: 'auth.omicos.cn' }],
+  loginRejected: [{ host: 'auth.omicos.cn', status: 401 }],
+  registrationUnauthorized: [{ host: 'auth.omicos.cn', status: 403 }],
+  renewalLost: [{ host: 'auth.omicos.cn' }],
+  fileGone: [{ path: '/home/you/.omicos/cloud_login.json' }],
+  storedLoginGone: [{ place: 'sessionStorage' }],
+  storageRefused: [{ place: 'sessionStorage' }],
+  pairingExpired: [{}],
+  network: [
+    ...codesIn('network').map((code) => ({ host: 'auth.omicos.cn', code, status: null, mayHaveReachedServer: false })),
+    { host: 'auth.omicos.cn', code: 'EWHATEVER', status: null, mayHaveReachedServer: true },
+    { host: 'auth.omicos.cn', code: 'CERT_HAS_EXPIRED', status: null, mayHaveReachedServer: true },
+    { host: null, code: null, status: null, mayHaveReachedServer: true },
+    { host: 'auth.omicos.cn', code: null, status: 503, mayHaveReachedServer: false },
+    { host: 'auth.omicos.cn', code: null, status: 502, mayHaveReachedServer: true },
+  ],
+  tls: [
+    ...codesIn('tls').map((code) => ({ host: 'auth.omicos.cn', code, plainHttp: false, mayHaveReachedServer: false })),
+    { host: 'auth.omicos.cn', code: 'ERR_SSL_UNKNOWN', plainHttp: false, mayHaveReachedServer: false },
+    { host: 'auth.omicos.cn', code: 'ERR_SSL_WRONG_VERSION_NUMBER', plainHttp: true, mayHaveReachedServer: false },
+    { host: '127.0.0.1:4000', code: 'EPROTO', plainHttp: true, mayHaveReachedServer: false },
+  ],
+  dns: [{ host: 'no-such.example', code: 'ENOTFOUND', status: null, mayHaveReachedServer: false }],
+  connectionRefused: [{ host: '127.0.0.1:1', code: 'ECONNREFUSED', status: null, mayHaveReachedServer: false }],
+  timeout: [
+    { host: 'auth.omicos.cn', afterMs: null, reading: false, mayHaveReachedServer: false },
+    { host: 'auth.omicos.cn', afterMs: 5_000, reading: false, mayHaveReachedServer: true },
+    { host: 'auth.omicos.cn', afterMs: 300, reading: true, mayHaveReachedServer: true },
+  ],
+  proxy: [
+    { host: 'auth.omicos.cn', proxy: 'http://proxy:3128', variable: 'HTTPS_PROXY', problem: 'auth', status: 407, hasCredentials: true },
+    { host: 'auth.omicos.cn', proxy: 'http://proxy:3128', variable: 'HTTPS_PROXY', problem: 'auth', status: 407, hasCredentials: false },
+    { host: 'auth.omicos.cn', proxy: 'http://proxy:3128', variable: 'HTTPS_PROXY', problem: 'closedBeforeTunnel' },
+    { host: 'auth.omicos.cn', proxy: 'http://proxy:3128', variable: 'HTTPS_PROXY', problem: 'status', status: 403 },
+    { host: 'auth.omicos.cn', proxy: 'http://proxy:3128', variable: 'HTTPS_PROXY', problem: 'network', code: 'ETIMEDOUT' },
+  ],
+  revocationTimeout: [{ afterMs: 3_000 }],
+  serverRefused: (['login', 'deviceAuthorization', 'deviceToken', 'account', 'processRegistration', 'processCheck', 'revocation', 'renewal'] as const).flatMap(
+    (request) => [
+      { host: 'auth.omicos.cn', request, error: 'invalid_request', description: 'bad header', status: 400 },
+      { host: 'auth.omicos.cn', request, error: '', description: null, status: 400 },
+      { host: null, request, error: null, description: null, status: 500 },
+    ],
+  ),
+  redirect: [
+    { host: 'auth.omicos.cn', status: 307 },
+    { host: 'auth.omicos.cn', status: 0 },
+  ],
+  tooLarge: [{ host: 'auth.omicos.cn', maxBytes: 1024 * 1024 }],
+  notJson: [{ host: 'auth.omicos.cn', status: 200 }],
+  notObject: [{ host: 'auth.omicos.cn', status: 200 }],
+  retryAfterTooLong: [{ host: null }],
+  unusableField: [
+    { host: null, field: 'device_code', problem: 'missing' },
+    { host: null, field: 'user_code', problem: 'controlChars' },
+    { host: null, field: 'verification_uri', problem: 'tooLong' },
+    { host: null, field: 'verification_uri', problem: 'unsafeAddress', address: 'plainHttp', scheme: null },
+    { host: null, field: 'verification_uri', problem: 'unsafeAddress', address: 'scheme', scheme: 'javascript' },
+    { host: 'auth.omicos.cn', field: 'token_endpoint', problem: 'notHttps' },
+    { host: null, field: 'verification_uri', problem: 'otherSite', site: 'auth.omicos.cn' },
+    { host: null, field: 'verification_uri_complete', problem: 'hidesSecret' },
+    { host: null, field: 'user_code', problem: 'notUserCode', min: 4, max: 20 },
+    { host: null, field: 'expires_in', problem: 'outOfRange', value: -1, min: 1, max: 86_400 },
+    { host: 'auth.omicos.cn', field: 'token expires_in', problem: 'outOfRange', value: null, min: 1, max: 315_360_000 },
+  ],
+  unusableTokenResponse: [
+    { host: 'auth.omicos.cn', field: 'access_token' },
+    { host: 'auth.omicos.cn', field: 'token_type' },
+    { host: 'auth.omicos.cn', field: 'refresh_token' },
+  ],
+  unusableExpiry: [
+    { host: 'auth.omicos.cn', of: 'processToken' },
+    { host: 'auth.omicos.cn', of: 'process' },
+  ],
+  issuerMismatch: [
+    { host: 'evil.example', issuer: 'https://auth.omicos.cn', named: null },
+    { host: '127.0.0.1:4000', issuer: 'http://127.0.0.1:4000', named: 'http://localhost:4000' },
+  ],
+  endpointOffOrigin: [
+    { host: 'auth.omicos.cn', field: 'token_endpoint', endpointOrigin: 'https://evil.example', issuerOrigin: 'https://auth.omicos.cn' },
+    { host: 'auth.omicos.cn', field: 'token_endpoint', endpointOrigin: null, issuerOrigin: 'https://auth.omicos.cn' },
+  ],
+  noMetadata: [{ host: 'auth.omicos.cn', status: 404 }],
+  metadataNotObject: [{ host: 'auth.omicos.cn' }],
+  notAdvertised: [{ host: 'auth.omicos.cn', field: 'omicos_process_endpoint' }],
+  noDeviceAuthorization: [{ host: 'auth.omicos.cn' }],
+  noPasswordLogin: [{ host: 'auth.omicos.cn' }],
+  tokenRejectedAtOnce: [{ host: 'auth.omicos.cn' }],
+  malformedHttp: [{ host: 'auth.omicos.cn', code: 'HPE_INVALID_CHUNK_SIZE', mayHaveReachedServer: true }],
+  answerCutShort: [{ host: 'auth.omicos.cn', mayHaveReachedServer: true }],
+  registrationServerError: [{ host: 'auth.omicos.cn', request: 'processRegistration', error: 'server_error', description: null, status: 500 }],
+  registrationRefused: [{ host: 'auth.omicos.cn', request: 'processRegistration', error: 'invalid_request', description: 'name too long', status: 400 }],
+  registrationNotJson: [{ host: 'auth.omicos.cn' }],
+  registrationField: [{ host: 'auth.omicos.cn', field: 'process_token' }],
+  registrationProcessId: [{ host: 'auth.omicos.cn' }],
+  processTokenExpired: [{ host: 'auth.omicos.cn' }],
+  tokenTypeNotBearer: [{ host: 'auth.omicos.cn' }],
+  tokenTooLong: [{ host: 'auth.omicos.cn', field: 'access_token', maxLength: 8192 }],
+  accountMismatch: [
+    { askedEmail: 'ada@example.com', answeredEmail: 'eve@example.com' },
+    { storedEmail: 'ada@example.com', answeredEmail: 'eve@example.com' },
+  ],
+  accountEmailUnusable: [{ host: 'auth.omicos.cn' }],
+  renewAnswerRefused: [{ answer: { kind: 'bad_response', reason: 'tokenTypeNotBearer', details: { host: 'auth.omicos.cn' } } }],
+  renewAnswerRefusedSpent: [{ answer: { kind: 'bad_response', reason: 'unusableTokenResponse', details: { host: 'auth.omicos.cn', field: 'token_type' } } }],
+  noTokenResponse: [{}],
+  cancelled: (['login', 'pairing', 'logout', 'status', 'request', 'deviceAuthorization'] as const).map((flow) => ({ flow })),
+  described: [{ text: 'cannot write /home/you/.omicos/cloud_login.json: disk full' }, { text: 'the lock is held by process 42', code: 'lockHeld' }],
+}
+
+const failures: Failure[] = FAILURE_REASONS.flatMap((reason) =>
+  (SAMPLES[reason] as object[]).map((details) => ({ kind: reason === 'described' ? 'local_files' : REASON_KIND[reason as keyof typeof REASON_KIND], reason, details }) as Failure),
+)
+
+const WORDINGS: Wording[] = [
+  { again: 'omicos cli login' },
+  { again: 'omicos login', serverFlag: 'http://127.0.0.1:4000', wrongServerHint: 'logout' },
+  { again: 'omicos cli login', resumableForMs: 600_000 },
+  { again: 'omicos login', wrongServerHint: 'status' },
+]
+
+/** Every catalog present: English as a plain object, and each through i18next. */
+const catalogs = async (): Promise<Words[]> => [english, await wordsFrom('en', en)]
+
+test('every TLS code the client tells apart has words', () => {
+  assert.equal(codesIn('tls').filter((code) => code !== 'plainHttp').sort(), [...TLS_CODES].sort())
+})
+
+test('every reason has samples, and every sample has a kind from the table', () => {
+  assert.equal(Object.keys(SAMPLES).sort(), [...FAILURE_REASONS].sort())
+  for (const failure of failures) assert.ok(failure.kind, failure.reason)
+})
+
+test('every reason has one line of words in every catalog, with nothing left unfilled', async () => {
+  for (const words of await catalogs()) {
+    for (const failure of failures) {
+      for (const wording of WORDINGS) {
+        const line = describeFailure(failure, wording, words)
+        const seen = `${words.locale} ${failure.reason} ${JSON.stringify(failure.details)}: ${line}`
+        assert.ok(line.length > 0, seen)
+        assert.not.match(line, /\{\{|\}\}|undefined|\bnull\b|NaN|\[object/, seen)
+        assert.not.match(line, /\b(failure|field|address|network|tls|proxy|request|time|host|value|server|notice|serverRefused)\.[a-zA-Z]/, seen)
+        assert.not.match(line, /\n/, seen)
+      }
+    }
+  }
+})
+
+test('the English catalog reads the same through i18next as without it', async () => {
+  const [plain, throughLibrary] = await catalogs()
+  for (const failure of failures) {
+    for (const wording of WORDINGS) {
+      assert.is(describeFailure(failure, wording, throughLibrary), describeFailure(failure, wording, plain!), `${failure.reason} ${JSON.stringify(failure.details)}`)
+    }
+    if (failure.reason === 'wrongCredentials' || failure.reason === 'rateLimited') assert.is(retryNotice(failure, throughLibrary), retryNotice(failure, plain!))
+  }
+})
+
+test('text a server sent is put in as it is, never read again as a key or a placeholder', async () => {
+  const sneaky = '{{host}} $t(failure.noTokenResponse) {{count}}'
+  for (const words of await catalogs()) {
+    const line = describeFailure({ kind: 'refused', reason: 'wrongCredentials', details: { serverText: sneaky, attempts: 2 } }, { again: 'omicos login' }, words)
+    assert.is(line, `${sneaky} (2 tries); run the login again`, words.locale)
+  }
+})
+
+test('every word of the English catalog is used, by a failure or by name in cli/', () => {
+  const used = new Set<string>()
+  const recording: Words = {
+    locale: 'en',
+    t: (key, values) => {
+      used.add(key)
+      if (typeof values?.count === 'number') used.add(`${key}_${new Intl.PluralRules('en').select(values.count)}`)
+      return english.t(key, values)
+    },
+  }
+  for (const failure of failures) {
+    for (const wording of WORDINGS) describeFailure(failure, wording, recording)
+    retryNotice(failure, recording)
+  }
+  // Words for other lines than failures are named in cli/ by their key, or by a key's prefix
+  // and a code (`email.${problem}`).
+  const cli = readdirSync('cli', { recursive: true })
+    .map(String)
+    .filter((name) => name.endsWith('.ts') && !name.startsWith('words'))
+    .map((name) => readFileSync(join('cli', name), 'utf8'))
+    .join('\n')
+  const named = (key: string) => cli.includes(`'${key}'`) || cli.includes(`\`${key.slice(0, key.lastIndexOf('.') + 1)}\${`)
+  const plurals = Object.keys(en).filter((key) => /_(one|other)$/.test(key))
+  const unused = Object.keys(en).filter((key) => !used.has(key) && !plurals.includes(key) && !named(key))
+  assert.equal(unused, [], 'words nothing uses')
+})
+
+// The modules every front end reuses speak in codes: a string of three words or more is a
+// sentence for a person, and has no place there (state descriptions are for the diagrams).
+const SENTENCE = /[A-Za-z]{2,} [A-Za-z]{2,} [A-Za-z]{2,}/
+// Not for a person: what a developer who misused the API reads, and an OAuth scope.
+const NOT_FOR_A_PERSON = [
+  '" effect was not provided: pass it with machine.provide({ actors })',
+  'the snapshot is not of a login that waits for approval: start a new login',
+  'openid email offline_access',
+]
+
+test('no module of machines/ or effects/client/ builds a sentence for a person', () => {
+  const files: string[] = []
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name)
+      if (statSync(path).isDirectory()) walk(path)
+      else if (path.endsWith('.ts')) files.push(path)
+    }
+  }
+  walk('machines')
+  walk('effects/client')
+  assert.ok(files.length > 15, `${files.length} files`)
+  const found: string[] = []
+  for (const file of files) {
+    const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true)
+    const visit = (node: ts.Node) => {
+      if (ts.isStringLiteralLike(node) || ts.isTemplateHead(node) || ts.isTemplateMiddle(node) || ts.isTemplateTail(node)) {
+        const parent = node.parent
+        const describes = ts.isPropertyAssignment(parent) && parent.name.getText() === 'description'
+        if (!describes && SENTENCE.test(node.text) && !NOT_FOR_A_PERSON.includes(node.text)) {
+          found.push(`${file}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}: ${JSON.stringify(node.text)}`)
+        }
+      }
+      ts.forEachChild(node, visit)
+    }
+    visit(source)
+  }
+  assert.equal(found, [])
+})
+
+test.run()
