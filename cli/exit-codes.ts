@@ -22,6 +22,7 @@ export const exitCodeFor = (kind: FailureKind): number =>
     expired: ExitCode.expired,
     bad_response: ExitCode.badResponse,
     local_files: ExitCode.localFiles,
+    internal: ExitCode.internal,
     cancelled: ExitCode.cancelled,
   })[kind]
 

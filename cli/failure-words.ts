@@ -97,6 +97,10 @@ function causeLine(failure: Failure, wording: Wording, words: Words): string {
   switch (failure.reason) {
     case 'described':
       return failure.details.text
+    case 'effectException': {
+      const { effect, message } = failure.details
+      return effect === null ? t('failure.effectException.unnamed', { message }) : t('failure.effectException', { effect, message })
+    }
     case 'needsTerminal':
     case 'storedLoginGone':
     case 'storageRefused':

@@ -306,6 +306,11 @@ export interface DeviceGrantInput {
    * is back is noticed within interval + this; a Retry-After the server sent still wins
    */
   noticeWithinMs?: number
+  /**
+   * the grant runs as a login's child and tells it the pairing after every answer
+   * (`grant.pairing`); alone (the default) it tells nobody, its snapshot holds the pairing
+   */
+  reportsToParent?: boolean
 }
 
 // --- login ----------------------------------------------------------------------------------

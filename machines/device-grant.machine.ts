@@ -6,9 +6,10 @@
 // `at` stamps of its effects, keeps it in `context.now`, and waits with named delays computed
 // from context, so the actor's clock (real or XState's SimulatedClock) decides when things
 // happen. It runs as the login machine's child, or alone (`runDeviceGrant`).
-import { assign, enqueueActions, fromPromise, setup } from 'xstate'
+import { assign, enqueueActions, sendParent, fromPromise, setup, type DoneActorEvent } from 'xstate'
 import type { DeviceAuthorization, DeviceGrantInput, GrantOutput, PairingView, PollInput, PollResult, RequestCodeInput, TokenSet } from './contracts.js'
-import { failure, notProvided, toFailure, type Failure } from './failure.js'
+import { failWithEffectError, takeFailure } from './fail-action.js'
+import { failure, notProvided, toFailure, type Failure, type FailureReason } from './failure.js'
 
 export const deviceGrantDefaults = {
   maxBackoffMs: 60_000,
@@ -24,6 +25,8 @@ export interface DeviceGrantContext {
   hostname: string
   maxBackoffMs: number
   noticeWithinMs: number
+  /** a login's child: the pairing is sent to the parent after every answer */
+  reportsToParent: boolean
   /** secret: what the token endpoint is polled with; kept so a persisted snapshot can resume */
   deviceCode: string | null
   /** what the person types on the other device */
@@ -75,7 +78,36 @@ const pairingOf = (context: DeviceGrantContext): PairingView => ({
 const backoffMs = (context: DeviceGrantContext, failures: number) =>
   Math.max(context.intervalMs, Math.min(context.maxBackoffMs, context.intervalMs + context.noticeWithinMs, context.intervalMs * 2 ** failures))
 
-export const deviceGrant = setup({
+/**
+ * The answers of the token endpoint that end the grant: the guard that names each in the
+ * diagrams, and the failure it ends with. One guard (`answered`) and one action (`endWith`)
+ * serve them all; an answer past the deadline and the deadline's timer end as `expired` does.
+ */
+const POLL_ENDINGS = {
+  denied: { guard: 'isDeclined', reason: 'pairingDenied' },
+  invalidGrant: { guard: 'isCodeUnusable', reason: 'pairingCodeUnusable' },
+  expired: { guard: 'isCodeExpired', reason: 'pairingExpired' },
+} as const satisfies { [K in PollResult['kind']]?: { guard: string; reason: FailureReason } }
+
+type PollEnding = keyof typeof POLL_ENDINGS
+type PollDone = { event: DoneActorEvent<PollResult> }
+
+/** The guard of every answer, named per answer where it is used. */
+const answered =
+  (kind: PollResult['kind']) =>
+  <Args>(_: Args, result: PollResult): boolean =>
+    result.kind === kind
+
+const endingOf = (ending: PollEnding): Failure => failure(POLL_ENDINGS[ending].reason, {})
+
+/** A way out of polling for each ending answer, in the table's order. */
+const pollEndings = (Object.keys(POLL_ENDINGS) as PollEnding[]).map((ending) => ({
+  guard: { type: POLL_ENDINGS[ending].guard, params: ({ event }: PollDone) => event.output },
+  target: '#deviceGrant.failed',
+  actions: { type: 'endWith' as const, params: ({ event }: PollDone) => ({ ending, at: event.output.at }) },
+}))
+
+export const deviceGrantMachine = setup({
   types: {
     input: {} as DeviceGrantInput,
     context: {} as DeviceGrantContext,
@@ -89,18 +121,20 @@ export const deviceGrant = setup({
   guards: {
     // One guard per answer of the token endpoint, named for it, so a diagram says which answer
     // each way out of polling is.
-    isApproved: (_, result: PollResult) => result.kind === 'granted',
-    isDeclined: (_, result: PollResult) => result.kind === 'denied',
-    isCodeUnusable: (_, result: PollResult) => result.kind === 'invalidGrant',
-    isCodeExpired: (_, result: PollResult) => result.kind === 'expired',
-    isSlowDown: (_, result: PollResult) => result.kind === 'slowDown',
-    isServerUnavailable: (_, result: PollResult) => result.kind === 'unavailable',
+    isApproved: answered('granted'),
+    isDeclined: answered('denied'),
+    isCodeUnusable: answered('invalidGrant'),
+    isCodeExpired: answered('expired'),
+    isSlowDown: answered('slowDown'),
+    isServerUnavailable: answered('unavailable'),
     // An answer that arrives at or after the deadline ends the wait even if the server still
     // says pending: the code is dead by the server's own expires_in.
     isPastDeadline: ({ context }, at: number) => at >= context.deadline!,
     isUnreachable: (_, error: Failure) => error.kind === 'unreachable',
     isResumedPastDeadline: ({ context }, now: number) => now >= context.deadline!,
     // Nothing is sent at or after expires_in: a wait that ends there ends the grant instead.
+    // A login's child tells its parent; a grant run alone has nobody to tell but its snapshot.
+    reportsToParent: ({ context }) => context.reportsToParent,
     isNextPollBeforeDeadline: ({ context }) => context.now + context.waitMs < context.deadline!,
   },
   actions: {
@@ -120,10 +154,8 @@ export const deviceGrant = setup({
     }),
     // The wait that ends here started at `now`: the poll goes out waitMs later.
     notePollSent: assign(({ context }) => ({ lastPollAt: context.now + context.waitMs })),
-    // The parent (the login machine) shows the code; alone, nobody is told but the snapshot.
-    tellParent: enqueueActions(({ context, enqueue, self }) => {
-      if (self._parent) enqueue.sendParent({ type: 'grant.pairing', pairing: pairingOf(context) })
-    }),
+    // The parent (the login machine) shows the code.
+    tellParent: sendParent(({ context }) => ({ type: 'grant.pairing', pairing: pairingOf(context) })),
     takePending: assign(({ context }, at: number) => ({
       now: at,
       polls: context.polls + 1,
@@ -151,18 +183,13 @@ export const deviceGrant = setup({
       tokens: result.kind === 'granted' ? result.tokens : null,
       now: result.at,
       polls: context.polls + 1,
-      deviceCode: null,
     })),
-    endWith: assign(({ context }, { error, at }: { error: Failure; at: number }) => ({
-      error,
+    endWith: assign(({ context }, { ending, at }: { ending: PollEnding; at: number }) => ({
+      error: endingOf(ending),
       now: at,
       polls: context.polls + 1,
-      deviceCode: null,
     })),
-    expire: assign({
-      error: () => failure('pairingExpired', {}),
-      deviceCode: null,
-    }),
+    expire: assign({ error: () => endingOf('expired') }),
     takeResumeTime: assign((_, now: number) => ({ now })),
     // Restored while waiting: the poll that was due stays due when it was, or goes at once if that has passed.
     resumeWaiting: assign(({ context }, now: number) => ({ now, waitMs: Math.max(0, context.now + context.waitMs - now) })),
@@ -172,9 +199,10 @@ export const deviceGrant = setup({
       now,
       waitMs: Math.max(0, (context.lastPollAt ?? context.now) + context.intervalMs - now),
     })),
-    fail: assign((_, error: Failure) => ({ error, deviceCode: null })),
-    // A login that can be resumed keeps the snapshot taken while it waited, not this one.
-    cancel: assign({ error: () => failure('cancelled', { flow: 'pairing' }), deviceCode: null }),
+    fail: takeFailure(),
+    cancel: assign({ error: () => failure('cancelled', { flow: 'pairing' }) }),
+    // Spent or dead either way: a login that can be resumed keeps the snapshot taken while it waited, not this one.
+    forgetDeviceCode: assign({ deviceCode: null }),
   },
   delays: {
     pollWait: ({ context }) => context.waitMs,
@@ -190,6 +218,7 @@ export const deviceGrant = setup({
     hostname: input.hostname,
     maxBackoffMs: input.maxBackoffMs ?? deviceGrantDefaults.maxBackoffMs,
     noticeWithinMs: input.noticeWithinMs ?? deviceGrantDefaults.noticeWithinMs,
+    reportsToParent: input.reportsToParent ?? false,
     deviceCode: null,
     userCode: null,
     verificationUri: null,
@@ -218,7 +247,7 @@ export const deviceGrant = setup({
         src: 'requestCode',
         input: ({ context }) => ({ server: context.server, name: context.name, hostname: context.hostname }),
         onDone: { target: 'awaitingApproval', actions: { type: 'takeAuthorization', params: ({ event }) => event.output } },
-        onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
+        onError: { target: 'failed', actions: failWithEffectError },
       },
     },
     awaitingApproval: {
@@ -232,7 +261,9 @@ export const deviceGrant = setup({
         waiting: {
           description: 'Waits context.waitMs (the interval, or a backoff after failures) before the next poll.',
           // The parent shows the pairing, the polls so far, the wait and why it retries: told after every answer.
-          entry: 'tellParent',
+          entry: enqueueActions(({ enqueue, check }) => {
+            if (check('reportsToParent')) enqueue('tellParent')
+          }),
           on: {
             'app.resume': [
               {
@@ -277,46 +308,11 @@ export const deviceGrant = setup({
                 target: '#deviceGrant.granted',
                 actions: { type: 'takeTokens', params: ({ event }) => event.output },
               },
-              {
-                guard: { type: 'isDeclined', params: ({ event }) => event.output },
-                target: '#deviceGrant.failed',
-                actions: {
-                  type: 'endWith',
-                  params: ({ event }) => ({ error: failure('pairingDenied', {}), at: event.output.at }),
-                },
-              },
-              {
-                guard: { type: 'isCodeUnusable', params: ({ event }) => event.output },
-                target: '#deviceGrant.failed',
-                actions: {
-                  type: 'endWith',
-                  params: ({ event }) => ({
-                    error: failure('pairingCodeUnusable', {}),
-                    at: event.output.at,
-                  }),
-                },
-              },
-              {
-                guard: { type: 'isCodeExpired', params: ({ event }) => event.output },
-                target: '#deviceGrant.failed',
-                actions: {
-                  type: 'endWith',
-                  params: ({ event }) => ({
-                    error: failure('pairingExpired', {}),
-                    at: event.output.at,
-                  }),
-                },
-              },
+              ...pollEndings,
               {
                 guard: { type: 'isPastDeadline', params: ({ event }) => event.output.at },
                 target: '#deviceGrant.failed',
-                actions: {
-                  type: 'endWith',
-                  params: ({ event }) => ({
-                    error: failure('pairingExpired', {}),
-                    at: event.output.at,
-                  }),
-                },
+                actions: { type: 'endWith', params: ({ event }) => ({ ending: 'expired', at: event.output.at }) },
               },
               {
                 guard: { type: 'isSlowDown', params: ({ event }) => event.output },
@@ -336,7 +332,7 @@ export const deviceGrant = setup({
                 target: 'waiting',
                 actions: 'backOffAfterConnectionError',
               },
-              { target: '#deviceGrant.failed', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
+              { target: '#deviceGrant.failed', actions: failWithEffectError },
             ],
           },
         },
@@ -345,10 +341,12 @@ export const deviceGrant = setup({
     granted: {
       description: 'The other device approved: the token endpoint issued the tokens (the device code is spent and forgotten).',
       type: 'final',
+      entry: 'forgetDeviceCode',
     },
     failed: {
       description: 'Ended without tokens: declined, expired, unusable, cancelled or a failure; context.error says why.',
       type: 'final',
+      entry: 'forgetDeviceCode',
     },
   },
   output: ({ context }): GrantOutput =>

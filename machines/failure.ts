@@ -11,6 +11,7 @@ export type FailureKind =
   | 'expired' //       5: the pairing code ran out before approval
   | 'bad_response' //  6: malformed, missing fields, unsafe values
   | 'local_files' //   7: permissions, symlink, not owned by you, disk full, lock held
+  | 'internal' //     70: an effect threw something that is not a failure: a bug in the effect
   | 'cancelled' //   130: the user stopped it
 
 /** Why an address (`--server`, or one a server sent) is not usable. */
@@ -186,6 +187,13 @@ export interface FailureDetails {
   tokenRejectedAtOnce: Host
   /** the device grant ended without a token response */
   noTokenResponse: Record<string, never>
+  // internal
+  /**
+   * An effect rejected with something that is not a failure (a `TypeError`, `throw new
+   * Error('stop')`): a bug in that effect, not an answer of the server. `effect` is the id of
+   * the invocation that threw (`pollToken`), null when not known; `message` is what it threw.
+   */
+  effectException: { effect: string | null; message: string }
   // cancelled
   cancelled: { flow: CancelledFlow }
   // any kind
@@ -263,6 +271,7 @@ export const REASON_KIND: { [R in Exclude<FailureReason, 'described'>]: FailureK
   accountEmailUnusable: 'bad_response',
   tokenRejectedAtOnce: 'bad_response',
   noTokenResponse: 'bad_response',
+  effectException: 'internal',
   cancelled: 'cancelled',
 }
 
@@ -289,16 +298,23 @@ export const isFailureReason = (value: unknown): value is FailureReason => typeo
 
 // Effects reject with an Error that carries a failure (effects/client/engine-error.ts); an
 // error with only a kind and a message is one worded where it was raised; anything else that
-// reaches a machine is a bug in an effect, reported as a bad response rather than crashing the actor.
-export const toFailure = (error: unknown): Failure => {
+// reaches a machine is a bug in the effect (`effect`: the invocation's id), reported as such
+// rather than crashing the actor or passing for a server's answer.
+export const toFailure = (error: unknown, effect: string | null = null): Failure => {
   if (error && typeof error === 'object' && 'kind' in error) {
     const { kind, reason, details, message } = error as { kind: FailureKind; reason?: unknown; details?: unknown; message?: unknown }
     if (isFailureReason(reason) && reason !== 'described' && details && typeof details === 'object') return { kind, reason, details } as Failure
     if (reason === 'described' && details && typeof details === 'object' && 'text' in details) return { kind, reason, details } as Failure
     return described(kind, String(message), typeof reason === 'string' ? reason : undefined)
   }
-  return described('bad_response', error instanceof Error ? error.message : String(error))
+  return failure('effectException', { effect, message: error instanceof Error ? error.message : String(error) })
 }
+
+const ERROR_EVENT_PREFIX = 'xstate.error.actor.'
+
+/** The failure an effect's rejection (`xstate.error.actor.<id>`) stands for, its id named. */
+export const effectFailure = (event: { type: string; error: unknown }): Failure =>
+  toFailure(event.error, event.type.startsWith(ERROR_EVENT_PREFIX) ? event.type.slice(ERROR_EVENT_PREFIX.length) : null)
 
 export const notProvided = (name: string) => async (): Promise<never> => {
   // For a developer, not a user: the front end forgot to provide an effect.

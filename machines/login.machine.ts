@@ -5,7 +5,7 @@
 // Tokens the server issued for a login that then fails are revoked before it ends; tokens the
 // new files replaced are revoked once the new ones are safe. Nothing here reads a clock or
 // words a message for a person: the outcome carries kinds, reason codes and paths.
-import { assign, fromPromise, sendTo, setup, type PromiseActorLogic } from 'xstate'
+import { assign, fromPromise, sendTo, setup, type DoneActorEvent, type PromiseActorLogic } from 'xstate'
 import type {
   Account,
   AuthenticateInput,
@@ -41,14 +41,16 @@ import type {
   TokenSet,
   TokensToRevoke,
 } from './contracts.js'
-import { deviceGrant } from './device-grant.machine.js'
+import { deviceGrantMachine } from './device-grant.machine.js'
+import { failWithEffectError, takeFailure } from './fail-action.js'
 import { failure, mayHaveReachedServer, notProvided, toFailure, type Failure } from './failure.js'
-import { passwordGrant } from './password-grant.machine.js'
+import { passwordGrantMachine } from './password-grant.machine.js'
+import { RENEW_WITHIN_MS } from './renewal.js'
 
 export const loginDefaults = {
   revokeTimeoutMs: 3_000,
-  /** a login this close to its end is renewed, not repeated (a day) */
-  renewWithinMs: 86_400_000,
+  /** a login this close to its end is renewed, not repeated */
+  renewWithinMs: RENEW_WITHIN_MS,
 } as const
 
 export interface LoginContext {
@@ -92,7 +94,22 @@ const issuedTokens = (context: LoginContext): TokensToRevoke[] => {
   return tokens.length ? [{ server: context.input.server, tokens }] : []
 }
 
-export const login = setup({
+type GrantDone = { event: DoneActorEvent<GrantOutput> }
+
+// Either grant ends the same way: with tokens, on to whose they are; without, failed with its failure.
+const grantEnds = {
+  onDone: [
+    {
+      guard: { type: 'isGranted' as const, params: ({ event }: GrantDone) => event.output },
+      target: 'identifying',
+      actions: { type: 'takeGrant' as const, params: ({ event }: GrantDone) => event.output },
+    },
+    { target: 'failed', actions: { type: 'takeGrant' as const, params: ({ event }: GrantDone) => event.output } },
+  ],
+  onError: { target: 'failed', actions: failWithEffectError },
+}
+
+export const loginMachine = setup({
   types: {
     input: {} as LoginInput,
     context: {} as LoginContext,
@@ -105,8 +122,8 @@ export const login = setup({
     renewLogin: fromPromise<RenewResult, RenewInput>(notProvided('renewLogin')),
     // The password grant is provided with its effects (provideLogin), never built in: a front
     // end that logs in by device code alone (provideDeviceLogin) bundles no password grant.
-    passwordGrant: fromPromise(notProvided('passwordGrant')) as unknown as typeof passwordGrant,
-    deviceGrant,
+    passwordGrant: fromPromise(notProvided('passwordGrant')) as unknown as typeof passwordGrantMachine,
+    deviceGrant: deviceGrantMachine,
     identify: fromPromise<Account, IdentifyInput>(notProvided('identify')),
     lockCredentials: fromPromise<void, LockInput>(notProvided('lockCredentials')),
     registerProcess: fromPromise<RegistrationOutcome, RegisterProcessInput>(notProvided('registerProcess')),
@@ -134,6 +151,7 @@ export const login = setup({
     },
     isRenewed: (_, result: RenewResult) => result.kind === 'renewed',
     isPasswordLogin: ({ context }) => context.input.method === 'password',
+    holdsIssuedTokens: ({ context }) => context.tokens !== null,
     isGranted: (_, output: GrantOutput) => output.kind === 'granted',
     // The tokens are another account's than the one asked (--email): not a login of that account.
     isOtherAccountThanAsked: ({ context }, account: Account) =>
@@ -169,7 +187,7 @@ export const login = setup({
     takePersisted: assign((_, result: PersistResult) => ({ written: result.written, kept: result.kept, replaced: result.replaced })),
     noteReplacedRevoked: assign((_, revoked: boolean) => ({ replacedRevoked: revoked })),
     noteIssuedRevoked: assign((_, revoked: boolean) => ({ issuedRevoked: revoked })),
-    fail: assign((_, error: Failure) => ({ error })),
+    fail: takeFailure(),
     // A pairing cancelled while it waits for approval keeps its code: the outcome says until when.
     cancel: assign(({ context }) => ({
       error: failure('cancelled', { flow: 'login' }),
@@ -209,9 +227,11 @@ export const login = setup({
     }
   },
   initial: 'checkingExisting',
-  // Until tokens exist a cancel ends the login at once; final states stop every child and timer.
+  // Until the server has issued tokens a cancel ends the login at once; after, it revokes them
+  // first. States that must finish what they started (the files, a revocation) ignore it;
+  // final states stop every child and timer.
   on: {
-    'user.cancel': { target: '.failed', actions: 'cancel' },
+    'user.cancel': [{ guard: 'holdsIssuedTokens', target: '.revokingIssued', actions: 'cancel' }, { target: '.failed', actions: 'cancel' }],
   },
   states: {
     checkingExisting: {
@@ -234,7 +254,7 @@ export const login = setup({
           },
           { target: 'deviceGrant', actions: { type: 'takeExisting', params: ({ event }) => event.output } },
         ],
-        onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
+        onError: { target: 'failed', actions: failWithEffectError },
       },
     },
     verifyingExisting: {
@@ -273,7 +293,7 @@ export const login = setup({
           { guard: 'isPasswordLogin', target: 'passwordGrant' },
           { target: 'deviceGrant' },
         ],
-        onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
+        onError: { target: 'failed', actions: failWithEffectError },
       },
     },
     alreadyLoggedIn: {
@@ -294,15 +314,7 @@ export const login = setup({
           password: context.password,
           canPrompt: context.input.canPrompt ?? false,
         }),
-        onDone: [
-          {
-            guard: { type: 'isGranted', params: ({ event }) => event.output },
-            target: 'identifying',
-            actions: { type: 'takeGrant', params: ({ event }) => event.output },
-          },
-          { target: 'failed', actions: { type: 'takeGrant', params: ({ event }) => event.output } },
-        ],
-        onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
+        ...grantEnds,
       },
     },
     deviceGrant: {
@@ -316,16 +328,9 @@ export const login = setup({
           server: context.input.server,
           name: context.input.name,
           hostname: context.input.hostname ?? '',
+          reportsToParent: true,
         }),
-        onDone: [
-          {
-            guard: { type: 'isGranted', params: ({ event }) => event.output },
-            target: 'identifying',
-            actions: { type: 'takeGrant', params: ({ event }) => event.output },
-          },
-          { target: 'failed', actions: { type: 'takeGrant', params: ({ event }) => event.output } },
-        ],
-        onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
+        ...grantEnds,
       },
       on: {
         'grant.pairing': { actions: { type: 'takePairing', params: ({ event }) => event.pairing } },
@@ -335,7 +340,6 @@ export const login = setup({
     },
     identifying: {
       description: 'Asks the account endpoint whose tokens these are.',
-      on: { 'user.cancel': { target: 'revokingIssued', actions: 'cancel' } },
       invoke: {
         id: 'identify',
         src: 'identify',
@@ -348,23 +352,21 @@ export const login = setup({
           },
           { target: 'locking', actions: { type: 'takeAccount', params: ({ event }) => event.output } },
         ],
-        onError: { target: 'revokingIssued', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
+        onError: { target: 'revokingIssued', actions: failWithEffectError },
       },
     },
     locking: {
       description: 'Takes the credential lock before anything is rotated, so a login that cannot write leaves every token it did not issue alive.',
-      on: { 'user.cancel': { target: 'revokingIssued', actions: 'cancel' } },
       invoke: {
         id: 'lockCredentials',
         src: 'lockCredentials',
         input: ({ context }) => ({ server: context.input.server }),
         onDone: { target: 'registeringProcess' },
-        onError: { target: 'revokingIssued', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
+        onError: { target: 'revokingIssued', actions: failWithEffectError },
       },
     },
     registeringProcess: {
       description: 'Registers this process with the user token and receives a fresh process token (the previous one stops working).',
-      on: { 'user.cancel': { target: 'revokingIssued', actions: 'cancel' } },
       invoke: {
         id: 'registerProcess',
         src: 'registerProcess',
@@ -391,9 +393,9 @@ export const login = setup({
           {
             guard: { type: 'mayHaveReachedServer', params: ({ event }) => toFailure(event.error) },
             target: 'markingReplaced',
-            actions: { type: 'fail', params: ({ event }) => toFailure(event.error) },
+            actions: failWithEffectError,
           },
-          { target: 'revokingIssued', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
+          { target: 'revokingIssued', actions: failWithEffectError },
         ],
       },
     },
@@ -435,7 +437,7 @@ export const login = setup({
           },
           { target: 'loggedIn', actions: { type: 'takePersisted', params: ({ event }) => event.output } },
         ],
-        onError: { target: 'revokingIssued', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
+        onError: { target: 'revokingIssued', actions: failWithEffectError },
       },
     },
     revokingReplaced: {
@@ -536,7 +538,7 @@ const sharedActors = (effects: DeviceLoginEffects) => {
     markProcessReplaced,
     persist,
     revokeTokens,
-    deviceGrant: deviceGrant.provide({ actors: { requestCode, pollToken } }),
+    deviceGrant: deviceGrantMachine.provide({ actors: { requestCode, pollToken } }),
   }
 }
 
@@ -547,8 +549,8 @@ const sharedActors = (effects: DeviceLoginEffects) => {
  */
 export const provideLogin = (effects: LoginEffects | DeviceLoginEffects) => {
   const passwordEffects = 'authenticate' in effects ? { promptCredentials: effects.promptCredentials, authenticate: effects.authenticate } : {}
-  return login.provide({ actors: { ...sharedActors(effects), passwordGrant: passwordGrant.provide({ actors: passwordEffects }) } })
+  return loginMachine.provide({ actors: { ...sharedActors(effects), passwordGrant: passwordGrantMachine.provide({ actors: passwordEffects }) } })
 }
 
 /** The login machine for a front end that logs in by device code alone, with its effects. */
-export const provideDeviceLogin = (effects: DeviceLoginEffects) => login.provide({ actors: sharedActors(effects) })
+export const provideDeviceLogin = (effects: DeviceLoginEffects) => loginMachine.provide({ actors: sharedActors(effects) })

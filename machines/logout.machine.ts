@@ -3,7 +3,8 @@
 // an expected server (`--server`), a login on another one is left alone.
 import { assign, fromPromise, setup } from 'xstate'
 import type { CancelEvent, CurrentAccount, DeleteFilesInput, DeleteFilesResult, LogoutInput, LogoutOutput, RevokeInput } from './contracts.js'
-import { failure, notProvided, toFailure, type Failure } from './failure.js'
+import { failWithEffectError, takeFailure } from './fail-action.js'
+import { effectFailure, failure, notProvided, type Failure } from './failure.js'
 
 export const logoutDefaults = {
   revokeTimeoutMs: 3_000,
@@ -22,7 +23,7 @@ export interface LogoutContext {
   error: Failure | null
 }
 
-export const logout = setup({
+export const logoutMachine = setup({
   types: {
     input: {} as LogoutInput,
     context: {} as LogoutContext,
@@ -52,7 +53,7 @@ export const logout = setup({
     })),
     forgetTokens: assign(({ context }) => ({ account: context.account ? { ...context.account, tokens: [] } : null })),
     takeRemoved: assign((_, result: DeleteFilesResult) => ({ removed: result.removed })),
-    fail: assign((_, error: Failure) => ({ error })),
+    fail: takeFailure(),
     cancel: assign({ error: () => failure('cancelled', { flow: 'logout' }) }),
   },
   delays: {
@@ -89,7 +90,7 @@ export const logout = setup({
           },
           { target: 'revoking', actions: { type: 'takeAccount', params: ({ event }) => event.output! } },
         ],
-        onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
+        onError: { target: 'failed', actions: failWithEffectError },
       },
     },
     notLoggedIn: {
@@ -103,7 +104,7 @@ export const logout = setup({
         src: 'revokeTokens',
         input: ({ context }) => ({ batches: [{ server: context.account!.server, tokens: context.account!.tokens }] }),
         onDone: { target: 'deleting', actions: 'confirmRevoked' },
-        onError: { target: 'deleting', actions: { type: 'noteRevokeFailed', params: ({ event }) => toFailure(event.error) } },
+        onError: { target: 'deleting', actions: { type: 'noteRevokeFailed', params: ({ event }) => effectFailure(event) } },
       },
       // Revocation is best effort: a server that hangs must not keep the files on disk.
       after: { revokeTimeout: { target: 'deleting', actions: 'noteRevokeTimedOut' } },
@@ -117,7 +118,7 @@ export const logout = setup({
         src: 'deleteFiles',
         input: ({ context }) => ({ accountId: context.account!.accountId }),
         onDone: { target: 'loggedOut', actions: { type: 'takeRemoved', params: ({ event }) => event.output } },
-        onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
+        onError: { target: 'failed', actions: failWithEffectError },
       },
     },
     loggedOut: {

@@ -4,8 +4,8 @@
 // answer, so nothing has to reach into the child grant's snapshot.
 import type { SnapshotFrom } from 'xstate'
 import type { PairingView } from './contracts.js'
-import type { login } from './login.machine.js'
+import type { loginMachine } from './login.machine.js'
 
 /** The pairing a login shows while it waits for approval, or null when it does not wait. */
-export const pairingViewOf = (snapshot: SnapshotFrom<typeof login>): PairingView | null =>
+export const pairingViewOf = (snapshot: SnapshotFrom<typeof loginMachine>): PairingView | null =>
   snapshot.status === 'active' && snapshot.value === 'deviceGrant' ? snapshot.context.pairing : null

@@ -5,6 +5,7 @@
 // they are, and what happens to them, is the login machine's business.
 import { assign, fromPromise, setup } from 'xstate'
 import type { AuthenticateInput, AuthenticateResult, Credentials, GrantOutput, PasswordGrantInput, PromptInput, TokenSet } from './contracts.js'
+import { failWithEffectError, takeFailure } from './fail-action.js'
 import { failure, mayHaveReachedServer, notProvided, toFailure, type Failure } from './failure.js'
 
 export const passwordGrantDefaults = {
@@ -45,7 +46,7 @@ const refusalOf = (result: AuthenticateResult, attempts: number): Failure =>
     : failure('wrongCredentials', { serverText: result.kind === 'invalid' ? result.serverText : null, attempts })
 const retryAfterOf = (result: AuthenticateResult) => (result.kind === 'rateLimited' ? result.retryAfterMs : 0)
 
-export const passwordGrant = setup({
+export const passwordGrantMachine = setup({
   types: {
     input: {} as PasswordGrantInput,
     context: {} as PasswordGrantContext,
@@ -81,7 +82,6 @@ export const passwordGrant = setup({
     takeTokens: assign(({ context }, result: AuthenticateResult) => ({
       tokens: result.kind === 'granted' ? result.tokens : null,
       attempts: context.attempts + 1,
-      password: null,
       retries: 0,
       lastError: null,
     })),
@@ -94,7 +94,7 @@ export const passwordGrant = setup({
     refuseWrongTry: assign(({ context }, result: AuthenticateResult) => {
       const attempts = context.attempts + 1
       const refused = refusalOf(result, attempts)
-      return { attempts, password: null, lastError: refused, error: refused }
+      return { attempts, lastError: refused, error: refused }
     }),
     waitOutRateLimit: assign(({ context }, result: AuthenticateResult) => ({
       attempts: context.attempts + 1,
@@ -104,7 +104,6 @@ export const passwordGrant = setup({
     })),
     refuseRateLimited: assign(({ context }, result: AuthenticateResult) => ({
       attempts: context.attempts + 1,
-      password: null,
       error: refusalOf(result, context.attempts + 1),
     })),
     // Exponential backoff: retryBaseMs, then twice that, and so on.
@@ -112,11 +111,9 @@ export const passwordGrant = setup({
       retryDelayMs: context.retryBaseMs * 2 ** context.retries,
       retries: context.retries + 1,
     })),
-    fail: assign((_, error: Failure) => ({ error, password: null })),
-    failWithoutTerminal: assign({
-      error: () => failure('needsTerminal', {}),
-      password: null,
-    }),
+    fail: takeFailure(),
+    forgetPassword: assign({ password: null }),
+    failWithoutTerminal: assign({ error: () => failure('needsTerminal', {}) }),
   },
   delays: {
     retryDelay: ({ context }) => context.retryDelayMs,
@@ -159,7 +156,7 @@ export const passwordGrant = setup({
         src: 'promptCredentials',
         input: ({ context }) => ({ email: context.email, attempt: context.attempts + 1, lastError: null }),
         onDone: { target: 'authenticating', actions: { type: 'takeCredentials', params: ({ event }) => event.output } },
-        onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
+        onError: { target: 'failed', actions: failWithEffectError },
       },
     },
     authenticating: {
@@ -197,7 +194,7 @@ export const passwordGrant = setup({
             target: 'unreachable',
             actions: 'scheduleRetry',
           },
-          { target: 'failed', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
+          { target: 'failed', actions: failWithEffectError },
         ],
       },
     },
@@ -209,7 +206,7 @@ export const passwordGrant = setup({
         // The server does not say which of the two was wrong: the email is asked again too.
         input: ({ context }) => ({ email: null, emailDefault: context.email, attempt: context.attempts + 1, lastError: context.lastError }),
         onDone: { target: 'authenticating', actions: { type: 'takeCredentials', params: ({ event }) => event.output } },
-        onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
+        onError: { target: 'failed', actions: failWithEffectError },
       },
     },
     rateLimited: {
@@ -223,10 +220,12 @@ export const passwordGrant = setup({
     granted: {
       description: 'The server issued tokens for these credentials.',
       type: 'final',
+      entry: 'forgetPassword',
     },
     failed: {
       description: 'Ended without tokens; context.error says why.',
       type: 'final',
+      entry: 'forgetPassword',
     },
   },
   output: ({ context }): GrantOutput =>

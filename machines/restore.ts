@@ -10,14 +10,14 @@
 //     deadline it ends expired at once, otherwise it schedules the deadline and the next poll,
 //     never sooner than the interval after the last poll it recorded.
 import { createActor, type Actor, type ActorOptions, type AnyActorLogic, type EventFromLogic, type Snapshot } from 'xstate'
-import type { deviceGrant } from './device-grant.machine.js'
+import type { deviceGrantMachine } from './device-grant.machine.js'
 import { secretSafeInspector, type Inspector } from './inspection.js'
-import type { login } from './login.machine.js'
+import type { loginMachine } from './login.machine.js'
 
 type Clock = NonNullable<ActorOptions<AnyActorLogic>['clock']>
 
 /** The login machine or the device grant, with or without their effects provided. */
-export type ResumableLogic = typeof login | typeof deviceGrant
+export type ResumableLogic = typeof loginMachine | typeof deviceGrantMachine
 
 export interface RestoreOptions {
   /** the time to resume at (epoch ms), on the same clock the actor will run on */

@@ -3,10 +3,10 @@
 // `--verify`), a login on another one is not checked.
 import { assign, fromPromise, setup } from 'xstate'
 import type { CancelEvent, RenewInput, RenewResult, StatusInput, StatusOutput, StatusReport, VerifyInput, VerifyResult } from './contracts.js'
-import { failure, notProvided, toFailure, type Failure } from './failure.js'
+import { failWithEffectError, takeFailure } from './fail-action.js'
+import { failure, notProvided, type Failure } from './failure.js'
+import { RENEW_WITHIN_MS } from './renewal.js'
 
-/** A user token closer than this to its end is renewed when it is verified (a day). */
-export const RENEW_WITHIN_MS = 86_400_000
 
 export interface StatusContext {
   online: boolean
@@ -17,7 +17,7 @@ export interface StatusContext {
   error: Failure | null
 }
 
-export const status = setup({
+export const statusMachine = setup({
   types: {
     input: {} as StatusInput,
     context: {} as StatusContext,
@@ -78,7 +78,7 @@ export const status = setup({
           ? failure('accountMismatch', { storedEmail: context.report?.email ?? null, answeredEmail: verified.account.email })
           : null,
     })),
-    fail: assign((_, error: Failure) => ({ error })),
+    fail: takeFailure(),
     cancel: assign({ error: () => failure('cancelled', { flow: 'status' }) }),
   },
 }).createMachine({
@@ -108,7 +108,7 @@ export const status = setup({
           },
           { target: 'reported', actions: { type: 'takeReport', params: ({ event }) => event.output } },
         ],
-        onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
+        onError: { target: 'failed', actions: failWithEffectError },
       },
     },
     verifying: {
@@ -133,7 +133,7 @@ export const status = setup({
           },
           { target: 'reported', actions: { type: 'takeVerdict', params: ({ event }) => event.output } },
         ],
-        onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
+        onError: { target: 'failed', actions: failWithEffectError },
       },
     },
     renewing: {
@@ -153,7 +153,7 @@ export const status = setup({
           },
           { target: 'failed', actions: 'refuseRenewal' },
         ],
-        onError: { target: 'failed', actions: { type: 'fail', params: ({ event }) => toFailure(event.error) } },
+        onError: { target: 'failed', actions: failWithEffectError },
       },
     },
     reported: {

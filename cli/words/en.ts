@@ -173,6 +173,10 @@ export const en = {
     '{{answer}}; the server had already replaced the stored refresh token, and what its answer carried was revoked: log in again (`omicos login` or `omicos cli login`)',
   'failure.noTokenResponse': 'no token response',
 
+  // internal
+  'failure.effectException': 'unexpected failure in the {{effect}} step (a bug): {{message}} (run with --trace and report it)',
+  'failure.effectException.unnamed': 'unexpected failure in a step (a bug): {{message}} (run with --trace and report it)',
+
   // cancelled
   'failure.cancelled.login': 'login cancelled',
   'failure.cancelled.pairing': 'login cancelled',

@@ -15,7 +15,7 @@
 import { createActor, type ActorOptions, type AnyActorLogic } from 'xstate'
 import type { DeviceAuthorization, PairingView } from '../../machines/contracts.js'
 import type { Inspector } from '../../machines/inspection.js'
-import { deviceGrant } from '../../machines/device-grant.machine.js'
+import { deviceGrantMachine } from '../../machines/device-grant.machine.js'
 import { createPairingActors } from './pairing-actors.js'
 import { steadyClock } from './clock.js'
 import { runToEnd } from './run-actor.js'
@@ -346,7 +346,7 @@ export const runDeviceGrant = async (options: RunDeviceGrantOptions): Promise<To
     extraParams: options.extraParams ?? {},
     onTokens: (response) => (tokens = response),
   })
-  const actor = createActor(deviceGrant.provide({ actors }), {
+  const actor = createActor(deviceGrantMachine.provide({ actors }), {
     input: { server: options.server ?? metadata.token_endpoint, name: '', hostname: '', maxBackoffMs: options.maxBackoffMs },
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.inspect ? { inspect: secretSafeInspector(options.inspect) } : {}),

@@ -4,7 +4,7 @@
 // kept through a storage port so that the next run picks it up again.
 import { createActor, toPromise, type Actor, type ActorOptions, type AnyActorLogic, type EventFromLogic, type OutputFrom, type Snapshot, type SnapshotFrom } from 'xstate'
 import type { LoginInput, LoginOutput } from '../../machines/contracts.js'
-import type { login } from '../../machines/login.machine.js'
+import type { loginMachine } from '../../machines/login.machine.js'
 import { restoreLogin } from '../../machines/restore.js'
 import type { Inspector } from '../../machines/inspection.js'
 import { safeInspect } from './safe-inspector.js'
@@ -39,7 +39,7 @@ export interface SnapshotStore {
   remove(): Promise<void>
 }
 
-type LoginLogic = typeof login
+type LoginLogic = typeof loginMachine
 
 export interface ResumableLoginOptions extends RunOptions {
   /** the login machine with its effects provided */

@@ -44,6 +44,7 @@ import type { HttpDeps } from '../client/http.js'
 import { CLIENT_ID } from '../client/client-defaults.js'
 import { refreshUserToken } from '../client/refresh-grant.js'
 import { hostOf } from '../client/server-url.js'
+import { RENEW_WITHIN_MS } from '../../machines/renewal.js'
 
 export interface RenewOptions extends StoreLocation, HttpDeps {
   clientId?: string
@@ -72,8 +73,7 @@ export type RenewOutcome =
    */
   | { kind: 'inDoubt'; credentials: CredentialFile }
 
-/** A day: a user token closer than this to its end is renewed when it is used. */
-export const RENEW_WITHIN_MS = 86_400_000
+
 
 /** A user token this close to its end is not handed out in place of a renewal. */
 export const USABLE_MARGIN_MS = 60_000

@@ -24,7 +24,8 @@ import { defaultProcessName } from './environment.js'
 import type { HttpDeps } from '../client/http.js'
 import { checkProcessToken, registerProcess, revokeTokens } from '../client/omicos-api.js'
 import { resolveWorkspace } from '../store/workspace.js'
-import { expiresWithin, renewStoredLogin, RENEW_WITHIN_MS, userTokenUsable } from './renew-login.js'
+import { RENEW_WITHIN_MS } from '../../machines/renewal.js'
+import { expiresWithin, renewStoredLogin, userTokenUsable } from './renew-login.js'
 
 export type ResolveOptions = StoreLocation
 

@@ -3,7 +3,7 @@
 // request code (the CLI's `login --status` starts through here; docs/benchmarks.md).
 import { createActor } from 'xstate'
 import type { StatusOutput } from '../../machines/contracts.js'
-import { status as statusMachine } from '../../machines/status.machine.js'
+import { statusMachine } from '../../machines/status.machine.js'
 import { runToEnd } from '../client/run-actor.js'
 import { safeInspect } from '../client/safe-inspector.js'
 import { CLIENT_ID } from '../client/client-defaults.js'

@@ -10,6 +10,7 @@ const BY_KIND: Record<FailureKind, string> = {
   unreachable: 'the server cannot be reached',
   bad_response: 'the server sent an answer this page cannot use',
   local_files: 'the login could not be kept in this browser',
+  internal: 'something went wrong in this page (a bug)',
   cancelled: 'cancelled',
 }
 

@@ -3,10 +3,10 @@
 // only to count down the time left; the machine decides expiry on its own, and whether a
 // cancelled pairing can go on (`resumableUntil` in its outcome).
 import type { SnapshotFrom } from 'xstate'
-import { pairingViewOf, type FailureKind, type login } from 'omicos-auth/machines'
+import { pairingViewOf, type FailureKind, type loginMachine } from 'omicos-auth/machines'
 import { describeFailure } from './failure-words.js'
 
-export type LoginSnapshot = SnapshotFrom<typeof login>
+export type LoginSnapshot = SnapshotFrom<typeof loginMachine>
 
 export type PairingStep =
   | 'checkingExisting'

@@ -147,6 +147,10 @@ const SAMPLES: { [R in FailureReason]: FailureDetails[R][] } = {
   renewAnswerRefused: [{ answer: { kind: 'bad_response', reason: 'tokenTypeNotBearer', details: { host: 'auth.omicos.cn' } } }],
   renewAnswerRefusedSpent: [{ answer: { kind: 'bad_response', reason: 'unusableTokenResponse', details: { host: 'auth.omicos.cn', field: 'token_type' } } }],
   noTokenResponse: [{}],
+  effectException: [
+    { effect: 'pollToken', message: 'stop' },
+    { effect: null, message: 'x is not a function' },
+  ],
   cancelled: (['login', 'pairing', 'logout', 'status', 'request', 'deviceAuthorization'] as const).map((flow) => ({ flow })),
   described: [{ text: 'cannot write /home/you/.omicos/cloud_login.json: disk full' }, { text: 'the lock is held by process 42', code: 'lockHeld' }],
 }

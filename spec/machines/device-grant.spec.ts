@@ -4,7 +4,7 @@
 // the code's own deadline, resuming a persisted snapshot, and how each answer ends it.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { described, failure, deviceGrant, deviceGrantDefaults, type DeviceGrantInput } from '../../machines/index.js'
+import { described, failure, deviceGrantMachine, deviceGrantDefaults, type DeviceGrantInput } from '../../machines/index.js'
 import {
   checkSnapshot,
   deviceAuthorization,
@@ -51,7 +51,7 @@ const start = (
   const clock = new TimerClock()
   clock.set(options.startAt ?? EPOCH)
   const fx = scripted({ requestCode: [(now) => ({ ok: deviceAuthorization(now) })], pollToken: [], ...script }, clock)
-  return { ...run(deviceGrant, fx.actors, { input: input(options.input), clock, snapshot: options.snapshot }), fx }
+  return { ...run(deviceGrantMachine, fx.actors, { input: input(options.input), clock, snapshot: options.snapshot }), fx }
 }
 type Grant = ReturnType<typeof start>
 

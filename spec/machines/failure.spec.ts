@@ -2,7 +2,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createActor, toPromise, type AnyActorLogic } from 'xstate'
-import { described, deviceGrant, failure, login, logout, notProvided, passwordGrant, status, toFailure } from '../../machines/index.js'
+import { described, deviceGrantMachine, effectFailure, failure, loginMachine, logoutMachine, notProvided, passwordGrantMachine, statusMachine, toFailure } from '../../machines/index.js'
 import { EngineError } from '../../effects/client/engine-error.js'
 import { withTimeout } from '../support/machine-harness.js'
 
@@ -32,12 +32,19 @@ test('toFailure(): an error with a reason and details keeps them; one with a kin
   assert.equal(toFailure(Object.assign(new Error('x'), { kind: 'local_files', reason: 'lockHeld', details: {} })), described('local_files', 'x', 'lockHeld'))
   assert.equal(toFailure(new EngineError('local_files', 'locked', { reason: 'lockHeld' })), described('local_files', 'locked', 'lockHeld'))
   assert.equal(toFailure({ kind: 'usage', message: 42 }), described('usage', '42'))
-  assert.equal(toFailure(new Error('boom')), described('bad_response', 'boom'))
-  assert.equal(toFailure('a string'), described('bad_response', 'a string'))
   assert.equal(toFailure({ kind: 'usage' }), described('usage', 'undefined'))
-  assert.equal(toFailure({ message: 'no kind' }), described('bad_response', '[object Object]'))
-  assert.equal(toFailure(null), described('bad_response', 'null'))
-  assert.equal(toFailure(undefined), described('bad_response', 'undefined'))
+  // Anything else is the effect's own bug, not a server's answer: kind internal (exit 70).
+  const bug = (message: string, effect: string | null = null) => failure('effectException', { effect, message })
+  assert.equal(toFailure(new Error('boom')), bug('boom'))
+  assert.equal(toFailure(new Error('stop'), 'pollToken'), bug('stop', 'pollToken'))
+  assert.is(toFailure(new TypeError('x is not a function')).kind, 'internal')
+  assert.equal(toFailure('a string'), bug('a string'))
+  assert.equal(toFailure({ message: 'no kind' }), bug('[object Object]'))
+  assert.equal(toFailure(null), bug('null'))
+  assert.equal(toFailure(undefined), bug('undefined'))
+  // The id of the invocation that rejected is read from its error event; another event names none.
+  assert.equal(effectFailure({ type: 'xstate.error.actor.persist', error: new Error('disk') }), bug('disk', 'persist'))
+  assert.equal(effectFailure({ type: 'other', error: new Error('disk') }), bug('disk'))
 })
 
 test('notProvided(): names the effect and how to provide it', async () => {
@@ -47,7 +54,7 @@ test('notProvided(): names the effect and how to provide it', async () => {
 })
 
 // Every effect placeholder of every machine names itself when it runs unprovided.
-for (const machine of [login, passwordGrant, deviceGrant, logout, status]) {
+for (const machine of [loginMachine, passwordGrantMachine, deviceGrantMachine, logoutMachine, statusMachine]) {
   test(`${machine.id}: every unprovided effect names itself`, async () => {
     const actors = (machine.implementations as { actors: Record<string, AnyActorLogic> }).actors
     for (const [name, logic] of Object.entries(actors)) {

@@ -1,6 +1,6 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { described, failure, logout, type Failure } from '../../machines/index.js'
+import { described, failure, logoutMachine, type Failure } from '../../machines/index.js'
 import { line, checkSnapshot, EPOCH, files, run, scripted, secrets, settle, StubEffectError, TimerClock, unreachable, type Answer } from '../support/machine-harness.js'
 
 const current = {
@@ -22,7 +22,7 @@ const start = (script: Record<string, Answer[]>, revokeTimeoutMs?: number, expec
     },
     clock,
   )
-  return { ...run(logout, fx.actors, { input: { revokeTimeoutMs, expectedServer }, clock }), fx }
+  return { ...run(logoutMachine, fx.actors, { input: { revokeTimeoutMs, expectedServer }, clock }), fx }
 }
 
 test('logged in: revokes, deletes that account\'s files, logged out', async () => {

@@ -6,7 +6,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { fromPromise, type AnyStateMachine } from 'xstate'
-import { described, deviceGrant, login, logout, passwordGrant, status, type Failure, type StatusReport } from '../../machines/index.js'
+import { described, deviceGrantMachine, loginMachine, logoutMachine, passwordGrantMachine, statusMachine, type Failure, type StatusReport } from '../../machines/index.js'
 import {
   account,
   allStateNodes,
@@ -29,11 +29,11 @@ import {
 } from '../support/machine-harness.js'
 
 const MACHINES: Array<[string, AnyStateMachine]> = [
-  ['login', login],
-  ['passwordGrant', passwordGrant],
-  ['deviceGrant', deviceGrant],
-  ['logout', logout],
-  ['status', status],
+  ['login', loginMachine],
+  ['passwordGrant', passwordGrantMachine],
+  ['deviceGrant', deviceGrantMachine],
+  ['logout', logoutMachine],
+  ['status', statusMachine],
 ]
 
 const existing = storedLogin
@@ -63,13 +63,13 @@ const startStatus = (script: Record<string, Answer[]>, online = true) => {
   const clock = new TimerClock()
   clock.set(EPOCH)
   const fx = scripted({ readStatus: [{ ok: report }], verifyOnline: [], renewLogin: [], ...script }, clock)
-  return { ...run(status, fx.actors, { input: { online }, clock }), fx }
+  return { ...run(statusMachine, fx.actors, { input: { online }, clock }), fx }
 }
 const startLogout = (script: Record<string, Answer[]>) => {
   const clock = new TimerClock()
   clock.set(EPOCH)
   const fx = scripted({ resolveAccount: [{ ok: current }], revokeTokens: [{ ok: undefined }], deleteFiles: [{ ok: { removed: files } }], ...script }, clock)
-  return { ...run(logout, fx.actors, { input: {}, clock }), fx }
+  return { ...run(logoutMachine, fx.actors, { input: {}, clock }), fx }
 }
 
 const children = (snapshot: { children: Record<string, unknown> }) => Object.keys(snapshot.children)
@@ -226,12 +226,12 @@ test('an effect the front end did not provide is named in the failure (login, lo
     assert.ok(messages.some((message) => message.includes(`"${missing}" effect was not provided`)), `${missing}: ${messages.join(' | ')}`)
   }
   for (const [machine, script, missing, input] of [
-    [logout, { resolveAccount: [{ ok: current }], deleteFiles: [{ ok: { removed: files } }] }, 'revokeTokens', {}],
-    [logout, { resolveAccount: [{ ok: current }], revokeTokens: [{ ok: undefined }] }, 'deleteFiles', {}],
-    [logout, {}, 'resolveAccount', {}],
-    [status, {}, 'readStatus', { online: true }],
-    [status, { readStatus: [{ ok: report }] }, 'verifyOnline', { online: true }],
-    [status, { readStatus: [{ ok: report }], verifyOnline: [rejected] }, 'renewLogin', { online: true }],
+    [logoutMachine, { resolveAccount: [{ ok: current }], deleteFiles: [{ ok: { removed: files } }] }, 'revokeTokens', {}],
+    [logoutMachine, { resolveAccount: [{ ok: current }], revokeTokens: [{ ok: undefined }] }, 'deleteFiles', {}],
+    [logoutMachine, {}, 'resolveAccount', {}],
+    [statusMachine, {}, 'readStatus', { online: true }],
+    [statusMachine, { readStatus: [{ ok: report }] }, 'verifyOnline', { online: true }],
+    [statusMachine, { readStatus: [{ ok: report }], verifyOnline: [rejected] }, 'renewLogin', { online: true }],
   ] as Array<[AnyStateMachine, Record<string, Answer[]>, string, unknown]>) {
     const clock = new TimerClock()
     const { started, messages } = actorErrors(machine, scripted(script, clock).actors, input)
@@ -259,7 +259,7 @@ test('login: a renewal or a grant that rejects ends the login failed, with that 
     clock.set(EPOCH)
     const fx = scripted({ checkExisting: [(now) => ({ ok: { existing: null, at: now } })] }, clock)
     const broken = fromPromise<never>(() => Promise.reject(new StubEffectError('bad_response', `${grant} broke`)))
-    const machine = login.provide({ actors: { ...fx.actors, [grant]: broken } } as never) as AnyStateMachine
+    const machine = loginMachine.provide({ actors: { ...fx.actors, [grant]: broken } } as never) as AnyStateMachine
     const failed = run(machine, {}, { input, clock })
     const output = (await failed.done()) as { kind: string; failure: Failure }
     assert.equal([output.kind, output.failure], ['failed', described('bad_response', `${grant} broke`)], grant)

@@ -3,7 +3,7 @@
 // short, a doubling backoff after connection failures, TLS never retried, and no password left.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { described, failure, passwordGrant, passwordGrantDefaults, type Failure, type PasswordGrantInput } from '../../machines/index.js'
+import { described, failure, passwordGrantMachine, passwordGrantDefaults, type Failure, type PasswordGrantInput } from '../../machines/index.js'
 import { EngineError } from '../../effects/client/engine-error.js'
 import { checkSnapshot, EPOCH, line, run, scripted, secrets, settle, StubEffectError, TimerClock, unreachable, type Answer } from '../support/machine-harness.js'
 
@@ -26,7 +26,7 @@ const start = (script: Record<string, Answer[]>, overrides: Partial<PasswordGran
   const clock = new TimerClock()
   clock.set(EPOCH)
   const fx = scripted({ promptCredentials: [], authenticate: [granted], ...script }, clock)
-  return { ...run(passwordGrant, fx.actors, { input: input(overrides), clock }), fx }
+  return { ...run(passwordGrantMachine, fx.actors, { input: input(overrides), clock }), fx }
 }
 type Grant = ReturnType<typeof start>
 
@@ -253,7 +253,7 @@ test('a TLS failure is never retried; other failures end with their own kind', a
   assert.equal(await failureOf(bad), described('bad_response', 'the token endpoint sent HTML'))
   noPasswordLeft(bad)
   const buggy = start({ authenticate: [{ fail: new Error('boom') }] })
-  assert.equal(await failureOf(buggy), described('bad_response', 'boom'))
+  assert.equal(await failureOf(buggy), failure('effectException', { effect: 'authenticate', message: 'boom' }))
 })
 
 test('the prompt fails or is cancelled: ends with its kind, first prompt or a later one', async () => {

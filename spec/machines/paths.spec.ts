@@ -10,11 +10,11 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { AnyMachineSnapshot, EventObject } from 'xstate'
 import {
-  deviceGrant,
-  login,
-  logout,
-  passwordGrant,
-  status,
+  deviceGrantMachine,
+  loginMachine,
+  logoutMachine,
+  passwordGrantMachine,
+  statusMachine,
   type DeviceGrantInput,
   type ExistingLogin,
   type LoginInput,
@@ -135,7 +135,7 @@ const loginOracle: Oracle = (observed) => {
       expectInput(step, 'passwordGrant', { ...input.passwordGrant, server, email: input.email, password: input.password ?? null, canPrompt: input.canPrompt ?? false })
       return { calls: ['passwordGrant'] }
     }
-    expectInput(step, 'deviceGrant', { ...input.deviceGrant, server, name: input.name, hostname: input.hostname ?? '' })
+    expectInput(step, 'deviceGrant', { ...input.deviceGrant, server, name: input.name, hostname: input.hostname ?? '', reportsToParent: true })
     return { calls: ['deviceGrant'] }
   }
   const issuedEnd = (step: StepView, revoked: boolean) =>
@@ -283,7 +283,7 @@ const pairing = { userCode: 'BCDF-GHJK', verificationUri: 'https://auth.omicos.c
 
 const loginModel: Model = {
   name: 'login',
-  machine: login,
+  machine: loginMachine,
   inputs: [
     // canPrompt left out: the grant is told there is no terminal
     passwordLoginInput({ canPrompt: undefined }),
@@ -444,7 +444,7 @@ const passwordInput = (overrides: Partial<PasswordGrantInput> = {}): PasswordGra
 
 const passwordModel: Model = {
   name: 'password-grant',
-  machine: passwordGrant,
+  machine: passwordGrantMachine,
   inputs: [
     passwordInput(),
     passwordInput({ email: null, password: null }),
@@ -610,7 +610,7 @@ const deviceInput = (overrides: Partial<DeviceGrantInput> = {}): DeviceGrantInpu
 
 const deviceModel: Model = {
   name: 'device-grant',
-  machine: deviceGrant,
+  machine: deviceGrantMachine,
   inputs: [
     deviceInput(),
     // a backoff cap below the interval: the interval must still win
@@ -750,7 +750,7 @@ const current = { accountId: 'acct_42', email: 'you@example.com', server: 'https
 
 const logoutModel: Model = {
   name: 'logout',
-  machine: logout,
+  machine: logoutMachine,
   inputs: [{}, { expectedServer: 'http://127.0.0.1:4000', revokeTimeoutMs: 500 }],
   outputs: {
     resolveAccount: () => [null, current, { ...current, server: 'http://127.0.0.1:4000' }],
@@ -783,7 +783,7 @@ const report: StatusReport = {
 
 const statusModel: Model = {
   name: 'status',
-  machine: status,
+  machine: statusMachine,
   inputs: [{ online: false }, { online: true }, { online: true, expectedServer: 'http://127.0.0.1:4000' }],
   outputs: {
     readStatus: () => [

@@ -1,6 +1,6 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { described, failure, status, type Failure, type StatusReport } from '../../machines/index.js'
+import { described, failure, statusMachine, type Failure, type StatusReport } from '../../machines/index.js'
 import { account, line, checkSnapshot, EPOCH, run, scripted, settle, StubEffectError, TimerClock, unreachable, type Answer } from '../support/machine-harness.js'
 
 const report: StatusReport = {
@@ -25,7 +25,7 @@ const start = (online: boolean, script: Record<string, Answer[]>, expectedServer
   const clock = new TimerClock()
   clock.set(EPOCH)
   const fx = scripted({ readStatus: [{ ok: report }], verifyOnline: [], renewLogin: [], ...script }, clock)
-  return { ...run(status, fx.actors, { input: { online, expectedServer }, clock }), fx }
+  return { ...run(statusMachine, fx.actors, { input: { online, expectedServer }, clock }), fx }
 }
 
 test('offline: reads the files, never asks the server', async () => {

@@ -33,7 +33,7 @@ test('the declaration files type-check a consumer', () => {
     writeFileSync(
       join(dir, 'consumer.ts'),
       `import { login, type LoginOptions } from 'omicos-auth'
-import { login as loginMachine, type LoginOutput } from 'omicos-auth/machines'
+import { loginMachine, type LoginOutput } from 'omicos-auth/machines'
 import { requestDeviceAuthorization } from 'omicos-auth/device-grant'
 const options: LoginOptions = { server: 'http://127.0.0.1:1', prompts: false }
 const describe = (o: LoginOutput): string => (o.kind === 'loggedIn' ? o.email : o.kind)

@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { failure, type Failure, type FailureKind } from '../../machines/failure.js'
 import { describeFailure } from '../../cli/failure-words.js'
-import { deviceGrant, login, passwordGrant, type LoginInput } from '../../machines/index.js'
+import { deviceGrantMachine, loginMachine, passwordGrantMachine, type LoginInput } from '../../machines/index.js'
 
 // --- waiting ------------------------------------------------------------------------------
 
@@ -196,11 +196,11 @@ export const loginWith = (actors: Record<string, unknown>): AnyStateMachine => {
   const { promptCredentials, authenticate, requestCode, pollToken, ...own } = actors
   const grant = (machine: AnyStateMachine, given: Record<string, unknown>) =>
     machine.provide({ actors: Object.fromEntries(Object.entries(given).filter(([, actor]) => actor !== undefined)) } as never)
-  return login.provide({
+  return loginMachine.provide({
     actors: {
       ...own,
-      passwordGrant: grant(passwordGrant, { promptCredentials, authenticate }),
-      deviceGrant: grant(deviceGrant, { requestCode, pollToken }),
+      passwordGrant: grant(passwordGrantMachine, { promptCredentials, authenticate }),
+      deviceGrant: grant(deviceGrantMachine, { requestCode, pollToken }),
     },
   } as never) as AnyStateMachine
 }

@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { createActor, toPromise, type AnyActorLogic } from 'xstate'
 import { decidePairing } from '../../../server/index.js'
-import { logout, provideLogin, status } from '../../../machines/index.js'
+import { logoutMachine, provideLogin, statusMachine } from '../../../machines/index.js'
 import { parseCredentialFile } from '../../../effects/store/credential-file.js'
 import { persistCredentials } from '../../../effects/store/index.js'
 import type { EngineError } from '../../../effects/client/engine-error.js'
@@ -179,13 +179,13 @@ test('machines on the Node actors: password login, status, logout', async () => 
   const again: any = await run(provideLogin(actors), { ...input, method: 'password' })
   assert.is(again.kind, 'alreadyLoggedIn')
 
-  const reported: any = await run(status.provide({ actors }), { online: true })
+  const reported: any = await run(statusMachine.provide({ actors }), { online: true })
   assert.is(reported.kind, 'reported')
   assert.is(reported.report.configPath, join(home, 'cloud_login.json'))
   assert.is(reported.report.activeSource, 'global')
   assert.is(reported.verified.kind, 'valid')
 
-  const out2: any = await run(logout.provide({ actors }), {})
+  const out2: any = await run(logoutMachine.provide({ actors }), {})
   assert.equal(out2, { kind: 'loggedOut', email: ada().email, server: url, removed: [join(home, 'cloud_login.json')], revoked: true })
   assert.is((await getAccount({}, url, saved.user_token)).kind, 'invalid')
 })
