@@ -367,6 +367,8 @@ export const loginMachine = setup({
     },
     registeringProcess: {
       description: 'Registers this process with the user token and receives a fresh process token (the previous one stops working).',
+      // The registration may have reached the server already, which then rotated the stored process token away.
+      on: { 'user.cancel': { target: 'markingReplaced', actions: 'cancel' } },
       invoke: {
         id: 'registerProcess',
         src: 'registerProcess',

@@ -137,6 +137,34 @@ test('a server that registers and then drops the connection: exit 3, marked, the
   await assertNoLiveTokenUnheld(ref, hostile, [box], since)
 })
 
+test('Ctrl-C while the server holds the registration it made: exit 130, marked, no live token unheld', async () => {
+  const { box, file, before, since } = await loggedIn()
+  let registered: () => void = () => {}
+  const madeIt = new Promise<void>((resolve) => {
+    registered = resolve
+  })
+  hostile.on('POST /omicos/processes', async ({ forward }) => {
+    await forward()
+    registered()
+    // The answer never comes: the person gives up waiting.
+    await new Promise(() => {})
+  })
+  const running = leaks.start(['login', '--server', hostile.url, '--email', ADA.email, '--password-stdin', '--force'], {
+    cwd: box.workspace,
+    env: box.env,
+    input: ADA.password,
+    timeoutMs: 30_000,
+  })
+  await timeout(madeIt, 20_000, 'the registration reaching the server')
+  running.child.kill('SIGINT')
+  const result = await running.done
+  assert.is(result.code, 130, result.stderr)
+  assertNoSecretIn(result)
+  assertOnlyMarked(file, before)
+  await assertStatusSaysReplaced(box)
+  await assertNoLiveTokenUnheld(ref, hostile, [box], since)
+})
+
 test('after a lost registration answer, the next plain login registers again and the marker goes', async () => {
   const { box, file, since } = await loggedIn()
   spoilRegistration((a) => JSON.stringify({ ...a.json(), expires_at: '2026-13-45' }))

@@ -398,7 +398,8 @@ const cancelCases: [string, LoginInput, Record<string, Answer[]>, number, { stat
   ['deviceGrant: polling', deviceLoginInput(), { pollToken: ['hang'] }, 5_000, { states: ['checkingExisting', 'deviceGrant', 'deviceGrant', 'failed'], resumable: true, revoked: null }],
   ['identifying', deviceLoginInput(), { pollToken: [approved], identify: ['hang'], revokeTokens: [{ ok: undefined }] }, 5_000, { states: ['checkingExisting', 'deviceGrant', 'deviceGrant', 'identifying', 'revokingIssued', 'failed'], resumable: false, revoked: true }],
   ['locking', passwordLoginInput(), { lockCredentials: ['hang'], revokeTokens: [{ ok: undefined }] }, 0, { states: ['checkingExisting', 'passwordGrant', 'identifying', 'locking', 'revokingIssued', 'failed'], resumable: false, revoked: true }],
-  ['registeringProcess', deviceLoginInput(), { pollToken: [approved], registerProcess: ['hang'], revokeTokens: [{ fail: unreachable() }] }, 5_000, { states: ['checkingExisting', 'deviceGrant', 'deviceGrant', 'identifying', 'locking', 'registeringProcess', 'revokingIssued', 'failed'], resumable: false, revoked: false }],
+  // The registration may have reached the server: the stored process token is marked as replaced first.
+  ['registeringProcess', deviceLoginInput(), { pollToken: [approved], registerProcess: ['hang'], markProcessReplaced: [{ ok: { marked: [] } }], revokeTokens: [{ fail: unreachable() }] }, 5_000, { states: ['checkingExisting', 'deviceGrant', 'deviceGrant', 'identifying', 'locking', 'registeringProcess', 'markingReplaced', 'revokingIssued', 'failed'], resumable: false, revoked: false }],
 ]
 for (const [where, input, script, after, expected] of cancelCases) {
   test(`user.cancel in ${where}: cancelled, resumable ${expected.resumable}, issued tokens revoked ${expected.revoked}`, async () => {

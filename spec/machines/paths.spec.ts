@@ -148,7 +148,15 @@ const loginOracle: Oracle = (observed) => {
     }
     if (event.type === 'user.cancel') {
       if (phase === 'check' || phase === 'grant') return ending(step, failed('cancelled', { resumableUntil: pairingDeadline, issuedRevoked: null }))
-      if (phase === 'identify' || phase === 'lock' || phase === 'register') return compensate(step, { kind: 'cancelled', cancelledBy: true }, false)
+      if (phase === 'identify' || phase === 'lock') return compensate(step, { kind: 'cancelled', cancelledBy: true }, false)
+      // A cancel while registering may come after the request reached the server: the stored
+      // process token is marked as replaced first, as for a registration that failed after it.
+      if (phase === 'register') {
+        pendingFailure = { kind: 'cancelled', cancelledBy: true }
+        phase = 'mark'
+        expectInput(step, 'markProcessReplaced', { server, accountId: acct.accountId, processId: input.processId })
+        return { calls: ['markProcessReplaced'] }
+      }
       return {}
     }
     if (event.type === 'grant.pairing') {
