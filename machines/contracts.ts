@@ -227,6 +227,11 @@ export interface Credentials {
   password: string
 }
 
+/** The server to reach (its discovery document) before a password is asked for it. */
+export interface ReachServerInput {
+  server: string
+}
+
 export interface AuthenticateInput {
   server: string
   email: string

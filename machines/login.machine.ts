@@ -15,6 +15,7 @@ import type {
   PollInput,
   PollResult,
   PromptInput,
+  ReachServerInput,
   RequestCodeInput,
   ExistingCheck,
   GrantOutput,
@@ -518,6 +519,11 @@ export interface LoginEffects {
   markProcessReplaced: PromiseActorLogic<MarkReplacedResult, MarkReplacedInput>
   persist: PromiseActorLogic<PersistResult, PersistInput>
   revokeTokens: PromiseActorLogic<void, RevokeInput>
+  /**
+   * reaches the server before the password is asked (discovery); optional: without it, the
+   * prompt comes first and the server is first reached by the password itself
+   */
+  reachServer?: PromiseActorLogic<void, ReachServerInput>
   promptCredentials: PromiseActorLogic<Credentials, PromptInput>
   authenticate: PromiseActorLogic<AuthenticateResult, AuthenticateInput>
   requestCode: PromiseActorLogic<DeviceAuthorization, RequestCodeInput>
@@ -525,7 +531,7 @@ export interface LoginEffects {
 }
 
 /** What a front end that logs in by device code only provides: no prompt, no password request. */
-export type DeviceLoginEffects = Omit<LoginEffects, 'promptCredentials' | 'authenticate'>
+export type DeviceLoginEffects = Omit<LoginEffects, 'reachServer' | 'promptCredentials' | 'authenticate'>
 
 // The effects both kinds of login provide; the device grant is one of them.
 const sharedActors = (effects: DeviceLoginEffects) => {
@@ -550,9 +556,15 @@ const sharedActors = (effects: DeviceLoginEffects) => {
  * logs in by device code alone takes provideDeviceLogin, which bundles no password grant.
  */
 export const provideLogin = (effects: LoginEffects | DeviceLoginEffects) => {
-  const passwordEffects = 'authenticate' in effects ? { promptCredentials: effects.promptCredentials, authenticate: effects.authenticate } : {}
+  const passwordEffects =
+    'authenticate' in effects
+      ? { reachServer: effects.reachServer ?? reachedAlready, promptCredentials: effects.promptCredentials, authenticate: effects.authenticate }
+      : {}
   return loginMachine.provide({ actors: { ...sharedActors(effects), passwordGrant: passwordGrantMachine.provide({ actors: passwordEffects }) } })
 }
+
+// For front ends that provide no reachServer: the password is then what first reaches the server.
+const reachedAlready = fromPromise<void, ReachServerInput>(async () => {})
 
 /** The login machine for a front end that logs in by device code alone, with its effects. */
 export const provideDeviceLogin = (effects: DeviceLoginEffects) => loginMachine.provide({ actors: sharedActors(effects) })

@@ -4,7 +4,7 @@
 // is tried again with a doubling backoff. It ends with the tokens or a failure; whose tokens
 // they are, and what happens to them, is the login machine's business.
 import { assign, fromPromise, setup } from 'xstate'
-import type { AuthenticateInput, AuthenticateResult, Credentials, GrantOutput, PasswordGrantInput, PromptInput, TokenSet } from './contracts.js'
+import type { AuthenticateInput, AuthenticateResult, Credentials, GrantOutput, PasswordGrantInput, PromptInput, ReachServerInput, TokenSet } from './contracts.js'
 import { failWithEffectError, takeFailure } from './fail-action.js'
 import { failure, mayHaveReachedServer, notProvided, toFailure, type Failure } from './failure.js'
 
@@ -53,6 +53,7 @@ export const passwordGrantMachine = setup({
     output: {} as GrantOutput,
   },
   actors: {
+    reachServer: fromPromise<void, ReachServerInput>(notProvided('reachServer')),
     promptCredentials: fromPromise<Credentials, PromptInput>(notProvided('promptCredentials')),
     authenticate: fromPromise<AuthenticateResult, AuthenticateInput>(notProvided('authenticate')),
   },
@@ -106,6 +107,8 @@ export const passwordGrantMachine = setup({
       attempts: context.attempts + 1,
       error: refusalOf(result, context.attempts + 1),
     })),
+    // The server answered: a later connection failure counts its retries afresh.
+    forgetRetries: assign({ retries: 0 }),
     // Exponential backoff: retryBaseMs, then twice that, and so on.
     scheduleRetry: assign(({ context }) => ({
       retryDelayMs: context.retryBaseMs * 2 ** context.retries,
@@ -145,9 +148,31 @@ export const passwordGrantMachine = setup({
       description: 'Decides where the grant begins: with what was given, with a prompt, or not at all without a terminal.',
       always: [
         { guard: 'hasCredentials', target: 'authenticating' },
-        { guard: 'canPrompt', target: 'prompting' },
+        // A password is asked only of a server that answers: none is typed for nothing.
+        { guard: 'canPrompt', target: 'reachingServer' },
         { target: 'failed', actions: 'failWithoutTerminal' },
       ],
+    },
+    reachingServer: {
+      description: 'Reaches the server (its discovery document) before anything is asked on the terminal; tried again like a try that could not connect.',
+      invoke: {
+        id: 'reachServer',
+        src: 'reachServer',
+        input: ({ context }) => ({ server: context.server }),
+        onDone: { target: 'prompting', actions: 'forgetRetries' },
+        onError: [
+          {
+            guard: { type: 'isRetryable', params: ({ event }) => toFailure(event.error) },
+            target: 'waitingToReach',
+            actions: 'scheduleRetry',
+          },
+          { target: 'failed', actions: failWithEffectError },
+        ],
+      },
+    },
+    waitingToReach: {
+      description: 'The server could not be reached before the prompt: waits retryDelayMs (doubling each time), then tries again.',
+      after: { retryDelay: { target: 'reachingServer' } },
     },
     prompting: {
       description: 'Asks on the terminal for whatever of email and password was not given.',

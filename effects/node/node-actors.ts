@@ -9,6 +9,7 @@ import { fromPromise } from 'xstate'
 import type {
   Account,
   AuthenticateInput,
+  ReachServerInput,
   AuthenticateResult,
   CheckExistingInput,
   Credentials,
@@ -56,6 +57,7 @@ import { fetchAccount, registerProcessOutcome, revokeTokens } from '../client/om
 import { createPairingActors } from '../client/pairing-actors.js'
 import { steadyClock } from '../client/clock.js'
 import { authenticateWithPassword } from '../client/password-grant.js'
+import { discover } from '../client/discovery.js'
 import { nodeFetch } from './node-fetch.js'
 import { createStatusActors, verifyStoredLogin } from './status-actors.js'
 import { promptCredentials, type PromptClass, type PromptClasses, type PromptStreams } from './prompts.js'
@@ -186,6 +188,11 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
     promptCredentials: fromPromise<Credentials, PromptInput>(async ({ input, signal }) => {
       if (!options.stdin) throw new EngineError('usage', 'no terminal to ask for the email and password: pass --email with --password-stdin (or --password)')
       return promptCredentials({ stdin: options.stdin, stdout: options.stdout ?? options.stderr, notice: options.notice }, input, loadPromptClasses, signal)
+    }),
+
+    // Discovery, kept per fetch, so the password grant that follows asks for it no more.
+    reachServer: fromPromise<void, ReachServerInput>(async ({ input, signal }) => {
+      await budgeted((deps) => discover(deps, input.server, signal))
     }),
 
     authenticate: fromPromise<AuthenticateResult, AuthenticateInput>(({ input, signal }) =>

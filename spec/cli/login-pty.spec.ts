@@ -167,6 +167,21 @@ test('a wrong password and then the right one logs in; the password is never sho
   }
 })
 
+test('a server that cannot be reached: said before anything is asked (exit 3, no Email: or Password: prompt)', async () => {
+  const box = leaks.sandbox()
+  // Port 9 on loopback: nothing listens there.
+  const tty = terminal(box, ['login', '--server', 'http://127.0.0.1:9'])
+  try {
+    const screen = await tty.waitFor(/EXIT=\d+/, 20_000)
+    assert.match(screen, /EXIT=3/)
+    assert.match(screen, /^error: cannot reach 127\.0\.0\.1:9/m)
+    assert.not.match(screen, /^(Email|Password):/m)
+  } finally {
+    tty.close()
+    box.cleanup()
+  }
+})
+
 test('on a terminal, --email skips the Email: prompt', async () => {
   const box = leaks.sandbox()
   const tty = terminal(box, ['login', '--server', ref.server.url, '--email', PAT.email])

@@ -11,6 +11,7 @@ const tokens = { userToken: secrets.userToken, refreshToken: secrets.refreshToke
 const granted: Answer = { ok: { kind: 'granted', tokens } }
 const wrong: Answer = { ok: { kind: 'invalid', serverText: null } }
 const rateLimited = (retryAfterMs: number): Answer => ({ ok: { kind: 'rateLimited', retryAfterMs, host: 'auth.omicos.cn' } })
+const reached: Answer = { ok: undefined }
 const typed = (password: string = secrets.password, email = 'you@example.com'): Answer => ({ ok: { email, password } })
 const tls = new EngineError(failure('tls', { host: 'auth.omicos.cn', code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', plainHttp: false, mayHaveReachedServer: false }))
 
@@ -25,7 +26,7 @@ const input = (overrides: Partial<PasswordGrantInput> = {}): PasswordGrantInput 
 const start = (script: Record<string, Answer[]>, overrides: Partial<PasswordGrantInput> = {}) => {
   const clock = new TimerClock()
   clock.set(EPOCH)
-  const fx = scripted({ promptCredentials: [], authenticate: [granted], ...script }, clock)
+  const fx = scripted({ reachServer: [reached, reached], promptCredentials: [], authenticate: [granted], ...script }, clock)
   return { ...run(passwordGrantMachine, fx.actors, { input: input(overrides), clock }), fx }
 }
 type Grant = ReturnType<typeof start>
@@ -51,7 +52,7 @@ test('email and password given: one request, no prompt, the tokens as output', a
 test('nothing given on a terminal: asks (try 1, no reason), then sends what was typed', async () => {
   const grant = start({ promptCredentials: [typed()] }, { email: null, password: null, canPrompt: true })
   assert.equal(await grant.done(), { kind: 'granted', tokens })
-  assert.equal(grant.states, ['prompting', 'authenticating', 'granted'])
+  assert.equal(grant.states, ['reachingServer', 'prompting', 'authenticating', 'granted'])
   assert.equal(grant.fx.calls.promptCredentials, [{ email: null, attempt: 1, lastError: null }])
   const known = start({ promptCredentials: [typed()] }, { password: null, canPrompt: true })
   await known.done()
@@ -111,7 +112,7 @@ test('three wrong passwords: refused (wrongCredentials) after the third, "3 trie
   const failure = await failureOf(grant)
   assert.equal(failure, { kind: 'refused', reason: 'wrongCredentials', details: { serverText: null, attempts: 3 } })
   assert.is(line(failure), 'wrong email or password (3 tries); run the login again')
-  assert.equal(grant.states, ['prompting', 'authenticating', 'invalidCredentials', 'authenticating', 'invalidCredentials', 'authenticating', 'failed'])
+  assert.equal(grant.states, ['reachingServer', 'prompting', 'authenticating', 'invalidCredentials', 'authenticating', 'invalidCredentials', 'authenticating', 'failed'])
   assert.equal(passwords(grant), ['a', 'b', 'c'])
   assert.equal((grant.fx.calls.promptCredentials as { attempt: number }[]).map((c) => c.attempt), [1, 2, 3])
   assert.is(grant.snapshot().context.attempts, 3)
@@ -264,6 +265,41 @@ test('the prompt fails or is cancelled: ends with its kind, first prompt or a la
   assert.equal(await failureOf(again), described('usage', 'stdin closed'))
   assert.equal(again.states, ['authenticating', 'invalidCredentials', 'failed'])
   noPasswordLeft(again)
+})
+
+test('on a terminal the server is reached before anything is asked; given both, the password itself reaches it', async () => {
+  const asked = start({ promptCredentials: [typed()] }, { email: null, password: null, canPrompt: true })
+  await asked.done()
+  assert.equal(asked.fx.calls.reachServer, [{ server: 'https://auth.omicos.cn' }])
+  assert.ok(asked.fx.times.reachServer[0]! <= asked.fx.times.promptCredentials[0]!)
+  const given = start({})
+  await given.done()
+  assert.equal(given.fx.calls.reachServer, [])
+})
+
+test('a server that cannot be reached before the prompt: tried again after 500 ms and 1 s, then unreachable, nothing asked', async () => {
+  const grant = start({ reachServer: [{ fail: unreachable() }, { fail: unreachable() }, { fail: unreachable() }] }, { email: null, password: null, canPrompt: true })
+  await settle()
+  await grant.advance(500)
+  await grant.advance(1_000)
+  const failure = await failureOf(grant)
+  assert.is(failure.kind, 'unreachable')
+  assert.equal(grant.fx.times.reachServer.map((t) => t - EPOCH), [0, 500, 1_500])
+  assert.equal(grant.fx.calls.promptCredentials, [])
+  assert.equal(grant.fx.calls.authenticate, [])
+  assert.equal(grant.states, ['reachingServer', 'waitingToReach', 'reachingServer', 'waitingToReach', 'reachingServer', 'failed'])
+})
+
+test('reached on the second try: asked then; a TLS failure is not tried again, and nothing is asked', async () => {
+  const later = start({ reachServer: [{ fail: unreachable() }, reached], promptCredentials: [typed()] }, { email: null, password: null, canPrompt: true })
+  await settle()
+  await later.advance(500)
+  assert.equal(await later.done(), { kind: 'granted', tokens })
+  assert.is(later.snapshot().context.retries, 0, 'the retries counted afresh once it answered')
+  const tlsGrant = start({ reachServer: [{ fail: tls }] }, { email: null, password: null, canPrompt: true })
+  assert.is((await failureOf(tlsGrant)).reason, 'tls')
+  assert.equal(tlsGrant.fx.calls.reachServer.length, 1)
+  assert.equal(tlsGrant.fx.calls.promptCredentials, [])
 })
 
 test('the defaults are the documented ones', () => {

@@ -365,8 +365,9 @@ const loginModel: Model = {
 // --- the password grant -------------------------------------------------------------------
 
 /**
- * The password grant: with email and password given it sends them at once; else it asks on a
- * terminal (try 1, no reason), and without one it fails `usage`. At most maxAttempts (3) tries
+ * The password grant: with email and password given it sends them at once; else, on a terminal,
+ * it reaches the server first (connection failures tried again as below; any other failure ends
+ * it, nothing asked) and then asks (try 1, no reason), and without a terminal it fails `usage`. At most maxAttempts (3) tries
  * in all; after a wrong email or password both are asked again (try n+1, saying why, the email
  * last sent offered as the answer, since the server does not say which was wrong) only on a
  * terminal and while tries remain, else `refused`; the next try sends what was typed. A Retry-After of at most maxRateLimitWaitMs (15 s) is waited
@@ -384,19 +385,30 @@ const passwordOracle: Oracle = (observed) => {
   let retries = 0
   let email = input.email
   let password = input.password
-  let wait: { from: number; ms: number } | null = null
+  let wait: { from: number; ms: number; then: 'reach' | 'send' } | null = null
   const end = (step: StepView, e: Expectation) => ending(step, e, e.end?.kind === 'granted' ? [secrets.userToken, secrets.refreshToken] : [])
   const send = (step: StepView): Expectation => {
     expectInput(step, 'authenticate', { server: input.server, email, password })
     return { calls: ['authenticate'] }
+  }
+  const reach = (step: StepView): Expectation => {
+    expectInput(step, 'reachServer', { server: input.server })
+    return { calls: ['reachServer'] }
+  }
+  /** A connection failure waits and tries again; anything else ends with its kind. */
+  const retryOrEnd = (step: StepView, then: 'reach' | 'send'): Expectation => {
+    const error = (step.event as any).error
+    if (error.kind !== 'unreachable' || error.reason === 'tls' || retries >= maxRetries) return end(step, failed(errorKind(step.event)))
+    wait = { from: step.at, ms: retryBaseMs * 2 ** retries, then }
+    retries += 1
+    return {}
   }
   return judge(observed, (step) => {
     const { event } = step
     if (step.index < 0) {
       if (input.email !== null && input.password !== null) return send(step)
       if (!input.canPrompt) return end(step, failed('usage'))
-      expectInput(step, 'promptCredentials', { email: input.email, attempt: 1, lastError: null })
-      return { calls: ['promptCredentials'] }
+      return reach(step)
     }
     if (isTimer(event)) {
       if (!wait) {
@@ -405,24 +417,24 @@ const passwordOracle: Oracle = (observed) => {
       }
       const waited = step.at - wait.from
       if (waited !== wait.ms) step.problem(`tried again ${waited} ms after the answer, the wait due was ${wait.ms} ms`)
+      const then = wait.then
       wait = null
-      return send(step)
+      return then === 'reach' ? reach(step) : send(step)
     }
     const output = outputOf(event)
     switch (step.answered) {
+      case 'reachServer':
+        if (isError(event)) return retryOrEnd(step, 'reach')
+        retries = 0
+        expectInput(step, 'promptCredentials', { email: input.email, attempt: 1, lastError: null })
+        return { calls: ['promptCredentials'] }
       case 'promptCredentials':
         if (isError(event)) return end(step, failed(errorKind(event)))
         email = output.email
         password = output.password
         return send(step)
       case 'authenticate': {
-        if (isError(event)) {
-          const error = (event as any).error
-          if (error.kind !== 'unreachable' || error.reason === 'tls' || retries >= maxRetries) return end(step, failed(errorKind(event)))
-          wait = { from: step.at, ms: retryBaseMs * 2 ** retries }
-          retries += 1
-          return {}
-        }
+        if (isError(event)) return retryOrEnd(step, 'send')
         retries = 0
         tries += 1
         if (tries > maxTries) step.problem(`try ${tries} was sent: at most ${maxTries}`)
@@ -433,7 +445,7 @@ const passwordOracle: Oracle = (observed) => {
           return { calls: ['promptCredentials'] }
         }
         if (output.retryAfterMs > maxRateLimitWaitMs || tries >= maxTries) return end(step, failed('refused'))
-        wait = { from: step.at, ms: output.retryAfterMs }
+        wait = { from: step.at, ms: output.retryAfterMs, then: 'send' }
         return {}
       }
     }
@@ -461,6 +473,7 @@ const passwordModel: Model = {
     passwordInput({ maxAttempts: 2, maxRetries: 1, retryBaseMs: 100, maxRateLimitWaitMs: 1_000 }),
   ],
   outputs: {
+    reachServer: () => [undefined],
     // A second account typed: what the next try sends and offers again is what was typed last.
     promptCredentials: () => [{ email: 'you@example.com', password: secrets.password }, { email: 'other@example.com', password: secrets.wrongPassword }],
     authenticate: () => [
@@ -472,6 +485,7 @@ const passwordModel: Model = {
   },
   errors: {
     promptCredentials: () => [cancelled],
+    reachServer: ({ context }) => [...(context.retries < 3 ? [unreachable()] : []), tls, badResponse],
     authenticate: ({ context }) => [...(context.retries < 3 ? [unreachable()] : []), tls, badResponse],
   },
   userEvents: () => [],

@@ -193,13 +193,14 @@ export const run = (machine: AnyStateMachine, actors: Record<string, unknown>, o
 
 /** The login machine with scripted actors, the grants' handed to their child machines. */
 export const loginWith = (actors: Record<string, unknown>): AnyStateMachine => {
-  const { promptCredentials, authenticate, requestCode, pollToken, ...own } = actors
+  const { reachServer, promptCredentials, authenticate, requestCode, pollToken, ...own } = actors
   const grant = (machine: AnyStateMachine, given: Record<string, unknown>) =>
     machine.provide({ actors: Object.fromEntries(Object.entries(given).filter(([, actor]) => actor !== undefined)) } as never)
   return loginMachine.provide({
     actors: {
       ...own,
-      passwordGrant: grant(passwordGrantMachine, { promptCredentials, authenticate }),
+      // As provideLogin: without a scripted reachServer, the server counts as reached at once.
+      passwordGrant: grant(passwordGrantMachine, { reachServer: reachServer ?? fromPromise(async () => {}), promptCredentials, authenticate }),
       deviceGrant: grant(deviceGrantMachine, { requestCode, pollToken }),
     },
   } as never) as AnyStateMachine
