@@ -5,18 +5,28 @@ import { lockWaitNotice, printFailure, printRendered, traceInspector, withInterr
 import { isUnsafe } from './printable-text.js'
 import { waitLines } from './wait-lines.js'
 import type { Rendered } from './render-outcome.js'
+import { UsageFailure } from './usage-failure.js'
+import { currentWords } from './words/current.js'
+import type { Words } from './words/english.js'
+
+export { UsageFailure }
 
 export { DEFAULT_SERVER }
 
 // What every omicos command shares (cli/command-io.ts): --trace, Ctrl-C turned into a cancel
 // event, and failures as one line and an exit code from the table.
 export abstract class OmicosCommand extends Command {
-  trace = Option.Boolean('--trace', false, { description: 'Print each state transition to stderr (secrets redacted); also OMICOS_TRACE=1' })
+  trace = Option.Boolean('--trace', false, { description: currentWords().t('option.trace') })
 
   protected env: NodeJS.ProcessEnv = process.env
 
+  /** The words of this process's language (cli/words/current.ts). */
+  protected get words(): Words {
+    return currentWords()
+  }
+
   protected get io(): CommandIo {
-    return { stdout: this.context.stdout, stderr: this.context.stderr, env: this.env }
+    return { stdout: this.context.stdout, stderr: this.context.stderr, env: this.env, words: this.words }
   }
 
   protected inspector(): ((event: InspectionEvent) => void) | undefined {
@@ -47,8 +57,7 @@ export abstract class OmicosCommand extends Command {
     const { serverInUse } = await import('../effects/node/api.js')
     const inUse = await serverInUse({ env: this.env, workspace, method })
     if (!inUse) return DEFAULT_SERVER
-    const whose = inUse.from === 'pairing' ? 'the pairing in progress here' : 'the login here'
-    this.context.stderr.write(`Using ${inUse.server}, the server of ${whose} (--server to choose another).\n`)
+    this.context.stderr.write(`${this.words.t(inUse.from === 'pairing' ? 'notice.serverInUse.pairing' : 'notice.serverInUse.login', { server: inUse.server })}\n`)
     return inUse.server
   }
 
@@ -57,7 +66,7 @@ export abstract class OmicosCommand extends Command {
     if (source === null) return DEFAULT_SERVER
     const typed = flag ?? this.env.OMICOS_SERVER!
     const server = parseServerUrl(typed, source)
-    if (!namesScheme(typed)) this.context.stderr.write(`Using ${server} (${source} ${typed.trim()}).\n`)
+    if (!namesScheme(typed)) this.context.stderr.write(`${this.words.t('notice.serverAddress', { server, source, typed: typed.trim() })}\n`)
     return server
   }
 
@@ -83,9 +92,13 @@ export function againCommand(base: string, server: string, workspace = false): s
   return [base, ...(server === DEFAULT_SERVER ? [] : ['--server', word]), ...(workspace ? ['--workspace'] : [])].join(' ')
 }
 
-export class UsageFailure extends Error {
-  readonly kind = 'usage' as const
-}
+/** The labels of the email and password prompts, in `words`' language. */
+export const promptLabels = (words: Words) => ({
+  email: words.t('prompt.email'),
+  password: words.t('prompt.password'),
+  emailEmpty: words.t('prompt.emailEmpty'),
+  passwordEmpty: words.t('prompt.passwordEmpty'),
+})
 
 /**
  * The server's rule for a process name (server/omicos-routes.ts): printable text, at most 200
@@ -97,9 +110,9 @@ export const NAME_MAX_CHARS = 200
 /** Checks --name up front, before a password is read or the network is used. */
 export function checkProcessName(name: string | undefined): void {
   if (name === undefined) return
-  if (!name.trim()) throw new UsageFailure('--name is empty')
+  if (!name.trim()) throw UsageFailure.of('usage.nameEmpty')
   if (isUnsafe(name)) {
-    throw new UsageFailure('--name: the value holds control, escape or bidi characters; give printable text')
+    throw UsageFailure.of('usage.nameUnsafe')
   }
-  if (name.length > NAME_MAX_CHARS) throw new UsageFailure(`--name is too long: at most ${NAME_MAX_CHARS} characters`)
+  if (name.length > NAME_MAX_CHARS) throw UsageFailure.of('usage.nameTooLong', { max: NAME_MAX_CHARS })
 }

@@ -6,6 +6,8 @@ import { describeFailure } from './failure-words.js'
 import { firstLine, printable } from './printable-text.js'
 import type { Rendered } from './render-outcome.js'
 import { createTracer, traceEnabled } from './trace.js'
+import { UsageFailure } from './usage-failure.js'
+import { english, type Words } from './words/english.js'
 
 // What every omicos command does with its streams: --trace, Ctrl-C turned into a cancel event,
 // and the rule that nothing escapes as a stack trace: a failure is one line and an exit code
@@ -16,6 +18,8 @@ export interface CommandIo {
   stdout: Writable
   stderr: Writable
   env: NodeJS.ProcessEnv
+  /** the words lines are said in (English when not given) */
+  words?: Words
 }
 
 export function traceInspector(io: CommandIo, flag: boolean): ((event: InspectionEvent) => void) | undefined {
@@ -31,15 +35,18 @@ export function printRendered(io: CommandIo, rendered: Rendered): number {
 
 /** Any error that reaches a command: one line, its exit code, never a stack. */
 export function printFailure(io: CommandIo, error: unknown): number {
+  const words = io.words ?? english
   const failure = error && typeof error === 'object' && 'kind' in error ? toFailure(error) : null
   const code = failure ? (exitCodeFor(failure.kind) as number | undefined) : undefined
   if (!failure || code === undefined) {
     // Not an error the engine or a command meant to raise: a bug, said as such (exit 70).
     const message = error instanceof Error ? error.message : String(error)
-    io.stderr.write(`error: unexpected failure (a bug): ${printable(firstLine(message))} (run with --trace and report it)\n`)
+    const line = words.t('failure.bug', { message: printable(firstLine(message)) })
+    io.stderr.write(`${words.t('line.error', { line })}\n`)
     return ExitCode.internal
   }
-  io.stderr.write(`error: ${printable(firstLine(describeFailure(failure, { again: 'omicos login' })))}\n`)
+  const line = error instanceof UsageFailure ? error.wordedIn(words) : describeFailure(failure, { again: 'omicos login' }, words)
+  io.stderr.write(`${words.t('line.error', { line: printable(firstLine(line)) })}\n`)
   return code
 }
 
@@ -67,14 +74,7 @@ export function withInterrupt<T>(io: CommandIo, run: (signal: AbortSignal) => Pr
   })
 }
 
-const DOING: Record<string, string> = {
-  login: 'logging in',
-  register: 'registering its process',
-  renew: 'renewing',
-  logout: 'logging out',
-  repair: 'repairing the credential files',
-  write: 'writing the credential files',
-}
+const DOING = ['login', 'register', 'renew', 'logout', 'repair', 'write'] as const
 
 /**
  * The line said when a command waits for another omicos process that holds the credential
@@ -82,9 +82,11 @@ const DOING: Record<string, string> = {
  * lock is never one to remove by hand while its holder lives.
  */
 export function lockWaitNotice(io: CommandIo): (wait: { pid: number | null; purpose: string | null }) => void {
+  const { t } = io.words ?? english
   return (wait) => {
-    const doing = wait.purpose ? DOING[wait.purpose] : undefined
-    const who = [wait.pid !== null && wait.pid > 0 ? `pid ${wait.pid}` : null, doing].filter(Boolean).join(', ')
-    io.stderr.write(`waiting for another omicos process${who ? ` (${who})` : ''} …\n`)
+    const purpose = DOING.find((known) => known === wait.purpose)
+    const doing = purpose ? t(`lockWait.${purpose}`) : undefined
+    const who = [wait.pid !== null && wait.pid > 0 ? t('lockWait.pid', { pid: wait.pid }) : null, doing].filter(Boolean).join(t('lockWait.separator'))
+    io.stderr.write(`${who ? t('notice.lockWait.who', { who }) : t('notice.lockWait')}\n`)
   }
 }

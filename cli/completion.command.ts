@@ -1,4 +1,7 @@
 import { Command, Option } from 'clipanion'
+import { usageIn } from './help-text.js'
+import { currentWords } from './words/current.js'
+import type { Words } from './words/english.js'
 import { isUnsafe } from './printable-text.js'
 import { completionScript, SHELLS, type Shell } from './completion-scripts.js'
 import { ExitCode, exitCodeTable } from './exit-codes.js'
@@ -7,20 +10,21 @@ import { closest, commandShapes, type DefinitionSource } from './suggest.js'
 export class CompletionCommand extends Command {
   static override paths = [['completion']]
 
-  static override usage = Command.Usage({
-    description: 'Print a shell completion script for bash, zsh or fish',
-    details: `
-      The script completes the commands and their options, and is written from the same definitions as this help, so it always matches this version of omicos. Load it into the current shell, or save it where your shell loads completions from (the examples show both).
+  static override usage = CompletionCommand.usageIn(currentWords())
 
-      ${exitCodeTable.replace(/\n/g, '\n      ')}
-    `,
-    examples: [
-      ['Complete omicos in this bash', 'source <($0 completion bash)'],
-      ['Complete omicos in every new bash (bash-completion)', '$0 completion bash > ~/.local/share/bash-completion/completions/omicos'],
-      ['Complete omicos in zsh (after compinit)', 'source <($0 completion zsh)'],
-      ['Complete omicos in every new fish', '$0 completion fish > ~/.config/fish/completions/omicos.fish'],
-    ],
-  })
+  static usageIn(words: Words) {
+    return usageIn(words, {
+      description: 'help.completion.description',
+      details: 'help.completion.details',
+      after: exitCodeTable(words),
+      examples: [
+        ['help.completion.example.bash', 'source <($0 completion bash)'],
+        ['help.completion.example.bashEvery', '$0 completion bash > ~/.local/share/bash-completion/completions/omicos'],
+        ['help.completion.example.zsh', 'source <($0 completion zsh)'],
+        ['help.completion.example.fish', '$0 completion fish > ~/.config/fish/completions/omicos.fish'],
+      ],
+    })
+  }
 
   shell = Option.String({ name: SHELLS.join('|'), required: false })
 
@@ -28,9 +32,11 @@ export class CompletionCommand extends Command {
     const shell = this.shell
     if (shell === undefined || !(SHELLS as readonly string[]).includes(shell)) {
       const near = shell === undefined ? null : closest(shell, [...SHELLS])
-      const what = shell === undefined ? 'which shell?' : isUnsafe(shell) || shell.length > 40 ? 'unknown shell' : `unknown shell "${shell}"`
+      const { t } = currentWords()
+      const what = shell === undefined ? t('usage.whichShell') : isUnsafe(shell) || shell.length > 40 ? t('usage.unknownShell') : t('usage.unknownShellNamed', { shell })
       const usage = `${this.cli.binaryName} completion ${SHELLS.join('|')}`
-      this.context.stderr.write(`error: ${what}${near ? `; did you mean ${usage.replace(/\S+$/, near)}?` : ` (${usage})`}\n`)
+      const line = near ? t('usage.shellDidYouMean', { what, usage: usage.replace(/\S+$/, near) }) : t('usage.shellList', { what, usage })
+      this.context.stderr.write(`${t('line.error', { line })}\n`)
       return ExitCode.usage
     }
     const commands = commandShapes(this.cli as DefinitionSource)

@@ -1,6 +1,8 @@
 import type { Writable } from 'node:stream'
 import { drawQrCode } from './qr-code.js'
-import { approximately, bold, cutToWidth, dim, formatDuration, link, textWidth, wrapWords, type Terminal } from './terminal.js'
+import { approximately } from './failure-words.js'
+import { bold, cutToWidth, dim, formatDuration, link, textWidth, wrapWords, type Terminal } from './terminal.js'
+import { english, type Words } from './words/english.js'
 
 // The pairing screen: the page's two lines (address, code), the complete address (the code
 // filled in) as a line of its own, a QR code of it for a phone, and on a terminal one redrawn
@@ -44,6 +46,8 @@ export interface DeviceViewOptions {
   /** --trace: pacing notices (the server asked to slow down) are shown too */
   trace?: boolean
   now?: () => number
+  /** the words of the screen (English when not given) */
+  words?: Words
 }
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']
@@ -58,6 +62,8 @@ const sizeOf = (stream: Writable): TtySize => stream as TtySize
 export function createDeviceView(options: DeviceViewOptions) {
   const { stdout, stderr, terminal } = options
   const now = options.now ?? Date.now
+  const { t } = options.words ?? english
+  const about = (ms: number) => approximately(options.words ?? english, ms)
   let shown: PairingState | null = null
   let source: PairingSource | null = null
   /** epoch ms of the next try while the grant backs off */
@@ -76,22 +82,9 @@ export function createDeviceView(options: DeviceViewOptions) {
   const liveLines = (pairing: PairingState): string[] => {
     const left = formatDuration(pairing.deadline - now())
     const inSeconds = Math.ceil((retryAt - now()) / 1000)
-    const when = inSeconds > 0 ? `in ${inSeconds} s` : 'now'
-    if (pairing.retrying === 'unreachable') {
-      return [
-        `Cannot reach the server, trying again ${when} · code expires in ${left}`,
-        `Cannot reach the server, trying again ${when}`,
-        `Server unreachable, retry ${when}`,
-      ]
-    }
-    if (pairing.retrying === 'unavailable') {
-      return [
-        `The server is having trouble, trying again ${when} · code expires in ${left}`,
-        `The server is having trouble, trying again ${when}`,
-        `Server trouble, retry ${when}`,
-      ]
-    }
-    return [`Waiting for approval · code expires in ${left}`, `Waiting for approval · ${left} left`, `Waiting · ${left} left`]
+    const when = inSeconds > 0 ? t('screen.live.in', { count: inSeconds }) : t('screen.live.now')
+    const state = pairing.retrying ?? 'waiting'
+    return [t(`screen.live.${state}.long`, { when, left }), t(`screen.live.${state}.medium`, { when, left }), t(`screen.live.${state}.short`, { when, left })]
   }
 
   const draw = () => {
@@ -110,20 +103,19 @@ export function createDeviceView(options: DeviceViewOptions) {
   /** Plain-line notices (no live line): said once when the server goes away and when it is back. */
   const noticeReachability = (before: PairingState['retrying'], after: PairingState['retrying'], pairing: PairingState) => {
     if (terminal.live || (before ?? null) === (after ?? null)) return
-    if (after === 'unreachable') stderr.write(`Cannot reach the server; still trying (the code expires in ${approximately(pairing.deadline - now())})...\n`)
-    else if (after === 'unavailable') stderr.write(`The server is having trouble; still trying (the code expires in ${approximately(pairing.deadline - now())})...\n`)
-    else stderr.write('The server answers again; waiting for approval...\n')
+    if (after === 'unreachable' || after === 'unavailable') stderr.write(`${t(`screen.notice.${after}`, { left: about(pairing.deadline - now()) })}\n`)
+    else stderr.write(`${t('screen.notice.back')}\n`)
   }
 
   const show = (pairing: PairingState) => {
     const { columns, rows } = sizeOf(stdout)
     const wrap = (line: string): string[] => (columns ? wrapWords(line, columns) : [line])
     const text: string[] = []
-    if (resumed) text.push(...wrap('Continuing the pairing started earlier (its code is still valid).'))
-    text.push(...wrap(`Open ${pairing.verificationUri} on a device already logged in to omicOS`))
-    text.push(...wrap(`and enter the pairing code: ${bold(terminal, pairing.userCode)}`))
+    if (resumed) text.push(...wrap(t('screen.resumed')))
+    text.push(...wrap(t('screen.open', { address: pairing.verificationUri })))
+    text.push(...wrap(t('screen.enterCode', { code: bold(terminal, pairing.userCode) })))
     const complete = pairing.verificationUriComplete
-    if (complete) text.push(...wrap(`or open ${link(terminal, complete)} (the code filled in)`))
+    if (complete) text.push(...wrap(t('screen.openComplete', { address: link(terminal, complete) })))
     const above = complete && terminal.qr && options.qr ? qrBlock(complete, terminal.qr, { columns, rows, below: text, live: terminal.live }) : []
     for (const line of [...above, ...text]) stdout.write(`${line}\n`)
     if (terminal.live) {
@@ -131,7 +123,7 @@ export function createDeviceView(options: DeviceViewOptions) {
       timer.unref()
       draw()
     } else {
-      stderr.write(`Waiting for approval (the code expires in ${approximately(pairing.deadline - now())})...\n`)
+      stderr.write(`${t('screen.waiting', { left: about(pairing.deadline - now()) })}\n`)
     }
   }
 
@@ -143,7 +135,7 @@ export function createDeviceView(options: DeviceViewOptions) {
     // Rows each text line takes once the terminal wraps what could not be wrapped (an address).
     const textRows = room.below.reduce((sum, line) => sum + (room.columns ? Math.max(1, Math.ceil(textWidth(line) / room.columns)) : 1), 0)
     const liveRows = room.live ? 1 : 0
-    const caption = 'Or scan this with a phone:'
+    const caption = t('screen.qrCaption')
     let needed = { columns: 0, rows: 0 }
     for (const [ecc, withCaption] of [['M', true], ['L', true], ['L', false]] as const) {
       const lines = drawQrCode(address, style, ecc)
@@ -155,8 +147,8 @@ export function createDeviceView(options: DeviceViewOptions) {
       if (!needed.columns) needed = { columns: width, rows }
       else needed = { columns: Math.min(needed.columns, width), rows: Math.min(needed.rows, rows) }
     }
-    if (room.columns && room.columns < needed.columns) return [`(a QR code needs a terminal ${needed.columns} columns wide; this one has ${room.columns})`]
-    return [`(no room for a QR code: ${needed.rows} rows needed)`]
+    if (room.columns && room.columns < needed.columns) return [t('screen.qrTooNarrow', { needed: needed.columns, columns: room.columns })]
+    return [t('screen.qrTooShort', { rows: needed.rows })]
   }
 
   return {
@@ -177,7 +169,7 @@ export function createDeviceView(options: DeviceViewOptions) {
       } else if (fresh) {
         if (options.trace && pairing.intervalMs > shown.intervalMs) {
           clearLine()
-          stderr.write(`The server asked to slow down: checking every ${Math.round(pairing.intervalMs / 1000)} s.\n`)
+          stderr.write(`${t('screen.slowDown', { seconds: Math.round(pairing.intervalMs / 1000) })}\n`)
         }
         noticeReachability(shown.retrying, pairing.retrying, pairing)
         shown = pairing

@@ -1,4 +1,6 @@
 import type { FailureKind } from '../machines/failure.js'
+import type { WordKey } from './words/en.js'
+import { english, type Words } from './words/english.js'
 
 // One table for every command; README.md and each command's --help show the same.
 export const ExitCode = {
@@ -26,24 +28,17 @@ export const exitCodeFor = (kind: FailureKind): number =>
     cancelled: ExitCode.cancelled,
   })[kind]
 
+/** The codes of the table, in its order (their meanings are in the catalog, `exit.<code>`). */
+const CODES = [ExitCode.ok, ExitCode.notLoggedIn, ExitCode.usage, ExitCode.unreachable, ExitCode.refused, ExitCode.expired, ExitCode.badResponse, ExitCode.localFiles, ExitCode.internal, ExitCode.cancelled]
+
 /** The table as README.md's "Exit codes" section shows it, row for row (a spec compares them). */
-export const EXIT_CODE_ROWS: ReadonlyArray<readonly [code: number, meaning: string]> = [
-  [ExitCode.ok, 'done (also: already logged in; logout when nobody was logged in)'],
-  [ExitCode.notLoggedIn, '`--status`: not logged in'],
-  [ExitCode.usage, 'usage: bad or conflicting options, or input needed and no terminal to ask on'],
-  [ExitCode.unreachable, 'server unreachable: DNS, refused, timeout, TLS, after the allowed retries'],
-  [ExitCode.refused, 'refused: wrong email or password, too many attempts, pairing declined'],
-  [ExitCode.expired, 'expired: the pairing code ran out before approval'],
-  [ExitCode.badResponse, 'bad server response: malformed (HTTP or body), missing fields, unsafe values, another account or origin than expected'],
-  [ExitCode.localFiles, 'local files: permissions, symlink, not owned by you, disk full, lock held'],
-  [ExitCode.internal, 'internal error (a bug: the message says so; please report it with `--trace`)'],
-  [ExitCode.cancelled, 'cancelled by the user (Ctrl-C)'],
-]
+export const exitCodeRows = (words: Words = english): ReadonlyArray<readonly [code: number, meaning: string]> =>
+  CODES.map((code) => [code, words.t(`exit.${code}` as WordKey)] as const)
+
+export const EXIT_CODE_ROWS = exitCodeRows()
 
 // For a command's `details`: clipanion joins the lines of a paragraph, so each row is a list
-// item, which it keeps on a line of its own.
-export const exitCodeTable = ['Exit codes:', '', ...EXIT_CODE_ROWS.map(([code, meaning]) => `- ${String(code).padEnd(4)} ${meaning}`)].join('\n')
-
-/** The table without the rows of codes a command never returns (`cli login` has no --status: no 1). */
-export const exitCodeTableWithout = (codes: readonly number[]): string =>
-  ['Exit codes:', '', ...EXIT_CODE_ROWS.filter(([code]) => !codes.includes(code)).map(([code, meaning]) => `- ${String(code).padEnd(4)} ${meaning}`)].join('\n')
+// item, which it keeps on a line of its own. `without`: the codes a command never returns
+// (`cli login` has no --status: no 1).
+export const exitCodeTable = (words: Words = english, without: readonly number[] = []): string =>
+  [words.t('exit.title'), '', ...exitCodeRows(words).filter(([code]) => !without.includes(code)).map(([code, meaning]) => `- ${String(code).padEnd(4)} ${meaning}`)].join('\n')

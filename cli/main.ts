@@ -9,6 +9,18 @@ import { exitWhenWritten, quietWhenReaderGoes } from './output-streams.js'
 import { lookUpHostsInChildProcess } from '../effects/node/node-fetch.js'
 import { CommandLine, runCommandLine } from './run-command-line.js'
 import { VERSION } from './version.js'
+import { useWords } from './words/current.js'
+import { wordsFor } from './words/index.js'
+
+// The language first: the commands' help texts and options are read from the catalog when they
+// are registered. English loads nothing more (cli/words/index.ts).
+const words = await wordsFor(process.env)
+if (words.locale !== 'en') {
+  useWords(words)
+  LoginCommand.usage = LoginCommand.usageIn(words)
+  CliLoginCommand.usage = CliLoginCommand.usageIn(words)
+  CompletionCommand.usage = CompletionCommand.usageIn(words)
+}
 
 const cli = new CommandLine({ binaryLabel: 'omicOS', binaryName: 'omicos', binaryVersion: VERSION, enableColors: false })
 cli.register(LoginCommand)

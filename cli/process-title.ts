@@ -5,6 +5,8 @@
 // command words, the option names and the values of options that hold no secret; every other
 // value, and anything that is not a known option name (`--pasword`, `-pVALUE`), becomes ***.
 
+import { english, type Words } from './words/english.js'
+
 /** Words that can name a command; anything else in their place could be anything. */
 export const COMMAND_WORDS = new Set(['login', 'cli', 'completion', 'bash', 'zsh', 'fish', 'help'])
 /**
@@ -59,7 +61,7 @@ export const hidesArguments = (platform: NodeJS.Platform): boolean => platform =
 const PLATFORM_NAMES: Partial<Record<NodeJS.Platform, string>> = { win32: 'Windows', darwin: 'macOS' }
 
 /** The warning `--password` gets: shell history everywhere; the process list where it cannot be hidden. */
-export const passwordWarning = (platform: NodeJS.Platform): string =>
+export const passwordWarning = (platform: NodeJS.Platform, words: Words = english): string =>
   hidesArguments(platform)
-    ? 'warning: a password passed with --password stays in your shell history; prefer --password-stdin.'
-    : `warning: a password passed with --password stays in your shell history, and ${PLATFORM_NAMES[platform] ?? 'this system'} shows it to other users of this machine while omicos runs (it cannot be hidden from their process list here); prefer --password-stdin.`
+    ? words.t('notice.passwordFlag')
+    : words.t('notice.passwordFlag.visible', { system: PLATFORM_NAMES[platform] ?? words.t('notice.passwordFlag.thisSystem') })

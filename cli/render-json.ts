@@ -1,6 +1,7 @@
 import type { ExistingLogin, LoginOutput, LogoutOutput } from '../machines/contracts.js'
 import { toFailure, type Failure } from '../machines/failure.js'
 import { describeFailure } from './failure-words.js'
+import { english } from './words/english.js'
 import { firstLine, printable } from './printable-text.js'
 import { ExitCode, exitCodeFor } from './exit-codes.js'
 
@@ -182,7 +183,7 @@ export function thrownJson(command: JsonCommand, action: JsonAction, error: unkn
   const code = failure ? (exitCodeFor(failure.kind) as number | undefined) : undefined
   if (!failure || code === undefined) {
     const message = error instanceof Error ? error.message : String(error)
-    const line = `unexpected failure (a bug): ${printable(firstLine(message))} (run with --trace and report it)`
+    const line = english.t('failure.bug', { message: printable(firstLine(message)) })
     return { line: jsonLine(failureJson(command, action, { kind: 'internal', reason: null, message: line }, ExitCode.internal)), code: ExitCode.internal }
   }
   const message = printable(firstLine(describeFailure(failure, { again: againOf(command) })))

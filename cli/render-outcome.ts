@@ -3,6 +3,7 @@ import type { Failure } from '../machines/failure.js'
 import { exitCodeFor, ExitCode } from './exit-codes.js'
 import { describeFailure, type Wording } from './failure-words.js'
 import { jsonLine, loginJson, logoutJson, type JsonCommand } from './render-json.js'
+import { english, type Words } from './words/english.js'
 
 // Turning a machine's final output into what the user reads and the exit code, apart from the
 // commands so the same outcome renders the same from `omicos login` and `omicos cli login`.
@@ -21,61 +22,62 @@ export function renderLogin(
     /** print one JSON object for this command instead of lines (warnings stay on stderr) */
     json?: JsonCommand
   },
+  words: Words = english,
 ): Rendered {
+  const { t } = words
   // No platform warning: on Windows the store gives these files an ACL for you alone, as it
   // gives them 0600 elsewhere (effects/store/platform.ts).
   const stderr: string[] = []
   if (opts.json) {
-    const message = output.kind === 'failed' ? failureLine(output, opts) : null
+    const message = output.kind === 'failed' ? failureLine(output, opts, english) : null
     const code = output.kind === 'failed' ? exitCodeFor(output.failure.kind) : ExitCode.ok
-    return { stdout: [jsonLine(loginJson(opts.json, output, message))], stderr: [...stderr, ...replacedWarning(output)], code }
+    return { stdout: [jsonLine(loginJson(opts.json, output, message))], stderr: [...stderr, ...replacedWarning(output, words)], code }
   }
   switch (output.kind) {
     case 'loggedIn': {
-      const stdout = [`Logged in as ${output.email} (process "${output.processName}").`]
-      for (const path of output.paths) stdout.push(`Credentials written to ${path}`)
+      const stdout = [t('outcome.loggedIn', { email: output.email, process: output.processName })]
+      for (const path of output.paths) stdout.push(t('outcome.written', { path }))
       const { replaced } = output
       if (replaced) {
-        const revoked = output.replacedRevoked === true ? '; its tokens were revoked at the server' : ''
-        stdout.push(`Replaced the login of ${replaced.email} on ${replaced.server} (process "${replaced.processName}")${revoked}.`)
+        const values = { email: replaced.email, server: replaced.server, process: replaced.processName }
+        stdout.push(t(output.replacedRevoked === true ? 'outcome.replaced.revoked' : 'outcome.replaced', values))
       }
-      return { stdout, stderr: [...stderr, ...replacedWarning(output)], code: ExitCode.ok }
+      return { stdout, stderr: [...stderr, ...replacedWarning(output, words)], code: ExitCode.ok }
     }
     case 'alreadyLoggedIn': {
       const { existing } = output
       return {
         stdout: [
-          `Already logged in as ${existing.email} (process "${existing.processName}") on ${existing.server}.`,
-          `Credentials: ${existing.path}. Use ${opts.again} --force to log in again.`,
-          ...(output.renewed ? ['Its user token was near its end and has been renewed.'] : []),
+          t('outcome.already', { email: existing.email, process: existing.processName, server: existing.server }),
+          t('outcome.already.credentials', { path: existing.path, again: opts.again }),
+          ...(output.renewed ? [t('outcome.already.renewed')] : []),
         ],
         // Said, not hidden: "already logged in" without the server's word is the file's word only.
-        stderr: output.confirmed ? [] : ['note: the server could not be asked whether this login still works.'],
+        stderr: output.confirmed ? [] : [t('outcome.already.unconfirmed')],
         code: ExitCode.ok,
       }
     }
     case 'failed': {
       // A cancelled pairing is kept when the machine says it can go on: say how, and how not to.
-      return { stdout: [], stderr: [`error: ${failureLine(output, opts)}`], code: exitCodeFor(output.failure.kind) }
+      return { stdout: [], stderr: [t('line.error', { line: failureLine(output, opts, words) })], code: exitCodeFor(output.failure.kind) }
     }
   }
 }
 
-const failureLine = (output: Extract<LoginOutput, { kind: 'failed' }>, opts: { again: string; now?: number }): string => {
+const failureLine = (output: Extract<LoginOutput, { kind: 'failed' }>, opts: { again: string; now?: number }, words: Words): string => {
   const resumableForMs = output.resumableUntil === null ? 0 : output.resumableUntil - (opts.now ?? Date.now())
-  return describeFailure(output.failure, { again: opts.again, resumableForMs })
+  return describeFailure(output.failure, { again: opts.again, resumableForMs }, words)
 }
 
 // A revocation that did not go through is kept in a queue and tried again by the next login;
 // the login itself stands, so this is a warning and not an error.
-const replacedWarning = (output: LoginOutput): string[] =>
-  output.kind === 'loggedIn' && output.replaced && output.replacedRevoked === false
-    ? [`warning: the server did not confirm the revocation of the replaced login's tokens; the next login tries again (they expire by themselves otherwise).`]
-    : []
+const replacedWarning = (output: LoginOutput, words: Words): string[] =>
+  output.kind === 'loggedIn' && output.replaced && output.replacedRevoked === false ? [words.t('outcome.replaced.notRevoked')] : []
 
-export function renderLogout(output: LogoutOutput, wording: Wording & { json?: JsonCommand } = { again: 'omicos login' }): Rendered {
+export function renderLogout(output: LogoutOutput, wording: Wording & { json?: JsonCommand } = { again: 'omicos login' }, words: Words = english): Rendered {
+  const { t } = words
   if (wording.json) {
-    const message = output.kind === 'failed' ? logoutFailureLine(output.failure, wording) : null
+    const message = output.kind === 'failed' ? logoutFailureLine(output.failure, wording, english) : null
     const code = output.kind === 'failed' ? exitCodeFor(output.failure.kind) : ExitCode.ok
     return { stdout: [jsonLine(logoutJson(wording.json, output, message))], stderr: [], code }
   }
@@ -83,19 +85,19 @@ export function renderLogout(output: LogoutOutput, wording: Wording & { json?: J
     case 'loggedOut':
       return {
         stdout: [
-          `Logged out ${output.email}.`,
-          ...output.removed.map((path) => `Removed ${path}`),
-          ...(output.revoked ? [] : ['The server could not be told; the tokens stop working when they expire.']),
+          t('outcome.loggedOut', { email: output.email }),
+          ...output.removed.map((path) => t('outcome.removed', { path })),
+          ...(output.revoked ? [] : [t('outcome.loggedOut.notTold')]),
         ],
         stderr: [],
         code: ExitCode.ok,
       }
     case 'notLoggedIn':
-      return { stdout: ['Not logged in: there were no credentials to remove.'], stderr: [], code: ExitCode.ok }
+      return { stdout: [t('outcome.nobodyLoggedIn')], stderr: [], code: ExitCode.ok }
     case 'failed':
-      return { stdout: [], stderr: [`error: ${logoutFailureLine(output.failure, wording)}`], code: exitCodeFor(output.failure.kind) }
+      return { stdout: [], stderr: [t('line.error', { line: logoutFailureLine(output.failure, wording, words) })], code: exitCodeFor(output.failure.kind) }
   }
 }
 
-const logoutFailureLine = (failure: Failure, wording: Wording): string =>
-  describeFailure(failure, { wrongServerHint: 'logout', ...wording })
+const logoutFailureLine = (failure: Failure, wording: Wording, words: Words): string =>
+  describeFailure(failure, { wrongServerHint: 'logout', ...wording }, words)

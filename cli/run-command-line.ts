@@ -3,6 +3,8 @@ import { printable } from './printable-text.js'
 import { ExitCode } from './exit-codes.js'
 import { jsonForUnparsed } from './render-json.js'
 import { commandShapes, conflictingSwitches, explainUsageError, type DefinitionSource } from './suggest.js'
+import { helpIn } from './help-text.js'
+import { currentWords } from './words/current.js'
 
 /**
  * clipanion writes an option's value as `#0` in usage lines (`--email #0`); a reader expects
@@ -11,7 +13,7 @@ import { commandShapes, conflictingSwitches, explainUsageError, type DefinitionS
 export class CommandLine extends Cli {
   override usage(...args: Parameters<Cli['usage']>): string {
     const named = super.usage(...args).replace(/(--([a-z][\w-]*)) #0/g, (_, flag: string, name: string) => `${flag} <${name}>`)
-    return alignOptionList(named)
+    return helpIn(currentWords(), alignOptionList(named))
   }
 }
 
@@ -41,7 +43,8 @@ export async function runCommandLine(cli: Cli, argv: string[]): Promise<void> {
       error instanceof ConflictingOptions
         ? { message: printable(error.message), help: printable(error.help) }
         : usageMessage(error instanceof Error ? error.message : String(error), argv, cli)
-    process.stderr.write(`error: ${message}\nRun "${help}" for usage.\n`)
+    const { t } = currentWords()
+    process.stderr.write(`${t('line.error', { line: message })}\n${t('usage.seeHelp', { help })}\n`)
     // --json promises one object on stdout in every ending, a command line that did not parse included.
     const json = jsonForUnparsed(argv, message)
     if (json) process.stdout.write(`${json}\n`)

@@ -55,12 +55,16 @@ function plainStatusRequest(argv: readonly string[]): StatusRequest | null {
 function renderedByBuild(argv: string[]): boolean {
   const asks = argv.length === 0 || argv.includes('--help') || argv.includes('-h') || (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v'))
   if (!asks) return false
-  let texts: Record<string, string>
+  let texts: Record<string, unknown>
   try {
     texts = JSON.parse(readFileSync(new URL('./rendered-texts.json', import.meta.url), 'utf8'))
   } catch {
     return false
   }
+  // Rendered in English: a language with a catalog of its own is left to the CLI (cli/main.ts).
+  const lang = (process.env.LC_ALL || process.env.LC_MESSAGES || process.env.LANG || '').split(/[_.@-]/)[0]!.toLowerCase()
+  const translated = texts['#languages']
+  if (!Array.isArray(translated) || translated.includes(lang)) return false
   const text = texts[JSON.stringify(argv)]
   if (typeof text !== 'string') return false
   writeAll(text)

@@ -8,6 +8,7 @@ import * as statusFlow from '../effects/node/status-flow.js'
 import { exitWhenWritten, quietWhenReaderGoes } from './output-streams.js'
 import { titleWithoutSecrets } from './process-title.js'
 import { runStatusCommand, type StatusRequest } from './status-command.js'
+import { wordsFor } from './words/index.js'
 
 /** Answers a plain status form (cli/start.ts decided it is one). */
 export async function answerStatus(argv: string[], request: StatusRequest): Promise<void> {
@@ -15,7 +16,8 @@ export async function answerStatus(argv: string[], request: StatusRequest): Prom
   if (process.platform !== 'win32') process.title = titleWithoutSecrets('omicos', argv)
   quietWhenReaderGoes(process.stdout, process.stderr)
   lookUpHostsInChildProcess()
-  process.exitCode = await runStatusCommand({ stdout: process.stdout, stderr: process.stderr, env: process.env }, request, async () => statusFlow)
+  const words = await wordsFor(process.env)
+  process.exitCode = await runStatusCommand({ stdout: process.stdout, stderr: process.stderr, env: process.env, words }, request, async () => statusFlow)
   // As cli/main.ts: `--status --verify` against a name server that never answers ends with its line.
   await exitWhenWritten()
 }

@@ -101,20 +101,44 @@ export const cutToWidth = (text: string, columns: number): string => {
 /**
  * `line` broken between words into lines of at most `columns`, so a terminal never breaks a
  * word; a word longer than a line (an address) gets lines of its own, which the terminal wraps.
- * Escape sequences (bold, a link) are kept and count for nothing.
+ * Chinese has no spaces between words: a line may break beside any wide character, but not
+ * before closing punctuation (，。）) nor after opening punctuation (（「). Escape sequences (bold,
+ * a link) are kept and count for nothing.
  */
 export const wrapWords = (line: string, columns: number): string[] => {
   if (textWidth(line) <= columns) return [line]
   const lines: string[] = []
-  let current = ''
+  let current: string | null = null
   for (const word of line.split(' ')) {
-    if (current === '') current = word
-    else if (textWidth(`${current} ${word}`) <= columns) current = `${current} ${word}`
-    else {
-      lines.push(current)
-      current = word
-    }
+    breakablePieces(word).forEach((piece, i) => {
+      const joined = current === null ? piece : `${current}${i === 0 ? ' ' : ''}${piece}`
+      if (current === null || textWidth(joined) <= columns) current = joined
+      else {
+        lines.push(current)
+        current = piece
+      }
+    })
   }
-  lines.push(current)
+  lines.push(current ?? '')
   return lines
+}
+
+const NO_BREAK_BEFORE = /^[，。、；：？！）」』》〉】…％,.;:?!)]/
+const NO_BREAK_AFTER = /[（「『《〈【(]$/
+const UNIT = /\x1b\[[0-9;:?]*[A-Za-z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|[\s\S]/gu
+
+/** A word cut where a line may break inside it: beside its wide characters. */
+const breakablePieces = (word: string): string[] => {
+  if (!WIDE.test(word)) return [word]
+  const pieces: string[] = []
+  let afterWide = false
+  for (const unit of word.match(UNIT) ?? []) {
+    const wide = WIDE.test(unit)
+    const last = pieces[pieces.length - 1]
+    const canBreak = last !== undefined && (wide || afterWide) && !NO_BREAK_BEFORE.test(unit) && !NO_BREAK_AFTER.test(last)
+    if (last === undefined || canBreak) pieces.push(unit)
+    else pieces[pieces.length - 1] = last + unit
+    if (!unit.startsWith('\x1b')) afterWide = wide
+  }
+  return pieces
 }

@@ -140,12 +140,16 @@ for (const bin of ['dist/cli/main.js', 'dist/server/main.js']) if (existsSync(bi
   const { spawnSync } = await import('node:child_process')
   const helpFile = 'dist/cli/rendered-texts.json'
   rmSync(helpFile, { force: true })
+  // In English, whatever the language of the shell that builds; cli/start.ts leaves the languages
+  // with a catalog (listed under "#languages") to the CLI.
+  const { LC_ALL, LC_MESSAGES, LANG, ...env } = process.env
   /** @param {string[]} argv */
-  const render = (argv) => spawnSync(process.execPath, ['dist/cli/main.js', ...argv], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, NO_COLOR: '1' } })
+  const render = (argv) => spawnSync(process.execPath, ['dist/cli/main.js', ...argv], { encoding: 'utf8', timeout: 30_000, env: { ...env, NO_COLOR: '1', LANG: 'C.UTF-8' } })
   const general = render(['--help'])
   const paths = [...general.stdout.matchAll(/^ {2}omicos ((?:[a-z][\w-]*)(?: [a-z][\w-]*)*)(?= \[| <|$)/gm)].map((m) => m[1].split(' '))
-  /** @type {Record<string, string>} */
-  const texts = {}
+  const { CATALOGS } = await import('../dist/cli/words/index.js')
+  /** @type {Record<string, string | string[]>} */
+  const texts = { '#languages': [...new Set(Object.keys(CATALOGS).map((tag) => tag.split('-')[0].toLowerCase()))] }
   for (const argv of [[], ['--version'], ['-v'], ['--help'], ['-h'], ...paths.flatMap((path) => [[...path, '--help'], [...path, '-h']])]) {
     const run = render(argv)
     if (run.status === 0 && run.stderr === '' && run.stdout) texts[JSON.stringify(argv)] = run.stdout

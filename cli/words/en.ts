@@ -1,4 +1,4 @@
-// The English words of every failure, as a plain object: read without any library, so a
+// The English words of the CLI, as a plain object: read without any library, so a
 // start in English (the usual one) loads nothing more. Keys are flat; `{{name}}` is a value
 // put in as it is; a key with `_one` / `_other` forms is chosen by `count` (Intl.PluralRules),
 // the way i18next reads them, so another language's catalog is a file of the same shape
@@ -192,6 +192,167 @@ export const en = {
   'wait.revoking': 'Revoking the tokens at {{host}} …',
 
   'failure.cancelled.resumable': 'login cancelled; the pairing code stays valid for {{left}}: run {{again}} again to continue with it, or add --force for a new one',
+
+  // ---- every other line a person reads: notices, prompts, the pairing screen, outcomes, help ----
+  'line.error': 'error: {{line}}',
+  'failure.bug': 'unexpected failure (a bug): {{message}} (run with --trace and report it)',
+
+  // notices on stderr
+  'notice.serverInUse.pairing': 'Using {{server}}, the server of the pairing in progress here (--server to choose another).',
+  'notice.serverInUse.login': 'Using {{server}}, the server of the login here (--server to choose another).',
+  'notice.serverAddress': 'Using {{server}} ({{source}} {{typed}}).',
+  'notice.lockWait': 'waiting for another omicos process …',
+  'notice.lockWait.who': 'waiting for another omicos process ({{who}}) …',
+  'lockWait.pid': 'pid {{pid}}',
+  'lockWait.separator': ', ',
+  'lockWait.login': 'logging in',
+  'lockWait.register': 'registering its process',
+  'lockWait.renew': 'renewing',
+  'lockWait.logout': 'logging out',
+  'lockWait.repair': 'repairing the credential files',
+  'lockWait.write': 'writing the credential files',
+  'notice.passwordFlag': 'warning: a password passed with --password stays in your shell history; prefer --password-stdin.',
+  'notice.passwordFlag.visible':
+    'warning: a password passed with --password stays in your shell history, and {{system}} shows it to other users of this machine while omicos runs (it cannot be hidden from their process list here); prefer --password-stdin.',
+  'notice.passwordFlag.thisSystem': 'this system',
+
+  // the prompts
+  'prompt.email': 'Email:',
+  'prompt.password': 'Password:',
+  'prompt.emailEmpty': 'Email cannot be empty',
+  'prompt.passwordEmpty': 'Password cannot be empty',
+
+  // the pairing screen
+  'screen.resumed': 'Continuing the pairing started earlier (its code is still valid).',
+  'screen.open': 'Open {{address}} on a device already logged in to omicOS',
+  'screen.enterCode': 'and enter the pairing code: {{code}}',
+  'screen.openComplete': 'or open {{address}} (the code filled in)',
+  'screen.qrCaption': 'Or scan this with a phone:',
+  'screen.qrTooNarrow': '(a QR code needs a terminal {{needed}} columns wide; this one has {{columns}})',
+  'screen.qrTooShort': '(no room for a QR code: {{rows}} rows needed)',
+  'screen.waiting': 'Waiting for approval (the code expires in {{left}})...',
+  'screen.live.waiting.long': 'Waiting for approval · code expires in {{left}}',
+  'screen.live.waiting.medium': 'Waiting for approval · {{left}} left',
+  'screen.live.waiting.short': 'Waiting · {{left}} left',
+  'screen.live.unreachable.long': 'Cannot reach the server, trying again {{when}} · code expires in {{left}}',
+  'screen.live.unreachable.medium': 'Cannot reach the server, trying again {{when}}',
+  'screen.live.unreachable.short': 'Server unreachable, retry {{when}}',
+  'screen.live.unavailable.long': 'The server is having trouble, trying again {{when}} · code expires in {{left}}',
+  'screen.live.unavailable.medium': 'The server is having trouble, trying again {{when}}',
+  'screen.live.unavailable.short': 'Server trouble, retry {{when}}',
+  'screen.live.in': 'in {{count}} s',
+  'screen.live.now': 'now',
+  'screen.notice.unreachable': 'Cannot reach the server; still trying (the code expires in {{left}})...',
+  'screen.notice.unavailable': 'The server is having trouble; still trying (the code expires in {{left}})...',
+  'screen.notice.back': 'The server answers again; waiting for approval...',
+  'screen.slowDown': 'The server asked to slow down: checking every {{seconds}} s.',
+
+  // outcomes
+  'outcome.loggedIn': 'Logged in as {{email}} (process "{{process}}").',
+  'outcome.written': 'Credentials written to {{path}}',
+  'outcome.replaced': 'Replaced the login of {{email}} on {{server}} (process "{{process}}").',
+  'outcome.replaced.revoked': 'Replaced the login of {{email}} on {{server}} (process "{{process}}"); its tokens were revoked at the server.',
+  'outcome.replaced.notRevoked':
+    "warning: the server did not confirm the revocation of the replaced login's tokens; the next login tries again (they expire by themselves otherwise).",
+  'outcome.already': 'Already logged in as {{email}} (process "{{process}}") on {{server}}.',
+  'outcome.already.credentials': 'Credentials: {{path}}. Use {{again}} --force to log in again.',
+  'outcome.already.renewed': 'Its user token was near its end and has been renewed.',
+  'outcome.already.unconfirmed': 'note: the server could not be asked whether this login still works.',
+  'outcome.loggedOut': 'Logged out {{email}}.',
+  'outcome.removed': 'Removed {{path}}',
+  'outcome.loggedOut.notTold': 'The server could not be told; the tokens stop working when they expire.',
+  'outcome.nobodyLoggedIn': 'Not logged in: there were no credentials to remove.',
+
+  // usage errors of the commands
+  'usage.nameEmpty': '--name is empty',
+  'usage.nameUnsafe': '--name: the value holds control, escape or bidi characters; give printable text',
+  'usage.nameTooLong': '--name is too long: at most {{max}} characters',
+  'usage.statusAndLogout': '--status and --logout cannot be used together',
+  'usage.notWith': '{{option}} cannot be used with {{mode}}',
+  'usage.verifyWithStatus': '--verify goes with --status',
+  'usage.serverWithVerify': '--server goes with a login or --status --verify',
+  'usage.passwordTwice': 'use either --password or --password-stdin, not both',
+  'usage.passwordEmpty': '--password is empty',
+  'usage.notEmail': '--email {{value}} is not an email address',
+  'usage.passwordStdinTerminal': '--password-stdin reads a piped password; on a terminal, leave it out to be asked (hidden)',
+  'usage.passwordStdinEmail': '--password-stdin needs --email (standard input holds the password)',
+  'usage.logoutWith': '--logout cannot be used with --name, --force or --workspace',
+  'usage.seeHelp': 'Run "{{help}}" for usage.',
+  'usage.whichShell': 'which shell?',
+  'usage.unknownShell': 'unknown shell',
+  'usage.unknownShellNamed': 'unknown shell "{{shell}}"',
+  'usage.shellDidYouMean': '{{what}}; did you mean {{usage}}?',
+  'usage.shellList': '{{what}} ({{usage}})',
+
+  // exit codes, as README.md's table and every --help show them
+  'exit.title': 'Exit codes:',
+  'exit.0': 'done (also: already logged in; logout when nobody was logged in)',
+  'exit.1': '`--status`: not logged in',
+  'exit.2': 'usage: bad or conflicting options, or input needed and no terminal to ask on',
+  'exit.3': 'server unreachable: DNS, refused, timeout, TLS, after the allowed retries',
+  'exit.4': 'refused: wrong email or password, too many attempts, pairing declined',
+  'exit.5': 'expired: the pairing code ran out before approval',
+  'exit.6': 'bad server response: malformed (HTTP or body), missing fields, unsafe values, another account or origin than expected',
+  'exit.7': 'local files: permissions, symlink, not owned by you, disk full, lock held',
+  'exit.70': 'internal error (a bug: the message says so; please report it with `--trace`)',
+  'exit.130': 'cancelled by the user (Ctrl-C)',
+
+  // help: clipanion's frame
+  'help.usage': 'Usage',
+  'help.options': 'Options',
+  'help.details': 'Details',
+  'help.examples': 'Examples',
+  'help.generalCommands': 'General commands',
+  'help.moreDetails': 'You can also print more details about any of these commands by calling them with the `-h,--help` flag right after the command name.',
+  'help.helpOption': 'Show the usage of this command',
+
+  // help: options
+  'option.trace': 'Print each state transition to stderr (secrets redacted); also OMICOS_TRACE=1',
+  'option.email': 'Pass the email directly, skipping the interactive prompt',
+  'option.password': 'Pass the password directly (it stays in your shell history; prefer --password-stdin)',
+  'option.passwordStdin': 'Read the password from the first line of piped standard input (not a terminal)',
+  'option.name': 'Process display name (default: the conda environment name, else the current directory name)',
+  'option.force': 'Log in again even if already logged in',
+  'option.forcePairing': 'Pair again even if already logged in, with a new code',
+  'option.server':
+    'Authentication service address (default: OMICOS_SERVER, else https://auth.omicos.cn); with --logout or --status --verify, the server the current login must be on',
+  'option.serverPairing': 'Authentication service address (default: OMICOS_SERVER, else https://auth.omicos.cn); with --logout, the server the current login must be on',
+  'option.workspace': 'Log in for the current workspace only (writes only its credential file)',
+  'option.status': "Don't log in: print the current login state (email, process name, config path)",
+  'option.json':
+    'Print the outcome as one JSON object on stdout, errors included (no tokens; shape: docs/cli-json.schema.json); prompts and warnings stay on stderr',
+  'option.jsonPairing': 'Print the outcome as one JSON object on stdout, errors included (no tokens; shape: docs/cli-json.schema.json); the pairing screen goes to stderr',
+  'option.verify': 'With --status: also ask the server whether the login still works',
+  'option.logout': "Log out: revoke this account's tokens and delete its local credentials",
+  'option.noQr': 'Hide the QR code of the pairing address (shown on a terminal wide and tall enough)',
+
+  // help: `omicos login`
+  'help.login.description': 'Log in to omicOS with your email and password',
+  'help.login.details':
+    "Prompts for what is not given (`Email:`, then a hidden `Password:`), logs in, registers this process and writes the credentials to `~/.omicos/cloud_login.json` (`OMICOS_HOME` replaces `~/.omicos`), and to the workspace file when this workspace already holds this account's login. With `--workspace`, only the workspace file `<workspace>/.omicos/cloud_login.json` is written: this workspace switches to that account while the global login stays.\n\nA wrong password is asked again on a terminal, three tries in all. Without a terminal, pass `--email` with `--password-stdin`, which reads the password from the first line of a pipe (at most 64 KiB); on a terminal, leave it out to be asked.\n\nWith `--json`, standard output holds one JSON object and nothing else, whatever the ending (logged in, already logged in, logged out, not logged in, the status, or an error with its exit code), in the shape `docs/cli-json.schema.json` documents; prompts and warnings still go to standard error, and no token or password is ever in it.\n\n`--server` goes with a login, with `--status --verify` and with `--logout`; with the last two it names the server the current login must be on (otherwise exit 2 and nothing is checked or removed).",
+  'help.login.example.interactive': 'Log in interactively',
+  'help.login.example.script': 'Log in from a script without leaving the password in shell history',
+  'help.login.example.status': 'Check the current login (no network)',
+  'help.login.example.local': 'Log in against the reference server on this machine',
+  'help.login.example.logout': 'Log out of this account',
+  'help.login.example.json': 'The current login as JSON, for a script',
+
+  // help: `omicos cli login`
+  'help.cliLogin.description': 'Log in by pairing this machine from a device already logged in to omicOS',
+  'help.cliLogin.details':
+    'Prints a pairing address and a short code (RFC 8628 device authorization). Open the address on a device already logged in to omicOS, enter the code and confirm; this machine polls for the answer, registers this process and writes the same credential files as `omicos login`.\n\nIf the command is stopped while its code is still valid, running it again for the same server and workspace continues with the same code. `--force` starts with a new code.\n\nThe code in bold and the QR code (black on white, whatever the theme) appear only when standard output is a terminal wide enough, the spinner and countdown only when standard error is. `NO_COLOR` keeps the QR code (it carries no colour) but drops bold and the link; `TERM=dumb` or `--no-qr` drops the QR code. The complete pairing address, with the code filled in, is always printed as a line of its own.\n\nWith `--json`, standard output holds only one JSON object, the outcome (logged in, already logged in, logged out, not logged in, or an error with its exit code) in the shape `docs/cli-json.schema.json` documents, and the pairing lines (address, code, QR code) go to standard error, drawn as on a terminal when standard error is one. No token or code is ever in it.\n\nWith `--logout`, `--server` names the server the current login must be on (otherwise exit 2 and nothing is removed).',
+  'help.cliLogin.example.pair': 'Pair this machine',
+  'help.cliLogin.example.local': 'Pair against the reference server on this machine',
+  'help.cliLogin.example.logout': 'Log out of this account',
+
+  // help: `omicos completion`
+  'help.completion.description': 'Print a shell completion script for bash, zsh or fish',
+  'help.completion.details':
+    'The script completes the commands and their options, and is written from the same definitions as this help, so it always matches this version of omicos. Load it into the current shell, or save it where your shell loads completions from (the examples show both).',
+  'help.completion.example.bash': 'Complete omicos in this bash',
+  'help.completion.example.bashEvery': 'Complete omicos in every new bash (bash-completion)',
+  'help.completion.example.zsh': 'Complete omicos in zsh (after compinit)',
+  'help.completion.example.fish': 'Complete omicos in every new fish',
 } as const
 
 /** Every key of the catalog, a plural key by its base name. */

@@ -6,9 +6,11 @@ import { english, type Words } from './english.js'
 
 export { english, type Words } from './english.js'
 
-// Languages with a catalog of their own, by tag; the tag of `LC_ALL`, `LC_MESSAGES` or `LANG`
-// is matched in full (`zh-Hant`), then by its language (`zh`).
-const CATALOGS: Record<string, () => Promise<Catalog>> = {}
+/** Languages with a catalog of their own, by BCP 47 tag, each loaded only when asked for. */
+export const CATALOGS: Record<string, () => Promise<Catalog>> = {
+  'zh-Hans': async () => (await import('./zh-hans.js')).zhHans,
+  'zh-Hant': async () => (await import('./zh-hant.js')).zhHant,
+}
 
 /** The language asked for by the environment, as POSIX orders it: LC_ALL, LC_MESSAGES, LANG. */
 export const localeOf = (env: NodeJS.ProcessEnv): string => {
@@ -18,10 +20,19 @@ export const localeOf = (env: NodeJS.ProcessEnv): string => {
   return !tag || tag === 'C' || tag === 'POSIX' ? 'en' : tag
 }
 
-const catalogFor = (locale: string): string | null => {
-  if (CATALOGS[locale]) return locale
-  const language = locale.split('-')[0]!
-  return CATALOGS[language] ? language : null
+// Chinese is written in two scripts, and a locale names a region more often than a script:
+// Taiwan, Hong Kong and Macau write Traditional characters, the mainland and Singapore
+// Simplified (the script, when named, decides: zh-Hant-CN is Traditional).
+const TRADITIONAL_REGIONS = ['TW', 'HK', 'MO']
+
+/** The catalog for `locale` (`zh-TW` -> `zh-Hant`), or null for English. */
+export const catalogFor = (locale: string): string | null => {
+  const [language, ...rest] = locale.split('-')
+  if (language?.toLowerCase() !== 'zh') return null
+  const script = rest.find((part) => part.length === 4)?.toLowerCase()
+  if (script === 'hant') return 'zh-Hant'
+  if (script === 'hans') return 'zh-Hans'
+  return rest.some((part) => TRADITIONAL_REGIONS.includes(part.toUpperCase())) ? 'zh-Hant' : 'zh-Hans'
 }
 
 /** The words for `env`'s language: English without a load, any other through i18next. */

@@ -17,7 +17,18 @@ export interface PromptStreams {
   notice?: (failure: Failure) => string
   /** the line under the email prompt when what was typed is not an email (the front end's words; else the problem's code) */
   notAnEmail?: (problem: EmailProblem) => string
+  /** the questions in the front end's words (default: `Email:` and `Password:`) */
+  labels?: PromptLabels
 }
+
+export interface PromptLabels {
+  email: string
+  password: string
+  emailEmpty: string
+  passwordEmpty: string
+}
+
+const ENGLISH_LABELS: PromptLabels = { email: 'Email:', password: 'Password:', emailEmpty: 'Email cannot be empty', passwordEmpty: 'Password cannot be empty' }
 
 /**
  * NO_COLOR (set and not empty, no-color.org) or TERM=dumb: the prompts draw no colour, bold or
@@ -46,6 +57,7 @@ const PLAIN = { pending: '', submitted: '', cancelled: '' }
 const ask = async (
   Prompt: PromptClass,
   message: string,
+  empty: string,
   streams: PromptStreams,
   signal?: AbortSignal,
   initial?: string,
@@ -57,15 +69,16 @@ const ask = async (
     ...(initial ? { initial } : {}),
     // Plain `Email: ` and `Password: `, as the user guide shows them, in place of enquirer's
     // `? Email ›` decorations.
-    message: `${message}:`,
+    message,
     symbols: { prefix: PLAIN, separator: PLAIN },
     stdin: streams.stdin,
     stdout: streams.stdout ?? process.stderr,
     styles: { enabled: styled(streams.env ?? process.env) },
     validate: (value: string) => {
-      if (value.length === 0) return `${message} cannot be empty`
+      if (value.length === 0) return empty
       const problem = check?.(value)
-      return problem ? `${message}: ${problem}` : true
+      // `Email: not an email address (...)`; a full-width colon takes no space after it.
+      return problem ? `${message}${message.endsWith('：') ? '' : ' '}${problem}` : true
     },
   })
   const onAbort = () => void prompt.cancel().catch(() => {})
@@ -94,13 +107,16 @@ export const promptCredentials = async (
   const out = streams.stdout ?? process.stderr
   if (input.lastError && streams.notice) out.write(`${streams.notice(input.lastError)}\n`)
   const { Input, Password } = await classes()
-  const email = input.email ?? normalizeEmail(
-      await ask(Input, 'Email', streams, signal, input.emailDefault ?? undefined, (typed) => {
+  const labels = streams.labels ?? ENGLISH_LABELS
+  const email =
+    input.email ??
+    normalizeEmail(
+      await ask(Input, labels.email, labels.emailEmpty, streams, signal, input.emailDefault ?? undefined, (typed) => {
         const problem = emailProblem(normalizeEmail(typed))
         return problem ? (streams.notAnEmail?.(problem) ?? problem) : null
       }),
     )
-  const password = await ask(Password, 'Password', streams, signal)
+  const password = await ask(Password, labels.password, labels.passwordEmpty, streams, signal)
   return { email, password }
 }
 

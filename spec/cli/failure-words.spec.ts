@@ -10,7 +10,7 @@ import ts from 'typescript'
 import { describeFailure, retryNotice, type Wording } from '../../cli/failure-words.js'
 import { TLS_CODES } from '../../effects/client/http.js'
 import { en } from '../../cli/words/en.js'
-import { english, wordsFrom, type Words } from '../../cli/words/index.js'
+import { CATALOGS, english, wordsFrom, type Words } from '../../cli/words/index.js'
 import { FAILURE_REASONS, REASON_KIND, type Failure, type FailureDetails, type FailureReason } from '../../machines/failure.js'
 
 /** The error codes the catalog has words for under `prefix.` (`network.ECONNREFUSED`). */
@@ -167,7 +167,11 @@ const WORDINGS: Wording[] = [
 ]
 
 /** Every catalog present: English as a plain object, and each through i18next. */
-const catalogs = async (): Promise<Words[]> => [english, await wordsFrom('en', en)]
+const catalogs = async (): Promise<Words[]> => [
+  english,
+  await wordsFrom('en', en),
+  ...(await Promise.all(Object.entries(CATALOGS).map(async ([tag, load]) => wordsFrom(tag, await load())))),
+]
 
 test('every TLS code the client tells apart has words', () => {
   assert.equal(codesIn('tls').filter((code) => code !== 'plainHttp').sort(), [...TLS_CODES].sort())
@@ -194,7 +198,7 @@ test('every reason has one line of words in every catalog, with nothing left unf
 })
 
 test('the English catalog reads the same through i18next as without it', async () => {
-  const [plain, throughLibrary] = await catalogs()
+  const [plain, throughLibrary] = (await catalogs()) as [Words, Words]
   for (const failure of failures) {
     for (const wording of WORDINGS) {
       assert.is(describeFailure(failure, wording, throughLibrary), describeFailure(failure, wording, plain!), `${failure.reason} ${JSON.stringify(failure.details)}`)
@@ -207,7 +211,8 @@ test('text a server sent is put in as it is, never read again as a key or a plac
   const sneaky = '{{host}} $t(failure.noTokenResponse) {{count}}'
   for (const words of await catalogs()) {
     const line = describeFailure({ kind: 'refused', reason: 'wrongCredentials', details: { serverText: sneaky, attempts: 2 } }, { again: 'omicos login' }, words)
-    assert.is(line, `${sneaky} (2 tries); run the login again`, words.locale)
+    assert.ok(line.startsWith(`${sneaky}`), `${words.locale}: ${line}`)
+    if (words.locale === 'en') assert.is(line, `${sneaky} (2 tries); run the login again`)
   }
 })
 

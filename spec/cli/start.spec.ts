@@ -39,7 +39,7 @@ test('the build rendered the version, the general help and each command\'s, for 
 test('each text is what clipanion prints, exit 0, nothing on stderr', async () => {
   const box = makeSandbox()
   try {
-    const lines = Object.keys(texts).map((key) => JSON.parse(key) as string[])
+    const lines = Object.keys(texts).filter((key) => key.startsWith('[')).map((key) => JSON.parse(key) as string[])
     for (const argv of lines) {
       const [fast, slow] = await Promise.all([runCli(argv, { cwd: box.workspace, env: box.env, timeoutMs: 20_000 }), clipanion(argv)])
       assert.is(fast.code, 0, `omicos ${argv.join(' ')}: ${fast.stderr}`)
