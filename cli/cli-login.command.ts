@@ -72,6 +72,7 @@ export class CliLoginCommand extends OmicosCommand {
           onResume: view.resumed,
           pairingNow,
           onLockWait: this.onLockWait,
+          language: this.json ? undefined : this.language,
         }),
       ).finally(view.stop)
       return this.print(renderLogin(output, { again: againCommand('omicos cli login', server, this.workspace), json: this.json ? 'cli login' : undefined }, this.words))

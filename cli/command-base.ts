@@ -25,6 +25,11 @@ export abstract class OmicosCommand extends Command {
     return currentWords()
   }
 
+  /** The language sent to the server (Accept-Language), so what it words comes in it; none for English (and --json: its messages stay English). */
+  protected get language(): string | undefined {
+    return this.words.locale === 'en' ? undefined : this.words.locale
+  }
+
   protected get io(): CommandIo {
     return { stdout: this.context.stdout, stderr: this.context.stderr, env: this.env, words: this.words }
   }

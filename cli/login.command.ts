@@ -84,6 +84,7 @@ export class LoginCommand extends OmicosCommand {
             labels: promptLabels(this.words),
           },
           onLockWait: this.onLockWait,
+          language: this.json ? undefined : this.language,
         }),
       )
       return this.print(renderLogin(output, { again: againCommand('omicos login', server, this.workspace), json: this.json ? 'login' : undefined }, this.words))

@@ -88,6 +88,8 @@ export async function login(options: LoginOptions): Promise<LoginOutput> {
     stdout: prompts?.stdout,
     stderr: prompts?.stdout,
     notice: prompts?.notice,
+    labels: prompts?.labels,
+    language: options.language,
     networkBudgetMs: LOGIN_NETWORK_BUDGET_MS,
     lock: { onWait: options.onLockWait },
   })
@@ -115,7 +117,7 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<LoginOut
   if (options.workspace) await refuseHomeAsWorkspace(workspace.root, { cwd, env, home })
   const pending = createPendingPairings(home, { server, workspaceRoot: workspace.root, workspaceOnly: options.workspace ?? false })
   const release = await pending.claim()
-  const actors = createNodeActors({ home, cwd, env, fetch: options.fetch, workspaceOnly: options.workspace, lock: { onWait: options.onLockWait }, pairingNow: options.pairingNow })
+  const actors = createNodeActors({ home, cwd, env, fetch: options.fetch, workspaceOnly: options.workspace, lock: { onWait: options.onLockWait }, pairingNow: options.pairingNow, language: options.language })
   try {
     return await runResumableLogin({
       logic: provideLogin(actors),

@@ -27,6 +27,11 @@ export interface EngineOptions {
    * @statelyai/inspect's `inspector.inspect`); every secret is replaced before it sees them
    */
   inspect?: Inspector
+  /**
+   * The language of the person the front end speaks to (a BCP 47 tag: `zh-Hans`), sent as
+   * Accept-Language, so that what a server words for a person comes in it; none by default
+   */
+  language?: string
 }
 
 export interface ResolvedOptions {

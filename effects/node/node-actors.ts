@@ -96,6 +96,10 @@ export interface NodeActorOptions {
   stderr?: NodeJS.WritableStream
   /** the line shown before a password is asked again (see PromptStreams) */
   notice?: PromptStreams['notice']
+  /** the questions asked, in the front end's words (see PromptStreams) */
+  labels?: PromptStreams['labels']
+  /** sent as Accept-Language with every request (see EngineOptions) */
+  language?: string
   clientId?: string
   scope?: string
   lock?: LockOptions
@@ -103,6 +107,10 @@ export interface NodeActorOptions {
   /** the clock of a pairing's deadline and polls (default: a steady clock made here) */
   pairingNow?: () => number
 }
+
+/** `fetch` with an Accept-Language header on every request, when a language is given. */
+const withLanguage = (fetch: FetchLike, language: string | undefined): FetchLike =>
+  language ? (url, init) => fetch(url, { ...init, headers: { 'accept-language': language, ...(init?.headers as Record<string, string> | undefined) } }) : fetch
 
 export const createNodeActors = (options: NodeActorOptions = {}) => {
   const env = options.env ?? process.env
@@ -115,7 +123,7 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
   const now = options.now ?? Date.now
   const pairingNow = options.pairingNow ?? options.now ?? steadyClock()
   const http: HttpDeps & { now: () => number } = {
-    fetch: options.fetch ?? nodeFetch(options.connectTimeoutMs),
+    fetch: withLanguage(options.fetch ?? nodeFetch(options.connectTimeoutMs), options.language),
     timeoutMs: options.timeoutMs,
     now,
   }
@@ -187,7 +195,7 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
 
     promptCredentials: fromPromise<Credentials, PromptInput>(async ({ input, signal }) => {
       if (!options.stdin) throw new EngineError('usage', 'no terminal to ask for the email and password: pass --email with --password-stdin (or --password)')
-      return promptCredentials({ stdin: options.stdin, stdout: options.stdout ?? options.stderr, notice: options.notice }, input, loadPromptClasses, signal)
+      return promptCredentials({ stdin: options.stdin, stdout: options.stdout ?? options.stderr, notice: options.notice, labels: options.labels }, input, loadPromptClasses, signal)
     }),
 
     // Discovery, kept per fetch, so the password grant that follows asks for it no more.

@@ -1,5 +1,8 @@
-// The HTML frame of the server's pages: one stylesheet inline (no outside requests, so the
-// page works offline and under a strict CSP), and escaping for everything that is not ours.
+// The HTML frame of the server's pages: one stylesheet and one script inline (no outside
+// requests, so the page works offline and under a strict CSP that names the script by its
+// hash), and escaping for everything that is not ours.
+import { createHash } from 'node:crypto'
+import { HTML_LANG, type Language } from '../http/languages.js'
 
 export function escapeHtml(value: unknown): string {
   return String(value ?? '').replace(/[&<>"'`=]/g, (c) => `&#${c.charCodeAt(0)};`)
@@ -39,9 +42,19 @@ button.link { background: none; border: none; color: var(--muted); padding: 0; w
 .account { display: flex; justify-content: space-between; align-items: center; gap: 8px; font-size: 14px; color: var(--muted); border-top: 1px solid var(--line); margin-top: 24px; padding-top: 16px; }
 `
 
-export function renderPage(title: string, body: string): string {
+// A time is written in UTC by the server (what a browser without scripts shows); this shows it
+// in the browser's own time zone, in the page's language, with the zone named.
+const LOCAL_TIMES = `for (const time of document.querySelectorAll('time[data-local]')) {
+  const at = new Date(time.getAttribute('datetime'))
+  if (!Number.isNaN(at.getTime())) time.textContent = new Intl.DateTimeFormat(document.documentElement.lang, { dateStyle: 'medium', timeStyle: 'long' }).format(at)
+}`
+
+/** The Content-Security-Policy source that allows the page's one script, and no other. */
+export const SCRIPT_SOURCE = `'sha256-${createHash('sha256').update(LOCAL_TIMES).digest('base64')}'`
+
+export function renderPage(title: string, body: string, language: Language = 'en'): string {
   return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${HTML_LANG[language]}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -54,6 +67,7 @@ export function renderPage(title: string, body: string): string {
 <p class="brand">omicOS</p>
 ${body}
 </main>
+<script>${LOCAL_TIMES}</script>
 </body>
 </html>`
 }

@@ -12,10 +12,12 @@ import type { Context, Middleware } from 'koa'
 import { checkPassword, findAccountById, isPlausibleEmail, type Account } from '../storage/accounts.js'
 import { createCodeGuesses, guessKeys, type CodeGuesses } from './code-guesses.js'
 import type { Sql } from '../storage/sql.js'
-import { approveDeviceCode, denyDeviceCode, findPendingDeviceCode, LOOKUP_MESSAGES, type PendingLookup } from './device-approval.js'
+import { approveDeviceCode, denyDeviceCode, findPendingDeviceCode, type PendingLookup } from './device-approval.js'
 import { codeView, confirmView, outcomeView, signInView, type PageMessage } from './views.js'
 import { RouteError } from '../http/http-errors.js'
-import { renderErrorPage } from './page-layout.js'
+import { renderErrorPage, SCRIPT_SOURCE } from './page-layout.js'
+import { PAGE_WORDS } from './page-words.js'
+import { languageOf, type Language } from '../http/languages.js'
 import { createPageSessions, SESSION_TTL_MS, type PageSession, type PageSessions } from './page-sessions.js'
 import { DEVICE_PAGE_PATH, type OmicosProvider } from '../oauth/provider.js'
 import { readBody } from '../http/read-body.js'
@@ -31,7 +33,9 @@ const COOKIE = 'omicos_device_session'
 
 const SECURITY_HEADERS: Record<string, string> = {
   'Cache-Control': 'no-store',
-  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'Content-Security-Policy': `default-src 'none'; style-src 'unsafe-inline'; script-src ${SCRIPT_SOURCE}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+  // The page is in the language the browser asks for.
+  Vary: 'Accept-Language',
   'X-Frame-Options': 'DENY',
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
@@ -43,6 +47,8 @@ interface PageContext {
   sessions: PageSessions
   guesses: CodeGuesses
   session: PageSession
+  /** the browser's language (Accept-Language) */
+  language: Language
 }
 
 function html(ctx: Context, body: string, status = 200): void {
@@ -88,14 +94,14 @@ async function signedInAccount(page: PageContext): Promise<Account | undefined> 
   return account
 }
 
-function pausedMessage(waitMs: number): PageMessage {
+function pausedMessage(language: Language, waitMs: number): PageMessage {
   const seconds = Math.max(1, Math.ceil(waitMs / 1000))
-  return { reason: 'paused', text: `Too many wrong codes. For your security, wait ${seconds} seconds before trying again.` }
+  return { reason: 'paused', text: PAGE_WORDS[language].paused(seconds) }
 }
 
 async function pauseMessage(page: PageContext, account: Account): Promise<PageMessage | undefined> {
   const waitMs = await page.guesses.pausedFor(guessKeys(account.accountId, page.ctx.ip))
-  return waitMs > 0 ? pausedMessage(waitMs) : undefined
+  return waitMs > 0 ? pausedMessage(page.language, waitMs) : undefined
 }
 
 type CodeCheck = PendingLookup | { kind: 'paused'; waitMs: number } | { kind: 'missing' }
@@ -122,10 +128,12 @@ async function checkCode(page: PageContext, account: Account, entered: string): 
   return pausedMs > 0 ? { kind: 'paused', waitMs: pausedMs } : lookup
 }
 
-function checkFailure(check: Exclude<CodeCheck, { kind: 'pending' }>): { message: PageMessage; status: number } {
-  if (check.kind === 'paused') return { message: pausedMessage(check.waitMs), status: 429 }
-  if (check.kind === 'missing') return { message: { reason: 'missing', text: 'Enter the code shown in your terminal.' }, status: 400 }
-  return { message: { reason: check.kind === 'not_found' ? 'wrong_code' : check.kind, text: LOOKUP_MESSAGES[check.kind] }, status: 400 }
+function checkFailure(language: Language, check: Exclude<CodeCheck, { kind: 'pending' }>): { message: PageMessage; status: number } {
+  const w = PAGE_WORDS[language]
+  if (check.kind === 'paused') return { message: pausedMessage(language, check.waitMs), status: 429 }
+  if (check.kind === 'missing') return { message: { reason: 'missing', text: w.missingCode }, status: 400 }
+  const text = { not_found: w.wrongCode, expired: w.expiredCode, used: w.usedCode }[check.kind]
+  return { message: { reason: check.kind === 'not_found' ? 'wrong_code' : check.kind, text }, status: 400 }
 }
 
 function setPaused(ctx: Context, check: CodeCheck): void {
@@ -133,37 +141,38 @@ function setPaused(ctx: Context, check: CodeCheck): void {
 }
 
 async function showStart(page: PageContext, userCode?: string, message?: PageMessage, status = 200): Promise<void> {
-  const { ctx, session } = page
+  const { ctx, session, language } = page
   const account = await signedInAccount(page)
   if (!account) {
-    html(ctx, signInView({ csrf: session.csrf, userCode, message }), status)
+    html(ctx, signInView({ csrf: session.csrf, userCode, message, language }), status)
     return
   }
-  html(ctx, codeView({ csrf: session.csrf, email: account.email, userCode, message: message ?? (await pauseMessage(page, account)) }), status)
+  html(ctx, codeView({ csrf: session.csrf, email: account.email, userCode, message: message ?? (await pauseMessage(page, account)), language }), status)
 }
 
 async function login(page: PageContext, form: Record<string, unknown>): Promise<void> {
-  const { ctx, options, sessions } = page
+  const { ctx, options, sessions, language } = page
+  const w = PAGE_WORDS[language]
   const email = text(form.email).trim()
   const password = text(form.password)
   const userCode = text(form.user_code) || undefined
   if (!email || !password || !isPlausibleEmail(email)) {
-    html(ctx, signInView({ csrf: page.session.csrf, email, userCode, message: { reason: 'missing', text: 'Enter your email address and your password.' } }), 400)
+    html(ctx, signInView({ csrf: page.session.csrf, email, userCode, message: { reason: 'missing', text: w.missingCredentials }, language }), 400)
     return
   }
   const wait = await options.limiter.retryAfter(email)
   if (wait) {
     ctx.set('Retry-After', String(wait))
-    html(ctx, signInView({ csrf: page.session.csrf, email, userCode, message: { reason: 'rate_limited', text: `Too many failed sign-ins for this email. Try again in ${wait} seconds.` } }), 429)
+    html(ctx, signInView({ csrf: page.session.csrf, email, userCode, message: { reason: 'rate_limited', text: w.signInsLimited(wait) }, language }), 429)
     return
   }
   const account = await checkPassword(options.sql, email, password)
   if (!account) {
     const blocked = await options.limiter.fail(email)
     const message = blocked
-      ? { reason: 'rate_limited', text: `Too many failed sign-ins for this email. Try again in ${blocked} seconds.` }
-      : { reason: 'credentials', text: 'Wrong email or password.' }
-    html(ctx, signInView({ csrf: page.session.csrf, email, userCode, message }), blocked ? 429 : 401)
+      ? { reason: 'rate_limited', text: w.signInsLimited(blocked) }
+      : { reason: 'credentials', text: w.wrongCredentials }
+    html(ctx, signInView({ csrf: page.session.csrf, email, userCode, message, language }), blocked ? 429 : 401)
     return
   }
   await options.limiter.succeed(email)
@@ -181,44 +190,44 @@ async function login(page: PageContext, form: Record<string, unknown>): Promise<
 // ?user_code=): either way it is counted as a guess, and a right one leads to the review, never
 // straight to a decision.
 async function verify(page: PageContext, form: Record<string, unknown>, account: Account, prefilled = false): Promise<void> {
-  const { ctx, session, sessions } = page
+  const { ctx, session, sessions, language } = page
   const entered = text(form.user_code)
   const check = await checkCode(page, account, entered)
   if (check.kind !== 'pending') {
-    const { message, status } = checkFailure(check)
+    const { message, status } = checkFailure(language, check)
     setPaused(ctx, check)
-    html(ctx, codeView({ csrf: session.csrf, email: account.email, userCode: check.kind === 'missing' ? undefined : entered, message }), status)
+    html(ctx, codeView({ csrf: session.csrf, email: account.email, userCode: check.kind === 'missing' ? undefined : entered, message, language }), status)
     return
   }
   // The code shown for confirmation is the only one /device/decide will take from this session.
   session.verifiedCode = check.code.jti
   await sessions.save(session)
   html(ctx, confirmView({
-    csrf: session.csrf, email: account.email, userCode: check.userCode, processName: check.processName, hostname: check.hostname, request: check.request, prefilled,
+    csrf: session.csrf, email: account.email, userCode: check.userCode, processName: check.processName, hostname: check.hostname, request: check.request, prefilled, language,
   }))
 }
 
 async function decide(page: PageContext, form: Record<string, unknown>, account: Account): Promise<void> {
-  const { ctx, session, sessions, options } = page
+  const { ctx, session, sessions, options, language } = page
   const decision = text(form.decision)
   if (decision !== 'approve' && decision !== 'deny') throw new RouteError(400, 'invalid_request', 'decision must be approve or deny')
   const check = await checkCode(page, account, text(form.user_code))
   if (check.kind !== 'pending') {
-    const { message, status } = checkFailure(check)
+    const { message, status } = checkFailure(language, check)
     setPaused(ctx, check)
-    html(ctx, codeView({ csrf: session.csrf, email: account.email, message }), status)
+    html(ctx, codeView({ csrf: session.csrf, email: account.email, message, language }), status)
     return
   }
   if (!session.verifiedCode || session.verifiedCode !== check.code.jti) {
     // A real code, but not the one this session entered and was shown: enter it first.
-    html(ctx, codeView({ csrf: session.csrf, email: account.email, message: { reason: 'not_verified', text: 'Enter the code shown in your terminal, check the request, then approve or deny it.' } }), 400)
+    html(ctx, codeView({ csrf: session.csrf, email: account.email, message: { reason: 'not_verified', text: PAGE_WORDS[language].notVerified }, language }), 400)
     return
   }
   session.verifiedCode = null
   await sessions.save(session)
   if (decision === 'approve') await approveDeviceCode(options.provider, check.code, account.accountId)
   else await denyDeviceCode(check.code)
-  html(ctx, outcomeView({ csrf: session.csrf, email: account.email, approved: decision === 'approve', processName: check.processName, hostname: check.hostname }))
+  html(ctx, outcomeView({ csrf: session.csrf, email: account.email, approved: decision === 'approve', processName: check.processName, hostname: check.hostname, language }))
 }
 
 const POST_ROUTES = new Set(['/device/login', '/device/logout', '/device/verify', '/device/decide'])
@@ -231,6 +240,7 @@ export function devicePage(options: DevicePageOptions): Middleware {
     const isPage = ctx.path === DEVICE_PAGE_PATH || ctx.path === `${DEVICE_PAGE_PATH}/`
     if (!isPage && !(ctx.method === 'POST' && POST_ROUTES.has(ctx.path))) return next()
     ctx.set(SECURITY_HEADERS)
+    const language = languageOf(ctx.get('accept-language'))
     if (isPage && ctx.method !== 'GET' && ctx.method !== 'HEAD') {
       // The library's own code entry (POST /device) stays closed: codes are typed only where
       // checkCode counts them. (It could not be used anyway: its xsrf secret is handed out only
@@ -243,7 +253,7 @@ export function devicePage(options: DevicePageOptions): Middleware {
       if (ctx.method !== 'POST') {
         const session = await sessionOrNew(ctx, sessions)
         const userCode = typeof ctx.query.user_code === 'string' ? ctx.query.user_code.slice(0, 32) : undefined
-        const page: PageContext = { ctx, options, sessions, guesses, session }
+        const page: PageContext = { ctx, options, sessions, guesses, session, language }
         // Signed in with the code in the address: no need to type it again, the review comes next.
         const account = userCode?.trim() && ctx.method === 'GET' ? await signedInAccount(page) : undefined
         if (account) await verify(page, { user_code: userCode }, account, true)
@@ -255,10 +265,10 @@ export function devicePage(options: DevicePageOptions): Middleware {
       if (!existing || !csrfMatches(existing, form.csrf)) {
         // An expired session or a forged form: start over with a fresh session and form.
         const session = existing ?? (await sessionOrNew(ctx, sessions))
-        await showStart({ ctx, options, sessions, guesses, session }, undefined, { reason: 'session', text: 'This form has expired. Please try again.' }, 403)
+        await showStart({ ctx, options, sessions, guesses, session, language }, undefined, { reason: 'session', text: PAGE_WORDS[language].formExpired }, 403)
         return
       }
-      const page: PageContext = { ctx, options, sessions, guesses, session: existing }
+      const page: PageContext = { ctx, options, sessions, guesses, session: existing, language }
       if (ctx.path === '/device/login') return await login(page, form)
       if (ctx.path === '/device/logout') {
         existing.accountId = null
@@ -270,7 +280,7 @@ export function devicePage(options: DevicePageOptions): Middleware {
       }
       const account = await signedInAccount(page)
       if (!account) {
-        await showStart(page, text(form.user_code) || undefined, { reason: 'session', text: 'Please sign in first.' }, 401)
+        await showStart(page, text(form.user_code) || undefined, { reason: 'session', text: PAGE_WORDS[language].signInFirst }, 401)
         return
       }
       if (ctx.path === '/device/verify') await verify(page, form, account)

@@ -7,9 +7,10 @@ import type { Sql } from '../storage/sql.js'
 import { errors, type Provider } from './oidc-library.js'
 import { grantedScopes } from './scopes.js'
 import type { SignInLimiter } from './sign-in-limiter.js'
+import { languageOf, WRONG_CREDENTIALS_TEXT } from '../http/languages.js'
 
 export const PASSWORD_GRANT = 'password'
-export const WRONG_CREDENTIALS = 'wrong email or password'
+export const WRONG_CREDENTIALS = WRONG_CREDENTIALS_TEXT.en
 
 function tooManyAttempts(ctx: KoaContextWithOIDC, seconds: number): never {
   ctx.set('Retry-After', String(seconds))
@@ -28,7 +29,8 @@ export function registerPasswordGrant(provider: InstanceType<typeof Provider>, s
     if (!account) {
       const blocked = await limiter.fail(username)
       if (blocked) tooManyAttempts(ctx, blocked)
-      throw new errors.CustomOIDCProviderError('invalid_grant', WRONG_CREDENTIALS)
+      // Said to a person by the client as it is: in the language the client asked for.
+      throw new errors.CustomOIDCProviderError('invalid_grant', WRONG_CREDENTIALS_TEXT[languageOf(ctx.get('accept-language'))])
     }
     await limiter.succeed(username)
 

@@ -22,7 +22,7 @@ test.after(async () => {
 })
 
 async function signedInPage(): Promise<Page> {
-  const { page } = await openPage(browser)
+  const { page } = await openPage(browser, { locale: 'en-US', timezoneId: 'America/New_York' })
   await timeout(page.goto(`${ref.server.url}/device`), 10_000, 'opening /device')
   await page.fill('#email', ada.email)
   await page.fill('#password', ada.password)
@@ -46,7 +46,7 @@ test('sign in, enter the code in lower case without the dash, see who asked, whe
     assert.is(await page.textContent('#confirm-process'), 'jupyter-lab <script>alert(1)</script>', 'the name is shown as text, not markup')
     assert.is(await page.textContent('#confirm-host'), '"><img src=x id=injected>')
     assert.is(await page.locator('#injected').count(), 0, 'the host name made no element')
-    assert.is(await page.locator('script').count(), 0)
+    assert.is(await page.locator('script').count(), 1, "the page's own script only")
     assert.is(await page.textContent('#confirm-code'), body.user_code)
     assert.is(await page.locator('#confirm-prefilled').count(), 0, 'a typed code is not called prefilled')
     // What the device said about itself is labelled as such; when and from where are the server's.
@@ -55,7 +55,12 @@ test('sign in, enter the code in lower case without the dash, see who asked, whe
     assert.ok(labels.includes('Machine reported by the device'), labels.join(' | '))
     const requestedAt = Date.parse((await page.getAttribute('#confirm-requested-at time', 'datetime')) ?? '')
     assert.ok(requestedAt >= before && requestedAt <= after, `requested at ${new Date(requestedAt).toISOString()}`)
-    assert.match((await page.textContent('#confirm-requested-at')) ?? '', /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \((just now|\d+ seconds ago)\)$/)
+    // In the browser's time zone, not the server's UTC: New York's clock, its zone named.
+    const shown = (await page.textContent('#confirm-requested-at')) ?? ''
+    const clock = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', hour: 'numeric', minute: '2-digit', second: '2-digit', hour12: true }).formatToParts(requestedAt)
+    const newYork = ['hour', 'minute', 'second'].map((type) => clock.find((part) => part.type === type)!.value).join(':')
+    assert.ok(shown.includes(newYork), `${shown} shows ${newYork}`)
+    assert.match(shown, /\b(EST|EDT|GMT-[45])\b.* \((just now|\d+ seconds ago)\)$/)
     assert.is(await page.textContent('#confirm-address'), '127.0.0.1', 'the address the request came from, as the server saw it')
     await timeout(page.screenshot({ path: SCREENSHOT, fullPage: true }), 10_000, 'screenshot')
 

@@ -1,6 +1,6 @@
 // Headless Chromium for the browser specs: the system's /usr/bin/chromium driven by
 // playwright-core, launched and closed within bounds (uvu has no per-test timeout).
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core'
 import { timeout } from './wait.js'
 
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--no-first-run', '--disable-component-update', '--disable-sync']
@@ -14,9 +14,9 @@ export const closeChromium = async (browser: Browser | undefined): Promise<void>
   await timeout(browser?.close() ?? Promise.resolve(), 15_000, 'closing chromium').catch(() => {})
 }
 
-/** A fresh context and page whose actions give up after 10 s. */
-export async function openPage(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await timeout(browser.newContext(), 10_000, 'new browser context')
+/** A fresh context (its locale, time zone... as `options` say) and page whose actions give up after 10 s. */
+export async function openPage(browser: Browser, options: BrowserContextOptions = {}): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await timeout(browser.newContext(options), 10_000, 'new browser context')
   try {
     const page = await timeout(context.newPage(), 10_000, 'new page')
     page.setDefaultTimeout(10_000)
