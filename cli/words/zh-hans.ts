@@ -30,7 +30,7 @@ export const zhHans: Catalog = {
 
   'failure.wrongCredentials.default': '邮箱或密码错误',
   'failure.wrongCredentials_other': '{{text}}（已尝试 {{count}} 次）；请重新登录',
-  'failure.rateLimited': '登录尝试次数过多：请在 {{wait}} 后重试',
+  'failure.rateLimited': '登录尝试次数过多：请在{{wait}}后重试',
   'notice.rateLimited': '登录尝试次数过多；{{host}} 要求等待 {{seconds}} 秒',
   'failure.pairingDenied': '另一台设备拒绝了此次配对',
   'failure.pairingCodeUnusable': '该配对码已无法使用（可能已被批准，但应答丢失了）：请重新运行 `{{again}}`',
@@ -157,7 +157,7 @@ export const zhHans: Catalog = {
   'failure.cancelled.status': '状态查询已取消',
   'failure.cancelled.request': '已取消',
   'failure.cancelled.deviceAuthorization': '设备授权已取消',
-  'failure.cancelled.resumable': '登录已取消；配对码在 {{left}} 内仍然有效：再次运行 {{again}} 即可继续使用它，或加上 --force 获取新的配对码',
+  'failure.cancelled.resumable': '登录已取消；配对码在{{left}}内仍然有效：再次运行 {{again}} 即可继续使用它，或加上 --force 获取新的配对码',
 
   'line.error': '错误：{{line}}',
   'failure.bug': '意外故障（程序缺陷）：{{message}}（请加上 --trace 运行并报告）',
@@ -192,7 +192,7 @@ export const zhHans: Catalog = {
   'screen.qrCaption': '或用手机扫描：',
   'screen.qrTooNarrow': '（显示二维码需要 {{needed}} 列宽的终端；当前终端只有 {{columns}} 列）',
   'screen.qrTooShort': '（没有空间显示二维码：需要 {{rows}} 行）',
-  'screen.waiting': '正在等待批准（配对码将在 {{left}} 后过期）……',
+  'screen.waiting': '正在等待批准（配对码将在{{left}}后过期）……',
   'screen.live.waiting.long': '正在等待批准 · 配对码将在 {{left}} 后过期',
   'screen.live.waiting.medium': '正在等待批准 · 剩余 {{left}}',
   'screen.live.waiting.short': '等待中 · 剩余 {{left}}',
@@ -204,8 +204,8 @@ export const zhHans: Catalog = {
   'screen.live.unavailable.short': '服务器故障，{{when}}重试',
   'screen.live.in': '{{count}} 秒后',
   'screen.live.now': '立即',
-  'screen.notice.unreachable': '无法连接服务器；仍在重试（配对码将在 {{left}} 后过期）……',
-  'screen.notice.unavailable': '服务器出现故障；仍在重试（配对码将在 {{left}} 后过期）……',
+  'screen.notice.unreachable': '无法连接服务器；仍在重试（配对码将在{{left}}后过期）……',
+  'screen.notice.unavailable': '服务器出现故障；仍在重试（配对码将在{{left}}后过期）……',
   'screen.notice.back': '服务器已恢复应答；正在等待批准……',
   'screen.slowDown': '服务器要求放慢速度：改为每 {{seconds}} 秒检查一次。',
 

@@ -31,7 +31,7 @@ export const zhHant: Catalog = {
 
   'failure.wrongCredentials.default': '電子郵件或密碼錯誤',
   'failure.wrongCredentials_other': '{{text}}（已嘗試 {{count}} 次）；請重新登入',
-  'failure.rateLimited': '登入嘗試次數過多：請在 {{wait}} 後重試',
+  'failure.rateLimited': '登入嘗試次數過多：請在{{wait}}後重試',
   'notice.rateLimited': '登入嘗試次數過多；{{host}} 要求等待 {{seconds}} 秒',
   'failure.pairingDenied': '另一臺裝置拒絕了此次配對',
   'failure.pairingCodeUnusable': '該配對碼已無法使用（可能已被批准，但回應丟失了）：請重新執行 `{{again}}`',
@@ -158,7 +158,7 @@ export const zhHant: Catalog = {
   'failure.cancelled.status': '狀態查詢已取消',
   'failure.cancelled.request': '已取消',
   'failure.cancelled.deviceAuthorization': '裝置授權已取消',
-  'failure.cancelled.resumable': '登入已取消；配對碼在 {{left}} 內仍然有效：再次執行 {{again}} 即可繼續使用它，或加上 --force 獲取新的配對碼',
+  'failure.cancelled.resumable': '登入已取消；配對碼在{{left}}內仍然有效：再次執行 {{again}} 即可繼續使用它，或加上 --force 獲取新的配對碼',
 
   'line.error': '錯誤：{{line}}',
   'failure.bug': '意外故障（程式缺陷）：{{message}}（請加上 --trace 執行並報告）',
@@ -193,7 +193,7 @@ export const zhHant: Catalog = {
   'screen.qrCaption': '或用手機掃描：',
   'screen.qrTooNarrow': '（顯示 QR 碼需要 {{needed}} 欄寬的終端機；目前終端機只有 {{columns}} 欄）',
   'screen.qrTooShort': '（沒有空間顯示 QR 碼：需要 {{rows}} 行）',
-  'screen.waiting': '正在等待批准（配對碼將在 {{left}} 後過期）……',
+  'screen.waiting': '正在等待批准（配對碼將在{{left}}後過期）……',
   'screen.live.waiting.long': '正在等待批准 · 配對碼將在 {{left}} 後過期',
   'screen.live.waiting.medium': '正在等待批准 · 剩餘 {{left}}',
   'screen.live.waiting.short': '等待中 · 剩餘 {{left}}',
@@ -205,8 +205,8 @@ export const zhHant: Catalog = {
   'screen.live.unavailable.short': '伺服器故障，{{when}}重試',
   'screen.live.in': '{{count}} 秒後',
   'screen.live.now': '立即',
-  'screen.notice.unreachable': '無法連線伺服器；仍在重試（配對碼將在 {{left}} 後過期）……',
-  'screen.notice.unavailable': '伺服器出現故障；仍在重試（配對碼將在 {{left}} 後過期）……',
+  'screen.notice.unreachable': '無法連線伺服器；仍在重試（配對碼將在{{left}}後過期）……',
+  'screen.notice.unavailable': '伺服器出現故障；仍在重試（配對碼將在{{left}}後過期）……',
   'screen.notice.back': '伺服器已恢復回應；正在等待批准……',
   'screen.slowDown': '伺服器要求放慢速度：改為每 {{seconds}} 秒檢查一次。',
 
