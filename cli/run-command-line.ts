@@ -5,6 +5,7 @@ import { jsonForUnparsed } from './render-json.js'
 import { commandShapes, conflictingSwitches, explainUsageError, type DefinitionSource } from './suggest.js'
 import { helpIn } from './help-text.js'
 import { currentWords } from './words/current.js'
+import { english, type Words } from './words/english.js'
 
 /**
  * clipanion writes an option's value as `#0` in usage lines (`--email #0`); a reader expects
@@ -34,19 +35,21 @@ const alignOptionList = (text: string): string => {
 export async function runCommandLine(cli: Cli, argv: string[]): Promise<void> {
   const context = { ...Cli.defaultContext }
   let command: ReturnType<Cli['process']>
+  const words = currentWords()
   try {
     const conflict = conflictingSwitches(argv, commandShapes(cli), cli.binaryName)
     if (conflict) throw new ConflictingOptions(conflict.message, conflict.help)
     command = cli.process(argv, context)
   } catch (error) {
-    const { message, help } =
+    // Said in the catalog's language; --json's message stays English.
+    const said = (language: Words) =>
       error instanceof ConflictingOptions
-        ? { message: printable(error.message), help: printable(error.help) }
-        : usageMessage(error instanceof Error ? error.message : String(error), argv, cli)
-    const { t } = currentWords()
-    process.stderr.write(`${t('line.error', { line: message })}\n${t('usage.seeHelp', { help })}\n`)
+        ? { message: printable(conflictingSwitches(argv, commandShapes(cli, language), cli.binaryName, language)!.message), help: printable(error.help) }
+        : usageMessage(error instanceof Error ? error.message : String(error), argv, cli, language)
+    const { message, help } = said(words)
+    process.stderr.write(`${words.t('line.error', { line: message })}\n${words.t('usage.seeHelp', { help })}\n`)
     // --json promises one object on stdout in every ending, a command line that did not parse included.
-    const json = jsonForUnparsed(argv, message)
+    const json = jsonForUnparsed(argv, words === english ? message : said(english).message)
     if (json) process.stdout.write(`${json}\n`)
     process.exitCode = ExitCode.usage
     return
@@ -64,7 +67,7 @@ class ConflictingOptions extends Error {
 }
 
 /** The line for a command line that did not parse, and the help to point to. */
-export function usageMessage(reason: string, argv: string[], cli: DefinitionSource): { message: string; help: string } {
-  const { message, help } = explainUsageError(reason, argv, commandShapes(cli), cli.binaryName)
+export function usageMessage(reason: string, argv: string[], cli: DefinitionSource, words: Words = english): { message: string; help: string } {
+  const { message, help } = explainUsageError(reason, argv, commandShapes(cli, words), cli.binaryName, words)
   return { message: printable(message), help: printable(help) }
 }

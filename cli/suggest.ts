@@ -1,4 +1,6 @@
 import { isUnsafe } from './printable-text.js'
+import type { WordKey } from './words/en.js'
+import { english, type Words } from './words/english.js'
 
 // A command line clipanion could not parse, said in one line that names what was wrong and,
 // for a typo, what was meant ("did you mean omicos login?"). clipanion's own messages quote
@@ -30,7 +32,7 @@ export interface DefinitionSource {
 }
 
 /** The registered commands, with the `-h, --help` every command accepts. */
-export function commandShapes(cli: DefinitionSource): CommandShape[] {
+export function commandShapes(cli: DefinitionSource, words: Words = english): CommandShape[] {
   return cli.definitions().map((definition) => ({
     path: definition.path.split(' ').slice(1),
     description: definition.description ?? '',
@@ -39,7 +41,7 @@ export function commandShapes(cli: DefinitionSource): CommandShape[] {
         const [names = '', value] = option.definition.split(' ')
         return { names: names.split(','), takesValue: value !== undefined, description: option.description ?? '' }
       }),
-      { names: ['-h', '--help'], takesValue: false, description: 'Show the usage of this command' },
+      { names: ['-h', '--help'], takesValue: false, description: words.t('help.helpOption') },
     ],
   }))
 }
@@ -54,23 +56,24 @@ const showable = (word: string): boolean => /^-{0,2}[A-Za-z0-9][\w.-]{0,39}$/.te
  * The one-line message and the help to point to for a command line that did not parse.
  * `reason` is clipanion's message: only its kind is used, never its text.
  */
-export function explainUsageError(reason: string, argv: string[], commands: CommandShape[], binaryName: string): { message: string; help: string } {
-  const words: string[] = []
+export function explainUsageError(reason: string, argv: string[], commands: CommandShape[], binaryName: string, words: Words = english): { message: string; help: string } {
+  const { t } = words
+  const typed: string[] = []
   for (const arg of argv) {
     if (arg.startsWith('-')) break
-    words.push(arg)
+    typed.push(arg)
   }
   const command = commands
-    .filter((c) => c.path.length > 0 && c.path.length <= words.length && c.path.every((w, i) => w === words[i]))
+    .filter((c) => c.path.length > 0 && c.path.length <= typed.length && c.path.every((w, i) => w === typed[i]))
     .sort((a, b) => b.path.length - a.path.length)[0]
   const generalHelp = `${binaryName} --help`
   if (!command) {
-    if (words.length === 0) {
+    if (typed.length === 0) {
       const option = argv[0]!.split('=')[0]!
-      if (TOP_LEVEL_OPTIONS.includes(option)) return { message: `${option} takes no value or argument`, help: generalHelp }
-      return { message: unknownOption(option, TOP_LEVEL_OPTIONS, binaryName), help: generalHelp }
+      if (TOP_LEVEL_OPTIONS.includes(option)) return { message: t('usage.noValueOrArgument', { option }), help: generalHelp }
+      return { message: unknownOption(words, option, TOP_LEVEL_OPTIONS, binaryName), help: generalHelp }
     }
-    return { message: unknownCommand(words, commands, binaryName), help: generalHelp }
+    return { message: unknownCommand(words, typed, commands, binaryName), help: generalHelp }
   }
   const name = [binaryName, ...command.path].join(' ')
   const help = `${name} --help`
@@ -82,21 +85,19 @@ export function explainUsageError(reason: string, argv: string[], commands: Comm
     const [option, ...value] = arg.split('=')
     if (!known.includes(option!)) {
       if (option === '--status' && command.path.join(' ') === 'cli login') {
-        return { message: `${name} has no --status; \`omicos status\` (or \`omicos login --status\`) shows the login, whichever way it was made`, help }
+        return { message: t('usage.noStatusHere', { name }), help }
       }
-      return { message: unknownOption(option!, known, name, takesValue), help }
+      return { message: unknownOption(words, option!, known, name, takesValue), help }
     }
-    if (value.length > 0 && !takesValue.has(option!)) return { message: `${option} takes no value`, help }
+    if (value.length > 0 && !takesValue.has(option!)) return { message: t('usage.takesNoValue', { option: option! }), help }
     // Its value, whatever it looks like, is not looked at.
     if (value.length === 0 && takesValue.has(option!)) i++
   }
   const missing = /^Not enough arguments to option (\S+?)\.?$/.exec(firstLineOf(reason))?.[1]
-  if (missing && takesValue.has(missing)) return { message: `${missing} needs a value: ${missing} <${missing.replace(/^-+/, '')}>`, help }
-  if (/^Not enough positional arguments/.test(reason)) return { message: `${name}: an argument is missing`, help }
-  if (/^Extraneous positional argument/.test(reason)) {
-    return { message: `${name}: unexpected argument (neither an option nor the value of one)`, help }
-  }
-  return { message: `${name}: the command line could not be read`, help }
+  if (missing && takesValue.has(missing)) return { message: t('usage.needsValue', { option: missing, value: missing.replace(/^-+/, '') }), help }
+  if (/^Not enough positional arguments/.test(reason)) return { message: t('usage.argumentMissing', { name }), help }
+  if (/^Extraneous positional argument/.test(reason)) return { message: t('usage.unexpectedArgument', { name }), help }
+  return { message: t('usage.unreadable', { name }), help }
 }
 
 /**
@@ -104,14 +105,14 @@ export function explainUsageError(reason: string, argv: string[], commands: Comm
  * the last one: refused instead, as conflicting options. Null when there is none, or when the
  * command line is not one command's (the parser words that).
  */
-export function conflictingSwitches(argv: string[], commands: CommandShape[], binaryName: string): { message: string; help: string } | null {
-  const words: string[] = []
+export function conflictingSwitches(argv: string[], commands: CommandShape[], binaryName: string, words: Words = english): { message: string; help: string } | null {
+  const typed: string[] = []
   for (const arg of argv) {
     if (arg.startsWith('-')) break
-    words.push(arg)
+    typed.push(arg)
   }
   const command = commands
-    .filter((c) => c.path.length > 0 && c.path.length <= words.length && c.path.every((w, i) => w === words[i]))
+    .filter((c) => c.path.length > 0 && c.path.length <= typed.length && c.path.every((w, i) => w === typed[i]))
     .sort((a, b) => b.path.length - a.path.length)[0]
   if (!command) return null
   const takesValue = new Set(command.options.filter((o) => o.takesValue).flatMap((o) => o.names))
@@ -126,7 +127,7 @@ export function conflictingSwitches(argv: string[], commands: CommandShape[], bi
   for (const option of given) {
     const plain = option.startsWith('--no-') ? `--${option.slice(5)}` : null
     if (plain && given.has(plain) && showable(plain)) {
-      return { message: `${plain} and ${option} cannot be used together`, help: `${[binaryName, ...command.path].join(' ')} --help` }
+      return { message: words.t('usage.conflicting', { plain, negated: option }), help: `${[binaryName, ...command.path].join(' ')} --help` }
     }
   }
   return null
@@ -135,22 +136,22 @@ export function conflictingSwitches(argv: string[], commands: CommandShape[], bi
 const firstLineOf = (text: string): string => text.split('\n')[0]!.trim()
 
 // What people type out of habit from gh, az or aws, and the command that does it here.
-const HABITS: ReadonlyArray<readonly [words: string[], answer: string]> = [
-  [['whoami'], '`omicos status` (or `omicos login --status`) shows who is logged in'],
-  [['auth', 'login'], 'log in with `omicos login` (email and password) or `omicos cli login` (pairing)'],
-  [['auth', 'logout'], 'log out with `omicos logout` (or `omicos login --logout`)'],
-  [['auth', 'status'], '`omicos status` (or `omicos login --status`) shows the login'],
-  [['cli', 'logout'], 'log out with `omicos cli login --logout` (or `omicos logout`)'],
-  [['cli', 'status'], '`omicos status` (or `omicos login --status`) shows the login, whichever way it was made'],
+const HABITS: ReadonlyArray<readonly [words: string[], answer: WordKey]> = [
+  [['whoami'], 'habit.whoami'],
+  [['auth', 'login'], 'habit.authLogin'],
+  [['auth', 'logout'], 'habit.authLogout'],
+  [['auth', 'status'], 'habit.authStatus'],
+  [['cli', 'logout'], 'habit.cliLogout'],
+  [['cli', 'status'], 'habit.cliStatus'],
 ]
 
-function unknownCommand(words: string[], commands: CommandShape[], binaryName: string): string {
+function unknownCommand({ t }: Words, words: string[], commands: CommandShape[], binaryName: string): string {
   const habit = HABITS.find(([path]) => path.every((word, i) => words[i] === word))
-  if (habit) return `${[binaryName, ...habit[0]].join(' ')} is not a command; ${habit[1]}`
+  if (habit) return t('usage.habit', { command: [binaryName, ...habit[0]].join(' '), answer: t(habit[1]) })
   const paths = commands.filter((c) => c.path.length > 0).map((c) => c.path)
   const name = (p: string[]) => [binaryName, ...p].join(' ')
-  const list = (candidates: string[][]) => candidates.map(name).join(' or ')
-  const all = `the commands are: ${paths.map(name).join(', ')}`
+  const list = (candidates: string[][]) => candidates.map(name).join(t('usage.or'))
+  const all = t('usage.commandsAre', { list: paths.map(name).join(t('usage.listSeparator')) })
   const startsWith = (path: string[], prefix: string[]) => prefix.length <= path.length && prefix.every((w, i) => path[i] === w)
   // words[0..known) begin a command; words[known], when there is one, is where it goes wrong.
   // Only the words up to that one are echoed: what follows could be anything.
@@ -158,28 +159,28 @@ function unknownCommand(words: string[], commands: CommandShape[], binaryName: s
   while (known < words.length && paths.some((p) => startsWith(p, words.slice(0, known + 1)))) known++
   if (known === words.length) {
     // `omicos cli`: the start of a command.
-    return `${[binaryName, ...words].join(' ')} is not a whole command; did you mean ${list(paths.filter((p) => startsWith(p, words)))}?`
+    return t('usage.notWholeCommand', { command: [binaryName, ...words].join(' '), candidates: list(paths.filter((p) => startsWith(p, words))) })
   }
   const wrong = words[known]!
-  if (!words.slice(0, known + 1).every(showable)) return `unknown command (an argument holds control characters); ${all}`
+  if (!words.slice(0, known + 1).every(showable)) return t('usage.unknownCommandUnsafe', { all })
   const shown = [binaryName, ...words.slice(0, known + 1)].join(' ')
   const here = paths.filter((p) => startsWith(p, words.slice(0, known)))
   const near = closest(wrong, [...new Set(here.map((p) => p[known]!))])
-  if (near === null) return `${shown} is not a command; ${all}`
-  return `${shown} is not a command; did you mean ${list(here.filter((p) => p[known] === near))}?`
+  if (near === null) return t('usage.notCommand', { command: shown, all })
+  return t('usage.notCommandDidYouMean', { command: shown, candidates: list(here.filter((p) => p[known] === near)) })
 }
 
-function unknownOption(option: string, known: string[], commandName: string, takesValue: ReadonlySet<string> = new Set()): string {
-  if (isUnsafe(option)) return `${commandName}: an unknown option (its name holds control characters)`
+function unknownOption({ t }: Words, option: string, known: string[], commandName: string, takesValue: ReadonlySet<string> = new Set()): string {
+  if (isUnsafe(option)) return t('usage.unknownOptionUnsafe', { command: commandName })
   const long = known.filter((name) => name.startsWith('--'))
   // A value glued to its option (`-pVALUE`, `--passwordVALUE`) is not repeated: only the option.
-  if (/^-[^-]./.test(option)) return `${commandName}: unknown option ${option.slice(0, 2)}… (options are written --name; a value goes after a space or =)`
+  if (/^-[^-]./.test(option)) return t('usage.unknownShortOption', { command: commandName, option: option.slice(0, 2) })
   const glued = [...takesValue].find((name) => name.startsWith('--') && option.startsWith(name) && option.length > name.length && option[name.length] !== '-')
-  if (glued) return `${commandName}: unknown option ${glued}… (a value goes after a space or =, as in ${glued} <value>)`
-  if (!showable(option)) return `${commandName}: an unknown option`
+  if (glued) return t('usage.unknownGluedOption', { command: commandName, option: glued })
+  if (!showable(option)) return t('usage.unknownOptionHidden', { command: commandName })
   // Plain names first: on a tie, --force rather than --no-force.
   const near = closest(option, [...long.filter((n) => !n.startsWith('--no-')), ...long.filter((n) => n.startsWith('--no-'))])
-  return `${commandName}: unknown option ${option}${near ? `; did you mean ${near}?` : ''}`
+  return near ? t('usage.unknownOptionDidYouMean', { command: commandName, option, near }) : t('usage.unknownOption', { command: commandName, option })
 }
 
 /** The candidate nearest to `typed`, if it is near enough to be a typo of it (one edit in three letters). */
