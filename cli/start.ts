@@ -61,10 +61,12 @@ function renderedByBuild(argv: string[]): boolean {
   } catch {
     return false
   }
-  // Rendered in English: a language with a catalog of its own is left to the CLI (cli/main.ts).
+  // Help was rendered in English: in a language with a catalog of its own, the CLI (cli/main.ts)
+  // renders it. A version number is the same in every language.
   const lang = (process.env.LC_ALL || process.env.LC_MESSAGES || process.env.LANG || '').split(/[_.@-]/)[0]!.toLowerCase()
   const translated = texts['#languages']
-  if (!Array.isArray(translated) || translated.includes(lang)) return false
+  const help = !(argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v'))
+  if (help && (!Array.isArray(translated) || translated.includes(lang))) return false
   const text = texts[JSON.stringify(argv)]
   if (typeof text !== 'string') return false
   writeAll(text)
