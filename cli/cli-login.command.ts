@@ -59,7 +59,15 @@ export class CliLoginCommand extends OmicosCommand {
       // One steady clock for the pairing's deadline and its countdown (effects/client/clock.ts).
       const { steadyClock } = await import('../effects/client/clock.js')
       const pairingNow = steadyClock()
-      const view = createDeviceView({ stdout: screen, stderr: this.context.stderr, terminal, qr: !this.noQr, trace: traceEnabled(this.env, this.trace), now: pairingNow, words: this.words })
+      const view = createDeviceView({
+        stdout: screen,
+        stderr: this.context.stderr,
+        terminal,
+        qr: !this.noQr,
+        trace: traceEnabled(this.env, this.trace),
+        now: pairingNow,
+        words: this.words,
+      })
       const output = await this.withInterrupt((signal) =>
         deviceLogin({
           server,
@@ -75,7 +83,9 @@ export class CliLoginCommand extends OmicosCommand {
           language: this.json ? undefined : this.language,
         }),
       ).finally(view.stop)
-      return this.print(renderLogin(output, { again: againCommand('omicos cli login', server, this.workspace), json: this.json ? 'cli login' : undefined }, this.words))
+      return this.print(
+        renderLogin(output, { again: againCommand('omicos cli login', server, this.workspace), json: this.json ? 'cli login' : undefined }, this.words),
+      )
     } catch (error) {
       if (!this.json) return this.fail(error)
       const { line, code } = thrownJson('cli login', this.logout ? 'logout' : 'login', error)

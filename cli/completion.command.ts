@@ -33,7 +33,8 @@ export class CompletionCommand extends Command {
     if (shell === undefined || !(SHELLS as readonly string[]).includes(shell)) {
       const near = shell === undefined ? null : closest(shell, [...SHELLS])
       const { t } = currentWords()
-      const what = shell === undefined ? t('usage.whichShell') : isUnsafe(shell) || shell.length > 40 ? t('usage.unknownShell') : t('usage.unknownShellNamed', { shell })
+      const what =
+        shell === undefined ? t('usage.whichShell') : isUnsafe(shell) || shell.length > 40 ? t('usage.unknownShell') : t('usage.unknownShellNamed', { shell })
       const usage = `${this.cli.binaryName} completion ${SHELLS.join('|')}`
       const line = near ? t('usage.shellDidYouMean', { what, usage: usage.replace(/\S+$/, near) }) : t('usage.shellList', { what, usage })
       this.context.stderr.write(`${t('line.error', { line })}\n`)

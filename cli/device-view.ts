@@ -50,6 +50,13 @@ export interface DeviceViewOptions {
   words?: Words
 }
 
+/** The live line's words in each state, longest first. */
+const LIVE_LINES = {
+  waiting: ['screen.live.waiting.long', 'screen.live.waiting.medium', 'screen.live.waiting.short'],
+  unreachable: ['screen.live.unreachable.long', 'screen.live.unreachable.medium', 'screen.live.unreachable.short'],
+  unavailable: ['screen.live.unavailable.long', 'screen.live.unavailable.medium', 'screen.live.unavailable.short'],
+} as const
+
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']
 
 interface TtySize {
@@ -83,8 +90,7 @@ export function createDeviceView(options: DeviceViewOptions) {
     const left = formatDuration(pairing.deadline - now())
     const inSeconds = Math.ceil((retryAt - now()) / 1000)
     const when = inSeconds > 0 ? t('screen.live.in', { count: inSeconds }) : t('screen.live.now')
-    const state = pairing.retrying ?? 'waiting'
-    return [t(`screen.live.${state}.long`, { when, left }), t(`screen.live.${state}.medium`, { when, left }), t(`screen.live.${state}.short`, { when, left })]
+    return LIVE_LINES[pairing.retrying ?? 'waiting'].map((key) => t(key, { when, left }))
   }
 
   const draw = () => {
@@ -137,7 +143,11 @@ export function createDeviceView(options: DeviceViewOptions) {
     const liveRows = room.live ? 1 : 0
     const caption = t('screen.qrCaption')
     let needed = { columns: 0, rows: 0 }
-    for (const [ecc, withCaption] of [['M', true], ['L', true], ['L', false]] as const) {
+    for (const [ecc, withCaption] of [
+      ['M', true],
+      ['L', true],
+      ['L', false],
+    ] as const) {
       const lines = drawQrCode(address, style, ecc)
       const width = textWidth(lines[0]!)
       const block = withCaption ? [caption, ...lines] : lines

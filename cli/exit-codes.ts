@@ -29,7 +29,18 @@ export const exitCodeFor = (kind: FailureKind): number =>
   })[kind]
 
 /** The codes of the table, in its order (their meanings are in the catalog, `exit.<code>`). */
-const CODES = [ExitCode.ok, ExitCode.notLoggedIn, ExitCode.usage, ExitCode.unreachable, ExitCode.refused, ExitCode.expired, ExitCode.badResponse, ExitCode.localFiles, ExitCode.internal, ExitCode.cancelled]
+const CODES = [
+  ExitCode.ok,
+  ExitCode.notLoggedIn,
+  ExitCode.usage,
+  ExitCode.unreachable,
+  ExitCode.refused,
+  ExitCode.expired,
+  ExitCode.badResponse,
+  ExitCode.localFiles,
+  ExitCode.internal,
+  ExitCode.cancelled,
+]
 
 /** The table as README.md's "Exit codes" section shows it, row for row (a spec compares them). */
 export const exitCodeRows = (words: Words = english): ReadonlyArray<readonly [code: number, meaning: string]> =>
@@ -41,4 +52,10 @@ export const EXIT_CODE_ROWS = exitCodeRows()
 // item, which it keeps on a line of its own. `without`: the codes a command never returns
 // (`cli login` has no --status: no 1).
 export const exitCodeTable = (words: Words = english, without: readonly number[] = []): string =>
-  [words.t('exit.title'), '', ...exitCodeRows(words).filter(([code]) => !without.includes(code)).map(([code, meaning]) => `- ${String(code).padEnd(4)} ${meaning}`)].join('\n')
+  [
+    words.t('exit.title'),
+    '',
+    ...exitCodeRows(words)
+      .filter(([code]) => !without.includes(code))
+      .map(([code, meaning]) => `- ${String(code).padEnd(4)} ${meaning}`),
+  ].join('\n')

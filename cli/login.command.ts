@@ -7,13 +7,14 @@ import { currentWords } from './words/current.js'
 import { againCommand, checkProcessName, OmicosCommand, promptLabels, UsageFailure } from './command-base.js'
 import { quoted } from './printable-text.js'
 
-const t: Words['t'] = (key, values) => currentWords().t(key, values)
 import { passwordWarning } from './process-title.js'
 import { retryNotice } from './failure-words.js'
-import { english } from './words/english.js'
+import type { Words } from './words/english.js'
 import { renderLogin, renderLogout } from './render-outcome.js'
 import { thrownJson } from './render-json.js'
 import { runStatusCommand } from './status-command.js'
+
+const t: Words['t'] = (key, values) => currentWords().t(key, values)
 
 export class LoginCommand extends OmicosCommand {
   static override paths = [['login']]
@@ -129,4 +130,3 @@ export class LoginCommand extends OmicosCommand {
     checkProcessName(this.name)
   }
 }
-

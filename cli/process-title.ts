@@ -14,8 +14,24 @@ export const COMMAND_WORDS = new Set(['login', 'cli', 'completion', 'bash', 'zsh
  * (`-pVALUE`, `--passwordVALUE`). A spec checks that it lists every option there is.
  */
 export const OPTION_NAMES = new Set([
-  '-h', '--help', '-v', '--version', '--trace', '--email', '--password', '--password-stdin', '--name', '--force', '--server',
-  '--workspace', '--status', '--json', '--verify', '--logout', '--qr', '--no-qr',
+  '-h',
+  '--help',
+  '-v',
+  '--version',
+  '--trace',
+  '--email',
+  '--password',
+  '--password-stdin',
+  '--name',
+  '--force',
+  '--server',
+  '--workspace',
+  '--status',
+  '--json',
+  '--verify',
+  '--logout',
+  '--qr',
+  '--no-qr',
 ])
 /** Options whose values are no secret and say which login this is. */
 const SHOWN_VALUES = new Set(['--email', '--name', '--server'])

@@ -99,7 +99,13 @@ export function loginJson(command: JsonCommand, output: LoginOutput, message: st
     }
     case 'failed':
       return {
-        ...envelope(command, 'login', 'failed', exitCodeFor(output.failure.kind), jsonError(output.failure, message ?? describeFailure(output.failure, { again: againOf(command) }))),
+        ...envelope(
+          command,
+          'login',
+          'failed',
+          exitCodeFor(output.failure.kind),
+          jsonError(output.failure, message ?? describeFailure(output.failure, { again: againOf(command) })),
+        ),
         ...NO_LOGIN,
         resumable_until: iso(output.resumableUntil),
         issued_revoked: output.issuedRevoked,
@@ -121,7 +127,13 @@ export function logoutJson(command: JsonCommand, output: LogoutOutput, message: 
       return { ...envelope(command, 'logout', 'notLoggedIn', ExitCode.ok, null), email: null, server: null, removed: [], revoked: null }
     case 'failed':
       return {
-        ...envelope(command, 'logout', 'failed', exitCodeFor(output.failure.kind), jsonError(output.failure, message ?? describeFailure(output.failure, { again: againOf(command) }))),
+        ...envelope(
+          command,
+          'logout',
+          'failed',
+          exitCodeFor(output.failure.kind),
+          jsonError(output.failure, message ?? describeFailure(output.failure, { again: againOf(command) })),
+        ),
         email: null,
         server: null,
         removed: [],

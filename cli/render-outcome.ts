@@ -99,5 +99,4 @@ export function renderLogout(output: LogoutOutput, wording: Wording & { json?: J
   }
 }
 
-const logoutFailureLine = (failure: Failure, wording: Wording, words: Words): string =>
-  describeFailure(failure, { wrongServerHint: 'logout', ...wording }, words)
+const logoutFailureLine = (failure: Failure, wording: Wording, words: Words): string => describeFailure(failure, { wrongServerHint: 'logout', ...wording }, words)

@@ -56,7 +56,13 @@ const showable = (word: string): boolean => /^-{0,2}[A-Za-z0-9][\w.-]{0,39}$/.te
  * The one-line message and the help to point to for a command line that did not parse.
  * `reason` is clipanion's message: only its kind is used, never its text.
  */
-export function explainUsageError(reason: string, argv: string[], commands: CommandShape[], binaryName: string, words: Words = english): { message: string; help: string } {
+export function explainUsageError(
+  reason: string,
+  argv: string[],
+  commands: CommandShape[],
+  binaryName: string,
+  words: Words = english,
+): { message: string; help: string } {
   const { t } = words
   const typed: string[] = []
   for (const arg of argv) {

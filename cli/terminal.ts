@@ -25,14 +25,9 @@ const isTTY = (stream: Writable): boolean => Boolean((stream as { isTTY?: boolea
  * and in the classic console alike; an OSC 8 link is left to the terminals known to take one
  * (Windows Terminal sets WT_SESSION, VS Code TERM_PROGRAM), since the classic console does not.
  */
-const takesLinks = (env: NodeJS.ProcessEnv, platform: NodeJS.Platform): boolean =>
-  platform !== 'win32' || Boolean(env.WT_SESSION) || env.TERM_PROGRAM === 'vscode'
+const takesLinks = (env: NodeJS.ProcessEnv, platform: NodeJS.Platform): boolean => platform !== 'win32' || Boolean(env.WT_SESSION) || env.TERM_PROGRAM === 'vscode'
 
-export function detectTerminal(
-  streams: { stdout: Writable; stderr: Writable },
-  env: NodeJS.ProcessEnv,
-  platform: NodeJS.Platform = process.platform,
-): Terminal {
+export function detectTerminal(streams: { stdout: Writable; stderr: Writable }, env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): Terminal {
   const dumb = env.TERM === 'dumb'
   // no-color.org: set and not empty.
   const noColor = Boolean(env.NO_COLOR)
@@ -71,8 +66,7 @@ export const formatDuration = (ms: number): string => {
 }
 
 /** A time left for a sentence: seconds under 90 s ("30 s"), else minutes ("about 10 min"). */
-export const approximately = (ms: number): string =>
-  ms >= 90_000 ? `about ${Math.round(ms / 60_000)} min` : `${Math.max(0, Math.round(ms / 1000))} s`
+export const approximately = (ms: number): string => (ms >= 90_000 ? `about ${Math.round(ms / 60_000)} min` : `${Math.max(0, Math.round(ms / 1000))} s`)
 
 // SGR and other CSI sequences, and OSC sequences (links) ended by BEL or ST: no width on screen.
 const ESCAPES = /\x1b\[[0-9;:?]*[A-Za-z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g

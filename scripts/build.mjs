@@ -60,7 +60,8 @@ const noDebug = {
   setup(build) {
     build.onResolve({ filter: /^debug$/ }, () => ({ path: 'debug', namespace: 'no-debug' }))
     build.onLoad({ filter: /.*/, namespace: 'no-debug' }, () => ({
-      contents: 'const off = () => {}\nconst createDebug = () => Object.assign(() => {}, { enabled: false, log: off, extend: createDebug })\nexport default Object.assign(createDebug, { enable: off, disable: () => "", enabled: () => false })\n',
+      contents:
+        'const off = () => {}\nconst createDebug = () => Object.assign(() => {}, { enabled: false, log: off, extend: createDebug })\nexport default Object.assign(createDebug, { enable: off, disable: () => "", enabled: () => false })\n',
       loader: 'js',
     }))
   },
@@ -144,13 +145,30 @@ for (const bin of ['dist/cli/main.js', 'dist/server/main.js']) if (existsSync(bi
   // with a catalog (listed under "#languages") to the CLI.
   const { LC_ALL, LC_MESSAGES, LANG, ...env } = process.env
   /** @param {string[]} argv */
-  const render = (argv) => spawnSync(process.execPath, ['dist/cli/main.js', ...argv], { encoding: 'utf8', timeout: 30_000, env: { ...env, NO_COLOR: '1', LANG: 'C.UTF-8' } })
+  const render = (argv) =>
+    spawnSync(process.execPath, ['dist/cli/main.js', ...argv], { encoding: 'utf8', timeout: 30_000, env: { ...env, NO_COLOR: '1', LANG: 'C.UTF-8' } })
   const general = render(['--help'])
   const paths = [...general.stdout.matchAll(/^ {2}omicos ((?:[a-z][\w-]*)(?: [a-z][\w-]*)*)(?= \[| <|$)/gm)].map((m) => m[1].split(' '))
-  const { CATALOGS } = await import('../dist/cli/words/index.js')
+  const catalogs = spawnSync(
+    process.execPath,
+    ['--input-type=module', '-e', "const { CATALOGS } = await import('./dist/cli/words/index.js'); console.log(JSON.stringify(Object.keys(CATALOGS)))"],
+    { encoding: 'utf8' },
+  )
+  /** @type {string[]} */
+  const tags = JSON.parse(catalogs.stdout)
   /** @type {Record<string, string | string[]>} */
-  const texts = { '#languages': [...new Set(Object.keys(CATALOGS).map((tag) => tag.split('-')[0].toLowerCase()))] }
-  for (const argv of [[], ['--version'], ['-v'], ['--help'], ['-h'], ...paths.flatMap((path) => [[...path, '--help'], [...path, '-h']])]) {
+  const texts = { '#languages': [...new Set(tags.map((tag) => tag.split('-')[0].toLowerCase()))] }
+  for (const argv of [
+    [],
+    ['--version'],
+    ['-v'],
+    ['--help'],
+    ['-h'],
+    ...paths.flatMap((path) => [
+      [...path, '--help'],
+      [...path, '-h'],
+    ]),
+  ]) {
     const run = render(argv)
     if (run.status === 0 && run.stderr === '' && run.stdout) texts[JSON.stringify(argv)] = run.stdout
   }

@@ -57,7 +57,7 @@ test('--help of the binary and of each command: in Chinese, and the check finds 
   noEnglish(traditional.stdout, 'omicos login --help (zh_TW)')
 })
 
-test('a wrong password on a terminal: Chinese prompts, the server\'s refusal in Chinese, and a Chinese error after the last try', async () => {
+test("a wrong password on a terminal: Chinese prompts, the server's refusal in Chinese, and a Chinese error after the last try", async () => {
   const box = sandbox()
   const pane = await start(box, ['login', '--server', ref.server.url], { env: ZH, columns: 100, rows: 30 })
   await pane.waitFor(/邮箱：/)
@@ -93,7 +93,10 @@ test('a wrong password piped: one Chinese line, exit 4; with --json the message 
   assert.equal(answer.error, { kind: 'refused', reason: 'wrongCredentials', message: 'wrong email or password' })
 })
 
-for (const [columns, rows] of [[80, 24], [40, 15]] as const) {
+for (const [columns, rows] of [
+  [80, 24],
+  [40, 15],
+] as const) {
   test(`the pairing screen at ${columns}×${rows}: in Chinese, the code and the address on screen, the live line one row, then logged in`, async () => {
     const box = sandbox()
     const pane = await start(box, ['cli', 'login', '--server', ref.server.url], { env: ZH, columns, rows })

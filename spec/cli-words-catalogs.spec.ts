@@ -66,7 +66,11 @@ for (const [tag, catalog] of loaded) {
     const simplified = /[录务设备码证这为们让请连网个时间错误账户终开执删过应吗态认输]/
     const traditional = /[錄務設備碼證這為們讓請連網個時間錯誤帳戶終開執刪過應嗎態認輸]/
     const wrong = Object.entries(catalog).filter(([, text]) => (tag === 'zh-Hans' ? traditional : simplified).test(text))
-    assert.equal(wrong.map(([key, text]) => `${key}: ${text}`), [], `${tag} uses characters of the other script`)
+    assert.equal(
+      wrong.map(([key, text]) => `${key}: ${text}`),
+      [],
+      `${tag} uses characters of the other script`,
+    )
   })
 }
 

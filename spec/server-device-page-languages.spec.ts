@@ -25,6 +25,7 @@ test.after(async () => {
 
 /** What a person reads on the page, less the values that came from the device and the account. */
 const readable = async (page: Page, values: string[]): Promise<string> => {
+  // biome-ignore lint/performance/useDomNodeTextContent: what is rendered is what a person reads; textContent would hold the page's script
   let text = await timeout(page.innerText('body'), 10_000, 'reading the page')
   for (const value of values) text = text.split(value).join(' ')
   return `${await page.title()}\n${text}`
@@ -67,7 +68,16 @@ test('zh-CN in Shanghai: every page of an approval in Simplified Chinese, the re
     // Shanghai's clock (UTC+8), in Chinese, the zone named; not the server's UTC.
     const requestedAt = Date.parse((await page.getAttribute('#confirm-requested-at time', 'datetime')) ?? '')
     const shown = (await page.textContent('#confirm-requested-at')) ?? ''
-    const parts = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', year: 'numeric', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).formatToParts(requestedAt)
+    const parts = new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Asia/Shanghai',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    }).formatToParts(requestedAt)
     const part = (type: string) => parts.find((p) => p.type === type)!.value
     assert.ok(shown.includes(`${part('year')}年${Number(part('month'))}月${Number(part('day'))}日`), `${shown}: the date in Shanghai`)
     assert.ok(shown.includes(`${part('hour')}:${part('minute')}:${part('second')}`), `${shown}: Shanghai's clock`)
@@ -105,12 +115,22 @@ test('Accept-Language picks the page: Traditional for zh-TW and zh-HK, Simplifie
 })
 
 test('the password grant says a wrong password in the language the client asks for', async () => {
-  for (const [accept, text] of [['zh-Hans', '邮箱或密码错误'], ['zh-Hant', '電子郵件或密碼錯誤'], [null, 'wrong email or password']] as const) {
+  for (const [accept, text] of [
+    ['zh-Hans', '邮箱或密码错误'],
+    ['zh-Hant', '電子郵件或密碼錯誤'],
+    [null, 'wrong email or password'],
+  ] as const) {
     const response = await timeout(
       fetch(`${ref.server.url}/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', ...(accept ? { 'accept-language': accept } : {}) },
-        body: new URLSearchParams({ grant_type: 'password', client_id: 'omicos-cli', username: ada.email, password: 'not the password', scope: 'openid email offline_access' }),
+        body: new URLSearchParams({
+          grant_type: 'password',
+          client_id: 'omicos-cli',
+          username: ada.email,
+          password: 'not the password',
+          scope: 'openid email offline_access',
+        }),
       }),
       10_000,
       'POST /token',

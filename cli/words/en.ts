@@ -25,7 +25,8 @@ export const en = {
   'address.controlChars': 'it contains control characters',
   'address.notUrl': 'it is not a URL',
   'address.userInfo': 'it carries a user name or password',
-  'failure.unusableAddress.credentials': '{{option}}: the address carries a user name or password (not shown here); give it without them, the login asks for what it needs',
+  'failure.unusableAddress.credentials':
+    '{{option}}: the address carries a user name or password (not shown here); give it without them, the login asks for what it needs',
   'address.plainHttp': 'plain http is only allowed for 127.0.0.1, localhost or [::1]; use https',
   'address.scheme': 'the scheme must be https (or http on loopback), not {{scheme}}',
   'address.queryOrFragment': 'give the server address without ? or #',
@@ -93,7 +94,8 @@ export const en = {
   'network.other': 'network error',
   'network.unavailable': 'the server answered {{status}} (unavailable)',
   'network.gateway': 'the server answered {{status}} (gateway error)',
-  'failure.tls': 'cannot reach {{host}}: {{cause}}; if the server uses a private CA, point OMICOS_CA_BUNDLE, SSL_CERT_FILE or NODE_EXTRA_CA_CERTS at its certificate',
+  'failure.tls':
+    'cannot reach {{host}}: {{cause}}; if the server uses a private CA, point OMICOS_CA_BUNDLE, SSL_CERT_FILE or NODE_EXTRA_CA_CERTS at its certificate',
   'tls.EPROTO': 'TLS error: the TLS handshake failed',
   'tls.plainHttp': 'it answers plain http, not https (TLS)',
   'tls.CERT_HAS_EXPIRED': 'TLS error: the server certificate has expired',
@@ -273,7 +275,6 @@ export const en = {
   'usage.serverWithVerify': '--server goes with a login or --status --verify',
   'usage.passwordTwice': 'use either --password or --password-stdin, not both',
   'usage.passwordEmpty': '--password is empty',
-  'usage.notEmail': '--email {{value}} is not an email address',
   'usage.passwordStdinTerminal': '--password-stdin reads a piped password; on a terminal, leave it out to be asked (hidden)',
   'usage.passwordStdinEmail': '--password-stdin needs --email (standard input holds the password)',
   'usage.logoutWith': '--logout cannot be used with --name, --force or --workspace',
@@ -341,17 +342,19 @@ export const en = {
   'option.email': 'Pass the email directly, skipping the interactive prompt',
   'option.password': 'Pass the password directly (it stays in your shell history; prefer --password-stdin)',
   'option.passwordStdin': 'Read the password from the first line of piped standard input (not a terminal)',
-  'option.name': 'Process display name (default: the conda environment name, else the current directory name)',
+  'option.name': 'Process display name (default: the conda environment name, except conda base, else the current directory name)',
   'option.force': 'Log in again even if already logged in',
   'option.forcePairing': 'Pair again even if already logged in, with a new code',
   'option.server':
     'Authentication service address (default: OMICOS_SERVER, else https://auth.omicos.cn); with --logout or --status --verify, the server the current login must be on',
-  'option.serverPairing': 'Authentication service address (default: OMICOS_SERVER, else https://auth.omicos.cn); with --logout, the server the current login must be on',
+  'option.serverPairing':
+    'Authentication service address (default: OMICOS_SERVER, else https://auth.omicos.cn); with --logout, the server the current login must be on',
   'option.workspace': 'Log in for the current workspace only (writes only its credential file)',
   'option.status': "Don't log in: print the current login state (email, process name, config path)",
   'option.json':
     'Print the outcome as one JSON object on stdout, errors included (no tokens; shape: docs/cli-json.schema.json); prompts and warnings stay on stderr',
-  'option.jsonPairing': 'Print the outcome as one JSON object on stdout, errors included (no tokens; shape: docs/cli-json.schema.json); the pairing screen goes to stderr',
+  'option.jsonPairing':
+    'Print the outcome as one JSON object on stdout, errors included (no tokens; shape: docs/cli-json.schema.json); the pairing screen goes to stderr',
   'option.verify': 'With --status: also ask the server whether the login still works',
   'option.logout': "Log out: revoke this account's tokens and delete its local credentials",
   'option.noQr': 'Hide the QR code of the pairing address (shown on a terminal wide and tall enough)',

@@ -28,6 +28,16 @@ export const zhHans: Catalog = {
   'address.queryOrFragment': '服务器地址中不能带 ? 或 #',
   'failure.noEndpoints': '设备授权需要元数据或服务器地址',
 
+  'prompt.notAnEmail': '不是邮箱地址（{{problem}}）',
+  'usage.emailNotAnEmail': '--email {{value}} 不是邮箱地址：{{problem}}',
+  'email.empty': '它是空的',
+  'email.controlChars': '其中含有控制字符',
+  'email.noAt': '其中没有 @',
+  'email.manyAt': '其中有不止一个 @',
+  'email.space': '其中含有空格',
+  'email.noLocalPart': '@ 之前没有内容',
+  'email.noDomain': '@ 之后没有内容',
+
   'failure.wrongCredentials.default': '邮箱或密码错误',
   'failure.wrongCredentials_other': '{{text}}（已尝试 {{count}} 次）；请重新登录',
   'failure.rateLimited': '登录尝试次数过多：请在{{wait}}后重试',
@@ -38,8 +48,7 @@ export const zhHans: Catalog = {
   'failure.renewRejected': '{{host}} 不再接受此登录，且无法续期：请重新登录（`omicos login` 或 `omicos cli login`）',
   'failure.loginRejected': '{{host}} 不再接受此登录（{{status}}）：请运行 omicos login --force',
   'failure.registrationUnauthorized': '{{host}} 不接受此登录的用户令牌来注册进程（HTTP {{status}}）',
-  'failure.renewalLost':
-    '{{host}} 不再接受此登录：之前的一次续期在发送刷新令牌后中断，服务器的应答丢失了：请重新登录（`omicos login` 或 `omicos cli login`）',
+  'failure.renewalLost': '{{host}} 不再接受此登录：之前的一次续期在发送刷新令牌后中断，服务器的应答丢失了：请重新登录（`omicos login` 或 `omicos cli login`）',
 
   'failure.fileGone': '{{path}} 已不存在：请运行 omicos login',
   'failure.storedLoginGone': '此处保存的登录已不存在',
@@ -147,8 +156,7 @@ export const zhHans: Catalog = {
   'failure.accountEmailUnusable': '{{host}} 发来的账户邮箱看起来不是邮箱地址',
   'failure.tokenTooLong': '{{host}} 发来的 {{field}} 超过 {{max}} 个字符',
   'failure.renewAnswerRefused': '{{answer}}；其中携带的用户令牌已被吊销，登录保持原样',
-  'failure.renewAnswerRefusedSpent':
-    '{{answer}}；服务器已替换了保存的刷新令牌，其应答中携带的令牌已被吊销：请重新登录（`omicos login` 或 `omicos cli login`）',
+  'failure.renewAnswerRefusedSpent': '{{answer}}；服务器已替换了保存的刷新令牌，其应答中携带的令牌已被吊销：请重新登录（`omicos login` 或 `omicos cli login`）',
   'failure.noTokenResponse': '没有令牌应答',
 
   'failure.cancelled.login': '登录已取消',
@@ -232,7 +240,6 @@ export const zhHans: Catalog = {
   'usage.serverWithVerify': '--server 只能用于登录或 --status --verify',
   'usage.passwordTwice': '--password 和 --password-stdin 只能二选一',
   'usage.passwordEmpty': '--password 为空',
-  'usage.notEmail': '--email {{value}} 不是邮箱地址',
   'usage.passwordStdinTerminal': '--password-stdin 读取通过管道传入的密码；在终端上请去掉它，程序会询问密码（不回显）',
   'usage.passwordStdinEmail': '--password-stdin 需要 --email（标准输入中是密码）',
   'usage.logoutWith': '--logout 不能与 --name、--force 或 --workspace 一起使用',
@@ -296,7 +303,7 @@ export const zhHans: Catalog = {
   'option.email': '直接给出邮箱，跳过交互式询问',
   'option.password': '直接给出密码（会留在 shell 历史记录中；建议使用 --password-stdin）',
   'option.passwordStdin': '从管道传入的标准输入（非终端）的第一行读取密码',
-  'option.name': '进程显示名称（默认：conda 环境名，否则为当前目录名）',
+  'option.name': '进程显示名称（默认：conda 环境名（base 环境除外），否则为当前目录名）',
   'option.force': '即使已经登录也重新登录',
   'option.forcePairing': '即使已经登录也重新配对，并使用新的配对码',
   'option.server': '认证服务地址（默认：OMICOS_SERVER，否则为 https://auth.omicos.cn）；与 --logout 或 --status --verify 一起使用时，指当前登录必须所在的服务器',

@@ -29,6 +29,16 @@ export const zhHant: Catalog = {
   'address.queryOrFragment': '伺服器位址中不能帶 ? 或 #',
   'failure.noEndpoints': '裝置授權需要元資料或伺服器位址',
 
+  'prompt.notAnEmail': '不是電子郵件位址（{{problem}}）',
+  'usage.emailNotAnEmail': '--email {{value}} 不是電子郵件位址：{{problem}}',
+  'email.empty': '它是空的',
+  'email.controlChars': '其中含有控制字元',
+  'email.noAt': '其中沒有 @',
+  'email.manyAt': '其中有不止一個 @',
+  'email.space': '其中含有空格',
+  'email.noLocalPart': '@ 之前沒有內容',
+  'email.noDomain': '@ 之後沒有內容',
+
   'failure.wrongCredentials.default': '電子郵件或密碼錯誤',
   'failure.wrongCredentials_other': '{{text}}（已嘗試 {{count}} 次）；請重新登入',
   'failure.rateLimited': '登入嘗試次數過多：請在{{wait}}後重試',
@@ -39,8 +49,7 @@ export const zhHant: Catalog = {
   'failure.renewRejected': '{{host}} 不再接受此登入，且無法續期：請重新登入（`omicos login` 或 `omicos cli login`）',
   'failure.loginRejected': '{{host}} 不再接受此登入（{{status}}）：請執行 omicos login --force',
   'failure.registrationUnauthorized': '{{host}} 不接受此登入的使用者權杖來註冊程序（HTTP {{status}}）',
-  'failure.renewalLost':
-    '{{host}} 不再接受此登入：之前的一次續期在傳送重新整理權杖後中斷，伺服器的回應丟失了：請重新登入（`omicos login` 或 `omicos cli login`）',
+  'failure.renewalLost': '{{host}} 不再接受此登入：之前的一次續期在傳送重新整理權杖後中斷，伺服器的回應丟失了：請重新登入（`omicos login` 或 `omicos cli login`）',
 
   'failure.fileGone': '{{path}} 已不存在：請執行 omicos login',
   'failure.storedLoginGone': '此處儲存的登入已不存在',
@@ -148,8 +157,7 @@ export const zhHant: Catalog = {
   'failure.accountEmailUnusable': '{{host}} 發來的帳戶電子郵件看起來不是電子郵件位址',
   'failure.tokenTooLong': '{{host}} 發來的 {{field}} 超過 {{max}} 個字元',
   'failure.renewAnswerRefused': '{{answer}}；其中攜帶的使用者權杖已被吊銷，登入保持原樣',
-  'failure.renewAnswerRefusedSpent':
-    '{{answer}}；伺服器已替換了儲存的重新整理權杖，其回應中攜帶的權杖已被吊銷：請重新登入（`omicos login` 或 `omicos cli login`）',
+  'failure.renewAnswerRefusedSpent': '{{answer}}；伺服器已替換了儲存的重新整理權杖，其回應中攜帶的權杖已被吊銷：請重新登入（`omicos login` 或 `omicos cli login`）',
   'failure.noTokenResponse': '沒有權杖回應',
 
   'failure.cancelled.login': '登入已取消',
@@ -233,7 +241,6 @@ export const zhHant: Catalog = {
   'usage.serverWithVerify': '--server 只能用於登入或 --status --verify',
   'usage.passwordTwice': '--password 和 --password-stdin 只能二選一',
   'usage.passwordEmpty': '--password 為空',
-  'usage.notEmail': '--email {{value}} 不是電子郵件位址',
   'usage.passwordStdinTerminal': '--password-stdin 讀取透過管道傳入的密碼；在終端機上請去掉它，程式會詢問密碼（不回顯）',
   'usage.passwordStdinEmail': '--password-stdin 需要 --email（標準輸入中是密碼）',
   'usage.logoutWith': '--logout 不能與 --name、--force 或 --workspace 一起使用',
@@ -297,7 +304,7 @@ export const zhHant: Catalog = {
   'option.email': '直接給出電子郵件，跳過互動式詢問',
   'option.password': '直接給出密碼（會留在 shell 歷史記錄中；建議使用 --password-stdin）',
   'option.passwordStdin': '從管道傳入的標準輸入（非終端機）的第一行讀取密碼',
-  'option.name': '程序顯示名稱（預設：conda 環境名，否則為目前目錄名）',
+  'option.name': '程序顯示名稱（預設：conda 環境名（base 環境除外），否則為目前目錄名）',
   'option.force': '即使已經登入也重新登入',
   'option.forcePairing': '即使已經登入也重新配對，並使用新的配對碼',
   'option.server': '認證服務位址（預設：OMICOS_SERVER，否則為 https://auth.omicos.cn）；與 --logout 或 --status --verify 一起使用時，指目前登入必須所在的伺服器',

@@ -31,12 +31,10 @@ export type { Failure, FailureKind, FailureReason } from '../../machines/failure
  * The credentials the daemon uses in `cwd` (workspace first, global second); a user token
  * within a day of its end is renewed with the Node fetch (RFC 6749 section 6).
  */
-export const resolveCredentials = (options: ResolveOptions & { fetch?: FetchLike } = {}) =>
-  resolveWith({ ...options, fetch: options.fetch ?? nodeFetch() })
+export const resolveCredentials = (options: ResolveOptions & { fetch?: FetchLike } = {}) => resolveWith({ ...options, fetch: options.fetch ?? nodeFetch() })
 
 /** The resolver's refreshProcessToken, with the Node fetch (connection time limits) by default. */
-export const refreshProcessToken = (options: RefreshOptions): Promise<RefreshResult | null> =>
-  refreshWith({ ...options, fetch: options.fetch ?? nodeFetch() })
+export const refreshProcessToken = (options: RefreshOptions): Promise<RefreshResult | null> => refreshWith({ ...options, fetch: options.fetch ?? nodeFetch() })
 
 export interface LoginOptions extends EngineOptions {
   email?: string | null
@@ -117,7 +115,16 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<LoginOut
   if (options.workspace) await refuseHomeAsWorkspace(workspace.root, { cwd, env, home })
   const pending = createPendingPairings(home, { server, workspaceRoot: workspace.root, workspaceOnly: options.workspace ?? false })
   const release = await pending.claim()
-  const actors = createNodeActors({ home, cwd, env, fetch: options.fetch, workspaceOnly: options.workspace, lock: { onWait: options.onLockWait }, pairingNow: options.pairingNow, language: options.language })
+  const actors = createNodeActors({
+    home,
+    cwd,
+    env,
+    fetch: options.fetch,
+    workspaceOnly: options.workspace,
+    lock: { onWait: options.onLockWait },
+    pairingNow: options.pairingNow,
+    language: options.language,
+  })
   try {
     return await runResumableLogin({
       logic: provideLogin(actors),

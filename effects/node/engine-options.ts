@@ -45,12 +45,7 @@ export const resolveEngineOptions = (options: EngineOptions): ResolvedOptions =>
   const env = options.env ?? process.env
   const cwd = options.cwd ?? process.cwd()
   return {
-    server:
-      options.server !== undefined
-        ? parseServerUrl(options.server)
-        : env.OMICOS_SERVER
-          ? parseServerUrl(env.OMICOS_SERVER, 'OMICOS_SERVER')
-          : DEFAULT_SERVER,
+    server: options.server !== undefined ? parseServerUrl(options.server) : env.OMICOS_SERVER ? parseServerUrl(env.OMICOS_SERVER, 'OMICOS_SERVER') : DEFAULT_SERVER,
     home: options.home ?? omicosHome(env, cwd),
     cwd,
     env,

@@ -195,7 +195,12 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
 
     promptCredentials: fromPromise<Credentials, PromptInput>(async ({ input, signal }) => {
       if (!options.stdin) throw new EngineError('usage', 'no terminal to ask for the email and password: pass --email with --password-stdin (or --password)')
-      return promptCredentials({ stdin: options.stdin, stdout: options.stdout ?? options.stderr, notice: options.notice, labels: options.labels }, input, loadPromptClasses, signal)
+      return promptCredentials(
+        { stdin: options.stdin, stdout: options.stdout ?? options.stderr, notice: options.notice, labels: options.labels },
+        input,
+        loadPromptClasses,
+        signal,
+      )
     }),
 
     // Discovery, kept per fetch, so the password grant that follows asks for it no more.
@@ -204,27 +209,21 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
     }),
 
     authenticate: fromPromise<AuthenticateResult, AuthenticateInput>(({ input, signal }) =>
-      budgeted((deps) =>
-        authenticateWithPassword(deps, { server: input.server, clientId, scope, email: input.email, password: input.password }, signal),
-      ),
+      budgeted((deps) => authenticateWithPassword(deps, { server: input.server, clientId, scope, email: input.email, password: input.password }, signal)),
     ),
 
     // The pairing's deadline and poll stamps on a monotonic clock: a wall-clock jump while it
     // waits neither ends it early nor stalls it (effects/client/clock.ts).
     ...createPairingActors({ ...http, now: pairingNow }, { clientId, scope }),
 
-    identify: fromPromise<Account, IdentifyInput>(({ input, signal }) =>
-      budgeted((deps) => fetchAccount(deps, input.server, input.userToken, signal)),
-    ),
+    identify: fromPromise<Account, IdentifyInput>(({ input, signal }) => budgeted((deps) => fetchAccount(deps, input.server, input.userToken, signal))),
 
     lockCredentials: fromPromise<void, LockInput>(async () => {
       await release()
       releaseLocks = await lockLoginTargets({ ...loc, workspaceOnly })
     }),
 
-    registerProcess: fromPromise<RegistrationOutcome, RegisterProcessInput>(({ input, signal }) =>
-      budgeted((deps) => registerProcessOutcome(deps, input, signal)),
-    ),
+    registerProcess: fromPromise<RegistrationOutcome, RegisterProcessInput>(({ input, signal }) => budgeted((deps) => registerProcessOutcome(deps, input, signal))),
 
     // Under the locks the login took before it registered; they are let go after, as after persisting.
     markProcessReplaced: fromPromise<MarkReplacedResult, MarkReplacedInput>(async ({ input }) => {

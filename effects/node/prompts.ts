@@ -49,8 +49,7 @@ export interface PromptClasses {
   Password: PromptClass
 }
 
-const NO_TERMINAL =
-  'no terminal to ask for the email and password: pass --email with --password-stdin (or --password)'
+const NO_TERMINAL = 'no terminal to ask for the email and password: pass --email with --password-stdin (or --password)'
 
 const PLAIN = { pending: '', submitted: '', cancelled: '' }
 
@@ -124,10 +123,7 @@ export const promptCredentials = async (
  * Reads a secret piped on stdin (`--password-stdin`): everything up to the first newline.
  * Refuses a terminal (that is what the prompt is for) rather than wait on it.
  */
-export const readSecretFromStream = async (
-  stdin: NodeJS.ReadableStream & { isTTY?: boolean },
-  signal?: AbortSignal,
-): Promise<string> => {
+export const readSecretFromStream = async (stdin: NodeJS.ReadableStream & { isTTY?: boolean }, signal?: AbortSignal): Promise<string> => {
   if (stdin.isTTY) throw new EngineError('usage', '--password-stdin reads a piped password, but standard input is a terminal')
   const chunks: Buffer[] = []
   let size = 0

@@ -73,7 +73,10 @@ ${body}
 }
 
 export function renderErrorPage(error: string, description?: string): string {
-  return renderPage('Something went wrong', `<h1>Something went wrong</h1>
+  return renderPage(
+    'Something went wrong',
+    `<h1>Something went wrong</h1>
 <p class="message error" id="error" role="alert">${escapeHtml(description ?? error)}</p>
-<p class="lead">Error code: <span class="code">${escapeHtml(error)}</span></p>`)
+<p class="lead">Error code: <span class="code">${escapeHtml(error)}</span></p>`,
+  )
 }

@@ -59,7 +59,12 @@ function html(ctx: Context, body: string, status = 200): void {
 
 function setSessionCookie(ctx: Context, value: string): void {
   ctx.cookies.set(COOKIE, value, {
-    httpOnly: true, sameSite: 'lax', path: DEVICE_PAGE_PATH, secure: ctx.secure, overwrite: true, maxAge: SESSION_TTL_MS,
+    httpOnly: true,
+    sameSite: 'lax',
+    path: DEVICE_PAGE_PATH,
+    secure: ctx.secure,
+    overwrite: true,
+    maxAge: SESSION_TTL_MS,
   })
 }
 
@@ -169,9 +174,7 @@ async function login(page: PageContext, form: Record<string, unknown>): Promise<
   const account = await checkPassword(options.sql, email, password)
   if (!account) {
     const blocked = await options.limiter.fail(email)
-    const message = blocked
-      ? { reason: 'rate_limited', text: w.signInsLimited(blocked) }
-      : { reason: 'credentials', text: w.wrongCredentials }
+    const message = blocked ? { reason: 'rate_limited', text: w.signInsLimited(blocked) } : { reason: 'credentials', text: w.wrongCredentials }
     html(ctx, signInView({ csrf: page.session.csrf, email, userCode, message, language }), blocked ? 429 : 401)
     return
   }
@@ -202,9 +205,19 @@ async function verify(page: PageContext, form: Record<string, unknown>, account:
   // The code shown for confirmation is the only one /device/decide will take from this session.
   session.verifiedCode = check.code.jti
   await sessions.save(session)
-  html(ctx, confirmView({
-    csrf: session.csrf, email: account.email, userCode: check.userCode, processName: check.processName, hostname: check.hostname, request: check.request, prefilled, language,
-  }))
+  html(
+    ctx,
+    confirmView({
+      csrf: session.csrf,
+      email: account.email,
+      userCode: check.userCode,
+      processName: check.processName,
+      hostname: check.hostname,
+      request: check.request,
+      prefilled,
+      language,
+    }),
+  )
 }
 
 async function decide(page: PageContext, form: Record<string, unknown>, account: Account): Promise<void> {
@@ -227,7 +240,10 @@ async function decide(page: PageContext, form: Record<string, unknown>, account:
   await sessions.save(session)
   if (decision === 'approve') await approveDeviceCode(options.provider, check.code, account.accountId)
   else await denyDeviceCode(check.code)
-  html(ctx, outcomeView({ csrf: session.csrf, email: account.email, approved: decision === 'approve', processName: check.processName, hostname: check.hostname, language }))
+  html(
+    ctx,
+    outcomeView({ csrf: session.csrf, email: account.email, approved: decision === 'approve', processName: check.processName, hostname: check.hostname, language }),
+  )
 }
 
 const POST_ROUTES = new Set(['/device/login', '/device/logout', '/device/verify', '/device/decide'])

@@ -45,7 +45,9 @@ function accountBar(w: PageWords, email: string, csrf: string): string {
 export function signInView(args: { csrf: string; email?: string; userCode?: string; message?: PageMessage; language?: Language }): string {
   const language = args.language ?? 'en'
   const w = PAGE_WORDS[language]
-  return renderPage(w.signInTitle, `<h1>${escapeHtml(w.signInTitle)}</h1>
+  return renderPage(
+    w.signInTitle,
+    `<h1>${escapeHtml(w.signInTitle)}</h1>
 <p class="lead">${escapeHtml(w.signInLead)}</p>
 ${errorBlock(args.message)}
 <form id="signin-form" method="post" action="/device/login" autocomplete="on">
@@ -56,13 +58,17 @@ ${args.userCode ? `<input type="hidden" name="user_code" value="${escapeHtml(arg
 <label for="password">${escapeHtml(w.password)}</label>
 <input type="password" id="password" name="password" autocomplete="current-password" required>
 <button type="submit" id="signin-submit">${escapeHtml(w.signIn)}</button>
-</form>`, language)
+</form>`,
+    language,
+  )
 }
 
 export function codeView(args: { csrf: string; email: string; userCode?: string; message?: PageMessage; language?: Language }): string {
   const language = args.language ?? 'en'
   const w = PAGE_WORDS[language]
-  return renderPage(w.codeTitle, `<h1>${escapeHtml(w.codeHeading)}</h1>
+  return renderPage(
+    w.codeTitle,
+    `<h1>${escapeHtml(w.codeHeading)}</h1>
 <p class="lead">${escapeHtml(w.codeLead)}</p>
 ${errorBlock(args.message)}
 <form id="code-form" method="post" action="/device/verify" autocomplete="off">
@@ -71,7 +77,9 @@ ${csrfField(args.csrf)}
 <input type="text" id="user_code" name="user_code" placeholder="ABCD-WXYZ" maxlength="32" spellcheck="false" autocapitalize="characters" required autofocus value="${escapeHtml(args.userCode ?? '')}">
 <button type="submit" id="code-submit">${escapeHtml(w.continue)}</button>
 </form>
-${accountBar(w, args.email, args.csrf)}`, language)
+${accountBar(w, args.email, args.csrf)}`,
+    language,
+  )
 }
 
 /**
@@ -94,7 +102,15 @@ function requestedAt(w: PageWords, at: number | undefined, now: Date): string {
 }
 
 export function confirmView(args: {
-  csrf: string; email: string; userCode: string; processName?: string; hostname?: string; request: DeviceRequest; prefilled?: boolean; now?: Date; language?: Language
+  csrf: string
+  email: string
+  userCode: string
+  processName?: string
+  hostname?: string
+  request: DeviceRequest
+  prefilled?: boolean
+  now?: Date
+  language?: Language
 }): string {
   const language = args.language ?? 'en'
   const w = PAGE_WORDS[language]
@@ -102,7 +118,9 @@ export function confirmView(args: {
   const reported = `<span class="source">${escapeHtml(w.reportedByDevice)}</span>`
   const hidden = `${csrfField(args.csrf)}<input type="hidden" name="user_code" value="${escapeHtml(args.userCode)}">`
   const prefilled = args.prefilled ? `<p class="message notice" id="confirm-prefilled">${escapeHtml(w.prefilled)}</p>` : ''
-  return renderPage(w.confirmTitle, `<h1>${escapeHtml(w.confirmHeading)}</h1>
+  return renderPage(
+    w.confirmTitle,
+    `<h1>${escapeHtml(w.confirmHeading)}</h1>
 <p class="lead">${escapeHtml(w.confirmLead)}</p>
 ${prefilled}
 <dl class="request">
@@ -117,7 +135,9 @@ ${prefilled}
 <form id="deny-form" method="post" action="/device/decide">${hidden}<button type="submit" id="deny" name="decision" value="deny" class="secondary">${escapeHtml(w.deny)}</button></form>
 <form id="approve-form" method="post" action="/device/decide">${hidden}<button type="submit" id="approve" name="decision" value="approve">${escapeHtml(w.approve)}</button></form>
 </div>
-${accountBar(w, args.email, args.csrf)}`, language)
+${accountBar(w, args.email, args.csrf)}`,
+    language,
+  )
 }
 
 export function outcomeView(args: { csrf: string; email: string; approved: boolean; processName?: string; hostname?: string; language?: Language }): string {
@@ -130,7 +150,11 @@ export function outcomeView(args: { csrf: string; email: string; approved: boole
 <p class="message success" id="outcome-message">${escapeHtml(w.connected(subject))}</p>`
     : `<h1 id="outcome" data-outcome="denied">${escapeHtml(w.deniedTitle)}</h1>
 <p class="message error" id="outcome-message">${escapeHtml(w.denied(subject))}</p>`
-  return renderPage(args.approved ? w.connectedTitle : w.deniedTitle, `${body}
+  return renderPage(
+    args.approved ? w.connectedTitle : w.deniedTitle,
+    `${body}
 <p><a href="/device">${escapeHtml(w.connectAnother)}</a></p>
-${accountBar(w, args.email, args.csrf)}`, language)
+${accountBar(w, args.email, args.csrf)}`,
+    language,
+  )
 }

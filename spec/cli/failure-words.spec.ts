@@ -27,7 +27,12 @@ const SAMPLES: { [R in FailureReason]: FailureDetails[R][] } = {
   unusableAddress: [
     { option: '--server', value: 'ftp://x', problem: 'scheme', scheme: 'ftp' },
     { option: 'OMICOS_SERVER', value: null, problem: 'credentials', scheme: null },
-    ...(['controlChars', 'notUrl', 'userInfo', 'plainHttp', 'queryOrFragment'] as const).map((problem) => ({ option: '--server', value: null, problem, scheme: null })),
+    ...(['controlChars', 'notUrl', 'userInfo', 'plainHttp', 'queryOrFragment'] as const).map((problem) => ({
+      option: '--server',
+      value: null,
+      problem,
+      scheme: null,
+    })),
   ],
   noEndpoints: [{}],
   wrongCredentials: [
@@ -156,7 +161,9 @@ const SAMPLES: { [R in FailureReason]: FailureDetails[R][] } = {
 }
 
 const failures: Failure[] = FAILURE_REASONS.flatMap((reason) =>
-  (SAMPLES[reason] as object[]).map((details) => ({ kind: reason === 'described' ? 'local_files' : REASON_KIND[reason as keyof typeof REASON_KIND], reason, details }) as Failure),
+  (SAMPLES[reason] as object[]).map(
+    (details) => ({ kind: reason === 'described' ? 'local_files' : REASON_KIND[reason as keyof typeof REASON_KIND], reason, details }) as Failure,
+  ),
 )
 
 const WORDINGS: Wording[] = [
@@ -174,7 +181,12 @@ const catalogs = async (): Promise<Words[]> => [
 ]
 
 test('every TLS code the client tells apart has words', () => {
-  assert.equal(codesIn('tls').filter((code) => code !== 'plainHttp').sort(), [...TLS_CODES].sort())
+  assert.equal(
+    codesIn('tls')
+      .filter((code) => code !== 'plainHttp')
+      .sort(),
+    [...TLS_CODES].sort(),
+  )
 })
 
 test('every reason has samples, and every sample has a kind from the table', () => {

@@ -27,10 +27,14 @@ const clipanion = (argv: string[]): Promise<CliResult> => {
   let stderr = ''
   child.stdout.on('data', (d) => (stdout += d))
   child.stderr.on('data', (d) => (stderr += d))
-  return timeout(new Promise<CliResult>((done) => child.on('close', (code, signal) => done({ code, signal, stdout, stderr }))), 20_000, `clipanion ${argv.join(' ')}`)
+  return timeout(
+    new Promise<CliResult>((done) => child.on('close', (code, signal) => done({ code, signal, stdout, stderr }))),
+    20_000,
+    `clipanion ${argv.join(' ')}`,
+  )
 }
 
-test('the build rendered the version, the general help and each command\'s, for --help and -h', () => {
+test("the build rendered the version, the general help and each command's, for --help and -h", () => {
   for (const key of [[], ['--version'], ['-v'], ['--help'], ['-h'], ['login', '--help'], ['login', '-h'], ['cli', 'login', '--help']]) {
     assert.type(texts[JSON.stringify(key)], 'string', `a text for ${JSON.stringify(key)}`)
   }
@@ -39,7 +43,9 @@ test('the build rendered the version, the general help and each command\'s, for 
 test('each text is what clipanion prints, exit 0, nothing on stderr', async () => {
   const box = makeSandbox()
   try {
-    const lines = Object.keys(texts).filter((key) => key.startsWith('[')).map((key) => JSON.parse(key) as string[])
+    const lines = Object.keys(texts)
+      .filter((key) => key.startsWith('['))
+      .map((key) => JSON.parse(key) as string[])
     for (const argv of lines) {
       const [fast, slow] = await Promise.all([runCli(argv, { cwd: box.workspace, env: box.env, timeoutMs: 20_000 }), clipanion(argv)])
       assert.is(fast.code, 0, `omicos ${argv.join(' ')}: ${fast.stderr}`)
@@ -57,7 +63,11 @@ test('other command lines go to the CLI: a bad flag, --version with more, an arg
   try {
     for (const argv of [['--version', 'x'], ['login --help'], ['login', '--help', '--nope'], ['--nope']]) {
       const [fast, slow] = await Promise.all([runCli(argv, { cwd: box.workspace, env: box.env, timeoutMs: 20_000 }), clipanion(argv)])
-      assert.equal({ code: fast.code, stdout: fast.stdout, stderr: fast.stderr }, { code: slow.code, stdout: slow.stdout, stderr: slow.stderr }, `omicos ${argv.join(' ')}`)
+      assert.equal(
+        { code: fast.code, stdout: fast.stdout, stderr: fast.stderr },
+        { code: slow.code, stdout: slow.stdout, stderr: slow.stderr },
+        `omicos ${argv.join(' ')}`,
+      )
     }
   } finally {
     box.cleanup()

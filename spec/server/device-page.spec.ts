@@ -2,9 +2,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Browser, Page } from 'playwright-core'
 import { closeChromium, launchChromium, openPage } from '../support/browser.js'
-import {
-  DEFAULT_USERS, pollDeviceCode, referenceServerFor, requestDeviceCode,
-} from '../support/server.js'
+import { DEFAULT_USERS, pollDeviceCode, referenceServerFor, requestDeviceCode } from '../support/server.js'
 import { timeout } from '../support/wait.js'
 
 const [ada] = DEFAULT_USERS as [{ email: string; password: string }]
@@ -57,7 +55,13 @@ test('sign in, enter the code in lower case without the dash, see who asked, whe
     assert.ok(requestedAt >= before && requestedAt <= after, `requested at ${new Date(requestedAt).toISOString()}`)
     // In the browser's time zone, not the server's UTC: New York's clock, its zone named.
     const shown = (await page.textContent('#confirm-requested-at')) ?? ''
-    const clock = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', hour: 'numeric', minute: '2-digit', second: '2-digit', hour12: true }).formatToParts(requestedAt)
+    const clock = new Intl.DateTimeFormat('en-US', {
+      timeZone: 'America/New_York',
+      hour: 'numeric',
+      minute: '2-digit',
+      second: '2-digit',
+      hour12: true,
+    }).formatToParts(requestedAt)
     const newYork = ['hour', 'minute', 'second'].map((type) => clock.find((part) => part.type === type)!.value).join(':')
     assert.ok(shown.includes(newYork), `${shown} shows ${newYork}`)
     assert.match(shown, /\b(EST|EDT|GMT-[45])\b.* \((just now|\d+ seconds ago)\)$/)
