@@ -38,7 +38,7 @@ export abstract class OmicosCommand extends Command {
     const trace = traceInspector(this.io, this.trace)
     // A person at a terminal is told what is waited for; pipes and files get what they always got.
     if (!(this.context.stderr as { isTTY?: boolean }).isTTY) return trace
-    const speak = waitLines((line) => this.context.stderr.write(`${line}\n`))
+    const speak = waitLines((line) => this.context.stderr.write(`${line}\n`), this.words)
     return trace ? (event) => (trace(event), speak(event)) : speak
   }
 

@@ -167,6 +167,12 @@ export const zhHans: Catalog = {
   'failure.cancelled.deviceAuthorization': '设备授权已取消',
   'failure.cancelled.resumable': '登录已取消；配对码在{{left}}内仍然有效：再次运行 {{again}} 即可继续使用它，或加上 --force 获取新的配对码',
 
+  'wait.signingIn': '正在登录 {{host}}……',
+  'wait.registering': '正在向 {{host}} 注册此进程……',
+  'wait.revokingReplaced': '正在吊销被替换登录的令牌……',
+  'wait.revokingIssued': '正在 {{host}} 上吊销为此次登录签发的令牌……',
+  'wait.revoking': '正在 {{host}} 上吊销令牌……',
+
   'line.error': '错误：{{line}}',
   'failure.bug': '意外故障（程序缺陷）：{{message}}（请加上 --trace 运行并报告）',
 
