@@ -116,6 +116,7 @@ export const zhHans: Catalog = {
   'request.renewal': '令牌续期',
   'serverRefused.unknownError': '未知错误',
   'failure.redirect': '{{host}} 在本应给出应答时返回了重定向（HTTP {{status}}）；不会跟随重定向',
+  'failure.answerCutShort': '{{host}} 在应答完整之前关闭了连接',
   'failure.tooLarge': '{{host}} 发来的应答超过 {{mib}} MiB；未读取',
   'failure.notJson': '{{host}} 返回了 {{status}}，但内容不是 JSON',
   'failure.notObject': '{{host}} 返回了 {{status}}，但 JSON 不是对象',

@@ -117,6 +117,7 @@ export const zhHant: Catalog = {
   'request.renewal': '權杖續期',
   'serverRefused.unknownError': '未知錯誤',
   'failure.redirect': '{{host}} 在本應給出回應時傳回了重定向（HTTP {{status}}）；不會跟隨重定向',
+  'failure.answerCutShort': '{{host}} 在回應完整之前關閉了連線',
   'failure.tooLarge': '{{host}} 發來的回應超過 {{mib}} MiB；未讀取',
   'failure.notJson': '{{host}} 傳回了 {{status}}，但內容不是 JSON',
   'failure.notObject': '{{host}} 傳回了 {{status}}，但 JSON 不是物件',
