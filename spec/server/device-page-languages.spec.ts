@@ -5,10 +5,10 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Browser, Page } from 'playwright-core'
-import { closeChromium, launchChromium, openPage } from './support/browser.js'
-import { DEFAULT_USERS, pollDeviceCode, referenceServerFor, requestDeviceCode } from './support/server.js'
-import { englishSentences } from './support/english-sentences.js'
-import { timeout } from './support/wait.js'
+import { closeChromium, launchChromium, openPage } from '../support/browser.js'
+import { DEFAULT_USERS, pollDeviceCode, referenceServerFor, requestDeviceCode } from '../support/server.js'
+import { englishSentences } from '../support/english-sentences.js'
+import { timeout } from '../support/wait.js'
 
 const [ada] = DEFAULT_USERS as [{ email: string; password: string }]
 

@@ -5,11 +5,11 @@
 // the same command lines in English show it would. --json and the exit codes stay as they are.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { PAIRING_CODE, runCli, type CliSandbox } from './support/cli.js'
-import { pairingSpec } from './support/device-pairing.js'
-import { DEFAULT_USERS } from './support/server.js'
-import { englishSentences } from './support/english-sentences.js'
-import { inTmux, tmux, type Pane } from './support/tmux-pane.js'
+import { PAIRING_CODE, runCli, type CliSandbox } from '../support/cli.js'
+import { pairingSpec } from '../support/device-pairing.js'
+import { DEFAULT_USERS } from '../support/server.js'
+import { englishSentences } from '../support/english-sentences.js'
+import { inTmux, tmux, type Pane } from '../support/tmux-pane.js'
 
 const [ada] = DEFAULT_USERS as [{ email: string; password: string }]
 const ZH = { LANG: 'zh_CN.UTF-8' }
@@ -122,7 +122,7 @@ for (const [columns, rows] of [
 
 test('the pairing without a terminal: plain Chinese lines; the English check finds the English screen', async () => {
   const box = sandbox()
-  const { startCli } = await import('./support/cli.js')
+  const { startCli } = await import('../support/cli.js')
   const cli = startCli(['cli', 'login', '--server', ref.server.url], { cwd: box.workspace, env: { ...box.env, ...ZH } })
   try {
     const code = (await cli.waitFor(CODE, 15_000))[1]!

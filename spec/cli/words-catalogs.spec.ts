@@ -4,11 +4,11 @@
 // environment picks the catalog as POSIX says (LC_ALL, then LC_MESSAGES, then LANG).
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { en } from '../cli/words/en.js'
-import { CATALOGS, catalogFor, localeOf, wordsFor } from '../cli/words/index.js'
-import type { Catalog } from '../cli/words/en.js'
-import { wrapWords, textWidth } from '../cli/terminal.js'
-import { englishSentences } from './support/english-sentences.js'
+import { en } from '../../cli/words/en.js'
+import { CATALOGS, catalogFor, localeOf, wordsFor } from '../../cli/words/index.js'
+import type { Catalog } from '../../cli/words/en.js'
+import { wrapWords, textWidth } from '../../cli/terminal.js'
+import { englishSentences } from '../support/english-sentences.js'
 
 const PLURAL = /_(zero|one|two|few|many|other)$/
 const baseOf = (key: string) => key.replace(PLURAL, '')
