@@ -160,6 +160,8 @@ export const zhHans: Catalog = {
   'failure.renewAnswerRefusedSpent': '{{answer}}；服务器已替换了保存的刷新令牌，其应答中携带的令牌已被吊销：请重新登录（`omicos login` 或 `omicos cli login`）',
   'failure.noTokenResponse': '没有令牌应答',
 
+  'failure.effectException': '{{effect}} 步骤中出现意外故障（程序缺陷）：{{message}}（请加上 --trace 运行并报告）',
+  'failure.effectException.unnamed': '某个步骤中出现意外故障（程序缺陷）：{{message}}（请加上 --trace 运行并报告）',
   'failure.cancelled.login': '登录已取消',
   'failure.cancelled.pairing': '登录已取消',
   'failure.cancelled.logout': '退出登录已取消',

@@ -161,6 +161,8 @@ export const zhHant: Catalog = {
   'failure.renewAnswerRefusedSpent': '{{answer}}；伺服器已替換了儲存的重新整理權杖，其回應中攜帶的權杖已被撤銷：請重新登入（`omicos login` 或 `omicos cli login`）',
   'failure.noTokenResponse': '沒有權杖回應',
 
+  'failure.effectException': '{{effect}} 步驟中出現意外故障（程式缺陷）：{{message}}（請加上 --trace 執行並報告）',
+  'failure.effectException.unnamed': '某個步驟中出現意外故障（程式缺陷）：{{message}}（請加上 --trace 執行並報告）',
   'failure.cancelled.login': '登入已取消',
   'failure.cancelled.pairing': '登入已取消',
   'failure.cancelled.logout': '登出已取消',
