@@ -22,7 +22,8 @@ import { EngineError, engineError } from '../client/engine-error.js'
 import { hostOf } from '../client/server-url.js'
 import { defaultProcessName } from './environment.js'
 import type { HttpDeps } from '../client/http.js'
-import { checkProcessToken, registerProcess, revokeTokens } from '../client/omicos-api.js'
+import { checkProcessToken, registerProcessOutcome, revokeTokens, type RegisterProcessRequest } from '../client/omicos-api.js'
+import type { ProcessRegistration } from '../../machines/contracts.js'
 import { resolveWorkspace } from '../store/workspace.js'
 import { RENEW_WITHIN_MS } from '../../machines/renewal.js'
 import { expiresWithin, renewStoredLogin, userTokenUsable } from './renew-login.js'
@@ -137,8 +138,10 @@ export const refreshProcessToken = async (options: RefreshOptions): Promise<Refr
     // Checked twice: another process may have registered while this one waited for the lock.
     if (!needsRefresh(source.credentials, now(), options)) return { ...source_, refreshed: false, written: [] }
     const { credentials } = source
-    const registration = await registerProcess(
+    const replaced = { files: [source.path, ...lockable.filter((file) => path.resolve(file) !== path.resolve(source.path))], text: source.text }
+    const registration = await registerOrMark(
       options,
+      replaced,
       {
         server: credentials.server,
         userToken: credentials.user_token,
@@ -151,7 +154,13 @@ export const refreshProcessToken = async (options: RefreshOptions): Promise<Refr
       if (!(error instanceof EngineError && error.kind === 'refused')) throw error
       const renewed = await renewStoredLogin({ ...options, lock: { ...options.lock, held: true }, seenUserToken: credentials.user_token, userTokenRefused: true }, source.path)
       if (renewed.kind !== 'renewed') throw logInAgain(credentials.server)
-      return registerProcess(options, { server: credentials.server, userToken: renewed.credentials.user_token, processId: credentials.process_id, name: credentials.process_name }, options.signal)
+      const again = (await readCredentialFile(source.path)) ?? source
+      return registerOrMark(
+        options,
+        { files: replaced.files, text: again.text },
+        { server: credentials.server, userToken: renewed.credentials.user_token, processId: credentials.process_id, name: credentials.process_name },
+        options.signal,
+      )
     })
     const withToken = (base: CredentialFile): CredentialFile => withRegistration(base, registration)
     const twins = lockable.filter((file) => path.resolve(file) !== path.resolve(source.path))
@@ -197,6 +206,31 @@ const dropToken = async (options: RefreshOptions, server: string, token: string)
   if (!done) await putBackRevocations(options, [{ server, tokens: [token] }]).catch(() => {})
 }
 
+/**
+ * Registers the process; an answer refused after the server may have acted is not just thrown:
+ * the process token it carried is revoked (or queued), and the files that hold the token it
+ * rotated away (`replaced.files`, while they still read `replaced.text`) are marked so, as a
+ * login marks them, so the next call registers again instead of handing out a dead token.
+ */
+const registerOrMark = async (
+  options: RefreshOptions,
+  replaced: { files: string[]; text: string },
+  request: RegisterProcessRequest,
+  signal?: AbortSignal,
+): Promise<ProcessRegistration> => {
+  const outcome = await registerProcessOutcome(options, request, signal)
+  if (outcome.kind !== 'refused') return outcome
+  if (outcome.strayProcessToken) await dropToken(options, request.server, outcome.strayProcessToken)
+  if (outcome.mayHaveRotated && replaced.files.length > 0) {
+    const stored = await readCredentialFile(replaced.files[0]!).catch(() => null)
+    if (stored && stored.text === replaced.text && !stored.credentials.process_token_replaced_at) {
+      const at = new Date((options.now ?? Date.now)()).toISOString()
+      await rewriteIfUnchanged(replaced.files, replaced.text, { ...stored.credentials, process_token_replaced_at: at }, options).catch(() => [])
+    }
+  }
+  throw new EngineError(outcome.failure)
+}
+
 const logInAgain = (server: string) =>
   engineError('renewRejected', { host: hostOf(server) })
 
@@ -218,7 +252,10 @@ const realign = async (options: RefreshOptions, processId: string): Promise<Refr
       return { credentials: mine, path: workspace, source: 'workspace', refreshed: false, written: [], realigned: true }
     }
     const name = defaultProcessName(options.env ?? process.env, options.cwd ?? process.cwd())
-    const registration = await registerProcess(options, { server: global.server, userToken: global.user_token, processId, name }, options.signal)
+    // Only a workspace file of this very process holds a token the registration rotates away.
+    const stored = mine && mine.process_id === processId && mine.server === global.server ? await readCredentialFile(workspace) : null
+    const replaced = { files: stored ? [workspace] : [], text: stored?.text ?? '' }
+    const registration = await registerOrMark(options, replaced, { server: global.server, userToken: global.user_token, processId, name }, options.signal)
     const next = withRegistration(global, registration, { process_id: processId, process_name: name })
     const outcome = await persistLogin({ ...options, workspaceOnly: true, lock: { ...options.lock, held: true } }, next).catch(async (error) => {
       if (error instanceof LockLostError) await dropToken(options, global.server, registration.processToken)

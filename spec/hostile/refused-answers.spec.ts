@@ -7,7 +7,7 @@
 // no token it issued is alive without a file holding it.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { decidePairing } from '../../server/index.js'
 import { findSecret, PAIRING_CODE, type CliResult, type CliSandbox } from '../support/cli.js'
@@ -15,6 +15,8 @@ import { assertOneLineError, bytesOf, CREDENTIAL_FILE, loginSpec, watchForLeaks 
 import { secretsSeen, sendJson, startHostileServer, type HostileServer, type Upstream } from '../support/hostile-server.js'
 import { assertNoLiveTokenUnheld, assertOnlyMarked } from '../support/live-tokens.js'
 import { timeout } from '../support/wait.js'
+import { refreshProcessToken } from '../../effects/node/resolver.js'
+import { EngineError } from '../../effects/client/engine-error.js'
 
 const ADA = { email: 'ada@example.com', password: 'correct horse battery' }
 
@@ -162,6 +164,49 @@ test('Ctrl-C while the server holds the registration it made: exit 130, marked, 
   assertNoSecretIn(result)
   assertOnlyMarked(file, before)
   await assertStatusSaysReplaced(box)
+  await assertNoLiveTokenUnheld(ref, hostile, [box], since)
+})
+
+/** The daemon's refresh (or realignment), expected to fail: the error it throws. */
+const daemonRefresh = async (box: CliSandbox, cwd: string, rejectedProcessToken?: string) => {
+  const error = await timeout(
+    refreshProcessToken({ home: box.home, cwd, env: box.env, minValidityMs: 60_000, rejectedProcessToken }).then(
+      () => null,
+      (thrown: unknown) => thrown,
+    ),
+    20_000,
+    'the daemon refresh',
+  )
+  assert.instance(error, EngineError)
+  return error as EngineError
+}
+
+test("the daemon's process-token refresh meets a refused registration answer: thrown, marked, the answer's token revoked", async () => {
+  const { box, file, before, since } = await loggedIn()
+  const stored = JSON.parse(before!.toString('utf8'))
+  spoilRegistration((a) => JSON.stringify({ ...a.json(), process_id: '../x' }))
+  const error = await daemonRefresh(box, box.workspace, stored.process_token)
+  assert.equal([error.kind, error.reason], ['bad_response', 'registrationProcessId'])
+  assertOnlyMarked(file, before)
+  await assertStatusSaysReplaced(box)
+  assert.ok((await assertNoLiveTokenUnheld(ref, hostile, [box], since)) >= 1)
+  // The next refresh, with a server that answers well, registers again and the marker goes.
+  hostile.reset()
+  const again = await timeout(refreshProcessToken({ home: box.home, cwd: box.workspace, env: box.env, minValidityMs: 60_000 }), 20_000, 'refresh again')
+  assert.is(again?.refreshed, true)
+  assert.is(JSON.parse(readFileSync(file, 'utf8')).process_token_replaced_at, undefined)
+})
+
+test("the daemon's realignment in another workspace meets a refused registration answer: the global file untouched, no live token unheld", async () => {
+  const { box, file, before, since } = await loggedIn()
+  const other = join(box.workspace, '..', 'other-project')
+  mkdirSync(join(other, '.git'), { recursive: true })
+  // A token the answer carries intact is revoked. (One whose value is itself spoiled cannot be
+  // named to the server; a login revokes its grant, which ends it, but the daemon's login stays.)
+  spoilRegistration((a) => JSON.stringify({ ...a.json(), expires_at: '2026-13-45' }))
+  const error = await daemonRefresh(box, other)
+  assert.is(error.kind, 'bad_response')
+  assert.equal(bytesOf(file), before, 'the global login is not the one registered')
   await assertNoLiveTokenUnheld(ref, hostile, [box], since)
 })
 
