@@ -12,7 +12,7 @@ import { english, type Words } from './words/english.js'
 // What every omicos command does with its streams: --trace, Ctrl-C turned into a cancel event,
 // and the rule that nothing escapes as a stack trace: a failure is one line and an exit code
 // from the table. Plain functions, so a command can run without the command-line parser
-// (cli/start.ts answers `login --status` that way).
+// (cli/start.cts answers `login --status` that way).
 
 export interface CommandIo {
   stdout: Writable

@@ -3,7 +3,7 @@ import { thrownJson } from './render-json.js'
 import { renderStatus } from './render-status.js'
 
 // `omicos login --status`, once its options are known: run by the login command, and by the
-// bin itself for the plain forms (cli/start.ts decides, cli/status-main.ts runs), which then load
+// bin itself for the plain forms (cli/start.cts decides, cli/status-main.ts runs), which then load
 // no command-line parser and none of the login code. Both go through here, so both print the same.
 
 export interface StatusRequest {

@@ -1,8 +1,8 @@
-// The bin's entry for the plain forms of `omicos login --status` (cli/start.ts loads it). The
-// build bundles it apart from the rest of the CLI (dist/cli/status-main.js, its lazily loaded
-// request code in dist/cli/status-bundle/), so a status reads one file of code and a few
-// small ones, not the chunks the whole CLI is split into: on Node 20 each module loaded costs
-// start-up time and memory (scripts/bench-startup.mjs).
+// The bin's entry for the plain forms of `omicos login --status` (cli/start.cts loads it). The
+// build bundles it apart from the rest of the CLI, as one CommonJS file
+// (dist/cli/status-main.cjs) that the bin compiles with the V8 code cache the build made for it,
+// so a status reads compiled code instead of parsing: on Node 20, parsing and each module loaded
+// cost start-up time and memory (scripts/bench-startup.mjs).
 import { lookUpHostsInChildProcess } from '../effects/node/node-fetch.js'
 import * as statusFlow from '../effects/node/status-flow.js'
 import { exitWhenWritten, quietWhenReaderGoes } from './output-streams.js'
@@ -10,7 +10,7 @@ import { titleWithoutSecrets } from './process-title.js'
 import { runStatusCommand, type StatusRequest } from './status-command.js'
 import { wordsFor } from './words/index.js'
 
-/** Answers a plain status form (cli/start.ts decided it is one). */
+/** Answers a plain status form (cli/start.cts decided it is one). */
 export async function answerStatus(argv: string[], request: StatusRequest): Promise<void> {
   // As the parsed command line does (cli/hide-secrets-from-process-list.ts): `ps` shows the command.
   if (process.platform !== 'win32') process.title = titleWithoutSecrets('omicos', argv)

@@ -31,12 +31,13 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
 })
-// The `omicos` bin, bundled over its transpiled copy: a few files instead of a few hundred
-// module loads (clipanion, xstate, cross-fetch...), which were most of the CLI's start-up time
-// (scripts/bench-startup.mjs). The entry, cli/start.ts, answers `--version` and `--help`
-// (with the texts rendered below) itself and loads cli/main.ts, with clipanion, for anything else. What
-// the commands load with `await import()` (the engine, cross-fetch, enquirer, the QR code,
-// the proxy agents) goes to chunks in dist/cli/bundle/, read only when used. Whitespace and
+// The CLI, bundled over its transpiled copy: a few files instead of a few hundred module loads
+// (clipanion, xstate, cross-fetch...), which were most of the CLI's start-up time
+// (scripts/bench-startup.mjs). The bin's entry, cli/start.cts (dist/cli/omicos.cjs), answers
+// `--version` and `--help` (with the texts rendered below) and the plain status itself and
+// loads cli/main.ts (dist/cli/main.js), with clipanion, for anything else. What the commands
+// load with `await import()` (the engine, cross-fetch, enquirer, the QR code, the proxy
+// agents) goes to chunks in dist/cli/bundle/, read only when used. Whitespace and
 // syntax are minified: parsing is most of what a start costs on a runtime without a compile
 // cache (Node 20), and a third fewer bytes measured about 15% less time for `--help`; names are
 // kept for stack traces. The bundled CommonJS packages get a `require` for Node's built-ins.
@@ -66,15 +67,6 @@ const noDebug = {
     }))
   },
 }
-// cli/start.ts loads cli/status-main.ts for a plain `login --status`: that entry is bundled on
-// its own below, so here its import stays as written.
-/** @type {import('esbuild').Plugin} */
-const statusEntryApart = {
-  name: 'status-entry-apart',
-  setup(build) {
-    build.onResolve({ filter: /^\.\/status-main\.js$/ }, (args) => (args.importer.endsWith('start.ts') ? { path: args.path, external: true } : undefined))
-  },
-}
 /** @type {import('esbuild').BuildOptions & { plugins: import('esbuild').Plugin[], metafile: true }} */
 const bundleOptions = {
   plugins: [inlineVersion, noDebug],
@@ -96,32 +88,40 @@ const bundleOptions = {
 }
 const bundled = await build({
   ...bundleOptions,
-  // cli/start.ts answers --version and turns on the compile cache before loading cli/main.ts.
-  entryPoints: [{ in: 'cli/start.ts', out: 'main' }],
-  plugins: [...bundleOptions.plugins, statusEntryApart],
+  entryPoints: [{ in: 'cli/main.ts', out: 'main' }],
   outdir: 'dist/cli',
   entryNames: '[name]',
   chunkNames: 'bundle/[name]-[hash]',
 })
-// The plain status's own bundle: one file with all it runs offline, its request code (for
-// --verify) in chunks of its own. cli/start.ts loads it or cli/main.ts, never both (it decides
-// before loading either), so no module exists twice in one process
-// (the held secrets the sanitizer redacts are one set); spec/cli/status-shortcut.spec.ts checks.
-const statusBundled = await build({
-  ...bundleOptions,
-  entryPoints: [{ in: 'cli/status-main.ts', out: 'status-main' }],
-  outdir: 'dist/cli',
-  entryNames: '[name]',
-  chunkNames: 'status-bundle/[name]-[hash]',
+/** What the two CommonJS files below share: one file each, minified like the CLI. */
+const commonJs = /** @type {const} */ ({ bundle: true, format: 'cjs', platform: 'node', target: 'node20', minifyWhitespace: true, minifySyntax: true, logLevel: 'warning' })
+// The bin's entry: CommonJS, so what it answers itself (help, version, the plain status) never
+// starts the ES module loader, which a start pays for before any code runs. It names the CLI
+// and the status bundle by path and loads each only when asked.
+await build({ ...commonJs, entryPoints: ['cli/start.cts'], outfile: 'dist/cli/omicos.cjs', external: ['./main.js'] })
+// The plain status's own bundle: one CommonJS file with all it runs, its request code (for
+// --verify) included but set up only when first used (esbuild's lazy module wrappers), so the
+// code cache below covers it all. cli/start.cts loads it or cli/main.ts, never both (it decides
+// before loading either), so no module exists twice in one process (the held secrets the
+// sanitizer redacts are one set); spec/cli/status-shortcut.spec.ts checks.
+await build({
+  ...commonJs,
+  plugins: [inlineVersion, noDebug],
+  entryPoints: ['cli/status-main.ts'],
+  outfile: 'dist/cli/status-main.cjs',
+  external: ['better-sqlite3'],
+  // A dynamic import() left in the bundle would need a module loader that a vm.Script has not.
+  supported: { 'dynamic-import': false },
+  sourcemap: 'external',
 })
-const written = new Set([bundled, statusBundled].flatMap((result) => Object.keys(result.metafile.outputs)).map((file) => join(file)))
-for (const dir of ['dist/cli/bundle', 'dist/cli/status-bundle']) {
-  for (const name of readdirSync(dir)) {
-    const file = join(dir, name)
-    if (!written.has(file) && !written.has(file.replace(/\.map$/, ''))) rmSync(file, { force: true })
-  }
+const written = new Set(Object.keys(bundled.metafile.outputs).map((file) => join(file)))
+for (const name of readdirSync('dist/cli/bundle')) {
+  const file = join('dist/cli/bundle', name)
+  if (!written.has(file) && !written.has(file.replace(/\.map$/, ''))) rmSync(file, { force: true })
 }
-for (const bin of ['dist/cli/main.js', 'dist/server/main.js']) if (existsSync(bin)) chmodSync(bin, 0o755)
+// The status's chunks of builds before it had one file.
+rmSync('dist/cli/status-bundle', { recursive: true, force: true })
+for (const bin of ['dist/cli/omicos.cjs', 'dist/server/main.js']) if (existsSync(bin)) chmodSync(bin, 0o755)
 
 // The server is also its own package (server/, the omicos-auth-server workspace), built into
 // server/dist, so its bin that npm links at the root runs after `npm install`. The specs use
@@ -133,7 +133,7 @@ for (const bin of ['dist/cli/main.js', 'dist/server/main.js']) if (existsSync(bi
 }
 
 // The version and help texts, rendered now by the CLI itself (clipanion) and printed by
-// cli/start.ts for exactly these command lines, so `omicos --version` and `omicos login
+// cli/start.cts for exactly these command lines, so `omicos --version` and `omicos login
 // --help` load no parser.
 // Each command's path is read from the general help. A text is kept only when the CLI printed
 // it on stdout alone with exit 0; spec/cli/start.spec.ts checks each against clipanion's.
@@ -141,7 +141,7 @@ for (const bin of ['dist/cli/main.js', 'dist/server/main.js']) if (existsSync(bi
   const { spawnSync } = await import('node:child_process')
   const helpFile = 'dist/cli/rendered-texts.json'
   rmSync(helpFile, { force: true })
-  // In English, whatever the language of the shell that builds; cli/start.ts leaves the languages
+  // In English, whatever the language of the shell that builds; cli/start.cts leaves the languages
   // with a catalog (listed under "#languages") to the CLI.
   const { LC_ALL, LC_MESSAGES, LANG, ...env } = process.env
   /** @param {string[]} argv */
@@ -174,6 +174,15 @@ for (const bin of ['dist/cli/main.js', 'dist/server/main.js']) if (existsSync(bi
   }
   writeFileSync(`${helpFile}.tmp`, JSON.stringify(texts))
   renameSync(`${helpFile}.tmp`, helpFile)
+}
+
+// V8's code cache for the plain status's bundle, made by running statuses with it
+// (scripts/status-code-cache.mjs), so the cache holds the functions a status calls, not only
+// the bundle's top level. cli/start.cts compiles the bundle with it.
+{
+  const { spawnSync } = await import('node:child_process')
+  const cache = spawnSync(process.execPath, ['scripts/status-code-cache.mjs'], { stdio: 'inherit', timeout: 60_000 })
+  if (cache.status !== 0) process.exit(cache.status ?? 1)
 }
 
 // Declaration files for the package entry points; only on install (`prepare`), since the

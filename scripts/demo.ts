@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { addUser, decidePairing, startServer, type RunningServer } from '../server/index.js'
 
-const BIN = resolve(import.meta.dirname, '../cli/main.js')
+const BIN = resolve(import.meta.dirname, '../cli/omicos.cjs')
 const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY)
 const root = mkdtempSync(join(tmpdir(), 'omicos-demo-'))
 const dataDir = join(root, 'server-data')

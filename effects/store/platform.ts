@@ -15,7 +15,6 @@
 //   system's icacls;
 // - a rename over a file that another process has open is refused (EPERM, EBUSY or EACCES)
 //   until it closes it, so replacing is retried for a bounded time (REPLACE_RETRY_MS).
-import { execFile } from 'node:child_process'
 import { constants as FS, promises as fsp, realpath, type Stats } from 'node:fs'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -177,14 +176,20 @@ const SYSTEM_ROOT = () => process.env.SystemRoot ?? process.env.windir ?? 'C:\\W
 // able to answer for these tools.
 const systemTool = (name: string) => path.win32.join(SYSTEM_ROOT(), 'System32', name)
 
-/** Runs a system tool; its output, read byte for byte (latin1: both tools print the console's code page). */
-const runTool = (file: string, args: string[]): Promise<string> =>
-  new Promise((resolve, reject) => {
+/**
+ * Runs a system tool; its output, read byte for byte (latin1: both tools print the console's code
+ * page). child_process is loaded here, when first needed (on Windows only): loading it takes a
+ * few milliseconds of every start elsewhere (scripts/bench-startup.mjs).
+ */
+const runTool = async (file: string, args: string[]): Promise<string> => {
+  const { execFile } = await import('node:child_process')
+  return new Promise((resolve, reject) => {
     execFile(file, args, { encoding: 'latin1', windowsHide: true, timeout: 10_000, maxBuffer: 1 << 20 }, (error, stdout) => {
       if (error) reject(error)
       else resolve(stdout)
     })
   })
+}
 
 let currentUser: Promise<WindowsUser> | undefined
 

@@ -1,4 +1,4 @@
-// The bin's entry (cli/start.ts) answers `--version` and `--help` with the texts the build rendered
+// The bin's entry (cli/start.cts) answers `--version` and `--help` with the texts the build rendered
 // without loading clipanion: what it prints must be byte for byte what clipanion prints for the
 // same command line, with the same exit code, and anything else must still reach the CLI.
 import { test } from 'uvu'
@@ -12,12 +12,12 @@ import { timeout } from '../support/wait.js'
 
 const texts: Record<string, string> = JSON.parse(readFileSync(resolve('dist/cli/rendered-texts.json'), 'utf8'))
 // The lazily loaded CLI, as the entry imports it: run directly, it is clipanion's answer.
-const mainChunk = readFileSync(CLI_BIN, 'utf8').match(/import\("(\.\/bundle\/main-[^"]+\.js)"\)/)?.[1]
+const mainFile = readFileSync(CLI_BIN, 'utf8').match(/import\("(\.\/main\.js)"\)/)?.[1]
 const runner = resolve('dist/spec/.clipanion-runner.mjs')
 
 test.before(() => {
-  assert.ok(mainChunk, 'dist/cli/main.js loads the CLI from a chunk')
-  writeFileSync(runner, `await import(${JSON.stringify(pathToFileURL(join(resolve('dist/cli'), mainChunk!)).href)})\n`)
+  assert.ok(mainFile, 'the bin loads the CLI from dist/cli/main.js')
+  writeFileSync(runner, `await import(${JSON.stringify(pathToFileURL(join(resolve('dist/cli'), mainFile!)).href)})\n`)
 })
 test.after(() => rmSync(runner, { force: true }))
 

@@ -1,5 +1,5 @@
 // The bin answers the plain forms of `omicos login --status` without its command-line parser
-// (cli/start.ts, for start-up time). These specs hold it to the parser's answers: the same
+// (cli/start.cts, for start-up time). These specs hold it to the parser's answers: the same
 // form with `--no-force` added (a no-op the shortcut declines) goes through the parser, and
 // the two must print the same bytes and end with the same exit code, in every state a status
 // can find: logged out, logged in, asked to verify online, a damaged file, a proxy that is down.
@@ -7,9 +7,9 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { CLI_BIN, type CliSandbox } from '../support/cli.js'
+import type { CliSandbox } from '../support/cli.js'
 import { CREDENTIAL_FILE, loginSpec, watchForLeaks } from '../support/cli-login.js'
 
 const ADA = { email: 'ada@example.com', password: 'status shortcut horse 7' }
@@ -18,7 +18,6 @@ const leaks = watchForLeaks()
 const spec = loginSpec(test, leaks, [ADA])
 const { ref } = spec
 
-const CLI_DIR = dirname(CLI_BIN)
 const FORMS = [[], ['--json'], ['--verify'], ['--verify', '--json'], ['--json', '--verify']]
 
 const logIn = async (box: CliSandbox) => {
@@ -52,28 +51,49 @@ const agree = async (box: CliSandbox, env: NodeJS.ProcessEnv = {}, forms = FORMS
   return answers
 }
 
-/** The bin's own files a run loaded, relative to dist/cli/, recorded by a module hook preloaded with --import. */
-const loadedFiles = async (box: CliSandbox, args: string[]): Promise<string[]> => {
+/**
+ * What a run loaded: the bin's own files, relative to dist/cli/, and Node's built-in modules.
+ * ES modules are recorded by a module hook preloaded with --import; CommonJS files the bin reads
+ * itself (the status bundle and its code cache, compiled by cli/start.cts) by a preload that
+ * records every read under dist/cli/; the built-ins from process.moduleLoadList at exit.
+ */
+const loaded = async (box: CliSandbox, args: string[]): Promise<{ files: string[]; builtins: string[] }> => {
   const dir = mkdtempSync(join(tmpdir(), 'omicos-loads-'))
   try {
     const out = join(dir, 'loaded')
+    const builtinsOut = join(dir, 'builtins')
     const hooks = `import { appendFileSync } from 'node:fs'\nexport async function load(url, context, next) { appendFileSync(${JSON.stringify(out)}, url + '\\n'); return next(url, context) }\n`
     const probe = join(dir, 'probe.mjs')
     writeFileSync(probe, `import { register } from 'node:module'\nregister(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)})\n`)
+    const reads = join(dir, 'reads.cjs')
+    writeFileSync(
+      reads,
+      `const fs = require('node:fs')\nconst { pathToFileURL } = require('node:url')\nconst read = fs.readFileSync\n` +
+        `fs.readFileSync = function (file, ...rest) { if (typeof file === 'string' && file.includes('/dist/cli/')) fs.appendFileSync(${JSON.stringify(out)}, pathToFileURL(file).href + '\\n'); return read.call(this, file, ...rest) }\n` +
+        `process.on('exit', () => fs.writeFileSync(${JSON.stringify(builtinsOut)}, process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13)).join('\\n')))\n`,
+    )
     writeFileSync(out, '')
-    const result = await omicos(box, args, { NODE_OPTIONS: `--import=${pathToFileURL(probe).href}`, HTTPS_PROXY: 'http://127.0.0.1:9', HTTP_PROXY: 'http://127.0.0.1:9' })
+    const result = await omicos(box, args, {
+      NODE_OPTIONS: `--import=${pathToFileURL(probe).href} --require=${reads}`,
+      HTTPS_PROXY: 'http://127.0.0.1:9',
+      HTTP_PROXY: 'http://127.0.0.1:9',
+    })
     assert.ok([0, 1, 2, 3].includes(result.code ?? -1), result.stderr)
-    return readFileSync(out, 'utf8')
+    const files = readFileSync(out, 'utf8')
       .split('\n')
       .filter((url) => url.includes('/dist/cli/'))
       .map((url) => new URL(url).pathname.split('/dist/cli/')[1]!)
+    return { files: [...new Set(files)], builtins: readFileSync(builtinsOut, 'utf8').split('\n') }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
 }
+const loadedFiles = async (box: CliSandbox, args: string[]): Promise<string[]> => (await loaded(box, args)).files
 
-// What every start of the bin loads, --version included: the entry and what it imports statically.
-const EVERY_START = ['main.js', ...[...readFileSync(join(CLI_DIR, 'main.js'), 'utf8').matchAll(/import\s*(?:[^'"]*from\s*)?["'](\.\/bundle\/[^"']+)["']/g)].map((m) => m[1]!.slice(2))]
+// What every start of the bin loads, --version included: the entry, CommonJS, which imports nothing of its own.
+const EVERY_START = ['omicos.cjs']
+// The plain status's bundle and the code cache it is compiled with (cli/start.cts).
+const STATUS_BUNDLE = ['status-main.cjs', 'status-main.cjs.cache']
 
 test('the plain forms, in any order, are taken by the shortcut with what each flag asks; every other command line by the parser', async () => {
   const box = spec.sandbox()
@@ -86,7 +106,7 @@ test('the plain forms, in any order, are taken by the shortcut with what each fl
   ]
   for (const [argv, asked] of plain) {
     const label = argv.join(' ')
-    assert.ok((await loadedFiles(box, argv)).includes('status-main.js'), `${label} takes the shortcut`)
+    assert.ok((await loadedFiles(box, argv)).includes('status-main.cjs'), `${label} takes the shortcut`)
     const result = await omicos(box, argv)
     assert.is(result.code, 0, `${label}: ${result.stderr}`)
     const json = asked.json ? JSON.parse(result.stdout) : null
@@ -109,7 +129,7 @@ test('the plain forms, in any order, are taken by the shortcut with what each fl
     ['login', '--status', 'extra'],
   ]
   for (const argv of parsed) {
-    assert.not.ok((await loadedFiles(box, argv)).includes('status-main.js'), `${argv.join(' ')} goes to the parser`)
+    assert.not.ok((await loadedFiles(box, argv)).includes('status-main.cjs'), `${argv.join(' ')} goes to the parser`)
   }
 })
 
@@ -117,21 +137,20 @@ test('every plain form is taken by the shortcut, which loads its own bundle only
   const box = spec.sandbox()
   await logIn(box)
   for (const form of [...FORMS, ['--trace'], ['--verify', '--trace', '--json']]) {
-    const files = await loadedFiles(box, ['login', '--status', ...form])
+    const { files, builtins } = await loaded(box, ['login', '--status', ...form])
     const label = ['login', '--status', ...form].join(' ')
-    assert.ok(files.includes('status-main.js'), `${label}: ${files.join(' ')}`)
-    const beyond = files.filter((file) => !file.startsWith('status-bundle/') && file !== 'status-main.js' && !EVERY_START.includes(file))
-    assert.equal(beyond, [], `${label} loads nothing of the CLI's bundle beyond what every start loads`)
-    // Offline, no request code at all; with --verify, the requests (cross-fetch), never a prompt.
-    const requestCode = ['omicos-api-', 'node-ponyfill-', 'renew-login-'].filter((name) => files.some((file) => file.startsWith(`status-bundle/${name}`)))
-    if (form.includes('--verify')) assert.equal(requestCode.slice(0, 2), ['omicos-api-', 'node-ponyfill-'], `${label}: ${files.join(' ')}`)
-    else assert.equal(requestCode, [], `${label} loads no request code`)
-    assert.not.ok(files.some((file) => /enquirer-|device-view-/.test(file)), `${label}: ${files.join(' ')}`)
+    assert.equal(files.filter((file) => !EVERY_START.includes(file)).sort(), [...STATUS_BUNDLE].sort(), `${label}: its bundle, with its code cache, and nothing of the CLI's`)
+    // Offline, no request code runs (Node's http and https stay unloaded); with --verify, the
+    // requests (node-fetch, on http and https); never a prompt (readline).
+    const requestCode = ['http', 'https'].filter((name) => builtins.includes(name))
+    if (form.includes('--verify')) assert.equal(requestCode, ['http', 'https'], `${label}: ${builtins.join(' ')}`)
+    else assert.equal(requestCode, [], `${label} runs no request code`)
+    assert.not.ok(builtins.includes('readline'), `${label}: no prompt`)
   }
   for (const args of [['login', '--status', '--no-force'], ['login', '--status', '--verify', '--server', ref.server.url], ['login', '--status', '--json', '--json']]) {
     const files = await loadedFiles(box, args)
-    assert.ok(files.some((file) => file.startsWith('bundle/main-')), `${args.join(' ')}: ${files.join(' ')}`)
-    assert.not.ok(files.some((file) => file === 'status-main.js' || file.startsWith('status-bundle/')), `${args.join(' ')} loads nothing of the status bundle: ${files.join(' ')}`)
+    assert.ok(files.includes('main.js'), `${args.join(' ')} loads the CLI: ${files.join(' ')}`)
+    assert.not.ok(files.some((file) => STATUS_BUNDLE.includes(file)), `${args.join(' ')} loads nothing of the status bundle: ${files.join(' ')}`)
   }
 })
 

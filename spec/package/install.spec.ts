@@ -56,7 +56,7 @@ test.after(() => {
 
 test('the omicos-auth tarball holds the built code, declarations, docs, README, CHANGELOG and LICENSE only', () => {
   const { files } = cli
-  for (const needed of ['LICENSE', 'README.md', 'CHANGELOG.md', 'package.json', 'dist/cli/main.js', 'dist/cli/rendered-texts.json', 'dist/cli/status-main.js', 'dist/effects/node/api.js', 'dist/effects/node/api.d.ts', 'dist/machines/index.d.ts', 'dist/effects/client/device-grant.d.ts', 'dist/effects/client/index.d.ts', 'dist/testing/index.d.ts', 'docs/embedding.md', 'docs/machines/login.md', 'docs/cli-json.schema.json']) {
+  for (const needed of ['LICENSE', 'README.md', 'CHANGELOG.md', 'package.json', 'dist/cli/omicos.cjs', 'dist/cli/main.js', 'dist/cli/rendered-texts.json', 'dist/cli/status-main.cjs', 'dist/cli/status-main.cjs.cache', 'dist/effects/node/api.js', 'dist/effects/node/api.d.ts', 'dist/machines/index.d.ts', 'dist/effects/client/device-grant.d.ts', 'dist/effects/client/index.d.ts', 'dist/testing/index.d.ts', 'docs/embedding.md', 'docs/machines/login.md', 'docs/cli-json.schema.json']) {
     assert.ok(files.includes(needed), `the tarball holds ${needed}`)
   }
   // The transpiled entries ship their maps (sources inlined); the CLI bundles do not (megabytes of dependencies).

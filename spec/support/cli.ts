@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
-export const CLI_BIN = resolve('dist/cli/main.js')
+export const CLI_BIN = resolve('dist/cli/omicos.cjs')
 
 export interface CliResult {
   code: number | null
