@@ -126,11 +126,13 @@ export interface Driver<T extends AnyActorLogic> {
   finish(ms?: number): Promise<OutputFrom<T>>
 }
 
-const stateName = (value: unknown): string => {
+/** A state value as one name: `awaitingApproval.waiting` for `{ awaitingApproval: 'waiting' }`, parallel regions joined by commas. */
+export const stateName = (value: unknown): string => {
   if (typeof value === 'string') return value
   if (!value || typeof value !== 'object') return String(value)
   return Object.entries(value)
-    .map(([key, child]) => (child && typeof child === 'object' && Object.keys(child).length ? `${key}.${stateName(child)}` : key))
+    // a leaf is a string child (`waiting`); an empty object is a compound state with no active child yet
+    .map(([key, child]) => (typeof child === 'string' || (child && typeof child === 'object' && Object.keys(child).length) ? `${key}.${stateName(child)}` : key))
     .join(',')
 }
 

@@ -28,14 +28,14 @@ const tokens = (at: number) => ({
 })
 const answer =
   (kind: 'pending' | 'slowDown' | 'denied' | 'expired' | 'invalidGrant'): Answer =>
-  (now) => ({ ok: { kind, at: now } })
+  ({ now }) => ({ ok: { kind, at: now } })
 const pending = answer('pending')
 const slowDown = answer('slowDown')
-const approved: Answer = (now) => ({ ok: { kind: 'granted', tokens: tokens(now), at: now } })
+const approved: Answer = ({ now }) => ({ ok: { kind: 'granted', tokens: tokens(now), at: now } })
 const offline: Answer = { fail: unreachable() }
 const unavailable =
   (status: number, retryAfterMs: number | null): Answer =>
-  (now) => ({ ok: { kind: 'unavailable', status, retryAfterMs, at: now } })
+  ({ now }) => ({ ok: { kind: 'unavailable', status, retryAfterMs, at: now } })
 
 const input = (overrides: Partial<DeviceGrantInput> = {}): DeviceGrantInput => ({
   server: 'https://auth.omicos.cn',
@@ -50,7 +50,7 @@ const start = (
 ) => {
   const clock = new TimerClock()
   clock.set(options.startAt ?? EPOCH)
-  const fx = scripted({ requestCode: [(now) => ({ ok: deviceAuthorization(now) })], pollToken: [], ...script }, clock)
+  const fx = scripted({ requestCode: [({ now }) => ({ ok: deviceAuthorization(now) })], pollToken: [], ...script }, clock)
   return { ...run(deviceGrantMachine, fx.actors, { input: input(options.input), clock, snapshot: options.snapshot }), fx }
 }
 type Grant = ReturnType<typeof start>
@@ -98,7 +98,7 @@ test('the code: asked with the process name and host; pending then approved, pol
 })
 
 test('the interval the server sent is used as it is (2 s), never sooner', async () => {
-  const grant = start({ requestCode: [(now) => ({ ok: deviceAuthorization(now, { interval: 2 }) })], pollToken: [pending, pending, approved] })
+  const grant = start({ requestCode: [({ now }) => ({ ok: deviceAuthorization(now, { interval: 2 }) })], pollToken: [pending, pending, approved] })
   await settle()
   await pollsAt(grant, 2_000)
   await pollsAt(grant, 4_000)
@@ -212,7 +212,7 @@ test('5xx and 429 (unavailable): the same backoff, counted with connection failu
 
 test('unavailable with a short Retry-After and a long interval: never sooner than the interval', async () => {
   const grant = start({
-    requestCode: [(now) => ({ ok: deviceAuthorization(now, { interval: 30 }) })],
+    requestCode: [({ now }) => ({ ok: deviceAuthorization(now, { interval: 30 }) })],
     pollToken: [unavailable(503, 2_000), approved],
   }, { input: { maxBackoffMs: 10_000 } })
   await settle()
@@ -222,7 +222,7 @@ test('unavailable with a short Retry-After and a long interval: never sooner tha
 })
 
 test('the unavailable answer time is taken as now', async () => {
-  const late: Answer = (now) => ({ ok: { kind: 'unavailable', status: 502, retryAfterMs: null, at: now + 3_000 } })
+  const late: Answer = ({ now }) => ({ ok: { kind: 'unavailable', status: 502, retryAfterMs: null, at: now + 3_000 } })
   const grant = start({ pollToken: [late] })
   await settle()
   await grant.advance(5_000)
@@ -261,7 +261,7 @@ test('expired_token: expired (pairingExpired)', async () => {
 })
 
 test('local deadline while a poll hangs: expired exactly at receivedAt + expires_in, no timer left', async () => {
-  const grant = start({ requestCode: [(now) => ({ ok: deviceAuthorization(now, { expiresIn: 12 }) })], pollToken: ['hang'] })
+  const grant = start({ requestCode: [({ now }) => ({ ok: deviceAuthorization(now, { expiresIn: 12 }) })], pollToken: ['hang'] })
   await settle()
   await grant.advance(5_000)
   assert.is(grant.fx.calls.pollToken.length, 1)
@@ -276,7 +276,7 @@ test('local deadline while a poll hangs: expired exactly at receivedAt + expires
 
 test('nothing is sent at or after expires_in: a wait that ends at the deadline ends the grant', async () => {
   // 15 s code, 5 s interval: polls at 5 and 10 s; the next would be at 15 s, the deadline itself
-  const grant = start({ requestCode: [(now) => ({ ok: deviceAuthorization(now, { expiresIn: 15 }) })], pollToken: [pending, pending, pending] })
+  const grant = start({ requestCode: [({ now }) => ({ ok: deviceAuthorization(now, { expiresIn: 15 }) })], pollToken: [pending, pending, pending] })
   await settle()
   await grant.advance(60_000)
   assert.equal(since(grant), [5_000, 10_000])
@@ -284,7 +284,7 @@ test('nothing is sent at or after expires_in: a wait that ends at the deadline e
   assert.is(failure.kind, 'expired')
   assert.is(grant.snapshot().context.polls, 2)
   // one millisecond more and the third poll goes out, just before the deadline
-  const roomy = start({ requestCode: [(now) => ({ ok: deviceAuthorization(now, { expiresIn: 15.001 }) })], pollToken: [pending, pending, pending] })
+  const roomy = start({ requestCode: [({ now }) => ({ ok: deviceAuthorization(now, { expiresIn: 15.001 }) })], pollToken: [pending, pending, pending] })
   await settle()
   await roomy.advance(14_999)
   await roomy.advance(2)
@@ -292,7 +292,7 @@ test('nothing is sent at or after expires_in: a wait that ends at the deadline e
 })
 
 test('a backoff that would end past the deadline: no poll, expired at the deadline', async () => {
-  const grant = start({ requestCode: [(now) => ({ ok: deviceAuthorization(now, { expiresIn: 60 }) })], pollToken: Array(10).fill(offline) })
+  const grant = start({ requestCode: [({ now }) => ({ ok: deviceAuthorization(now, { expiresIn: 60 }) })], pollToken: Array(10).fill(offline) })
   await settle()
   await grant.advance(120_000)
   assert.equal(since(grant), [5_000, 15_000, 30_000, 45_000])
@@ -301,7 +301,7 @@ test('a backoff that would end past the deadline: no poll, expired at the deadli
 })
 
 test('a pending answer that arrives at the deadline ends the grant as expired', async () => {
-  const late: Answer = (now) => ({ ok: { kind: 'pending', at: now + 595_000 } })
+  const late: Answer = ({ now }) => ({ ok: { kind: 'pending', at: now + 595_000 } })
   const grant = start({ pollToken: [late] })
   await settle()
   await grant.advance(5_000)
@@ -309,7 +309,7 @@ test('a pending answer that arrives at the deadline ends the grant as expired', 
   assert.equal([failure.kind, failure.reason], ['expired', 'pairingExpired'])
   assert.is(grant.snapshot().context.now, EPOCH + 600_000)
   assert.is(grant.snapshot().context.polls, 1)
-  const justBefore: Answer = (now) => ({ ok: { kind: 'pending', at: now + 594_999 } })
+  const justBefore: Answer = ({ now }) => ({ ok: { kind: 'pending', at: now + 594_999 } })
   const alive = start({ pollToken: [justBefore] })
   await settle()
   await alive.advance(5_000)

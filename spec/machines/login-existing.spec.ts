@@ -25,7 +25,7 @@ const found = foundExisting
 const rejected = rejectedVerdict
 
 test('the same account on the same server (email case aside): asked online, works, not near its end -> alreadyLoggedIn, confirmed', async () => {
-  const login = start(passwordLoginInput(), { checkExisting: [found(existing())], verifyExisting: [(now) => ({ ok: { kind: 'valid', account, at: now } })] })
+  const login = start(passwordLoginInput(), { checkExisting: [found(existing())], verifyExisting: [({ now }) => ({ ok: { kind: 'valid', account, at: now } })] })
   const output = (await login.done()) as { kind: string; confirmed: boolean; renewed: boolean }
   assert.equal([output.kind, output.confirmed, output.renewed], ['alreadyLoggedIn', true, false])
   assert.equal(login.states, ['checkingExisting', 'verifyingExisting', 'alreadyLoggedIn'])
@@ -36,7 +36,7 @@ test('the same account on the same server (email case aside): asked online, work
 test('rejected at the server (or within a day of its end): renewed with the refresh token instead of logging in again', async () => {
   const login = start(passwordLoginInput(), {
     checkExisting: [found(existing())],
-    verifyExisting: [(now) => ({ ok: { kind: 'invalid', message: 'revoked', at: now } })],
+    verifyExisting: [({ now }) => ({ ok: { kind: 'invalid', message: 'revoked', at: now } })],
     renewLogin: [{ ok: { kind: 'renewed', userTokenExpiresAt: EPOCH + 86_400_000 } }],
   })
   const output = (await login.done()) as { kind: string; renewed: boolean; existing: { userTokenExpiresAt: number } }
@@ -45,7 +45,7 @@ test('rejected at the server (or within a day of its end): renewed with the refr
   assert.equal(login.states, ['checkingExisting', 'verifyingExisting', 'renewingExisting', 'alreadyLoggedIn'])
   const ending = start(passwordLoginInput(), {
     checkExisting: [found(existing({ userTokenExpiresAt: EPOCH + 3_600_000 }))],
-    verifyExisting: [(now) => ({ ok: { kind: 'valid', account, at: now } })],
+    verifyExisting: [({ now }) => ({ ok: { kind: 'valid', account, at: now } })],
     renewLogin: [{ ok: { kind: 'renewed', userTokenExpiresAt: EPOCH + 86_400_000 } }],
   })
   assert.is(((await ending.done()) as { renewed: boolean }).renewed, true, 'an hour left: renewed')
@@ -54,14 +54,14 @@ test('rejected at the server (or within a day of its end): renewed with the refr
 test('rejected and the refresh token too (or none): logs in again with the grant', async () => {
   const login = start(passwordLoginInput(), {
     checkExisting: [found(existing())],
-    verifyExisting: [(now) => ({ ok: { kind: 'invalid', message: 'revoked', at: now } })],
+    verifyExisting: [({ now }) => ({ ok: { kind: 'invalid', message: 'revoked', at: now } })],
     renewLogin: [{ ok: { kind: 'rejected' } }],
   })
   assert.is(((await login.done()) as { kind: string }).kind, 'loggedIn')
   assert.equal(login.states.slice(0, 4), ['checkingExisting', 'verifyingExisting', 'renewingExisting', 'passwordGrant'])
   const none = start(deviceLoginInput(), {
     checkExisting: [found(existing({ hasRefreshToken: false }))],
-    verifyExisting: [(now) => ({ ok: { kind: 'invalid', message: 'revoked', at: now } })],
+    verifyExisting: [({ now }) => ({ ok: { kind: 'invalid', message: 'revoked', at: now } })],
     requestCode: ['hang'],
   })
   await settle()
@@ -126,7 +126,7 @@ test('a device login whose renewal is rejected pairs again; the pairing replaces
   const elsewhere = existing({ server: 'https://other.example' })
   const pairing = start(deviceLoginInput(), {
     checkExisting: [found(elsewhere)],
-    pollToken: [(now) => ({ ok: { kind: 'granted', tokens: loginScenario.tokens(now), at: now } })],
+    pollToken: [({ now }) => ({ ok: { kind: 'granted', tokens: loginScenario.tokens(now), at: now } })],
   })
   await pairing.advance(5_000)
   const output = (await pairing.done()) as { kind: string; replaced: unknown }

@@ -62,7 +62,7 @@ test('password: files checked, grant, account, lock, registration, files; the ef
 
 test('device: the pairing reaches the login context; approved after slow_down; the wait grows by 5 s', async () => {
   const login = start(deviceLoginInput(), {
-    pollToken: [(now) => ({ ok: { kind: 'pending', at: now } }), (now) => ({ ok: { kind: 'slowDown', at: now } }), (now) => ({ ok: { kind: 'granted', tokens: tokens(now), at: now } })],
+    pollToken: [({ now }) => ({ ok: { kind: 'pending', at: now } }), ({ now }) => ({ ok: { kind: 'slowDown', at: now } }), ({ now }) => ({ ok: { kind: 'granted', tokens: tokens(now), at: now } })],
   })
   await settle()
   assert.equal(login.snapshot().context.pairing, {
@@ -88,7 +88,7 @@ test('device: the pairing reaches the login context; approved after slow_down; t
 
 test('device: a poll that cannot reach the server reaches the pairing (retrying, the wait), and the next answer clears it', async () => {
   const login = start(deviceLoginInput(), {
-    pollToken: [{ fail: unreachable() }, { fail: unreachable() }, (now) => ({ ok: { kind: 'pending', at: now } }), (now) => ({ ok: { kind: 'granted', tokens: tokens(now), at: now } })],
+    pollToken: [{ fail: unreachable() }, { fail: unreachable() }, ({ now }) => ({ ok: { kind: 'pending', at: now } }), ({ now }) => ({ ok: { kind: 'granted', tokens: tokens(now), at: now } })],
   })
   await settle()
   await login.advance(5_000)
@@ -102,7 +102,7 @@ test('device: a poll that cannot reach the server reaches the pairing (retrying,
 })
 
 test('device: cancelled while waiting for approval: failed, resumable until the code dies, no poll after', async () => {
-  const login = start(deviceLoginInput(), { pollToken: [(now) => ({ ok: { kind: 'pending', at: now } })] })
+  const login = start(deviceLoginInput(), { pollToken: [({ now }) => ({ ok: { kind: 'pending', at: now } })] })
   await login.advance(5_000)
   login.actor.send({ type: 'user.cancel' })
   const output = (await login.done()) as { kind: string; failure: { kind: string }; resumableUntil: number | null }
@@ -140,8 +140,8 @@ test('a file it cannot write fails the login before anything goes online', async
 type Login = ReturnType<typeof start>
 type Failed = { kind: 'failed'; failure: Failure; resumableUntil: number | null; issuedRevoked: boolean | null }
 const failedOf = async (login: Login) => (await login.done()) as Failed
-const pending: Answer = (now) => ({ ok: { kind: 'pending', at: now } })
-const approved: Answer = (now) => ({ ok: { kind: 'granted', tokens: tokens(now), at: now } })
+const pending: Answer = ({ now }) => ({ ok: { kind: 'pending', at: now } })
+const approved: Answer = ({ now }) => ({ ok: { kind: 'granted', tokens: tokens(now), at: now } })
 const issued = [{ server: 'https://auth.omicos.cn', tokens: [secrets.refreshToken, secrets.userToken] }]
 const issuedWithProcess = [{ server: 'https://auth.omicos.cn', tokens: [secrets.refreshToken, secrets.userToken, secrets.processToken] }]
 
@@ -163,7 +163,7 @@ const mine = (overrides: Partial<ExistingLogin> = {}): ExistingLogin => ({
   path: files[0],
   ...overrides,
 })
-const found = (existing: ExistingLogin): Answer => (now) => ({ ok: { existing, at: now } })
+const found = (existing: ExistingLogin): Answer => ({ now }) => ({ ok: { existing, at: now } })
 
 test('already logged in: only the same server, the same email (any case) and an unexpired token', async () => {
   const cases: [string, Partial<LoginInput>, ExistingLogin, boolean][] = [
@@ -179,7 +179,7 @@ test('already logged in: only the same server, the same email (any case) and an 
     ['--force', { force: true }, mine(), false],
   ]
   // The same login is asked about online first (login-existing.spec.ts has the rest of that story).
-  const works: Answer = (now) => ({ ok: { kind: 'valid', account, at: now } })
+  const works: Answer = ({ now }) => ({ ok: { kind: 'valid', account, at: now } })
   for (const [what, overrides, existing, already] of cases) {
     const login = start(passwordLoginInput(overrides), { checkExisting: [found(existing)], verifyExisting: [works] })
     const output = (await login.done()) as { kind: string; existing?: ExistingLogin; failure?: { reason?: string }; replaced?: ExistingLogin | null }
@@ -249,7 +249,7 @@ test('the grant fails: failed with its failure, nothing issued so nothing revoke
   assert.equal(refused.states, ['checkingExisting', 'passwordGrant', 'failed'])
   assert.equal(refused.fx.calls.identify, [])
   noSecretLeft(refused)
-  const denied = start(deviceLoginInput(), { pollToken: [(now) => ({ ok: { kind: 'denied', at: now } })] })
+  const denied = start(deviceLoginInput(), { pollToken: [({ now }) => ({ ok: { kind: 'denied', at: now } })] })
   await denied.advance(5_000)
   const deniedOutput = await failedOf(denied)
   assert.equal([deniedOutput.failure.kind, deniedOutput.failure.reason, deniedOutput.resumableUntil], ['refused', 'pairingDenied', null])
@@ -458,7 +458,7 @@ const resumeAt = (persisted: unknown, at: number, script: Record<string, Answer[
       pollToken: [],
       identify: [{ ok: account }],
       lockCredentials: [{ ok: undefined }],
-      registerProcess: [(now) => ({ ok: registration(now) })],
+      registerProcess: [({ now }) => ({ ok: registration(now) })],
       persist: [{ ok: { written: files, kept: [], replaced: [] } }],
       revokeTokens: [],
       ...script,
@@ -513,7 +513,7 @@ test('emails that differ by more than case are other accounts (ß is not ss)', a
 test('only tokens the server issued are revoked: no refresh token, none sent', async () => {
   for (const refreshToken of [null, '']) {
     const login = start(passwordLoginInput(), {
-      authenticate: [(now) => ({ ok: { kind: 'granted', tokens: { ...tokens(now), refreshToken } } })],
+      authenticate: [({ now }) => ({ ok: { kind: 'granted', tokens: { ...tokens(now), refreshToken } } })],
       identify: [{ fail: unreachable() }],
       revokeTokens: [{ ok: undefined }],
     })
@@ -534,14 +534,14 @@ test('provideLogin hands each grant its own effects', async () => {
   clock.set(EPOCH)
   const fx = scripted(
     {
-      checkExisting: [(now) => ({ ok: { existing: null, at: now } })],
+      checkExisting: [({ now }) => ({ ok: { existing: null, at: now } })],
       promptCredentials: [{ ok: { email: 'you@example.com', password: secrets.password } }],
-      authenticate: [(now) => ({ ok: { kind: 'granted', tokens: tokens(now) } })],
+      authenticate: [({ now }) => ({ ok: { kind: 'granted', tokens: tokens(now) } })],
       requestCode: [],
       pollToken: [],
       identify: [{ ok: account }],
       lockCredentials: [{ ok: undefined }],
-      registerProcess: [(now) => ({ ok: registration(now) })],
+      registerProcess: [({ now }) => ({ ok: registration(now) })],
       persist: [{ ok: { written: files, kept: [], replaced: [] } }],
       revokeTokens: [],
     },
@@ -552,14 +552,14 @@ test('provideLogin hands each grant its own effects', async () => {
   assert.is(fx.calls.promptCredentials.length, 1)
   const device = scripted(
     {
-      checkExisting: [(now) => ({ ok: { existing: null, at: now } })],
+      checkExisting: [({ now }) => ({ ok: { existing: null, at: now } })],
       promptCredentials: [],
       authenticate: [],
-      requestCode: [(now) => ({ ok: deviceAuthorization(now) })],
-      pollToken: [(now) => ({ ok: { kind: 'granted', tokens: tokens(now), at: now } })],
+      requestCode: [({ now }) => ({ ok: deviceAuthorization(now) })],
+      pollToken: [({ now }) => ({ ok: { kind: 'granted', tokens: tokens(now), at: now } })],
       identify: [{ ok: account }],
       lockCredentials: [{ ok: undefined }],
-      registerProcess: [(now) => ({ ok: registration(now) })],
+      registerProcess: [({ now }) => ({ ok: registration(now) })],
       persist: [{ ok: { written: files, kept: [], replaced: [] } }],
       revokeTokens: [],
     },

@@ -117,7 +117,7 @@ test('user.cancel while revoking hangs: failed (cancelled) at once, nothing dele
 })
 
 test('user.cancel while deleting: the delete finishes (files are never half gone)', async () => {
-  const out = start({ deleteFiles: [(_now) => ({ ok: { removed: files } })] })
+  const out = start({ deleteFiles: [() => ({ ok: { removed: files } })] })
   await settle()
   assert.is(((await out.done()) as { kind: string }).kind, 'loggedOut')
   const slow = start({ deleteFiles: ['hang'] })

@@ -136,7 +136,7 @@ test('login: while each effect runs, it is the one child, by its id', async () =
     assert.is(login.states.at(-1), state)
     assert.equal(children(login.snapshot()), [child], state)
   }
-  const replacing = (now: number) => ({ ok: { written: files, kept: [], replaced: [{ server: 'https://auth.omicos.cn', tokens: ['old'] }], at: now } })
+  const replacing = ({ now }: { now: number }) => ({ ok: { written: files, kept: [], replaced: [{ server: 'https://auth.omicos.cn', tokens: ['old'] }], at: now } })
   await seen(passwordLoginInput(), { checkExisting: ['hang'] }, 'checkingExisting', 'checkExisting')
   await seen(passwordLoginInput(), { checkExisting: [found(existing())], verifyExisting: ['hang'] }, 'verifyingExisting', 'verifyExisting')
   await seen(passwordLoginInput(), { checkExisting: [found(existing())], verifyExisting: [rejected], renewLogin: ['hang'] }, 'renewingExisting', 'renewLogin')
@@ -197,11 +197,11 @@ test('an effect the front end did not provide is named in the failure (login, lo
     clock.set(EPOCH)
     return scripted(
       {
-        checkExisting: [(now) => ({ ok: { existing: null, at: now } })],
-        authenticate: [(now) => ({ ok: { kind: 'granted', tokens: loginScenario.tokens(now) } })],
+        checkExisting: [({ now }) => ({ ok: { existing: null, at: now } })],
+        authenticate: [({ now }) => ({ ok: { kind: 'granted', tokens: loginScenario.tokens(now) } })],
         identify: [{ ok: account }],
         lockCredentials: [{ ok: undefined }],
-        registerProcess: [(now) => ({ ok: { processId: 'local-ws1', processToken: secrets.processToken, expiresAt: now + 3_600_000, receivedAt: now } })],
+        registerProcess: [({ now }) => ({ ok: { processId: 'local-ws1', processToken: secrets.processToken, expiresAt: now + 3_600_000, receivedAt: now } })],
         persist: [{ fail: new StubEffectError('local_files', 'disk full') }],
         ...script,
       },
@@ -257,7 +257,7 @@ test('login: a renewal or a grant that rejects ends the login failed, with that 
   ] as const) {
     const clock = new TimerClock()
     clock.set(EPOCH)
-    const fx = scripted({ checkExisting: [(now) => ({ ok: { existing: null, at: now } })] }, clock)
+    const fx = scripted({ checkExisting: [({ now }) => ({ ok: { existing: null, at: now } })] }, clock)
     const broken = fromPromise<never>(() => Promise.reject(new StubEffectError('bad_response', `${grant} broke`)))
     const machine = loginMachine.provide({ actors: { ...fx.actors, [grant]: broken } } as never) as AnyStateMachine
     const failed = run(machine, {}, { input, clock })

@@ -5,9 +5,9 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createActor, type Snapshot } from 'xstate'
-import { canRestore, provideDeviceLogin, restoreLogin, type DeviceLoginEffects, type LoginInput, type LoginOutput, type PollResult } from '../../machines/index.js'
+import { canRestore, deviceGrantMachine, provideDeviceLogin, restoreLogin, type DeviceLoginEffects, type LoginInput, type LoginOutput, type PollResult } from '../../machines/index.js'
 import { runResumableLogin, type SnapshotStore } from '../../effects/client/index.js'
-import { advanceClock, drive, hang, ok, scriptEffects, TestClock, type Answer, type Script } from '../../testing/index.js'
+import { advanceClock, drive, hang, ok, scriptEffects, stateName, TestClock, within, type Answer, type Script } from '../../testing/index.js'
 
 const EPOCH = Date.UTC(2026, 11, 2, 9, 0, 0)
 const DEVICE_CODE = 'device-code-resume-0123456789'
@@ -179,6 +179,19 @@ test('the runner takes a clock: a login cancelled while waiting resumes on the n
   assert.is((await secondRun).kind, 'loggedIn')
   assert.ok(resumed)
   assert.is(kept, null, 'a finished login is dropped')
+})
+
+test('the driver names a nested state by its path, as a snapshot value reads', async () => {
+  assert.is(stateName({ awaitingApproval: 'waiting' }), 'awaitingApproval.waiting')
+  assert.is(stateName({ awaitingApproval: {} }), 'awaitingApproval')
+  const clock = new TestClock(EPOCH)
+  const { effects } = script(clock, [pending, granted])
+  const grant = deviceGrantMachine.provide({ actors: { requestCode: effects.requestCode, pollToken: effects.pollToken } })
+  const driver = drive(createActor(grant, { input: { server: input.server, name: input.name, hostname: 'lab-1' }, clock }), clock)
+  await driver.start()
+  const output = await within(driver.finish(60_000))
+  assert.is(output.kind, 'granted')
+  assert.equal(driver.states, ['requestingCode', 'awaitingApproval.waiting', 'awaitingApproval.polling', 'awaitingApproval.waiting', 'awaitingApproval.polling', 'granted'])
 })
 
 test.run()

@@ -3,6 +3,7 @@
 import {
   createActor,
   fromPromise,
+  type PromiseActorLogic,
   SimulatedClock,
   toPromise,
   type AnyActorRef,
@@ -11,27 +12,18 @@ import {
   type AnyStateNode,
   type AnyTransitionDefinition,
   type EventObject,
-  type StateValue,
 } from 'xstate'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { failure, type Failure, type FailureKind } from '../../machines/failure.js'
+import { scriptEffects, settle, stateName, within as withTimeout, type Answer as KitAnswer } from '../../testing/index.js'
 import { describeFailure } from '../../cli/failure-words.js'
 import { deviceGrantMachine, loginMachine, passwordGrantMachine, type LoginInput } from '../../machines/index.js'
 
 // --- waiting ------------------------------------------------------------------------------
 
-/** uvu has no per-test timeout: every await on an actor goes through this. */
-export const withTimeout = <T>(promise: Promise<T>, ms = 2_000, what = 'the actor'): Promise<T> => {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms)
-  })
-  return Promise.race([promise, limit]).finally(() => clearTimeout(timer))
-}
-
-/** Lets every resolved promise (and the transitions it triggers) run. */
-export const settle = () => withTimeout(new Promise<void>((resolve) => setImmediate(resolve)), 1_000, 'settling')
+/** uvu has no per-test timeout: every await on an actor goes through this (the test kit's `within`). */
+export { within as withTimeout, settle, stateName } from '../../testing/index.js'
 
 // --- effect errors ------------------------------------------------------------------------
 
@@ -64,16 +56,13 @@ export const unreachable = (message = 'could not reach the server (connection re
 
 // --- scripted effects ---------------------------------------------------------------------
 
-/** One scripted answer of an effect: a value, a rejection, or never answering at all. */
-export type Answer =
-  | { ok: unknown }
-  | { fail: unknown }
-  | 'hang'
-  /** computed when the effect is invoked, from the simulated time and the input */
-  | ((now: number, input: unknown) => Answer)
+type AnyEffect = PromiseActorLogic<unknown, unknown>
+
+/** One scripted answer of an effect: a value, a rejection, never answering, or one computed from the call (`({ now, input }) => …`). */
+export type Answer = KitAnswer<unknown, unknown>
 
 export interface Scripted {
-  actors: Record<string, ReturnType<typeof fromPromise<unknown, unknown>>>
+  actors: Record<string, AnyEffect>
   /** every input each effect was invoked with, in order */
   calls: Record<string, unknown[]>
   /** the simulated time of every invocation, per effect */
@@ -83,43 +72,16 @@ export interface Scripted {
 }
 
 /**
- * Effects that answer from a script, one answer per invocation, and record what they were
- * asked and when. `clock` is the actor's clock, read for `times` and computed answers.
+ * The test kit's scripted effects (omicos-auth/testing), only those the script names: an
+ * effect left out stays the machine's own placeholder, which names itself as not provided.
  */
-export const scripted = (script: Record<string, Answer[]>, clock: SimulatedClock): Scripted => {
-  const queues = Object.fromEntries(Object.entries(script).map(([name, answers]) => [name, [...answers]]))
-  const calls: Record<string, unknown[]> = {}
-  const times: Record<string, number[]> = {}
-  const unexpected: string[] = []
-  const actors: Scripted['actors'] = {}
-  for (const name of Object.keys(script)) {
-    calls[name] = []
-    times[name] = []
-    actors[name] = fromPromise<unknown, unknown>(({ input }) => {
-      calls[name].push(input)
-      times[name].push(clock.now())
-      let answer = queues[name].shift()
-      if (answer === undefined) {
-        unexpected.push(name)
-        return Promise.reject(new Error(`no scripted answer left for ${name}`))
-      }
-      while (typeof answer === 'function') answer = answer(clock.now(), input)
-      if (answer === 'hang') return new Promise(() => {})
-      return 'ok' in answer ? Promise.resolve(answer.ok) : Promise.reject(answer.fail)
-    })
-  }
-  return { actors, calls, times, unexpected }
+export const scripted = (script: Record<string, Answer[]>, clock: { now(): number }): Scripted => {
+  const kit = scriptEffects<Record<string, AnyEffect>>(clock, script)
+  const actors = Object.fromEntries(Object.keys(script).map((name) => [name, kit.effects[name]!]))
+  return { actors, calls: kit.calls, times: kit.times, unexpected: kit.unexpected as string[] }
 }
 
 // --- running ------------------------------------------------------------------------------
-
-/** `awaitingApproval.waiting` for `{ awaitingApproval: 'waiting' }`. */
-export const stateName = (value: StateValue): string =>
-  typeof value === 'string'
-    ? value
-    : Object.entries(value)
-        .map(([key, child]) => (child && Object.keys(child).length ? `${key}.${stateName(child as StateValue)}` : key))
-        .join(',')
 
 export interface Run {
   actor: AnyActorRef
@@ -412,10 +374,10 @@ export const storedLogin = (overrides: Record<string, unknown> = {}) => ({
 })
 
 /** checkExisting's answer: `login` found (or none), at the time it is asked. */
-export const foundExisting = (login: Record<string, unknown> | null): Answer => (now) => ({ ok: { existing: login, at: now } })
+export const foundExisting = (login: Record<string, unknown> | null): Answer => ({ now }) => ({ ok: { existing: login, at: now } })
 
 /** A verification the server answered with a rejection of the user token. */
-export const rejectedVerdict: Answer = (now) => ({ ok: { kind: 'invalid', failure: failure('loginRejected', { host: 'auth.omicos.cn', status: 401 }), at: now } })
+export const rejectedVerdict: Answer = ({ now }) => ({ ok: { kind: 'invalid', failure: failure('loginRejected', { host: 'auth.omicos.cn', status: 401 }), at: now } })
 
 export const deviceAuthorization = (receivedAt = 0, overrides: Record<string, unknown> = {}) => ({
   deviceCode: secrets.deviceCode,
@@ -473,14 +435,14 @@ const startLogin = (input: LoginInput, script: Record<string, Answer[]>) => {
   clock.set(EPOCH)
   const fx = scripted(
     {
-      checkExisting: [(now) => ({ ok: { existing: null, at: now } })],
+      checkExisting: [({ now }) => ({ ok: { existing: null, at: now } })],
       promptCredentials: [],
-      authenticate: [(now) => ({ ok: { kind: 'granted', tokens: loginTokens(now) } })],
-      requestCode: [(now) => ({ ok: deviceAuthorization(now) })],
+      authenticate: [({ now }) => ({ ok: { kind: 'granted', tokens: loginTokens(now) } })],
+      requestCode: [({ now }) => ({ ok: deviceAuthorization(now) })],
       pollToken: [],
       identify: [{ ok: account }],
       lockCredentials: [{ ok: undefined }],
-      registerProcess: [(now) => ({ ok: registration(now) })],
+      registerProcess: [({ now }) => ({ ok: registration(now) })],
       markProcessReplaced: [{ ok: { marked: [] } }],
       persist: [{ ok: { written: files, kept: [], replaced: [] } }],
       revokeTokens: [],
