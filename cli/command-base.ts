@@ -39,7 +39,12 @@ export abstract class OmicosCommand extends Command {
     // A person at a terminal is told what is waited for; pipes and files get what they always got.
     if (!(this.context.stderr as { isTTY?: boolean }).isTTY) return trace
     const speak = waitLines((line) => this.context.stderr.write(`${line}\n`), this.words)
-    return trace ? (event) => (trace(event), speak(event)) : speak
+    return trace
+      ? (event) => {
+          trace(event)
+          speak(event)
+        }
+      : speak
   }
 
   /** Tells the user when the command waits for another omicos process's credential lock. */

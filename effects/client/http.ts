@@ -78,13 +78,16 @@ export const TLS_CODES: ReadonlySet<string> = new Set([
 
 const TLS_CODE = /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_)/
 
+/** An error as far as its cause chain is read: each link may carry a code, a message, a cause. */
+type Caused = { code?: unknown; message?: unknown; cause?: unknown } | null | undefined
+
 const errorCode = (error: unknown): string | undefined => {
   const seen = new Set<unknown>()
-  let current: any = error
+  let current = error as Caused
   while (current && typeof current === 'object' && !seen.has(current)) {
     seen.add(current)
     if (typeof current.code === 'string' && current.code !== 'ERR_INVALID_URL') return current.code
-    current = current.cause
+    current = current.cause as Caused
   }
   return undefined
 }
@@ -121,12 +124,12 @@ const PLAIN_HTTP = /wrong version number|packet length too long|http request/i
 
 const answersPlainHttp = (error: unknown): boolean => {
   const seen = new Set<unknown>()
-  let current: any = error
+  let current = error as Caused
   while (current && typeof current === 'object' && !seen.has(current)) {
     seen.add(current)
     if (typeof current.message === 'string' && PLAIN_HTTP.test(current.message)) return true
     if (typeof current.code === 'string' && /WRONG_VERSION_NUMBER|HTTP_REQUEST/.test(current.code)) return true
-    current = current.cause
+    current = current.cause as Caused
   }
   return false
 }
