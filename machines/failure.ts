@@ -294,7 +294,9 @@ export const mayHaveReachedServer = (error: Failure): boolean =>
   'mayHaveReachedServer' in error.details && error.details.mayHaveReachedServer === true
 
 /** Whether `value` is a reason of the table (or `described`), not a code a Node effect gave its own line. */
-export const isFailureReason = (value: unknown): value is FailureReason => typeof value === 'string' && (value === 'described' || value in REASON_KIND)
+// Own keys only: `toString` is in every object, not a reason.
+export const isFailureReason = (value: unknown): value is FailureReason =>
+  typeof value === 'string' && (value === 'described' || Object.hasOwn(REASON_KIND, value))
 
 // Effects reject with an Error that carries a failure (effects/client/engine-error.ts); an
 // error with only a kind and a message is one worded where it was raised; anything else that

@@ -24,6 +24,7 @@ import { pathToFileURL } from 'node:url'
 // slow to run once per mutant; npm test runs it.
 const SPECS = [
   'dist/spec/machines/device-grant.spec.js',
+  'dist/spec/machines/resume.spec.js',
   'dist/spec/machines/password-grant.spec.js',
   'dist/spec/effects/client/device-grant-loop.spec.js',
   'dist/spec/effects/client/device-grant-answers.spec.js',

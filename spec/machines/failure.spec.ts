@@ -2,7 +2,24 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createActor, toPromise, type AnyActorLogic } from 'xstate'
-import { described, deviceGrantMachine, effectFailure, failure, loginMachine, logoutMachine, notProvided, passwordGrantMachine, statusMachine, toFailure } from '../../machines/index.js'
+import {
+  described,
+  deviceGrantMachine,
+  effectFailure,
+  failure,
+  FAILURE_REASONS,
+  isFailureReason,
+  loginMachine,
+  logoutMachine,
+  mayHaveReachedServer,
+  notProvided,
+  passwordGrantMachine,
+  REASON_KIND,
+  statusMachine,
+  toFailure,
+  type FailureKind,
+  type FailureReason,
+} from '../../machines/index.js'
 import { EngineError } from '../../effects/client/engine-error.js'
 import { withTimeout } from '../support/machine-harness.js'
 
@@ -16,6 +33,34 @@ test('failure(): the kind comes from the reason, the details as given', () => {
   assert.equal(failure('pairingExpired', {}).kind, 'expired')
   assert.equal(failure('cancelled', { flow: 'login' }).kind, 'cancelled')
   assert.equal(described('local_files', 'locked by 42'), { kind: 'local_files', reason: 'described', details: { text: 'locked by 42' } })
+})
+
+// The kind of a reason is its exit code in the CLI and what a front end switches on: a reason
+// that moves to another kind is a change every front end sees, so each is written here.
+test('the kind of every reason, grouped as the exit codes are', () => {
+  const byKind: Record<FailureKind, FailureReason[]> = {
+    usage: ['needsTerminal', 'wrongServer', 'unusableAddress', 'noEndpoints'],
+    unreachable: ['network', 'dns', 'connectionRefused', 'tls', 'timeout', 'proxy', 'revocationTimeout'],
+    refused: ['wrongCredentials', 'rateLimited', 'pairingDenied', 'pairingCodeUnusable', 'pairingRequestsLimited', 'renewRejected', 'loginRejected', 'registrationUnauthorized', 'renewalLost'],
+    expired: ['pairingExpired'],
+    bad_response: ['serverRefused', 'malformedHttp', 'answerCutShort', 'registrationServerError', 'registrationRefused', 'registrationNotJson', 'registrationField', 'registrationProcessId', 'processTokenExpired', 'tokenTypeNotBearer', 'tokenTooLong', 'renewAnswerRefused', 'renewAnswerRefusedSpent', 'redirect', 'tooLarge', 'notJson', 'notObject', 'retryAfterTooLong', 'unusableField', 'unusableTokenResponse', 'unusableExpiry', 'issuerMismatch', 'endpointOffOrigin', 'noMetadata', 'metadataNotObject', 'notAdvertised', 'noDeviceAuthorization', 'noPasswordLogin', 'accountMismatch', 'accountEmailUnusable', 'tokenRejectedAtOnce', 'noTokenResponse'],
+    local_files: ['fileGone', 'storedLoginGone', 'storageRefused'],
+    internal: ['effectException'],
+    cancelled: ['cancelled'],
+  }
+  const listed = Object.entries(byKind).flatMap(([kind, reasons]) => reasons.map((reason) => [reason, kind]))
+  assert.equal(Object.fromEntries(listed), REASON_KIND)
+  for (const [reason, kind] of listed) assert.is(failure(reason as Exclude<FailureReason, 'described'>, {} as never).kind, kind, reason)
+  assert.equal(FAILURE_REASONS, [...Object.keys(REASON_KIND), 'described'])
+})
+
+test('isFailureReason() and mayHaveReachedServer(): reasons of the table, and requests that may have landed', () => {
+  for (const reason of FAILURE_REASONS) assert.ok(isFailureReason(reason), reason)
+  for (const other of ['lockHeld', '', 'toString', 42, null, undefined]) assert.not.ok(isFailureReason(other), String(other))
+  const reset = (reached: boolean) => failure('network', { host: 'a.example', code: 'ECONNRESET', status: null, mayHaveReachedServer: reached })
+  assert.ok(mayHaveReachedServer(reset(true)))
+  assert.not.ok(mayHaveReachedServer(reset(false)))
+  assert.not.ok(mayHaveReachedServer(failure('pairingDenied', {})))
 })
 
 test('toFailure(): an error with a reason and details keeps them; one with a kind only is a line as worded; anything else is a bad response', () => {
@@ -33,6 +78,13 @@ test('toFailure(): an error with a reason and details keeps them; one with a kin
   assert.equal(toFailure(new EngineError('local_files', 'locked', { reason: 'lockHeld' })), described('local_files', 'locked', 'lockHeld'))
   assert.equal(toFailure({ kind: 'usage', message: 42 }), described('usage', '42'))
   assert.equal(toFailure({ kind: 'usage' }), described('usage', 'undefined'))
+  // A reason whose details are missing or not an object, or a `described` without its text, is a line as worded.
+  assert.equal(toFailure(Object.assign(new Error('m'), { kind: 'unreachable', reason: 'tls', details: 'x' })), described('unreachable', 'm', 'tls'))
+  assert.equal(toFailure({ kind: 'local_files', reason: 'described', details: { text: 'kept as it was' } }), described('local_files', 'kept as it was'))
+  assert.equal(toFailure({ kind: 'local_files', reason: 'described', details: { code: 'x' }, message: 'm' }), described('local_files', 'm', 'described'))
+  assert.equal(toFailure({ kind: 'local_files', reason: 'described', details: null, message: 'm' }), described('local_files', 'm', 'described'))
+  assert.equal(toFailure({ kind: 'usage', reason: 7, message: 'm' }), described('usage', 'm'))
+  assert.equal(toFailure({ kind: 'usage', reason: 'toString', details: {}, message: 'm' }), described('usage', 'm', 'toString'))
   // Anything else is the effect's own bug, not a server's answer: kind internal (exit 70).
   const bug = (message: string, effect: string | null = null) => failure('effectException', { effect, message })
   assert.equal(toFailure(new Error('boom')), bug('boom'))
