@@ -12,9 +12,11 @@ test('the Node API, the machines and the device grant resolve by package name', 
     assert.type((api as Record<string, unknown>)[name], 'function', name)
   }
   const machines = await import('omicos-auth/machines')
-  for (const name of ['login', 'passwordGrant', 'deviceGrant', 'logout', 'status', 'provideLogin']) {
+  for (const name of ['loginMachine', 'passwordGrantMachine', 'deviceGrantMachine', 'logoutMachine', 'statusMachine', 'provideLogin']) {
     assert.ok((machines as Record<string, unknown>)[name], name)
   }
+  // Named apart from the Node API's functions: the old names are gone, not aliased.
+  for (const name of ['login', 'passwordGrant', 'deviceGrant', 'logout', 'status']) assert.not.ok(name in machines, name)
   const grant = await import('omicos-auth/device-grant')
   assert.type(grant.requestDeviceAuthorization, 'function')
   assert.type(grant.pollDeviceToken, 'function')
