@@ -9,54 +9,21 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { findSecret, type CliResult, type CliSandbox } from '../support/cli.js'
-import { assertOneLineError, bytesOf, CREDENTIAL_FILE, loginSpec, watchForLeaks } from '../support/cli-login.js'
-import { secretsSeen, sendJson, startCountingServer, startHostileServer, type HostileServer } from '../support/hostile-server.js'
+import { assertOneLineError, bytesOf, CREDENTIAL_FILE } from '../support/cli-login.js'
+import { sendJson, startCountingServer } from '../support/hostile-server.js'
+import { hostileLoginSpec } from '../support/hostile-login.js'
 import { assertNoLiveTokenUnheld } from '../support/live-tokens.js'
 import { timeout } from '../support/wait.js'
 
-const ADA = { email: 'ada@example.com', password: 'correct horse battery' }
-
-const leaks = watchForLeaks()
-const { ref, sandbox } = loginSpec(test, leaks, [ADA])
-let hostile: HostileServer
+const { ref, sandbox, leaks, hostile, login, loggedIn, assertNoSecretIn } = hostileLoginSpec(test)
 let elsewhere: Awaited<ReturnType<typeof startCountingServer>>
 
 test.before(async () => {
-  hostile = await startHostileServer({ upstream: () => ref.server.url })
   elsewhere = await startCountingServer()
 })
 test.after(async () => {
-  await hostile?.close()
   await elsewhere?.close()
 })
-test.after.each(() => {
-  for (const secret of secretsSeen(hostile)) leaks.secret(secret)
-  hostile.reset()
-})
-
-const login = (box: CliSandbox, extra: string[] = [], server = hostile.url) =>
-  leaks.run(['login', '--server', server, '--email', ADA.email, '--password-stdin', ...extra], {
-    cwd: box.workspace,
-    env: box.env,
-    input: ADA.password,
-    timeoutMs: 30_000,
-  })
-
-const loggedIn = async () => {
-  const since = hostile.answers.length
-  const box = sandbox()
-  const first = await login(box)
-  assert.is(first.code, 0, first.stderr)
-  const file = join(box.home, CREDENTIAL_FILE)
-  const credentials = leaks.readCredentials(file)
-  return { box, file, before: bytesOf(file), since, credentials }
-}
-
-const assertNoSecretIn = (result: CliResult) => {
-  const found = findSecret([result.stdout, result.stderr], [ADA.password, ...secretsSeen(hostile)])
-  assert.is(found, null, `a secret (${found?.slice(0, 4)}...) in the output:\n${result.stderr}`)
-}
 
 /** Discovery names `value` for `key`; the rest is the reference server's. */
 const advertise = (key: string, value: (url: string) => string) =>
@@ -65,7 +32,9 @@ const advertise = (key: string, value: (url: string) => string) =>
   })
 
 const offOrigin = (key: string, origin: string) =>
-  new RegExp(`advertises its ${key} on ${origin.replace(/[.:/]/g, '\\$&')}, not on the issuer's origin http://127\\.0\\.0\\.1:\\d+; credentials go only to the issuer, and nothing was sent`)
+  new RegExp(
+    `advertises its ${key} on ${origin.replace(/[.:/]/g, '\\$&')}, not on the issuer's origin http://127\\.0\\.0\\.1:\\d+; credentials go only to the issuer, and nothing was sent`,
+  )
 
 for (const [key, path] of [
   ['token_endpoint', '/token'],
@@ -81,7 +50,10 @@ for (const [key, path] of [
     assertOneLineError(result, 6, offOrigin(key, elsewhere.url))
     assert.is(elsewhere.hits.length, hits, 'the other origin got no request')
     const after = hostile.requests.slice(earlier)
-    assert.not.ok(after.some((r) => r.body.includes('battery') || r.headers.authorization), 'no credential was sent anywhere')
+    assert.not.ok(
+      after.some((r) => r.body.includes('battery') || r.headers.authorization),
+      'no credential was sent anywhere',
+    )
     assertNoSecretIn(result)
     assert.equal(bytesOf(file), before)
     await assertNoLiveTokenUnheld(ref, hostile, [box], since)
@@ -122,7 +94,7 @@ test('an issuer with a path is discovered at /.well-known/oauth-authorization-se
     const text = (await upstream.text()).split(ref.server.url).join(url)
     sendJson(res, 200, { ...JSON.parse(text), issuer: `${url}/tenant` })
   })
-  const result = await login(box, [], `${hostile.url}/tenant`)
+  const result = await login(box, [], { server: `${hostile.url}/tenant` })
   assert.is(result.code, 0, result.stderr)
   assert.is(hostile.seen('GET /.well-known/oauth-authorization-server/tenant').length, 1)
   assert.is(hostile.seen('GET /tenant/.well-known/oauth-authorization-server').length, 0, 'the path is not put before the well-known part')
@@ -136,7 +108,7 @@ test('an issuer with a path is discovered at /.well-known/oauth-authorization-se
     const upstream = await timeout(fetch(`${ref.server.url}/.well-known/oauth-authorization-server`), 10_000, 'metadata')
     sendJson(res, 200, JSON.parse((await upstream.text()).split(ref.server.url).join(url)))
   })
-  const refused = await login(other, [], `${hostile.url}/tenant`)
+  const refused = await login(other, [], { server: `${hostile.url}/tenant` })
   assertOneLineError(refused, 6, /metadata for another issuer than http:\/\/127\.0\.0\.1:\d+\/tenant\b.*; nothing was sent to it/)
 })
 

@@ -78,11 +78,7 @@ const FETCHES: Array<[string, FetchLike | undefined]> = [
 ]
 
 const grant = (fetch: FetchLike | undefined, onCode: (auth: PairingView) => void = () => {}) =>
-  timeout(
-    runDeviceGrant({ server: hostile.url, clientId: 'my-cli', scope: 'openid', fetch, timeoutMs: 10_000, onCode }),
-    30_000,
-    'runDeviceGrant',
-  )
+  timeout(runDeviceGrant({ server: hostile.url, clientId: 'my-cli', scope: 'openid', fetch, timeoutMs: 10_000, onCode }), 30_000, 'runDeviceGrant')
 
 const failsWith = async (promise: Promise<unknown>, kind: string, pattern: RegExp, never: string[] = []) => {
   try {
@@ -102,7 +98,10 @@ const failsWith = async (promise: Promise<unknown>, kind: string, pattern: RegEx
 
 for (const [name, fetch] of FETCHES) {
   test(`${name}: a poll error that echoes the device code -> bad_response, the code [redacted]`, async () => {
-    polite({ 'POST /token': ({ req, res }) => sendJson(res, 400, { error: 'invalid_request', error_description: `bad ${new URLSearchParams(req.body).get('device_code')}` }) })
+    polite({
+      'POST /token': ({ req, res }) =>
+        sendJson(res, 400, { error: 'invalid_request', error_description: `bad ${new URLSearchParams(req.body).get('device_code')}` }),
+    })
     await failsWith(grant(fetch), 'bad_response', /invalid_request: bad \[redacted\]/)
   })
 
@@ -172,7 +171,12 @@ for (const [name, fetch] of FETCHES) {
           sendJson(res, 200, { device_code: DEVICE_CODE, user_code: 'BCDF-GHJK', verification_uri: `${url}/device`, expires_in: 600, ...extra }),
       })
       let shown = false
-      await failsWith(grant(fetch, () => void (shown = true)), 'bad_response', /./, [never])
+      await failsWith(
+        grant(fetch, () => void (shown = true)),
+        'bad_response',
+        /./,
+        [never],
+      )
       assert.not.ok(shown, JSON.stringify(extra))
     }
   })
@@ -192,9 +196,7 @@ for (const [name, fetch] of FETCHES) {
   test(`${name}: one HTTP 500 on a poll, then the tokens -> granted`, async () => {
     polite({
       'POST /token': ({ res, count }) =>
-        count === 1
-          ? sendJson(res, 500, { error: 'server_error' })
-          : sendJson(res, 200, { access_token: ACCESS_TOKEN, token_type: 'Bearer', expires_in: 3600 }),
+        count === 1 ? sendJson(res, 500, { error: 'server_error' }) : sendJson(res, 200, { access_token: ACCESS_TOKEN, token_type: 'Bearer', expires_in: 3600 }),
     })
     const tokens = await grant(fetch)
     assert.is(tokens.access_token, ACCESS_TOKEN)

@@ -8,58 +8,23 @@
 // and refusing on `invalidGrant`: they are marked "(machine)".
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { join } from 'node:path'
 import { decidePairing } from '../../server/index.js'
 import { findSecret, PAIRING_CODE, type CliResult, type CliSandbox, type RunningCli } from '../support/cli.js'
-import { bytesOf, CREDENTIAL_FILE, loginSpec, watchForLeaks } from '../support/cli-login.js'
-import {
-  peakRssProbe,
-  secretsSeen,
-  sendHuge,
-  sendJson,
-  startCountingServer,
-  startHostileServer,
-  type HostileServer,
-  type ScriptContext,
-} from '../support/hostile-server.js'
+import { bytesOf } from '../support/cli-login.js'
+import { peakRssProbe, secretsSeen, sendHuge, sendJson, startCountingServer, type ScriptContext } from '../support/hostile-server.js'
+import { ADA, hostileLoginSpec } from '../support/hostile-login.js'
 import { timeout } from '../support/wait.js'
 
-const ADA = { email: 'ada@example.com', password: 'correct horse battery' }
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
 const PEAK_RSS_LIMIT_KIB = 150 * 1024
 
-const leaks = watchForLeaks()
-const { ref, sandbox } = loginSpec(test, leaks, [ADA])
-let hostile: HostileServer
+// Output is searched for device codes test by test; files are searched for the rest.
+const { ref, leaks, hostile, loggedIn } = hostileLoginSpec(test, { deviceCodes: false })
 const running: RunningCli[] = []
 
-test.before(async () => {
-  hostile = await startHostileServer({ upstream: () => ref.server.url })
-})
-test.after(async () => {
-  await hostile?.close()
-})
 test.after.each(() => {
   for (const cli of running.splice(0)) if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGKILL')
-  // Output was searched for device codes test by test; files are searched for the rest.
-  for (const secret of secretsSeen(hostile, { deviceCodes: false })) leaks.secret(secret)
-  hostile.reset()
 })
-
-/** A sandbox with a password login made through the listener, and the bytes of its file. */
-const loggedIn = async () => {
-  const box = sandbox()
-  const first = await leaks.run(['login', '--server', hostile.url, '--email', ADA.email, '--password-stdin'], {
-    cwd: box.workspace,
-    env: box.env,
-    input: ADA.password,
-    timeoutMs: 30_000,
-  })
-  assert.is(first.code, 0, first.stderr)
-  const file = join(box.home, CREDENTIAL_FILE)
-  leaks.readCredentials(file)
-  return { box, file, before: bytesOf(file) }
-}
 
 const cliLogin = (box: CliSandbox, env = box.env, timeoutMs = 40_000) => {
   const cli = leaks.start(['cli', 'login', '--force', '--server', hostile.url], { cwd: box.workspace, env, timeoutMs })

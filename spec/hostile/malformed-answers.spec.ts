@@ -9,54 +9,17 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { findSecret, type CliResult, type CliSandbox } from '../support/cli.js'
-import { assertOneLineError, bytesOf, CREDENTIAL_FILE, loginSpec, watchForLeaks } from '../support/cli-login.js'
-import { secretsSeen, sendJson, startHostileServer, type HostileServer, type Script } from '../support/hostile-server.js'
+import { type CliSandbox } from '../support/cli.js'
+import { assertOneLineError, bytesOf, CREDENTIAL_FILE } from '../support/cli-login.js'
+import { sendJson, type Script } from '../support/hostile-server.js'
+import { ADA, hostileLoginSpec } from '../support/hostile-login.js'
 import { assertNoLiveTokenUnheld } from '../support/live-tokens.js'
 import { sleep } from '../support/wait.js'
 
-const ADA = { email: 'ada@example.com', password: 'correct horse battery' }
-
-const leaks = watchForLeaks()
-const { ref, sandbox } = loginSpec(test, leaks, [ADA])
-let hostile: HostileServer
-
-test.before(async () => {
-  hostile = await startHostileServer({ upstream: () => ref.server.url })
-})
-test.after(async () => {
-  await hostile?.close()
-})
-test.after.each(() => {
-  for (const secret of secretsSeen(hostile)) leaks.secret(secret)
-  hostile.reset()
-})
-
-const login = (box: CliSandbox, extra: string[] = []) =>
-  leaks.run(['login', '--server', hostile.url, '--email', ADA.email, '--password-stdin', ...extra], {
-    cwd: box.workspace,
-    env: box.env,
-    input: ADA.password,
-    timeoutMs: 30_000,
-  })
+const { ref, sandbox, leaks, hostile, login, loggedIn, assertNoSecretIn } = hostileLoginSpec(test)
 
 const status = (box: CliSandbox, extra: string[] = []) =>
   leaks.run(['login', '--status', '--verify', ...extra], { cwd: box.workspace, env: box.env, timeoutMs: 40_000 })
-
-const loggedIn = async () => {
-  const since = hostile.answers.length
-  const box = sandbox()
-  const first = await login(box)
-  assert.is(first.code, 0, first.stderr)
-  const file = join(box.home, CREDENTIAL_FILE)
-  leaks.readCredentials(file)
-  return { box, file, before: bytesOf(file), since }
-}
-
-const assertNoSecretIn = (result: CliResult) => {
-  const found = findSecret([result.stdout, result.stderr], [ADA.password, ...secretsSeen(hostile)])
-  assert.is(found, null, `a secret (${found?.slice(0, 4)}...) in the output:\n${result.stderr}`)
-}
 
 const isPasswordGrant = (body: string) => new URLSearchParams(body).get('grant_type') === 'password'
 
@@ -70,9 +33,11 @@ const changeTokenAnswer = (change: (tokens: Record<string, unknown>) => Record<s
 
 // --- HTTP no parser should take ------------------------------------------------------------------
 
-const raw = (text: string): Script => ({ res }) => {
-  res.socket?.end(text)
-}
+const raw =
+  (text: string): Script =>
+  ({ res }) => {
+    res.socket?.end(text)
+  }
 
 const malformed: Array<[string, string]> = [
   ['a 20 KiB header', `HTTP/1.1 200 OK\r\nX-Big: ${'a'.repeat(20 * 1024)}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`],
@@ -80,7 +45,10 @@ const malformed: Array<[string, string]> = [
   ['an HTTP/0.9 answer', '{"error":"invalid_grant"}'],
   ['a NUL in a header', 'HTTP/1.1 200 OK\r\nX-A: a\u0000b\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}'],
   ['a wrong Content-Length', 'HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: 1\r\n\r\n{"error":"invalid_grant"}'],
-  ['both Content-Length and Transfer-Encoding', 'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n'],
+  [
+    'both Content-Length and Transfer-Encoding',
+    'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n',
+  ],
 ]
 
 for (const [what, text] of malformed) {

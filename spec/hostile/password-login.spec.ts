@@ -7,64 +7,14 @@
 // login fails after the grant.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { join } from 'node:path'
-import type { CliResult, CliSandbox } from '../support/cli.js'
-import { findSecret } from '../support/cli.js'
-import { assertOneLineError, bytesOf, CREDENTIAL_FILE, loginSpec, watchForLeaks } from '../support/cli-login.js'
+import { assertOneLineError, bytesOf } from '../support/cli-login.js'
 import { assertOnlyMarked } from '../support/live-tokens.js'
-import {
-  peakRssProbe,
-  secretsSeen,
-  sendEndless,
-  sendGzipBomb,
-  sendHuge,
-  sendJson,
-  startCountingServer,
-  startHostileServer,
-  type HostileServer,
-} from '../support/hostile-server.js'
+import { peakRssProbe, sendEndless, sendGzipBomb, sendHuge, sendJson, startCountingServer, type HostileServer } from '../support/hostile-server.js'
+import { hostileLoginSpec } from '../support/hostile-login.js'
 
-const ADA = { email: 'ada@example.com', password: 'correct horse battery' }
 const PEAK_RSS_LIMIT_KIB = 150 * 1024
 
-const leaks = watchForLeaks()
-const { ref, sandbox } = loginSpec(test, leaks, [ADA])
-let hostile: HostileServer
-
-test.before(async () => {
-  hostile = await startHostileServer({ upstream: () => ref.server.url })
-})
-test.after(async () => {
-  await hostile?.close()
-})
-test.after.each(() => {
-  for (const secret of secretsSeen(hostile)) leaks.secret(secret)
-  hostile.reset()
-})
-
-const login = (box: CliSandbox, extra: string[] = [], env = box.env) =>
-  leaks.run(['login', '--server', hostile.url, '--email', ADA.email, '--password-stdin', ...extra], {
-    cwd: box.workspace,
-    env,
-    input: ADA.password,
-    timeoutMs: 30_000,
-  })
-
-/** A sandbox with a good login made through the listener, and the bytes of its file. */
-const loggedIn = async () => {
-  const box = sandbox()
-  const first = await login(box)
-  assert.is(first.code, 0, first.stderr)
-  const file = join(box.home, CREDENTIAL_FILE)
-  leaks.readCredentials(file)
-  return { box, file, before: bytesOf(file) }
-}
-
-/** No secret the test knows (password, every token the server saw or issued) in the output. */
-const assertNoSecretIn = (result: CliResult) => {
-  const found = findSecret([result.stdout, result.stderr], [ADA.password, ...secretsSeen(hostile)])
-  assert.is(found, null, `a secret (${found?.slice(0, 4)}...) in the output:\n${result.stderr}`)
-}
+const { sandbox, leaks, hostile, login, loggedIn, assertNoSecretIn } = hostileLoginSpec(test)
 
 test('a wrong-password answer that echoes the password: exit 4, the password shown as [redacted]', async () => {
   const { box, file, before } = await loggedIn()
@@ -137,7 +87,7 @@ for (const [what, script] of bodies) {
     hostile.on('POST /token', script)
     const probe = peakRssProbe(box.env)
     try {
-      const result = await login(box, ['--force'], probe.env)
+      const result = await login(box, ['--force'], { env: probe.env })
       assertOneLineError(result, 6, /sent an answer larger than 1 MiB/)
       const peak = probe.peakKiB()
       assert.ok(peak < PEAK_RSS_LIMIT_KIB, `peak RSS ${Math.round(peak / 1024)} MiB`)
@@ -155,7 +105,7 @@ test('the peak RSS of a plain failed login, for comparison', async () => {
   hostile.on('POST /token', ({ res }) => sendJson(res, 400, { error: 'invalid_grant', error_description: 'wrong email or password' }))
   const probe = peakRssProbe(box.env)
   try {
-    const result = await login(box, [], probe.env)
+    const result = await login(box, [], { env: probe.env })
     assertOneLineError(result, 4)
     console.log(`    peak RSS of a failed login: ${Math.round(probe.peakKiB() / 1024)} MiB`)
   } finally {
@@ -174,7 +124,10 @@ test('metadata whose issuer is another origin: exit 6, the password never reache
   const result = await login(box, ['--force'])
   assertOneLineError(result, 6, /metadata for another issuer than http:\/\/127\.0\.0\.1:\d+; nothing was sent to it/)
   assert.is(hostile.seen('POST /token').length, tokenRequests, 'no token request')
-  assert.not.ok(hostile.requests.slice(earlier).some((r) => new URLSearchParams(r.body).get('password') !== null || r.body.includes('battery')), 'the password was sent nowhere')
+  assert.not.ok(
+    hostile.requests.slice(earlier).some((r) => new URLSearchParams(r.body).get('password') !== null || r.body.includes('battery')),
+    'the password was sent nowhere',
+  )
   assertNoSecretIn(result)
   assert.equal(bytesOf(file), before)
 })

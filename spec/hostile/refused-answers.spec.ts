@@ -10,56 +10,18 @@ import * as assert from 'uvu/assert'
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { decidePairing } from '../../server/index.js'
-import { findSecret, PAIRING_CODE, type CliResult, type CliSandbox } from '../support/cli.js'
-import { assertOneLineError, bytesOf, CREDENTIAL_FILE, loginSpec, watchForLeaks } from '../support/cli-login.js'
-import { secretsSeen, sendJson, startHostileServer, type HostileServer, type Upstream } from '../support/hostile-server.js'
+import { findSecret, PAIRING_CODE, type CliSandbox } from '../support/cli.js'
+import { assertOneLineError, bytesOf } from '../support/cli-login.js'
+import { secretsSeen, sendJson, type Upstream } from '../support/hostile-server.js'
+import { ADA, hostileLoginSpec } from '../support/hostile-login.js'
 import { assertNoLiveTokenUnheld, assertOnlyMarked } from '../support/live-tokens.js'
 import { timeout } from '../support/wait.js'
 import { refreshProcessToken } from '../../effects/node/resolver.js'
 import { EngineError } from '../../effects/client/engine-error.js'
 
-const ADA = { email: 'ada@example.com', password: 'correct horse battery' }
-
-const leaks = watchForLeaks()
-const { ref, sandbox } = loginSpec(test, leaks, [ADA])
-let hostile: HostileServer
-
-test.before(async () => {
-  hostile = await startHostileServer({ upstream: () => ref.server.url })
-})
-test.after(async () => {
-  await hostile?.close()
-})
-test.after.each(() => {
-  for (const secret of secretsSeen(hostile)) leaks.secret(secret)
-  hostile.reset()
-})
-
-const login = (box: CliSandbox, extra: string[] = []) =>
-  leaks.run(['login', '--server', hostile.url, '--email', ADA.email, '--password-stdin', ...extra], {
-    cwd: box.workspace,
-    env: box.env,
-    input: ADA.password,
-    timeoutMs: 30_000,
-  })
+const { ref, leaks, hostile, login, loggedIn, assertNoSecretIn } = hostileLoginSpec(test)
 
 const status = (box: CliSandbox, extra: string[] = []) => leaks.run(['login', '--status', ...extra], { cwd: box.workspace, env: box.env, timeoutMs: 30_000 })
-
-/** A sandbox with a good login made through the listener; `since` marks the answers of this test. */
-const loggedIn = async () => {
-  const since = hostile.answers.length
-  const box = sandbox()
-  const first = await login(box)
-  assert.is(first.code, 0, first.stderr)
-  const file = join(box.home, CREDENTIAL_FILE)
-  leaks.readCredentials(file)
-  return { box, file, before: bytesOf(file), since }
-}
-
-const assertNoSecretIn = (result: CliResult) => {
-  const found = findSecret([result.stdout, result.stderr], [ADA.password, ...secretsSeen(hostile)])
-  assert.is(found, null, `a secret (${found?.slice(0, 4)}...) in the output:\n${result.stderr}`)
-}
 
 /** The registration goes through to the server; its answer is replaced by `spoil(answer)`. */
 const spoilRegistration = (spoil: (answer: Upstream) => string) =>
@@ -80,7 +42,11 @@ const assertStatusSaysReplaced = async (box: CliSandbox) => {
 }
 
 const refusedAnswers: Array<[what: string, spoil: (answer: Upstream) => string, line: RegExp]> = [
-  ['a process_token with a newline', (a) => JSON.stringify({ ...a.json(), process_token: `${a.json().process_token}\nX-Injected: 1` }), /sent no usable process_token/],
+  [
+    'a process_token with a newline',
+    (a) => JSON.stringify({ ...a.json(), process_token: `${a.json().process_token}\nX-Injected: 1` }),
+    /sent no usable process_token/,
+  ],
   ['a process_id of ../x', (a) => JSON.stringify({ ...a.json(), process_id: '../x' }), /registered a different process_id than asked/],
   ['a process_id with a NUL', (a) => JSON.stringify({ ...a.json(), process_id: `${a.json().process_id}\u0000` }), /registered a different process_id than asked/],
   ['expires_at 2026-13-45', (a) => JSON.stringify({ ...a.json(), expires_at: '2026-13-45' }), /sent a process token without a usable expiry/],

@@ -7,46 +7,22 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { CliSandbox } from '../support/cli.js'
 import { findSecret } from '../support/cli.js'
-import { assertOneLineError, bytesOf, CREDENTIAL_FILE, loginSpec, watchForLeaks, type Credentials } from '../support/cli-login.js'
-import { secretsSeen, sendJson, startHostileServer, type HostileServer } from '../support/hostile-server.js'
+import { assertOneLineError, bytesOf } from '../support/cli-login.js'
+import { sendJson } from '../support/hostile-server.js'
+import { hostileLoginSpec } from '../support/hostile-login.js'
 import { CLIENT_ID, request } from '../support/server.js'
 
-const ADA = { email: 'ada@example.com', password: 'correct horse battery' }
-const leaks = watchForLeaks()
-const { ref, sandbox } = loginSpec(test, leaks, [ADA])
-let hostile: HostileServer
-
-test.before(async () => {
-  hostile = await startHostileServer({ upstream: () => ref.server.url })
-})
-test.after(async () => {
-  await hostile?.close()
-})
-test.after.each(() => {
-  for (const secret of secretsSeen(hostile)) leaks.secret(secret)
-  hostile.reset()
-})
+const { ref, leaks, hostile, loggedIn } = hostileLoginSpec(test)
 
 /** Logged in through the listener, with a file that says the user token ends within the hour. */
 const nearItsEnd = async () => {
-  const box: CliSandbox = sandbox()
-  const first = await leaks.run(['login', '--server', hostile.url, '--email', ADA.email, '--password-stdin'], {
-    cwd: box.workspace,
-    env: box.env,
-    input: ADA.password,
-    timeoutMs: 30_000,
-  })
-  assert.is(first.code, 0, first.stderr)
-  const file = join(box.home, CREDENTIAL_FILE)
-  const stored: Credentials = leaks.readCredentials(file)
+  const { box, file, credentials: stored } = await loggedIn()
   writeFileSync(file, `${JSON.stringify({ ...stored, user_token_expires_at: new Date(Date.now() + 3_600_000).toISOString() }, null, 2)}\n`, { mode: 0o600 })
   return { box, file, stored, before: bytesOf(file) }
 }
 
-const userTokenWorks = async (token: string) =>
-  (await request(ref.server, '/omicos/account', { headers: { authorization: `Bearer ${token}` } })).status === 200
+const userTokenWorks = async (token: string) => (await request(ref.server, '/omicos/account', { headers: { authorization: `Bearer ${token}` } })).status === 200
 const refreshWorks = async (token: string) =>
   (await request(ref.server, '/token', { form: { grant_type: 'refresh_token', refresh_token: token, client_id: CLIENT_ID } })).status === 200
 
@@ -79,12 +55,15 @@ for (const [what, change] of [
     assert.not.ok(await refreshWorks(answer.refresh_token as string), 'the new refresh token was revoked')
     assert.not.ok(await refreshWorks(stored.refresh_token as string), 'the stored refresh token is spent')
     assert.not.ok(existsSync(join(box.home, 'revocations.json')), 'nothing left to queue')
-    const found = findSecret([result.stdout, result.stderr], [stored.user_token, stored.refresh_token ?? '', answer.access_token as string, answer.refresh_token as string])
+    const found = findSecret(
+      [result.stdout, result.stderr],
+      [stored.user_token, stored.refresh_token ?? '', answer.access_token as string, answer.refresh_token as string],
+    )
     assert.is(found, null)
   })
 }
 
-test('--status --verify, a refused renewal answer and a revocation endpoint that fails: the answer\'s tokens are queued, then revoked by the next online command', async () => {
+test("--status --verify, a refused renewal answer and a revocation endpoint that fails: the answer's tokens are queued, then revoked by the next online command", async () => {
   const { box, file, before } = await nearItsEnd()
   const issued = refuseRenewal((body) => ({ ...body, expires_in: 0 }))
   hostile.on('POST /token/revocation', ({ res }) => sendJson(res, 503, { error: 'temporarily_unavailable' }))

@@ -6,60 +6,19 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import type { CliResult, CliSandbox } from '../support/cli.js'
-import { findSecret } from '../support/cli.js'
-import { assertOneLineError, bytesOf, CREDENTIAL_FILE, loginSpec, watchForLeaks, type Credentials } from '../support/cli-login.js'
-import {
-  peakRssProbe,
-  secretsSeen,
-  sendGzipBomb,
-  sendHuge,
-  sendJson,
-  startCountingServer,
-  startHostileServer,
-  type HostileServer,
-} from '../support/hostile-server.js'
+import { assertOneLineError, bytesOf, type Credentials } from '../support/cli-login.js'
+import { peakRssProbe, sendGzipBomb, sendHuge, sendJson, startCountingServer, type HostileServer } from '../support/hostile-server.js'
+import { hostileLoginSpec } from '../support/hostile-login.js'
 
-const ADA = { email: 'ada@example.com', password: 'correct horse battery' }
 const PEAK_RSS_LIMIT_KIB = 150 * 1024
 
-const leaks = watchForLeaks()
-const { ref, sandbox } = loginSpec(test, leaks, [ADA])
-let hostile: HostileServer
-
-test.before(async () => {
-  hostile = await startHostileServer({ upstream: () => ref.server.url })
-})
-test.after(async () => {
-  await hostile?.close()
-})
-test.after.each(() => {
-  for (const secret of secretsSeen(hostile)) leaks.secret(secret)
-  hostile.reset()
-})
+const { leaks, hostile, loggedIn, assertNoSecretIn: noSecretIn } = hostileLoginSpec(test)
 
 const run = (box: CliSandbox, args: string[], env = box.env) => leaks.run(['login', ...args], { cwd: box.workspace, env, timeoutMs: 30_000 })
 
-const loggedIn = async () => {
-  const box = sandbox()
-  const first = await leaks.run(['login', '--server', hostile.url, '--email', ADA.email, '--password-stdin'], {
-    cwd: box.workspace,
-    env: box.env,
-    input: ADA.password,
-    timeoutMs: 30_000,
-  })
-  assert.is(first.code, 0, first.stderr)
-  const file = join(box.home, CREDENTIAL_FILE)
-  const credentials: Credentials = leaks.readCredentials(file)
-  return { box, file, credentials, before: bytesOf(file) }
-}
-
-const assertNoSecretIn = (result: CliResult, credentials: Credentials) => {
-  const known = [ADA.password, credentials.user_token, credentials.process_token, credentials.refresh_token ?? '', ...secretsSeen(hostile)]
-  const found = findSecret([result.stdout, result.stderr], known)
-  assert.is(found, null, `a secret (${found?.slice(0, 4)}...) in the output:\n${result.stdout}\n${result.stderr}`)
-}
+const assertNoSecretIn = (result: CliResult, credentials: Credentials) =>
+  noSecretIn(result, [credentials.user_token, credentials.process_token, credentials.refresh_token ?? ''])
 
 // --- status --verify ------------------------------------------------------------------------
 
@@ -74,7 +33,11 @@ test('--status --verify, an account error that echoes the Bearer token and the s
       error_description: `upstream rejected ${req.headers.authorization} for ${credentials.process_token} ${credentials.refresh_token}`,
     }),
   )
-  for (const args of [['--status', '--verify'], ['--status', '--verify', '--no-force'], ['--status', '--verify', '--json']]) {
+  for (const args of [
+    ['--status', '--verify'],
+    ['--status', '--verify', '--no-force'],
+    ['--status', '--verify', '--json'],
+  ]) {
     const result = await run(box, args)
     if (args.includes('--json')) {
       assert.is(result.code, 6)
