@@ -1,16 +1,18 @@
 import type { StatusLogin, StatusOutput, StatusReport, VerifyResult } from '../machines/contracts.js'
-import { DEFAULT_SERVER } from '../effects/client/server-url.js'
+import { DEFAULT_SERVER, hostOf } from '../effects/client/server-url.js'
 import type { Env } from '../effects/store/home.js'
 import { describeProxyRoute } from '../effects/node/proxy-settings.js'
 import { exitCodeFor, ExitCode } from './exit-codes.js'
 import { describeFailure } from './failure-words.js'
 import { approximately } from './terminal.js'
+import { english } from './words/english.js'
 import { SKEW_WORTH_TELLING_MS } from '../effects/client/clock.js'
 import { envelope, jsonError, jsonLine, NO_STATUS, type JsonCommand } from './render-json.js'
 import type { Rendered } from './render-outcome.js'
 
-// `omicos login --status`: the page's email, process name and config path first, then what a
-// user debugging a daemon needs. No network unless --verify, and never a token. The last line
+// `omicos login --status`: who is logged in, where and until when first (local times, in the
+// zone TZ names, and how far off), then the page's email, process name and config path, then
+// what a user debugging a daemon needs, each line within 80 columns. No network unless --verify, and never a token. The last line
 // says which proxy a login would go through (for the login's server, else the default one),
 // read from `env` as the fetch reads it, without the proxy's credentials.
 export function renderStatus(
@@ -31,7 +33,9 @@ export function renderStatus(
     return { stdout: local ? reportLines(local, now) : [], stderr: [`error: ${message}`], code }
   }
   const { report, verified } = output
-  const code = report.loggedIn && verified?.kind !== 'invalid' ? ExitCode.ok : ExitCode.notLoggedIn
+  // A user token that ran out and was not renewed is no login (the page's exit table: 1).
+  const expired = report.loggedIn && userTokenState(report.userTokenExpiresAt ?? null, now) === 'expired'
+  const code = report.loggedIn && !expired && verified?.kind !== 'invalid' ? ExitCode.ok : ExitCode.notLoggedIn
   const env = opts.env ?? process.env
   const proxy = describeProxyRoute(report.loggedIn && report.server ? report.server : env.OMICOS_SERVER || DEFAULT_SERVER, env)
   if (opts.json) {
@@ -45,10 +49,61 @@ export function renderStatus(
       code,
     }
   }
-  const lines = reportLines(report, now, verified ?? null)
+  const lines = [...summaryLines(report, now, output.renewed), ...reportLines(report, now, verified ?? null)]
   if (verified) lines.push(verified.kind === 'valid' ? 'online check: the user token works' : `online check: ${describeFailure(verified.failure, { again: 'omicos login' })}`)
   lines.push(proxy.line)
-  return { stdout: lines, stderr: [], code }
+  return { stdout: lines.flatMap((line) => line.split('\n')).flatMap((line) => fitted(line, WIDTH)), stderr: [], code }
+}
+
+const WIDTH = 80
+
+/**
+ * Who, where and until when, in the words of the catalog: the first lines a person reads. A
+ * workspace login is named as one, since `config:` below names the global file either way.
+ */
+const summaryLines = (report: StatusReport, now: Date, renewed: boolean): string[] => {
+  const at = report.userTokenExpiresAt ? new Date(report.userTokenExpiresAt) : null
+  const values = { email: report.email ?? '', host: (report.server && hostOf(report.server)) || (report.server ?? ''), until: at ? localTime(at) : '', relative: at ? relativeTime(at, now) : '' }
+  const workspace = report.activeSource === 'workspace' && report.activePath ? report.activePath.replace(/[/\\]\.omicos[/\\][^/\\]+$/, '') : null
+  const lines = [
+    !at
+      ? english.t('status.summary.noExpiry', values)
+      : at.getTime() <= now.getTime()
+        ? english.t('status.summary.expired', values)
+        : english.t('status.summary', values),
+  ]
+  if (workspace) lines.push(english.t('status.summary.workspace', { root: workspace }))
+  if (renewed && at) lines.push(english.t('status.renewed', values))
+  lines.push('')
+  return lines
+}
+
+/** `when` as a person here reads it: local time, in the zone TZ names (`Wed 6 Jan 2027, 10:00 CET`). */
+export const localTime = (when: Date): string =>
+  when.toLocaleString('en-GB', { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' })
+
+/** How far `when` is from `now`: `in 29 days`, `3 h ago`. */
+export const relativeTime = (when: Date, now: Date): string => {
+  const ms = when.getTime() - now.getTime()
+  const span = timeLeft(Math.abs(ms))
+  return english.t(ms >= 0 ? 'status.in' : 'status.ago', { span })
+}
+
+/** A line cut at spaces into lines of at most `width`, the rest indented; a word longer stays whole. */
+export const fitted = (line: string, width: number): string[] => {
+  if (line.length <= width) return [line]
+  const out: string[] = []
+  let current = ''
+  // A command in backticks is one word: cut, it would no longer read as one to copy.
+  for (const word of line.match(/(?:`[^`]*`|[^ `])+/g) ?? []) {
+    const next = current ? `${current} ${word}` : word
+    if (next.length > width && current.trim()) {
+      out.push(current)
+      current = `  ${word}`
+    } else current = next
+  }
+  if (current.trim()) out.push(current)
+  return out
 }
 
 /** The lines of a login the files hold, from the page's fields to the notes on the files. */
@@ -61,14 +116,15 @@ const reportLines = (report: StatusReport, now: Date, verified: VerifyResult | n
     `server: ${report.server}`,
     `account: ${report.accountId}${report.tier ? ` (${report.tier})` : ''}`,
     `method: ${report.authMethod === 'device' ? 'device-code pairing' : 'email / password'}`,
-    `logged in: ${report.loggedInAt}`,
+    `logged in: ${report.loggedInAt ? `${localTime(new Date(report.loggedInAt))} (${relativeTime(new Date(report.loggedInAt), now)})` : ''}`,
     `process id: ${report.processId}`,
     `process token: ${report.processTokenReplacedAt ? replacedLine(report.processTokenReplacedAt) : expiry(report.processTokenExpiresAt ?? null, now)}`,
     `user token: ${userTokenLine(userToken, now)}`,
     ...userTokenWarning(userToken, now),
     ...skewLine(verified?.clockSkewMs ?? report.clockSkewMs ?? null),
-    `daemon uses here: ${report.activePath} (${report.activeSource})`,
-    ...report.logins.map((login) => loginLine(login, report.activePath)),
+    `daemon uses here: the ${report.activeSource} login, in`,
+    `  ${report.activePath}`,
+    ...report.logins.flatMap((login) => loginLine(login, report.activePath)),
     ...storeNotes(report),
   ]
 }
@@ -96,13 +152,13 @@ export const userTokenState = (at: string | null, now: Date): UserTokenState => 
 const userTokenLine = (at: string | null, now: Date): string => {
   if (!at) return 'no expiry recorded'
   const left = Date.parse(at) - now.getTime()
-  return left <= 0 ? `expired at ${at}` : `expires ${at} (${timeLeft(left)} left)`
+  return left <= 0 ? `expired ${localTime(new Date(at))} (${relativeTime(new Date(at), now)})` : `expires ${localTime(new Date(at))} (${relativeTime(new Date(at), now)})`
 }
 
 const userTokenWarning = (at: string | null, now: Date): string[] => {
   switch (userTokenState(at, now)) {
     case 'expired':
-      return ['warning: the user token has expired: log in again (`omicos login` or `omicos cli login`)']
+      return ['warning: user token expired: log in again (`omicos login` or `omicos cli login`)']
     case 'expiresSoon':
       return [`warning: the user token expires in ${timeLeft(Date.parse(at!) - now.getTime())}: log in again soon (\`omicos login --force\`)`]
     default:
@@ -110,12 +166,16 @@ const userTokenWarning = (at: string | null, now: Date): string[] => {
   }
 }
 
-const loginLine = (login: StatusLogin, activePath: string | null): string =>
-  `${login.source} login: ${login.email} on ${login.server} (process "${login.processName}") in ${login.path}${login.path === activePath ? ', used here' : ''}`
+// Three short lines, so a long address or path does not push the login past 80 columns.
+const loginLine = (login: StatusLogin, activePath: string | null): string[] => [
+  `${login.source} login${login.path === activePath ? ' (used here)' : ''}: ${login.email}`,
+  `  on ${login.server}, process "${login.processName}"`,
+  `  in ${login.path}`,
+]
 
 /** What the read found and did to the files: temps removed, copies that disagree. */
 const storeNotes = (report: StatusReport): string[] => [
-  ...(report.sweptTemps.length > 0 ? [`removed stale temp files left by an interrupted write: ${report.sweptTemps.join(', ')}`] : []),
+  ...(report.sweptTemps.length > 0 ? ['removed stale temp files left by an interrupted write:', ...report.sweptTemps.map((path) => `  ${path}`)] : []),
   ...(report.twinsDiffer
     ? ['warning: the global and workspace copies of this login differ (an interrupted write); the daemon mends them on its next start, or log in again']
     : []),
@@ -130,14 +190,13 @@ const timeLeft = (ms: number): string => {
 
 // Every registration rotates the process token; one whose answer was lost took the stored token with it.
 const replacedLine = (at: string): string =>
-  `replaced at ${at} by a registration whose answer was lost (registered again on the next daemon start or login)`
+  `replaced ${localTime(new Date(at))}\n  by a registration whose answer was lost;\n  registered again on the next daemon start or login`
 
 const expiry = (at: string | null, now: Date): string => {
   if (!at) return 'no expiry recorded'
   const left = Date.parse(at) - now.getTime()
-  if (left <= 0) return `expired at ${at} (renewed on the next daemon start or login)`
-  const minutes = Math.round(left / 60_000)
-  return `valid until ${at} (${minutes >= 120 ? `${Math.round(minutes / 60)} h` : `${minutes} min`} left)`
+  if (left <= 0) return `expired ${localTime(new Date(at))} (renewed on the next daemon start or login)`
+  return `valid until ${localTime(new Date(at))} (${relativeTime(new Date(at), now)})`
 }
 
 export const statusJson = (report: StatusReport, verified: VerifyResult | null, now: Date = new Date()) => ({

@@ -186,6 +186,15 @@ export const en = {
   'failure.cancelled.status': 'status cancelled',
   'failure.cancelled.request': 'cancelled',
   'failure.cancelled.deviceAuthorization': 'the device authorization was cancelled',
+  // the status at a glance (cli/render-status.ts): who, where, until when
+  'status.summary': 'Logged in as {{email}} on {{host}},\nuntil {{until}} ({{relative}}).',
+  'status.summary.expired': 'Not logged in: the login of {{email}} on {{host}}\nran out {{until}} ({{relative}}); log in again.',
+  'status.summary.noExpiry': 'Logged in as {{email}} on {{host}} (no expiry recorded).',
+  'status.summary.workspace': 'A workspace login, for {{root}} only.',
+  'status.renewed': 'Renewed just now, until {{until}} ({{relative}}).',
+  'status.in': 'in {{span}}',
+  'status.ago': '{{span}} ago',
+
   // waits that speak (cli/wait-lines.ts): one line on a terminal as each wait starts
   'wait.signingIn': 'Signing in to {{host}} …',
   'wait.registering': 'Registering this process with {{host}} …',
