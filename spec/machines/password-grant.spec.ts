@@ -302,6 +302,19 @@ test('reached on the second try: asked then; a TLS failure is not tried again, a
   assert.equal(tlsGrant.fx.calls.promptCredentials, [])
 })
 
+test('retries spent reaching the server are not taken from the password: the grant gets its own two', async () => {
+  const grant = start(
+    { reachServer: [{ fail: unreachable() }, reached], promptCredentials: [typed()], authenticate: [{ fail: unreachable() }, { fail: unreachable() }, granted] },
+    { email: null, password: null, canPrompt: true },
+  )
+  await settle()
+  await grant.advance(500)
+  await grant.advance(500)
+  await grant.advance(1_000)
+  assert.equal(await grant.done(), { kind: 'granted', tokens })
+  assert.equal(grant.fx.times.authenticate.map((t) => t - EPOCH), [500, 1_000, 2_000])
+})
+
 test('the defaults are the documented ones', () => {
   assert.equal(passwordGrantDefaults, { maxAttempts: 3, maxRetries: 2, retryBaseMs: 500, maxRateLimitWaitMs: 15_000 })
 })
