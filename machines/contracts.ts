@@ -288,7 +288,8 @@ export interface PollInput {
   deviceCode: string
 }
 
-export type PollResult = (
+/** The answers of one poll; `Tokens` is what a grant carries (the client's own poll keeps the server's response). */
+export type PollResult<Tokens = TokenSet> = (
   | { kind: 'pending' }
   | { kind: 'slowDown' }
   | { kind: 'denied' }
@@ -297,7 +298,7 @@ export type PollResult = (
   | { kind: 'invalidGrant' }
   /** any 5xx or a 429: back off as after a connection error; Retry-After (429, 503) when sent */
   | { kind: 'unavailable'; status: number; retryAfterMs: number | null }
-  | { kind: 'granted'; tokens: TokenSet }
+  | { kind: 'granted'; tokens: Tokens }
 ) & { /** epoch ms at which the answer arrived */ at: number }
 
 export interface DeviceGrantInput {

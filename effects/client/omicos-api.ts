@@ -3,14 +3,13 @@
 // uses, and RFC 7009 revocation for logout.
 import type { Account, ProcessRegistration, RegistrationOutcome, UserSession, VerifyResult } from '../../machines/contracts.js'
 import { failure, mayHaveReachedServer, toFailure } from '../../machines/failure.js'
-import type { TokenResponse } from './device-grant.js'
 import { EngineError, engineError } from './engine-error.js'
 import { discover, requireEndpoint } from './discovery.js'
 import { holdSecrets } from './held-secrets.js'
 import { sanitizeServerText } from './sanitize-server-text.js'
 import { clockSkewOf, MAX_BODY_BYTES, refusal, refusalDetails, requestJson, type HttpDeps } from './http.js'
 import { SKEW_TOLERANCE_MS } from './clock.js'
-import { MAX_TOKEN_LENGTH } from './token-set.js'
+import { MAX_TOKEN_LENGTH, type TokenResponse } from './token-response.js'
 import { hasUnsafeChars, hostOf } from './server-url.js'
 
 // A field that is shown or saved (email, tier, names) must come through the sanitizer

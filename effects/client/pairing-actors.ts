@@ -3,8 +3,11 @@
 // web page (examples/web-pairing) and `runDeviceGrant` provide the same ones.
 import { fromPromise } from 'xstate'
 import type { DeviceAuthorization, PollInput, PollResult, RequestCodeInput } from '../../machines/contracts.js'
-import { pollDeviceToken, requestDeviceAuthorization, type DeviceGrantEndpoints, type TokenResponse } from './device-grant.js'
+import { requestDeviceAuthorization } from './device-authorization.js'
+import { pollDeviceToken } from './device-token-poll.js'
+import type { DeviceGrantEndpoints } from './grant-endpoints.js'
 import type { HttpDeps } from './http.js'
+import type { TokenResponse } from './token-response.js'
 import { toTokenSet } from './token-set.js'
 
 export interface PairingClient {

@@ -1,7 +1,7 @@
 // The OAuth password grant (RFC 6749 section 4.3) against the token endpoint, with the
 // answers a login must tell apart returned as values: granted, wrong credentials, rate limited.
 import type { AuthenticateResult } from '../../machines/contracts.js'
-import { acceptTokenResponse, type TokenResponse } from './device-grant.js'
+import { acceptTokenResponse, type TokenResponse } from './token-response.js'
 import { discover } from './discovery.js'
 import { engineError } from './engine-error.js'
 import { refusal, requestJson, retryAfterMs, type HttpDeps } from './http.js'

@@ -9,7 +9,7 @@
 // grants; what the server did not confirm is handed back for the caller to queue.
 import type { TokenSet } from '../../machines/contracts.js'
 import type { Failure } from '../../machines/failure.js'
-import { parseTokenResponse } from './device-grant.js'
+import { parseTokenResponse } from './token-response.js'
 import { discover } from './discovery.js'
 import { EngineError } from './engine-error.js'
 import { holdSecrets } from './held-secrets.js'

@@ -4,7 +4,7 @@
 import type { PersistInput } from '../../machines/contracts.js'
 import { EngineError } from '../client/engine-error.js'
 import { cloudBase, hasUnsafeChars, parseServerUrl } from '../client/server-url.js'
-import { MAX_TOKEN_LENGTH } from '../client/token-set.js'
+import { MAX_TOKEN_LENGTH } from '../client/token-response.js'
 
 export const CREDENTIAL_FILE_VERSION = 1
 
