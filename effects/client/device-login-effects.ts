@@ -24,7 +24,7 @@ import type {
   VerifyResult,
 } from '../../machines/contracts.js'
 import type { DeviceLoginEffects } from '../../machines/login.machine.js'
-import { credentialFileFromLogin, type CredentialFile } from '../store/credential-file.js'
+import { credentialFileFromLogin, type CredentialFile } from './credential-record.js'
 import { CLIENT_ID, DEFAULT_SCOPE } from './client-defaults.js'
 import { engineError } from './engine-error.js'
 import { failure } from '../../machines/failure.js'

@@ -30,7 +30,7 @@ export { passwordGrant, authenticateWithPassword, type PasswordGrantResult } fro
 export { fetchAccount, getAccount, registerProcess, checkProcessToken, revokeTokens, revokeTokensOrThrow, type ProcessTokenCheck } from './omicos-api.js'
 // The credential file's format is runtime-neutral (no file access): a front end that keeps a
 // login elsewhere (a browser's storage) keeps the same fields the CLI writes.
-export { credentialFileFromLogin, buildCredentialFile, CREDENTIAL_FILE_VERSION, type CredentialFile } from '../store/credential-file.js'
+export { credentialFileFromLogin, buildCredentialFile, CREDENTIAL_FILE_VERSION, type CredentialFile } from './credential-record.js'
 export {
   createDeviceLoginEffects,
   asCredentialRecord,

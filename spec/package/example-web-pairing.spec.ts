@@ -107,7 +107,7 @@ test('the bundle is browser-only code: no Node built-in left to import, no fetch
   const nodeOnly = built.inputs.filter((path) =>
     /node_modules\/(cross-fetch|node-fetch|whatwg-fetch)\//.test(path) ||
     path.startsWith(`${PACKAGE}effects/node/`) ||
-    (path.startsWith(`${PACKAGE}effects/store/`) && !path.endsWith('credential-file.js')))
+    path.startsWith(`${PACKAGE}effects/store/`))
   assert.equal(nodeOnly, [])
 })
 
