@@ -31,6 +31,15 @@ module.exports = {
       to: { pathNot: ['^testing/', '^machines/', '^node_modules/xstate/'] },
     },
     {
+      name: 'client-is-runtime-neutral',
+      comment:
+        'effects/client/ runs wherever fetch does (a browser, a worker, Node): it imports machines/, ' +
+        'itself and xstate, no Node built-in and nothing of the store or the Node runtime.',
+      severity: 'error',
+      from: { path: '^effects/client/' },
+      to: { pathNot: ['^effects/client/', '^machines/', '^node_modules/xstate/'] },
+    },
+    {
       name: 'store-imports-no-node-runtime',
       comment:
         'effects/store/ is below effects/node/: the Node actors, fetch, prompts and the package API use ' +
@@ -61,6 +70,15 @@ module.exports = {
       severity: 'error',
       from: { pathNot: '^(server|spec|scripts|examples)/' },
       to: { path: '^server/' },
+    },
+    {
+      name: 'no-circular',
+      comment:
+        'A cycle means two modules are one concern split badly, or a shared part not yet named: ' +
+        'move the shared part to a module of its own. Type-only imports count too.',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
     },
   ],
   options: {
