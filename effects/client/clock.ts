@@ -21,3 +21,21 @@ export const SKEW_TOLERANCE_MS = 60_000
 
 /** A skew `--status` reports: a few minutes, past anything NTP leaves. */
 export const SKEW_WORTH_TELLING_MS = 5 * 60_000
+
+/**
+ * How far the clock here is ahead of the server's (ms; negative: behind), from an answer's
+ * `Date` header (RFC 9110 section 6.6.1) and the local time it arrived: null without a usable
+ * header. The header has whole seconds and the answer took a while, so only a skew of a few
+ * seconds or more means anything: under SKEW_TOLERANCE_MS it is 0.
+ */
+export const clockSkewOf = (headers: { get(name: string): string | null } | undefined, receivedAt: number): number | null => {
+  const text = headers?.get('date')
+  if (!text || text.length > 64) return null
+  const serverAt = Date.parse(text)
+  if (!Number.isFinite(serverAt)) return null
+  // Under the tolerance the figure is the header's rounding and the answer's own time, and it
+  // differs from one request to the next: it is told as no skew, so status stays the same
+  // from one check to the next.
+  const skew = Math.round(receivedAt - serverAt)
+  return Math.abs(skew) < SKEW_TOLERANCE_MS ? 0 : skew
+}

@@ -2,7 +2,9 @@
 // values the device grant machine decides on.
 import type { PollResult } from '../../machines/contracts.js'
 import { grantEndpoints, type DeviceGrantOptions } from './grant-endpoints.js'
-import { parseRetryAfter, refusal, requestJson } from './http.js'
+import { requestJson } from './http.js'
+import { refusal } from './refusal.js'
+import { parseRetryAfter } from './retry-after.js'
 import { hostOf } from './server-url.js'
 import { acceptTokenResponse, type TokenResponse } from './token-response.js'
 

@@ -12,7 +12,7 @@ import { HttpProxyAgent } from 'http-proxy-agent'
 import { HttpsProxyAgent } from 'https-proxy-agent'
 import type { ProxyProblem } from '../../machines/failure.js'
 import { engineError, type EngineError } from '../client/engine-error.js'
-import { networkErrorCode } from '../client/http.js'
+import { networkErrorCode } from '../client/request-failures.js'
 import { hostOf } from '../client/server-url.js'
 import type { ProxyRoute } from './proxy-settings.js'
 

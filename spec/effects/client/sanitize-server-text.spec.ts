@@ -3,7 +3,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { heldSecrets, holdSecrets, releaseSecrets } from '../../../effects/client/held-secrets.js'
-import { refusal } from '../../../effects/client/http.js'
+import { refusal } from '../../../effects/client/refusal.js'
 import { describeFailure } from '../../../cli/failure-words.js'
 import { REDACTED, sanitizeServerText, serverErrorCode, serverText } from '../../../effects/client/sanitize-server-text.js'
 
