@@ -1,4 +1,6 @@
-import type { ExistingLogin, LoginOutput, LogoutOutput } from '../machines/contracts.js'
+import type { LoginOutput } from '../machines/login.contract.js'
+import type { LogoutOutput } from '../machines/logout.contract.js'
+import type { ExistingLogin } from '../machines/shared.contract.js'
 import { toFailure, type Failure } from '../machines/failure.js'
 import { describeFailure } from './failure-words.js'
 import { english } from './words/english.js'

@@ -1,4 +1,5 @@
-import type { LoginOutput, LogoutOutput } from '../machines/contracts.js'
+import type { LoginOutput } from '../machines/login.contract.js'
+import type { LogoutOutput } from '../machines/logout.contract.js'
 import type { Failure } from '../machines/failure.js'
 import { exitCodeFor, ExitCode } from './exit-codes.js'
 import { describeFailure, type Wording } from './failure-words.js'

@@ -1,4 +1,5 @@
-import type { StatusLogin, StatusOutput, StatusReport, VerifyResult } from '../machines/contracts.js'
+import type { VerifyResult } from '../machines/shared.contract.js'
+import type { StatusLogin, StatusOutput, StatusReport } from '../machines/status.contract.js'
 import { DEFAULT_SERVER, hostOf } from '../effects/client/server-url.js'
 import type { Env } from '../effects/store/home.js'
 import { describeProxyRoute } from '../effects/node/proxy-settings.js'

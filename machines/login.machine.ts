@@ -6,20 +6,9 @@
 // new files replaced are revoked once the new ones are safe. Nothing here reads a clock or
 // words a message for a person: the outcome carries kinds, reason codes and paths.
 import { assign, fromPromise, sendTo, setup, type DoneActorEvent, type PromiseActorLogic } from 'xstate'
+import type { DeviceAuthorization, PollInput, PollResult, RequestCodeInput, PairingView } from './device-grant.contract.js'
 import type {
-  Account,
-  AuthenticateInput,
-  AuthenticateResult,
-  Credentials,
-  DeviceAuthorization,
-  PollInput,
-  PollResult,
-  PromptInput,
-  ReachServerInput,
-  RequestCodeInput,
   ExistingCheck,
-  GrantOutput,
-  ExistingLogin,
   CheckExistingInput,
   IdentifyInput,
   LockInput,
@@ -29,11 +18,22 @@ import type {
   RegistrationOutcome,
   LoginInput,
   LoginOutput,
-  PairingView,
   PersistInput,
   PersistResult,
   ProcessRegistration,
   RegisterProcessInput,
+} from './login.contract.js'
+import type {
+  AuthenticateInput,
+  AuthenticateResult,
+  Credentials,
+  PromptInput,
+  ReachServerInput,
+} from './password-grant.contract.js'
+import type {
+  Account,
+  GrantOutput,
+  ExistingLogin,
   RenewInput,
   RenewResult,
   RevokeInput,
@@ -41,7 +41,7 @@ import type {
   VerifyResult,
   TokenSet,
   TokensToRevoke,
-} from './contracts.js'
+} from './shared.contract.js'
 import { deviceGrantMachine } from './device-grant.machine.js'
 import { failWithEffectError, takeFailure } from './fail-action.js'
 import { failure, mayHaveReachedServer, notProvided, toFailure, type Failure } from './failure.js'

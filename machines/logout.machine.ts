@@ -2,7 +2,8 @@
 // answers in time, then delete this account's credential files whatever the server said. With
 // an expected server (`--server`), a login on another one is left alone.
 import { assign, fromPromise, setup } from 'xstate'
-import type { CancelEvent, CurrentAccount, DeleteFilesInput, DeleteFilesResult, LogoutInput, LogoutOutput, RevokeInput } from './contracts.js'
+import type { CurrentAccount, DeleteFilesInput, DeleteFilesResult, LogoutInput, LogoutOutput } from './logout.contract.js'
+import type { CancelEvent, RevokeInput } from './shared.contract.js'
 import { failWithEffectError, takeFailure } from './fail-action.js'
 import { effectFailure, failure, notProvided, type Failure } from './failure.js'
 

@@ -3,7 +3,7 @@
 // far and a backoff. The grant keeps the login's `context.pairing` up to date after every
 // answer, so nothing has to reach into the child grant's snapshot.
 import type { SnapshotFrom } from 'xstate'
-import type { PairingView } from './contracts.js'
+import type { PairingView } from './device-grant.contract.js'
 import type { loginMachine } from './login.machine.js'
 
 /** The pairing a login shows while it waits for approval, or null when it does not wait. */

@@ -4,7 +4,15 @@
 // is tried again with a doubling backoff. It ends with the tokens or a failure; whose tokens
 // they are, and what happens to them, is the login machine's business.
 import { assign, fromPromise, setup } from 'xstate'
-import type { AuthenticateInput, AuthenticateResult, Credentials, GrantOutput, PasswordGrantInput, PromptInput, ReachServerInput, TokenSet } from './contracts.js'
+import type {
+  AuthenticateInput,
+  AuthenticateResult,
+  Credentials,
+  PasswordGrantInput,
+  PromptInput,
+  ReachServerInput,
+} from './password-grant.contract.js'
+import type { GrantOutput, TokenSet } from './shared.contract.js'
 import { failWithEffectError, takeFailure } from './fail-action.js'
 import { failure, mayHaveReachedServer, notProvided, toFailure, type Failure } from './failure.js'
 

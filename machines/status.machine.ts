@@ -2,7 +2,8 @@
 // server whether the user token still works. With an expected server (`--server` with
 // `--verify`), a login on another one is not checked.
 import { assign, fromPromise, setup } from 'xstate'
-import type { CancelEvent, RenewInput, RenewResult, StatusInput, StatusOutput, StatusReport, VerifyInput, VerifyResult } from './contracts.js'
+import type { CancelEvent, RenewInput, RenewResult, VerifyInput, VerifyResult } from './shared.contract.js'
+import type { StatusInput, StatusOutput, StatusReport } from './status.contract.js'
 import { failWithEffectError, takeFailure } from './fail-action.js'
 import { failure, notProvided, type Failure } from './failure.js'
 import { RENEW_WITHIN_MS } from './renewal.js'

@@ -3,7 +3,7 @@
 // Field names are the documented ones (`user_token`, `process_token`, `process_id`,
 // `user.cloud_base`, `logged_in_at`) plus what the engine and the daemon need. Runtime-neutral:
 // the file's bytes, and the checks of a file read back, are the store's (store/credential-file.ts).
-import type { PersistInput } from '../../machines/contracts.js'
+import type { PersistInput } from '../../machines/login.contract.js'
 import { cloudBase } from './server-url.js'
 
 export const CREDENTIAL_FILE_VERSION = 1

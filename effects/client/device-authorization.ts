@@ -3,7 +3,7 @@
 // addresses) is checked first: no control characters or escape sequences, https or loopback
 // http only, the addresses on the issuer's origin (section 5.4), a user code that looks like
 // one (section 6.1). Every number is range-checked where it is parsed.
-import type { DeviceAuthorization } from '../../machines/contracts.js'
+import type { DeviceAuthorization } from '../../machines/device-grant.contract.js'
 import { seconds } from './answer-fields.js'
 import { engineError } from './engine-error.js'
 import { grantEndpoints, type DeviceGrantOptions } from './grant-endpoints.js'

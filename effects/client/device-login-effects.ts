@@ -6,7 +6,6 @@
 // these effects logs in by device code only (`provideLogin` takes DeviceLoginEffects).
 import { fromPromise } from 'xstate'
 import type {
-  Account,
   CheckExistingInput,
   ExistingCheck,
   IdentifyInput,
@@ -17,12 +16,8 @@ import type {
   PersistResult,
   RegistrationOutcome,
   RegisterProcessInput,
-  RenewInput,
-  RenewResult,
-  RevokeInput,
-  VerifyInput,
-  VerifyResult,
-} from '../../machines/contracts.js'
+} from '../../machines/login.contract.js'
+import type { Account, RenewInput, RenewResult, RevokeInput, VerifyInput, VerifyResult } from '../../machines/shared.contract.js'
 import type { DeviceLoginEffects } from '../../machines/login.machine.js'
 import { credentialFileFromLogin, type CredentialFile } from './credential-record.js'
 import { CLIENT_ID, DEFAULT_SCOPE } from './client-defaults.js'

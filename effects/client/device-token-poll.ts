@@ -1,6 +1,6 @@
 // One poll of the token endpoint in an RFC 8628 device grant (section 3.4), its answers as
 // values the device grant machine decides on.
-import type { PollResult } from '../../machines/contracts.js'
+import type { PollResult } from '../../machines/device-grant.contract.js'
 import { grantEndpoints, type DeviceGrantOptions } from './grant-endpoints.js'
 import { requestJson } from './http.js'
 import { refusal } from './refusal.js'

@@ -1,7 +1,8 @@
 // The omicOS additions to OAuth (docs/server-contract.md): account info and process
 // registration with a Bearer user token, the process-token check the daemon's heartbeat
 // uses, and RFC 7009 revocation for logout.
-import type { Account, ProcessRegistration, RegistrationOutcome, UserSession, VerifyResult } from '../../machines/contracts.js'
+import type { ProcessRegistration, RegistrationOutcome } from '../../machines/login.contract.js'
+import type { Account, UserSession, VerifyResult } from '../../machines/shared.contract.js'
 import { failure, mayHaveReachedServer, toFailure } from '../../machines/failure.js'
 import { EngineError, engineError } from './engine-error.js'
 import { discover, requireEndpoint } from './discovery.js'

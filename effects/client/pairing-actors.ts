@@ -2,7 +2,7 @@
 // as actors for any front end that has a fetch: the Node CLI (effects/node/node-actors.ts), a
 // web page (examples/web-pairing) and `runDeviceGrant` provide the same ones.
 import { fromPromise } from 'xstate'
-import type { DeviceAuthorization, PollInput, PollResult, RequestCodeInput } from '../../machines/contracts.js'
+import type { DeviceAuthorization, PollInput, PollResult, RequestCodeInput } from '../../machines/device-grant.contract.js'
 import { requestDeviceAuthorization } from './device-authorization.js'
 import { pollDeviceToken } from './device-token-poll.js'
 import type { DeviceGrantEndpoints } from './grant-endpoints.js'

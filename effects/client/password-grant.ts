@@ -1,6 +1,6 @@
 // The OAuth password grant (RFC 6749 section 4.3) against the token endpoint, with the
 // answers a login must tell apart returned as values: granted, wrong credentials, rate limited.
-import type { AuthenticateResult } from '../../machines/contracts.js'
+import type { AuthenticateResult } from '../../machines/password-grant.contract.js'
 import { acceptTokenResponse, type TokenResponse } from './token-response.js'
 import { discover } from './discovery.js'
 import { engineError } from './engine-error.js'

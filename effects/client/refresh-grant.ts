@@ -7,7 +7,7 @@
 // came after the server acted: it issued a user token and, when it rotates, spent the stored
 // refresh token. What it carried is revoked at once, as acceptTokenResponse does for the other
 // grants; what the server did not confirm is handed back for the caller to queue.
-import type { TokenSet } from '../../machines/contracts.js'
+import type { TokenSet } from '../../machines/shared.contract.js'
 import type { Failure } from '../../machines/failure.js'
 import { parseTokenResponse } from './token-response.js'
 import { discover } from './discovery.js'

@@ -1,7 +1,7 @@
 // The whole RFC 8628 device grant in one call, paced as section 3.5 says: the device grant
 // machine run with the two requests (pairing-actors.ts) as its effects.
 import { createActor, type ActorOptions, type AnyActorLogic } from 'xstate'
-import type { PairingView } from '../../machines/contracts.js'
+import type { PairingView } from '../../machines/device-grant.contract.js'
 import type { Inspector } from '../../machines/inspection.js'
 import { deviceGrantMachine } from '../../machines/device-grant.machine.js'
 import type { DeviceAuthorizationRequest } from './device-authorization.js'

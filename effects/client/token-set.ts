@@ -1,4 +1,4 @@
-import type { TokenSet } from '../../machines/contracts.js'
+import type { TokenSet } from '../../machines/shared.contract.js'
 import type { TokenResponse } from './token-response.js'
 
 /** A token response (RFC 6749 section 5.1) as the machines carry it: the user token, the refresh token and when it ends. */

@@ -3,7 +3,8 @@
 //
 //   import { login, deviceLogin, status, logout, resolveCredentials } from 'omicos-auth'
 import { createActor, type Snapshot, type SnapshotFrom } from 'xstate'
-import type { LoginInput, LoginOutput, LogoutOutput } from '../../machines/contracts.js'
+import type { LoginInput, LoginOutput } from '../../machines/login.contract.js'
+import type { LogoutOutput } from '../../machines/logout.contract.js'
 import { provideLogin, type loginMachine } from '../../machines/login.machine.js'
 import { logoutMachine } from '../../machines/logout.machine.js'
 import { runResumableLogin, runToEnd } from '../client/run-actor.js'
@@ -24,7 +25,9 @@ import { normalizeEmail } from '../client/email.js'
 export { EngineError } from '../client/engine-error.js'
 export type { EngineOptions } from './engine-options.js'
 export { status } from './status-flow.js'
-export type { LoginOutput, LogoutOutput, StatusOutput, StatusReport } from '../../machines/contracts.js'
+export type { LoginOutput } from '../../machines/login.contract.js'
+export type { LogoutOutput } from '../../machines/logout.contract.js'
+export type { StatusOutput, StatusReport } from '../../machines/status.contract.js'
 export type { Failure, FailureKind, FailureReason } from '../../machines/failure.js'
 
 /**

@@ -1,21 +1,13 @@
 // The one place where the Node world (cross-fetch, the file system, enquirer, the terminal)
 // becomes the actors the machines invoke (the status machine's are in status-actors.ts, so a
-// status loads none of the rest); no other file imports those packages. Types come
-// from machines/contracts.ts; each actor passes the `signal` XState gives it down to its
-// request, so a stopped actor aborts its I/O. The packages are loaded with `await import()`
+// status loads none of the rest); no other file imports those packages. Types come from the
+// machines' contracts (machines/*.contract.ts); each actor passes the `signal` XState gives it
+// down to its request, so a stopped actor aborts its I/O. The packages are loaded with `await import()`
 // when first used, so what never goes online or prompts (`--status`, `--version`) does not
 // pay for loading them (docs/benchmarks.md).
 import { fromPromise } from 'xstate'
 import type {
-  Account,
-  AuthenticateInput,
-  ReachServerInput,
-  AuthenticateResult,
   CheckExistingInput,
-  Credentials,
-  CurrentAccount,
-  DeleteFilesInput,
-  DeleteFilesResult,
   ExistingCheck,
   IdentifyInput,
   LockInput,
@@ -23,14 +15,18 @@ import type {
   MarkReplacedResult,
   PersistInput,
   PersistResult,
-  PromptInput,
   RegistrationOutcome,
   RegisterProcessInput,
-  RevokeInput,
-  TokensToRevoke,
-  VerifyInput,
-  VerifyResult,
-} from '../../machines/contracts.js'
+} from '../../machines/login.contract.js'
+import type { CurrentAccount, DeleteFilesInput, DeleteFilesResult } from '../../machines/logout.contract.js'
+import type {
+  AuthenticateInput,
+  ReachServerInput,
+  AuthenticateResult,
+  Credentials,
+  PromptInput,
+} from '../../machines/password-grant.contract.js'
+import type { Account, RevokeInput, TokensToRevoke, VerifyInput, VerifyResult } from '../../machines/shared.contract.js'
 import type { CredentialFile } from '../store/credential-file.js'
 import { credentialFileFromLogin } from '../store/credential-file.js'
 import {

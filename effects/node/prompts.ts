@@ -2,7 +2,7 @@
 // default, so stdout stays free for what a script reads; the answers come from stdin, which
 // must be a terminal: without one nothing is asked, and nothing waits on input that will not
 // come.
-import type { Credentials, PromptInput } from '../../machines/contracts.js'
+import type { Credentials, PromptInput } from '../../machines/password-grant.contract.js'
 import { emailProblem, normalizeEmail, type EmailProblem } from '../client/email.js'
 import type { Failure } from '../../machines/failure.js'
 import { EngineError } from '../client/engine-error.js'

@@ -4,7 +4,8 @@
 // request code is imported on the first request.
 import { fromPromise } from 'xstate'
 import { failure } from '../../machines/failure.js'
-import type { RenewInput, RenewResult, StatusLogin, StatusReport, VerifyInput, VerifyResult } from '../../machines/contracts.js'
+import type { RenewInput, RenewResult, VerifyInput, VerifyResult } from '../../machines/shared.contract.js'
+import type { StatusLogin, StatusReport } from '../../machines/status.contract.js'
 import type { HttpDeps } from '../client/http.js'
 import { globalCredentialPath, readCredentialFile, readStoreStatus, type StoreLocation, type StoredCredentials } from '../store/index.js'
 

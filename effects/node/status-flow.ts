@@ -2,7 +2,7 @@
 // status actors only, so that asking for the status loads neither the login machines nor the
 // request code (the CLI's `login --status` starts through here; docs/benchmarks.md).
 import { createActor } from 'xstate'
-import type { StatusOutput } from '../../machines/contracts.js'
+import type { StatusOutput } from '../../machines/status.contract.js'
 import { statusMachine } from '../../machines/status.machine.js'
 import { runToEnd } from '../client/run-actor.js'
 import { safeInspect } from '../client/safe-inspector.js'

@@ -5,7 +5,7 @@
 // no secret and no value the server sent, and nothing is sent where a redirect points.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { PairingView } from '../../machines/contracts.js'
+import type { PairingView } from '../../machines/device-grant.contract.js'
 import { runDeviceGrant, type FetchLike } from '../../effects/client/device-grant.js'
 import { forgetDiscovery } from '../../effects/client/discovery.js'
 import { EngineError } from '../../effects/client/engine-error.js'

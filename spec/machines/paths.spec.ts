@@ -2,7 +2,7 @@
 // logout, status), reached by paths that xstate/graph generates and replayed on real actors
 // (spec/support/machine-paths.ts), every path judged by an oracle written here from the
 // requirements (the DESIGN brief, RFC 8628 section 3.5, the README and the defaults documented
-// in machines/contracts.ts), never from the machines: the rules read the scripted answers along
+// in machines/*.contract.ts), never from the machines: the rules read the scripted answers along
 // a path and say which effect must be called next and with what, how long the simulated clock
 // must have waited (never sooner, never later), how the machine must end, and that no secret is
 // left in its context once it has.
