@@ -56,6 +56,20 @@ module.exports = {
       to: { path: '^(cli|server|spec|scripts|examples|testing)/' },
     },
     {
+      name: 'cli-through-the-package-entries',
+      comment:
+        'cli/ is a front end like any other: it reaches the engine only through the entries package.json ' +
+        'exports (omicos-auth, /status, /machines, /client, /effects), so all it uses is public API that ' +
+        'another front end can use too. Not /testing (a command ships no test kit) nor /device-grant (its ' +
+        'device login is the login machine\'s). What it lacks is exported from an entry, not reached for.',
+      severity: 'error',
+      from: { path: '^cli/' },
+      to: {
+        path: '^(machines|effects|testing)/',
+        pathNot: '^(effects/node/api|effects/node/status-flow|machines/index|effects/client/index|effects/index)[.]ts$',
+      },
+    },
+    {
       name: 'server-is-its-own-package',
       comment:
         'server/ is omicos-auth-server, published apart: it imports nothing of the engine (the contract ' +

@@ -46,7 +46,7 @@ export class CliLoginCommand extends OmicosCommand {
       checkProcessName(this.name)
       const inspect = this.inspector()
       // Loaded here, not at the top: `--version` and `--help` then load no engine code at all.
-      const { deviceLogin, logout } = await import('../effects/node/api.js')
+      const { deviceLogin, logout, steadyClock } = await import('../effects/node/api.js')
       if (this.logout) {
         const output = await this.withInterrupt((signal) => logout({ server: this.server, inspect, signal, onLockWait: this.onLockWait }))
         return this.print(renderLogout(output, { again: 'omicos cli login', serverFlag: this.server, json: this.json ? 'cli login' : undefined }, this.words))
@@ -57,7 +57,6 @@ export class CliLoginCommand extends OmicosCommand {
       const terminal = detectTerminal({ stdout: screen, stderr: this.context.stderr }, this.env)
       const { createDeviceView } = await import('./device-view.js')
       // One steady clock for the pairing's deadline and its countdown (effects/client/clock.ts).
-      const { steadyClock } = await import('../effects/client/clock.js')
       const pairingNow = steadyClock()
       const view = createDeviceView({
         stdout: screen,

@@ -1,6 +1,6 @@
 import { Command, Option } from 'clipanion'
 import type { InspectionEvent } from 'xstate'
-import { DEFAULT_SERVER, namesScheme, parseServerUrl } from '../effects/client/server-url.js'
+import { DEFAULT_SERVER, namesScheme, parseServerUrl } from '../effects/client/index.js'
 import { lockWaitNotice, printFailure, printRendered, traceInspector, withInterrupt, type CommandIo } from './command-io.js'
 import { isUnsafe } from './printable-text.js'
 import { waitLines } from './wait-lines.js'

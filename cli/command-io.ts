@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream'
 import type { InspectionEvent } from 'xstate'
-import { toFailure } from '../machines/failure.js'
+import { toFailure } from '../machines/index.js'
 import { ExitCode, exitCodeFor } from './exit-codes.js'
 import { describeFailure } from './failure-words.js'
 import { firstLine, printable } from './printable-text.js'

@@ -1,4 +1,4 @@
-import type { FailureKind } from '../machines/failure.js'
+import type { FailureKind } from '../machines/index.js'
 import type { WordKey } from './words/en.js'
 import { english, type Words } from './words/english.js'
 

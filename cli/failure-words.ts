@@ -1,5 +1,5 @@
-import type { Failure, FailureOf } from '../machines/failure.js'
-import { isLoopbackHost } from '../effects/client/server-url.js'
+import type { Failure, FailureOf } from '../machines/index.js'
+import { isLoopbackHost } from '../effects/client/index.js'
 import { quoted } from './printable-text.js'
 import { english, type Words } from './words/english.js'
 

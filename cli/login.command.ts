@@ -1,7 +1,6 @@
 import { Option } from 'clipanion'
-import { readSecretFromStream } from '../effects/node/prompts.js'
 import { exitCodeTable } from './exit-codes.js'
-import { emailProblem, normalizeEmail } from '../effects/client/email.js'
+import { emailProblem, normalizeEmail, readSecretFromStream } from '../effects/index.js'
 import { usageIn } from './help-text.js'
 import { currentWords } from './words/current.js'
 import { againCommand, checkProcessName, OmicosCommand, promptLabels, UsageFailure } from './command-base.js'

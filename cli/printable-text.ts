@@ -1,4 +1,4 @@
-import { hasUnsafeChars } from '../effects/client/server-url.js'
+import { hasUnsafeChars } from '../effects/client/index.js'
 
 // How text reaches the terminal: a value the user typed, or a message, is shown as one line of
 // printable characters. No command-line parser here, so the status path can use it unloaded.

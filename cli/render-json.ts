@@ -1,7 +1,4 @@
-import type { LoginOutput } from '../machines/login.contract.js'
-import type { LogoutOutput } from '../machines/logout.contract.js'
-import type { ExistingLogin } from '../machines/shared.contract.js'
-import { toFailure, type Failure } from '../machines/failure.js'
+import { toFailure, type ExistingLogin, type Failure, type LoginOutput, type LogoutOutput } from '../machines/index.js'
 import { describeFailure } from './failure-words.js'
 import { english } from './words/english.js'
 import { firstLine, printable } from './printable-text.js'

@@ -1,6 +1,4 @@
-import type { LoginOutput } from '../machines/login.contract.js'
-import type { LogoutOutput } from '../machines/logout.contract.js'
-import type { Failure } from '../machines/failure.js'
+import type { Failure, LoginOutput, LogoutOutput } from '../machines/index.js'
 import { exitCodeFor, ExitCode } from './exit-codes.js'
 import { describeFailure, type Wording } from './failure-words.js'
 import { jsonLine, loginJson, logoutJson, type JsonCommand } from './render-json.js'

@@ -3,7 +3,6 @@
 // (dist/cli/status-main.cjs) that the bin compiles with the V8 code cache the build made for it,
 // so a status reads compiled code instead of parsing: on Node 20, parsing and each module loaded
 // cost start-up time and memory (scripts/bench-startup.mjs).
-import { lookUpHostsInChildProcess } from '../effects/node/node-fetch.js'
 import * as statusFlow from '../effects/node/status-flow.js'
 import { exitWhenWritten, quietWhenReaderGoes } from './output-streams.js'
 import { titleWithoutSecrets } from './process-title.js'
@@ -15,7 +14,7 @@ export async function answerStatus(argv: string[], request: StatusRequest): Prom
   // As the parsed command line does (cli/hide-secrets-from-process-list.ts): `ps` shows the command.
   if (process.platform !== 'win32') process.title = titleWithoutSecrets('omicos', argv)
   quietWhenReaderGoes(process.stdout, process.stderr)
-  lookUpHostsInChildProcess()
+  statusFlow.lookUpHostsInChildProcess()
   const words = await wordsFor(process.env)
   process.exitCode = await runStatusCommand({ stdout: process.stdout, stderr: process.stderr, env: process.env, words }, request, async () => statusFlow)
   // As cli/main.ts: `--status --verify` against a name server that never answers ends with its line.

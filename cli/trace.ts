@@ -1,5 +1,5 @@
 import type { InspectionEvent } from 'xstate'
-import { redact } from '../machines/redact.js'
+import { redact } from '../machines/index.js'
 
 // OMICOS_TRACE=1 or --trace: one stderr line per transition of the command's machine and of
 // the machines it invokes (the grant, named by its id), so a user can see why a login took the

@@ -1,5 +1,5 @@
 import type { InspectionEvent } from 'xstate'
-import { hostOf } from '../effects/client/server-url.js'
+import { hostOf } from '../effects/client/index.js'
 import { english, type Words } from './words/english.js'
 
 // Waits that speak: one line on stderr as a command starts a wait a person would otherwise

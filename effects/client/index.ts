@@ -12,7 +12,9 @@ export { refreshUserToken, type RefreshRequest, type RefreshResult } from './ref
 export { sanitizeServerText, serverText, REDACTED as SERVER_TEXT_REDACTED } from './sanitize-server-text.js'
 export { holdSecrets, heldSecrets } from './held-secrets.js'
 export { secretSafeInspector } from './safe-inspector.js'
-export { DEFAULT_SERVER, parseServerUrl, cloudBase, isLoopbackHost } from './server-url.js'
+export { DEFAULT_SERVER, parseServerUrl, cloudBase, isLoopbackHost, namesScheme, hasUnsafeChars, hostOf } from './server-url.js'
+export { emailProblem, normalizeEmail, type EmailProblem } from './email.js'
+export { steadyClock, SKEW_WORTH_TELLING_MS } from './clock.js'
 export { requestJson, type FetchLike, type HttpDeps, type JsonResponse } from './http.js'
 export { discover, forgetDiscovery, type ServerMetadata } from './discovery.js'
 export {

@@ -25,6 +25,8 @@ import { normalizeEmail } from '../client/email.js'
 export { EngineError } from '../client/engine-error.js'
 export type { EngineOptions } from './engine-options.js'
 export { status } from './status-flow.js'
+// The clock `pairingNow` defaults to, for a countdown that must agree with the pairing's deadline.
+export { steadyClock } from '../client/clock.js'
 export type { LoginOutput } from '../../machines/login.contract.js'
 export type { LogoutOutput } from '../../machines/logout.contract.js'
 export type { StatusOutput, StatusReport } from '../../machines/status.contract.js'

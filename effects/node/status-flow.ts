@@ -1,6 +1,7 @@
-// `status()` of the Node engine (exported by effects/node/api.ts): the status machine with the
-// status actors only, so that asking for the status loads neither the login machines nor the
-// request code (the CLI's `login --status` starts through here; docs/benchmarks.md).
+// `omicos-auth/status`: `status()` of the Node engine (also exported by effects/node/api.ts),
+// the status machine with the status actors only, so that asking for the status loads neither
+// the login machines nor the request code (the CLI's `login --status` starts through here;
+// docs/benchmarks.md), and the proxy line the status shows beside it.
 import { createActor } from 'xstate'
 import type { StatusOutput } from '../../machines/status.contract.js'
 import { statusMachine } from '../../machines/status.machine.js'
@@ -11,6 +12,12 @@ import { DEFAULT_SERVER, parseServerUrl } from '../client/server-url.js'
 import { resolveEngineOptions, type EngineOptions } from './engine-options.js'
 import { nodeFetch } from './node-fetch.js'
 import { createStatusActors } from './status-actors.js'
+
+export { describeProxyRoute } from './proxy-settings.js'
+// A command-line process asking for the status, as the CLI's `login --status` is, sends its name
+// look-ups to a child process it does not wait for at exit (effects/node/host-lookup.ts).
+export { lookUpHostsInChildProcess } from './node-fetch.js'
+export type { Env } from '../store/home.js'
 
 // As a login's (effects/node/api.ts): discovery, the check, and a renewal with its check again
 // share it, so `--verify` against a server that answers each request just in time still ends.

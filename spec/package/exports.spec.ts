@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 
-test('the Node API, the machines and the device grant resolve by package name', async () => {
+test('the Node API, the status, the machines and the device grant resolve by package name', async () => {
   const api = await import('omicos-auth')
   for (const name of ['login', 'deviceLogin', 'status', 'logout', 'resolveCredentials', 'refreshProcessToken']) {
     assert.type((api as Record<string, unknown>)[name], 'function', name)
@@ -23,6 +23,9 @@ test('the Node API, the machines and the device grant resolve by package name', 
   assert.type(grant.runDeviceGrant, 'function')
   const effects = await import('omicos-auth/effects')
   assert.type(effects.createNodeActors, 'function')
+  const status = await import('omicos-auth/status')
+  assert.type(status.status, 'function')
+  assert.type(status.describeProxyRoute, 'function')
 })
 
 test('the declaration files type-check a consumer', () => {

@@ -54,10 +54,18 @@ test('each rule reports the import that breaks it, and only that', () => {
     'server/main.ts': ['./routes.js', 'node:http', '../machines/shared.js'],
     'server/routes.ts': [],
     'cli/words.ts': ['../server/main.js'],
+    'cli/render.ts': ['../machines/index.js', '../effects/node/api.js', '../effects/node/status-flow.js', '../machines/failure.js', '../effects/client/http.js'],
+    'machines/index.ts': ['./shared.js', './failure.js'],
+    'machines/failure.ts': [],
+    'effects/node/api.ts': ['./status-flow.js', '../client/http.js'],
+    'effects/node/status-flow.ts': ['../client/http.js'],
+    'effects/client/http.ts': [],
     'spec/starts-server.spec.ts': ['../server/main.js', '../effects/node/runtime.js'],
     'scripts/demo.ts': ['../server/main.js'],
   })
   assert.equal(found, [
+    'cli-through-the-package-entries: cli/render.ts -> effects/client/http.ts',
+    'cli-through-the-package-entries: cli/render.ts -> machines/failure.ts',
     'client-is-runtime-neutral: effects/client/reach.ts -> crypto',
     'client-is-runtime-neutral: effects/client/reach.ts -> effects/store/files.ts',
     'effects-import-no-front-end: effects/node/words.ts -> cli/words.ts',
