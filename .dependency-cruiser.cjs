@@ -70,6 +70,16 @@ module.exports = {
       },
     },
     {
+      name: 'examples-use-the-published-package',
+      comment:
+        'An example is built against the packed package, as an embedder would build it: it imports the ' +
+        'engine by the names package.json exports (omicos-auth/...), never a source file, and no CLI code.',
+      severity: 'error',
+      from: { path: '^examples/' },
+      // The package's names resolve through tsconfig.json "paths", which map the entries alone.
+      to: { path: '^(machines|effects|testing|cli)/', dependencyTypesNot: ['aliased-tsconfig-paths'] },
+    },
+    {
       name: 'server-is-its-own-package',
       comment:
         'server/ is omicos-auth-server, published apart: it imports nothing of the engine (the contract ' +

@@ -18,7 +18,8 @@ type Tree = Record<string, string[]>
 const cruise = (tree: Tree): string[] => {
   const dir = mkdtempSync(join(tmpdir(), 'omicos-layering-'))
   try {
-    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true } }))
+    const paths = { 'omicos-auth/machines': ['./machines/index.ts'] }
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, paths } }))
     for (const [file, imports] of Object.entries(tree)) {
       mkdirSync(dirname(join(dir, file)), { recursive: true })
       writeFileSync(join(dir, file), `${imports.map((name) => `import '${name}'\n`).join('')}export const here = ${JSON.stringify(file)}\n`)
@@ -60,6 +61,7 @@ test('each rule reports the import that breaks it, and only that', () => {
     'effects/node/api.ts': ['./status-flow.js', '../client/http.js'],
     'effects/node/status-flow.ts': ['../client/http.js'],
     'effects/client/http.ts': [],
+    'examples/page.ts': ['omicos-auth/machines', '../machines/failure.js', '../cli/words.js'],
     'spec/starts-server.spec.ts': ['../server/main.js', '../effects/node/runtime.js'],
     'scripts/demo.ts': ['../server/main.js'],
   })
@@ -69,6 +71,8 @@ test('each rule reports the import that breaks it, and only that', () => {
     'client-is-runtime-neutral: effects/client/reach.ts -> crypto',
     'client-is-runtime-neutral: effects/client/reach.ts -> effects/store/files.ts',
     'effects-import-no-front-end: effects/node/words.ts -> cli/words.ts',
+    'examples-use-the-published-package: examples/page.ts -> cli/words.ts',
+    'examples-use-the-published-package: examples/page.ts -> machines/failure.ts',
     'machines-are-pure: machines/reach.ts -> effects/client/door.ts',
     'machines-no-node-builtins: machines/reach.ts -> fs',
     'no-circular: machines/one.ts -> machines/other.ts -> machines/one.ts',
