@@ -2,7 +2,8 @@
 // Mutation testing (StrykerJS): does a green machine suite go red on a real bug? Stryker puts
 // every mutant of machines/*.ts, the device grant client (DEVICE_GRANT below) and
 // effects/client/email.ts into a copy of the project, transpiles it once, then runs the fast
-// machine and grant specs once per mutant with that mutant switched on. A mutant the specs let through is an assertion nobody wrote.
+// machine and grant specs once per mutant with that mutant switched on. A mutant the specs let
+// through is an assertion nobody wrote.
 //
 //   npm run mutation                         # by hand: minutes, not part of npm test or CI
 //   npm run mutation -- --mutate machines/device-grant.machine.ts --concurrency 1
