@@ -1,10 +1,10 @@
 import type { StatusLogin, StatusOutput, StatusReport, VerifyResult } from '../machines/index.js'
 import { DEFAULT_SERVER, hostOf, SKEW_WORTH_TELLING_MS } from '../effects/client/index.js'
-import { describeProxyRoute, type Env } from '../effects/node/status-flow.js'
+import { describeProxyRoute, type Env, type ProxyRouteFacts } from '../effects/node/status-flow.js'
 import { exitCodeFor, ExitCode } from './exit-codes.js'
-import { describeFailure } from './failure-words.js'
-import { approximately } from './terminal.js'
-import { english } from './words/english.js'
+import { approximately, describeFailure } from './failure-words.js'
+import { textWidth, wrapWords } from './terminal.js'
+import { english, type Words } from './words/english.js'
 import { envelope, jsonError, jsonLine, NO_STATUS, type JsonCommand } from './render-json.js'
 import type { Rendered } from './render-outcome.js'
 
@@ -15,9 +15,12 @@ import type { Rendered } from './render-outcome.js'
 // read from `env` as the fetch reads it, without the proxy's credentials.
 export function renderStatus(
   output: StatusOutput,
-  opts: { json: boolean; now?: Date; env?: Env; serverFlag?: string; command?: JsonCommand },
+  opts: { json: boolean; now?: Date; env?: Env; serverFlag?: string; command?: JsonCommand; words?: Words },
 ): Rendered {
   const command = opts.command ?? 'login'
+  // --json stays English; the lines are in the words given.
+  const words = opts.words ?? english
+  const { t } = words
   const now = opts.now ?? new Date()
   if (output.kind === 'failed') {
     const message = describeFailure(output.failure, { again: 'omicos login', serverFlag: opts.serverFlag, wrongServerHint: 'status' })
@@ -28,7 +31,8 @@ export function renderStatus(
       const fields = local ? { ...statusJson(local, null, now), proxy: null } : NO_STATUS
       return { stdout: [jsonLine({ ...envelope(command, 'status', 'failed', code, jsonError(output.failure, message)), ...fields })], stderr: [], code }
     }
-    return { stdout: local ? reportLines(local, now) : [], stderr: [`error: ${message}`], code }
+    const line = describeFailure(output.failure, { again: 'omicos login', serverFlag: opts.serverFlag, wrongServerHint: 'status' }, words)
+    return { stdout: local ? reportLines(words, local, now) : [], stderr: [t('line.error', { line })], code }
   }
   const { report, verified } = output
   // A user token that ran out and was not renewed is no login (the page's exit table: 1).
@@ -38,18 +42,34 @@ export function renderStatus(
   const proxy = describeProxyRoute(report.loggedIn && report.server ? report.server : env.OMICOS_SERVER || DEFAULT_SERVER, env)
   if (opts.json) {
     const outcome = report.loggedIn ? 'reported' : 'notLoggedIn'
-    return { stdout: [jsonLine({ ...envelope(command, 'status', outcome, code, null), ...statusJson(report, verified, now), proxy: proxy.route })], stderr: [], code }
-  }
-  if (!report.loggedIn) {
     return {
-      stdout: ['Not logged in.', `config: ${report.configPath}`, ...storeNotes(report), proxy.line, 'Run `omicos login` or `omicos cli login` to log in.'],
+      stdout: [jsonLine({ ...envelope(command, 'status', outcome, code, null), ...statusJson(report, verified, now), proxy: proxy.route })],
       stderr: [],
       code,
     }
   }
-  const lines = [...summaryLines(report, now, output.renewed), ...reportLines(report, now, verified ?? null)]
-  if (verified) lines.push(verified.kind === 'valid' ? 'online check: the user token works' : `online check: ${describeFailure(verified.failure, { again: 'omicos login' })}`)
-  lines.push(proxy.line)
+  if (!report.loggedIn) {
+    return {
+      stdout: [
+        t('status.notLoggedIn'),
+        t('status.line.config', { path: report.configPath }),
+        ...storeNotes(words, report),
+        proxyLine(words, proxy.facts),
+        t('status.logInHint'),
+      ],
+      stderr: [],
+      code,
+    }
+  }
+  const lines = [...summaryLines(words, report, now, output.renewed), ...reportLines(words, report, now, verified ?? null)]
+  if (verified) {
+    lines.push(
+      verified.kind === 'valid'
+        ? t('status.online.valid')
+        : t('status.online.failed', { line: describeFailure(verified.failure, { again: 'omicos login' }, words) }),
+    )
+  }
+  lines.push(proxyLine(words, proxy.facts))
   return { stdout: lines.flatMap((line) => line.split('\n')).flatMap((line) => fitted(line, WIDTH)), stderr: [], code }
 }
 
@@ -59,37 +79,51 @@ const WIDTH = 80
  * Who, where and until when, in the words of the catalog: the first lines a person reads. A
  * workspace login is named as one, since `config:` below names the global file either way.
  */
-const summaryLines = (report: StatusReport, now: Date, renewed: boolean): string[] => {
+const summaryLines = (words: Words, report: StatusReport, now: Date, renewed: boolean): string[] => {
   const at = report.userTokenExpiresAt ? new Date(report.userTokenExpiresAt) : null
-  const values = { email: report.email ?? '', host: (report.server && hostOf(report.server)) || (report.server ?? ''), until: at ? localTime(at) : '', relative: at ? relativeTime(at, now) : '' }
+  const values = {
+    email: report.email ?? '',
+    host: (report.server && hostOf(report.server)) || (report.server ?? ''),
+    until: at ? localTime(words, at) : '',
+    relative: at ? relativeTime(words, at, now) : '',
+  }
   const workspace = report.activeSource === 'workspace' && report.activePath ? report.activePath.replace(/[/\\]\.omicos[/\\][^/\\]+$/, '') : null
   const lines = [
-    !at
-      ? english.t('status.summary.noExpiry', values)
-      : at.getTime() <= now.getTime()
-        ? english.t('status.summary.expired', values)
-        : english.t('status.summary', values),
+    !at ? words.t('status.summary.noExpiry', values) : at.getTime() <= now.getTime() ? words.t('status.summary.expired', values) : words.t('status.summary', values),
   ]
-  if (workspace) lines.push(english.t('status.summary.workspace', { root: workspace }))
-  if (renewed && at) lines.push(english.t('status.renewed', values))
+  if (workspace) lines.push(words.t('status.summary.workspace', { root: workspace }))
+  if (renewed && at) lines.push(words.t('status.renewed', values))
   lines.push('')
   return lines
 }
 
+/** The region whose way of writing a date the catalog's language follows. */
+const DATE_LOCALES: Record<string, string> = { en: 'en-GB', 'zh-Hans': 'zh-CN', 'zh-Hant': 'zh-TW' }
+
 /** `when` as a person here reads it: local time, in the zone TZ names (`Wed 6 Jan 2027, 10:00 CET`). */
-export const localTime = (when: Date): string =>
-  when.toLocaleString('en-GB', { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' })
+export const localTime = (words: Words, when: Date): string =>
+  when.toLocaleString(DATE_LOCALES[words.locale] ?? 'en-GB', {
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZoneName: 'short',
+  })
 
 /** How far `when` is from `now`: `in 29 days`, `3 h ago`. */
-export const relativeTime = (when: Date, now: Date): string => {
+export const relativeTime = (words: Words, when: Date, now: Date): string => {
   const ms = when.getTime() - now.getTime()
-  const span = timeLeft(Math.abs(ms))
-  return english.t(ms >= 0 ? 'status.in' : 'status.ago', { span })
+  const span = timeLeft(words, Math.abs(ms))
+  return words.t(ms >= 0 ? 'status.in' : 'status.ago', { span })
 }
 
 /** A line cut at spaces into lines of at most `width`, the rest indented; a word longer stays whole. */
 export const fitted = (line: string, width: number): string[] => {
-  if (line.length <= width) return [line]
+  if (textWidth(line) <= width) return [line]
+  // Chinese breaks beside its characters, not only at spaces (cli/terminal.ts).
+  if (textWidth(line) !== line.length) return wrapWords(line, width).map((part, i) => (i === 0 ? part : `  ${part}`))
   const out: string[] = []
   let current = ''
   // A command in backticks is one word: cut, it would no longer read as one to copy.
@@ -105,35 +139,59 @@ export const fitted = (line: string, width: number): string[] => {
 }
 
 /** The lines of a login the files hold, from the page's fields to the notes on the files. */
-const reportLines = (report: StatusReport, now: Date, verified: VerifyResult | null = null): string[] => {
+const reportLines = (words: Words, report: StatusReport, now: Date, verified: VerifyResult | null = null): string[] => {
+  const { t } = words
   const userToken = report.userTokenExpiresAt ?? null
+  const loggedInAt = report.loggedInAt ? new Date(report.loggedInAt) : null
   return [
-    `email: ${report.email}`,
-    `process: ${report.processName}`,
-    `config: ${report.configPath}`,
-    `server: ${report.server}`,
-    `account: ${report.accountId}${report.tier ? ` (${report.tier})` : ''}`,
-    `method: ${report.authMethod === 'device' ? 'device-code pairing' : 'email / password'}`,
-    `logged in: ${report.loggedInAt ? `${localTime(new Date(report.loggedInAt))} (${relativeTime(new Date(report.loggedInAt), now)})` : ''}`,
-    `process id: ${report.processId}`,
-    `process token: ${report.processTokenReplacedAt ? replacedLine(report.processTokenReplacedAt) : expiry(report.processTokenExpiresAt ?? null, now)}`,
-    `user token: ${userTokenLine(userToken, now)}`,
-    ...userTokenWarning(userToken, now),
-    ...skewLine(verified?.clockSkewMs ?? report.clockSkewMs ?? null),
-    `daemon uses here: the ${report.activeSource} login, in`,
+    t('status.line.email', { email: String(report.email) }),
+    t('status.line.process', { process: String(report.processName) }),
+    t('status.line.config', { path: report.configPath }),
+    t('status.line.server', { server: String(report.server) }),
+    report.tier
+      ? t('status.line.accountTier', { account: String(report.accountId), tier: report.tier })
+      : t('status.line.account', { account: String(report.accountId) }),
+    t(report.authMethod === 'device' ? 'status.line.method.device' : 'status.line.method.password'),
+    loggedInAt
+      ? t('status.line.loggedIn', { when: localTime(words, loggedInAt), relative: relativeTime(words, loggedInAt, now) })
+      : t('status.line.loggedInUnknown'),
+    t('status.line.processId', { id: String(report.processId) }),
+    t('status.line.processToken', {
+      state: report.processTokenReplacedAt ? replacedLine(words, report.processTokenReplacedAt) : expiry(words, report.processTokenExpiresAt ?? null, now),
+    }),
+    t('status.line.userToken', { state: userTokenLine(words, userToken, now) }),
+    ...userTokenWarning(words, userToken, now),
+    ...skewLine(words, verified?.clockSkewMs ?? report.clockSkewMs ?? null),
+    t(report.activeSource === 'workspace' ? 'status.daemonUses.workspace' : 'status.daemonUses.global'),
     `  ${report.activePath}`,
-    ...report.logins.flatMap((login) => loginLine(login, report.activePath)),
-    ...storeNotes(report),
+    ...report.logins.flatMap((login) => loginLine(words, login, report.activePath)),
+    ...storeNotes(words, report),
   ]
 }
 
-const roughly = (ms: number): string =>
-  ms >= 1.5 * 86_400_000 ? `about ${Math.round(ms / 86_400_000)} days` : ms >= 2 * 3_600_000 ? `about ${Math.round(ms / 3_600_000)} h` : approximately(ms)
+/** The proxy a login would go through, or why none. */
+const proxyLine = ({ t }: Words, facts: ProxyRouteFacts): string => {
+  switch (facts.kind) {
+    case 'unusable':
+      return facts.message === null ? t('status.proxy.noServer') : t('status.proxy.unusable', { message: facts.message })
+    case 'direct':
+      return facts.bypassedBy ? t('status.proxy.directBypassed', { host: facts.host, variable: facts.bypassedBy }) : t('status.proxy.direct', { host: facts.host })
+    case 'proxy':
+      return t('status.proxy.via', { proxy: facts.proxy, variable: facts.from, host: facts.host })
+  }
+}
+
+const roughly = (words: Words, ms: number): string =>
+  ms >= 1.5 * 86_400_000
+    ? words.t('status.about.days', { count: Math.round(ms / 86_400_000) })
+    : ms >= 2 * 3_600_000
+      ? words.t('status.about.hours', { count: Math.round(ms / 3_600_000) })
+      : approximately(words, ms)
 
 /** The clock here and the server's, when they differ by more than NTP would leave. */
-const skewLine = (skew: number | null): string[] => {
+const skewLine = (words: Words, skew: number | null): string[] => {
   if (skew === null || Math.abs(skew) < SKEW_WORTH_TELLING_MS) return []
-  return [`clock: this machine's clock is ${roughly(Math.abs(skew))} ${skew > 0 ? 'ahead of' : 'behind'} the server's, by its last answer (the server's expiry times are corrected for it; set the clock right)`]
+  return [words.t(skew > 0 ? 'status.clock.ahead' : 'status.clock.behind', { amount: roughly(words, Math.abs(skew)) })]
 }
 
 /** A user token this close to its end is worth a warning: a daemon cannot log in again by itself. */
@@ -147,54 +205,57 @@ export const userTokenState = (at: string | null, now: Date): UserTokenState => 
   return left <= 0 ? 'expired' : left < USER_TOKEN_WARNING_MS ? 'expiresSoon' : 'valid'
 }
 
-const userTokenLine = (at: string | null, now: Date): string => {
-  if (!at) return 'no expiry recorded'
+const userTokenLine = (words: Words, at: string | null, now: Date): string => {
+  if (!at) return words.t('status.noExpiry')
   const left = Date.parse(at) - now.getTime()
-  return left <= 0 ? `expired ${localTime(new Date(at))} (${relativeTime(new Date(at), now)})` : `expires ${localTime(new Date(at))} (${relativeTime(new Date(at), now)})`
+  const values = { when: localTime(words, new Date(at)), relative: relativeTime(words, new Date(at), now) }
+  return words.t(left <= 0 ? 'status.userToken.expired' : 'status.userToken.expires', values)
 }
 
-const userTokenWarning = (at: string | null, now: Date): string[] => {
+const userTokenWarning = (words: Words, at: string | null, now: Date): string[] => {
   switch (userTokenState(at, now)) {
     case 'expired':
-      return ['warning: user token expired: log in again (`omicos login` or `omicos cli login`)']
+      return [words.t('status.warning.expired')]
     case 'expiresSoon':
-      return [`warning: the user token expires in ${timeLeft(Date.parse(at!) - now.getTime())}: log in again soon (\`omicos login --force\`)`]
+      return [words.t('status.warning.expiresSoon', { left: timeLeft(words, Date.parse(at!) - now.getTime()) })]
     default:
       return []
   }
 }
 
 // Three short lines, so a long address or path does not push the login past 80 columns.
-const loginLine = (login: StatusLogin, activePath: string | null): string[] => [
-  `${login.source} login${login.path === activePath ? ' (used here)' : ''}: ${login.email}`,
-  `  on ${login.server}, process "${login.processName}"`,
-  `  in ${login.path}`,
+const loginLine = ({ t }: Words, login: StatusLogin, activePath: string | null): string[] => [
+  t(LOGIN_LINES[login.source === 'workspace' ? 'workspace' : 'global'][login.path === activePath ? 1 : 0], { email: login.email }),
+  t('status.login.on', { server: login.server, process: login.processName }),
+  t('status.login.in', { path: login.path }),
 ]
+
+const LOGIN_LINES = {
+  global: ['status.login.global', 'status.login.globalUsed'],
+  workspace: ['status.login.workspace', 'status.login.workspaceUsed'],
+} as const
 
 /** What the read found and did to the files: temps removed, copies that disagree. */
-const storeNotes = (report: StatusReport): string[] => [
-  ...(report.sweptTemps.length > 0 ? ['removed stale temp files left by an interrupted write:', ...report.sweptTemps.map((path) => `  ${path}`)] : []),
-  ...(report.twinsDiffer
-    ? ['warning: the global and workspace copies of this login differ (an interrupted write); the daemon mends them on its next start, or log in again']
-    : []),
+const storeNotes = ({ t }: Words, report: StatusReport): string[] => [
+  ...(report.sweptTemps.length > 0 ? [t('status.sweptTemps'), ...report.sweptTemps.map((path) => `  ${path}`)] : []),
+  ...(report.twinsDiffer ? [t('status.twinsDiffer')] : []),
 ]
 
-const timeLeft = (ms: number): string => {
+const timeLeft = ({ t }: Words, ms: number): string => {
   const minutes = Math.round(ms / 60_000)
-  if (minutes < 120) return `${minutes} min`
+  if (minutes < 120) return t('status.span.minutes', { count: minutes })
   const hours = Math.round(minutes / 60)
-  return hours < 72 ? `${hours} h` : `${Math.round(hours / 24)} days`
+  return hours < 72 ? t('status.span.hours', { count: hours }) : t('status.span.days', { count: Math.round(hours / 24) })
 }
 
 // Every registration rotates the process token; one whose answer was lost took the stored token with it.
-const replacedLine = (at: string): string =>
-  `replaced ${localTime(new Date(at))}\n  by a registration whose answer was lost;\n  registered again on the next daemon start or login`
+const replacedLine = (words: Words, at: string): string => words.t('status.processToken.replaced', { when: localTime(words, new Date(at)) })
 
-const expiry = (at: string | null, now: Date): string => {
-  if (!at) return 'no expiry recorded'
+const expiry = (words: Words, at: string | null, now: Date): string => {
+  if (!at) return words.t('status.noExpiry')
   const left = Date.parse(at) - now.getTime()
-  if (left <= 0) return `expired ${localTime(new Date(at))} (renewed on the next daemon start or login)`
-  return `valid until ${localTime(new Date(at))} (${relativeTime(new Date(at), now)})`
+  if (left <= 0) return words.t('status.processToken.expired', { when: localTime(words, new Date(at)) })
+  return words.t('status.processToken.valid', { when: localTime(words, new Date(at)), relative: relativeTime(words, new Date(at), now) })
 }
 
 export const statusJson = (report: StatusReport, verified: VerifyResult | null, now: Date = new Date()) => ({

@@ -27,7 +27,7 @@ export async function runStatusCommand(
     const inspect = traceInspector(io, request.trace)
     const { status } = await flow()
     const output = await withInterrupt(io, (signal) => status({ online: request.online, server: request.server, env: io.env, inspect, signal }))
-    return printRendered(io, renderStatus(output, { json: request.json, serverFlag: request.server, command: 'login' }))
+    return printRendered(io, renderStatus(output, { json: request.json, serverFlag: request.server, command: 'login', words: io.words }))
   } catch (error) {
     if (!request.json) return printFailure(io, error)
     const { line, code } = thrownJson('login', 'status', error)

@@ -52,8 +52,7 @@ const parseProxy = (variable: string, value: string): URL => {
 }
 
 /** True when any proxy variable is set, whatever the target (to load the proxy code only then). */
-export const anyProxyConfigured = (env: Env): boolean =>
-  ['https_proxy', 'http_proxy', 'all_proxy'].some((name) => read(env, name) !== null)
+export const anyProxyConfigured = (env: Env): boolean => ['https_proxy', 'http_proxy', 'all_proxy'].some((name) => read(env, name) !== null)
 
 const DEFAULT_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443 }
 
@@ -115,20 +114,31 @@ export const proxyFor = (target: string | URL, env: Env): ProxyRoute | null => {
   return { url: proxy, display: proxyDisplay(proxy), variable: setting.name }
 }
 
-/** One line for `--status`: where a login to `server` would go. */
-export const describeProxyRoute = (server: string, env: Env): { line: string; route: { proxy: string; from: string } | null } => {
+/** Where a login to `server` would go, as facts a front end words (`--status`'s proxy line). */
+export type ProxyRouteFacts =
+  | { kind: 'unusable'; message: string | null }
+  | { kind: 'direct'; host: string; bypassedBy: string | null }
+  | { kind: 'proxy'; host: string; proxy: string; from: string }
+
+/** One line for `--status`: where a login to `server` would go (in English), and its facts. */
+export const describeProxyRoute = (server: string, env: Env): { line: string; route: { proxy: string; from: string } | null; facts: ProxyRouteFacts } => {
   let route: ProxyRoute | null
   let host: string
   try {
     host = new URL(server).host
     route = proxyFor(server, env)
   } catch (error) {
-    return { line: `proxy: ${error instanceof EngineError ? error.message : 'none (no valid server address)'}`, route: null }
+    const message = error instanceof EngineError ? error.message : null
+    return { line: `proxy: ${message ?? 'none (no valid server address)'}`, route: null, facts: { kind: 'unusable', message } }
   }
   if (!route) {
     const noProxy = read(env, 'no_proxy')
-    const bypassed = anyProxyConfigured(env) && noProxy
-    return { line: `proxy: none (direct to ${host}${bypassed ? `, by ${noProxy.name}` : ''})`, route: null }
+    const bypassedBy = anyProxyConfigured(env) && noProxy ? noProxy.name : null
+    return { line: `proxy: none (direct to ${host}${bypassedBy ? `, by ${bypassedBy}` : ''})`, route: null, facts: { kind: 'direct', host, bypassedBy } }
   }
-  return { line: `proxy: ${route.display} (from ${route.variable}) for ${host}`, route: { proxy: route.display, from: route.variable } }
+  return {
+    line: `proxy: ${route.display} (from ${route.variable}) for ${host}`,
+    route: { proxy: route.display, from: route.variable },
+    facts: { kind: 'proxy', host, proxy: route.display, from: route.variable },
+  }
 }

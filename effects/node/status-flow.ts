@@ -13,7 +13,7 @@ import { resolveEngineOptions, type EngineOptions } from './engine-options.js'
 import { nodeFetch } from './node-fetch.js'
 import { createStatusActors } from './status-actors.js'
 
-export { describeProxyRoute } from './proxy-settings.js'
+export { describeProxyRoute, type ProxyRouteFacts } from './proxy-settings.js'
 // A command-line process asking for the status, as the CLI's `login --status` is, sends its name
 // look-ups to a child process it does not wait for at exit (effects/node/host-lookup.ts).
 export { lookUpHostsInChildProcess } from './node-fetch.js'

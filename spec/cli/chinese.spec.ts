@@ -138,4 +138,25 @@ test('the pairing without a terminal: plain Chinese lines; the English check fin
   assert.ok(PAIRING_CODE.test('and enter the pairing code: ABCD-WXYZ'))
 })
 
+test('--status logged out and logged in, by the plain path and through the parser: in Chinese; --json stays English', async () => {
+  const box = sandbox()
+  const out = await run(box, ['login', '--status'])
+  assert.is(out.code, 1, out.stderr)
+  assert.match(out.stdout, /^未登录。$/m)
+  noEnglish(`${out.stdout}\n${out.stderr}`, 'the status, logged out')
+  const login = await run(box, ['login', '--server', ref.server.url, '--email', ada.email, '--password-stdin'], ZH, `${ada.password}\n`)
+  assert.is(login.code, 0, login.stderr)
+  noEnglish(`${login.stdout}\n${login.stderr}`, 'a login')
+  const processName = /（进程“([^”]+)”）/.exec(login.stdout)?.[1] ?? ''
+  for (const args of [['login', '--status'], ['login', '--status', '--verify'], ['status'], ['login', '--status', '--server', ref.server.url, '--verify']]) {
+    const status = await run(box, args)
+    assert.is(status.code, 0, `${args.join(' ')}: ${status.stderr}`)
+    assert.ok(status.stdout.includes(ada.email), status.stdout)
+    noEnglish(`${status.stdout}\n${status.stderr}`, `omicos ${args.join(' ')}`, [processName, 'pro'])
+  }
+  const json = await run(box, ['login', '--status', '--json'])
+  const answer = JSON.parse(json.stdout) as { logged_in: boolean; email: string; outcome: string }
+  assert.equal([answer.logged_in, answer.email, answer.outcome], [true, ada.email, 'reported'])
+})
+
 test.run()
