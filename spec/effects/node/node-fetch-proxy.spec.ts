@@ -104,9 +104,12 @@ test('--status wording: the proxy and its variable, or direct, with the reason',
   assert.equal(describeProxyRoute('https://auth.omicos.cn', { HTTPS_PROXY: 'http://u:pw@proxy:3128' }), {
     line: 'proxy: http://proxy:3128 (from HTTPS_PROXY) for auth.omicos.cn',
     route: { proxy: 'http://proxy:3128', from: 'HTTPS_PROXY' },
+    facts: { kind: 'proxy', host: 'auth.omicos.cn', proxy: 'http://proxy:3128', from: 'HTTPS_PROXY' },
   })
   assert.is(describeProxyRoute('https://auth.omicos.cn', {}).line, 'proxy: none (direct to auth.omicos.cn)')
+  assert.equal(describeProxyRoute('https://auth.omicos.cn', {}).facts, { kind: 'direct', host: 'auth.omicos.cn', bypassedBy: null })
   assert.is(describeProxyRoute('https://auth.omicos.cn', { HTTPS_PROXY: 'http://p:1', NO_PROXY: 'omicos.cn' }).line, 'proxy: none (direct to auth.omicos.cn, by NO_PROXY)')
+  assert.equal(describeProxyRoute('https://auth.omicos.cn', { HTTPS_PROXY: 'http://p:1', NO_PROXY: 'omicos.cn' }).facts, { kind: 'direct', host: 'auth.omicos.cn', bypassedBy: 'NO_PROXY' })
   assert.match(describeProxyRoute('https://auth.omicos.cn', { ALL_PROXY: 'socks5://p:1' }).line, /^proxy: ALL_PROXY names a socks5 proxy/)
 })
 
