@@ -61,7 +61,7 @@ module.exports = {
         'cli/ is a front end like any other: it reaches the engine only through the entries package.json ' +
         'exports (omicos-auth, /status, /machines, /client, /effects), so all it uses is public API that ' +
         'another front end can use too. Not /testing (a command ships no test kit) nor /device-grant (its ' +
-        'device login is the login machine\'s). What it lacks is exported from an entry, not reached for.',
+        "device login is the login machine's). What it lacks is exported from an entry, not reached for.",
       severity: 'error',
       from: { path: '^cli/' },
       to: {

@@ -48,7 +48,13 @@ function nodesOf(commands: CommandShape[], choices: Record<string, string[]>): N
 }
 
 /** A description for a menu: its first sentence, no markup, one line. */
-const short = (text: string): string => text.replace(/`/g, '').replace(/\s+/g, ' ').split(/(?<=[a-z)])\. /)[0]!.replace(/\.$/, '').trim()
+const short = (text: string): string =>
+  text
+    .replace(/`/g, '')
+    .replace(/\s+/g, ' ')
+    .split(/(?<=[a-z)])\. /)[0]!
+    .replace(/\.$/, '')
+    .trim()
 
 const sq = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`
 

@@ -52,7 +52,10 @@ const fieldLine = (words: Words, d: FailureOf<'unusableField'>['details']): stri
   const values = { host: hostOf(words, d), field: label === `field.name.${d.field}` ? d.field : label }
   switch (d.problem) {
     case 'unsafeAddress':
-      return words.t('field.unsafeAddress', { ...values, problem: words.t(`address.${d.address === 'credentials' ? 'userInfo' : d.address}`, { scheme: d.scheme ?? '' }) })
+      return words.t('field.unsafeAddress', {
+        ...values,
+        problem: words.t(`address.${d.address === 'credentials' ? 'userInfo' : d.address}`, { scheme: d.scheme ?? '' }),
+      })
     case 'otherSite':
       return words.t('field.otherSite', { ...values, site: d.site ?? words.t('host.unknown') })
     case 'notUserCode':

@@ -7,14 +7,7 @@
 // from context, so the actor's clock (real or XState's SimulatedClock) decides when things
 // happen. It runs as the login machine's child, or alone (`runDeviceGrant`).
 import { assign, enqueueActions, sendParent, fromPromise, setup, type DoneActorEvent } from 'xstate'
-import type {
-  DeviceAuthorization,
-  DeviceGrantInput,
-  PairingView,
-  PollInput,
-  PollResult,
-  RequestCodeInput,
-} from './device-grant.contract.js'
+import type { DeviceAuthorization, DeviceGrantInput, PairingView, PollInput, PollResult, RequestCodeInput } from './device-grant.contract.js'
 import type { GrantOutput, TokenSet } from './shared.contract.js'
 import { failWithEffectError, takeFailure } from './fail-action.js'
 import { failure, notProvided, toFailure, type Failure, type FailureReason } from './failure.js'
@@ -357,6 +350,5 @@ export const deviceGrantMachine = setup({
       entry: 'forgetDeviceCode',
     },
   },
-  output: ({ context }): GrantOutput =>
-    context.tokens ? { kind: 'granted', tokens: context.tokens } : { kind: 'failed', failure: context.error! },
+  output: ({ context }): GrantOutput => (context.tokens ? { kind: 'granted', tokens: context.tokens } : { kind: 'failed', failure: context.error! }),
 })

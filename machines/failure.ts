@@ -30,15 +30,7 @@ export type FieldProblem =
   | { problem: 'outOfRange'; value: number | null; min: number; max: number }
 
 /** Which request a server refused, for `serverRefused`. */
-export type RefusedRequest =
-  | 'login'
-  | 'deviceAuthorization'
-  | 'deviceToken'
-  | 'account'
-  | 'processRegistration'
-  | 'processCheck'
-  | 'revocation'
-  | 'renewal'
+export type RefusedRequest = 'login' | 'deviceAuthorization' | 'deviceToken' | 'account' | 'processRegistration' | 'processCheck' | 'revocation' | 'renewal'
 
 /** What a cancelled failure stopped. */
 export type CancelledFlow = 'login' | 'pairing' | 'logout' | 'status' | 'request' | 'deviceAuthorization'
@@ -290,13 +282,11 @@ export const described = (kind: FailureKind, text: string, code?: string): Failu
 })
 
 /** The request may have reached the server and been acted on (see `Reached`). */
-export const mayHaveReachedServer = (error: Failure): boolean =>
-  'mayHaveReachedServer' in error.details && error.details.mayHaveReachedServer === true
+export const mayHaveReachedServer = (error: Failure): boolean => 'mayHaveReachedServer' in error.details && error.details.mayHaveReachedServer === true
 
 /** Whether `value` is a reason of the table (or `described`), not a code a Node effect gave its own line. */
 // Own keys only: `toString` is in every object, not a reason.
-export const isFailureReason = (value: unknown): value is FailureReason =>
-  typeof value === 'string' && (value === 'described' || Object.hasOwn(REASON_KIND, value))
+export const isFailureReason = (value: unknown): value is FailureReason => typeof value === 'string' && (value === 'described' || Object.hasOwn(REASON_KIND, value))
 
 // Effects reject with an Error that carries a failure (effects/client/engine-error.ts); an
 // error with only a kind and a message is one worded where it was raised; anything else that

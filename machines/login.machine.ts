@@ -23,13 +23,7 @@ import type {
   ProcessRegistration,
   RegisterProcessInput,
 } from './login.contract.js'
-import type {
-  AuthenticateInput,
-  AuthenticateResult,
-  Credentials,
-  PromptInput,
-  ReachServerInput,
-} from './password-grant.contract.js'
+import type { AuthenticateInput, AuthenticateResult, Credentials, PromptInput, ReachServerInput } from './password-grant.contract.js'
 import type {
   Account,
   GrantOutput,
@@ -155,8 +149,7 @@ export const loginMachine = setup({
     holdsIssuedTokens: ({ context }) => context.tokens !== null,
     isGranted: (_, output: GrantOutput) => output.kind === 'granted',
     // The tokens are another account's than the one asked (--email): not a login of that account.
-    isOtherAccountThanAsked: ({ context }, account: Account) =>
-      context.input.email !== null && lower(account.email) !== lower(context.input.email),
+    isOtherAccountThanAsked: ({ context }, account: Account) => context.input.email !== null && lower(account.email) !== lower(context.input.email),
     isRegistered: (_, outcome: RegistrationOutcome) => outcome.kind !== 'refused',
     // Every registration rotates the process token (docs/server-contract.md): once the request
     // may have reached the server, the stored token of this process is taken as rotated away.
@@ -232,7 +225,10 @@ export const loginMachine = setup({
   // first. States that must finish what they started (the files, a revocation) ignore it;
   // final states stop every child and timer.
   on: {
-    'user.cancel': [{ guard: 'holdsIssuedTokens', target: '.revokingIssued', actions: 'cancel' }, { target: '.failed', actions: 'cancel' }],
+    'user.cancel': [
+      { guard: 'holdsIssuedTokens', target: '.revokingIssued', actions: 'cancel' },
+      { target: '.failed', actions: 'cancel' },
+    ],
   },
   states: {
     checkingExisting: {
@@ -444,8 +440,7 @@ export const loginMachine = setup({
       },
     },
     revokingReplaced: {
-      description:
-        'The new files are safe: revokes the tokens they replaced that no file holds any more (best effort, bounded by revokeTimeoutMs).',
+      description: 'The new files are safe: revokes the tokens they replaced that no file holds any more (best effort, bounded by revokeTimeoutMs).',
       on: { 'user.cancel': {} },
       invoke: {
         id: 'revokeReplaced',
@@ -535,7 +530,19 @@ export type DeviceLoginEffects = Omit<LoginEffects, 'reachServer' | 'promptCrede
 
 // The effects both kinds of login provide; the device grant is one of them.
 const sharedActors = (effects: DeviceLoginEffects) => {
-  const { checkExisting, verifyExisting, renewLogin, identify, lockCredentials, registerProcess, markProcessReplaced, persist, revokeTokens, requestCode, pollToken } = effects
+  const {
+    checkExisting,
+    verifyExisting,
+    renewLogin,
+    identify,
+    lockCredentials,
+    registerProcess,
+    markProcessReplaced,
+    persist,
+    revokeTokens,
+    requestCode,
+    pollToken,
+  } = effects
   return {
     checkExisting,
     verifyExisting,

@@ -38,8 +38,7 @@ export const logoutMachine = setup({
   },
   guards: {
     isNobodyLoggedIn: (_, account: CurrentAccount | null) => account === null,
-    isOnAnotherServer: ({ context }, account: CurrentAccount) =>
-      context.expectedServer !== null && account.server !== context.expectedServer,
+    isOnAnotherServer: ({ context }, account: CurrentAccount) => context.expectedServer !== null && account.server !== context.expectedServer,
   },
   actions: {
     takeAccount: assign((_, account: CurrentAccount) => ({ account })),

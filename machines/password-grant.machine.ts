@@ -4,14 +4,7 @@
 // is tried again with a doubling backoff. It ends with the tokens or a failure; whose tokens
 // they are, and what happens to them, is the login machine's business.
 import { assign, fromPromise, setup } from 'xstate'
-import type {
-  AuthenticateInput,
-  AuthenticateResult,
-  Credentials,
-  PasswordGrantInput,
-  PromptInput,
-  ReachServerInput,
-} from './password-grant.contract.js'
+import type { AuthenticateInput, AuthenticateResult, Credentials, PasswordGrantInput, PromptInput, ReachServerInput } from './password-grant.contract.js'
 import type { GrantOutput, TokenSet } from './shared.contract.js'
 import { failWithEffectError, takeFailure } from './fail-action.js'
 import { failure, mayHaveReachedServer, notProvided, toFailure, type Failure } from './failure.js'
@@ -80,11 +73,7 @@ export const passwordGrantMachine = setup({
     // after it was written): the server may have issued tokens for it, and a second POST
     // would count as another try against the account.
     isRetryable: ({ context }, error: Failure) =>
-      error.kind === 'unreachable' &&
-      error.reason !== 'tls' &&
-      error.reason !== 'proxy' &&
-      !mayHaveReachedServer(error) &&
-      context.retries < context.maxRetries,
+      error.kind === 'unreachable' && error.reason !== 'tls' && error.reason !== 'proxy' && !mayHaveReachedServer(error) && context.retries < context.maxRetries,
   },
   actions: {
     takeCredentials: assign((_, credentials: Credentials) => ({ email: credentials.email, password: credentials.password })),
@@ -261,6 +250,5 @@ export const passwordGrantMachine = setup({
       entry: 'forgetPassword',
     },
   },
-  output: ({ context }): GrantOutput =>
-    context.tokens ? { kind: 'granted', tokens: context.tokens } : { kind: 'failed', failure: context.error! },
+  output: ({ context }): GrantOutput => (context.tokens ? { kind: 'granted', tokens: context.tokens } : { kind: 'failed', failure: context.error! }),
 })

@@ -37,8 +37,7 @@ interface PersistedMachine {
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null
 
-const waitsForApproval = (snapshot: PersistedMachine): boolean =>
-  isObject(snapshot.value) && 'awaitingApproval' in snapshot.value
+const waitsForApproval = (snapshot: PersistedMachine): boolean => isObject(snapshot.value) && 'awaitingApproval' in snapshot.value
 
 /**
  * Whether `persisted` is a login or a device grant that waits for approval: the only snapshots

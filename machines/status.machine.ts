@@ -8,7 +8,6 @@ import { failWithEffectError, takeFailure } from './fail-action.js'
 import { failure, notProvided, type Failure } from './failure.js'
 import { RENEW_WITHIN_MS } from './renewal.js'
 
-
 export interface StatusContext {
   online: boolean
   expectedServer: string | null
@@ -31,8 +30,7 @@ export const statusMachine = setup({
     renewLogin: fromPromise<RenewResult, RenewInput>(notProvided('renewLogin')),
   },
   guards: {
-    isOnAnotherServer: ({ context }, report: StatusReport) =>
-      report.loggedIn && context.expectedServer !== null && report.server !== context.expectedServer,
+    isOnAnotherServer: ({ context }, report: StatusReport) => report.loggedIn && context.expectedServer !== null && report.server !== context.expectedServer,
     isOnlineAndLoggedIn: ({ context }, report: StatusReport) => context.online && report.loggedIn,
     // Rejected, or within a day of its end: renewed with the refresh token (RFC 6749 section 6).
     // Once: a token that a renewal did not mend is reported as it is.
@@ -74,10 +72,7 @@ export const statusMachine = setup({
       error: () => failure('renewRejected', { host: null }),
     }),
     refuseOtherAccount: assign(({ context }, verified: VerifyResult) => ({
-      error:
-        verified.kind === 'valid'
-          ? failure('accountMismatch', { storedEmail: context.report?.email ?? null, answeredEmail: verified.account.email })
-          : null,
+      error: verified.kind === 'valid' ? failure('accountMismatch', { storedEmail: context.report?.email ?? null, answeredEmail: verified.account.email }) : null,
     })),
     fail: takeFailure(),
     cancel: assign({ error: () => failure('cancelled', { flow: 'status' }) }),

@@ -83,10 +83,7 @@ const env = {
 // --- measuring one run ------------------------------------------------------------------------
 const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : null
 const rssPreload = join(scratch, 'rss-at-exit.cjs')
-writeFileSync(
-  rssPreload,
-  "process.on('exit', () => require('node:fs').writeFileSync(process.env.BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)))\n",
-)
+writeFileSync(rssPreload, "process.on('exit', () => require('node:fs').writeFileSync(process.env.BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)))\n")
 const rssFile = join(scratch, 'rss')
 
 /**
@@ -96,9 +93,7 @@ const rssFile = join(scratch, 'rss')
 const measure = (nodeArgs) => {
   rmSync(rssFile, { force: true })
   const command = timeBin ? timeBin : process.execPath
-  const commandArgs = timeBin
-    ? ['-f', '%M', '-o', rssFile, process.execPath, ...nodeArgs]
-    : ['--require', rssPreload, ...nodeArgs]
+  const commandArgs = timeBin ? ['-f', '%M', '-o', rssFile, process.execPath, ...nodeArgs] : ['--require', rssPreload, ...nodeArgs]
   const started = process.hrtime.bigint()
   const child = spawnSync(command, commandArgs, {
     cwd: workspace,

@@ -63,7 +63,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   else {
     /** @param {number} bytes */
     const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`
-    console.log(`device login for the browser (machines + client, xstate included): ${kb(figures.minified)} minified, ${kb(figures.gzip)} gzipped; budget ${kb(figures.budget)}`)
+    console.log(
+      `device login for the browser (machines + client, xstate included): ${kb(figures.minified)} minified, ${kb(figures.gzip)} gzipped; budget ${kb(figures.budget)}`,
+    )
     if (figures.nodeImports.length) console.log(`node imports: ${figures.nodeImports.join(', ')}`)
   }
   if (figures.gzip > figures.budget || figures.nodeImports.length) process.exit(1)

@@ -94,7 +94,15 @@ const bundled = await build({
   chunkNames: 'bundle/[name]-[hash]',
 })
 /** What the two CommonJS files below share: one file each, minified like the CLI. */
-const commonJs = /** @type {const} */ ({ bundle: true, format: 'cjs', platform: 'node', target: 'node20', minifyWhitespace: true, minifySyntax: true, logLevel: 'warning' })
+const commonJs = /** @type {const} */ ({
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  logLevel: 'warning',
+})
 // The bin's entry: CommonJS, so what it answers itself (help, version, the plain status) never
 // starts the ES module loader, which a start pays for before any code runs. It names the CLI
 // and the status bundle by path and loads each only when asked.

@@ -38,18 +38,12 @@ const actionNames = (t: AnyTransitionDefinition) =>
 const transitionLabel = (t: AnyTransitionDefinition) => {
   const guard = guardName(t)
   const actions = actionNames(t)
-  return [eventLabel(t.eventType), guard ? `[${guard}]` : '', actions.length ? `/ ${actions.join(', ')}` : '']
-    .filter(Boolean)
-    .join(' ')
+  return [eventLabel(t.eventType), guard ? `[${guard}]` : '', actions.length ? `/ ${actions.join(', ')}` : ''].filter(Boolean).join(' ')
 }
 
-const transitionsOf = (node: AnyStateNode): AnyTransitionDefinition[] => [
-  ...[...node.transitions.values()].flat(),
-  ...(node.always ?? []),
-]
+const transitionsOf = (node: AnyStateNode): AnyTransitionDefinition[] => [...[...node.transitions.values()].flat(), ...(node.always ?? [])]
 
-const invokedSources = (node: AnyStateNode) =>
-  (node.invoke as { id: string; src: unknown }[]).map((invoke) => String(invoke.src))
+const invokedSources = (node: AnyStateNode) => (node.invoke as { id: string; src: unknown }[]).map((invoke) => String(invoke.src))
 
 const delaysOf = (node: AnyStateNode) => node.after.map((t: { delay: unknown }) => String(t.delay))
 
@@ -121,9 +115,7 @@ export const renderMachineDoc = ({ name, machine }: MachineDocEntry): string => 
       const to = (t.target ?? [node]).map((target: AnyStateNode) => `\`${target.path.join('.')}\``).join(', ')
       const guard = guardName(t)
       const actions = actionNames(t)
-      transitionRows.push(
-        `| ${from} | \`${eventLabel(t.eventType)}\` | ${guard ? `\`${guard}\`` : ''} | ${to} | ${actions.map((a) => `\`${a}\``).join(', ')} |`,
-      )
+      transitionRows.push(`| ${from} | \`${eventLabel(t.eventType)}\` | ${guard ? `\`${guard}\`` : ''} | ${to} | ${actions.map((a) => `\`${a}\``).join(', ')} |`)
     }
   }
 

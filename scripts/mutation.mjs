@@ -22,7 +22,8 @@ import { pathToFileURL } from 'node:url'
 
 // The device grant client: its two requests, the token response it shares, the whole grant, and
 // what they stand on (effects/client/device-grant.ts only re-exports them).
-const DEVICE_GRANT = 'effects/client/device-authorization.ts,effects/client/device-token-poll.ts,effects/client/token-response.ts,effects/client/run-device-grant.ts,effects/client/grant-endpoints.ts,effects/client/answer-fields.ts'
+const DEVICE_GRANT =
+  'effects/client/device-authorization.ts,effects/client/device-token-poll.ts,effects/client/token-response.ts,effects/client/run-device-grant.ts,effects/client/grant-endpoints.ts,effects/client/answer-fields.ts'
 
 // Fastest and most telling first: most mutants die in the first file or two. The path spec
 // (spec/machines/paths.spec.ts) is left out: it replays ~700 generated paths (about 15 s), too

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs the type check and the layering rules (.dependency-cruiser.cjs), then every built spec
+// Runs the type check, the layering rules (.dependency-cruiser.cjs) and Biome (lint and
+// format, biome.json), then every built spec
 // file in its own process (two at a time: the machine has two cores), and closes with one line
 // `N passed, N failed`.
 // Each file gets a time limit because uvu has none: a promise that never settles would
@@ -26,7 +27,9 @@ const PROJECTS = ['tsconfig.json', 'machines/tsconfig.json', 'effects/client/tsc
 const check = (project) =>
   new Promise((resolve) => {
     const info = join('node_modules', '.cache', 'tsc', `${project.replace(/[\\/]/g, '-')}.tsbuildinfo`)
-    const tsc = spawn(process.execPath, ['node_modules/typescript/bin/tsc', '-p', project, '--noEmit', '--incremental', '--tsBuildInfoFile', info], { stdio: 'inherit' })
+    const tsc = spawn(process.execPath, ['node_modules/typescript/bin/tsc', '-p', project, '--noEmit', '--incremental', '--tsBuildInfoFile', info], {
+      stdio: 'inherit',
+    })
     tsc.on('close', (code) => resolve(code))
   })
 const checks = [...PROJECTS]
@@ -37,6 +40,7 @@ const checker = async () => {
 }
 await Promise.all([checker(), checker()])
 const layering = spawnSync('npm', ['run', '--silent', 'deps'], { stdio: 'inherit' })
+const lint = spawnSync(process.execPath, ['node_modules/@biomejs/biome/bin/biome', 'check', '--max-diagnostics=20', '.'], { stdio: 'inherit' })
 let passed = 0
 let failed = 0
 let skipped = 0
@@ -46,6 +50,10 @@ if (checked.some((code) => code !== 0)) {
 }
 if (layering.status !== 0) {
   console.log('layering (npm run deps): failed')
+  failed++
+}
+if (lint.status !== 0) {
+  console.log('lint and format (npm run lint; npx biome check --write . fixes the format): failed')
   failed++
 }
 
@@ -85,7 +93,9 @@ const runOne = (file) =>
     let timedOut = false
     const timer = setTimeout(() => {
       timedOut = true
-      try { process.kill(-(child.pid ?? 0), 'SIGKILL') } catch {}
+      try {
+        process.kill(-(child.pid ?? 0), 'SIGKILL')
+      } catch {}
     }, FILE_LIMIT_MS)
     child.on('close', (code) => {
       clearTimeout(timer)
@@ -121,6 +131,13 @@ for (const r of results) {
   skipped += r.skipped ?? 0
 }
 if (chosen.length === 0) failed++
-console.log(`\nfiles: ${results.length}, failing files: ${results.filter((r) => r.failed).map((r) => r.file).join(', ') || 'none'}`)
+console.log(
+  `\nfiles: ${results.length}, failing files: ${
+    results
+      .filter((r) => r.failed)
+      .map((r) => r.file)
+      .join(', ') || 'none'
+  }`,
+)
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)
 process.exit(failed ? 1 : 0)

@@ -130,10 +130,12 @@ export interface Driver<T extends AnyActorLogic> {
 export const stateName = (value: unknown): string => {
   if (typeof value === 'string') return value
   if (!value || typeof value !== 'object') return String(value)
-  return Object.entries(value)
-    // a leaf is a string child (`waiting`); an empty object is a compound state with no active child yet
-    .map(([key, child]) => (typeof child === 'string' || (child && typeof child === 'object' && Object.keys(child).length) ? `${key}.${stateName(child)}` : key))
-    .join(',')
+  return (
+    Object.entries(value)
+      // a leaf is a string child (`waiting`); an empty object is a compound state with no active child yet
+      .map(([key, child]) => (typeof child === 'string' || (child && typeof child === 'object' && Object.keys(child).length) ? `${key}.${stateName(child)}` : key))
+      .join(',')
+  )
 }
 
 /** Drives `actor` (created with `{ clock }`) on `clock`. */
@@ -191,11 +193,7 @@ export type OutputOfEffect<L> = L extends PromiseActorLogic<infer O, any, any> ?
 export type InputOfEffect<L> = L extends PromiseActorLogic<any, infer I, any> ? I : never
 
 /** One scripted answer: a value, a rejection, never answering, or one computed from the call. */
-export type Answer<O, I = unknown> =
-  | { ok: O }
-  | { fail: unknown }
-  | 'hang'
-  | ((call: { input: I; now: number }) => Answer<O, I>)
+export type Answer<O, I = unknown> = { ok: O } | { fail: unknown } | 'hang' | ((call: { input: I; now: number }) => Answer<O, I>)
 
 export const ok = <O>(value: O): { ok: O } => ({ ok: value })
 export const fail = (error: unknown): { fail: unknown } => ({ fail: error })

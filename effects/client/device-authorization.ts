@@ -63,11 +63,7 @@ const pairingAddress = (value: unknown, what: string, origin: string): string =>
  * Checks a device authorization response (RFC 8628 section 3.2). `origin` is the issuer's: the
  * addresses a person is told to open must be on it (section 5.4).
  */
-export const parseDeviceAuthorization = (
-  body: Record<string, unknown>,
-  receivedAt: number,
-  origin: string,
-): DeviceAuthorizationResponse => {
+export const parseDeviceAuthorization = (body: Record<string, unknown>, receivedAt: number, origin: string): DeviceAuthorizationResponse => {
   const deviceCode = printable(body.device_code, 'device_code', 4096)
   holdSecrets(deviceCode)
   const userCode = printable(body.user_code, 'user_code', 64)
@@ -82,19 +78,13 @@ export const parseDeviceAuthorization = (
     verificationUri,
     verificationUriComplete: complete === null ? null : pairingAddress(complete, 'verification_uri_complete', origin),
     expiresIn: seconds(body.expires_in, 'expires_in', 1, MAX_EXPIRES_IN_S),
-    interval:
-      body.interval === undefined || body.interval === null
-        ? DEFAULT_INTERVAL_S
-        : seconds(body.interval, 'interval', 1, MAX_INTERVAL_S),
+    interval: body.interval === undefined || body.interval === null ? DEFAULT_INTERVAL_S : seconds(body.interval, 'interval', 1, MAX_INTERVAL_S),
     receivedAt,
   }
 }
 
 /** Starts a device authorization (RFC 8628 section 3.1): the codes to show and to poll with. */
-export const requestDeviceAuthorization = async (
-  request: DeviceAuthorizationRequest,
-  signal?: AbortSignal,
-): Promise<DeviceAuthorizationResponse> => {
+export const requestDeviceAuthorization = async (request: DeviceAuthorizationRequest, signal?: AbortSignal): Promise<DeviceAuthorizationResponse> => {
   const metadata = await grantEndpoints(request, signal)
   const where = request.server ?? metadata.token_endpoint
   const endpoint = metadata.device_authorization_endpoint

@@ -21,12 +21,7 @@ export interface ServerMetadata {
 // anywhere else is not followed, whatever else it says.
 const CREDENTIAL_KEYS = ['token_endpoint', 'revocation_endpoint', 'omicos_account_endpoint', 'omicos_process_endpoint'] as const
 
-const ENDPOINT_KEYS = [
-  'device_authorization_endpoint',
-  'revocation_endpoint',
-  'omicos_account_endpoint',
-  'omicos_process_endpoint',
-] as const
+const ENDPOINT_KEYS = ['device_authorization_endpoint', 'revocation_endpoint', 'omicos_account_endpoint', 'omicos_process_endpoint'] as const
 
 // Per fetch implementation and server, for the life of the process: one discovery per login
 // even though several actors ask. Only successes are kept, so a failure is tried again.
@@ -152,11 +147,7 @@ export const forgetDiscovery = (fetch?: FetchLike): void => {
 }
 
 /** An endpoint the server must advertise for the step at hand. */
-export const requireEndpoint = (
-  metadata: ServerMetadata,
-  key: Exclude<keyof ServerMetadata, 'raw' | 'issuer'>,
-  server: string,
-): string => {
+export const requireEndpoint = (metadata: ServerMetadata, key: Exclude<keyof ServerMetadata, 'raw' | 'issuer'>, server: string): string => {
   const value = metadata[key]
   if (!value) throw engineError('notAdvertised', { host: hostOf(server), field: key })
   return value

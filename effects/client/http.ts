@@ -70,12 +70,7 @@ const SECRET_FIELDS = /^(password|device_code|token|refresh_token|client_secret|
  * status is returned to the caller, who knows what it means. No message carries a header or
  * a body.
  */
-export const requestJson = async (
-  deps: HttpDeps,
-  url: string,
-  options: RequestOptions = {},
-  signal?: AbortSignal,
-): Promise<JsonResponse> => {
+export const requestJson = async (deps: HttpDeps, url: string, options: RequestOptions = {}, signal?: AbortSignal): Promise<JsonResponse> => {
   const fetchImpl: FetchLike = deps.fetch ?? ((url, init) => globalThis.fetch(url, init))
   if (signal?.aborted) throw cancelled()
   const left = deps.deadline === undefined ? Infinity : deps.deadline - Date.now()

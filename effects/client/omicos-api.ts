@@ -19,13 +19,7 @@ import { hasUnsafeChars, hostOf } from './server-url.js'
 // unchanged: no invisible characters and no secret the engine holds.
 // A token is itself a held secret, so it is only checked for control characters.
 const text = (value: unknown, field: string, host: string | null, maxLength = 320, secret = false): string => {
-  if (
-    typeof value !== 'string' ||
-    !value ||
-    value.length > maxLength ||
-    hasUnsafeChars(value) ||
-    (!secret && sanitizeServerText(value, { maxLength }) !== value)
-  ) {
+  if (typeof value !== 'string' || !value || value.length > maxLength || hasUnsafeChars(value) || (!secret && sanitizeServerText(value, { maxLength }) !== value)) {
     throw engineError('unusableField', { host, field, problem: 'missing' })
   }
   return value
@@ -74,12 +68,7 @@ const emailOf = (value: unknown, host: string | null): string => {
 }
 
 /** Asks who a user token belongs to: `valid` with the account, or `invalid` (401/403). */
-export const getAccount = async (
-  deps: HttpDeps,
-  server: string,
-  userToken: string,
-  signal?: AbortSignal,
-): Promise<VerifyResult> => {
+export const getAccount = async (deps: HttpDeps, server: string, userToken: string, signal?: AbortSignal): Promise<VerifyResult> => {
   const endpoint = requireEndpoint(await discover(deps, server, signal), 'omicos_account_endpoint', server)
   const host = hostOf(endpoint)
   const answer = await requestJson(deps, endpoint, { headers: { authorization: `Bearer ${userToken}` } }, signal)
@@ -101,12 +90,7 @@ export const getAccount = async (
 }
 
 /** The account of a user token that was just issued; anything but an account is an error. */
-export const fetchAccount = async (
-  deps: HttpDeps,
-  server: string,
-  userToken: string,
-  signal?: AbortSignal,
-): Promise<Account> => {
+export const fetchAccount = async (deps: HttpDeps, server: string, userToken: string, signal?: AbortSignal): Promise<Account> => {
   const result = await getAccount(deps, server, userToken, signal)
   if (result.kind === 'invalid') throw engineError('tokenRejectedAtOnce', { host: hostOf(server) })
   return result.account
@@ -226,25 +210,13 @@ export const registerProcess = async (
   return outcome
 }
 
-export type ProcessTokenCheck =
-  | { kind: 'valid'; processId: string; accountId: string; name: string; expiresAt: number }
-  | { kind: 'invalid' }
+export type ProcessTokenCheck = { kind: 'valid'; processId: string; accountId: string; name: string; expiresAt: number } | { kind: 'invalid' }
 
 /** What the daemon's heartbeat asks: is this process token still the current one? */
-export const checkProcessToken = async (
-  deps: HttpDeps,
-  server: string,
-  processToken: string,
-  signal?: AbortSignal,
-): Promise<ProcessTokenCheck> => {
+export const checkProcessToken = async (deps: HttpDeps, server: string, processToken: string, signal?: AbortSignal): Promise<ProcessTokenCheck> => {
   const endpoint = requireEndpoint(await discover(deps, server, signal), 'omicos_process_endpoint', server)
   const host = hostOf(endpoint)
-  const answer = await requestJson(
-    deps,
-    `${endpoint.replace(/\/+$/, '')}/current`,
-    { headers: { authorization: `Bearer ${processToken}` } },
-    signal,
-  )
+  const answer = await requestJson(deps, `${endpoint.replace(/\/+$/, '')}/current`, { headers: { authorization: `Bearer ${processToken}` } }, signal)
   if (answer.status === 401 || answer.status === 403) return { kind: 'invalid' }
   if (answer.status !== 200) throw refusal(endpoint, 'processCheck', answer)
   const body = answer.body!
@@ -263,31 +235,16 @@ export const checkProcessToken = async (
  * Revokes tokens (RFC 7009) and throws unless the server confirmed every one: `bad_response`
  * when it offers no revocation endpoint or refuses, `unreachable` when it cannot be reached.
  */
-export const revokeTokensOrThrow = async (
-  deps: HttpDeps & { clientId: string },
-  server: string,
-  tokens: string[],
-  signal?: AbortSignal,
-): Promise<void> => {
+export const revokeTokensOrThrow = async (deps: HttpDeps & { clientId: string }, server: string, tokens: string[], signal?: AbortSignal): Promise<void> => {
   const endpoint = requireEndpoint(await discover(deps, server, signal), 'revocation_endpoint', server)
   for (const token of tokens) {
-    const answer = await requestJson(
-      deps,
-      endpoint,
-      { form: { token, client_id: deps.clientId }, allowEmpty: true, lenient: true },
-      signal,
-    )
+    const answer = await requestJson(deps, endpoint, { form: { token, client_id: deps.clientId }, allowEmpty: true, lenient: true }, signal)
     if (answer.status !== 200) throw refusal(endpoint, 'revocation', answer)
   }
 }
 
 /** Revokes tokens (RFC 7009), best effort: true when the server confirmed every one. */
-export const revokeTokens = async (
-  deps: HttpDeps & { clientId: string },
-  server: string,
-  tokens: string[],
-  signal?: AbortSignal,
-): Promise<boolean> => {
+export const revokeTokens = async (deps: HttpDeps & { clientId: string }, server: string, tokens: string[], signal?: AbortSignal): Promise<boolean> => {
   try {
     await revokeTokensOrThrow(deps, server, tokens, signal)
     return true

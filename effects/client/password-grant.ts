@@ -63,11 +63,7 @@ export const passwordGrant = async (deps: Deps, request: PasswordGrantRequest, s
 }
 
 /** The password grant as the machine's `authenticate` effect: the tokens, not yet whose. */
-export const authenticateWithPassword = async (
-  deps: Deps,
-  request: PasswordGrantRequest,
-  signal?: AbortSignal,
-): Promise<AuthenticateResult> => {
+export const authenticateWithPassword = async (deps: Deps, request: PasswordGrantRequest, signal?: AbortSignal): Promise<AuthenticateResult> => {
   const result = await passwordGrant(deps, request, signal)
   if (result.kind !== 'granted') return result
   return { kind: 'granted', tokens: toTokenSet(result.tokens, result.at) }

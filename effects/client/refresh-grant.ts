@@ -39,11 +39,7 @@ export type RefreshResult =
 
 const MAX_OWED_TOKEN = 8192
 
-export const refreshUserToken = async (
-  deps: HttpDeps & { now?: () => number },
-  request: RefreshRequest,
-  signal?: AbortSignal,
-): Promise<RefreshResult> => {
+export const refreshUserToken = async (deps: HttpDeps & { now?: () => number }, request: RefreshRequest, signal?: AbortSignal): Promise<RefreshResult> => {
   const metadata = await discover(deps, request.server, signal)
   const endpoint = metadata.token_endpoint
   const answer = await requestJson(
@@ -70,12 +66,7 @@ export const refreshUserToken = async (
   throw refusal(endpoint, 'renewal', answer)
 }
 
-const refuse = async (
-  deps: HttpDeps,
-  request: RefreshRequest,
-  body: Record<string, unknown>,
-  failure: Failure,
-): Promise<RefreshResult> => {
+const refuse = async (deps: HttpDeps, request: RefreshRequest, body: Record<string, unknown>, failure: Failure): Promise<RefreshResult> => {
   const issued = (value: unknown): value is string => typeof value === 'string' && value.length > 0 && value.length <= MAX_OWED_TOKEN
   const refresh = issued(body.refresh_token) && body.refresh_token !== request.refreshToken ? body.refresh_token : null
   const access = issued(body.access_token) ? body.access_token : null
@@ -86,7 +77,9 @@ const refuse = async (
   const owed: string[] = []
   for (const token of [refresh, access]) {
     if (token === null) continue
-    const done = await revokeTokens({ ...deps, clientId: request.clientId, timeoutMs: Math.min(deps.timeoutMs ?? 2_000, 2_000) }, request.server, [token]).catch(() => false)
+    const done = await revokeTokens({ ...deps, clientId: request.clientId, timeoutMs: Math.min(deps.timeoutMs ?? 2_000, 2_000) }, request.server, [token]).catch(
+      () => false,
+    )
     if (!done) owed.push(token)
   }
   return { kind: 'refusedAnswer', failure, spent: refresh !== null, owed }

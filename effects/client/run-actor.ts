@@ -2,7 +2,17 @@
 // call these. An AbortSignal becomes the machine's `user.cancel`, an actor error a rejection
 // (a bare subscribe(fn) would rethrow it on a timer), and a login that waits for approval is
 // kept through a storage port so that the next run picks it up again.
-import { createActor, toPromise, type Actor, type ActorOptions, type AnyActorLogic, type EventFromLogic, type OutputFrom, type Snapshot, type SnapshotFrom } from 'xstate'
+import {
+  createActor,
+  toPromise,
+  type Actor,
+  type ActorOptions,
+  type AnyActorLogic,
+  type EventFromLogic,
+  type OutputFrom,
+  type Snapshot,
+  type SnapshotFrom,
+} from 'xstate'
 import type { LoginInput, LoginOutput } from '../../machines/login.contract.js'
 import type { loginMachine } from '../../machines/login.machine.js'
 import { restoreLogin } from '../../machines/restore.js'

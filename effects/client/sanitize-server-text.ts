@@ -52,7 +52,11 @@ export const sanitizeServerText = (value: string, options: SanitizeOptions = {})
   const secrets = [...heldSecrets(), ...(options.secrets ?? [])].filter((s) => s.length >= MIN_SECRET_LENGTH)
   // Removed before redaction, over the whole text: a secret split by a zero-width character,
   // or pushed into view by thousands of them, is still found. The body cap bounds the cost.
-  const visible = value.replace(/[\s\u0085]/g, ' ').replace(INVISIBLE, '').replace(/ +/g, ' ').trim()
+  const visible = value
+    .replace(/[\s\u0085]/g, ' ')
+    .replace(INVISIBLE, '')
+    .replace(/ +/g, ' ')
+    .trim()
   const line = redactAll(visible, secrets)
   if (line.length <= maxLength) return line
   return `${dropSecretPrefixTail(line.slice(0, maxLength - 3), secrets).trimEnd()}...`

@@ -49,7 +49,10 @@ export const parseTokenResponse = (body: Record<string, unknown>, host: string |
   if (refresh_token !== undefined && refresh_token !== null && (typeof refresh_token !== 'string' || hasUnsafeChars(refresh_token))) {
     throw engineError('unusableTokenResponse', { host, field: 'refresh_token' })
   }
-  for (const [field, token] of [['access_token', access_token], ['refresh_token', refresh_token]] as const) {
+  for (const [field, token] of [
+    ['access_token', access_token],
+    ['refresh_token', refresh_token],
+  ] as const) {
     if (typeof token === 'string' && token.length > MAX_TOKEN_LENGTH) {
       throw engineError('tokenTooLong', { host, field, maxLength: MAX_TOKEN_LENGTH })
     }

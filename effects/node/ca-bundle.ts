@@ -31,7 +31,14 @@ const readBundle = (variable: string, file: string): string[] => {
     text = readFileSync(file, 'utf8')
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : `cannot be read${code ? ` (${code})` : ''}`
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'it is a folder'
+            : `cannot be read${code ? ` (${code})` : ''}`
     throw new EngineError('usage', `${variable}=${file}: ${why}`)
   }
   const pems = certificatesIn(text)

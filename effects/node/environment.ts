@@ -26,7 +26,9 @@ export const PROCESS_NAME_MAX = 200
  * after the tokens were issued.
  */
 export const safeProcessName = (value: string): string => {
-  let name = replaceUnsafeChars(value, '_').replace(/\p{Cs}/gu, '_').trim()
+  let name = replaceUnsafeChars(value, '_')
+    .replace(/\p{Cs}/gu, '_')
+    .trim()
   if (name.length > PROCESS_NAME_MAX) {
     const high = name.charCodeAt(PROCESS_NAME_MAX - 1)
     name = name.slice(0, high >= 0xd800 && high <= 0xdbff ? PROCESS_NAME_MAX - 1 : PROCESS_NAME_MAX).trim()

@@ -19,13 +19,7 @@ import type {
   RegisterProcessInput,
 } from '../../machines/login.contract.js'
 import type { CurrentAccount, DeleteFilesInput, DeleteFilesResult } from '../../machines/logout.contract.js'
-import type {
-  AuthenticateInput,
-  ReachServerInput,
-  AuthenticateResult,
-  Credentials,
-  PromptInput,
-} from '../../machines/password-grant.contract.js'
+import type { AuthenticateInput, ReachServerInput, AuthenticateResult, Credentials, PromptInput } from '../../machines/password-grant.contract.js'
 import type { Account, RevokeInput, TokensToRevoke, VerifyInput, VerifyResult } from '../../machines/shared.contract.js'
 import type { CredentialFile } from '../store/credential-file.js'
 import { credentialFileFromLogin } from '../store/credential-file.js'

@@ -37,9 +37,7 @@ const connectTimeoutAgents = async (ms: number, ca: string[] | undefined, lookup
   }
   const extra = lookup ? { lookup } : {}
   return (protocol: string, onSocket: (socket: Socket) => void): HttpAgent =>
-    protocol === 'http:'
-      ? guard(new http.Agent(extra), 'connect', onSocket)
-      : guard(new https.Agent({ ...extra, ...(ca ? { ca } : {}) }), 'secureConnect', onSocket)
+    protocol === 'http:' ? guard(new http.Agent(extra), 'connect', onSocket) : guard(new https.Agent({ ...extra, ...(ca ? { ca } : {}) }), 'secureConnect', onSocket)
 }
 
 /**

@@ -46,12 +46,7 @@ const timedOut = () => Object.assign(new Error('connection timed out'), { code: 
 // AbortSignal: aborting it is how the connection time limit destroys a socket still
 // connecting. Through a CONNECT tunnel the time limit runs on until the target's TLS
 // handshake is done, as it does for a direct connection.
-const guardConnect = async (
-  o: ProxyAgentOptions,
-  controller: AbortController,
-  req: ClientRequest,
-  connect: () => Promise<Socket>,
-): Promise<Socket> => {
+const guardConnect = async (o: ProxyAgentOptions, controller: AbortController, req: ClientRequest, connect: () => Promise<Socket>): Promise<Socket> => {
   let expired = false
   let status: number | undefined
   req.once('proxyConnect', (answer: { statusCode?: number }) => {
@@ -80,8 +75,7 @@ const guardConnect = async (
     socket.destroy()
     // Some proxies (tinyproxy) answer a wrong password with 401 instead of 407; to a CONNECT
     // only the proxy can answer, so both mean the same.
-    throw (o.attempt.failure =
-      status === 407 || status === 401 ? proxyAuthFailure(o, status) : proxyFailure(o, { problem: 'status', status }))
+    throw (o.attempt.failure = status === 407 || status === 401 ? proxyAuthFailure(o, status) : proxyFailure(o, { problem: 'status', status }))
   }
   if ('encrypted' in socket && (socket as TLSSocket).encrypted && !(socket as TLSSocket).authorized) {
     onTimeout = () => socket.destroy(timedOut())

@@ -73,8 +73,6 @@ export type RenewOutcome =
    */
   | { kind: 'inDoubt'; credentials: CredentialFile }
 
-
-
 /** A user token this close to its end is not handed out in place of a renewal. */
 export const USABLE_MARGIN_MS = 60_000
 
@@ -92,9 +90,13 @@ const withoutRenewer = (c: CredentialFile): CredentialFile => {
 const renewalLost = (server: string) => engineError('renewalLost', { host: hostOf(server) })
 
 const renewalInFlight = (pid: number) =>
-  new EngineError('local_files', `a renewal of this login by process ${pid} is still under way (it may be stopped): its refresh token is not sent again until it ends`, {
-    reason: 'renewalInFlight',
-  })
+  new EngineError(
+    'local_files',
+    `a renewal of this login by process ${pid} is still under way (it may be stopped): its refresh token is not sent again until it ends`,
+    {
+      reason: 'renewalInFlight',
+    },
+  )
 
 // A renewer still marked in flight is believed this long at most: a pid that cannot be judged
 // from here (another container), or one reused by another process, does not block for ever.
@@ -155,7 +157,8 @@ export const renewStoredLogin = async (options: RenewOptions, file: string): Pro
     const marked: CredentialFile = { ...c, renewing_since: c.renewing_since ?? new Date(now()).toISOString(), renewing_by: { pid, host, boot, pidns } }
     const written = await rewriteIfUnchanged(targets, source.text, marked, options)
     const expected = serializeCredentialFile(marked)
-    const putBack = () => (inDoubt ? rewriteIfUnchanged(written, expected, withoutRenewer(marked), options) : rewriteTextIfUnchanged(written, expected, source.text, options))
+    const putBack = () =>
+      inDoubt ? rewriteIfUnchanged(written, expected, withoutRenewer(marked), options) : rewriteTextIfUnchanged(written, expected, source.text, options)
 
     let result: Awaited<ReturnType<typeof refreshUserToken>>
     try {

@@ -152,7 +152,10 @@ export const refreshProcessToken = async (options: RefreshOptions): Promise<Refr
     ).catch(async (error) => {
       // The user token was rejected (revoked, or ended early at the server): renewed once, then asked again.
       if (!(error instanceof EngineError && error.kind === 'refused')) throw error
-      const renewed = await renewStoredLogin({ ...options, lock: { ...options.lock, held: true }, seenUserToken: credentials.user_token, userTokenRefused: true }, source.path)
+      const renewed = await renewStoredLogin(
+        { ...options, lock: { ...options.lock, held: true }, seenUserToken: credentials.user_token, userTokenRefused: true },
+        source.path,
+      )
       if (renewed.kind !== 'renewed') throw logInAgain(credentials.server)
       const again = (await readCredentialFile(source.path)) ?? source
       return registerOrMark(
@@ -178,10 +181,15 @@ export const refreshProcessToken = async (options: RefreshOptions): Promise<Refr
     return withLocks(lockable, { ...locks, held: false }, async () => {
       const stored = await readCredentialFile(source.path)
       const ours = stored ? withToken(stored.credentials) : null
-      const sameLogin = stored && stored.credentials.user.account_id === credentials.user.account_id && stored.credentials.process_id === credentials.process_id && stored.credentials.server === credentials.server
+      const sameLogin =
+        stored &&
+        stored.credentials.user.account_id === credentials.user.account_id &&
+        stored.credentials.process_id === credentials.process_id &&
+        stored.credentials.server === credentials.server
       // The server keeps one live token a process (every registration replaces the last), so
       // it tells which registration came last; a server that cannot be asked now leaves the file.
-      const oursLive = Boolean(sameLogin && ours && !holdsLaterRegistration(stored!.credentials, ours)) && (await isLive(options, credentials.server, registration.processToken))
+      const oursLive =
+        Boolean(sameLogin && ours && !holdsLaterRegistration(stored!.credentials, ours)) && (await isLive(options, credentials.server, registration.processToken))
       if (!stored || !ours || !oursLive) {
         await dropToken(options, credentials.server, registration.processToken)
         if (!stored) return null
@@ -231,8 +239,7 @@ const registerOrMark = async (
   throw new EngineError(outcome.failure)
 }
 
-const logInAgain = (server: string) =>
-  engineError('renewRejected', { host: hostOf(server) })
+const logInAgain = (server: string) => engineError('renewRejected', { host: hostOf(server) })
 
 /**
  * Registers this workspace's own process with the global login's user token; writes the
@@ -248,7 +255,13 @@ const realign = async (options: RefreshOptions, processId: string): Promise<Refr
     if (!global) return null
     const mine = (await readCredentialFile(workspace))?.credentials
     const now = (options.now ?? Date.now)()
-    if (mine && mine.process_id === processId && mine.user.account_id === global.user.account_id && mine.server === global.server && !needsRefresh(mine, now, options)) {
+    if (
+      mine &&
+      mine.process_id === processId &&
+      mine.user.account_id === global.user.account_id &&
+      mine.server === global.server &&
+      !needsRefresh(mine, now, options)
+    ) {
       return { credentials: mine, path: workspace, source: 'workspace', refreshed: false, written: [], realigned: true }
     }
     const name = defaultProcessName(options.env ?? process.env, options.cwd ?? process.cwd())

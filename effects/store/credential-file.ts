@@ -40,8 +40,7 @@ const date = (obj: Record<string, unknown>, key: string): string => {
   return value
 }
 
-const nullableDate = (obj: Record<string, unknown>, key: string): string | null =>
-  obj[key] === null ? null : date(obj, key)
+const nullableDate = (obj: Record<string, unknown>, key: string): string | null => (obj[key] === null ? null : date(obj, key))
 
 /** Checks parsed JSON against the format; throws a plain Error naming the first problem. */
 const validate = (data: unknown): CredentialFile => {

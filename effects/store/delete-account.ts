@@ -31,10 +31,7 @@ export interface DeleteOutcome {
 export const deleteByAccount = async (loc: StoreLocation, accountId: string): Promise<DeleteOutcome> => {
   const places = await enter(loc, 'try')
   await sweep(loc, places, false)
-  const candidates = [
-    ...(places.homeExists ? [places.globalPath] : []),
-    ...(places.workspace && places.workspaceExists ? [places.workspace.path] : []),
-  ]
+  const candidates = [...(places.homeExists ? [places.globalPath] : []), ...(places.workspace && places.workspaceExists ? [places.workspace.path] : [])]
   return withLocks(candidates, { purpose: 'logout', ...loc.lock }, async () => {
     const removed: string[] = []
     const held: Revocation[] = []
@@ -51,7 +48,12 @@ export const deleteByAccount = async (loc: StoreLocation, accountId: string): Pr
     }
     const live = await liveTokens(places)
     // Twins too: the file they copy is gone with this account.
-    const revocations = mergeRevocations(revocationsOf(temps.map((t) => ({ ...t, name: { ...t.name, twin: false } })), live))
+    const revocations = mergeRevocations(
+      revocationsOf(
+        temps.map((t) => ({ ...t, name: { ...t.name, twin: false } })),
+        live,
+      ),
+    )
     await removeTemps(temps)
     return { removed, revocations, held: mergeRevocations(held) }
   })

@@ -15,7 +15,18 @@
 // - A file in the way that is a link, not a regular file, not yours, readable by others, or not
 //   a valid credential file stops the operation with `local_files`: never overwritten.
 export { CREDENTIAL_FILE_NAME, globalCredentialPath, workspaceCredentialPath, type StoreLocation, type WorkspaceFile } from './locations.js'
-export { withLocks, assertLocksHeld, readLock, liveHolderOf, lockPathOf, LockLostError, type LockOptions, type LockPurpose, type LockInfo, type LockWait } from './lock.js'
+export {
+  withLocks,
+  assertLocksHeld,
+  readLock,
+  liveHolderOf,
+  lockPathOf,
+  LockLostError,
+  type LockOptions,
+  type LockPurpose,
+  type LockInfo,
+  type LockWait,
+} from './lock.js'
 export { takePendingRevocations, putBackRevocations, mergeRevocations, type Revocation } from './revocation-queue.js'
 export { readCredentialFile, type StoredCredentials } from './stored-credentials.js'
 export { adoptRenewals } from './sweep.js'

@@ -41,10 +41,7 @@ export const holdsLaterRegistration = (stored: CredentialFile, next: CredentialF
  * process (see holdsLaterRegistration), nothing is written and the files are reported as kept:
  * registration happens before the lock, so two logins at once may finish in either order.
  */
-export const persistLogin = async (
-  loc: StoreLocation & { workspaceOnly: boolean },
-  credentials: CredentialFile,
-): Promise<PersistOutcome> => {
+export const persistLogin = async (loc: StoreLocation & { workspaceOnly: boolean }, credentials: CredentialFile): Promise<PersistOutcome> => {
   const places = await enter(loc, 'must')
   await sweep(loc, places, false)
   const { globalPath, workspace } = places
@@ -87,7 +84,5 @@ export const persistLogin = async (
 }
 
 /** persistLogin, returning the paths written. */
-export const persistCredentials = async (
-  loc: StoreLocation & { workspaceOnly: boolean },
-  credentials: CredentialFile,
-): Promise<string[]> => (await persistLogin(loc, credentials)).written
+export const persistCredentials = async (loc: StoreLocation & { workspaceOnly: boolean }, credentials: CredentialFile): Promise<string[]> =>
+  (await persistLogin(loc, credentials)).written

@@ -18,7 +18,20 @@ import { createHash, randomBytes } from 'node:crypto'
 import { promises as fsp } from 'node:fs'
 import path from 'node:path'
 import { EngineError } from '../client/engine-error.js'
-import { isHeldOpen, lookBeforeOpen, makePrivate, PLATFORM, REPLACE_RETRY_MS, OPEN_FLAGS, openedThroughLink, ownerUid, PRIVATE_TOOL, privacyOf, replaceFile, SYNCS_DIRECTORIES } from './platform.js'
+import {
+  isHeldOpen,
+  lookBeforeOpen,
+  makePrivate,
+  PLATFORM,
+  REPLACE_RETRY_MS,
+  OPEN_FLAGS,
+  openedThroughLink,
+  ownerUid,
+  PRIVATE_TOOL,
+  privacyOf,
+  replaceFile,
+  SYNCS_DIRECTORIES,
+} from './platform.js'
 import { identityKey } from './process-identity.js'
 
 const IO_CAUSES: Record<string, string> = {
@@ -54,8 +67,7 @@ const MAX_PRIVATE_FILE_BYTES = 1 << 20
 const { dir: O_DIR, read: O_READ, create: O_CREATE } = OPEN_FLAGS
 
 const symlinkMessage = (p: string) => `${p} is a symbolic link, which omicos does not follow: replace it with a real one or remove it`
-const notOwnedMessage = (p: string, uid: number) =>
-  `${p} is not owned by you (owner uid ${uid}): omicos keeps credentials only in files and directories of yours`
+const notOwnedMessage = (p: string, uid: number) => `${p} is not owned by you (owner uid ${uid}): omicos keeps credentials only in files and directories of yours`
 
 // --- directories -------------------------------------------------------------------------------
 
@@ -270,7 +282,10 @@ export const prepareAtomicWrite = async (file: string, text: string, options: { 
       } catch (error) {
         await fsp.unlink(temp).catch(() => {})
         if (isHeldOpen(PLATFORM, error)) {
-          throw localFiles(`cannot replace ${file}: another program kept it open for ${REPLACE_RETRY_MS / 1000} s (the previous file is unchanged): close it, then try again`, error)
+          throw localFiles(
+            `cannot replace ${file}: another program kept it open for ${REPLACE_RETRY_MS / 1000} s (the previous file is unchanged): close it, then try again`,
+            error,
+          )
         }
         throw failed(error)
       }

@@ -80,5 +80,4 @@ export const takePendingRevocations = async (loc: StoreLocation = {}): Promise<R
 }
 
 /** Puts revocations that could not be done back in the queue, for the next online operation. */
-export const putBackRevocations = (loc: StoreLocation, entries: Revocation[]): Promise<void> =>
-  queueRevocations(homeOf(loc), entries, loc)
+export const putBackRevocations = (loc: StoreLocation, entries: Revocation[]): Promise<void> => queueRevocations(homeOf(loc), entries, loc)

@@ -12,12 +12,8 @@ import { writeTwins } from './twins.js'
  * only if it still holds `expectedText`; workspace files are renamed first (twins.ts).
  * Used by the resolver's process-token refresh and by markProcessReplaced.
  */
-export const rewriteIfUnchanged = async (
-  files: string[],
-  expectedText: string,
-  credentials: CredentialFile,
-  loc: StoreLocation = {},
-): Promise<string[]> => rewriteTextIfUnchanged(files, expectedText, serializeCredentialFile(credentials), loc)
+export const rewriteIfUnchanged = async (files: string[], expectedText: string, credentials: CredentialFile, loc: StoreLocation = {}): Promise<string[]> =>
+  rewriteTextIfUnchanged(files, expectedText, serializeCredentialFile(credentials), loc)
 
 /** rewriteIfUnchanged with the bytes to write: a renewal puts back the exact file it found. */
 export const rewriteTextIfUnchanged = async (files: string[], expectedText: string, text: string, loc: StoreLocation = {}): Promise<string[]> => {

@@ -59,10 +59,7 @@ const ageOf = async (file: string, now: number): Promise<number | null> => {
 }
 
 /** Temps in `dir` (checked by the caller) whose writer is gone, or every temp with `all`. */
-export const findTemps = async (
-  dir: string,
-  options: SweepOptions & { all?: boolean } = {},
-): Promise<StaleTemp[]> => {
+export const findTemps = async (dir: string, options: SweepOptions & { all?: boolean } = {}): Promise<StaleTemp[]> => {
   const staleMs = options.staleMs ?? defaultStaleMs()
   const lockStaleMs = options.lockStaleMs ?? staleMs
   const now = options.now ?? Date.now()

@@ -39,12 +39,10 @@ export const writeTwins = async (files: string[], text: string, home: string): P
   }
 }
 
-export const registeredAt = (file: CredentialFile): number | null =>
-  file.process_registered_at === null ? null : Date.parse(file.process_registered_at)
+export const registeredAt = (file: CredentialFile): number | null => (file.process_registered_at === null ? null : Date.parse(file.process_registered_at))
 
 export const sameProcess = (a: CredentialFile, b: CredentialFile) =>
   a.user.account_id === b.user.account_id && a.process_id === b.process_id && a.server === b.server
-
 
 /** A global and a workspace file of one account and process whose contents differ. */
 export interface TwinReport {

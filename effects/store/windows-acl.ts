@@ -22,7 +22,10 @@ export const WHOAMI_ARGS = ['/user', '/fo', 'csv', '/nh']
 
 /** The user in whoami's answer, or null when it names none. */
 export const parseWhoami = (text: string): WindowsUser | null => {
-  const line = text.split(/\r?\n/).map((l) => l.trim()).find((l) => l.length > 0)
+  const line = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .find((l) => l.length > 0)
   if (!line) return null
   const csv = /^"([^"]+)","(S-1-[0-9-]+)"$/.exec(line)
   if (csv) return { name: csv[1]!, sid: csv[2]! }
@@ -106,9 +109,7 @@ const same = (a: string, b: string) => a.localeCompare(b, 'en', { sensitivity: '
  * object itself (not inherit-only) and grants anything (not `N`). Empty means private.
  */
 export const othersAllowed = (entries: AclEntry[], user: WindowsUser): string[] => {
-  const others = entries.filter(
-    (e) => !e.deny && !e.inheritOnly && e.rights !== 'N' && !same(e.principal, user.name) && !(user.sid && same(e.principal, user.sid)),
-  )
+  const others = entries.filter((e) => !e.deny && !e.inheritOnly && e.rights !== 'N' && !same(e.principal, user.name) && !(user.sid && same(e.principal, user.sid)))
   return [...new Set(others.map((e) => e.principal))]
 }
 

@@ -102,7 +102,10 @@ export const findWorkspaceRoot = async (options: WorkspaceOptions = {}): Promise
 
 /** The id derived from a root's real path: 16 hex digits of its sha256. */
 export const derivedWorkspaceId = async (root: string): Promise<string> =>
-  createHash('sha256').update(await realOrResolved(root)).digest('hex').slice(0, 16)
+  createHash('sha256')
+    .update(await realOrResolved(root))
+    .digest('hex')
+    .slice(0, 16)
 
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
 

@@ -79,11 +79,9 @@ export const viewOf = (snapshot: LoginSnapshot, now: number): PairingView => {
     backingOff: pairing?.retrying != null,
     email: step === 'loggedIn' ? (c.account?.email ?? null) : step === 'alreadyLoggedIn' ? (c.existing?.email ?? null) : null,
     failure,
-    resumableSeconds:
-      step === 'failed' && c.resumableUntil !== null && c.resumableUntil > now ? Math.ceil((c.resumableUntil - now) / 1000) : null,
+    resumableSeconds: step === 'failed' && c.resumableUntil !== null && c.resumableUntil > now ? Math.ceil((c.resumableUntil - now) / 1000) : null,
   }
 }
 
 /** `9:05` for 545 seconds. */
-export const formatSeconds = (total: number): string =>
-  `${Math.floor(total / 60)}:${String(total % 60).padStart(2, '0')}`
+export const formatSeconds = (total: number): string => `${Math.floor(total / 60)}:${String(total % 60).padStart(2, '0')}`

@@ -40,12 +40,14 @@ abstract class ServerCommand extends Command {
 function seconds(flag: string, value: string | undefined, { allowZero = false } = {}): number | undefined {
   if (value === undefined) return undefined
   const n = Number(value)
-  if (!/^\d+$/.test(value) || (!allowZero && n === 0) || n > 2 ** 31) throw new UsageProblem(`${flag} must be a whole number${allowZero ? '' : ' above 0'}, not "${value}"`)
+  if (!/^\d+$/.test(value) || (!allowZero && n === 0) || n > 2 ** 31)
+    throw new UsageProblem(`${flag} must be a whole number${allowZero ? '' : ' above 0'}, not "${value}"`)
   return n
 }
 
 async function readPassword(stdin: Readable & { isTTY?: boolean }): Promise<string> {
-  if (stdin.isTTY) throw new UsageProblem('--password-stdin reads the password from standard input: pipe it in, e.g. printf %s "$PW" | omicos-auth-server users add ...')
+  if (stdin.isTTY)
+    throw new UsageProblem('--password-stdin reads the password from standard input: pipe it in, e.g. printf %s "$PW" | omicos-auth-server users add ...')
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of stdin) {
@@ -54,15 +56,19 @@ async function readPassword(stdin: Readable & { isTTY?: boolean }): Promise<stri
     if (size > 4096) throw new UsageProblem('standard input is too long to be a password')
     chunks.push(buffer)
   }
-  const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '')
+  const password = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '')
   if (!password) throw new UsageProblem('--password-stdin: standard input was empty')
   return password
 }
 
 const dataOption = () => Option.String('--data', { description: 'Data directory (holds omicos-auth.sqlite and keys.json); this or --database' })
-const databaseOption = () => Option.String('--database', {
-  description: 'PostgreSQL address, postgres://USER@HOST:PORT/DB, instead of --data: several servers on one database act as one (the password from PGPASSWORD or ~/.pgpass)',
-})
+const databaseOption = () =>
+  Option.String('--database', {
+    description:
+      'PostgreSQL address, postgres://USER@HOST:PORT/DB, instead of --data: several servers on one database act as one (the password from PGPASSWORD or ~/.pgpass)',
+  })
 
 /** The store a command works on: a data directory or a PostgreSQL database, exactly one. */
 function storeLocation(data: string | undefined, database: string | undefined): string {
@@ -88,7 +94,10 @@ export class StartCommand extends ServerCommand {
     `,
     examples: [
       ['Run on port 8787 with data in ./auth-data', '$0 start --port 8787 --data ./auth-data'],
-      ['Poll every 2 s, codes live 5 minutes, a web page may call it', '$0 start --port 8787 --data ./auth-data --interval 2 --device-ttl 300 --cors-origin http://localhost:5173'],
+      [
+        'Poll every 2 s, codes live 5 minutes, a web page may call it',
+        '$0 start --port 8787 --data ./auth-data --interval 2 --device-ttl 300 --cors-origin http://localhost:5173',
+      ],
       ['Serve https with a certificate and its key', '$0 start --port 8443 --data ./auth-data --tls-cert cert.pem --tls-key key.pem'],
       ['Behind a TLS-terminating proxy at https://auth.example.com', '$0 start --port 8787 --data ./auth-data --issuer https://auth.example.com'],
       ['One of several instances on one PostgreSQL database', 'PGPASSWORD=... $0 start --port 8787 --database postgres://omicos@db:5432/omicos_auth'],
@@ -103,7 +112,9 @@ export class StartCommand extends ServerCommand {
   deviceTtl = Option.String('--device-ttl', { description: 'Seconds a device code lives (default 600)' })
   processTokenTtl = Option.String('--process-token-ttl', { description: 'Seconds a process token lives (default 3600)' })
   userTokenTtl = Option.String('--user-token-ttl', { description: 'Seconds a user token (access token) lives; refresh tokens renew it (default 2592000, 30 days)' })
-  refreshReuseSeconds = Option.String('--refresh-reuse-seconds', { description: 'Seconds after its first use during which a spent refresh token is honoured instead of ending its login (default 5; 0 turns it off)' })
+  refreshReuseSeconds = Option.String('--refresh-reuse-seconds', {
+    description: 'Seconds after its first use during which a spent refresh token is honoured instead of ending its login (default 5; 0 turns it off)',
+  })
   corsOrigins = Option.Array('--cors-origin', [], { description: 'A browser origin allowed to call the API (repeatable)' })
   tlsCert = Option.String('--tls-cert', { description: 'PEM certificate (chain) to serve https with; needs --tls-key' })
   tlsKey = Option.String('--tls-key', { description: 'PEM private key of --tls-cert' })
@@ -155,7 +166,8 @@ export class UsersAddCommand extends ServerCommand {
   static override usage = Command.Usage({
     category: 'Accounts',
     description: 'Create an account',
-    details: 'The password is read from standard input (one trailing newline is dropped), so it never shows in the process list or the shell history. The tier is what the account endpoint reports (default `free`).',
+    details:
+      'The password is read from standard input (one trailing newline is dropped), so it never shows in the process list or the shell history. The tier is what the account endpoint reports (default `free`).',
     examples: [['Add ada with a password from a variable', 'printf %s "$PW" | $0 users add --email ada@example.com --password-stdin --data ./auth-data']],
   })
 

@@ -53,7 +53,10 @@ export function addressKey(ip: string): string {
   const left = head ? head.split(':') : []
   const right = ip.includes('::') && tail ? tail.split(':') : []
   const groups = ip.includes('::') ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`
 }
 
 export function createCodeGuesses(sql: Sql, now = Date.now): CodeGuesses {
@@ -65,10 +68,12 @@ export function createCodeGuesses(sql: Sql, now = Date.now): CodeGuesses {
   }
   const loadAll = (db: Sql, keys: string[], at: number) => Promise.all(keys.map((key) => load(db, key, at)))
   const store = (db: Sql, row: GuessRow): Promise<number> =>
-    db.run(`INSERT INTO code_guesses (key, wrong_codes, window_start, paused_until, expires_at) VALUES (?, ?, ?, ?, ?)
+    db.run(
+      `INSERT INTO code_guesses (key, wrong_codes, window_start, paused_until, expires_at) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT (key) DO UPDATE SET wrong_codes = excluded.wrong_codes, window_start = excluded.window_start,
         paused_until = excluded.paused_until, expires_at = excluded.expires_at`,
-    [row.key, row.wrong_codes, row.window_start, row.paused_until, Math.max(row.window_start + WINDOW_MS, row.paused_until)])
+      [row.key, row.wrong_codes, row.window_start, row.paused_until, Math.max(row.window_start + WINDOW_MS, row.paused_until)],
+    )
   const bound = async (db: Sql): Promise<void> => {
     await db.run('DELETE FROM code_guesses WHERE expires_at <= ?', [now()])
     const counted = await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM code_guesses')
@@ -79,38 +84,44 @@ export function createCodeGuesses(sql: Sql, now = Date.now): CodeGuesses {
   // Every change is one transaction locked on its keys, so attempts at two instances at once
   // are counted one after the other.
   const locked = <T>(keys: string[], job: (tx: Sql) => Promise<T>): Promise<T> =>
-    sql.transaction(job, keys.map((key) => `code-guess:${key}`))
+    sql.transaction(
+      job,
+      keys.map((key) => `code-guess:${key}`),
+    )
 
   return {
     async pausedFor(keys) {
       const at = now()
       return waitFor(await loadAll(sql, keys, at), at)
     },
-    begin: (keys) => locked(keys, async (tx): Promise<AttemptStart> => {
-      const at = now()
-      const rows = await loadAll(tx, keys, at)
-      const paused = waitFor(rows, at)
-      if (paused > 0) return { ok: false, waitMs: paused }
-      if (rows.some((row) => row.wrong_codes >= WRONG_CODES_BEFORE_PAUSE)) return { ok: false, waitMs: BUSY_WAIT_MS }
-      for (const row of rows) await store(tx, { ...row, wrong_codes: row.wrong_codes + 1 })
-      await bound(tx)
-      return { ok: true }
-    }),
-    hit: (keys) => locked(keys, async (tx) => {
-      const at = now()
-      for (const row of await loadAll(tx, keys, at)) {
-        if (row.wrong_codes > 0) await store(tx, { ...row, wrong_codes: row.wrong_codes - 1 })
-      }
-    }),
-    miss: (keys) => locked(keys, async (tx) => {
-      const at = now()
-      let pause = 0
-      for (const row of await loadAll(tx, keys, at)) {
-        if (row.wrong_codes < WRONG_CODES_BEFORE_PAUSE) continue
-        await store(tx, { key: row.key, wrong_codes: 0, window_start: at, paused_until: at + PAUSE_MS })
-        pause = PAUSE_MS
-      }
-      return pause
-    }),
+    begin: (keys) =>
+      locked(keys, async (tx): Promise<AttemptStart> => {
+        const at = now()
+        const rows = await loadAll(tx, keys, at)
+        const paused = waitFor(rows, at)
+        if (paused > 0) return { ok: false, waitMs: paused }
+        if (rows.some((row) => row.wrong_codes >= WRONG_CODES_BEFORE_PAUSE)) return { ok: false, waitMs: BUSY_WAIT_MS }
+        for (const row of rows) await store(tx, { ...row, wrong_codes: row.wrong_codes + 1 })
+        await bound(tx)
+        return { ok: true }
+      }),
+    hit: (keys) =>
+      locked(keys, async (tx) => {
+        const at = now()
+        for (const row of await loadAll(tx, keys, at)) {
+          if (row.wrong_codes > 0) await store(tx, { ...row, wrong_codes: row.wrong_codes - 1 })
+        }
+      }),
+    miss: (keys) =>
+      locked(keys, async (tx) => {
+        const at = now()
+        let pause = 0
+        for (const row of await loadAll(tx, keys, at)) {
+          if (row.wrong_codes < WRONG_CODES_BEFORE_PAUSE) continue
+          await store(tx, { key: row.key, wrong_codes: 0, window_start: at, paused_until: at + PAUSE_MS })
+          pause = PAUSE_MS
+        }
+        return pause
+      }),
   }
 }

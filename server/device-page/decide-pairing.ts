@@ -15,7 +15,12 @@ export async function decidePairing(location: string, userCode: string, decision
   return withStore(location, async ({ sql, keys }) => {
     // Models do not read the issuer or the device-code lifetime when finding and saving codes.
     const provider = createProvider({
-      issuer: 'http://127.0.0.1', sql, keys, deviceTtl: 600, corsOrigins: [], limiter: createSignInLimiter(sql),
+      issuer: 'http://127.0.0.1',
+      sql,
+      keys,
+      deviceTtl: 600,
+      corsOrigins: [],
+      limiter: createSignInLimiter(sql),
     })
     const lookup = await findPendingDeviceCode(provider, userCode)
     if (lookup.kind !== 'pending') throw new Error(LOOKUP_MESSAGES[lookup.kind])

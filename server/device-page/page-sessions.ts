@@ -29,22 +29,34 @@ export function createPageSessions(sql: Sql, now = Date.now) {
   return {
     async find(cookieValue: string | undefined): Promise<PageSession | undefined> {
       if (!cookieValue) return undefined
-      const row = await sql.get<SessionRow>('SELECT id_hash, csrf, account_id, verified_code FROM page_sessions WHERE id_hash = ? AND expires_at > ?', [sha256(cookieValue), now()])
+      const row = await sql.get<SessionRow>('SELECT id_hash, csrf, account_id, verified_code FROM page_sessions WHERE id_hash = ? AND expires_at > ?', [
+        sha256(cookieValue),
+        now(),
+      ])
       return row && toSession(row)
     },
     async create(): Promise<{ cookieValue: string; session: PageSession }> {
       await sql.run('DELETE FROM page_sessions WHERE expires_at <= ?', [now()])
       const cookieValue = randomBytes(32).toString('base64url')
       const session: PageSession = { idHash: sha256(cookieValue), csrf: randomBytes(24).toString('base64url'), accountId: null, verifiedCode: null }
-      await sql.run('INSERT INTO page_sessions (id_hash, csrf, account_id, verified_code, expires_at) VALUES (?, ?, NULL, NULL, ?)', [session.idHash, session.csrf, now() + SESSION_TTL_MS])
+      await sql.run('INSERT INTO page_sessions (id_hash, csrf, account_id, verified_code, expires_at) VALUES (?, ?, NULL, NULL, ?)', [
+        session.idHash,
+        session.csrf,
+        now() + SESSION_TTL_MS,
+      ])
       return { cookieValue, session }
     },
     async destroy(session: PageSession): Promise<void> {
       await sql.run('DELETE FROM page_sessions WHERE id_hash = ?', [session.idHash])
     },
     async save(session: PageSession): Promise<void> {
-      await sql.run('UPDATE page_sessions SET csrf = ?, account_id = ?, verified_code = ?, expires_at = ? WHERE id_hash = ?',
-        [session.csrf, session.accountId, session.verifiedCode, now() + SESSION_TTL_MS, session.idHash])
+      await sql.run('UPDATE page_sessions SET csrf = ?, account_id = ?, verified_code = ?, expires_at = ? WHERE id_hash = ?', [
+        session.csrf,
+        session.accountId,
+        session.verifiedCode,
+        now() + SESSION_TTL_MS,
+        session.idHash,
+      ])
     },
   }
 }

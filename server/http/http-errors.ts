@@ -3,7 +3,11 @@
 import type { Context } from 'koa'
 
 export class RouteError extends Error {
-  constructor(readonly status: number, readonly error: string, readonly description: string) {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    readonly description: string,
+  ) {
     super(description)
   }
 }

@@ -29,7 +29,7 @@ export async function readBody(ctx: Context, accept: Array<'json' | 'form'>): Pr
   const raw = await readRaw(ctx)
   if (kind === 'form') {
     const form = parseForm(raw)
-    return Object.fromEntries(Object.entries(form).map(([key, value]) => [key, Array.isArray(value) ? value : value ?? '']))
+    return Object.fromEntries(Object.entries(form).map(([key, value]) => [key, Array.isArray(value) ? value : (value ?? '')]))
   }
   let parsed: unknown
   try {

@@ -93,7 +93,14 @@ export function parseIssuer(value: string): string {
   } catch {
     throw new Error(`the issuer must be an address like https://auth.example.com, not "${value}"`)
   }
-  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
+  if (
+    (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+    url.username ||
+    url.password ||
+    url.search ||
+    url.hash ||
+    (url.pathname !== '/' && url.pathname !== '')
+  ) {
     throw new Error(`the issuer must be an origin (scheme, host and port only) like https://auth.example.com, not "${value}"`)
   }
   return url.origin
@@ -164,7 +171,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const processTokenTtl = positive('processTokenTtl', options.processTokenTtl, 3600)
   const userTokenTtl = positive('userTokenTtl', options.userTokenTtl, 30 * 86_400)
   const refreshReuseSeconds = options.refreshReuseSeconds ?? DEFAULT_REFRESH_REUSE_SECONDS
-  if (!Number.isInteger(refreshReuseSeconds) || refreshReuseSeconds < 0) throw new Error(`refreshReuseSeconds must be a whole number of seconds, not ${refreshReuseSeconds}`)
+  if (!Number.isInteger(refreshReuseSeconds) || refreshReuseSeconds < 0)
+    throw new Error(`refreshReuseSeconds must be a whole number of seconds, not ${refreshReuseSeconds}`)
   const corsOrigins = options.corsOrigins ?? []
   const log = options.log ?? (() => {})
 

@@ -32,7 +32,8 @@ export interface DevicePacing {
 export function createDevicePacing(sql: Sql, defaultIntervalS: number, now = Date.now): DevicePacing {
   const insert = `INSERT INTO device_pacing (device_code_hash, interval_s, last_poll_at, expires_at) VALUES (?, ?, ?, ?)
     ON CONFLICT (device_code_hash) DO UPDATE SET interval_s = excluded.interval_s, last_poll_at = excluded.last_poll_at, expires_at = excluded.expires_at`
-  const insertIfMissing = 'INSERT INTO device_pacing (device_code_hash, interval_s, last_poll_at, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (device_code_hash) DO NOTHING'
+  const insertIfMissing =
+    'INSERT INTO device_pacing (device_code_hash, interval_s, last_poll_at, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (device_code_hash) DO NOTHING'
   // Early: sooner than the interval in force (less the tolerance) after the previous arrival.
   // The greater stamp is kept: a poll that arrived first but was judged last must not move it back.
   const early = (at: string) => `last_poll_at IS NOT NULL AND ${at} - last_poll_at < interval_s * 1000 - ${EARLY_TOLERANCE_MS}`
@@ -78,20 +79,20 @@ export function createDevicePacing(sql: Sql, defaultIntervalS: number, now = Dat
     SELECT key, interval_s, NULL, expires_at FROM unnest(?::text[], ?::integer[], ?::bigint[]) AS i(key, interval_s, expires_at) ORDER BY key
     ON CONFLICT (device_code_hash) DO UPDATE SET interval_s = excluded.interval_s, last_poll_at = excluded.last_poll_at, expires_at = excluded.expires_at`
   type Issued = { key: string; intervalS: number; expiresAt: number }
-  const issueBatch = sql.dialect === 'postgres'
-    ? statementBatch<Issued, void>(
-      async (rows) => {
-        await sql.run(insertAll, [rows.map((r) => r.key), rows.map((r) => r.intervalS), rows.map((r) => r.expiresAt)])
-        return rows.map(() => undefined)
-      },
-      { inFlight: 2, maxSize: 64, maxWaiting: 20_000, key: (r) => r.key },
-    )
-    : undefined
+  const issueBatch =
+    sql.dialect === 'postgres'
+      ? statementBatch<Issued, void>(
+          async (rows) => {
+            await sql.run(insertAll, [rows.map((r) => r.key), rows.map((r) => r.intervalS), rows.map((r) => r.expiresAt)])
+            return rows.map(() => undefined)
+          },
+          { inFlight: 2, maxSize: 64, maxWaiting: 20_000, key: (r) => r.key },
+        )
+      : undefined
   let lastSweep = 0
 
   type Judged = { interval_s: number; last_early: number }
-  const verdict = (judged: Judged): PollJudgment =>
-    judged.last_early ? { slowDown: true, intervalS: judged.interval_s } : { slowDown: false }
+  const verdict = (judged: Judged): PollJudgment => (judged.last_early ? { slowDown: true, intervalS: judged.interval_s } : { slowDown: false })
   type Poll = { key: string; at: number; id: string }
   type Read = { judged: Judged | undefined; row: ModelRow | undefined }
 
@@ -99,24 +100,27 @@ export function createDevicePacing(sql: Sql, defaultIntervalS: number, now = Dat
     judged: await sql.get<Judged>(judge, [at, at, at, key]),
     row: await sql.get<ModelRow>(readCode, [id, now()]),
   })
-  const batch = sql.dialect === 'postgres'
-    ? statementBatch<Poll, Read>(
-      async (polls) => {
-        const rows = await sql.all<{ id: string; interval_s: number | null; last_early: number | null; payload: string | null; consumed: number | null }>(
-          judgeAndReadAll, [polls.map((p) => p.key), polls.map((p) => p.at), polls.map((p) => p.id), now()])
-        return polls.map((poll, i) => {
-          const r = rows[i]
-          // The codes of one batch are all different (one key each), so the code names the poll.
-          if (r?.id !== poll.id) throw new Error('the batched poll statement answered out of order')
-          return {
-            judged: r.interval_s === null ? undefined : { interval_s: r.interval_s, last_early: r.last_early! },
-            row: r.payload === null ? undefined : { payload: r.payload, consumed: r.consumed },
-          }
-        })
-      },
-      { inFlight: 4, maxSize: 64, maxWaiting: 20_000, key: (p) => p.key },
-    )
-    : undefined
+  const batch =
+    sql.dialect === 'postgres'
+      ? statementBatch<Poll, Read>(
+          async (polls) => {
+            const rows = await sql.all<{ id: string; interval_s: number | null; last_early: number | null; payload: string | null; consumed: number | null }>(
+              judgeAndReadAll,
+              [polls.map((p) => p.key), polls.map((p) => p.at), polls.map((p) => p.id), now()],
+            )
+            return polls.map((poll, i) => {
+              const r = rows[i]
+              // The codes of one batch are all different (one key each), so the code names the poll.
+              if (r?.id !== poll.id) throw new Error('the batched poll statement answered out of order')
+              return {
+                judged: r.interval_s === null ? undefined : { interval_s: r.interval_s, last_early: r.last_early! },
+                row: r.payload === null ? undefined : { payload: r.payload, consumed: r.consumed },
+              }
+            })
+          },
+          { inFlight: 4, maxSize: 64, maxWaiting: 20_000, key: (p) => p.key },
+        )
+      : undefined
 
   return {
     async issued(deviceCode, intervalS, expiresInS) {
@@ -190,7 +194,10 @@ export function devicePolls(
     if (poll.closed()) return undefined
     const done = pacing.poll(id, poll.arrivedAt)
     // Never rejects: a failed read fails the library's answer, which is what the client sees.
-    poll.judged = done.then((result) => result.judgment, () => undefined)
+    poll.judged = done.then(
+      (result) => result.judgment,
+      () => undefined,
+    )
     return done.then((result) => result.row)
   }
   return { middleware, readAhead }

@@ -52,7 +52,8 @@ const routes: Record<string, Partial<Record<string, (options: OmicosRouteOptions
       const processId = body.process_id
       const name = body.name
       if (!isValidProcessId(processId)) throw invalidRequest('process_id is missing or malformed (letters, digits, . _ : -, at most 128)')
-      if (!isValidProcessName(name)) throw invalidRequest('name is missing or malformed (printable text, at most 200 characters, without control or bidi formatting characters)')
+      if (!isValidProcessName(name))
+        throw invalidRequest('name is missing or malformed (printable text, at most 200 characters, without control or bidi formatting characters)')
       const { processToken, expiresAt } = await registerProcess(options.sql, account.accountId, processId, name, options.processTokenTtl, account.grantId)
       sendJson(ctx, 200, {
         process_id: processId,

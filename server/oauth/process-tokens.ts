@@ -45,17 +45,29 @@ export async function registerProcess(
   const processToken = `opt_${randomBytes(32).toString('base64url')}`
   const now = Date.now()
   const expiresAt = new Date(now + ttlS * 1000)
-  await sql.transaction(async (tx) => {
-    await tx.run('DELETE FROM process_tokens WHERE (account_id = ? AND process_id = ?) OR expires_at <= ?', [accountId, processId, now])
-    await tx.run('INSERT INTO process_tokens (token_hash, account_id, process_id, name, expires_at, created_at, grant_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      [sha256(processToken), accountId, processId, name, expiresAt.getTime(), now, grantId])
-  }, [`process:${accountId}:${processId}`])
+  await sql.transaction(
+    async (tx) => {
+      await tx.run('DELETE FROM process_tokens WHERE (account_id = ? AND process_id = ?) OR expires_at <= ?', [accountId, processId, now])
+      await tx.run('INSERT INTO process_tokens (token_hash, account_id, process_id, name, expires_at, created_at, grant_id) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+        sha256(processToken),
+        accountId,
+        processId,
+        name,
+        expiresAt.getTime(),
+        now,
+        grantId,
+      ])
+    },
+    [`process:${accountId}:${processId}`],
+  )
   return { processToken, expiresAt }
 }
 
 export async function findProcessToken(sql: Sql, token: string): Promise<ProcessRecord | undefined> {
-  const row = await sql.get<ProcessRow>('SELECT account_id, process_id, name, expires_at, grant_id FROM process_tokens WHERE token_hash = ? AND expires_at > ?',
-    [sha256(token), Date.now()])
+  const row = await sql.get<ProcessRow>('SELECT account_id, process_id, name, expires_at, grant_id FROM process_tokens WHERE token_hash = ? AND expires_at > ?', [
+    sha256(token),
+    Date.now(),
+  ])
   return row && { processId: row.process_id, accountId: row.account_id, name: row.name, expiresAt: new Date(row.expires_at), grantId: row.grant_id ?? null }
 }
 

@@ -51,14 +51,16 @@ export function createProvider(options: ProviderOptions): OmicosProvider {
   const { issuer, sql, keys, deviceTtl, corsOrigins } = options
   const configuration: Configuration = {
     adapter: storeAdapterFactory(sql, options.readAhead),
-    clients: [{
-      client_id: CLIENT_ID,
-      client_name: 'omicOS command line',
-      token_endpoint_auth_method: 'none',
-      grant_types: ['password', DEVICE_CODE_GRANT, 'refresh_token'],
-      response_types: [],
-      redirect_uris: [],
-    }],
+    clients: [
+      {
+        client_id: CLIENT_ID,
+        client_name: 'omicOS command line',
+        token_endpoint_auth_method: 'none',
+        grant_types: ['password', DEVICE_CODE_GRANT, 'refresh_token'],
+        response_types: [],
+        redirect_uris: [],
+      },
+    ],
     jwks: keys.jwks,
     cookies: { keys: keys.cookieKeys },
     scopes: [...SUPPORTED_SCOPES],

@@ -22,8 +22,12 @@ export function createSignInLimiter(sql: Sql, { maxFailures = 5, windowMs = 60_0
 
   const keyOf = (email: string) => sha256(normalizeEmail(email))
   const recent = async (db: Sql, key: string): Promise<number[]> =>
-    (await db.all<{ failed_at: number }>('SELECT failed_at FROM sign_in_failures WHERE email_hash = ? AND failed_at > ? ORDER BY failed_at', [key, now() - windowMs]))
-      .map((row) => row.failed_at)
+    (
+      await db.all<{ failed_at: number }>('SELECT failed_at FROM sign_in_failures WHERE email_hash = ? AND failed_at > ? ORDER BY failed_at', [
+        key,
+        now() - windowMs,
+      ])
+    ).map((row) => row.failed_at)
   const wait = (times: number[]): number => {
     if (times.length <= maxFailures) return 0
     const releasing = times[times.length - maxFailures - 1]!
@@ -41,10 +45,13 @@ export function createSignInLimiter(sql: Sql, { maxFailures = 5, windowMs = 60_0
       const key = keyOf(email)
       // Insert and count in one transaction locked on the email, so failures at two processes
       // at once each see the other.
-      return sql.transaction(async (tx) => {
-        await tx.run('INSERT INTO sign_in_failures (email_hash, failed_at) VALUES (?, ?)', [key, now()])
-        return wait(await recent(tx, key))
-      }, [`sign-in:${key}`])
+      return sql.transaction(
+        async (tx) => {
+          await tx.run('INSERT INTO sign_in_failures (email_hash, failed_at) VALUES (?, ?)', [key, now()])
+          return wait(await recent(tx, key))
+        },
+        [`sign-in:${key}`],
+      )
     },
     async succeed(email) {
       await sql.run('DELETE FROM sign_in_failures WHERE email_hash = ?', [keyOf(email)])

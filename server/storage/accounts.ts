@@ -6,7 +6,12 @@ import { withDatabase } from './database.js'
 import { storableText, type Sql } from './sql.js'
 import { withStore } from './store.js'
 
-const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>
+const scryptAsync = promisify(scrypt) as (
+  password: string,
+  salt: Buffer,
+  keylen: number,
+  options: { N: number; r: number; p: number; maxmem: number },
+) => Promise<Buffer>
 
 const COST = { N: 16384, r: 8, p: 1 }
 const KEY_LENGTH = 32
@@ -48,7 +53,10 @@ async function passwordMatches(password: string, stored: string): Promise<boolea
   if (kind !== 'scrypt' || !salt || !key) return false
   const expected = Buffer.from(key, 'base64url')
   const actual = await scryptAsync(password, Buffer.from(salt, 'base64url'), expected.length, {
-    N: Number(n), r: Number(r), p: Number(p), maxmem: MAXMEM,
+    N: Number(n),
+    r: Number(r),
+    p: Number(p),
+    maxmem: MAXMEM,
   })
   return timingSafeEqual(actual, expected)
 }
@@ -124,8 +132,7 @@ export async function addAccount(location: string, email: string, password: stri
 }
 
 export function listUsers(location: string): Promise<Account[]> {
-  return withStore(location, async ({ sql }) =>
-    (await sql.all<AccountRow>('SELECT * FROM accounts ORDER BY created_at, email')).map(toAccount))
+  return withStore(location, async ({ sql }) => (await sql.all<AccountRow>('SELECT * FROM accounts ORDER BY created_at, email')).map(toAccount))
 }
 
 export function removeUser(location: string, email: string): Promise<boolean> {

@@ -44,10 +44,7 @@ export function storeAdapterFactory(sql: Sql, readAhead?: ReadAhead): (model: st
   }
   const findBy = (column: 'id' | 'user_code' | 'uid') => async (model: string, value: string) => {
     if (!storableText(value)) return undefined
-    return read(await sql.get<ModelRow>(
-      `SELECT payload, consumed FROM oidc_models WHERE model = ? AND ${column} = ? AND ${LIVE_ROW}`,
-      [model, value, Date.now()],
-    ))
+    return read(await sql.get<ModelRow>(`SELECT payload, consumed FROM oidc_models WHERE model = ? AND ${column} = ? AND ${LIVE_ROW}`, [model, value, Date.now()]))
   }
   const byId = findBy('id')
   const byUserCode = findBy('user_code')
@@ -58,8 +55,14 @@ export function storeAdapterFactory(sql: Sql, readAhead?: ReadAhead): (model: st
       const now = Date.now()
       const consumed = typeof payload.consumed === 'number' ? payload.consumed : payload.consumed ? Math.floor(now / 1000) : null
       await sql.run(UPSERT, [
-        model, id, JSON.stringify(payload), payload.grantId ?? null, payload.userCode ?? null, payload.uid ?? null,
-        typeof expiresIn === 'number' ? now + expiresIn * 1000 + KEEP_PAST_EXPIRY_MS : null, consumed,
+        model,
+        id,
+        JSON.stringify(payload),
+        payload.grantId ?? null,
+        payload.userCode ?? null,
+        payload.uid ?? null,
+        typeof expiresIn === 'number' ? now + expiresIn * 1000 + KEEP_PAST_EXPIRY_MS : null,
+        consumed,
       ])
       if (now - lastSweep > SWEEP_EVERY_MS) {
         lastSweep = now
@@ -73,7 +76,11 @@ export function storeAdapterFactory(sql: Sql, readAhead?: ReadAhead): (model: st
     findByUserCode: (userCode) => byUserCode(model, userCode),
     findByUid: (uid) => byUid(model, uid),
     async consume(id) {
-      const changed = await sql.run('UPDATE oidc_models SET consumed = ? WHERE model = ? AND id = ? AND consumed IS NULL', [Math.floor(Date.now() / 1000), model, id])
+      const changed = await sql.run('UPDATE oidc_models SET consumed = ? WHERE model = ? AND id = ? AND consumed IS NULL', [
+        Math.floor(Date.now() / 1000),
+        model,
+        id,
+      ])
       if (!changed) throw new errors.InvalidGrant(`${model === 'DeviceCode' ? 'device code' : 'grant'} already consumed`)
     },
     async destroy(id) {

@@ -184,20 +184,33 @@ export async function openPostgres(url: string): Promise<Sql> {
     await pool.end()
   }
   const transaction: Sql['transaction'] = (job, lockKeys = []) =>
-    inTransaction(pool, (client) => {
-      // Inside a transaction a nested one is the same one.
-      const tx: Sql = on((config) => client.query(config), statements, (inner) => inner(tx), close)
-      return job(tx)
-    }, lockKeys)
+    inTransaction(
+      pool,
+      (client) => {
+        // Inside a transaction a nested one is the same one.
+        const tx: Sql = on(
+          (config) => client.query(config),
+          statements,
+          (inner) => inner(tx),
+          close,
+        )
+        return job(tx)
+      },
+      lockKeys,
+    )
   try {
-    await inTransaction(pool, async (client) => {
-      await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())')
-      const { rows } = await client.query<{ version: number }>('SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations')
-      for (let version = (rows[0]?.version ?? 0) + 1; version <= MIGRATIONS.length; version++) {
-        await client.query(MIGRATIONS[version - 1]!)
-        await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [version])
-      }
-    }, [MIGRATION_LOCK])
+    await inTransaction(
+      pool,
+      async (client) => {
+        await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())')
+        const { rows } = await client.query<{ version: number }>('SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations')
+        for (let version = (rows[0]?.version ?? 0) + 1; version <= MIGRATIONS.length; version++) {
+          await client.query(MIGRATIONS[version - 1]!)
+          await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [version])
+        }
+      },
+      [MIGRATION_LOCK],
+    )
   } catch (error) {
     await pool.end().catch(() => {})
     throw new Error(`cannot use the PostgreSQL database: ${(error as Error).message}`)

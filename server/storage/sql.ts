@@ -27,7 +27,6 @@ export interface Sql {
 export const storableText = (value: string): boolean => !value.includes('\u0000')
 
 /** The greater of two values, in the store's own words. */
-export const greatest = (sql: Sql, a: string, b: string): string =>
-  sql.dialect === 'postgres' ? `GREATEST(${a}, ${b})` : `MAX(${a}, ${b})`
+export const greatest = (sql: Sql, a: string, b: string): string => (sql.dialect === 'postgres' ? `GREATEST(${a}, ${b})` : `MAX(${a}, ${b})`)
 
 export const isDatabaseUrl = (location: string): boolean => /^postgres(ql)?:\/\//i.test(location)

@@ -57,14 +57,14 @@ test('bash: the script loads, and `complete -p omicos` lists its function', asyn
   assert.match(inBash(file, ['complete -p omicos']), /^complete -F \S+ omicos$/m)
 })
 
-test('bash: commands, subcommands, options and shells complete; an option\'s value is left alone', async () => {
+test("bash: commands, subcommands, options and shells complete; an option's value is left alone", async () => {
   const file = await script('bash')
   assert.equal(complete(file, ['omicos', 'lo']), ['login'])
   assert.equal(complete(file, ['omicos', '']), ['login', 'cli', 'completion'])
   assert.equal(complete(file, ['omicos', 'cli', '']), ['login'])
   assert.equal(complete(file, ['omicos', 'cli', 'login', '--no']), ['--no-qr'])
   assert.equal(complete(file, ['omicos', 'login', '--pass']), ['--password', '--password-stdin'])
-  assert.equal(complete(file, ['omicos', 'login', '--email', '']), [], 'the email is the user\'s to type')
+  assert.equal(complete(file, ['omicos', 'login', '--email', '']), [], "the email is the user's to type")
   assert.equal(complete(file, ['omicos', 'login', '--email', 'a@b', '--st']), ['--status'])
   assert.equal(complete(file, ['omicos', 'completion', '']), ['bash', 'zsh', 'fish'])
   assert.equal(complete(file, ['omicos', 'completion', 'bash', '']), [])
@@ -79,7 +79,8 @@ test('bash: every command and every option of the definitions is offered', async
   assert.equal(commands.map((c) => c.path.join(' ')).sort(), ['cli login', 'completion', 'login'])
   for (const command of commands) {
     const offered = complete(file, ['omicos', ...command.path, '-'])
-    for (const option of command.options) for (const name of option.names.filter((n) => n.startsWith('--'))) assert.ok(offered.includes(name), `${name} for ${command.path.join(' ')}: ${offered}`)
+    for (const option of command.options)
+      for (const name of option.names.filter((n) => n.startsWith('--'))) assert.ok(offered.includes(name), `${name} for ${command.path.join(' ')}: ${offered}`)
   }
 })
 
@@ -94,9 +95,21 @@ for (const shell of ['zsh', 'fish'] as const) {
       assert.is(check.status, 0, check.stderr)
       // What the shell offers for `omicos cli login --no<TAB>`: fish says it with `complete -C`;
       // zsh's function is called with its words, _describe standing in for the menu.
-      const offered = shell === 'fish'
-        ? spawnSync('/usr/bin/fish', ['--no-config', '-c', `source ${JSON.stringify(file)}; complete -C 'omicos cli login --no'`], { encoding: 'utf8', timeout: 10_000 })
-        : spawnSync('/usr/bin/zsh', ['-f', '-c', `compdef() { :; }; source ${JSON.stringify(file)}; _describe() { print -l -- "\${(@P)4}" }; words=(omicos cli login --no); CURRENT=4; _omicos_completion`], { encoding: 'utf8', timeout: 10_000 })
+      const offered =
+        shell === 'fish'
+          ? spawnSync('/usr/bin/fish', ['--no-config', '-c', `source ${JSON.stringify(file)}; complete -C 'omicos cli login --no'`], {
+              encoding: 'utf8',
+              timeout: 10_000,
+            })
+          : spawnSync(
+              '/usr/bin/zsh',
+              [
+                '-f',
+                '-c',
+                `compdef() { :; }; source ${JSON.stringify(file)}; _describe() { print -l -- "\${(@P)4}" }; words=(omicos cli login --no); CURRENT=4; _omicos_completion`,
+              ],
+              { encoding: 'utf8', timeout: 10_000 },
+            )
       assert.is(offered.status, 0, offered.stderr)
       assert.match(offered.stdout, /^--no-qr\b/m)
     }
@@ -109,7 +122,8 @@ test('omicos --help names the completion command; its own --help shows how to lo
   assert.match(help.stdout, /omicos completion \[bash\|zsh\|fish\]\n\s+Print a shell completion script for bash, zsh or fish/)
   const own = await run(['completion', '--help'])
   assert.is(own.code, 0)
-  for (const line of ['source <(omicos completion bash)', 'source <(omicos completion zsh)', 'omicos completion fish > ~/.config/fish/completions/omicos.fish']) assert.match(own.stdout, line)
+  for (const line of ['source <(omicos completion bash)', 'source <(omicos completion zsh)', 'omicos completion fish > ~/.config/fish/completions/omicos.fish'])
+    assert.match(own.stdout, line)
   assert.match(own.stdout, 'Exit codes:')
 })
 

@@ -5,9 +5,7 @@ import * as assert from 'uvu/assert'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { findSecret, type CliSandbox } from '../support/cli.js'
-import {
-  assertPolite, finished, pairingSpec, pendingFiles, readCredentials, readPairing, serverBin, waitForPending,
-} from '../support/device-pairing.js'
+import { assertPolite, finished, pairingSpec, pendingFiles, readCredentials, readPairing, serverBin, waitForPending } from '../support/device-pairing.js'
 
 const DEVICE_TTL_S = 8
 

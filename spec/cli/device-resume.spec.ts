@@ -8,9 +8,7 @@ import { join } from 'node:path'
 import { deviceLogin } from '../../effects/node/api.js'
 import { decidePairing } from '../../server/index.js'
 import { findSecret, type CliSandbox } from '../support/cli.js'
-import {
-  assertPolite, finished, pairingSpec, pendingFiles, readCredentials, readPairing, secretsOf, serverBin, waitForPending,
-} from '../support/device-pairing.js'
+import { assertPolite, finished, pairingSpec, pendingFiles, readCredentials, readPairing, secretsOf, serverBin, waitForPending } from '../support/device-pairing.js'
 import { DEFAULT_USERS } from '../support/server.js'
 import { timeout } from '../support/wait.js'
 

@@ -46,7 +46,10 @@ for (const noColor of [false, true]) {
     await approve(code)
     const result = await finished(cli)
     assert.is(result.code, 0, result.stderr)
-    for (const [name, text] of [['stdout', result.stdout], ['stderr', result.stderr]] as const) {
+    for (const [name, text] of [
+      ['stdout', result.stdout],
+      ['stderr', result.stderr],
+    ] as const) {
       assert.not.match(text, '\x1b', `no escape sequence in ${name}`)
       assert.not.match(text, '\r', `no carriage return in ${name}`)
       assert.not.match(text, SPINNER, `no spinner frame in ${name}`)
@@ -181,10 +184,7 @@ test('on a terminal with stdout redirected to a file: the file gets plain lines,
     assert.not.match(text, '\x1b', 'no escape sequence in the file')
     assert.not.match(text, QR_BLOCKS, 'no QR code in the file')
     assert.not.match(text, 'scan this')
-    assert.equal(text.split('\n').slice(0, 2), [
-      `Open ${ref.server.url}/device on a device already logged in to omicOS`,
-      `and enter the pairing code: ${code}`,
-    ])
+    assert.equal(text.split('\n').slice(0, 2), [`Open ${ref.server.url}/device on a device already logged in to omicOS`, `and enter the pairing code: ${code}`])
     assert.match(text, `Logged in as ${ada.email}`)
     assert.not.match(done.text, QR_BLOCKS, 'no QR code on the pane either: it belongs to stdout')
   } finally {

@@ -65,10 +65,14 @@ async function startFake(): Promise<Fake> {
   await timeout(new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)), 5_000, 'starting the fake server')
   fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   fake.close = () =>
-    timeout(new Promise<void>((resolve) => {
-      server.closeAllConnections()
-      server.close(() => resolve())
-    }), 5_000, 'stopping the fake server')
+    timeout(
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+      5_000,
+      'stopping the fake server',
+    )
   return fake
 }
 
@@ -91,8 +95,7 @@ test.before.each(() => {
   fake.tokenRequests = 0
 })
 
-const cliLogin = (...extra: string[]) =>
-  runCli(['cli', 'login', '--server', fake.url, ...extra], { cwd: box.workspace, env: box.env, timeoutMs: 15_000 })
+const cliLogin = (...extra: string[]) => runCli(['cli', 'login', '--server', fake.url, ...extra], { cwd: box.workspace, env: box.env, timeoutMs: 15_000 })
 
 const cases: Array<{ what: string; answer: Record<string, unknown>; message: RegExp; never: string[] }> = [
   {

@@ -8,7 +8,16 @@ import { join } from 'node:path'
 import { closeChromium, launchChromium } from '../support/browser.js'
 import { findSecret, runCli, type CliSandbox } from '../support/cli.js'
 import {
-  assertPolite, decideInBrowser, finished, pairingSpec, pendingFiles, waitForPending, readCredentials, readPairing, secretsOf, serverBin,
+  assertPolite,
+  decideInBrowser,
+  finished,
+  pairingSpec,
+  pendingFiles,
+  waitForPending,
+  readCredentials,
+  readPairing,
+  secretsOf,
+  serverBin,
 } from '../support/device-pairing.js'
 import { DEFAULT_USERS } from '../support/server.js'
 import { timeout } from '../support/wait.js'
@@ -87,7 +96,10 @@ test('approved with `omicos-auth-server approve` from another process; the file 
 
   const other = sandbox()
   const password = await runCli(['login', '--server', ref.server.url, '--email', ada.email, '--password-stdin'], {
-    cwd: other.workspace, env: other.env, input: `${ada.password}\n`, timeoutMs: 20_000,
+    cwd: other.workspace,
+    env: other.env,
+    input: `${ada.password}\n`,
+    timeoutMs: 20_000,
   })
   assert.is(password.code, 0, password.stderr)
   const viaPassword = readCredentials(join(other.home, 'cloud_login.json'))
@@ -115,7 +127,11 @@ test('already logged in: says as whom, exit 0, no request to the server; --force
   assert.match(again.stdout, `Use omicos cli login --server ${ref.server.url} --force to log in again.`)
   assert.not.match(again.stdout + again.stderr, 'pairing code')
   const asked = ref.server.requests.slice(seen).map((r) => `${r.method} ${r.path}`)
-  assert.equal(asked.filter((r) => !r.includes('/.well-known/')), ['GET /omicos/account'], 'only the account check: no pairing, nothing rotated')
+  assert.equal(
+    asked.filter((r) => !r.includes('/.well-known/')),
+    ['GET /omicos/account'],
+    'only the account check: no pairing, nothing rotated',
+  )
   assert.is(readCredentials(join(box.home, 'cloud_login.json')).text, before)
 
   const forced = cliLogin(box, '--force', '--name', 'second')

@@ -13,7 +13,10 @@ const run = (args: string[]) => runCli(args, { cwd: box.workspace, env: box.env,
 test('omicos status and omicos logout: the same as login --status and login --logout', async () => {
   for (const [habit, seed] of [
     [['status'], ['login', '--status']],
-    [['status', '--json'], ['login', '--status', '--json']],
+    [
+      ['status', '--json'],
+      ['login', '--status', '--json'],
+    ],
     [['logout'], ['login', '--logout']],
   ]) {
     const [a, b] = [await run(habit!), await run(seed!)]
@@ -44,7 +47,11 @@ test('whoami, auth login, cli login --status and kin: the command that does it, 
 })
 
 test('a switch with its --no- form: refused, exit 2, nothing done', async () => {
-  for (const args of [['cli', 'login', '--force', '--no-force'], ['login', '--json', '--no-json', '--status'], ['cli', 'login', '--no-workspace', '--workspace']]) {
+  for (const args of [
+    ['cli', 'login', '--force', '--no-force'],
+    ['login', '--json', '--no-json', '--status'],
+    ['cli', 'login', '--no-workspace', '--workspace'],
+  ]) {
     const result = await run(args)
     assert.is(result.code, 2, `${args.join(' ')}: ${result.stderr}`)
     assert.match(result.stderr, /^error: --(force|json|workspace) and --no-\1 cannot be used together\n/)

@@ -81,7 +81,7 @@ test('already logged in: the --force hint, run as printed, pairs again on the sa
   assert.match(result.stdout, `Logged in as ${ada.email}`)
 })
 
-test('an expired login: the `--status` hint, run as printed, logs in again on the login\'s own server', async () => {
+test("an expired login: the `--status` hint, run as printed, logs in again on the login's own server", async () => {
   const box = sandbox()
   const first = cliLogin(box)
   await approve((await readPairing(first)).code)

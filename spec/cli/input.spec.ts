@@ -18,8 +18,7 @@ const leaks = watchForLeaks()
 const { ref, sandbox } = loginSpec(test, leaks, [ADA])
 
 const globalFile = (box: CliSandbox) => join(box.home, CREDENTIAL_FILE)
-const run = (box: CliSandbox, args: string[], input?: string) =>
-  leaks.run(args, { cwd: box.workspace, env: box.env, input, timeoutMs: 20_000 })
+const run = (box: CliSandbox, args: string[], input?: string) => leaks.run(args, { cwd: box.workspace, env: box.env, input, timeoutMs: 20_000 })
 const loginAda = (box: CliSandbox, extra: string[] = [], input = ADA.password) =>
   run(box, ['login', '--server', ref.server.url, '--email', ADA.email, '--password-stdin', ...extra], input)
 
@@ -62,8 +61,19 @@ test('--password-stdin on a terminal (tmux): exit 2 at once, one line, nothing w
   }
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
   const args = ['login', '--server', counterUrl(), '--email', ADA.email, '--password-stdin']
-  tmux('new-session', '-d', '-x', '150', '-y', '20', '-s', 'stdin', '-c', box.workspace,
-    `${[process.execPath, CLI_BIN, ...args].map(quote).join(' ')}; echo "EXIT=$?"; sleep 60`)
+  tmux(
+    'new-session',
+    '-d',
+    '-x',
+    '150',
+    '-y',
+    '20',
+    '-s',
+    'stdin',
+    '-c',
+    box.workspace,
+    `${[process.execPath, CLI_BIN, ...args].map(quote).join(' ')}; echo "EXIT=$?"; sleep 60`,
+  )
   try {
     const before = requests
     let screen = ''
@@ -79,10 +89,7 @@ test('--password-stdin on a terminal (tmux): exit 2 at once, one line, nothing w
       screen = tmux('capture-pane', '-p', '-J', '-t', 'stdin')
     }
     const lines = screen.split('\n').filter((line) => line.trim())
-    assert.equal(lines, [
-      'error: --password-stdin reads a piped password; on a terminal, leave it out to be asked (hidden)',
-      'EXIT=2',
-    ])
+    assert.equal(lines, ['error: --password-stdin reads a piped password; on a terminal, leave it out to be asked (hidden)', 'EXIT=2'])
     assert.is(requests, before, 'no request reached the server')
     assert.not.ok(existsSync(globalFile(box)))
   } finally {
@@ -200,7 +207,11 @@ test('/proc/PID/cmdline of a running `omicos login --password VALUE` never shows
   await timeout(new Promise<void>((resolve) => holding.listen(0, '127.0.0.1', resolve)), 5_000, 'binding the holding server')
   const url = `http://127.0.0.1:${(holding.address() as { port: number }).port}`
   const box = sandbox()
-  const cli = startCli(['login', '--server', url, '--email', ADA.email, '--password', PASSWORD, '--name', 'proc-check'], { cwd: box.workspace, env: box.env, timeoutMs: 30_000 })
+  const cli = startCli(['login', '--server', url, '--email', ADA.email, '--password', PASSWORD, '--name', 'proc-check'], {
+    cwd: box.workspace,
+    env: box.env,
+    timeoutMs: 30_000,
+  })
   const file = `/proc/${cli.child.pid}/cmdline`
   const samples: Array<{ text: string; online: boolean }> = []
   try {
@@ -225,7 +236,10 @@ test('/proc/PID/cmdline of a running `omicos login --password VALUE` never shows
     assert.ok(first >= 0, 'the command line was rewritten')
     const later = samples.slice(first).filter((s) => s.text.includes(PASSWORD))
     assert.is(later.length, 0, `the password came back in ${later.length} of ${samples.length - first} samples`)
-    assert.not.ok(samples.some((s) => s.online && s.text.includes(PASSWORD)), 'hidden before anything went online')
+    assert.not.ok(
+      samples.some((s) => s.online && s.text.includes(PASSWORD)),
+      'hidden before anything went online',
+    )
     // ps shows the title up to the first NUL; the rest of the old arguments' space is zeroed.
     const shown = samples.at(-1)!.text
     assert.is(shown.split('\0')[0], `omicos login --server ${url} --email ${ADA.email} --password *** --name proc-check`)
@@ -245,7 +259,7 @@ test('/proc/PID/cmdline of a running `omicos login --password VALUE` never shows
 
 // --- --server where it would not be used --------------------------------------------------------
 
-test('--status --server without --verify is a usage error; with --verify it must be the login\'s server', async () => {
+test("--status --server without --verify is a usage error; with --verify it must be the login's server", async () => {
   const box = sandbox()
   assert.is((await loginAda(box)).code, 0)
   assertOneLineError(await run(box, ['login', '--status', '--server', ref.server.url]), 2, /--server goes with a login or --status --verify/)
@@ -303,7 +317,10 @@ test('login --status into a reader that closes early (| head -1, | true): no sta
   assert.is((await loginAda(box)).code, 0)
   // `true` closes the pipe before omicos has started writing: every write meets EPIPE.
   for (const reader of ['head -1', 'true', 'head -c 0']) {
-    for (const args of [['login', '--status'], ['login', '--status', '--json']]) {
+    for (const args of [
+      ['login', '--status'],
+      ['login', '--status', '--json'],
+    ]) {
       const result = await piped(box, args, reader)
       assert.is(result.stderr, '', `nothing on stderr for ${args.join(' ')} | ${reader}`)
       assert.not.match(result.stderr, /Error|\n\s*at /)

@@ -26,10 +26,26 @@ const { ref } = spec
 
 type Schema = Record<string, any>
 const SCHEMA: Schema = JSON.parse(readFileSync('docs/cli-json.schema.json', 'utf8'))
-const KNOWN = new Set(['$schema', '$id', '$ref', '$defs', 'title', 'description', 'oneOf', 'anyOf', 'type', 'const', 'enum', 'properties', 'required', 'additionalProperties', 'items', 'pattern'])
+const KNOWN = new Set([
+  '$schema',
+  '$id',
+  '$ref',
+  '$defs',
+  'title',
+  'description',
+  'oneOf',
+  'anyOf',
+  'type',
+  'const',
+  'enum',
+  'properties',
+  'required',
+  'additionalProperties',
+  'items',
+  'pattern',
+])
 
-const typeOf = (value: unknown): string =>
-  value === null ? 'null' : Array.isArray(value) ? 'array' : Number.isInteger(value) ? 'integer' : typeof value
+const typeOf = (value: unknown): string => (value === null ? 'null' : Array.isArray(value) ? 'array' : Number.isInteger(value) ? 'integer' : typeof value)
 
 function check(schema: Schema, value: unknown, at: string): string[] {
   for (const key of Object.keys(schema)) if (!KNOWN.has(key)) return [`${at}: the checker does not know the keyword ${key}`]
@@ -81,7 +97,18 @@ function valid(result: CliResult, expected: { action: string; outcome: string; c
 }
 
 test('the checker bites: a missing field, an extra field, a wrong type, a wrong enum are refused', () => {
-  const good = { schema_version: 1, command: 'login', action: 'logout', outcome: 'notLoggedIn', exit_code: 0, error: null, email: null, server: null, removed: [], revoked: null }
+  const good = {
+    schema_version: 1,
+    command: 'login',
+    action: 'logout',
+    outcome: 'notLoggedIn',
+    exit_code: 0,
+    error: null,
+    email: null,
+    server: null,
+    removed: [],
+    revoked: null,
+  }
   assert.equal(check(SCHEMA, good, '$'), [])
   const missing: Record<string, unknown> = { ...good }
   delete missing.removed
@@ -170,7 +197,12 @@ test('--status --json: not logged in (1), reported with every login here, verifi
   )
   const verified = valid(await run(box, ['login', '--status', '--verify', '--json']), { action: 'status', outcome: 'reported', code: 0 })
   assert.is(verified.verified, true)
-  const wrongServer = valid(await run(box, ['login', '--status', '--verify', '--server', 'http://127.0.0.1:9', '--json']), { action: 'status', outcome: 'failed', code: 2, kind: 'usage' })
+  const wrongServer = valid(await run(box, ['login', '--status', '--verify', '--server', 'http://127.0.0.1:9', '--json']), {
+    action: 'status',
+    outcome: 'failed',
+    code: 2,
+    kind: 'usage',
+  })
   assert.is(wrongServer.error.reason, 'wrongServer')
 })
 
@@ -180,7 +212,12 @@ test('--logout --json: logged out, not logged in, wrong server (2), from both co
   valid(await run(box, ['cli', 'login', '--logout', '--json']), { action: 'logout', outcome: 'notLoggedIn', code: 0 })
   assert.is((await run(box, ['login', '--server', ref.server.url, '--email', ADA.email, '--password-stdin'], ADA.password)).code, 0)
   leaks.readCredentials(join(box.home, CREDENTIAL_FILE))
-  const refused = valid(await run(box, ['cli', 'login', '--logout', '--server', 'http://127.0.0.1:9', '--json']), { action: 'logout', outcome: 'failed', code: 2, kind: 'usage' })
+  const refused = valid(await run(box, ['cli', 'login', '--logout', '--server', 'http://127.0.0.1:9', '--json']), {
+    action: 'logout',
+    outcome: 'failed',
+    code: 2,
+    kind: 'usage',
+  })
   assert.is(refused.command, 'cli login')
   const out = valid(await run(box, ['login', '--logout', '--json']), { action: 'logout', outcome: 'loggedOut', code: 0 })
   assert.is(out.email, ADA.email)

@@ -205,7 +205,10 @@ for (const refusal of refusals) {
     if (before.link) assert.is(readlinkSync(globalFile), elsewhere)
     assert.equal(bytesOf(elsewhere), targetBefore)
     // --status and --logout refuse it the same way.
-    for (const args of [['login', '--status'], ['login', '--logout']]) {
+    for (const args of [
+      ['login', '--status'],
+      ['login', '--logout'],
+    ]) {
       const other = await leaks.run(args, { cwd: box.workspace, env: box.env, timeoutMs: 20_000 })
       assertOneLineError(other, 7, refusal.pattern)
     }
@@ -232,7 +235,12 @@ test('--workspace in the home folder is refused (exit 2, one line naming it), by
   mkdirSync(join(userHome, '.omicos'), { recursive: true, mode: 0o700 })
   const env: NodeJS.ProcessEnv = { ...box.env, HOME: userHome }
   delete env.OMICOS_HOME
-  const first = await leaks.run(['login', '--server', ref.server.url, '--email', ADA.email, '--password-stdin'], { cwd: userHome, env, input: ADA.password, timeoutMs: 20_000 })
+  const first = await leaks.run(['login', '--server', ref.server.url, '--email', ADA.email, '--password-stdin'], {
+    cwd: userHome,
+    env,
+    input: ADA.password,
+    timeoutMs: 20_000,
+  })
   assert.is(first.code, 0, first.stderr)
   const globalFile = join(userHome, '.omicos', CREDENTIAL_FILE)
   const before = bytesOf(globalFile)
@@ -248,7 +256,12 @@ test('--workspace in the home folder is refused (exit 2, one line naming it), by
     assert.equal(bytesOf(globalFile), before, 'the global login is left byte for byte')
     assert.equal(listing(), files, 'no file made: no workspace file, no pending pairing, no lock')
   }
-  const json = await leaks.run(['login', '--json', '--server', ref.server.url, '--email', BOB.email, '--password-stdin', '--workspace'], { cwd: userHome, env, input: BOB.password, timeoutMs: 20_000 })
+  const json = await leaks.run(['login', '--json', '--server', ref.server.url, '--email', BOB.email, '--password-stdin', '--workspace'], {
+    cwd: userHome,
+    env,
+    input: BOB.password,
+    timeoutMs: 20_000,
+  })
   assert.is(json.code, 2)
   assert.is(JSON.parse(json.stdout).error.kind, 'usage')
 
@@ -264,7 +277,12 @@ test('--workspace in the home folder is refused (exit 2, one line naming it), by
   // A project folder under the home is a workspace: --workspace works there.
   const project = join(userHome, 'project')
   mkdirSync(project)
-  const inProject = await leaks.run(['login', '--server', ref.server.url, '--email', BOB.email, '--password-stdin', '--workspace'], { cwd: project, env, input: BOB.password, timeoutMs: 20_000 })
+  const inProject = await leaks.run(['login', '--server', ref.server.url, '--email', BOB.email, '--password-stdin', '--workspace'], {
+    cwd: project,
+    env,
+    input: BOB.password,
+    timeoutMs: 20_000,
+  })
   assert.is(inProject.code, 0, inProject.stderr)
   assert.ok(existsSync(join(project, '.omicos', CREDENTIAL_FILE)))
   assert.equal(bytesOf(globalFile), before)

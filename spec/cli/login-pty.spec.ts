@@ -241,10 +241,18 @@ test('waits that speak: while a stopped server keeps the password waiting, the t
     tty = terminal(box, ['login', '--logout'])
     const loggedOut = await tty.waitFor(/EXIT=\d+/, 20_000)
     assert.match(loggedOut, /EXIT=0/)
-    assert.ok(loggedOut.indexOf(`Revoking the tokens at ${host} …`) >= 0 && loggedOut.indexOf(`Revoking the tokens at ${host} …`) < loggedOut.indexOf('Logged out'), loggedOut)
+    assert.ok(
+      loggedOut.indexOf(`Revoking the tokens at ${host} …`) >= 0 && loggedOut.indexOf(`Revoking the tokens at ${host} …`) < loggedOut.indexOf('Logged out'),
+      loggedOut,
+    )
 
     // Piped, the same login says nothing of its waits: stderr is what it always was.
-    const piped = await leaks.run(['login', '--force', '--server', url, '--email', PAT.email, '--password-stdin'], { cwd: box.workspace, env: box.env, input: PAT.password, timeoutMs: 20_000 })
+    const piped = await leaks.run(['login', '--force', '--server', url, '--email', PAT.email, '--password-stdin'], {
+      cwd: box.workspace,
+      env: box.env,
+      input: PAT.password,
+      timeoutMs: 20_000,
+    })
     assert.is(piped.code, 0, piped.stderr)
     assert.not.match(piped.stderr, /Signing in|Registering|Revoking/)
   } finally {

@@ -25,8 +25,7 @@ const login = (box: CliSandbox, extra: string[] = []) =>
     timeoutMs: 30_000,
   })
 
-const works = async (token: string) =>
-  (await request(ref.server, '/omicos/account', { headers: { authorization: `Bearer ${token}` } })).status === 200
+const works = async (token: string) => (await request(ref.server, '/omicos/account', { headers: { authorization: `Bearer ${token}` } })).status === 200
 
 /** Until the server refuses the stored user token: polled, bounded, not timed. */
 const untilRefused = async (file: string) => {
@@ -88,7 +87,10 @@ test('login again with a user token within a day of its end: renewed, not repeat
   assert.is(again.code, 0, again.stderr)
   assert.match(again.stdout, 'Already logged in as ada@example.com')
   assert.match(again.stdout, 'renewed')
-  const grants = ref.server.requests.slice(seen).filter((r) => r.path === '/token').map((r) => r.grantType)
+  const grants = ref.server.requests
+    .slice(seen)
+    .filter((r) => r.path === '/token')
+    .map((r) => r.grantType)
   assert.equal(grants, ['refresh_token'], 'one refresh, no password grant')
   assert.ok(await works(leaks.readCredentials(file).user_token))
 })

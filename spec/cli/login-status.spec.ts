@@ -25,8 +25,7 @@ const sandbox = () => {
   return { box, outside, globalFile: join(box.home, CREDENTIAL_FILE), workspaceFile: join(box.workspace, '.omicos', CREDENTIAL_FILE) }
 }
 
-const omicos = (box: CliSandbox, cwd: string, args: string[], input?: string) =>
-  leaks.run(args, { cwd, env: box.env, input, timeoutMs: 20_000 })
+const omicos = (box: CliSandbox, cwd: string, args: string[], input?: string) => leaks.run(args, { cwd, env: box.env, input, timeoutMs: 20_000 })
 
 const login = (box: CliSandbox, cwd: string, user: typeof ADA, extra: string[] = [], server = ref.server.url) =>
   omicos(box, cwd, ['login', '--server', server, '--email', user.email, '--password-stdin', ...extra], user.password)
@@ -121,7 +120,10 @@ test('--logout removes the account files, revokes its tokens, and --status then 
   assert.match(result.stdout, `Logged out ${ADA.email}.`)
   assert.match(result.stdout, `Removed ${globalFile}`)
   assert.not.ok(existsSync(globalFile))
-  assert.ok(ref.server.requests.slice(requests).some((r) => r.path === '/token/revocation'), 'revocation was asked for')
+  assert.ok(
+    ref.server.requests.slice(requests).some((r) => r.path === '/token/revocation'),
+    'revocation was asked for',
+  )
   const account = await request(ref.server, '/omicos/account', { headers: { authorization: `Bearer ${creds.user_token}` } })
   assert.is(account.status, 401, 'the user token no longer works')
   assert.is((await omicos(box, box.workspace, ['login', '--status'])).code, 1)
@@ -215,7 +217,7 @@ const editFile = (file: string, edit: (json: Record<string, any>) => void) => {
   writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`, { mode: 0o600 })
 }
 
-test('--status shows the user token\'s expiry, and warns under 3 days left and once expired', async () => {
+test("--status shows the user token's expiry, and warns under 3 days left and once expired", async () => {
   const { box, globalFile } = sandbox()
   assert.is((await login(box, box.workspace, ADA)).code, 0)
   const fresh = await omicos(box, box.workspace, ['login', '--status'])
@@ -234,7 +236,11 @@ test('--status shows the user token\'s expiry, and warns under 3 days left and o
   assert.match(expired.stdout, /^warning: user token expired: log in again/m)
   const expiredJson = await omicos(box, box.workspace, ['login', '--status', '--json'])
   assert.is(JSON.parse(expiredJson.stdout).user_token_state, 'expired')
-  assert.equal([expiredJson.code, JSON.parse(expiredJson.stdout).exit_code, JSON.parse(expiredJson.stdout).user_token_expires_at.endsWith('Z')], [1, 1, true], 'JSON keeps ISO UTC times')
+  assert.equal(
+    [expiredJson.code, JSON.parse(expiredJson.stdout).exit_code, JSON.parse(expiredJson.stdout).user_token_expires_at.endsWith('Z')],
+    [1, 1, true],
+    'JSON keeps ISO UTC times',
+  )
 })
 
 test('--status lists the global and the workspace login with their servers, and which one the daemon uses here', async () => {
@@ -248,17 +254,29 @@ test('--status lists the global and the workspace login with their servers, and 
     const inside = await omicos(box, box.workspace, ['login', '--status'])
     assert.is(inside.code, 0, inside.stderr)
     assert.ok(inside.stdout.includes(`global login: ${ADA.email}\n  on ${ref.server.url}, process "`), inside.stdout)
-    assert.ok(inside.stdout.includes(`workspace login (used here): ${BOB.email}\n  on ${other.server.url}, process "workspace"\n  in ${workspaceFile}\n`), inside.stdout)
+    assert.ok(
+      inside.stdout.includes(`workspace login (used here): ${BOB.email}\n  on ${other.server.url}, process "workspace"\n  in ${workspaceFile}\n`),
+      inside.stdout,
+    )
     assert.not.match(inside.stdout, /^global login \(used here\)/m, 'the global login is not the one used here')
     // Who, where and until when come first; the workspace login is named as one, config: stays the global file.
     const [first, second, third] = inside.stdout.split('\n')
     assert.is(first, `Logged in as ${BOB.email} on ${new URL(other.server.url).host},`)
     assert.match(second!, /^until \w{3}, \d{1,2} \w{3} \d{4}, \d{2}:\d{2} \S+ \(in (29|30) days\)\.$/)
     assert.is(third, `A workspace login, for ${box.workspace} only.`)
-    assert.ok(inside.stdout.split('\n').every((line) => line.length <= 80 || !line.includes(' ')), 'every line that can be cut fits 80 columns')
+    assert.ok(
+      inside.stdout.split('\n').every((line) => line.length <= 80 || !line.includes(' ')),
+      'every line that can be cut fits 80 columns',
+    )
     assert.is(field(inside.stdout, 'config'), globalFile)
     const json = JSON.parse((await omicos(box, box.workspace, ['login', '--status', '--json'])).stdout)
-    assert.equal(json.logins.map((l: any) => [l.source, l.server, l.used_here]), [['global', ref.server.url, false], ['workspace', other.server.url, true]])
+    assert.equal(
+      json.logins.map((l: any) => [l.source, l.server, l.used_here]),
+      [
+        ['global', ref.server.url, false],
+        ['workspace', other.server.url, true],
+      ],
+    )
     // Outside the workspace only the global login bears on here.
     const away = await omicos(box, outside, ['login', '--status'])
     assert.match(away.stdout, /^global login \(used here\): /m)

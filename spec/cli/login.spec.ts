@@ -82,7 +82,11 @@ test('already logged in: says as whom, exit 0, no password needed; the server is
   assert.match(result.stdout, `Already logged in as ${ADA.email} (process "workspace")`)
   assert.match(result.stdout, '--force')
   const asked = ref.server.requests.slice(requests).map((r) => `${r.method} ${r.path}`)
-  assert.equal(asked.filter((r) => !r.includes('/.well-known/')), ['GET /omicos/account'], 'only the account check: nothing issued or rotated')
+  assert.equal(
+    asked.filter((r) => !r.includes('/.well-known/')),
+    ['GET /omicos/account'],
+    'only the account check: nothing issued or rotated',
+  )
   assert.equal(bytesOf(globalFile(box)), before)
 })
 
@@ -94,7 +98,10 @@ test('--force logs in again and the server rotates the process token: the first 
   const again = await loginWithStdin(box, ADA, ['--force'])
   assert.is(again.code, 0, again.stderr)
   assert.match(again.stdout, `Logged in as ${ADA.email}`)
-  assert.ok(ref.server.requests.slice(requests).some((r) => r.path === '/token' && r.grantType === 'password'), 'a new token request')
+  assert.ok(
+    ref.server.requests.slice(requests).some((r) => r.path === '/token' && r.grantType === 'password'),
+    'a new token request',
+  )
   const second = leaks.readCredentials(globalFile(box))
   assert.is(second.process_id, first.process_id, 'same workspace, same process id')
   assert.is.not(second.process_token, first.process_token)
@@ -121,7 +128,7 @@ test('--name sets the process name, here and at the server', async () => {
   assert.is(current.body.name, 'rnaseq pipeline')
 })
 
-test('the default process name is the conda environment (not conda\'s base), else the directory name', async () => {
+test("the default process name is the conda environment (not conda's base), else the directory name", async () => {
   const conda = sandbox({ CONDA_DEFAULT_ENV: 'scanpy-env' })
   const inConda = await loginWithStdin(conda, NAMES)
   assert.is(inConda.code, 0, inConda.stderr)
@@ -219,7 +226,15 @@ async function rateLimitingProxy(limited: (n: number) => boolean) {
   return {
     url: proxyUrl,
     grants,
-    close: () => timeout(new Promise<void>((resolve) => { proxy.closeAllConnections(); proxy.close(() => resolve()) }), 5_000, 'stopping the proxy'),
+    close: () =>
+      timeout(
+        new Promise<void>((resolve) => {
+          proxy.closeAllConnections()
+          proxy.close(() => resolve())
+        }),
+        5_000,
+        'stopping the proxy',
+      ),
   }
 }
 
@@ -282,7 +297,12 @@ test('the default server https://auth.omicos.cn, unreachable here: exit 3 fast, 
 test('no --server and a login here on another server: that server is used, and said, never the default silently', async () => {
   const box = sandbox()
   assert.is((await loginWithStdin(box, ADA)).code, 0)
-  const result = await leaks.run(['login', '--email', ADA.email, '--password-stdin', '--force'], { cwd: box.workspace, env: box.env, input: ADA.password, timeoutMs: 20_000 })
+  const result = await leaks.run(['login', '--email', ADA.email, '--password-stdin', '--force'], {
+    cwd: box.workspace,
+    env: box.env,
+    input: ADA.password,
+    timeoutMs: 20_000,
+  })
   assert.is(result.code, 0, result.stderr)
   assert.is(result.stderr, `Using ${ref.server.url}, the server of the login here (--server to choose another).\n`)
   assert.match(result.stdout, `Logged in as ${ADA.email}`)
@@ -293,7 +313,11 @@ test('no --server and a login here on another server: that server is used, and s
 test('no terminal and no password: exit 2 at once, one line naming --password-stdin', async () => {
   const box = sandbox()
   const started = Date.now()
-  const all = [['login', '--server', ref.server.url], ['login', '--server', ref.server.url, '--email', ADA.email], ['login', '--server', ref.server.url, '--force']]
+  const all = [
+    ['login', '--server', ref.server.url],
+    ['login', '--server', ref.server.url, '--email', ADA.email],
+    ['login', '--server', ref.server.url, '--force'],
+  ]
   // The runs end by themselves within the limit: nothing waits on input that will not come.
   const results = await Promise.all(all.map((args) => leaks.run(args, { cwd: box.workspace, env: box.env, timeoutMs: 15_000 })))
   for (const result of results) assertOneLineError(result, 2, /--password-stdin/)

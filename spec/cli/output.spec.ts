@@ -51,7 +51,10 @@ function readmeRows(): Array<[number, string]> {
 test('README.md and the code list the same exit codes, 70 included, with the same words', () => {
   const rows = readmeRows()
   assert.ok(rows.length >= 10, `README's table was found: ${JSON.stringify(rows)}`)
-  assert.equal(rows, EXIT_CODE_ROWS.map(([code, meaning]) => [code, meaning]))
+  assert.equal(
+    rows,
+    EXIT_CODE_ROWS.map(([code, meaning]) => [code, meaning]),
+  )
   assert.ok(rows.some(([code]) => code === 70))
 })
 
@@ -67,7 +70,12 @@ async function helpRows(argv: string[]): Promise<Array<[number, string]>> {
   const section = help.slice(help.indexOf('Exit codes:'), help.indexOf('Examples'))
   return section
     .split(/\n\s*\n/)
-    .map((paragraph) => paragraph.replace(/\s+/g, ' ').trim().match(/^- (\d+) (.*)$/))
+    .map((paragraph) =>
+      paragraph
+        .replace(/\s+/g, ' ')
+        .trim()
+        .match(/^- (\d+) (.*)$/),
+    )
     .filter((m): m is RegExpMatchArray => m !== null)
     .map((m) => [Number(m[1]), m[2]!])
 }
@@ -77,7 +85,10 @@ test("omicos login --help shows the README's exit-code table, row for row", asyn
 })
 
 test("omicos cli login --help shows the README's rows but 1 (no --status there), which it never returns", async () => {
-  assert.equal(await helpRows(['cli', 'login']), readmeRows().filter(([code]) => code !== 1))
+  assert.equal(
+    await helpRows(['cli', 'login']),
+    readmeRows().filter(([code]) => code !== 1),
+  )
 })
 
 // A command that runs into what no one meant to throw, the way a bug would.
@@ -179,7 +190,8 @@ test('process title: every word and option name of every command is one it shows
   for (const command of commandShapes(cli)) {
     for (const option of command.options) {
       for (const name of option.names) assert.ok(OPTION_NAMES.has(name), name)
-      if (!option.takesValue && option.description.includes('--no-')) for (const name of option.names) assert.ok(OPTION_NAMES.has(name.replace(/^--/, '--no-')), name)
+      if (!option.takesValue && option.description.includes('--no-'))
+        for (const name of option.names) assert.ok(OPTION_NAMES.has(name.replace(/^--/, '--no-')), name)
     }
   }
 })
@@ -274,8 +286,11 @@ test('both terminals with NO_COLOR or TERM=dumb: plain lines on both, the comple
   }
 })
 
-test('NO_COLOR: the QR code in the terminal\'s colours, light modules as blocks (dark theme), or dark ones when COLORFGBG says light', () => {
-  const qrLines = (env: NodeJS.ProcessEnv) => showPairing({ stdoutTTY: true, stderrTTY: true, env }).stdout.split('\n').filter((l) => /^[ ▀▄█]{20,}$/.test(l))
+test("NO_COLOR: the QR code in the terminal's colours, light modules as blocks (dark theme), or dark ones when COLORFGBG says light", () => {
+  const qrLines = (env: NodeJS.ProcessEnv) =>
+    showPairing({ stdoutTTY: true, stderrTTY: true, env })
+      .stdout.split('\n')
+      .filter((l) => /^[ ▀▄█]{20,}$/.test(l))
   const dark = qrLines({ NO_COLOR: '1', TERM: 'xterm' })
   assert.ok(dark.length > 10)
   assert.match(dark[0]!, /^█+$/, 'the quiet zone is light: blocks in a light foreground')
@@ -310,7 +325,12 @@ function plainText(text: string): string {
 }
 const PAGE_WORDS = 'Open https://auth.example/device on a device already logged in to omicOS and enter the pairing code: BCDF-GHJK'.split(' ')
 
-for (const [columns, rows, qrShown] of [[80, 24, true], [60, 20, false], [40, 15, false], [100, 60, true]] as const) {
+for (const [columns, rows, qrShown] of [
+  [80, 24, true],
+  [60, 20, false],
+  [40, 15, false],
+  [100, 60, true],
+] as const) {
   test(`a ${columns}×${rows} terminal: the QR code ${qrShown ? 'above the address and the code' : 'left out with a hint'}, all of it on screen, no word broken`, () => {
     const { stdout, stderr } = showPairing({ stdoutTTY: true, stderrTTY: true, columns, rows })
     const lines = plainText(stdout).split('\n').slice(0, -1)
@@ -325,9 +345,18 @@ for (const [columns, rows, qrShown] of [[80, 24, true], [60, 20, false], [40, 15
     const qrEnd = lines.map((line) => QR_BLOCKS.test(line)).lastIndexOf(true)
     assert.ok(qrEnd < code, 'the QR code comes before the code')
     // Words are whole: the page's sentence reads the same once the lines are joined.
-    assert.equal(lines.slice(lines.findIndex((line) => line.startsWith('Open '))).join(' ').split(' ').slice(0, PAGE_WORDS.length), PAGE_WORDS)
+    assert.equal(
+      lines
+        .slice(lines.findIndex((line) => line.startsWith('Open ')))
+        .join(' ')
+        .split(' ')
+        .slice(0, PAGE_WORDS.length),
+      PAGE_WORDS,
+    )
     // The live line: one row, cut to the width.
-    const live = plainText(stderr).split('\r').filter((part) => SPINNER.test(part))
+    const live = plainText(stderr)
+      .split('\r')
+      .filter((part) => SPINNER.test(part))
     assert.ok(live.length > 0)
     for (const line of live) assert.ok([...line].length < columns, `the live line fits ${columns} columns: ${JSON.stringify(line)}`)
   })
@@ -338,7 +367,13 @@ test('the live line says when the server cannot be reached and when the next try
   const stderr = memoryStream(true)
   Object.assign(stderr.stream, { columns: 80 })
   let now = NOW
-  const view = createDeviceView({ stdout: stdout.stream, stderr: stderr.stream, terminal: detectTerminal({ stdout: stdout.stream, stderr: stderr.stream }, { TERM: 'xterm' }), qr: false, now: () => now })
+  const view = createDeviceView({
+    stdout: stdout.stream,
+    stderr: stderr.stream,
+    terminal: detectTerminal({ stdout: stdout.stream, stderr: stderr.stream }, { TERM: 'xterm' }),
+    qr: false,
+    now: () => now,
+  })
   const base = pairing(600_000)
   view.update(snapshotOf(base))
   view.update(snapshotOf({ ...base, retrying: 'unreachable', waitMs: 8_000 }))
@@ -356,7 +391,13 @@ test('the live line says when the server cannot be reached and when the next try
 test('plain lines: a line when the server cannot be reached, and one when it answers again', () => {
   const stdout = memoryStream(false)
   const stderr = memoryStream(false)
-  const view = createDeviceView({ stdout: stdout.stream, stderr: stderr.stream, terminal: detectTerminal({ stdout: stdout.stream, stderr: stderr.stream }, {}), qr: true, now: () => NOW })
+  const view = createDeviceView({
+    stdout: stdout.stream,
+    stderr: stderr.stream,
+    terminal: detectTerminal({ stdout: stdout.stream, stderr: stderr.stream }, {}),
+    qr: true,
+    now: () => NOW,
+  })
   const base = pairing(600_000)
   view.update(snapshotOf(base))
   view.update(snapshotOf({ ...base, retrying: 'unreachable', waitMs: 10_000 }))
@@ -375,7 +416,14 @@ test('a slow_down is said only with --trace', () => {
   for (const trace of [false, true]) {
     const stdout = memoryStream(false)
     const stderr = memoryStream(false)
-    const view = createDeviceView({ stdout: stdout.stream, stderr: stderr.stream, terminal: detectTerminal({ stdout: stdout.stream, stderr: stderr.stream }, {}), qr: true, trace, now: () => NOW })
+    const view = createDeviceView({
+      stdout: stdout.stream,
+      stderr: stderr.stream,
+      terminal: detectTerminal({ stdout: stdout.stream, stderr: stderr.stream }, {}),
+      qr: true,
+      trace,
+      now: () => NOW,
+    })
     view.update(snapshotOf(pairing(600_000)))
     view.update(snapshotOf({ ...pairing(600_000), intervalMs: 10_000 }))
     view.stop()

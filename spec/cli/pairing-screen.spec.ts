@@ -46,7 +46,11 @@ async function start(box: CliSandbox, args: string[], options: Parameters<typeof
   return pane
 }
 
-for (const [columns, rows, qrShown] of [[80, 24, true], [60, 20, false], [40, 15, false]] as const) {
+for (const [columns, rows, qrShown] of [
+  [80, 24, true],
+  [60, 20, false],
+  [40, 15, false],
+] as const) {
   for (const [themeName, env, theme] of [
     ['dark', {}, DARK_THEME],
     ['light, without colours', { NO_COLOR: '1', COLORFGBG: '0;15' }, LIGHT_THEME],
@@ -136,7 +140,10 @@ test('a server stopped for 30 s: the screen says it cannot be reached; running a
     assert.match(done.text, `Logged in as ${ada.email}`)
 
     // The machine's schedule, from its trace: every wait it set, and what the polls got.
-    const trace = pane.raw().split(/[\r\n]/).filter((line) => line.includes('grant: xstate.'))
+    const trace = pane
+      .raw()
+      .split(/[\r\n]/)
+      .filter((line) => line.includes('grant: xstate.'))
     const waits = trace.flatMap((line) => [...line.matchAll(/waitMs=(\d+)/g)].map((m) => Number(m[1])))
     assert.ok(waits.length > 0, trace.join('\n'))
     for (const wait of waits) assert.ok(wait <= 1_000 + 10_000, `a wait of ${wait} ms, above the interval + 10 s:\n${trace.join('\n')}`)

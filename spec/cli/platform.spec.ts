@@ -27,7 +27,10 @@ test('--password: hidden from the process list on Linux only; elsewhere the warn
   assert.not.ok(hidesArguments('darwin'))
   assert.not.ok(hidesArguments('win32'))
   assert.is(passwordWarning('linux'), 'warning: a password passed with --password stays in your shell history; prefer --password-stdin.')
-  for (const [platform, name] of [['win32', 'Windows'], ['darwin', 'macOS']] as const) {
+  for (const [platform, name] of [
+    ['win32', 'Windows'],
+    ['darwin', 'macOS'],
+  ] as const) {
     const line = passwordWarning(platform)
     assert.match(line, /^warning: a password passed with --password stays in your shell history, /)
     assert.match(line, `${name} shows it to other users of this machine while omicos runs`)

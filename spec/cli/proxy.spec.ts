@@ -60,8 +60,14 @@ test('a password login over http goes through HTTP_PROXY: the proxy logged every
   const result = await passwordLogin(box)
   assert.is(result.code, 0, result.stderr)
   const seen = proxy.requests().slice(before)
-  assert.ok(seen.some((line) => line.startsWith(`POST ${ref.server.url}/token `)), `the token request went through the proxy:\n${seen.join('\n')}`)
-  assert.ok(seen.every((line) => line.includes(ref.server.url)), 'every request the proxy saw was for the server')
+  assert.ok(
+    seen.some((line) => line.startsWith(`POST ${ref.server.url}/token `)),
+    `the token request went through the proxy:\n${seen.join('\n')}`,
+  )
+  assert.ok(
+    seen.every((line) => line.includes(ref.server.url)),
+    'every request the proxy saw was for the server',
+  )
 
   const status = await runCli(['login', '--status'], { cwd: box.workspace, env: box.env, timeoutMs: 15_000 })
   assert.is(status.code, 0, status.stderr)
@@ -80,7 +86,10 @@ test('a device pairing goes through the proxy: the code request and every poll a
   const result = await finished(cli)
   assert.is(result.code, 0, result.stderr)
   const seen = proxy.requests().slice(before)
-  assert.ok(seen.some((line) => line.startsWith(`POST ${ref.server.url}/device/auth `) || /^POST \S+device\S* /.test(line)), `the device authorization went through the proxy:\n${seen.join('\n')}`)
+  assert.ok(
+    seen.some((line) => line.startsWith(`POST ${ref.server.url}/device/auth `) || /^POST \S+device\S* /.test(line)),
+    `the device authorization went through the proxy:\n${seen.join('\n')}`,
+  )
   assert.ok(seen.filter((line) => line.startsWith(`POST ${ref.server.url}/token `)).length >= 1, 'the polls went through the proxy')
 })
 
@@ -95,7 +104,7 @@ test('an https server is reached through a CONNECT tunnel of HTTPS_PROXY (the pr
   assert.ok(front.requests.slice(frontSeen).includes('POST /token'), 'the token request reached the https server')
 })
 
-test('an untrusted certificate behind the tunnel is the server\'s TLS error, not the proxy\'s', async () => {
+test("an untrusted certificate behind the tunnel is the server's TLS error, not the proxy's", async () => {
   const result = await passwordLogin(boxWith({ HTTPS_PROXY: proxy.url }), front.url)
   assertOneLineError(result, 3, new RegExp(`127\\.0\\.0\\.1:${front.port}.*TLS error`))
   assert.not.match(result.stderr, 'through the proxy')
@@ -121,7 +130,12 @@ test('proxy basic auth: the user and password in the proxy URL are sent, for htt
   const box = boxWith({ HTTP_PROXY: withAuth, DEBUG: '*' })
   const result = await passwordLogin(box)
   assert.is(result.code, 0, result.stderr)
-  assert.ok(authProxy.requests().slice(before).some((line) => line.startsWith(`POST ${ref.server.url}/token `)))
+  assert.ok(
+    authProxy
+      .requests()
+      .slice(before)
+      .some((line) => line.startsWith(`POST ${ref.server.url}/token `)),
+  )
 
   const tunnelBox = boxWith({ HTTPS_PROXY: withAuth, NODE_EXTRA_CA_CERTS: ca.caFile, DEBUG: '*' })
   const tunnelled = await passwordLogin(tunnelBox, front.url)
@@ -139,7 +153,11 @@ test('proxy basic auth: the user and password in the proxy URL are sent, for htt
 test('a wrong proxy password is exit 3 naming the proxy (no credentials) and the variable; no credentials at all too', async () => {
   const wrong = authProxy.url.replace('http://', `http://${PROXY_USER}:not-${PROXY_PASSWORD}@`)
   const tunnel = await passwordLogin(boxWith({ https_proxy: wrong, NODE_EXTRA_CA_CERTS: ca.caFile }), front.url)
-  assertOneLineError(tunnel, 3, new RegExp(`proxy ${authProxy.url} \\(from https_proxy\\): the proxy refused its user and password \\(40[17]\\); check the credentials in https_proxy`))
+  assertOneLineError(
+    tunnel,
+    3,
+    new RegExp(`proxy ${authProxy.url} \\(from https_proxy\\): the proxy refused its user and password \\(40[17]\\); check the credentials in https_proxy`),
+  )
   const http = await passwordLogin(boxWith({ HTTP_PROXY: authProxy.url }))
   assertOneLineError(http, 3, new RegExp(`proxy ${authProxy.url} \\(from HTTP_PROXY\\): the proxy asks for a user and password \\(407\\)`))
   const tunnelNone = await passwordLogin(boxWith({ HTTPS_PROXY: authProxy.url, NODE_EXTRA_CA_CERTS: ca.caFile }), front.url)

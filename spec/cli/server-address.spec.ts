@@ -32,7 +32,10 @@ function errorLine(result: CliResult, code: number, pattern: RegExp): string {
   const lines = result.stderr.split('\n').filter(Boolean)
   const errors = lines.filter((line) => line.startsWith('error: '))
   assert.is(errors.length, 1, result.stderr)
-  assert.ok(lines.every((line) => line.startsWith('error: ') || line.startsWith('Using ')), result.stderr)
+  assert.ok(
+    lines.every((line) => line.startsWith('error: ') || line.startsWith('Using ')),
+    result.stderr,
+  )
   assert.match(errors[0]!, pattern)
   return errors[0]!
 }
@@ -94,12 +97,17 @@ test('a user name and password in the address: refused (exit 2), not repeated, n
     [['cli', 'login'], { OMICOS_SERVER: url.replace('http://', '') }, 'OMICOS_SERVER'],
   ] as const) {
     const box = sandbox()
-    const result = await leaks.run([...args, '--email', ADA.email, '--password-stdin'].filter((a) => args[0] === 'login' || !a.startsWith('--email') && a !== ADA.email && a !== '--password-stdin'), {
-      cwd: box.workspace,
-      env: { ...box.env, ...env },
-      input: ADA.password,
-      timeoutMs: 20_000,
-    })
+    const result = await leaks.run(
+      [...args, '--email', ADA.email, '--password-stdin'].filter(
+        (a) => args[0] === 'login' || (!a.startsWith('--email') && a !== ADA.email && a !== '--password-stdin'),
+      ),
+      {
+        cwd: box.workspace,
+        env: { ...box.env, ...env },
+        input: ADA.password,
+        timeoutMs: 20_000,
+      },
+    )
     const line = errorLine(result, 2, new RegExp(`^error: ${source}: the address carries a user name or password`))
     assert.not.match(line, 's3cret')
     assert.not.match(result.stdout + result.stderr, 'ada:')
@@ -109,11 +117,20 @@ test('a user name and password in the address: refused (exit 2), not repeated, n
 test('--email as typed with a Chinese input method or with spaces around: the same address; one that is none says why', async () => {
   for (const typed of ['ａｄａ＠example.com', ' ada@example.com ']) {
     const box = sandbox()
-    const result = await leaks.run(['login', '--server', ref.server.url, '--email', typed, '--password-stdin'], { cwd: box.workspace, env: box.env, input: ADA.password, timeoutMs: 20_000 })
+    const result = await leaks.run(['login', '--server', ref.server.url, '--email', typed, '--password-stdin'], {
+      cwd: box.workspace,
+      env: box.env,
+      input: ADA.password,
+      timeoutMs: 20_000,
+    })
     assert.is(result.code, 0, result.stderr)
     assert.match(result.stdout, `Logged in as ${ADA.email}`)
   }
-  const bad = await leaks.run(['login', '--server', ref.server.url, '--email', 'ada.example.com', '--password-stdin'], { cwd: sandbox().workspace, input: ADA.password, timeoutMs: 20_000 })
+  const bad = await leaks.run(['login', '--server', ref.server.url, '--email', 'ada.example.com', '--password-stdin'], {
+    cwd: sandbox().workspace,
+    input: ADA.password,
+    timeoutMs: 20_000,
+  })
   assert.is(bad.code, 2)
   assert.match(bad.stderr, /^error: --email "ada\.example\.com" is not an email address: it has no @$/m)
 })

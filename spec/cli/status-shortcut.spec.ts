@@ -139,7 +139,11 @@ test('every plain form is taken by the shortcut, which loads its own bundle only
   for (const form of [...FORMS, ['--trace'], ['--verify', '--trace', '--json']]) {
     const { files, builtins } = await loaded(box, ['login', '--status', ...form])
     const label = ['login', '--status', ...form].join(' ')
-    assert.equal(files.filter((file) => !EVERY_START.includes(file)).sort(), [...STATUS_BUNDLE].sort(), `${label}: its bundle, with its code cache, and nothing of the CLI's`)
+    assert.equal(
+      files.filter((file) => !EVERY_START.includes(file)).sort(),
+      [...STATUS_BUNDLE].sort(),
+      `${label}: its bundle, with its code cache, and nothing of the CLI's`,
+    )
     // Offline, no request code runs (Node's http and https stay unloaded); with --verify, the
     // requests (node-fetch, on http and https); never a prompt (readline).
     const requestCode = ['http', 'https'].filter((name) => builtins.includes(name))
@@ -147,10 +151,17 @@ test('every plain form is taken by the shortcut, which loads its own bundle only
     else assert.equal(requestCode, [], `${label} runs no request code`)
     assert.not.ok(builtins.includes('readline'), `${label}: no prompt`)
   }
-  for (const args of [['login', '--status', '--no-force'], ['login', '--status', '--verify', '--server', ref.server.url], ['login', '--status', '--json', '--json']]) {
+  for (const args of [
+    ['login', '--status', '--no-force'],
+    ['login', '--status', '--verify', '--server', ref.server.url],
+    ['login', '--status', '--json', '--json'],
+  ]) {
     const files = await loadedFiles(box, args)
     assert.ok(files.includes('main.js'), `${args.join(' ')} loads the CLI: ${files.join(' ')}`)
-    assert.not.ok(files.some((file) => STATUS_BUNDLE.includes(file)), `${args.join(' ')} loads nothing of the status bundle: ${files.join(' ')}`)
+    assert.not.ok(
+      files.some((file) => STATUS_BUNDLE.includes(file)),
+      `${args.join(' ')} loads nothing of the status bundle: ${files.join(' ')}`,
+    )
   }
 })
 

@@ -35,7 +35,7 @@ const spoilRegistration = (spoil: (answer: Upstream) => string) =>
 const assertStatusSaysReplaced = async (box: CliSandbox) => {
   const said = await status(box)
   assert.is(said.code, 0, said.stderr)
-  assert.match(said.stdout, /^process token: replaced .+\n  by a registration whose answer was lost;\n  registered again on the next daemon start or login$/m)
+  assert.match(said.stdout, /^process token: replaced .+\n {2}by a registration whose answer was lost;\n {2}registered again on the next daemon start or login$/m)
   assert.not.match(said.stdout, /process token: valid until/)
   const json = JSON.parse((await status(box, ['--json'])).stdout)
   assert.type(json.process_token_replaced_at, 'string')

@@ -44,10 +44,7 @@ const input = (overrides: Partial<DeviceGrantInput> = {}): DeviceGrantInput => (
   ...overrides,
 })
 
-const start = (
-  script: Record<string, Answer[]>,
-  options: { input?: Partial<DeviceGrantInput>; snapshot?: unknown; startAt?: number } = {},
-) => {
+const start = (script: Record<string, Answer[]>, options: { input?: Partial<DeviceGrantInput>; snapshot?: unknown; startAt?: number } = {}) => {
   const clock = new TimerClock()
   clock.set(options.startAt ?? EPOCH)
   const fx = scripted({ requestCode: [({ now }) => ({ ok: deviceAuthorization(now) })], pollToken: [], ...script }, clock)
@@ -90,7 +87,14 @@ test('the code: asked with the process name and host; pending then approved, pol
     { server: 'https://auth.omicos.cn', deviceCode: secrets.deviceCode },
     { server: 'https://auth.omicos.cn', deviceCode: secrets.deviceCode },
   ])
-  assert.equal(grant.states, ['requestingCode', 'awaitingApproval.waiting', 'awaitingApproval.polling', 'awaitingApproval.waiting', 'awaitingApproval.polling', 'granted'])
+  assert.equal(grant.states, [
+    'requestingCode',
+    'awaitingApproval.waiting',
+    'awaitingApproval.polling',
+    'awaitingApproval.waiting',
+    'awaitingApproval.polling',
+    'granted',
+  ])
   const end = grant.snapshot().context
   assert.equal([end.polls, end.now, end.deviceCode, end.error], [2, EPOCH + 10_000, null, null])
   noSecretLeft(grant, true)
@@ -121,10 +125,7 @@ test('slow_down twice: 5 -> 10 -> 15 s for this and every later poll; pending ke
   assert.equal(gaps(since(grant)), [5_000, 5_000, 10_000, 10_000, 15_000, 15_000])
   assert.is(grant.snapshot().context.polls, 6)
   assert.is(deviceGrantDefaults.slowDownStepMs, 5_000)
-  assert.is(
-    checkSnapshot('device grant: slow down twice, approved', { states: grant.states, context: grant.snapshot().context, output: await grant.done() }),
-    null,
-  )
+  assert.is(checkSnapshot('device grant: slow down twice, approved', { states: grant.states, context: grant.snapshot().context, output: await grant.done() }), null)
 })
 
 test('connection failures: 10, 15, 15 s from a 5 s interval (never more than the interval + 10 s), then one answer brings back the interval', async () => {
@@ -155,7 +156,10 @@ test('a server back after a long outage is polled within the interval + 10 s, wh
     await pollsAt(grant, at)
   }
   assert.is(((await grant.done()) as { kind: string }).kind, 'granted')
-  assert.ok(gaps(since(grant)).every((gap) => gap <= 15_000), String(gaps(since(grant))))
+  assert.ok(
+    gaps(since(grant)).every((gap) => gap <= 15_000),
+    String(gaps(since(grant))),
+  )
 })
 
 test('the backoff is capped at maxBackoffMs (default 60 s) and at the interval + noticeWithinMs, and never below the interval', async () => {
@@ -211,10 +215,13 @@ test('5xx and 429 (unavailable): the same backoff, counted with connection failu
 })
 
 test('unavailable with a short Retry-After and a long interval: never sooner than the interval', async () => {
-  const grant = start({
-    requestCode: [({ now }) => ({ ok: deviceAuthorization(now, { interval: 30 }) })],
-    pollToken: [unavailable(503, 2_000), approved],
-  }, { input: { maxBackoffMs: 10_000 } })
+  const grant = start(
+    {
+      requestCode: [({ now }) => ({ ok: deviceAuthorization(now, { interval: 30 }) })],
+      pollToken: [unavailable(503, 2_000), approved],
+    },
+    { input: { maxBackoffMs: 10_000 } },
+  )
   await settle()
   await pollsAt(grant, 30_000)
   await pollsAt(grant, 60_000)

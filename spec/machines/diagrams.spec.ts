@@ -10,7 +10,9 @@ import { allStateNodes, allTransitions } from '../support/machine-harness.js'
 
 for (const entry of machineDocs) {
   test(`${entry.name}: every state says what it means`, () => {
-    const missing = allStateNodes(entry.machine).filter((node) => !node.description).map((node) => node.id)
+    const missing = allStateNodes(entry.machine)
+      .filter((node) => !node.description)
+      .map((node) => node.id)
     assert.equal(missing, [])
     assert.ok(entry.machine.root.description)
   })

@@ -41,9 +41,52 @@ test('the kind of every reason, grouped as the exit codes are', () => {
   const byKind: Record<FailureKind, FailureReason[]> = {
     usage: ['needsTerminal', 'wrongServer', 'unusableAddress', 'noEndpoints'],
     unreachable: ['network', 'dns', 'connectionRefused', 'tls', 'timeout', 'proxy', 'revocationTimeout'],
-    refused: ['wrongCredentials', 'rateLimited', 'pairingDenied', 'pairingCodeUnusable', 'pairingRequestsLimited', 'renewRejected', 'loginRejected', 'registrationUnauthorized', 'renewalLost'],
+    refused: [
+      'wrongCredentials',
+      'rateLimited',
+      'pairingDenied',
+      'pairingCodeUnusable',
+      'pairingRequestsLimited',
+      'renewRejected',
+      'loginRejected',
+      'registrationUnauthorized',
+      'renewalLost',
+    ],
     expired: ['pairingExpired'],
-    bad_response: ['serverRefused', 'malformedHttp', 'answerCutShort', 'registrationServerError', 'registrationRefused', 'registrationNotJson', 'registrationField', 'registrationProcessId', 'processTokenExpired', 'tokenTypeNotBearer', 'tokenTooLong', 'renewAnswerRefused', 'renewAnswerRefusedSpent', 'redirect', 'tooLarge', 'notJson', 'notObject', 'retryAfterTooLong', 'unusableField', 'unusableTokenResponse', 'unusableExpiry', 'issuerMismatch', 'endpointOffOrigin', 'noMetadata', 'metadataNotObject', 'notAdvertised', 'noDeviceAuthorization', 'noPasswordLogin', 'accountMismatch', 'accountEmailUnusable', 'tokenRejectedAtOnce', 'noTokenResponse'],
+    bad_response: [
+      'serverRefused',
+      'malformedHttp',
+      'answerCutShort',
+      'registrationServerError',
+      'registrationRefused',
+      'registrationNotJson',
+      'registrationField',
+      'registrationProcessId',
+      'processTokenExpired',
+      'tokenTypeNotBearer',
+      'tokenTooLong',
+      'renewAnswerRefused',
+      'renewAnswerRefusedSpent',
+      'redirect',
+      'tooLarge',
+      'notJson',
+      'notObject',
+      'retryAfterTooLong',
+      'unusableField',
+      'unusableTokenResponse',
+      'unusableExpiry',
+      'issuerMismatch',
+      'endpointOffOrigin',
+      'noMetadata',
+      'metadataNotObject',
+      'notAdvertised',
+      'noDeviceAuthorization',
+      'noPasswordLogin',
+      'accountMismatch',
+      'accountEmailUnusable',
+      'tokenRejectedAtOnce',
+      'noTokenResponse',
+    ],
     local_files: ['fileGone', 'storedLoginGone', 'storageRefused'],
     internal: ['effectException'],
     cancelled: ['cancelled'],
@@ -65,7 +108,11 @@ test('isFailureReason() and mayHaveReachedServer(): reasons of the table, and re
 
 test('toFailure(): an error with a reason and details keeps them; one with a kind only is a line as worded; anything else is a bad response', () => {
   const engine = new EngineError(failure('tls', { host: 'a.example', code: 'EPROTO', plainHttp: false, mayHaveReachedServer: false }))
-  assert.equal(toFailure(engine), { kind: 'unreachable', reason: 'tls', details: { host: 'a.example', code: 'EPROTO', plainHttp: false, mayHaveReachedServer: false } })
+  assert.equal(toFailure(engine), {
+    kind: 'unreachable',
+    reason: 'tls',
+    details: { host: 'a.example', code: 'EPROTO', plainHttp: false, mayHaveReachedServer: false },
+  })
   assert.is(engine.message, 'tls')
   const worded = new EngineError('local_files', 'locked by 42')
   assert.equal(toFailure(worded), described('local_files', 'locked by 42'))
@@ -114,7 +161,14 @@ for (const machine of [loginMachine, passwordGrantMachine, deviceGrantMachine, l
       const actor = createActor(logic, { input: {} })
       actor.subscribe({ error: () => {} })
       actor.start()
-      const error = await withTimeout(toPromise(actor).then(() => null, (e: unknown) => e), 1_000, name)
+      const error = await withTimeout(
+        toPromise(actor).then(
+          () => null,
+          (e: unknown) => e,
+        ),
+        1_000,
+        name,
+      )
       assert.match(String((error as Error)?.message), `the "${name}" effect was not provided`)
     }
   })

@@ -94,7 +94,10 @@ test('the server cannot be asked about the existing login: alreadyLoggedIn, not 
 })
 
 test('a working token: fresh when the verdict has no time, renewed when it ends exactly a day after the verdict', async () => {
-  const timeless = start(passwordLoginInput(), { checkExisting: [found(existing({ userTokenExpiresAt: EPOCH + 3_600_000 }))], verifyExisting: [{ ok: { kind: 'valid', account } }] })
+  const timeless = start(passwordLoginInput(), {
+    checkExisting: [found(existing({ userTokenExpiresAt: EPOCH + 3_600_000 }))],
+    verifyExisting: [{ ok: { kind: 'valid', account } }],
+  })
   const fresh = (await timeless.done()) as { kind: string; confirmed: boolean; renewed: boolean }
   assert.equal([fresh.kind, fresh.confirmed, fresh.renewed], ['alreadyLoggedIn', true, false])
   assert.equal(timeless.fx.calls.renewLogin, [])

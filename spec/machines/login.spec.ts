@@ -46,9 +46,7 @@ test('password: files checked, grant, account, lock, registration, files; the ef
   assert.equal(login.states, ['checkingExisting', 'passwordGrant', 'identifying', 'locking', 'registeringProcess', 'persisting', 'loggedIn'])
   assert.equal(login.fx.calls.checkExisting, [{ server: 'https://auth.omicos.cn', method: 'password' }])
   assert.equal(login.fx.calls.authenticate, [{ server: 'https://auth.omicos.cn', email: 'you@example.com', password: secrets.password }])
-  assert.equal(login.fx.calls.registerProcess, [
-    { server: 'https://auth.omicos.cn', userToken: secrets.userToken, processId: 'local-ws1', name: 'omics' },
-  ])
+  assert.equal(login.fx.calls.registerProcess, [{ server: 'https://auth.omicos.cn', userToken: secrets.userToken, processId: 'local-ws1', name: 'omics' }])
   const persisted = login.fx.calls.persist[0] as { loggedInAt: number; process: { name: string; processToken: string }; session: { refreshToken: string } }
   assert.is(persisted.loggedInAt, EPOCH, 'stamped with the time the registration answered')
   assert.is(persisted.process.name, 'omics')
@@ -62,7 +60,11 @@ test('password: files checked, grant, account, lock, registration, files; the ef
 
 test('device: the pairing reaches the login context; approved after slow_down; the wait grows by 5 s', async () => {
   const login = start(deviceLoginInput(), {
-    pollToken: [({ now }) => ({ ok: { kind: 'pending', at: now } }), ({ now }) => ({ ok: { kind: 'slowDown', at: now } }), ({ now }) => ({ ok: { kind: 'granted', tokens: tokens(now), at: now } })],
+    pollToken: [
+      ({ now }) => ({ ok: { kind: 'pending', at: now } }),
+      ({ now }) => ({ ok: { kind: 'slowDown', at: now } }),
+      ({ now }) => ({ ok: { kind: 'granted', tokens: tokens(now), at: now } }),
+    ],
   })
   await settle()
   assert.equal(login.snapshot().context.pairing, {
@@ -81,14 +83,30 @@ test('device: the pairing reaches the login context; approved after slow_down; t
   assert.equal(await login.done(), loggedIn('device'))
   assert.equal(login.fx.times.pollToken, [EPOCH + 5_000, EPOCH + 10_000, EPOCH + 20_000])
   // The pairing arriving, and each answer after it (polls so far, the interval growing), are snapshots of their own, in the same state.
-  assert.equal(login.states, ['checkingExisting', 'deviceGrant', 'deviceGrant', 'deviceGrant', 'deviceGrant', 'identifying', 'locking', 'registeringProcess', 'persisting', 'loggedIn'])
+  assert.equal(login.states, [
+    'checkingExisting',
+    'deviceGrant',
+    'deviceGrant',
+    'deviceGrant',
+    'deviceGrant',
+    'identifying',
+    'locking',
+    'registeringProcess',
+    'persisting',
+    'loggedIn',
+  ])
   assert.is(login.snapshot().context.pairing, null)
   assert.is(checkSnapshot('login: device slow down approved', { states: login.states, context: login.snapshot().context }), null)
 })
 
 test('device: a poll that cannot reach the server reaches the pairing (retrying, the wait), and the next answer clears it', async () => {
   const login = start(deviceLoginInput(), {
-    pollToken: [{ fail: unreachable() }, { fail: unreachable() }, ({ now }) => ({ ok: { kind: 'pending', at: now } }), ({ now }) => ({ ok: { kind: 'granted', tokens: tokens(now), at: now } })],
+    pollToken: [
+      { fail: unreachable() },
+      { fail: unreachable() },
+      ({ now }) => ({ ok: { kind: 'pending', at: now } }),
+      ({ now }) => ({ ok: { kind: 'granted', tokens: tokens(now), at: now } }),
+    ],
   })
   await settle()
   await login.advance(5_000)
@@ -134,7 +152,6 @@ test('a file it cannot write fails the login before anything goes online', async
   assert.equal(login.states, ['checkingExisting', 'failed'])
 })
 
-
 // --- every ending -----------------------------------------------------------------------------
 
 type Login = ReturnType<typeof start>
@@ -163,7 +180,9 @@ const mine = (overrides: Partial<ExistingLogin> = {}): ExistingLogin => ({
   path: files[0],
   ...overrides,
 })
-const found = (existing: ExistingLogin): Answer => ({ now }) => ({ ok: { existing, at: now } })
+const found =
+  (existing: ExistingLogin): Answer =>
+  ({ now }) => ({ ok: { existing, at: now } })
 
 test('already logged in: only the same server, the same email (any case) and an unexpired token', async () => {
   const cases: [string, Partial<LoginInput>, ExistingLogin, boolean][] = [
@@ -245,7 +264,13 @@ test('password: the grant options reach the child; canPrompt defaults to false',
 test('the grant fails: failed with its failure, nothing issued so nothing revoked', async () => {
   const refused = start(passwordLoginInput(), { authenticate: [{ ok: { kind: 'invalid', serverText: null } }] })
   const output = await failedOf(refused)
-  assert.equal(output, { kind: 'failed', failure: failure('wrongCredentials', { serverText: null, attempts: 1 }), resumableUntil: null, issuedRevoked: null, markedReplaced: [] })
+  assert.equal(output, {
+    kind: 'failed',
+    failure: failure('wrongCredentials', { serverText: null, attempts: 1 }),
+    resumableUntil: null,
+    issuedRevoked: null,
+    markedReplaced: [],
+  })
   assert.equal(refused.states, ['checkingExisting', 'passwordGrant', 'failed'])
   assert.equal(refused.fx.calls.identify, [])
   noSecretLeft(refused)
@@ -391,15 +416,61 @@ test('persist replaced older tokens: revoked once the new files are safe (done, 
 // resumed (only a pairing that waits for approval can: its code is still alive).
 const cancelCases: [string, LoginInput, Record<string, Answer[]>, number, { states: string[]; resumable: boolean; revoked: boolean | null }][] = [
   ['checkingExisting', passwordLoginInput(), { checkExisting: ['hang'] }, 0, { states: ['checkingExisting', 'failed'], resumable: false, revoked: null }],
-  ['passwordGrant', passwordLoginInput(), { authenticate: ['hang'] }, 0, { states: ['checkingExisting', 'passwordGrant', 'failed'], resumable: false, revoked: null }],
-  ['deviceGrant: requesting the code', deviceLoginInput(), { requestCode: ['hang'] }, 0, { states: ['checkingExisting', 'deviceGrant', 'failed'], resumable: false, revoked: null }],
+  [
+    'passwordGrant',
+    passwordLoginInput(),
+    { authenticate: ['hang'] },
+    0,
+    { states: ['checkingExisting', 'passwordGrant', 'failed'], resumable: false, revoked: null },
+  ],
+  [
+    'deviceGrant: requesting the code',
+    deviceLoginInput(),
+    { requestCode: ['hang'] },
+    0,
+    { states: ['checkingExisting', 'deviceGrant', 'failed'], resumable: false, revoked: null },
+  ],
   // The grant tells the login its pairing again after every answer (the polls so far).
-  ['deviceGrant: waiting', deviceLoginInput(), { pollToken: [pending] }, 7_000, { states: ['checkingExisting', 'deviceGrant', 'deviceGrant', 'deviceGrant', 'failed'], resumable: true, revoked: null }],
-  ['deviceGrant: polling', deviceLoginInput(), { pollToken: ['hang'] }, 5_000, { states: ['checkingExisting', 'deviceGrant', 'deviceGrant', 'failed'], resumable: true, revoked: null }],
-  ['identifying', deviceLoginInput(), { pollToken: [approved], identify: ['hang'], revokeTokens: [{ ok: undefined }] }, 5_000, { states: ['checkingExisting', 'deviceGrant', 'deviceGrant', 'identifying', 'revokingIssued', 'failed'], resumable: false, revoked: true }],
-  ['locking', passwordLoginInput(), { lockCredentials: ['hang'], revokeTokens: [{ ok: undefined }] }, 0, { states: ['checkingExisting', 'passwordGrant', 'identifying', 'locking', 'revokingIssued', 'failed'], resumable: false, revoked: true }],
+  [
+    'deviceGrant: waiting',
+    deviceLoginInput(),
+    { pollToken: [pending] },
+    7_000,
+    { states: ['checkingExisting', 'deviceGrant', 'deviceGrant', 'deviceGrant', 'failed'], resumable: true, revoked: null },
+  ],
+  [
+    'deviceGrant: polling',
+    deviceLoginInput(),
+    { pollToken: ['hang'] },
+    5_000,
+    { states: ['checkingExisting', 'deviceGrant', 'deviceGrant', 'failed'], resumable: true, revoked: null },
+  ],
+  [
+    'identifying',
+    deviceLoginInput(),
+    { pollToken: [approved], identify: ['hang'], revokeTokens: [{ ok: undefined }] },
+    5_000,
+    { states: ['checkingExisting', 'deviceGrant', 'deviceGrant', 'identifying', 'revokingIssued', 'failed'], resumable: false, revoked: true },
+  ],
+  [
+    'locking',
+    passwordLoginInput(),
+    { lockCredentials: ['hang'], revokeTokens: [{ ok: undefined }] },
+    0,
+    { states: ['checkingExisting', 'passwordGrant', 'identifying', 'locking', 'revokingIssued', 'failed'], resumable: false, revoked: true },
+  ],
   // The registration may have reached the server: the stored process token is marked as replaced first.
-  ['registeringProcess', deviceLoginInput(), { pollToken: [approved], registerProcess: ['hang'], markProcessReplaced: [{ ok: { marked: [] } }], revokeTokens: [{ fail: unreachable() }] }, 5_000, { states: ['checkingExisting', 'deviceGrant', 'deviceGrant', 'identifying', 'locking', 'registeringProcess', 'markingReplaced', 'revokingIssued', 'failed'], resumable: false, revoked: false }],
+  [
+    'registeringProcess',
+    deviceLoginInput(),
+    { pollToken: [approved], registerProcess: ['hang'], markProcessReplaced: [{ ok: { marked: [] } }], revokeTokens: [{ fail: unreachable() }] },
+    5_000,
+    {
+      states: ['checkingExisting', 'deviceGrant', 'deviceGrant', 'identifying', 'locking', 'registeringProcess', 'markingReplaced', 'revokingIssued', 'failed'],
+      resumable: false,
+      revoked: false,
+    },
+  ],
 ]
 for (const [where, input, script, after, expected] of cancelCases) {
   test(`user.cancel in ${where}: cancelled, resumable ${expected.resumable}, issued tokens revoked ${expected.revoked}`, async () => {
@@ -422,7 +493,10 @@ for (const [where, input, script, after, expected] of cancelCases) {
 
 for (const [where, script] of [
   ['persisting', { persist: ['hang'] }],
-  ['revokingReplaced', { persist: [{ ok: { written: files, kept: [], replaced: [{ server: 'https://auth.omicos.cn', tokens: ['old-token-1'] }] } }], revokeTokens: ['hang'] }],
+  [
+    'revokingReplaced',
+    { persist: [{ ok: { written: files, kept: [], replaced: [{ server: 'https://auth.omicos.cn', tokens: ['old-token-1'] }] } }], revokeTokens: ['hang'] },
+  ],
   ['revokingIssued', { identify: [{ fail: unreachable() }], revokeTokens: ['hang'] }],
 ] as [string, Record<string, Answer[]>][]) {
   test(`user.cancel in ${where} is ignored: the step finishes`, async () => {
@@ -523,7 +597,10 @@ test('only tokens the server issued are revoked: no refresh token, none sent', a
 })
 
 test('replaced tokens in any batch are revoked, every batch as persist gave it', async () => {
-  const replaced = [{ server: 'https://auth.omicos.cn', tokens: [] }, { server: 'http://127.0.0.1:4000', tokens: ['old-token-1'] }]
+  const replaced = [
+    { server: 'https://auth.omicos.cn', tokens: [] },
+    { server: 'http://127.0.0.1:4000', tokens: ['old-token-1'] },
+  ]
   const login = start(passwordLoginInput(), { persist: [{ ok: { written: files, kept: [], replaced } }], revokeTokens: [{ ok: undefined }] })
   assert.is(((await login.done()) as { replacedRevoked: boolean }).replacedRevoked, true)
   assert.equal(login.fx.calls.revokeTokens, [{ batches: replaced }])

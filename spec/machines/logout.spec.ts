@@ -1,7 +1,20 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { described, failure, logoutMachine, type Failure } from '../../machines/index.js'
-import { line, checkSnapshot, EPOCH, files, run, scripted, secrets, settle, StubEffectError, TimerClock, unreachable, type Answer } from '../support/machine-harness.js'
+import {
+  line,
+  checkSnapshot,
+  EPOCH,
+  files,
+  run,
+  scripted,
+  secrets,
+  settle,
+  StubEffectError,
+  TimerClock,
+  unreachable,
+  type Answer,
+} from '../support/machine-harness.js'
 
 const current = {
   accountId: 'acct_42',
@@ -25,7 +38,7 @@ const start = (script: Record<string, Answer[]>, revokeTimeoutMs?: number, expec
   return { ...run(logoutMachine, fx.actors, { input: { revokeTimeoutMs, expectedServer }, clock }), fx }
 }
 
-test('logged in: revokes, deletes that account\'s files, logged out', async () => {
+test("logged in: revokes, deletes that account's files, logged out", async () => {
   const out = start({})
   assert.equal(await out.done(), { kind: 'loggedOut', email: 'you@example.com', server: 'https://auth.omicos.cn', removed: files, revoked: true })
   assert.equal(out.states, ['resolving', 'revoking', 'deleting', 'loggedOut'])
@@ -60,10 +73,7 @@ test('revocation hangs: after revokeTimeoutMs on the clock the files are deleted
   assert.equal(out.snapshot().context.revokeProblem, failure('revocationTimeout', { afterMs: 2000 }))
   assert.is(line(out.snapshot().context.revokeProblem!), 'the server did not confirm the revocation within 2000 ms')
   assert.equal(out.fx.times.deleteFiles, [EPOCH + 2_000])
-  assert.is(
-    checkSnapshot('logout: revoke times out', { states: out.states, context: out.snapshot().context }),
-    null,
-  )
+  assert.is(checkSnapshot('logout: revoke times out', { states: out.states, context: out.snapshot().context }), null)
 })
 
 test('the default revocation timeout is 3 s', async () => {
@@ -75,7 +85,7 @@ test('the default revocation timeout is 3 s', async () => {
   assert.equal(out.fx.times.deleteFiles, [EPOCH + 3_000])
 })
 
-test('deleting fails: failed with the effect\'s local_files message', async () => {
+test("deleting fails: failed with the effect's local_files message", async () => {
   const problem = new StubEffectError('local_files', 'cannot remove /work/ws1/.omicos/cloud_login.json: permission denied')
   const out = start({ deleteFiles: [{ fail: problem }] })
   assert.equal(await out.done(), { kind: 'failed', failure: described('local_files', problem.message) })
@@ -151,7 +161,10 @@ test('the refusal names both servers; no token stays in context after any ending
   const out = start({}, undefined, 'http://127.0.0.1:4000')
   const output = (await out.done()) as { failure: Failure }
   assert.equal(output.failure, failure('wrongServer', { here: 'https://auth.omicos.cn', asked: 'http://127.0.0.1:4000' }))
-  for (const script of [{}, { revokeTokens: [{ fail: unreachable() }] }, { deleteFiles: [{ fail: new StubEffectError('local_files', 'busy') }] }] as Record<string, Answer[]>[]) {
+  for (const script of [{}, { revokeTokens: [{ fail: unreachable() }] }, { deleteFiles: [{ fail: new StubEffectError('local_files', 'busy') }] }] as Record<
+    string,
+    Answer[]
+  >[]) {
     const ended = start(script)
     await ended.done()
     const text = JSON.stringify(ended.snapshot().context)

@@ -6,7 +6,16 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { fromPromise, type AnyStateMachine } from 'xstate'
-import { described, deviceGrantMachine, loginMachine, logoutMachine, passwordGrantMachine, statusMachine, type Failure, type StatusReport } from '../../machines/index.js'
+import {
+  described,
+  deviceGrantMachine,
+  loginMachine,
+  logoutMachine,
+  passwordGrantMachine,
+  statusMachine,
+  type Failure,
+  type StatusReport,
+} from '../../machines/index.js'
 import {
   account,
   allStateNodes,
@@ -147,7 +156,12 @@ test('login: while each effect runs, it is the one child, by its id', async () =
   await seen(passwordLoginInput(), { registerProcess: ['hang'] }, 'registeringProcess', 'registerProcess')
   await seen(passwordLoginInput(), { persist: ['hang'] }, 'persisting', 'persist')
   await seen(passwordLoginInput(), { persist: [replacing], revokeTokens: ['hang'] }, 'revokingReplaced', 'revokeReplaced')
-  await seen(passwordLoginInput(), { persist: [{ fail: new StubEffectError('local_files', 'disk full') }], revokeTokens: ['hang'] }, 'revokingIssued', 'revokeIssued')
+  await seen(
+    passwordLoginInput(),
+    { persist: [{ fail: new StubEffectError('local_files', 'disk full') }], revokeTokens: ['hang'] },
+    'revokingIssued',
+    'revokeIssued',
+  )
 })
 
 test('logout and status: while each effect runs, it is the one child, by its id', async () => {
@@ -223,7 +237,10 @@ test('an effect the front end did not provide is named in the failure (login, lo
     delete actors[missing]
     const { started, messages } = actorErrors(loginWith(actors), {}, passwordLoginInput())
     await started.done()
-    assert.ok(messages.some((message) => message.includes(`"${missing}" effect was not provided`)), `${missing}: ${messages.join(' | ')}`)
+    assert.ok(
+      messages.some((message) => message.includes(`"${missing}" effect was not provided`)),
+      `${missing}: ${messages.join(' | ')}`,
+    )
   }
   for (const [machine, script, missing, input] of [
     [logoutMachine, { resolveAccount: [{ ok: current }], deleteFiles: [{ ok: { removed: files } }] }, 'revokeTokens', {}],
@@ -236,7 +253,10 @@ test('an effect the front end did not provide is named in the failure (login, lo
     const clock = new TimerClock()
     const { started, messages } = actorErrors(machine, scripted(script, clock).actors, input)
     await started.done()
-    assert.ok(messages.some((message) => message.includes(`"${missing}" effect was not provided`)), `${machine.id} ${missing}: ${messages.join(' | ')}`)
+    assert.ok(
+      messages.some((message) => message.includes(`"${missing}" effect was not provided`)),
+      `${machine.id} ${missing}: ${messages.join(' | ')}`,
+    )
   }
 })
 

@@ -83,7 +83,9 @@ test('a wrong password on a terminal: asked again as try 2 with the reason; the 
   assert.equal(await grant.done(), { kind: 'granted', tokens })
   assert.equal(grant.states, ['authenticating', 'invalidCredentials', 'authenticating', 'granted'])
   // The server does not say which of the two was wrong: the email is asked again, the last one offered.
-  assert.equal(grant.fx.calls.promptCredentials, [{ email: null, emailDefault: 'you@example.com', attempt: 2, lastError: failure('wrongCredentials', { serverText: null, attempts: 1 }) }])
+  assert.equal(grant.fx.calls.promptCredentials, [
+    { email: null, emailDefault: 'you@example.com', attempt: 2, lastError: failure('wrongCredentials', { serverText: null, attempts: 1 }) },
+  ])
   assert.equal(passwords(grant), [secrets.wrongPassword, secrets.password])
   assert.equal([grant.snapshot().context.attempts, grant.snapshot().context.lastError], [2, null])
   noPasswordLeft(grant)
@@ -91,11 +93,17 @@ test('a wrong password on a terminal: asked again as try 2 with the reason; the 
 
 test('a wrong email corrected at the second try: the new one is sent, and offered at the third', async () => {
   const grant = start(
-    { authenticate: [wrong, wrong, granted], promptCredentials: [typed(secrets.password, 'typo@example.com'), typed(secrets.password, 'you@example.com'), typed(secrets.password, 'you@example.com')] },
+    {
+      authenticate: [wrong, wrong, granted],
+      promptCredentials: [typed(secrets.password, 'typo@example.com'), typed(secrets.password, 'you@example.com'), typed(secrets.password, 'you@example.com')],
+    },
     { email: null, password: null, canPrompt: true },
   )
   assert.equal(await grant.done(), { kind: 'granted', tokens })
-  assert.equal((grant.fx.calls.authenticate as { email: string }[]).map((c) => c.email), ['typo@example.com', 'you@example.com', 'you@example.com'])
+  assert.equal(
+    (grant.fx.calls.authenticate as { email: string }[]).map((c) => c.email),
+    ['typo@example.com', 'you@example.com', 'you@example.com'],
+  )
   assert.equal(grant.fx.calls.promptCredentials, [
     { email: null, attempt: 1, lastError: null },
     { email: null, emailDefault: 'typo@example.com', attempt: 2, lastError: failure('wrongCredentials', { serverText: null, attempts: 1 }) },
@@ -112,14 +120,23 @@ test('three wrong passwords: refused (wrongCredentials) after the third, "3 trie
   const failure = await failureOf(grant)
   assert.equal(failure, { kind: 'refused', reason: 'wrongCredentials', details: { serverText: null, attempts: 3 } })
   assert.is(line(failure), 'wrong email or password (3 tries); run the login again')
-  assert.equal(grant.states, ['reachingServer', 'prompting', 'authenticating', 'invalidCredentials', 'authenticating', 'invalidCredentials', 'authenticating', 'failed'])
+  assert.equal(grant.states, [
+    'reachingServer',
+    'prompting',
+    'authenticating',
+    'invalidCredentials',
+    'authenticating',
+    'invalidCredentials',
+    'authenticating',
+    'failed',
+  ])
   assert.equal(passwords(grant), ['a', 'b', 'c'])
-  assert.equal((grant.fx.calls.promptCredentials as { attempt: number }[]).map((c) => c.attempt), [1, 2, 3])
-  assert.is(grant.snapshot().context.attempts, 3)
-  assert.is(
-    checkSnapshot('password grant: three wrong passwords', { states: grant.states, context: grant.snapshot().context, output: await grant.done() }),
-    null,
+  assert.equal(
+    (grant.fx.calls.promptCredentials as { attempt: number }[]).map((c) => c.attempt),
+    [1, 2, 3],
   )
+  assert.is(grant.snapshot().context.attempts, 3)
+  assert.is(checkSnapshot('password grant: three wrong passwords', { states: grant.states, context: grant.snapshot().context, output: await grant.done() }), null)
 })
 
 test('maxAttempts is honoured (2 tries)', async () => {
@@ -223,7 +240,10 @@ test('connection failures: retried after 500 then 1000 ms, then unreachable; cou
 })
 
 test('maxRetries and retryBaseMs are honoured', async () => {
-  const grant = start({ authenticate: [{ fail: unreachable() }, { fail: unreachable() }, { fail: unreachable() }, { fail: unreachable() }] }, { maxRetries: 3, retryBaseMs: 100 })
+  const grant = start(
+    { authenticate: [{ fail: unreachable() }, { fail: unreachable() }, { fail: unreachable() }, { fail: unreachable() }] },
+    { maxRetries: 3, retryBaseMs: 100 },
+  )
   await settle()
   await grant.advance(10_000)
   assert.equal(grant.fx.times.authenticate, [EPOCH, EPOCH + 100, EPOCH + 300, EPOCH + 700])
@@ -284,7 +304,10 @@ test('a server that cannot be reached before the prompt: tried again after 500 m
   await grant.advance(1_000)
   const failure = await failureOf(grant)
   assert.is(failure.kind, 'unreachable')
-  assert.equal(grant.fx.times.reachServer.map((t) => t - EPOCH), [0, 500, 1_500])
+  assert.equal(
+    grant.fx.times.reachServer.map((t) => t - EPOCH),
+    [0, 500, 1_500],
+  )
   assert.equal(grant.fx.calls.promptCredentials, [])
   assert.equal(grant.fx.calls.authenticate, [])
   assert.equal(grant.states, ['reachingServer', 'waitingToReach', 'reachingServer', 'waitingToReach', 'reachingServer', 'failed'])
@@ -312,7 +335,10 @@ test('retries spent reaching the server are not taken from the password: the gra
   await grant.advance(500)
   await grant.advance(1_000)
   assert.equal(await grant.done(), { kind: 'granted', tokens })
-  assert.equal(grant.fx.times.authenticate.map((t) => t - EPOCH), [500, 1_000, 2_000])
+  assert.equal(
+    grant.fx.times.authenticate.map((t) => t - EPOCH),
+    [500, 1_000, 2_000],
+  )
 })
 
 test('the defaults are the documented ones', () => {

@@ -132,14 +132,19 @@ const loginOracle: Oracle = (observed) => {
   const toGrant = (step: StepView): Expectation => {
     phase = 'grant'
     if (input.method === 'password') {
-      expectInput(step, 'passwordGrant', { ...input.passwordGrant, server, email: input.email, password: input.password ?? null, canPrompt: input.canPrompt ?? false })
+      expectInput(step, 'passwordGrant', {
+        ...input.passwordGrant,
+        server,
+        email: input.email,
+        password: input.password ?? null,
+        canPrompt: input.canPrompt ?? false,
+      })
       return { calls: ['passwordGrant'] }
     }
     expectInput(step, 'deviceGrant', { ...input.deviceGrant, server, name: input.name, hostname: input.hostname ?? '', reportsToParent: true })
     return { calls: ['deviceGrant'] }
   }
-  const issuedEnd = (step: StepView, revoked: boolean) =>
-    ending(step, failed(pendingFailure!.kind, { resumableUntil: null, issuedRevoked: revoked }))
+  const issuedEnd = (step: StepView, revoked: boolean) => ending(step, failed(pendingFailure!.kind, { resumableUntil: null, issuedRevoked: revoked }))
   return judge(observed, (step) => {
     const { event } = step
     if (step.index < 0) {
@@ -287,7 +292,13 @@ const mine: ExistingLogin = {
   hasRefreshToken: true,
   path: files[0],
 }
-const pairing = { userCode: 'BCDF-GHJK', verificationUri: 'https://auth.omicos.cn/device', verificationUriComplete: null, deadline: EPOCH + 600_000, intervalMs: 5_000 }
+const pairing = {
+  userCode: 'BCDF-GHJK',
+  verificationUri: 'https://auth.omicos.cn/device',
+  verificationUriComplete: null,
+  deadline: EPOCH + 600_000,
+  intervalMs: 5_000,
+}
 
 const loginModel: Model = {
   name: 'login',
@@ -318,8 +329,14 @@ const loginModel: Model = {
       { kind: 'invalid', failure: failure('loginRejected', { host: 'auth.omicos.cn', status: 401 }), at: EPOCH },
     ],
     renewLogin: () => [{ kind: 'renewed', userTokenExpiresAt: EPOCH + 30 * 86_400_000 }, { kind: 'rejected' }],
-    passwordGrant: () => [{ kind: 'granted', tokens: tokenSet(EPOCH) }, { kind: 'failed', failure: failure('wrongCredentials', { serverText: null, attempts: 1 }) }],
-    deviceGrant: () => [{ kind: 'granted', tokens: tokenSet(EPOCH + 5_000) }, { kind: 'failed', failure: failure('pairingExpired', {}) }],
+    passwordGrant: () => [
+      { kind: 'granted', tokens: tokenSet(EPOCH) },
+      { kind: 'failed', failure: failure('wrongCredentials', { serverText: null, attempts: 1 }) },
+    ],
+    deviceGrant: () => [
+      { kind: 'granted', tokens: tokenSet(EPOCH + 5_000) },
+      { kind: 'failed', failure: failure('pairingExpired', {}) },
+    ],
     identify: () => [account, { ...account, email: 'EVE@example.com' }],
     lockCredentials: () => [undefined],
     registerProcess: () => [
@@ -355,10 +372,18 @@ const loginModel: Model = {
   userEvents: (snapshot) => [
     ...cancel(),
     ...(snapshot.matches('deviceGrant') && !snapshot.context.pairing
-      ? [{ type: 'grant.pairing', pairing }, { type: 'app.resume', now: EPOCH + 60_000 }]
+      ? [
+          { type: 'grant.pairing', pairing },
+          { type: 'app.resume', now: EPOCH + 60_000 },
+        ]
       : []),
   ],
-  project: ({ context }) => ({ error: context.error?.kind, pairing: context.pairing !== null, replaced: context.replaced.length, renewable: context.existing?.hasRefreshToken }),
+  project: ({ context }) => ({
+    error: context.error?.kind,
+    pairing: context.pairing !== null,
+    replaced: context.replaced.length,
+    renewable: context.existing?.hasRefreshToken,
+  }),
   oracle: loginOracle,
 }
 
@@ -385,7 +410,7 @@ const passwordOracle: Oracle = (observed) => {
   let retries = 0
   let email = input.email
   let password = input.password
-  let wait: { from: number; ms: number; then: 'reach' | 'send' } | null = null
+  let wait: { from: number; ms: number; next: 'reach' | 'send' } | null = null
   const end = (step: StepView, e: Expectation) => ending(step, e, e.end?.kind === 'granted' ? [secrets.userToken, secrets.refreshToken] : [])
   const send = (step: StepView): Expectation => {
     expectInput(step, 'authenticate', { server: input.server, email, password })
@@ -399,7 +424,7 @@ const passwordOracle: Oracle = (observed) => {
   const retryOrEnd = (step: StepView, then: 'reach' | 'send'): Expectation => {
     const error = (step.event as any).error
     if (error.kind !== 'unreachable' || error.reason === 'tls' || retries >= maxRetries) return end(step, failed(errorKind(step.event)))
-    wait = { from: step.at, ms: retryBaseMs * 2 ** retries, then }
+    wait = { from: step.at, ms: retryBaseMs * 2 ** retries, next: then }
     retries += 1
     return {}
   }
@@ -417,7 +442,7 @@ const passwordOracle: Oracle = (observed) => {
       }
       const waited = step.at - wait.from
       if (waited !== wait.ms) step.problem(`tried again ${waited} ms after the answer, the wait due was ${wait.ms} ms`)
-      const then = wait.then
+      const then = wait.next
       wait = null
       return then === 'reach' ? reach(step) : send(step)
     }
@@ -441,11 +466,16 @@ const passwordOracle: Oracle = (observed) => {
         if (output.kind === 'granted') return end(step, { end: { kind: 'granted', fields: { tokens: output.tokens } } })
         if (output.kind === 'invalid') {
           if (tries >= maxTries || !input.canPrompt) return end(step, failed('refused'))
-          expectInput(step, 'promptCredentials', { email: null, emailDefault: email, attempt: tries + 1, lastError: failure('wrongCredentials', { serverText: output.serverText, attempts: tries }) })
+          expectInput(step, 'promptCredentials', {
+            email: null,
+            emailDefault: email,
+            attempt: tries + 1,
+            lastError: failure('wrongCredentials', { serverText: output.serverText, attempts: tries }),
+          })
           return { calls: ['promptCredentials'] }
         }
         if (output.retryAfterMs > maxRateLimitWaitMs || tries >= maxTries) return end(step, failed('refused'))
-        wait = { from: step.at, ms: output.retryAfterMs, then: 'send' }
+        wait = { from: step.at, ms: output.retryAfterMs, next: 'send' }
         return {}
       }
     }
@@ -475,7 +505,10 @@ const passwordModel: Model = {
   outputs: {
     reachServer: () => [undefined],
     // A second account typed: what the next try sends and offers again is what was typed last.
-    promptCredentials: () => [{ email: 'you@example.com', password: secrets.password }, { email: 'other@example.com', password: secrets.wrongPassword }],
+    promptCredentials: () => [
+      { email: 'you@example.com', password: secrets.password },
+      { email: 'other@example.com', password: secrets.wrongPassword },
+    ],
     authenticate: () => [
       { kind: 'granted', tokens: tokenSet(EPOCH) },
       { kind: 'invalid', serverText: null },
@@ -539,7 +572,8 @@ const deviceOracle: Oracle = (observed) => {
     if (isTimer(event)) {
       const waited = step.at - reportedAt
       const now = reported + waited
-      if (event.type.includes('untilDeadline') && now !== deadline) step.problem(`the code was given up at ${now - EPOCH} ms, its deadline is ${deadline - EPOCH} ms`)
+      if (event.type.includes('untilDeadline') && now !== deadline)
+        step.problem(`the code was given up at ${now - EPOCH} ms, its deadline is ${deadline - EPOCH} ms`)
       if (now >= deadline) {
         if (event.type.includes('pollWait') && waited !== waitDue) step.problem(`the wait took ${waited} ms, ${waitDue} ms were due`)
         return expired(step)
@@ -606,7 +640,11 @@ const pollAnswers = ({ context }: AnyMachineSnapshot) => {
   const at = context.now + context.waitMs
   // with the cap below the interval only the answers that touch the backoff are worth trying
   if (context.maxBackoffMs !== 60_000) {
-    return [{ kind: 'pending', at }, ...(context.failures < 2 ? [{ kind: 'unavailable', status: 503, retryAfterMs: null, at }] : []), { kind: 'granted', tokens: tokenSet(at), at }]
+    return [
+      { kind: 'pending', at },
+      ...(context.failures < 2 ? [{ kind: 'unavailable', status: 503, retryAfterMs: null, at }] : []),
+      { kind: 'granted', tokens: tokenSet(at), at },
+    ]
   }
   return [
     { kind: 'pending', at },
@@ -616,7 +654,12 @@ const pollAnswers = ({ context }: AnyMachineSnapshot) => {
     { kind: 'expired', at },
     { kind: 'invalidGrant', at },
     { kind: 'granted', tokens: tokenSet(at), at },
-    ...(context.failures < 2 ? [{ kind: 'unavailable', status: 503, retryAfterMs: null, at }, { kind: 'unavailable', status: 429, retryAfterMs: 45_000, at }] : []),
+    ...(context.failures < 2
+      ? [
+          { kind: 'unavailable', status: 503, retryAfterMs: null, at },
+          { kind: 'unavailable', status: 429, retryAfterMs: 45_000, at },
+        ]
+      : []),
     { kind: 'pending', at: context.deadline },
     // an answer stamped later than the clock: the next wait would end past the deadline
     { kind: 'pending', at: context.deadline - 1_000 },
@@ -835,7 +878,12 @@ const statusModel: Model = {
 for (const model of [loginModel, passwordModel, deviceModel, logoutModel, statusModel]) {
   test(`${model.name}: the machine and every state say what they mean (docs/machines is written from them)`, () => {
     assert.ok(model.machine.root.description)
-    assert.equal(allStateNodes(model.machine).filter((node) => !node.description).map((node) => node.id), [])
+    assert.equal(
+      allStateNodes(model.machine)
+        .filter((node) => !node.description)
+        .map((node) => node.id),
+      [],
+    )
   })
 
   test(`${model.name}: generated paths reach every state and take every transition, each judged by the oracle`, async () => {

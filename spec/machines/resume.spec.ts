@@ -5,7 +5,16 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createActor, type Snapshot } from 'xstate'
-import { canRestore, deviceGrantMachine, provideDeviceLogin, restoreLogin, type DeviceLoginEffects, type LoginInput, type LoginOutput, type PollResult } from '../../machines/index.js'
+import {
+  canRestore,
+  deviceGrantMachine,
+  provideDeviceLogin,
+  restoreLogin,
+  type DeviceLoginEffects,
+  type LoginInput,
+  type LoginOutput,
+  type PollResult,
+} from '../../machines/index.js'
 import { runResumableLogin, type SnapshotStore } from '../../effects/client/index.js'
 import { advanceClock, drive, hang, ok, scriptEffects, stateName, TestClock, within, type Answer, type Script } from '../../testing/index.js'
 
@@ -17,7 +26,8 @@ const input: LoginInput = { server: 'https://auth.example', method: 'device', na
 type Poll = Answer<PollResult, unknown>
 const pending: Poll = ({ now }) => ok({ kind: 'pending', at: now })
 const slowDown: Poll = ({ now }) => ok({ kind: 'slowDown', at: now })
-const granted: Poll = ({ now }) => ok({ kind: 'granted', tokens: { userToken: 'user-token-resume-0123', refreshToken: null, userTokenExpiresAt: null, receivedAt: now }, at: now })
+const granted: Poll = ({ now }) =>
+  ok({ kind: 'granted', tokens: { userToken: 'user-token-resume-0123', refreshToken: null, userTokenExpiresAt: null, receivedAt: now }, at: now })
 
 /** Everything after the grant answers at once; `polls` script the token endpoint. */
 const script = (clock: TestClock, polls: Poll[], extra: Script<DeviceLoginEffects> = {}) =>
@@ -25,12 +35,22 @@ const script = (clock: TestClock, polls: Poll[], extra: Script<DeviceLoginEffect
     checkExisting: [({ now }) => ok({ existing: null, at: now })],
     requestCode: [
       ({ now }) =>
-        ok({ deviceCode: DEVICE_CODE, userCode: 'BCDF-GHJK', verificationUri: 'https://auth.example/device', verificationUriComplete: null, expiresIn: 600, interval: 5, receivedAt: now }),
+        ok({
+          deviceCode: DEVICE_CODE,
+          userCode: 'BCDF-GHJK',
+          verificationUri: 'https://auth.example/device',
+          verificationUriComplete: null,
+          expiresIn: 600,
+          interval: 5,
+          receivedAt: now,
+        }),
     ],
     pollToken: polls,
     identify: [ok({ accountId: 'acct_1', email: 'you@example.com', tier: 'free' })],
     lockCredentials: [ok(undefined)],
-    registerProcess: [({ input: asked, now }) => ok({ processId: asked.processId, processToken: 'process-token-resume-01', processTokenExpiresAt: now + 3_600_000, at: now })],
+    registerProcess: [
+      ({ input: asked, now }) => ok({ processId: asked.processId, processToken: 'process-token-resume-01', processTokenExpiresAt: now + 3_600_000, at: now }),
+    ],
     persist: [ok({ written: ['memory'], kept: [], replaced: [] })],
     ...extra,
   })
@@ -171,7 +191,14 @@ test('the runner takes a clock: a login cancelled while waiting resumes on the n
   const second = new TestClock(EPOCH + 8_000)
   const secondFx = script(second, [granted], { checkExisting: [], requestCode: [] })
   let resumed = false
-  const secondRun = runResumableLogin({ logic: provideDeviceLogin(secondFx.effects), input, store, now: () => second.now(), clock: second, onResume: () => (resumed = true) })
+  const secondRun = runResumableLogin({
+    logic: provideDeviceLogin(secondFx.effects),
+    input,
+    store,
+    now: () => second.now(),
+    clock: second,
+    onResume: () => (resumed = true),
+  })
   await advanceClock(second, 1_999)
   assert.equal(secondFx.calls.pollToken, [])
   await advanceClock(second, 1)
@@ -191,7 +218,14 @@ test('the driver names a nested state by its path, as a snapshot value reads', a
   await driver.start()
   const output = await within(driver.finish(60_000))
   assert.is(output.kind, 'granted')
-  assert.equal(driver.states, ['requestingCode', 'awaitingApproval.waiting', 'awaitingApproval.polling', 'awaitingApproval.waiting', 'awaitingApproval.polling', 'granted'])
+  assert.equal(driver.states, [
+    'requestingCode',
+    'awaitingApproval.waiting',
+    'awaitingApproval.polling',
+    'awaitingApproval.waiting',
+    'awaitingApproval.polling',
+    'granted',
+  ])
 })
 
 test.run()

@@ -28,7 +28,10 @@ test('machines/index.ts bundles for the browser with no Node import and no effec
   const forbidden = inputs.filter((path) => /(^|\/)(effects|cli|server)\//.test(path) || path.startsWith('node:'))
   assert.equal(forbidden, [])
   const imports = Object.values(result.metafile.inputs).flatMap((input) => input.imports.map((i) => i.path))
-  assert.equal(imports.filter((path) => path.startsWith('node:')), [])
+  assert.equal(
+    imports.filter((path) => path.startsWith('node:')),
+    [],
+  )
   assert.not.match(result.outputFiles[0].text, /\brequire\(["']node:/)
 })
 
@@ -52,7 +55,9 @@ test('effects/client bundles for the browser with no Node import and nothing fro
   const inputs = Object.keys(result.metafile.inputs)
   assert.ok(inputs.some((path) => path.endsWith('effects/client/device-grant.ts')))
   // The credential file's format (effects/store/credential-file.ts) is pure: the client entry re-exports it.
-  const forbidden = inputs.filter((path) => (/(^|\/)(effects\/(node|store)|cli|server)\//.test(path) && !path.endsWith('effects/store/credential-file.ts')) || path.startsWith('node:'))
+  const forbidden = inputs.filter(
+    (path) => (/(^|\/)(effects\/(node|store)|cli|server)\//.test(path) && !path.endsWith('effects/store/credential-file.ts')) || path.startsWith('node:'),
+  )
   assert.equal(forbidden, [])
 })
 

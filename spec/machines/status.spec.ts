@@ -58,7 +58,10 @@ test('online and the token was rejected: renewed with the refresh token, verifie
 })
 
 test('online and rejected, and the refresh token is rejected too: failed, refused (renewRejected): log in again', async () => {
-  const check = start(true, { verifyOnline: [{ ok: { kind: 'invalid', failure: failure('loginRejected', { host: 'auth.omicos.cn', status: 401 }) } }], renewLogin: [{ ok: { kind: 'rejected' } }] })
+  const check = start(true, {
+    verifyOnline: [{ ok: { kind: 'invalid', failure: failure('loginRejected', { host: 'auth.omicos.cn', status: 401 }) } }],
+    renewLogin: [{ ok: { kind: 'rejected' } }],
+  })
   const output = (await check.done()) as { kind: string; failure: { kind: string; reason?: string } }
   assert.is(output.failure.kind, 'refused')
   assert.is(output.failure.reason, 'renewRejected')
@@ -105,13 +108,13 @@ test('online and the server cannot be reached: failed with unreachable', async (
   assert.equal(check.states, ['reading', 'verifying', 'failed'])
 })
 
-test('online and the server answers for another account: failed (bad_response, accountMismatch), the files\' report kept', async () => {
+test("online and the server answers for another account: failed (bad_response, accountMismatch), the files' report kept", async () => {
   const check = start(true, { verifyOnline: [{ ok: { kind: 'valid', account: { ...account, accountId: 'acct_eve', email: 'eve@example.com' }, at: EPOCH } }] })
   const output = (await check.done()) as { failure: { kind: string; reason: string; details: unknown }; report: StatusReport }
   assert.equal([output.failure.kind, output.failure.reason], ['bad_response', 'accountMismatch'])
   assert.equal(output.failure.details, { storedEmail: 'you@example.com', answeredEmail: 'eve@example.com' })
   assert.equal(output.report, report)
-  assert.equal(check.fx.calls.renewLogin, [], 'another account\'s token is not renewed')
+  assert.equal(check.fx.calls.renewLogin, [], "another account's token is not renewed")
   // The same account, its email in another case: verified as usual.
   const cased = start(true, { verifyOnline: [{ ok: { kind: 'valid', account: { ...account, email: 'YOU@example.com' }, at: EPOCH } }] })
   assert.is(((await cased.done()) as { kind: string }).kind, 'reported')
@@ -140,7 +143,7 @@ test('user.cancel while the server is asked: failed (cancelled) at once', async 
   assert.equal(check.states, ['reading', 'verifying', 'failed'])
 })
 
-test('the expected server is the login\'s: verified as usual', async () => {
+test("the expected server is the login's: verified as usual", async () => {
   const check = start(true, { verifyOnline: [{ ok: { kind: 'valid', account } }] }, 'https://auth.omicos.cn')
   assert.equal(await check.done(), { kind: 'reported', report, verified: { kind: 'valid', account }, renewed: false })
   const offline = start(false, {}, 'http://127.0.0.1:4000')
@@ -163,7 +166,7 @@ test('user.cancel while the files are read: failed (cancelled) at once', async (
   assert.equal(check.states, ['reading', 'failed'])
 })
 
-test('renewal is judged on the verdict\'s time: none, or no end date, is not renewed; an end exactly a day away is', async () => {
+test("renewal is judged on the verdict's time: none, or no end date, is not renewed; an end exactly a day away is", async () => {
   const ending = { ...report, userTokenExpiresAt: new Date(EPOCH + 3_600_000).toISOString() }
   const timeless = start(true, { readStatus: [{ ok: ending }], verifyOnline: [{ ok: { kind: 'valid', account } }] })
   assert.is(((await timeless.done()) as { renewed: boolean }).renewed, false, 'no time on the verdict: not renewed')
@@ -182,7 +185,11 @@ test('renewal is judged on the verdict\'s time: none, or no end date, is not ren
 test('what the context holds while renewing and verifying again: the first verdict, kept only when it was valid', async () => {
   const ending = { ...report, userTokenExpiresAt: new Date(EPOCH + 3_600_000).toISOString() }
   const first = { kind: 'valid', account, at: EPOCH }
-  const near = start(true, { readStatus: [{ ok: ending }], verifyOnline: [{ ok: first }, 'hang'], renewLogin: [{ ok: { kind: 'renewed', userTokenExpiresAt: EPOCH + 86_400_000 * 30 } }] })
+  const near = start(true, {
+    readStatus: [{ ok: ending }],
+    verifyOnline: [{ ok: first }, 'hang'],
+    renewLogin: [{ ok: { kind: 'renewed', userTokenExpiresAt: EPOCH + 86_400_000 * 30 } }],
+  })
   await settle()
   assert.equal(near.states, ['reading', 'verifying', 'renewing', 'verifying'])
   assert.equal(near.snapshot().context.verified, first, 'a valid verdict is kept while verifying again')

@@ -37,7 +37,14 @@ test('the published package.json: xstate a peer, no prepare, side effects only i
 })
 
 test('the tarball ships the docs, and every sourceMappingURL names a map that is in it', () => {
-  for (const needed of ['docs/embedding.md', 'docs/cli-json.schema.json', 'docs/machines/login.md', 'docs/machines/device-grant.md', 'dist/testing/index.js', 'dist/effects/client/index.js']) {
+  for (const needed of [
+    'docs/embedding.md',
+    'docs/cli-json.schema.json',
+    'docs/machines/login.md',
+    'docs/machines/device-grant.md',
+    'dist/testing/index.js',
+    'dist/effects/client/index.js',
+  ]) {
     assert.ok(packed.files.includes(needed), needed)
   }
   const shipped = new Set(packed.files)
@@ -90,7 +97,7 @@ for (const which of ['lowest', 'newest'] as const) {
     installProject(dir, packed.tarball, { xstate: version, '@statelyai/inspect': devDependency('@statelyai/inspect'), '@types/node': devDependency('@types/node') })
     const installed = JSON.parse(readFileSync(join(dir, 'node_modules/xstate/package.json'), 'utf8')) as { version: string }
     assert.is(installed.version, version)
-    assert.not.ok(existsSync(join(dir, 'node_modules/omicos-auth/node_modules/xstate')), 'the package uses the app\'s xstate, no copy of its own')
+    assert.not.ok(existsSync(join(dir, 'node_modules/omicos-auth/node_modules/xstate')), "the package uses the app's xstate, no copy of its own")
 
     const blocks = guideBlocks()
     assert.ok(blocks.length >= 6, `${blocks.length} blocks in the guide`)
@@ -103,11 +110,23 @@ for (const which of ['lowest', 'newest'] as const) {
     writeFileSync(
       join(dir, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', lib: ['ES2022', 'DOM'], types: ['node'], strict: true, noEmit: true, skipLibCheck: true },
+        compilerOptions: {
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          target: 'ES2022',
+          lib: ['ES2022', 'DOM'],
+          types: ['node'],
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+        },
         files: [...files, 'consumer.ts'],
       }),
     )
-    const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')], { encoding: 'utf8', timeout: 180_000 })
+    const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')], {
+      encoding: 'utf8',
+      timeout: 180_000,
+    })
     assert.is(tsc.status, 0, `tsc --strict with xstate ${version}:\n${tsc.stdout}${tsc.stderr}`)
 
     // The guide's test, as its reader would run it (TypeScript stripped, nothing else changed).
@@ -120,12 +139,22 @@ for (const which of ['lowest', 'newest'] as const) {
     assert.is(ran.stdout.trim(), 'logged in, polled at 5 s and 10 s')
 
     // The script exits 1 over its budget; what it measured is asserted here, not its exit.
-    const size = spawnSync(process.execPath, [join(ROOT, 'scripts/browser-bundle-size.mjs'), '--from', dir, '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 })
+    const size = spawnSync(process.execPath, [join(ROOT, 'scripts/browser-bundle-size.mjs'), '--from', dir, '--json'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    })
     const figures = JSON.parse(size.stdout) as { gzip: number; budget: number; nodeImports: string[]; xstate: boolean; inputs: string[] }
     assert.equal(figures.nodeImports, [], 'no node: import in the browser bundle')
     assert.ok(figures.xstate, 'xstate is in the measured bundle')
-    assert.ok(figures.inputs.every((path) => !path.includes('password-grant')), 'a device login bundles no password grant')
-    assert.ok(figures.inputs.some((path) => path.endsWith('omicos-auth/dist/machines/login.machine.js')), 'from the installed package')
+    assert.ok(
+      figures.inputs.every((path) => !path.includes('password-grant')),
+      'a device login bundles no password grant',
+    )
+    assert.ok(
+      figures.inputs.some((path) => path.endsWith('omicos-auth/dist/machines/login.machine.js')),
+      'from the installed package',
+    )
   })
 }
 

@@ -101,13 +101,19 @@ const devicePolls = () => ref.server.requests.filter((r) => r.path === '/token' 
 test('the bundle is browser-only code: no Node built-in left to import, no fetch ponyfill', () => {
   assert.equal(built.externalImports, [])
   assert.ok(built.inputs.includes(`${PACKAGE}machines/login.machine.js`), 'the machine is bundled as the package ships it')
-  assert.ok(built.inputs.includes(`${PACKAGE}effects/client/run-actor.js`), 'run by the engine\'s own runner')
+  assert.ok(built.inputs.includes(`${PACKAGE}effects/client/run-actor.js`), "run by the engine's own runner")
   assert.ok(built.inputs.includes(`${PACKAGE}effects/client/device-grant.js`), 'the RFC 8628 client is shared with the CLI')
-  assert.equal(built.inputs.filter((path) => /^(machines|effects)\//.test(path)), [], 'nothing from the repository\'s sources')
-  const nodeOnly = built.inputs.filter((path) =>
-    /node_modules\/(cross-fetch|node-fetch|whatwg-fetch)\//.test(path) ||
-    path.startsWith(`${PACKAGE}effects/node/`) ||
-    path.startsWith(`${PACKAGE}effects/store/`))
+  assert.equal(
+    built.inputs.filter((path) => /^(machines|effects)\//.test(path)),
+    [],
+    "nothing from the repository's sources",
+  )
+  const nodeOnly = built.inputs.filter(
+    (path) =>
+      /node_modules\/(cross-fetch|node-fetch|whatwg-fetch)\//.test(path) ||
+      path.startsWith(`${PACKAGE}effects/node/`) ||
+      path.startsWith(`${PACKAGE}effects/store/`),
+  )
   assert.equal(nodeOnly, [])
 })
 
@@ -129,7 +135,11 @@ test('the page shows a code, resumes the same code after a reload, and logs in o
     assert.ok(await page.isHidden('#server-form'), 'no second pairing while one runs')
 
     // The page polls at the interval.
-    await timeout(page.waitForFunction(() => Number(document.querySelector('#polls')?.textContent) >= 1), 10_000, 'a first poll')
+    await timeout(
+      page.waitForFunction(() => Number(document.querySelector('#polls')?.textContent) >= 1),
+      10_000,
+      'a first poll',
+    )
 
     await timeout(page.reload(), 10_000, 'reloading')
     await waitForState(page, 'awaitingApproval')
@@ -137,7 +147,11 @@ test('the page shows a code, resumes the same code after a reload, and logs in o
     assert.ok(await page.isVisible('#resumed'))
     assert.is(deviceAuthorizations() - before, 1, 'no new code was asked for')
     const pollsAtReload = devicePolls()
-    await timeout(page.waitForFunction(() => Number(document.querySelector('#polls')?.textContent) >= 2), 10_000, 'polling after the reload')
+    await timeout(
+      page.waitForFunction(() => Number(document.querySelector('#polls')?.textContent) >= 2),
+      10_000,
+      'polling after the reload',
+    )
     assert.ok(devicePolls() > pollsAtReload, 'the resumed pairing polls the server again')
 
     await approveOnDevicePage(code)

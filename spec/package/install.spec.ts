@@ -30,7 +30,10 @@ function run(command: string, args: string[], cwd: string, ms: number): SpawnSyn
 
 const npm = (args: string[], cwd: string, ms = 120_000) => run('npm', ['--no-audit', '--no-fund', '--loglevel=error', ...args], cwd, ms)
 
-interface Packed { filename: string; files: Array<{ path: string }> }
+interface Packed {
+  filename: string
+  files: Array<{ path: string }>
+}
 
 /** `npm pack` without lifecycle scripts: the root's `prepack` would rebuild dist/ under the other spec files running now. */
 function pack(cwd: string): { tarball: string; files: string[] } {
@@ -56,11 +59,32 @@ test.after(() => {
 
 test('the omicos-auth tarball holds the built code, declarations, docs, README, CHANGELOG and LICENSE only', () => {
   const { files } = cli
-  for (const needed of ['LICENSE', 'README.md', 'CHANGELOG.md', 'package.json', 'dist/cli/omicos.cjs', 'dist/cli/main.js', 'dist/cli/rendered-texts.json', 'dist/cli/status-main.cjs', 'dist/cli/status-main.cjs.cache', 'dist/effects/node/api.js', 'dist/effects/node/api.d.ts', 'dist/machines/index.d.ts', 'dist/effects/client/device-grant.d.ts', 'dist/effects/client/index.d.ts', 'dist/testing/index.d.ts', 'docs/embedding.md', 'docs/machines/login.md', 'docs/cli-json.schema.json']) {
+  for (const needed of [
+    'LICENSE',
+    'README.md',
+    'CHANGELOG.md',
+    'package.json',
+    'dist/cli/omicos.cjs',
+    'dist/cli/main.js',
+    'dist/cli/rendered-texts.json',
+    'dist/cli/status-main.cjs',
+    'dist/cli/status-main.cjs.cache',
+    'dist/effects/node/api.js',
+    'dist/effects/node/api.d.ts',
+    'dist/machines/index.d.ts',
+    'dist/effects/client/device-grant.d.ts',
+    'dist/effects/client/index.d.ts',
+    'dist/testing/index.d.ts',
+    'docs/embedding.md',
+    'docs/machines/login.md',
+    'docs/cli-json.schema.json',
+  ]) {
     assert.ok(files.includes(needed), `the tarball holds ${needed}`)
   }
   // The transpiled entries ship their maps (sources inlined); the CLI bundles do not (megabytes of dependencies).
-  const unwanted = files.filter((f) => (f.endsWith('.map') && f.startsWith('dist/cli/')) || /^(dist\/)?(spec|server|scripts|examples)\//.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts')))
+  const unwanted = files.filter(
+    (f) => (f.endsWith('.map') && f.startsWith('dist/cli/')) || /^(dist\/)?(spec|server|scripts|examples)\//.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts')),
+  )
   assert.equal(unwanted, [], 'no CLI source maps, specs, server, scripts, examples or sources')
 })
 
@@ -69,7 +93,10 @@ test('the omicos-auth-server tarball holds its bin, built code and declarations'
   for (const needed of ['LICENSE', 'README.md', 'CHANGELOG.md', 'package.json', 'bin/omicos-auth-server.js', 'dist/main.js', 'dist/index.js', 'dist/index.d.ts']) {
     assert.ok(files.includes(needed), `the tarball holds ${needed}`)
   }
-  assert.equal(files.filter((f) => f.endsWith('.map') || (f.endsWith('.ts') && !f.endsWith('.d.ts'))), [])
+  assert.equal(
+    files.filter((f) => f.endsWith('.map') || (f.endsWith('.ts') && !f.endsWith('.d.ts'))),
+    [],
+  )
 })
 
 test('omicos-auth installs into an empty folder: `omicos --version` runs, the API loads, nothing native', () => {
@@ -78,7 +105,12 @@ test('omicos-auth installs into an empty folder: `omicos --version` runs, the AP
   npm(['install', '--prefix', dir, cli.tarball], dir)
   const version = run(join(dir, 'node_modules/.bin/omicos'), ['--version'], dir, 20_000)
   assert.is(version.stdout.trim(), VERSION)
-  const api = run(process.execPath, ['--input-type=module', '-e', "const m = await import('omicos-auth'); console.log(typeof m.login, typeof m.deviceLogin)"], dir, 20_000)
+  const api = run(
+    process.execPath,
+    ['--input-type=module', '-e', "const m = await import('omicos-auth'); console.log(typeof m.login, typeof m.deviceLogin)"],
+    dir,
+    20_000,
+  )
   assert.is(api.stdout.trim(), 'function function')
   assert.equal(nativeParts(join(dir, 'node_modules')), [], 'no native addon in the CLI package dependency tree')
 })
@@ -91,7 +123,10 @@ test('omicos-auth installs into a clean global prefix: `omicos --version` runs f
   assert.equal(nativeParts(join(prefix, 'lib/node_modules')), [])
   // The plain status runs from its own bundle, the parsed one from the CLI's: both are in the package.
   const home = join(work, 'home')
-  for (const args of [['login', '--status'], ['login', '--status', '--no-force']]) {
+  for (const args of [
+    ['login', '--status'],
+    ['login', '--status', '--no-force'],
+  ]) {
     const status = spawnSync(join(prefix, 'bin/omicos'), args, { cwd: work, env: { ...env, OMICOS_HOME: home }, encoding: 'utf8', timeout: 20_000 })
     assert.is(status.status, 1, `${args.join(' ')}: ${status.stderr}`)
     assert.match(status.stdout, /^Not logged in\./)

@@ -28,7 +28,11 @@ const cruise = (tree: Tree): string[] => {
     const run = spawnSync(process.execPath, [CRUISER, '--config', CONFIG, '--output-type', 'err', ...roots], { cwd: dir, encoding: 'utf8', timeout: 120_000 })
     // One violation a block: `error <rule>: <from> → <to>`, a cycle's modules on further lines.
     const violations = [...run.stdout.matchAll(/^ *error ([\w-]+): (.*(?:\n {6}.*)*)/gm)].map(
-      ([, rule, path]) => `${rule}: ${path.trim().split(/\s*\u2192\s*/).join(' -> ')}`,
+      ([, rule, path]) =>
+        `${rule}: ${path
+          .trim()
+          .split(/\s*\u2192\s*/)
+          .join(' -> ')}`,
     )
     // The checker's exit code is the number of errors it found: a broken rule fails `npm test`.
     assert.is(run.status, violations.length, run.stdout + run.stderr)

@@ -17,7 +17,12 @@ test.before(() => {
   assert.ok(existsSync(BIN), `${BIN} is built`)
 })
 
-interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+}
 
 function runBin(args: string[], input?: string, ms = 20_000): Promise<Run> {
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
@@ -36,14 +41,18 @@ function runBin(args: string[], input?: string, ms = 20_000): Promise<Run> {
 
 function waitForLine(child: ChildProcess, pattern: RegExp, ms: number): Promise<RegExpExecArray> {
   let seen = ''
-  return timeout(new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
-      seen += d
-      const match = pattern.exec(seen)
-      if (match) resolve(match)
-    })
-    child.on('close', (code) => reject(new Error(`exited ${code} before printing ${pattern}: ${seen}`)))
-  }), ms, `waiting for ${pattern}`)
+  return timeout(
+    new Promise((resolve, reject) => {
+      child.stdout!.on('data', (d) => {
+        seen += d
+        const match = pattern.exec(seen)
+        if (match) resolve(match)
+      })
+      child.on('close', (code) => reject(new Error(`exited ${code} before printing ${pattern}: ${seen}`)))
+    }),
+    ms,
+    `waiting for ${pattern}`,
+  )
 }
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -59,9 +68,17 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       const port = Number(match[1])
       assert.ok(port > 0)
       const url = `http://127.0.0.1:${port}`
-      const discovery = await timeout(fetch(`${url}/.well-known/oauth-authorization-server`).then((r) => r.json()), 10_000, 'discovery')
+      const discovery = await timeout(
+        fetch(`${url}/.well-known/oauth-authorization-server`).then((r) => r.json()),
+        10_000,
+        'discovery',
+      )
       assert.is(discovery.issuer, url)
-      const device = await timeout(fetch(`${url}/device/auth`, { method: 'POST', body: new URLSearchParams({ client_id: 'omicos-cli', scope: 'openid' }) }).then((r) => r.json()), 10_000, 'device auth')
+      const device = await timeout(
+        fetch(`${url}/device/auth`, { method: 'POST', body: new URLSearchParams({ client_id: 'omicos-cli', scope: 'openid' }) }).then((r) => r.json()),
+        10_000,
+        'device auth',
+      )
       assert.is(device.interval, 2)
       const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (code, sig) => resolve([code, sig])))
       child.kill(signal)
@@ -87,14 +104,25 @@ test('users add, list and remove', async () => {
 
     const listed = await runBin(['users', 'list', '--data', dataDir])
     assert.is(listed.code, 0)
-    const rows = listed.stdout.trim().split('\n').map((line) => line.split('\t'))
-    assert.equal(rows.map((r) => [r[1], r[2]]), [['ada@example.com', 'pro'], ['bob@example.com', 'free']])
+    const rows = listed.stdout
+      .trim()
+      .split('\n')
+      .map((line) => line.split('\t'))
+    assert.equal(
+      rows.map((r) => [r[1], r[2]]),
+      [
+        ['ada@example.com', 'pro'],
+        ['bob@example.com', 'free'],
+      ],
+    )
     assert.ok(rows.every((r) => /^acct_/.test(r[0]!) && !Number.isNaN(Date.parse(r[3]!))))
 
     // The stored password is what came on stdin, less the newline.
     const ref = await withReferenceServer({ dataDir, users: [] })
     try {
-      const login = await request(ref.server, '/token', { form: { grant_type: 'password', username: 'ada@example.com', password: 'pw with spaces', client_id: 'omicos-cli', scope: 'openid' } })
+      const login = await request(ref.server, '/token', {
+        form: { grant_type: 'password', username: 'ada@example.com', password: 'pw with spaces', client_id: 'omicos-cli', scope: 'openid' },
+      })
       assert.is(login.status, 200)
     } finally {
       await ref.stop()
@@ -106,7 +134,10 @@ test('users add, list and remove', async () => {
 
     const removed = await runBin(['users', 'remove', '--email', 'ADA@example.com', '--data', dataDir])
     assert.is(removed.code, 0, removed.stderr)
-    assert.equal((await listUsers(dataDir)).map((u) => u.email), ['bob@example.com'])
+    assert.equal(
+      (await listUsers(dataDir)).map((u) => u.email),
+      ['bob@example.com'],
+    )
     const again = await runBin(['users', 'remove', '--email', 'ada@example.com', '--data', dataDir])
     assert.is(again.code, 1)
     assert.is(again.stderr, 'error: no account for ada@example.com\n')

@@ -39,99 +39,104 @@ async function pauseWithWrongCodes(client: PageClient): Promise<void> {
   assert.is(fifth.reason, 'paused')
 }
 
-test('while paused, /device/decide refuses wrong and real codes alike, and approves nothing', () => withServer(async (ref) => {
-  const { body: device } = await requestDeviceCode(ref.server)
-  const client = await signedIn(ref)
-  await pauseWithWrongCodes(client)
-  for (let i = 1; i <= 8; i++) {
-    const guess = await client.decide(WRONG, 'approve')
-    assert.is(guess.status, 429, `guess ${i} at /device/decide`)
-    assert.is(guess.reason, 'paused', `guess ${i} at /device/decide`)
-  }
-  const real = await client.decide(device.user_code, 'approve')
-  assert.is(real.status, 429)
-  assert.is(real.reason, 'paused')
-  const poll = await pollDeviceCode(ref.server, device.device_code)
-  assert.is(poll.body.error, 'authorization_pending', 'the code was not approved')
-}))
+test('while paused, /device/decide refuses wrong and real codes alike, and approves nothing', () =>
+  withServer(async (ref) => {
+    const { body: device } = await requestDeviceCode(ref.server)
+    const client = await signedIn(ref)
+    await pauseWithWrongCodes(client)
+    for (let i = 1; i <= 8; i++) {
+      const guess = await client.decide(WRONG, 'approve')
+      assert.is(guess.status, 429, `guess ${i} at /device/decide`)
+      assert.is(guess.reason, 'paused', `guess ${i} at /device/decide`)
+    }
+    const real = await client.decide(device.user_code, 'approve')
+    assert.is(real.status, 429)
+    assert.is(real.reason, 'paused')
+    const poll = await pollDeviceCode(ref.server, device.device_code)
+    assert.is(poll.body.error, 'authorization_pending', 'the code was not approved')
+  }))
 
-test('wrong codes sent to /device/decide count toward the pause too', () => withServer(async (ref) => {
-  const client = await signedIn(ref)
-  for (let i = 1; i < WRONG_CODES_BEFORE_PAUSE; i++) {
-    const answer = await client.decide(WRONG, 'approve')
-    assert.is(answer.status, 400, `wrong code ${i}`)
-    assert.is(answer.reason, 'wrong_code')
-  }
-  const fifth = await client.decide(WRONG, 'deny')
-  assert.is(fifth.status, 429)
-  assert.is(fifth.reason, 'paused')
-  const verify = await client.verify(WRONG)
-  assert.is(verify.reason, 'paused', '/device/verify sees the same pause')
-}))
+test('wrong codes sent to /device/decide count toward the pause too', () =>
+  withServer(async (ref) => {
+    const client = await signedIn(ref)
+    for (let i = 1; i < WRONG_CODES_BEFORE_PAUSE; i++) {
+      const answer = await client.decide(WRONG, 'approve')
+      assert.is(answer.status, 400, `wrong code ${i}`)
+      assert.is(answer.reason, 'wrong_code')
+    }
+    const fifth = await client.decide(WRONG, 'deny')
+    assert.is(fifth.status, 429)
+    assert.is(fifth.reason, 'paused')
+    const verify = await client.verify(WRONG)
+    assert.is(verify.reason, 'paused', '/device/verify sees the same pause')
+  }))
 
-test('/device/decide acts only on the code this session verified', () => withServer(async (ref) => {
-  const { body: first } = await requestDeviceCode(ref.server)
-  const { body: second } = await requestDeviceCode(ref.server)
-  const client = await signedIn(ref)
+test('/device/decide acts only on the code this session verified', () =>
+  withServer(async (ref) => {
+    const { body: first } = await requestDeviceCode(ref.server)
+    const { body: second } = await requestDeviceCode(ref.server)
+    const client = await signedIn(ref)
 
-  const unverified = await client.decide(first.user_code, 'approve')
-  assert.is(unverified.status, 400)
-  assert.is(unverified.reason, 'not_verified')
+    const unverified = await client.decide(first.user_code, 'approve')
+    assert.is(unverified.status, 400)
+    assert.is(unverified.reason, 'not_verified')
 
-  const shown = await client.verify(first.user_code)
-  assert.is(shown.status, 200)
-  assert.match(shown.text, /id="confirm-code"/)
+    const shown = await client.verify(first.user_code)
+    assert.is(shown.status, 200)
+    assert.match(shown.text, /id="confirm-code"/)
 
-  const other = await client.decide(second.user_code, 'approve')
-  assert.is(other.reason, 'not_verified', 'a code other than the one shown is refused')
-  assert.is((await pollDeviceCode(ref.server, second.device_code)).body.error, 'authorization_pending')
+    const other = await client.decide(second.user_code, 'approve')
+    assert.is(other.reason, 'not_verified', 'a code other than the one shown is refused')
+    assert.is((await pollDeviceCode(ref.server, second.device_code)).body.error, 'authorization_pending')
 
-  // Another session of the same account has verified nothing.
-  const otherSession = await signedIn(ref)
-  assert.is((await otherSession.decide(first.user_code, 'approve')).reason, 'not_verified')
+    // Another session of the same account has verified nothing.
+    const otherSession = await signedIn(ref)
+    assert.is((await otherSession.decide(first.user_code, 'approve')).reason, 'not_verified')
 
-  const approved = await client.decide(first.user_code.toLowerCase().replace('-', ''), 'approve')
-  assert.is(approved.status, 200)
-  assert.match(approved.text, /data-outcome="approved"/)
-  const granted = await pollDeviceCode(ref.server, first.device_code)
-  assert.is(granted.status, 200)
-  assert.type(granted.body.access_token, 'string')
+    const approved = await client.decide(first.user_code.toLowerCase().replace('-', ''), 'approve')
+    assert.is(approved.status, 200)
+    assert.match(approved.text, /data-outcome="approved"/)
+    const granted = await pollDeviceCode(ref.server, first.device_code)
+    assert.is(granted.status, 200)
+    assert.type(granted.body.access_token, 'string')
 
-  const again = await client.decide(first.user_code, 'deny')
-  assert.is(again.reason, 'used')
+    const again = await client.decide(first.user_code, 'deny')
+    assert.is(again.reason, 'used')
 
-  // Right codes do not count as wrong ones: none of the above paused anything.
-  assert.is((await client.verify(second.user_code)).status, 200)
-  assert.match((await client.decide(second.user_code, 'deny')).text, /data-outcome="denied"/)
-  assert.is((await pollDeviceCode(ref.server, second.device_code)).body.error, 'access_denied')
-}))
+    // Right codes do not count as wrong ones: none of the above paused anything.
+    assert.is((await client.verify(second.user_code)).status, 200)
+    assert.match((await client.decide(second.user_code, 'deny')).text, /data-outcome="denied"/)
+    assert.is((await pollDeviceCode(ref.server, second.device_code)).body.error, 'access_denied')
+  }))
 
-test('signing in again with a new cookie jar does not lift the pause; nor does another account from the same address', () => withServer(async (ref) => {
-  const { body: device } = await requestDeviceCode(ref.server)
-  await pauseWithWrongCodes(await signedIn(ref))
+test('signing in again with a new cookie jar does not lift the pause; nor does another account from the same address', () =>
+  withServer(async (ref) => {
+    const { body: device } = await requestDeviceCode(ref.server)
+    await pauseWithWrongCodes(await signedIn(ref))
 
-  const fresh = await signedIn(ref)
-  const start = await fresh.send('/device')
-  assert.is(start.reason, 'paused', 'the page says so as soon as it opens')
-  const real = await fresh.verify(device.user_code)
-  assert.is(real.status, 429)
-  assert.is(real.reason, 'paused')
-  assert.is((await fresh.decide(device.user_code, 'approve')).reason, 'paused')
+    const fresh = await signedIn(ref)
+    const start = await fresh.send('/device')
+    assert.is(start.reason, 'paused', 'the page says so as soon as it opens')
+    const real = await fresh.verify(device.user_code)
+    assert.is(real.status, 429)
+    assert.is(real.reason, 'paused')
+    assert.is((await fresh.decide(device.user_code, 'approve')).reason, 'paused')
 
-  const bob = await signedIn(ref, BOB)
-  assert.is((await bob.verify(device.user_code)).reason, 'paused', 'the address is paused too')
-  assert.is((await pollDeviceCode(ref.server, device.device_code)).body.error, 'authorization_pending')
-}))
+    const bob = await signedIn(ref, BOB)
+    assert.is((await bob.verify(device.user_code)).reason, 'paused', 'the address is paused too')
+    assert.is((await pollDeviceCode(ref.server, device.device_code)).body.error, 'authorization_pending')
+  }))
 
-test("the library's own code entry, POST /device, is closed: codes are typed only where they are counted", () => withServer(async (ref) => {
-  const { body: device } = await requestDeviceCode(ref.server)
-  const client = await signedIn(ref)
-  for (const path of ['/device', '/device/']) {
-    const answer = await client.send(path, { user_code: device.user_code, xsrf: 'x', confirm: 'yes' })
-    assert.is(answer.status, 405, path)
-  }
-  assert.is((await pollDeviceCode(ref.server, device.device_code)).body.error, 'authorization_pending')
-}))
+test("the library's own code entry, POST /device, is closed: codes are typed only where they are counted", () =>
+  withServer(async (ref) => {
+    const { body: device } = await requestDeviceCode(ref.server)
+    const client = await signedIn(ref)
+    for (const path of ['/device', '/device/']) {
+      const answer = await client.send(path, { user_code: device.user_code, xsrf: 'x', confirm: 'yes' })
+      assert.is(answer.status, 405, path)
+    }
+    assert.is((await pollDeviceCode(ref.server, device.device_code)).body.error, 'authorization_pending')
+  }))
 
 test('the guess counter: per account and per address, a window, a pause, no reset by a right code, bursts bounded', async () => {
   const dir = makeDataDir()

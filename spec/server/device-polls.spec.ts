@@ -59,12 +59,22 @@ const pending = { status: 400, body: { error: 'authorization_pending' } }
 async function judgedPoll(judgment: PollJudgment, library: { status: number; body: unknown }): Promise<Ctx> {
   const { pacing } = recordingPacing(judgment)
   const current: { ctx?: object } = {}
-  const setup = devicePolls(pacing, TOKEN, () => current.ctx, () => 0)
+  const setup = devicePolls(
+    pacing,
+    TOKEN,
+    () => current.ctx,
+    () => 0,
+  )
   const ctx = request()
-  await answer(setup, ctx, async (readAhead) => {
-    await readAhead('DeviceCode', 'code-1')
-    return library
-  }, current)
+  await answer(
+    setup,
+    ctx,
+    async (readAhead) => {
+      await readAhead('DeviceCode', 'code-1')
+      return library
+    },
+    current,
+  )
   return ctx
 }
 
@@ -73,18 +83,29 @@ test('a poll is timed when it arrives, before the hold, and judged by the read o
   let clock = 1_000
   let held = false
   const current: { ctx?: object } = {}
-  const setup = devicePolls(pacing, TOKEN, () => current.ctx, () => clock, async () => {
-    await new Promise((resolve) => setTimeout(resolve, 5))
-    clock += 5_000
-    held = true
-  })
+  const setup = devicePolls(
+    pacing,
+    TOKEN,
+    () => current.ctx,
+    () => clock,
+    async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      clock += 5_000
+      held = true
+    },
+  )
   const ctx = request()
   let read: ModelRow | undefined
-  await answer(setup, ctx, async (readAhead) => {
-    assert.ok(held, 'the hold comes before the library')
-    read = await readAhead('DeviceCode', 'code-1')
-    return pending
-  }, current)
+  await answer(
+    setup,
+    ctx,
+    async (readAhead) => {
+      assert.ok(held, 'the hold comes before the library')
+      read = await readAhead('DeviceCode', 'code-1')
+      return pending
+    },
+    current,
+  )
   assert.equal(polls, [['code-1', 1_000]], 'stamped with the arrival, not the time after the hold')
   assert.equal(read, ROW)
   assert.equal(ctx.body, { error: 'authorization_pending' })
@@ -112,14 +133,24 @@ test('an early poll whose code was approved, denied or unknown keeps the library
 test('only the first read of a device code in a poll is judged; other models and other requests read plainly', async () => {
   const { pacing, polls } = recordingPacing()
   const current: { ctx?: object } = {}
-  const setup = devicePolls(pacing, TOKEN, () => current.ctx, () => 7)
+  const setup = devicePolls(
+    pacing,
+    TOKEN,
+    () => current.ctx,
+    () => 7,
+  )
   const ctx = request()
-  await answer(setup, ctx, async (readAhead) => {
-    assert.is(readAhead('Grant', 'grant-1'), undefined, 'another model')
-    assert.ok(readAhead('DeviceCode', 'code-1'))
-    assert.is(readAhead('DeviceCode', 'code-1'), undefined, 'a second read in the same request')
-    return pending
-  }, current)
+  await answer(
+    setup,
+    ctx,
+    async (readAhead) => {
+      assert.is(readAhead('Grant', 'grant-1'), undefined, 'another model')
+      assert.ok(readAhead('DeviceCode', 'code-1'))
+      assert.is(readAhead('DeviceCode', 'code-1'), undefined, 'a second read in the same request')
+      return pending
+    },
+    current,
+  )
   assert.equal(polls, [['code-1', 7]])
 
   current.ctx = {}
@@ -133,12 +164,22 @@ test('requests other than POST to the token path are not timed', async () => {
   for (const over of [{ method: 'GET' }, { path: '/device/auth' }, { path: '/token/revocation' }]) {
     const { pacing, polls } = recordingPacing({ slowDown: true, intervalS: 10 })
     const current: { ctx?: object } = {}
-    const setup = devicePolls(pacing, TOKEN, () => current.ctx, () => 0)
+    const setup = devicePolls(
+      pacing,
+      TOKEN,
+      () => current.ctx,
+      () => 0,
+    )
     const ctx = request(over)
-    await answer(setup, ctx, async (readAhead) => {
-      assert.is(readAhead('DeviceCode', 'code-1'), undefined, JSON.stringify(over))
-      return pending
-    }, current)
+    await answer(
+      setup,
+      ctx,
+      async (readAhead) => {
+        assert.is(readAhead('DeviceCode', 'code-1'), undefined, JSON.stringify(over))
+        return pending
+      },
+      current,
+    )
     assert.equal(polls, [])
     assert.equal(ctx.body, { error: 'authorization_pending' }, JSON.stringify(over))
   }
@@ -147,13 +188,23 @@ test('requests other than POST to the token path are not timed', async () => {
 test('a poll whose connection closed before its code was read is a plain read, not counted', async () => {
   const { pacing, polls } = recordingPacing({ slowDown: true, intervalS: 10 })
   const current: { ctx?: object } = {}
-  const setup = devicePolls(pacing, TOKEN, () => current.ctx, () => 0)
+  const setup = devicePolls(
+    pacing,
+    TOKEN,
+    () => current.ctx,
+    () => 0,
+  )
   const ctx = request()
-  await answer(setup, ctx, async (readAhead) => {
-    ctx.req.socket.destroyed = true
-    assert.is(readAhead('DeviceCode', 'code-1'), undefined)
-    return pending
-  }, current)
+  await answer(
+    setup,
+    ctx,
+    async (readAhead) => {
+      ctx.req.socket.destroyed = true
+      assert.is(readAhead('DeviceCode', 'code-1'), undefined)
+      return pending
+    },
+    current,
+  )
   assert.equal(polls, [])
   assert.equal(ctx.body, { error: 'authorization_pending' })
 })
@@ -161,17 +212,30 @@ test('a poll whose connection closed before its code was read is a plain read, n
 test('a pacing that fails fails the read, and the answer is the library one, with no unhandled rejection', async () => {
   const { pacing } = recordingPacing({ slowDown: false }, true)
   const current: { ctx?: object } = {}
-  const setup = devicePolls(pacing, TOKEN, () => current.ctx, () => 0)
+  const setup = devicePolls(
+    pacing,
+    TOKEN,
+    () => current.ctx,
+    () => 0,
+  )
   const ctx = request()
   const unhandled: unknown[] = []
   const onUnhandled = (reason: unknown) => unhandled.push(reason)
   process.on('unhandledRejection', onUnhandled)
   try {
-    await answer(setup, ctx, async (readAhead) => {
-      const failed = await Promise.resolve(readAhead('DeviceCode', 'code-1')).then(() => 'read', (error: Error) => error.message)
-      assert.is(failed, 'the store is down')
-      return { status: 500, body: { error: 'server_error' } }
-    }, current)
+    await answer(
+      setup,
+      ctx,
+      async (readAhead) => {
+        const failed = await Promise.resolve(readAhead('DeviceCode', 'code-1')).then(
+          () => 'read',
+          (error: Error) => error.message,
+        )
+        assert.is(failed, 'the store is down')
+        return { status: 500, body: { error: 'server_error' } }
+      },
+      current,
+    )
     await new Promise((resolve) => setTimeout(resolve, 10))
   } finally {
     process.off('unhandledRejection', onUnhandled)
@@ -199,7 +263,11 @@ test('an issued code gets its pacing row with the interval and the lifetime it w
   await run({}, { error: 'invalid_client' })
   await run({}, { device_code: 42 })
   await run({}, undefined)
-  assert.equal(issued, [['code-1', 5, 300], ['code-2', 5, 600], ['code-3', 5, 600]])
+  assert.equal(issued, [
+    ['code-1', 5, 300],
+    ['code-2', 5, 600],
+    ['code-3', 5, 600],
+  ])
 })
 
 test.run()

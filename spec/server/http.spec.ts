@@ -1,9 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { decidePairing, startServer } from '../../server/index.js'
-import {
-  CLIENT_ID, DEFAULT_USERS, passwordLogin, pollDeviceCode, request, requestDeviceCode, withReferenceServer,
-} from '../support/server.js'
+import { CLIENT_ID, DEFAULT_USERS, passwordLogin, pollDeviceCode, request, requestDeviceCode, withReferenceServer } from '../support/server.js'
 import { sleep, timeout } from '../support/wait.js'
 
 const [ada] = DEFAULT_USERS as [{ email: string; password: string }]
@@ -140,7 +138,10 @@ test('device flow: pending, slow_down, approval, tokens, and a code redeems once
     assert.is(again.body.error, 'invalid_grant')
 
     const entries = ref.server.requests.filter((e) => e.grantType === 'urn:ietf:params:oauth:grant-type:device_code')
-    assert.equal(entries.map((e) => e.error ?? e.status), ['authorization_pending', 'slow_down', 'slow_down', 200, 'invalid_grant'])
+    assert.equal(
+      entries.map((e) => e.error ?? e.status),
+      ['authorization_pending', 'slow_down', 'slow_down', 200, 'invalid_grant'],
+    )
     assert.ok(entries.every((e) => e.deviceCodeId && e.deviceCodeId.length === 12 && !device_code.includes(e.deviceCodeId)))
 
     try {
@@ -230,7 +231,14 @@ test('account info and process registration with rotation', async () => {
     const asProcess = await request(ref.server, '/omicos/account', { headers: { authorization: `Bearer ${second.body.process_token}` } })
     assert.is(asProcess.status, 401, 'a process token is not a user token')
 
-    for (const bad of [{}, { process_id: 'local-ws1' }, { name: 'x' }, { process_id: 'has space', name: 'x' }, { process_id: 'ok', name: '' }, { process_id: 7, name: 'x' }]) {
+    for (const bad of [
+      {},
+      { process_id: 'local-ws1' },
+      { name: 'x' },
+      { process_id: 'has space', name: 'x' },
+      { process_id: 'ok', name: '' },
+      { process_id: 7, name: 'x' },
+    ]) {
       const r = await request(ref.server, '/omicos/processes', { headers: auth, json: bad })
       assert.is(r.status, 400, JSON.stringify(bad))
       assert.is(r.body.error, 'invalid_request')
@@ -246,7 +254,10 @@ test('process tokens expire after processTokenTtl', async () => {
   const ref = await withReferenceServer({ processTokenTtl: 1 })
   try {
     const login = await passwordLogin(ref.server, ada.email, ada.password)
-    const reg = await request(ref.server, '/omicos/processes', { headers: { authorization: `Bearer ${login.body.access_token}` }, json: { process_id: 'local-ws1', name: 'n' } })
+    const reg = await request(ref.server, '/omicos/processes', {
+      headers: { authorization: `Bearer ${login.body.access_token}` },
+      json: { process_id: 'local-ws1', name: 'n' },
+    })
     assert.is(reg.body.expires_in, 1)
     await sleep(1100)
     const current = await request(ref.server, '/omicos/processes/current', { headers: { authorization: `Bearer ${reg.body.process_token}` } })
@@ -269,7 +280,9 @@ test('revocation: user, refresh and process tokens; unknown tokens answer 200', 
     assert.is((await request(ref.server, '/omicos/processes/current', { headers: processAuth })).status, 401)
     assert.is((await request(ref.server, '/omicos/account', { headers: auth })).status, 200, 'the user token still works')
 
-    const revokeUser = await request(ref.server, '/token/revocation', { form: { token: login.body.access_token, token_type_hint: 'access_token', client_id: CLIENT_ID } })
+    const revokeUser = await request(ref.server, '/token/revocation', {
+      form: { token: login.body.access_token, token_type_hint: 'access_token', client_id: CLIENT_ID },
+    })
     assert.is(revokeUser.status, 200)
     assert.is((await request(ref.server, '/omicos/account', { headers: auth })).status, 401)
     const refresh = await request(ref.server, '/token', { form: { grant_type: 'refresh_token', refresh_token: login.body.refresh_token, client_id: CLIENT_ID } })
@@ -358,12 +371,16 @@ test('malformed requests get OAuth JSON errors and the server stays up', async (
     assert.is(longName.body.error, 'invalid_request')
     // Device codes no store could hold answer as unknown codes do, not as a store failure.
     for (const deviceCode of ['nul\u0000code', 'd'.repeat(4000), 'naïve-code']) {
-      const odd = await request(ref.server, '/token', { form: { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: deviceCode, client_id: CLIENT_ID } })
+      const odd = await request(ref.server, '/token', {
+        form: { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: deviceCode, client_id: CLIENT_ID },
+      })
       assert.is(odd.status, 400, JSON.stringify(deviceCode.slice(0, 12)))
       assert.is(odd.body.error, 'invalid_grant', JSON.stringify(deviceCode.slice(0, 12)))
     }
     // A NUL, which PostgreSQL text cannot hold, in every value the server looks up.
-    const nulUser = await request(ref.server, '/token', { form: { grant_type: 'password', username: 'ada\u0000@example.com', password: ada.password, client_id: CLIENT_ID } })
+    const nulUser = await request(ref.server, '/token', {
+      form: { grant_type: 'password', username: 'ada\u0000@example.com', password: ada.password, client_id: CLIENT_ID },
+    })
     assert.is(nulUser.status, 400, 'a NUL in the email')
     assert.is(nulUser.body.error, 'invalid_grant')
     const nulRefresh = await request(ref.server, '/token', { form: { grant_type: 'refresh_token', refresh_token: 'r\u0000t', client_id: CLIENT_ID } })
@@ -390,10 +407,16 @@ test('CORS: a configured origin may call discovery, the token and device endpoin
     const device = await request(ref.server, '/device/auth', { form: { client_id: CLIENT_ID, scope: 'openid' }, headers: withOrigin })
     assert.is(device.status, 200)
     assert.is(device.headers.get('access-control-allow-origin'), origin)
-    const login = await request(ref.server, '/token', { form: { grant_type: 'password', username: ada.email, password: ada.password, client_id: CLIENT_ID }, headers: withOrigin })
+    const login = await request(ref.server, '/token', {
+      form: { grant_type: 'password', username: ada.email, password: ada.password, client_id: CLIENT_ID },
+      headers: withOrigin,
+    })
     assert.is(login.status, 200)
     assert.is(login.headers.get('access-control-allow-origin'), origin)
-    const preflight = await request(ref.server, '/omicos/account', { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } })
+    const preflight = await request(ref.server, '/omicos/account', {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+    })
     assert.is(preflight.status, 204)
     assert.is(preflight.headers.get('access-control-allow-origin'), origin)
     assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /Authorization/i)
@@ -403,7 +426,9 @@ test('CORS: a configured origin may call discovery, the token and device endpoin
     const stranger = await request(ref.server, '/device/auth', { form: { client_id: CLIENT_ID, scope: 'openid' }, headers: { origin: 'http://evil.test' } })
     assert.is(stranger.body.error, 'invalid_request')
     assert.is(stranger.headers.get('access-control-allow-origin'), null)
-    const strangerAccount = await request(ref.server, '/omicos/account', { headers: { origin: 'http://evil.test', authorization: `Bearer ${login.body.access_token}` } })
+    const strangerAccount = await request(ref.server, '/omicos/account', {
+      headers: { origin: 'http://evil.test', authorization: `Bearer ${login.body.access_token}` },
+    })
     assert.is(strangerAccount.headers.get('access-control-allow-origin'), null)
   } finally {
     await ref.stop()

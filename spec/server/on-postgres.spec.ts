@@ -10,8 +10,9 @@ import { startPostgres, type TestPostgres } from '../support/postgres.js'
 import { timeout } from '../support/wait.js'
 
 const fromDist = fileURLToPath(import.meta.url).includes('/dist/spec/')
-const SPECS = ['http', 'pacing', 'pacing-store', 'device-guesses', 'device-page', 'user-token-ttl']
-  .map((name) => fileURLToPath(new URL(fromDist ? `./${name}.spec.js` : `../../dist/spec/server/${name}.spec.js`, import.meta.url)))
+const SPECS = ['http', 'pacing', 'pacing-store', 'device-guesses', 'device-page', 'user-token-ttl'].map((name) =>
+  fileURLToPath(new URL(fromDist ? `./${name}.spec.js` : `../../dist/spec/server/${name}.spec.js`, import.meta.url)),
+)
 
 let postgres: TestPostgres | undefined
 

@@ -171,7 +171,10 @@ test('a code without a pacing row polled at two instances at once: one poll star
     const two = createDevicePacing(instance(), INTERVAL_S)
     const both = await Promise.all([one.poll('code-h', T0), two.poll('code-h', T0 + 1)])
     assert.is(arrived, 2, 'both took the path of a code without a pacing row')
-    assert.equal(both.map((p) => p.judgment).sort((a, b) => Number(a.slowDown) - Number(b.slowDown)), [{ slowDown: false }, { slowDown: true, intervalS: INTERVAL_S + SLOW_DOWN_STEP_S }])
+    assert.equal(
+      both.map((p) => p.judgment).sort((a, b) => Number(a.slowDown) - Number(b.slowDown)),
+      [{ slowDown: false }, { slowDown: true, intervalS: INTERVAL_S + SLOW_DOWN_STEP_S }],
+    )
     assert.ok(both.every((p) => p.row))
     const row = await sql.get<{ expires_at: number }>('SELECT expires_at FROM device_pacing WHERE device_code_hash = ?', [sha256('code-h')])
     assert.ok(row!.expires_at === T0 + 3_600_000 || row!.expires_at === T0 + 1 + 3_600_000, 'kept an hour from its first poll')
@@ -243,7 +246,10 @@ test('many polls at once: each judged and read as if alone, and on PostgreSQL in
       assert.equal(JSON.parse(result.row!.payload).userCode, `U-${polled[i]}`, `poll ${i} read its own code`)
     }
     assert.is(results.filter((r) => r.judgment.slowDown).length, 5)
-    assert.ok(results.slice(0, 20).every((r) => !r.judgment.slowDown), 'the first of each pair was judged first')
+    assert.ok(
+      results.slice(0, 20).every((r) => !r.judgment.slowDown),
+      'the first of each pair was judged first',
+    )
     if (sql.dialect === 'postgres') assert.ok(counter.statements <= 4, `${counter.statements} statements for ${polled.length} polls`)
     else assert.is(counter.statements, 2 * polled.length)
   })
@@ -266,7 +272,10 @@ test('an answer to a batch of polls that does not match its polls fails them, ra
     }
     const pacing = createDevicePacing(database, INTERVAL_S)
     const results = await Promise.allSettled(['p-1', 'p-2', 'p-3'].map((code) => pacing.poll(code, T0)))
-    assert.ok(results.every((r) => r.status === 'rejected' && /answered out of order/.test((r.reason as Error).message)), `answer ${k}: every poll of the batch failed`)
+    assert.ok(
+      results.every((r) => r.status === 'rejected' && /answered out of order/.test((r.reason as Error).message)),
+      `answer ${k}: every poll of the batch failed`,
+    )
   }
 })
 

@@ -64,7 +64,10 @@ test('a poll whose client gave up before the server read it is not counted: the 
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: DEVICE_GRANT, device_code: deviceCode, client_id: 'omicos-cli' }).toString(),
       signal: AbortSignal.timeout(INTERVAL_S * 100),
-    }).then(() => 'answered', (error: Error) => error.name)
+    }).then(
+      () => 'answered',
+      (error: Error) => error.name,
+    )
     assert.is(abandoned, 'TimeoutError', 'the client gave up before the held answer')
 
     await sleep(abandonedSent + INTERVAL_S * 500 - Date.now())

@@ -85,7 +85,7 @@ test('an account added with users add --database signs in at both instances; the
   assert.is(refreshed.status, 200)
 })
 
-test('a pairing issued at one instance is approved on the other one\'s /device page and redeemed at the first', async () => {
+test("a pairing issued at one instance is approved on the other one's /device page and redeemed at the first", async () => {
   const [a, b] = [...running] as [RunningServer, RunningServer]
   const { body: device } = await requestDeviceCode(a)
   assert.is((await pollDeviceCode(a, device.device_code)).body.error, 'authorization_pending')

@@ -24,7 +24,7 @@ const withServer = async (reuse: number | undefined, body: (ref: ReferenceServer
   }
 }
 
-test('within the interval a spent refresh token is honoured; the lost answer\'s tokens are dead, the new ones live', () =>
+test("within the interval a spent refresh token is honoured; the lost answer's tokens are dead, the new ones live", () =>
   withServer(30, async (ref) => {
     const login = await passwordLogin(ref.server, ada.email, ada.password)
     const r1 = login.body.refresh_token as string
@@ -33,9 +33,9 @@ test('within the interval a spent refresh token is honoured; the lost answer\'s 
     const again = await refresh(ref, r1)
     assert.is(again.status, 200, again.text)
     assert.is.not(again.body.refresh_token, lost.body.refresh_token)
-    assert.ok(await works(ref, again.body.access_token), 'the honoured answer\'s user token works')
-    assert.not.ok(await works(ref, lost.body.access_token), 'the lost answer\'s user token is gone')
-    assert.not.ok(await refreshes(ref, lost.body.refresh_token), 'the lost answer\'s refresh token is gone')
+    assert.ok(await works(ref, again.body.access_token), "the honoured answer's user token works")
+    assert.not.ok(await works(ref, lost.body.access_token), "the lost answer's user token is gone")
+    assert.not.ok(await refreshes(ref, lost.body.refresh_token), "the lost answer's refresh token is gone")
     // The grant lives: the honoured answer's refresh token renews, and then R1 is a real replay.
     const next = await refresh(ref, again.body.refresh_token)
     assert.is(next.status, 200, next.text)
@@ -89,7 +89,7 @@ test('the interval runs from the first use, however often the token is honoured'
     assert.ok(Date.now() - started >= 1_000, 'honoured at least during the first second')
   }))
 
-test('with --refresh-reuse-seconds 0 every replay ends the grant (the library\'s own rule)', () =>
+test("with --refresh-reuse-seconds 0 every replay ends the grant (the library's own rule)", () =>
   withServer(0, async (ref) => {
     const login = await passwordLogin(ref.server, ada.email, ada.password)
     const r1 = login.body.refresh_token as string
@@ -118,7 +118,7 @@ test('two replays at once: one is honoured, the other refused without ending the
     const answers = await Promise.all([refresh(ref, r1), refresh(ref, r1)])
     const ok = answers.filter((a) => a.status === 200)
     assert.ok(ok.length >= 1, 'at least one is honoured')
-    for (const answer of ok) assert.ok(await works(ref, answer.body.access_token) || ok.length > 1)
+    for (const answer of ok) assert.ok((await works(ref, answer.body.access_token)) || ok.length > 1)
     assert.ok((await Promise.all(ok.map((a) => works(ref, a.body.access_token)))).some(Boolean), 'the grant lives')
   }))
 

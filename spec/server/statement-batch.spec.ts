@@ -31,14 +31,20 @@ test('a batch holds at most maxSize calls; at most inFlight batches are out, the
   const { batches, call, releaseOne } = recorder({ hold: true })
   const all = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map(call)
   await turn()
-  assert.equal(batches, [['a', 'b', 'c'], ['d', 'e', 'f']])
+  assert.equal(batches, [
+    ['a', 'b', 'c'],
+    ['d', 'e', 'f'],
+  ])
   releaseOne()
   await turn()
   await turn()
   assert.equal(batches[2], ['g', 'h'], 'sent when the first batch came back')
   releaseOne()
   releaseOne()
-  assert.equal(await Promise.all(all), ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((x) => `answer:${x}`))
+  assert.equal(
+    await Promise.all(all),
+    ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((x) => `answer:${x}`),
+  )
 })
 
 test('a call whose key is out waits for that batch to come back, even when another batch could go', async () => {
@@ -61,7 +67,10 @@ test('a call whose key is out waits for that batch to come back, even when anoth
 test('a failed batch fails each of its calls with its error, and nothing is sent again', async () => {
   const { batches, call } = recorder({ fail: (inputs) => inputs.includes('bad') })
   const answers = await Promise.allSettled(['a', 'bad', 'c'].map(call))
-  assert.equal(answers.map((a) => (a.status === 'rejected' ? (a.reason as Error).message : a.value)), ['refused', 'refused', 'refused'])
+  assert.equal(
+    answers.map((a) => (a.status === 'rejected' ? (a.reason as Error).message : a.value)),
+    ['refused', 'refused', 'refused'],
+  )
   assert.is(batches.length, 1)
   assert.is(await call('d'), 'answer:d', 'the next batch goes out')
 })

@@ -24,11 +24,42 @@ function openssl(args: string[]): void {
 
 test.before(() => {
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
-  openssl(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=omicos test CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'])
+  openssl([
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=omicos test CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ])
   openssl(['req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1'])
   writeFileSync(file('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n')
-  openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'server.ext'])
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.pem',
+    '-days',
+    '2',
+    '-extfile',
+    'server.ext',
+  ])
 })
 
 test.after(() => {
@@ -38,21 +69,29 @@ test.after(() => {
 /** One https request with the test CA (or none) trusted; the body parsed as JSON. */
 function getJson(url: string, ca: string | undefined, init: { method?: string; form?: Record<string, string> } = {}): Promise<{ status: number; body: any }> {
   const body = init.form && new URLSearchParams(init.form).toString()
-  return timeout(new Promise((resolvePromise, reject) => {
-    const req = httpsRequest(url, {
-      method: init.method ?? (body ? 'POST' : 'GET'),
-      ca: ca === undefined ? undefined : [ca],
-      headers: body ? { 'content-type': 'application/x-www-form-urlencoded' } : {},
-    }, (res) => {
-      let text = ''
-      res.setEncoding('utf8')
-      res.on('data', (d) => (text += d))
-      res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }))
-      res.on('error', reject)
-    })
-    req.on('error', reject)
-    req.end(body)
-  }), 10_000, `${init.method ?? 'GET'} ${url}`)
+  return timeout(
+    new Promise((resolvePromise, reject) => {
+      const req = httpsRequest(
+        url,
+        {
+          method: init.method ?? (body ? 'POST' : 'GET'),
+          ca: ca === undefined ? undefined : [ca],
+          headers: body ? { 'content-type': 'application/x-www-form-urlencoded' } : {},
+        },
+        (res) => {
+          let text = ''
+          res.setEncoding('utf8')
+          res.on('data', (d) => (text += d))
+          res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }))
+          res.on('error', reject)
+        },
+      )
+      req.on('error', reject)
+      req.end(body)
+    }),
+    10_000,
+    `${init.method ?? 'GET'} ${url}`,
+  )
 }
 
 const readCa = () => readFileSync(file('ca.pem'), 'utf8')
@@ -67,15 +106,19 @@ function startBin(args: string[]): { child: ChildProcess; lines: () => string; s
 }
 
 function waitFor(run: ReturnType<typeof startBin>, pattern: RegExp): Promise<RegExpExecArray> {
-  return timeout(new Promise((resolvePromise, reject) => {
-    const check = () => {
-      const match = pattern.exec(run.lines())
-      if (match) resolvePromise(match)
-    }
-    run.child.stdout!.on('data', check)
-    run.child.on('close', (code) => reject(new Error(`exited ${code}: ${run.lines()} ${run.stderr()}`)))
-    check()
-  }), 20_000, `waiting for ${pattern}`)
+  return timeout(
+    new Promise((resolvePromise, reject) => {
+      const check = () => {
+        const match = pattern.exec(run.lines())
+        if (match) resolvePromise(match)
+      }
+      run.child.stdout!.on('data', check)
+      run.child.on('close', (code) => reject(new Error(`exited ${code}: ${run.lines()} ${run.stderr()}`)))
+      check()
+    }),
+    20_000,
+    `waiting for ${pattern}`,
+  )
 }
 
 async function stopBin(run: ReturnType<typeof startBin>): Promise<number | null> {
@@ -105,7 +148,10 @@ test('start --tls-cert --tls-key serves https: discovery and a pairing over TLS 
     const byName = await getJson(`https://localhost:${port}/.well-known/oauth-authorization-server`, ca)
     assert.is(byName.status, 200)
     // Without the CA the certificate is not trusted.
-    const untrusted = await getJson(`${url}/.well-known/oauth-authorization-server`, undefined).then(() => 'trusted', (error: NodeJS.ErrnoException) => error.code ?? error.message)
+    const untrusted = await getJson(`${url}/.well-known/oauth-authorization-server`, undefined).then(
+      () => 'trusted',
+      (error: NodeJS.ErrnoException) => error.code ?? error.message,
+    )
     assert.match(untrusted, /UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED|UNABLE_TO_GET_ISSUER_CERT/)
     assert.is(await stopBin(run), 0)
     assert.is(run.lines(), `listening on ${url}\n`)
@@ -140,7 +186,9 @@ test('--issuer behind a TLS-terminating proxy: discovery, the pairing addresses 
     // The requests go to the listening address, as the proxy's would; a client's own
     // forwarded headers change nothing.
     const direct = { ...server, url: server.address }
-    const discovery = await request(direct, '/.well-known/oauth-authorization-server', { headers: { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'http' } })
+    const discovery = await request(direct, '/.well-known/oauth-authorization-server', {
+      headers: { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'http' },
+    })
     assert.is(discovery.body.issuer, public_)
     for (const key of ['token_endpoint', 'device_authorization_endpoint', 'revocation_endpoint', 'jwks_uri', 'omicos_account_endpoint', 'omicos_process_endpoint']) {
       assert.ok(String(discovery.body[key]).startsWith(`${public_}/`), `${key}: ${discovery.body[key]}`)
@@ -171,13 +219,18 @@ test('bad TLS and issuer options are refused before anything starts', async () =
   try {
     for (const [args, code, message] of runs) {
       const run = startBin(['--data', dataDir, ...args])
-      const exited = await timeout(new Promise<number | null>((r) => run.child.on('close', (c) => r(c))), 20_000, `start ${args.join(' ')}`).finally(() => run.child.kill('SIGKILL'))
+      const exited = await timeout(new Promise<number | null>((r) => run.child.on('close', (c) => r(c))), 20_000, `start ${args.join(' ')}`).finally(() =>
+        run.child.kill('SIGKILL'),
+      )
       assert.is(exited, code, `${args.join(' ')}: ${run.stderr()}`)
       assert.match(run.stderr(), message)
       assert.is(run.lines(), '')
     }
     let refused = ''
-    await startServer({ dataDir, port: 0, issuer: 'https://a.example/path' }).then((s) => s.close(), (error: Error) => (refused = error.message))
+    await startServer({ dataDir, port: 0, issuer: 'https://a.example/path' }).then(
+      (s) => s.close(),
+      (error: Error) => (refused = error.message),
+    )
     assert.match(refused, /origin/)
   } finally {
     rmSync(dataDir, { recursive: true, force: true })

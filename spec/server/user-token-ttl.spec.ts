@@ -54,14 +54,18 @@ test('start --user-token-ttl sets expires_in; a zero or non-number is a usage er
     const child = start(['--user-token-ttl', '7'])
     try {
       let stdout = ''
-      const url = await timeout(new Promise<string>((resolvePromise, reject) => {
-        child.stdout.on('data', (d) => {
-          stdout += d
-          const match = /^listening on (\S+)\n/.exec(stdout)
-          if (match) resolvePromise(match[1]!)
-        })
-        child.on('close', (code) => reject(new Error(`exited ${code}`)))
-      }), 20_000, 'the server starting')
+      const url = await timeout(
+        new Promise<string>((resolvePromise, reject) => {
+          child.stdout.on('data', (d) => {
+            stdout += d
+            const match = /^listening on (\S+)\n/.exec(stdout)
+            if (match) resolvePromise(match[1]!)
+          })
+          child.on('close', (code) => reject(new Error(`exited ${code}`)))
+        }),
+        20_000,
+        'the server starting',
+      )
       const login = await passwordLogin({ url } as Parameters<typeof passwordLogin>[0], ada.email, ada.password)
       assert.is(login.status, 200)
       assert.is(login.body.expires_in, 7)

@@ -37,7 +37,6 @@ export function makeSandbox(extraEnv: NodeJS.ProcessEnv = {}): CliSandbox {
   return { home, workspace, env, cleanup: () => rmSync(root, { recursive: true, force: true }) }
 }
 
-
 export interface RunOptions {
   cwd?: string
   env?: NodeJS.ProcessEnv

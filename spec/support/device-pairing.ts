@@ -135,7 +135,11 @@ export function readCredentials(path: string): CredentialFile {
 /** The persisted pairings under OMICOS_HOME/pending (not the temp files of a write in progress). */
 export function pendingFiles(home: string): string[] {
   const dir = join(home, 'pending')
-  return existsSync(dir) ? readdirSync(dir).filter((name) => /^device-[0-9a-f]+\.json$/.test(name)).map((name) => join(dir, name)) : []
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((name) => /^device-[0-9a-f]+\.json$/.test(name))
+        .map((name) => join(dir, name))
+    : []
 }
 
 /** The device-code token requests the server logged, one list per device code, in order. */
@@ -163,7 +167,10 @@ export function assertPolite(server: RunningServer, intervalMs: number): number 
       const gap = list[i]!.at - list[i - 1]!.at
       assert.ok(gap >= intervalMs - JITTER_MS, `device code ${id}: poll ${i + 1} came ${gap} ms after the previous one (interval ${intervalMs} ms)`)
     }
-    assert.not.ok(list.some((p) => p.error === 'slow_down'), `device code ${id} was told to slow down: ${JSON.stringify(list)}`)
+    assert.not.ok(
+      list.some((p) => p.error === 'slow_down'),
+      `device code ${id} was told to slow down: ${JSON.stringify(list)}`,
+    )
   }
   return polls
 }

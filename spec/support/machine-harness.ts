@@ -268,8 +268,7 @@ export const allTransitions = (machine: AnyStateMachine): AnyTransitionDefinitio
  */
 export const transitionKey = (t: AnyTransitionDefinition): string => {
   const source = t.source as AnyStateNode
-  const list: AnyTransitionDefinition[] =
-    t.eventType === '' ? (source.always ?? []) : (source.transitions.get(t.eventType) ?? [])
+  const list: AnyTransitionDefinition[] = t.eventType === '' ? (source.always ?? []) : (source.transitions.get(t.eventType) ?? [])
   return `${source.id}|${t.eventType}|${list.indexOf(t)}`
 }
 
@@ -374,10 +373,14 @@ export const storedLogin = (overrides: Record<string, unknown> = {}) => ({
 })
 
 /** checkExisting's answer: `login` found (or none), at the time it is asked. */
-export const foundExisting = (login: Record<string, unknown> | null): Answer => ({ now }) => ({ ok: { existing: login, at: now } })
+export const foundExisting =
+  (login: Record<string, unknown> | null): Answer =>
+  ({ now }) => ({ ok: { existing: login, at: now } })
 
 /** A verification the server answered with a rejection of the user token. */
-export const rejectedVerdict: Answer = ({ now }) => ({ ok: { kind: 'invalid', failure: failure('loginRejected', { host: 'auth.omicos.cn', status: 401 }), at: now } })
+export const rejectedVerdict: Answer = ({ now }) => ({
+  ok: { kind: 'invalid', failure: failure('loginRejected', { host: 'auth.omicos.cn', status: 401 }), at: now },
+})
 
 export const deviceAuthorization = (receivedAt = 0, overrides: Record<string, unknown> = {}) => ({
   deviceCode: secrets.deviceCode,

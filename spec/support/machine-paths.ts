@@ -9,15 +9,7 @@
 // model's oracle: rules written from the requirements that read the path's scripted answers and
 // judge what the real actor did with them (which effect it called, when on the simulated clock,
 // and how it ended). Every replayed path is judged by it.
-import {
-  fromPromise,
-  initialTransition,
-  transition,
-  type AnyMachineSnapshot,
-  type AnyStateMachine,
-  type AnyStateNode,
-  type EventObject,
-} from 'xstate'
+import { fromPromise, initialTransition, transition, type AnyMachineSnapshot, type AnyStateMachine, type AnyStateNode, type EventObject } from 'xstate'
 import { getAdjacencyMap, getShortestPaths, type StatePath } from 'xstate/graph'
 import { allStateNodes, allTransitions, EPOCH, run, settle, stateName, TimerClock, transitionKey, transitionName } from './machine-harness.js'
 
@@ -40,38 +32,36 @@ export interface Model {
 
 type Path = StatePath<AnyMachineSnapshot, EventObject>
 
-const activeInvokes = (snapshot: AnyMachineSnapshot) =>
-  (snapshot._nodes as AnyStateNode[]).flatMap((node) => node.invoke as { id: string; src: unknown }[])
+const activeInvokes = (snapshot: AnyMachineSnapshot) => (snapshot._nodes as AnyStateNode[]).flatMap((node) => node.invoke as { id: string; src: unknown }[])
 
 /** The events the traversal tries in a snapshot. */
-export const eventsFor = (model: Model) => (snapshot: AnyMachineSnapshot): EventObject[] => {
-  if (snapshot.status !== 'active') return []
-  const events: EventObject[] = []
-  for (const invoke of activeInvokes(snapshot)) {
-    const src = String(invoke.src)
-    for (const output of model.outputs[src]?.(snapshot) ?? []) {
-      events.push({ type: `xstate.done.actor.${invoke.id}`, output, actorId: invoke.id } as EventObject)
+export const eventsFor =
+  (model: Model) =>
+  (snapshot: AnyMachineSnapshot): EventObject[] => {
+    if (snapshot.status !== 'active') return []
+    const events: EventObject[] = []
+    for (const invoke of activeInvokes(snapshot)) {
+      const src = String(invoke.src)
+      for (const output of model.outputs[src]?.(snapshot) ?? []) {
+        events.push({ type: `xstate.done.actor.${invoke.id}`, output, actorId: invoke.id } as EventObject)
+      }
+      for (const error of model.errors[src]?.(snapshot) ?? []) {
+        events.push({ type: `xstate.error.actor.${invoke.id}`, error, actorId: invoke.id } as EventObject)
+      }
     }
-    for (const error of model.errors[src]?.(snapshot) ?? []) {
-      events.push({ type: `xstate.error.actor.${invoke.id}`, error, actorId: invoke.id } as EventObject)
+    for (const node of snapshot._nodes as AnyStateNode[]) {
+      for (const delayed of node.after) events.push({ type: delayed.eventType })
     }
+    return [...events, ...model.userEvents(snapshot)]
   }
-  for (const node of snapshot._nodes as AnyStateNode[]) {
-    for (const delayed of node.after) events.push({ type: delayed.eventType })
-  }
-  return [...events, ...model.userEvents(snapshot)]
-}
 
 const serializeEvent = (event: EventObject) =>
-  JSON.stringify(event, (_key, value) =>
-    value instanceof Error ? { error: value.name, kind: (value as { kind?: string }).kind, message: value.message } : value,
-  )
+  JSON.stringify(event, (_key, value) => (value instanceof Error ? { error: value.name, kind: (value as { kind?: string }).kind, message: value.message } : value))
 
 const options = (model: Model, input: unknown) => ({
   input,
   events: eventsFor(model),
-  serializeState: (snapshot: AnyMachineSnapshot) =>
-    JSON.stringify({ value: snapshot.value, status: snapshot.status, facts: model.project(snapshot) }),
+  serializeState: (snapshot: AnyMachineSnapshot) => JSON.stringify({ value: snapshot.value, status: snapshot.status, facts: model.project(snapshot) }),
   serializeEvent: serializeEvent as never,
 })
 
@@ -133,8 +123,7 @@ const controlled = (names: string[], clock: TimerClock, log: EffectCall[], step:
   return { actors, calls }
 }
 
-const view = (snapshot: AnyMachineSnapshot) =>
-  JSON.stringify({ value: snapshot.value, status: snapshot.status, context: snapshot.context, output: snapshot.output })
+const view = (snapshot: AnyMachineSnapshot) => JSON.stringify({ value: snapshot.value, status: snapshot.status, context: snapshot.context, output: snapshot.output })
 
 export interface Replayed {
   /** what went wrong: the actor left the definition, or the oracle found a requirement broken */

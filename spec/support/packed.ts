@@ -40,7 +40,14 @@ export const xstatePeerRange = (): string =>
 /** A fresh project in `dir` with the tarball and `dependencies` (name -> version) installed. */
 export function installProject(dir: string, tarball: string, dependencies: Record<string, string>): void {
   mkdirSync(dir, { recursive: true })
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'front-end', version: '1.0.0', private: true, type: 'module', dependencies: { ...dependencies, 'omicos-auth': `file:${tarball}` } }, null, 2))
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify(
+      { name: 'front-end', version: '1.0.0', private: true, type: 'module', dependencies: { ...dependencies, 'omicos-auth': `file:${tarball}` } },
+      null,
+      2,
+    ),
+  )
   npm(['install'], dir, 300_000)
 }
 

@@ -18,7 +18,9 @@ export function findPostgresBin(): string | undefined {
   const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean)
   const debian = '/usr/lib/postgresql'
   if (existsSync(debian)) {
-    const versions = readdirSync(debian).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a))
+    const versions = readdirSync(debian)
+      .filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => Number(b) - Number(a))
     dirs.push(...versions.map((v) => join(debian, v, 'bin')))
   }
   return dirs.find((dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'postgres')))
@@ -53,9 +55,7 @@ export async function startPostgres(): Promise<TestPostgres> {
   if (asRoot) chownSync(base, UNPRIVILEGED.uid, UNPRIVILEGED.gid)
   chmodSync(base, 0o700)
   const asUser = (command: string, args: string[]): [string, string[]] =>
-    asRoot
-      ? ['setpriv', [`--reuid=${UNPRIVILEGED.uid}`, `--regid=${UNPRIVILEGED.gid}`, '--clear-groups', join(bin, command), ...args]]
-      : [join(bin, command), args]
+    asRoot ? ['setpriv', [`--reuid=${UNPRIVILEGED.uid}`, `--regid=${UNPRIVILEGED.gid}`, '--clear-groups', join(bin, command), ...args]] : [join(bin, command), args]
 
   const [initCommand, initArgs] = asUser('initdb', ['-D', dataDir, '-U', 'omicos', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync'])
   const init = spawnSync(initCommand, initArgs, { encoding: 'utf8', timeout: 60_000, cwd: base })
@@ -66,8 +66,22 @@ export async function startPostgres(): Promise<TestPostgres> {
 
   const port = await freePort()
   const [command, args] = asUser('postgres', [
-    '-D', dataDir, '-p', String(port), '-k', base, '-c', 'listen_addresses=127.0.0.1',
-    '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200',
+    '-D',
+    dataDir,
+    '-p',
+    String(port),
+    '-k',
+    base,
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'fsync=off',
+    '-c',
+    'synchronous_commit=off',
+    '-c',
+    'full_page_writes=off',
+    '-c',
+    'max_connections=200',
   ])
   const child: ChildProcess = spawn(command, args, { cwd: base, stdio: ['ignore', 'ignore', 'pipe'] })
   let log = ''

@@ -42,9 +42,7 @@ export async function makeStore(): Promise<string> {
   return postgres ? timeout(createDatabase(postgres), 20_000, 'creating a test database') : makeDataDir()
 }
 
-export async function withReferenceServer(
-  opts: Partial<ServerOptions> & { users?: TestUser[] } = {},
-): Promise<ReferenceServer> {
+export async function withReferenceServer(opts: Partial<ServerOptions> & { users?: TestUser[] } = {}): Promise<ReferenceServer> {
   const { users = DEFAULT_USERS, ...serverOptions } = opts
   const ownDir = serverOptions.dataDir === undefined
   const dataDir = serverOptions.dataDir ?? (await makeStore())
@@ -160,9 +158,17 @@ export class PageClient {
       headers['content-type'] = 'application/x-www-form-urlencoded'
       body = new URLSearchParams({ csrf: this.csrf, ...form }).toString()
     }
-    const response = await timeout(fetch(this.server.url + path, {
-      method: form ? 'POST' : 'GET', headers, body, redirect: 'manual', signal: AbortSignal.timeout(10_000),
-    }), 10_000, `${form ? 'POST' : 'GET'} ${path}`)
+    const response = await timeout(
+      fetch(this.server.url + path, {
+        method: form ? 'POST' : 'GET',
+        headers,
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(10_000),
+      }),
+      10_000,
+      `${form ? 'POST' : 'GET'} ${path}`,
+    )
     for (const line of response.headers.getSetCookie()) {
       const [pair = ''] = line.split(';')
       const eq = pair.indexOf('=')

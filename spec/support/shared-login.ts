@@ -65,7 +65,7 @@ export const liveProcessTokens = (ref: ReferenceServer, accountId: string, proce
       ).map((row) => row.token_hash),
     ),
     15_000,
-    'reading the server\'s process tokens',
+    "reading the server's process tokens",
   )
 
 /** Asserts no process token of the login's account is live but the one its file holds. */

@@ -69,7 +69,10 @@ try {
     const release = await acquireLock(options.file, { purpose: options.purpose ?? 'write', waitMs: options.waitMs ?? 15_000 })
     say('held')
     await sleep(options.holdMs as number)
-    const fenced = await assertLocksHeld([options.file]).then(() => 'ok', () => 'lost')
+    const fenced = await assertLocksHeld([options.file]).then(
+      () => 'ok',
+      () => 'lost',
+    )
     say(`fence ${fenced}`)
     await release()
     say('released')

@@ -46,17 +46,25 @@ export async function inTmux(box: CliSandbox, args: string[], options: PaneOptio
   const raw = join(root, 'pane.raw')
   const script = join(root, 'run.sh')
   const env = { OMICOS_HOME: box.home, PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', LANG: 'C.UTF-8', ...options.env }
-  writeFileSync(script, [
-    '#!/bin/sh',
-    `cd ${shellQuote(box.workspace)}`,
-    // Ctrl-C reaches the whole foreground group: the shell keeps going to report the exit code
-    // (a trapped signal is back to its default in the child).
-    'trap : INT',
-    // A clean environment: no CI, NO_COLOR or OMICOS_* from the test runner.
-    `env -i ${Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ')} TERM="$TERM" ${shellQuote(process.execPath)} ${shellQuote(CLI_BIN)} ${args.map(shellQuote).join(' ')}${options.stdoutTo ? ` > ${shellQuote(options.stdoutTo)}` : ''}`,
-    'echo "EXIT=$?"',
-    'sleep 60',
-  ].join('\n'), { mode: 0o755 })
+  writeFileSync(
+    script,
+    [
+      '#!/bin/sh',
+      `cd ${shellQuote(box.workspace)}`,
+      // Ctrl-C reaches the whole foreground group: the shell keeps going to report the exit code
+      // (a trapped signal is back to its default in the child).
+      'trap : INT',
+      // A clean environment: no CI, NO_COLOR or OMICOS_* from the test runner.
+      `env -i ${Object.entries(env)
+        .map(([k, v]) => `${k}=${shellQuote(v)}`)
+        .join(
+          ' ',
+        )} TERM="$TERM" ${shellQuote(process.execPath)} ${shellQuote(CLI_BIN)} ${args.map(shellQuote).join(' ')}${options.stdoutTo ? ` > ${shellQuote(options.stdoutTo)}` : ''}`,
+      'echo "EXIT=$?"',
+      'sleep 60',
+    ].join('\n'),
+    { mode: 0o755 },
+  )
   const size = ['-x', String(options.columns ?? 100), '-y', String(options.rows ?? 60)]
   await tmux(socket, ['-f', '/dev/null', 'new-session', '-d', ...size, '-s', 'pair', script])
   await tmux(socket, ['pipe-pane', '-o', '-t', 'pair', `cat >> ${shellQuote(raw)}`])

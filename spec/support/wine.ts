@@ -21,11 +21,7 @@ const windowsNodeExe = async (): Promise<string> => {
 
 /** The Wine loader: OMICOS_WINE, else wine64 on PATH, else where Debian's wine64 puts it. */
 export const findWine = (): string | null => {
-  const candidates = [
-    process.env.OMICOS_WINE,
-    ...(process.env.PATH ?? '').split(delimiter).map((dir) => dir && join(dir, 'wine64')),
-    '/usr/lib/wine/wine64',
-  ]
+  const candidates = [process.env.OMICOS_WINE, ...(process.env.PATH ?? '').split(delimiter).map((dir) => dir && join(dir, 'wine64')), '/usr/lib/wine/wine64']
   return candidates.find((c): c is string => Boolean(c) && existsSync(c!)) ?? null
 }
 
@@ -158,5 +154,4 @@ export const startWindowsCli = (wine: WinePrefix, args: string[], options: Windo
   startWindowsNode(wine, [windowsPath(CLI_BIN), ...args], options)
 
 /** Runs the built `omicos ...args` with Node for Windows to its end. */
-export const runWindowsCli = (wine: WinePrefix, args: string[], options: WindowsRunOptions): Promise<CliResult> =>
-  startWindowsCli(wine, args, options).done
+export const runWindowsCli = (wine: WinePrefix, args: string[], options: WindowsRunOptions): Promise<CliResult> => startWindowsCli(wine, args, options).done

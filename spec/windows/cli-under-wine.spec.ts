@@ -54,8 +54,7 @@ const box = () => {
 type Box = ReturnType<typeof box>
 type Place = { workspace: string; env: NodeJS.ProcessEnv }
 
-const omicos = (b: Place, args: string[], extra: Partial<WindowsRunOptions> = {}) =>
-  runWindowsCli(prefix(), args, { cwd: b.workspace, env: b.env, ...extra })
+const omicos = (b: Place, args: string[], extra: Partial<WindowsRunOptions> = {}) => runWindowsCli(prefix(), args, { cwd: b.workspace, env: b.env, ...extra })
 
 const passwordLogin = (b: Box, ...more: string[]) =>
   omicos(b, ['login', '--server', ref.server.url, '--email', ADA.email, '--password-stdin', ...more], { input: `${ADA.password}\n` })
@@ -211,7 +210,7 @@ test('a folder where the credential file belongs: exit 7, nothing written', asyn
   assert.equal(readdirSync(b.file), [])
 })
 
-test('a link where the credential file belongs (a Unix symlink, which Wine\'s lstat does not see): refused by its final path', async () => {
+test("a link where the credential file belongs (a Unix symlink, which Wine's lstat does not see): refused by its final path", async () => {
   const b = box()
   mkdirSync(b.home, { recursive: true })
   const elsewhere = join(b.home, '..', 'elsewhere.json')

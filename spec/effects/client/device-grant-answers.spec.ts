@@ -55,8 +55,8 @@ const fails = (run: () => unknown, kind: string, message: string | RegExp) => {
   } catch (error) {
     assert.instance(error, EngineError)
     assert.is((error as EngineError).kind, kind)
-    if (typeof message === 'string') assert.is(wordsOf((error as EngineError)), message)
-    else assert.match(wordsOf((error as EngineError)), message)
+    if (typeof message === 'string') assert.is(wordsOf(error as EngineError), message)
+    else assert.match(wordsOf(error as EngineError), message)
     return
   }
   assert.unreachable(`accepted, expected ${kind}: ${String(message)}`)
@@ -67,8 +67,8 @@ const rejects = async (run: () => Promise<unknown>, kind: string, message: strin
   } catch (error) {
     assert.instance(error, EngineError, String(error))
     assert.is((error as EngineError).kind, kind)
-    if (typeof message === 'string') assert.is(wordsOf((error as EngineError)), message)
-    else assert.match(wordsOf((error as EngineError)), message)
+    if (typeof message === 'string') assert.is(wordsOf(error as EngineError), message)
+    else assert.match(wordsOf(error as EngineError), message)
     return
   }
   assert.unreachable(`accepted, expected ${kind}: ${String(message)}`)
@@ -92,7 +92,10 @@ test('a device authorization is taken as sent; numbers as digits are accepted; n
   const plain = parseDeviceAuthorization({ ...old, verification_url: `${ORIGIN}/device`, expires_in: '900', interval: '7' }, 2, ORIGIN)
   assert.equal([plain.verificationUri, plain.verificationUriComplete, plain.expiresIn, plain.interval], [`${ORIGIN}/device`, null, 900, 7])
   for (const interval of [undefined, null]) assert.is(parseDeviceAuthorization({ ...good, interval }, 0, ORIGIN).interval, 5)
-  for (const [expires_in, interval] of [[1, 1], [86_400, 300]]) {
+  for (const [expires_in, interval] of [
+    [1, 1],
+    [86_400, 300],
+  ]) {
     const edge = parseDeviceAuthorization({ ...good, expires_in, interval }, 0, ORIGIN)
     assert.equal([edge.expiresIn, edge.interval], [expires_in, interval])
   }
@@ -139,12 +142,20 @@ test('codes and addresses: missing, empty, control characters, too long, not a c
 
 test('a user code is 4 to 20 letters or digits, in groups split by one hyphen or space', () => {
   for (const code of ['BCDF', 'bcdf-ghjk', 'ABCD EFGH', '1234-5678', 'A-B-C-D', 'ABCDEFGHIJKLMNOPQRST', 'ABCDE-FGHIJ-KLMNO-PQRST']) assert.ok(isUserCode(code), code)
-  for (const code of ['BCD', 'B-C-D', 'ABCDEFGHIJKLMNOPQRSTU', 'AB--CD', '-ABCD', 'ABCD-', 'AB_CD', 'ABCD\nEFGH', 'ÄBCD', 'AB  CD', '']) assert.not.ok(isUserCode(code), code)
+  for (const code of ['BCD', 'B-C-D', 'ABCDEFGHIJKLMNOPQRSTU', 'AB--CD', '-ABCD', 'ABCD-', 'AB_CD', 'ABCD\nEFGH', 'ÄBCD', 'AB  CD', ''])
+    assert.not.ok(isUserCode(code), code)
 })
 
 test('requesting a device authorization: the form, the issuer origin, refusals and errors', async () => {
   const ok = server(json(200, good))
-  const answer = await requestDeviceAuthorization({ metadata, clientId: 'cli', scope: 'openid offline_access', extraParams: { audience: 'omicos' }, fetch: ok.fetch, now: () => 77 })
+  const answer = await requestDeviceAuthorization({
+    metadata,
+    clientId: 'cli',
+    scope: 'openid offline_access',
+    extraParams: { audience: 'omicos' },
+    fetch: ok.fetch,
+    now: () => 77,
+  })
   assert.is(answer.receivedAt, 77)
   assert.equal(ok.sent, [{ url: metadata.device_authorization_endpoint, form: { audience: 'omicos', client_id: 'cli', scope: 'openid offline_access' } }])
   const noScope = server(json(200, good))
@@ -166,7 +177,11 @@ test('requesting a device authorization: the form, the issuer origin, refusals a
     'refused',
     'as.example is refusing new pairing requests for now (too many); try again later',
   )
-  await rejects(() => requestDeviceAuthorization({ metadata, clientId: 'cli', fetch: server(json(400, { error: 'invalid_client' })).fetch }), 'bad_response', /invalid_client/)
+  await rejects(
+    () => requestDeviceAuthorization({ metadata, clientId: 'cli', fetch: server(json(400, { error: 'invalid_client' })).fetch }),
+    'bad_response',
+    /invalid_client/,
+  )
   await rejects(() => requestDeviceAuthorization({ clientId: 'cli', fetch: server().fetch }), 'usage', 'the device grant needs either metadata or a server')
 })
 
@@ -175,7 +190,11 @@ test('requesting a device authorization: the form, the issuer origin, refusals a
 test('a token response is taken as sent, its lifetime checked; anything unusable is named', () => {
   const tokens = { access_token: 'at-1', token_type: 'Bearer', refresh_token: 'rt-1', expires_in: '3600', scope: 'openid' }
   assert.equal(parseTokenResponse(tokens, 'as.example'), { ...tokens, expires_in: 3600 })
-  assert.equal(parseTokenResponse({ access_token: 'at-1', token_type: 'Bearer', refresh_token: null }, 'as.example'), { access_token: 'at-1', token_type: 'Bearer', refresh_token: null })
+  assert.equal(parseTokenResponse({ access_token: 'at-1', token_type: 'Bearer', refresh_token: null }, 'as.example'), {
+    access_token: 'at-1',
+    token_type: 'Bearer',
+    refresh_token: null,
+  })
   const base = { access_token: 'at-1', token_type: 'Bearer' }
   const refused = (body: Record<string, unknown>, message: string) => fails(() => parseTokenResponse(body, 'as.example'), 'bad_response', message)
   refused({ token_type: 'Bearer' }, 'as.example sent a token response without a usable access_token')
@@ -195,7 +214,9 @@ test('each poll answer is a value; a 5xx or 429 is unavailable with the wait Ret
   const poll = async (answer: Response) => {
     const fake = server(answer)
     const result = await pollDeviceToken({ metadata, clientId: 'cli', deviceCode: 'dc-1', fetch: fake.fetch, now: () => 5_000 })
-    assert.equal(fake.sent, [{ url: metadata.token_endpoint, form: { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: 'dc-1', client_id: 'cli' } }])
+    assert.equal(fake.sent, [
+      { url: metadata.token_endpoint, form: { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: 'dc-1', client_id: 'cli' } },
+    ])
     return result
   }
   assert.equal(await poll(json(400, { error: 'authorization_pending' })), { kind: 'pending', at: 5_000 })
@@ -207,7 +228,11 @@ test('each poll answer is a value; a 5xx or 429 is unavailable with the wait Ret
   assert.equal(await poll(json(503, {}, { 'retry-after': '3' })), { kind: 'unavailable', status: 503, retryAfterMs: 3_000, at: 5_000 })
   assert.equal(await poll(json(500, {}, { 'retry-after': '3' })), { kind: 'unavailable', status: 500, retryAfterMs: null, at: 5_000 })
   assert.equal(await poll(json(502, {})), { kind: 'unavailable', status: 502, retryAfterMs: null, at: 5_000 })
-  assert.equal(await poll(json(200, { access_token: 'at-1', token_type: 'Bearer' })), { kind: 'granted', tokens: { access_token: 'at-1', token_type: 'Bearer' }, at: 5_000 })
+  assert.equal(await poll(json(200, { access_token: 'at-1', token_type: 'Bearer' })), {
+    kind: 'granted',
+    tokens: { access_token: 'at-1', token_type: 'Bearer' },
+    at: 5_000,
+  })
   await rejects(() => poll(json(400, { error: 'unsupported_grant_type' })), 'bad_response', /unsupported_grant_type/)
   await rejects(() => poll(json(404, {})), 'bad_response', /the device token request/)
 })
@@ -235,7 +260,10 @@ test('tokens in an answer the client refuses are revoked, the refresh token firs
   assert.is(edge.sent.length, 1)
   const down = server(json(500, { error: 'down' }), json(500, { error: 'down' }))
   await revokeIssued({ fetch: down.fetch }, metadata.revocation_endpoint, 'cli', { access_token: 'at', refresh_token: 'rt' })
-  assert.equal(down.sent.map((request) => request.form.token), ['rt', 'at'])
+  assert.equal(
+    down.sent.map((request) => request.form.token),
+    ['rt', 'at'],
+  )
 })
 
 test.run()

@@ -95,7 +95,12 @@ const person = () => {
 }
 
 const unescapeHtml = (s: string) =>
-  s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')
+  s
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
 
 /** The form of a page (the first, or the one whose id is given): where it posts and its hidden fields. */
 const formOf = (page: Page, id?: string) => {
@@ -205,7 +210,15 @@ test('runDeviceGrant: no interval sent -> every wait is 5 s; approved on the sto
   const net = countingFetch()
   const tokens = await timeout(
     sim.drive(
-      runDeviceGrant({ server: issuer, clientId: CLIENT, scope: SCOPE, fetch: sim.track(net.fetch), clock: sim.clock, now: () => sim.clock.now(), onCode: (a) => void (auth = a) }),
+      runDeviceGrant({
+        server: issuer,
+        clientId: CLIENT,
+        scope: SCOPE,
+        fetch: sim.track(net.fetch),
+        clock: sim.clock,
+        now: () => sim.clock.now(),
+        onCode: (a) => void (auth = a),
+      }),
     ),
     30_000,
     'the device grant',
@@ -229,7 +242,17 @@ test('runDeviceGrant: aborted on the stock confirmation page -> refused', async 
   })
   const error = await timeout(
     sim
-      .drive(runDeviceGrant({ server: issuer, clientId: CLIENT, scope: SCOPE, fetch: sim.track(fetch), clock: sim.clock, now: () => sim.clock.now(), onCode: (a) => void (auth = a) }))
+      .drive(
+        runDeviceGrant({
+          server: issuer,
+          clientId: CLIENT,
+          scope: SCOPE,
+          fetch: sim.track(fetch),
+          clock: sim.clock,
+          now: () => sim.clock.now(),
+          onCode: (a) => void (auth = a),
+        }),
+      )
       .then(
         () => null,
         (e: unknown) => e,
@@ -288,7 +311,16 @@ test('runDeviceGrant: explicit endpoints skip discovery; aborting the signal -> 
   const error = await timeout(
     sim
       .drive(
-        runDeviceGrant({ metadata, clientId: CLIENT, scope: SCOPE, fetch: sim.track(net.fetch), clock: sim.clock, now: () => sim.clock.now(), signal: controller.signal, onCode: () => {} }),
+        runDeviceGrant({
+          metadata,
+          clientId: CLIENT,
+          scope: SCOPE,
+          fetch: sim.track(net.fetch),
+          clock: sim.clock,
+          now: () => sim.clock.now(),
+          signal: controller.signal,
+          onCode: () => {},
+        }),
       )
       .then(
         () => null,

@@ -17,8 +17,7 @@ const metadata = { device_authorization_endpoint: 'https://as.example/device', t
 
 type TokenAnswer = 'pending' | 'slow_down' | 'http429' | 'down' | 'html' | 'denied' | 'expired' | 'granted'
 
-const json = (status: number, body: unknown) =>
-  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })
+const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })
 
 /** A server whose token endpoint answers from `script`; `interval` is sent only when given. */
 const scriptedServer = (script: TokenAnswer[], interval?: number, expiresIn = 600, clock?: TimerClock) => {
@@ -192,12 +191,24 @@ test('runDeviceGrant: the code shown once, the request tagged with no process, f
   assert.instance(error, EngineError)
   assert.equal([error.kind, wordsOf(error), error.reason], ['refused', 'pairing was declined on the other device', 'pairingDenied'])
   assert.equal(shown, [
-    { userCode: 'BCDF-GHJK', verificationUri: 'https://as.example/device', verificationUriComplete: 'https://as.example/device?c=1', deadline: EPOCH + 600_000, intervalMs: 1_000, waitMs: 1_000, retrying: null, polls: 0 },
+    {
+      userCode: 'BCDF-GHJK',
+      verificationUri: 'https://as.example/device',
+      verificationUriComplete: 'https://as.example/device?c=1',
+      deadline: EPOCH + 600_000,
+      intervalMs: 1_000,
+      waitMs: 1_000,
+      retrying: null,
+      polls: 0,
+    },
   ])
   assert.equal(forms[0], { client_id: 'cli', scope: 'openid' }, 'no process name or host: this is not the omicOS login')
   const aborted = new AbortController()
   aborted.abort()
-  const early = (await runDeviceGrant({ metadata, clientId: 'cli', fetch, signal: aborted.signal, onCode: () => {} }).then(() => null, (e: unknown) => e)) as EngineError
+  const early = (await runDeviceGrant({ metadata, clientId: 'cli', fetch, signal: aborted.signal, onCode: () => {} }).then(
+    () => null,
+    (e: unknown) => e,
+  )) as EngineError
   assert.equal([early.kind, wordsOf(early)], ['cancelled', 'the device authorization was cancelled'])
 })
 

@@ -66,8 +66,21 @@ test('server URLs: https anywhere, http only on loopback, normalized', () => {
   assert.is(parseServerUrl('https://auth.omicos.cn/'), 'https://auth.omicos.cn')
   assert.is(parseServerUrl('HTTPS://Auth.Omicos.CN:8443/base/'), 'https://auth.omicos.cn:8443/base')
   for (const ok of ['http://127.0.0.1:4000', 'http://localhost:4000/', 'http://[::1]:4000']) parseServerUrl(ok)
-  for (const bad of ['http://auth.omicos.cn', 'ftp://x', 'https://u:p@x.cn', 'u:p@x.cn', 'auth omicos', 'https://x.cn/?a=1', 'http://127.0.0.2', 'https://x\u001b[31m.cn']) {
-    assert.throws(() => parseServerUrl(bad), (e: EngineError) => e.kind === 'usage' && !/\u001b/.test(wordsOf(e)), bad)
+  for (const bad of [
+    'http://auth.omicos.cn',
+    'ftp://x',
+    'https://u:p@x.cn',
+    'u:p@x.cn',
+    'auth omicos',
+    'https://x.cn/?a=1',
+    'http://127.0.0.2',
+    'https://x\u001b[31m.cn',
+  ]) {
+    assert.throws(
+      () => parseServerUrl(bad),
+      (e: EngineError) => e.kind === 'usage' && !/\u001b/.test(wordsOf(e)),
+      bad,
+    )
   }
   assert.is(cloudBase(DEFAULT_SERVER), 'auth.omicos.cn')
 })
@@ -82,7 +95,10 @@ test('server addresses as people type them: a bare host is https, a loopback HOS
   assert.is(withScheme('auth.omicos.cn'), 'https://auth.omicos.cn')
   assert.ok(namesScheme('http://x') && !namesScheme('localhost:4000'))
   // A user name or password is refused without being repeated, under the name it came by.
-  for (const [value, option] of [['https://ada:s3cret@auth.omicos.cn', '--server'], ['ada:s3cret@auth.omicos.cn', 'OMICOS_SERVER']] as const) {
+  for (const [value, option] of [
+    ['https://ada:s3cret@auth.omicos.cn', '--server'],
+    ['ada:s3cret@auth.omicos.cn', 'OMICOS_SERVER'],
+  ] as const) {
     assert.throws(
       () => parseServerUrl(value, option),
       (e: EngineError) => e.kind === 'usage' && wordsOf(e).startsWith(`${option}: `) && !/s3cret|ada/.test(JSON.stringify([wordsOf(e), e.details])),
@@ -102,7 +118,11 @@ test('Retry-After: seconds or an HTTP date, null when unreadable, bad_response b
   assert.is(parseRetryAfter(new Date(0).toUTCString(), 60_000), 0, 'a date in the past: no wait')
   assert.is(parseRetryAfter('86400', 0), 86_400_000)
   for (const huge of ['86401', '1'.repeat(15), new Date(Date.UTC(2100, 0)).toUTCString()]) {
-    assert.throws(() => parseRetryAfter(huge, 0, 'auth.example'), (e: EngineError) => e.kind === 'bad_response' && /more than a day/.test(wordsOf(e)), huge)
+    assert.throws(
+      () => parseRetryAfter(huge, 0, 'auth.example'),
+      (e: EngineError) => e.kind === 'bad_response' && /more than a day/.test(wordsOf(e)),
+      huge,
+    )
   }
 })
 
@@ -119,7 +139,11 @@ test('a closed port is unreachable, with the host in the message', async () => {
   await timeout(new Promise<void>((r) => probe.listen(0, '127.0.0.1', r)), 5_000, 'listen')
   const { port } = probe.address() as AddressInfo
   await timeout(new Promise((r) => probe.close(r)), 5_000, 'close')
-  await rejectsWith(discover({}, `http://127.0.0.1:${port}`), 'unreachable', new RegExp(`^cannot reach 127\\.0\\.0\\.1:${port}: connection refused: check that the server runs at that address and port$`))
+  await rejectsWith(
+    discover({}, `http://127.0.0.1:${port}`),
+    'unreachable',
+    new RegExp(`^cannot reach 127\\.0\\.0\\.1:${port}: connection refused: check that the server runs at that address and port$`),
+  )
 })
 
 test('a server that never answers times out as unreachable', async () => {
@@ -137,7 +161,11 @@ test('a server that accepts but never completes the TLS handshake hits the conne
   const { port } = silent.address() as AddressInfo
   try {
     const started = Date.now()
-    await rejectsWith(requestJson({ fetch: nodeFetch(300), timeoutMs: 5_000 }, `https://127.0.0.1:${port}/x`), 'unreachable', /: connection timed out: check the network, then try again$/)
+    await rejectsWith(
+      requestJson({ fetch: nodeFetch(300), timeoutMs: 5_000 }, `https://127.0.0.1:${port}/x`),
+      'unreachable',
+      /: connection timed out: check the network, then try again$/,
+    )
     assert.ok(Date.now() - started < 2_000, `took ${Date.now() - started} ms`)
   } finally {
     for (const socket of sockets) socket.destroy()
@@ -170,7 +198,10 @@ test('discovery falls back to openid-configuration and rejects unsafe endpoints'
   let base = ''
   await withServer(
     {
-      '/.well-known/oauth-authorization-server': (_q, res) => { res.writeHead(404, { 'content-type': 'text/html' }); res.end('<h1>no</h1>') },
+      '/.well-known/oauth-authorization-server': (_q, res) => {
+        res.writeHead(404, { 'content-type': 'text/html' })
+        res.end('<h1>no</h1>')
+      },
       '/.well-known/openid-configuration': (_q, res) => sendJson(res, 200, { issuer: base, token_endpoint: `${base}/token` }),
     },
     async (url) => {
@@ -185,9 +216,13 @@ test('discovery falls back to openid-configuration and rejects unsafe endpoints'
     ['javascript:alert(1)', /scheme must be https/],
     ['https://x.example/\u001b]8;;', /control characters/],
   ] as const) {
-    await withServer({}, async (url) => {
-      await rejectsWith(discover({}, url), 'bad_response', why)
-    }, () => ({ token_endpoint: endpoint }))
+    await withServer(
+      {},
+      async (url) => {
+        await rejectsWith(discover({}, url), 'bad_response', why)
+      },
+      () => ({ token_endpoint: endpoint }),
+    )
   }
 })
 
@@ -298,7 +333,10 @@ test('a gateway error is unreachable unless the caller takes 5xx; no request is 
   await withServer(
     {
       '/busy': (_q, res) => sendJson(res, 503, '<html>'),
-      '/moved': (_q, res) => { res.writeHead(307, { location: 'http://127.0.0.1:1/' }); res.end() },
+      '/moved': (_q, res) => {
+        res.writeHead(307, { location: 'http://127.0.0.1:1/' })
+        res.end()
+      },
     },
     async (url) => {
       await rejectsWith(requestJson({}, `${url}/busy`), 'unreachable', /answered 503/)
@@ -312,7 +350,6 @@ test('a gateway error is unreachable unless the caller takes 5xx; no request is 
     },
   )
 })
-
 
 test('a TLS failure is unreachable with reason tls, naming the host, the cause and the CA options', async () => {
   const server = createHttpsServer({ key: SELF_SIGNED_KEY, cert: SELF_SIGNED_CERT }, (_req, res) => sendJson(res, 200, {}))

@@ -19,9 +19,15 @@ const refused = (fn: () => unknown, value: string) => {
     assert.instance(error, EngineError)
     assert.is((error as EngineError).kind, 'bad_response', value)
     // The raw value is what a phisher wants shown: never in the message.
-    const host = (() => { try { return new URL(value).host } catch { return value } })()
-    if (host !== 'auth.omicos.cn') assert.not.ok(wordsOf((error as Error)).includes(value), wordsOf((error as Error)))
-    assert.not.match(wordsOf((error as Error)), /evil|xn--|\u0430/)
+    const host = (() => {
+      try {
+        return new URL(value).host
+      } catch {
+        return value
+      }
+    })()
+    if (host !== 'auth.omicos.cn') assert.not.ok(wordsOf(error as Error).includes(value), wordsOf(error as Error))
+    assert.not.match(wordsOf(error as Error), /evil|xn--|\u0430/)
     return
   }
   assert.unreachable(`accepted ${JSON.stringify(value)}`)
@@ -36,11 +42,7 @@ test('the URL parser normalizes: case, default port, IDN to punycode; a trailing
 })
 
 test('pairing addresses on the issuer origin are accepted, however spelled', () => {
-  for (const ok of [
-    'https://auth.omicos.cn/device',
-    'HTTPS://AUTH.OMICOS.CN/device?user_code=BCDF-GHJK',
-    'https://auth.omicos.cn:443/device',
-  ]) {
+  for (const ok of ['https://auth.omicos.cn/device', 'HTTPS://AUTH.OMICOS.CN/device?user_code=BCDF-GHJK', 'https://auth.omicos.cn:443/device']) {
     assert.is(checkSameOriginUrl(ok, 'verification_uri', ISSUER), ok)
   }
   assert.ok(checkSameOriginUrl('http://127.0.0.1:4000/device', 'verification_uri', 'http://127.0.0.1:4000'))
@@ -128,7 +130,11 @@ test('metadata: the issuer must be the server asked, as the URL parser normalize
     undefined,
     42,
   ]) {
-    assert.throws(() => parseMetadata(doc(bad), ISSUER), (e: EngineError) => e.kind === 'bad_response' && /another issuer/.test(wordsOf(e)), String(bad))
+    assert.throws(
+      () => parseMetadata(doc(bad), ISSUER),
+      (e: EngineError) => e.kind === 'bad_response' && /another issuer/.test(wordsOf(e)),
+      String(bad),
+    )
   }
   // A server on a path is its own issuer, path included.
   assert.ok(parseMetadata(doc('https://auth.omicos.cn/tenant', {}), 'https://auth.omicos.cn/tenant'))
@@ -136,7 +142,10 @@ test('metadata: the issuer must be the server asked, as the URL parser normalize
 
 test('metadata: endpoints are https for an https server; loopback http only for a loopback server', () => {
   const doc = (endpoint: string, issuer = ISSUER) => ({ issuer, token_endpoint: endpoint })
-  assert.throws(() => parseMetadata(doc('http://127.0.0.1:4000/token'), ISSUER), (e: unknown) => /must be https like the server/.test(wordsOf(e)))
+  assert.throws(
+    () => parseMetadata(doc('http://127.0.0.1:4000/token'), ISSUER),
+    (e: unknown) => /must be https like the server/.test(wordsOf(e)),
+  )
   assert.ok(parseMetadata(doc('http://127.0.0.1:4000/token', 'http://127.0.0.1:4000'), 'http://127.0.0.1:4000'))
   assert.throws(
     () => parseMetadata(doc('http://evil.example/token', 'http://127.0.0.1:4000'), 'http://127.0.0.1:4000'),
@@ -144,7 +153,7 @@ test('metadata: endpoints are https for an https server; loopback http only for 
   )
 })
 
-test('metadata: the endpoints that receive credentials are on the issuer\'s origin, or nothing is used', () => {
+test("metadata: the endpoints that receive credentials are on the issuer's origin, or nothing is used", () => {
   const keys = ['token_endpoint', 'revocation_endpoint', 'omicos_account_endpoint', 'omicos_process_endpoint']
   const base = { issuer: ISSUER, token_endpoint: `${ISSUER}/token` }
   for (const key of keys) {

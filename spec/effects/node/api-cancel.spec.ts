@@ -16,8 +16,7 @@ import { fakeCredentials, tempDir } from '../../support/effects.js'
 
 const SERVER = 'http://127.0.0.1:9'
 
-const json = (status: number, body: unknown) =>
-  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })
+const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })
 
 type Step = 'deviceAuthorization' | 'pending' | 'account' | 'registration' | 'revocation'
 
@@ -28,41 +27,43 @@ const hang = (init?: RequestInit) =>
   })
 
 /** A device-flow server that hangs at `hangAt` and records what it was asked. */
-const scriptedServer = (hangAt: Step | null, seen: string[]) => async (url: string, init?: RequestInit): Promise<Response> => {
-  const path = new URL(url).pathname
-  seen.push(path)
-  if (path === '/.well-known/oauth-authorization-server') {
-    return json(200, {
-      issuer: SERVER,
-      token_endpoint: `${SERVER}/token`,
-      device_authorization_endpoint: `${SERVER}/device/auth`,
-      revocation_endpoint: `${SERVER}/token/revocation`,
-      omicos_account_endpoint: `${SERVER}/omicos/account`,
-      omicos_process_endpoint: `${SERVER}/omicos/processes`,
-    })
+const scriptedServer =
+  (hangAt: Step | null, seen: string[]) =>
+  async (url: string, init?: RequestInit): Promise<Response> => {
+    const path = new URL(url).pathname
+    seen.push(path)
+    if (path === '/.well-known/oauth-authorization-server') {
+      return json(200, {
+        issuer: SERVER,
+        token_endpoint: `${SERVER}/token`,
+        device_authorization_endpoint: `${SERVER}/device/auth`,
+        revocation_endpoint: `${SERVER}/token/revocation`,
+        omicos_account_endpoint: `${SERVER}/omicos/account`,
+        omicos_process_endpoint: `${SERVER}/omicos/processes`,
+      })
+    }
+    if (path === '/device/auth') {
+      if (hangAt === 'deviceAuthorization') return hang(init)
+      return json(200, { device_code: 'device-code-1', user_code: 'ABCD-WXYZ', verification_uri: `${SERVER}/device`, expires_in: 600, interval: 1 })
+    }
+    if (path === '/token') {
+      if (hangAt === 'pending') return json(400, { error: 'authorization_pending' })
+      return json(200, { access_token: 'user-token-1', token_type: 'Bearer', expires_in: 3600, refresh_token: 'refresh-token-1' })
+    }
+    if (path === '/omicos/account') {
+      if (hangAt === 'account') return hang(init)
+      return json(200, { account_id: 'acct-1', email: 'ada@example.com', tier: 'pro' })
+    }
+    if (path === '/omicos/processes') {
+      if (hangAt === 'registration') return hang(init)
+      return json(200, { process_id: 'x', process_token: 'process-token-1', expires_in: 3600 })
+    }
+    if (path === '/token/revocation') {
+      if (hangAt === 'revocation') return hang(init)
+      return new Response('', { status: 200 })
+    }
+    return json(404, { error: 'not_found' })
   }
-  if (path === '/device/auth') {
-    if (hangAt === 'deviceAuthorization') return hang(init)
-    return json(200, { device_code: 'device-code-1', user_code: 'ABCD-WXYZ', verification_uri: `${SERVER}/device`, expires_in: 600, interval: 1 })
-  }
-  if (path === '/token') {
-    if (hangAt === 'pending') return json(400, { error: 'authorization_pending' })
-    return json(200, { access_token: 'user-token-1', token_type: 'Bearer', expires_in: 3600, refresh_token: 'refresh-token-1' })
-  }
-  if (path === '/omicos/account') {
-    if (hangAt === 'account') return hang(init)
-    return json(200, { account_id: 'acct-1', email: 'ada@example.com', tier: 'pro' })
-  }
-  if (path === '/omicos/processes') {
-    if (hangAt === 'registration') return hang(init)
-    return json(200, { process_id: 'x', process_token: 'process-token-1', expires_in: 3600 })
-  }
-  if (path === '/token/revocation') {
-    if (hangAt === 'revocation') return hang(init)
-    return new Response('', { status: 200 })
-  }
-  return json(404, { error: 'not_found' })
-}
 
 const pendingFiles = (home: string) => {
   const dir = join(home, 'pending')

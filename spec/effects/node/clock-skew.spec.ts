@@ -36,14 +36,21 @@ for (const [offset, expected, word] of [
     assert.is(first.code, 0, first.stderr)
     const since = ref.server.requests.length
     const daemons = Array.from({ length: DAEMONS }, () =>
-      startStoreChild('daemon', { home: box.home, cwd: box.workspace, server: ref.server.url, forMs: 2_000, minValidityMs: 10 * 60_000, pauseMs: 100 }, { env: fakeClockEnv(offset) }),
+      startStoreChild(
+        'daemon',
+        { home: box.home, cwd: box.workspace, server: ref.server.url, forMs: 2_000, minValidityMs: 10 * 60_000, pauseMs: 100 },
+        { env: fakeClockEnv(offset) },
+      ),
     )
     const done = await Promise.all(daemons.map((d) => d.done))
     for (const d of done) {
       assert.is(d.code, 0, d.lines.join(' | '))
       // Each round of each daemon reads the last registration's token: a skew taken for an
       // expiry would register again in every one of them.
-      assert.ok(d.lines.some((l) => /^done alive rounds=\d+$/.test(l)), `each daemon kept a live token: ${d.lines.join(' | ')}`)
+      assert.ok(
+        d.lines.some((l) => /^done alive rounds=\d+$/.test(l)),
+        `each daemon kept a live token: ${d.lines.join(' | ')}`,
+      )
     }
     assert.is(registrations(since), expected, `registrations at ${offset}`)
     const stored = leaks.readCredentials(join(box.home, CREDENTIAL_FILE))
@@ -53,7 +60,11 @@ for (const [offset, expected, word] of [
     const status = await leaks.run(['login', '--status', '--verify'], { cwd: box.workspace, env: { ...box.env, ...fakeClockEnv(offset) }, timeoutMs: 30_000 })
     assert.is(status.code, 0, status.stderr)
     assert.match(status.stdout, new RegExp(`clock: this machine's clock is about 2 days ${word} the server's`), status.stdout)
-    const json = await leaks.run(['login', '--status', '--verify', '--json'], { cwd: box.workspace, env: { ...box.env, ...fakeClockEnv(offset) }, timeoutMs: 30_000 })
+    const json = await leaks.run(['login', '--status', '--verify', '--json'], {
+      cwd: box.workspace,
+      env: { ...box.env, ...fakeClockEnv(offset) },
+      timeoutMs: 30_000,
+    })
     const skew = JSON.parse(json.stdout).clock_skew_ms as number
     assert.ok(Math.abs(Math.abs(skew) - 2 * 86_400_000) < 60_000 && Math.sign(skew) === (offset.startsWith('+') ? 1 : -1), `clock_skew_ms ${skew}`)
   })

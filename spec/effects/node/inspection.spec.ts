@@ -94,7 +94,16 @@ test('a real password login with an inspector: no token, no password in any insp
   const box = sandbox()
   const events: InspectionEvent[] = []
   const output = await timeout(
-    login({ server: ref.server.url, home: box.home, cwd: box.workspace, env: box.env, email: ada.email, password: ada.password, prompts: false, inspect: (event) => events.push(event) }),
+    login({
+      server: ref.server.url,
+      home: box.home,
+      cwd: box.workspace,
+      env: box.env,
+      email: ada.email,
+      password: ada.password,
+      prompts: false,
+      inspect: (event) => events.push(event),
+    }),
     20_000,
     'the password login',
   )
@@ -102,8 +111,14 @@ test('a real password login with an inspector: no token, no password in any insp
   const secrets = [...writtenSecrets(box.home), ada.password]
   // The inspector saw the login: its states and its effects' inputs and outputs.
   assert.ok(statesOf(events).includes('"persisting"'), 'the login reached persisting')
-  assert.ok(events.some((e) => e.type === '@xstate.event' && e.event.type === 'xstate.done.actor.persist'), 'the persist effect reported')
-  assert.ok(events.some((e) => e.type === '@xstate.event' && e.event.type === 'xstate.init' && JSON.stringify(e.event).includes(ada.email)), 'the login input, its email readable')
+  assert.ok(
+    events.some((e) => e.type === '@xstate.event' && e.event.type === 'xstate.done.actor.persist'),
+    'the persist effect reported',
+  )
+  assert.ok(
+    events.some((e) => e.type === '@xstate.event' && e.event.type === 'xstate.init' && JSON.stringify(e.event).includes(ada.email)),
+    'the login input, its email readable',
+  )
   assert.equal(leaks(stringsIn(events), secrets), [])
   // Read again now, as an inspector that reads refs later does.
   assert.equal(leaks(stringsIn(events.map((e) => e.actorRef)), secrets), [])
@@ -114,13 +129,19 @@ test('a real device login with an inspector: no token and no device code in any 
   const events: InspectionEvent[] = []
   const deviceCode = await approvedDeviceLogin(box, { next: (event) => events.push(event) })
   const secrets = [...writtenSecrets(box.home), deviceCode]
-  assert.ok(events.some((e) => e.type === '@xstate.event' && e.event.type === 'xstate.done.actor.pollToken'), 'the polls reported')
-  assert.ok(events.some((e) => e.type === '@xstate.event' && e.event.type === 'xstate.done.actor.requestCode'), 'the code request reported')
+  assert.ok(
+    events.some((e) => e.type === '@xstate.event' && e.event.type === 'xstate.done.actor.pollToken'),
+    'the polls reported',
+  )
+  assert.ok(
+    events.some((e) => e.type === '@xstate.event' && e.event.type === 'xstate.done.actor.requestCode'),
+    'the code request reported',
+  )
   assert.equal(leaks(stringsIn(events), secrets), [])
   assert.equal(leaks(stringsIn(events.map((e) => e.actorRef)), secrets), [])
 })
 
-test('the same device login through @statelyai/inspect\'s WebSocket inspector to a loopback receiver', async () => {
+test("the same device login through @statelyai/inspect's WebSocket inspector to a loopback receiver", async () => {
   const received: string[] = []
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 })
   await timeout(new Promise<void>((resolve) => wss.once('listening', () => resolve())), 5_000, 'the receiver listening')
@@ -137,8 +158,14 @@ test('the same device login through @statelyai/inspect\'s WebSocket inspector to
     const until = Date.now() + 10_000
     while (!received.some((text) => text.includes('"loggedIn"')) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50))
     assert.ok(received.length > 20, `${received.length} messages received`)
-    assert.ok(received.some((text) => text.includes('"loggedIn"')), 'the login\'s last state went over the socket')
-    assert.ok(received.some((text) => text.includes('@xstate.actor') && text.includes('deviceGrant')), 'the grant machine was announced')
+    assert.ok(
+      received.some((text) => text.includes('"loggedIn"')),
+      "the login's last state went over the socket",
+    )
+    assert.ok(
+      received.some((text) => text.includes('@xstate.actor') && text.includes('deviceGrant')),
+      'the grant machine was announced',
+    )
     assert.equal(leaks(received, secrets), [])
   } finally {
     inspector.stop()

@@ -28,7 +28,10 @@ test('persist fails after the checks passed (a twin broken meanwhile): the new t
     const path = new URL(url).pathname
     if (path === '/token/revocation') revoked.push(new URLSearchParams(String(init?.body)).get('token') ?? '')
     if (path === '/token' || path === '/omicos/processes') {
-      const body = await response.clone().json().catch(() => ({}))
+      const body = await response
+        .clone()
+        .json()
+        .catch(() => ({}))
       if (path === '/token') issued.userToken = body.access_token
       if (path === '/omicos/processes') {
         issued.processToken = body.process_token

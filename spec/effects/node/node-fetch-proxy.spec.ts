@@ -30,10 +30,7 @@ const rejectsWith = async (promise: Promise<unknown>, kind: string, pattern?: Re
 
 test('the variable for the scheme, lower case first, then ALL_PROXY; the credentials never in `display`', () => {
   const env = { HTTPS_PROXY: 'http://u:secret@upper:3128', https_proxy: 'http://lower:3128', HTTP_PROXY: 'plain:8080', ALL_PROXY: 'http://all:1' }
-  assert.equal(
-    { ...proxyFor('https://auth.omicos.cn', env), url: undefined },
-    { url: undefined, display: 'http://lower:3128', variable: 'https_proxy' },
-  )
+  assert.equal({ ...proxyFor('https://auth.omicos.cn', env), url: undefined }, { url: undefined, display: 'http://lower:3128', variable: 'https_proxy' })
   const http = proxyFor('http://127.0.0.1:4000', env)!
   assert.is(http.display, 'http://plain:8080', 'a proxy without a scheme is http://')
   assert.is(http.variable, 'HTTP_PROXY')
@@ -94,8 +91,8 @@ test('a proxy variable that is not an http(s) URL is a usage error naming the va
     } catch (error) {
       assert.instance(error, EngineError)
       assert.is((error as EngineError).kind, 'usage')
-      assert.match(wordsOf((error as Error)), 'HTTPS_PROXY')
-      assert.not.match(wordsOf((error as Error)), 'secret')
+      assert.match(wordsOf(error as Error), 'HTTPS_PROXY')
+      assert.not.match(wordsOf(error as Error), 'secret')
     }
   }
 })
@@ -108,8 +105,15 @@ test('--status wording: the proxy and its variable, or direct, with the reason',
   })
   assert.is(describeProxyRoute('https://auth.omicos.cn', {}).line, 'proxy: none (direct to auth.omicos.cn)')
   assert.equal(describeProxyRoute('https://auth.omicos.cn', {}).facts, { kind: 'direct', host: 'auth.omicos.cn', bypassedBy: null })
-  assert.is(describeProxyRoute('https://auth.omicos.cn', { HTTPS_PROXY: 'http://p:1', NO_PROXY: 'omicos.cn' }).line, 'proxy: none (direct to auth.omicos.cn, by NO_PROXY)')
-  assert.equal(describeProxyRoute('https://auth.omicos.cn', { HTTPS_PROXY: 'http://p:1', NO_PROXY: 'omicos.cn' }).facts, { kind: 'direct', host: 'auth.omicos.cn', bypassedBy: 'NO_PROXY' })
+  assert.is(
+    describeProxyRoute('https://auth.omicos.cn', { HTTPS_PROXY: 'http://p:1', NO_PROXY: 'omicos.cn' }).line,
+    'proxy: none (direct to auth.omicos.cn, by NO_PROXY)',
+  )
+  assert.equal(describeProxyRoute('https://auth.omicos.cn', { HTTPS_PROXY: 'http://p:1', NO_PROXY: 'omicos.cn' }).facts, {
+    kind: 'direct',
+    host: 'auth.omicos.cn',
+    bypassedBy: 'NO_PROXY',
+  })
   assert.match(describeProxyRoute('https://auth.omicos.cn', { ALL_PROXY: 'socks5://p:1' }).line, /^proxy: ALL_PROXY names a socks5 proxy/)
 })
 
@@ -131,37 +135,53 @@ const withTcp = async (onSocket: (socket: Socket) => void, fn: (port: number) =>
 }
 
 test('a proxy that accepts but never answers the CONNECT: the connect time limit, naming the proxy', async () => {
-  await withTcp(() => {}, async (port) => {
-    const fetch = createNodeFetch({ connectTimeoutMs: 300, env: { HTTPS_PROXY: `http://user:pw@127.0.0.1:${port}` } })
-    const started = Date.now()
-    const error = await rejectsWith(
-      requestJson({ fetch, timeoutMs: 5_000 }, 'https://auth.omicos.cn/x'),
-      'unreachable',
-      new RegExp(`^cannot reach auth\\.omicos\\.cn through the proxy http://127\\.0\\.0\\.1:${port} \\(from HTTPS_PROXY\\): connection timed out$`),
-    )
-    assert.is(error!.reason, 'proxy')
-    assert.ok(Date.now() - started < 2_000, `took ${Date.now() - started} ms`)
-  })
+  await withTcp(
+    () => {},
+    async (port) => {
+      const fetch = createNodeFetch({ connectTimeoutMs: 300, env: { HTTPS_PROXY: `http://user:pw@127.0.0.1:${port}` } })
+      const started = Date.now()
+      const error = await rejectsWith(
+        requestJson({ fetch, timeoutMs: 5_000 }, 'https://auth.omicos.cn/x'),
+        'unreachable',
+        new RegExp(`^cannot reach auth\\.omicos\\.cn through the proxy http://127\\.0\\.0\\.1:${port} \\(from HTTPS_PROXY\\): connection timed out$`),
+      )
+      assert.is(error!.reason, 'proxy')
+      assert.ok(Date.now() - started < 2_000, `took ${Date.now() - started} ms`)
+    },
+  )
 })
 
 test('a plain http proxy that accepts but never answers: the request time limit still holds', async () => {
-  await withTcp(() => {}, async (port) => {
-    const fetch = createNodeFetch({ connectTimeoutMs: 300, env: { HTTP_PROXY: `http://127.0.0.1:${port}` } })
-    const started = Date.now()
-    await rejectsWith(requestJson({ fetch, timeoutMs: 500 }, 'http://auth.example/x'), 'unreachable', /timed out/)
-    assert.ok(Date.now() - started < 3_000, `took ${Date.now() - started} ms`)
-  })
+  await withTcp(
+    () => {},
+    async (port) => {
+      const fetch = createNodeFetch({ connectTimeoutMs: 300, env: { HTTP_PROXY: `http://127.0.0.1:${port}` } })
+      const started = Date.now()
+      await rejectsWith(requestJson({ fetch, timeoutMs: 500 }, 'http://auth.example/x'), 'unreachable', /timed out/)
+      assert.ok(Date.now() - started < 3_000, `took ${Date.now() - started} ms`)
+    },
+  )
 })
 
 test('a proxy that hangs up instead of opening the tunnel, or answers it with 403, breaks it: named', async () => {
-  await withTcp((socket) => socket.end(), async (port) => {
-    const fetch = createNodeFetch({ env: { https_proxy: `127.0.0.1:${port}` } })
-    await rejectsWith(requestJson({ fetch }, 'https://auth.omicos.cn/x'), 'unreachable', /through the proxy http:\/\/127\.0\.0\.1:\d+ \(from https_proxy\): (the proxy closed the connection before opening a tunnel|connection reset)/)
-  })
-  await withTcp((socket) => socket.once('data', () => socket.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n')), async (port) => {
-    const fetch = createNodeFetch({ env: { HTTPS_PROXY: `http://127.0.0.1:${port}` } })
-    await rejectsWith(requestJson({ fetch }, 'https://auth.omicos.cn/x'), 'unreachable', /would not open a tunnel \(it answered 403\)$/)
-  })
+  await withTcp(
+    (socket) => socket.end(),
+    async (port) => {
+      const fetch = createNodeFetch({ env: { https_proxy: `127.0.0.1:${port}` } })
+      await rejectsWith(
+        requestJson({ fetch }, 'https://auth.omicos.cn/x'),
+        'unreachable',
+        /through the proxy http:\/\/127\.0\.0\.1:\d+ \(from https_proxy\): (the proxy closed the connection before opening a tunnel|connection reset)/,
+      )
+    },
+  )
+  await withTcp(
+    (socket) => socket.once('data', () => socket.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n')),
+    async (port) => {
+      const fetch = createNodeFetch({ env: { HTTPS_PROXY: `http://127.0.0.1:${port}` } })
+      await rejectsWith(requestJson({ fetch }, 'https://auth.omicos.cn/x'), 'unreachable', /would not open a tunnel \(it answered 403\)$/)
+    },
+  )
 })
 
 test('a plain http proxy: the absolute URL goes to it, a 407 is its refusal, NO_PROXY sends it direct', async () => {
@@ -180,7 +200,11 @@ test('a plain http proxy: the absolute URL goes to it, a 407 is its refusal, NO_
     assert.equal(ok.body, { ok: true })
     assert.equal(seen, ['GET http://auth.example:4000/hello'])
     answer = 407
-    await rejectsWith(requestJson({ fetch }, 'http://auth.example:4000/hello'), 'unreachable', /\(from HTTP_PROXY\): the proxy asks for a user and password \(407\); give them in HTTP_PROXY/)
+    await rejectsWith(
+      requestJson({ fetch }, 'http://auth.example:4000/hello'),
+      'unreachable',
+      /\(from HTTP_PROXY\): the proxy asks for a user and password \(407\); give them in HTTP_PROXY/,
+    )
     const direct = createNodeFetch({ env: { HTTP_PROXY: 'http://127.0.0.1:9', NO_PROXY: '127.0.0.1' } })
     answer = 200
     const straight = await timeout(requestJson({ fetch: direct }, `http://127.0.0.1:${port}/direct`), 10_000, 'request')

@@ -71,11 +71,18 @@ test('a known email is not asked again; the last error is shown first', async ()
 
 const SGR = /\x1b\[[0-9;]*m/
 
-for (const [what, env] of [['NO_COLOR', { NO_COLOR: '1', TERM: 'xterm-256color' }], ['TERM=dumb', { TERM: 'dumb' }]] as const) {
+for (const [what, env] of [
+  ['NO_COLOR', { NO_COLOR: '1', TERM: 'xterm-256color' }],
+  ['TERM=dumb', { TERM: 'dumb' }],
+] as const) {
   test(`${what}: the prompts draw no colour, bold or dim; the same prompts styled otherwise`, async () => {
     const ask = async (environment: NodeJS.ProcessEnv) => {
       const term = fakeTerminal()
-      const answer = promptCredentials({ stdin: term.stdin as any, stdout: term.stdout, env: environment }, { email: null, attempt: 1, lastError: null }, loadPromptClasses)
+      const answer = promptCredentials(
+        { stdin: term.stdin as any, stdout: term.stdout, env: environment },
+        { email: null, attempt: 1, lastError: null },
+        loadPromptClasses,
+      )
       await shown(term, /Email/)
       term.stdin.write('ada@example.com\r')
       await shown(term, /Password/)
@@ -96,7 +103,12 @@ for (const [what, env] of [['NO_COLOR', { NO_COLOR: '1', TERM: 'xterm-256color' 
 test('an aborted signal cancels a prompt', async () => {
   const term = fakeTerminal()
   const controller = new AbortController()
-  const answer = promptCredentials({ stdin: term.stdin as any, stdout: term.stdout }, { email: null, attempt: 1, lastError: null }, loadPromptClasses, controller.signal)
+  const answer = promptCredentials(
+    { stdin: term.stdin as any, stdout: term.stdout },
+    { email: null, attempt: 1, lastError: null },
+    loadPromptClasses,
+    controller.signal,
+  )
   setTimeout(() => controller.abort(), 50)
   try {
     await timeout(answer, 5_000, 'prompt')

@@ -84,7 +84,9 @@ test(`kill -9 at random instants, ${ROUNDS} rounds against an existing file: old
   for (let start = 0; start < ROUNDS; start += PARALLEL) {
     await Promise.all(Array.from({ length: Math.min(PARALLEL, ROUNDS - start) }, (_, i) => round(start + i)))
   }
-  console.log(`  ${ROUNDS} kills: ${figures.old} left the old file, ${figures.new} a new one; ${figures.withTemp} left a temp (${figures.tempTokensQueued} with tokens queued for revocation); ${figures.slowed} with fsync slowed`)
+  console.log(
+    `  ${ROUNDS} kills: ${figures.old} left the old file, ${figures.new} a new one; ${figures.withTemp} left a temp (${figures.tempTokensQueued} with tokens queued for revocation); ${figures.slowed} with fsync slowed`,
+  )
   assert.is(figures.old + figures.new, ROUNDS)
 })
 
@@ -122,7 +124,7 @@ test('kills at random instants of a twin write: the workspace copy is never olde
   console.log(`  24 twin kills: ${differed} left the pair different (then mended)`)
 })
 
-test('a kill between the twins\' renames: status reports it without writing, the workspace copy is the newer, the twin temp is not revoked', async () => {
+test("a kill between the twins' renames: status reports it without writing, the workspace copy is the newer, the twin temp is not revoked", async () => {
   if (!hasStrace()) return
   const t = await twins()
   const v0 = readFileSync(t.wsFile, 'utf8')
@@ -138,10 +140,13 @@ test('a kill between the twins\' renames: status reports it without writing, the
   const status = await timeout(readStoreStatus(t.loc), 5_000, 'status')
   assert.equal(status.twins, { global: t.globalFile, workspace: t.wsFile, newer: 'workspace' })
   assert.is(status.active?.path, t.wsFile)
-  assert.ok(status.swept.some((p) => p.endsWith('.twin.tmp')), 'the twin temp left in the home is swept')
+  assert.ok(
+    status.swept.some((p) => p.endsWith('.twin.tmp')),
+    'the twin temp left in the home is swept',
+  )
   assert.equal([readFileSync(t.wsFile), readFileSync(t.globalFile)], bytes, 'status rewrote no credential file')
   assert.equal([statSync(t.wsFile).mtimeMs, statSync(t.globalFile).mtimeMs], mtimes)
-  assert.not.ok(queued(t.home).includes('user-token-v1'), 'the twin temp\'s tokens live on in the workspace file: not revoked')
+  assert.not.ok(queued(t.home).includes('user-token-v1'), "the twin temp's tokens live on in the workspace file: not revoked")
   await timeout(resolveCredentials(t.loc), 5_000, 'resolveCredentials')
   assert.is(versionIn(t.globalFile), 1)
   assert.is((await readStoreStatus(t.loc)).twins, null)
@@ -149,10 +154,14 @@ test('a kill between the twins\' renames: status reports it without writing, the
 
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } })
 
-test('a login killed inside the fsync of its temp: the temp\'s tokens are revoked by the next online login, and no temp is left', async () => {
+test("a login killed inside the fsync of its temp: the temp's tokens are revoked by the next online login, and no temp is left", async () => {
   if (!hasStrace()) return
   const { home, ws } = place()
-  const first = await timeout(login({ server: ref.server.url, home, cwd: ws, env: {}, email: ADA.email, password: ADA.password, prompts: false }), 20_000, 'first login')
+  const first = await timeout(
+    login({ server: ref.server.url, home, cwd: ws, env: {}, email: ADA.email, password: ADA.password, prompts: false }),
+    20_000,
+    'first login',
+  )
   assert.is(first.kind, 'loggedIn')
   const file = join(home, 'cloud_login.json')
   const before = readFileSync(file)
@@ -184,18 +193,22 @@ test('a login killed inside the fsync of its temp: the temp\'s tokens are revoke
   const killed = JSON.parse(tempText) as { user_token: string; refresh_token: string }
   assert.is((await request(ref.server, '/omicos/account', bearer(killed.user_token))).status, 200, 'the temp holds a live user token')
 
-  const next = await timeout(login({ server: ref.server.url, home, cwd: ws, env: {}, email: ADA.email, password: ADA.password, force: true, prompts: false }), 20_000, 'next login')
+  const next = await timeout(
+    login({ server: ref.server.url, home, cwd: ws, env: {}, email: ADA.email, password: ADA.password, force: true, prompts: false }),
+    20_000,
+    'next login',
+  )
   assert.is(next.kind, 'loggedIn')
   assert.equal(leftovers(home), [])
   assert.not.ok(existsSync(join(home, REVOCATION_FILE)), 'the queue was emptied')
-  assert.is((await request(ref.server, '/omicos/account', bearer(killed.user_token))).status, 401, 'the killed login\'s user token is revoked')
+  assert.is((await request(ref.server, '/omicos/account', bearer(killed.user_token))).status, 401, "the killed login's user token is revoked")
   const refresh = await request(ref.server, '/token', { form: { grant_type: 'refresh_token', refresh_token: killed.refresh_token, client_id: 'omicos-cli' } })
   assert.is(refresh.status, 400, 'and its refresh token')
   const stored = JSON.parse(readFileSync(file, 'utf8'))
   assert.is((await request(ref.server, '/omicos/account', bearer(stored.user_token))).status, 200, 'the new login works')
 })
 
-test('a login killed between the twins\' renames: the workspace copy\'s process token works, and a read mends the global copy', async () => {
+test("a login killed between the twins' renames: the workspace copy's process token works, and a read mends the global copy", async () => {
   if (!hasStrace()) return
   const { home, ws, loc } = place()
   const base = { server: ref.server.url, home, cwd: ws, env: {}, email: ADA.email, password: ADA.password, prompts: false as const }
@@ -205,14 +218,18 @@ test('a login killed between the twins\' renames: the workspace copy\'s process 
   const wsFile = join(ws, '.omicos', 'cloud_login.json')
   const old = readFileSync(wsFile, 'utf8')
   assert.is(readFileSync(globalFile, 'utf8'), old, 'twins')
-  const child = startStoreChild('login', { server: ref.server.url, home, cwd: ws, email: ADA.email, password: ADA.password, force: true }, { slow: { syscall: 'rename', ms: 1_000 } })
+  const child = startStoreChild(
+    'login',
+    { server: ref.server.url, home, cwd: ws, email: ADA.email, password: ADA.password, force: true },
+    { slow: { syscall: 'rename', ms: 1_000 } },
+  )
   const deadline = Date.now() + 30_000
   while (readFileSync(wsFile, 'utf8') === old && Date.now() < deadline) await sleep(5)
   await child.kill()
   const wsNow = JSON.parse(readFileSync(wsFile, 'utf8'))
   const globalNow = JSON.parse(readFileSync(globalFile, 'utf8'))
   assert.is.not(wsNow.process_token, globalNow.process_token, 'killed between the renames')
-  assert.is((await request(ref.server, '/omicos/processes/current', bearer(wsNow.process_token))).status, 200, 'the workspace copy\'s process token works')
+  assert.is((await request(ref.server, '/omicos/processes/current', bearer(wsNow.process_token))).status, 200, "the workspace copy's process token works")
   const active = await timeout(resolveCredentials(loc), 5_000, 'resolveCredentials')
   assert.is(active?.credentials.process_token, wsNow.process_token)
   assert.is(readFileSync(globalFile, 'utf8'), readFileSync(wsFile, 'utf8'), 'the global copy is mended')

@@ -109,7 +109,11 @@ test('permissions wider than 0600 are refused, the file left alone', async () =>
   const path = join(home, 'cloud_login.json')
   chmodSync(path, 0o644)
   const before = readFileSync(path)
-  const error = await rejectsWith(persistCredentials({ ...loc, workspaceOnly: false }, fakeCredentials('acct-b')), 'local_files', /0644, wider than 0600: run chmod 600/)
+  const error = await rejectsWith(
+    persistCredentials({ ...loc, workspaceOnly: false }, fakeCredentials('acct-b')),
+    'local_files',
+    /0644, wider than 0600: run chmod 600/,
+  )
   assert.ok(error!.message.includes(path))
   assert.equal(readFileSync(path), before)
   assert.is(mode(path), 0o644)
@@ -129,7 +133,11 @@ test('an unparsable or invalid file is refused, never overwritten', async () => 
   mkdirSync(home, { recursive: true, mode: 0o700 })
   const path = join(home, 'cloud_login.json')
   writeFileSync(path, '{ not json', { mode: 0o600 })
-  await rejectsWith(persistCredentials({ ...loc, workspaceOnly: false }, fakeCredentials()), 'local_files', /is not a valid omicOS credential file \(it is not JSON\)/)
+  await rejectsWith(
+    persistCredentials({ ...loc, workspaceOnly: false }, fakeCredentials()),
+    'local_files',
+    /is not a valid omicOS credential file \(it is not JSON\)/,
+  )
   assert.is(readFileSync(path, 'utf8'), '{ not json')
   writeFileSync(path, JSON.stringify({ ...fakeCredentials(), process_id: 'x\u001b[31m' }))
   await rejectsWith(readActive(loc), 'local_files', /control characters/)
@@ -291,7 +299,7 @@ const plantTemp = (dir: string, pid: number, file: ReturnType<typeof fakeCredent
 
 const DEAD_PID = 999_999_999
 
-test('status sweeps a dead writer\'s temp, says so, and queues its tokens; take hands them out once, put back keeps them', async () => {
+test("status sweeps a dead writer's temp, says so, and queues its tokens; take hands them out once, put back keeps them", async () => {
   const { home, loc } = setup()
   await persistCredentials({ ...loc, workspaceOnly: false }, fakeCredentials('acct-a'))
   const killed = fakeCredentials('acct-a', { userToken: 'user-killed', refreshToken: 'refresh-killed', processToken: 'process-killed' })
@@ -301,16 +309,20 @@ test('status sweeps a dead writer\'s temp, says so, and queues its tokens; take 
   const status = await readStoreStatus(loc)
   assert.equal(status.swept.sort(), [temp, twin].sort())
   assert.is(status.twins, null)
-  assert.equal(readdirSync(home).filter((n) => n.endsWith('.tmp')), [live.slice(home.length + 1)], 'a live writer\'s temp stays')
+  assert.equal(
+    readdirSync(home).filter((n) => n.endsWith('.tmp')),
+    [live.slice(home.length + 1)],
+    "a live writer's temp stays",
+  )
   const taken = await takePendingRevocations(loc)
-  assert.equal(taken, [{ server: 'https://auth.omicos.cn', tokens: ['refresh-killed', 'user-killed', 'process-killed'] }], 'not the twin\'s, nor the file\'s')
+  assert.equal(taken, [{ server: 'https://auth.omicos.cn', tokens: ['refresh-killed', 'user-killed', 'process-killed'] }], "not the twin's, nor the file's")
   assert.equal(await takePendingRevocations(loc), [])
   await putBackRevocations(loc, taken)
   assert.is(mode(join(home, 'revocations.json')), 0o600)
   assert.equal(await takePendingRevocations(loc), taken)
 })
 
-test('logout removes every temp of the account, even one being written, and returns their tokens; another account\'s stays', async () => {
+test("logout removes every temp of the account, even one being written, and returns their tokens; another account's stays", async () => {
   const { home, ws, loc } = setup()
   await persistCredentials({ ...loc, workspaceOnly: false }, fakeCredentials('acct-a'))
   await persistCredentials({ ...loc, workspaceOnly: true }, fakeCredentials('acct-a'))
@@ -321,8 +333,14 @@ test('logout removes every temp of the account, even one being written, and retu
   const out = await deleteByAccount(loc, 'acct-a')
   assert.equal(out.removed.sort(), [join(home, 'cloud_login.json'), join(wsDir, 'cloud_login.json')].sort())
   assert.equal(out.revocations, [{ server: 'https://auth.omicos.cn', tokens: ['user-a-home', 'process-a-home', 'user-a-ws', 'process-a-ws'] }])
-  assert.equal(readdirSync(home).filter((n) => n.endsWith('.tmp')), [other.slice(home.length + 1)])
-  assert.equal(readdirSync(wsDir).filter((n) => n.endsWith('.tmp')), [])
+  assert.equal(
+    readdirSync(home).filter((n) => n.endsWith('.tmp')),
+    [other.slice(home.length + 1)],
+  )
+  assert.equal(
+    readdirSync(wsDir).filter((n) => n.endsWith('.tmp')),
+    [],
+  )
 })
 
 test('twins that differ are reported by status, and neither is rewritten by it', async () => {

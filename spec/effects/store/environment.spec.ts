@@ -83,16 +83,7 @@ test('OMICOS_WORKSPACE must name an existing directory: a usage error otherwise,
 })
 
 test('the default process name is made one the server accepts', () => {
-  const names = [
-    'line\nbreak',
-    'esc\u001b[31mred',
-    'bidi\u202eevil',
-    'x'.repeat(500),
-    `${'y'.repeat(199)}😀tail`,
-    'lone\ud800surrogate',
-    '\u0007\u0008',
-    '   ',
-  ]
+  const names = ['line\nbreak', 'esc\u001b[31mred', 'bidi\u202eevil', 'x'.repeat(500), `${'y'.repeat(199)}😀tail`, 'lone\ud800surrogate', '\u0007\u0008', '   ']
   for (const name of names) {
     const safe = safeProcessName(name)
     assert.ok(isValidProcessName(safe), `${JSON.stringify(name)} -> ${JSON.stringify(safe)}`)

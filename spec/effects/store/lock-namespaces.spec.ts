@@ -43,7 +43,11 @@ test(`a live lock held on the host is not taken over from another PID namespace 
     assert.ok(holderPid > 10, `the holder's pid ${holderPid} names nobody in a new namespace`)
     const taker = startStoreChild('acquire', { file, waitMs: 4_500 }, { namespace: true, env: STALE })
     const { lines } = await taker.done
-    assert.match(lines.at(-1) ?? '', new RegExp(`^error local_files .* is locked by process ${holderPid} \\(renew\\), which is still at work`), `round ${round}: ${lines.join(' | ')}`)
+    assert.match(
+      lines.at(-1) ?? '',
+      new RegExp(`^error local_files .* is locked by process ${holderPid} \\(renew\\), which is still at work`),
+      `round ${round}: ${lines.join(' | ')}`,
+    )
     await holder.waitFor(/^fence (ok|lost)$/, 20_000)
     assert.ok(holder.lines.includes('fence ok'), `round ${round}: the holder still held its lock when it came to write`)
     await holder.done
@@ -89,7 +93,7 @@ const statusInNamespace = (home: string, cwd: string) =>
     'omicos login --status in a namespace',
   )
 
-test('a read-only status in another PID namespace sweeps neither a live writer\'s temp nor its lock, however old the temp', async () => {
+test("a read-only status in another PID namespace sweeps neither a live writer's temp nor its lock, however old the temp", async () => {
   if (!usable || !hasStrace()) {
     if (usable) console.log('  (skipped: strace is not installed)')
     return
@@ -103,14 +107,14 @@ test('a read-only status in another PID namespace sweeps neither a live writer\'
       while (temps(home).length === 0) await sleep(20)
     })(),
     20_000,
-    'the writer\'s temp to appear',
+    "the writer's temp to appear",
   )
   // Older than the stale time, and written by a pid that names nobody in the namespace.
   await sleep(2_500)
   const [temp] = temps(home)
   const status = await statusInNamespace(home, cwd)
   assert.is(status.code, 0, status.out)
-  assert.ok(existsSync(join(home, temp!)), 'the live writer\'s temp is still there')
+  assert.ok(existsSync(join(home, temp!)), "the live writer's temp is still there")
   assert.ok(existsSync(`${file}.lock`), 'its lock is still there')
   assert.not.ok(existsSync(join(home, REVOCATION_FILE)), 'nothing of it was queued for revocation')
   const { lines } = await writer.done

@@ -54,7 +54,14 @@ const plant = async (kind: Kind, path: string, target: string): Promise<string |
 
 const describe = (path: string) => {
   const s = lstatSync(path)
-  const kinds = [s.isFIFO() && 'fifo', s.isSocket() && 'socket', s.isDirectory() && 'directory', s.isSymbolicLink() && 'symlink', s.isCharacterDevice() && 'device', s.isFile() && 'file']
+  const kinds = [
+    s.isFIFO() && 'fifo',
+    s.isSocket() && 'socket',
+    s.isDirectory() && 'directory',
+    s.isSymbolicLink() && 'symlink',
+    s.isCharacterDevice() && 'device',
+    s.isFile() && 'file',
+  ]
   return `${kinds.filter(Boolean).join()} ${s.mode & 0o7777} ${s.ino}`
 }
 
@@ -110,7 +117,7 @@ const PATHS: Array<{
     }),
   },
   {
-    name: 'a dead writer\'s temp',
+    name: "a dead writer's temp",
     path: (s) => join(s.home, `.cloud_login.json.${deadPid()}.${HOST_TAG}.0123456789ab.tmp`),
     operations: (s) => ({
       status: () => readActive(s.loc),
@@ -128,7 +135,7 @@ const PATHS: Array<{
     operations: (s) => ({ 'resume a pairing': () => pairings(s).read() }),
   },
   {
-    name: 'a pending pairing\'s claim',
+    name: "a pending pairing's claim",
     path: (s) => {
       mkdirSync(join(s.home, 'pending'), { mode: 0o700 })
       return `${pairings(s).file}.lock`
@@ -146,8 +153,7 @@ const PATHS: Array<{
   },
 ]
 
-const pairings = (s: ReturnType<typeof setup>) =>
-  createPendingPairings(s.home, { server: 'https://auth.omicos.cn', workspaceRoot: s.ws, workspaceOnly: false })
+const pairings = (s: ReturnType<typeof setup>) => createPendingPairings(s.home, { server: 'https://auth.omicos.cn', workspaceRoot: s.ws, workspaceOnly: false })
 
 for (const where of PATHS) {
   test(`a FIFO, a socket, a directory, a symlink or a device at ${where.name}: local_files within a second, left as it was`, async () => {
@@ -160,7 +166,7 @@ for (const where of PATHS) {
         await refused(`${name} with a ${kind} at ${where.name}`, operation, /claim/.test(name) ? /^(?!another omicos)/ : undefined)
         assert.is(describe(path), planted, `${name} left the ${kind} as it was`)
       }
-      assert.is(readFileSync(s.target, 'utf8'), 'precious', 'the link\'s target is untouched')
+      assert.is(readFileSync(s.target, 'utf8'), 'precious', "the link's target is untouched")
       assert.is(statSync(s.target).mode & 0o777, 0o644)
     }
   })

@@ -24,7 +24,7 @@ test('Linux and macOS are POSIX, Windows is not', () => {
   assert.is(platformOf('win32'), 'windows')
 })
 
-test('POSIX opens refuse links and never wait, with each platform\'s own flag values', () => {
+test("POSIX opens refuse links and never wait, with each platform's own flag values", () => {
   for (const c of [LINUX, MACOS]) {
     const flags = openFlagsFor('posix', c)
     assert.is(flags.dir, c.O_RDONLY | c.O_DIRECTORY | c.O_NOFOLLOW | c.O_NONBLOCK)
@@ -57,7 +57,7 @@ test('POSIX privacy: any group or other bit is too wide, and the fix is the chmo
   assert.equal(modePrivacy('/h/.omicos', 'dir', 0o40701, q), { what: 'has permissions 0701, wider than 0700', fix: "chmod 700 '/h/.omicos'" })
 })
 
-test('whoami: the CSV line gives name and SID; Wine\'s bare name gives the name alone', () => {
+test("whoami: the CSV line gives name and SID; Wine's bare name gives the name alone", () => {
   assert.equal(parseWhoami(F.WHOAMI_CSV), ADA)
   assert.equal(parseWhoami(F.WHOAMI_DOMAIN_CSV), ADA_CORP)
   assert.equal(parseWhoami(F.WHOAMI_WINE), { name: 'VM\\root', sid: null })
@@ -108,19 +108,16 @@ test('icacls output: every entry of the path, with its inheritance, deny and rig
     { principal: 'CREATOR OWNER', inherited: false, inheritOnly: true, deny: false, rights: 'F' },
   ])
   const spaced = parseIcacls(F.ICACLS_WORKSPACE_FILE_OPEN, 'D:\\work\\rna seq\\.omicos\\cloud_login.json')
-  assert.equal(spaced?.map((e) => `${e.principal}=${e.rights}`), [
-    'BUILTIN\\Administrators=F',
-    'NT AUTHORITY\\SYSTEM=F',
-    'BUILTIN\\Users=RX',
-    'NT AUTHORITY\\Authenticated Users=M',
-    'DESKTOP-7Q2LM4K\\ada=F',
-  ])
+  assert.equal(
+    spaced?.map((e) => `${e.principal}=${e.rights}`),
+    ['BUILTIN\\Administrators=F', 'NT AUTHORITY\\SYSTEM=F', 'BUILTIN\\Users=RX', 'NT AUTHORITY\\Authenticated Users=M', 'DESKTOP-7Q2LM4K\\ada=F'],
+  )
   assert.equal(parseIcacls(F.ICACLS_SPECIFIC_RIGHTS, 'C:\\Users\\ada\\.omicos\\cloud_login.json')?.[1]?.rights, 'Rc,S,RD,REA,RA')
   // The path matches without case, as icacls and NTFS take it.
   assert.is(parseIcacls(F.ICACLS_PRIVATE_HOME, 'c:\\users\\ADA\\.omicos')?.length, 1)
 })
 
-test('icacls output without the path\'s entries reads as no ACL (Wine\'s stub, a refused path)', () => {
+test("icacls output without the path's entries reads as no ACL (Wine's stub, a refused path)", () => {
   assert.is(parseIcacls('', 'Z:\\tmp\\h'), null)
   assert.is(parseIcacls(F.ICACLS_DENIED, 'C:\\Users\\bob\\.omicos'), null)
   // Another path's output is not this one's.
@@ -158,7 +155,7 @@ test('workspace search climbs to the root of each platform: /, a drive, a share'
   assert.equal(ancestorsOf('\\\\fs01\\home$\\ada\\proj', path.win32), ['\\\\fs01\\home$\\ada\\proj', '\\\\fs01\\home$\\ada', '\\\\fs01\\home$\\'])
 })
 
-test('final paths: a name is itself when its real path is its folder\'s plus its name (case aside on Windows)', () => {
+test("final paths: a name is itself when its real path is its folder's plus its name (case aside on Windows)", () => {
   assert.ok(isFinalPathOf('windows', 'C:\\Users\\Ada\\.omicos\\cloud_login.json', 'c:\\users\\ada\\.omicos', 'cloud_login.json'))
   assert.ok(isFinalPathOf('windows', '\\\\fs01\\home$\\ada\\.omicos', '\\\\fs01\\home$\\ada', '.omicos'))
   // A link (or junction) resolves to its target's name.

@@ -12,7 +12,17 @@ import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { logout, refreshProcessToken } from '../../../effects/node/api.js'
 import { referenceServerFor, request, CLIENT_ID } from '../../support/server.js'
-import { ADA, assertNoneHeldByNothing, liveProcessTokens, makeDue, processTokenWorks, readLogin, registrations, sharedLogin, userTokenWorks } from '../../support/shared-login.js'
+import {
+  ADA,
+  assertNoneHeldByNothing,
+  liveProcessTokens,
+  makeDue,
+  processTokenWorks,
+  readLogin,
+  registrations,
+  sharedLogin,
+  userTokenWorks,
+} from '../../support/shared-login.js'
 import { hasStrace, leftovers, startStoreChild, type StoreChild, type ChildOptions } from '../../support/store-files.js'
 import { sleep, timeout } from '../../support/wait.js'
 

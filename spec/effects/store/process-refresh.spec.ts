@@ -36,9 +36,18 @@ test(`${HERD} processes refresh a due process token at once: one registration, n
   makeDue(login.file)
   const before = registrations(ref)
   const last = await herd(HERD, login)
-  const counts = { refreshed: last.filter((l) => l === 'done refreshed=true token=live').length, used: last.filter((l) => l === 'done refreshed=false token=live').length }
-  console.log(`  ${HERD} callers: ${counts.refreshed} registered, ${counts.used} used its registration; ${registrations(ref) - before} registration(s) at the server`)
-  assert.equal(last.filter((l) => !/^done refreshed=(true|false) token=live$/.test(l)), [], 'every caller ends with a live token')
+  const counts = {
+    refreshed: last.filter((l) => l === 'done refreshed=true token=live').length,
+    used: last.filter((l) => l === 'done refreshed=false token=live').length,
+  }
+  console.log(
+    `  ${HERD} callers: ${counts.refreshed} registered, ${counts.used} used its registration; ${registrations(ref) - before} registration(s) at the server`,
+  )
+  assert.equal(
+    last.filter((l) => !/^done refreshed=(true|false) token=live$/.test(l)),
+    [],
+    'every caller ends with a live token',
+  )
   assert.is(counts.refreshed, 1, 'one caller registered')
   assert.is(registrations(ref) - before, 1, 'the server answered one registration')
   await assertNoneHeldByNothing(ref, login.file, 'after the herd')
@@ -57,7 +66,11 @@ test('a process token the server refused is replaced once, however many daemons 
 
   // Ten daemons got a 401 for the token in the file: one registration between them.
   const last = await herd(10, login, { rejectFileToken: true })
-  assert.equal(last.filter((l) => !/^done refreshed=(true|false) token=live$/.test(l)), [], last.join(' | '))
+  assert.equal(
+    last.filter((l) => !/^done refreshed=(true|false) token=live$/.test(l)),
+    [],
+    last.join(' | '),
+  )
   assert.is(last.filter((l) => l === 'done refreshed=true token=live').length, 1)
   assert.is(registrations(ref) - before, 2)
 

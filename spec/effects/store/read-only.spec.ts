@@ -109,7 +109,9 @@ test('as an unprivileged user: an unwritable or foreign home or workspace fails 
   // (a checkout inside `mktemp -d`, mode 700, does not).
   const closed = foldersClosedToOthers(process.cwd())
   if (closed) {
-    console.log(`note: ${closed} (mode ${(statSync(closed).mode & 0o777).toString(8)}) does not let other users reach this checkout: the cases as nobody are skipped`)
+    console.log(
+      `note: ${closed} (mode ${(statSync(closed).mode & 0o777).toString(8)}) does not let other users reach this checkout: the cases as nobody are skipped`,
+    )
     return
   }
   const base = tempDir('omicos-nobody-')
@@ -125,19 +127,34 @@ test('as an unprivileged user: an unwritable or foreign home or workspace fails 
   const cases: Array<{ name: string; home: string; workspaceOnly: boolean; pattern: RegExp }> = []
   // The home is theirs but 0500.
   own(join(base, 'ro-home'), 0o500)
-  cases.push({ name: 'a home of theirs they cannot write', home: join(base, 'ro-home'), workspaceOnly: false, pattern: /cannot write in .*ro-home: permission denied/ })
+  cases.push({
+    name: 'a home of theirs they cannot write',
+    home: join(base, 'ro-home'),
+    workspaceOnly: false,
+    pattern: /cannot write in .*ro-home: permission denied/,
+  })
   // The home is root's.
   mkdirSync(join(base, 'roots-home'), { mode: 0o700 })
   chmodSync(join(base, 'roots-home'), 0o755)
-  cases.push({ name: 'a home of root\'s', home: join(base, 'roots-home'), workspaceOnly: false, pattern: /roots-home is not owned by you/ })
+  cases.push({ name: "a home of root's", home: join(base, 'roots-home'), workspaceOnly: false, pattern: /roots-home is not owned by you/ })
   // No home yet, in a directory they cannot write.
   mkdirSync(join(base, 'locked'), { mode: 0o755 })
   chmodSync(join(base, 'locked'), 0o755)
-  cases.push({ name: 'a home to create where they cannot', home: join(base, 'locked', 'home'), workspaceOnly: false, pattern: /cannot write in .*locked\/home \(nor create it in .*locked\): permission denied/ })
+  cases.push({
+    name: 'a home to create where they cannot',
+    home: join(base, 'locked', 'home'),
+    workspaceOnly: false,
+    pattern: /cannot write in .*locked\/home \(nor create it in .*locked\): permission denied/,
+  })
   // A workspace .omicos of theirs, 0500.
   own(join(base, 'home'), 0o700)
   own(join(ws, '.omicos'), 0o500)
-  cases.push({ name: 'a workspace of theirs they cannot write', home: join(base, 'home'), workspaceOnly: true, pattern: /cannot write in .*project\/\.omicos: permission denied/ })
+  cases.push({
+    name: 'a workspace of theirs they cannot write',
+    home: join(base, 'home'),
+    workspaceOnly: true,
+    pattern: /cannot write in .*project\/\.omicos: permission denied/,
+  })
 
   const before = snapshot(base)
   for (const c of cases) {

@@ -54,17 +54,17 @@ const read = (file: string) => parseCredentialFile(readFileSync(file, 'utf8'), f
 
 /** Tokens of one grant that still work, in the server's own store. */
 const liveTokens = async (store: Store, grantId: string, model: 'AccessToken' | 'RefreshToken'): Promise<string[]> => {
-  const rows = await store.sql.all<{ id: string; payload: string }>(
-    'SELECT id, payload FROM oidc_models WHERE model = ? AND grant_id = ? AND consumed IS NULL',
-    [model, grantId],
-  )
+  const rows = await store.sql.all<{ id: string; payload: string }>('SELECT id, payload FROM oidc_models WHERE model = ? AND grant_id = ? AND consumed IS NULL', [
+    model,
+    grantId,
+  ])
   const now = Date.now() / 1000
   return rows.filter((row) => (JSON.parse(row.payload) as { exp?: number }).exp! > now).map((row) => row.id)
 }
 
 const grantOf = async (store: Store, refreshToken: string): Promise<string> => {
   const row = await store.sql.get<{ grant_id: string }>('SELECT grant_id FROM oidc_models WHERE model = ? AND id = ?', ['RefreshToken', refreshToken])
-  assert.ok(row?.grant_id, 'the refresh token is in the server\'s store')
+  assert.ok(row?.grant_id, "the refresh token is in the server's store")
   return row!.grant_id
 }
 
@@ -76,7 +76,11 @@ const crashRounds = async (reuseSeconds: number): Promise<Figures> => {
     for (let r = 0; r < ROUNDS; r++) {
       figures.rounds++
       const { home, ws, loc, file } = place()
-      const first = await timeout(login({ server: ref.server.url, home, cwd: ws, env: {}, email: ADA.email, password: ADA.password, prompts: false }), 20_000, 'login')
+      const first = await timeout(
+        login({ server: ref.server.url, home, cwd: ws, env: {}, email: ADA.email, password: ADA.password, prompts: false }),
+        20_000,
+        'login',
+      )
       assert.is(first.kind, 'loggedIn')
       // An hour left by the file: every use renews it.
       const original = read(file)
@@ -125,13 +129,23 @@ const crashRounds = async (reuseSeconds: number): Promise<Figures> => {
       }
       const now = read(file)
       heldUserTokens.add(now.user_token)
-      assert.equal(leftovers(home).filter((n) => !n.endsWith('.lock')), [], `round ${r}: no temp left`)
+      assert.equal(
+        leftovers(home).filter((n) => !n.endsWith('.lock')),
+        [],
+        `round ${r}: no temp left`,
+      )
 
       // No token of the grant alive that no file holds.
       const liveRefresh = await liveTokens(store, grantId, 'RefreshToken')
-      assert.ok(liveRefresh.every((id) => id === now.refresh_token), `round ${r}: every live refresh token is the file's`)
+      assert.ok(
+        liveRefresh.every((id) => id === now.refresh_token),
+        `round ${r}: every live refresh token is the file's`,
+      )
       const liveAccess = await liveTokens(store, grantId, 'AccessToken')
-      assert.ok(liveAccess.every((id) => heldUserTokens.has(id)), `round ${r}: every live user token is or was the file's`)
+      assert.ok(
+        liveAccess.every((id) => heldUserTokens.has(id)),
+        `round ${r}: every live user token is or was the file's`,
+      )
 
       // The login renews: a renewal as --status --verify makes after a 401.
       const renewed = await timeout(
@@ -142,7 +156,10 @@ const crashRounds = async (reuseSeconds: number): Promise<Figures> => {
       if (renewed?.kind === 'renewed') figures.renews++
       else {
         figures.lost++
-        assert.ok(lostReason === 'renewalLost' || renewed?.reason === 'renewalLost', `round ${r}: a lost login is said as such (${lostReason}, ${renewed?.reason ?? renewed?.kind})`)
+        assert.ok(
+          lostReason === 'renewalLost' || renewed?.reason === 'renewalLost',
+          `round ${r}: a lost login is said as such (${lostReason}, ${renewed?.reason ?? renewed?.kind})`,
+        )
         assert.ok(spent && !inFile && !inTemp, `round ${r}: only the window loses the login`)
         assert.equal(await liveTokens(store, grantId, 'RefreshToken'), [], 'and leaves nothing alive')
       }

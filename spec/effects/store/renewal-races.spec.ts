@@ -23,8 +23,7 @@ const STALE_MS = 1_500
 
 const read = (file: string) => parseCredentialFile(readFileSync(file, 'utf8'), file)
 const fingerprint = (token: string) => createHash('sha256').update(token).digest('hex').slice(0, 12)
-const userTokenWorks = async (token: string) =>
-  (await request(ref.server, '/omicos/account', { headers: { authorization: `Bearer ${token}` } })).status === 200
+const userTokenWorks = async (token: string) => (await request(ref.server, '/omicos/account', { headers: { authorization: `Bearer ${token}` } })).status === 200
 const refreshGrants = (since: number) => ref.server.requests.slice(since).filter((e) => e.grantType === 'refresh_token')
 
 /** A logged-in home whose file says the user token ends at `endsAt`. */
@@ -87,7 +86,10 @@ test('a renewer stopped past the stale time: the others use the user token meanw
       process.kill(pid, 'SIGCONT')
     }
     const done = await child.done
-    assert.ok(done.lines.some((line) => line.startsWith('resolved renewed')), done.lines.join(' | '))
+    assert.ok(
+      done.lines.some((line) => line.startsWith('resolved renewed')),
+      done.lines.join(' | '),
+    )
     const after = read(file)
     assert.is.not(after.refresh_token, before.refresh_token)
     assert.is(after.renewing_since, undefined, 'no renewal in doubt')
@@ -115,14 +117,24 @@ test('a renewer stopped while the user token has run out: another process is tol
     process.kill(pid, 'SIGSTOP')
     try {
       await sleep(STALE_MS + 500)
-      const error = await timeout(resolveCredentials(loc).then(() => null, (e) => e), 10_000, 'resolveCredentials')
+      const error = await timeout(
+        resolveCredentials(loc).then(
+          () => null,
+          (e) => e,
+        ),
+        10_000,
+        'resolveCredentials',
+      )
       assert.is(error?.reason, 'renewalInFlight', `refused while the renewer is stopped: ${error?.message}`)
       assert.is(refreshGrants(since).length, 1, 'the spent refresh token was not sent again')
     } finally {
       process.kill(pid, 'SIGCONT')
     }
     const done = await child.done
-    assert.ok(done.lines.some((line) => line.startsWith('resolved renewed')), done.lines.join(' | '))
+    assert.ok(
+      done.lines.some((line) => line.startsWith('resolved renewed')),
+      done.lines.join(' | '),
+    )
     const active = await timeout(resolveCredentials(loc), 10_000, 'resolveCredentials after')
     assert.ok(await userTokenWorks(active!.credentials.user_token))
     assert.ok(Date.parse(active!.credentials.user_token_expires_at!) > Date.now() + 86_400_000)
