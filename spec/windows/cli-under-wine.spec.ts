@@ -224,22 +224,32 @@ test("a link where the credential file belongs (a Unix symlink, which Wine's lst
 
 test('Ctrl-C during the pairing: exit 130, nothing written', async () => {
   const b = box()
-  const cli = startWindowsCli(prefix(), ['cli', 'login', '--server', ref.server.url, '--no-qr'], { cwd: b.workspace, env: b.env })
-  await cli.waitFor(PAIRING_CODE)
-  await cli.waitFor(/Waiting for approval/)
   // SIGINT to the Unix process running node.exe: Wine turns it into the console's CTRL_C_EVENT.
-  // Now and then Wine drops one: its signal handler takes the signal and the event never reaches
-  // Node (3 of 18 tries here, on a loaded machine; the process then polls on, and a second
-  // SIGINT cancels it normally). So it is sent again while the process runs and has said
-  // nothing, at most 3 times, 5 s apart. A repeat that did arrive after a first one would make
-  // omicos exit at once without its "login cancelled" line, which is asserted below.
-  for (let sent = 0; sent < 3 && cli.child.exitCode === null && !/cancel/.test(cli.stderr()); sent++) {
-    cli.child.kill('SIGINT')
-    await Promise.race([cli.done, new Promise((r) => setTimeout(r, 5_000))])
+  // Now and then Wine drops one (3 of 18 tries here, on a loaded machine), and some processes
+  // never get any (0 of 8 SIGINTs, 3 s apart, in one run in four): so it is sent again while the
+  // process runs and has said nothing, at most 4 times, 3 s apart, and a process that got none
+  // is ended and the pairing started again, at most 3 times. A repeat that did arrive after a
+  // first one would make omicos exit at once without its "login cancelled" line, which is
+  // asserted below, as is that no process is left without the file.
+  let result: Awaited<ReturnType<typeof startWindowsCli>['done']> | undefined
+  for (let attempt = 0; attempt < 3 && !result; attempt++) {
+    const cli = startWindowsCli(prefix(), ['cli', 'login', '--server', ref.server.url, '--no-qr'], { cwd: b.workspace, env: b.env })
+    await cli.waitFor(PAIRING_CODE)
+    await cli.waitFor(/Waiting for approval/)
+    for (let sent = 0; sent < 4 && cli.child.exitCode === null && !/cancel/.test(cli.stderr()); sent++) {
+      cli.child.kill('SIGINT')
+      await Promise.race([cli.done, new Promise((r) => setTimeout(r, 3_000))])
+    }
+    if (cli.child.exitCode === null && !/cancel/.test(cli.stderr())) {
+      cli.child.kill('SIGKILL')
+      await cli.done.catch(() => {})
+      continue
+    }
+    result = await timeout(cli.done, 20_000, 'omicos to end after Ctrl-C')
   }
-  const result = await timeout(cli.done, 20_000, 'omicos to end after Ctrl-C')
-  assert.is(result.code, 130, JSON.stringify(result))
-  assert.match(result.stderr, /^error: login cancelled/m, JSON.stringify(result))
+  assert.ok(result, 'a Ctrl-C reached omicos in one of three pairings')
+  assert.is(result!.code, 130, JSON.stringify(result))
+  assert.match(result!.stderr, /^error: login cancelled/m, JSON.stringify(result))
   assert.not.ok(existsSync(b.file))
 })
 
