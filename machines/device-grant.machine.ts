@@ -211,8 +211,6 @@ export const deviceGrantMachine = setup({
   },
 }).createMachine({
   id: 'deviceGrant',
-  description:
-    'The device authorization grant (RFC 8628): asks for a pairing code, and polls the token endpoint, paced as section 3.5 says, until the code is approved, declined or dead.',
   context: ({ input }) => ({
     server: input.server,
     name: input.name,
@@ -242,7 +240,6 @@ export const deviceGrantMachine = setup({
   },
   states: {
     requestingCode: {
-      description: 'Asks the device authorization endpoint for a device code and a user code.',
       invoke: {
         id: 'requestCode',
         src: 'requestCode',
@@ -252,7 +249,6 @@ export const deviceGrantMachine = setup({
       },
     },
     awaitingApproval: {
-      description: 'The address and the user code are out; waits for the other device. The code dies at context.deadline.',
       initial: 'waiting',
       // Restored snapshots lose their timers (statelyai/xstate#5331): `app.resume` re-enters
       // this state so both the deadline and the next poll are scheduled again from its time;
@@ -260,7 +256,6 @@ export const deviceGrantMachine = setup({
       after: { untilDeadline: { target: 'failed', actions: 'expire' } },
       states: {
         waiting: {
-          description: 'Waits context.waitMs (the interval, or a backoff after failures) before the next poll.',
           // The parent shows the pairing, the polls so far, the wait and why it retries: told after every answer.
           entry: enqueueActions(({ enqueue, check }) => {
             if (check('reportsToParent')) enqueue('tellParent')
@@ -283,7 +278,6 @@ export const deviceGrantMachine = setup({
           },
         },
         polling: {
-          description: 'Asks the token endpoint whether the code has been approved.',
           entry: 'notePollSent',
           on: {
             'app.resume': [
@@ -340,12 +334,10 @@ export const deviceGrantMachine = setup({
       },
     },
     granted: {
-      description: 'The other device approved: the token endpoint issued the tokens (the device code is spent and forgotten).',
       type: 'final',
       entry: 'forgetDeviceCode',
     },
     failed: {
-      description: 'Ended without tokens: declined, expired, unusable, cancelled or a failure; context.error says why.',
       type: 'final',
       entry: 'forgetDeviceCode',
     },

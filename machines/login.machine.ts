@@ -194,8 +194,6 @@ export const loginMachine = setup({
   },
 }).createMachine({
   id: 'login',
-  description:
-    'A login, by password or by pairing: the existing login and the files first, then the grant (a child machine), the account, the lock, the process registration and the credential files.',
   context: ({ input }) => {
     const { password, ...rest } = input
     return {
@@ -232,8 +230,6 @@ export const loginMachine = setup({
   },
   states: {
     checkingExisting: {
-      description:
-        'Reads the credential store and checks every file the login will write (before anything goes online): is this account logged in to this server already?',
       invoke: {
         id: 'checkExisting',
         src: 'checkExisting',
@@ -255,8 +251,6 @@ export const loginMachine = setup({
       },
     },
     verifyingExisting: {
-      description:
-        'The login asked for is there already: asks the account endpoint whether its user token still works, so "already logged in" is said only after looking.',
       invoke: {
         id: 'verifyExisting',
         src: 'verifyExisting',
@@ -276,7 +270,6 @@ export const loginMachine = setup({
       },
     },
     renewingExisting: {
-      description: 'The existing login is near its end or was rejected: renews its user token with the refresh token instead of logging in again.',
       invoke: {
         id: 'renewLogin',
         src: 'renewLogin',
@@ -294,12 +287,10 @@ export const loginMachine = setup({
       },
     },
     alreadyLoggedIn: {
-      description: 'The login asked for is there and works (or was renewed, or the server could not be asked): nothing to do.',
       type: 'final',
       entry: 'forgetSecrets',
     },
     passwordGrant: {
-      description: 'The grant, as a child machine (password-grant.machine.ts): prompts, tries, waits; it ends with tokens or a failure.',
       exit: 'forgetPassword',
       invoke: {
         id: 'grant',
@@ -315,8 +306,6 @@ export const loginMachine = setup({
       },
     },
     deviceGrant: {
-      description:
-        'The grant, as a child machine (device-grant.machine.ts): the code, then polling paced by RFC 8628; context.pairing holds the code while it waits for approval.',
       invoke: {
         id: 'grant',
         src: 'deviceGrant',
@@ -336,7 +325,6 @@ export const loginMachine = setup({
       },
     },
     identifying: {
-      description: 'Asks the account endpoint whose tokens these are.',
       invoke: {
         id: 'identify',
         src: 'identify',
@@ -353,7 +341,6 @@ export const loginMachine = setup({
       },
     },
     locking: {
-      description: 'Takes the credential lock before anything is rotated, so a login that cannot write leaves every token it did not issue alive.',
       invoke: {
         id: 'lockCredentials',
         src: 'lockCredentials',
@@ -363,7 +350,6 @@ export const loginMachine = setup({
       },
     },
     registeringProcess: {
-      description: 'Registers this process with the user token and receives a fresh process token (the previous one stops working).',
       // The registration may have reached the server already, which then rotated the stored process token away.
       on: { 'user.cancel': { target: 'markingReplaced', actions: 'cancel' } },
       invoke: {
@@ -399,8 +385,6 @@ export const loginMachine = setup({
       },
     },
     markingReplaced: {
-      description:
-        'The registration failed after it may have reached the server, which then rotated the stored process token away: marks it so in the credential files of this account and process (only the marker), so status says so and the next login registers again.',
       on: { 'user.cancel': {} },
       invoke: {
         id: 'markProcessReplaced',
@@ -411,7 +395,6 @@ export const loginMachine = setup({
       },
     },
     persisting: {
-      description: 'Writes the credential files under the lock (global and/or workspace); a cancel now lets the write finish.',
       on: { 'user.cancel': {} },
       invoke: {
         id: 'persist',
@@ -440,7 +423,6 @@ export const loginMachine = setup({
       },
     },
     revokingReplaced: {
-      description: 'The new files are safe: revokes the tokens they replaced that no file holds any more (best effort, bounded by revokeTimeoutMs).',
       on: { 'user.cancel': {} },
       invoke: {
         id: 'revokeReplaced',
@@ -452,13 +434,10 @@ export const loginMachine = setup({
       after: { revokeTimeout: { target: 'loggedIn', actions: { type: 'noteReplacedRevoked', params: false } } },
     },
     loggedIn: {
-      description: 'Logged in: the credential files hold the new login.',
       type: 'final',
       entry: 'forgetSecrets',
     },
     revokingIssued: {
-      description:
-        'The login failed after the server issued tokens: revokes them (best effort, bounded by revokeTimeoutMs) so none is left alive that no file holds.',
       on: { 'user.cancel': {} },
       invoke: {
         id: 'revokeIssued',
@@ -470,7 +449,6 @@ export const loginMachine = setup({
       after: { revokeTimeout: { target: 'failed', actions: { type: 'noteIssuedRevoked', params: false } } },
     },
     failed: {
-      description: 'Ended without logging in; context.error says why, context.resumableUntil whether a cancelled pairing can go on.',
       type: 'final',
       entry: 'forgetSecrets',
     },

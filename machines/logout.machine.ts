@@ -61,7 +61,6 @@ export const logoutMachine = setup({
   },
 }).createMachine({
   id: 'logout',
-  description: "Logout: revokes the current account's tokens (best effort), then deletes that account's credential files.",
   context: ({ input }) => ({
     expectedServer: input.expectedServer ?? null,
     revokeTimeoutMs: input.revokeTimeoutMs ?? logoutDefaults.revokeTimeoutMs,
@@ -77,7 +76,6 @@ export const logoutMachine = setup({
   },
   states: {
     resolving: {
-      description: 'Finds the account logged in here (workspace file first, then the global one).',
       invoke: {
         id: 'resolveAccount',
         src: 'resolveAccount',
@@ -94,11 +92,9 @@ export const logoutMachine = setup({
       },
     },
     notLoggedIn: {
-      description: 'Nobody is logged in: nothing to delete.',
       type: 'final',
     },
     revoking: {
-      description: 'Asks the server to revoke the tokens (RFC 7009); an error or revokeTimeoutMs moves on anyway.',
       invoke: {
         id: 'revokeTokens',
         src: 'revokeTokens',
@@ -111,7 +107,6 @@ export const logoutMachine = setup({
       exit: 'forgetTokens',
     },
     deleting: {
-      description: "Deletes every credential file whose account_id is this account's, and no other; a cancel now lets it finish.",
       on: { 'user.cancel': {} },
       invoke: {
         id: 'deleteFiles',
@@ -122,11 +117,9 @@ export const logoutMachine = setup({
       },
     },
     loggedOut: {
-      description: 'Logged out: the files are gone (context.revoked says whether the server confirmed).',
       type: 'final',
     },
     failed: {
-      description: 'Not logged out: cancelled, another server than the one expected, or the files could not be found or deleted; context.error says why.',
       type: 'final',
     },
   },

@@ -121,7 +121,6 @@ export const passwordGrantMachine = setup({
   },
 }).createMachine({
   id: 'passwordGrant',
-  description: 'The password grant: one token request per try, asked again on a terminal after a wrong password.',
   context: ({ input }) => ({
     server: input.server,
     canPrompt: input.canPrompt,
@@ -142,7 +141,6 @@ export const passwordGrantMachine = setup({
   initial: 'starting',
   states: {
     starting: {
-      description: 'Decides where the grant begins: with what was given, with a prompt, or not at all without a terminal.',
       always: [
         { guard: 'hasCredentials', target: 'authenticating' },
         // A password is asked only of a server that answers: none is typed for nothing.
@@ -151,7 +149,6 @@ export const passwordGrantMachine = setup({
       ],
     },
     reachingServer: {
-      description: 'Reaches the server (its discovery document) before anything is asked on the terminal; tried again like a try that could not connect.',
       invoke: {
         id: 'reachServer',
         src: 'reachServer',
@@ -168,11 +165,9 @@ export const passwordGrantMachine = setup({
       },
     },
     waitingToReach: {
-      description: 'The server could not be reached before the prompt: waits retryDelayMs (doubling each time), then tries again.',
       after: { retryDelay: { target: 'reachingServer' } },
     },
     prompting: {
-      description: 'Asks on the terminal for whatever of email and password was not given.',
       invoke: {
         id: 'promptCredentials',
         src: 'promptCredentials',
@@ -182,7 +177,6 @@ export const passwordGrantMachine = setup({
       },
     },
     authenticating: {
-      description: 'Sends the password grant to the token endpoint and sorts the answer.',
       invoke: {
         id: 'authenticate',
         src: 'authenticate',
@@ -221,7 +215,6 @@ export const passwordGrantMachine = setup({
       },
     },
     invalidCredentials: {
-      description: 'The server said wrong email or password and tries remain: asks again, showing why.',
       invoke: {
         id: 'promptAgain',
         src: 'promptCredentials',
@@ -232,20 +225,16 @@ export const passwordGrantMachine = setup({
       },
     },
     rateLimited: {
-      description: 'The server answered 429: waits out its Retry-After (rateLimitWaitMs), then tries again.',
       after: { rateLimitWait: { target: 'authenticating' } },
     },
     unreachable: {
-      description: 'The server could not be reached: waits retryDelayMs (doubling each time), then tries again.',
       after: { retryDelay: { target: 'authenticating' } },
     },
     granted: {
-      description: 'The server issued tokens for these credentials.',
       type: 'final',
       entry: 'forgetPassword',
     },
     failed: {
-      description: 'Ended without tokens; context.error says why.',
       type: 'final',
       entry: 'forgetPassword',
     },

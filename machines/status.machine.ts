@@ -79,7 +79,6 @@ export const statusMachine = setup({
   },
 }).createMachine({
   id: 'status',
-  description: 'Status: what the credential files say, and optionally whether the server still accepts the user token.',
   context: ({ input }) => ({ online: input.online, expectedServer: input.expectedServer ?? null, report: null, verified: null, renewed: false, error: null }),
   initial: 'reading',
   on: {
@@ -87,7 +86,6 @@ export const statusMachine = setup({
   },
   states: {
     reading: {
-      description: 'Reads the global and workspace credential files (no network).',
       invoke: {
         id: 'readStatus',
         src: 'readStatus',
@@ -108,7 +106,6 @@ export const statusMachine = setup({
       },
     },
     verifying: {
-      description: 'Asks the account endpoint whether the user token still works (only with online and a login).',
       invoke: {
         id: 'verifyOnline',
         src: 'verifyOnline',
@@ -133,7 +130,6 @@ export const statusMachine = setup({
       },
     },
     renewing: {
-      description: 'The user token was rejected or is within a day of its end: renews it with the refresh token, under the lock.',
       invoke: {
         id: 'renewLogin',
         src: 'renewLogin',
@@ -153,12 +149,9 @@ export const statusMachine = setup({
       },
     },
     reported: {
-      description: 'The report is ready (context.verified is null when not checked online).',
       type: 'final',
     },
     failed: {
-      description:
-        'Cancelled, another server or account than the one expected, or the files or the server could not be read; context.error says why, and context.report keeps what the files said.',
       type: 'final',
     },
   },

@@ -1,7 +1,8 @@
 // Renders a machine definition as a Markdown page: a Mermaid stateDiagram-v2 (nested states,
 // events, guards, delays, invoked effects) and a table of what each state means, taken from
-// the `description` of its state node. The machine is the one source: `npm run visualize`
-// writes docs/machines/, and spec/machines/diagrams.spec.ts fails when those files are stale.
+// the `description` of its state node (written in from machines/<name>.descriptions.ts by
+// machine-docs.ts: the running machines carry none). `npm run visualize` writes docs/machines/,
+// and spec/machines/diagrams.spec.ts fails when those files are stale.
 import type { AnyStateMachine, AnyStateNode, AnyTransitionDefinition } from 'xstate'
 
 export interface MachineDocEntry {

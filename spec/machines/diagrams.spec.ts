@@ -1,19 +1,40 @@
-// docs/machines/*.md are generated from the machine definitions (`npm run visualize`): this
-// fails when a machine changed and its page was not regenerated, or a state lacks a meaning.
+// docs/machines/*.md are generated from the machine definitions and the words of
+// machines/*.descriptions.ts (`npm run visualize`): this fails when a machine changed and its
+// page was not regenerated, when a state lacks a meaning, or a meaning names no state.
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { renderMachineDoc, renderMermaid } from '../../scripts/machine-diagram.js'
-import { machineDocs } from '../../scripts/machine-docs.js'
+import { machineDescriptions, machineDocs } from '../../scripts/machine-docs.js'
 import { allStateNodes, allTransitions } from '../support/machine-harness.js'
 
+for (const { name, machine, descriptions } of machineDescriptions) {
+  test(`${name}: ${name}.descriptions.ts says what the machine and every state mean, and names no other state`, () => {
+    const paths = allStateNodes(machine).map((node) => node.path.join('.'))
+    const meaningful = (text: string | undefined) => typeof text === 'string' && text.length > 20
+    assert.ok(meaningful(descriptions.machine), `${name} is described`)
+    assert.equal(
+      paths.filter((path) => !meaningful(descriptions.states[path])),
+      [],
+      'states without a meaning',
+    )
+    assert.equal(
+      Object.keys(descriptions.states).filter((path) => !paths.includes(path)),
+      [],
+      'meanings of no state',
+    )
+  })
+}
+
 for (const entry of machineDocs) {
-  test(`${entry.name}: every state says what it means`, () => {
-    const missing = allStateNodes(entry.machine)
-      .filter((node) => !node.description)
-      .map((node) => node.id)
-    assert.equal(missing, [])
+  test(`${entry.name}: the drawn machine has every description`, () => {
+    assert.equal(
+      allStateNodes(entry.machine)
+        .filter((node) => !node.description)
+        .map((node) => node.id),
+      [],
+    )
     assert.ok(entry.machine.root.description)
   })
 

@@ -23,7 +23,6 @@ import {
 } from '../../machines/index.js'
 import {
   account,
-  allStateNodes,
   deviceAuthorization,
   deviceLoginInput,
   EPOCH,
@@ -876,16 +875,6 @@ const statusModel: Model = {
 }
 
 for (const model of [loginModel, passwordModel, deviceModel, logoutModel, statusModel]) {
-  test(`${model.name}: the machine and every state say what they mean (docs/machines is written from them)`, () => {
-    assert.ok(model.machine.root.description)
-    assert.equal(
-      allStateNodes(model.machine)
-        .filter((node) => !node.description)
-        .map((node) => node.id),
-      [],
-    )
-  })
-
   test(`${model.name}: generated paths reach every state and take every transition, each judged by the oracle`, async () => {
     const started = Date.now()
     const result = await cover(model)
