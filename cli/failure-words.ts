@@ -231,6 +231,27 @@ function causeLine(failure: Failure, wording: Wording, words: Words): string {
       return t('failure.notAdvertised', { host: hostOf(words, failure.details), field: failure.details.field })
     case 'cancelled':
       return t(`failure.cancelled.${failure.details.flow}`)
+    case 'unusableProxy': {
+      const d = failure.details
+      return d.problem === 'scheme'
+        ? t('node.unusableProxy.scheme', { variable: d.variable, scheme: d.scheme, proxy: d.proxy })
+        : t('node.unusableProxy.notUrl', { variable: d.variable })
+    }
+    case 'unusableCaBundle': {
+      const d = failure.details
+      const problem = d.problem === 'unreadable' && d.code !== null ? t('node.caBundle.unreadableCode', { code: d.code }) : t(`node.caBundle.${d.problem}`)
+      return t('node.unusableCaBundle', { variable: d.variable, path: d.path, problem })
+    }
+    case 'passwordStdin': {
+      const d = failure.details
+      return d.problem === 'tooLarge' ? t('node.passwordStdin.tooLarge', { kib: d.maxBytes / 1024 }) : t(`node.passwordStdin.${d.problem}`)
+    }
+    case 'revocationsKept':
+      return t('node.revocationsKept', { count: failure.details.count })
+    case 'removedWhileUsed':
+      return t(`node.removedWhileUsed.${failure.details.during}`, { path: failure.details.path })
+    case 'renewalInFlight':
+      return t('node.renewalInFlight', { pid: failure.details.pid })
   }
 }
 

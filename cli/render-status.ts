@@ -170,10 +170,13 @@ const reportLines = (words: Words, report: StatusReport, now: Date, verified: Ve
 }
 
 /** The proxy a login would go through, or why none. */
-const proxyLine = ({ t }: Words, facts: ProxyRouteFacts): string => {
+const proxyLine = (words: Words, facts: ProxyRouteFacts): string => {
+  const { t } = words
   switch (facts.kind) {
     case 'unusable':
-      return facts.message === null ? t('status.proxy.noServer') : t('status.proxy.unusable', { message: facts.message })
+      return facts.failure === null
+        ? t('status.proxy.noServer')
+        : t('status.proxy.unusable', { message: describeFailure(facts.failure, { again: 'omicos login' }, words) })
     case 'direct':
       return facts.bypassedBy ? t('status.proxy.directBypassed', { host: facts.host, variable: facts.bypassedBy }) : t('status.proxy.direct', { host: facts.host })
     case 'proxy':

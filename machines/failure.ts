@@ -188,6 +188,20 @@ export interface FailureDetails {
   effectException: { effect: string | null; message: string }
   // cancelled
   cancelled: { flow: CancelledFlow }
+  // Node effects (effects/node/): the environment they read, the prompts, the files a login is
+  // renewed or realigned in
+  /** a proxy variable that is not an address, or names a proxy of a scheme other than http(s) (`proxy`: it without credentials) */
+  unusableProxy: { variable: string } & ({ problem: 'notUrl' } | { problem: 'scheme'; scheme: string; proxy: string })
+  /** a CA bundle variable naming a file that cannot be used; `code` the error code of one that cannot be read otherwise */
+  unusableCaBundle: { variable: string; path: string; problem: 'missing' | 'denied' | 'folder' | 'unreadable' | 'noPem'; code: string | null }
+  /** `--password-stdin` found a terminal, more than `maxBytes`, or nothing */
+  passwordStdin: { problem: 'terminal' } | { problem: 'tooLarge'; maxBytes: number } | { problem: 'empty' }
+  /** the server did not confirm the revocation of `count` tokens: they are queued to try again */
+  revocationsKept: { count: number }
+  /** the credential file of a login was removed while this process renewed (or realigned) the login in it */
+  removedWhileUsed: { path: string; during: 'renewal' | 'realignment' }
+  /** another process (`pid`) is renewing this login, maybe stopped: its refresh token is not sent again until it ends */
+  renewalInFlight: { pid: number }
   // any kind
   /**
    * A Node effect (the credential store, the environment, prompts) worded this failure
@@ -265,6 +279,12 @@ export const REASON_KIND: { [R in Exclude<FailureReason, 'described'>]: FailureK
   noTokenResponse: 'bad_response',
   effectException: 'internal',
   cancelled: 'cancelled',
+  unusableProxy: 'usage',
+  unusableCaBundle: 'usage',
+  passwordStdin: 'usage',
+  revocationsKept: 'unreachable',
+  removedWhileUsed: 'local_files',
+  renewalInFlight: 'local_files',
 }
 
 /** Every reason, for a front end's catalog to be checked against. */

@@ -179,6 +179,25 @@ export const en = {
   'failure.effectException': 'unexpected failure in the {{effect}} step (a bug): {{message}} (run with --trace and report it)',
   'failure.effectException.unnamed': 'unexpected failure in a step (a bug): {{message}} (run with --trace and report it)',
 
+  // what the Node effects (effects/node/) found: the environment, --password-stdin, the files a login is renewed in
+  'node.unusableProxy.notUrl': '{{variable}} is not a proxy address (expected http://host:port)',
+  'node.unusableProxy.scheme': '{{variable}} names a {{scheme}} proxy ({{proxy}}); only http:// and https:// proxies are supported',
+  'node.unusableCaBundle': '{{variable}}={{path}}: {{problem}}',
+  'node.caBundle.missing': 'no such file',
+  'node.caBundle.denied': 'permission denied',
+  'node.caBundle.folder': 'it is a folder',
+  'node.caBundle.unreadable': 'cannot be read',
+  'node.caBundle.unreadableCode': 'cannot be read ({{code}})',
+  'node.caBundle.noPem': 'holds no PEM certificate (-----BEGIN CERTIFICATE-----)',
+  'node.passwordStdin.terminal': '--password-stdin reads a piped password, but standard input is a terminal',
+  'node.passwordStdin.tooLarge': '--password-stdin got more than {{kib}} KiB: pass only the password',
+  'node.passwordStdin.empty': '--password-stdin got an empty password',
+  'node.revocationsKept_one': 'the server did not confirm the revocation of {{count}} token; it is kept to try again',
+  'node.revocationsKept_other': 'the server did not confirm the revocation of {{count}} tokens; they are kept to try again',
+  'node.removedWhileUsed.renewal': '{{path}} was removed while its login was being renewed',
+  'node.removedWhileUsed.realignment': '{{path}} was removed while it was being realigned: try again',
+  'node.renewalInFlight': 'a renewal of this login by process {{pid}} is still under way (it may be stopped): its refresh token is not sent again until it ends',
+
   // cancelled
   'failure.cancelled.login': 'login cancelled',
   'failure.cancelled.pairing': 'login cancelled',

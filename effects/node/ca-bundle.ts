@@ -6,7 +6,7 @@
 import { X509Certificate } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { rootCertificates } from 'node:tls'
-import { EngineError } from '../client/engine-error.js'
+import { engineError } from '../client/engine-error.js'
 import type { Env } from '../store/home.js'
 
 /** The variables that add trusted CAs, in the order a message names them. */
@@ -30,19 +30,12 @@ const readBundle = (variable: string, file: string): string[] => {
   try {
     text = readFileSync(file, 'utf8')
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    const why =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EACCES'
-          ? 'permission denied'
-          : code === 'EISDIR'
-            ? 'it is a folder'
-            : `cannot be read${code ? ` (${code})` : ''}`
-    throw new EngineError('usage', `${variable}=${file}: ${why}`)
+    const code = (error as NodeJS.ErrnoException).code ?? null
+    const problem = code === 'ENOENT' ? 'missing' : code === 'EACCES' ? 'denied' : code === 'EISDIR' ? 'folder' : 'unreadable'
+    throw engineError('unusableCaBundle', { variable, path: file, problem, code }, error)
   }
   const pems = certificatesIn(text)
-  if (pems.length === 0) throw new EngineError('usage', `${variable}=${file}: holds no PEM certificate (-----BEGIN CERTIFICATE-----)`)
+  if (pems.length === 0) throw engineError('unusableCaBundle', { variable, path: file, problem: 'noPem', code: null })
   return pems
 }
 

@@ -39,7 +39,7 @@ import {
   type LockOptions,
   type Revocation,
 } from '../store/index.js'
-import { EngineError } from '../client/engine-error.js'
+import { engineError } from '../client/engine-error.js'
 import { CLIENT_ID, DEFAULT_SCOPE } from '../client/client-defaults.js'
 import { omicosHome, type Env } from '../store/home.js'
 import type { FetchLike, HttpDeps } from '../client/http.js'
@@ -147,7 +147,7 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
     }
     if (failed.length > 0) {
       await putBackRevocations(loc, failed).catch(() => {})
-      throw new EngineError('unreachable', 'the server did not confirm every revocation; they are kept to try again')
+      throw engineError('revocationsKept', { count: failed.reduce((sum, batch) => sum + batch.tokens.length, 0) })
     }
   }
 
@@ -184,7 +184,7 @@ export const createNodeActors = (options: NodeActorOptions = {}) => {
     }),
 
     promptCredentials: fromPromise<Credentials, PromptInput>(async ({ input, signal }) => {
-      if (!options.stdin) throw new EngineError('usage', 'no terminal to ask for the email and password: pass --email with --password-stdin (or --password)')
+      if (!options.stdin) throw engineError('needsTerminal', {})
       return promptCredentials(
         { stdin: options.stdin, stdout: options.stdout ?? options.stderr, notice: options.notice, labels: options.labels },
         input,

@@ -26,7 +26,7 @@ const connectTimeoutAgents = async (ms: number, ca: string[] | undefined, lookup
     ;(agent as unknown as { createConnection: CreateConnection }).createConnection = (options, callback) => {
       const socket = original(options, callback)
       const timer = setTimeout(() => {
-        socket.destroy(Object.assign(new Error('connection timed out'), { code: 'ETIMEDOUT' }))
+        socket.destroy(Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' }))
       }, ms)
       socket.once(connectedEvent, () => clearTimeout(timer))
       socket.once('close', () => clearTimeout(timer))

@@ -5,7 +5,7 @@
 import type { Credentials, PromptInput } from '../../machines/password-grant.contract.js'
 import { emailProblem, normalizeEmail, type EmailProblem } from '../client/email.js'
 import type { Failure } from '../../machines/failure.js'
-import { EngineError } from '../client/engine-error.js'
+import { engineError } from '../client/engine-error.js'
 
 export interface PromptStreams {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean }
@@ -49,8 +49,6 @@ export interface PromptClasses {
   Password: PromptClass
 }
 
-const NO_TERMINAL = 'no terminal to ask for the email and password: pass --email with --password-stdin (or --password)'
-
 const PLAIN = { pending: '', submitted: '', cancelled: '' }
 
 const ask = async (
@@ -62,7 +60,7 @@ const ask = async (
   initial?: string,
   check?: (value: string) => string | null,
 ): Promise<string> => {
-  if (signal?.aborted) throw new EngineError('cancelled', 'cancelled')
+  if (signal?.aborted) throw engineError('cancelled', { flow: 'login' })
   const prompt = new Prompt({
     name: 'value',
     ...(initial ? { initial } : {}),
@@ -86,7 +84,7 @@ const ask = async (
     return await prompt.run()
   } catch {
     // enquirer rejects (with an empty string) on Ctrl-C or Escape.
-    throw new EngineError('cancelled', 'cancelled')
+    throw engineError('cancelled', { flow: 'login' })
   } finally {
     signal?.removeEventListener('abort', onAbort)
   }
@@ -102,7 +100,7 @@ export const promptCredentials = async (
   classes: () => Promise<PromptClasses>,
   signal?: AbortSignal,
 ): Promise<Credentials> => {
-  if (!streams.stdin.isTTY) throw new EngineError('usage', NO_TERMINAL)
+  if (!streams.stdin.isTTY) throw engineError('needsTerminal', {})
   const out = streams.stdout ?? process.stderr
   if (input.lastError && streams.notice) out.write(`${streams.notice(input.lastError)}\n`)
   const { Input, Password } = await classes()
@@ -119,22 +117,24 @@ export const promptCredentials = async (
   return { email, password }
 }
 
+const MAX_SECRET_BYTES = 64 * 1024
+
 /**
  * Reads a secret piped on stdin (`--password-stdin`): everything up to the first newline.
  * Refuses a terminal (that is what the prompt is for) rather than wait on it.
  */
 export const readSecretFromStream = async (stdin: NodeJS.ReadableStream & { isTTY?: boolean }, signal?: AbortSignal): Promise<string> => {
-  if (stdin.isTTY) throw new EngineError('usage', '--password-stdin reads a piped password, but standard input is a terminal')
+  if (stdin.isTTY) throw engineError('passwordStdin', { problem: 'terminal' })
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of stdin as AsyncIterable<Buffer | string>) {
-    if (signal?.aborted) throw new EngineError('cancelled', 'cancelled')
+    if (signal?.aborted) throw engineError('cancelled', { flow: 'login' })
     const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
     chunks.push(buffer)
     size += buffer.length
-    if (size > 64 * 1024) throw new EngineError('usage', '--password-stdin got more than 64 KiB: pass only the password')
+    if (size > MAX_SECRET_BYTES) throw engineError('passwordStdin', { problem: 'tooLarge', maxBytes: MAX_SECRET_BYTES })
   }
   const secret = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0]
-  if (!secret) throw new EngineError('usage', '--password-stdin got an empty password')
+  if (!secret) throw engineError('passwordStdin', { problem: 'empty' })
   return secret
 }

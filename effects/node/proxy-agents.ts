@@ -40,7 +40,7 @@ export const proxyFailure = (o: ProxyAgentOptions, problem: ProxyProblem): Engin
 export const proxyAuthFailure = (o: ProxyAgentOptions, status = 407): EngineError =>
   proxyFailure(o, { problem: 'auth', status, hasCredentials: Boolean(o.route.url.username || o.route.url.password) })
 
-const timedOut = () => Object.assign(new Error('connection timed out'), { code: 'ETIMEDOUT' })
+const timedOut = () => Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' })
 
 // Both libraries connect to the proxy with net.connect(connectOpts), which takes an
 // AbortSignal: aborting it is how the connection time limit destroys a socket still

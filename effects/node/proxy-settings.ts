@@ -13,7 +13,8 @@
 // does not say which variable it used, so the list is read here; IP ranges are matched by
 // Node's own net.BlockList.
 import { BlockList, isIP } from 'node:net'
-import { EngineError } from '../client/engine-error.js'
+import { EngineError, engineError } from '../client/engine-error.js'
+import type { Failure } from '../../machines/failure.js'
 import type { Env } from '../store/home.js'
 
 export interface ProxyRoute {
@@ -43,10 +44,10 @@ const parseProxy = (variable: string, value: string): URL => {
   try {
     url = new URL(withScheme)
   } catch {
-    throw new EngineError('usage', `${variable} is not a proxy address (expected http://host:port)`)
+    throw engineError('unusableProxy', { variable, problem: 'notUrl' })
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new EngineError('usage', `${variable} names a ${url.protocol.slice(0, -1)} proxy (${proxyDisplay(url)}); only http:// and https:// proxies are supported`)
+    throw engineError('unusableProxy', { variable, problem: 'scheme', scheme: url.protocol.slice(0, -1), proxy: proxyDisplay(url) })
   }
   return url
 }
@@ -114,13 +115,21 @@ export const proxyFor = (target: string | URL, env: Env): ProxyRoute | null => {
   return { url: proxy, display: proxyDisplay(proxy), variable: setting.name }
 }
 
-/** Where a login to `server` would go, as facts a front end words (`--status`'s proxy line). */
+/**
+ * Where a login to `server` would go, as facts a front end words (`--status`'s proxy line):
+ * `unusable` carries the failure of a proxy variable that cannot be used (`unusableProxy`),
+ * or null when `server` is no address.
+ */
 export type ProxyRouteFacts =
-  | { kind: 'unusable'; message: string | null }
+  | { kind: 'unusable'; failure: Failure | null }
   | { kind: 'direct'; host: string; bypassedBy: string | null }
   | { kind: 'proxy'; host: string; proxy: string; from: string }
 
-/** One line for `--status`: where a login to `server` would go (in English), and its facts. */
+/**
+ * Where a login to `server` would go: its facts, the route for `--json`, and `line`, a terse
+ * English summary for a log (`proxy: http://proxy:3128 (from HTTPS_PROXY) for auth.omicos.cn`);
+ * a front end words `facts` in its own language.
+ */
 export const describeProxyRoute = (server: string, env: Env): { line: string; route: { proxy: string; from: string } | null; facts: ProxyRouteFacts } => {
   let route: ProxyRoute | null
   let host: string
@@ -128,8 +137,9 @@ export const describeProxyRoute = (server: string, env: Env): { line: string; ro
     host = new URL(server).host
     route = proxyFor(server, env)
   } catch (error) {
-    const message = error instanceof EngineError ? error.message : null
-    return { line: `proxy: ${message ?? 'none (no valid server address)'}`, route: null, facts: { kind: 'unusable', message } }
+    const failure = error instanceof EngineError ? error.failure : null
+    const line = failure?.reason === 'unusableProxy' ? `proxy: ${failure.details.variable} unusable (${failure.details.problem})` : 'proxy: none (server: not a URL)'
+    return { line, route: null, facts: { kind: 'unusable', failure } }
   }
   if (!route) {
     const noProxy = read(env, 'no_proxy')

@@ -39,7 +39,7 @@ import { isAlive, refreshFingerprint } from '../store/private-file.js'
 import { localIdentity, pidJudgeable } from '../store/process-identity.js'
 import { homeOf } from '../store/locations.js'
 import { queueRevocations } from '../store/revocation-queue.js'
-import { EngineError, engineError } from '../client/engine-error.js'
+import { engineError } from '../client/engine-error.js'
 import type { HttpDeps } from '../client/http.js'
 import { CLIENT_ID } from '../client/client-defaults.js'
 import { refreshUserToken } from '../client/refresh-grant.js'
@@ -89,14 +89,7 @@ const withoutRenewer = (c: CredentialFile): CredentialFile => {
 
 const renewalLost = (server: string) => engineError('renewalLost', { host: hostOf(server) })
 
-const renewalInFlight = (pid: number) =>
-  new EngineError(
-    'local_files',
-    `a renewal of this login by process ${pid} is still under way (it may be stopped): its refresh token is not sent again until it ends`,
-    {
-      reason: 'renewalInFlight',
-    },
-  )
+const renewalInFlight = (pid: number) => engineError('renewalInFlight', { pid })
 
 // A renewer still marked in flight is believed this long at most: a pid that cannot be judged
 // from here (another container), or one reused by another process, does not block for ever.
@@ -208,7 +201,7 @@ export const renewStoredLogin = async (options: RenewOptions, file: string): Pro
       const sameLogin = current?.credentials.logged_in_at === c.logged_in_at && current.credentials.user.account_id === c.user.account_id
       const owed = [tokens.userToken, ...(sameLogin || tokens.refreshToken === c.refresh_token ? [] : [tokens.refreshToken!])]
       await queueRevocations(homeOf(options), [{ server: c.server, tokens: owed }], options)
-      if (!current) throw new EngineError('local_files', `${file} was removed while its login was being renewed`)
+      if (!current) throw engineError('removedWhileUsed', { path: file, during: 'renewal' })
       return { kind: 'renewed', credentials: current.credentials, written: [], byOther: true }
     })
   })

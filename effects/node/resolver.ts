@@ -279,7 +279,7 @@ const realign = async (options: RefreshOptions, processId: string): Promise<Refr
     }
     await dropToken(options, global.server, registration.processToken)
     const kept = await readCredentialFile(outcome.kept[0]!)
-    if (!kept) throw new EngineError('local_files', `${outcome.kept[0]} was removed while it was being realigned: try again`)
+    if (!kept) throw engineError('removedWhileUsed', { path: outcome.kept[0]!, during: 'realignment' })
     return { credentials: kept.credentials, path: kept.path, source: 'workspace', refreshed: false, written: [], realigned: true }
   } finally {
     await release()

@@ -157,6 +157,22 @@ const SAMPLES: { [R in FailureReason]: FailureDetails[R][] } = {
     { effect: null, message: 'x is not a function' },
   ],
   cancelled: (['login', 'pairing', 'logout', 'status', 'request', 'deviceAuthorization'] as const).map((flow) => ({ flow })),
+  unusableProxy: [
+    { variable: 'HTTPS_PROXY', problem: 'notUrl' },
+    { variable: 'ALL_PROXY', problem: 'scheme', scheme: 'socks5', proxy: 'socks5://proxy:1080' },
+  ],
+  unusableCaBundle: [
+    ...(['missing', 'denied', 'folder', 'noPem'] as const).map((problem) => ({ variable: 'SSL_CERT_FILE', path: '/etc/ssl/ca.pem', problem, code: null })),
+    { variable: 'OMICOS_CA_BUNDLE', path: '/etc/ssl/ca.pem', problem: 'unreadable', code: 'ELOOP' },
+    { variable: 'OMICOS_CA_BUNDLE', path: '/etc/ssl/ca.pem', problem: 'unreadable', code: null },
+  ],
+  passwordStdin: [{ problem: 'terminal' }, { problem: 'tooLarge', maxBytes: 64 * 1024 }, { problem: 'empty' }],
+  revocationsKept: [{ count: 1 }, { count: 3 }],
+  removedWhileUsed: [
+    { path: '/home/you/.omicos/cloud_login.json', during: 'renewal' },
+    { path: '/work/ws/.omicos/cloud_login.json', during: 'realignment' },
+  ],
+  renewalInFlight: [{ pid: 4242 }],
   described: [{ text: 'cannot write /home/you/.omicos/cloud_login.json: disk full' }, { text: 'the lock is held by process 42', code: 'lockHeld' }],
 }
 
@@ -202,7 +218,7 @@ test('every reason has one line of words in every catalog, with nothing left unf
         const seen = `${words.locale} ${failure.reason} ${JSON.stringify(failure.details)}: ${line}`
         assert.ok(line.length > 0, seen)
         assert.not.match(line, /\{\{|\}\}|undefined|\bnull\b|NaN|\[object/, seen)
-        assert.not.match(line, /\b(failure|field|address|network|tls|proxy|request|time|host|value|server|notice|serverRefused)\.[a-zA-Z]/, seen)
+        assert.not.match(line, /\b(failure|field|address|network|tls|proxy|request|time|host|value|server|notice|serverRefused|node|caBundle)\.[a-zA-Z]/, seen)
         assert.not.match(line, /\n/, seen)
       }
     }

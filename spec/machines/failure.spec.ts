@@ -91,7 +91,13 @@ test('the kind of every reason, grouped as the exit codes are', () => {
     internal: ['effectException'],
     cancelled: ['cancelled'],
   }
-  const listed = Object.entries(byKind).flatMap(([kind, reasons]) => reasons.map((reason) => [reason, kind]))
+  // What the Node effects found (effects/node/): the environment, --password-stdin, the login files.
+  const node: Record<string, string[]> = {
+    usage: ['unusableProxy', 'unusableCaBundle', 'passwordStdin'],
+    unreachable: ['revocationsKept'],
+    local_files: ['removedWhileUsed', 'renewalInFlight'],
+  }
+  const listed = [...Object.entries(byKind), ...Object.entries(node)].flatMap(([kind, reasons]) => reasons.map((reason) => [reason, kind]))
   assert.equal(Object.fromEntries(listed), REASON_KIND)
   for (const [reason, kind] of listed) assert.is(failure(reason as Exclude<FailureReason, 'described'>, {} as never).kind, kind, reason)
   assert.equal(FAILURE_REASONS, [...Object.keys(REASON_KIND), 'described'])

@@ -15,6 +15,7 @@ import { createNodeFetch } from '../../../effects/node/node-fetch.js'
 import { bypassesProxy, proxyFor, describeProxyRoute } from '../../../effects/node/proxy-settings.js'
 import { timeout } from '../../support/wait.js'
 import { wordsOf } from '../../support/failure-words.js'
+import { failure } from '../../../machines/failure.js'
 
 const rejectsWith = async (promise: Promise<unknown>, kind: string, pattern?: RegExp) => {
   try {
@@ -91,8 +92,10 @@ test('a proxy variable that is not an http(s) URL is a usage error naming the va
     } catch (error) {
       assert.instance(error, EngineError)
       assert.is((error as EngineError).kind, 'usage')
+      assert.is((error as EngineError).reason, 'unusableProxy')
       assert.match(wordsOf(error as Error), 'HTTPS_PROXY')
       assert.not.match(wordsOf(error as Error), 'secret')
+      assert.not.match(JSON.stringify((error as EngineError).details), 'secret')
     }
   }
 })
@@ -114,7 +117,13 @@ test('--status wording: the proxy and its variable, or direct, with the reason',
     host: 'auth.omicos.cn',
     bypassedBy: 'NO_PROXY',
   })
-  assert.match(describeProxyRoute('https://auth.omicos.cn', { ALL_PROXY: 'socks5://p:1' }).line, /^proxy: ALL_PROXY names a socks5 proxy/)
+  const socks = describeProxyRoute('https://auth.omicos.cn', { ALL_PROXY: 'socks5://u:pw@p:1' })
+  assert.equal(socks.facts, {
+    kind: 'unusable',
+    failure: failure('unusableProxy', { variable: 'ALL_PROXY', problem: 'scheme', scheme: 'socks5', proxy: 'socks5://p:1' }),
+  })
+  assert.is(socks.line, 'proxy: ALL_PROXY unusable (scheme)')
+  assert.equal(describeProxyRoute('auth.omicos.cn', {}).facts, { kind: 'unusable', failure: null })
 })
 
 /** A TCP server on loopback that does `onSocket` with each connection. */
@@ -225,7 +234,8 @@ test('a CA bundle that cannot be used fails every request as usage, naming the v
     await rejectsWith(requestJson({ fetch }, 'https://auth.omicos.cn/x'), 'usage', new RegExp(`^OMICOS_CA_BUNDLE=${empty}: holds no PEM certificate`))
     await rejectsWith(requestJson({ fetch }, 'https://auth.omicos.cn/y'), 'usage', /OMICOS_CA_BUNDLE/)
     const missing = createNodeFetch({ env: { SSL_CERT_FILE: join(dir, 'nope.pem') } })
-    await rejectsWith(requestJson({ fetch: missing }, 'https://auth.omicos.cn/x'), 'usage', /^SSL_CERT_FILE=.*nope\.pem: no such file$/)
+    const gone = await rejectsWith(requestJson({ fetch: missing }, 'https://auth.omicos.cn/x'), 'usage', /^SSL_CERT_FILE=.*nope\.pem: no such file$/)
+    assert.equal(gone?.failure, failure('unusableCaBundle', { variable: 'SSL_CERT_FILE', path: join(dir, 'nope.pem'), problem: 'missing', code: 'ENOENT' }))
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

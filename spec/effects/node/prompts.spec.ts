@@ -7,6 +7,7 @@ import { omicosHome } from '../../../effects/store/home.js'
 import { loadPromptClasses } from '../../../effects/node/node-actors.js'
 import { promptCredentials, readSecretFromStream } from '../../../effects/node/prompts.js'
 import { timeout } from '../../support/wait.js'
+import { wordsOf } from '../../support/failure-words.js'
 import { failure } from '../../../machines/failure.js'
 import { retryNotice } from '../../../cli/failure-words.js'
 
@@ -38,7 +39,8 @@ test('without a terminal on stdin nothing is asked: usage, at once', async () =>
   } catch (error) {
     assert.instance(error, EngineError)
     assert.is((error as EngineError).kind, 'usage')
-    assert.match((error as EngineError).message, /no terminal to ask .*--password-stdin/)
+    assert.is((error as EngineError).reason, 'needsTerminal')
+    assert.match(wordsOf(error), /no terminal to ask on: pass --email with --password-stdin/)
   }
 })
 
@@ -114,20 +116,37 @@ test('an aborted signal cancels a prompt', async () => {
     await timeout(answer, 5_000, 'prompt')
     assert.unreachable()
   } catch (error) {
-    assert.is((error as EngineError).kind, 'cancelled')
+    assert.equal((error as EngineError).failure, failure('cancelled', { flow: 'login' }))
   }
 })
 
-test('--password-stdin reads the first line of a pipe and refuses a terminal', async () => {
+test('--password-stdin reads the first line of a pipe; refuses a terminal, more than 64 KiB and nothing', async () => {
   const pipe = new PassThrough()
   pipe.end('pw with spaces\nrest')
   assert.is(await timeout(readSecretFromStream(pipe), 2_000, 'read'), 'pw with spaces')
-  const tty = Object.assign(new PassThrough(), { isTTY: true })
-  try {
-    await readSecretFromStream(tty)
-    assert.unreachable()
-  } catch (error) {
-    assert.is((error as EngineError).kind, 'usage')
+  const refused = async (stdin: NodeJS.ReadableStream & { isTTY?: boolean }) => {
+    try {
+      await timeout(readSecretFromStream(stdin), 2_000, 'read')
+    } catch (error) {
+      assert.instance(error, EngineError)
+      return { failure: (error as EngineError).failure, line: wordsOf(error) }
+    }
+    throw new Error('expected a refusal')
+  }
+  const tty = await refused(Object.assign(new PassThrough(), { isTTY: true }))
+  assert.equal(tty.failure, failure('passwordStdin', { problem: 'terminal' }))
+  assert.is(tty.line, '--password-stdin reads a piped password, but standard input is a terminal')
+  const big = new PassThrough()
+  big.end(Buffer.alloc(64 * 1024 + 1, 'x'))
+  const tooLarge = await refused(big)
+  assert.equal(tooLarge.failure, failure('passwordStdin', { problem: 'tooLarge', maxBytes: 64 * 1024 }))
+  assert.is(tooLarge.line, '--password-stdin got more than 64 KiB: pass only the password')
+  for (const input of ['', '\nsecond line']) {
+    const empty = new PassThrough()
+    empty.end(input)
+    const answer = await refused(empty)
+    assert.equal(answer.failure, failure('passwordStdin', { problem: 'empty' }), JSON.stringify(input))
+    assert.is(answer.line, '--password-stdin got an empty password')
   }
 })
 
