@@ -1,4 +1,5 @@
 import type { CommandShape } from './suggest.js'
+import { english, type Words } from './words/english.js'
 
 // Shell completion scripts written from the command definitions (cli/suggest.ts reads them
 // from clipanion), so a new command or option completes without anyone editing a script.
@@ -19,12 +20,12 @@ interface Node {
 }
 
 /** Every command word sequence that can be typed, with what can follow it. */
-function nodesOf(commands: CommandShape[], choices: Record<string, string[]>): Node[] {
+function nodesOf(commands: CommandShape[], choices: Record<string, string[]>, words: Words): Node[] {
   const nodes = new Map<string, Node>()
   const node = (key: string) => nodes.get(key) ?? nodes.set(key, { key, words: [], options: [] }).get(key)!
   node('').options.push(
-    { names: ['-h', '--help'], takesValue: false, description: 'Show the commands' },
-    { names: ['-v', '--version'], takesValue: false, description: 'Show the version' },
+    { names: ['-h', '--help'], takesValue: false, description: words.t('completion.help') },
+    { names: ['-v', '--version'], takesValue: false, description: words.t('completion.version') },
   )
   for (const command of commands) {
     command.path.forEach((word, i) => {
@@ -58,8 +59,14 @@ const short = (text: string): string =>
 
 const sq = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`
 
-export function completionScript(shell: Shell, binaryName: string, commands: CommandShape[], choices: Record<string, string[]> = {}): string {
-  const nodes = nodesOf(commands, choices)
+export function completionScript(
+  shell: Shell,
+  binaryName: string,
+  commands: CommandShape[],
+  choices: Record<string, string[]> = {},
+  words: Words = english,
+): string {
+  const nodes = nodesOf(commands, choices, words)
   const fn = `_${binaryName.replace(/\W/g, '_')}_completion`
   switch (shell) {
     case 'bash':

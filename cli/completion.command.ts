@@ -41,7 +41,7 @@ export class CompletionCommand extends Command {
       return ExitCode.usage
     }
     const commands = commandShapes(this.cli as DefinitionSource)
-    this.context.stdout.write(completionScript(shell as Shell, this.cli.binaryName, commands, { completion: [...SHELLS] }))
+    this.context.stdout.write(completionScript(shell as Shell, this.cli.binaryName, commands, { completion: [...SHELLS] }, currentWords()))
     return ExitCode.ok
   }
 }

@@ -112,7 +112,7 @@ function causeLine(failure: Failure, wording: Wording, words: Words): string {
     case 'noTokenResponse':
       return t(`failure.${failure.reason}`)
     case 'wrongServer': {
-      const flag = wording.serverFlag === undefined ? t('server.given') : t('failure.wrongServer.flag', { value: quoted(wording.serverFlag) })
+      const flag = wording.serverFlag === undefined ? t('server.given') : t('failure.wrongServer.flag', { value: quoted(wording.serverFlag, words) })
       return t('failure.wrongServer', { flag, here: failure.details.here, hint: t(`failure.wrongServer.hint.${wording.wrongServerHint ?? 'login'}`) })
     }
     case 'unusableAddress': {

@@ -117,8 +117,8 @@ export class LoginCommand extends OmicosCommand {
     if (this.password === '') throw UsageFailure.of('usage.passwordEmpty')
     if (this.email !== undefined) {
       const problem = emailProblem(normalizeEmail(this.email))
-      const value = quoted(this.email)
-      if (problem) throw UsageFailure.worded((words) => words.t('usage.emailNotAnEmail', { value, problem: words.t(`email.${problem}`) }))
+      const email = this.email
+      if (problem) throw UsageFailure.worded((words) => words.t('usage.emailNotAnEmail', { value: quoted(email, words), problem: words.t(`email.${problem}`) }))
     }
     // Reading a terminal to its end would wait with no prompt and echo what is typed.
     if (this.passwordStdin && (this.context.stdin as { isTTY?: boolean }).isTTY) {

@@ -29,7 +29,7 @@ cli.register(CompletionCommand)
 cli.register(Builtins.HelpCommand)
 cli.register(Builtins.VersionCommand)
 
-quietWhenReaderGoes(process.stdout, process.stderr)
+quietWhenReaderGoes(process.stdout, process.stderr, words)
 lookUpHostsInChildProcess()
 await runCommandLine(cli, process.argv.slice(2))
 // The answer is out: whatever is still pending (a DNS look-up, a socket, a timer) is not waited for.

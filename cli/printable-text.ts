@@ -1,4 +1,5 @@
 import { hasUnsafeChars } from '../effects/client/index.js'
+import { english, type Words } from './words/english.js'
 
 // How text reaches the terminal: a value the user typed, or a message, is shown as one line of
 // printable characters. No command-line parser here, so the status path can use it unloaded.
@@ -6,10 +7,10 @@ import { hasUnsafeChars } from '../effects/client/index.js'
 export const firstLine = (text: string): string => text.split(/\r?\n/)[0]!.trim()
 
 /**
- * A value the user typed, for a message: quoted, or "the value" when it holds control, escape
- * or bidi characters, which a terminal would act on instead of showing.
+ * A value the user typed, for a message: quoted, or "the value" in the words of `words` when it
+ * holds control, escape or bidi characters, which a terminal would act on instead of showing.
  */
-export const quoted = (value: string): string => (isUnsafe(value) ? 'the value' : JSON.stringify(value))
+export const quoted = (value: string, words: Words = english): string => (isUnsafe(value) ? words.t('value.unsafe') : JSON.stringify(value))
 
 /** Control (C0, DEL, C1), bidi override or lone surrogate characters: never printed as they are. */
 export const isUnsafe = (value: string): boolean => hasUnsafeChars(value) || /\p{Cs}/u.test(value)

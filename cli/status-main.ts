@@ -13,9 +13,9 @@ import { wordsFor } from './words/index.js'
 export async function answerStatus(argv: string[], request: StatusRequest): Promise<void> {
   // As the parsed command line does (cli/hide-secrets-from-process-list.ts): `ps` shows the command.
   if (process.platform !== 'win32') process.title = titleWithoutSecrets('omicos', argv)
-  quietWhenReaderGoes(process.stdout, process.stderr)
-  statusFlow.lookUpHostsInChildProcess()
   const words = await wordsFor(process.env)
+  quietWhenReaderGoes(process.stdout, process.stderr, words)
+  statusFlow.lookUpHostsInChildProcess()
   process.exitCode = await runStatusCommand({ stdout: process.stdout, stderr: process.stderr, env: process.env, words }, request, async () => statusFlow)
   // As cli/main.ts: `--status --verify` against a name server that never answers ends with its line.
   await exitWhenWritten()

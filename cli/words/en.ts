@@ -197,6 +197,11 @@ export const en = {
   'node.removedWhileUsed.renewal': '{{path}} was removed while its login was being renewed',
   'node.removedWhileUsed.realignment': '{{path}} was removed while it was being realigned: try again',
   'node.renewalInFlight': 'a renewal of this login by process {{pid}} is still under way (it may be stopped): its refresh token is not sent again until it ends',
+  // lines of the command line itself
+  'output.cannotWrite.stdout': 'cannot write to standard output ({{code}})',
+  'output.cannotWrite.stderr': 'cannot write to standard error ({{code}})',
+  'completion.help': 'Show the commands',
+  'completion.version': 'Show the version',
 
   // cancelled
   'failure.cancelled.login': 'login cancelled',

@@ -13,7 +13,9 @@ import { createDeviceView, type PairingState } from '../../cli/device-view.js'
 import { EXIT_CODE_ROWS, ExitCode } from '../../cli/exit-codes.js'
 import { LoginCommand } from '../../cli/login.command.js'
 import { CompletionCommand } from '../../cli/completion.command.js'
-import { SHELLS } from '../../cli/completion-scripts.js'
+import { completionScript, SHELLS } from '../../cli/completion-scripts.js'
+import { quietWhenReaderGoes } from '../../cli/output-streams.js'
+import { wordsFor } from '../../cli/words/index.js'
 import { COMMAND_WORDS, OPTION_NAMES, titleWithoutSecrets } from '../../cli/process-title.js'
 import { commandShapes } from '../../cli/suggest.js'
 import { CommandLine, usageMessage } from '../../cli/run-command-line.js'
@@ -159,6 +161,29 @@ test('quoted() and usageMessage(): a value with control, escape or bidi characte
   assert.is(message('Command not found', ['logn']), 'omicos logn is not a command; did you mean omicos login?')
   // Whatever clipanion might say, none of it is repeated.
   assert.is(message('odd \x1b[2J message', ['login']), 'omicos login: the command line could not be read')
+})
+
+test('quoted(), a stream that cannot be written and the completion scripts speak the language of the words given', async () => {
+  const zh = await wordsFor({ LANG: 'zh_CN.UTF-8' })
+  assert.is(quoted('a\u202eb', zh), '该值')
+  assert.is(quoted('ada@example.com', zh), '"ada@example.com"')
+  const lines: string[] = []
+  const broken = new Writable({ write: (_chunk, _encoding, done) => done() })
+  const other = new Writable({
+    write: (chunk, _encoding, done) => {
+      lines.push(String(chunk))
+      done()
+    },
+  })
+  quietWhenReaderGoes(broken, other, zh)
+  broken.emit('error', Object.assign(new Error('i/o error'), { code: 'EIO' }))
+  assert.equal(lines, ['错误：无法写入标准输出（EIO）\n'])
+  const cli = new CommandLine({ binaryName: 'omicos', enableColors: false })
+  cli.register(LoginCommand)
+  const script = completionScript('fish', 'omicos', commandShapes(cli), {}, zh)
+  assert.match(script, '显示命令')
+  assert.match(script, '显示版本')
+  assert.not.match(completionScript('fish', 'omicos', commandShapes(cli)), '显示')
 })
 
 // --- the process title -------------------------------------------------------------------------
