@@ -16,20 +16,47 @@ type Clock = NonNullable<ActorOptions<AnyActorLogic>['clock']>
 
 // --- the clock ----------------------------------------------------------------------------
 
-interface Timer {
+/** A timer the clock holds: when it fires and, set by a watched actor, what it delivers. */
+export interface PendingTimer {
+  /**
+   * The event it delivers: `xstate.after.pollWait.deviceGrant.awaitingApproval.waiting` for a
+   * delayed transition (`xstate.after.<delay>.<state id>`), the event's own type for a delayed
+   * `raise` or `sendTo`; undefined for a timer no watched actor set.
+   */
+  event: string | undefined
+  /** the id of the actor the event is for: an invoked effect's or grant's invoke id (`grant`), a root actor's `id` option; undefined as `event` is */
+  actor: string | undefined
+  /** when it fires, on the clock */
   due: number
-  fn: () => void
+  /** ms from now until it fires */
+  in: number
 }
 
+interface Timer {
+  due: number
+  timeout: number
+  fn: () => void
+  event?: string
+  actor?: string
+}
+
+type ActorSystem = Actor<AnyActorLogic>['system']
+type ScheduledEvent = ReturnType<ActorSystem['getSnapshot']>['_scheduledEvents'][string]
+
 /**
- * A clock for `createActor(logic, { clock })` that moves only by `advance` / `set`: timers
- * fire in the order they are due, each at its own time, so `now()` inside an effect a timer
- * started is the time a real clock would show.
+ * A clock for `createActor(logic, { clock })` that moves only when told: timers fire in the
+ * order they are due, each at its own time, so `now()` inside an effect a timer started is the
+ * time a real clock would show. Told of an actor (`watch`, which `drive` does), it names each
+ * timer by the delayed event it will deliver, so a test can ask when `pollWait` ends and move
+ * exactly there.
  */
 export class TestClock implements Clock {
   private current: number
   private nextId = 1
-  private readonly timers = new Map<number, Timer>()
+  private readonly pendingTimers = new Map<number, Timer>()
+  private readonly systems = new Set<ActorSystem>()
+  // Scheduled events already matched to a timer (the system keeps them until theirs fires).
+  private readonly named = new WeakSet<ScheduledEvent>()
 
   constructor(start = 0) {
     this.current = start
@@ -41,35 +68,90 @@ export class TestClock implements Clock {
 
   setTimeout(fn: (...args: unknown[]) => void, timeout: number): number {
     const id = this.nextId++
-    this.timers.set(id, { due: this.current + Math.max(0, timeout), fn: () => fn() })
+    const timer: Timer = { due: this.current + Math.max(0, timeout), timeout, fn: () => fn() }
+    this.name(timer)
+    this.pendingTimers.set(id, timer)
     return id
   }
 
   clearTimeout(id: number): void {
-    this.timers.delete(id)
+    this.pendingTimers.delete(id)
+  }
+
+  /**
+   * Names the timers `actor` and every actor of its system (its children) set from now on,
+   * and those already pending, by the delayed event each delivers. Call it before `start()`;
+   * `drive` does.
+   */
+  watch(actor: Pick<Actor<AnyActorLogic>, 'system'>): this {
+    this.systems.add(actor.system)
+    for (const timer of this.pendingTimers.values()) if (timer.event === undefined) this.name(timer)
+    return this
+  }
+
+  // XState's scheduler records a delayed event in its system's public snapshot, then asks the
+  // clock for a timeout of the same delay: the newest event of that delay not yet matched is
+  // the one this timer delivers.
+  private name(timer: Timer): void {
+    let found: ScheduledEvent | undefined
+    for (const system of this.systems) {
+      for (const scheduled of Object.values(system.getSnapshot()._scheduledEvents)) {
+        if (scheduled.delay === timer.timeout && !this.named.has(scheduled)) found = scheduled
+      }
+    }
+    if (!found) return
+    this.named.add(found)
+    timer.event = found.event.type
+    timer.actor = found.target.id
+  }
+
+  /** The pending timers, the earliest first (in the order they were set when due together). */
+  timers(): PendingTimer[] {
+    return [...this.pendingTimers.values()]
+      .sort((a, b) => a.due - b.due)
+      .map((timer) => ({ event: timer.event, actor: timer.actor, due: timer.due, in: timer.due - this.current }))
+  }
+
+  /** the earliest pending timer, or undefined when none is pending */
+  next(): PendingTimer | undefined {
+    return this.timers()[0]
+  }
+
+  /** ms until the earliest pending timer that delivers `event` fires, or undefined when none does */
+  remaining(event: string): number | undefined {
+    return this.timers().find((timer) => timer.event === event)?.in
   }
 
   /** when the earliest pending timer fires, or undefined when none is pending */
   nextDue(): number | undefined {
-    let due: number | undefined
-    for (const timer of this.timers.values()) if (due === undefined || timer.due < due) due = timer.due
-    return due
+    return this.next()?.due
   }
 
   /** how many timers are pending */
   pending(): number {
-    return this.timers.size
+    return this.pendingTimers.size
   }
 
   /** Fires the earliest timer due at or before `until`, moving the time to it; false when none is. */
   fireNext(until: number): boolean {
     let best: [number, Timer] | undefined
-    for (const entry of this.timers) if (!best || entry[1].due < best[1].due) best = entry
+    for (const entry of this.pendingTimers) if (!best || entry[1].due < best[1].due) best = entry
     if (!best || best[1].due > until) return false
-    this.timers.delete(best[0])
+    this.pendingTimers.delete(best[0])
     this.current = Math.max(this.current, best[1].due)
     best[1].fn()
     return true
+  }
+
+  /**
+   * Moves the time to `time`, firing every timer due by then (those they set too) at its own
+   * time, one straight after another: no promise runs in between (`advance` lets them).
+   */
+  fireUntil(time: number): void {
+    while (this.fireNext(time)) {
+      // each fired timer may set another that is due by `time`
+    }
+    this.current = Math.max(this.current, time)
   }
 
   /** Moves the time to `time` without firing anything in between (a laptop waking up). */
@@ -98,6 +180,8 @@ export const within = <T>(promise: Promise<T>, ms = 2_000, what = 'the actor'): 
 
 // --- driving an actor ---------------------------------------------------------------------
 
+const MAX_TIMERS_PER_ADVANCE = 10_000
+
 /**
  * Moves `clock` `ms` on, timer by timer, letting effects answer between timers, as real time
  * would pass: for actors a test does not hold itself (a runner creates them).
@@ -105,7 +189,12 @@ export const within = <T>(promise: Promise<T>, ms = 2_000, what = 'the actor'): 
 export const advanceClock = async (clock: TestClock, ms: number): Promise<void> => {
   await settle()
   const target = clock.now() + ms
-  while (clock.fireNext(target)) await settle()
+  for (let fired = 0; clock.fireNext(target); fired++) {
+    // A machine whose timers keep setting timers due at once would otherwise never let go.
+    if (fired >= MAX_TIMERS_PER_ADVANCE)
+      throw new Error(`more than ${MAX_TIMERS_PER_ADVANCE} timers fired in ${ms} ms of simulated time: a timer that sets itself again at once?`)
+    await settle()
+  }
   clock.set(Math.max(clock.now(), target))
   await settle()
 }
@@ -122,6 +211,13 @@ export interface Driver<T extends AnyActorLogic> {
   settle(): Promise<void>
   /** moves the clock `ms` on, timer by timer, letting effects answer between timers */
   advance(ms: number): Promise<void>
+  /**
+   * Lets effects answer, then moves the clock on to the earliest pending timer that delivers
+   * `event` (any timer when left out, or the first a function accepts) and fires it, timers
+   * due before it first, effects answering between them; the timer it fired. Rejects when no
+   * pending timer matches.
+   */
+  advanceTo(event?: string | ((timer: PendingTimer) => boolean)): Promise<PendingTimer>
   /** moves the clock on until the actor is done, at most `ms` of simulated time; its output */
   finish(ms?: number): Promise<OutputFrom<T>>
 }
@@ -138,8 +234,30 @@ export const stateName = (value: unknown): string => {
   )
 }
 
-/** Drives `actor` (created with `{ clock }`) on `clock`. */
+/**
+ * Moves `clock` on to the earliest pending timer `which` accepts and fires it (see
+ * `Driver.advanceTo`); for actors a test does not hold itself, whose timers it can tell apart
+ * only by when they are due.
+ */
+export const advanceClockTo = async (clock: TestClock, which: (timer: PendingTimer) => boolean = () => true): Promise<PendingTimer> => {
+  await settle()
+  const timer = clock.timers().find(which)
+  if (!timer)
+    throw new Error(
+      `no pending timer matches (pending: ${
+        clock
+          .timers()
+          .map((t) => t.event ?? `a timer due in ${t.in} ms`)
+          .join(', ') || 'none'
+      })`,
+    )
+  await advanceClock(clock, timer.in)
+  return { ...timer, in: 0 }
+}
+
+/** Drives `actor` (created with `{ clock }`) on `clock`, which names the timers its actors set. */
 export function drive<T extends AnyActorLogic>(actor: Actor<T>, clock: TestClock): Driver<T> {
+  clock.watch(actor)
   const states: string[] = []
   const errors: unknown[] = []
   actor.subscribe({
@@ -160,6 +278,7 @@ export function drive<T extends AnyActorLogic>(actor: Actor<T>, clock: TestClock
     },
     settle: () => settle(),
     advance,
+    advanceTo: (event) => advanceClockTo(clock, typeof event === 'string' ? (timer) => timer.event === event : event),
     finish: async (ms = 3_600_000) => {
       const limit = clock.now() + ms
       const status = (): Snapshot<unknown> => actor.getSnapshot()

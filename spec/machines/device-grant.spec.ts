@@ -15,7 +15,7 @@ import {
   secrets,
   settle,
   StubEffectError,
-  TimerClock,
+  TestClock,
   unreachable,
   type Answer,
 } from '../support/machine-harness.js'
@@ -45,8 +45,7 @@ const input = (overrides: Partial<DeviceGrantInput> = {}): DeviceGrantInput => (
 })
 
 const start = (script: Record<string, Answer[]>, options: { input?: Partial<DeviceGrantInput>; snapshot?: unknown; startAt?: number } = {}) => {
-  const clock = new TimerClock()
-  clock.set(options.startAt ?? EPOCH)
+  const clock = new TestClock(options.startAt ?? EPOCH)
   const fx = scripted({ requestCode: [({ now }) => ({ ok: deviceAuthorization(now) })], pollToken: [], ...script }, clock)
   return { ...run(deviceGrantMachine, fx.actors, { input: input(options.input), clock, snapshot: options.snapshot }), fx }
 }
@@ -277,7 +276,7 @@ test('local deadline while a poll hangs: expired exactly at receivedAt + expires
   await grant.advance(1)
   const failure = await failureOf(grant)
   assert.equal([failure.kind, failure.reason], ['expired', 'pairingExpired'])
-  assert.equal(grant.clock.scheduled(), [])
+  assert.equal(grant.clock.timers(), [])
   noSecretLeft(grant)
 })
 
@@ -341,7 +340,7 @@ test('user.cancel: cancelled at once, no timer left, no poll after it, the devic
   await grant.advance(5_000)
   grant.actor.send({ type: 'user.cancel' })
   assert.equal(await grant.done(), { kind: 'failed', failure: failure('cancelled', { flow: 'pairing' }) })
-  assert.equal(grant.clock.scheduled(), [])
+  assert.equal(grant.clock.timers(), [])
   await grant.advance(600_000)
   assert.is(grant.fx.calls.pollToken.length, 1)
   noSecretLeft(grant)
@@ -365,7 +364,7 @@ test('resume before the deadline, long after the poll that was due: the same cod
   const persisted = await persistedAfterFirstPoll()
   const resumed = start({ requestCode: [], pollToken: [pending, approved] }, { snapshot: persisted, startAt: EPOCH + 300_000 })
   await settle()
-  assert.equal(resumed.clock.scheduled(), [], 'a restored snapshot has no timers until app.resume')
+  assert.equal(resumed.clock.timers(), [], 'a restored snapshot has no timers until app.resume')
   resumed.actor.send({ type: 'app.resume', now: EPOCH + 300_000 })
   const context = resumed.snapshot().context
   assert.equal([context.now, context.deadline, context.polls, context.userCode], [EPOCH + 300_000, EPOCH + 600_000, 1, 'BCDF-GHJK'])

@@ -18,7 +18,7 @@ import {
   secrets,
   settle,
   StubEffectError,
-  TimerClock,
+  TestClock,
   unreachable,
   type Answer,
   loginScenario,
@@ -483,7 +483,7 @@ for (const [where, input, script, after, expected] of cancelCases) {
     assert.is(output.resumableUntil, expected.resumable ? EPOCH + 600_000 : null)
     assert.is(output.issuedRevoked, expected.revoked)
     assert.equal(login.states, expected.states)
-    assert.equal(login.clock.scheduled(), [], 'no timer left')
+    assert.equal(login.clock.timers(), [], 'no timer left')
     const polls = login.fx.calls.pollToken.length
     await login.advance(600_000)
     assert.is(login.fx.calls.pollToken.length, polls, 'nothing polled after the cancel')
@@ -521,8 +521,7 @@ const persistedDeviceLogin = async () => {
 }
 
 const resumeAt = (persisted: unknown, at: number, script: Record<string, Answer[]>) => {
-  const clock = new TimerClock()
-  clock.set(at)
+  const clock = new TestClock(at)
   const fx = scripted(
     {
       checkExisting: [],
@@ -607,8 +606,7 @@ test('replaced tokens in any batch are revoked, every batch as persist gave it',
 })
 
 test('provideLogin hands each grant its own effects', async () => {
-  const clock = new TimerClock()
-  clock.set(EPOCH)
+  const clock = new TestClock(EPOCH)
   const fx = scripted(
     {
       checkExisting: [({ now }) => ({ ok: { existing: null, at: now } })],

@@ -11,7 +11,7 @@ import {
   secrets,
   settle,
   StubEffectError,
-  TimerClock,
+  TestClock,
   unreachable,
   type Answer,
 } from '../support/machine-harness.js'
@@ -24,8 +24,7 @@ const current = {
 }
 
 const start = (script: Record<string, Answer[]>, revokeTimeoutMs?: number, expectedServer?: string) => {
-  const clock = new TimerClock()
-  clock.set(EPOCH)
+  const clock = new TestClock(EPOCH)
   const fx = scripted(
     {
       resolveAccount: [{ ok: current }],
@@ -144,7 +143,7 @@ test('user.cancel while the account is read: failed (cancelled), nothing revoked
   assert.equal(await out.done(), { kind: 'failed', failure: failure('cancelled', { flow: 'logout' }) })
   assert.equal(out.fx.calls.revokeTokens, [])
   assert.equal(out.fx.calls.deleteFiles, [])
-  assert.equal(out.clock.scheduled(), [])
+  assert.equal(out.clock.timers(), [])
 })
 
 test('user.cancel while revoking: no timer left, nothing deleted later', async () => {
@@ -152,7 +151,7 @@ test('user.cancel while revoking: no timer left, nothing deleted later', async (
   await settle()
   out.actor.send({ type: 'user.cancel' })
   await out.done()
-  assert.equal(out.clock.scheduled(), [])
+  assert.equal(out.clock.timers(), [])
   await out.advance(10_000)
   assert.equal(out.fx.calls.deleteFiles, [])
 })

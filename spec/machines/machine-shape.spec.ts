@@ -30,7 +30,7 @@ import {
   secrets,
   settle,
   StubEffectError,
-  TimerClock,
+  TestClock,
   type Answer,
   storedLogin,
   foundExisting,
@@ -69,14 +69,12 @@ const report: StatusReport = {
 const current = { accountId: 'acct_42', email: 'you@example.com', server: 'https://auth.omicos.cn', tokens: [secrets.userToken, secrets.refreshToken] }
 
 const startStatus = (script: Record<string, Answer[]>, online = true) => {
-  const clock = new TimerClock()
-  clock.set(EPOCH)
+  const clock = new TestClock(EPOCH)
   const fx = scripted({ readStatus: [{ ok: report }], verifyOnline: [], renewLogin: [], ...script }, clock)
   return { ...run(statusMachine, fx.actors, { input: { online }, clock }), fx }
 }
 const startLogout = (script: Record<string, Answer[]>) => {
-  const clock = new TimerClock()
-  clock.set(EPOCH)
+  const clock = new TestClock(EPOCH)
   const fx = scripted({ resolveAccount: [{ ok: current }], revokeTokens: [{ ok: undefined }], deleteFiles: [{ ok: { removed: files } }], ...script }, clock)
   return { ...run(logoutMachine, fx.actors, { input: {}, clock }), fx }
 }
@@ -190,8 +188,7 @@ test('logout and status: while each effect runs, it is the one child, by its id'
 /** The messages of the actor errors a run saw (inspection events), to find the one not provided. */
 const actorErrors = (machine: AnyStateMachine, actors: Record<string, unknown>, input: unknown) => {
   const messages: string[] = []
-  const clock = new TimerClock()
-  clock.set(EPOCH)
+  const clock = new TestClock(EPOCH)
   const started = run(machine, actors, {
     input,
     clock,
@@ -205,8 +202,7 @@ const actorErrors = (machine: AnyStateMachine, actors: Record<string, unknown>, 
 
 test('an effect the front end did not provide is named in the failure (login, logout, status)', async () => {
   const loginEffects = (script: Record<string, Answer[]>) => {
-    const clock = new TimerClock()
-    clock.set(EPOCH)
+    const clock = new TestClock(EPOCH)
     return scripted(
       {
         checkExisting: [({ now }) => ({ ok: { existing: null, at: now } })],
@@ -248,7 +244,7 @@ test('an effect the front end did not provide is named in the failure (login, lo
     [statusMachine, { readStatus: [{ ok: report }] }, 'verifyOnline', { online: true }],
     [statusMachine, { readStatus: [{ ok: report }], verifyOnline: [rejected] }, 'renewLogin', { online: true }],
   ] as Array<[AnyStateMachine, Record<string, Answer[]>, string, unknown]>) {
-    const clock = new TimerClock()
+    const clock = new TestClock()
     const { started, messages } = actorErrors(machine, scripted(script, clock).actors, input)
     await started.done()
     assert.ok(
@@ -273,8 +269,7 @@ test('login: a renewal or a grant that rejects ends the login failed, with that 
     [passwordLoginInput(), 'passwordGrant'],
     [deviceLoginInput(), 'deviceGrant'],
   ] as const) {
-    const clock = new TimerClock()
-    clock.set(EPOCH)
+    const clock = new TestClock(EPOCH)
     const fx = scripted({ checkExisting: [({ now }) => ({ ok: { existing: null, at: now } })] }, clock)
     const broken = fromPromise<never>(() => Promise.reject(new StubEffectError('bad_response', `${grant} broke`)))
     const machine = loginMachine.provide({ actors: { ...fx.actors, [grant]: broken } } as never) as AnyStateMachine

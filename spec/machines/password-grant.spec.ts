@@ -5,7 +5,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { described, failure, passwordGrantMachine, passwordGrantDefaults, type Failure, type PasswordGrantInput } from '../../machines/index.js'
 import { EngineError } from '../../effects/client/engine-error.js'
-import { checkSnapshot, EPOCH, line, run, scripted, secrets, settle, StubEffectError, TimerClock, unreachable, type Answer } from '../support/machine-harness.js'
+import { checkSnapshot, EPOCH, line, run, scripted, secrets, settle, StubEffectError, TestClock, unreachable, type Answer } from '../support/machine-harness.js'
 
 const tokens = { userToken: secrets.userToken, refreshToken: secrets.refreshToken, userTokenExpiresAt: EPOCH + 3_600_000, receivedAt: EPOCH }
 const granted: Answer = { ok: { kind: 'granted', tokens } }
@@ -24,8 +24,7 @@ const input = (overrides: Partial<PasswordGrantInput> = {}): PasswordGrantInput 
 })
 
 const start = (script: Record<string, Answer[]>, overrides: Partial<PasswordGrantInput> = {}) => {
-  const clock = new TimerClock()
-  clock.set(EPOCH)
+  const clock = new TestClock(EPOCH)
   const fx = scripted({ reachServer: [reached, reached], promptCredentials: [], authenticate: [granted], ...script }, clock)
   return { ...run(passwordGrantMachine, fx.actors, { input: input(overrides), clock }), fx }
 }

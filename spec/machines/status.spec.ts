@@ -1,7 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { described, failure, statusMachine, type Failure, type StatusReport } from '../../machines/index.js'
-import { account, line, checkSnapshot, EPOCH, run, scripted, settle, StubEffectError, TimerClock, unreachable, type Answer } from '../support/machine-harness.js'
+import { account, line, checkSnapshot, EPOCH, run, scripted, settle, StubEffectError, TestClock, unreachable, type Answer } from '../support/machine-harness.js'
 
 const report: StatusReport = {
   loggedIn: true,
@@ -22,8 +22,7 @@ const report: StatusReport = {
 const nobody: StatusReport = { loggedIn: false, configPath: report.configPath, activePath: null, activeSource: null, logins: [], sweptTemps: [], twinsDiffer: false }
 
 const start = (online: boolean, script: Record<string, Answer[]>, expectedServer?: string) => {
-  const clock = new TimerClock()
-  clock.set(EPOCH)
+  const clock = new TestClock(EPOCH)
   const fx = scripted({ readStatus: [{ ok: report }], verifyOnline: [], renewLogin: [], ...script }, clock)
   return { ...run(statusMachine, fx.actors, { input: { online, expectedServer }, clock }), fx }
 }

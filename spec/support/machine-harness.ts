@@ -1,29 +1,28 @@
-// Runs the machines with scripted effects on XState's SimulatedClock: no network, no files, no
-// real time. Shared by the scenario specs, the path-coverage spec and the snapshot files.
+// Runs the machines with scripted effects on the test kit's clock and driver
+// (omicos-auth/testing): no network, no files, no real time. Shared by the scenario specs, the
+// path-coverage spec and the snapshot files.
 import {
+  type Actor,
   createActor,
   fromPromise,
   type PromiseActorLogic,
-  SimulatedClock,
   toPromise,
-  type AnyActorRef,
   type AnyMachineSnapshot,
   type AnyStateMachine,
   type AnyStateNode,
   type AnyTransitionDefinition,
-  type EventObject,
 } from 'xstate'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { failure, type Failure, type FailureKind } from '../../machines/failure.js'
-import { scriptEffects, settle, stateName, within as withTimeout, type Answer as KitAnswer } from '../../testing/index.js'
+import { drive, scriptEffects, TestClock, within as withTimeout, type Answer as KitAnswer } from '../../testing/index.js'
 import { describeFailure } from '../../cli/failure-words.js'
 import { deviceGrantMachine, loginMachine, passwordGrantMachine, type LoginInput } from '../../machines/index.js'
 
 // --- waiting ------------------------------------------------------------------------------
 
 /** uvu has no per-test timeout: every await on an actor goes through this (the test kit's `within`). */
-export { within as withTimeout, settle, stateName } from '../../testing/index.js'
+export { within as withTimeout, settle, stateName, TestClock } from '../../testing/index.js'
 
 // --- effect errors ------------------------------------------------------------------------
 
@@ -84,8 +83,9 @@ export const scripted = (script: Record<string, Answer[]>, clock: { now(): numbe
 // --- running ------------------------------------------------------------------------------
 
 export interface Run {
-  actor: AnyActorRef
-  clock: TimerClock
+  actor: Actor<AnyStateMachine>
+  /** the test kit's clock: names each pending timer by the delayed event it delivers */
+  clock: TestClock
   /** the state after every snapshot the actor emitted, first to last */
   states: string[]
   /** errors the actor reported (a bug in a machine: they should never happen) */
@@ -101,17 +101,17 @@ export interface RunOptions {
   input?: unknown
   /** a persisted snapshot to restore */
   snapshot?: unknown
-  clock?: TimerClock
+  clock?: TestClock
   /** called for every inspection event (used for coverage) */
   inspect?: (event: { type: string; snapshot?: unknown; _transitions?: AnyTransitionDefinition[] }) => void
 }
 
 /**
- * Starts `machine` with `actors` provided, on a simulated clock, recording every state.
- * The clock can be made first (to script effects that read it) and passed in.
+ * Starts `machine` with `actors` provided, on the test kit's clock and driver, recording every
+ * state. The clock can be made first (to script effects that read it) and passed in.
  */
 export const run = (machine: AnyStateMachine, actors: Record<string, unknown>, options: RunOptions = {}): Run => {
-  const clock = options.clock ?? new TimerClock()
+  const clock = options.clock ?? new TestClock()
   const provided = machine.provide({ actors } as never) as AnyStateMachine
   const actor = createActor(provided, {
     input: options.input,
@@ -119,35 +119,17 @@ export const run = (machine: AnyStateMachine, actors: Record<string, unknown>, o
     ...(options.snapshot ? { snapshot: options.snapshot as never } : {}),
     ...(options.inspect ? { inspect: options.inspect as never } : {}),
   })
-  clock.watch(actor)
-  const states: string[] = []
-  const errors: unknown[] = []
-  actor.subscribe({
-    next: (snapshot) => states.push(stateName(snapshot.value)),
-    error: (error) => errors.push(error),
-  })
+  const driver = drive(actor, clock)
   const outcome = toPromise(actor)
   outcome.catch(() => {}) // reported through `errors` and `done()`
+  // Started at once, not through the driver: a spec reads the first states before any effect answers.
   actor.start()
   return {
     actor,
     clock,
-    states,
-    errors,
-    // Timer by timer, letting effects answer in between, as real time would pass.
-    advance: async (ms) => {
-      // Effects that answer at once run first: their timers start at the current time.
-      await settle()
-      const target = clock.now() + ms
-      for (let step = 0; step < 10_000; step++) {
-        const due = clock.nextDue()
-        if (due === undefined || due > target) break
-        clock.set(Math.max(due, clock.now()))
-        await settle()
-      }
-      clock.set(target)
-      await settle()
-    },
+    states: driver.states,
+    errors: driver.errors,
+    advance: driver.advance,
     done: () => withTimeout(outcome, 2_000, 'the machine'),
     snapshot: () => actor.getSnapshot(),
   }
@@ -170,72 +152,6 @@ export const loginWith = (actors: Record<string, unknown>): AnyStateMachine => {
 
 /** A real epoch time to start simulated clocks at: a wait computed from 0 instead of `now` shows. */
 export const EPOCH = Date.UTC(2026, 11, 2, 9, 0, 0)
-
-// --- the clock ----------------------------------------------------------------------------
-
-interface PendingTimeout {
-  start: number
-  timeout: number
-}
-
-/**
- * A SimulatedClock that knows which scheduled event each of its timeouts will deliver, so a
- * test can ask "when does `xstate.after.pollWait...` fire?" and move time exactly that far.
- */
-export class TimerClock extends SimulatedClock {
-  private labels = new Map<number, string>()
-  private system: { _snapshot?: { _scheduledEvents?: Record<string, { event: EventObject }> } } | null = null
-
-  watch(actor: AnyActorRef) {
-    this.system = actor.system as never
-  }
-
-  override setTimeout(fn: (...args: any[]) => void, timeout: number): number {
-    const id = super.setTimeout(fn, timeout) as number
-    // The scheduler records its event just before it asks the clock for a timeout.
-    const scheduled = Object.values(this.system?._snapshot?._scheduledEvents ?? {})
-    const last = scheduled[scheduled.length - 1]
-    if (last) this.labels.set(id, last.event.type)
-    return id
-  }
-
-  private get pending(): Map<number, PendingTimeout> {
-    return (this as unknown as { timeouts: Map<number, PendingTimeout> }).timeouts
-  }
-
-  /** ms until the timeout delivering `eventType` fires, or undefined when none is pending */
-  remaining(eventType: string): number | undefined {
-    for (const [id, timeout] of this.pending) {
-      if (this.labels.get(id) === eventType) return timeout.start + timeout.timeout - this.now()
-    }
-    return undefined
-  }
-
-  /** when the earliest pending timeout fires */
-  nextDue(): number | undefined {
-    let due: number | undefined
-    for (const timeout of this.pending.values()) {
-      const end = timeout.start + timeout.timeout
-      if (due === undefined || end < due) due = end
-    }
-    return due
-  }
-
-  /** the earliest pending timeout: when it fires and what it delivers */
-  next(): { due: number; type: string } | undefined {
-    let best: { due: number; type: string } | undefined
-    for (const [id, timeout] of this.pending) {
-      const due = timeout.start + timeout.timeout
-      if (!best || due < best.due) best = { due, type: this.labels.get(id) ?? '?' }
-    }
-    return best
-  }
-
-  /** the event types of the pending timeouts */
-  scheduled(): string[] {
-    return [...this.pending.keys()].map((id) => this.labels.get(id) ?? '?')
-  }
-}
 
 // --- the shape of a machine ---------------------------------------------------------------
 
@@ -434,8 +350,7 @@ const loginTokens = (at: number) => ({
  * and the prompt answer only when scripted).
  */
 const startLogin = (input: LoginInput, script: Record<string, Answer[]>) => {
-  const clock = new TimerClock()
-  clock.set(EPOCH)
+  const clock = new TestClock(EPOCH)
   const fx = scripted(
     {
       checkExisting: [({ now }) => ({ ok: { existing: null, at: now } })],

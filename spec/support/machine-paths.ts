@@ -11,7 +11,7 @@
 // and how it ended). Every replayed path is judged by it.
 import { fromPromise, initialTransition, transition, type AnyMachineSnapshot, type AnyStateMachine, type AnyStateNode, type EventObject } from 'xstate'
 import { getAdjacencyMap, getShortestPaths, type StatePath } from 'xstate/graph'
-import { allStateNodes, allTransitions, EPOCH, run, settle, stateName, TimerClock, transitionKey, transitionName } from './machine-harness.js'
+import { allStateNodes, allTransitions, EPOCH, run, settle, stateName, TestClock, transitionKey, transitionName } from './machine-harness.js'
 
 export interface Model {
   name: string
@@ -109,7 +109,7 @@ interface Call {
 }
 
 /** Effects that answer only when the replay says so; every invocation is logged with its time. */
-const controlled = (names: string[], clock: TimerClock, log: EffectCall[], step: () => number) => {
+const controlled = (names: string[], clock: TestClock, log: EffectCall[], step: () => number) => {
   const calls: Record<string, Call[]> = Object.fromEntries(names.map((name) => [name, []]))
   const actors = Object.fromEntries(
     names.map((name) => [
@@ -147,8 +147,7 @@ export interface Coverage {
 export const replay = async (model: Model, { input, events }: GeneratedPath, coverage: Coverage): Promise<Replayed> => {
   let expected = initialTransition(model.machine, input as never)[0] as AnyMachineSnapshot
   const names = Object.keys((model.machine.implementations as { actors: Record<string, unknown> }).actors)
-  const clock = new TimerClock()
-  clock.set(EPOCH)
+  const clock = new TestClock(EPOCH)
   const observed: Observed = { input, events, startAt: EPOCH, steps: [], calls: [], start: { status: '', output: undefined, context: undefined } }
   const fx = controlled(names, clock, observed.calls, () => observed.steps.length - 1)
   let self: unknown = null
@@ -189,13 +188,19 @@ export const replay = async (model: Model, { input, events }: GeneratedPath, cov
         else call.reject((event as { error?: unknown }).error)
       } else if (event.type.startsWith('xstate.after.')) {
         const remaining = clock.remaining(event.type)
-        if (remaining === undefined) return { problem: `${where}: no timer for it (pending: ${clock.scheduled().join(', ')})` }
+        if (remaining === undefined)
+          return {
+            problem: `${where}: no timer for it (pending: ${clock
+              .timers()
+              .map((timer) => timer.event)
+              .join(', ')})`,
+          }
         // The traversal offers every pending `after` event, in any order; in real time the
         // earliest fires first. A path that fires a later one first cannot happen: it is
         // dropped, and neither judged nor counted for coverage.
         if (clock.nextDue()! < clock.now() + remaining) return { problem: null, impossible: true }
         step.at = clock.now() + remaining
-        clock.set(step.at)
+        clock.fireUntil(step.at)
       } else {
         login.actor.send(event)
       }

@@ -3,8 +3,8 @@
 // in-memory adapter, nothing of the reference server (no `interval`, no `slow_down`, no omicOS
 // routes). A person approves or aborts through the provider's own pages over HTTP: the /device
 // code form, the devInteractions sign-in and consent forms, the confirmation form, with plain
-// fetch and a cookie jar. Only the clock is faked: the grant's machine runs on XState's
-// simulated clock, moved to its next timer whenever no request is in flight, so a 5 s interval
+// fetch and a cookie jar. Only the clock is faked: the grant's machine runs on the test
+// kit's clock, moved to its next timer whenever no request is in flight, so a 5 s interval
 // does not take 5 s.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -14,7 +14,7 @@ import Provider from 'oidc-provider'
 import type { PairingView } from '../../../machines/device-grant.contract.js'
 import { runDeviceGrant, type FetchLike } from '../../../effects/client/device-grant.js'
 import { EngineError } from '../../../effects/client/engine-error.js'
-import { TimerClock } from '../../support/machine-harness.js'
+import { TestClock } from '../../support/machine-harness.js'
 import { sleep, timeout } from '../../support/wait.js'
 
 const CLIENT = 'stock-cli'
@@ -153,8 +153,7 @@ const POLL_WAIT_LIMIT_MS = 60_000
  * moves to the next timer, recording each poll wait; `during(n)` runs before the n-th wait ends.
  */
 const simulatedWaits = (during: (n: number) => Promise<void> = async () => {}) => {
-  const clock = new TimerClock()
-  clock.set(Date.now())
+  const clock = new TestClock(Date.now())
   const waits: number[] = []
   let inFlight = 0
   const track =
@@ -184,7 +183,7 @@ const simulatedWaits = (during: (n: number) => Promise<void> = async () => {}) =
         waits.push(next.due - clock.now())
         await during(waits.length)
       }
-      clock.set(Math.max(next.due, clock.now()))
+      clock.fireUntil(next.due)
     }
     return grant
   }

@@ -1,13 +1,13 @@
 // runDeviceGrant's pacing, RFC 8628 section 3.5, against a scripted token endpoint: what a stock
 // server never sends (slow_down, connection failures) is scripted here. The grant runs the
-// device-grant machine on XState's simulated clock, moved from timer to timer, so minutes of
+// device-grant machine on the test kit's clock, moved from timer to timer, so minutes of
 // polling take milliseconds; the oracle is the simulated time of every request the server got.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { runDeviceGrant, type FetchLike } from '../../../effects/client/device-grant.js'
 import { EngineError } from '../../../effects/client/engine-error.js'
 import { timeout } from '../../support/wait.js'
-import { settle, TimerClock } from '../../support/machine-harness.js'
+import { settle, TestClock } from '../../support/machine-harness.js'
 import { wordsOf } from '../../support/failure-words.js'
 
 // A real epoch start, so a wait computed from 0 instead of the answer's time would show.
@@ -20,7 +20,7 @@ type TokenAnswer = 'pending' | 'slow_down' | 'http429' | 'down' | 'html' | 'deni
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })
 
 /** A server whose token endpoint answers from `script`; `interval` is sent only when given. */
-const scriptedServer = (script: TokenAnswer[], interval?: number, expiresIn = 600, clock?: TimerClock) => {
+const scriptedServer = (script: TokenAnswer[], interval?: number, expiresIn = 600, clock?: TestClock) => {
   const answers = [...script]
   const polls: number[] = []
   const fetch: FetchLike = async (url) => {
@@ -61,8 +61,7 @@ const scriptedServer = (script: TokenAnswer[], interval?: number, expiresIn = 60
 
 /** Runs the grant on a simulated clock moved timer by timer; returns the time of every poll (ms after the code arrived). */
 const runScripted = async (script: TokenAnswer[], interval?: number, extra: { maxBackoffMs?: number; expiresIn?: number } = {}) => {
-  const clock = new TimerClock()
-  clock.set(EPOCH)
+  const clock = new TestClock(EPOCH)
   const server = scriptedServer(script, interval, extra.expiresIn, clock)
   let codeAt: number | null = null
   let settled = false
@@ -83,7 +82,7 @@ const runScripted = async (script: TokenAnswer[], interval?: number, extra: { ma
     for (let step = 0; step < 1_000 && !settled; step++) {
       await settle()
       const due = clock.nextDue()
-      if (due !== undefined) clock.set(Math.max(due, clock.now()))
+      if (due !== undefined) clock.fireUntil(due)
     }
   }
   await timeout(drive(), 5_000, 'driving the clock')
@@ -166,8 +165,7 @@ test('aborting the signal during the (real) wait -> cancelled, at once', async (
 const authBody = { device_code: 'dc-1', user_code: 'BCDF-GHJK', verification_uri: 'https://as.example/device', expires_in: 600 }
 
 test('runDeviceGrant: the code shown once, the request tagged with no process, failures as EngineError with their reason', async () => {
-  const clock = new TimerClock()
-  clock.set(EPOCH)
+  const clock = new TestClock(EPOCH)
   const forms: Record<string, string>[] = []
   const answers = ['authorization_pending', 'slow_down', 'access_denied']
   const fetch: FetchLike = async (url, init) => {
@@ -185,7 +183,7 @@ test('runDeviceGrant: the code shown once, the request tagged with no process, f
   for (let step = 0; step < 100 && !settled; step++) {
     await settle()
     const due = clock.nextDue()
-    if (due !== undefined) clock.set(Math.max(due, clock.now()))
+    if (due !== undefined) clock.fireUntil(due)
   }
   const error = (await timeout(outcome, 5_000, 'the grant')) as EngineError
   assert.instance(error, EngineError)
