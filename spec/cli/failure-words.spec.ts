@@ -271,18 +271,24 @@ test('every word of the English catalog is used, by a failure or by name in cli/
   assert.equal(unused, [], 'words nothing uses')
 })
 
-// The modules every front end reuses speak in codes: a string of three words or more is a
-// sentence for a person, and has no place there (state descriptions, in `*.descriptions.ts`,
-// are for the diagrams of docs/machines/ and no front end bundles them).
+// The modules every front end reuses, and the Node effects under them, speak in codes: a string
+// of three words or more is a sentence for a person, and has no place there (state
+// descriptions, in `*.descriptions.ts`, are for the diagrams of docs/machines/ and no front end
+// bundles them).
 const SENTENCE = /[A-Za-z]{2,} [A-Za-z]{2,} [A-Za-z]{2,}/
-// Not for a person: what a developer who misused the API reads, and an OAuth scope.
+// Not for a person: what a developer who misused the API reads, an OAuth scope, and the
+// prompts' English labels for an embedder of the Node API that passes none of its own (the CLI
+// passes its catalog's).
 const NOT_FOR_A_PERSON = [
   '" effect was not provided: pass it with machine.provide({ actors })',
   'the snapshot is not of a login that waits for approval: start a new login',
   'openid email offline_access',
+  'Email cannot be empty',
+  'Password cannot be empty',
 ]
+const SPEAKING_IN_CODES = ['machines', 'effects/client', 'effects/node']
 
-test('no module of machines/ or effects/client/ builds a sentence for a person', () => {
+const sourcesIn = (dirs: string[]): ts.SourceFile[] => {
   const files: string[] = []
   const walk = (dir: string) => {
     for (const name of readdirSync(dir)) {
@@ -291,20 +297,41 @@ test('no module of machines/ or effects/client/ builds a sentence for a person',
       else if (path.endsWith('.ts') && !path.endsWith('.descriptions.ts')) files.push(path)
     }
   }
-  walk('machines')
-  walk('effects/client')
-  assert.ok(files.length > 15, `${files.length} files`)
+  for (const dir of dirs) walk(dir)
+  return files.map((file) => ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true))
+}
+
+const where = (source: ts.SourceFile, node: ts.Node) => `${source.fileName}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`
+
+test('no module of machines/, effects/client/ or effects/node/ builds a sentence for a person', () => {
+  const sources = sourcesIn(SPEAKING_IN_CODES)
+  assert.ok(sources.length > 30, `${sources.length} files`)
   const found: string[] = []
-  for (const file of files) {
-    const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true)
+  for (const source of sources) {
     const visit = (node: ts.Node) => {
       if (ts.isStringLiteralLike(node) || ts.isTemplateHead(node) || ts.isTemplateMiddle(node) || ts.isTemplateTail(node)) {
         const parent = node.parent
         const describes = ts.isPropertyAssignment(parent) && parent.name.getText() === 'description'
-        if (!describes && SENTENCE.test(node.text) && !NOT_FOR_A_PERSON.includes(node.text)) {
-          found.push(`${file}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}: ${JSON.stringify(node.text)}`)
-        }
+        if (!describes && SENTENCE.test(node.text) && !NOT_FOR_A_PERSON.includes(node.text)) found.push(`${where(source, node)}: ${JSON.stringify(node.text)}`)
       }
+      ts.forEachChild(node, visit)
+    }
+    visit(source)
+  }
+  assert.equal(found, [])
+})
+
+// A failure of their own is built with `engineError(reason, details)`: the worded forms,
+// `new EngineError(kind, text)` and `described(...)`, are left to an embedder's own effects.
+test('no effect of machines/, effects/client/ or effects/node/ words a failure itself', () => {
+  const found: string[] = []
+  for (const source of sourcesIn(SPEAKING_IN_CODES)) {
+    if (source.fileName === join('machines', 'failure.ts') || source.fileName === join('effects', 'client', 'engine-error.ts')) continue
+    const visit = (node: ts.Node) => {
+      const args = ts.isNewExpression(node) || ts.isCallExpression(node) ? [...(node.arguments ?? [])] : []
+      const callee = ts.isNewExpression(node) || ts.isCallExpression(node) ? node.expression.getText(source) : ''
+      const worded = callee === 'EngineError' && args.length >= 2 && (ts.isStringLiteralLike(args[0]!) || !ts.isObjectLiteralExpression(args[1]!))
+      if (worded || callee === 'described') found.push(`${where(source, node)}: ${node.getText(source).slice(0, 80)}`)
       ts.forEachChild(node, visit)
     }
     visit(source)
