@@ -38,10 +38,10 @@ const isActorRef = (value: object): value is AnyActorRef =>
  * a stand-in; functions (a snapshot's `matches`) are kept so the copy still works as a
  * snapshot; other class instances (state nodes, the tags' Set) are the machine's own parts.
  */
-function redactDeep(value: unknown, scrub: Scrub, refs: WeakMap<AnyActorRef, AnyActorRef>, seen: WeakSet<object>): unknown {
+function redactDeep(value: unknown, scrub: Scrub, actors: Seen, seen: WeakSet<object>): unknown {
   if (typeof value === 'string') return scrub(value)
   if (!value || typeof value !== 'object') return value
-  if (isActorRef(value)) return standIn(value, scrub, refs)
+  if (isActorRef(value)) return standIn(value, scrub, actors)
   if (value instanceof Error) {
     const { kind, reason } = value as Error & { kind?: unknown; reason?: unknown }
     return { name: value.name, message: scrub(value.message), kind, reason }
@@ -52,26 +52,55 @@ function redactDeep(value: unknown, scrub: Scrub, refs: WeakMap<AnyActorRef, Any
   seen.add(value)
   const copy = (key: string, item: unknown) =>
     // A snapshot's `machine` is the logic (static definition and implementations), not data.
-    key === 'machine' || typeof item === 'function' ? item : isSecretKey(key) && item != null ? REDACTED : redactDeep(item, scrub, refs, seen)
+    key === 'machine' || typeof item === 'function' ? item : isSecretKey(key) && item != null ? REDACTED : redactDeep(item, scrub, actors, seen)
   const out = Array.isArray(value) ? value.map((item) => copy('', item)) : Object.fromEntries(Object.entries(value).map(([key, item]) => [key, copy(key, item)]))
   seen.delete(value)
   return out
 }
 
 /**
+ * What the wrapper has seen of the actors: the stand-in of each, and the parent of each, as
+ * the inspection events tell it (an actor's own `_parent` is XState's internal).
+ */
+interface Seen {
+  refs: WeakMap<AnyActorRef, AnyActorRef>
+  parents: WeakMap<AnyActorRef, AnyActorRef>
+}
+
+const newSeen = (): Seen => ({ refs: new WeakMap(), parents: new WeakMap() })
+
+/**
+ * Learns parents from what XState reports of every actor: an actor's `xstate.init` event comes
+ * from its parent (`sourceRef`), and a machine's snapshot lists its children.
+ */
+function learnParents(event: InspectionEvent, parents: Seen['parents']): void {
+  const { actorRef } = event
+  if (!isActorRef(actorRef)) return
+  if (event.type === '@xstate.event' && event.event.type === 'xstate.init' && event.sourceRef && isActorRef(event.sourceRef)) parents.set(actorRef, event.sourceRef)
+  const children = 'snapshot' in event ? (event.snapshot as { children?: unknown }).children : undefined
+  if (children && typeof children === 'object') for (const child of Object.values(children)) if (child && isActorRef(child)) parents.set(child, actorRef)
+}
+
+/**
  * What an inspector may read of an actor: its ids, its parent, its logic's definition, and its
  * snapshot, redacted when read. Nothing else (an actor's options hold its input).
  */
-function standIn(ref: AnyActorRef, scrub: Scrub, refs: WeakMap<AnyActorRef, AnyActorRef>): AnyActorRef {
+function standIn(ref: AnyActorRef, scrub: Scrub, seen: Seen): AnyActorRef {
+  const { refs, parents } = seen
   let stand = refs.get(ref)
   if (!stand) {
-    const { _parent: parent, logic } = ref as AnyActorRef & { _parent?: AnyActorRef; logic?: { config?: unknown } }
-    const redacted = (read: () => unknown) => () => redactDeep(read(), scrub, refs, new WeakSet())
+    const { logic } = ref as AnyActorRef & { logic?: { config?: unknown } }
+    const redacted = (read: () => unknown) => () => redactDeep(read(), scrub, seen, new WeakSet())
     stand = {
       id: ref.id,
       sessionId: ref.sessionId,
       src: ref.src,
-      _parent: parent && standIn(parent, scrub, refs),
+      // Read when the inspector asks, not when the actor is announced: XState creates a child
+      // before its parent's snapshot lists it and before the child's own `xstate.init`.
+      get _parent() {
+        const parent = parents.get(ref)
+        return parent && standIn(parent, scrub, seen)
+      },
       // The machine's definition (states, transitions, named actions): written by hand, no data.
       logic: { config: logic?.config },
       getSnapshot: redacted(() => ref.getSnapshot()),
@@ -85,11 +114,12 @@ function standIn(ref: AnyActorRef, scrub: Scrub, refs: WeakMap<AnyActorRef, AnyA
 
 /** The inspection event with every secret replaced (see secretSafeInspector). */
 export function redactInspectionEvent(event: InspectionEvent, options: SecretSafeOptions = {}): InspectionEvent {
-  return redactWith(event, scrubberOf(options), new WeakMap())
+  return redactWith(event, scrubberOf(options), newSeen())
 }
 
-function redactWith(event: InspectionEvent, scrub: Scrub, refs: WeakMap<AnyActorRef, AnyActorRef>): InspectionEvent {
-  const copy = redactDeep(event, scrub, refs, new WeakSet()) as InspectionEvent
+function redactWith(event: InspectionEvent, scrub: Scrub, actors: Seen): InspectionEvent {
+  learnParents(event, actors.parents)
+  const copy = redactDeep(event, scrub, actors, new WeakSet()) as InspectionEvent
   // Transition definitions are the machine's static config; kept as they are for diagrams.
   if (event.type === '@xstate.microstep' && copy.type === '@xstate.microstep') copy._transitions = event._transitions
   return copy
@@ -103,7 +133,7 @@ function redactWith(event: InspectionEvent, scrub: Scrub, refs: WeakMap<AnyActor
 export function secretSafeInspector(inspector: Inspector, options: SecretSafeOptions = {}): (event: InspectionEvent) => void {
   const scrub = scrubberOf(options)
   // One stand-in per actor for the life of the inspector, so an inspector can compare refs.
-  const refs = new WeakMap<AnyActorRef, AnyActorRef>()
+  const actors = newSeen()
   const next = typeof inspector === 'function' ? inspector : (event: InspectionEvent) => inspector.next?.(event)
-  return (event) => next(redactWith(event, scrub, refs))
+  return (event) => next(redactWith(event, scrub, actors))
 }

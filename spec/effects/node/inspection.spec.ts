@@ -166,6 +166,15 @@ test("the same device login through @statelyai/inspect's WebSocket inspector to 
       received.some((text) => text.includes('@xstate.actor') && text.includes('deviceGrant')),
       'the grant machine was announced',
     )
+    // The inspector draws the actor tree from each stand-in's parent, read on an idle callback.
+    const announced = received
+      .map((text) => JSON.parse(text) as { type?: string; name?: string; sessionId?: string; parentId?: string })
+      .filter((e) => e.type === '@xstate.actor')
+    const root = announced.find((e) => e.name === 'login')
+    const grant = announced.find((e) => e.name === 'grant')
+    assert.ok(root && grant, `announced: ${announced.map((e) => e.name).join(', ')}`)
+    assert.is(root.parentId, undefined, 'the login is the root')
+    assert.is(grant.parentId, root.sessionId, 'the grant is a child of the login')
     assert.equal(leaks(received, secrets), [])
   } finally {
     inspector.stop()
