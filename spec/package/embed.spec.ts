@@ -36,6 +36,14 @@ test('the published package.json: xstate a peer, no prepare, side effects only i
   assert.equal(pkg.sideEffects, ['./cli/*.ts', './dist/cli/*.js'])
 })
 
+test("the declarations are written against the peer range's lowest xstate", () => {
+  // A later xstate reads an earlier one's declarations, not the other way round (tsconfig.types.json).
+  const lowest = (manifest().devDependencies as Record<string, string>)['xstate-lowest']
+  assert.is(lowest, `npm:xstate@${versions.lowest}`)
+  const config = JSON.parse(readFileSync(join(ROOT, 'tsconfig.types.json'), 'utf8')) as { compilerOptions: { paths: Record<string, string[]> } }
+  assert.equal(config.compilerOptions.paths.xstate, ['./node_modules/xstate-lowest/dist/xstate.cjs.d.mts'])
+})
+
 test('the tarball ships the docs, and every sourceMappingURL names a map that is in it', () => {
   for (const needed of [
     'docs/embedding.md',
@@ -86,6 +94,12 @@ const other: DeviceLoginEffects = { ...device, pollToken: pollByHand }
 const describe = (o: LoginOutput): string => (o.kind === 'loggedIn' ? o.email : o.kind === 'failed' ? o.failure.kind : o.existing.email)
 const actor = createActor(provideLogin(device), { input: { server: 's', method: 'device', name: 'n', hostname: 'h', processId: 'p', force: false, email: null }, inspect: secretSafeInspector(() => {}), clock: new TestClock() })
 const shown = pairingViewOf(actor.getSnapshot())?.userCode ?? null
+// The declarations are read, not degraded to any (as a StateMachine<…> of another xstate's arity
+// would be under skipLibCheck): each line is an error only while the types hold.
+// @ts-expect-error a login machine is not a number
+export const notANumber: number = provideLogin(device)
+// @ts-expect-error a login's context has no such field
+export const noSuchField = actor.getSnapshot().context.noSuchField
 export const used = [login, deviceLogin, resolveCredentials, options, readActive, runDeviceGrant, CLIENT_ID, DEFAULT_SCOPE, credentialFileFromLogin, runToEnd, restoreLogin, describe, other, nodeLogin, shown]
 `
 
@@ -118,7 +132,8 @@ for (const which of ['lowest', 'newest'] as const) {
           types: ['node'],
           strict: true,
           noEmit: true,
-          skipLibCheck: true,
+          // The package's declarations checked too, against the app's own xstate.
+          skipLibCheck: false,
         },
         files: [...files, 'consumer.ts'],
       }),
