@@ -7,8 +7,9 @@
 //   const clock = new TestClock(Date.UTC(2026, 0, 1))
 //   const script = scriptEffects(clock, { requestCode: [ok(code)], pollToken: [ok(pending), ok(granted)] })
 //   const driver = drive(createActor(provideLogin(script.effects), { input, clock }), clock)
-//   driver.start()
-//   await driver.advance(5_000)
+//   await driver.start()
+//   clock.timers()   // [{ event: 'xstate.after.pollWait.deviceGrant.awaitingApproval.waiting', actor: 'grant', due, in: 5_000 }, …]
+//   await driver.advanceTo('xstate.after.pollWait.deviceGrant.awaitingApproval.waiting')
 import { fromPromise, type Actor, type ActorOptions, type AnyActorLogic, type OutputFrom, type PromiseActorLogic, type Snapshot } from 'xstate'
 import type { DeviceLoginEffects, LoginEffects } from '../machines/login.machine.js'
 
