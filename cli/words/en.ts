@@ -295,7 +295,7 @@ export const en = {
   'outcome.already.unconfirmed': 'note: the server could not be asked whether this login still works.',
   'outcome.loggedOut': 'Logged out {{email}}.',
   'outcome.removed': 'Removed {{path}}',
-  'outcome.loggedOut.notTold': 'The server could not be told; the tokens stop working when they expire.',
+  'outcome.loggedOut.notTold': 'The server could not be told: its tokens are kept here and revoked at the next login or logout.',
   'outcome.nobodyLoggedIn': 'Not logged in: there were no credentials to remove.',
 
   // usage errors of the commands

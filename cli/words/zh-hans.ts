@@ -258,7 +258,7 @@ export const zhHans: Catalog = {
   'outcome.already.unconfirmed': '注意：无法向服务器确认此登录是否仍然有效。',
   'outcome.loggedOut': '已退出 {{email}} 的登录。',
   'outcome.removed': '已删除 {{path}}',
-  'outcome.loggedOut.notTold': '无法通知服务器；这些令牌将在过期后失效。',
+  'outcome.loggedOut.notTold': '无法通知服务器：这些令牌已保存在本机，将在下次登录或退出登录时吊销。',
   'outcome.nobodyLoggedIn': '未登录：没有需要删除的凭据。',
 
   'usage.nameEmpty': '--name 为空',

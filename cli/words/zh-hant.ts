@@ -259,7 +259,7 @@ export const zhHant: Catalog = {
   'outcome.already.unconfirmed': '注意：無法向伺服器確認此登入是否仍然有效。',
   'outcome.loggedOut': '已登出 {{email}}。',
   'outcome.removed': '已刪除 {{path}}',
-  'outcome.loggedOut.notTold': '無法通知伺服器；這些權杖將在過期後失效。',
+  'outcome.loggedOut.notTold': '無法通知伺服器：這些權杖已保存在本機，將在下次登入或登出時撤銷。',
   'outcome.nobodyLoggedIn': '未登入：沒有需要刪除的憑據。',
 
   'usage.nameEmpty': '--name 為空',

@@ -179,12 +179,13 @@ test('one account in both files: a logout removes both', async () => {
   assert.not.ok(existsSync(globalFile) || existsSync(workspaceFile))
 })
 
-test('--logout with the server down still deletes the local files, within a few seconds', async () => {
+test('--logout with the server down still deletes the local files, within a few seconds; the tokens are queued, as it says', async () => {
   const { box, globalFile } = sandbox()
   const other = await withReferenceServer({ users: [ADA] })
+  let credentials: ReturnType<typeof leaks.readCredentials>
   try {
     assert.is((await login(box, box.workspace, ADA, [], other.server.url)).code, 0)
-    leaks.readCredentials(globalFile)
+    credentials = leaks.readCredentials(globalFile)
   } finally {
     await other.stop()
   }
@@ -194,8 +195,12 @@ test('--logout with the server down still deletes the local files, within a few 
   assert.is(result.code, 0, result.stderr)
   assert.ok(took < 8_000, `took ${took} ms`)
   assert.match(result.stdout, `Logged out ${ADA.email}.`)
-  assert.match(result.stdout, /could not be told/)
+  assert.match(result.stdout, /could not be told: its tokens are kept here and revoked at the next login or logout\./)
+  assert.not.match(result.stdout, /when they expire/)
   assert.not.ok(existsSync(globalFile))
+  // What the line says is so: both tokens wait in the queue the next login or logout revokes.
+  const queued = JSON.parse(readFileSync(join(box.home, 'revocations.json'), 'utf8')).entries.flatMap((e: { tokens: string[] }) => e.tokens)
+  for (const token of [credentials!.user_token, credentials!.process_token]) assert.ok(queued.includes(token), 'kept for a later revocation')
 })
 
 test('--logout and --status refuse login options: exit 2, one line', async () => {
