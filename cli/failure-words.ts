@@ -78,6 +78,8 @@ export function describeFailure(failure: Failure, wording: Wording, words: Words
 function nextStep(failure: Failure, words: Words): string | null {
   switch (failure.reason) {
     case 'dns':
+      // A name server that never answered is no misspelt address.
+      return words.t(failure.details.code === 'EAI_AGAIN' ? 'next.dnsNoAnswer' : 'next.dns')
     case 'connectionRefused':
     case 'timeout':
     case 'network':
@@ -165,7 +167,8 @@ function causeLine(failure: Failure, wording: Wording, words: Words): string {
     }
     case 'timeout': {
       const d = failure.details
-      if (d.afterMs === null) return t('failure.timeout.deadline', { host: hostOf(words, d) })
+      // What was left of the command's time is no limit worth naming (a last try may get 0.4 s).
+      if (d.afterMs === null || d.deadline) return t('failure.timeout.deadline', { host: hostOf(words, d) })
       return t(d.reading ? 'failure.timeout.reading' : 'failure.timeout', { host: hostOf(words, d), seconds: Math.round(d.afterMs / 100) / 10 })
     }
     case 'proxy': {

@@ -108,8 +108,11 @@ export interface FailureDetails {
   connectionRefused: NetworkDetails
   /** a certificate or handshake failure, or `plainHttp`: an https address whose server speaks plain http; never retried */
   tls: Host & Reached & { code: string | null; plainHttp: boolean }
-  /** no answer in time: `afterMs` per request, null when the shared deadline had passed */
-  timeout: Host & Reached & { afterMs: number | null; reading: boolean }
+  /**
+   * no answer in time: after `afterMs` (null when the shared deadline had passed before the
+   * request); `deadline` when the command's shared deadline, not the request's own limit, ended it
+   */
+  timeout: Host & Reached & { afterMs: number | null; reading: boolean; deadline: boolean }
   /** a proxy between here and the server failed the request */
   proxy: Host & { proxy: string; variable: string } & ProxyProblem
   /** the server did not confirm a revocation in time */

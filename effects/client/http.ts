@@ -75,7 +75,9 @@ export const requestJson = async (deps: HttpDeps, url: string, options: RequestO
   if (signal?.aborted) throw cancelled()
   const left = deps.deadline === undefined ? Infinity : deps.deadline - Date.now()
   if (left <= 0) throw timedOut(url, null, false)
-  const timeoutMs = Math.min(deps.timeoutMs ?? DEFAULT_TIMEOUT_MS, left)
+  const ownLimitMs = deps.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const timeoutMs = Math.min(ownLimitMs, left)
+  const byDeadline = timeoutMs < ownLimitMs
   const controller = new AbortController()
   let expired = false
   const timer = setTimeout(() => {
@@ -113,7 +115,7 @@ export const requestJson = async (deps: HttpDeps, url: string, options: RequestO
       if (error instanceof EngineError) throw error
       const code = errorCode(error)
       if (isParseErrorCode(code)) throw malformedHttp(url, code, acts)
-      if (expired) throw timedOut(url, timeoutMs, acts)
+      if (expired) throw timedOut(url, timeoutMs, acts, false, byDeadline)
       throw connectionFailure(url, error, false, acts)
     }
     const { status } = response
@@ -139,7 +141,7 @@ export const requestJson = async (deps: HttpDeps, url: string, options: RequestO
       if (isParseErrorCode(code)) throw malformedHttp(url, code, acts)
       // The answer began and stopped short of what it announced: the server's doing, not the network's.
       if (code === 'ERR_STREAM_PREMATURE_CLOSE') throw engineError('answerCutShort', { host, mayHaveReachedServer: acts })
-      if (expired) throw timedOut(url, timeoutMs, acts, true)
+      if (expired) throw timedOut(url, timeoutMs, acts, true, byDeadline)
       throw connectionFailure(url, error, true, acts)
     }
     if (text.trim() === '' && options.allowEmpty) return { status, headers: response.headers, body: null }

@@ -101,8 +101,12 @@ export const isParseErrorCode = (code: string | undefined): code is string => Bo
 export const malformedHttp = (url: string, code: string, acts: boolean): EngineError =>
   engineError('malformedHttp', { host: hostOf(url), code, mayHaveReachedServer: acts })
 
-/** No answer in time: after `afterMs`, or at once when the shared deadline had passed (null). */
-export const timedOut = (url: string, afterMs: number | null, acts: boolean, reading = false): EngineError =>
-  engineError('timeout', { host: hostOf(url), afterMs, reading, mayHaveReachedServer: acts && afterMs !== null })
+/**
+ * No answer in time: after `afterMs`, or at once when the shared deadline had passed (null).
+ * `deadline`: the shared deadline cut the request's own limit short, so `afterMs` is only what
+ * was left of the command's time, not a limit worth naming.
+ */
+export const timedOut = (url: string, afterMs: number | null, acts: boolean, reading = false, deadline = afterMs === null): EngineError =>
+  engineError('timeout', { host: hostOf(url), afterMs, reading, deadline, mayHaveReachedServer: acts && afterMs !== null })
 
 export const cancelled = () => engineError('cancelled', { flow: 'request' })

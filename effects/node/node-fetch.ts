@@ -3,7 +3,7 @@
 // it. Requests go through the proxy the environment names (effects/node/proxy-settings.ts)
 // and trust the CAs it adds (effects/node/ca-bundle.ts); both are read on the first request.
 import type { Agent as HttpAgent } from 'node:http'
-import type { LookupFunction, Socket } from 'node:net'
+import { isIP, type LookupFunction, type Socket } from 'node:net'
 import type { FetchLike } from '../client/http.js'
 import type { Env } from '../store/home.js'
 
@@ -25,8 +25,17 @@ const connectTimeoutAgents = async (ms: number, ca: string[] | undefined, lookup
     const original = (agent as unknown as { createConnection: CreateConnection }).createConnection.bind(agent)
     ;(agent as unknown as { createConnection: CreateConnection }).createConnection = (options, callback) => {
       const socket = original(options, callback)
+      // Time spent waiting for a name server that never answers is no connection that timed
+      // out: said as DNS (EAI_AGAIN, glibc's own code for a resolver that got no answer).
+      const host = (options as { host?: unknown }).host
+      let lookedUp = typeof host !== 'string' || isIP(host.replace(/^\[|\]$/g, '')) !== 0
+      socket.once('lookup', () => {
+        lookedUp = true
+      })
       const timer = setTimeout(() => {
-        socket.destroy(Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' }))
+        socket.destroy(
+          lookedUp ? Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' }) : Object.assign(new Error('getaddrinfo EAI_AGAIN'), { code: 'EAI_AGAIN' }),
+        )
       }, ms)
       socket.once(connectedEvent, () => clearTimeout(timer))
       socket.once('close', () => clearTimeout(timer))

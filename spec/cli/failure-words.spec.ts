@@ -68,12 +68,16 @@ const SAMPLES: { [R in FailureReason]: FailureDetails[R][] } = {
     { host: 'auth.omicos.cn', code: 'ERR_SSL_WRONG_VERSION_NUMBER', plainHttp: true, mayHaveReachedServer: false },
     { host: '127.0.0.1:4000', code: 'EPROTO', plainHttp: true, mayHaveReachedServer: false },
   ],
-  dns: [{ host: 'no-such.example', code: 'ENOTFOUND', status: null, mayHaveReachedServer: false }],
+  dns: [
+    { host: 'no-such.example', code: 'ENOTFOUND', status: null, mayHaveReachedServer: false },
+    { host: 'auth.omicos.cn', code: 'EAI_AGAIN', status: null, mayHaveReachedServer: false },
+  ],
   connectionRefused: [{ host: '127.0.0.1:1', code: 'ECONNREFUSED', status: null, mayHaveReachedServer: false }],
   timeout: [
-    { host: 'auth.omicos.cn', afterMs: null, reading: false, mayHaveReachedServer: false },
-    { host: 'auth.omicos.cn', afterMs: 5_000, reading: false, mayHaveReachedServer: true },
-    { host: 'auth.omicos.cn', afterMs: 300, reading: true, mayHaveReachedServer: true },
+    { host: 'auth.omicos.cn', afterMs: null, reading: false, deadline: true, mayHaveReachedServer: false },
+    { host: 'auth.omicos.cn', afterMs: 5_000, reading: false, deadline: false, mayHaveReachedServer: true },
+    { host: 'auth.omicos.cn', afterMs: 300, reading: true, deadline: false, mayHaveReachedServer: true },
+    { host: 'auth.omicos.cn', afterMs: 412, reading: false, deadline: true, mayHaveReachedServer: false },
   ],
   proxy: [
     { host: 'auth.omicos.cn', proxy: 'http://proxy:3128', variable: 'HTTPS_PROXY', problem: 'auth', status: 407, hasCredentials: true },
@@ -269,6 +273,42 @@ test('every word of the English catalog is used, by a failure or by name in cli/
   const plurals = Object.keys(en).filter((key) => /_(one|other)$/.test(key))
   const unused = Object.keys(en).filter((key) => !used.has(key) && !plurals.includes(key) && !named(key))
   assert.equal(unused, [], 'words nothing uses')
+})
+
+test('network time-outs: the time named is a limit, never what was left of the command; each has a next step', async () => {
+  const timeout = (afterMs: number | null, deadline: boolean, reading = false): Failure => ({
+    kind: 'unreachable',
+    reason: 'timeout',
+    details: { host: 'auth.omicos.cn', afterMs, reading, deadline, mayHaveReachedServer: false },
+  })
+  const silentName: Failure = {
+    kind: 'unreachable',
+    reason: 'dns',
+    details: { host: 'auth.omicos.cn', code: 'EAI_AGAIN', status: null, mayHaveReachedServer: false },
+  }
+  const unknownName: Failure = {
+    kind: 'unreachable',
+    reason: 'dns',
+    details: { host: 'auth.omicos.cn', code: 'ENOTFOUND', status: null, mayHaveReachedServer: false },
+  }
+  const again = { again: 'omicos login' }
+  assert.is(
+    describeFailure(timeout(412, true), again),
+    'cannot reach auth.omicos.cn: timed out (no answer in the time allowed): check the network (behind a proxy, set HTTPS_PROXY), then try again',
+  )
+  assert.is(describeFailure(timeout(412, true), again), describeFailure(timeout(null, true), again))
+  assert.match(describeFailure(timeout(5_000, false), again), /^cannot reach auth\.omicos\.cn: timed out after 5 s: check the network/)
+  assert.is(
+    describeFailure(silentName, again),
+    'cannot reach auth.omicos.cn: no answer from the name server (DNS): check the network and the name server it uses (behind a proxy, set HTTPS_PROXY), then try again',
+  )
+  assert.match(describeFailure(unknownName, again), /host not found \(DNS\): check the server address/)
+  for (const words of await catalogs()) {
+    for (const failure of [timeout(412, true), timeout(300, true, true), silentName]) {
+      const line = describeFailure(failure, again, words)
+      assert.not.match(line, /0\.4|0\.3|412|300/, `${words.locale}: ${line}`)
+    }
+  }
 })
 
 // The modules every front end reuses, and the Node effects under them, speak in codes: a string

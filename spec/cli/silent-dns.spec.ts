@@ -48,6 +48,9 @@ test('omicos login: the error line (exit 3), then the process ends; the look-up 
   assert.is(run.code, 3, run.stderr)
   const lines = run.stderr.split('\n').filter(Boolean)
   assert.match(lines.at(-1)!, new RegExp(`^error: cannot reach ${dns.host.replaceAll('.', '\\.')}: `))
+  // The last try gets what is left of the login's time: no "timed out after 0.4 s" for it.
+  assert.not.match(lines.at(-1)!, /after \d/)
+  assert.match(lines.at(-1)!, /(no answer in the time allowed\)|no answer from the name server \(DNS\)): check the network/)
   assert.is(run.stdout, '')
   assert.ok(dns.queries() > 0, 'the name was asked of the silent server')
   await nothingLeft(dns.host)
@@ -60,6 +63,9 @@ test('omicos cli login --json: one JSON object (unreachable, exit 3), then the p
   const object = JSON.parse(run.stdout)
   assert.is(object.exit_code, 3)
   assert.is(object.error.kind, 'unreachable')
+  // A name server that never answers is said as DNS, not as a connection that timed out.
+  assert.is(object.error.reason, 'dns')
+  assert.match(object.error.message, /: no answer from the name server \(DNS\): check the network and the name server it uses/)
   await nothingLeft(dns.host)
 })
 

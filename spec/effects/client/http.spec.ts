@@ -154,6 +154,19 @@ test('a server that never answers times out as unreachable', async () => {
   })
 })
 
+test("a request cut short by the command's deadline: said as the time allowed, not as seconds of what was left", async () => {
+  await withServer({ '/slow': () => {} }, async (url) => {
+    const error = await rejectsWith(
+      requestJson({ timeoutMs: 5_000, deadline: Date.now() + 300 }, `${url}/slow`),
+      'unreachable',
+      /timed out \(no answer in the time allowed\)/,
+    )
+    assert.is(error?.reason, 'timeout')
+    assert.is((error?.details as { deadline?: boolean } | undefined)?.deadline, true)
+    assert.not.match(wordsOf(error!), /after \d/)
+  })
+})
+
 test('a server that accepts but never completes the TLS handshake hits the connect timeout', async () => {
   const sockets = new Set<import('node:net').Socket>()
   const silent = createServer((socket) => void sockets.add(socket))
