@@ -93,7 +93,7 @@ test('restored while waiting: the poll due at 10 s goes at 10 s, not sooner, not
   await resumed.pollsAt(10_000)
   assert.equal(resumed.fx.calls.pollToken[0], { server: input.server, deviceCode: DEVICE_CODE })
   await resumed.pollsAt(15_000)
-  const output = (await resumed.driver.finish()) as LoginOutput
+  const output = await resumed.driver.finish()
   assert.is(output.kind, 'loggedIn')
   assert.equal(resumed.driver.errors, [])
 })
@@ -116,7 +116,7 @@ test('restored while a poll is in flight: the lost poll is not sent again at sta
   assert.equal(resumed.fx.calls.pollToken, [], 'nothing sent when the restored actor starts')
   await resumed.pollsAt(15_000)
   await resumed.pollsAt(20_000)
-  assert.is(((await resumed.driver.finish()) as LoginOutput).kind, 'loggedIn')
+  assert.is((await resumed.driver.finish()).kind, 'loggedIn')
 })
 
 test('restored after slow_down: the grown interval holds from the last poll (5 s + 10 s)', async () => {
@@ -124,7 +124,7 @@ test('restored after slow_down: the grown interval holds from the last poll (5 s
   const resumed = await restoreAt(persisted, 7_000, [pending, granted])
   await resumed.pollsAt(15_000)
   await resumed.pollsAt(25_000)
-  assert.is(((await resumed.driver.finish()) as LoginOutput).kind, 'loggedIn')
+  assert.is((await resumed.driver.finish()).kind, 'loggedIn')
 })
 
 test('restored after slow_down with a poll in flight: the next poll an interval (10 s) after the lost one', async () => {
