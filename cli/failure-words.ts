@@ -67,6 +67,69 @@ const fieldLine = (words: Words, d: FailureOf<'unusableField'>['details']): stri
   }
 }
 
+// --- the credential store's files -------------------------------------------------------------
+
+/** A path of the store, with the variable that chose it (`OMICOS_HOME /srv/omicos`). */
+const storePath = (words: Words, d: { path: string; variable?: string }): string =>
+  d.variable ? words.t('store.path.variable', { variable: d.variable, path: d.path }) : d.path
+
+/** An I/O error, by its code (`EROFS`: the file system is read-only), else the code as it is. */
+export const ioCause = (words: Words, code: string | null): string => {
+  if (code === null) return words.t('store.cause.unknown')
+  const key = `store.cause.${code}`
+  const known = words.t(key as never)
+  return known === key ? words.t('store.cause.code', { code }) : known
+}
+
+const unsafeLine = (words: Words, d: FailureOf<'fileUnsafe'>['details']): string => {
+  const path = storePath(words, d)
+  switch (d.problem) {
+    case 'notOwned':
+      return words.t(`store.unsafe.notOwned.${d.entry}`, { path, uid: d.ownerUid })
+    case 'notPrivate':
+      return 'others' in d
+        ? words.t('store.unsafe.notPrivate.acl', { path, others: d.others.join(words.t('store.unsafe.notPrivate.separator')), fix: d.fix })
+        : words.t('store.unsafe.notPrivate.mode', { path, mode: d.mode, wanted: d.wanted, fix: d.fix })
+    default:
+      return words.t(`store.unsafe.${d.problem}`, { path })
+  }
+}
+
+const ioLine = (words: Words, d: FailureOf<'fileIo'>['details']): string => {
+  const values = { path: storePath(words, d), cause: ioCause(words, d.io) }
+  switch (d.step) {
+    case 'makePrivate':
+      return words.t('store.io.makePrivate', { ...values, tool: d.tool })
+    case 'writeIn':
+      return d.nearest === null ? words.t('store.io.writeIn', values) : words.t('store.io.writeIn.nearest', { ...values, nearest: d.nearest })
+    case 'replaceHeld':
+      return words.t('store.io.replaceHeld', { ...values, seconds: Math.round(d.waitedMs / 1000) })
+    default:
+      return words.t(`store.io.${d.step}`, values)
+  }
+}
+
+const invalidLine = (words: Words, d: FailureOf<'fileInvalid'>['details']): string => {
+  const problem =
+    d.problem === 'newerVersion'
+      ? words.t('store.invalid.newerVersion', { version: d.version })
+      : d.problem === 'tooLong'
+        ? words.t('store.invalid.tooLong', { field: d.field, max: d.max })
+        : words.t(`store.invalid.${d.problem}`, 'field' in d ? { field: d.field } : {})
+  return words.t('store.invalid', { path: d.path, problem })
+}
+
+const lockHeldLine = (words: Words, d: FailureOf<'lockHeld'>['details']): string => {
+  const doing = d.purpose === null ? null : words.t(`lockWait.${d.purpose}`)
+  const who =
+    d.pid === null
+      ? words.t('store.lock.another')
+      : doing === null
+        ? words.t('store.lock.process', { pid: d.pid })
+        : words.t('store.lock.processDoing', { pid: d.pid, doing })
+  return words.t('store.lock.held', { path: storePath(words, d), who })
+}
+
 /** The line for `failure`, in the language of `words` (English by default): its cause, then, where one helps, what to do. */
 export function describeFailure(failure: Failure, wording: Wording, words: Words = english): string {
   const next = nextStep(failure, words)
@@ -255,6 +318,25 @@ function causeLine(failure: Failure, wording: Wording, words: Words): string {
       return t(`node.removedWhileUsed.${failure.details.during}`, { path: failure.details.path })
     case 'renewalInFlight':
       return t('node.renewalInFlight', { pid: failure.details.pid })
+    case 'fileNoHome':
+      return t(`store.noHome.${failure.details.home}`)
+    case 'workspaceUnusable': {
+      const d = failure.details
+      if (d.problem === 'homeFolder') return t('store.workspace.homeFolder', { path: d.path ?? t('store.workspace.thisFolder') })
+      return t('store.workspace.notDirectory', { variable: d.variable, value: d.value === null ? t('value.unsafe') : JSON.stringify(d.value) })
+    }
+    case 'fileUnsafe':
+      return unsafeLine(words, failure.details)
+    case 'fileIo':
+      return ioLine(words, failure.details)
+    case 'fileInvalid':
+      return invalidLine(words, failure.details)
+    case 'lockHeld':
+      return lockHeldLine(words, failure.details)
+    case 'lockLost':
+      return t('store.lock.lost', { path: storePath(words, failure.details) })
+    case 'lockPairing':
+      return t('store.lock.pairing')
   }
 }
 

@@ -59,6 +59,60 @@ export type NetworkDetails = Host & Reached & { code: string | null; status: num
 /** A refusal as the server said it: its `error` ('' when it sent one that cannot be shown) and description, sanitized. */
 export type RefusalDetails = Host & { request: RefusedRequest; error: string | null; description: string | null; status: number }
 
+// --- the credential store's files (effects/store/) -------------------------------------------
+
+/** A path of the store; `variable` names the variable that chose it (`OMICOS_HOME`), when one did. */
+export type StorePath = { path: string; variable?: string }
+
+/** How a file or folder is open to others: its POSIX mode and the one wanted, or (Windows) who else its ACL lets in. */
+export type FileOpenness = { mode: string; wanted: string } | { others: string[] }
+
+/** What is wrong with a file or folder the store found (not an I/O step on it), for `fileUnsafe`. */
+export type FileProblem =
+  | { problem: 'symlink' }
+  | { problem: 'notDirectory' }
+  | { problem: 'notRegular' }
+  | { problem: 'notOwned'; entry: 'dir' | 'file'; ownerUid: number }
+  /** `fix`: the command that makes it private (`chmod 600 …`, `icacls …`), as a person types it */
+  | ({ problem: 'notPrivate'; fix: string } & FileOpenness)
+  | { problem: 'tooLarge' }
+  /** a folder removed by someone else while it was being created */
+  | { problem: 'vanished' }
+
+/**
+ * Which I/O step on a path failed, for `fileIo`: `makePrivate` names the tool (`chmod 700`,
+ * `icacls`); `writeIn` is the probe of a folder, `nearest` the existing folder it would have been
+ * created in when it is not there yet (else null); `replaceHeld` is a replace another program
+ * refused for `waitedMs` by keeping the file open (Windows).
+ */
+export type FileStep =
+  | { step: 'open' | 'create' | 'read' | 'write' | 'remove' | 'list' | 'lock' }
+  | { step: 'makePrivate'; tool: string }
+  | { step: 'writeIn'; nearest: string | null }
+  | { step: 'replaceHeld'; waitedMs: number }
+
+/** What is wrong in a credential file that is there and readable, for `fileInvalid`; never its contents. */
+export type CredentialFileProblem =
+  | { problem: 'notJson' }
+  | { problem: 'notObject' }
+  | { problem: 'newerVersion'; version: number }
+  | { problem: 'version' }
+  | { problem: 'missing'; field: string }
+  | { problem: 'tooLong'; field: string; max: number }
+  | { problem: 'controlChars'; field: string }
+  | { problem: 'notTime'; field: string }
+  | { problem: 'processId' }
+  | { problem: 'authMethod' }
+  | { problem: 'server' }
+  | { problem: 'cloudBase' }
+  | { problem: 'notFingerprint'; field: string }
+  | { problem: 'notObjectField'; field: string }
+  | { problem: 'notPid'; field: string }
+  | { problem: 'notInteger'; field: string }
+
+/** What holds a store lock, by its purpose (effects/store/lock.ts). */
+export type LockPurpose = 'login' | 'register' | 'renew' | 'logout' | 'repair' | 'write'
+
 /** The facts of each reason. A new reason gets words in every catalog of cli/words/ (a spec checks). */
 export interface FailureDetails {
   // usage
@@ -205,10 +259,27 @@ export interface FailureDetails {
   removedWhileUsed: { path: string; during: 'renewal' | 'realignment' }
   /** another process (`pid`) is renewing this login, maybe stopped: its refresh token is not sent again until it ends */
   renewalInFlight: { pid: number }
+  // the credential store (effects/store/)
+  /** neither HOME (absolute) nor OMICOS_HOME names a home for the global login */
+  fileNoHome: { home: 'unset' | 'relative' }
+  /** OMICOS_WORKSPACE is not an existing folder (`value` null when it cannot be shown), or `--workspace` in the home folder (`path` null: not shown) */
+  workspaceUnusable: { problem: 'notDirectory'; variable: string; value: string | null } | { problem: 'homeFolder'; path: string | null }
+  /** a file or folder of the store that omicos does not use as it is */
+  fileUnsafe: StorePath & FileProblem
+  /** an I/O step on a path failed; `io` is the error code (`EACCES`, `EROFS`), null when there is none */
+  fileIo: StorePath & FileStep & { io: string | null }
+  /** a credential file that is there but not one omicos can use */
+  fileInvalid: StorePath & CredentialFileProblem
+  /** the lock of `path` is held by a live process (`pid`, `purpose` null when not known) past the wait */
+  lockHeld: StorePath & { pid: number | null; purpose: LockPurpose | null }
+  /** the lock of `path` was taken over while this process was stopped: nothing was written */
+  lockLost: StorePath
+  /** another `omicos cli login` is waiting for the pairing of `path` (same server and workspace) */
+  lockPairing: StorePath
   // any kind
   /**
    * A Node effect (the credential store, the environment, prompts) worded this failure
-   * itself; `text` is that one line, `code` the reason it gives (`lockHeld`), if any. Not used
+   * itself; `text` is that one line, `code` a reason of its own, if any. Not used
    * by machines/ or effects/client/.
    */
   described: { text: string; code?: string }
@@ -288,6 +359,14 @@ export const REASON_KIND: { [R in Exclude<FailureReason, 'described'>]: FailureK
   revocationsKept: 'unreachable',
   removedWhileUsed: 'local_files',
   renewalInFlight: 'local_files',
+  fileNoHome: 'usage',
+  workspaceUnusable: 'usage',
+  fileUnsafe: 'local_files',
+  fileIo: 'local_files',
+  fileInvalid: 'local_files',
+  lockHeld: 'local_files',
+  lockLost: 'local_files',
+  lockPairing: 'local_files',
 }
 
 /** Every reason, for a front end's catalog to be checked against. */

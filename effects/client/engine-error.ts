@@ -1,6 +1,6 @@
 import { described, failure, isFailureReason, type Failure, type FailureDetails, type FailureKind, type FailureReason } from '../../machines/failure.js'
 
-/** What a Node effect that words its own failure may add: the cause, and a code of its own (`lockHeld`). */
+/** What a Node effect that words its own failure may add: the cause, and a code of its own. */
 export interface WordedOptions {
   cause?: unknown
   reason?: string
@@ -16,7 +16,7 @@ export interface WordedOptions {
 export class EngineError extends Error {
   override name = 'EngineError'
   readonly kind: FailureKind
-  /** the failure's reason, or the code a Node effect gave its own line (`lockHeld`), else `described` */
+  /** the failure's reason, or the code a Node effect gave its own line, else `described` */
   readonly reason: FailureReason | (string & {})
   readonly details: Failure['details']
 

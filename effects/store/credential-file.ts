@@ -1,6 +1,7 @@
 // The credential file, `cloud_login.json`, as bytes on disk: the record (client/credential-record.ts)
 // written in one stable form, and read back only after every field is checked.
-import { EngineError } from '../client/engine-error.js'
+import type { CredentialFileProblem } from '../../machines/failure.js'
+import { engineError } from '../client/engine-error.js'
 import { CREDENTIAL_FILE_VERSION, type CredentialFile } from '../client/credential-record.js'
 import { cloudBase, hasUnsafeChars, parseServerUrl } from '../client/server-url.js'
 import { MAX_TOKEN_LENGTH } from '../client/token-response.js'
@@ -17,15 +18,20 @@ export {
 /** The bytes written: stable key order, two-space indent, final newline. */
 export const serializeCredentialFile = (file: CredentialFile): string => `${JSON.stringify(file, null, 2)}\n`
 
-class Invalid extends Error {}
+/** A problem of the file's contents, as data (machines/failure.ts `fileInvalid`). */
+class Invalid extends Error {
+  constructor(readonly problem: CredentialFileProblem) {
+    super(problem.problem)
+  }
+}
 
 const TOKEN_KEYS = new Set(['user_token', 'refresh_token', 'process_token'])
 
 const str = (obj: Record<string, unknown>, key: string, prefix = ''): string => {
   const value = obj[key]
-  if (typeof value !== 'string' || value.length === 0) throw new Invalid(`${prefix}${key} is missing or not a string`)
-  if (TOKEN_KEYS.has(key) && value.length > MAX_TOKEN_LENGTH) throw new Invalid(`${key} is longer than ${MAX_TOKEN_LENGTH} characters`)
-  if (hasUnsafeChars(value)) throw new Invalid(`${prefix}${key} contains control characters`)
+  if (typeof value !== 'string' || value.length === 0) throw new Invalid({ problem: 'missing', field: `${prefix}${key}` })
+  if (TOKEN_KEYS.has(key) && value.length > MAX_TOKEN_LENGTH) throw new Invalid({ problem: 'tooLong', field: key, max: MAX_TOKEN_LENGTH })
+  if (hasUnsafeChars(value)) throw new Invalid({ problem: 'controlChars', field: `${prefix}${key}` })
   return value
 }
 
@@ -36,36 +42,36 @@ const nullableStr = (obj: Record<string, unknown>, key: string): string | null =
 
 const date = (obj: Record<string, unknown>, key: string): string => {
   const value = str(obj, key)
-  if (!/^\d{4}-\d\d-\d\dT/.test(value) || Number.isNaN(Date.parse(value))) throw new Invalid(`${key} is not an ISO 8601 time`)
+  if (!/^\d{4}-\d\d-\d\dT/.test(value) || Number.isNaN(Date.parse(value))) throw new Invalid({ problem: 'notTime', field: key })
   return value
 }
 
 const nullableDate = (obj: Record<string, unknown>, key: string): string | null => (obj[key] === null ? null : date(obj, key))
 
-/** Checks parsed JSON against the format; throws a plain Error naming the first problem. */
+/** Checks parsed JSON against the format; throws Invalid with the first problem. */
 const validate = (data: unknown): CredentialFile => {
-  if (!data || typeof data !== 'object' || Array.isArray(data)) throw new Invalid('it is not a JSON object')
+  if (!data || typeof data !== 'object' || Array.isArray(data)) throw new Invalid({ problem: 'notObject' })
   const obj = data as Record<string, unknown>
   if (typeof obj.version === 'number' && obj.version > CREDENTIAL_FILE_VERSION) {
-    throw new Invalid(`it has version ${obj.version}, written by a newer omicos`)
+    throw new Invalid({ problem: 'newerVersion', version: obj.version })
   }
-  if (obj.version !== CREDENTIAL_FILE_VERSION) throw new Invalid('version is not 1')
+  if (obj.version !== CREDENTIAL_FILE_VERSION) throw new Invalid({ problem: 'version' })
   const user = obj.user
-  if (!user || typeof user !== 'object' || Array.isArray(user)) throw new Invalid('user is missing')
+  if (!user || typeof user !== 'object' || Array.isArray(user)) throw new Invalid({ problem: 'missing', field: 'user' })
   const u = user as Record<string, unknown>
   const processId = str(obj, 'process_id')
-  if (!/^local-[A-Za-z0-9_-]{1,64}$/.test(processId)) throw new Invalid('process_id is not local-<workspace_id>')
+  if (!/^local-[A-Za-z0-9_-]{1,64}$/.test(processId)) throw new Invalid({ problem: 'processId' })
   const authMethod = obj.auth_method
-  if (authMethod !== 'password' && authMethod !== 'device') throw new Invalid('auth_method is not password or device')
+  if (authMethod !== 'password' && authMethod !== 'device') throw new Invalid({ problem: 'authMethod' })
   const serverText = str(obj, 'server')
   let server: string
   try {
     server = parseServerUrl(serverText)
   } catch {
-    throw new Invalid('server is not an https (or loopback http) URL')
+    throw new Invalid({ problem: 'server' })
   }
   const base = str(u, 'cloud_base', 'user.')
-  if (base !== cloudBase(server)) throw new Invalid('user.cloud_base does not match server')
+  if (base !== cloudBase(server)) throw new Invalid({ problem: 'cloudBase' })
   return {
     version: CREDENTIAL_FILE_VERSION,
     user_token: str(obj, 'user_token'),
@@ -98,40 +104,36 @@ const validate = (data: unknown): CredentialFile => {
 
 const fingerprint = (obj: Record<string, unknown>, key: string): string => {
   const value = str(obj, key)
-  if (!/^[0-9a-f]{32}$/.test(value)) throw new Invalid(`${key} is not a refresh token fingerprint`)
+  if (!/^[0-9a-f]{32}$/.test(value)) throw new Invalid({ problem: 'notFingerprint', field: key })
   return value
 }
 
 const renewer = (value: unknown): NonNullable<CredentialFile['renewing_by']> => {
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Invalid('renewing_by is not an object')
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Invalid({ problem: 'notObjectField', field: 'renewing_by' })
   const o = value as Record<string, unknown>
   const optional = (key: string) => (o[key] === null || o[key] === undefined ? null : str(o, key, 'renewing_by.'))
-  if (!Number.isSafeInteger(o.pid) || (o.pid as number) <= 0) throw new Invalid('renewing_by.pid is not a pid')
+  if (!Number.isSafeInteger(o.pid) || (o.pid as number) <= 0) throw new Invalid({ problem: 'notPid', field: 'renewing_by.pid' })
   return { pid: o.pid as number, host: str(o, 'host', 'renewing_by.'), boot: optional('boot'), pidns: optional('pidns') }
 }
 
 const skew = (obj: Record<string, unknown>, key: string): number => {
   const value = obj[key]
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new Invalid(`${key} is not a whole number of milliseconds`)
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new Invalid({ problem: 'notInteger', field: key })
   return value
 }
 
-/** The message for a file that is there but unusable; never quotes its contents. */
-export const invalidFileMessage = (path: string, reason: string): string =>
-  `${path} is not a valid omicOS credential file (${reason}): move it aside or delete it, then log in again`
-
-/** Parses a credential file's text; any problem is `local_files` naming the path. */
+/** Parses a credential file's text; any problem is `fileInvalid` naming the path, never quoting the contents. */
 export const parseCredentialFile = (text: string, path: string): CredentialFile => {
   let data: unknown
   try {
     data = JSON.parse(text)
   } catch {
-    throw new EngineError('local_files', invalidFileMessage(path, 'it is not JSON'))
+    throw engineError('fileInvalid', { path, problem: 'notJson' })
   }
   try {
     return validate(data)
   } catch (error) {
-    if (error instanceof Invalid) throw new EngineError('local_files', invalidFileMessage(path, error.message))
+    if (error instanceof Invalid) throw engineError('fileInvalid', { path, ...error.problem })
     throw error
   }
 }

@@ -4,7 +4,7 @@
 // so tests and other front ends can pass their own.
 import os from 'node:os'
 import path from 'node:path'
-import { EngineError } from '../client/engine-error.js'
+import { engineError } from '../client/engine-error.js'
 import { hasUnsafeChars } from '../client/server-url.js'
 
 export type Env = Record<string, string | undefined>
@@ -12,15 +12,16 @@ export type Env = Record<string, string | undefined>
 export interface HomeChoice {
   /** the global omicOS directory, absolute */
   home: string
-  /** a line for the person running omicos when the choice needs saying (a relative OMICOS_HOME), else null */
-  notice: string | null
+  /**
+   * OMICOS_HOME as it was given when it was relative and made absolute (the choice then needs
+   * saying), null when it cannot be shown (control characters) or there was nothing to say
+   */
+  relative: { value: string | null } | null
 }
-
-const shown = (value: string) => (hasUnsafeChars(value) ? 'the value' : JSON.stringify(value))
 
 /**
  * The global omicOS directory: `OMICOS_HOME` when set, else `$HOME/.omicos`.
- * - A relative `OMICOS_HOME` is made absolute once, against `cwd`, and said in `notice`: every
+ * - A relative `OMICOS_HOME` is made absolute once, against `cwd`, and told in `relative`: every
  *   later step then uses that one directory, wherever it runs.
  * - Without `OMICOS_HOME`, `HOME` must be an absolute path: an empty or unset `HOME` would put
  *   the global login in `./.omicos` of wherever omicos runs (inside a repository, say), so it is
@@ -29,19 +30,16 @@ const shown = (value: string) => (hasUnsafeChars(value) ? 'the value' : JSON.str
 export const resolveHome = (env: Env = process.env, cwd = process.cwd()): HomeChoice => {
   const override = env.OMICOS_HOME?.trim()
   if (override) {
-    if (path.isAbsolute(override)) return { home: path.normalize(override), notice: null }
+    if (path.isAbsolute(override)) return { home: path.normalize(override), relative: null }
     const home = path.resolve(cwd, override)
-    return { home, notice: `note: OMICOS_HOME ${shown(override)} is relative: using ${home} (set OMICOS_HOME to an absolute path)` }
+    return { home, relative: { value: hasUnsafeChars(override) ? null : override } }
   }
   // Windows has no HOME as a rule; its home comes from the system.
   const userHome = process.platform === 'win32' ? os.homedir() : env.HOME?.trim()
   if (!userHome || !path.isAbsolute(userHome)) {
-    throw new EngineError(
-      'usage',
-      `HOME is ${userHome ? 'not an absolute path' : 'empty or unset'} and OMICOS_HOME is not set: set HOME to your home directory, or OMICOS_HOME to the absolute path of the folder for omicos logins`,
-    )
+    throw engineError('fileNoHome', { home: userHome ? 'relative' : 'unset' })
   }
-  return { home: path.join(userHome, '.omicos'), notice: null }
+  return { home: path.join(userHome, '.omicos'), relative: null }
 }
 
 /** resolveHome's directory (see there): throws `usage` when neither variable gives one. */

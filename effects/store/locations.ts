@@ -23,15 +23,15 @@ export const cwdOf = (loc: StoreLocation) => path.resolve(loc.cwd ?? process.cwd
 export const homeOf = (loc: StoreLocation): string =>
   loc.home !== undefined ? path.resolve(cwdOf(loc), loc.home) : resolveHome(loc.env ?? process.env, cwdOf(loc)).home
 
-/** How the home is named in messages: `OMICOS_HOME <path>` when the variable chose it. */
-export const homeLabel = (loc: StoreLocation): string => {
+/** The variable that chose the home (`OMICOS_HOME`), for failures to name it with its path; else undefined. */
+export const homeVariable = (loc: StoreLocation): string | undefined => {
   const home = homeOf(loc)
   const env = loc.env ?? process.env
-  if (!env.OMICOS_HOME?.trim()) return home
+  if (!env.OMICOS_HOME?.trim()) return undefined
   try {
-    return resolveHome(env, cwdOf(loc)).home === home ? `OMICOS_HOME ${home}` : home
+    return resolveHome(env, cwdOf(loc)).home === home ? 'OMICOS_HOME' : undefined
   } catch {
-    return home
+    return undefined
   }
 }
 

@@ -24,13 +24,14 @@
 // signal-exit. Here a take-over moves the lock aside and checks it is the one judged stale.
 import { randomBytes } from 'node:crypto'
 import { promises as fsp } from 'node:fs'
+import { failure, type LockPurpose } from '../../machines/failure.js'
 import { EngineError } from '../client/engine-error.js'
-import { errorCode, ioCause, isAlive, localFiles, readPrivateText, tempPathFor } from './private-file.js'
+import { errorCode, failedIo, isAlive, readPrivateText, tempPathFor } from './private-file.js'
 import { localIdentity, pidJudgeable } from './process-identity.js'
 import { OPEN_FLAGS } from './platform.js'
 
 /** What the holder of a lock is doing, for those who find it held. */
-export type LockPurpose = 'login' | 'register' | 'renew' | 'logout' | 'repair' | 'write'
+export type { LockPurpose }
 
 export interface LockWait {
   file: string
@@ -158,15 +159,10 @@ export const removeStaleLock = async (lockPath: string, staleMs = defaultStaleMs
   return breakLock(lockPath, held)
 }
 
-const lockedMessage = (file: string, held: HeldLock) => {
-  const who = held.info ? `process ${held.info.pid}${held.info.purpose ? ` (${held.info.purpose})` : ''}` : 'another process'
-  return `${file} is locked by ${who}, which is still at work: try again when it is done`
-}
-
-/** The `local_files` failure of a lock held by a live process (as opposed to an odd file there). */
+/** The `local_files` failure of a lock held by a live process (as opposed to an odd file there), reason `lockHeld`. */
 export class LockHeldError extends EngineError {
-  constructor(message: string) {
-    super('local_files', message, { reason: 'lockHeld' })
+  constructor(file: string, held: HeldLock | null) {
+    super(failure('lockHeld', { path: file, pid: held?.info?.pid ?? null, purpose: held?.info?.purpose ?? null }))
   }
 }
 
@@ -176,7 +172,7 @@ export class LockHeldError extends EngineError {
  */
 export class LockLostError extends EngineError {
   constructor(readonly file: string) {
-    super('local_files', `the lock of ${file} was taken over while this process was stopped: nothing was written`, { reason: 'lockLost' })
+    super(failure('lockLost', { path: file }))
   }
 }
 
@@ -242,7 +238,7 @@ const createLock = async (lockPath: string, purpose: LockPurpose | null): Promis
     handle = undefined
     return { ino, dev, handle: kept }
   } catch (error) {
-    throw localFiles(`cannot create the lock ${lockPath}: ${ioCause(error)}`, error)
+    throw failedIo({ path: lockPath }, { step: 'lock' }, error)
   } finally {
     await handle?.close().catch(() => {})
     await fsp.unlink(temp).catch(() => {})
@@ -279,7 +275,7 @@ export const acquireLock = async (file: string, options: LockOptions = {}): Prom
       await breakLock(lockPath, held)
       continue
     }
-    if (Date.now() >= deadline) throw new LockHeldError(lockedMessage(file, held))
+    if (Date.now() >= deadline) throw new LockHeldError(file, held)
     if (options.onWait && told !== held.ino && Date.now() - started >= (options.tellAfterMs ?? 1_000)) {
       told = held.ino
       options.onWait({ file, pid: held.info?.pid ?? null, purpose: held.info?.purpose ?? null })
@@ -314,7 +310,7 @@ export const waitUntilUnlocked = async (file: string, options: LockOptions = {})
   for (;;) {
     const held = await readLock(lockPath)
     if (!held || isStale(held, staleMs)) return
-    if (Date.now() >= deadline) throw new LockHeldError(lockedMessage(file, held))
+    if (Date.now() >= deadline) throw new LockHeldError(file, held)
     if (options.onWait && told !== held.ino && Date.now() - started >= (options.tellAfterMs ?? 1_000)) {
       told = held.ino
       options.onWait({ file, pid: held.info?.pid ?? null, purpose: held.info?.purpose ?? null })

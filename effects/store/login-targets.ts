@@ -1,7 +1,7 @@
 // The files a login will write, known before it goes online: checked, so that no token is
 // issued for a login that cannot be saved, and locked before it registers its process.
 import { acquireLock, waitUntilUnlocked } from './lock.js'
-import { globalCredentialPath, homeLabel, homeOf, workspaceCredentialPath, type StoreLocation } from './locations.js'
+import { globalCredentialPath, homeVariable, homeOf, workspaceCredentialPath, type StoreLocation } from './locations.js'
 import { enter } from './places.js'
 import { checkPrivateDir, ensurePrivateDir, probeWritable } from './private-file.js'
 import { readCredentialFile } from './stored-credentials.js'
@@ -13,7 +13,7 @@ import { storedWorkspaceId } from './workspace.js'
  * `OMICOS_HOME` pointing at one, say) is said as such rather than read as "not logged in".
  */
 export const assertHomeUsable = async (loc: StoreLocation = {}): Promise<void> => {
-  await checkPrivateDir(homeOf(loc), { label: homeLabel(loc), tighten: 'try' })
+  await checkPrivateDir(homeOf(loc), { variable: homeVariable(loc), tighten: 'try' })
 }
 
 /**
@@ -29,20 +29,20 @@ export const checkLoginTargets = async (loc: StoreLocation & { workspaceOnly: bo
   const places = await enter(loc, 'must')
   // Best effort: a directory that cannot be written is said by the probe below, more plainly.
   await sweep(loc, places, true)
-  const targets: Array<{ dir: string; file: string; label: string }> = []
+  const targets: Array<{ dir: string; file: string; variable?: string }> = []
   if (loc.workspaceOnly && places.workspace) {
-    targets.push({ dir: places.workspace.dir, file: places.workspace.path, label: places.workspace.dir })
+    targets.push({ dir: places.workspace.dir, file: places.workspace.path })
     await storedWorkspaceId(places.workspace.root)
   } else {
-    targets.push({ dir: places.home, file: places.globalPath, label: homeLabel(loc) })
+    targets.push({ dir: places.home, file: places.globalPath, variable: homeVariable(loc) })
     if (places.workspace && places.workspaceExists && (await readCredentialFile(places.workspace.path))) {
-      targets.push({ dir: places.workspace.dir, file: places.workspace.path, label: places.workspace.dir })
+      targets.push({ dir: places.workspace.dir, file: places.workspace.path })
     }
   }
   for (const target of targets) {
     await readCredentialFile(target.file)
     await waitUntilUnlocked(target.file, loc.lock)
-    await probeWritable(target.dir, target.label)
+    await probeWritable(target.dir, target.variable)
   }
 }
 
@@ -65,7 +65,7 @@ export const lockLoginTargets = async (loc: StoreLocation & { workspaceOnly: boo
   const targets = await loginLockTargets(loc)
   const places = await enter(loc, 'must')
   if (loc.workspaceOnly && places.workspace) await ensurePrivateDir(places.workspace.dir)
-  else await ensurePrivateDir(places.home, homeLabel(loc))
+  else await ensurePrivateDir(places.home, homeVariable(loc))
   const options = { purpose: 'login' as const, ...loc.lock }
   const releases: Array<() => Promise<void>> = []
   try {

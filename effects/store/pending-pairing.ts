@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto'
 import { readdir } from 'node:fs/promises'
 import path from 'node:path'
-import { EngineError } from '../client/engine-error.js'
+import { engineError } from '../client/engine-error.js'
 import { acquireLock, LockHeldError } from './lock.js'
 import { ensurePrivateDir, readPrivateText, removeFile, writeFileAtomic } from './private-file.js'
 import { findTemps, removeTemps, sweepStaleLocks } from './stale-files.js'
@@ -49,11 +49,7 @@ export function createPendingPairings(home: string, scope: PairingScope, now: ()
         return await acquireLock(file, { waitMs: 0, staleMs: CLAIM_NEVER_STALE_MS })
       } catch (error) {
         if (!(error instanceof LockHeldError)) throw error
-        throw new EngineError(
-          'local_files',
-          'another omicos cli login is already waiting for a pairing with this server and workspace: finish or stop that one first',
-          { cause: error },
-        )
+        throw engineError('lockPairing', { path: file }, error)
       }
     },
     /** The saved snapshot, or null; one that does not parse or whose code died is dropped. */

@@ -3,7 +3,7 @@
 import path from 'node:path'
 import { serializeCredentialFile, type CredentialFile } from './credential-file.js'
 import { assertLocksHeld, withLocks } from './lock.js'
-import { homeLabel, type StoreLocation } from './locations.js'
+import { homeVariable, type StoreLocation } from './locations.js'
 import { enter } from './places.js'
 import { ensurePrivateDir, prepareAtomicWrite, readPrivateText, writeFileAtomic } from './private-file.js'
 import { readCredentialFile } from './stored-credentials.js'
@@ -69,7 +69,7 @@ export const persistLogin = async (loc: StoreLocation & { workspaceOnly: boolean
     })
   }
 
-  await ensurePrivateDir(places.home, homeLabel(loc))
+  await ensurePrivateDir(places.home, homeVariable(loc))
   const twinCandidate = workspace && places.workspaceExists ? workspace.path : null
   return withLocks([globalPath, ...(twinCandidate ? [twinCandidate] : [])], { purpose: 'login', ...loc.lock }, async () => {
     const stored = await readCredentialFile(globalPath)

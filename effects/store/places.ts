@@ -1,6 +1,6 @@
 // The directories an operation of the store works in (the omicOS home and the workspace's
 // `.omicos`), checked before anything in them is read or written.
-import { globalCredentialPath, homeLabel, homeOf, workspaceCredentialPath, type StoreLocation, type WorkspaceFile } from './locations.js'
+import { globalCredentialPath, homeVariable, homeOf, workspaceCredentialPath, type StoreLocation, type WorkspaceFile } from './locations.js'
 import { checkPrivateDir } from './private-file.js'
 import { readCredentialFile, tokensOf } from './stored-credentials.js'
 
@@ -18,7 +18,7 @@ export interface Places {
  */
 export const enter = async (loc: StoreLocation, tighten: 'must' | 'try'): Promise<Places> => {
   const home = homeOf(loc)
-  const homeExists = await checkPrivateDir(home, { label: homeLabel(loc), tighten })
+  const homeExists = await checkPrivateDir(home, { variable: homeVariable(loc), tighten })
   const workspace = await workspaceCredentialPath(loc)
   const workspaceExists = workspace ? await checkPrivateDir(workspace.dir, { tighten }) : false
   return { home, homeExists, globalPath: globalCredentialPath(loc), workspace, workspaceExists }

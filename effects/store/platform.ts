@@ -19,6 +19,7 @@ import { constants as FS, promises as fsp, realpath, type Stats } from 'node:fs'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import pRetry from 'p-retry'
+import type { FileOpenness } from '../../machines/failure.js'
 import { othersAllowed, parseIcacls, parseWhoami, privateAclArgs, privateAclCommand, WHOAMI_ARGS, type AclEntry, type WindowsUser } from './windows-acl.js'
 
 export type StorePlatform = 'posix' | 'windows'
@@ -147,20 +148,18 @@ export const openedThroughLink = async (target: string, before: BeforeOpen | und
 
 // --- privacy -----------------------------------------------------------------------------------
 
-/** Why a file or folder is not private, and the command that makes it so. */
-export interface NotPrivate {
-  /** `has permissions 0644, wider than 0600` */
-  what: string
-  /** `chmod 600 /path` */
-  fix: string
-}
+/**
+ * Why a file or folder is not private: its mode and the one wanted (POSIX), or who else its ACL
+ * lets in (Windows); and `fix`, the command that makes it so (`chmod 600 /path`, `icacls …`).
+ */
+export type NotPrivate = FileOpenness & { fix: string }
 
 /** POSIX: the verdict on a mode. */
 export const modePrivacy = (target: string, kind: 'dir' | 'file', mode: number, quote: (p: string) => string): NotPrivate | null => {
   const bits = mode & 0o777
   if (!(bits & 0o077)) return null
-  const want = kind === 'dir' ? '0700' : '0600'
-  return { what: `has permissions ${bits.toString(8).padStart(4, '0')}, wider than ${want}`, fix: `chmod ${want.slice(1)} ${quote(target)}` }
+  const wanted = kind === 'dir' ? '0700' : '0600'
+  return { mode: bits.toString(8).padStart(4, '0'), wanted, fix: `chmod ${wanted.slice(1)} ${quote(target)}` }
 }
 
 /** Windows: the verdict on an ACL as icacls printed it (null: none printed, nothing to judge). */
@@ -168,7 +167,7 @@ export const aclPrivacy = (target: string, kind: 'dir' | 'file', entries: AclEnt
   if (entries === null) return null
   const others = othersAllowed(entries, user)
   if (others.length === 0) return null
-  return { what: `is open to others (${others.join(', ')}), not to you alone`, fix: privateAclCommand(target, kind, user) }
+  return { others, fix: privateAclCommand(target, kind, user) }
 }
 
 const SYSTEM_ROOT = () => process.env.SystemRoot ?? process.env.windir ?? 'C:\\Windows'
@@ -216,7 +215,7 @@ export const privacyOf = async (target: string, kind: 'dir' | 'file', stat: Stat
   return aclPrivacy(target, kind, await readAcl(target), user)
 }
 
-/** How messages name the step that makes a file or folder private. */
+/** How failures name the step that makes a file or folder private (a command, said as it is). */
 export const PRIVATE_TOOL = (kind: 'dir' | 'file') => (PLATFORM === 'windows' ? 'icacls' : kind === 'dir' ? 'chmod 700' : 'chmod 600')
 
 /**
@@ -232,7 +231,7 @@ export const makePrivate = async (target: string, kind: 'dir' | 'file', handle: 
   // has to be said, not left.
   if (kind === 'file') return
   const left = aclPrivacy(target, kind, await readAcl(target), user)
-  if (left) throw Object.assign(new Error(`${target} ${left.what}`), { code: 'EACLLEFT' })
+  if (left) throw Object.assign(new Error(`EACLLEFT: ${target}`), { code: 'EACLLEFT' })
 }
 
 // --- replacing ---------------------------------------------------------------------------------

@@ -17,7 +17,8 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { promises as fsp } from 'node:fs'
 import path from 'node:path'
-import { EngineError } from '../client/engine-error.js'
+import type { FileProblem, FileStep, StorePath } from '../../machines/failure.js'
+import { EngineError, engineError } from '../client/engine-error.js'
 import {
   isHeldOpen,
   lookBeforeOpen,
@@ -34,29 +35,16 @@ import {
 } from './platform.js'
 import { identityKey } from './process-identity.js'
 
-const IO_CAUSES: Record<string, string> = {
-  ENOSPC: 'the disk is full',
-  EDQUOT: 'the disk quota is exhausted',
-  EFBIG: 'the file size limit was reached',
-  EROFS: 'the file system is read-only',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  ENOTDIR: 'a path component is not a directory',
-  EIO: 'an I/O error occurred',
-  EMFILE: 'too many open files',
-  // platform.ts, on Windows
-  EACLLEFT: 'others keep access through entries of their own',
-  EUNKNOWNUSER: 'whoami did not name the current user',
-}
-
 export const errorCode = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | undefined)?.code
 
-export const ioCause = (error: unknown): string => {
-  const code = errorCode(error)
-  return (code && IO_CAUSES[code]) || (code ? `error ${code}` : 'unexpected error')
-}
+/** The I/O error code of `error` (`EACCES`, `EROFS`, `ENOSPC`), null when it has none; cli/ words it. */
+export const ioCause = (error: unknown): string | null => errorCode(error) ?? null
 
-export const localFiles = (message: string, cause?: unknown) => new EngineError('local_files', message, { cause })
+/** A file or folder of the store found unusable as it is (a link, another owner, too open…). */
+export const unsafeFile = (at: StorePath, problem: FileProblem, cause?: unknown) => engineError('fileUnsafe', { ...at, ...problem }, cause)
+
+/** An I/O step on `at` that failed with `error`. */
+export const failedIo = (at: StorePath, step: FileStep, error: unknown) => engineError('fileIo', { ...at, ...step, io: ioCause(error) }, error)
 
 /** A path as a shell would take it, for the commands messages suggest. */
 export const quoted = (p: string) => (/^[\w./~@+-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`)
@@ -66,14 +54,14 @@ const MAX_PRIVATE_FILE_BYTES = 1 << 20
 
 const { dir: O_DIR, read: O_READ, create: O_CREATE } = OPEN_FLAGS
 
-const symlinkMessage = (p: string) => `${p} is a symbolic link, which omicos does not follow: replace it with a real one or remove it`
-const notOwnedMessage = (p: string, uid: number) => `${p} is not owned by you (owner uid ${uid}): omicos keeps credentials only in files and directories of yours`
+/** How failures name a folder: its path, and the variable that chose it (OMICOS_HOME), if one did. */
+const named = (dir: string, variable: string | undefined): StorePath => (variable ? { path: dir, variable } : { path: dir })
 
 // --- directories -------------------------------------------------------------------------------
 
 export interface DirCheck {
-  /** what the messages call the directory (default: its path) */
-  label?: string
+  /** the variable that chose the directory (`OMICOS_HOME`), for failures to name it with its path */
+  variable?: string
   /**
    * A directory of ours wider than 0700 is tightened: 'must' fails when that is not possible,
    * 'try' (readers, which must work on a read-only mount) goes on, 'no' leaves the mode alone.
@@ -86,12 +74,12 @@ export interface DirCheck {
  * it is wider (see DirCheck). Resolves to false when it does not exist.
  */
 export const checkPrivateDir = async (dir: string, check: DirCheck = {}): Promise<boolean> => {
-  const label = check.label ?? dir
+  const at = named(dir, check.variable)
   const tighten = check.tighten ?? 'must'
   let handle: fsp.FileHandle
   const before = await lookBeforeOpen(dir).catch(() => undefined)
   if (before === null) return false
-  if (before === 'link') throw localFiles(symlinkMessage(label))
+  if (before === 'link') throw unsafeFile(at, { problem: 'symlink' })
   try {
     handle = await fsp.open(dir, O_DIR)
   } catch (error) {
@@ -99,21 +87,21 @@ export const checkPrivateDir = async (dir: string, check: DirCheck = {}): Promis
     if (code === 'ENOENT') return false
     // O_DIRECTORY on a symlink answers ENOTDIR, as on a file: lstat tells them apart.
     const link = code === 'ELOOP' || (code === 'ENOTDIR' && (await fsp.lstat(dir).catch(() => null))?.isSymbolicLink())
-    if (link) throw localFiles(symlinkMessage(label), error)
-    if (code === 'ENOTDIR') throw localFiles(`${label} is not a directory: move it aside or point omicos at a directory`, error)
-    throw localFiles(`cannot open ${label}: ${ioCause(error)}`, error)
+    if (link) throw unsafeFile(at, { problem: 'symlink' }, error)
+    if (code === 'ENOTDIR') throw unsafeFile(at, { problem: 'notDirectory' }, error)
+    throw failedIo(at, { step: 'open' }, error)
   }
   try {
     const stat = await handle.stat()
-    if (await openedThroughLink(dir, before, stat)) throw localFiles(symlinkMessage(label))
-    if (!stat.isDirectory()) throw localFiles(`${label} is not a directory: move it aside or point omicos at a directory`)
+    if (await openedThroughLink(dir, before, stat)) throw unsafeFile(at, { problem: 'symlink' })
+    if (!stat.isDirectory()) throw unsafeFile(at, { problem: 'notDirectory' })
     const uid = ownerUid()
-    if (uid !== null && stat.uid !== uid) throw localFiles(notOwnedMessage(label, stat.uid))
+    if (uid !== null && stat.uid !== uid) throw unsafeFile(at, { problem: 'notOwned', entry: 'dir', ownerUid: stat.uid })
     if (tighten === 'no') return true
     try {
       if (await privacyOf(dir, 'dir', stat, quoted)) await makePrivate(dir, 'dir', handle)
     } catch (error) {
-      if (tighten === 'must') throw localFiles(`cannot make ${label} private (${PRIVATE_TOOL('dir')}): ${ioCause(error)}`, error)
+      if (tighten === 'must') throw failedIo(at, { step: 'makePrivate', tool: PRIVATE_TOOL('dir') }, error)
     }
     return true
   } finally {
@@ -122,14 +110,14 @@ export const checkPrivateDir = async (dir: string, check: DirCheck = {}): Promis
 }
 
 /** Creates `dir` (and its parents) if needed, then checks it as checkPrivateDir does, tightening it. */
-export const ensurePrivateDir = async (dir: string, label = dir): Promise<void> => {
+export const ensurePrivateDir = async (dir: string, variable?: string): Promise<void> => {
   try {
     await fsp.mkdir(dir, { recursive: true, mode: 0o700 })
   } catch (error) {
     // EEXIST: a dangling symlink or a file in the way, which the check below names.
-    if (errorCode(error) !== 'EEXIST') throw localFiles(`cannot create ${label}: ${ioCause(error)}`, error)
+    if (errorCode(error) !== 'EEXIST') throw failedIo(named(dir, variable), { step: 'create' }, error)
   }
-  if (!(await checkPrivateDir(dir, { label, tighten: 'must' }))) throw localFiles(`${label} was removed while omicos was creating it: try again`)
+  if (!(await checkPrivateDir(dir, { variable, tighten: 'must' }))) throw unsafeFile(named(dir, variable), { problem: 'vanished' })
 }
 
 /** Fsyncs a directory so a rename or unlink in it survives a power cut. */
@@ -164,35 +152,33 @@ export const readPrivateText = async (file: string, check: ReadCheck = {}): Prom
   try {
     before = await lookBeforeOpen(file)
   } catch (error) {
-    throw localFiles(`cannot read ${file}: ${ioCause(error)}`, error)
+    throw failedIo({ path: file }, { step: 'read' }, error)
   }
   if (before === null) return null
-  if (before === 'link') throw localFiles(symlinkMessage(file))
+  if (before === 'link') throw unsafeFile({ path: file }, { problem: 'symlink' })
   try {
     handle = await fsp.open(file, O_READ)
   } catch (error) {
     const code = errorCode(error)
     if (code === 'ENOENT' || code === 'ENOTDIR') return null
-    if (code === 'ELOOP' || code === 'EMLINK') throw localFiles(symlinkMessage(file), error)
+    if (code === 'ELOOP' || code === 'EMLINK') throw unsafeFile({ path: file }, { problem: 'symlink' }, error)
     // A socket cannot be opened; a FIFO or device with O_NONBLOCK may answer ENXIO too.
-    if (code === 'ENXIO' || code === 'EOPNOTSUPP') throw localFiles(`${file} is not a regular file: move it aside, then try again`, error)
-    throw localFiles(`cannot read ${file}: ${ioCause(error)}`, error)
+    if (code === 'ENXIO' || code === 'EOPNOTSUPP') throw unsafeFile({ path: file }, { problem: 'notRegular' }, error)
+    throw failedIo({ path: file }, { step: 'read' }, error)
   }
   try {
     const stat = await handle.stat()
-    if (await openedThroughLink(file, before, stat)) throw localFiles(symlinkMessage(file))
-    if (!stat.isFile()) throw localFiles(`${file} is not a regular file: move it aside, then try again`)
+    if (await openedThroughLink(file, before, stat)) throw unsafeFile({ path: file }, { problem: 'symlink' })
+    if (!stat.isFile()) throw unsafeFile({ path: file }, { problem: 'notRegular' })
     const uid = ownerUid()
-    if (uid !== null && stat.uid !== uid) {
-      throw localFiles(`${file} is not owned by you (owner uid ${stat.uid}): remove it or restore its owner, then try again`)
-    }
+    if (uid !== null && stat.uid !== uid) throw unsafeFile({ path: file }, { problem: 'notOwned', entry: 'file', ownerUid: stat.uid })
     const open = (check.privateMode ?? true) ? await privacyOf(file, 'file', stat, quoted) : null
-    if (open) throw localFiles(`${file} ${open.what}: run ${open.fix} (its tokens may have been read by others)`)
-    if (stat.size > MAX_PRIVATE_FILE_BYTES) throw localFiles(`${file} is too large to be a file of omicos: move it aside, then try again`)
+    if (open) throw unsafeFile({ path: file }, { problem: 'notPrivate', ...open })
+    if (stat.size > MAX_PRIVATE_FILE_BYTES) throw unsafeFile({ path: file }, { problem: 'tooLarge' })
     return await handle.readFile('utf8')
   } catch (error) {
     if (error instanceof EngineError) throw error
-    throw localFiles(`cannot read ${file}: ${ioCause(error)}`, error)
+    throw failedIo({ path: file }, { step: 'read' }, error)
   } finally {
     await handle.close().catch(() => {})
   }
@@ -204,7 +190,7 @@ export const removeFile = async (file: string): Promise<boolean> => {
     await fsp.unlink(file)
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return false
-    throw localFiles(`cannot remove ${file}: ${ioCause(error)}`, error)
+    throw failedIo({ path: file }, { step: 'remove' }, error)
   }
   await fsyncDir(path.dirname(file))
   return true
@@ -260,7 +246,7 @@ export interface PreparedWrite {
 export const prepareAtomicWrite = async (file: string, text: string, options: { twin?: boolean } = {}): Promise<PreparedWrite> => {
   const temp = tempPathFor(file, options.twin ?? false)
   let handle: fsp.FileHandle | undefined
-  const failed = (error: unknown) => localFiles(`cannot write ${file}: ${ioCause(error)} (the previous file, if any, is unchanged)`, error)
+  const failed = (error: unknown) => failedIo({ path: file }, { step: 'write' }, error)
   try {
     handle = await fsp.open(temp, O_CREATE, 0o600)
     await makePrivate(temp, 'file', handle)
@@ -282,10 +268,7 @@ export const prepareAtomicWrite = async (file: string, text: string, options: { 
       } catch (error) {
         await fsp.unlink(temp).catch(() => {})
         if (isHeldOpen(PLATFORM, error)) {
-          throw localFiles(
-            `cannot replace ${file}: another program kept it open for ${REPLACE_RETRY_MS / 1000} s (the previous file is unchanged): close it, then try again`,
-            error,
-          )
+          throw failedIo({ path: file }, { step: 'replaceHeld', waitedMs: REPLACE_RETRY_MS }, error)
         }
         throw failed(error)
       }
@@ -307,7 +290,7 @@ export const writeFileAtomic = async (file: string, text: string): Promise<void>
  * yet, in its nearest existing ancestor, where it would be created). Creating and removing a
  * temp file is the only true test: access(W_OK) says yes to root on a read-only mount.
  */
-export const probeWritable = async (dir: string, label = dir): Promise<void> => {
+export const probeWritable = async (dir: string, variable?: string): Promise<void> => {
   let where = path.resolve(dir)
   for (;;) {
     const stat = await fsp.stat(where).catch(() => null)
@@ -321,7 +304,7 @@ export const probeWritable = async (dir: string, label = dir): Promise<void> => 
     const handle = await fsp.open(probe, O_CREATE, 0o600)
     await handle.close()
   } catch (error) {
-    throw localFiles(`cannot write in ${label}${where === path.resolve(dir) ? '' : ` (nor create it in ${where})`}: ${ioCause(error)}`, error)
+    throw failedIo(named(dir, variable), { step: 'writeIn', nearest: where === path.resolve(dir) ? null : where }, error)
   }
   await fsp.unlink(probe).catch(() => {})
 }

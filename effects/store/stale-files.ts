@@ -14,7 +14,7 @@
 import { promises as fsp } from 'node:fs'
 import path from 'node:path'
 import { defaultStaleMs, liveHolderOf, removeStaleLock } from './lock.js'
-import { errorCode, HOST_TAG, isAlive, localFiles, parseTempName, readPrivateText, removeFile, type TempName } from './private-file.js'
+import { errorCode, failedIo, HOST_TAG, isAlive, parseTempName, readPrivateText, removeFile, type TempName, unsafeFile } from './private-file.js'
 import { pidJudgeable } from './process-identity.js'
 import type { Revocation } from './revocation-queue.js'
 import { parseCredentialFile, type CredentialFile } from './credential-file.js'
@@ -43,7 +43,7 @@ const listDir = async (dir: string): Promise<string[]> => {
   } catch (error) {
     const code = errorCode(error)
     if (code === 'ENOENT' || code === 'ENOTDIR') return []
-    throw localFiles(`cannot list ${dir}: ${code ?? 'unexpected error'}`, error)
+    throw failedIo({ path: dir }, { step: 'list' }, error)
   }
 }
 
@@ -199,7 +199,7 @@ export const sweepStaleLocks = async (dir: string, options: SweepOptions = {}): 
     // lasts milliseconds.
     if (age > Math.min(lockStaleMs, 10_000)) {
       const stat = await fsp.lstat(file).catch(() => null)
-      if (stat && !stat.isFile()) throw localFiles(`${file} is not a regular file: move it aside, then try again`)
+      if (stat && !stat.isFile()) throw unsafeFile({ path: file }, { problem: 'notRegular' })
       // A leftover that cannot be removed now (a read-only mount) is for a later command.
       if (stat && (await removeFile(file).catch(() => false))) removed.push(file)
     }

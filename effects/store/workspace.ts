@@ -25,7 +25,7 @@
 import { createHash } from 'node:crypto'
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
-import { EngineError } from '../client/engine-error.js'
+import { engineError } from '../client/engine-error.js'
 import { hasUnsafeChars } from '../client/server-url.js'
 import { defaultHomeDir, resolveHome, type Env } from './home.js'
 import { ancestorsOf, realPath } from './platform.js'
@@ -73,8 +73,7 @@ export const findWorkspaceRoot = async (options: WorkspaceOptions = {}): Promise
   if (override) {
     const root = path.resolve(cwd, override)
     if (!(await isDirectory(root))) {
-      const shown = hasUnsafeChars(override) ? 'the value' : JSON.stringify(override)
-      throw new EngineError('usage', `OMICOS_WORKSPACE ${shown} is not an existing directory: create it, or unset OMICOS_WORKSPACE`)
+      throw engineError('workspaceUnusable', { problem: 'notDirectory', variable: 'OMICOS_WORKSPACE', value: hasUnsafeChars(override) ? null : override })
     }
     return root
   }
@@ -162,11 +161,7 @@ export const refuseHomeAsWorkspace = async (root: string, options: WorkspaceOpti
   const isHome = (await realOrResolved(root)) === (await realOrResolved(path.dirname(defaultHome)))
   const holdsGlobal = marker === (await realOrResolved(defaultHome)) || (home !== null && marker === (await realOrResolved(home)))
   if (!isHome && !holdsGlobal) return
-  const shown = hasUnsafeChars(root) ? 'this folder' : root
-  throw new EngineError(
-    'usage',
-    `${shown} is your home folder, whose .omicos holds the global login: a workspace login (--workspace) belongs in a project folder; run it there, or leave out --workspace`,
-  )
+  throw engineError('workspaceUnusable', { problem: 'homeFolder', path: hasUnsafeChars(root) ? null : root })
 }
 
 /** The workspace id inside a process id, when it has the `local-<id>` form. */

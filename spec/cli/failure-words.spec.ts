@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import ts from 'typescript'
-import { describeFailure, retryNotice, type Wording } from '../../cli/failure-words.js'
+import { describeFailure, ioCause, retryNotice, type Wording } from '../../cli/failure-words.js'
 import { TLS_CODES } from '../../effects/client/request-failures.js'
 import { en } from '../../cli/words/en.js'
 import { CATALOGS, english, wordsFrom, type Words } from '../../cli/words/index.js'
@@ -177,6 +177,58 @@ const SAMPLES: { [R in FailureReason]: FailureDetails[R][] } = {
     { path: '/work/ws/.omicos/cloud_login.json', during: 'realignment' },
   ],
   renewalInFlight: [{ pid: 4242 }],
+  // the credential store's files
+  fileNoHome: [{ home: 'unset' }, { home: 'relative' }],
+  workspaceUnusable: [
+    { problem: 'notDirectory', variable: 'OMICOS_WORKSPACE', value: 'no-such-dir' },
+    { problem: 'notDirectory', variable: 'OMICOS_WORKSPACE', value: null },
+    { problem: 'homeFolder', path: '/home/you' },
+    { problem: 'homeFolder', path: null },
+  ],
+  fileUnsafe: [
+    ...(['symlink', 'notDirectory', 'notRegular', 'tooLarge', 'vanished'] as const).map((problem) => ({ path: '/home/you/.omicos/cloud_login.json', problem })),
+    { path: '/srv/omicos', variable: 'OMICOS_HOME', problem: 'symlink' },
+    { path: '/home/you/.omicos', variable: 'OMICOS_HOME', problem: 'notOwned', entry: 'dir', ownerUid: 0 },
+    { path: '/home/you/.omicos/cloud_login.json', problem: 'notOwned', entry: 'file', ownerUid: 1001 },
+    { path: '/home/you/.omicos/cloud_login.json', problem: 'notPrivate', mode: '0644', wanted: '0600', fix: 'chmod 600 /home/you/.omicos/cloud_login.json' },
+    {
+      path: 'C:\\Users\\you\\.omicos\\cloud_login.json',
+      problem: 'notPrivate',
+      others: ['BUILTIN\\Users', 'Everyone'],
+      fix: 'icacls "C:\\Users\\you\\.omicos\\cloud_login.json" /inheritance:r /grant:r "PC\\you:(F)"',
+    },
+  ],
+  fileIo: [
+    ...codesIn('store.cause').map((io) => ({ path: '/home/you/.omicos/cloud_login.json', step: 'write' as const, io })),
+    ...(['open', 'create', 'read', 'write', 'remove', 'list', 'lock'] as const).map((step) => ({ path: '/home/you/.omicos', step, io: 'EWHATEVER' })),
+    { path: '/home/you/.omicos', step: 'read', io: null },
+    { path: '/home/you/.omicos', variable: 'OMICOS_HOME', step: 'makePrivate', tool: 'chmod 700', io: 'EPERM' },
+    { path: 'C:\\Users\\you\\.omicos', step: 'makePrivate', tool: 'icacls', io: 'EACLLEFT' },
+    { path: '/srv/omicos', variable: 'OMICOS_HOME', step: 'writeIn', nearest: null, io: 'EROFS' },
+    { path: '/srv/omicos/home', step: 'writeIn', nearest: '/srv/omicos', io: 'EACCES' },
+    { path: 'C:\\Users\\you\\.omicos\\cloud_login.json', step: 'replaceHeld', waitedMs: 5_000, io: 'EBUSY' },
+  ],
+  fileInvalid: [
+    ...(['notJson', 'notObject', 'version', 'processId', 'authMethod', 'server', 'cloudBase'] as const).map((problem) => ({
+      path: '/w/.omicos/cloud_login.json',
+      problem,
+    })),
+    ...(['missing', 'controlChars', 'notTime', 'notFingerprint', 'notObjectField', 'notPid', 'notInteger'] as const).map((problem) => ({
+      path: '/w/.omicos/cloud_login.json',
+      problem,
+      field: 'user.email',
+    })),
+    { path: '/w/.omicos/cloud_login.json', problem: 'newerVersion', version: 2 },
+    { path: '/w/.omicos/cloud_login.json', problem: 'tooLong', field: 'user_token', max: 16_384 },
+  ],
+  lockHeld: [
+    { path: '/home/you/.omicos/cloud_login.json', pid: 4242, purpose: 'renew' },
+    ...(['login', 'register', 'logout', 'repair', 'write'] as const).map((purpose) => ({ path: '/home/you/.omicos/cloud_login.json', pid: 4242, purpose })),
+    { path: '/home/you/.omicos/cloud_login.json', pid: 4242, purpose: null },
+    { path: '/home/you/.omicos/cloud_login.json', pid: null, purpose: null },
+  ],
+  lockLost: [{ path: '/home/you/.omicos/cloud_login.json' }],
+  lockPairing: [{ path: '/home/you/.omicos/pending/device-0123456789abcdef.json' }],
   described: [{ text: 'cannot write /home/you/.omicos/cloud_login.json: disk full' }, { text: 'the lock is held by process 42', code: 'lockHeld' }],
 }
 
@@ -222,7 +274,11 @@ test('every reason has one line of words in every catalog, with nothing left unf
         const seen = `${words.locale} ${failure.reason} ${JSON.stringify(failure.details)}: ${line}`
         assert.ok(line.length > 0, seen)
         assert.not.match(line, /\{\{|\}\}|undefined|\bnull\b|NaN|\[object/, seen)
-        assert.not.match(line, /\b(failure|field|address|network|tls|proxy|request|time|host|value|server|notice|serverRefused|node|caBundle)\.[a-zA-Z]/, seen)
+        assert.not.match(
+          line,
+          /\b(failure|field|address|network|tls|proxy|request|time|host|value|server|notice|serverRefused|node|caBundle|store|lockWait)\.[a-zA-Z]/,
+          seen,
+        )
         assert.not.match(line, /\n/, seen)
       }
     }
@@ -325,8 +381,11 @@ const NOT_FOR_A_PERSON = [
   'openid email offline_access',
   'Email cannot be empty',
   'Password cannot be empty',
+  // the store's: a Node without a flag it needs, and a cause whose code is what is worded
+  ' is missing on this platform',
+  'whoami named no user',
 ]
-const SPEAKING_IN_CODES = ['machines', 'effects/client', 'effects/node']
+const SPEAKING_IN_CODES = ['machines', 'effects/client', 'effects/node', 'effects/store']
 
 const sourcesIn = (dirs: string[]): ts.SourceFile[] => {
   const files: string[] = []
@@ -343,7 +402,7 @@ const sourcesIn = (dirs: string[]): ts.SourceFile[] => {
 
 const where = (source: ts.SourceFile, node: ts.Node) => `${source.fileName}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`
 
-test('no module of machines/, effects/client/ or effects/node/ builds a sentence for a person', () => {
+test('no module of machines/, effects/client/, effects/node/ or effects/store/ builds a sentence for a person', () => {
   const sources = sourcesIn(SPEAKING_IN_CODES)
   assert.ok(sources.length > 30, `${sources.length} files`)
   const found: string[] = []
@@ -363,7 +422,7 @@ test('no module of machines/, effects/client/ or effects/node/ builds a sentence
 
 // A failure of their own is built with `engineError(reason, details)`: the worded forms,
 // `new EngineError(kind, text)` and `described(...)`, are left to an embedder's own effects.
-test('no effect of machines/, effects/client/ or effects/node/ words a failure itself', () => {
+test('no effect of machines/, effects/client/, effects/node/ or effects/store/ words a failure itself', () => {
   const found: string[] = []
   for (const source of sourcesIn(SPEAKING_IN_CODES)) {
     if (source.fileName === join('machines', 'failure.ts') || source.fileName === join('effects', 'client', 'engine-error.ts')) continue
@@ -377,6 +436,18 @@ test('no effect of machines/, effects/client/ or effects/node/ words a failure i
     visit(source)
   }
   assert.equal(found, [])
+})
+
+test('an I/O error is worded by its code in every catalog, an unknown code said as it is', async () => {
+  for (const words of await catalogs()) {
+    const codes = codesIn('store.cause')
+    assert.ok(codes.includes('EROFS') && codes.includes('EACCES') && codes.includes('ENOSPC'), codes.join())
+    for (const code of codes) assert.not.match(ioCause(words, code), /^store\.|EROFS|EACCES|ENOSPC/, `${words.locale} ${code}`)
+    assert.match(ioCause(words, 'EWHATEVER'), /EWHATEVER/, words.locale)
+    assert.not.match(ioCause(words, null), /store\./, words.locale)
+  }
+  assert.is(ioCause(english, 'EROFS'), 'the file system is read-only')
+  assert.is(ioCause(english, 'EWHATEVER'), 'error EWHATEVER')
 })
 
 test.run()

@@ -84,7 +84,7 @@ test('the lock held by a live process: login --force fails with exit 7 before an
     const seen = networkRequests()
     // A wait shortened from the minute a herd is given, so the spec does not spend it.
     const result = await login(box, ['--force'], { env: { ...box.env, OMICOS_LOCK_WAIT_MS: '800' } })
-    assertOneLineError(result, 7, /locked by process \d+ \(renew\), which is still at work/)
+    assertOneLineError(result, 7, /locked by process \d+ \(renewing\), which is still at work/)
     assert.not.match(result.stderr, /remove/, 'no message asks to remove a live lock')
     assert.is(networkRequests(), seen, 'no request reached the server: nothing issued, nothing rotated')
     assert.equal(bytesOf(globalFile), before)

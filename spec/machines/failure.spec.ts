@@ -97,7 +97,12 @@ test('the kind of every reason, grouped as the exit codes are', () => {
     unreachable: ['revocationsKept'],
     local_files: ['removedWhileUsed', 'renewalInFlight'],
   }
-  const listed = [...Object.entries(byKind), ...Object.entries(node)].flatMap(([kind, reasons]) => reasons.map((reason) => [reason, kind]))
+  // What the credential store found (effects/store/): its home and workspace, its files and locks.
+  const store: Record<string, string[]> = {
+    usage: ['fileNoHome', 'workspaceUnusable'],
+    local_files: ['fileUnsafe', 'fileIo', 'fileInvalid', 'lockHeld', 'lockLost', 'lockPairing'],
+  }
+  const listed = [...Object.entries(byKind), ...Object.entries(node), ...Object.entries(store)].flatMap(([kind, reasons]) => reasons.map((reason) => [reason, kind]))
   assert.equal(Object.fromEntries(listed), REASON_KIND)
   for (const [reason, kind] of listed) assert.is(failure(reason as Exclude<FailureReason, 'described'>, {} as never).kind, kind, reason)
   assert.equal(FAILURE_REASONS, [...Object.keys(REASON_KIND), 'described'])
@@ -105,7 +110,7 @@ test('the kind of every reason, grouped as the exit codes are', () => {
 
 test('isFailureReason() and mayHaveReachedServer(): reasons of the table, and requests that may have landed', () => {
   for (const reason of FAILURE_REASONS) assert.ok(isFailureReason(reason), reason)
-  for (const other of ['lockHeld', '', 'toString', 42, null, undefined]) assert.not.ok(isFailureReason(other), String(other))
+  for (const other of ['ownCode', '', 'toString', 42, null, undefined]) assert.not.ok(isFailureReason(other), String(other))
   const reset = (reached: boolean) => failure('network', { host: 'a.example', code: 'ECONNRESET', status: null, mayHaveReachedServer: reached })
   assert.ok(mayHaveReachedServer(reset(true)))
   assert.not.ok(mayHaveReachedServer(reset(false)))
@@ -127,8 +132,8 @@ test('toFailure(): an error with a reason and details keeps them; one with a kin
   assert.equal(toFailure(typed), described('local_files', 'locked by 42'))
   // A reason without its details is a code the raiser gave its own line.
   assert.equal(toFailure(Object.assign(new Error('x'), { kind: 'unreachable', reason: 'tls' })), described('unreachable', 'x', 'tls'))
-  assert.equal(toFailure(Object.assign(new Error('x'), { kind: 'local_files', reason: 'lockHeld', details: {} })), described('local_files', 'x', 'lockHeld'))
-  assert.equal(toFailure(new EngineError('local_files', 'locked', { reason: 'lockHeld' })), described('local_files', 'locked', 'lockHeld'))
+  assert.equal(toFailure(Object.assign(new Error('x'), { kind: 'local_files', reason: 'ownCode', details: {} })), described('local_files', 'x', 'ownCode'))
+  assert.equal(toFailure(new EngineError('local_files', 'in flight', { reason: 'ownCode' })), described('local_files', 'in flight', 'ownCode'))
   assert.equal(toFailure({ kind: 'usage', message: 42 }), described('usage', '42'))
   assert.equal(toFailure({ kind: 'usage' }), described('usage', 'undefined'))
   // A reason whose details are missing or not an object, or a `described` without its text, is a line as worded.

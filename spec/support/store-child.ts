@@ -24,6 +24,7 @@ import { acquireLock, assertLocksHeld } from '../../effects/store/lock.js'
 import { EngineError } from '../../effects/client/engine-error.js'
 import { checkLoginTargets, persistLogin, readActive } from '../../effects/store/index.js'
 import { storeVersion } from './store-files.js'
+import { wordsOf } from './failure-words.js'
 
 const [command, json = '{}'] = process.argv.slice(2)
 const options = JSON.parse(json) as Record<string, any>
@@ -127,7 +128,7 @@ try {
   }
 } catch (error) {
   if (error instanceof EngineError && error.reason) say(`reason ${error.reason}`)
-  if (error instanceof EngineError) say(`error ${error.kind} ${error.message}`)
+  if (error instanceof EngineError) say(`error ${error.kind} ${wordsOf(error)}`)
   else say(`error crash ${String(error)}`)
   process.exitCode = 1
 }

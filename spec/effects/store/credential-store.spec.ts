@@ -21,6 +21,7 @@ import { derivedWorkspaceId, findWorkspaceRoot, resolveWorkspace } from '../../.
 import { fakeCredentials, helperCommand, run, tempDir } from '../../support/effects.js'
 import { timeout } from '../../support/wait.js'
 import { writeLockOf } from '../../support/store-files.js'
+import { wordsOf } from '../../support/failure-words.js'
 
 const mode = (p: string) => statSync(p).mode & 0o777
 
@@ -39,8 +40,8 @@ const rejectsWith = async (promise: Promise<unknown>, kind: string, pattern?: Re
   } catch (error) {
     assert.instance(error, EngineError)
     assert.is((error as EngineError).kind, kind)
-    if (pattern) assert.match((error as EngineError).message, pattern)
-    assert.not.match((error as EngineError).message, /\n/)
+    if (pattern) assert.match(wordsOf(error), pattern)
+    assert.not.match(wordsOf(error), /\n/)
     return error as EngineError
   }
   assert.unreachable('expected a rejection')
@@ -114,7 +115,7 @@ test('permissions wider than 0600 are refused, the file left alone', async () =>
     'local_files',
     /0644, wider than 0600: run chmod 600/,
   )
-  assert.ok(error!.message.includes(path))
+  assert.ok(wordsOf(error).includes(path))
   assert.equal(readFileSync(path), before)
   assert.is(mode(path), 0o644)
 })
@@ -149,9 +150,23 @@ test('the parser rejects missing fields and accepts a written file', () => {
   const text = serializeCredentialFile(fakeCredentials())
   assert.equal(parseCredentialFile(text, '/x'), fakeCredentials())
   const { user_token, ...rest } = fakeCredentials()
-  assert.throws(() => parseCredentialFile(JSON.stringify(rest), '/x'), /user_token is missing/)
-  assert.throws(() => parseCredentialFile(JSON.stringify({ ...fakeCredentials(), server: 'http://evil.example' }), '/x'), /server is not/)
-  assert.throws(() => parseCredentialFile(JSON.stringify({ ...fakeCredentials(), logged_in_at: 'yesterday' }), '/x'), /logged_in_at/)
+  const refusal = (data: unknown): EngineError => {
+    try {
+      parseCredentialFile(JSON.stringify(data), '/x')
+    } catch (error) {
+      assert.instance(error, EngineError)
+      return error as EngineError
+    }
+    throw new Error('the parser accepted it')
+  }
+  const missing = refusal(rest)
+  assert.equal(missing.failure, { kind: 'local_files', reason: 'fileInvalid', details: { path: '/x', problem: 'missing', field: 'user_token' } })
+  assert.match(wordsOf(missing), /^\/x is not a valid omicOS credential file \(user_token is missing or not a string\)/)
+  assert.equal(refusal({ ...fakeCredentials(), server: 'http://evil.example' }).details, { path: '/x', problem: 'server' })
+  assert.match(wordsOf(refusal({ ...fakeCredentials(), server: 'http://evil.example' })), /server is not/)
+  assert.equal(refusal({ ...fakeCredentials(), logged_in_at: 'yesterday' }).details, { path: '/x', problem: 'notTime', field: 'logged_in_at' })
+  // The message is the reason, never the file's contents.
+  assert.is(refusal({ ...fakeCredentials(), logged_in_at: 'yesterday' }).message, 'fileInvalid')
 })
 
 test('concurrent writes from several processes leave one whole valid file', async () => {
@@ -185,7 +200,7 @@ test('a lock held by a live process is waited on, then local_files', async () =>
     await rejectsWith(
       persistCredentials({ ...loc, workspaceOnly: false, lock: { waitMs: 400, tellAfterMs: 0, onWait: (wait) => waits.push(wait) } }, fakeCredentials()),
       'local_files',
-      new RegExp(`locked by process ${holder.pid} \\(renew\\), which is still at work: try again when it is done$`),
+      new RegExp(`locked by process ${holder.pid} \\(renewing\\), which is still at work: try again when it is done$`),
     )
     assert.equal(waits, [{ file: join(home, 'cloud_login.json'), pid: holder.pid, purpose: 'renew' }], 'the wait is told once, with its holder')
     assert.ok(Date.now() - started >= 400)

@@ -14,6 +14,7 @@ import { isValidProcessName } from '../../../server/oauth/process-tokens.js'
 import { fakeCredentials, tempDir } from '../../support/effects.js'
 import { referenceServerFor } from '../../support/server.js'
 import { timeout } from '../../support/wait.js'
+import { wordsOf } from '../../support/failure-words.js'
 
 const ADA = { email: 'ada@example.com', password: 'correct horse battery', tier: 'pro' }
 const ref = referenceServerFor(test, { users: [ADA] })
@@ -44,8 +45,8 @@ test('HOME empty or unset and no OMICOS_HOME: a usage error naming both, and not
   const cwd = tempDir('omicos-env-')
   for (const env of [{}, { HOME: '' }, { HOME: '   ' }, { HOME: 'relative/home' }]) {
     const error = usageError(() => resolveHome(env, cwd))
-    assert.match(error.message, /\bHOME\b/)
-    assert.match(error.message, /\bOMICOS_HOME\b/)
+    assert.match(wordsOf(error), /\bHOME\b/)
+    assert.match(wordsOf(error), /\bOMICOS_HOME\b/)
     await rejectsUsage(readActive({ cwd, env }))
     await rejectsUsage(persistLogin({ cwd, env, workspaceOnly: false }, fakeCredentials()))
   }
@@ -57,12 +58,12 @@ test('HOME empty or unset and no OMICOS_HOME: a usage error naming both, and not
   assert.is(omicosHome({ HOME: '/home/ada' }), '/home/ada/.omicos')
 })
 
-test('a relative OMICOS_HOME is made absolute once, against where omicos runs, and said', () => {
+test('a relative OMICOS_HOME is made absolute once, against where omicos runs, and told as given', () => {
   const cwd = tempDir('omicos-env-')
   const choice = resolveHome({ OMICOS_HOME: 'state/omicos', HOME: '/home/ada' }, cwd)
   assert.is(choice.home, join(cwd, 'state', 'omicos'))
-  assert.match(choice.notice ?? '', /OMICOS_HOME "state\/omicos" is relative: using .*state\/omicos \(set OMICOS_HOME to an absolute path\)/)
-  assert.equal(resolveHome({ OMICOS_HOME: '/srv/omicos/' }, cwd), { home: '/srv/omicos/', notice: null })
+  assert.equal(choice.relative, { value: 'state/omicos' })
+  assert.equal(resolveHome({ OMICOS_HOME: '/srv/omicos/' }, cwd), { home: '/srv/omicos/', relative: null })
   assert.is(globalCredentialPath({ cwd, env: { OMICOS_HOME: 'state/omicos' } }), join(cwd, 'state', 'omicos', 'cloud_login.json'))
 })
 
@@ -72,7 +73,7 @@ test('OMICOS_WORKSPACE must name an existing directory: a usage error otherwise,
   const missing = join(base, 'no-such-workspace')
   const env = { OMICOS_WORKSPACE: missing }
   const error = await rejectsUsage(findWorkspaceRoot({ cwd: base, env, home }))
-  assert.match(error.message, /OMICOS_WORKSPACE ".*no-such-workspace" is not an existing directory/)
+  assert.match(wordsOf(error), /OMICOS_WORKSPACE ".*no-such-workspace" is not an existing directory/)
   await rejectsUsage(persistLogin({ home, cwd: base, env, workspaceOnly: true }, fakeCredentials()))
   await rejectsUsage(readActive({ home, cwd: base, env }))
   assert.not.ok(existsSync(missing))

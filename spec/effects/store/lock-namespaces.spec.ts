@@ -45,7 +45,7 @@ test(`a live lock held on the host is not taken over from another PID namespace 
     const { lines } = await taker.done
     assert.match(
       lines.at(-1) ?? '',
-      new RegExp(`^error local_files .* is locked by process ${holderPid} \\(renew\\), which is still at work`),
+      new RegExp(`^error local_files .* is locked by process ${holderPid} \\(renewing\\), which is still at work`),
       `round ${round}: ${lines.join(' | ')}`,
     )
     await holder.waitFor(/^fence (ok|lost)$/, 20_000)

@@ -17,6 +17,7 @@ import { resolveWorkspace } from '../../../effects/store/workspace.js'
 import { fakeCredentials, tempDir } from '../../support/effects.js'
 import { mkfifo, storeVersion, unixSocket } from '../../support/store-files.js'
 import { timeout } from '../../support/wait.js'
+import { wordsOf } from '../../support/failure-words.js'
 
 type Kind = 'fifo' | 'socket' | 'directory' | 'symlink' | 'device'
 // A device node (a copy of /dev/null) needs root to make.
@@ -71,8 +72,8 @@ const refused = async (what: string, operation: () => Promise<unknown>, pattern?
     await timeout(operation(), 1_000, what)
   } catch (error) {
     assert.instance(error, EngineError, `${what}: ${String(error)}`)
-    assert.is((error as EngineError).kind, 'local_files', `${what}: ${(error as Error).message}`)
-    if (pattern) assert.match((error as Error).message, pattern, what)
+    assert.is((error as EngineError).kind, 'local_files', `${what}: ${wordsOf(error)}`)
+    if (pattern) assert.match(wordsOf(error), pattern, what)
     return
   }
   assert.unreachable(`${what} succeeded`)

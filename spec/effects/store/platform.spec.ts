@@ -8,6 +8,8 @@ import path from 'node:path'
 import { aclPrivacy, ancestorsOf, isFinalPathOf, isHeldOpen, modePrivacy, openFlagsFor, platformOf } from '../../../effects/store/platform.js'
 import { othersAllowed, parseIcacls, parseWhoami, privateAclArgs, privateAclCommand, trusteeOf, windowsQuoted } from '../../../effects/store/windows-acl.js'
 import * as F from '../../support/icacls-fixtures.js'
+import { engineError } from '../../../effects/client/engine-error.js'
+import { wordsOf } from '../../support/failure-words.js'
 
 // fs.constants as each platform's Node defines them (Linux and macOS from their <fcntl.h>;
 // Windows from libuv's win/fs.c, which defines no O_NOFOLLOW, O_DIRECTORY or O_NONBLOCK).
@@ -50,11 +52,13 @@ test('POSIX privacy: any group or other bit is too wide, and the fix is the chmo
   const q = (p: string) => `'${p}'`
   assert.is(modePrivacy('/h/.omicos/cloud_login.json', 'file', 0o100600, q), null)
   assert.is(modePrivacy('/h/.omicos', 'dir', 0o40700, q), null)
-  assert.equal(modePrivacy('/h/.omicos/cloud_login.json', 'file', 0o100644, q), {
-    what: 'has permissions 0644, wider than 0600',
-    fix: "chmod 600 '/h/.omicos/cloud_login.json'",
-  })
-  assert.equal(modePrivacy('/h/.omicos', 'dir', 0o40701, q), { what: 'has permissions 0701, wider than 0700', fix: "chmod 700 '/h/.omicos'" })
+  const open = modePrivacy('/h/.omicos/cloud_login.json', 'file', 0o100644, q)
+  assert.equal(open, { mode: '0644', wanted: '0600', fix: "chmod 600 '/h/.omicos/cloud_login.json'" })
+  assert.equal(modePrivacy('/h/.omicos', 'dir', 0o40701, q), { mode: '0701', wanted: '0700', fix: "chmod 700 '/h/.omicos'" })
+  assert.is(
+    wordsOf(engineError('fileUnsafe', { path: '/h/.omicos/cloud_login.json', problem: 'notPrivate', ...open! })),
+    "/h/.omicos/cloud_login.json has permissions 0644, wider than 0600: run chmod 600 '/h/.omicos/cloud_login.json' (its tokens may have been read by others)",
+  )
 })
 
 test("whoami: the CSV line gives name and SID; Wine's bare name gives the name alone", () => {
@@ -139,10 +143,15 @@ test('private means no allowing entry for anyone else; deny and inherit-only ent
 
 test('a credential file open to others is reported as a 0644 file is on POSIX: what, and the fix', () => {
   const file = 'D:\\work\\rna seq\\.omicos\\cloud_login.json'
-  assert.equal(aclPrivacy(file, 'file', parseIcacls(F.ICACLS_WORKSPACE_FILE_OPEN, file), ADA), {
-    what: 'is open to others (BUILTIN\\Administrators, NT AUTHORITY\\SYSTEM, BUILTIN\\Users, NT AUTHORITY\\Authenticated Users), not to you alone',
+  const open = aclPrivacy(file, 'file', parseIcacls(F.ICACLS_WORKSPACE_FILE_OPEN, file), ADA)
+  assert.equal(open, {
+    others: ['BUILTIN\\Administrators', 'NT AUTHORITY\\SYSTEM', 'BUILTIN\\Users', 'NT AUTHORITY\\Authenticated Users'],
     fix: 'icacls "D:\\work\\rna seq\\.omicos\\cloud_login.json" /inheritance:r /grant:r *S-1-5-21-3623811015-3361044348-30300820-1013:F',
   })
+  assert.is(
+    wordsOf(engineError('fileUnsafe', { path: file, problem: 'notPrivate', ...open! })),
+    `${file} is open to others (BUILTIN\\Administrators, NT AUTHORITY\\SYSTEM, BUILTIN\\Users, NT AUTHORITY\\Authenticated Users), not to you alone: run ${open!.fix} (its tokens may have been read by others)`,
+  )
   assert.is(aclPrivacy('C:\\Users\\ada\\.omicos', 'dir', parseIcacls(F.ICACLS_PRIVATE_HOME, 'C:\\Users\\ada\\.omicos'), ADA), null)
   // No ACL printed: nothing to judge (Wine, FAT).
   assert.is(aclPrivacy(file, 'file', null, ADA), null)

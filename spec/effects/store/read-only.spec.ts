@@ -14,6 +14,7 @@ import { HOST_TAG } from '../../../effects/store/private-file.js'
 import { tempDir } from '../../support/effects.js'
 import { canBindMount, mountReadOnly, startStoreChild, storeVersion, writeLockOf } from '../../support/store-files.js'
 import { timeout } from '../../support/wait.js'
+import { wordsOf } from '../../support/failure-words.js'
 
 const rejectsLocal = async (promise: Promise<unknown>, pattern: RegExp) => {
   try {
@@ -21,7 +22,7 @@ const rejectsLocal = async (promise: Promise<unknown>, pattern: RegExp) => {
   } catch (error) {
     assert.instance(error, EngineError, String(error))
     assert.is((error as EngineError).kind, 'local_files')
-    assert.match((error as EngineError).message, pattern)
+    assert.match(wordsOf(error), pattern)
     return
   }
   assert.unreachable('the pre-flight passed')
