@@ -1,7 +1,7 @@
 // The package as another front end builds on it, from the packed tarball only: installed into a
 // fresh project whose own xstate is the lowest, then the newest version of the supported peer
 // range; `tsc --strict` over a consumer of every documented entry and over every TypeScript
-// block of docs/embedding.md and the quick start of docs/node.md; the guide's test, written with the
+// block of the README, docs/embedding.md and docs/node.md; the guide's test, written with the
 // testing kit, run; and the browser device login (machines + client entries, xstate included)
 // bundled for the browser: no Node import, no password grant.
 import { spawnSync } from 'node:child_process'
@@ -47,6 +47,7 @@ test("the declarations are written against the peer range's lowest xstate", () =
 test('the tarball ships the docs, and every sourceMappingURL names a map that is in it', () => {
   for (const needed of [
     'docs/embedding.md',
+    'docs/node.md',
     'docs/cli-json.schema.json',
     'docs/machines/login.md',
     'docs/machines/device-grant.md',
@@ -69,9 +70,32 @@ test('the tarball ships the docs, and every sourceMappingURL names a map that is
   assert.ok(linked > 50, `${linked} files link their maps`)
 })
 
+// Docs about working on the repository, and the server's own package: npm's site resolves links
+// to them against the repository; nobody building on the package needs them at hand.
+const REPOSITORY_DOCS = ['CONTRIBUTING.md', 'docs/development.md', 'docs/server.md']
+
+test('every link of the shipped README and docs leads to a file the tarball ships', () => {
+  const shipped = new Set(packed.files)
+  const pages = packed.files.filter((f) => f.endsWith('.md'))
+  assert.ok(pages.includes('README.md') && pages.includes('docs/embedding.md'))
+  const broken: string[] = []
+  let links = 0
+  for (const page of pages) {
+    for (const [, target] of readFileSync(join(ROOT, page), 'utf8').matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
+      if (/^[a-z]+:/i.test(target!)) continue
+      links++
+      const path = posix.normalize(posix.join(posix.dirname(page), target!)).replace(/\/$/, '')
+      const found = shipped.has(path) || packed.files.some((file) => file.startsWith(`${path}/`))
+      if (!found && !REPOSITORY_DOCS.includes(path)) broken.push(`${page} -> ${target}`)
+    }
+  }
+  assert.ok(links > 20, `${links} links`)
+  assert.equal(broken, [])
+})
+
 const tsBlocks = (file: string): string[] => [...readFileSync(join(ROOT, file), 'utf8').matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]!)
-/** The ```ts blocks of docs/embedding.md, in order, and the embedding quick start of docs/node.md. */
-const guideBlocks = (): string[] => [...tsBlocks('docs/embedding.md'), ...tsBlocks('docs/node.md').filter((code) => code.includes("from 'omicos-auth/client'"))]
+/** Every ```ts block a package user reads: the README's quick start, docs/embedding.md in order, docs/node.md. */
+const guideBlocks = (): string[] => [...tsBlocks('README.md'), ...tsBlocks('docs/embedding.md'), ...tsBlocks('docs/node.md')]
 
 // What the guide does not show: the Node entries and the kit's one-parameter effect helper.
 const CONSUMER = `import { createActor, fromPromise } from 'xstate'
