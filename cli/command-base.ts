@@ -3,6 +3,7 @@ import type { InspectionEvent } from 'xstate'
 import { DEFAULT_SERVER, namesScheme, parseServerUrl } from '../effects/client/index.js'
 import { lockWaitNotice, printFailure, printRendered, traceInspector, withInterrupt, type CommandIo } from './command-io.js'
 import { isUnsafe } from './printable-text.js'
+import { fitToTerminal } from './terminal.js'
 import { waitLines } from './wait-lines.js'
 import type { Rendered } from './render-outcome.js'
 import { UsageFailure } from './usage-failure.js'
@@ -53,11 +54,6 @@ export abstract class OmicosCommand extends Command {
   }
 
   /**
-   * The server a login goes to: --server, else OMICOS_SERVER, else the default, checked under
-   * the name it came by. When the scheme was left out (`auth.omicos.cn`, `127.0.0.1:4000`), the
-   * address used is said once on stderr.
-   */
-  /**
    * The server of a login: as serverAddress, but with neither --server nor OMICOS_SERVER, the
    * one this machine already names (a pairing in progress here, else the login here) before the
    * default, said on stderr: never a silent switch to the default server.
@@ -67,16 +63,24 @@ export abstract class OmicosCommand extends Command {
     const { serverInUse } = await import('../effects/node/api.js')
     const inUse = await serverInUse({ env: this.env, workspace, method })
     if (!inUse) return DEFAULT_SERVER
-    this.context.stderr.write(`${this.words.t(inUse.from === 'pairing' ? 'notice.serverInUse.pairing' : 'notice.serverInUse.login', { server: inUse.server })}\n`)
+    const notice = this.words.t(inUse.from === 'pairing' ? 'notice.serverInUse.pairing' : 'notice.serverInUse.login', { server: inUse.server })
+    this.context.stderr.write(`${fitToTerminal(this.context.stderr, notice)}\n`)
     return inUse.server
   }
 
+  /**
+   * The server a login goes to: --server, else OMICOS_SERVER, else the default, checked under
+   * the name it came by. When the scheme was left out (`auth.omicos.cn`, `127.0.0.1:4000`), the
+   * address used is said once on stderr.
+   */
   protected serverAddress(flag: string | undefined): string {
     const source = flag !== undefined ? '--server' : this.env.OMICOS_SERVER ? 'OMICOS_SERVER' : null
     if (source === null) return DEFAULT_SERVER
     const typed = flag ?? this.env.OMICOS_SERVER!
     const server = parseServerUrl(typed, source)
-    if (!namesScheme(typed)) this.context.stderr.write(`${this.words.t('notice.serverAddress', { server, source, typed: typed.trim() })}\n`)
+    if (!namesScheme(typed)) {
+      this.context.stderr.write(`${fitToTerminal(this.context.stderr, this.words.t('notice.serverAddress', { server, source, typed: typed.trim() }))}\n`)
+    }
     return server
   }
 

@@ -136,3 +136,13 @@ const breakablePieces = (word: string): string[] => {
   }
   return pieces
 }
+
+/**
+ * A line for a person on `stream`: on a terminal, broken between words to its width as the
+ * pairing screen is (a notice above that screen must not break a word either); elsewhere as it
+ * is, so pipes and logs get one line.
+ */
+export const fitToTerminal = (stream: Writable, line: string): string => {
+  const columns = isTTY(stream) ? (stream as { columns?: number }).columns : undefined
+  return columns ? wrapWords(line, columns).join('\n') : line
+}

@@ -415,7 +415,7 @@ export const zhHans: Catalog = {
 
   'help.login.description': '用邮箱和密码登录 omicOS',
   'help.login.details':
-    '询问未给出的信息（先是 `邮箱：`，然后是不回显的 `密码：`），登录，注册此进程，并将凭据写入 `~/.omicos/cloud_login.json`（`OMICOS_HOME` 可替代 `~/.omicos`）；如果此工作区已保存了该账户的登录，也会写入工作区文件。使用 `--workspace` 时只写入工作区文件 `<workspace>/.omicos/cloud_login.json`：此工作区切换到该账户，全局登录保持不变。\n\n在终端上，密码错误时会再次询问，共三次机会。没有终端时，请将 `--email` 与 `--password-stdin` 一起使用，后者从管道的第一行读取密码（最多 64 KiB）；在终端上请去掉它，程序会询问密码。\n\n使用 `--json` 时，无论结果如何（已登录、已经登录、已退出登录、未登录、状态，或带退出码的错误），标准输出都只有一个 JSON 对象，格式见 `docs/cli-json.schema.json`；询问和警告仍输出到标准错误，其中绝不含令牌或密码。\n\n`--server` 可用于登录、`--status --verify` 和 `--logout`；用于后两者时，它指当前登录必须所在的服务器（否则退出码为 2，不检查也不删除任何内容）。',
+    '询问未给出的信息（先是 `邮箱：`，然后是不回显的 `密码：`），登录，注册此进程，并将凭据写入 `~/.omicos/cloud_login.json`（`OMICOS_HOME` 可替代 `~/.omicos`）；如果此工作区已保存了该账户的登录，也会写入工作区文件。使用 `--workspace` 时只写入工作区文件 `<workspace>/.omicos/cloud_login.json`：此工作区切换到该账户，全局登录保持不变。\n\n在终端上，邮箱或密码错误时会再次询问两者，并预先填入上次的邮箱（按 Enter 保留），共三次机会。没有终端时，请将 `--email` 与 `--password-stdin` 一起使用，后者从管道的第一行读取密码（最多 64 KiB）；在终端上请去掉它，程序会询问密码。\n\n使用 `--json` 时，无论结果如何（已登录、已经登录、已退出登录、未登录、状态，或带退出码的错误），标准输出都只有一个 JSON 对象，格式见 `docs/cli-json.schema.json`；询问和警告仍输出到标准错误，其中绝不含令牌或密码。\n\n`--server` 可用于登录、`--status --verify` 和 `--logout`；用于后两者时，它指当前登录必须所在的服务器（否则退出码为 2，不检查也不删除任何内容）。',
   'help.login.example.interactive': '交互式登录',
   'help.login.example.script': '在脚本中登录，且不让密码留在 shell 历史记录中',
   'help.login.example.status': '检查当前登录（不联网）',

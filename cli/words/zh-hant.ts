@@ -416,7 +416,7 @@ export const zhHant: Catalog = {
 
   'help.login.description': '用電子郵件和密碼登入 omicOS',
   'help.login.details':
-    '詢問未給出的資訊（先是 `電子郵件：`，然後是不回顯的 `密碼：`），登入，註冊此程序，並將憑據寫入 `~/.omicos/cloud_login.json`（`OMICOS_HOME` 可替代 `~/.omicos`）；如果此工作區已儲存了該帳戶的登入，也會寫入工作區檔案。使用 `--workspace` 時只寫入工作區檔案 `<workspace>/.omicos/cloud_login.json`：此工作區切換到該帳戶，全域登入保持不變。\n\n在終端機上，密碼錯誤時會再次詢問，共三次機會。沒有終端機時，請將 `--email` 與 `--password-stdin` 一起使用，後者從管道的第一行讀取密碼（最多 64 KiB）；在終端機上請去掉它，程式會詢問密碼。\n\n使用 `--json` 時，無論結果如何（已登入、已經登入、已登出、未登入、狀態，或帶結束代碼的錯誤），標準輸出都只有一個 JSON 物件，格式見 `docs/cli-json.schema.json`；詢問和警告仍輸出到標準錯誤，其中絕不含權杖或密碼。\n\n`--server` 可用於登入、`--status --verify` 和 `--logout`；用於後兩者時，它指目前登入必須所在的伺服器（否則結束代碼為 2，不檢查也不刪除任何內容）。',
+    '詢問未給出的資訊（先是 `電子郵件：`，然後是不回顯的 `密碼：`），登入，註冊此程序，並將憑據寫入 `~/.omicos/cloud_login.json`（`OMICOS_HOME` 可替代 `~/.omicos`）；如果此工作區已儲存了該帳戶的登入，也會寫入工作區檔案。使用 `--workspace` 時只寫入工作區檔案 `<workspace>/.omicos/cloud_login.json`：此工作區切換到該帳戶，全域登入保持不變。\n\n在終端機上，電子郵件或密碼錯誤時會再次詢問兩者，並預先填入上次的電子郵件（按 Enter 保留），共三次機會。沒有終端機時，請將 `--email` 與 `--password-stdin` 一起使用，後者從管道的第一行讀取密碼（最多 64 KiB）；在終端機上請去掉它，程式會詢問密碼。\n\n使用 `--json` 時，無論結果如何（已登入、已經登入、已登出、未登入、狀態，或帶結束代碼的錯誤），標準輸出都只有一個 JSON 物件，格式見 `docs/cli-json.schema.json`；詢問和警告仍輸出到標準錯誤，其中絕不含權杖或密碼。\n\n`--server` 可用於登入、`--status --verify` 和 `--logout`；用於後兩者時，它指目前登入必須所在的伺服器（否則結束代碼為 2，不檢查也不刪除任何內容）。',
   'help.login.example.interactive': '互動式登入',
   'help.login.example.script': '在指令碼中登入，且不讓密碼留在 shell 歷史記錄中',
   'help.login.example.status': '檢查目前登入（不連網）',

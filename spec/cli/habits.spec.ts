@@ -69,4 +69,10 @@ test('--help and the README agree on the QR option: --no-qr', async () => {
   assert.not.match(cliHelp, /^\s*- 1\s/m, 'cli login never exits 1')
 })
 
+test('login --help says what a wrong email or password does (spec/cli/login-pty.spec.ts watches it): both asked again', async () => {
+  const help = (await run(['login', '--help'])).stdout.replace(/\s+/g, ' ')
+  assert.match(help, 'a wrong email or password asks for both again, the last email offered (Enter keeps it), three tries in all')
+  assert.not.match(help, 'A wrong password is asked again')
+})
+
 test.run()

@@ -12,7 +12,7 @@ import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { addAccount, decidePairing } from '../../server/index.js'
 import { PAIRING_CODE, type CliSandbox } from '../support/cli.js'
-import { pairingSpec, SERVER_BIN } from '../support/device-pairing.js'
+import { finished, pairingSpec, readPairing, SERVER_BIN, waitForPending } from '../support/device-pairing.js'
 import { DEFAULT_USERS, makeDataDir } from '../support/server.js'
 import { DARK_THEME, decodeQr, LIGHT_THEME, screenToPng } from '../support/terminal-image.js'
 import { inTmux, tmux, type Pane } from '../support/tmux-pane.js'
@@ -33,7 +33,7 @@ test.after.each(async () => {
   }
 })
 
-const { ref, sandbox, approve } = pairingSpec(test, { interval: 1 })
+const { ref, sandbox, approve, cliLogin } = pairingSpec(test, { interval: 1 })
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -68,8 +68,10 @@ for (const [columns, rows, qrShown] of [
         const screenRows = text.replace(/\n+$/, '').split('\n')
         assert.match(text, `Open ${address}`, `look ${look}: the address on screen:\n${text}`)
         assert.match(text, code, `look ${look}: the code on screen:\n${text}`)
-        // Rows joined with spaces: a word the terminal broke would show as two.
-        assert.match(screenRows.join(' ').replace(/ +/g, ' '), PAGE_SENTENCE, `look ${look}: no word broken:\n${text}`)
+        // The rows as the terminal shows them (not joined again, as capture-pane -J would), put
+        // together with spaces: a word the terminal broke would show as two.
+        const shownRows = await pane.visibleRows()
+        assert.match(shownRows.join(' ').replace(/ +/g, ' '), PAGE_SENTENCE, `look ${look}: no word broken:\n${shownRows.join('\n')}`)
         if (live) {
           const liveRows = (await pane.visibleRows()).filter((row) => SPINNER.test(row))
           assert.is(liveRows.length, 1, `look ${look}: the live line is one row:\n${text}`)
@@ -95,6 +97,23 @@ for (const [columns, rows, qrShown] of [
     })
   }
 }
+
+test('40×15, a pairing with S waiting here and no --server: the notice that S is used breaks no word either', async () => {
+  const box = sandbox()
+  const first = cliLogin(box)
+  const { code } = await readPairing(first)
+  await waitForPending(box.home)
+  first.child.kill('SIGINT')
+  assert.is((await finished(first, 5_000)).code, 130)
+  const pane = await start(box, ['cli', 'login'], { columns: 40, rows: 15 })
+  assert.is((await pane.waitFor(PAIRING_CODE)).match[1], code)
+  // As the terminal shows them: rows a word was broken across would not read as the sentence.
+  const rows = await pane.visibleRows()
+  const notice = `Using ${ref.server.url}, the server of the pairing in progress here (--server to choose another).`
+  assert.match(rows.join(' ').replace(/ +/g, ' '), notice, rows.join('\n'))
+  await approve(code)
+  assert.is((await pane.waitFor(/EXIT=(\d+)/)).match[1], '0')
+})
 
 test('a server stopped for 30 s: the screen says it cannot be reached; running again and approved, the login goes through, no wait above the interval + 10 s', async () => {
   const dataDir = makeDataDir()
