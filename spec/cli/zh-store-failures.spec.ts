@@ -1,20 +1,22 @@
 // With LANG=zh_CN.UTF-8 (and zh_TW.UTF-8), what the credential store refuses reaches a person in
 // Chinese: a credential file that is a symlink, too open, someone else's or not one at all, a
-// lock held by a live process, a read-only home, OMICOS_WORKSPACE that is no folder, no HOME,
-// and --workspace in the home folder. Real files, the real CLI against the reference server;
-// each case in Simplified, Traditional and English: the same exit code as in English (the one
-// the store's kind gives), one error line naming the file, free of English sentences
-// (spec/support/english-sentences.ts), and the English line found to be English.
+// lock held by a live process, a pairing another run waits for, a read-only home,
+// OMICOS_WORKSPACE that is no folder, no HOME, and --workspace in the home folder. Real files,
+// the real CLI against the reference server; each case in Simplified, Traditional and English:
+// the same exit code in all three (the one the store's kind gives), one error line naming the
+// file, free of English sentences (spec/support/english-sentences.ts), and the English line
+// found to be English. The chmod a too open file's line asks for is run as printed.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { chmodSync, chownSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { runCli, type CliResult, type CliSandbox } from '../support/cli.js'
-import { pairingSpec } from '../support/device-pairing.js'
+import { pairingSpec, readPairing } from '../support/device-pairing.js'
 import { DEFAULT_USERS } from '../support/server.js'
 import { englishSentences } from '../support/english-sentences.js'
-import { canBindMount, mountReadOnly, writeLockOf } from '../support/store-files.js'
+import { serializeCredentialFile } from '../../effects/store/credential-file.js'
+import { canBindMount, mountReadOnly, storeVersion, writeLockOf } from '../support/store-files.js'
 import { timeout } from '../support/wait.js'
 
 const [ada] = DEFAULT_USERS as [{ email: string; password: string }]
@@ -22,7 +24,7 @@ const LANGUAGES = { zh: { LANG: 'zh_CN.UTF-8' }, tw: { LANG: 'zh_TW.UTF-8' }, en
 type Language = keyof typeof LANGUAGES
 const CREDENTIAL_FILE = 'cloud_login.json'
 
-const { ref, sandbox } = pairingSpec(test)
+const { ref, sandbox, cliLogin } = pairingSpec(test)
 
 const status = (box: CliSandbox, env: NodeJS.ProcessEnv, cwd = box.workspace) => runCli(['login', '--status'], { cwd, env, timeoutMs: 20_000 })
 
@@ -91,8 +93,8 @@ test('a credential file that is a symlink: exit 7 in Chinese, naming it, the lin
   assert.is(readFileSync(elsewhere, 'utf8'), '{"not":"ours"}\n')
 })
 
-test('a credential file others can read (0644): exit 7 in Chinese, with the chmod that fixes it', async () => {
-  const { box, file } = withGlobalFile('{"version":1}\n', 0o644)
+test('a credential file others can read (0644): exit 7 in Chinese, with the chmod that fixes it, which works as printed', async () => {
+  const { box, file } = withGlobalFile(serializeCredentialFile(storeVersion(1, ref.server.url)), 0o644)
   await refusedInChinese('a file with mode 0644', (language) => status(box, { ...box.env, ...language }), {
     code: 7,
     path: file,
@@ -100,6 +102,16 @@ test('a credential file others can read (0644): exit 7 in Chinese, with the chmo
     tw: /的權限為 0644，比 0600 寬：請執行 chmod 600 \S+（其中的權杖可能已被他人讀取）$/,
   })
   assert.is(lstatSync(file).mode & 0o777, 0o644, 'the mode is left for the person to fix')
+  // The command in the Chinese line, run as printed, is what it takes.
+  const refused = await status(box, { ...box.env, ...LANGUAGES.zh })
+  const fix = /请运行 (.+)（其中的令牌/.exec(refused.stderr)?.[1]
+  assert.ok(fix, refused.stderr)
+  const ran = spawnSync('sh', ['-c', fix!], { encoding: 'utf8' })
+  assert.is(ran.status, 0, `${fix}: ${ran.stderr}`)
+  assert.is(lstatSync(file).mode & 0o777, 0o600)
+  const fixed = await status(box, { ...box.env, ...LANGUAGES.zh })
+  assert.is(fixed.code, 0, fixed.stderr)
+  assert.match(fixed.stdout, /acct-a@example\.com/)
 })
 
 test('a credential file of another user: exit 7 in Chinese, naming the owner', async () => {
@@ -175,6 +187,23 @@ test('a read-only home (a read-only bind mount): a login is exit 7 in Chinese, s
   } finally {
     undo()
   }
+})
+
+test('a second omicos cli login while the first waits for its pairing: exit 7 in Chinese', async () => {
+  const box = sandbox()
+  const first = cliLogin(box, '--no-qr')
+  await readPairing(first)
+  await refusedInChinese(
+    'a pairing already waited for',
+    (language) => runCli(['cli', 'login', '--server', ref.server.url, '--no-qr'], { cwd: box.workspace, env: { ...box.env, ...language }, timeoutMs: 20_000 }),
+    {
+      code: 7,
+      path: null,
+      zh: /^错误：另一个 omicos cli login 已在等待与此服务器和工作区的配对：请先完成或停止那一个$/,
+      tw: /^錯誤：另一個 omicos cli login 已在等待與此伺服器和工作區的配對：請先完成或停止那一個$/,
+    },
+  )
+  assert.is(first.child.exitCode, null, 'the first still waits')
 })
 
 test('OMICOS_WORKSPACE that is no folder, and no HOME: exit 2 in Chinese, naming the variables', async () => {
