@@ -278,9 +278,11 @@ export interface FailureDetails {
   lockPairing: StorePath
   // any kind
   /**
-   * A Node effect (the credential store, the environment, prompts) worded this failure
-   * itself; `text` is that one line, `code` a reason of its own, if any. Not used
-   * by machines/ or effects/client/.
+   * An effect an embedder wrote worded this failure itself: `text` is that one line, in the
+   * embedder's language, `code` a reason of its own, if any. Kept for those effects (built with
+   * `described()` or `new EngineError(kind, text)`); no effect of this package uses it, as a
+   * front end cannot word such a line in another language (spec/cli/failure-words.spec.ts
+   * fails on one in machines/ or effects/).
    */
   described: { text: string; code?: string }
 }
@@ -376,7 +378,7 @@ export const FAILURE_REASONS = [...Object.keys(REASON_KIND), 'described'] as Fai
 export const failure = <R extends Exclude<FailureReason, 'described'>>(reason: R, details: FailureDetails[R]): FailureOf<R> =>
   ({ kind: REASON_KIND[reason], reason, details }) as FailureOf<R>
 
-/** A failure a Node effect worded itself (see `described`). */
+/** A failure an embedder's own effect worded itself (see `described`); the package's effects use `failure()`. */
 export const described = (kind: FailureKind, text: string, code?: string): FailureOf<'described'> => ({
   kind,
   reason: 'described',
@@ -386,7 +388,7 @@ export const described = (kind: FailureKind, text: string, code?: string): Failu
 /** The request may have reached the server and been acted on (see `Reached`). */
 export const mayHaveReachedServer = (error: Failure): boolean => 'mayHaveReachedServer' in error.details && error.details.mayHaveReachedServer === true
 
-/** Whether `value` is a reason of the table (or `described`), not a code a Node effect gave its own line. */
+/** Whether `value` is a reason of the table (or `described`), not a code an embedder's effect gave its own line. */
 // Own keys only: `toString` is in every object, not a reason.
 export const isFailureReason = (value: unknown): value is FailureReason => typeof value === 'string' && (value === 'described' || Object.hasOwn(REASON_KIND, value))
 

@@ -1,6 +1,6 @@
 import { described, failure, isFailureReason, type Failure, type FailureDetails, type FailureKind, type FailureReason } from '../../machines/failure.js'
 
-/** What a Node effect that words its own failure may add: the cause, and a code of its own. */
+/** What an embedder's effect that words its own failure may add: the cause, and a code of its own. */
 export interface WordedOptions {
   cause?: unknown
   reason?: string
@@ -10,19 +10,20 @@ export interface WordedOptions {
  * The one error class effects throw for the unexpected: the server could not be reached, it
  * answered something unusable, or a local file is unsafe. It carries a failure as data
  * (`kind`, `reason`, `details`, machines/failure.ts) that a front end words; `message` is the
- * reason code, or the line a Node effect worded itself (`described`). Nothing in it is a
+ * reason code, or the line an embedder's own effect worded itself (`described`). Nothing in it is a
  * token, a password or a device code, so callers may show any of it.
  */
 export class EngineError extends Error {
   override name = 'EngineError'
   readonly kind: FailureKind
-  /** the failure's reason, or the code a Node effect gave its own line, else `described` */
+  /** the failure's reason, or the code an embedder's effect gave its own line, else `described` */
   readonly reason: FailureReason | (string & {})
   readonly details: Failure['details']
 
   /**
-   * `new EngineError(failure, { cause })`, or, for a line a Node effect worded itself,
-   * `new EngineError(kind, text, { cause, reason })`.
+   * `new EngineError(failure, { cause })` (or `engineError(reason, details, cause)`), as every
+   * effect of this package throws; or, for an effect an embedder wrote that words its own line
+   * (in its own language: a front end cannot translate it), `new EngineError(kind, text, { cause, reason })`.
    */
   constructor(failure: Failure, options?: { cause?: unknown })
   constructor(kind: FailureKind, text: string, options?: WordedOptions)
