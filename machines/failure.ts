@@ -372,7 +372,8 @@ export const REASON_KIND: { [R in Exclude<FailureReason, 'described'>]: FailureK
 }
 
 /** Every reason, for a front end's catalog to be checked against. */
-export const FAILURE_REASONS = [...Object.keys(REASON_KIND), 'described'] as FailureReason[]
+// Pure: a bundle that does not read the list (a front end's own catalog check) drops it.
+export const FAILURE_REASONS = /* @__PURE__ */ Object.keys(REASON_KIND).concat('described') as FailureReason[]
 
 /** A failure of `reason`, its kind from the table. */
 export const failure = <R extends Exclude<FailureReason, 'described'>>(reason: R, details: FailureDetails[R]): FailureOf<R> =>

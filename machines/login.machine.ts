@@ -549,7 +549,8 @@ export const provideLogin = (effects: LoginEffects | DeviceLoginEffects) => {
 }
 
 // For front ends that provide no reachServer: the password is then what first reaches the server.
-const reachedAlready = fromPromise<void, ReachServerInput>(async () => {})
+// Pure: a device-only bundle (provideDeviceLogin) drops it.
+const reachedAlready = /* @__PURE__ */ fromPromise<void, ReachServerInput>(async () => {})
 
 /** The login machine for a front end that logs in by device code alone, with its effects. */
 export const provideDeviceLogin = (effects: DeviceLoginEffects) => loginMachine.provide({ actors: sharedActors(effects) })

@@ -5,10 +5,11 @@
 // esbuild for the browser, minified, then gzipped. The budget is 25 KB; docs/node.md records the
 // figure. Used by spec/package/embed.spec.ts on the packed package.
 //
-//   node scripts/browser-bundle-size.mjs [--from <dir>] [--json]
+//   node scripts/browser-bundle-size.mjs [--from <dir>] [--json] [--modules]
 //
 // --from: resolve `omicos-auth` from the node_modules of <dir> (an installed tarball); default:
-// this repository's sources, through tsconfig.json `paths`.
+// this repository's sources, through tsconfig.json `paths`. --modules: the minified bytes each
+// module puts in the bundle (esbuild's metafile), largest first: where a cut is to be had.
 import { build } from 'esbuild'
 import { gzipSync } from 'node:zlib'
 import { resolve } from 'node:path'
@@ -42,9 +43,13 @@ export async function measure(from) {
   })
   const code = result.outputFiles[0].contents
   // The modules that put code in the bundle (a module read and then tree-shaken away puts none).
-  const inputs = Object.entries(Object.values(result.metafile.outputs)[0].inputs)
-    .filter(([, input]) => input.bytesInOutput > 0)
-    .map(([path]) => path)
+  const contributions = Object.entries(Object.values(result.metafile.outputs)[0].inputs).filter(([, input]) => input.bytesInOutput > 0)
+  const inputs = contributions.map(([path]) => path)
+  /** @type {Record<string, number>} minified bytes by module, largest first */
+  const modules = Object.fromEntries(contributions.map(([path, input]) => [path, input.bytesInOutput]).sort((a, b) => Number(b[1]) - Number(a[1])))
+  /** @type {Record<'xstate' | 'machines' | 'client', number>} */
+  const parts = { xstate: 0, machines: 0, client: 0 }
+  for (const [path, bytes] of Object.entries(modules)) parts[partOf(path)] += bytes
   const imports = Object.values(result.metafile.inputs).flatMap((input) => input.imports.map((i) => i.path))
   return {
     minified: code.length,
@@ -53,11 +58,16 @@ export async function measure(from) {
     nodeImports: [...new Set(imports.filter((path) => path.startsWith('node:')))],
     xstate: inputs.filter((path) => path.includes('node_modules/xstate/')).length > 0,
     inputs,
+    modules,
+    parts,
   }
 }
 
+/** @param {string} path a module of the bundle, from the sources or from an installed package */
+const partOf = (path) => (path.includes('node_modules/xstate/') ? 'xstate' : /(^|\/)machines\//.test(path) ? 'machines' : 'client')
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { from: { type: 'string' }, json: { type: 'boolean' } } })
+  const { values } = parseArgs({ options: { from: { type: 'string' }, json: { type: 'boolean' }, modules: { type: 'boolean' } } })
   const figures = await measure(values.from)
   if (values.json) console.log(JSON.stringify(figures))
   else {
@@ -66,6 +76,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.log(
       `device login for the browser (machines + client, xstate included): ${kb(figures.minified)} minified, ${kb(figures.gzip)} gzipped; budget ${kb(figures.budget)}`,
     )
+    const { xstate, machines, client } = figures.parts
+    console.log(`minified: xstate ${kb(xstate)}, machines ${kb(machines)}, client ${kb(client)}`)
+    if (values.modules) for (const [path, bytes] of Object.entries(figures.modules)) console.log(`${String(bytes).padStart(7)}  ${path}`)
     if (figures.nodeImports.length) console.log(`node imports: ${figures.nodeImports.join(', ')}`)
   }
   if (figures.gzip > figures.budget || figures.nodeImports.length) process.exit(1)
