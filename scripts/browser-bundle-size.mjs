@@ -3,7 +3,8 @@
 // from `omicos-auth/machines` and `omicos-auth/client` (the login machine with its device grant,
 // the device login effects, the omicOS API, the runner), xstate included, bundled by
 // esbuild for the browser, minified, then gzipped. The budget is 25 KB; docs/node.md records the
-// figure. Used by spec/package/embed.spec.ts on the packed package.
+// figure. Used by spec/package/embed.spec.ts on the packed package, which holds it to the ceiling
+// below. xstate is the app's own (a peer): the figure depends on its version, and is printed with it.
 //
 //   node scripts/browser-bundle-size.mjs [--from <dir>] [--json] [--modules]
 //
@@ -12,10 +13,17 @@
 // module puts in the bundle (esbuild's metafile), largest first: where a cut is to be had.
 import { build } from 'esbuild'
 import { gzipSync } from 'node:zlib'
-import { resolve } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 
 export const BUDGET_BYTES = 25 * 1024
+
+// What the packaging spec holds the bundle to until the budget is met with every xstate of the
+// peer range: measured 2026-12-07 at 25.26 KB with the lowest (5.19.0) and 26.26 KB with the
+// newest (5.33.3), whose own code is 1 KB larger; half a kilobyte above that, so that growth is
+// caught, not waved through. Lower it as the bundle shrinks; never raise it to let a change through.
+export const CEILING_BYTES = 26.75 * 1024
 
 // What docs/embedding.md's web page imports: a device login, run by the package's runner with
 // the package's device login effects, kept in a storage of the page's.
@@ -45,6 +53,13 @@ export async function measure(from) {
   // The modules that put code in the bundle (a module read and then tree-shaken away puts none).
   const contributions = Object.entries(Object.values(result.metafile.outputs)[0].inputs).filter(([, input]) => input.bytesInOutput > 0)
   const inputs = contributions.map(([path]) => path)
+  // The version of the xstate that esbuild bundled (the app's own, with --from).
+  const xstateModule = inputs.find((path) => path.includes('node_modules/xstate/'))
+  const xstateVersion = xstateModule
+    ? /** @type {{ version: string }} */ (
+        JSON.parse(readFileSync(join(root, xstateModule.slice(0, xstateModule.indexOf('node_modules/xstate/')), 'node_modules/xstate/package.json'), 'utf8'))
+      ).version
+    : null
   /** @type {Record<string, number>} minified bytes by module, largest first */
   const modules = Object.fromEntries(contributions.map(([path, input]) => [path, input.bytesInOutput]).sort((a, b) => Number(b[1]) - Number(a[1])))
   /** @type {Record<'xstate' | 'machines' | 'client', number>} */
@@ -55,6 +70,8 @@ export async function measure(from) {
     minified: code.length,
     gzip: gzipSync(code, { level: 9 }).length,
     budget: BUDGET_BYTES,
+    ceiling: CEILING_BYTES,
+    xstateVersion,
     nodeImports: [...new Set(imports.filter((path) => path.startsWith('node:')))],
     xstate: inputs.filter((path) => path.includes('node_modules/xstate/')).length > 0,
     inputs,
@@ -74,7 +91,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     /** @param {number} bytes */
     const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`
     console.log(
-      `device login for the browser (machines + client, xstate included): ${kb(figures.minified)} minified, ${kb(figures.gzip)} gzipped; budget ${kb(figures.budget)}`,
+      `device login for the browser (machines + client, xstate ${figures.xstateVersion} included): ${kb(figures.minified)} minified, ${kb(figures.gzip)} gzipped; budget ${kb(figures.budget)}`,
     )
     const { xstate, machines, client } = figures.parts
     console.log(`minified: xstate ${kb(xstate)}, machines ${kb(machines)}, client ${kb(client)}`)
