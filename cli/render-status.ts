@@ -160,7 +160,7 @@ const reportLines = (words: Words, report: StatusReport, now: Date, verified: Ve
       state: report.processTokenReplacedAt ? replacedLine(words, report.processTokenReplacedAt) : expiry(words, report.processTokenExpiresAt ?? null, now),
     }),
     t('status.line.userToken', { state: userTokenLine(words, userToken, now) }),
-    ...userTokenWarning(words, userToken, now),
+    ...userTokenWarning(words, userToken, now, report.activeSource === 'workspace'),
     ...skewLine(words, verified?.clockSkewMs ?? report.clockSkewMs ?? null),
     t(report.activeSource === 'workspace' ? 'status.daemonUses.workspace' : 'status.daemonUses.global'),
     `  ${report.activePath}`,
@@ -215,12 +215,19 @@ const userTokenLine = (words: Words, at: string | null, now: Date): string => {
   return words.t(left <= 0 ? 'status.userToken.expired' : 'status.userToken.expires', values)
 }
 
-const userTokenWarning = (words: Words, at: string | null, now: Date): string[] => {
+/**
+ * The warning of a user token near or past its end, with the commands that log in again. A
+ * workspace login is logged in again with --workspace: without it, the login would also go to
+ * the global file and replace the global login of another account. The server needs no
+ * --server: a login without one uses the current login's, and says so.
+ */
+const userTokenWarning = (words: Words, at: string | null, now: Date, workspace: boolean): string[] => {
+  const flag = workspace ? ' --workspace' : ''
   switch (userTokenState(at, now)) {
     case 'expired':
-      return [words.t('status.warning.expired')]
+      return [words.t('status.warning.expired', { login: `omicos login${flag}`, pair: `omicos cli login${flag}` })]
     case 'expiresSoon':
-      return [words.t('status.warning.expiresSoon', { left: timeLeft(words, Date.parse(at!) - now.getTime()) })]
+      return [words.t('status.warning.expiresSoon', { left: timeLeft(words, Date.parse(at!) - now.getTime()), login: `omicos login --force${flag}` })]
     default:
       return []
   }

@@ -10,6 +10,8 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { PAIRING_CODE, runCli, startCli, type CliSandbox, type RunningCli } from '../support/cli.js'
 import { finished, pairingSpec, readPairing, waitForPending } from '../support/device-pairing.js'
 import { DEFAULT_USERS } from '../support/server.js'
+import { timeout } from '../support/wait.js'
+import { addAccount } from '../../server/index.js'
 
 const [ada] = DEFAULT_USERS as [{ email: string; password: string }]
 const { ref, sandbox, cliLogin, approve } = pairingSpec(test, { interval: 1 })
@@ -109,6 +111,34 @@ test("an expired login: the `--status` hint, run as printed, logs in again on th
   })
   assert.is(password.code, 0, password.stderr)
   assert.match(password.stderr, `Using ${ref.server.url}, the server of the login here`)
+})
+
+test("an expired workspace login beside another account's global one: the hint, run as printed, logs in the workspace again and leaves the global login", async () => {
+  const box = sandbox()
+  const bob = { email: 'bob@example.com', password: 'bob keeps a workspace 9' }
+  await timeout(addAccount(ref.dataDir, bob.email, bob.password), 15_000, 'adding a user')
+  const password = (user: { email: string; password: string }, args: string[]) =>
+    runCli([...args, '--email', user.email, '--password-stdin'], { cwd: box.workspace, env: box.env, input: user.password, timeoutMs: 20_000 })
+  assert.is((await password(ada, ['login', '--server', ref.server.url])).code, 0)
+  assert.is((await password(bob, ['login', '--server', ref.server.url, '--workspace'])).code, 0)
+  const globalFile = join(box.home, 'cloud_login.json')
+  const workspaceFile = join(box.workspace, '.omicos', 'cloud_login.json')
+  const json = JSON.parse(readFileSync(workspaceFile, 'utf8'))
+  json.user_token_expires_at = new Date(Date.now() - 60_000).toISOString()
+  writeFileSync(workspaceFile, JSON.stringify(json))
+  const globalBefore = readFileSync(globalFile, 'utf8')
+
+  const status = await runCli(['login', '--status'], { cwd: box.workspace, env: box.env, timeoutMs: 15_000 })
+  assert.is(status.code, 1, status.stdout)
+  // A line of --status longer than 80 columns goes on, indented, on the next.
+  const hints = /log in again \(`(omicos login --workspace)` or `(omicos cli login --workspace)`\)/.exec(status.stdout.replace(/\n +/g, ' '))
+  assert.ok(hints, status.stdout)
+  const again = await password(bob, hints![1]!.split(' ').slice(1))
+  assert.is(again.code, 0, again.stderr)
+  assert.match(again.stderr, `Using ${ref.server.url}, the server of the login here`)
+  assert.is(JSON.parse(readFileSync(workspaceFile, 'utf8')).user.email, bob.email)
+  assert.ok(Date.parse(JSON.parse(readFileSync(workspaceFile, 'utf8')).user_token_expires_at) > Date.now(), 'the workspace login renewed')
+  assert.is(readFileSync(globalFile, 'utf8'), globalBefore, "Ada's global login stays byte for byte")
 })
 
 test.run()
