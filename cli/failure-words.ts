@@ -205,9 +205,11 @@ function causeLine(failure: Failure, wording: Wording, words: Words): string {
     case 'retryAfterTooLong':
     case 'metadataNotObject':
     case 'noDeviceAuthorization':
-    case 'noPasswordLogin':
     case 'tokenRejectedAtOnce':
       return t(`failure.${failure.reason}`, { host: hostOf(words, failure.details) })
+    case 'noPasswordLogin':
+      // The pairing with the same server and workspace as the login that was refused.
+      return t('failure.noPasswordLogin', { host: hostOf(words, failure.details), pair: wording.again.replace(/^omicos login\b/, 'omicos cli login') })
     case 'fileGone':
       return t('failure.fileGone', { path: failure.details.path })
     case 'loginRejected':

@@ -230,7 +230,7 @@ export const en = {
   'failure.metadataNotObject': '{{host}} sent authorization server metadata that is not a JSON object',
   'failure.notAdvertised': '{{host}} does not advertise {{field}}: is --server the omicOS auth service?',
   'failure.noDeviceAuthorization': '{{host}} does not offer device authorization (no device_authorization_endpoint)',
-  'failure.noPasswordLogin': '{{host}} does not offer email/password login: use omicos cli login',
+  'failure.noPasswordLogin': '{{host}} does not offer email/password login: pair instead with {{pair}}',
   'failure.tokenRejectedAtOnce': '{{host}} rejected the token it had just issued',
   'failure.malformedHttp': '{{host}} sent a malformed HTTP answer ({{code}})',
   'failure.answerCutShort': '{{host}} closed the connection before its answer was complete',

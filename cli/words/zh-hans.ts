@@ -212,7 +212,7 @@ export const zhHans: Catalog = {
   'failure.metadataNotObject': '{{host}} 发来的授权服务器元数据不是 JSON 对象',
   'failure.notAdvertised': '{{host}} 没有公布 {{field}}：--server 指向的是 omicOS 认证服务吗？',
   'failure.noDeviceAuthorization': '{{host}} 不提供设备授权（没有 device_authorization_endpoint）',
-  'failure.noPasswordLogin': '{{host}} 不提供邮箱/密码登录：请使用 omicos cli login',
+  'failure.noPasswordLogin': '{{host}} 不提供邮箱/密码登录：请改用配对登录：{{pair}}',
   'failure.tokenRejectedAtOnce': '{{host}} 拒绝了它刚刚签发的令牌',
   'failure.malformedHttp': '{{host}} 发来了格式错误的 HTTP 应答（{{code}}）',
   'failure.registrationNotJson': '{{host}} 对注册的应答不是 JSON 对象',

@@ -213,7 +213,7 @@ export const zhHant: Catalog = {
   'failure.metadataNotObject': '{{host}} 發來的授權伺服器元資料不是 JSON 物件',
   'failure.notAdvertised': '{{host}} 沒有公佈 {{field}}：--server 指向的是 omicOS 認證服務嗎？',
   'failure.noDeviceAuthorization': '{{host}} 不提供裝置授權（沒有 device_authorization_endpoint）',
-  'failure.noPasswordLogin': '{{host}} 不提供電子郵件/密碼登入：請使用 omicos cli login',
+  'failure.noPasswordLogin': '{{host}} 不提供電子郵件/密碼登入：請改用配對登入：{{pair}}',
   'failure.tokenRejectedAtOnce': '{{host}} 拒絕了它剛剛簽發的權杖',
   'failure.malformedHttp': '{{host}} 發來了格式錯誤的 HTTP 回應（{{code}}）',
   'failure.registrationNotJson': '{{host}} 對註冊的回應不是 JSON 物件',

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { hostname } from 'node:os'
-import { makeSandbox, runCli, type CliSandbox } from '../support/cli.js'
+import { makeSandbox, PAIRING_CODE, runCli, startCli, type CliSandbox } from '../support/cli.js'
 import { timeout } from '../support/wait.js'
 
 interface Fake {
@@ -57,7 +57,8 @@ async function startFake(): Promise<Fake> {
     }
     if (req.method === 'POST' && req.url === '/token') {
       fake.tokenRequests++
-      await readForm(req)
+      // A server of pairings only: no email and password.
+      if ((await readForm(req)).grant_type === 'password') return json(400, { error: 'unsupported_grant_type' })
       return json(400, { error: 'authorization_pending' })
     }
     json(404, { error: 'not_found' })
@@ -164,6 +165,25 @@ test('the device authorization request carries the process name and the host nam
   assert.is(form.client_id, 'omicos-cli')
   assert.is(form.process_name, 'rna-seq pipeline')
   assert.is(form.hostname, hostname())
+})
+
+test('a server of pairings only, asked for a password login: the hint names the pairing with that server, and run as printed it pairs there', async () => {
+  const login = await runCli(['login', '--server', fake.url, '--email', 'ada@example.com', '--password-stdin'], {
+    cwd: box.workspace,
+    env: box.env,
+    input: 'a password',
+    timeoutMs: 15_000,
+  })
+  assert.is(login.code, 6, login.stderr)
+  const hint = /does not offer email\/password login: pair instead with (omicos cli login --server \S+)$/m.exec(login.stderr)?.[1]
+  assert.is(hint, `omicos cli login --server ${fake.url}`, login.stderr)
+  const pairing = startCli(hint!.split(' ').slice(1), { cwd: box.workspace, env: box.env })
+  try {
+    assert.is((await pairing.waitFor(PAIRING_CODE))[1], 'BCDF-GHJK')
+    assert.is(fake.authorizations.length, 1, 'the pairing asked this server')
+  } finally {
+    pairing.child.kill('SIGKILL')
+  }
 })
 
 test.run()
