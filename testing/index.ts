@@ -329,6 +329,13 @@ export const ok = <O>(value: O): { ok: O } => ({ ok: value })
 export const fail = (error: unknown): { fail: unknown } => ({ fail: error })
 export const hang = 'hang' as const
 
+/**
+ * E as a parameter type TypeScript does not infer from (the built-in NoInfer needs 5.4): so a
+ * script names E by its type argument or its default, not by the few effects it answers,
+ * which would make `script.effects` too few for provideLogin.
+ */
+type NotInferred<E> = [E][E extends unknown ? 0 : never]
+
 /** Answers per effect, in the order the effect is invoked. */
 export type Script<E> = { [K in keyof E]?: ReadonlyArray<Answer<OutputOfEffect<E[K]>, InputOfEffect<E[K]>>> }
 
@@ -365,7 +372,7 @@ export const LOGIN_EFFECTS = [
  * the clock's time. E defaults to a login's effects; a device-only front end scripts
  * `scriptEffects<DeviceLoginEffects>(…)`.
  */
-export function scriptEffects<E extends { [K in keyof E]: AnyEffect } = LoginEffects>(clock: { now(): number }, script: Script<E>): Scripted<E> {
+export function scriptEffects<E extends { [K in keyof E]: AnyEffect } = LoginEffects>(clock: { now(): number }, script: Script<NotInferred<E>>): Scripted<E> {
   const names = new Set<string>([...LOGIN_EFFECTS, ...Object.keys(script)])
   const effects: Record<string, AnyEffect> = {}
   const calls: Record<string, unknown[]> = {}

@@ -104,7 +104,7 @@ import { createNodeActors, readActive } from 'omicos-auth/effects'
 import { runDeviceGrant } from 'omicos-auth/device-grant'
 import { CLIENT_ID, DEFAULT_SCOPE, credentialFileFromLogin, createDeviceLoginEffects, secretSafeInspector, runToEnd } from 'omicos-auth/client'
 import { provideLogin, pairingViewOf, restoreLogin, type LoginEffects, type DeviceLoginEffects, type LoginOutput, type PollInput, type PollResult } from 'omicos-auth/machines'
-import { effect, TestClock } from 'omicos-auth/testing'
+import { effect, ok, scriptEffects, TestClock } from 'omicos-auth/testing'
 
 const options: LoginOptions = { server: 'http://127.0.0.1:1', prompts: false }
 const node = createNodeActors({ home: '/tmp/omicos-home' })
@@ -124,6 +124,9 @@ const shown = pairingViewOf(actor.getSnapshot())?.userCode ?? null
 export const notANumber: number = provideLogin(device)
 // @ts-expect-error a login's context has no such field
 export const noSuchField = actor.getSnapshot().context.noSuchField
+// A script with no type argument stands for a whole login's effects, however few it answers.
+const scripted = scriptEffects(new TestClock(), { checkExisting: [({ now }) => ok({ existing: null, at: now })] })
+export const scriptedLogin = provideLogin(scripted.effects)
 export const used = [login, deviceLogin, resolveCredentials, options, readActive, runDeviceGrant, CLIENT_ID, DEFAULT_SCOPE, credentialFileFromLogin, runToEnd, restoreLogin, describe, other, nodeLogin, shown]
 `
 
