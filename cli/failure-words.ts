@@ -186,6 +186,8 @@ function causeLine(failure: Failure, wording: Wording, words: Words): string {
       const value = d.value === null ? t('value.unsafe') : JSON.stringify(d.value)
       return t('failure.unusableAddress', { option: d.option, value, problem: t(`address.${d.problem}`, { scheme: d.scheme ?? '' }) })
     }
+    case 'unusableProcessId':
+      return t('failure.unusableProcessId', { processId: JSON.stringify(failure.details.processId) })
     case 'wrongCredentials': {
       const text = failure.details.serverText ?? t('failure.wrongCredentials.default')
       return t('failure.wrongCredentials', { text, count: failure.details.attempts })

@@ -124,6 +124,8 @@ export interface FailureDetails {
   unusableAddress: { option: string; value: string | null; problem: AddressProblem; scheme: string | null }
   /** `runDeviceGrant` was given neither metadata nor a server */
   noEndpoints: Record<string, never>
+  /** a front end's `processId` that no server registers (LoginInput.processId says which are) */
+  unusableProcessId: { processId: string }
   // refused
   /** the server said wrong email or password; `serverText` is its own reason, sanitized */
   wrongCredentials: { serverText: string | null; attempts: number }
@@ -301,6 +303,7 @@ export const REASON_KIND: { [R in Exclude<FailureReason, 'described'>]: FailureK
   wrongServer: 'usage',
   unusableAddress: 'usage',
   noEndpoints: 'usage',
+  unusableProcessId: 'usage',
   wrongCredentials: 'refused',
   rateLimited: 'refused',
   pairingDenied: 'refused',

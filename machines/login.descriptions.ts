@@ -7,6 +7,7 @@ export const loginDescriptions: MachineDescriptions = {
   machine:
     'A login, by password or by pairing: the existing login and the files first, then the grant (a child machine), the account, the lock, the process registration and the credential files.',
   states: {
+    checkingInput: 'Checks what the front end gave before anything is read or sent: a process id no server registers ends the login here (usage).',
     checkingExisting:
       'Reads the credential store and checks every file the login will write (before anything goes online): is this account logged in to this server already?',
     verifyingExisting:

@@ -81,6 +81,9 @@ export interface LoginContext {
 
 const lower = (value: string) => value.toLowerCase()
 
+/** The process ids a server registers (docs/server-contract.md): LoginInput.processId. */
+const PROCESS_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/
+
 /** Every token of this login that the server issued, for a compensating revocation. */
 const issuedTokens = (context: LoginContext): TokensToRevoke[] => {
   const tokens = [context.tokens?.refreshToken, context.tokens?.userToken, context.process?.processToken, context.strayProcessToken].filter(
@@ -146,6 +149,7 @@ export const loginMachine = setup({
     },
     isRenewed: (_, result: RenewResult) => result.kind === 'renewed',
     isPasswordLogin: ({ context }) => context.input.method === 'password',
+    isProcessIdUnusable: ({ context }) => !PROCESS_ID.test(context.input.processId),
     holdsIssuedTokens: ({ context }) => context.tokens !== null,
     isGranted: (_, output: GrantOutput) => output.kind === 'granted',
     // The tokens are another account's than the one asked (--email): not a login of that account.
@@ -218,7 +222,7 @@ export const loginMachine = setup({
       error: null,
     }
   },
-  initial: 'checkingExisting',
+  initial: 'checkingInput',
   // Until the server has issued tokens a cancel ends the login at once; after, it revokes them
   // first. States that must finish what they started (the files, a revocation) ignore it;
   // final states stop every child and timer.
@@ -229,6 +233,18 @@ export const loginMachine = setup({
     ],
   },
   states: {
+    // A process id the server would refuse is the front end's bug: said before anything goes
+    // online, not after the user has approved a pairing on another device.
+    checkingInput: {
+      always: [
+        {
+          guard: 'isProcessIdUnusable',
+          target: 'failed',
+          actions: { type: 'fail', params: ({ context }) => failure('unusableProcessId', { processId: context.input.processId }) },
+        },
+        { target: 'checkingExisting' },
+      ],
+    },
     checkingExisting: {
       invoke: {
         id: 'checkExisting',

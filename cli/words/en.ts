@@ -31,6 +31,8 @@ export const en = {
   'address.scheme': 'the scheme must be https (or http on loopback), not {{scheme}}',
   'address.queryOrFragment': 'give the server address without ? or #',
   'failure.noEndpoints': 'the device grant needs either metadata or a server',
+  'failure.unusableProcessId':
+    'process id {{processId}} is not usable: letters, digits and . _ : - only, starting with a letter or digit, at most 128 (a bug in the program that logs in)',
 
   // an email that is not one (the prompt's line, and --email)
   'prompt.notAnEmail': 'not an email address ({{problem}})',

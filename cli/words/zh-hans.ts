@@ -27,6 +27,7 @@ export const zhHans: Catalog = {
   'address.scheme': '协议必须是 https（回环地址可用 http），而不是 {{scheme}}',
   'address.queryOrFragment': '服务器地址中不能带 ? 或 #',
   'failure.noEndpoints': '设备授权需要元数据或服务器地址',
+  'failure.unusableProcessId': '进程 ID {{processId}} 无法使用：只能包含字母、数字和 . _ : -，以字母或数字开头，最多 128 个字符（发起登录的程序有缺陷）',
 
   'prompt.notAnEmail': '不是邮箱地址（{{problem}}）',
   'usage.emailNotAnEmail': '--email {{value}} 不是邮箱地址：{{problem}}',

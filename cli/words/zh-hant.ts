@@ -28,6 +28,7 @@ export const zhHant: Catalog = {
   'address.scheme': '協定必須是 https（回送位址可用 http），而不是 {{scheme}}',
   'address.queryOrFragment': '伺服器位址中不能帶 ? 或 #',
   'failure.noEndpoints': '裝置授權需要元資料或伺服器位址',
+  'failure.unusableProcessId': '程序 ID {{processId}} 無法使用：只能包含字母、數字和 . _ : -，以字母或數字開頭，最多 128 個字元（發起登入的程式有缺陷）',
 
   'prompt.notAnEmail': '不是電子郵件位址（{{problem}}）',
   'usage.emailNotAnEmail': '--email {{value}} 不是電子郵件位址：{{problem}}',

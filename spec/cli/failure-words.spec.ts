@@ -35,6 +35,7 @@ const SAMPLES: { [R in FailureReason]: FailureDetails[R][] } = {
     })),
   ],
   noEndpoints: [{}],
+  unusableProcessId: [{ processId: 'web my page' }],
   wrongCredentials: [
     { serverText: null, attempts: 1 },
     { serverText: 'the account is locked', attempts: 3 },

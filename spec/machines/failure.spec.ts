@@ -39,7 +39,7 @@ test('failure(): the kind comes from the reason, the details as given', () => {
 // that moves to another kind is a change every front end sees, so each is written here.
 test('the kind of every reason, grouped as the exit codes are', () => {
   const byKind: Record<FailureKind, FailureReason[]> = {
-    usage: ['needsTerminal', 'wrongServer', 'unusableAddress', 'noEndpoints'],
+    usage: ['needsTerminal', 'wrongServer', 'unusableAddress', 'noEndpoints', 'unusableProcessId'],
     unreachable: ['network', 'dns', 'connectionRefused', 'tls', 'timeout', 'proxy', 'revocationTimeout'],
     refused: [
       'wrongCredentials',

@@ -147,6 +147,8 @@ const loginOracle: Oracle = (observed) => {
   return judge(observed, (step) => {
     const { event } = step
     if (step.index < 0) {
+      // A process id no server registers ends the login before anything is read or sent.
+      if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(input.processId)) return ending(step, failed('usage', { resumableUntil: null, issuedRevoked: null }))
       expectInput(step, 'checkExisting', { server, method: input.method })
       return { calls: ['checkExisting'] }
     }
@@ -307,6 +309,7 @@ const loginModel: Model = {
     passwordLoginInput({ canPrompt: undefined }),
     passwordLoginInput({ email: null, password: null, canPrompt: true, force: true, revokeTimeoutMs: 1_000, passwordGrant: { maxAttempts: 2 } }),
     deviceLoginInput(),
+    deviceLoginInput({ processId: 'web my page' }),
   ],
   outputs: {
     checkExisting: ({ context }) =>
