@@ -20,10 +20,10 @@ import { parseArgs } from 'node:util'
 export const BUDGET_BYTES = 25 * 1024
 
 // What the packaging spec holds the bundle to until the budget is met with every xstate of the
-// peer range: measured 2026-12-07 at 25.26 KB with the lowest (5.19.0) and 26.26 KB with the
+// peer range: measured 2026-12-07 at 24.85 KB with the lowest (5.19.0) and 25.85 KB with the
 // newest (5.33.3), whose own code is 1 KB larger; half a kilobyte above that, so that growth is
 // caught, not waved through. Lower it as the bundle shrinks; never raise it to let a change through.
-export const CEILING_BYTES = 26.75 * 1024
+export const CEILING_BYTES = 26.35 * 1024
 
 // What docs/embedding.md's web page imports: a device login, run by the package's runner with
 // the package's device login effects, kept in a storage of the page's.

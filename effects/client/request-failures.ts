@@ -1,25 +1,9 @@
-// How a request that got no usable answer becomes a failure: the tables of Node's and undici's
-// error codes (before sending or after, DNS, TLS, llhttp's parse errors) and the failures made
-// of them.
+// How a request that got no usable answer becomes a failure: its error code (Node's and
+// undici's; what each connection code means is connection-codes.ts), llhttp's parse errors,
+// time-outs, and the failures made of them.
+import { connectionKind } from './connection-codes.js'
 import { type EngineError, engineError } from './engine-error.js'
 import { hostOf } from './server-url.js'
-
-// Node/undici error codes of certificate and handshake failures: retrying cannot fix them.
-// The words for every code are the front end's (cli/words/); a code is passed on only when it
-// looks like one, never the library's message (it holds the full URL).
-export const TLS_CODES: ReadonlySet<string> = new Set([
-  'EPROTO',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-])
-
-const TLS_CODE = /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_)/
 
 /** An error as far as its cause chain is read: each link may carry a code, a message, a cause. */
 type Caused = { code?: unknown; message?: unknown; cause?: unknown } | null | undefined
@@ -35,46 +19,10 @@ export const errorCode = (error: unknown): string | undefined => {
   return undefined
 }
 
-const isTlsCode = (code: string | undefined): code is string => Boolean(code && (TLS_CODES.has(code) || TLS_CODE.test(code)))
-
 /** The error code of a failed connection, when it looks like one (`ECONNREFUSED`), else null. */
 export const networkErrorCode = (error: unknown): string | null => {
   const code = errorCode(error)
   return code && /^[A-Z0-9_]{2,40}$/.test(code) ? code : null
-}
-
-// Failures that come before a request is written: nothing reached the server, so a POST may be
-// tried again. Anything else (a reset, a time-out waiting, a cut answer) may come after the
-// server acted on it.
-const BEFORE_SENDING = new Set([
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EAI_NODATA',
-  'EAI_NONAME',
-  'ECONNREFUSED',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  // The connection time limit (effects/node/node-fetch.ts) fires only before the connection is up.
-  'ETIMEDOUT',
-  'UND_ERR_CONNECT_TIMEOUT',
-])
-
-const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NODATA', 'EAI_NONAME'])
-
-// OpenSSL's words when the other end answered something that is no TLS record: an http server.
-const PLAIN_HTTP = /wrong version number|packet length too long|http request/i
-
-const answersPlainHttp = (error: unknown): boolean => {
-  const seen = new Set<unknown>()
-  let current = error as Caused
-  while (current && typeof current === 'object' && !seen.has(current)) {
-    seen.add(current)
-    if (typeof current.message === 'string' && PLAIN_HTTP.test(current.message)) return true
-    if (typeof current.code === 'string' && /WRONG_VERSION_NUMBER|HTTP_REQUEST/.test(current.code)) return true
-    current = current.cause as Caused
-  }
-  return false
 }
 
 /**
@@ -85,12 +33,11 @@ const answersPlainHttp = (error: unknown): boolean => {
  * `acts`: the request is one that can act (a POST), else it never counts as acted on.
  */
 export const connectionFailure = (url: string, error: unknown, sent: boolean, acts: boolean): EngineError => {
-  const code = errorCode(error)
   const host = hostOf(url)
-  if (!sent && isTlsCode(code)) return engineError('tls', { host, code, plainHttp: answersPlainHttp(error), mayHaveReachedServer: false })
-  const details = { host, code: networkErrorCode(error), status: null, mayHaveReachedServer: acts && (sent || !(code && BEFORE_SENDING.has(code))) }
-  if (code && DNS_CODES.has(code)) return engineError('dns', details)
-  return engineError(code === 'ECONNREFUSED' ? 'connectionRefused' : 'network', details)
+  const connection = connectionKind(errorCode(error), error, sent)
+  if (connection.reason === 'tls') return engineError('tls', { host, code: connection.code, plainHttp: connection.plainHttp, mayHaveReachedServer: false })
+  const details = { host, code: networkErrorCode(error), status: null, mayHaveReachedServer: acts && (sent || !connection.beforeSending) }
+  return engineError(connection.reason, details)
 }
 
 // Node's HTTP parser (llhttp) names what it could not parse HPE_*: a header too large, a bad

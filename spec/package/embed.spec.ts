@@ -205,6 +205,12 @@ for (const which of ['lowest', 'newest'] as const) {
       figures.inputs.every((path) => !path.includes('password-grant')),
       'a device login bundles no password grant',
     )
+    // package.json `browser`: Node's connection error codes, which a browser's fetch never gives, stay out.
+    assert.ok(figures.inputs.some((path) => path.endsWith('omicos-auth/dist/effects/client/connection-codes.browser.js')))
+    assert.not.ok(
+      figures.inputs.some((path) => path.endsWith('/connection-codes.js')),
+      "no table of Node's connection codes",
+    )
     assert.ok(
       figures.inputs.some((path) => path.endsWith('omicos-auth/dist/machines/login.machine.js')),
       'from the installed package',
