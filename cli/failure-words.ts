@@ -130,6 +130,15 @@ const lockHeldLine = (words: Words, d: FailureOf<'lockHeld'>['details']): string
   return words.t('store.lock.held', { path: storePath(words, d), who })
 }
 
+/**
+ * The two ways to log in again, with the --server and --workspace of `wording.again` (the
+ * command that ran, or the login in use), so either works as printed.
+ */
+const loginAgain = (wording: Wording): { login: string; pair: string } => {
+  const rest = wording.again.replace(/^omicos (cli )?login\b/, '')
+  return { login: `omicos login${rest}`, pair: `omicos cli login${rest}` }
+}
+
 /** The line for `failure`, in the language of `words` (English by default): its cause, then, where one helps, what to do. */
 export function describeFailure(failure: Failure, wording: Wording, words: Words = english): string {
   const next = nextStep(failure, words)
@@ -197,9 +206,10 @@ function causeLine(failure: Failure, wording: Wording, words: Words): string {
     case 'pairingCodeUnusable':
     case 'pairingExpired':
       return t(`failure.${failure.reason}`, { again: wording.again })
-    case 'pairingRequestsLimited':
     case 'renewRejected':
     case 'renewalLost':
+      return t(`failure.${failure.reason}`, { host: hostOf(words, failure.details), ...loginAgain(wording) })
+    case 'pairingRequestsLimited':
     case 'registrationNotJson':
     case 'registrationProcessId':
     case 'processTokenExpired':
@@ -270,7 +280,7 @@ function causeLine(failure: Failure, wording: Wording, words: Words): string {
       return t('failure.tokenTooLong', { host: hostOf(words, failure.details), field: failure.details.field, max: failure.details.maxLength })
     case 'renewAnswerRefused':
     case 'renewAnswerRefusedSpent':
-      return t(`failure.${failure.reason}`, { answer: describeFailure(failure.details.answer, wording, words) })
+      return t(`failure.${failure.reason}`, { answer: describeFailure(failure.details.answer, wording, words), ...loginAgain(wording) })
     case 'serverRefused':
     case 'registrationServerError':
     case 'registrationRefused': {

@@ -22,8 +22,11 @@ export function renderStatus(
   const words = opts.words ?? english
   const { t } = words
   const now = opts.now ?? new Date()
+  // Logging in again as a hint says: with --workspace for a workspace's login, which would
+  // otherwise go to the global file too and replace another account's global login there.
+  const again = output.report?.loggedIn && output.report.activeSource === 'workspace' ? 'omicos login --workspace' : 'omicos login'
   if (output.kind === 'failed') {
-    const message = describeFailure(output.failure, { again: 'omicos login', serverFlag: opts.serverFlag, wrongServerHint: 'status' })
+    const message = describeFailure(output.failure, { again, serverFlag: opts.serverFlag, wrongServerHint: 'status' })
     const code = exitCodeFor(output.failure.kind)
     // What the files say stays on show when only the server's part failed (--verify).
     const local = output.report?.loggedIn ? output.report : null
@@ -31,7 +34,7 @@ export function renderStatus(
       const fields = local ? { ...statusJson(local, null, now), proxy: null } : NO_STATUS
       return { stdout: [jsonLine({ ...envelope(command, 'status', 'failed', code, jsonError(output.failure, message)), ...fields })], stderr: [], code }
     }
-    const line = describeFailure(output.failure, { again: 'omicos login', serverFlag: opts.serverFlag, wrongServerHint: 'status' }, words)
+    const line = describeFailure(output.failure, { again, serverFlag: opts.serverFlag, wrongServerHint: 'status' }, words)
     return { stdout: local ? reportLines(words, local, now) : [], stderr: [t('line.error', { line })], code }
   }
   const { report, verified } = output
@@ -63,11 +66,7 @@ export function renderStatus(
   }
   const lines = [...summaryLines(words, report, now, output.renewed), ...reportLines(words, report, now, verified ?? null)]
   if (verified) {
-    lines.push(
-      verified.kind === 'valid'
-        ? t('status.online.valid')
-        : t('status.online.failed', { line: describeFailure(verified.failure, { again: 'omicos login' }, words) }),
-    )
+    lines.push(verified.kind === 'valid' ? t('status.online.valid') : t('status.online.failed', { line: describeFailure(verified.failure, { again }, words) }))
   }
   lines.push(proxyLine(words, proxy.facts))
   return { stdout: lines.flatMap((line) => line.split('\n')).flatMap((line) => fitted(line, WIDTH)), stderr: [], code }

@@ -54,11 +54,11 @@ export const en = {
   'failure.pairingDenied': 'pairing was declined on the other device',
   'failure.pairingCodeUnusable': 'the pairing code can no longer be used (it may have been approved and the answer lost): run `{{again}}` again',
   'failure.pairingRequestsLimited': '{{host}} is refusing new pairing requests for now (too many); try again later',
-  'failure.renewRejected': '{{host}} no longer accepts this login and it could not be renewed: log in again (`omicos login` or `omicos cli login`)',
+  'failure.renewRejected': '{{host}} no longer accepts this login and it could not be renewed: log in again (`{{login}}` or `{{pair}}`)',
   'failure.loginRejected': '{{host}} no longer accepts this login ({{status}}): run omicos login --force',
   'failure.registrationUnauthorized': "{{host}} does not accept this login's user token to register the process (HTTP {{status}})",
   'failure.renewalLost':
-    '{{host}} no longer accepts this login: an earlier renewal of it was cut short after sending its refresh token, and its answer was lost: log in again (`omicos login` or `omicos cli login`)',
+    '{{host}} no longer accepts this login: an earlier renewal of it was cut short after sending its refresh token, and its answer was lost: log in again (`{{login}}` or `{{pair}}`)',
 
   // local_files
   'failure.fileGone': '{{path}} is gone: run omicos login',
@@ -246,7 +246,7 @@ export const en = {
   'failure.tokenTooLong': '{{host}} sent a {{field}} longer than {{max}} characters',
   'failure.renewAnswerRefused': '{{answer}}; the user token it carried was revoked and the login is kept as it was',
   'failure.renewAnswerRefusedSpent':
-    '{{answer}}; the server had already replaced the stored refresh token, and what its answer carried was revoked: log in again (`omicos login` or `omicos cli login`)',
+    '{{answer}}; the server had already replaced the stored refresh token, and what its answer carried was revoked: log in again (`{{login}}` or `{{pair}}`)',
   'failure.noTokenResponse': 'no token response',
 
   // internal

@@ -46,10 +46,10 @@ export const zhHans: Catalog = {
   'failure.pairingDenied': '另一台设备拒绝了此次配对',
   'failure.pairingCodeUnusable': '该配对码已无法使用（可能已被批准，但应答丢失了）：请重新运行 `{{again}}`',
   'failure.pairingRequestsLimited': '{{host}} 暂时拒绝新的配对请求（请求过多）；请稍后再试',
-  'failure.renewRejected': '{{host}} 不再接受此登录，且无法续期：请重新登录（`omicos login` 或 `omicos cli login`）',
+  'failure.renewRejected': '{{host}} 不再接受此登录，且无法续期：请重新登录（`{{login}}` 或 `{{pair}}`）',
   'failure.loginRejected': '{{host}} 不再接受此登录（{{status}}）：请运行 omicos login --force',
   'failure.registrationUnauthorized': '{{host}} 不接受此登录的用户令牌来注册进程（HTTP {{status}}）',
-  'failure.renewalLost': '{{host}} 不再接受此登录：之前的一次续期在发送刷新令牌后中断，服务器的应答丢失了：请重新登录（`omicos login` 或 `omicos cli login`）',
+  'failure.renewalLost': '{{host}} 不再接受此登录：之前的一次续期在发送刷新令牌后中断，服务器的应答丢失了：请重新登录（`{{login}}` 或 `{{pair}}`）',
 
   'failure.fileGone': '{{path}} 已不存在：请运行 omicos login',
   'failure.storedLoginGone': '此处保存的登录已不存在',
@@ -225,7 +225,7 @@ export const zhHans: Catalog = {
   'failure.accountEmailUnusable': '{{host}} 发来的账户邮箱看起来不是邮箱地址',
   'failure.tokenTooLong': '{{host}} 发来的 {{field}} 超过 {{max}} 个字符',
   'failure.renewAnswerRefused': '{{answer}}；其中携带的用户令牌已被吊销，登录保持原样',
-  'failure.renewAnswerRefusedSpent': '{{answer}}；服务器已替换了保存的刷新令牌，其应答中携带的令牌已被吊销：请重新登录（`omicos login` 或 `omicos cli login`）',
+  'failure.renewAnswerRefusedSpent': '{{answer}}；服务器已替换了保存的刷新令牌，其应答中携带的令牌已被吊销：请重新登录（`{{login}}` 或 `{{pair}}`）',
   'failure.noTokenResponse': '没有令牌应答',
 
   'failure.effectException': '{{effect}} 步骤中出现意外故障（程序缺陷）：{{message}}（请加上 --trace 运行并报告）',

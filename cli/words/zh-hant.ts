@@ -47,10 +47,10 @@ export const zhHant: Catalog = {
   'failure.pairingDenied': '另一臺裝置拒絕了此次配對',
   'failure.pairingCodeUnusable': '該配對碼已無法使用（可能已被批准，但回應丟失了）：請重新執行 `{{again}}`',
   'failure.pairingRequestsLimited': '{{host}} 暫時拒絕新的配對請求（請求過多）；請稍後再試',
-  'failure.renewRejected': '{{host}} 不再接受此登入，且無法續期：請重新登入（`omicos login` 或 `omicos cli login`）',
+  'failure.renewRejected': '{{host}} 不再接受此登入，且無法續期：請重新登入（`{{login}}` 或 `{{pair}}`）',
   'failure.loginRejected': '{{host}} 不再接受此登入（{{status}}）：請執行 omicos login --force',
   'failure.registrationUnauthorized': '{{host}} 不接受此登入的使用者權杖來註冊程序（HTTP {{status}}）',
-  'failure.renewalLost': '{{host}} 不再接受此登入：之前的一次續期在傳送重新整理權杖後中斷，伺服器的回應丟失了：請重新登入（`omicos login` 或 `omicos cli login`）',
+  'failure.renewalLost': '{{host}} 不再接受此登入：之前的一次續期在傳送重新整理權杖後中斷，伺服器的回應丟失了：請重新登入（`{{login}}` 或 `{{pair}}`）',
 
   'failure.fileGone': '{{path}} 已不存在：請執行 omicos login',
   'failure.storedLoginGone': '此處儲存的登入已不存在',
@@ -226,7 +226,7 @@ export const zhHant: Catalog = {
   'failure.accountEmailUnusable': '{{host}} 發來的帳戶電子郵件看起來不是電子郵件位址',
   'failure.tokenTooLong': '{{host}} 發來的 {{field}} 超過 {{max}} 個字元',
   'failure.renewAnswerRefused': '{{answer}}；其中攜帶的使用者權杖已被撤銷，登入保持原樣',
-  'failure.renewAnswerRefusedSpent': '{{answer}}；伺服器已替換了儲存的重新整理權杖，其回應中攜帶的權杖已被撤銷：請重新登入（`omicos login` 或 `omicos cli login`）',
+  'failure.renewAnswerRefusedSpent': '{{answer}}；伺服器已替換了儲存的重新整理權杖，其回應中攜帶的權杖已被撤銷：請重新登入（`{{login}}` 或 `{{pair}}`）',
   'failure.noTokenResponse': '沒有權杖回應',
 
   'failure.effectException': '{{effect}} 步驟中出現意外故障（程式缺陷）：{{message}}（請加上 --trace 執行並報告）',

@@ -332,6 +332,24 @@ test('every word of the English catalog is used, by a failure or by name in cli/
   assert.equal(unused, [], 'words nothing uses')
 })
 
+test('log in again, as printed: with the --server and --workspace of the command that ran or of the login in use', () => {
+  const rejected: Failure = { kind: 'refused', reason: 'renewRejected', details: { host: '127.0.0.1:4000' } }
+  const lost: Failure = { kind: 'refused', reason: 'renewalLost', details: { host: '127.0.0.1:4000' } }
+  const spent: Failure = {
+    kind: 'bad_response',
+    reason: 'renewAnswerRefusedSpent',
+    details: { answer: { kind: 'bad_response', reason: 'tokenTypeNotBearer', details: { host: '127.0.0.1:4000' } } },
+  }
+  for (const failure of [rejected, lost, spent]) {
+    assert.match(describeFailure(failure, { again: 'omicos login' }), /log in again \(`omicos login` or `omicos cli login`\)$/)
+    assert.match(describeFailure(failure, { again: 'omicos login --workspace' }), /log in again \(`omicos login --workspace` or `omicos cli login --workspace`\)$/)
+    assert.match(
+      describeFailure(failure, { again: 'omicos cli login --server http://127.0.0.1:4000' }),
+      /log in again \(`omicos login --server http:\/\/127\.0\.0\.1:4000` or `omicos cli login --server http:\/\/127\.0\.0\.1:4000`\)$/,
+    )
+  }
+})
+
 test('network time-outs: the time named is a limit, never what was left of the command; each has a next step', async () => {
   const timeout = (afterMs: number | null, deadline: boolean, reading = false): Failure => ({
     kind: 'unreachable',
