@@ -12,6 +12,7 @@
 import { createActor, type Actor, type ActorOptions, type AnyActorLogic, type EventFromLogic, type Snapshot } from 'xstate'
 import type { deviceGrantMachine } from './device-grant.machine.js'
 import { secretSafeInspector, type Inspector } from './inspection.js'
+import type { LoginInput } from './login.contract.js'
 import type { loginMachine } from './login.machine.js'
 
 type Clock = NonNullable<ActorOptions<AnyActorLogic>['clock']>
@@ -31,7 +32,7 @@ export interface RestoreOptions {
 interface PersistedMachine {
   status?: unknown
   value?: unknown
-  context?: { pairing?: unknown }
+  context?: { pairing?: unknown; input?: Record<string, unknown> }
   children?: Record<string, { snapshot?: PersistedMachine } | undefined>
 }
 
@@ -40,13 +41,27 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
 const waitsForApproval = (snapshot: PersistedMachine): boolean => isObject(snapshot.value) && 'awaitingApproval' in snapshot.value
 
 /**
+ * What makes a kept login the one asked for: the same server, way, process and account. The
+ * names shown to the approver are not: the kept ones were shown, and stay.
+ */
+const SAME_LOGIN = ['server', 'method', 'processId', 'email'] as const
+
+const isLoginFor = (snapshot: PersistedMachine, input: LoginInput): boolean => {
+  const kept = snapshot.context?.input
+  return isObject(kept) && SAME_LOGIN.every((key) => (kept[key] ?? null) === (input[key] ?? null))
+}
+
+/**
  * Whether `persisted` is a login or a device grant that waits for approval: the only snapshots
  * `restoreLogin` takes. A login waits while its grant does and it holds the pairing it shows.
+ * Given the `input` a front end would start a login with, also whether the kept login is that
+ * one: a login kept for another server, process or account is not resumed in its place.
  */
-export const canRestore = (persisted: unknown): boolean => {
+export const canRestore = (persisted: unknown, input?: LoginInput): boolean => {
   if (!isObject(persisted)) return false
   const snapshot = persisted as PersistedMachine
   if (snapshot.status !== 'active') return false
+  if (input && !isLoginFor(snapshot, input)) return false
   if (waitsForApproval(snapshot)) return true
   const grant = snapshot.children?.grant?.snapshot
   return snapshot.value === 'deviceGrant' && Boolean(snapshot.context?.pairing) && grant !== undefined && grant.status === 'active' && waitsForApproval(grant)

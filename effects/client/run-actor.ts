@@ -15,7 +15,7 @@ import {
 } from 'xstate'
 import type { LoginInput, LoginOutput } from '../../machines/login.contract.js'
 import type { loginMachine } from '../../machines/login.machine.js'
-import { restoreLogin } from '../../machines/restore.js'
+import { canRestore, restoreLogin } from '../../machines/restore.js'
 import type { Inspector } from '../../machines/inspection.js'
 import { safeInspect } from './safe-inspector.js'
 
@@ -72,12 +72,17 @@ export interface ResumableLoginOptions extends RunOptions {
 /**
  * Runs a login to its end, keeping it in `store` while it waits for approval; a cancelled one
  * that the machine says can be resumed (`resumableUntil`) stays kept, any other ending drops it.
- * A kept login that no longer restores is dropped and started afresh.
+ * A kept login that no longer restores, or was kept for another server, process id or account
+ * than `input` asks for, is dropped and the login asked for starts.
  */
 export async function runResumableLogin(options: ResumableLoginOptions): Promise<LoginOutput> {
   const { store, logic } = options
   if (options.fresh) await store.remove()
-  const kept = options.fresh ? null : await store.read()
+  const stored = options.fresh ? null : await store.read()
+  // A login kept for another server, process or account (the page's settings changed since) is
+  // not the one asked for: it is dropped, and the login asked for starts.
+  const kept = stored && canRestore(stored, options.input) ? stored : null
+  if (stored && !kept) await store.remove()
   const inspect = safeInspect(options.inspect)
   const clock = options.clock ? { clock: options.clock } : {}
   let actor: Actor<LoginLogic> | null = null

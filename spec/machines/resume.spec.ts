@@ -208,6 +208,43 @@ test('the runner takes a clock: a login cancelled while waiting resumes on the n
   assert.is(kept, null, 'a finished login is dropped')
 })
 
+test('a login kept for another server, process id or account is not the one asked for; the names shown are not asked', async () => {
+  const persisted = await persistedAfter(7_000, [pending])
+  assert.ok(canRestore(persisted, input))
+  assert.ok(canRestore(persisted, { ...input, name: 'renamed', hostname: 'lab-2' }), 'the kept names were shown, and stay')
+  assert.not.ok(canRestore(persisted, { ...input, server: 'https://other.example' }))
+  assert.not.ok(canRestore(persisted, { ...input, processId: 'local-ws2' }))
+  assert.not.ok(canRestore(persisted, { ...input, email: 'else@example.com' }))
+  assert.not.ok(canRestore(persisted, { ...input, method: 'password' }))
+})
+
+test('the runner drops a login kept for another server and starts the one asked for', async () => {
+  let kept: Snapshot<unknown> | null = await persistedAfter(7_000, [pending])
+  const store: SnapshotStore = {
+    read: async () => kept,
+    write: async (snapshot) => void (kept = JSON.parse(JSON.stringify(snapshot)) as Snapshot<unknown>),
+    remove: async () => void (kept = null),
+  }
+  const other = { ...input, server: 'https://other.example' }
+  const clock = new TestClock(EPOCH + 8_000)
+  const fx = script(clock, [granted])
+  let resumed = false
+  const run = runResumableLogin({ logic: provideDeviceLogin(fx.effects), input: other, store, now: () => clock.now(), clock, onResume: () => (resumed = true) })
+  await advanceClock(clock, 5_000)
+  assert.not.ok(resumed)
+  assert.equal(
+    fx.calls.requestCode.map((call) => call.server),
+    [other.server],
+    'a new code, from the server asked',
+  )
+  assert.equal(
+    fx.calls.pollToken.map((call) => call.server),
+    [other.server],
+  )
+  assert.is((await within(run)).kind, 'loggedIn')
+  assert.is(kept, null)
+})
+
 test('the driver names a nested state by its path, as a snapshot value reads', async () => {
   assert.is(stateName({ awaitingApproval: 'waiting' }), 'awaitingApproval.waiting')
   assert.is(stateName({ awaitingApproval: {} }), 'awaitingApproval')
