@@ -60,6 +60,18 @@ export interface DeviceGrantContext {
  */
 export type DeviceGrantEvent = { type: 'user.cancel' } | { type: 'app.resume'; now: number }
 
+/**
+ * The times a restored grant recorded, on the clock it is restored on. A clock behind the
+ * latest of them (another machine's, or one set back) cannot say how much time has passed:
+ * they move back with it, as if none had, so the difference neither puts off the next poll
+ * nor lengthens the code's life (the server's answer still ends a code that has run out).
+ */
+const onClockOf = (context: DeviceGrantContext, now: number): Pick<DeviceGrantContext, 'now' | 'deadline' | 'lastPollAt'> => {
+  const back = Math.max(0, Math.max(context.now, context.lastPollAt ?? context.now) - now)
+  const moved = (time: number | null) => (time === null ? null : time - back)
+  return { now: context.now - back, deadline: moved(context.deadline), lastPollAt: moved(context.lastPollAt) }
+}
+
 const pairingOf = (context: DeviceGrantContext): PairingView => ({
   userCode: context.userCode!,
   verificationUri: context.verificationUri!,
@@ -193,13 +205,16 @@ export const deviceGrantMachine = setup({
     expire: assign({ error: () => endingOf('expired') }),
     takeResumeTime: assign((_, now: number) => ({ now })),
     // Restored while waiting: the poll that was due stays due when it was, or goes at once if that has passed.
-    resumeWaiting: assign(({ context }, now: number) => ({ now, waitMs: Math.max(0, context.now + context.waitMs - now) })),
+    resumeWaiting: assign(({ context }, now: number) => {
+      const times = onClockOf(context, now)
+      return { ...times, now, waitMs: Math.max(0, times.now + context.waitMs - now) }
+    }),
     // Restored while a poll was out: its answer is lost (restore.ts drops the request), so the
     // next poll goes an interval after it was sent, as after any answer.
-    resumeAfterLostPoll: assign(({ context }, now: number) => ({
-      now,
-      waitMs: Math.max(0, (context.lastPollAt ?? context.now) + context.intervalMs - now),
-    })),
+    resumeAfterLostPoll: assign(({ context }, now: number) => {
+      const times = onClockOf(context, now)
+      return { ...times, now, waitMs: Math.max(0, (times.lastPollAt ?? times.now) + context.intervalMs - now) }
+    }),
     fail: takeFailure(),
     cancel: assign({ error: () => failure('cancelled', { flow: 'pairing' }) }),
     // Spent or dead either way: a login that can be resumed keeps the snapshot taken while it waited, not this one.

@@ -161,6 +161,29 @@ test('restored just before the deadline: the deadline still ends it, from the re
   assert.is(output.kind === 'failed' && output.failure.kind, 'expired')
 })
 
+for (const [what, ms, polls] of [
+  ['waiting', 7_000, [pending]],
+  ['with a poll in flight', 12_000, [pending, hang]],
+] as const) {
+  test(`restored ${what} on a clock an hour behind the snapshot's: the next poll within an interval, the code no longer-lived`, async () => {
+    const persisted = await persistedAfter(ms, [...polls])
+    const behind = -3_600_000
+    const resumed = await restoreAt(persisted, behind, [pending, hang])
+    // As if no time had passed since the latest time the snapshot recorded (the answer at 5 s,
+    // or the poll sent at 10 s): the next poll an interval after the restore.
+    await resumed.pollsAt(behind + 5_000)
+    // What the code had left at that latest time, from the restore.
+    const left = ms === 7_000 ? 600_000 - 5_000 : 600_000 - 10_000
+    const pairing = resumed.driver.actor.getSnapshot().context.pairing
+    assert.is(pairing?.deadline, EPOCH + behind + left, 'the deadline shown')
+    await resumed.driver.advance(EPOCH + behind + left - 1 - resumed.driver.clock.now())
+    assert.is(resumed.driver.actor.getSnapshot().status, 'active')
+    await resumed.driver.advance(1)
+    const output = resumed.driver.actor.getSnapshot().output as LoginOutput
+    assert.equal(output.kind === 'failed' && output.failure.reason, 'pairingExpired')
+  })
+}
+
 test('a snapshot that does not wait for approval is refused: nothing would run twice', async () => {
   const clock = new TestClock(EPOCH)
   const fx = script(clock, [], { requestCode: [hang] })
