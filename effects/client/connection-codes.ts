@@ -1,7 +1,10 @@
-// What a failed connection's error code means, by the codes Node and undici give (a browser's
-// fetch gives none: `TypeError: Failed to fetch`). A bundle for the browser takes
-// connection-codes.browser.ts instead (package.json `browser`), which knows no code: the tables
-// below are then never shipped to a page, where they would match nothing.
+// What a request that failed without a usable answer becomes, by the error codes Node, undici
+// and llhttp give (a browser's fetch gives none: `TypeError: Failed to fetch`). A bundle for the
+// browser takes connection-codes.browser.ts instead (package.json `browser`), which knows no
+// code: the tables below are then never shipped to a page, where they would match nothing.
+import { engineError, type EngineError } from './engine-error.js'
+import { errorCode, isParseErrorCode, malformedHttp, networkErrorCode, timedOut } from './request-failures.js'
+import { hostOf } from './server-url.js'
 
 // Node/undici error codes of certificate and handshake failures: retrying cannot fix them.
 // The words for every code are the front end's (cli/words/); a code is passed on only when it
@@ -72,4 +75,47 @@ export const connectionKind = (code: string | undefined, error: unknown, sent: b
   const beforeSending = Boolean(code && BEFORE_SENDING.has(code))
   if (code && DNS_CODES.has(code)) return { reason: 'dns', beforeSending }
   return { reason: code === 'ECONNREFUSED' ? 'connectionRefused' : 'network', beforeSending }
+}
+
+/**
+ * A connection failure as data: `tls` for certificate and handshake failures (retrying cannot
+ * fix a certificate; the way out is to trust the server's CA, or, when the server speaks plain
+ * http, `plainHttp`), `dns` for a host not found, `connectionRefused`, else `network`.
+ * `sent`: the request was written already, so any failure may come after the server acted on it;
+ * `acts`: the request is one that can act (a POST), else it never counts as acted on.
+ */
+export const connectionFailure = (url: string, error: unknown, sent: boolean, acts: boolean): EngineError => {
+  const host = hostOf(url)
+  const connection = connectionKind(errorCode(error), error, sent)
+  if (connection.reason === 'tls') return engineError('tls', { host, code: connection.code, plainHttp: connection.plainHttp, mayHaveReachedServer: false })
+  const details = { host, code: networkErrorCode(error), status: null, mayHaveReachedServer: acts && (sent || !connection.beforeSending) }
+  return engineError(connection.reason, details)
+}
+
+/**
+ * A request that failed: where it went, whether it was written (`sent`: the answer was being
+ * read) and can act (a POST), and whether its own time limit (`timeoutMs`, cut short by the
+ * shared deadline when `byDeadline`) ended it.
+ */
+export interface Exchange {
+  url: string
+  sent: boolean
+  acts: boolean
+  expired: boolean
+  timeoutMs: number
+  byDeadline: boolean
+}
+
+/**
+ * What a request that failed becomes (a cancel and a too large body are the caller's): an answer
+ * llhttp could not parse, an answer cut short, a time-out, else a connection failure.
+ */
+export const exchangeFailure = (error: unknown, exchange: Exchange): EngineError => {
+  const { url, sent, acts } = exchange
+  const code = errorCode(error)
+  if (isParseErrorCode(code)) return malformedHttp(url, code, acts)
+  // The answer began and stopped short of what it announced: the server's doing, not the network's.
+  if (sent && code === 'ERR_STREAM_PREMATURE_CLOSE') return engineError('answerCutShort', { host: hostOf(url), mayHaveReachedServer: acts })
+  if (exchange.expired) return timedOut(url, exchange.timeoutMs, acts, sent, exchange.byDeadline)
+  return connectionFailure(url, error, sent, acts)
 }

@@ -1,9 +1,10 @@
 // The one door to the network (requestJson): how a request is sent and its answer read.
-// What a failed request becomes is request-failures.ts; the body is read by capped-body.ts.
+// What a failed request becomes is connection-codes.ts; the body is read by capped-body.ts.
 import { EngineError, engineError } from './engine-error.js'
 import { BodyTooLarge, MAX_BODY_BYTES, readCapped } from './capped-body.js'
 import { holdSecrets } from './held-secrets.js'
-import { cancelled, connectionFailure, errorCode, isParseErrorCode, malformedHttp, timedOut } from './request-failures.js'
+import { exchangeFailure } from './connection-codes.js'
+import { cancelled, timedOut } from './request-failures.js'
 import { hostOf } from './server-url.js'
 
 /**
@@ -113,10 +114,7 @@ export const requestJson = async (deps: HttpDeps, url: string, options: RequestO
       if (signal?.aborted) throw cancelled()
       // The Node fetch words what only it knows: a proxy that failed, a CA bundle that is unusable.
       if (error instanceof EngineError) throw error
-      const code = errorCode(error)
-      if (isParseErrorCode(code)) throw malformedHttp(url, code, acts)
-      if (expired) throw timedOut(url, timeoutMs, acts, false, byDeadline)
-      throw connectionFailure(url, error, false, acts)
+      throw exchangeFailure(error, { url, sent: false, acts, expired, timeoutMs, byDeadline })
     }
     const { status } = response
     // A browser's fetch shows a manual redirect as an opaque answer with status 0.
@@ -137,12 +135,7 @@ export const requestJson = async (deps: HttpDeps, url: string, options: RequestO
         throw engineError('tooLarge', { host, maxBytes: MAX_BODY_BYTES })
       }
       if (signal?.aborted) throw cancelled()
-      const code = errorCode(error)
-      if (isParseErrorCode(code)) throw malformedHttp(url, code, acts)
-      // The answer began and stopped short of what it announced: the server's doing, not the network's.
-      if (code === 'ERR_STREAM_PREMATURE_CLOSE') throw engineError('answerCutShort', { host, mayHaveReachedServer: acts })
-      if (expired) throw timedOut(url, timeoutMs, acts, true, byDeadline)
-      throw connectionFailure(url, error, true, acts)
+      throw exchangeFailure(error, { url, sent: true, acts, expired, timeoutMs, byDeadline })
     }
     if (text.trim() === '' && options.allowEmpty) return { status, headers: response.headers, body: null }
     // An error page from a proxy in front of the server is not a protocol answer: its status says enough.

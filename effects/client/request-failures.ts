@@ -1,7 +1,5 @@
-// How a request that got no usable answer becomes a failure: its error code (Node's and
-// undici's; what each connection code means is connection-codes.ts), llhttp's parse errors,
-// time-outs, and the failures made of them.
-import { connectionKind } from './connection-codes.js'
+// The parts of a failed request's failure: its error code (Node's and undici's; what a failed
+// exchange becomes, by its code, is connection-codes.ts), llhttp's parse errors, time-outs.
 import { type EngineError, engineError } from './engine-error.js'
 import { hostOf } from './server-url.js'
 
@@ -23,21 +21,6 @@ export const errorCode = (error: unknown): string | undefined => {
 export const networkErrorCode = (error: unknown): string | null => {
   const code = errorCode(error)
   return code && /^[A-Z0-9_]{2,40}$/.test(code) ? code : null
-}
-
-/**
- * A connection failure as data: `tls` for certificate and handshake failures (retrying cannot
- * fix a certificate; the way out is to trust the server's CA, or, when the server speaks plain
- * http, `plainHttp`), `dns` for a host not found, `connectionRefused`, else `network`.
- * `sent`: the request was written already, so any failure may come after the server acted on it;
- * `acts`: the request is one that can act (a POST), else it never counts as acted on.
- */
-export const connectionFailure = (url: string, error: unknown, sent: boolean, acts: boolean): EngineError => {
-  const host = hostOf(url)
-  const connection = connectionKind(errorCode(error), error, sent)
-  if (connection.reason === 'tls') return engineError('tls', { host, code: connection.code, plainHttp: connection.plainHttp, mayHaveReachedServer: false })
-  const details = { host, code: networkErrorCode(error), status: null, mayHaveReachedServer: acts && (sent || !connection.beforeSending) }
-  return engineError(connection.reason, details)
 }
 
 // Node's HTTP parser (llhttp) names what it could not parse HPE_*: a header too large, a bad
