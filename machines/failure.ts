@@ -4,6 +4,8 @@
 // effects/client/ is a sentence for a person: the CLI words a failure from its reason and
 // details (cli/words/), and so can any other front end. Details never hold a token, a
 // password or a device code; text a server sent is there only after the sanitizer.
+import { NODE_REASON_KIND } from './node-reasons.js'
+
 export type FailureKind =
   | 'usage' //         2: bad or conflicting options, input needed and no terminal
   | 'unreachable' //   3: DNS, refused, timeout, TLS, after the allowed retries
@@ -297,6 +299,15 @@ export type FailureOf<R extends FailureReason> = { kind: FailureKind; reason: R;
 /** A failure, narrowed by `switch (failure.reason)`. */
 export type Failure = { [R in FailureReason]: FailureOf<R> }[FailureReason]
 
+// The kinds of the reasons only the Node effects give (the environment, the prompts, the
+// credential store's files and locks) are in node-reasons.ts, which a browser bundle replaces
+// with an empty table (package.json `browser`): a page never meets those reasons, and their
+// names are a sixth of the table. Everywhere else (Node, the CLI, the specs) the table is whole.
+type NodeReason = keyof typeof NODE_REASON_KIND
+
+// A reason of node-reasons.ts that FailureDetails does not name fails to compile here.
+const NODE_KIND: { [R in NodeReason]: R extends FailureReason ? FailureKind : never } = NODE_REASON_KIND
+
 /** The kind of each reason (`described` takes the kind it is given). */
 export const REASON_KIND: { [R in Exclude<FailureReason, 'described'>]: FailureKind } = {
   needsTerminal: 'usage',
@@ -312,8 +323,6 @@ export const REASON_KIND: { [R in Exclude<FailureReason, 'described'>]: FailureK
   renewRejected: 'refused',
   loginRejected: 'refused',
   registrationUnauthorized: 'refused',
-  renewalLost: 'refused',
-  fileGone: 'local_files',
   storedLoginGone: 'local_files',
   storageRefused: 'local_files',
   pairingExpired: 'expired',
@@ -358,20 +367,7 @@ export const REASON_KIND: { [R in Exclude<FailureReason, 'described'>]: FailureK
   noTokenResponse: 'bad_response',
   effectException: 'internal',
   cancelled: 'cancelled',
-  unusableProxy: 'usage',
-  unusableCaBundle: 'usage',
-  passwordStdin: 'usage',
-  revocationsKept: 'unreachable',
-  removedWhileUsed: 'local_files',
-  renewalInFlight: 'local_files',
-  fileNoHome: 'usage',
-  workspaceUnusable: 'usage',
-  fileUnsafe: 'local_files',
-  fileIo: 'local_files',
-  fileInvalid: 'local_files',
-  lockHeld: 'local_files',
-  lockLost: 'local_files',
-  lockPairing: 'local_files',
+  ...NODE_KIND,
 }
 
 /** Every reason, for a front end's catalog to be checked against. */

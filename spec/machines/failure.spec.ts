@@ -1,4 +1,6 @@
 // How an effect's rejection becomes a machine's failure, and what a missing effect says.
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createActor, toPromise, type AnyActorLogic } from 'xstate'
@@ -21,6 +23,8 @@ import {
   type FailureReason,
 } from '../../machines/index.js'
 import { EngineError } from '../../effects/client/engine-error.js'
+import { NODE_REASON_KIND } from '../../machines/node-reasons.js'
+import { NODE_REASON_KIND as BROWSER_NODE_REASON_KIND } from '../../machines/node-reasons.browser.js'
 import { withTimeout } from '../support/machine-harness.js'
 
 test('failure(): the kind comes from the reason, the details as given', () => {
@@ -50,7 +54,6 @@ test('the kind of every reason, grouped as the exit codes are', () => {
       'renewRejected',
       'loginRejected',
       'registrationUnauthorized',
-      'renewalLost',
     ],
     expired: ['pairingExpired'],
     bad_response: [
@@ -87,15 +90,16 @@ test('the kind of every reason, grouped as the exit codes are', () => {
       'tokenRejectedAtOnce',
       'noTokenResponse',
     ],
-    local_files: ['fileGone', 'storedLoginGone', 'storageRefused'],
+    local_files: ['storedLoginGone', 'storageRefused'],
     internal: ['effectException'],
     cancelled: ['cancelled'],
   }
   // What the Node effects found (effects/node/): the environment, --password-stdin, the login files.
   const node: Record<string, string[]> = {
     usage: ['unusableProxy', 'unusableCaBundle', 'passwordStdin'],
+    refused: ['renewalLost'],
     unreachable: ['revocationsKept'],
-    local_files: ['removedWhileUsed', 'renewalInFlight'],
+    local_files: ['fileGone', 'removedWhileUsed', 'renewalInFlight'],
   }
   // What the credential store found (effects/store/): its home and workspace, its files and locks.
   const store: Record<string, string[]> = {
@@ -106,6 +110,21 @@ test('the kind of every reason, grouped as the exit codes are', () => {
   assert.equal(Object.fromEntries(listed), REASON_KIND)
   for (const [reason, kind] of listed) assert.is(failure(reason as Exclude<FailureReason, 'described'>, {} as never).kind, kind, reason)
   assert.equal(FAILURE_REASONS, [...Object.keys(REASON_KIND), 'described'])
+  // The Node effects' and the store's reasons, and only those, are the table a browser bundle leaves out.
+  const nodeOnly = [...Object.values(node), ...Object.values(store)].flat()
+  assert.equal(Object.keys(NODE_REASON_KIND).sort(), nodeOnly.sort())
+  assert.equal(BROWSER_NODE_REASON_KIND, {})
+})
+
+test('no machine and no runtime-neutral effect gives a reason of the Node effects: a browser bundle has no kind for it', () => {
+  const sources = ['machines', join('effects', 'client')].flatMap((dir) =>
+    readdirSync(dir)
+      .filter((name) => name.endsWith('.ts') && !name.startsWith('node-reasons') && name !== 'failure.ts')
+      .map((name) => [join(dir, name), readFileSync(join(dir, name), 'utf8')] as const),
+  )
+  for (const reason of Object.keys(NODE_REASON_KIND)) {
+    for (const [file, text] of sources) assert.not.ok(new RegExp(`['"\`]${reason}['"\`]`).test(text), `${file} names ${reason}`)
+  }
 })
 
 test('isFailureReason() and mayHaveReachedServer(): reasons of the table, and requests that may have landed', () => {

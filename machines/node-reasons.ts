@@ -1,0 +1,23 @@
+// The kinds of the failure reasons that only the Node effects give (failure.ts has the rest):
+// the login files renewed or realigned (effects/node/), the environment they read and the
+// prompts, and the credential store's home, files and locks (effects/store/). Apart so that a
+// browser bundle, which never meets them, takes node-reasons.browser.ts in their place
+// (package.json `browser`). A reason a browser effect may give belongs in failure.ts.
+export const NODE_REASON_KIND = {
+  renewalLost: 'refused',
+  fileGone: 'local_files',
+  unusableProxy: 'usage',
+  unusableCaBundle: 'usage',
+  passwordStdin: 'usage',
+  revocationsKept: 'unreachable',
+  removedWhileUsed: 'local_files',
+  renewalInFlight: 'local_files',
+  fileNoHome: 'usage',
+  workspaceUnusable: 'usage',
+  fileUnsafe: 'local_files',
+  fileIo: 'local_files',
+  fileInvalid: 'local_files',
+  lockHeld: 'local_files',
+  lockLost: 'local_files',
+  lockPairing: 'local_files',
+} as const
