@@ -40,6 +40,7 @@ import { deviceGrantMachine } from './device-grant.machine.js'
 import { failWithEffectError, takeFailure } from './fail-action.js'
 import { failure, mayHaveReachedServer, notProvided, toFailure, type Failure } from './failure.js'
 import { passwordGrantMachine } from './password-grant.machine.js'
+import { isProcessId } from './process-id.js'
 import { RENEW_WITHIN_MS } from './renewal.js'
 
 export const loginDefaults = {
@@ -80,9 +81,6 @@ export interface LoginContext {
 }
 
 const lower = (value: string) => value.toLowerCase()
-
-/** The process ids a server registers (docs/server-contract.md): LoginInput.processId. */
-const PROCESS_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/
 
 /** Every token of this login that the server issued, for a compensating revocation. */
 const issuedTokens = (context: LoginContext): TokensToRevoke[] => {
@@ -149,7 +147,7 @@ export const loginMachine = setup({
     },
     isRenewed: (_, result: RenewResult) => result.kind === 'renewed',
     isPasswordLogin: ({ context }) => context.input.method === 'password',
-    isProcessIdUnusable: ({ context }) => !PROCESS_ID.test(context.input.processId),
+    isProcessIdUnusable: ({ context }) => !isProcessId(context.input.processId),
     holdsIssuedTokens: ({ context }) => context.tokens !== null,
     isGranted: (_, output: GrantOutput) => output.kind === 'granted',
     // The tokens are another account's than the one asked (--email): not a login of that account.
@@ -523,33 +521,10 @@ export interface LoginEffects {
 export type DeviceLoginEffects = Omit<LoginEffects, 'reachServer' | 'promptCredentials' | 'authenticate'>
 
 // The effects both kinds of login provide; the device grant is one of them.
-const sharedActors = (effects: DeviceLoginEffects) => {
-  const {
-    checkExisting,
-    verifyExisting,
-    renewLogin,
-    identify,
-    lockCredentials,
-    registerProcess,
-    markProcessReplaced,
-    persist,
-    revokeTokens,
-    requestCode,
-    pollToken,
-  } = effects
-  return {
-    checkExisting,
-    verifyExisting,
-    renewLogin,
-    identify,
-    lockCredentials,
-    registerProcess,
-    markProcessReplaced,
-    persist,
-    revokeTokens,
-    deviceGrant: deviceGrantMachine.provide({ actors: { requestCode, pollToken } }),
-  }
-}
+const sharedActors = ({ requestCode, pollToken, ...effects }: DeviceLoginEffects) => ({
+  ...effects,
+  deviceGrant: deviceGrantMachine.provide({ actors: { requestCode, pollToken } }),
+})
 
 /**
  * The login machine with its effects, the child grants' handed to them. Given device-only
@@ -557,11 +532,10 @@ const sharedActors = (effects: DeviceLoginEffects) => {
  * logs in by device code alone takes provideDeviceLogin, which bundles no password grant.
  */
 export const provideLogin = (effects: LoginEffects | DeviceLoginEffects) => {
-  const passwordEffects =
-    'authenticate' in effects
-      ? { reachServer: effects.reachServer ?? reachedAlready, promptCredentials: effects.promptCredentials, authenticate: effects.authenticate }
-      : {}
-  return loginMachine.provide({ actors: { ...sharedActors(effects), passwordGrant: passwordGrantMachine.provide({ actors: passwordEffects }) } })
+  // The password grant's effects go to it, not to the login machine.
+  const { reachServer, promptCredentials, authenticate, ...device } = effects as Partial<LoginEffects> & DeviceLoginEffects
+  const passwordEffects = authenticate && promptCredentials ? { reachServer: reachServer ?? reachedAlready, promptCredentials, authenticate } : {}
+  return loginMachine.provide({ actors: { ...sharedActors(device), passwordGrant: passwordGrantMachine.provide({ actors: passwordEffects }) } })
 }
 
 // For front ends that provide no reachServer: the password is then what first reaches the server.

@@ -4,6 +4,7 @@
 import type { ProcessRegistration, RegistrationOutcome } from '../../machines/login.contract.js'
 import type { Account, UserSession, VerifyResult } from '../../machines/shared.contract.js'
 import { failure, mayHaveReachedServer, toFailure } from '../../machines/failure.js'
+import { isProcessId } from '../../machines/process-id.js'
 import { EngineError, engineError } from './engine-error.js'
 import { discover, requireEndpoint } from './discovery.js'
 import { holdSecrets } from './held-secrets.js'
@@ -123,9 +124,6 @@ const strayTokenOf = (body: Record<string, unknown> | null): string | null => {
   return typeof token === 'string' && token.length > 0 && token.length <= MAX_BODY_BYTES ? token : null
 }
 
-/** A process id as the contract allows it: `local-` ids the engine sends, or what a server may name. */
-const PROCESS_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/
-
 /**
  * Registers (again) a process: a fresh process token, the previous one invalidated. An answer
  * the engine cannot use is a value, not an error, when the request reached the server: the
@@ -183,7 +181,7 @@ export const registerProcessOutcome = async (
   try {
     if (!Object.hasOwn(body, 'process_token')) throw engineError('registrationField', { host, field: 'process_token' })
     const processToken = text(body.process_token, 'process_token', host, MAX_TOKEN_LENGTH, true)
-    if (typeof body.process_id !== 'string' || !PROCESS_ID.test(body.process_id) || body.process_id !== request.processId) {
+    if (!isProcessId(body.process_id) || body.process_id !== request.processId) {
       throw engineError('registrationProcessId', { host })
     }
     // An absolute expires_at is the server's clock: moved by the skew its Date header shows.

@@ -1,8 +1,10 @@
 // The one filter for text that came from a server (an error code, an error_description, a
 // field value) before it reaches a message: a terminal shows it, logs keep it.
+import { REDACTED } from '../../machines/redact.js'
 import { heldSecrets, MIN_SECRET_LENGTH } from './held-secrets.js'
 
-export const REDACTED = '[redacted]'
+// The mark an inspector sees in place of a secret (machines/redact.ts), so one word means it everywhere.
+export { REDACTED }
 export const DEFAULT_MAX_LENGTH = 160
 
 // Control characters (Cc), format characters (Cf: bidi overrides and isolates, zero-width
