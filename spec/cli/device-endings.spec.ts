@@ -4,7 +4,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { findSecret, type CliSandbox } from '../support/cli.js'
+import { findSecret, startCli, type CliSandbox } from '../support/cli.js'
 import { assertPolite, finished, pairingSpec, pendingFiles, readCredentials, readPairing, serverBin, waitForPending } from '../support/device-pairing.js'
 
 const DEVICE_TTL_S = 8
@@ -27,7 +27,7 @@ test('declined with `omicos-auth-server deny`: exit 4, "pairing was declined", n
   assert.equal(pendingFiles(box.home), [], 'a declined pairing is forgotten')
 })
 
-test('nobody approves: exit 5 once the code has expired, with how to start again', async () => {
+test('nobody approves: exit 5 once the code has expired, with how to start again, which run as printed pairs on the same server', async () => {
   const box = sandbox()
   const cli = cliLogin(box)
   await readPairing(cli)
@@ -39,6 +39,18 @@ test('nobody approves: exit 5 once the code has expired, with how to start again
   assert.ok(took < (DEVICE_TTL_S + 3) * 1000, `ended ${took} ms after the code was shown`)
   assert.not.ok(existsSync(credentialPath(box)))
   assert.equal(pendingFiles(box.home), [], 'an expired pairing is forgotten')
+
+  const hint = /run `(omicos cli login[^`]*)` again/.exec(result.stderr)?.[1]
+  assert.is(hint, `omicos cli login --server ${ref.server.url}`)
+  const again = startCli(hint!.split(' ').slice(1), { cwd: box.workspace, env: box.env })
+  try {
+    await approve((await readPairing(again)).code)
+    const done = await finished(again)
+    assert.is(done.code, 0, done.stderr)
+    assert.ok(existsSync(credentialPath(box)))
+  } finally {
+    again.child.kill('SIGKILL')
+  }
 })
 
 test('Ctrl-C while waiting: exit 130 at once, no credentials, the earlier ones untouched', async () => {

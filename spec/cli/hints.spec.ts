@@ -113,6 +113,22 @@ test("an expired login: the `--status` hint, run as printed, logs in again on th
   assert.match(password.stderr, `Using ${ref.server.url}, the server of the login here`)
 })
 
+test('already logged in by password in a workspace: the --force hint, run as printed, logs in again there, on the same server', async () => {
+  const box = sandbox()
+  const run = (args: string[]) =>
+    runCli([...args, '--email', ada.email, '--password-stdin'], { cwd: box.workspace, env: box.env, input: ada.password, timeoutMs: 20_000 })
+  assert.is((await run(['login', '--server', ref.server.url, '--workspace'])).code, 0)
+  const already = await run(['login', '--server', ref.server.url, '--workspace'])
+  assert.is(already.code, 0, already.stderr)
+  const hint = /Use (omicos login .*?--force) to log in again\./.exec(already.stdout)?.[1]
+  assert.is(hint, `omicos login --server ${ref.server.url} --workspace --force`, already.stdout)
+  const before = readFileSync(join(box.workspace, '.omicos', 'cloud_login.json'), 'utf8')
+  const again = await run(hint!.split(' ').slice(1))
+  assert.is(again.code, 0, again.stderr)
+  assert.match(again.stdout, `Logged in as ${ada.email}`)
+  assert.is.not(readFileSync(join(box.workspace, '.omicos', 'cloud_login.json'), 'utf8'), before, 'the workspace login made again')
+})
+
 test("an expired workspace login beside another account's global one: the hint, run as printed, logs in the workspace again and leaves the global login", async () => {
   const box = sandbox()
   const bob = { email: 'bob@example.com', password: 'bob keeps a workspace 9' }
