@@ -86,18 +86,20 @@ export class TestClock implements Clock {
    */
   watch(actor: Pick<Actor<AnyActorLogic>, 'system'>): this {
     this.systems.add(actor.system)
-    for (const timer of this.pendingTimers.values()) if (timer.event === undefined) this.name(timer)
+    // Timers set before, oldest first, each matched to the oldest event of its delay.
+    for (const timer of this.pendingTimers.values()) if (timer.event === undefined) this.name(timer, 'oldest')
     return this
   }
 
-  // XState's scheduler records a delayed event in its system's public snapshot, then asks the
-  // clock for a timeout of the same delay: the newest event of that delay not yet matched is
-  // the one this timer delivers.
-  private name(timer: Timer): void {
+  // XState's scheduler records a delayed event in its system's snapshot (`getSnapshot()`,
+  // declared by xstate's ActorSystem type), then asks the clock for a timeout of the same
+  // delay: the newest event of that delay not yet matched is the one a new timer delivers.
+  private name(timer: Timer, which: 'newest' | 'oldest' = 'newest'): void {
     let found: ScheduledEvent | undefined
     for (const system of this.systems) {
       for (const scheduled of Object.values(system.getSnapshot()._scheduledEvents)) {
-        if (scheduled.delay === timer.timeout && !this.named.has(scheduled)) found = scheduled
+        if (scheduled.delay !== timer.timeout || this.named.has(scheduled)) continue
+        if (which === 'newest' || !found) found = scheduled
       }
     }
     if (!found) return

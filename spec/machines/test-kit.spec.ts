@@ -141,4 +141,23 @@ test('a clock told of an actor after it started names the timers it already set'
   actor.stop()
 })
 
+test('told late of timers of the same delay, the clock names each by the event it really delivers', async () => {
+  const region = { initial: 'on', states: { on: { after: { 700: 'off' } }, off: {} } } as const
+  const machine = createMachine({ id: 'pair', type: 'parallel', states: { left: region, right: region } })
+  const clock = new TestClock()
+  const actor = createActor(machine, { clock }).start()
+  clock.watch(actor)
+  const first = clock.next()
+  assert.ok(first?.event, 'named')
+  // Fire only the first of the two timers due together: the region it named has moved, the other not.
+  clock.fireNext(700)
+  const moved = first.event === 'xstate.after.700.pair.left.on' ? 'left' : 'right'
+  assert.is((actor.getSnapshot().value as Record<string, string>)[moved], 'off', `${first.event} moved ${moved}`)
+  assert.equal(
+    clock.timers().map((timer) => timer.event),
+    [`xstate.after.700.pair.${moved === 'left' ? 'right' : 'left'}.on`],
+  )
+  actor.stop()
+})
+
 test.run()
