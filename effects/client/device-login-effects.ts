@@ -52,8 +52,19 @@ export interface DeviceLoginEffectOptions {
   now?: () => number
 }
 
-/** A stored value that has the credential record's fields, or null. */
+/**
+ * A stored value that has the credential record's fields, or null. Given text (what a Web
+ * Storage or a file holds), it is read as JSON first: text that is not JSON is no record either,
+ * so a damaged value ends nobody's login.
+ */
 export const asCredentialRecord = (data: unknown): CredentialFile | null => {
+  if (typeof data === 'string') {
+    try {
+      return asCredentialRecord(JSON.parse(data))
+    } catch {
+      return null
+    }
+  }
   if (!data || typeof data !== 'object') return null
   const record = data as Partial<CredentialFile>
   const user = record.user

@@ -70,6 +70,22 @@ export interface ResumableLoginOptions extends RunOptions {
 }
 
 /**
+ * What `store` keeps. A read that throws without a failure kind (a value that is not JSON, left
+ * by another version of the page) keeps nothing that could resume: it is dropped, so a damaged
+ * value does not end every later login; a failure of the store's own (an EngineError) is the
+ * login's.
+ */
+const readKept = async (store: SnapshotStore): Promise<Snapshot<unknown> | null> => {
+  try {
+    return await store.read()
+  } catch (error) {
+    if (error && typeof error === 'object' && 'kind' in error) throw error
+    await store.remove()
+    return null
+  }
+}
+
+/**
  * Runs a login to its end, keeping it in `store` while it waits for approval; a cancelled one
  * that the machine says can be resumed (`resumableUntil`) stays kept, any other ending drops it.
  * A kept login that no longer restores, or was kept for another server, process id or account
@@ -78,7 +94,7 @@ export interface ResumableLoginOptions extends RunOptions {
 export async function runResumableLogin(options: ResumableLoginOptions): Promise<LoginOutput> {
   const { store, logic } = options
   if (options.fresh) await store.remove()
-  const stored = options.fresh ? null : await store.read()
+  const stored = options.fresh ? null : await readKept(store)
   // A login kept for another server, process or account (the page's settings changed since) is
   // not the one asked for: it is dropped, and the login asked for starts.
   const kept = stored && canRestore(stored, options.input) ? stored : null

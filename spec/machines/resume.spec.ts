@@ -15,7 +15,8 @@ import {
   type LoginOutput,
   type PollResult,
 } from '../../machines/index.js'
-import { runResumableLogin, type SnapshotStore } from '../../effects/client/index.js'
+import { asCredentialRecord, runResumableLogin, type SnapshotStore } from '../../effects/client/index.js'
+import { engineError } from '../../effects/client/engine-error.js'
 import { advanceClock, drive, hang, ok, scriptEffects, stateName, TestClock, within, type Answer, type Script } from '../../testing/index.js'
 
 const EPOCH = Date.UTC(2026, 11, 2, 9, 0, 0)
@@ -266,6 +267,41 @@ test('the runner drops a login kept for another server and starts the one asked 
   )
   assert.is((await within(run)).kind, 'loggedIn')
   assert.is(kept, null)
+})
+
+test("a kept value that does not read (not JSON) is dropped and the login asked for starts; a store failure of its own is the login's", async () => {
+  let removed = 0
+  const damaged: SnapshotStore = {
+    read: async () => JSON.parse('{"status":"act') as Snapshot<unknown>,
+    write: async () => {},
+    remove: async () => void removed++,
+  }
+  const clock = new TestClock(EPOCH)
+  const fx = script(clock, [granted])
+  const run = runResumableLogin({ logic: provideDeviceLogin(fx.effects), input, store: damaged, now: () => clock.now(), clock })
+  await advanceClock(clock, 5_000)
+  assert.is((await within(run)).kind, 'loggedIn')
+  assert.is(fx.calls.requestCode.length, 1, 'a new code')
+  assert.ok(removed >= 1, 'the damaged value is dropped')
+
+  const refused = engineError('fileUnsafe', { path: '/home/you/.omicos/pending/device.json', problem: 'symlink' })
+  const unsafe: SnapshotStore = { ...damaged, read: async () => Promise.reject(refused) }
+  const other = script(new TestClock(EPOCH), [])
+  const error = await within(runResumableLogin({ logic: provideDeviceLogin(other.effects), input, store: unsafe, now: () => EPOCH }).catch((e: unknown) => e))
+  assert.is(error, refused)
+  assert.equal(other.calls.checkExisting, [], 'nothing ran')
+})
+
+test('a stored credential record is read from its text; text that is not one is no record', () => {
+  const record = {
+    version: 1,
+    server: 'https://auth.example',
+    user_token: 'user-token-resume-0123',
+    user: { email: 'you@example.com', account_id: 'acct_1' },
+  }
+  assert.equal(asCredentialRecord(JSON.stringify(record)), record)
+  assert.equal(asCredentialRecord(record), record)
+  for (const text of ['{"version":1,', 'null', '"a string"', '', '[]']) assert.is(asCredentialRecord(text), null, text)
 })
 
 test('the driver names a nested state by its path, as a snapshot value reads', async () => {
