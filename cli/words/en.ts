@@ -299,6 +299,8 @@ export const en = {
   'wait.revokingReplaced': "Revoking the replaced login's tokens …",
   'wait.revokingIssued': 'Revoking the tokens this login was issued, at {{host}} …',
   'wait.revoking': 'Revoking the tokens at {{host}} …',
+  'wait.verifying': 'Asking {{host}} whether this login still works …',
+  'wait.renewing': 'Renewing the user token at {{host}} …',
 
   'failure.cancelled.resumable': 'login cancelled; the pairing code stays valid for {{left}}: run {{again}} again to continue with it, or add --force for a new one',
 

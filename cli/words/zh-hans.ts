@@ -264,6 +264,8 @@ export const zhHans: Catalog = {
   'wait.revokingReplaced': '正在吊销被替换登录的令牌……',
   'wait.revokingIssued': '正在 {{host}} 上吊销为此次登录签发的令牌……',
   'wait.revoking': '正在 {{host}} 上吊销令牌……',
+  'wait.verifying': '正在向 {{host}} 确认此登录是否仍然有效……',
+  'wait.renewing': '正在向 {{host}} 续期用户令牌……',
 
   'line.error': '错误：{{line}}',
   'failure.bug': '意外故障（程序缺陷）：{{message}}（请加上 --trace 运行并报告）',

@@ -265,6 +265,8 @@ export const zhHant: Catalog = {
   'wait.revokingReplaced': '正在撤銷被取代登入的權杖……',
   'wait.revokingIssued': '正在 {{host}} 上撤銷為此次登入簽發的權杖……',
   'wait.revoking': '正在 {{host}} 上撤銷權杖……',
+  'wait.verifying': '正在向 {{host}} 確認此登入是否仍然有效……',
+  'wait.renewing': '正在向 {{host}} 續期使用者權杖……',
 
   'line.error': '錯誤：{{line}}',
   'failure.bug': '意外故障（程式缺陷）：{{message}}（請加上 --trace 執行並報告）',

@@ -238,6 +238,16 @@ test('waits that speak: while a stopped server keeps the password waiting, the t
     assert.not.ok(screen.includes(PAT.password))
     tty.close()
 
+    // --status --verify waits on the server too, and says so, before its answer.
+    server.kill('SIGSTOP')
+    tty = terminal(box, ['login', '--status', '--verify'])
+    const asking = await tty.waitFor((text) => text.includes(`Asking ${host} whether this login still works …`))
+    assert.not.match(asking, /EXIT=/)
+    server.kill('SIGCONT')
+    const verified = await tty.waitFor(/EXIT=\d+/, 20_000)
+    assert.ok(verified.indexOf(`Asking ${host} whether this login still works …`) < verified.indexOf('EXIT='), verified)
+    tty.close()
+
     tty = terminal(box, ['login', '--logout'])
     const loggedOut = await tty.waitFor(/EXIT=\d+/, 20_000)
     assert.match(loggedOut, /EXIT=0/)
@@ -255,6 +265,8 @@ test('waits that speak: while a stopped server keeps the password waiting, the t
     })
     assert.is(piped.code, 0, piped.stderr)
     assert.not.match(piped.stderr, /Signing in|Registering|Revoking/)
+    const pipedStatus = await leaks.run(['login', '--status', '--verify'], { cwd: box.workspace, env: box.env, timeoutMs: 20_000 })
+    assert.not.match(pipedStatus.stderr, /Asking/)
   } finally {
     tty?.close()
     server.kill('SIGCONT')
