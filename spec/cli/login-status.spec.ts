@@ -222,6 +222,25 @@ const editFile = (file: string, edit: (json: Record<string, any>) => void) => {
   writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`, { mode: 0o600 })
 }
 
+test('--status speaks in the local time of TZ, named, without milliseconds; --json keeps ISO UTC', async () => {
+  const { box, globalFile } = sandbox()
+  assert.is((await login(box, box.workspace, ADA)).code, 0)
+  // 40 days ahead, at 02:30:00.123 UTC: 10:30 the same day in Shanghai.
+  const day = new Date(Date.now() + 40 * 24 * 3600_000)
+  day.setUTCHours(2, 30, 0, 123)
+  const at = day.toISOString()
+  editFile(globalFile, (json) => (json.user_token_expires_at = at))
+  const inZone = (tz: string, args = ['login', '--status']) => leaks.run(args, { cwd: box.workspace, env: { ...box.env, TZ: tz }, timeoutMs: 20_000 })
+  const shanghai = await inZone('Asia/Shanghai')
+  const utc = await inZone('UTC')
+  // The same instant, 8 hours apart on the clock, each with its zone named.
+  assert.match(shanghai.stdout, /^until \w{3}, \d{1,2} \w{3} \d{4}, 10:30 (GMT\+8|CST) \(in \d+ days\)\.$/m)
+  assert.match(utc.stdout, /^until \w{3}, \d{1,2} \w{3} \d{4}, 02:30 UTC \(in \d+ days\)\.$/m)
+  for (const out of [shanghai.stdout, utc.stdout]) assert.not.match(out, /\d{2}:\d{2}:\d{2}|\.\d{3}|\dT\d/)
+  const json = JSON.parse((await inZone('Asia/Shanghai', ['login', '--status', '--json'])).stdout)
+  assert.is(json.user_token_expires_at, at)
+})
+
 test("--status shows the user token's expiry, and warns under 3 days left and once expired", async () => {
   const { box, globalFile } = sandbox()
   assert.is((await login(box, box.workspace, ADA)).code, 0)
