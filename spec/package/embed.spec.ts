@@ -44,6 +44,16 @@ test("the declarations are written against the peer range's lowest xstate", () =
   assert.equal(config.compilerOptions.paths.xstate, ['./node_modules/xstate-lowest/dist/xstate.cjs.d.mts'])
 })
 
+test('typesVersions names the types of every subpath entry, as exports does', () => {
+  const pkg = manifest() as { exports: Record<string, { types?: string }>; typesVersions: { '*': Record<string, string[]> } }
+  const fromExports = Object.fromEntries(
+    Object.entries(pkg.exports)
+      .filter(([entry, target]) => entry !== '.' && typeof target === 'object' && target.types)
+      .map(([entry, target]) => [entry.slice(2), [target.types!]]),
+  )
+  assert.equal(pkg.typesVersions['*'], fromExports)
+})
+
 test('the tarball ships the docs, and every sourceMappingURL names a map that is in it', () => {
   for (const needed of [
     'docs/embedding.md',
@@ -148,28 +158,35 @@ for (const which of ['lowest', 'newest'] as const) {
       return name
     })
     writeFileSync(join(dir, 'consumer.ts'), CONSUMER)
-    writeFileSync(
-      join(dir, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          module: 'NodeNext',
-          moduleResolution: 'NodeNext',
-          target: 'ES2022',
-          lib: ['ES2022', 'DOM'],
-          types: ['node'],
-          strict: true,
-          noEmit: true,
-          // The package's declarations checked too, against the app's own xstate.
-          skipLibCheck: false,
-        },
-        files: [...files, 'consumer.ts'],
-      }),
-    )
-    const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')], {
-      encoding: 'utf8',
-      timeout: 180_000,
-    })
-    assert.is(tsc.status, 0, `tsc --strict with xstate ${version}:\n${tsc.stdout}${tsc.stderr}`)
+    // NodeNext reads the entries from `exports`; the older `node` resolution of many front-end
+    // projects knows no `exports` and finds them through `typesVersions`.
+    for (const [config, module, moduleResolution] of [
+      ['tsconfig.json', 'NodeNext', 'NodeNext'],
+      ['tsconfig.node10.json', 'ESNext', 'node'],
+    ] as const) {
+      writeFileSync(
+        join(dir, config),
+        JSON.stringify({
+          compilerOptions: {
+            module,
+            moduleResolution,
+            target: 'ES2022',
+            lib: ['ES2022', 'DOM'],
+            types: ['node'],
+            strict: true,
+            noEmit: true,
+            // The package's declarations checked too, against the app's own xstate.
+            skipLibCheck: false,
+          },
+          files: [...files, 'consumer.ts'],
+        }),
+      )
+      const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(dir, config)], {
+        encoding: 'utf8',
+        timeout: 180_000,
+      })
+      assert.is(tsc.status, 0, `tsc --strict, moduleResolution ${moduleResolution}, with xstate ${version}:\n${tsc.stdout}${tsc.stderr}`)
+    }
 
     // The guide's test, as its reader would run it (TypeScript stripped, nothing else changed).
     const kit = blocks.findIndex((code) => code.includes("from 'omicos-auth/testing'"))
