@@ -299,10 +299,10 @@ export type FailureOf<R extends FailureReason> = { kind: FailureKind; reason: R;
 /** A failure, narrowed by `switch (failure.reason)`. */
 export type Failure = { [R in FailureReason]: FailureOf<R> }[FailureReason]
 
-// The kinds of the reasons only the Node effects give (the environment, the prompts, the
-// credential store's files and locks) are in node-reasons.ts, which a browser bundle replaces
-// with an empty table (package.json `browser`): a page never meets those reasons, and their
-// names are a sixth of the table. Everywhere else (Node, the CLI, the specs) the table is whole.
+// The kinds of the reasons only Node gives (its connection codes, the environment, the prompts,
+// the credential store's files and locks) are in node-reasons.ts, which a browser bundle
+// replaces with an empty table (package.json `browser`): a page never meets those reasons, and
+// their names are near a third of the table. Everywhere else (Node, the CLI, the specs) the table is whole.
 type NodeReason = keyof typeof NODE_REASON_KIND
 
 // A reason of node-reasons.ts that FailureDetails does not name fails to compile here.
@@ -327,15 +327,9 @@ export const REASON_KIND: { [R in Exclude<FailureReason, 'described'>]: FailureK
   storageRefused: 'local_files',
   pairingExpired: 'expired',
   network: 'unreachable',
-  dns: 'unreachable',
-  connectionRefused: 'unreachable',
-  tls: 'unreachable',
   timeout: 'unreachable',
-  proxy: 'unreachable',
   revocationTimeout: 'unreachable',
   serverRefused: 'bad_response',
-  malformedHttp: 'bad_response',
-  answerCutShort: 'bad_response',
   registrationServerError: 'bad_response',
   registrationRefused: 'bad_response',
   registrationNotJson: 'bad_response',

@@ -3,7 +3,7 @@
 // browser takes connection-codes.browser.ts instead (package.json `browser`), which knows no
 // code: the tables below are then never shipped to a page, where they would match nothing.
 import { engineError, type EngineError } from './engine-error.js'
-import { errorCode, isParseErrorCode, malformedHttp, networkErrorCode, timedOut } from './request-failures.js'
+import { errorCode, networkErrorCode, timedOut } from './request-failures.js'
 import { hostOf } from './server-url.js'
 
 // Node/undici error codes of certificate and handshake failures: retrying cannot fix them.
@@ -76,6 +76,14 @@ export const connectionKind = (code: string | undefined, error: unknown, sent: b
   if (code && DNS_CODES.has(code)) return { reason: 'dns', beforeSending }
   return { reason: code === 'ECONNREFUSED' ? 'connectionRefused' : 'network', beforeSending }
 }
+
+// Node's HTTP parser (llhttp) names what it could not parse HPE_*: a header too large, a bad
+// chunk size, a NUL, HTTP/0.9, a Content-Length beside Transfer-Encoding. The server answered,
+// so it is a bad response (not worth a retry), and it may have acted on the request.
+export const isParseErrorCode = (code: string | undefined): code is string => Boolean(code && /^HPE_[A-Z_]{1,40}$/.test(code))
+
+export const malformedHttp = (url: string, code: string, acts: boolean): EngineError =>
+  engineError('malformedHttp', { host: hostOf(url), code, mayHaveReachedServer: acts })
 
 /**
  * A connection failure as data: `tls` for certificate and handshake failures (retrying cannot

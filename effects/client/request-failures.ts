@@ -1,5 +1,5 @@
 // The parts of a failed request's failure: its error code (Node's and undici's; what a failed
-// exchange becomes, by its code, is connection-codes.ts), llhttp's parse errors, time-outs.
+// exchange becomes, by its code, is connection-codes.ts), time-outs, a cancel.
 import { type EngineError, engineError } from './engine-error.js'
 import { hostOf } from './server-url.js'
 
@@ -22,14 +22,6 @@ export const networkErrorCode = (error: unknown): string | null => {
   const code = errorCode(error)
   return code && /^[A-Z0-9_]{2,40}$/.test(code) ? code : null
 }
-
-// Node's HTTP parser (llhttp) names what it could not parse HPE_*: a header too large, a bad
-// chunk size, a NUL, HTTP/0.9, a Content-Length beside Transfer-Encoding. The server answered,
-// so it is a bad response (not worth a retry), and it may have acted on the request.
-export const isParseErrorCode = (code: string | undefined): code is string => Boolean(code && /^HPE_[A-Z_]{1,40}$/.test(code))
-
-export const malformedHttp = (url: string, code: string, acts: boolean): EngineError =>
-  engineError('malformedHttp', { host: hostOf(url), code, mayHaveReachedServer: acts })
 
 /**
  * No answer in time: after `afterMs`, or at once when the shared deadline had passed (null).

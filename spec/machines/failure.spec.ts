@@ -44,7 +44,7 @@ test('failure(): the kind comes from the reason, the details as given', () => {
 test('the kind of every reason, grouped as the exit codes are', () => {
   const byKind: Record<FailureKind, FailureReason[]> = {
     usage: ['needsTerminal', 'wrongServer', 'unusableAddress', 'noEndpoints', 'unusableProcessId'],
-    unreachable: ['network', 'dns', 'connectionRefused', 'tls', 'timeout', 'proxy', 'revocationTimeout'],
+    unreachable: ['network', 'timeout', 'revocationTimeout'],
     refused: [
       'wrongCredentials',
       'rateLimited',
@@ -58,8 +58,6 @@ test('the kind of every reason, grouped as the exit codes are', () => {
     expired: ['pairingExpired'],
     bad_response: [
       'serverRefused',
-      'malformedHttp',
-      'answerCutShort',
       'registrationServerError',
       'registrationRefused',
       'registrationNotJson',
@@ -94,6 +92,11 @@ test('the kind of every reason, grouped as the exit codes are', () => {
     internal: ['effectException'],
     cancelled: ['cancelled'],
   }
+  // What Node's connection codes say (effects/client/connection-codes.ts), and a proxy.
+  const connection: Record<string, string[]> = {
+    unreachable: ['dns', 'connectionRefused', 'tls', 'proxy'],
+    bad_response: ['malformedHttp', 'answerCutShort'],
+  }
   // What the Node effects found (effects/node/): the environment, --password-stdin, the login files.
   const node: Record<string, string[]> = {
     usage: ['unusableProxy', 'unusableCaBundle', 'passwordStdin'],
@@ -106,24 +109,30 @@ test('the kind of every reason, grouped as the exit codes are', () => {
     usage: ['fileNoHome', 'workspaceUnusable'],
     local_files: ['fileUnsafe', 'fileIo', 'fileInvalid', 'lockHeld', 'lockLost', 'lockPairing'],
   }
-  const listed = [...Object.entries(byKind), ...Object.entries(node), ...Object.entries(store)].flatMap(([kind, reasons]) => reasons.map((reason) => [reason, kind]))
+  const listed = [...Object.entries(byKind), ...Object.entries(connection), ...Object.entries(node), ...Object.entries(store)].flatMap(([kind, reasons]) =>
+    reasons.map((reason) => [reason, kind]),
+  )
   assert.equal(Object.fromEntries(listed), REASON_KIND)
   for (const [reason, kind] of listed) assert.is(failure(reason as Exclude<FailureReason, 'described'>, {} as never).kind, kind, reason)
   assert.equal(FAILURE_REASONS, [...Object.keys(REASON_KIND), 'described'])
-  // The Node effects' and the store's reasons, and only those, are the table a browser bundle leaves out.
-  const nodeOnly = [...Object.values(node), ...Object.values(store)].flat()
+  // Node's connection codes', the Node effects' and the store's reasons, and only those, are the table a browser bundle leaves out.
+  const nodeOnly = [...Object.values(connection), ...Object.values(node), ...Object.values(store)].flat()
   assert.equal(Object.keys(NODE_REASON_KIND).sort(), nodeOnly.sort())
   assert.equal(BROWSER_NODE_REASON_KIND, {})
 })
 
-test('no machine and no runtime-neutral effect gives a reason of the Node effects: a browser bundle has no kind for it', () => {
+test('no machine and no runtime-neutral effect a browser bundle takes gives a reason of Node: it has no kind for it', () => {
+  // connection-codes.ts is the Node half of a pair a browser bundle swaps (package.json `browser`).
+  const swapped = ['failure.ts', 'node-reasons.ts', 'node-reasons.browser.ts', 'connection-codes.ts']
   const sources = ['machines', join('effects', 'client')].flatMap((dir) =>
     readdirSync(dir)
-      .filter((name) => name.endsWith('.ts') && !name.startsWith('node-reasons') && name !== 'failure.ts')
+      .filter((name) => name.endsWith('.ts') && !swapped.includes(name))
       .map((name) => [join(dir, name), readFileSync(join(dir, name), 'utf8')] as const),
   )
   for (const reason of Object.keys(NODE_REASON_KIND)) {
-    for (const [file, text] of sources) assert.not.ok(new RegExp(`['"\`]${reason}['"\`]`).test(text), `${file} names ${reason}`)
+    // Given: failure('fileIo', …), engineError('tls', …), or a reason written as a value.
+    const gives = new RegExp(`(failure|engineError)\\(\\s*['"\`]${reason}['"\`]|reason: ['"\`]${reason}['"\`]`)
+    for (const [file, text] of sources) assert.not.ok(gives.test(text), `${file} gives ${reason}`)
   }
 })
 

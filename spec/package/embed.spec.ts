@@ -228,6 +228,12 @@ for (const which of ['lowest', 'newest'] as const) {
       figures.inputs.some((path) => path.endsWith('/connection-codes.js')),
       "no table of Node's connection codes",
     )
+    // And the kinds of the reasons only the Node effects give.
+    assert.ok(figures.inputs.some((path) => path.endsWith('omicos-auth/dist/machines/node-reasons.browser.js')))
+    assert.not.ok(
+      figures.inputs.some((path) => path.endsWith('/node-reasons.js')),
+      "no kinds of the Node effects' reasons",
+    )
     assert.ok(
       figures.inputs.some((path) => path.endsWith('omicos-auth/dist/machines/login.machine.js')),
       'from the installed package',
