@@ -1,11 +1,10 @@
 // Reading an answer's body without ever holding more of it than the engine can use.
+import { readNodeBody } from './node-body.js'
 
 /** The largest body read, compressed or not: metadata and token answers are a few KiB. */
 export const MAX_BODY_BYTES = 1024 * 1024
 
 export class BodyTooLarge extends Error {}
-
-type Chunks = AsyncIterable<Uint8Array | string>
 
 /**
  * The body as text, read as a stream and cut at `MAX_BODY_BYTES` decoded bytes: neither a
@@ -23,8 +22,7 @@ export const readCapped = async (response: Response, stop: () => void): Promise<
   const decoder = new TextDecoder()
   let size = 0
   let text = ''
-  const take = (chunk: Uint8Array | string) => {
-    const bytes = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk
+  const take = (bytes: Uint8Array) => {
     size += bytes.byteLength
     if (size > MAX_BODY_BYTES) throw new BodyTooLarge()
     text += decoder.decode(bytes, { stream: true })
@@ -37,9 +35,7 @@ export const readCapped = async (response: Response, stop: () => void): Promise<
         if (done) break
         take(value)
       }
-    } else if (typeof (body as Chunks)[Symbol.asyncIterator] === 'function') {
-      for await (const chunk of body as Chunks) take(chunk)
-    } else {
+    } else if (!(await readNodeBody(body, take))) {
       const whole = await response.text()
       if (whole.length > MAX_BODY_BYTES) throw new BodyTooLarge()
       return whole

@@ -228,6 +228,11 @@ for (const which of ['lowest', 'newest'] as const) {
       figures.inputs.some((path) => path.endsWith('/connection-codes.js')),
       "no table of Node's connection codes",
     )
+    // Nor the reader of node-fetch's Node streams.
+    assert.ok(
+      figures.inputs.every((path) => !path.endsWith('/node-body.js')),
+      "no reader of Node's streams",
+    )
     // And the kinds of the reasons only the Node effects give.
     assert.ok(figures.inputs.some((path) => path.endsWith('omicos-auth/dist/machines/node-reasons.browser.js')))
     assert.not.ok(
