@@ -214,9 +214,11 @@ for (const which of ['lowest', 'newest'] as const) {
     }
     assert.equal(figures.nodeImports, [], 'no node: import in the browser bundle')
     assert.is(figures.xstateVersion, version, "measured with the app's own xstate")
-    // The budget (25 KB) is met with the lowest xstate of the range, not yet with the newest; the
-    // ceiling (scripts/browser-bundle-size.mjs) keeps the bundle from growing meanwhile.
-    assert.ok(figures.gzip <= figures.ceiling, `${figures.gzip} bytes gzipped with xstate ${version}, ceiling ${figures.ceiling}`)
+    // The budget (25 KB) is met with the lowest xstate of the range, not yet with the newest, whose
+    // own code is 1 KB larger; the ceiling (scripts/browser-bundle-size.mjs) keeps the bundle from
+    // growing meanwhile.
+    const limit = which === 'lowest' ? figures.budget : figures.ceiling
+    assert.ok(figures.gzip <= limit, `${figures.gzip} bytes gzipped with xstate ${version}, limit ${limit}`)
     assert.ok(figures.xstate, 'xstate is in the measured bundle')
     assert.ok(
       figures.inputs.every((path) => !path.includes('password-grant')),
