@@ -531,7 +531,9 @@ const sharedActors = ({ requestCode, pollToken, ...effects }: DeviceLoginEffects
  * effects, a password login ends failed at once (its grant was not provided); a front end that
  * logs in by device code alone takes provideDeviceLogin, which bundles no password grant.
  */
-export const provideLogin = (effects: LoginEffects | DeviceLoginEffects) => {
+// Both return the login machine's own type, named rather than inferred: the declaration files
+// then say `typeof loginMachine` instead of writing the whole machine type out again for each.
+export const provideLogin = (effects: LoginEffects | DeviceLoginEffects): typeof loginMachine => {
   // The password grant's effects go to it, not to the login machine.
   const { reachServer, promptCredentials, authenticate, ...device } = effects as Partial<LoginEffects> & DeviceLoginEffects
   const passwordEffects = authenticate && promptCredentials ? { reachServer: reachServer ?? reachedAlready, promptCredentials, authenticate } : {}
@@ -543,4 +545,4 @@ export const provideLogin = (effects: LoginEffects | DeviceLoginEffects) => {
 const reachedAlready = /* @__PURE__ */ fromPromise<void, ReachServerInput>(async () => {})
 
 /** The login machine for a front end that logs in by device code alone, with its effects. */
-export const provideDeviceLogin = (effects: DeviceLoginEffects) => loginMachine.provide({ actors: sharedActors(effects) })
+export const provideDeviceLogin = (effects: DeviceLoginEffects): typeof loginMachine => loginMachine.provide({ actors: sharedActors(effects) })

@@ -44,6 +44,13 @@ test("the declarations are written against the peer range's lowest xstate", () =
   assert.equal(config.compilerOptions.paths.xstate, ['./node_modules/xstate-lowest/dist/xstate.cjs.d.mts'])
 })
 
+test('the declarations write the login machine type out once: provideLogin and provideDeviceLogin name it', () => {
+  // Inferred, each wrote the whole machine type again (1.2 MB against the lowest xstate).
+  const declared = readFileSync(join(ROOT, 'dist/machines/login.machine.d.ts'), 'utf8')
+  assert.match(declared, /export declare const provideLogin: \([^)]*\) => typeof loginMachine;/)
+  assert.match(declared, /export declare const provideDeviceLogin: \([^)]*\) => typeof loginMachine;/)
+})
+
 test('typesVersions names the types of every subpath entry, as exports does', () => {
   const pkg = manifest() as { exports: Record<string, { types?: string }>; typesVersions: { '*': Record<string, string[]> } }
   const fromExports = Object.fromEntries(
