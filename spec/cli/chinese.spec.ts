@@ -126,7 +126,7 @@ test('the pairing without a terminal: plain Chinese lines; the English check fin
   const cli = startCli(['cli', 'login', '--server', ref.server.url], { cwd: box.workspace, env: { ...box.env, ...ZH } })
   try {
     const code = (await cli.waitFor(CODE, 15_000))[1]!
-    await cli.waitFor(/正在等待批准（配对码将在约 \d+ 分钟后过期）……/, 15_000)
+    await cli.waitFor(/正在等待批准（配对码剩余有效期：约 \d+ 分钟）……/, 15_000)
     await approve(code)
     const done = await cli.done
     assert.is(done.code, 0, done.stderr)

@@ -92,8 +92,8 @@ test('the words of an environment: a sentence in its catalog, English when none 
   const cases: Array<[NodeJS.ProcessEnv, string]> = [
     [{ LANG: 'zh_CN.UTF-8' }, '已登录为 ada@example.com（进程“base”）。'],
     [{ LANG: 'zh_SG.UTF-8' }, '已登录为 ada@example.com（进程“base”）。'],
-    [{ LANG: 'zh_HK.UTF-8' }, '已登入為 ada@example.com（程序「base」）。'],
-    [{ LANG: 'C.UTF-8', LC_MESSAGES: 'zh_TW.UTF-8' }, '已登入為 ada@example.com（程序「base」）。'],
+    [{ LANG: 'zh_HK.UTF-8' }, '已登入為 ada@example.com（處理程序「base」）。'],
+    [{ LANG: 'C.UTF-8', LC_MESSAGES: 'zh_TW.UTF-8' }, '已登入為 ada@example.com（處理程序「base」）。'],
     [{ LANG: 'zh_CN.UTF-8', LC_ALL: 'C' }, 'Logged in as ada@example.com (process "base").'],
     [{ LANG: 'fr_FR.UTF-8' }, 'Logged in as ada@example.com (process "base").'],
   ]

@@ -98,8 +98,8 @@ test('a credential file others can read (0644): exit 7 in Chinese, with the chmo
   await refusedInChinese('a file with mode 0644', (language) => status(box, { ...box.env, ...language }), {
     code: 7,
     path: file,
-    zh: /的权限为 0644，比 0600 宽：请运行 chmod 600 \S+（其中的令牌可能已被他人读取）$/,
-    tw: /的權限為 0644，比 0600 寬：請執行 chmod 600 \S+（其中的權杖可能已被他人讀取）$/,
+    zh: /的权限为 0644，比 0600 宽松：请运行 chmod 600 \S+（其中的令牌可能已被他人读取）$/,
+    tw: /的權限為 0644，比 0600 寬鬆：請執行 chmod 600 \S+（其中的權杖可能已被他人讀取）$/,
   })
   assert.is(lstatSync(file).mode & 0o777, 0o644, 'the mode is left for the person to fix')
   // The command in the Chinese line, run as printed, is what it takes.
@@ -135,7 +135,7 @@ test('a credential file that is not JSON: exit 7 in Chinese, never quoting it, b
     code: 7,
     path: file,
     zh: /不是有效的 omicOS 凭据文件（内容不是 JSON）：请将其移走或删除，然后重新登录$/,
-    tw: /不是有效的 omicOS 憑據檔案（內容不是 JSON）：請將其移走或刪除，然後重新登入$/,
+    tw: /不是有效的 omicOS 認證資料檔案（內容不是 JSON）：請將其移走或刪除，然後重新登入$/,
   }
   const requests = ref.server.requests.length
   await refusedInChinese('--status of a file that is not JSON', (language) => status(box, { ...box.env, ...language }), expected)
@@ -158,8 +158,8 @@ test('the lock held by a live process: a login is exit 7 in Chinese, naming the 
     await refusedInChinese('a held lock', (language) => login(box, { ...env, ...language }), {
       code: 7,
       path: file,
-      zh: new RegExp(`已被进程 ${holder.pid}（正在续期）锁定，该进程仍在工作：请等它完成后重试$`),
-      tw: new RegExp(`已被程序 ${holder.pid}（正在續期）鎖定，該程序仍在工作：請等它完成後重試$`),
+      zh: new RegExp(`已被锁定，持有锁的是进程 ${holder.pid}（正在续期），它仍在运行：请等它完成后重试$`),
+      tw: new RegExp(`已被鎖定，持有鎖定的是處理程序 ${holder.pid}（正在續期），它仍在執行：請等它完成後重試$`),
     })
   } finally {
     stopBeat()
