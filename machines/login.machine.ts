@@ -536,7 +536,7 @@ const sharedActors = ({ requestCode, pollToken, ...effects }: DeviceLoginEffects
 export const provideLogin = (effects: LoginEffects | DeviceLoginEffects): typeof loginMachine => {
   // The password grant's effects go to it, not to the login machine.
   const { reachServer, promptCredentials, authenticate, ...device } = effects as Partial<LoginEffects> & DeviceLoginEffects
-  const passwordEffects = authenticate && promptCredentials ? { reachServer: reachServer ?? reachedAlready, promptCredentials, authenticate } : {}
+  const passwordEffects = 'authenticate' in effects ? { reachServer: reachServer ?? reachedAlready, promptCredentials, authenticate } : {}
   return loginMachine.provide({ actors: { ...sharedActors(device), passwordGrant: passwordGrantMachine.provide({ actors: passwordEffects }) } })
 }
 

@@ -40,6 +40,7 @@ const SPECS = [
   'dist/spec/machines/status.spec.js',
   'dist/spec/machines/machine-shape.spec.js',
   'dist/spec/machines/failure.spec.js',
+  'dist/spec/machines/login-input.spec.js',
   'dist/spec/machines/redact.spec.js',
   'dist/spec/effects/client/email.spec.js',
 ]

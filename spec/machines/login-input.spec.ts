@@ -7,6 +7,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createActor } from 'xstate'
 import { provideLogin, type LoginInput, type LoginOutput } from '../../machines/index.js'
+import { isProcessId } from '../../machines/process-id.js'
 import { drive, ok, scriptEffects, TestClock } from '../../testing/index.js'
 
 const EPOCH = Date.UTC(2026, 11, 7, 9, 0, 0)
@@ -60,5 +61,11 @@ for (const processId of ['web-page', 'local-ws1', 'a', 'A.b_c:d-9', `p${'x'.repe
     assert.is(fx.calls.checkExisting.length, 1)
   })
 }
+
+// The registration answer's check (effects/client/omicos-api.ts) reads a server's JSON: not a string is not an id.
+test('a value that is not a string is no process id', () => {
+  for (const value of [42, null, undefined, ['web-page'], { toString: () => 'web-page' }]) assert.not.ok(isProcessId(value), String(value))
+  assert.ok(isProcessId('web-page'))
+})
 
 test.run()
