@@ -125,7 +125,7 @@ export const zhHans: Catalog = {
   'failure.pairingExpired': '配对码在获得批准前已过期：请重新运行 `{{again}}`',
 
   'failure.network': '无法连接 {{host}}：{{cause}}',
-  'failure.next': '{{line}}：{{next}}',
+  'failure.next': '{{line}}；{{next}}',
   'next.dns': '请检查服务器地址和网络（如需通过代理，请设置 HTTPS_PROXY）',
   'next.dnsNoAnswer': '请检查网络及其使用的域名服务器（如需通过代理，请设置 HTTPS_PROXY），然后重试',
   'next.connectionRefused': '请确认服务器在该地址和端口上运行',
