@@ -120,23 +120,32 @@ for (const [columns, rows] of [
   })
 }
 
-test('the pairing without a terminal: plain Chinese lines; the English check finds the English screen', async () => {
-  const box = sandbox()
-  const { startCli } = await import('../support/cli.js')
-  const cli = startCli(['cli', 'login', '--server', ref.server.url], { cwd: box.workspace, env: { ...box.env, ...ZH } })
-  try {
-    const code = (await cli.waitFor(CODE, 15_000))[1]!
-    await cli.waitFor(/正在等待批准（配对码剩余有效期：约 \d+ 分钟）……/, 15_000)
-    await approve(code)
-    const done = await cli.done
-    assert.is(done.code, 0, done.stderr)
-    noEnglish(`${done.stdout}\n${done.stderr}`, 'a piped pairing', [code])
-  } finally {
-    if (cli.child.exitCode === null) cli.child.kill('SIGKILL')
-  }
-  assert.ok(englishSentences(`Open ${ref.server.url}/device on a device already logged in to omicOS`).length > 0)
-  assert.ok(PAIRING_CODE.test('and enter the pairing code: ABCD-WXYZ'))
-})
+// Taiwan's words too: the Traditional screen is read in a pipe as the Simplified one is.
+const PIPED = [
+  ['zh_CN', /并输入配对码：([A-Z]{4}-[A-Z]{4})/, /正在等待批准（配对码剩余有效期：约 \d+ 分钟）……/, /已登录为 /],
+  ['zh_TW', /並輸入配對碼：([A-Z]{4}-[A-Z]{4})/, /正在等待核准（配對碼剩餘有效期：約 \d+ 分鐘）……/, /已登入為 /],
+] as const
+
+for (const [locale, code, waiting, loggedIn] of PIPED) {
+  test(`the pairing without a terminal (${locale}): plain Chinese lines; the English check finds the English screen`, async () => {
+    const box = sandbox()
+    const { startCli } = await import('../support/cli.js')
+    const cli = startCli(['cli', 'login', '--server', ref.server.url], { cwd: box.workspace, env: { ...box.env, LANG: `${locale}.UTF-8` } })
+    try {
+      const shown = (await cli.waitFor(code, 15_000))[1]!
+      await cli.waitFor(waiting, 15_000)
+      await approve(shown)
+      const done = await cli.done
+      assert.is(done.code, 0, done.stderr)
+      assert.match(done.stdout, loggedIn)
+      noEnglish(`${done.stdout}\n${done.stderr}`, `a piped pairing (${locale})`, [shown])
+    } finally {
+      if (cli.child.exitCode === null) cli.child.kill('SIGKILL')
+    }
+    assert.ok(englishSentences(`Open ${ref.server.url}/device on a device already logged in to omicOS`).length > 0)
+    assert.ok(PAIRING_CODE.test('and enter the pairing code: ABCD-WXYZ'))
+  })
+}
 
 test('--status logged out and logged in, by the plain path and through the parser: in Chinese; --json stays English', async () => {
   const box = sandbox()
