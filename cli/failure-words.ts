@@ -287,7 +287,12 @@ function causeLine(failure: Failure, wording: Wording, words: Words): string {
       const d = failure.details
       const code = d.error === '' ? t('serverRefused.unknownError') : d.error
       const why = [code, d.description].filter(Boolean).join(': ')
-      return t('failure.serverRefused', { host: hostOf(words, d), request: t(`request.${d.request}`), why: why ? `: ${why}` : '', status: d.status })
+      return t('failure.serverRefused', {
+        host: hostOf(words, d),
+        request: t(`request.${d.request}`),
+        why: why ? t('failure.serverRefused.why', { why }) : '',
+        status: d.status,
+      })
     }
     case 'tooLarge':
       return t('failure.tooLarge', { host: hostOf(words, failure.details), mib: failure.details.maxBytes / 1024 / 1024 })

@@ -193,6 +193,7 @@ export const en = {
 
   // bad_response
   'failure.serverRefused': '{{host}} refused {{request}}{{why}} (HTTP {{status}})',
+  'failure.serverRefused.why': ': {{why}}',
   'request.login': 'the login',
   'request.deviceAuthorization': 'the device authorization request',
   'request.deviceToken': 'the device token request',

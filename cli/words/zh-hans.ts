@@ -175,6 +175,7 @@ export const zhHans: Catalog = {
   'failure.revocationTimeout': '服务器没有在 {{ms}} 毫秒内确认撤销',
 
   'failure.serverRefused': '{{host}} 拒绝了{{request}}{{why}}（HTTP {{status}}）',
+  'failure.serverRefused.why': '：{{why}}',
   'request.login': '登录请求',
   'request.deviceAuthorization': '设备授权请求',
   'request.deviceToken': '设备令牌请求',

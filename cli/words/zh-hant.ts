@@ -176,6 +176,7 @@ export const zhHant: Catalog = {
   'failure.revocationTimeout': '伺服器沒有在 {{ms}} 毫秒內確認撤銷',
 
   'failure.serverRefused': '{{host}} 拒絕了{{request}}{{why}}（HTTP {{status}}）',
+  'failure.serverRefused.why': '：{{why}}',
   'request.login': '登入請求',
   'request.deviceAuthorization': '裝置授權請求',
   'request.deviceToken': '裝置權杖請求',

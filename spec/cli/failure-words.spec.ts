@@ -286,6 +286,20 @@ test('every reason has one line of words in every catalog, with nothing left unf
   }
 })
 
+test('a Chinese line is glued with Chinese punctuation, not an English colon or comma the code put in', async () => {
+  const han = '[\\u3400-\\u9fff\\uff08\\uff09\\uff1a\\uff0c]'
+  const glue = new RegExp(`${han}[:,] |[:,] ${han}`)
+  for (const words of await catalogs()) {
+    if (!words.locale.startsWith('zh')) continue
+    for (const failure of failures) {
+      for (const wording of WORDINGS) {
+        const line = describeFailure(failure, wording, words)
+        assert.not.match(line, glue, `${words.locale} ${failure.reason} ${JSON.stringify(failure.details)}: ${line}`)
+      }
+    }
+  }
+})
+
 test('the English catalog reads the same through i18next as without it', async () => {
   const [plain, throughLibrary] = (await catalogs()) as [Words, Words]
   for (const failure of failures) {
