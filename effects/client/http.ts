@@ -1,5 +1,6 @@
 // The one door to the network (requestJson): how a request is sent and its answer read.
 // What a failed request becomes is connection-codes.ts; the body is read by capped-body.ts.
+import { isSecretKey } from '../../machines/redact.js'
 import { EngineError, engineError } from './engine-error.js'
 import { BodyTooLarge, MAX_BODY_BYTES, readCapped } from './capped-body.js'
 import { holdSecrets } from './held-secrets.js'
@@ -57,9 +58,6 @@ export interface RequestOptions {
   secrets?: string[]
 }
 
-// Form fields whose values are secrets, sent by the password, device and revocation requests.
-const SECRET_FIELDS = /^(password|device_code|token|refresh_token|client_secret|code_verifier|assertion)$/
-
 /**
  * The one door to the network: every request the engine makes goes through here. It sends
  * with redirects off (a 3xx is a bad response; nothing, least of all a password or a Bearer
@@ -95,7 +93,9 @@ export const requestJson = async (deps: HttpDeps, url: string, options: RequestO
   if (options.form) {
     headers['content-type'] = 'application/x-www-form-urlencoded'
     body = new URLSearchParams(options.form).toString()
-    for (const [name, value] of Object.entries(options.form)) if (SECRET_FIELDS.test(name)) holdSecrets(value)
+    // Form fields whose values are secrets (the password, the device code, a token) are named as a
+    // snapshot's secret keys are (machines/redact.ts): one rule for what is never shown.
+    for (const [name, value] of Object.entries(options.form)) if (isSecretKey(name)) holdSecrets(value)
   } else if (options.json !== undefined) {
     headers['content-type'] = 'application/json'
     body = JSON.stringify(options.json)
