@@ -21,7 +21,7 @@ export const BUDGET_BYTES = 25 * 1024
 
 // What the packaging spec holds the bundle to with the newest xstate of the peer range until the
 // budget is met with it too (with the lowest, the spec holds it to the budget itself): measured
-// 2026-12-07 at 24.64 KB with the lowest (5.19.0) and 25.64 KB with the newest (5.33.3), whose own
+// 2026-12-07 at 24.61 KB with the lowest (5.19.0) and 25.62 KB with the newest (5.33.3), whose own
 // code is 1 KB larger; a quarter of a kilobyte above that, so that growth is caught, not waved
 // through. Lower it as the bundle shrinks; never raise it to let a change through.
 export const CEILING_BYTES = 25.85 * 1024
