@@ -19,6 +19,7 @@ import {
 import {
   account,
   allStateNodes,
+  deviceAuthorization,
   deviceLoginInput,
   EPOCH,
   files,
@@ -200,7 +201,7 @@ const actorErrors = (machine: AnyStateMachine, actors: Record<string, unknown>, 
   return { started, messages }
 }
 
-test('an effect the front end did not provide is named in the failure (login, logout, status)', async () => {
+test('an effect the front end did not provide is named in the failure (login, logout, status, the grants)', async () => {
   const loginEffects = (script: Record<string, Answer[]>) => {
     const clock = new TestClock(EPOCH)
     return scripted(
@@ -243,9 +244,32 @@ test('an effect the front end did not provide is named in the failure (login, lo
     [statusMachine, {}, 'readStatus', { online: true }],
     [statusMachine, { readStatus: [{ ok: report }] }, 'verifyOnline', { online: true }],
     [statusMachine, { readStatus: [{ ok: report }], verifyOnline: [rejected] }, 'renewLogin', { online: true }],
+    // The grants' own placeholders, for a front end that provides a grant's effects itself.
+    [passwordGrantMachine, { promptCredentials: [] }, 'reachServer', { server: 'https://auth.omicos.cn', email: null, password: null, canPrompt: true }],
+    [
+      passwordGrantMachine,
+      { reachServer: [{ ok: undefined }] },
+      'promptCredentials',
+      { server: 'https://auth.omicos.cn', email: null, password: null, canPrompt: true },
+    ],
+    [
+      passwordGrantMachine,
+      { reachServer: [{ ok: undefined }] },
+      'authenticate',
+      { server: 'https://auth.omicos.cn', email: 'you@example.com', password: 'pw', canPrompt: false },
+    ],
+    [deviceGrantMachine, {}, 'requestCode', { server: 'https://auth.omicos.cn', name: 'omics', hostname: 'lab-1' }],
+    [
+      deviceGrantMachine,
+      { requestCode: [({ now }) => ({ ok: deviceAuthorization(now) })] },
+      'pollToken',
+      { server: 'https://auth.omicos.cn', name: 'omics', hostname: 'lab-1' },
+    ],
   ] as Array<[AnyStateMachine, Record<string, Answer[]>, string, unknown]>) {
     const clock = new TestClock()
     const { started, messages } = actorErrors(machine, scripted(script, clock).actors, input)
+    // A grant may wait before it tries again: let its timers pass.
+    await started.advance(3_600_000)
     await started.done()
     assert.ok(
       messages.some((message) => message.includes(`"${missing}" effect was not provided`)),
