@@ -5,61 +5,16 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createActor, type Snapshot } from 'xstate'
-import {
-  canRestore,
-  deviceGrantMachine,
-  provideDeviceLogin,
-  restoreLogin,
-  type DeviceLoginEffects,
-  type LoginInput,
-  type LoginOutput,
-  type PollResult,
-} from '../../machines/index.js'
+import { canRestore, deviceGrantMachine, provideDeviceLogin, restoreLogin, type LoginOutput } from '../../machines/index.js'
 import { asCredentialRecord, runResumableLogin, type SnapshotStore } from '../../effects/client/index.js'
 import { engineError } from '../../effects/client/engine-error.js'
-import { advanceClock, drive, hang, ok, scriptEffects, stateName, TestClock, within, type Answer, type Script } from '../../testing/index.js'
-
-const EPOCH = Date.UTC(2026, 11, 2, 9, 0, 0)
-const DEVICE_CODE = 'device-code-resume-0123456789'
-
-const input: LoginInput = { server: 'https://auth.example', method: 'device', name: 'omics', hostname: 'lab-1', processId: 'local-ws1', force: false, email: null }
-
-type Poll = Answer<PollResult, unknown>
-const pending: Poll = ({ now }) => ok({ kind: 'pending', at: now })
-const slowDown: Poll = ({ now }) => ok({ kind: 'slowDown', at: now })
-const granted: Poll = ({ now }) =>
-  ok({ kind: 'granted', tokens: { userToken: 'user-token-resume-0123', refreshToken: null, userTokenExpiresAt: null, receivedAt: now }, at: now })
-
-/** Everything after the grant answers at once; `polls` script the token endpoint. */
-const script = (clock: TestClock, polls: Poll[], extra: Script<DeviceLoginEffects> = {}) =>
-  scriptEffects<DeviceLoginEffects>(clock, {
-    checkExisting: [({ now }) => ok({ existing: null, at: now })],
-    requestCode: [
-      ({ now }) =>
-        ok({
-          deviceCode: DEVICE_CODE,
-          userCode: 'BCDF-GHJK',
-          verificationUri: 'https://auth.example/device',
-          verificationUriComplete: null,
-          expiresIn: 600,
-          interval: 5,
-          receivedAt: now,
-        }),
-    ],
-    pollToken: polls,
-    identify: [ok({ accountId: 'acct_1', email: 'you@example.com', tier: 'free' })],
-    lockCredentials: [ok(undefined)],
-    registerProcess: [
-      ({ input: asked, now }) => ok({ processId: asked.processId, processToken: 'process-token-resume-01', processTokenExpiresAt: now + 3_600_000, at: now }),
-    ],
-    persist: [ok({ written: ['memory'], kept: [], replaced: [] })],
-    ...extra,
-  })
+import { advanceClock, drive, hang, stateName, TestClock, within } from '../../testing/index.js'
+import { DEVICE_CODE, EPOCH, granted, input, pending, scriptDeviceLogin, slowDown, type Poll } from '../support/scripted-device-login.js'
 
 /** A device login run from EPOCH for `ms` with `polls`, persisted through JSON as a front end keeps it. */
 const persistedAfter = async (ms: number, polls: Poll[]): Promise<Snapshot<unknown>> => {
   const clock = new TestClock(EPOCH)
-  const fx = script(clock, polls)
+  const fx = scriptDeviceLogin(clock, polls)
   const driver = drive(createActor(provideDeviceLogin(fx.effects), { input, clock }), clock)
   await driver.start()
   await driver.advance(ms)
@@ -72,7 +27,7 @@ const persistedAfter = async (ms: number, polls: Poll[]): Promise<Snapshot<unkno
 /** Restores `persisted` at EPOCH + `at` on a new clock; nothing but restoreLogin is asked of the caller. */
 const restoreAt = async (persisted: Snapshot<unknown>, at: number, polls: Poll[]) => {
   const clock = new TestClock(EPOCH + at)
-  const fx = script(clock, polls, { checkExisting: [], requestCode: [] })
+  const fx = scriptDeviceLogin(clock, polls, { checkExisting: [], requestCode: [] })
   const driver = drive(restoreLogin(provideDeviceLogin(fx.effects), persisted, { now: clock.now(), clock }), clock)
   await driver.start()
   const since = () => fx.times.pollToken.map((t) => t - EPOCH)
@@ -187,7 +142,7 @@ for (const [what, ms, polls] of [
 
 test('a snapshot that does not wait for approval is refused: nothing would run twice', async () => {
   const clock = new TestClock(EPOCH)
-  const fx = script(clock, [], { requestCode: [hang] })
+  const fx = scriptDeviceLogin(clock, [], { requestCode: [hang] })
   const driver = drive(createActor(provideDeviceLogin(fx.effects), { input, clock }), clock)
   await driver.start()
   const requesting = JSON.parse(JSON.stringify(driver.actor.getPersistedSnapshot())) as Snapshot<unknown>
@@ -203,7 +158,7 @@ test('the runner takes a clock: a login cancelled while waiting resumes on the n
     remove: async () => void (kept = null),
   }
   const first = new TestClock(EPOCH)
-  const firstFx = script(first, [pending])
+  const firstFx = scriptDeviceLogin(first, [pending])
   const controller = new AbortController()
   const firstRun = runResumableLogin({ logic: provideDeviceLogin(firstFx.effects), input, store, now: () => first.now(), clock: first, signal: controller.signal })
   await advanceClock(first, 7_000)
@@ -213,7 +168,7 @@ test('the runner takes a clock: a login cancelled while waiting resumes on the n
   assert.ok(kept, 'the waiting login is kept')
 
   const second = new TestClock(EPOCH + 8_000)
-  const secondFx = script(second, [granted], { checkExisting: [], requestCode: [] })
+  const secondFx = scriptDeviceLogin(second, [granted], { checkExisting: [], requestCode: [] })
   let resumed = false
   const secondRun = runResumableLogin({
     logic: provideDeviceLogin(secondFx.effects),
@@ -251,7 +206,7 @@ test('the runner drops a login kept for another server and starts the one asked 
   }
   const other = { ...input, server: 'https://other.example' }
   const clock = new TestClock(EPOCH + 8_000)
-  const fx = script(clock, [granted])
+  const fx = scriptDeviceLogin(clock, [granted])
   let resumed = false
   const run = runResumableLogin({ logic: provideDeviceLogin(fx.effects), input: other, store, now: () => clock.now(), clock, onResume: () => (resumed = true) })
   await advanceClock(clock, 5_000)
@@ -277,7 +232,7 @@ test("a kept value that does not read (not JSON) is dropped and the login asked 
     remove: async () => void removed++,
   }
   const clock = new TestClock(EPOCH)
-  const fx = script(clock, [granted])
+  const fx = scriptDeviceLogin(clock, [granted])
   const run = runResumableLogin({ logic: provideDeviceLogin(fx.effects), input, store: damaged, now: () => clock.now(), clock })
   await advanceClock(clock, 5_000)
   assert.is((await within(run)).kind, 'loggedIn')
@@ -286,7 +241,7 @@ test("a kept value that does not read (not JSON) is dropped and the login asked 
 
   const refused = engineError('fileUnsafe', { path: '/home/you/.omicos/pending/device.json', problem: 'symlink' })
   const unsafe: SnapshotStore = { ...damaged, read: async () => Promise.reject(refused) }
-  const other = script(new TestClock(EPOCH), [])
+  const other = scriptDeviceLogin(new TestClock(EPOCH), [])
   const error = await within(runResumableLogin({ logic: provideDeviceLogin(other.effects), input, store: unsafe, now: () => EPOCH }).catch((e: unknown) => e))
   assert.is(error, refused)
   assert.equal(other.calls.checkExisting, [], 'nothing ran')
@@ -308,7 +263,7 @@ test('the driver names a nested state by its path, as a snapshot value reads', a
   assert.is(stateName({ awaitingApproval: 'waiting' }), 'awaitingApproval.waiting')
   assert.is(stateName({ awaitingApproval: {} }), 'awaitingApproval')
   const clock = new TestClock(EPOCH)
-  const { effects } = script(clock, [pending, granted])
+  const { effects } = scriptDeviceLogin(clock, [pending, granted])
   const grant = deviceGrantMachine.provide({ actors: { requestCode: effects.requestCode, pollToken: effects.pollToken } })
   const driver = drive(createActor(grant, { input: { server: input.server, name: input.name, hostname: 'lab-1' }, clock }), clock)
   await driver.start()

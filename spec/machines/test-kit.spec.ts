@@ -5,44 +5,15 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createActor, createMachine, type Snapshot } from 'xstate'
-import { provideDeviceLogin, restoreLogin, type DeviceLoginEffects, type LoginInput, type PollResult } from '../../machines/index.js'
-import { drive, ok, scriptEffects, TestClock, within, type Answer } from '../../testing/index.js'
+import { provideDeviceLogin, restoreLogin } from '../../machines/index.js'
+import { drive, TestClock, within } from '../../testing/index.js'
+import { EPOCH, granted, input, pending, scriptDeviceLogin, slowDown, type Poll } from '../support/scripted-device-login.js'
 
-const EPOCH = Date.UTC(2026, 11, 2, 9, 0, 0)
 const POLL_WAIT = 'xstate.after.pollWait.deviceGrant.awaitingApproval.waiting'
 const DEADLINE = 'xstate.after.untilDeadline.deviceGrant.awaitingApproval'
 
-const input: LoginInput = { server: 'https://auth.example', method: 'device', name: 'omics', hostname: 'lab-1', processId: 'local-ws1', force: false, email: null }
-
-type Poll = Answer<PollResult, unknown>
-const pending: Poll = ({ now }) => ok({ kind: 'pending', at: now })
-const slowDown: Poll = ({ now }) => ok({ kind: 'slowDown', at: now })
-const granted: Poll = ({ now }) =>
-  ok({ kind: 'granted', tokens: { userToken: 'user-token-kit-0123', refreshToken: null, userTokenExpiresAt: null, receivedAt: now }, at: now })
-
 const deviceLogin = (clock: TestClock, polls: Poll[]) => {
-  const fx = scriptEffects<DeviceLoginEffects>(clock, {
-    checkExisting: [({ now }) => ok({ existing: null, at: now })],
-    requestCode: [
-      ({ now }) =>
-        ok({
-          deviceCode: 'device-code-kit-0123456789',
-          userCode: 'BCDF-GHJK',
-          verificationUri: 'https://auth.example/device',
-          verificationUriComplete: null,
-          expiresIn: 600,
-          interval: 5,
-          receivedAt: now,
-        }),
-    ],
-    pollToken: polls,
-    identify: [ok({ accountId: 'acct_1', email: 'you@example.com', tier: 'free' })],
-    lockCredentials: [ok(undefined)],
-    registerProcess: [
-      ({ input: asked, now }) => ok({ processId: asked.processId, processToken: 'process-token-kit-01', processTokenExpiresAt: now + 3_600_000, at: now }),
-    ],
-    persist: [ok({ written: ['memory'], kept: [], replaced: [] })],
-  })
+  const fx = scriptDeviceLogin(clock, polls)
   return { fx, driver: drive(createActor(provideDeviceLogin(fx.effects), { input, clock }), clock) }
 }
 
