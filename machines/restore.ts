@@ -83,12 +83,20 @@ const withoutPollInFlight = (snapshot: PersistedMachine): PersistedMachine => {
  * for approval (`canRestore`): start a new login then.
  */
 export function restoreLogin<TLogic extends ResumableLogic>(logic: TLogic, persisted: Snapshot<unknown>, options: RestoreOptions): Actor<TLogic> {
+  return restoreWith(logic, persisted, { ...options, inspect: options.inspect && secretSafeInspector(options.inspect) })
+}
+
+/**
+ * `restoreLogin` for a caller whose inspector already replaces secrets (the package's runner),
+ * so that each inspection event is not copied and redacted twice.
+ */
+export function restoreWith<TLogic extends ResumableLogic>(logic: TLogic, persisted: Snapshot<unknown>, options: RestoreOptions): Actor<TLogic> {
   if (!canRestore(persisted)) throw new Error('the snapshot is not of a login that waits for approval: start a new login')
   const snapshot = withoutPollInFlight(persisted as PersistedMachine) as Snapshot<unknown>
   const actor = createActor(logic as AnyActorLogic, {
     snapshot,
     ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.inspect ? { inspect: secretSafeInspector(options.inspect) } : {}),
+    ...(options.inspect ? { inspect: options.inspect } : {}),
   }) as unknown as Actor<TLogic>
   // Queued until start() and handled before anything else runs.
   actor.send({ type: 'app.resume', now: options.now } as EventFromLogic<TLogic>)

@@ -15,7 +15,7 @@ import {
 } from 'xstate'
 import type { LoginInput, LoginOutput } from '../../machines/login.contract.js'
 import type { loginMachine } from '../../machines/login.machine.js'
-import { canRestore, restoreLogin } from '../../machines/restore.js'
+import { canRestore, restoreWith } from '../../machines/restore.js'
 import type { Inspector } from '../../machines/inspection.js'
 import { safeInspect } from './safe-inspector.js'
 
@@ -106,7 +106,7 @@ export async function runResumableLogin(options: ResumableLoginOptions): Promise
   // it expires at once past its deadline and never polls sooner than an interval after its last poll.
   if (kept) {
     try {
-      actor = restoreLogin(logic, kept, { now: options.now(), inspect, ...clock })
+      actor = restoreWith(logic, kept, { now: options.now(), inspect, ...clock })
     } catch {
       await store.remove()
     }
