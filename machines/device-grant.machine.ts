@@ -6,11 +6,12 @@
 // `at` stamps of its effects, keeps it in `context.now`, and waits with named delays computed
 // from context, so the actor's clock (real or XState's SimulatedClock) decides when things
 // happen. It runs as the login machine's child, or alone (`runDeviceGrant`).
-import { assign, enqueueActions, sendParent, fromPromise, setup, type DoneActorEvent } from 'xstate'
+import { assign, enqueueActions, sendParent, fromPromise, type DoneActorEvent } from 'xstate'
 import type { DeviceAuthorization, DeviceGrantInput, PairingView, PollInput, PollResult, RequestCodeInput } from './device-grant.contract.js'
 import type { GrantOutput, TokenSet } from './shared.contract.js'
 import { failWithEffectError, takeFailure } from './fail-action.js'
 import { failure, notProvided, toFailure, type Failure, type FailureReason } from './failure.js'
+import { machineSetup } from './machine-setup.js'
 
 export const deviceGrantDefaults = {
   maxBackoffMs: 60_000,
@@ -120,7 +121,7 @@ const pollEndings = (Object.keys(POLL_ENDINGS) as PollEnding[]).map((ending) => 
   actions: { type: 'endWith' as const, params: ({ event }: PollDone) => ({ ending, at: event.output.at }) },
 }))
 
-export const deviceGrantMachine = setup({
+export const deviceGrantMachine = machineSetup({
   types: {
     input: {} as DeviceGrantInput,
     context: {} as DeviceGrantContext,

@@ -5,7 +5,8 @@
 // Tokens the server issued for a login that then fails are revoked before it ends; tokens the
 // new files replaced are revoked once the new ones are safe. Nothing here reads a clock or
 // words a message for a person: the outcome carries kinds, reason codes and paths.
-import { assign, fromPromise, sendTo, setup, type DoneActorEvent, type PromiseActorLogic } from 'xstate'
+import { assign, fromPromise, sendTo, type DoneActorEvent, type PromiseActorLogic } from 'xstate'
+import { machineSetup } from './machine-setup.js'
 import type { DeviceAuthorization, PollInput, PollResult, RequestCodeInput, PairingView } from './device-grant.contract.js'
 import type {
   ExistingCheck,
@@ -105,7 +106,7 @@ const grantEnds = {
   onError: { target: 'failed', actions: failWithEffectError },
 }
 
-export const loginMachine = setup({
+export const loginMachine = machineSetup({
   types: {
     input: {} as LoginInput,
     context: {} as LoginContext,
