@@ -9,6 +9,8 @@ export const deviceGrantDescriptions: MachineDescriptions = {
   states: {
     requestingCode: 'Asks the device authorization endpoint for a device code and a user code.',
     awaitingApproval: 'The address and the user code are out; waits for the other device. The code dies at context.deadline.',
+    'awaitingApproval.reporting':
+      "Passed through after the code arrives and after every answer: a login's grant tells its parent the pairing, the polls so far and the wait.",
     'awaitingApproval.waiting': 'Waits context.waitMs (the interval, or a backoff after failures) before the next poll.',
     'awaitingApproval.polling': 'Asks the token endpoint whether the code has been approved.',
     granted: 'The other device approved: the token endpoint issued the tokens (the device code is spent and forgotten).',

@@ -6,7 +6,7 @@
 // `at` stamps of its effects, keeps it in `context.now`, and waits with named delays computed
 // from context, so the actor's clock (real or XState's SimulatedClock) decides when things
 // happen. It runs as the login machine's child, or alone (`runDeviceGrant`).
-import { assign, enqueueActions, sendParent, fromPromise, type DoneActorEvent } from 'xstate'
+import { assign, sendParent, fromPromise, type DoneActorEvent } from 'xstate'
 import type { DeviceAuthorization, DeviceGrantInput, PairingView, PollInput, PollResult, RequestCodeInput } from './device-grant.contract.js'
 import type { GrantOutput, TokenSet } from './shared.contract.js'
 import { failWithEffectError, takeFailure } from './fail-action.js'
@@ -146,9 +146,9 @@ export const deviceGrantMachine = machineSetup({
     isPastDeadline: ({ context }, at: number) => at >= context.deadline!,
     isUnreachable: (_, error: Failure) => error.kind === 'unreachable',
     isResumedPastDeadline: ({ context }, now: number) => now >= context.deadline!,
-    // Nothing is sent at or after expires_in: a wait that ends there ends the grant instead.
     // A login's child tells its parent; a grant run alone has nobody to tell but its snapshot.
     reportsToParent: ({ context }) => context.reportsToParent,
+    // Nothing is sent at or after expires_in: a wait that ends there ends the grant instead.
     isNextPollBeforeDeadline: ({ context }) => context.now + context.waitMs < context.deadline!,
   },
   actions: {
@@ -265,17 +265,19 @@ export const deviceGrantMachine = machineSetup({
       },
     },
     awaitingApproval: {
-      initial: 'waiting',
+      initial: 'reporting',
       // Restored snapshots lose their timers (statelyai/xstate#5331): `app.resume` re-enters
       // this state so both the deadline and the next poll are scheduled again from its time;
       // past the deadline it ends at once. Never a poll sooner than the interval after the last.
       after: { untilDeadline: { target: 'failed', actions: 'expire' } },
       states: {
+        // Passed through after every answer: the parent shows the pairing, the polls so far, the
+        // wait and why it retries. A transition's guard, not an action's own test, keeps the
+        // grant's bundle free of XState's enqueueActions.
+        reporting: {
+          always: [{ guard: 'reportsToParent', target: 'waiting', actions: 'tellParent' }, { target: 'waiting' }],
+        },
         waiting: {
-          // The parent shows the pairing, the polls so far, the wait and why it retries: told after every answer.
-          entry: enqueueActions(({ enqueue, check }) => {
-            if (check('reportsToParent')) enqueue('tellParent')
-          }),
           on: {
             'app.resume': [
               {
@@ -327,20 +329,20 @@ export const deviceGrantMachine = machineSetup({
               },
               {
                 guard: { type: 'isSlowDown', params: ({ event }) => event.output },
-                target: 'waiting',
+                target: 'reporting',
                 actions: { type: 'slowDown', params: ({ event }) => event.output.at },
               },
               {
                 guard: { type: 'isServerUnavailable', params: ({ event }) => event.output },
-                target: 'waiting',
+                target: 'reporting',
                 actions: { type: 'backOffAfterUnavailable', params: ({ event }) => event.output },
               },
-              { target: 'waiting', actions: { type: 'takePending', params: ({ event }) => event.output.at } },
+              { target: 'reporting', actions: { type: 'takePending', params: ({ event }) => event.output.at } },
             ],
             onError: [
               {
                 guard: { type: 'isUnreachable', params: ({ event }) => toFailure(event.error) },
-                target: 'waiting',
+                target: 'reporting',
                 actions: 'backOffAfterConnectionError',
               },
               { target: '#deviceGrant.failed', actions: failWithEffectError },

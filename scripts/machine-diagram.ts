@@ -46,7 +46,8 @@ const transitionsOf = (node: AnyStateNode): AnyTransitionDefinition[] => [...[..
 
 const invokedSources = (node: AnyStateNode) => (node.invoke as { id: string; src: unknown }[]).map((invoke) => String(invoke.src))
 
-const delaysOf = (node: AnyStateNode) => node.after.map((t: { delay: unknown }) => String(t.delay))
+// One line per delay, though several guarded transitions may wait on it.
+const delaysOf = (node: AnyStateNode) => [...new Set(node.after.map((t: { delay: unknown }) => String(t.delay)))]
 
 /** The Mermaid stateDiagram-v2 of a machine. */
 export const renderMermaid = (machine: AnyStateMachine): string => {

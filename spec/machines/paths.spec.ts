@@ -677,11 +677,14 @@ const deviceInput = (overrides: Partial<DeviceGrantInput> = {}): DeviceGrantInpu
 
 const deviceModel: Model = {
   name: 'device-grant',
-  machine: deviceGrantMachine,
+  // Run alone it has no parent to tell; what a login's grant tells its parent, the login's specs see.
+  machine: deviceGrantMachine.provide({ actions: { tellParent: () => {} } }),
   inputs: [
     deviceInput(),
     // a backoff cap below the interval: the interval must still win
     deviceInput({ maxBackoffMs: 3_000 }),
+    // a login's own grant, which tells its parent after every answer
+    deviceInput({ reportsToParent: true }),
   ],
   outputs: {
     requestCode: () => [deviceAuthorization(EPOCH)],
