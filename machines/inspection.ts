@@ -9,6 +9,7 @@
 // WebSocket inspector of @statelyai/inspect reads them on an idle callback).
 import type { AnyActorRef, InspectionEvent, Observer } from 'xstate'
 import { isSecretKey, REDACTED } from './redact.js'
+import { isSecretSafe } from './secret-safe-mark.js'
 
 export interface SecretSafeOptions {
   /** values to replace wherever they appear in a string (the secrets the process holds now) */
@@ -131,6 +132,8 @@ function redactWith(event: InspectionEvent, scrub: Scrub, actors: Seen): Inspect
  * `createActor(logic, { inspect })`. Give `secrets` to also replace secrets by value.
  */
 export function secretSafeInspector(inspector: Inspector, options: SecretSafeOptions = {}): (event: InspectionEvent) => void {
+  // Wrapped by the client already, by key and by value: every event is redacted once, not twice.
+  if (isSecretSafe(inspector) && !options.secrets) return inspector
   const scrub = scrubberOf(options)
   // One stand-in per actor for the life of the inspector, so an inspector can compare refs.
   const actors = newSeen()

@@ -9,7 +9,7 @@
 //   - the machine is told the time (`app.resume`), before it runs, and decides: past the
 //     deadline it ends expired at once, otherwise it schedules the deadline and the next poll,
 //     never sooner than the interval after the last poll it recorded.
-import { createActor, type Actor, type ActorOptions, type AnyActorLogic, type EventFromLogic, type Snapshot } from 'xstate'
+import { createActor, type Actor, type ActorOptions, type AnyActorLogic, type EventFromLogic, type InspectionEvent, type Snapshot } from 'xstate'
 import type { deviceGrantMachine } from './device-grant.machine.js'
 import { secretSafeInspector, type Inspector } from './inspection.js'
 import type { LoginInput } from './login.contract.js'
@@ -83,15 +83,19 @@ const withoutPollInFlight = (snapshot: PersistedMachine): PersistedMachine => {
  * for approval (`canRestore`): start a new login then.
  */
 export function restoreLogin<TLogic extends ResumableLogic>(logic: TLogic, persisted: Snapshot<unknown>, options: RestoreOptions): Actor<TLogic> {
-  return restoreWith(logic, persisted, { ...options, inspect: options.inspect && secretSafeInspector(options.inspect) })
+  if (!canRestore(persisted)) throw new Error('the snapshot is not of a login that waits for approval: start a new login')
+  return restoreChecked(logic, persisted, { ...options, inspect: options.inspect && secretSafeInspector(options.inspect) })
 }
 
 /**
- * `restoreLogin` for a caller whose inspector already replaces secrets (the package's runner),
- * so that each inspection event is not copied and redacted twice.
+ * `restoreLogin` for a caller that has checked `canRestore` already and whose inspector replaces
+ * secrets already (the package's runner): a page that runs logins bundles neither twice.
  */
-export function restoreWith<TLogic extends ResumableLogic>(logic: TLogic, persisted: Snapshot<unknown>, options: RestoreOptions): Actor<TLogic> {
-  if (!canRestore(persisted)) throw new Error('the snapshot is not of a login that waits for approval: start a new login')
+export function restoreChecked<TLogic extends ResumableLogic>(
+  logic: TLogic,
+  persisted: Snapshot<unknown>,
+  options: Omit<RestoreOptions, 'inspect'> & { inspect?: (event: InspectionEvent) => void },
+): Actor<TLogic> {
   const snapshot = withoutPollInFlight(persisted as PersistedMachine) as Snapshot<unknown>
   const actor = createActor(logic as AnyActorLogic, {
     snapshot,

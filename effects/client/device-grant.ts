@@ -24,3 +24,6 @@ export {
 export { pollDeviceToken, DEVICE_CODE_GRANT_TYPE, type DeviceTokenRequest, type DevicePollResult } from './device-token-poll.js'
 export { parseTokenResponse, acceptTokenResponse, revokeIssued, type TokenResponse } from './token-response.js'
 export { runDeviceGrant, type RunDeviceGrantOptions } from './run-device-grant.js'
+// `inspect` takes only an inspector wrapped by it: the grant's device code and tokens never reach a raw one.
+export { secretSafeInspector } from './safe-inspector.js'
+export type { SecretSafeInspector } from '../../machines/secret-safe-mark.js'

@@ -12,6 +12,7 @@ export { refreshUserToken, type RefreshRequest, type RefreshResult } from './ref
 export { sanitizeServerText, serverText, REDACTED as SERVER_TEXT_REDACTED } from './sanitize-server-text.js'
 export { holdSecrets, heldSecrets } from './held-secrets.js'
 export { secretSafeInspector } from './safe-inspector.js'
+export type { SecretSafeInspector } from '../../machines/secret-safe-mark.js'
 export { DEFAULT_SERVER, parseServerUrl, cloudBase, isLoopbackHost, namesScheme, hasUnsafeChars, hostOf } from './server-url.js'
 export { emailProblem, normalizeEmail, type EmailProblem } from './email.js'
 export { steadyClock, SKEW_WORTH_TELLING_MS } from './clock.js'

@@ -15,9 +15,8 @@ import {
 } from 'xstate'
 import type { LoginInput, LoginOutput } from '../../machines/login.contract.js'
 import type { loginMachine } from '../../machines/login.machine.js'
-import { canRestore, restoreWith } from '../../machines/restore.js'
-import type { Inspector } from '../../machines/inspection.js'
-import { safeInspect } from './safe-inspector.js'
+import { canRestore, restoreChecked } from '../../machines/restore.js'
+import { secretSafeOrNone, type SecretSafeInspector } from '../../machines/secret-safe-mark.js'
 
 export interface RunOptions {
   /** aborting it sends `user.cancel`: the machine decides how it ends */
@@ -62,8 +61,8 @@ export interface ResumableLoginOptions extends RunOptions {
   now: () => number
   /** the clock the login waits on (default: real timers); a test's simulated clock */
   clock?: ActorOptions<AnyActorLogic>['clock']
-  /** every inspection event of the login's actors, secrets replaced */
-  inspect?: Inspector
+  /** every inspection event of the login's actors: an inspector wrapped by `secretSafeInspector` */
+  inspect?: SecretSafeInspector
   onSnapshot?: (snapshot: SnapshotFrom<LoginLogic>) => void
   /** called once when a kept login is picked up again */
   onResume?: () => void
@@ -93,20 +92,20 @@ const readKept = async (store: SnapshotStore): Promise<Snapshot<unknown> | null>
  */
 export async function runResumableLogin(options: ResumableLoginOptions): Promise<LoginOutput> {
   const { store, logic } = options
+  const inspect = secretSafeOrNone(options.inspect)
   if (options.fresh) await store.remove()
   const stored = options.fresh ? null : await readKept(store)
   // A login kept for another server, process or account (the page's settings changed since) is
   // not the one asked for: it is dropped, and the login asked for starts.
   const kept = stored && canRestore(stored, options.input) ? stored : null
   if (stored && !kept) await store.remove()
-  const inspect = safeInspect(options.inspect)
   const clock = options.clock ? { clock: options.clock } : {}
   let actor: Actor<LoginLogic> | null = null
   // A kept login resumes through the machine's own rules (machines/restore.ts): told the time,
   // it expires at once past its deadline and never polls sooner than an interval after its last poll.
   if (kept) {
     try {
-      actor = restoreWith(logic, kept, { now: options.now(), inspect, ...clock })
+      actor = restoreChecked(logic, kept, { now: options.now(), inspect, ...clock })
     } catch {
       await store.remove()
     }

@@ -2,7 +2,7 @@
 // machine run with the two requests (pairing-actors.ts) as its effects.
 import { createActor, type ActorOptions, type AnyActorLogic } from 'xstate'
 import type { PairingView } from '../../machines/device-grant.contract.js'
-import type { Inspector } from '../../machines/inspection.js'
+import { secretSafeOrNone, type SecretSafeInspector } from '../../machines/secret-safe-mark.js'
 import { deviceGrantMachine } from '../../machines/device-grant.machine.js'
 import type { DeviceAuthorizationRequest } from './device-authorization.js'
 import { steadyClock } from './clock.js'
@@ -10,7 +10,6 @@ import { EngineError, engineError } from './engine-error.js'
 import { grantEndpoints } from './grant-endpoints.js'
 import { createPairingActors } from './pairing-actors.js'
 import { runToEnd } from './run-actor.js'
-import { secretSafeInspector } from './safe-inspector.js'
 import type { TokenResponse } from './token-response.js'
 
 export interface RunDeviceGrantOptions extends DeviceAuthorizationRequest {
@@ -22,8 +21,8 @@ export interface RunDeviceGrantOptions extends DeviceAuthorizationRequest {
   clock?: ActorOptions<AnyActorLogic>['clock']
   /** cap on the backoff after connection errors (default 60000); the interval always wins over it */
   maxBackoffMs?: number
-  /** XState inspection events of the grant's machine, for tracing; secrets are replaced before it sees them */
-  inspect?: Inspector
+  /** XState inspection events of the grant's machine, for tracing: an inspector wrapped by `secretSafeInspector` */
+  inspect?: SecretSafeInspector
 }
 
 /**
@@ -35,6 +34,7 @@ export interface RunDeviceGrantOptions extends DeviceAuthorizationRequest {
  * (`unreachable`, `bad_response`).
  */
 export const runDeviceGrant = async (options: RunDeviceGrantOptions): Promise<TokenResponse> => {
+  const inspect = secretSafeOrNone(options.inspect)
   if (options.signal?.aborted) throw engineError('cancelled', { flow: 'deviceAuthorization' })
   // Discovered once: every request of the grant goes to the same endpoints.
   const metadata = await grantEndpoints(options, options.signal)
@@ -51,7 +51,7 @@ export const runDeviceGrant = async (options: RunDeviceGrantOptions): Promise<To
   const actor = createActor(deviceGrantMachine.provide({ actors }), {
     input: { server: options.server ?? metadata.token_endpoint, name: '', hostname: '', maxBackoffMs: options.maxBackoffMs },
     ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.inspect ? { inspect: secretSafeInspector(options.inspect) } : {}),
+    ...(inspect ? { inspect } : {}),
   })
   let shown = false
   actor.subscribe({

@@ -150,7 +150,7 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<LoginOut
       fresh: options.force || options.resume === false,
       now: Date.now,
       signal: options.signal,
-      inspect: options.inspect,
+      inspect: safeInspect(options.inspect),
       onSnapshot: options.onSnapshot,
       onResume: options.onResume,
     })

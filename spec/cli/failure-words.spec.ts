@@ -411,6 +411,7 @@ const SENTENCE = /[A-Za-z]{2,} [A-Za-z]{2,} [A-Za-z]{2,}/
 const NOT_FOR_A_PERSON = [
   '" effect was not provided: pass it with machine.provide({ actors })',
   'the snapshot is not of a login that waits for approval: start a new login',
+  'inspect takes an inspector wrapped by secretSafeInspector() of omicos-auth/client, the same copy of the package, which replaces the secrets first',
   'openid email offline_access',
   'Email cannot be empty',
   'Password cannot be empty',

@@ -5,6 +5,8 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createActor, fromPromise, setup, toPromise, type AnyActorRef, type InspectionEvent } from 'xstate'
 import { redactInspectionEvent, secretSafeInspector } from '../../machines/inspection.js'
+import { secretSafeInspector as withHeldSecrets, safeInspect } from '../../effects/client/safe-inspector.js'
+import { holdSecrets, releaseSecrets } from '../../effects/client/held-secrets.js'
 import { within } from '../../testing/index.js'
 
 const grant = setup({ actors: { answer: fromPromise(async () => ({ token: 'grant-token-inspected-01' })) } }).createMachine({
@@ -56,6 +58,49 @@ test('one event redacted on its own: an xstate.init names the parent it came fro
   const copy = redactInspectionEvent(init)
   assert.is((copy.actorRef as AnyActorRef)._parent?.id, 'grant')
   assert.is.not((copy.actorRef as AnyActorRef)._parent, (init.actorRef as AnyActorRef)._parent, 'a stand-in for the parent too')
+})
+
+test("the client's wrapper is not wrapped again (each event redacted once); the machines' by-key wrapper is, for the secrets held by value", async () => {
+  const wrapped = withHeldSecrets(() => {})
+  assert.is(withHeldSecrets(wrapped), wrapped)
+  assert.is(safeInspect(wrapped), wrapped, "the Node API's option passes it on as it is")
+  assert.is(secretSafeInspector(wrapped), wrapped, "the machines' wrapper too")
+  // Secrets by value are another wrapping: asked for, it is done.
+  assert.is.not(withHeldSecrets(wrapped, { secrets: () => ['a-secret'] }), wrapped)
+
+  // A token a server repeated in a message: only a wrapper that replaces held values hides it.
+  const repeated = 'tok-repeated-by-a-server-0123'
+  holdSecrets(repeated)
+  try {
+    const failing = setup({ actors: { answer: fromPromise<never>(async () => Promise.reject(new Error(`bad token ${repeated}`))) } }).createMachine({
+      initial: 'asking',
+      states: { asking: { invoke: { src: 'answer', onError: 'failed' } }, failed: { type: 'final' } },
+    })
+    const keyOnly: string[] = []
+    const byValue: string[] = []
+    for (const [out, wrap] of [
+      [keyOnly, (f: (event: InspectionEvent) => void) => secretSafeInspector(f)],
+      [byValue, (f: (event: InspectionEvent) => void) => safeInspect(secretSafeInspector(f))!],
+    ] as const) {
+      const actor = createActor(failing, { inspect: wrap((event) => void out.push(JSON.stringify(event.type === '@xstate.event' ? event.event : null))) })
+      actor.start()
+      await within(toPromise(actor), 2_000, 'the failing effect')
+    }
+    assert.ok(
+      keyOnly.some((line) => line.includes(repeated)),
+      'by key alone, a value in a message shows (the oracle)',
+    )
+    assert.ok(
+      byValue.some((line) => line.includes('bad token [redacted]')),
+      'the error was seen',
+    )
+    assert.not.ok(
+      byValue.some((line) => line.includes(repeated)),
+      'the Node API re-wraps a by-key inspector with the held secrets',
+    )
+  } finally {
+    releaseSecrets(repeated)
+  }
 })
 
 test.run()

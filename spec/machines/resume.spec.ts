@@ -6,7 +6,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createActor, type Snapshot } from 'xstate'
 import { canRestore, deviceGrantMachine, provideDeviceLogin, restoreLogin, type LoginOutput } from '../../machines/index.js'
-import { asCredentialRecord, runResumableLogin, type SnapshotStore } from '../../effects/client/index.js'
+import { asCredentialRecord, runResumableLogin, secretSafeInspector, type SnapshotStore } from '../../effects/client/index.js'
 import { engineError } from '../../effects/client/engine-error.js'
 import { advanceClock, drive, hang, stateName, TestClock, within } from '../../testing/index.js'
 import { DEVICE_CODE, EPOCH, granted, input, pending, scriptDeviceLogin, slowDown, type Poll } from '../support/scripted-device-login.js'
@@ -185,6 +185,55 @@ test('the runner takes a clock: a login cancelled while waiting resumes on the n
   assert.is((await secondRun).kind, 'loggedIn')
   assert.ok(resumed)
   assert.is(kept, null, 'a finished login is dropped')
+})
+
+test('the runner takes only a secret-safe inspector: a raw one is refused before anything runs; a wrapped one sees the resumed login, never its device code or tokens', async () => {
+  let kept: Snapshot<unknown> | null = await persistedAfter(7_000, [pending])
+  const store: SnapshotStore = {
+    read: async () => kept,
+    write: async (snapshot) => void (kept = JSON.parse(JSON.stringify(snapshot)) as Snapshot<unknown>),
+    remove: async () => void (kept = null),
+  }
+  const raw = scriptDeviceLogin(new TestClock(EPOCH), [])
+  const seenRaw: unknown[] = []
+  const refused = await within(
+    runResumableLogin({
+      logic: provideDeviceLogin(raw.effects),
+      input,
+      store,
+      now: () => EPOCH + 8_000,
+      // what the types refuse, as a JavaScript caller would pass it
+      inspect: ((event: unknown) => void seenRaw.push(event)) as never,
+    }).catch((e: unknown) => e),
+  )
+  assert.instance(refused, TypeError)
+  assert.match(String(refused), /secretSafeInspector/)
+  assert.equal(seenRaw, [])
+  assert.equal(raw.calls.checkExisting, [], 'nothing ran')
+  assert.ok(kept, 'the kept login is still kept')
+
+  const clock = new TestClock(EPOCH + 8_000)
+  const fx = scriptDeviceLogin(clock, [granted], { checkExisting: [], requestCode: [] })
+  const seen: string[] = []
+  const run = runResumableLogin({
+    logic: provideDeviceLogin(fx.effects),
+    input,
+    store,
+    now: () => clock.now(),
+    clock,
+    inspect: secretSafeInspector((event) => void seen.push(JSON.stringify(event))),
+  })
+  await advanceClock(clock, 2_000)
+  assert.is((await within(run)).kind, 'loggedIn')
+  assert.equal(
+    fx.calls.pollToken.map((call) => call.deviceCode),
+    [DEVICE_CODE],
+    'the resumed login polled with its code',
+  )
+  const all = seen.join('\n')
+  assert.ok(all.includes('awaitingApproval') && all.includes('[redacted]'), 'the inspector saw the login, redacted')
+  assert.not.ok(all.includes(DEVICE_CODE), 'no device code')
+  assert.not.ok(all.includes('user-token-scripted-0123'), 'no token')
 })
 
 test('a login kept for another server, process id or account is not the one asked for; the names shown are not asked', async () => {

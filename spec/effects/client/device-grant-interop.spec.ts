@@ -14,6 +14,7 @@ import Provider from 'oidc-provider'
 import type { PairingView } from '../../../machines/device-grant.contract.js'
 import { runDeviceGrant, type FetchLike } from '../../../effects/client/device-grant.js'
 import { EngineError } from '../../../effects/client/engine-error.js'
+import { secretSafeInspector } from '../../../effects/client/safe-inspector.js'
 import { TestClock } from '../../support/machine-harness.js'
 import { sleep, timeout } from '../../support/wait.js'
 
@@ -207,6 +208,7 @@ test('runDeviceGrant: no interval sent -> every wait is 5 s; approved on the sto
     if (n === 2) await atTheProviderPages(auth!, 'approve')
   })
   const net = countingFetch()
+  const inspected: string[] = []
   const tokens = await timeout(
     sim.drive(
       runDeviceGrant({
@@ -217,6 +219,7 @@ test('runDeviceGrant: no interval sent -> every wait is 5 s; approved on the sto
         clock: sim.clock,
         now: () => sim.clock.now(),
         onCode: (a) => void (auth = a),
+        inspect: secretSafeInspector((event) => void inspected.push(JSON.stringify(event))),
       }),
     ),
     30_000,
@@ -232,6 +235,10 @@ test('runDeviceGrant: no interval sent -> every wait is 5 s; approved on the sto
   assert.type(tokens.access_token, 'string')
   assert.is(tokens.token_type, 'Bearer')
   assert.type(tokens.id_token, 'string')
+  // The inspector saw the grant end, with none of what the provider issued in it.
+  const seen = inspected.join('\n')
+  assert.ok(seen.includes('granted'))
+  for (const secret of [tokens.access_token, tokens.id_token]) assert.not.ok(seen.includes(secret!), 'no token in an inspection event')
 })
 
 test('runDeviceGrant: aborted on the stock confirmation page -> refused', async () => {
@@ -332,6 +339,26 @@ test('runDeviceGrant: explicit endpoints skip discovery; aborting the signal -> 
   assert.is((error as EngineError).kind, 'cancelled')
   assert.equal(net.paths, ['/device/auth', '/token'], 'no discovery, and no poll after the abort')
   assert.equal(sim.waits, [5_000, 5_000])
+})
+
+test('runDeviceGrant: an inspector not wrapped by secretSafeInspector is refused before anything is sent', async () => {
+  const net = countingFetch()
+  const seen: unknown[] = []
+  const error = await runDeviceGrant({
+    server: issuer,
+    clientId: CLIENT,
+    scope: SCOPE,
+    fetch: net.fetch,
+    onCode: () => {},
+    // what the types refuse, as a JavaScript caller would pass it
+    inspect: ((event: unknown) => void seen.push(event)) as never,
+  }).then(
+    () => null,
+    (e: unknown) => e,
+  )
+  assert.instance(error, TypeError)
+  assert.equal(net.paths, [], 'no request')
+  assert.equal(seen, [])
 })
 
 test.run()
