@@ -19,7 +19,8 @@ export const markSecretSafe = (inspect: (event: InspectionEvent) => void): Secre
   return inspect as SecretSafeInspector
 }
 
-export const isSecretSafe = (value: unknown): value is SecretSafeInspector => typeof value === 'function' && made.has(value)
+// A WeakSet answers false for anything it cannot hold, a primitive included.
+export const isSecretSafe = (value: unknown): value is SecretSafeInspector => made.has(value as object)
 
 /** The client runners' `inspect` option: one made by `secretSafeInspector`, or none. */
 export const secretSafeOrNone = (value: unknown): SecretSafeInspector | undefined => {
