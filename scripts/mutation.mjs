@@ -42,6 +42,8 @@ const SPECS = [
   'dist/spec/machines/failure.spec.js',
   'dist/spec/machines/login-input.spec.js',
   'dist/spec/machines/redact.spec.js',
+  'dist/spec/machines/inspection-copy.spec.js',
+  'dist/spec/machines/inspection.spec.js',
   'dist/spec/effects/client/email.spec.js',
 ]
 
