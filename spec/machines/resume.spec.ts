@@ -150,6 +150,50 @@ test('a snapshot that does not wait for approval is refused: nothing would run t
   assert.throws(() => restoreLogin(provideDeviceLogin(fx.effects), requesting, { now: EPOCH }))
 })
 
+test('what canRestore takes: only a live login or grant that waits for approval, however the kept value is damaged', async () => {
+  const login = (await persistedAfter(7_000, [pending])) as unknown as Record<string, unknown>
+  const grant = (login.children as { grant: { snapshot: Record<string, unknown> } }).grant.snapshot
+  assert.ok(canRestore(grant), 'a grant persisted alone, waiting')
+  const variants: [string, unknown][] = [
+    ['nothing', null],
+    ['a text', 'awaitingApproval'],
+    ['a number', 42],
+    ['a login that ended', { ...login, status: 'done' }],
+    ['a login that failed', { ...login, status: 'error' }],
+    ['a grant that ended', { ...grant, status: 'done' }],
+    ['a login without its pairing', { ...login, context: { ...(login.context as object), pairing: null } }],
+    ['a login without children', { status: 'active', value: 'deviceGrant', context: { pairing: {} } }],
+    ['a login whose grant is gone', { ...login, children: {} }],
+    ['a login whose grant ended', { ...login, children: { grant: { snapshot: { ...grant, status: 'done' } } } }],
+    ['a login whose grant asks for its code', { ...login, children: { grant: { snapshot: { ...grant, value: 'requestingCode' } } } }],
+    ['a login at another step', { ...login, value: 'identifying' }],
+  ]
+  for (const [what, value] of variants) assert.is(canRestore(value), false, what)
+  assert.is(canRestore({ status: 'active', value: { awaitingApproval: 'waiting' } }, input), false, 'no input kept: not the login asked for')
+  assert.throws(
+    () => restoreLogin(provideDeviceLogin(scriptDeviceLogin(new TestClock(EPOCH), []).effects), { ...login, status: 'done' } as Snapshot<unknown>, { now: EPOCH }),
+    /not of a login that waits for approval/,
+  )
+})
+
+test("restoreLogin's inspector sees the resumed login with its secrets replaced", async () => {
+  const persisted = await persistedAfter(7_000, [pending])
+  const clock = new TestClock(EPOCH + 8_000)
+  const fx = scriptDeviceLogin(clock, [granted], { checkExisting: [], requestCode: [] })
+  const seen: string[] = []
+  const driver = drive(
+    restoreLogin(provideDeviceLogin(fx.effects), persisted, { now: clock.now(), clock, inspect: (event) => void seen.push(JSON.stringify(event)) }),
+    clock,
+  )
+  await driver.start()
+  await driver.advance(2_000)
+  assert.is(driver.actor.getSnapshot().output?.kind, 'loggedIn')
+  const all = seen.join('\n')
+  assert.ok(all.includes('awaitingApproval') && all.includes('[redacted]'), 'the inspector saw the login, redacted')
+  assert.not.ok(all.includes(DEVICE_CODE), 'no device code')
+  assert.not.ok(all.includes('user-token-scripted-0123'), 'no token')
+})
+
 test('the runner takes a clock: a login cancelled while waiting resumes on the next run, paced from its last poll', async () => {
   let kept: Snapshot<unknown> | null = null
   const store: SnapshotStore = {

@@ -6,6 +6,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { runDeviceGrant, type FetchLike } from '../../../effects/client/device-grant.js'
 import { EngineError } from '../../../effects/client/engine-error.js'
+import { secretSafeInspector, type SecretSafeInspector } from '../../../effects/client/index.js'
 import { timeout } from '../../support/wait.js'
 import { settle, TestClock } from '../../support/machine-harness.js'
 import { wordsOf } from '../../support/failure-words.js'
@@ -23,8 +24,10 @@ const json = (status: number, body: unknown) => new Response(JSON.stringify(body
 const scriptedServer = (script: TokenAnswer[], interval?: number, expiresIn = 600, clock?: TestClock) => {
   const answers = [...script]
   const polls: number[] = []
-  const fetch: FetchLike = async (url) => {
+  const codeRequests: Record<string, string>[] = []
+  const fetch: FetchLike = async (url, init) => {
     if (url === metadata.device_authorization_endpoint) {
+      codeRequests.push(Object.fromEntries(new URLSearchParams(String(init?.body ?? ''))))
       return json(200, {
         device_code: 'dc-1',
         user_code: 'BCDF-GHJK',
@@ -56,11 +59,11 @@ const scriptedServer = (script: TokenAnswer[], interval?: number, expiresIn = 60
         throw new Error('the loop polled after the script ended')
     }
   }
-  return { fetch, polls, left: () => answers.length }
+  return { fetch, polls, codeRequests, left: () => answers.length }
 }
 
 /** Runs the grant on a simulated clock moved timer by timer; returns the time of every poll (ms after the code arrived). */
-const runScripted = async (script: TokenAnswer[], interval?: number, extra: { maxBackoffMs?: number; expiresIn?: number } = {}) => {
+const runScripted = async (script: TokenAnswer[], interval?: number, extra: { maxBackoffMs?: number; expiresIn?: number; inspect?: SecretSafeInspector } = {}) => {
   const clock = new TestClock(EPOCH)
   const server = scriptedServer(script, interval, extra.expiresIn, clock)
   let codeAt: number | null = null
@@ -72,6 +75,7 @@ const runScripted = async (script: TokenAnswer[], interval?: number, extra: { ma
     now: () => clock.now(),
     clock,
     maxBackoffMs: extra.maxBackoffMs,
+    inspect: extra.inspect,
     onCode: () => (codeAt = clock.now()),
   }).then(
     (tokens) => ({ tokens }),
@@ -87,7 +91,13 @@ const runScripted = async (script: TokenAnswer[], interval?: number, extra: { ma
   }
   await timeout(drive(), 5_000, 'driving the clock')
   const result = await timeout(outcome, 5_000, 'the device grant')
-  return { polls: server.polls.map((at) => at - (codeAt ?? EPOCH)), outcome: result, left: server.left(), endedAt: clock.now() - (codeAt ?? EPOCH) }
+  return {
+    polls: server.polls.map((at) => at - (codeAt ?? EPOCH)),
+    outcome: result,
+    left: server.left(),
+    endedAt: clock.now() - (codeAt ?? EPOCH),
+    codeRequests: server.codeRequests,
+  }
 }
 
 /** The waits between polls, the first one counted from the code's arrival. */
@@ -208,6 +218,29 @@ test('runDeviceGrant: the code shown once, the request tagged with no process, f
     (e: unknown) => e,
   )) as EngineError
   assert.equal([early.kind, wordsOf(early)], ['cancelled', 'the device authorization was cancelled'])
+})
+
+test('inspected: a wrapped inspector sees the grant to its end, never the device code or the tokens; a raw one is refused before any request', async () => {
+  const seen: string[] = []
+  const { outcome, codeRequests } = await runScripted(['pending', 'granted'], 5, { inspect: secretSafeInspector((event) => void seen.push(JSON.stringify(event))) })
+  assert.equal(codeRequests, [{ client_id: 'cli' }], 'no scope given, none sent')
+  assert.equal((outcome as { tokens?: { access_token: string } }).tokens?.access_token, 'at-1')
+  const all = seen.join('\n')
+  assert.ok(all.includes('"granted"'), 'the inspector saw it end')
+  assert.not.ok(all.includes('"dc-1"'), 'no device code')
+  assert.not.ok(all.includes('"at-1"'), 'no token')
+
+  const requests: string[] = []
+  const counted: FetchLike = (url, init) => {
+    requests.push(url)
+    return scriptedServer(['granted']).fetch(url, init)
+  }
+  const refused = await runDeviceGrant({ metadata, clientId: 'cli', fetch: counted, onCode: () => {}, inspect: (() => {}) as never }).then(
+    () => null,
+    (e: unknown) => e,
+  )
+  assert.instance(refused, TypeError)
+  assert.equal(requests, [], 'nothing sent')
 })
 
 test.run()
