@@ -14,12 +14,17 @@ import { login, resolveCredentials } from '../../../effects/node/api.js'
 import { parseCredentialFile, serializeCredentialFile } from '../../../effects/store/credential-file.js'
 import { tempDir } from '../../support/effects.js'
 import { referenceServerFor, request } from '../../support/server.js'
-import { startStoreChild } from '../../support/store-files.js'
+import { hasStrace, startStoreChild } from '../../support/store-files.js'
 import { sleep, timeout } from '../../support/wait.js'
 
 const ADA = { email: 'ada@example.com', password: 'correct horse battery', tier: 'pro' }
 const ref = referenceServerFor(test, { users: [ADA], refreshReuseSeconds: 0 })
 const STALE_MS = 1_500
+
+// The server logs the refresh grant as it arrives; on a loaded machine the renewer can have the
+// answer written before the SIGSTOP sent then lands, and is no longer stopped mid-renewal. Its
+// renames slowed, the stop lands before the answer is in the file.
+const stoppable = hasStrace() ? { slow: { syscall: 'rename' as const, ms: 1_000 } } : {}
 
 const read = (file: string) => parseCredentialFile(readFileSync(file, 'utf8'), file)
 const fingerprint = (token: string) => createHash('sha256').update(token).digest('hex').slice(0, 12)
@@ -63,7 +68,7 @@ test('a renewer stopped past the stale time: the others use the user token meanw
     const { home, ws, file, loc } = await loggedIn(Date.now() + 3_600_000)
     const before = read(file)
     const since = ref.server.requests.length
-    const child = startStoreChild('renew', { home, cwd: ws, file })
+    const child = startStoreChild('renew', { home, cwd: ws, file }, stoppable)
     const pid = await child.pid
     const sent = async () => {
       while (refreshGrants(since).length === 0) await sleep(1)
@@ -108,7 +113,7 @@ test('a renewer stopped while the user token has run out: another process is tol
   try {
     const { home, ws, file, loc } = await loggedIn(Date.now() - 60_000)
     const since = ref.server.requests.length
-    const child = startStoreChild('renew', { home, cwd: ws, file })
+    const child = startStoreChild('renew', { home, cwd: ws, file }, stoppable)
     const pid = await child.pid
     const sent = async () => {
       while (refreshGrants(since).length === 0) await sleep(1)
