@@ -1,7 +1,8 @@
 // Logout (`omicos login --logout`, `omicos cli login --logout`): revoke on the server when it
 // answers in time, then delete this account's credential files whatever the server said. With
 // an expected server (`--server`), a login on another one is left alone.
-import { assign, fromPromise, setup } from 'xstate'
+import { assign, fromPromise } from 'xstate'
+import { machineSetup } from './machine-setup.js'
 import type { CurrentAccount, DeleteFilesInput, DeleteFilesResult, LogoutInput, LogoutOutput } from './logout.contract.js'
 import type { CancelEvent, RevokeInput } from './shared.contract.js'
 import { failWithEffectError, takeFailure } from './fail-action.js'
@@ -24,7 +25,7 @@ export interface LogoutContext {
   error: Failure | null
 }
 
-export const logoutMachine = setup({
+export const logoutMachine = machineSetup({
   types: {
     input: {} as LogoutInput,
     context: {} as LogoutContext,

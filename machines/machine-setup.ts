@@ -1,7 +1,8 @@
 // XState's `setup()` with only what the machines call of it: `createMachine`. Since xstate 5.32
 // `setup()` also returns every action creator (assign, raise, emit, log, enqueueActions…), so a
 // bundle that calls it keeps them all: 0.1 KB gzipped of a browser device login's 25 KB budget,
-// and it keeps `enqueueActions` even where no machine uses it.
+// and it keeps `enqueueActions` even where no machine uses it. Every machine is built with it,
+// so that there is one way to build one.
 //
 // Typed as `setup` itself, so a machine is typed exactly as with it, generics and all, and the
 // declarations name nothing of XState's internals. Only `createMachine` exists at run time:

@@ -3,7 +3,8 @@
 // terminal, a 429 is waited out when its Retry-After is short, a server that cannot be reached
 // is tried again with a doubling backoff. It ends with the tokens or a failure; whose tokens
 // they are, and what happens to them, is the login machine's business.
-import { assign, fromPromise, setup } from 'xstate'
+import { assign, fromPromise } from 'xstate'
+import { machineSetup } from './machine-setup.js'
 import type { AuthenticateInput, AuthenticateResult, Credentials, PasswordGrantInput, PromptInput, ReachServerInput } from './password-grant.contract.js'
 import type { GrantOutput, TokenSet } from './shared.contract.js'
 import { failWithEffectError, takeFailure } from './fail-action.js'
@@ -47,7 +48,7 @@ const refusalOf = (result: AuthenticateResult, attempts: number): Failure =>
     : failure('wrongCredentials', { serverText: result.kind === 'invalid' ? result.serverText : null, attempts })
 const retryAfterOf = (result: AuthenticateResult) => (result.kind === 'rateLimited' ? result.retryAfterMs : 0)
 
-export const passwordGrantMachine = setup({
+export const passwordGrantMachine = machineSetup({
   types: {
     input: {} as PasswordGrantInput,
     context: {} as PasswordGrantContext,

@@ -1,7 +1,8 @@
 // Status (`omicos login --status`): read the credential files, and with `online` also ask the
 // server whether the user token still works. With an expected server (`--server` with
 // `--verify`), a login on another one is not checked.
-import { assign, fromPromise, setup } from 'xstate'
+import { assign, fromPromise } from 'xstate'
+import { machineSetup } from './machine-setup.js'
 import type { CancelEvent, RenewInput, RenewResult, VerifyInput, VerifyResult } from './shared.contract.js'
 import type { StatusInput, StatusOutput, StatusReport } from './status.contract.js'
 import { failWithEffectError, takeFailure } from './fail-action.js'
@@ -17,7 +18,7 @@ export interface StatusContext {
   error: Failure | null
 }
 
-export const statusMachine = setup({
+export const statusMachine = machineSetup({
   types: {
     input: {} as StatusInput,
     context: {} as StatusContext,
