@@ -24,6 +24,17 @@ const persistedAfter = async (ms: number, polls: Poll[]): Promise<Snapshot<unkno
   return persisted
 }
 
+/** A front end's store of one kept login, in memory, kept through JSON as a page keeps it. */
+const keptIn = (initial: Snapshot<unknown> | null = null) => {
+  let value = initial
+  const store: SnapshotStore = {
+    read: async () => value,
+    write: async (snapshot) => void (value = JSON.parse(JSON.stringify(snapshot)) as Snapshot<unknown>),
+    remove: async () => void (value = null),
+  }
+  return { store, kept: () => value }
+}
+
 /** Restores `persisted` at EPOCH + `at` on a new clock; nothing but restoreLogin is asked of the caller. */
 const restoreAt = async (persisted: Snapshot<unknown>, at: number, polls: Poll[]) => {
   const clock = new TestClock(EPOCH + at)
@@ -195,12 +206,7 @@ test("restoreLogin's inspector sees the resumed login with its secrets replaced"
 })
 
 test('the runner takes a clock: a login cancelled while waiting resumes on the next run, paced from its last poll', async () => {
-  let kept: Snapshot<unknown> | null = null
-  const store: SnapshotStore = {
-    read: async () => kept,
-    write: async (snapshot) => void (kept = JSON.parse(JSON.stringify(snapshot)) as Snapshot<unknown>),
-    remove: async () => void (kept = null),
-  }
+  const { store, kept } = keptIn()
   const first = new TestClock(EPOCH)
   const firstFx = scriptDeviceLogin(first, [pending])
   const controller = new AbortController()
@@ -209,7 +215,7 @@ test('the runner takes a clock: a login cancelled while waiting resumes on the n
   controller.abort()
   const cancelled = await firstRun
   assert.ok(cancelled.kind === 'failed' && cancelled.resumableUntil === EPOCH + 600_000, JSON.stringify(cancelled))
-  assert.ok(kept, 'the waiting login is kept')
+  assert.ok(kept(), 'the waiting login is kept')
 
   const second = new TestClock(EPOCH + 8_000)
   const secondFx = scriptDeviceLogin(second, [granted], { checkExisting: [], requestCode: [] })
@@ -228,16 +234,11 @@ test('the runner takes a clock: a login cancelled while waiting resumes on the n
   assert.equal(secondFx.times.pollToken, [EPOCH + 10_000])
   assert.is((await secondRun).kind, 'loggedIn')
   assert.ok(resumed)
-  assert.is(kept, null, 'a finished login is dropped')
+  assert.is(kept(), null, 'a finished login is dropped')
 })
 
 test('the runner takes only a secret-safe inspector: a raw one is refused before anything runs; a wrapped one sees the resumed login, never its device code or tokens', async () => {
-  let kept: Snapshot<unknown> | null = await persistedAfter(7_000, [pending])
-  const store: SnapshotStore = {
-    read: async () => kept,
-    write: async (snapshot) => void (kept = JSON.parse(JSON.stringify(snapshot)) as Snapshot<unknown>),
-    remove: async () => void (kept = null),
-  }
+  const { store, kept } = keptIn(await persistedAfter(7_000, [pending]))
   const raw = scriptDeviceLogin(new TestClock(EPOCH), [])
   const seenRaw: unknown[] = []
   const refused = await within(
@@ -254,7 +255,7 @@ test('the runner takes only a secret-safe inspector: a raw one is refused before
   assert.match(String(refused), /secretSafeInspector/)
   assert.equal(seenRaw, [])
   assert.equal(raw.calls.checkExisting, [], 'nothing ran')
-  assert.ok(kept, 'the kept login is still kept')
+  assert.ok(kept(), 'the kept login is still kept')
 
   const clock = new TestClock(EPOCH + 8_000)
   const fx = scriptDeviceLogin(clock, [granted], { checkExisting: [], requestCode: [] })
@@ -291,12 +292,7 @@ test('a login kept for another server, process id or account is not the one aske
 })
 
 test('the runner drops a login kept for another server and starts the one asked for', async () => {
-  let kept: Snapshot<unknown> | null = await persistedAfter(7_000, [pending])
-  const store: SnapshotStore = {
-    read: async () => kept,
-    write: async (snapshot) => void (kept = JSON.parse(JSON.stringify(snapshot)) as Snapshot<unknown>),
-    remove: async () => void (kept = null),
-  }
+  const { store, kept } = keptIn(await persistedAfter(7_000, [pending]))
   const other = { ...input, server: 'https://other.example' }
   const clock = new TestClock(EPOCH + 8_000)
   const fx = scriptDeviceLogin(clock, [granted])
@@ -314,7 +310,7 @@ test('the runner drops a login kept for another server and starts the one asked 
     [other.server],
   )
   assert.is((await within(run)).kind, 'loggedIn')
-  assert.is(kept, null)
+  assert.is(kept(), null)
 })
 
 test("a kept value that does not read (not JSON) is dropped and the login asked for starts; a store failure of its own is the login's", async () => {
